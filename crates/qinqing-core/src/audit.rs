@@ -1,0 +1,86 @@
+//! The audit trail: every change is recorded (who, when, what, before/after).
+//! Entries are append-only; triggers in the schema refuse UPDATE and DELETE.
+
+use crate::error::Result;
+use crate::service::Qinqing;
+use crate::time;
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record(
+    conn: &Connection,
+    at: &str,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i64>,
+    person_id: Option<i64>,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO audit (at, actor, action, entity, entity_id, person_id, before, after)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            at,
+            actor,
+            action,
+            entity,
+            entity_id,
+            person_id,
+            before.map(|v| v.to_string()),
+            after.map(|v| v.to_string())
+        ],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub at_local: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AuditQuery {
+    pub person_id: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+impl Qinqing {
+    /// Newest first.
+    pub fn audit_list(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let limit = i64::from(q.limit.unwrap_or(200).min(10_000));
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, at, actor, action, entity, entity_id, person_id, before, after FROM audit
+             WHERE (?1 IS NULL OR person_id = ?1) ORDER BY id DESC LIMIT ?2",
+        )?;
+        let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        let rows = stmt.query_map(params![q.person_id, limit], |r| {
+            let at: String = r.get(1)?;
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at_local: time::from_db(&at).map(time::display_china).unwrap_or_default(),
+                at,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                entity: r.get(4)?,
+                entity_id: r.get(5)?,
+                person_id: r.get(6)?,
+                before: parse(r.get(7)?),
+                after: parse(r.get(8)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}

@@ -1,0 +1,185 @@
+//! The SQLite store: where the file lives, how it is opened, and its schema
+//! migrations. One file is shared by the desktop app and `qinqing-cli`.
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{Migrations, M};
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// The app identifier, as in `tauri.conf.json`. The default database lives in
+/// `<OS data dir>/<IDENTIFIER>/`, which is where Tauri's `app_data_dir` points.
+pub const IDENTIFIER: &str = "cn.qinqing.app";
+pub const DB_FILE: &str = "qinqing.db";
+/// Environment variable that overrides the default database path.
+pub const DB_ENV: &str = "QINQING_DB";
+/// How long a writer waits for another process's transaction before DB_BUSY.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Schema migrations, in order. Never edit a shipped entry: append a new one.
+const MIGRATION_SQL: &[&str] = &[include_str!("../migrations/0001_register.sql")];
+
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
+
+/// The schema version this build knows: `PRAGMA user_version` counts applied migrations.
+pub fn latest_schema_version() -> i64 {
+    MIGRATION_SQL.len() as i64
+}
+
+/// The OS app-data directory for Qinqing (`~/.local/share/cn.qinqing.app` on
+/// Linux, `~/Library/Application Support/cn.qinqing.app` on macOS,
+/// `%APPDATA%\cn.qinqing.app` on Windows).
+pub fn default_data_dir() -> Result<PathBuf> {
+    directories::BaseDirs::new()
+        .map(|b| b.data_dir().join(IDENTIFIER))
+        .ok_or_else(|| Error::db_open("no home directory to hold the app data"))
+}
+
+/// Which database to use: an explicit path (`--db`), else `$QINQING_DB`, else
+/// the default file in the app-data directory.
+pub fn resolve_db_path(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os(DB_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    Ok(default_data_dir()?.join(DB_FILE))
+}
+
+/// Open (creating if needed) and migrate the database at `path`.
+pub fn open(path: &Path) -> Result<Connection> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            create_private_dir(dir)?;
+        }
+    }
+    let existed = path.exists();
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::db_open(format!("{}: {e}", path.display())))?;
+    if !existed {
+        restrict_file(path);
+    }
+    configure(&conn)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// An in-memory database with the full schema (tests).
+pub fn open_in_memory() -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    configure(&conn)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // journal_mode returns a row; in-memory databases answer "memory".
+    let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let found = schema_version(conn)?;
+    let known = latest_schema_version();
+    if found > known {
+        return Err(Error::db_too_new(found, known));
+    }
+    MIGRATIONS.to_latest(conn).map_err(|e| match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => Error::from(err),
+        other => Error::internal(format!("migration failed: {other}")),
+    })
+}
+
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+pub fn journal_mode(conn: &Connection) -> Result<String> {
+    Ok(conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| Error::db_open(format!("{}: {e}", dir.display())))
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::db_open(format!("{}: {e}", dir.display())))
+}
+
+/// The ledger holds ID numbers and balances: owner-only on Unix.
+#[cfg(unix)]
+fn restrict_file(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    // Best effort: a failure here leaves the OS default, which is not an error
+    // worth refusing to start over.
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict_file(_path: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(MIGRATIONS.validate().is_ok());
+    }
+
+    #[test]
+    fn open_creates_wal_db_with_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/dir/q.db");
+        let conn = open(&path).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), latest_schema_version());
+        assert_eq!(journal_mode(&conn).unwrap(), "wal");
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+            let dmode = std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+            assert_eq!(dmode, 0o700);
+        }
+        drop(conn);
+        // Re-opening is idempotent.
+        let conn = open(&path).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), latest_schema_version());
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        {
+            let conn = open(&path).unwrap();
+            conn.execute_batch("PRAGMA user_version = 99").unwrap();
+        }
+        let err = open(&path).unwrap_err();
+        assert_eq!(err.code, crate::Code::DbTooNew);
+    }
+
+    #[test]
+    fn explicit_path_wins() {
+        let p = resolve_db_path(Some(Path::new("/tmp/x.db"))).unwrap();
+        assert_eq!(p, PathBuf::from("/tmp/x.db"));
+    }
+}

@@ -1,0 +1,93 @@
+//! A realistic demo family, so a new user opens a living app.
+//!
+//! The Zhang family: grandparents insured as residents in Hefei (Anhui) with
+//! no smartphone, the parents employee-insured in Shanghai and Hangzhou, two
+//! children on resident insurance in Shanghai (the younger born on a leap
+//! day), and a neighbour whom the service centre helps.
+
+use crate::error::Result;
+use crate::id::with_check_char;
+use crate::person::PersonInput;
+use crate::service::Qinqing;
+use serde::Serialize;
+
+struct DemoPerson {
+    name: &'static str,
+    /// First 17 digits; the check character is computed.
+    id17: &'static str,
+    insurance: &'static str,
+    region: &'static str,
+    status: &'static str,
+    balance_fen: i64,
+    voucher: bool,
+}
+
+const FAMILY: &[DemoPerson] = &[
+    DemoPerson { name: "张建国", id17: "34010419510315031", insurance: "resident", region: "340104", status: "active", balance_fen: 8_640, voucher: false },
+    DemoPerson { name: "李秀英", id17: "34010419530802042", insurance: "resident", region: "340104", status: "active", balance_fen: 0, voucher: false },
+    DemoPerson { name: "张伟", id17: "34010419821108017", insurance: "employee", region: "310115", status: "active", balance_fen: 1_285_036, voucher: true },
+    DemoPerson { name: "王芳", id17: "33010619850421026", insurance: "employee", region: "330106", status: "active", balance_fen: 632_000, voucher: true },
+    DemoPerson { name: "张子涵", id17: "31011520140910013", insurance: "resident", region: "310115", status: "active", balance_fen: 0, voucher: true },
+    DemoPerson { name: "张雨桐", id17: "31011520200229028", insurance: "resident", region: "310115", status: "active", balance_fen: 0, voucher: false },
+    DemoPerson { name: "阿卜杜热合曼·买买提", id17: "65010219580630051", insurance: "resident", region: "650102", status: "lapsed", balance_fen: 2_150, voucher: false },
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    pub created: Vec<i64>,
+    pub already_present: usize,
+}
+
+impl Qinqing {
+    /// Add the demo family. Running it again adds nobody twice.
+    pub fn demo_seed(&mut self) -> Result<DemoReport> {
+        let mut created = Vec::new();
+        let mut already_present = 0;
+        for d in FAMILY {
+            let input = PersonInput {
+                name: d.name.into(),
+                resident_id: with_check_char(d.id17),
+                insurance: d.insurance.into(),
+                region: d.region.into(),
+                status: Some(d.status.into()),
+                balance_fen: Some(d.balance_fen),
+                balance_yuan: None,
+                voucher_activated: d.voucher,
+            };
+            match self.add_person(&input) {
+                Ok(p) => created.push(p.id),
+                Err(e) if e.code == crate::Code::PersonDuplicateId => already_present += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(DemoReport { created, already_present })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::FixedClock;
+    use chrono::{TimeZone, Utc};
+    use std::sync::Arc;
+
+    #[test]
+    fn seed_is_valid_and_idempotent() {
+        let clock = FixedClock(Utc.with_ymd_and_hms(2026, 11, 22, 4, 0, 0).unwrap());
+        let mut q = Qinqing::in_memory(Arc::new(clock)).unwrap();
+        let r = q.demo_seed().unwrap();
+        assert_eq!(r.created.len(), FAMILY.len());
+        let r2 = q.demo_seed().unwrap();
+        assert!(r2.created.is_empty());
+        assert_eq!(r2.already_present, FAMILY.len());
+        let people = q.list_persons(&Default::default()).unwrap();
+        assert_eq!(people.len(), FAMILY.len());
+        // Three generations, both insurance types, several provinces.
+        assert!(people.iter().any(|p| p.age >= 70));
+        assert!(people.iter().any(|p| p.age < 16));
+        assert!(people.iter().any(|p| p.insurance == crate::Insurance::Employee));
+        assert!(people.iter().any(|p| p.insurance == crate::Insurance::Resident));
+        let provinces: std::collections::BTreeSet<_> = people.iter().map(|p| p.region.province_code.clone()).collect();
+        assert!(provinces.len() >= 3);
+    }
+}

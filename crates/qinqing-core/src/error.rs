@@ -1,0 +1,374 @@
+//! The one error type of the domain.
+//!
+//! Every refusal has a stable `code` (SCREAMING_SNAKE_CASE, never renamed once
+//! shipped), the form `field` it concerns (so the UI can show it next to that
+//! field), and a message in Chinese and in English that tells the person what
+//! to do. All messages live here, once.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How an error should be treated by a caller (CLI exit code, UI styling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Input broke a rule of the domain; nothing was changed.
+    Refused,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// Storage is busy or unavailable; retrying may help.
+    Unavailable,
+    /// A bug or an unexpected storage failure.
+    Internal,
+}
+
+/// Stable error codes. The serialized name is the contract with the UI and
+/// with scripts using `qinqing-cli --json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Code {
+    IdEmpty,
+    IdLength,
+    IdCharset,
+    IdRegion,
+    IdBirthDateInvalid,
+    IdBirthDateFuture,
+    IdBirthDateTooEarly,
+    IdChecksum,
+    NameEmpty,
+    NameTooLong,
+    NameInvalidChar,
+    RegionInvalid,
+    InsuranceInvalid,
+    StatusInvalid,
+    AmountInvalid,
+    AmountNegative,
+    AmountTooLarge,
+    BalanceConflict,
+    PersonDuplicateId,
+    PersonNotFound,
+    DbBusy,
+    DbTooNew,
+    DbOpen,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::IdEmpty => "ID_EMPTY",
+            Code::IdLength => "ID_LENGTH",
+            Code::IdCharset => "ID_CHARSET",
+            Code::IdRegion => "ID_REGION",
+            Code::IdBirthDateInvalid => "ID_BIRTH_DATE_INVALID",
+            Code::IdBirthDateFuture => "ID_BIRTH_DATE_FUTURE",
+            Code::IdBirthDateTooEarly => "ID_BIRTH_DATE_TOO_EARLY",
+            Code::IdChecksum => "ID_CHECKSUM",
+            Code::NameEmpty => "NAME_EMPTY",
+            Code::NameTooLong => "NAME_TOO_LONG",
+            Code::NameInvalidChar => "NAME_INVALID_CHAR",
+            Code::RegionInvalid => "REGION_INVALID",
+            Code::InsuranceInvalid => "INSURANCE_INVALID",
+            Code::StatusInvalid => "STATUS_INVALID",
+            Code::AmountInvalid => "AMOUNT_INVALID",
+            Code::AmountNegative => "AMOUNT_NEGATIVE",
+            Code::AmountTooLarge => "AMOUNT_TOO_LARGE",
+            Code::BalanceConflict => "BALANCE_CONFLICT",
+            Code::PersonDuplicateId => "PERSON_DUPLICATE_ID",
+            Code::PersonNotFound => "PERSON_NOT_FOUND",
+            Code::DbBusy => "DB_BUSY",
+            Code::DbTooNew => "DB_TOO_NEW",
+            Code::DbOpen => "DB_OPEN",
+            Code::Internal => "INTERNAL",
+        }
+    }
+
+    pub fn kind(self) -> Kind {
+        match self {
+            Code::PersonNotFound => Kind::NotFound,
+            Code::DbBusy | Code::DbOpen | Code::DbTooNew => Kind::Unavailable,
+            Code::Internal => Kind::Internal,
+            _ => Kind::Refused,
+        }
+    }
+}
+
+/// A domain error: what went wrong, where, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Error {
+    pub code: Code,
+    pub kind: Kind,
+    /// The input field this concerns (`name`, `resident_id`, `region`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    pub message_zh: String,
+    pub message_en: String,
+    /// Further problems found in the same input (form validation reports all
+    /// fields at once); each is a complete error of its own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Error>,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(code: Code, field: Option<&'static str>, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Error { code, kind: code.kind(), field, message_zh: zh.into(), message_en: en.into(), also: Vec::new() }
+    }
+
+    /// Message in the given language (`"en"` → English, anything else → Chinese).
+    pub fn message(&self, lang: &str) -> &str {
+        if lang.starts_with("en") {
+            &self.message_en
+        } else {
+            &self.message_zh
+        }
+    }
+
+    /// Combine several validation errors: the first is primary, the rest go in `also`.
+    pub fn combine(mut errors: Vec<Error>) -> Option<Error> {
+        if errors.is_empty() {
+            return None;
+        }
+        let mut first = errors.remove(0);
+        first.also.extend(errors);
+        Some(first)
+    }
+
+    // ---- resident ID -------------------------------------------------------
+    pub fn id_empty() -> Self {
+        Self::new(Code::IdEmpty, Some("resident_id"), "请输入18位公民身份号码。", "Enter the 18-character resident ID number.")
+    }
+    pub fn id_length(got: usize) -> Self {
+        Self::new(
+            Code::IdLength,
+            Some("resident_id"),
+            format!("身份证号应为18位，您输入了{got}位。请对照身份证逐位核对。"),
+            format!("A resident ID has 18 characters; you entered {got}. Check it against the ID card."),
+        )
+    }
+    pub fn id_charset(position: usize) -> Self {
+        Self::new(
+            Code::IdCharset,
+            Some("resident_id"),
+            format!("身份证号第{position}位不是有效字符：前17位只能是数字，最后一位是数字或X。请用半角数字重新输入。"),
+            format!("Character {position} of the resident ID is not allowed: the first 17 must be digits, the last a digit or X. Re-type it with plain (half-width) digits."),
+        )
+    }
+    pub fn id_region(prefix: &str) -> Self {
+        Self::new(
+            Code::IdRegion,
+            Some("resident_id"),
+            format!("身份证号开头的“{prefix}”不是有效的省级行政区划代码。请核对前6位。"),
+            format!("The ID starts with \"{prefix}\", which is not a valid province code. Check the first 6 digits."),
+        )
+    }
+    pub fn id_birth_invalid(raw: &str) -> Self {
+        Self::new(
+            Code::IdBirthDateInvalid,
+            Some("resident_id"),
+            format!("身份证号中的出生日期“{raw}”不是真实日期（第7–14位）。请核对。"),
+            format!("The birth date \"{raw}\" in the ID (characters 7–14) is not a real date. Check it."),
+        )
+    }
+    pub fn id_birth_future(date: &str) -> Self {
+        Self::new(
+            Code::IdBirthDateFuture,
+            Some("resident_id"),
+            format!("身份证号中的出生日期{date}晚于今天。请核对第7–14位。"),
+            format!("The birth date {date} in the ID is after today. Check characters 7–14."),
+        )
+    }
+    pub fn id_birth_too_early(date: &str) -> Self {
+        Self::new(
+            Code::IdBirthDateTooEarly,
+            Some("resident_id"),
+            format!("身份证号中的出生日期{date}早于1900年。请核对第7–14位。"),
+            format!("The birth date {date} in the ID is before 1900. Check characters 7–14."),
+        )
+    }
+    pub fn id_checksum(expected: char, got: char) -> Self {
+        Self::new(
+            Code::IdChecksum,
+            Some("resident_id"),
+            format!("身份证号校验位不符（最后一位应为{expected}，实际为{got}），号码中可能有输错的数字。请逐位核对。"),
+            format!("The check character does not match (expected {expected}, found {got}); a digit is probably mistyped. Check every digit."),
+        )
+    }
+
+    // ---- person fields -----------------------------------------------------
+    pub fn name_empty() -> Self {
+        Self::new(Code::NameEmpty, Some("name"), "请输入姓名（与身份证一致）。", "Enter the name as it appears on the ID card.")
+    }
+    pub fn name_too_long(got: usize) -> Self {
+        Self::new(
+            Code::NameTooLong,
+            Some("name"),
+            format!("姓名最多30个字，您输入了{got}个。请按身份证上的姓名填写。"),
+            format!("A name has at most 30 characters; you entered {got}. Use the name on the ID card."),
+        )
+    }
+    pub fn name_invalid_char() -> Self {
+        Self::new(
+            Code::NameInvalidChar,
+            Some("name"),
+            "姓名中含有不可见的控制字符（如换行或方向控制符）。请重新输入姓名。",
+            "The name contains invisible control characters (such as a line break or direction mark). Re-type the name.",
+        )
+    }
+    pub fn region_invalid(raw: &str) -> Self {
+        Self::new(
+            Code::RegionInvalid,
+            Some("region"),
+            format!("参保地代码“{raw}”无效：请输入2、4或6位行政区划代码，如上海市310000或浦东新区310115。"),
+            format!("Insured region \"{raw}\" is not valid: enter a 2-, 4- or 6-digit division code, e.g. 310000 (Shanghai) or 310115 (Pudong)."),
+        )
+    }
+    pub fn insurance_invalid(raw: &str) -> Self {
+        Self::new(
+            Code::InsuranceInvalid,
+            Some("insurance"),
+            format!("险种“{raw}”无效：请选择职工医保（employee）或城乡居民医保（resident）。"),
+            format!("Insurance type \"{raw}\" is not valid: choose employee (职工医保) or resident (城乡居民医保)."),
+        )
+    }
+    pub fn status_invalid(raw: &str) -> Self {
+        Self::new(
+            Code::StatusInvalid,
+            Some("status"),
+            format!("参保状态“{raw}”无效：请选择正常（active）、暂停（suspended）或中断（lapsed）。"),
+            format!("Status \"{raw}\" is not valid: choose active, suspended or lapsed."),
+        )
+    }
+    pub fn amount_invalid(field: &'static str, raw: &str) -> Self {
+        Self::new(
+            Code::AmountInvalid,
+            Some(field),
+            format!("金额“{raw}”无法识别：请输入元，最多两位小数，如 1234.50。"),
+            format!("Amount \"{raw}\" is not understood: enter yuan with at most two decimals, e.g. 1234.50."),
+        )
+    }
+    pub fn amount_negative(field: &'static str) -> Self {
+        Self::new(Code::AmountNegative, Some(field), "金额不能为负数。", "The amount cannot be negative.")
+    }
+    pub fn amount_too_large(field: &'static str) -> Self {
+        Self::new(
+            Code::AmountTooLarge,
+            Some(field),
+            "金额超过上限（1亿元）。请核对金额。",
+            "The amount is above the limit (100 million yuan). Check the amount.",
+        )
+    }
+    pub fn balance_conflict() -> Self {
+        Self::new(
+            Code::BalanceConflict,
+            Some("balance"),
+            "余额只能用“元”或“分”中的一种方式给出。",
+            "Give the balance either in yuan or in fen, not both.",
+        )
+    }
+
+    // ---- register ----------------------------------------------------------
+    pub fn person_duplicate_id(masked: &str) -> Self {
+        Self::new(
+            Code::PersonDuplicateId,
+            Some("resident_id"),
+            format!("身份证号{masked}已登记，不能重复添加。请在名单中找到此人并编辑。"),
+            format!("Resident ID {masked} is already registered. Find the person in the list and edit them instead."),
+        )
+    }
+    pub fn person_not_found(id: i64) -> Self {
+        Self::new(
+            Code::PersonNotFound,
+            None,
+            format!("找不到编号为{id}的参保人。请刷新名单后重试。"),
+            format!("No insured person with number {id}. Refresh the list and try again."),
+        )
+    }
+
+    // ---- storage -----------------------------------------------------------
+    pub fn db_busy() -> Self {
+        Self::new(
+            Code::DbBusy,
+            None,
+            "数据库正被另一个程序使用，操作未执行。请稍后再试。",
+            "The database is in use by another program; nothing was changed. Try again in a moment.",
+        )
+    }
+    pub fn db_too_new(found: i64, known: i64) -> Self {
+        Self::new(
+            Code::DbTooNew,
+            None,
+            format!("数据库版本（{found}）比本程序支持的版本（{known}）新。请升级亲情医保后再打开。"),
+            format!("The database is version {found}, newer than this program supports ({known}). Update Qinqing and open it again."),
+        )
+    }
+    pub fn db_open(detail: impl fmt::Display) -> Self {
+        Self::new(
+            Code::DbOpen,
+            None,
+            format!("无法打开数据库：{detail}。请检查路径和权限。"),
+            format!("Cannot open the database: {detail}. Check the path and its permissions."),
+        )
+    }
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        Self::new(
+            Code::Internal,
+            None,
+            format!("内部错误：{detail}。数据未改动，请重试；如仍出现请联系管理员。"),
+            format!("Internal error: {detail}. Nothing was changed; try again, and tell the administrator if it persists."),
+        )
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message_en)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(ref f, _) = e {
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) {
+                return Error::db_busy();
+            }
+        }
+        Error::internal(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialized_code_matches_as_str() {
+        for code in [Code::IdChecksum, Code::PersonDuplicateId, Code::DbBusy, Code::NameInvalidChar] {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, serde_json::Value::String(code.as_str().to_string()));
+        }
+    }
+
+    #[test]
+    fn combine_keeps_all() {
+        let e = Error::combine(vec![Error::name_empty(), Error::id_empty()]).unwrap();
+        assert_eq!(e.code, Code::NameEmpty);
+        assert_eq!(e.also.len(), 1);
+        assert_eq!(e.also[0].code, Code::IdEmpty);
+        assert!(Error::combine(vec![]).is_none());
+    }
+
+    #[test]
+    fn busy_maps_to_db_busy() {
+        let e: Error = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error { code: rusqlite::ErrorCode::DatabaseBusy, extended_code: 5 },
+            None,
+        )
+        .into();
+        assert_eq!(e.code, Code::DbBusy);
+        assert_eq!(e.kind, Kind::Unavailable);
+    }
+}

@@ -1,0 +1,19 @@
+//! Qinqing (亲情医保) domain library: every rule of the family medical-insurance
+//! domain and the SQLite ledger it keeps. It knows nothing of Tauri; the
+//! desktop app and `qinqing-cli` are thin shells over [`Qinqing`].
+
+pub mod audit;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod id;
+pub mod idcheck;
+pub mod money;
+pub mod person;
+pub mod region;
+pub mod service;
+pub mod time;
+
+pub use error::{Code, Error, Kind, Result};
+pub use person::{Insurance, Person, PersonEdit, PersonInput, PersonQuery, Status};
+pub use service::{Info, Qinqing};

@@ -1,0 +1,90 @@
+//! `Qinqing`: the one entry point of the domain. The Tauri commands and the
+//! `qinqing-cli` subcommands are one-line calls into its methods.
+
+use crate::db;
+use crate::error::Result;
+use crate::time::{self, SharedClock, SystemClock};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub struct Qinqing {
+    conn: Connection,
+    clock: SharedClock,
+    path: Option<PathBuf>,
+    actor: String,
+}
+
+/// What `qinqing-cli info` and the app's About line show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Info {
+    pub app_version: &'static str,
+    pub db_path: String,
+    pub schema_version: i64,
+    pub latest_schema_version: i64,
+    pub journal_mode: String,
+    pub sqlite_version: &'static str,
+    pub persons: i64,
+    pub now_utc: String,
+    pub today_china: String,
+}
+
+impl Qinqing {
+    /// Open the database at `path` (created and migrated as needed).
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with_clock(path, Arc::new(SystemClock))
+    }
+
+    pub fn open_with_clock(path: &Path, clock: SharedClock) -> Result<Self> {
+        let conn = db::open(path)?;
+        Ok(Qinqing { conn, clock, path: Some(path.to_path_buf()), actor: "local".into() })
+    }
+
+    /// A private in-memory ledger (tests and benchmarks).
+    pub fn in_memory(clock: SharedClock) -> Result<Self> {
+        Ok(Qinqing { conn: db::open_in_memory()?, clock, path: None, actor: "local".into() })
+    }
+
+    /// Who the audit trail names for changes made through this handle
+    /// (`app`, `cli`, later a logged-in staff member).
+    pub fn set_actor(&mut self, actor: impl Into<String>) {
+        self.actor = actor.into();
+    }
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    pub fn set_clock(&mut self, clock: SharedClock) {
+        self.clock = clock;
+    }
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+    /// Today's date in China.
+    pub fn today(&self) -> NaiveDate {
+        time::china_date(self.now())
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub fn info(&self) -> Result<Info> {
+        Ok(Info {
+            app_version: env!("CARGO_PKG_VERSION"),
+            db_path: self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| ":memory:".into()),
+            schema_version: db::schema_version(&self.conn)?,
+            latest_schema_version: db::latest_schema_version(),
+            journal_mode: db::journal_mode(&self.conn)?,
+            sqlite_version: rusqlite::version(),
+            persons: self.count_persons()?,
+            now_utc: time::to_db(self.now()),
+            today_china: self.today().format("%Y-%m-%d").to_string(),
+        })
+    }
+}
