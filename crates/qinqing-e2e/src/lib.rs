@@ -1,1 +1,285 @@
+//! Real-window end-to-end harness for the Qinqing app.
+//!
+//! Each [`App`] gets its own Xvfb display (chosen by Xvfb via `-displayfd`),
+//! its own `tauri-driver` on free ports, and its own temporary database, so
+//! tests can run in parallel. `tauri-driver` launches the built binary through
+//! WebKitWebDriver; the app's `invoke` calls are real.
+//!
+//! ```ignore
+//! let app = App::launch(env!("CARGO_BIN_EXE_qinqing"), "register", |db| seed(db)).await;
+//! app.click("#person-add-btn").await;
+//! app.fill("#f-name", "王小明").await;
+//! app.screenshot("register-form").await;
+//! app.close().await;
+//! ```
+//!
+//! Prerequisites (installed by `scripts/test.sh`): `Xvfb`, `WebKitWebDriver`
+//! (Debian `webkit2gtk-driver`) and `tauri-driver` (`cargo install tauri-driver --locked`).
 
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a `wait_*` helper polls before failing the test.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// Where screenshots go: `<target dir>/e2e/`.
+pub fn e2e_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("e2e");
+    std::fs::create_dir_all(&dir).expect("create target/e2e");
+    dir
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    let candidates = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin")))
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")]);
+    candidates.map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free local port")
+}
+
+/// A running app in a real window under Xvfb, driven over WebDriver.
+pub struct App {
+    pub client: Client,
+    /// The database the app was started on.
+    pub db: PathBuf,
+    /// Directory for this test's files (database, driver log).
+    pub dir: tempfile::TempDir,
+    name: String,
+    xvfb: Child,
+    driver: Child,
+    closed: bool,
+}
+
+impl App {
+    /// Start Xvfb and tauri-driver, let `prepare` fill the database (it gets
+    /// the path before the app opens it), then open a WebDriver session on
+    /// `app_bin --db <path>` and wait for the first screen.
+    ///
+    /// Panics with a clear message if a prerequisite is missing; set
+    /// `QINQING_SKIP_E2E=1` to get `None` instead (never set in CI).
+    pub async fn launch(app_bin: &str, name: &str, prepare: impl FnOnce(&Path)) -> Option<App> {
+        let missing: Vec<&str> = [("Xvfb", which("Xvfb")), ("tauri-driver", which("tauri-driver")), ("WebKitWebDriver", which("WebKitWebDriver"))]
+            .into_iter()
+            .filter(|(_, p)| p.is_none())
+            .map(|(n, _)| n)
+            .collect();
+        if !missing.is_empty() {
+            if std::env::var_os("QINQING_SKIP_E2E").is_some() {
+                eprintln!("e2e {name}: SKIPPED (QINQING_SKIP_E2E set; missing {missing:?})");
+                return None;
+            }
+            panic!("e2e prerequisites missing: {missing:?}. Run scripts/test.sh, which installs them (or set QINQING_SKIP_E2E=1 to skip).");
+        }
+        assert!(Path::new(app_bin).is_file(), "app binary {app_bin} not built");
+
+        let dir = tempfile::Builder::new().prefix(&format!("qinqing-e2e-{name}-")).tempdir().expect("tempdir");
+        let db = dir.path().join("qinqing.db");
+        prepare(&db);
+
+        let (xvfb, display) = start_xvfb();
+        let port = free_port();
+        let native_port = free_port();
+        let log = std::fs::File::create(dir.path().join("tauri-driver.log")).expect("driver log");
+        let driver = Command::new(which("tauri-driver").unwrap_or_default())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", format!(":{display}"))
+            // Software rendering: no GPU under Xvfb.
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .env("NO_AT_BRIDGE", "1")
+            .stdout(log.try_clone().expect("log fd"))
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .expect("start tauri-driver");
+        wait_port(port);
+
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_bin, "args": ["--db", db.to_string_lossy()] }),
+        );
+        let started = Instant::now();
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver session for {name}: {e}; see {}", dir.path().join("tauri-driver.log").display()));
+        eprintln!("e2e {name}: session started in {:?}", started.elapsed());
+        let app = App { client, db, dir, name: name.to_string(), xvfb, driver, closed: false };
+        app.wait("body[data-ready], #screen > *").await;
+        Some(app)
+    }
+
+    /// Wait until `css` matches an element and return it.
+    pub async fn wait(&self, css: &str) -> Element {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                return e;
+            }
+            if Instant::now() > deadline {
+                self.screenshot(&format!("{}-FAILED-wait", self.name)).await;
+                panic!("e2e {}: no element matches {css:?} after {WAIT:?}", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Wait until the text of `css` contains `needle`; returns the full text.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::new();
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                if let Ok(t) = e.text().await {
+                    if t.contains(needle) {
+                        return t;
+                    }
+                    last = t;
+                }
+            }
+            if Instant::now() > deadline {
+                self.screenshot(&format!("{}-FAILED-text", self.name)).await;
+                panic!("e2e {}: {css:?} never contained {needle:?}; last text: {last:?}", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Wait until a JavaScript expression is truthy.
+    pub async fn wait_js(&self, expr: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let v = self.client.execute(&format!("return !!({expr});"), vec![]).await;
+            if matches!(v, Ok(serde_json::Value::Bool(true))) {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.screenshot(&format!("{}-FAILED-js", self.name)).await;
+                panic!("e2e {}: {expr:?} never became true (last: {v:?})", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        let e = self.wait(css).await;
+        e.click().await.unwrap_or_else(|err| panic!("e2e {}: click {css}: {err}", self.name));
+    }
+
+    /// Replace the value of an input by typing `text` into it.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.wait(css).await;
+        e.clear().await.unwrap_or_else(|err| panic!("e2e {}: clear {css}: {err}", self.name));
+        e.send_keys(text).await.unwrap_or_else(|err| panic!("e2e {}: type into {css}: {err}", self.name));
+    }
+
+    /// Choose an option of a `<select>` by its value.
+    pub async fn choose(&self, select_css: &str, value: &str) {
+        self.click(&format!("{select_css} option[value=\"{value}\"]")).await;
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.wait(css).await.text().await.unwrap_or_default()
+    }
+
+    /// Texts of every element matching `css` (no waiting).
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+            out.push(e.text().await.unwrap_or_default());
+        }
+        out
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.wait(css).await.attr(name).await.ok().flatten()
+    }
+
+    pub async fn js(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("e2e {}: script failed: {e}", self.name))
+    }
+
+    /// Save a PNG of the window under `target/e2e/<name>.png`; returns the path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let path = e2e_dir().join(format!("{name}.png"));
+        match self.client.screenshot().await {
+            Ok(png) => {
+                std::fs::write(&path, png).expect("write screenshot");
+                eprintln!("e2e {}: screenshot {}", self.name, path.display());
+            }
+            Err(e) => eprintln!("e2e {}: screenshot {name} failed: {e}", self.name),
+        }
+        path
+    }
+
+    /// End the WebDriver session (closes the app window) and stop the helpers.
+    pub async fn close(mut self) {
+        let client = self.client.clone();
+        let _ = client.close().await;
+        self.closed = true;
+        self.stop_helpers();
+    }
+
+    fn stop_helpers(&mut self) {
+        // tauri-driver runs in its own process group with WebKitWebDriver and the app.
+        let _ = Command::new("kill").args(["-TERM", &format!("-{}", self.driver.id())]).status();
+        let _ = self.driver.wait();
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if !self.closed {
+            self.stop_helpers();
+            self.closed = true;
+        }
+    }
+}
+
+/// Start Xvfb on a display it picks itself; returns the child and the number.
+fn start_xvfb() -> (Child, u32) {
+    let mut child = Command::new(which("Xvfb").unwrap_or_default())
+        .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp", "-noreset"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Xvfb");
+    let stdout = child.stdout.take().expect("Xvfb stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("read Xvfb display number");
+    let display: u32 = line.trim().parse().unwrap_or_else(|_| panic!("Xvfb printed {line:?}, not a display number"));
+    (child, display)
+}
+
+fn wait_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not listen on port {port}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
