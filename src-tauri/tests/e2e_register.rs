@@ -21,7 +21,7 @@ async fn add_a_person_and_refuse_an_invalid_id() {
     app.screenshot("register-empty").await;
 
     // Add a person through the form.
-    let id = with_check_char("31011519880512061");
+    let id = with_check_char("31011519880512062");
     app.click("#person-add-btn").await;
     app.fill("#f-name", "王小明").await;
     app.fill("#f-resident_id", &id).await;
@@ -38,7 +38,7 @@ async fn add_a_person_and_refuse_an_invalid_id() {
     assert!(row.contains("¥1,234.50"), "balance shown in yuan: {row}");
     assert!(row.contains("职工医保"), "insurance label: {row}");
     let detail = app.wait_text("#person-detail", "1988-05-12").await;
-    assert!(detail.contains("女"), "gender derived from the ID (sequence 06x is even): {detail}");
+    assert!(detail.contains("女"), "gender derived from the ID (17th digit 2 is even): {detail}");
     assert!(detail.contains("已保存"), "save confirmed: {detail}");
     app.screenshot("register-added").await;
 
@@ -68,9 +68,8 @@ async fn add_a_person_and_refuse_an_invalid_id() {
 
     // Nothing half-written: exactly one row in the window and in the database.
     assert_eq!(app.count("#person-table tbody tr").await, 1);
-    let db = app.db.clone();
-    app.close().await;
-    let people = persons_in(&db);
+    let closed = app.close().await;
+    let people = persons_in(&closed.db);
     assert_eq!(people.len(), 1);
     assert_eq!(people[0].name, "王小明");
     assert_eq!(people[0].balance_fen, 123_450);

@@ -38,6 +38,13 @@ pub fn e2e_dir() -> PathBuf {
     dir
 }
 
+/// With `QINQING_E2E_TRACE=1`, print each step as it starts (to find a hang).
+fn trace(test: &str, step: &str, arg: &str) {
+    if std::env::var_os("QINQING_E2E_TRACE").is_some() {
+        eprintln!("e2e {test}: {step} {arg}");
+    }
+}
+
 fn which(name: &str) -> Option<PathBuf> {
     let candidates = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
@@ -52,6 +59,13 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free local port")
 }
 
+/// What is left after [`App::close`]: the database the app wrote, on disk
+/// until this is dropped.
+pub struct Closed {
+    pub db: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
 /// A running app in a real window under Xvfb, driven over WebDriver.
 pub struct App {
     pub client: Client,
@@ -60,6 +74,7 @@ pub struct App {
     /// Directory for this test's files (database, driver log).
     pub dir: tempfile::TempDir,
     name: String,
+    port: u16,
     xvfb: Child,
     driver: Child,
     closed: bool,
@@ -103,6 +118,11 @@ impl App {
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
             .env("NO_AT_BRIDGE", "1")
+            // A fresh profile per test: WebKit's localStorage (the language
+            // choice) and caches live under these, not in the user's home.
+            .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
+            .env("XDG_CONFIG_HOME", dir.path().join("xdg-config"))
+            .env("XDG_CACHE_HOME", dir.path().join("xdg-cache"))
             .stdout(log.try_clone().expect("log fd"))
             .stderr(log)
             .process_group(0)
@@ -123,13 +143,14 @@ impl App {
             .await
             .unwrap_or_else(|e| panic!("WebDriver session for {name}: {e}; see {}", dir.path().join("tauri-driver.log").display()));
         eprintln!("e2e {name}: session started in {:?}", started.elapsed());
-        let app = App { client, db, dir, name: name.to_string(), xvfb, driver, closed: false };
+        let app = App { client, db, dir, name: name.to_string(), port, xvfb, driver, closed: false };
         app.wait("body[data-ready], #screen > *").await;
         Some(app)
     }
 
     /// Wait until `css` matches an element and return it.
     pub async fn wait(&self, css: &str) -> Element {
+        trace(&self.name, "wait", css);
         let deadline = Instant::now() + WAIT;
         loop {
             if let Ok(e) = self.client.find(Locator::Css(css)).await {
@@ -145,6 +166,7 @@ impl App {
 
     /// Wait until the text of `css` contains `needle`; returns the full text.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        trace(&self.name, "wait_text", css);
         let deadline = Instant::now() + WAIT;
         let mut last = String::new();
         loop {
@@ -181,6 +203,7 @@ impl App {
     }
 
     pub async fn click(&self, css: &str) {
+        trace(&self.name, "click", css);
         let e = self.wait(css).await;
         e.click().await.unwrap_or_else(|err| panic!("e2e {}: click {css}: {err}", self.name));
     }
@@ -224,8 +247,30 @@ impl App {
 
     /// Save a PNG of the window under `target/e2e/<name>.png`; returns the path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        trace(&self.name, "screenshot", name);
         let path = e2e_dir().join(format!("{name}.png"));
-        match self.client.screenshot().await {
+        // WebKit answers a screenshot request only after its next rendering
+        // update, and an idle page under Xvfb has none: the request hangs.
+        // So keep the page repainting (an invisible opacity flicker on
+        // <body>, every frame for two seconds) while the request is made.
+        let mut result = Err(String::new());
+        for _ in 0..3 {
+            let _ = self
+                .client
+                .execute(
+                    "const b = document.body; let n = 0; \
+                     const tick = () => { if (n++ < 120) { b.style.opacity = (n % 2) ? '0.999' : ''; requestAnimationFrame(tick); } \
+                     else { b.style.removeProperty('opacity'); } }; \
+                     requestAnimationFrame(tick); return true;",
+                    vec![],
+                )
+                .await;
+            result = self.raw_screenshot().await;
+            if result.is_ok() {
+                break;
+            }
+        }
+        match result {
             Ok(png) => {
                 std::fs::write(&path, png).expect("write screenshot");
                 eprintln!("e2e {}: screenshot {}", self.name, path.display());
@@ -235,17 +280,44 @@ impl App {
         path
     }
 
+    /// GET /session/{id}/screenshot with a plain HTTP client and decode the PNG.
+    async fn raw_screenshot(&self) -> Result<Vec<u8>, String> {
+        use base64::Engine;
+        let sid = self.client.session_id().await.map_err(|e| e.to_string())?.ok_or("no session")?;
+        let url = format!("http://127.0.0.1:{}/session/{sid}/screenshot", self.port);
+        let v: serde_json::Value = tokio::task::spawn_blocking(move || {
+            ureq::get(&url).timeout(Duration::from_secs(5)).call().map_err(|e| e.to_string())?.into_json().map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        let b64 = v["value"].as_str().ok_or_else(|| format!("unexpected screenshot reply: {v}"))?;
+        base64::engine::general_purpose::STANDARD.decode(b64).map_err(|e| e.to_string())
+    }
+
     /// End the WebDriver session (closes the app window) and stop the helpers.
-    pub async fn close(mut self) {
+    /// The returned value keeps the test's directory (and database) alive so
+    /// the test can inspect what the app wrote.
+    pub async fn close(mut self) -> Closed {
+        // Deleting the session through tauri-driver can hang; the helpers are
+        // killed below either way, so do not wait long for it.
         let client = self.client.clone();
-        let _ = client.close().await;
+        trace(&self.name, "close", "session");
+        let _ = tokio::time::timeout(Duration::from_secs(3), client.close()).await;
+        trace(&self.name, "close", "helpers");
         self.closed = true;
         self.stop_helpers();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
+        Closed { db: self.db.clone(), dir }
     }
 
     fn stop_helpers(&mut self) {
-        // tauri-driver runs in its own process group with WebKitWebDriver and the app.
-        let _ = Command::new("kill").args(["-TERM", &format!("-{}", self.driver.id())]).status();
+        // tauri-driver runs in its own process group with WebKitWebDriver and
+        // the app. SIGKILL, not SIGTERM: on SIGTERM the helpers run cleanup
+        // code, and under it something signalled every process on the
+        // machine (the test runner and its shell died with it).
+        trace(&self.name, "kill group", &self.driver.id().to_string());
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.driver.id())]).status();
+        trace(&self.name, "killed group", "");
         let _ = self.driver.wait();
         let _ = self.xvfb.kill();
         let _ = self.xvfb.wait();
