@@ -1,0 +1,243 @@
+//! `qinqing-cli` as a user runs it: exit codes, JSON on stdout, JSON errors
+//! on stderr, nothing stored on refusal, two processes writing at once.
+
+use qinqing_core::id::with_check_char;
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_qinqing-cli");
+
+struct Db {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+fn db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    Db { _dir: dir, path }
+}
+
+fn run(db: &Path, args: &[&str]) -> Output {
+    Command::new(BIN).arg("--db").arg(db).args(args).env_remove("QINQING_DB").output().unwrap()
+}
+
+fn ok_json(db: &Path, args: &[&str]) -> Value {
+    let mut a = vec!["--json"];
+    a.extend_from_slice(args);
+    let out = run(db, &a);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: stdout is not one JSON document ({e})"))
+}
+
+/// Runs a command expected to fail; returns (exit code, error object).
+fn err_json(db: &Path, args: &[&str]) -> (i32, Value) {
+    let mut a = vec!["--json"];
+    a.extend_from_slice(args);
+    let out = run(db, &a);
+    assert!(out.stdout.is_empty(), "nothing on stdout on error: {}", String::from_utf8_lossy(&out.stdout));
+    let v: Value = serde_json::from_slice(&out.stderr)
+        .unwrap_or_else(|e| panic!("{args:?}: stderr is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), v["error"].clone())
+}
+
+fn count(db: &Path) -> usize {
+    ok_json(db, &["person", "list"]).as_array().unwrap().len()
+}
+
+#[test]
+fn info_reports_schema_version_and_wal() {
+    let d = db();
+    let v = ok_json(&d.path, &["info"]);
+    assert!(v["schema_version"].as_i64().unwrap() >= 1);
+    assert_eq!(v["schema_version"], v["latest_schema_version"]);
+    assert_eq!(v["journal_mode"], "wal");
+    assert_eq!(v["persons"], 0);
+}
+
+#[test]
+fn add_show_list_and_change_a_person() {
+    let d = db();
+    let id = with_check_char("11010519491231002");
+    let added = ok_json(&d.path, &["person", "add", "--name", "李秀英", "--id", &id, "--insurance", "resident", "--region", "110105", "--balance", "150000"]);
+    let pid = added["id"].as_i64().expect("JSON of add has an id");
+    let pid_s = pid.to_string();
+
+    let shown = ok_json(&d.path, &["person", "show", &pid_s]);
+    assert_eq!(shown["name"], "李秀英");
+    assert_eq!(shown["birth_date"], "1949-12-31");
+    assert_eq!(shown["gender"], "female");
+    let balance_key = shown.as_object().unwrap().keys().find(|k| k.contains("balance") && shown[k.as_str()].is_i64()).cloned();
+    assert_eq!(shown[balance_key.expect("a balance key in fen").as_str()], 150_000);
+
+    let list = ok_json(&d.path, &["person", "list"]);
+    let row = &list[0];
+    assert_eq!(row["resident_id_masked"], format!("1101**********{}", &id[14..]));
+    assert!(!list.to_string().contains(&id), "full ID must not appear in the list");
+
+    ok_json(&d.path, &["person", "activate", &pid_s]);
+    ok_json(&d.path, &["person", "set-status", &pid_s, "suspended"]);
+    ok_json(&d.path, &["person", "set-balance", &pid_s, "99"]);
+    let shown = ok_json(&d.path, &["person", "show", &pid_s]);
+    assert_eq!(shown["voucher_activated"], true);
+    assert_eq!(shown["status"], "suspended");
+    assert_eq!(shown["balance_fen"], 99);
+
+    // Plain output prints the id alone for scripts.
+    let id2 = with_check_char("31011520150601004");
+    let out = run(&d.path, &["person", "add", "--name", "张子涵", "--id", &id2, "--insurance", "resident", "--region", "310115"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8(out.stdout).unwrap().trim().parse::<i64>().is_ok());
+
+    // Every change is in the audit trail.
+    let audit = ok_json(&d.path, &["audit", "list", "--person", &pid_s]);
+    assert!(audit.as_array().unwrap().len() >= 4, "{audit}");
+}
+
+#[test]
+fn refusals_exit_3_with_a_code_and_store_nothing() {
+    let d = db();
+    let good = with_check_char("11010519491231002");
+    let mut bad = good.clone();
+    bad.pop();
+    bad.push('1');
+    let (code, e) = err_json(&d.path, &["person", "add", "--name", "李四", "--id", &bad, "--insurance", "resident", "--region", "11"]);
+    assert_eq!(code, 3);
+    assert_eq!(e["code"], "ID_CHECKSUM");
+    assert!(e["message"].as_str().unwrap().contains("校验位"), "Chinese by default: {e}");
+    let (_, e_en) = err_json(&d.path, &["--lang", "en", "person", "add", "--name", "李四", "--id", &bad, "--insurance", "resident", "--region", "11"]);
+    assert!(e_en["message"].as_str().unwrap().contains("check character"), "{e_en}");
+
+    for (id, want) in [
+        ("1101051949123100", "ID_LENGTH"),
+        ("11010519491231002a", "ID_CHARSET"),
+        (&with_check_char("11010519490231002")[..], "ID_BIRTH_DATE_INVALID"),
+        (&with_check_char("11010520991231002")[..], "ID_BIRTH_DATE_FUTURE"),
+    ] {
+        let (code, e) = err_json(&d.path, &["person", "add", "--name", "王五", "--id", id, "--insurance", "resident", "--region", "11"]);
+        assert_eq!((code, e["code"].as_str().unwrap()), (3, want), "{id}");
+    }
+    let (_, e) = err_json(&d.path, &["person", "add", "--name", "王五", "--id", &good, "--insurance", "nope", "--region", "11"]);
+    assert_eq!(e["code"], "INSURANCE_INVALID");
+    let (_, e) = err_json(&d.path, &["person", "add", "--name", "王五", "--id", &good, "--insurance", "resident", "--region", "11", "--balance", "-5"]);
+    assert_eq!(e["code"], "AMOUNT_NEGATIVE");
+    assert_eq!(count(&d.path), 0, "a refused add stores nothing");
+
+    ok_json(&d.path, &["person", "add", "--name", "王五", "--id", &good, "--insurance", "resident", "--region", "11"]);
+    let (code, e) = err_json(&d.path, &["person", "add", "--name", "另一个", "--id", &good, "--insurance", "employee", "--region", "31"]);
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "PERSON_DUPLICATE_ID"));
+    let (code, e) = err_json(&d.path, &["person", "show", "999"]);
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "PERSON_NOT_FOUND"));
+    let (_, e) = err_json(&d.path, &["person", "set-status", "1", "dead"]);
+    assert_eq!(e["code"], "STATUS_INVALID");
+    assert_eq!(count(&d.path), 1);
+    assert_eq!(ok_json(&d.path, &["person", "show", "1"])["status"], "active", "refused change left the row as it was");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let d = db();
+    let (code, e) = err_json(&d.path, &["person", "add", "--name", "x"]);
+    assert_eq!(code, 2);
+    assert_eq!(e["code"], "USAGE");
+    let out = run(&d.path, &["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn hostile_names_are_stored_literally_and_control_chars_refused() {
+    let d = db();
+    let script = "<script>alert('x')</script>";
+    let v = ok_json(&d.path, &["person", "add", "--name", script, "--id", &with_check_char("44030519991231052"), "--insurance", "resident", "--region", "440305"]);
+    assert_eq!(v["name"], script);
+    let (code, e) = err_json(&d.path, &["person", "add", "--name", "a\u{7}b", "--id", &with_check_char("44030519991231060"), "--insurance", "resident", "--region", "440305"]);
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "NAME_INVALID_CHAR"));
+    let (_, e) = err_json(&d.path, &["person", "add", "--name", &"长".repeat(200), "--id", &with_check_char("44030519991231060"), "--insurance", "resident", "--region", "440305"]);
+    assert_eq!(e["code"], "NAME_TOO_LONG");
+    assert_eq!(count(&d.path), 1);
+}
+
+#[test]
+fn demo_seed_gives_a_family_and_is_idempotent() {
+    let d = db();
+    ok_json(&d.path, &["demo", "seed"]);
+    ok_json(&d.path, &["demo", "seed"]);
+    let list = ok_json(&d.path, &["person", "list"]);
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    for n in ["张建国", "李秀英", "张伟", "王芳", "张子涵", "张雨桐"] {
+        assert!(names.contains(&n), "{n} in {names:?}");
+    }
+    let kinds: std::collections::HashSet<&str> = list.as_array().unwrap().iter().map(|p| p["insurance"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 2, "both insurance types");
+    let regions: std::collections::HashSet<&str> = list.as_array().unwrap().iter().map(|p| p["region"]["code"].as_str().unwrap()).collect();
+    assert!(regions.len() >= 2, "different regions: {regions:?}");
+    assert_eq!(names.len(), ok_json(&d.path, &["info"])["persons"].as_u64().unwrap() as usize);
+}
+
+#[test]
+fn qinqing_db_env_selects_the_database() {
+    let d = db();
+    let out = Command::new(BIN).args(["--json", "demo", "seed"]).env("QINQING_DB", &d.path).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(count(&d.path) >= 6);
+}
+
+#[test]
+fn id_check_reads_stdin_and_reports_each_line() {
+    let d = db();
+    let good = with_check_char("34010419821108017");
+    let mut input = String::new();
+    for i in 0..100_000 {
+        if i % 10 == 0 {
+            input.push_str("34010419821108017Z\n");
+        } else {
+            input.push_str(&good);
+            input.push('\n');
+        }
+    }
+    let mut child = Command::new(BIN)
+        .args(["--db", d.path.to_str().unwrap(), "id", "check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert_eq!(out.status.code(), Some(3), "some were invalid");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 100_000);
+    assert_eq!(lines.iter().filter(|l| l.contains("\tvalid\t1982-11-08\tmale")).count(), 90_000);
+    assert_eq!(lines.iter().filter(|l| l.contains("\tinvalid\tID_CHARSET")).count(), 10_000);
+
+    let v = ok_json(&d.path, &["id", "check", &good]);
+    assert_eq!(v[0]["result"], "valid");
+    assert_eq!(v[0]["birth_date"], "1982-11-08");
+}
+
+#[test]
+fn two_processes_writing_at_once_lose_nothing() {
+    let d = db();
+    ok_json(&d.path, &["info"]); // create and migrate first
+    let spawn = |prefix: &'static str| {
+        let path = d.path.clone();
+        std::thread::spawn(move || {
+            for i in 0..15 {
+                let id = with_check_char(&format!("{prefix}{:03}", i * 2 + 1));
+                let out = run(&path, &["--json", "person", "add", "--name", "并发", "--id", &id, "--insurance", "resident", "--region", "310115"]);
+                assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            }
+        })
+    };
+    let a = spawn("31011519800101");
+    let b = spawn("31011519900101");
+    a.join().unwrap();
+    b.join().unwrap();
+    assert_eq!(count(&d.path), 30);
+    let audit = ok_json(&d.path, &["audit", "list", "--limit", "1000"]);
+    assert_eq!(audit.as_array().unwrap().len(), 30, "one audit entry per add");
+}

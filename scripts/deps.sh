@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install what is missing on Debian/Ubuntu. Idempotent; quick when all is there.
+#   scripts/deps.sh app    — what building and running the app needs
+#   scripts/deps.sh test   — that, plus the real-window test tools
+set -euo pipefail
+what="${1:-app}"
+
+APP_PKGS=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
+          libsoup-3.0-dev build-essential libssl-dev file pkg-config fonts-noto-cjk)
+TEST_PKGS=(xvfb webkit2gtk-driver)
+
+pkgs=("${APP_PKGS[@]}")
+[ "$what" = test ] && pkgs+=("${TEST_PKGS[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    echo "Missing packages ${missing[*]} and no apt-get: see README (Windows/macOS)." >&2
+    exit 1
+  fi
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "Installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v cargo >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs" >&2; exit 1; }
+
+if [ "$what" = test ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if ! cargo install --list | grep -q '^tauri-driver v2\.'; then
+    echo "Installing tauri-driver 2 (cargo install, about 40 s)"
+    cargo install tauri-driver --locked --version '^2' --quiet
+  fi
+fi

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install what is missing, build, put the demo family into a demo database
+# (target/demo/qinqing-demo.db; your own data is not touched) and open the app on it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh app
+cargo build --locked -p qinqing -p qinqing-cli
+mkdir -p target/demo
+DB="$PWD/target/demo/qinqing-demo.db"
+target/debug/qinqing-cli --db "$DB" demo seed
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "No display: set DISPLAY (or run under xvfb-run) to see the window." >&2
+fi
+exec target/debug/qinqing --db "$DB" "$@"
