@@ -281,6 +281,7 @@ fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
                 status: a.status,
                 balance_fen: a.balance,
                 balance_yuan: None,
+                disabled: false,
                 voucher_activated: a.voucher_activated,
             })?;
             if ctx.json {

@@ -18,7 +18,10 @@ pub const DB_ENV: &str = "QINQING_DB";
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Schema migrations, in order. Never edit a shipped entry: append a new one.
-const MIGRATION_SQL: &[&str] = &[include_str!("../migrations/0001_register.sql")];
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("../migrations/0001_register.sql"),
+    include_str!("../migrations/0002_binding.sql"),
+];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
     LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));

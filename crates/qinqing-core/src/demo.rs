@@ -52,6 +52,7 @@ impl Qinqing {
                 status: Some(d.status.into()),
                 balance_fen: Some(d.balance_fen),
                 balance_yuan: None,
+                disabled: false,
                 voucher_activated: d.voucher,
             };
             match self.add_person(&input) {

@@ -47,6 +47,37 @@ pub enum Code {
     BalanceConflict,
     PersonDuplicateId,
     PersonNotFound,
+    RelationInvalid,
+    RelationNotAllowed,
+    RelationInconsistent,
+    BindSelf,
+    HolderNotInsured,
+    MemberNotInsured,
+    MemberNotRegistered,
+    MemberIdMismatch,
+    MemberVoucherNotActivated,
+    GuardianActivationNotAllowed,
+    HolderCapReached,
+    MemberMonthlyCapReached,
+    BindingDuplicate,
+    BindingNotFound,
+    BindingWrongState,
+    BindingIncomplete,
+    BindingNotHolder,
+    DocNotFound,
+    DocKindInvalid,
+    DocWrongPerson,
+    NoteTooLong,
+    FaceEvidenceKind,
+    FaceNotRequired,
+    RemoteNotAllowed,
+    RejectReasonEmpty,
+    StaffNotFound,
+    StaffPasswordWrong,
+    StaffPasswordWeak,
+    StaffPasswordMismatch,
+    StaffRoleInvalid,
+    StaffInactive,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -76,6 +107,37 @@ impl Code {
             Code::BalanceConflict => "BALANCE_CONFLICT",
             Code::PersonDuplicateId => "PERSON_DUPLICATE_ID",
             Code::PersonNotFound => "PERSON_NOT_FOUND",
+            Code::RelationInvalid => "RELATION_INVALID",
+            Code::RelationNotAllowed => "RELATION_NOT_ALLOWED",
+            Code::RelationInconsistent => "RELATION_INCONSISTENT",
+            Code::BindSelf => "BIND_SELF",
+            Code::HolderNotInsured => "HOLDER_NOT_INSURED",
+            Code::MemberNotInsured => "MEMBER_NOT_INSURED",
+            Code::MemberNotRegistered => "MEMBER_NOT_REGISTERED",
+            Code::MemberIdMismatch => "MEMBER_ID_MISMATCH",
+            Code::MemberVoucherNotActivated => "MEMBER_VOUCHER_NOT_ACTIVATED",
+            Code::GuardianActivationNotAllowed => "GUARDIAN_ACTIVATION_NOT_ALLOWED",
+            Code::HolderCapReached => "HOLDER_CAP_REACHED",
+            Code::MemberMonthlyCapReached => "MEMBER_MONTHLY_CAP_REACHED",
+            Code::BindingDuplicate => "BINDING_DUPLICATE",
+            Code::BindingNotFound => "BINDING_NOT_FOUND",
+            Code::BindingWrongState => "BINDING_WRONG_STATE",
+            Code::BindingIncomplete => "BINDING_INCOMPLETE",
+            Code::BindingNotHolder => "BINDING_NOT_HOLDER",
+            Code::DocNotFound => "DOC_NOT_FOUND",
+            Code::DocKindInvalid => "DOC_KIND_INVALID",
+            Code::DocWrongPerson => "DOC_WRONG_PERSON",
+            Code::NoteTooLong => "NOTE_TOO_LONG",
+            Code::FaceEvidenceKind => "FACE_EVIDENCE_KIND",
+            Code::FaceNotRequired => "FACE_NOT_REQUIRED",
+            Code::RemoteNotAllowed => "REMOTE_NOT_ALLOWED",
+            Code::RejectReasonEmpty => "REJECT_REASON_EMPTY",
+            Code::StaffNotFound => "STAFF_NOT_FOUND",
+            Code::StaffPasswordWrong => "STAFF_PASSWORD_WRONG",
+            Code::StaffPasswordWeak => "STAFF_PASSWORD_WEAK",
+            Code::StaffPasswordMismatch => "STAFF_PASSWORD_MISMATCH",
+            Code::StaffRoleInvalid => "STAFF_ROLE_INVALID",
+            Code::StaffInactive => "STAFF_INACTIVE",
             Code::DbBusy => "DB_BUSY",
             Code::DbTooNew => "DB_TOO_NEW",
             Code::DbOpen => "DB_OPEN",
@@ -85,7 +147,7 @@ impl Code {
 
     pub fn kind(self) -> Kind {
         match self {
-            Code::PersonNotFound => Kind::NotFound,
+            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound => Kind::NotFound,
             Code::DbBusy | Code::DbOpen | Code::DbTooNew => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
@@ -317,6 +379,263 @@ impl Error {
             None,
             format!("内部错误：{detail}。数据未改动，请重试；如仍出现请联系管理员。"),
             format!("Internal error: {detail}. Nothing was changed; try again, and tell the administrator if it persists."),
+        )
+    }
+}
+
+// ---- 亲情账户 bindings, documents, staff ----------------------------------
+impl Error {
+    pub fn relation_invalid(raw: &str) -> Self {
+        Self::new(
+            Code::RelationInvalid,
+            Some("relation"),
+            format!("关系“{raw}”无法识别。请选择配偶、父母、子女等列出的关系。"),
+            format!("Relation \"{raw}\" is not recognised. Choose one of the listed relations (spouse, parent, child, …)."),
+        )
+    }
+    pub fn relation_not_allowed(relation_zh: &str, relation_en: &str, region: &str, allowed_zh: &str, allowed_en: &str) -> Self {
+        Self::new(
+            Code::RelationNotAllowed,
+            Some("relation"),
+            format!("绑定人参保地（{region}）的政策不允许绑定“{relation_zh}”。可绑定的关系：{allowed_zh}。"),
+            format!("The policy of the holder's insured region ({region}) does not allow binding a {relation_en}. Allowed: {allowed_en}."),
+        )
+    }
+    pub fn relation_inconsistent(relation_zh: &str, relation_en: &str, older: bool) -> Self {
+        let (zh, en) = if older {
+            ("应比绑定人年长", "must be older than the holder")
+        } else {
+            ("应比绑定人年轻", "must be younger than the holder")
+        };
+        Self::new(
+            Code::RelationInconsistent,
+            Some("relation"),
+            format!("所选关系“{relation_zh}”与身份证上的出生日期不符：{relation_zh}{zh}。请核对关系或身份证号。"),
+            format!("The relation \"{relation_en}\" does not match the birth dates on the IDs: a {relation_en} {en}. Check the relation or the ID."),
+        )
+    }
+    pub fn bind_self() -> Self {
+        Self::new(
+            Code::BindSelf,
+            Some("resident_id"),
+            "不能把自己绑定为自己的家庭成员。请输入家人的身份证号。",
+            "You cannot bind yourself as your own family member. Enter the relative's ID.",
+        )
+    }
+    pub fn holder_not_insured(status_zh: &str, status_en: &str) -> Self {
+        Self::new(
+            Code::HolderNotInsured,
+            Some("holder"),
+            format!("绑定人的参保状态为“{status_zh}”，需为正常参保才能绑定家人。请先恢复参保。"),
+            format!("The holder's insurance is {status_en}; it must be active to bind relatives. Restore the insurance first."),
+        )
+    }
+    pub fn member_not_insured(status_zh: &str, status_en: &str) -> Self {
+        Self::new(
+            Code::MemberNotInsured,
+            Some("resident_id"),
+            format!("该家人的参保状态为“{status_zh}”，未正常参保，不能绑定。请先为其办理参保或恢复缴费。"),
+            format!("This relative's insurance is {status_en}, not active, so they cannot be bound. Get them insured (or resume contributions) first."),
+        )
+    }
+    pub fn member_not_registered(masked: &str) -> Self {
+        Self::new(
+            Code::MemberNotRegistered,
+            Some("resident_id"),
+            format!("身份证号{masked}不在参保名单中。请核对号码，或先在“参保人登记”中登记此人。"),
+            format!("Resident ID {masked} is not in the insurance register. Check the number, or register the person first."),
+        )
+    }
+    pub fn member_id_mismatch() -> Self {
+        Self::new(
+            Code::MemberIdMismatch,
+            Some("name"),
+            "姓名与该身份证号的参保记录不一致。请按身份证上的姓名填写，并核对号码。",
+            "The name does not match the insurance record of this ID. Use the name on the ID card and check the number.",
+        )
+    }
+    pub fn member_voucher_not_activated() -> Self {
+        Self::new(
+            Code::MemberVoucherNotActivated,
+            Some("resident_id"),
+            "该家人的医保电子凭证尚未激活。年满16周岁的家人需本人先激活电子凭证，再申请绑定。",
+            "This relative's medical-insurance e-voucher is not activated. A relative aged 16 or over must activate it themselves before being bound.",
+        )
+    }
+    pub fn guardian_activation_not_allowed() -> Self {
+        Self::new(
+            Code::GuardianActivationNotAllowed,
+            None,
+            "只有未满16周岁的家人可由监护人代为激活电子凭证。年满16周岁需本人激活。",
+            "Only a relative under 16 can have the e-voucher activated by a guardian. From 16 on, they activate it themselves.",
+        )
+    }
+    pub fn holder_cap_reached(cap: usize) -> Self {
+        Self::new(
+            Code::HolderCapReached,
+            Some("holder"),
+            format!("一个账户最多绑定{cap}名家庭成员，您已达到上限。如需绑定新成员，请先解绑一位。"),
+            format!("One account can bind at most {cap} family members and this one has reached that. Unbind someone first to bind a new member."),
+        )
+    }
+    pub fn member_monthly_cap_reached(cap: usize, month: &str) -> Self {
+        Self::new(
+            Code::MemberMonthlyCapReached,
+            Some("resident_id"),
+            format!("该家人在{month}已被{cap}个账户绑定，同一自然月内最多{cap}个。请下个月再申请。"),
+            format!("This relative was already bound by {cap} accounts in {month}; at most {cap} per calendar month. Apply again next month."),
+        )
+    }
+    pub fn binding_duplicate(state_zh: &str, state_en: &str) -> Self {
+        Self::new(
+            Code::BindingDuplicate,
+            Some("resident_id"),
+            format!("您与这位家人已有一份{state_zh}的绑定，不能重复申请。请在家庭成员列表中查看。"),
+            format!("You already have a binding with this relative that is {state_en}; you cannot apply twice. See the family list."),
+        )
+    }
+    pub fn binding_not_found(id: i64) -> Self {
+        Self::new(
+            Code::BindingNotFound,
+            None,
+            format!("找不到编号为{id}的绑定申请。请刷新后重试。"),
+            format!("No binding application with number {id}. Refresh and try again."),
+        )
+    }
+    pub fn binding_wrong_state(state_zh: &str, state_en: &str, action_zh: &str, action_en: &str) -> Self {
+        Self::new(
+            Code::BindingWrongState,
+            None,
+            format!("该绑定当前为“{state_zh}”，不能{action_zh}。"),
+            format!("This binding is {state_en}; it cannot be {action_en}."),
+        )
+    }
+    pub fn binding_incomplete(missing_zh: &str, missing_en: &str) -> Self {
+        Self::new(
+            Code::BindingIncomplete,
+            None,
+            format!("申请材料还不齐全，尚缺：{missing_zh}。补齐后再提交。"),
+            format!("The application is not complete yet; still missing: {missing_en}. Complete it, then submit."),
+        )
+    }
+    pub fn binding_not_holder() -> Self {
+        Self::new(
+            Code::BindingNotHolder,
+            None,
+            "只有绑定人本人可以解绑。请由绑定人操作。",
+            "Only the holder of the account can unbind. Ask the holder to do it.",
+        )
+    }
+    pub fn doc_not_found(id: i64) -> Self {
+        Self::new(
+            Code::DocNotFound,
+            Some("document"),
+            format!("找不到编号为{id}的证件材料。请重新上传。"),
+            format!("No document with number {id}. Upload it again."),
+        )
+    }
+    pub fn doc_kind_invalid(raw: &str) -> Self {
+        Self::new(
+            Code::DocKindInvalid,
+            Some("kind"),
+            format!("材料类型“{raw}”无法识别。请选择出生医学证明、户口簿、关系公证书、参保证明、医学证明或人脸照片。"),
+            format!("Document kind \"{raw}\" is not recognised. Choose birth certificate, household register, relationship notarization, proof of insurance, medical certificate or face capture."),
+        )
+    }
+    pub fn doc_wrong_person() -> Self {
+        Self::new(
+            Code::DocWrongPerson,
+            Some("document"),
+            "这份材料既不属于绑定人也不属于该家人，不能用于此申请。请上传本人的材料。",
+            "This document belongs to neither the holder nor the relative, so it cannot be used here. Upload their own document.",
+        )
+    }
+    pub fn note_too_long(max: usize) -> Self {
+        Self::new(
+            Code::NoteTooLong,
+            Some("note"),
+            format!("说明最多{max}个字。请缩短。"),
+            format!("A note has at most {max} characters. Shorten it."),
+        )
+    }
+    pub fn face_evidence_kind() -> Self {
+        Self::new(
+            Code::FaceEvidenceKind,
+            Some("evidence"),
+            "人脸核验的证据必须是该家人本人的“人脸照片”材料。请拍摄或上传其本人照片。",
+            "Face-verification evidence must be a face-capture document of the relative themselves. Take or upload their photo.",
+        )
+    }
+    pub fn face_not_required() -> Self {
+        Self::new(
+            Code::FaceNotRequired,
+            None,
+            "该家人未满16周岁，此申请不需要人脸核验。",
+            "This relative is under 16; the application needs no face verification.",
+        )
+    }
+    pub fn remote_not_allowed() -> Self {
+        Self::new(
+            Code::RemoteNotAllowed,
+            None,
+            "只有60周岁及以上的家人可以远程授权。其他家人请到现场或完成人脸核验。",
+            "Only relatives aged 60 or over may authorize remotely. Others verify in person or by face verification.",
+        )
+    }
+    pub fn reject_reason_empty() -> Self {
+        Self::new(
+            Code::RejectReasonEmpty,
+            Some("reason"),
+            "驳回时请写明原因，申请人会看到它。",
+            "Give a reason for the rejection; the applicant will see it.",
+        )
+    }
+    pub fn staff_not_found(id: i64) -> Self {
+        Self::new(
+            Code::StaffNotFound,
+            Some("staff"),
+            format!("找不到编号为{id}的工作人员。"),
+            format!("No staff member with number {id}."),
+        )
+    }
+    pub fn staff_password_wrong() -> Self {
+        Self::new(
+            Code::StaffPasswordWrong,
+            Some("password"),
+            "工作人员密码不正确。请重新输入。",
+            "The staff password is not correct. Enter it again.",
+        )
+    }
+    pub fn staff_password_weak(min: usize) -> Self {
+        Self::new(
+            Code::StaffPasswordWeak,
+            Some("password"),
+            format!("密码至少{min}个字符。请设置更长的密码。"),
+            format!("A password has at least {min} characters. Choose a longer one."),
+        )
+    }
+    pub fn staff_password_mismatch() -> Self {
+        Self::new(
+            Code::StaffPasswordMismatch,
+            Some("password"),
+            "两次输入的密码不一致。请重新输入。",
+            "The two passwords differ. Enter them again.",
+        )
+    }
+    pub fn staff_role_invalid(raw: &str) -> Self {
+        Self::new(
+            Code::StaffRoleInvalid,
+            Some("role"),
+            format!("角色“{raw}”无效：请选择 admin（管理员）或 staff（工作人员）。"),
+            format!("Role \"{raw}\" is not valid: choose admin or staff."),
+        )
+    }
+    pub fn staff_inactive() -> Self {
+        Self::new(
+            Code::StaffInactive,
+            Some("staff"),
+            "该工作人员账号已停用，不能办理业务。",
+            "This staff account is disabled and cannot act.",
         )
     }
 }

@@ -3,17 +3,25 @@
 //! desktop app and `qinqing-cli` are thin shells over [`Qinqing`].
 
 pub mod audit;
+pub mod binding;
 pub mod db;
 pub mod demo;
+pub mod document;
 pub mod error;
 pub mod id;
 pub mod idcheck;
 pub mod money;
 pub mod person;
+pub mod policy;
 pub mod region;
 pub mod service;
+pub mod staff;
 pub mod time;
 
 pub use error::{Code, Error, Kind, Result};
 pub use person::{Insurance, Person, PersonEdit, PersonInput, PersonQuery, Status};
+pub use binding::{Binding, BindingQuery, BindingStatus, MemberEntry};
+pub use document::{DocKind, Document};
+pub use policy::Relation;
 pub use service::{Info, Qinqing};
+pub use staff::{Role, Staff};

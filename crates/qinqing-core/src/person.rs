@@ -116,6 +116,8 @@ pub struct PersonInput {
     /// … or in yuan as typed (UI). At most one of the two.
     pub balance_yuan: Option<String>,
     pub voucher_activated: bool,
+    /// 失能人员.
+    pub disabled: bool,
 }
 
 /// Changes to an existing person; absent fields stay as they are. The
@@ -130,6 +132,7 @@ pub struct PersonEdit {
     pub balance_fen: Option<i64>,
     pub balance_yuan: Option<String>,
     pub voucher_activated: Option<bool>,
+    pub disabled: Option<bool>,
 }
 
 /// A person as shown to a user. `resident_id` (the full number) is present
@@ -153,6 +156,10 @@ pub struct Person {
     /// Balance as plain yuan text, for an edit form.
     pub balance_yuan: String,
     pub voucher_activated: bool,
+    /// 失能人员: binding them needs a medical certificate.
+    pub disabled: bool,
+    /// Last accepted face verification (China time), if any.
+    pub face_verified_at_local: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub created_at_local: String,
@@ -161,21 +168,23 @@ pub struct Person {
 
 /// The stored record, before it is shaped for display.
 #[derive(Debug, Clone)]
-struct Stored {
-    id: i64,
-    name: String,
-    rid: ResidentId,
-    insurance: Insurance,
-    region: Region,
-    status: Status,
-    balance_fen: i64,
-    voucher_activated: bool,
-    created_at: String,
-    updated_at: String,
+pub(crate) struct Stored {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) rid: ResidentId,
+    pub(crate) insurance: Insurance,
+    pub(crate) region: Region,
+    pub(crate) status: Status,
+    pub(crate) balance_fen: i64,
+    pub(crate) voucher_activated: bool,
+    pub(crate) disabled: bool,
+    pub(crate) face_verified_at: Option<String>,
+    pub(crate) created_at: String,
+    pub(crate) updated_at: String,
 }
 
 const COLUMNS: &str =
-    "id, name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at";
+    "id, name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at, disabled, face_verified_at";
 
 fn corrupt(what: &str, id: i64) -> rusqlite::Error {
     rusqlite::Error::InvalidColumnType(0, format!("{what} of person {id}"), rusqlite::types::Type::Text)
@@ -200,11 +209,13 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Stored> {
         voucher_activated: row.get::<_, i64>(7)? == 1,
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
+        disabled: row.get::<_, i64>(10)? == 1,
+        face_verified_at: row.get(11)?,
     })
 }
 
 impl Stored {
-    fn view(&self, today: NaiveDate, full_id: bool) -> Person {
+    pub(crate) fn view(&self, today: NaiveDate, full_id: bool) -> Person {
         let local = |s: &str| time::from_db(s).map(time::display_china).unwrap_or_default();
         Person {
             id: self.id,
@@ -221,6 +232,8 @@ impl Stored {
             balance_display: money::format_fen(self.balance_fen),
             balance_yuan: money::fen_to_yuan_text(self.balance_fen),
             voucher_activated: self.voucher_activated,
+            disabled: self.disabled,
+            face_verified_at_local: self.face_verified_at.as_deref().map(local),
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
             created_at_local: local(&self.created_at),
@@ -238,11 +251,12 @@ impl Stored {
             "status": self.status.as_str(),
             "balance_fen": self.balance_fen,
             "voucher_activated": self.voucher_activated,
+            "disabled": self.disabled,
         })
     }
 }
 
-fn load(conn: &Connection, id: i64) -> Result<Stored> {
+pub(crate) fn load(conn: &Connection, id: i64) -> Result<Stored> {
     conn.query_row(&format!("SELECT {COLUMNS} FROM person WHERE id = ?1"), [id], read_row)
         .optional()?
         .ok_or_else(|| Error::person_not_found(id))
@@ -290,9 +304,9 @@ impl Qinqing {
             return Err(Error::person_duplicate_id(&rid.masked()));
         }
         tx.execute(
-            "INSERT INTO person (name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-            params![name, rid.as_str(), insurance.as_str(), region.code, status.as_str(), balance_fen, input.voucher_activated as i64, now],
+            "INSERT INTO person (name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at, disabled)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+            params![name, rid.as_str(), insurance.as_str(), region.code, status.as_str(), balance_fen, input.voucher_activated as i64, now, input.disabled as i64],
         )
         .map_err(|e| match e {
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -356,6 +370,9 @@ impl Qinqing {
         if let Some(v) = edit.voucher_activated {
             after.voucher_activated = v;
         }
+        if let Some(v) = edit.disabled {
+            after.disabled = v;
+        }
         if let Some(e) = Error::combine(errors) {
             return Err(e);
         }
@@ -365,7 +382,7 @@ impl Qinqing {
         }
         tx.execute(
             "UPDATE person SET name = ?2, insurance = ?3, region = ?4, status = ?5, balance_fen = ?6,
-                    voucher_activated = ?7, updated_at = ?8 WHERE id = ?1",
+                    voucher_activated = ?7, updated_at = ?8, disabled = ?9 WHERE id = ?1",
             params![
                 id,
                 after.name,
@@ -374,7 +391,8 @@ impl Qinqing {
                 after.status.as_str(),
                 after.balance_fen,
                 after.voucher_activated as i64,
-                now
+                now,
+                after.disabled as i64
             ],
         )?;
         audit::record(&tx, &now, &actor, action, "person", Some(id), Some(id), Some(&b), Some(&a))?;

@@ -62,6 +62,13 @@ impl Clock for SystemClock {
 #[derive(Debug, Clone, Copy)]
 pub struct FixedClock(pub DateTime<Utc>);
 
+impl FixedClock {
+    /// A clock stopped at an RFC 3339 instant (tests): `FixedClock::at("2026-01-31T15:59:59Z")`.
+    pub fn at(rfc3339: &str) -> FixedClock {
+        FixedClock(DateTime::parse_from_rfc3339(rfc3339).expect("RFC 3339 instant").with_timezone(&Utc))
+    }
+}
+
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
         self.0

@@ -1,0 +1,873 @@
+//! 亲情账户 — binding family members to a holder's account (DOMAIN §2).
+//!
+//! Life cycle: `draft → submitted → active | rejected`, `active → unbound`.
+//! Every rule is checked when applying, again when submitting and again when
+//! approving (a cap may have filled meanwhile), each inside one IMMEDIATE
+//! transaction so two processes cannot both take the last place.
+
+use crate::audit;
+use crate::document::{load_doc, read_doc, DocKind, Document, DOC_COLUMNS};
+use crate::error::{Error, Result};
+use crate::id::ResidentId;
+use crate::person::{self, Status, Stored};
+use crate::policy::{self, Relation, Seniority};
+use crate::service::Qinqing;
+use crate::time;
+use chrono::{Datelike, NaiveDate};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+
+/// One holder binds at most this many members (active bindings).
+pub const HOLDER_CAP: usize = 5;
+/// One member is validly bound by at most this many holders per natural month (China time).
+pub const MEMBER_MONTHLY_CAP: usize = 2;
+/// Under this age a member needs a child's identity document and no face check.
+pub const ADULT_AGE: i32 = 16;
+/// From this age a member may authorize remotely (60岁以上, inclusive).
+pub const REMOTE_AGE: i32 = 60;
+/// A rejection reason is at most this long.
+pub const MAX_REASON: usize = 200;
+
+/// The commitment letter (承诺书). Changing its text means a new version.
+pub const LETTER_VERSION: &str = "2026-01";
+pub const LETTER_ZH: &str = "医保亲情账户绑定承诺书\n\
+本人承诺：所填家庭成员信息及所附证明材料真实、有效；本人与被绑定人确为所填关系；\
+绑定后仅用于为被绑定人出示医保码、查询其个人账户余额与医疗费用，不出租、出借、转让医保凭证，\
+不利用亲情账户骗取医保基金。如有不实，本人愿承担相应法律责任，并同意医保部门解除绑定。";
+pub const LETTER_EN: &str = "Commitment letter for binding a family proxy account\n\
+I promise that the family member's details and the documents attached are true and valid, and that the \
+relation stated is real. I will use the binding only to show the member's insurance QR code and to look up \
+their personal-account balance and medical expenses; I will not rent, lend or transfer the insurance \
+voucher, nor use the account to obtain insurance funds by fraud. If anything is untrue I accept the legal \
+consequences and agree that the insurance office may dissolve the binding.";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Letter {
+    pub version: &'static str,
+    pub text_zh: &'static str,
+    pub text_en: &'static str,
+    /// SHA-256 of the exact text signed (zh, newline, en).
+    pub sha256: String,
+}
+
+pub fn letter() -> Letter {
+    let mut h = Sha256::new();
+    h.update(LETTER_ZH.as_bytes());
+    h.update(b"\n");
+    h.update(LETTER_EN.as_bytes());
+    Letter { version: LETTER_VERSION, text_zh: LETTER_ZH, text_en: LETTER_EN, sha256: format!("{:x}", h.finalize()) }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BindingStatus {
+    Draft,
+    Submitted,
+    Active,
+    Rejected,
+    Unbound,
+}
+
+impl BindingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BindingStatus::Draft => "draft",
+            BindingStatus::Submitted => "submitted",
+            BindingStatus::Active => "active",
+            BindingStatus::Rejected => "rejected",
+            BindingStatus::Unbound => "unbound",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            BindingStatus::Draft => "草稿",
+            BindingStatus::Submitted => "待审核",
+            BindingStatus::Active => "已绑定",
+            BindingStatus::Rejected => "已驳回",
+            BindingStatus::Unbound => "已解绑",
+        }
+    }
+    pub fn en(self) -> &'static str {
+        match self {
+            BindingStatus::Draft => "a draft",
+            BindingStatus::Submitted => "awaiting review",
+            BindingStatus::Active => "active",
+            BindingStatus::Rejected => "rejected",
+            BindingStatus::Unbound => "unbound",
+        }
+    }
+    pub fn parse(raw: &str) -> Result<Self> {
+        [Self::Draft, Self::Submitted, Self::Active, Self::Rejected, Self::Unbound]
+            .into_iter()
+            .find(|s| s.as_str() == raw.trim())
+            .ok_or_else(|| Error::status_invalid(raw))
+    }
+}
+
+/// What an application still needs. `key` is stable (the UI labels it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Requirement {
+    /// `voucher`, `doc_child_identity`, `doc_household_register`,
+    /// `doc_proof_of_insurance`, `doc_medical_certificate`, `face`, `letter`.
+    pub key: &'static str,
+    pub satisfied: bool,
+    /// Document kinds that satisfy it (any one), for document requirements.
+    pub kinds: Vec<DocKind>,
+}
+
+/// The facts the requirement rule looks at.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub member_age: i32,
+    pub cross_province: bool,
+    pub disabled: bool,
+    pub voucher_activated: bool,
+    pub doc_kinds: HashSet<DocKind>,
+    pub letter_signed: bool,
+    /// A staff-attested check or face-capture evidence is recorded.
+    pub face_verified: bool,
+    pub remote_confirmed: bool,
+}
+
+/// The rule of DOMAIN §2 "Documents": what a binding needs, by the member's
+/// age on the application date.
+pub fn requirements(f: &Facts) -> Vec<Requirement> {
+    let doc = |key, kinds: Vec<DocKind>| Requirement {
+        key,
+        satisfied: kinds.iter().any(|k| f.doc_kinds.contains(k)),
+        kinds,
+    };
+    let mut out = vec![Requirement { key: "voucher", satisfied: f.voucher_activated, kinds: vec![] }];
+    if f.member_age < ADULT_AGE {
+        out.push(doc(
+            "doc_child_identity",
+            vec![DocKind::BirthCertificate, DocKind::HouseholdRegister, DocKind::RelationshipNotarization],
+        ));
+    } else {
+        out.push(doc("doc_household_register", vec![DocKind::HouseholdRegister]));
+        let remote_ok = f.member_age >= REMOTE_AGE && f.remote_confirmed;
+        out.push(Requirement { key: "face", satisfied: f.face_verified || remote_ok, kinds: vec![DocKind::FaceCapture] });
+    }
+    if f.cross_province {
+        out.push(doc("doc_proof_of_insurance", vec![DocKind::ProofOfInsurance]));
+    }
+    if f.disabled {
+        out.push(doc("doc_medical_certificate", vec![DocKind::MedicalCertificate]));
+    }
+    out.push(Requirement { key: "letter", satisfied: f.letter_signed, kinds: vec![] });
+    out
+}
+
+fn requirement_label(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "voucher" => ("激活电子凭证", "an activated e-voucher"),
+        "doc_child_identity" => ("出生医学证明、户口簿或关系公证书（任一）", "a birth certificate, household register or relationship notarization"),
+        "doc_household_register" => ("户口簿", "the household register"),
+        "doc_proof_of_insurance" => ("参保证明（跨省绑定）", "proof of insurance (cross-province)"),
+        "doc_medical_certificate" => ("医学证明（失能人员）", "a medical certificate (disabled member)"),
+        "face" => ("人脸核验", "a face verification"),
+        "letter" => ("签署承诺书", "the signed commitment letter"),
+        _ => ("其他", "other"),
+    }
+}
+
+/// One side of a binding, as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct Party {
+    pub id: i64,
+    pub name: String,
+    pub resident_id_masked: String,
+    pub age: i32,
+    pub birth_date: String,
+    pub region: String,
+    pub province_zh: String,
+    pub province_en: String,
+    pub voucher_activated: bool,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Binding {
+    pub id: i64,
+    pub holder: Party,
+    pub member: Party,
+    pub relation: Relation,
+    pub relation_zh: &'static str,
+    pub relation_en: &'static str,
+    pub status: BindingStatus,
+    /// China date the rules are applied at: the submission date once
+    /// submitted, else today.
+    pub application_date: String,
+    /// The member's age on the application date.
+    pub member_age: i32,
+    pub cross_province: bool,
+    pub policy_region: String,
+    pub requirements: Vec<Requirement>,
+    /// Keys of the requirements not yet met.
+    pub missing: Vec<&'static str>,
+    pub complete: bool,
+    pub documents: Vec<Document>,
+    pub letter_version: Option<String>,
+    pub letter_signed_at_local: Option<String>,
+    pub face_method: Option<String>,
+    pub face_staff_id: Option<i64>,
+    pub face_doc_id: Option<i64>,
+    pub face_at_local: Option<String>,
+    /// Whether the member may confirm remotely (60 or over).
+    pub remote_allowed: bool,
+    pub remote_confirmed_at_local: Option<String>,
+    pub created_at_local: String,
+    pub submitted_at_local: Option<String>,
+    pub decided_at_local: Option<String>,
+    pub decided_by: Option<i64>,
+    pub reject_reason: Option<String>,
+    pub activated_at_local: Option<String>,
+    pub unbound_at_local: Option<String>,
+}
+
+/// Filters for `list_bindings`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BindingQuery {
+    pub holder: Option<i64>,
+    pub member: Option<i64>,
+    pub status: Option<String>,
+}
+
+/// A member as typed into the "add a family member" form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MemberEntry {
+    pub name: String,
+    pub resident_id: String,
+    pub relation: String,
+}
+
+/// The stored row.
+#[derive(Debug, Clone, PartialEq)]
+struct Row_ {
+    id: i64,
+    holder_id: i64,
+    member_id: i64,
+    relation: Relation,
+    status: BindingStatus,
+    policy_region: String,
+    letter_version: Option<String>,
+    letter_sha256: Option<String>,
+    letter_signed_at: Option<String>,
+    face_method: Option<String>,
+    face_staff_id: Option<i64>,
+    face_doc_id: Option<i64>,
+    face_at: Option<String>,
+    remote_confirmed_at: Option<String>,
+    created_at: String,
+    submitted_at: Option<String>,
+    decided_at: Option<String>,
+    decided_by: Option<i64>,
+    reject_reason: Option<String>,
+    activated_at: Option<String>,
+    activated_month: Option<String>,
+    unbound_at: Option<String>,
+}
+
+const COLUMNS: &str = "id, holder_id, member_id, relation, status, policy_region, letter_version, letter_sha256, \
+    letter_signed_at, face_method, face_staff_id, face_doc_id, face_at, remote_confirmed_at, created_at, submitted_at, \
+    decided_at, decided_by, reject_reason, activated_at, activated_month, unbound_at";
+
+fn bad(col: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnType(col, what.into(), rusqlite::types::Type::Text)
+}
+
+fn read_row(r: &Row<'_>) -> rusqlite::Result<Row_> {
+    Ok(Row_ {
+        id: r.get(0)?,
+        holder_id: r.get(1)?,
+        member_id: r.get(2)?,
+        relation: Relation::parse(&r.get::<_, String>(3)?).map_err(|_| bad(3, "relation"))?,
+        status: BindingStatus::parse(&r.get::<_, String>(4)?).map_err(|_| bad(4, "status"))?,
+        policy_region: r.get(5)?,
+        letter_version: r.get(6)?,
+        letter_sha256: r.get(7)?,
+        letter_signed_at: r.get(8)?,
+        face_method: r.get(9)?,
+        face_staff_id: r.get(10)?,
+        face_doc_id: r.get(11)?,
+        face_at: r.get(12)?,
+        remote_confirmed_at: r.get(13)?,
+        created_at: r.get(14)?,
+        submitted_at: r.get(15)?,
+        decided_at: r.get(16)?,
+        decided_by: r.get(17)?,
+        reject_reason: r.get(18)?,
+        activated_at: r.get(19)?,
+        activated_month: r.get(20)?,
+        unbound_at: r.get(21)?,
+    })
+}
+
+fn load_row(conn: &Connection, id: i64) -> Result<Row_> {
+    conn.query_row(&format!("SELECT {COLUMNS} FROM binding WHERE id = ?1"), [id], read_row)
+        .optional()?
+        .ok_or_else(|| Error::binding_not_found(id))
+}
+
+fn write_row(conn: &Connection, b: &Row_) -> Result<()> {
+    conn.execute(
+        "UPDATE binding SET status = ?2, letter_version = ?3, letter_sha256 = ?4, letter_signed_at = ?5,
+            face_method = ?6, face_staff_id = ?7, face_doc_id = ?8, face_at = ?9, remote_confirmed_at = ?10,
+            submitted_at = ?11, decided_at = ?12, decided_by = ?13, reject_reason = ?14, activated_at = ?15,
+            activated_month = ?16, unbound_at = ?17
+         WHERE id = ?1",
+        params![
+            b.id,
+            b.status.as_str(),
+            b.letter_version,
+            b.letter_sha256,
+            b.letter_signed_at,
+            b.face_method,
+            b.face_staff_id,
+            b.face_doc_id,
+            b.face_at,
+            b.remote_confirmed_at,
+            b.submitted_at,
+            b.decided_at,
+            b.decided_by,
+            b.reject_reason,
+            b.activated_at,
+            b.activated_month,
+            b.unbound_at
+        ],
+    )?;
+    Ok(())
+}
+
+impl Row_ {
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": self.status.as_str(),
+            "holder_id": self.holder_id,
+            "member_id": self.member_id,
+            "relation": self.relation.as_str(),
+            "letter_version": self.letter_version,
+            "face_method": self.face_method,
+            "face_staff_id": self.face_staff_id,
+            "face_doc_id": self.face_doc_id,
+            "remote_confirmed": self.remote_confirmed_at.is_some(),
+            "decided_by": self.decided_by,
+            "reject_reason": self.reject_reason,
+        })
+    }
+
+    /// The China date the rules are applied at.
+    fn application_date(&self, today: NaiveDate) -> NaiveDate {
+        self.submitted_at.as_deref().and_then(time::from_db).map(time::china_date).unwrap_or(today)
+    }
+}
+
+fn doc_ids(conn: &Connection, binding: i64) -> Result<Vec<Document>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM document d JOIN binding_document bd ON bd.document_id = d.id WHERE bd.binding_id = ?1 ORDER BY d.id",
+        DOC_COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
+    ))?;
+    let rows = stmt.query_map([binding], read_doc)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn party(p: &Stored, today: NaiveDate) -> Party {
+    Party {
+        id: p.id,
+        name: p.name.clone(),
+        resident_id_masked: p.rid.masked(),
+        age: time::age_on(p.rid.birth_date(), today),
+        birth_date: p.rid.birth_date().format("%Y-%m-%d").to_string(),
+        region: p.region.code.clone(),
+        province_zh: p.region.province_zh.clone(),
+        province_en: p.region.province_en.clone(),
+        voucher_activated: p.voucher_activated,
+        disabled: p.disabled,
+    }
+}
+
+/// Everything the rules need about one binding, read inside a transaction.
+struct Loaded {
+    row: Row_,
+    holder: Stored,
+    member: Stored,
+    docs: Vec<Document>,
+    reqs: Vec<Requirement>,
+    app_date: NaiveDate,
+}
+
+fn load_all(conn: &Connection, id: i64, today: NaiveDate) -> Result<Loaded> {
+    let row = load_row(conn, id)?;
+    let holder = person::load(conn, row.holder_id)?;
+    let member = person::load(conn, row.member_id)?;
+    let docs = doc_ids(conn, id)?;
+    let app_date = row.application_date(today);
+    let facts = Facts {
+        member_age: time::age_on(member.rid.birth_date(), app_date),
+        cross_province: holder.region.province_code != member.region.province_code,
+        disabled: member.disabled,
+        voucher_activated: member.voucher_activated,
+        doc_kinds: docs.iter().map(|d| d.kind).collect(),
+        letter_signed: row.letter_version.as_deref() == Some(LETTER_VERSION),
+        face_verified: row.face_method.is_some(),
+        remote_confirmed: row.remote_confirmed_at.is_some(),
+    };
+    let reqs = requirements(&facts);
+    Ok(Loaded { row, holder, member, docs, reqs, app_date })
+}
+
+fn local(s: &Option<String>) -> Option<String> {
+    s.as_deref().and_then(time::from_db).map(time::display_china)
+}
+
+impl Loaded {
+    fn view(self, today: NaiveDate) -> Binding {
+        let member_age = time::age_on(self.member.rid.birth_date(), self.app_date);
+        let missing: Vec<&'static str> = self.reqs.iter().filter(|r| !r.satisfied).map(|r| r.key).collect();
+        let r = self.row;
+        Binding {
+            id: r.id,
+            holder: party(&self.holder, today),
+            member: party(&self.member, today),
+            relation: r.relation,
+            relation_zh: r.relation.zh(),
+            relation_en: r.relation.en(),
+            status: r.status,
+            application_date: self.app_date.format("%Y-%m-%d").to_string(),
+            member_age,
+            cross_province: self.holder.region.province_code != self.member.region.province_code,
+            policy_region: r.policy_region.clone(),
+            complete: missing.is_empty(),
+            missing,
+            requirements: self.reqs,
+            documents: self.docs,
+            letter_version: r.letter_version.clone(),
+            letter_signed_at_local: local(&r.letter_signed_at),
+            face_method: r.face_method.clone(),
+            face_staff_id: r.face_staff_id,
+            face_doc_id: r.face_doc_id,
+            face_at_local: local(&r.face_at),
+            remote_allowed: member_age >= REMOTE_AGE,
+            remote_confirmed_at_local: local(&r.remote_confirmed_at),
+            created_at_local: local(&Some(r.created_at.clone())).unwrap_or_default(),
+            submitted_at_local: local(&r.submitted_at),
+            decided_at_local: local(&r.decided_at),
+            decided_by: r.decided_by,
+            reject_reason: r.reject_reason.clone(),
+            activated_at_local: local(&r.activated_at),
+            unbound_at_local: local(&r.unbound_at),
+        }
+    }
+}
+
+/// When in the life cycle the rules are being checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Apply,
+    Submit,
+    Approve,
+}
+
+fn status_words(s: Status) -> (&'static str, &'static str) {
+    match s {
+        Status::Active => ("正常", "active"),
+        Status::Suspended => ("暂停", "suspended"),
+        Status::Lapsed => ("中断", "lapsed"),
+    }
+}
+
+fn month_of(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// The rules about the two people and the caps (DOMAIN §2), checked at each
+/// stage. `this` is the binding being checked (excluded from its own counts).
+/// Returns the policy prefix that allowed the relation.
+fn check_parties(
+    conn: &Connection,
+    holder: &Stored,
+    member: &Stored,
+    relation: Relation,
+    this: Option<i64>,
+    today: NaiveDate,
+    stage: Stage,
+) -> Result<String> {
+    if holder.id == member.id || holder.rid.as_str() == member.rid.as_str() {
+        return Err(Error::bind_self());
+    }
+    if holder.status != Status::Active {
+        let (zh, en) = status_words(holder.status);
+        return Err(Error::holder_not_insured(zh, en));
+    }
+    if member.status != Status::Active {
+        let (zh, en) = status_words(member.status);
+        return Err(Error::member_not_insured(zh, en));
+    }
+    let pol = policy::policy_for(conn, &holder.region.code)?;
+    if !pol.relations.contains(&relation) {
+        return Err(Error::relation_not_allowed(
+            relation.zh(),
+            relation.en(),
+            &holder.region.code,
+            &policy::join_zh(&pol.relations),
+            &policy::join_en(&pol.relations),
+        ));
+    }
+    let (hb, mb) = (holder.rid.birth_date(), member.rid.birth_date());
+    match relation.seniority() {
+        Seniority::Older if mb >= hb => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), true)),
+        Seniority::Younger if mb <= hb => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), false)),
+        _ => {}
+    }
+    if time::age_on(mb, today) >= ADULT_AGE && !member.voucher_activated {
+        return Err(Error::member_voucher_not_activated());
+    }
+    let this = this.unwrap_or(0);
+    let dup: Option<String> = conn
+        .query_row(
+            "SELECT status FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND id <> ?3
+               AND status IN ('draft', 'submitted', 'active') LIMIT 1",
+            params![holder.id, member.id, this],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(s) = dup {
+        let s = BindingStatus::parse(&s)?;
+        return Err(Error::binding_duplicate(s.zh(), s.en()));
+    }
+    // Pending applications hold a place until decided; at approval only the
+    // bindings that are in force count.
+    let counted = if stage == Stage::Approve { "('active')" } else { "('active', 'submitted')" };
+    let held: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM binding WHERE holder_id = ?1 AND id <> ?2 AND status IN {counted}"),
+        params![holder.id, this],
+        |r| r.get(0),
+    )?;
+    if held as usize >= HOLDER_CAP {
+        return Err(Error::holder_cap_reached(HOLDER_CAP));
+    }
+    let month = month_of(today);
+    let holders_this_month: i64 = conn.query_row(
+        "SELECT count(DISTINCT holder_id) FROM binding
+         WHERE member_id = ?1 AND holder_id <> ?2 AND activated_month = ?3",
+        params![member.id, holder.id, month],
+        |r| r.get(0),
+    )?;
+    if holders_this_month as usize >= MEMBER_MONTHLY_CAP {
+        return Err(Error::member_monthly_cap_reached(MEMBER_MONTHLY_CAP, &month));
+    }
+    Ok(pol.region_prefix)
+}
+
+impl Qinqing {
+    /// The current commitment letter.
+    pub fn binding_letter(&self) -> Letter {
+        letter()
+    }
+
+    /// Start an application (a draft) for `member_id` under `holder_id`.
+    pub fn apply_binding(&mut self, holder_id: i64, member_id: i64, relation: &str) -> Result<Binding> {
+        let relation = Relation::parse(relation)?;
+        let today = self.today();
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let holder = person::load(&tx, holder_id)?;
+        let member = person::load(&tx, member_id)?;
+        let prefix = check_parties(&tx, &holder, &member, relation, None, today, Stage::Apply)?;
+        tx.execute(
+            "INSERT INTO binding (holder_id, member_id, relation, status, policy_region, created_at)
+             VALUES (?1, ?2, ?3, 'draft', ?4, ?5)",
+            params![holder_id, member_id, relation.as_str(), prefix, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        let l = load_all(&tx, id, today)?;
+        audit::record(&tx, &now, &actor, "binding.apply", "binding", Some(id), Some(member_id), None, Some(&l.row.snapshot()))?;
+        tx.commit()?;
+        Ok(l.view(today))
+    }
+
+    /// Start an application from what the holder typed: the member is found
+    /// in the register by resident ID and the name must match the record.
+    pub fn apply_binding_entry(&mut self, holder_id: i64, entry: &MemberEntry) -> Result<Binding> {
+        let today = self.today();
+        let mut errors = Vec::new();
+        let name = person::validate_name(&entry.name).map_err(|e| errors.push(e)).ok();
+        let rid = ResidentId::parse(&entry.resident_id, today).map_err(|e| errors.push(e)).ok();
+        let relation = Relation::parse(&entry.relation).map_err(|e| errors.push(e)).ok();
+        if let Some(e) = Error::combine(errors) {
+            return Err(e);
+        }
+        let (Some(name), Some(rid), Some(relation)) = (name, rid, relation) else {
+            return Err(Error::internal("validation state"));
+        };
+        let found: Option<(i64, String)> = self
+            .conn()
+            .query_row("SELECT id, name FROM person WHERE resident_id = ?1", [rid.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((member_id, registered_name)) = found else {
+            return Err(Error::member_not_registered(&rid.masked()));
+        };
+        if registered_name != name {
+            return Err(Error::member_id_mismatch());
+        }
+        self.apply_binding(holder_id, member_id, relation.as_str())
+    }
+
+    /// Load a binding, let `change` alter it (after checking its state),
+    /// write it back with an audit entry, all in one transaction.
+    fn change_binding(
+        &mut self,
+        id: i64,
+        action: &str,
+        change: impl FnOnce(&Connection, &mut Loaded, &str, NaiveDate) -> Result<()>,
+    ) -> Result<Binding> {
+        let today = self.today();
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut l = load_all(&tx, id, today)?;
+        let before = l.row.clone();
+        change(&tx, &mut l, &now, today)?;
+        write_row(&tx, &l.row)?;
+        audit::record(
+            &tx,
+            &now,
+            &actor,
+            action,
+            "binding",
+            Some(id),
+            Some(l.row.member_id),
+            Some(&before.snapshot()),
+            Some(&l.row.snapshot()),
+        )?;
+        let fresh = load_all(&tx, id, today)?;
+        tx.commit()?;
+        Ok(fresh.view(today))
+    }
+
+    fn require_draft(l: &Loaded, action_zh: &str, action_en: &str) -> Result<()> {
+        if l.row.status != BindingStatus::Draft {
+            return Err(Error::binding_wrong_state(l.row.status.zh(), l.row.status.en(), action_zh, action_en));
+        }
+        Ok(())
+    }
+
+    /// Attach a document (of the member or the holder) to a draft.
+    pub fn attach_document(&mut self, id: i64, doc_id: i64) -> Result<Binding> {
+        self.change_binding(id, "binding.attach_document", |tx, l, now, _| {
+            Self::require_draft(l, "再添加材料", "given more documents")?;
+            let d = load_doc(tx, doc_id)?;
+            if d.person_id != l.row.member_id && d.person_id != l.row.holder_id {
+                return Err(Error::doc_wrong_person());
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3)",
+                params![l.row.id, doc_id, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The holder signs the current commitment letter.
+    pub fn sign_letter(&mut self, id: i64) -> Result<Binding> {
+        let l = letter();
+        self.change_binding(id, "binding.sign_letter", |_, b, now, _| {
+            Self::require_draft(b, "签署承诺书", "signed")?;
+            b.row.letter_version = Some(l.version.to_string());
+            b.row.letter_sha256 = Some(l.sha256.clone());
+            b.row.letter_signed_at = Some(now.to_string());
+            Ok(())
+        })
+    }
+
+    fn require_face_needed(l: &Loaded) -> Result<()> {
+        if time::age_on(l.member.rid.birth_date(), l.app_date) < ADULT_AGE {
+            return Err(Error::face_not_required());
+        }
+        Ok(())
+    }
+
+    /// A logged-in staff member attests that they compared the member's face
+    /// with the ID card in person.
+    pub fn verify_face_by_staff(&mut self, id: i64, staff_id: i64) -> Result<Binding> {
+        self.active_staff(staff_id)?;
+        self.change_binding(id, "binding.face_staff", |_, l, now, _| {
+            Self::require_draft(l, "再做人脸核验", "face-verified again")?;
+            Self::require_face_needed(l)?;
+            l.row.face_method = Some("staff".into());
+            l.row.face_staff_id = Some(staff_id);
+            l.row.face_doc_id = None;
+            l.row.face_at = Some(now.to_string());
+            Ok(())
+        })
+    }
+
+    /// As [`verify_face_by_staff`], with the staff member's password checked.
+    pub fn verify_face_by_staff_password(&mut self, id: i64, staff_id: i64, password: &str) -> Result<Binding> {
+        self.verify_staff(staff_id, password)?;
+        self.verify_face_by_staff(id, staff_id)
+    }
+
+    /// A face capture of the member, stored as a `face_capture` document, to
+    /// be judged by the reviewer. It is also attached to the application.
+    pub fn verify_face_by_evidence(&mut self, id: i64, doc_id: i64) -> Result<Binding> {
+        self.change_binding(id, "binding.face_evidence", |tx, l, now, _| {
+            Self::require_draft(l, "再做人脸核验", "face-verified again")?;
+            Self::require_face_needed(l)?;
+            let d = load_doc(tx, doc_id)?;
+            if d.kind != DocKind::FaceCapture || d.person_id != l.row.member_id {
+                return Err(Error::face_evidence_kind());
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3)",
+                params![l.row.id, doc_id, now],
+            )?;
+            l.row.face_method = Some("evidence".into());
+            l.row.face_doc_id = Some(doc_id);
+            l.row.face_staff_id = None;
+            l.row.face_at = Some(now.to_string());
+            Ok(())
+        })
+    }
+
+    /// A member aged 60 or over confirms remotely instead of a visit.
+    pub fn confirm_remote(&mut self, id: i64) -> Result<Binding> {
+        self.change_binding(id, "binding.remote_confirm", |_, l, now, _| {
+            Self::require_draft(l, "远程授权", "confirmed remotely")?;
+            if time::age_on(l.member.rid.birth_date(), l.app_date) < REMOTE_AGE {
+                return Err(Error::remote_not_allowed());
+            }
+            l.row.remote_confirmed_at = Some(now.to_string());
+            Ok(())
+        })
+    }
+
+    /// The holder, as guardian, activates the e-voucher of a member under 16
+    /// as part of the application.
+    pub fn guardian_activate_voucher(&mut self, id: i64) -> Result<Binding> {
+        self.change_binding(id, "binding.guardian_activate_voucher", |tx, l, now, _| {
+            Self::require_draft(l, "代为激活电子凭证", "used to activate the e-voucher")?;
+            if time::age_on(l.member.rid.birth_date(), l.app_date) >= ADULT_AGE {
+                return Err(Error::guardian_activation_not_allowed());
+            }
+            if !l.member.voucher_activated {
+                tx.execute("UPDATE person SET voucher_activated = 1, updated_at = ?2 WHERE id = ?1", params![l.member.id, now])?;
+                l.member.voucher_activated = true;
+            }
+            Ok(())
+        })
+    }
+
+    /// Submit a complete draft for review. All rules are checked again.
+    pub fn submit_binding(&mut self, id: i64) -> Result<Binding> {
+        self.change_binding(id, "binding.submit", |tx, l, now, today| {
+            Self::require_draft(l, "提交", "submitted")?;
+            check_parties(tx, &l.holder, &l.member, l.row.relation, Some(l.row.id), today, Stage::Submit)?;
+            let missing: Vec<&Requirement> = l.reqs.iter().filter(|r| !r.satisfied).collect();
+            if !missing.is_empty() {
+                let zh: Vec<&str> = missing.iter().map(|r| requirement_label(r.key).0).collect();
+                let en: Vec<&str> = missing.iter().map(|r| requirement_label(r.key).1).collect();
+                return Err(Error::binding_incomplete(&zh.join("、"), &en.join(", ")));
+            }
+            l.row.status = BindingStatus::Submitted;
+            l.row.submitted_at = Some(now.to_string());
+            Ok(())
+        })
+    }
+
+    /// Staff approve a submitted application: it becomes active now.
+    pub fn approve_binding(&mut self, id: i64, staff_id: i64) -> Result<Binding> {
+        self.active_staff(staff_id)?;
+        self.change_binding(id, "binding.approve", |tx, l, now, today| {
+            if l.row.status != BindingStatus::Submitted {
+                return Err(Error::binding_wrong_state(l.row.status.zh(), l.row.status.en(), "审核通过", "approved"));
+            }
+            check_parties(tx, &l.holder, &l.member, l.row.relation, Some(l.row.id), today, Stage::Approve)?;
+            l.row.status = BindingStatus::Active;
+            l.row.decided_at = Some(now.to_string());
+            l.row.decided_by = Some(staff_id);
+            l.row.activated_at = Some(now.to_string());
+            l.row.activated_month = Some(month_of(today));
+            if l.row.face_method.is_some() {
+                // The staff check or the judged evidence is the member's own
+                // face verification (needed before their QR is first shown).
+                tx.execute("UPDATE person SET face_verified_at = ?2 WHERE id = ?1", params![l.member.id, now])?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn approve_binding_password(&mut self, id: i64, staff_id: i64, password: &str) -> Result<Binding> {
+        self.verify_staff(staff_id, password)?;
+        self.approve_binding(id, staff_id)
+    }
+
+    /// Staff reject a submitted application, with a reason the holder sees.
+    pub fn reject_binding(&mut self, id: i64, staff_id: i64, reason: &str) -> Result<Binding> {
+        let reason = reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(Error::reject_reason_empty());
+        }
+        if reason.chars().count() > MAX_REASON {
+            return Err(Error::note_too_long(MAX_REASON));
+        }
+        self.active_staff(staff_id)?;
+        self.change_binding(id, "binding.reject", |_, l, now, _| {
+            if l.row.status != BindingStatus::Submitted {
+                return Err(Error::binding_wrong_state(l.row.status.zh(), l.row.status.en(), "驳回", "rejected"));
+            }
+            l.row.status = BindingStatus::Rejected;
+            l.row.decided_at = Some(now.to_string());
+            l.row.decided_by = Some(staff_id);
+            l.row.reject_reason = Some(reason);
+            Ok(())
+        })
+    }
+
+    pub fn reject_binding_password(&mut self, id: i64, staff_id: i64, password: &str, reason: &str) -> Result<Binding> {
+        self.verify_staff(staff_id, password)?;
+        self.reject_binding(id, staff_id, reason)
+    }
+
+    /// The holder ends an active binding, effective at once.
+    pub fn unbind(&mut self, id: i64, by_person: i64) -> Result<Binding> {
+        self.change_binding(id, "binding.unbind", |_, l, now, _| {
+            if l.row.holder_id != by_person {
+                return Err(Error::binding_not_holder());
+            }
+            if l.row.status != BindingStatus::Active {
+                return Err(Error::binding_wrong_state(l.row.status.zh(), l.row.status.en(), "解绑", "unbound"));
+            }
+            l.row.status = BindingStatus::Unbound;
+            l.row.unbound_at = Some(now.to_string());
+            Ok(())
+        })
+    }
+
+    pub fn get_binding(&self, id: i64) -> Result<Binding> {
+        let today = self.today();
+        Ok(load_all(self.conn(), id, today)?.view(today))
+    }
+
+    /// Bindings, newest first.
+    pub fn list_bindings(&self, q: &BindingQuery) -> Result<Vec<Binding>> {
+        let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Some(BindingStatus::parse(s)?.as_str()),
+            None => None,
+        };
+        let ids: Vec<i64> = self
+            .conn()
+            .prepare_cached(
+                "SELECT id FROM binding WHERE (?1 IS NULL OR holder_id = ?1) AND (?2 IS NULL OR member_id = ?2)
+                   AND (?3 IS NULL OR status = ?3) ORDER BY id DESC",
+            )?
+            .query_map(params![q.holder, q.member, status], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.get_binding(id)).collect()
+    }
+}

@@ -1,0 +1,190 @@
+//! Relations a holder may bind, and the regional policy that allows them.
+//!
+//! The allowed set is data (table `region_policy`, keyed by a region-code
+//! prefix; the longest prefix of the holder's insured region wins, `''` is the
+//! national default of spouse, parent, child), not code.
+
+use crate::error::{Error, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    Spouse,
+    Parent,
+    Child,
+    ParentInLaw,
+    Grandparent,
+    Grandchild,
+    Sibling,
+}
+
+/// Which way the birth dates must go for a relation to be plausible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seniority {
+    /// The member must be born before the holder.
+    Older,
+    /// The member must be born after the holder.
+    Younger,
+    /// Nothing the IDs can tell.
+    Any,
+}
+
+impl Relation {
+    pub const ALL: [Relation; 7] = [
+        Relation::Spouse,
+        Relation::Parent,
+        Relation::Child,
+        Relation::ParentInLaw,
+        Relation::Grandparent,
+        Relation::Grandchild,
+        Relation::Sibling,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Spouse => "spouse",
+            Relation::Parent => "parent",
+            Relation::Child => "child",
+            Relation::ParentInLaw => "parent_in_law",
+            Relation::Grandparent => "grandparent",
+            Relation::Grandchild => "grandchild",
+            Relation::Sibling => "sibling",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Relation::Spouse => "配偶",
+            Relation::Parent => "父母",
+            Relation::Child => "子女",
+            Relation::ParentInLaw => "公婆/岳父母",
+            Relation::Grandparent => "祖父母/外祖父母",
+            Relation::Grandchild => "孙子女/外孙子女",
+            Relation::Sibling => "兄弟姐妹",
+        }
+    }
+    pub fn en(self) -> &'static str {
+        match self {
+            Relation::Spouse => "spouse",
+            Relation::Parent => "parent",
+            Relation::Child => "child",
+            Relation::ParentInLaw => "parent-in-law",
+            Relation::Grandparent => "grandparent",
+            Relation::Grandchild => "grandchild",
+            Relation::Sibling => "sibling",
+        }
+    }
+    pub fn seniority(self) -> Seniority {
+        match self {
+            Relation::Parent | Relation::ParentInLaw | Relation::Grandparent => Seniority::Older,
+            Relation::Child | Relation::Grandchild => Seniority::Younger,
+            Relation::Spouse | Relation::Sibling => Seniority::Any,
+        }
+    }
+    pub fn parse(raw: &str) -> Result<Relation> {
+        let t = raw.trim();
+        Relation::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(t) || r.zh() == t)
+            .ok_or_else(|| Error::relation_invalid(raw))
+    }
+}
+
+/// The policy that applies to a region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionPolicy {
+    /// The matching prefix (`""` for the national default).
+    pub region_prefix: String,
+    pub relations: Vec<Relation>,
+    pub note: String,
+}
+
+fn parse_relations(json: &str) -> rusqlite::Result<Vec<Relation>> {
+    let keys: Vec<String> = serde_json::from_str(json)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))?;
+    Ok(keys.iter().filter_map(|k| Relation::parse(k).ok()).collect())
+}
+
+/// The policy for an insured region code: longest matching prefix wins.
+pub fn policy_for(conn: &Connection, region: &str) -> Result<RegionPolicy> {
+    for len in [6usize, 4, 2, 0] {
+        if region.len() < len {
+            continue;
+        }
+        let prefix = &region[..len];
+        let row = conn
+            .query_row(
+                "SELECT region_prefix, relations, note FROM region_policy WHERE region_prefix = ?1",
+                [prefix],
+                |r| Ok((r.get::<_, String>(0)?, parse_relations(&r.get::<_, String>(1)?)?, r.get::<_, String>(2)?)),
+            )
+            .optional()?;
+        if let Some((region_prefix, relations, note)) = row {
+            return Ok(RegionPolicy { region_prefix, relations, note });
+        }
+    }
+    // The default row is created by the migration; without it, be strict.
+    Ok(RegionPolicy {
+        region_prefix: String::new(),
+        relations: vec![Relation::Spouse, Relation::Parent, Relation::Child],
+        note: String::new(),
+    })
+}
+
+pub fn list_policies(conn: &Connection) -> Result<Vec<RegionPolicy>> {
+    let mut stmt = conn.prepare("SELECT region_prefix, relations, note FROM region_policy ORDER BY region_prefix")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(RegionPolicy { region_prefix: r.get(0)?, relations: parse_relations(&r.get::<_, String>(1)?)?, note: r.get(2)? })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Set (replace) the allowed relations for a region prefix.
+pub fn set_policy(conn: &Connection, prefix: &str, relations: &[Relation], note: &str) -> Result<()> {
+    if !(prefix.is_empty() || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit()))) {
+        return Err(Error::region_invalid(prefix));
+    }
+    let keys: Vec<&str> = relations.iter().map(|r| r.as_str()).collect();
+    conn.execute(
+        "INSERT INTO region_policy (region_prefix, relations, note) VALUES (?1, ?2, ?3)
+         ON CONFLICT (region_prefix) DO UPDATE SET relations = excluded.relations, note = excluded.note",
+        params![prefix, serde_json::to_string(&keys).unwrap_or_default(), note],
+    )?;
+    Ok(())
+}
+
+pub fn join_zh(rs: &[Relation]) -> String {
+    rs.iter().map(|r| r.zh()).collect::<Vec<_>>().join("、")
+}
+pub fn join_en(rs: &[Relation]) -> String {
+    rs.iter().map(|r| r.en()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_keys_and_chinese() {
+        assert_eq!(Relation::parse("parent").unwrap(), Relation::Parent);
+        assert_eq!(Relation::parse(" Child ").unwrap(), Relation::Child);
+        assert_eq!(Relation::parse("配偶").unwrap(), Relation::Spouse);
+        assert_eq!(Relation::parse("cousin").unwrap_err().code, crate::Code::RelationInvalid);
+    }
+
+    #[test]
+    fn longest_prefix_wins_and_default_applies() {
+        let conn = crate::db::open_in_memory().unwrap();
+        let national = policy_for(&conn, "110105").unwrap();
+        assert_eq!(national.region_prefix, "");
+        assert_eq!(national.relations, vec![Relation::Spouse, Relation::Parent, Relation::Child]);
+        let sh = policy_for(&conn, "310115").unwrap();
+        assert_eq!(sh.region_prefix, "31");
+        assert!(sh.relations.contains(&Relation::Grandparent));
+        set_policy(&conn, "310115", &[Relation::Spouse], "浦东试点").unwrap();
+        assert_eq!(policy_for(&conn, "310115").unwrap().relations, vec![Relation::Spouse]);
+        assert_eq!(policy_for(&conn, "310104").unwrap().region_prefix, "31");
+        assert_eq!(set_policy(&conn, "3a", &[], "").unwrap_err().code, crate::Code::RegionInvalid);
+    }
+}

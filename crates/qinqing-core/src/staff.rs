@@ -1,0 +1,152 @@
+//! The staff register of the service centre. Passwords are stored only as
+//! Argon2id hashes (PHC strings). The kiosk issue builds log-in on this.
+
+use crate::audit;
+use crate::error::{Error, Result};
+use crate::person::validate_name;
+use crate::service::Qinqing;
+use crate::time;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use password_hash::rand_core::OsRng;
+use password_hash::SaltString;
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+pub const MIN_PASSWORD: usize = 8;
+const MAX_PASSWORD: usize = 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Staff,
+}
+
+impl Role {
+    pub fn parse(raw: &str) -> Result<Role> {
+        match raw.trim() {
+            "admin" => Ok(Role::Admin),
+            "staff" => Ok(Role::Staff),
+            other => Err(Error::staff_role_invalid(other)),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Staff {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: String,
+}
+
+fn hash_password(pw: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(pw.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::internal(format!("password hashing: {e}")))
+}
+
+impl Qinqing {
+    /// Add a staff member. The password is given twice (as typed twice).
+    pub fn add_staff(&mut self, name: &str, role: &str, password: &str, again: &str) -> Result<Staff> {
+        let mut errors = Vec::new();
+        let name = validate_name(name).map_err(|e| errors.push(e)).ok();
+        let role = Role::parse(role).map_err(|e| errors.push(e)).ok();
+        if password.chars().count() < MIN_PASSWORD || password.len() > MAX_PASSWORD {
+            errors.push(Error::staff_password_weak(MIN_PASSWORD));
+        } else if password != again {
+            errors.push(Error::staff_password_mismatch());
+        }
+        if let Some(e) = Error::combine(errors) {
+            return Err(e);
+        }
+        let (Some(name), Some(role)) = (name, role) else { return Err(Error::internal("validation state")) };
+        let hash = hash_password(password)?;
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO staff (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name, role.as_str(), hash, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        let snap = serde_json::json!({ "name": name, "role": role.as_str() });
+        audit::record(&tx, &now, &actor, "staff.add", "staff", Some(id), None, None, Some(&snap))?;
+        tx.commit()?;
+        self.get_staff(id)
+    }
+
+    pub fn get_staff(&self, id: i64) -> Result<Staff> {
+        self.conn()
+            .query_row("SELECT id, name, role, active, created_at FROM staff WHERE id = ?1", [id], |r| {
+                Ok(Staff {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    role: if r.get::<_, String>(2)? == "admin" { Role::Admin } else { Role::Staff },
+                    active: r.get::<_, i64>(3)? == 1,
+                    created_at: r.get(4)?,
+                })
+            })
+            .optional()?
+            .ok_or_else(|| Error::staff_not_found(id))
+    }
+
+    pub fn list_staff(&self) -> Result<Vec<Staff>> {
+        let ids: Vec<i64> =
+            self.conn().prepare("SELECT id FROM staff ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.get_staff(id)).collect()
+    }
+
+    /// A staff member who may act (exists and is active).
+    pub fn active_staff(&self, id: i64) -> Result<Staff> {
+        let s = self.get_staff(id)?;
+        if !s.active {
+            return Err(Error::staff_inactive());
+        }
+        Ok(s)
+    }
+
+    /// Check a staff member's password; the member must be active.
+    pub fn verify_staff(&self, id: i64, password: &str) -> Result<Staff> {
+        let s = self.active_staff(id)?;
+        let stored: String = self.conn().query_row("SELECT password_hash FROM staff WHERE id = ?1", [id], |r| r.get(0))?;
+        let parsed = PasswordHash::new(&stored).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
+        if password.len() > MAX_PASSWORD || Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
+            return Err(Error::staff_password_wrong());
+        }
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::time::FixedClock;
+    use crate::{Code, Qinqing};
+    use std::sync::Arc;
+
+    #[test]
+    fn add_verify_and_refuse() {
+        let mut q = Qinqing::in_memory(Arc::new(FixedClock::at("2026-03-01T02:00:00Z"))).unwrap();
+        let s = q.add_staff("陈主任", "admin", "correct horse", "correct horse").unwrap();
+        assert_eq!(s.role, super::Role::Admin);
+        let hash: String = q.conn().query_row("SELECT password_hash FROM staff", [], |r| r.get(0)).unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(!hash.contains("correct horse"));
+        assert_eq!(q.verify_staff(s.id, "correct horse").unwrap().id, s.id);
+        assert_eq!(q.verify_staff(s.id, "wrong horse").unwrap_err().code, Code::StaffPasswordWrong);
+        assert_eq!(q.verify_staff(99, "x").unwrap_err().code, Code::StaffNotFound);
+        assert_eq!(q.add_staff("x", "staff", "short", "short").unwrap_err().code, Code::StaffPasswordWeak);
+        assert_eq!(q.add_staff("x", "staff", "longenough1", "longenough2").unwrap_err().code, Code::StaffPasswordMismatch);
+        assert_eq!(q.add_staff("x", "boss", "longenough1", "longenough1").unwrap_err().code, Code::StaffRoleInvalid);
+        assert_eq!(q.list_staff().unwrap().len(), 1);
+    }
+}
