@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use qinqing_core::audit::AuditQuery;
 use qinqing_core::idcheck::{self, IdCheck};
 use qinqing_core::time::{Clock, SystemClock};
-use qinqing_core::{db, time, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery, Qinqing};
+use qinqing_core::{db, time, Binding, BindingQuery, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery, Qinqing, Relation};
 use serde::Serialize;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::PathBuf;
@@ -46,6 +46,135 @@ enum Cmd {
     /// The audit trail (newest first).
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// 亲情账户: bind family members to a holder's account.
+    #[command(subcommand)]
+    Bind(BindCmd),
+    /// The staff register of the service centre.
+    #[command(subcommand)]
+    Staff(StaffCmd),
+    /// Documents brought for binding (household register, birth certificate, …).
+    #[command(subcommand)]
+    Doc(DocCmd),
+    /// Regional policy: which relations a region allows.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum BindCmd {
+    /// Start an application (a draft); prints it (JSON: an object with `id`).
+    Apply {
+        #[arg(long)]
+        holder: i64,
+        #[arg(long)]
+        member: i64,
+        /// spouse | parent | child | parent_in_law | grandparent | grandchild | sibling
+        #[arg(long)]
+        relation: String,
+    },
+    /// Attach a document to a draft.
+    Attach {
+        app: i64,
+        #[arg(long)]
+        doc: i64,
+    },
+    /// The holder signs the commitment letter (shown with `bind letter`).
+    Sign { app: i64 },
+    /// Record the member's face verification: attested in person by staff, or a face_capture document.
+    #[command(group(clap::ArgGroup::new("how").required(true).args(["staff", "evidence"])))]
+    VerifyFace {
+        app: i64,
+        #[arg(long)]
+        staff: Option<i64>,
+        #[arg(long)]
+        evidence: Option<i64>,
+    },
+    /// A member aged 60 or over confirms remotely instead of a visit.
+    ConfirmRemote { app: i64 },
+    /// The holder, as guardian, activates the e-voucher of a member under 16.
+    ActivateVoucher { app: i64 },
+    /// Submit a complete draft for review (all rules are checked again).
+    Submit { app: i64 },
+    /// Staff approve a submitted application.
+    Approve {
+        app: i64,
+        #[arg(long)]
+        staff: i64,
+    },
+    /// Staff reject a submitted application with a reason.
+    Reject {
+        app: i64,
+        #[arg(long)]
+        staff: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// The holder ends an active binding (effective at once).
+    Unbind {
+        binding: i64,
+        #[arg(long)]
+        by: i64,
+    },
+    /// One application or binding, with what it still needs.
+    Show { app: i64 },
+    /// Applications and bindings, newest first.
+    List {
+        #[arg(long)]
+        holder: Option<i64>,
+        #[arg(long)]
+        member: Option<i64>,
+        /// draft | submitted | active | rejected | unbound
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// The commitment letter's current text and version.
+    Letter,
+}
+
+#[derive(Subcommand, Debug)]
+enum StaffCmd {
+    /// Add a staff member; the password is read twice from stdin (one per line).
+    Add {
+        #[arg(long)]
+        name: String,
+        /// admin | staff
+        #[arg(long)]
+        role: String,
+    },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+enum DocCmd {
+    /// Record a document of a person; prints it (JSON: an object with `id`).
+    Add {
+        #[arg(long)]
+        person: i64,
+        /// birth_certificate | household_register | relationship_notarization |
+        /// proof_of_insurance | medical_certificate | face_capture
+        #[arg(long)]
+        kind: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    List {
+        #[arg(long)]
+        person: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCmd {
+    List,
+    /// Set the relations a region (code prefix: "", 2, 4 or 6 digits) allows.
+    Set {
+        prefix: String,
+        /// Comma-separated relation keys.
+        #[arg(long, value_delimiter = ',')]
+        relations: Vec<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -95,6 +224,9 @@ struct AddArgs {
     status: Option<String>,
     #[arg(long)]
     voucher_activated: bool,
+    /// 失能人员 (binding them needs a medical certificate).
+    #[arg(long)]
+    disabled: bool,
 }
 
 #[derive(Args, Debug)]
@@ -110,6 +242,9 @@ struct EditArgs {
     status: Option<String>,
     #[arg(long, allow_negative_numbers = true, value_name = "FEN")]
     balance: Option<i64>,
+    /// true | false
+    #[arg(long)]
+    disabled: Option<bool>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -255,6 +390,10 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 println!("示例家庭：新增 {} 人，已存在 {} 人", r.created.len(), r.already_present);
             }
         }
+        Cmd::Bind(b) => return bind(ctx, b),
+        Cmd::Staff(c) => return staff(ctx, c),
+        Cmd::Doc(c) => return doc(ctx, c),
+        Cmd::Policy(c) => return policy(ctx, c),
         Cmd::Audit(AuditCmd::List { person, limit }) => {
             let entries = ctx.open()?.audit_list(&AuditQuery { person_id: person, limit: Some(limit) })?;
             if ctx.json {
@@ -281,7 +420,7 @@ fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
                 status: a.status,
                 balance_fen: a.balance,
                 balance_yuan: None,
-                disabled: false,
+                disabled: a.disabled,
                 voucher_activated: a.voucher_activated,
             })?;
             if ctx.json {
@@ -299,6 +438,7 @@ fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
                 region: e.region,
                 status: e.status,
                 balance_fen: e.balance,
+                disabled: e.disabled,
                 ..Default::default()
             },
         )?,
@@ -459,4 +599,146 @@ fn id_check(ctx: &Ctx, ids: Vec<String>) -> Result<Outcome, Error> {
     }
     w.flush().map_err(io_err)?;
     Ok(if all_valid { Outcome::Ok } else { Outcome::Refused })
+}
+
+fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
+    let mut q = ctx.open()?;
+    let b = match cmd {
+        BindCmd::Apply { holder, member, relation } => q.apply_binding(holder, member, &relation)?,
+        BindCmd::Attach { app, doc } => q.attach_document(app, doc)?,
+        BindCmd::Sign { app } => q.sign_letter(app)?,
+        BindCmd::VerifyFace { app, staff: Some(sid), .. } => q.verify_face_by_staff(app, sid)?,
+        BindCmd::VerifyFace { app, evidence: Some(doc), .. } => q.verify_face_by_evidence(app, doc)?,
+        BindCmd::VerifyFace { .. } => return Err(Error::internal("clap enforces --staff or --evidence")),
+        BindCmd::ConfirmRemote { app } => q.confirm_remote(app)?,
+        BindCmd::ActivateVoucher { app } => q.guardian_activate_voucher(app)?,
+        BindCmd::Submit { app } => q.submit_binding(app)?,
+        BindCmd::Approve { app, staff } => q.approve_binding(app, staff)?,
+        BindCmd::Reject { app, staff, reason } => q.reject_binding(app, staff, &reason)?,
+        BindCmd::Unbind { binding, by } => q.unbind(binding, by)?,
+        BindCmd::Show { app } => q.get_binding(app)?,
+        BindCmd::List { holder, member, status } => {
+            let list = q.list_bindings(&BindingQuery { holder, member, status })?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for b in &list {
+                    print_binding_line(ctx, b);
+                }
+            }
+            return Ok(Outcome::Ok);
+        }
+        BindCmd::Letter => {
+            let l = q.binding_letter();
+            if ctx.json {
+                ctx.print_json(&l)?;
+            } else {
+                println!("{} {}\n", if ctx.en() { "version" } else { "版本" }, l.version);
+                println!("{}", if ctx.en() { l.text_en } else { l.text_zh });
+            }
+            return Ok(Outcome::Ok);
+        }
+    };
+    if ctx.json {
+        ctx.print_json(&b)?;
+    } else {
+        print_binding_line(ctx, &b);
+        if !b.missing.is_empty() {
+            let labels: Vec<&str> = b
+                .missing
+                .iter()
+                .map(|k| {
+                    let (zh, en) = qinqing_core::binding::requirement_label(k);
+                    if ctx.en() { en } else { zh }
+                })
+                .collect();
+            println!("  {} {}", if ctx.en() { "missing:" } else { "尚缺：" }, labels.join(if ctx.en() { "; " } else { "；" }));
+        }
+        if let Some(r) = &b.reject_reason {
+            println!("  {} {r}", if ctx.en() { "rejected:" } else { "驳回原因：" });
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn print_binding_line(ctx: &Ctx, b: &Binding) {
+    let (rel, st) = if ctx.en() { (b.relation_en, b.status.en()) } else { (b.relation_zh, b.status.zh()) };
+    println!(
+        "#{}  {} → {} ({}, {})  {}  {}",
+        b.id, b.holder.name, b.member.name, b.member.resident_id_masked, rel, b.member_age, st
+    );
+}
+
+fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
+    let mut q = ctx.open()?;
+    match cmd {
+        StaffCmd::Add { name, role } => {
+            let stdin = io::stdin();
+            let mut lines = stdin.lock().lines();
+            let mut next = || lines.next().transpose().map_err(io_fail).map(|l| l.unwrap_or_default());
+            let (pw, again) = (next()?, next()?);
+            let s = q.add_staff(&name, &role, pw.trim_end_matches('\r'), again.trim_end_matches('\r'))?;
+            if ctx.json {
+                ctx.print_json(&s)?;
+            } else {
+                println!("{}", s.id);
+            }
+        }
+        StaffCmd::List => {
+            let list = q.list_staff()?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for s in list {
+                    println!("{}  {}  {}{}", s.id, s.name, s.role.as_str(), if s.active { "" } else { "  (inactive)" });
+                }
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn doc(ctx: &Ctx, cmd: DocCmd) -> Result<Outcome, Error> {
+    let mut q = ctx.open()?;
+    match cmd {
+        DocCmd::Add { person, kind, note } => {
+            let d = q.add_document(person, &kind, &note)?;
+            if ctx.json {
+                ctx.print_json(&d)?;
+            } else {
+                println!("{}", d.id);
+            }
+        }
+        DocCmd::List { person } => {
+            let list = q.list_documents(person)?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for d in list {
+                    let k = if ctx.en() { d.kind.en() } else { d.kind.zh() };
+                    println!("{}  {}  {}  {}", d.id, k, d.created_at_local, d.note);
+                }
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
+    let mut q = ctx.open()?;
+    if let PolicyCmd::Set { prefix, relations, note } = cmd {
+        let rels = relations.iter().map(|r| Relation::parse(r)).collect::<Result<Vec<_>, _>>()?;
+        q.set_region_policy(&prefix, &rels, &note)?;
+    }
+    let list = q.region_policies()?;
+    if ctx.json {
+        ctx.print_json(&list)?;
+    } else {
+        for p in list {
+            let prefix = if p.region_prefix.is_empty() { "*" } else { &p.region_prefix };
+            let rels: Vec<&str> = p.relations.iter().map(|r| r.as_str()).collect();
+            println!("{prefix:<6}  {}  {}", rels.join(","), p.note);
+        }
+    }
+    Ok(Outcome::Ok)
 }

@@ -241,3 +241,73 @@ fn two_processes_writing_at_once_lose_nothing() {
     let audit = ok_json(&d.path, &["audit", "list", "--limit", "1000"]);
     assert_eq!(audit.as_array().unwrap().len(), 30, "one audit entry per add");
 }
+
+fn run_stdin(db: &Path, args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
+    let d = db();
+    ok_json(&d.path, &["demo", "seed"]);
+    // Staff: the password is read twice from stdin and stored only as a hash.
+    let out = run_stdin(&d.path, &["--json", "staff", "add", "--name", "陈主任", "--role", "staff"], "counter-pass\ncounter-pass\n");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let sid = serde_json::from_slice::<Value>(&out.stdout).unwrap()["id"].as_i64().unwrap().to_string();
+    let out = run_stdin(&d.path, &["--json", "staff", "add", "--name", "x", "--role", "staff"], "counter-pass\ndifferent\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(ok_json(&d.path, &["staff", "list"]).as_array().unwrap().len(), 1);
+
+    let people = ok_json(&d.path, &["person", "list"]);
+    let pid = |name: &str| people.as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["id"].as_i64().unwrap().to_string();
+    let (holder, child) = (pid("张伟"), pid("张子涵"));
+    let app = ok_json(&d.path, &["bind", "apply", "--holder", &holder, "--member", &child, "--relation", "child"]);
+    let app_id = app["id"].as_i64().unwrap().to_string();
+    assert_eq!(app["status"], "draft");
+    let (code, e) = err_json(&d.path, &["bind", "submit", &app_id]);
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "BINDING_INCOMPLETE"));
+    let docu = ok_json(&d.path, &["doc", "add", "--person", &child, "--kind", "birth_certificate"]);
+    ok_json(&d.path, &["bind", "attach", &app_id, "--doc", &docu["id"].as_i64().unwrap().to_string()]);
+    ok_json(&d.path, &["bind", "sign", &app_id]);
+    assert_eq!(ok_json(&d.path, &["bind", "submit", &app_id])["status"], "submitted");
+    let (code, e) = err_json(&d.path, &["bind", "approve", &app_id, "--staff", "99"]);
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "STAFF_NOT_FOUND"));
+    assert_eq!(ok_json(&d.path, &["bind", "approve", &app_id, "--staff", &sid])["status"], "active");
+    let (code, _) = err_json(&d.path, &["bind", "verify-face", &app_id]);
+    assert_eq!(code, 2, "--staff or --evidence is required");
+    let active = ok_json(&d.path, &["bind", "list", "--holder", &holder, "--status", "active"]);
+    assert_eq!(active.as_array().unwrap().len(), 1);
+
+    // Four more adults, then a sixth member is refused.
+    for i in 0..5 {
+        let id = with_check_char(&format!("3101152000010{}011", i + 1));
+        let m = ok_json(&d.path, &["person", "add", "--name", &format!("成员{i}"), "--id", &id, "--insurance", "resident", "--region", "310115", "--voucher-activated"]);
+        let m = m["id"].as_i64().unwrap().to_string();
+        if i == 4 {
+            let (code, e) = err_json(&d.path, &["bind", "apply", "--holder", &holder, "--member", &m, "--relation", "child"]);
+            assert_eq!((code, e["code"].as_str().unwrap()), (3, "HOLDER_CAP_REACHED"));
+            break;
+        }
+        let a = ok_json(&d.path, &["bind", "apply", "--holder", &holder, "--member", &m, "--relation", "child"])["id"].as_i64().unwrap().to_string();
+        let hr = ok_json(&d.path, &["doc", "add", "--person", &m, "--kind", "household_register"])["id"].as_i64().unwrap().to_string();
+        ok_json(&d.path, &["bind", "attach", &a, "--doc", &hr]);
+        ok_json(&d.path, &["bind", "verify-face", &a, "--staff", &sid]);
+        ok_json(&d.path, &["bind", "sign", &a]);
+        ok_json(&d.path, &["bind", "submit", &a]);
+        ok_json(&d.path, &["bind", "approve", &a, "--staff", &sid]);
+    }
+    // Only the holder unbinds.
+    let (code, e) = err_json(&d.path, &["bind", "unbind", &app_id, "--by", &child]);
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "BINDING_NOT_HOLDER"));
+    assert_eq!(ok_json(&d.path, &["bind", "unbind", &app_id, "--by", &holder])["status"], "unbound");
+}

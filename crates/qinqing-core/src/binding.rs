@@ -160,7 +160,7 @@ pub fn requirements(f: &Facts) -> Vec<Requirement> {
     out
 }
 
-fn requirement_label(key: &str) -> (&'static str, &'static str) {
+pub fn requirement_label(key: &str) -> (&'static str, &'static str) {
     match key {
         "voucher" => ("激活电子凭证", "an activated e-voucher"),
         "doc_child_identity" => ("出生医学证明、户口簿或关系公证书（任一）", "a birth certificate, household register or relationship notarization"),

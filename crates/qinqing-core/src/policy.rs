@@ -188,3 +188,23 @@ mod tests {
         assert_eq!(set_policy(&conn, "3a", &[], "").unwrap_err().code, crate::Code::RegionInvalid);
     }
 }
+
+impl crate::Qinqing {
+    pub fn region_policies(&self) -> Result<Vec<RegionPolicy>> {
+        list_policies(self.conn())
+    }
+
+    /// Replace the relations a region allows (recorded in the audit trail).
+    pub fn set_region_policy(&mut self, prefix: &str, relations: &[Relation], note: &str) -> Result<RegionPolicy> {
+        let now = crate::time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before = list_policies(&tx)?.into_iter().find(|p| p.region_prefix == prefix);
+        set_policy(&tx, prefix, relations, note)?;
+        let after = policy_for(&tx, &format!("{prefix:0<6}"))?;
+        let snap = |p: &RegionPolicy| serde_json::json!({ "prefix": p.region_prefix, "relations": p.relations, "note": p.note });
+        crate::audit::record(&tx, &now, &actor, "policy.set", "region_policy", None, None, before.as_ref().map(snap).as_ref(), Some(&snap(&after)))?;
+        tx.commit()?;
+        Ok(after)
+    }
+}
