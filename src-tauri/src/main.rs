@@ -5,7 +5,11 @@
 
 use clap::Parser;
 use qinqing_core::audit::{AuditEntry, AuditQuery};
-use qinqing_core::{db, region, Error, Info, Person, PersonEdit, PersonInput, PersonQuery, Qinqing, Result};
+use qinqing_core::binding::Letter;
+use qinqing_core::{
+    db, region, Binding, BindingQuery, Document, Error, Info, MemberEntry, Person, PersonEdit, PersonInput, PersonQuery, Qinqing,
+    Result, Staff,
+};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tauri::State;
@@ -67,6 +71,86 @@ fn audit_list(s: State<'_, AppState>, query: AuditQuery) -> Result<Vec<AuditEntr
     with(&s, |q| q.audit_list(&query))
 }
 
+#[tauri::command]
+fn binding_list(s: State<'_, AppState>, query: BindingQuery) -> Result<Vec<Binding>> {
+    with(&s, |q| q.list_bindings(&query))
+}
+
+#[tauri::command]
+fn binding_get(s: State<'_, AppState>, id: i64) -> Result<Binding> {
+    with(&s, |q| q.get_binding(id))
+}
+
+#[tauri::command]
+fn binding_apply(s: State<'_, AppState>, holder: i64, entry: MemberEntry) -> Result<Binding> {
+    with(&s, |q| q.apply_binding_entry(holder, &entry))
+}
+
+#[tauri::command]
+fn binding_attach(s: State<'_, AppState>, id: i64, doc: i64) -> Result<Binding> {
+    with(&s, |q| q.attach_document(id, doc))
+}
+
+#[tauri::command]
+fn binding_letter(s: State<'_, AppState>) -> Result<Letter> {
+    with(&s, |q| Ok(q.binding_letter()))
+}
+
+#[tauri::command]
+fn binding_sign(s: State<'_, AppState>, id: i64) -> Result<Binding> {
+    with(&s, |q| q.sign_letter(id))
+}
+
+#[tauri::command]
+fn binding_face_staff(s: State<'_, AppState>, id: i64, staff: i64, password: String) -> Result<Binding> {
+    with(&s, |q| q.verify_face_by_staff_password(id, staff, &password))
+}
+
+#[tauri::command]
+fn binding_face_evidence(s: State<'_, AppState>, id: i64, doc: i64) -> Result<Binding> {
+    with(&s, |q| q.verify_face_by_evidence(id, doc))
+}
+
+#[tauri::command]
+fn binding_confirm_remote(s: State<'_, AppState>, id: i64) -> Result<Binding> {
+    with(&s, |q| q.confirm_remote(id))
+}
+
+#[tauri::command]
+fn binding_guardian_voucher(s: State<'_, AppState>, id: i64) -> Result<Binding> {
+    with(&s, |q| q.guardian_activate_voucher(id))
+}
+
+#[tauri::command]
+fn binding_submit(s: State<'_, AppState>, id: i64) -> Result<Binding> {
+    with(&s, |q| q.submit_binding(id))
+}
+
+#[tauri::command]
+fn binding_approve(s: State<'_, AppState>, id: i64, staff: i64, password: String) -> Result<Binding> {
+    with(&s, |q| q.approve_binding_password(id, staff, &password))
+}
+
+#[tauri::command]
+fn binding_reject(s: State<'_, AppState>, id: i64, staff: i64, password: String, reason: String) -> Result<Binding> {
+    with(&s, |q| q.reject_binding_password(id, staff, &password, &reason))
+}
+
+#[tauri::command]
+fn binding_unbind(s: State<'_, AppState>, id: i64, by: i64) -> Result<Binding> {
+    with(&s, |q| q.unbind(id, by))
+}
+
+#[tauri::command]
+fn document_add(s: State<'_, AppState>, person: i64, kind: String, note: String) -> Result<Document> {
+    with(&s, |q| q.add_document(person, &kind, &note))
+}
+
+#[tauri::command]
+fn staff_list(s: State<'_, AppState>) -> Result<Vec<Staff>> {
+    with(&s, |q| q.list_staff())
+}
+
 fn open_ledger(args: &Args) -> std::result::Result<Mutex<Qinqing>, Error> {
     let path = db::resolve_db_path(args.db.as_deref())?;
     let mut q = Qinqing::open(&path)?;
@@ -90,7 +174,23 @@ fn main() {
             person_add,
             person_edit,
             person_activate_voucher,
-            audit_list
+            audit_list,
+            binding_list,
+            binding_get,
+            binding_apply,
+            binding_attach,
+            binding_letter,
+            binding_sign,
+            binding_face_staff,
+            binding_face_evidence,
+            binding_confirm_remote,
+            binding_guardian_voucher,
+            binding_submit,
+            binding_approve,
+            binding_reject,
+            binding_unbind,
+            document_add,
+            staff_list
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -386,8 +386,20 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&r)?;
             } else if ctx.en() {
                 println!("demo family: {} added, {} already present", r.created.len(), r.already_present);
+                if r.staff_created {
+                    println!("demo staff: {} / password {}", qinqing_core::demo::DEMO_STAFF_NAME, qinqing_core::demo::DEMO_STAFF_PASSWORD);
+                }
+                if r.bindings_created > 0 {
+                    println!("family account: {} bindings (active, awaiting review, draft)", r.bindings_created);
+                }
             } else {
                 println!("示例家庭：新增 {} 人，已存在 {} 人", r.created.len(), r.already_present);
+                if r.staff_created {
+                    println!("示例工作人员：{}，密码 {}", qinqing_core::demo::DEMO_STAFF_NAME, qinqing_core::demo::DEMO_STAFF_PASSWORD);
+                }
+                if r.bindings_created > 0 {
+                    println!("亲情账户：{} 条绑定（已绑定、待审核、草稿各一）", r.bindings_created);
+                }
             }
         }
         Cmd::Bind(b) => return bind(ctx, b),

@@ -259,7 +259,10 @@ fn run_stdin(db: &Path, args: &[&str], input: &str) -> Output {
 #[test]
 fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
     let d = db();
-    ok_json(&d.path, &["demo", "seed"]);
+    for (name, id17, region) in [("张伟", "34010419821108017", "310115"), ("张子涵", "31011520140910013", "310115")] {
+        let id = with_check_char(id17);
+        ok_json(&d.path, &["person", "add", "--name", name, "--id", &id, "--insurance", "resident", "--region", region, "--voucher-activated"]);
+    }
     // Staff: the password is read twice from stdin and stored only as a hash.
     let out = run_stdin(&d.path, &["--json", "staff", "add", "--name", "陈主任", "--role", "staff"], "counter-pass\ncounter-pass\n");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

@@ -36,6 +36,8 @@ const FAMILY: &[DemoPerson] = &[
 pub struct DemoReport {
     pub created: Vec<i64>,
     pub already_present: usize,
+    pub staff_created: bool,
+    pub bindings_created: usize,
 }
 
 impl Qinqing {
@@ -61,9 +63,60 @@ impl Qinqing {
                 Err(e) => return Err(e),
             }
         }
-        Ok(DemoReport { created, already_present })
+        let (staff_created, bindings_created) = self.demo_family_account()?;
+        Ok(DemoReport { created, already_present, staff_created, bindings_created })
+    }
+
+    /// A service-centre staff member and the Zhang family's 亲情账户: the son
+    /// holds his elder child (active), his wife (waiting for review) and his
+    /// younger child (a draft: the guardian has not activated her voucher).
+    /// Added only to a ledger that has no staff and no bindings yet.
+    fn demo_family_account(&mut self) -> Result<(bool, usize)> {
+        let staff: i64 = self.conn().query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?;
+        let bindings: i64 = self.conn().query_row("SELECT count(*) FROM binding", [], |r| r.get(0))?;
+        let staff_created = staff == 0;
+        let sid = if staff_created {
+            self.add_staff(DEMO_STAFF_NAME, "staff", DEMO_STAFF_PASSWORD, DEMO_STAFF_PASSWORD)?.id
+        } else {
+            self.list_staff()?[0].id
+        };
+        if bindings > 0 {
+            return Ok((staff_created, 0));
+        }
+        let id_of = |q: &Qinqing, id17: &str| -> Result<i64> {
+            Ok(q.conn().query_row("SELECT id FROM person WHERE resident_id = ?1", [with_check_char(id17)], |r| r.get(0))?)
+        };
+        let (wei, fang, zihan, yutong) = (
+            id_of(self, FAMILY[2].id17)?,
+            id_of(self, FAMILY[3].id17)?,
+            id_of(self, FAMILY[4].id17)?,
+            id_of(self, FAMILY[5].id17)?,
+        );
+        let b = self.apply_binding(wei, zihan, "child")?;
+        let d = self.add_document(zihan, "birth_certificate", "出生医学证明（示例）")?;
+        self.attach_document(b.id, d.id)?;
+        self.sign_letter(b.id)?;
+        self.submit_binding(b.id)?;
+        self.approve_binding(b.id, sid)?;
+
+        let b = self.apply_binding(wei, fang, "spouse")?;
+        for kind in ["household_register", "proof_of_insurance"] {
+            let d = self.add_document(fang, kind, "")?;
+            self.attach_document(b.id, d.id)?;
+        }
+        let face = self.add_document(fang, "face_capture", "柜台拍摄（示例）")?;
+        self.verify_face_by_evidence(b.id, face.id)?;
+        self.sign_letter(b.id)?;
+        self.submit_binding(b.id)?;
+
+        self.apply_binding(wei, yutong, "child")?;
+        Ok((staff_created, 3))
     }
 }
+
+/// The demo ledger's staff member and password (the demo database only).
+pub const DEMO_STAFF_NAME: &str = "陈主任";
+pub const DEMO_STAFF_PASSWORD: &str = "demo-staff-2026";
 
 #[cfg(test)]
 mod tests {
@@ -81,6 +134,11 @@ mod tests {
         let r2 = q.demo_seed().unwrap();
         assert!(r2.created.is_empty());
         assert_eq!(r2.already_present, FAMILY.len());
+        assert_eq!(r.bindings_created, 3);
+        assert_eq!(r2.bindings_created, 0);
+        assert!(!r2.staff_created);
+        let statuses: Vec<_> = q.list_bindings(&Default::default()).unwrap().iter().map(|b| b.status.as_str()).collect();
+        assert_eq!(statuses, vec!["draft", "submitted", "active"]);
         let people = q.list_persons(&Default::default()).unwrap();
         assert_eq!(people.len(), FAMILY.len());
         // Three generations, both insurance types, several provinces.
