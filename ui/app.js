@@ -5,9 +5,13 @@ import { call } from './api.js';
 import { el, clear, $ } from './dom.js';
 import { t, lang, setLang, onLangChange, errText } from './i18n.js';
 import * as register from './screens/register.js';
+import * as family from './screens/family.js';
+import * as review from './screens/review.js';
 
 const SCREENS = [
   { id: 'register', label: 'nav.register', module: register },
+  { id: 'family', label: 'nav.family', module: family },
+  { id: 'review', label: 'nav.review', module: review },
 ];
 
 let active = SCREENS[0];

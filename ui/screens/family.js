@@ -1,0 +1,398 @@
+// 亲情账户: the holder's bound family members as cards, and the guided flow
+// to add one (member → documents → letter → identity check → submit).
+// Every rule is Rust's: this screen sends what was typed and shows the answer.
+
+import { call } from '../api.js';
+import { el, clear } from '../dom.js';
+import { t, errText, lang } from '../i18n.js';
+
+const RELATIONS = ['child', 'parent', 'spouse', 'parent_in_law', 'grandparent', 'grandchild', 'sibling'];
+const DOC_KINDS = ['birth_certificate', 'household_register', 'relationship_notarization', 'proof_of_insurance', 'medical_certificate'];
+const ENTRY_FIELDS = ['name', 'resident_id', 'relation'];
+
+const state = {
+  persons: [],
+  holder: null,
+  bindings: [],
+  staff: [],
+  letter: null,
+  flow: null, // null | { binding: Binding | null }
+  entry: { name: '', resident_id: '', relation: 'child' },
+  docKind: '',
+  docNote: '',
+  faceStaff: '',
+  facePassword: '',
+  letterAgree: false,
+  confirmUnbind: null,
+  errors: null,
+  notice: '',
+};
+
+let root = null;
+
+export function mount(container) {
+  root = container;
+  render();
+  load();
+}
+
+async function load() {
+  try {
+    state.persons = await call('person_list', { query: {} });
+    if (state.holder === null || !state.persons.some((p) => p.id === state.holder)) {
+      state.holder = state.persons.length ? state.persons[0].id : null;
+      const employee = state.persons.find((p) => p.insurance === 'employee' && p.voucher_activated);
+      if (employee) state.holder = employee.id;
+    }
+    state.staff = await call('staff_list');
+    if (!state.letter) state.letter = await call('binding_letter');
+    await refresh();
+  } catch (err) {
+    state.errors = err;
+    render();
+  }
+}
+
+async function refresh() {
+  if (state.holder !== null) {
+    state.bindings = await call('binding_list', { query: { holder: state.holder } });
+  } else {
+    state.bindings = [];
+  }
+  if (state.flow && state.flow.binding) {
+    state.flow.binding = await call('binding_get', { id: state.flow.binding.id });
+  }
+  render();
+}
+
+/** Run a call that changes something; show its error or refresh. */
+async function act(fn, notice = '') {
+  try {
+    const result = await fn();
+    state.errors = null;
+    state.notice = notice;
+    if (result && result.id && state.flow && state.flow.binding && result.id === state.flow.binding.id) state.flow.binding = result;
+    await refresh();
+    return result;
+  } catch (err) {
+    state.errors = err;
+    render();
+    const bad = root.querySelector('.has-error input, .has-error select');
+    if (bad) bad.focus();
+    return null;
+  }
+}
+
+function openFlow(binding) {
+  state.flow = { binding: binding || null };
+  state.entry = { name: '', resident_id: '', relation: 'child' };
+  state.errors = null;
+  state.notice = '';
+  state.letterAgree = false;
+  state.docKind = '';
+  state.docNote = '';
+  state.facePassword = '';
+  render();
+  const first = root.querySelector('#bind-flow input, #bind-flow select');
+  if (first) first.focus();
+}
+
+function closeFlow() {
+  state.flow = null;
+  state.errors = null;
+  render();
+}
+
+// ---------------------------------------------------------------- rendering
+
+function render() {
+  if (!root) return;
+  clear(root);
+  root.append(el('section', { class: 'family' }, [mainView(), state.flow ? flowView() : null]));
+}
+
+function relLabel(r) { return t(`rel.${r}`); }
+
+function missingText(b) {
+  return b.missing.map((k) => t(`req.${k}`)).join(lang() === 'en' ? '; ' : '；');
+}
+
+function holderPicker() {
+  const sel = el('select', { class: 'input', attrs: { id: 'holder-select', 'aria-label': t('family.holder') } },
+    state.persons.map((p) => el('option', { text: `${p.name}  ${p.resident_id_masked}`, attrs: { value: p.id, selected: p.id === state.holder } })));
+  sel.addEventListener('change', () => {
+    state.holder = Number(sel.value);
+    state.flow = null;
+    state.errors = null;
+    state.notice = '';
+    state.confirmUnbind = null;
+    refresh();
+  });
+  return el('label', { class: 'holder-picker' }, [el('span', { text: t('family.holder') }), sel]);
+}
+
+function mainView() {
+  const shown = state.bindings.filter((b) => b.status !== 'unbound');
+  const unbound = state.bindings.filter((b) => b.status === 'unbound');
+  const globalError = state.errors && !state.flow ? el('p', { class: 'form-error', text: `${errText(state.errors)} (${state.errors.code})`, attrs: { role: 'alert', id: 'family-error', 'data-code': state.errors.code } }) : null;
+  return el('div', { class: 'family-main' }, [
+    el('div', { class: 'toolbar' }, [
+      el('h2', { class: 'screen-title', text: t('family.title') }),
+      state.persons.length ? holderPicker() : null,
+      el('button', {
+        class: 'btn btn-primary', text: t('family.add'),
+        attrs: { id: 'family-add', type: 'button', disabled: state.holder === null },
+        on: { click: () => openFlow(null) },
+      }),
+    ]),
+    el('p', { class: 'muted intro', text: t('family.intro') }),
+    state.notice && !state.flow ? el('p', { class: 'notice', text: state.notice, attrs: { role: 'status', id: 'family-notice' } }) : null,
+    globalError,
+    state.persons.length === 0 ? el('p', { class: 'empty', text: t('family.no_persons'), attrs: { id: 'family-empty' } }) : null,
+    state.persons.length && shown.length === 0 ? el('p', { class: 'empty', text: t('family.empty'), attrs: { id: 'family-empty' } }) : null,
+    el('div', { class: 'cards', attrs: { id: 'member-cards' } }, shown.map(cardView)),
+    unbound.length ? el('details', { class: 'unbound' }, [
+      el('summary', { text: `${t('family.history')} (${unbound.length})` }),
+      el('ul', {}, unbound.map((b) => el('li', { text: `${b.member.name} · ${relLabel(b.relation)} · ${b.unbound_at_local || ''}` }))),
+    ]) : null,
+  ]);
+}
+
+function cardView(b) {
+  const m = b.member;
+  const confirming = state.confirmUnbind === b.id;
+  const rows = [
+    [t('family.relation'), relLabel(b.relation)],
+    [t('col.id'), m.resident_id_masked],
+    [t('family.age'), t('age.years', { n: m.age })],
+  ];
+  if (b.status === 'active' && b.activated_at_local) rows.push([t('family.since'), b.activated_at_local]);
+  const actions = [];
+  if (b.status === 'draft') {
+    actions.push(el('button', { class: 'btn btn-primary continue', text: t('family.continue'), attrs: { type: 'button' }, on: { click: () => openFlow(b) } }));
+  }
+  if (b.status === 'active' && !confirming) {
+    actions.push(el('button', { class: 'btn unbind', text: t('family.unbind'), attrs: { type: 'button' }, on: { click: () => { state.confirmUnbind = b.id; render(); } } }));
+  }
+  return el('article', { class: `card member-card status-${b.status}`, attrs: { 'data-binding-id': b.id, 'data-status': b.status } }, [
+    el('div', { class: 'detail-head' }, [
+      el('h3', { class: 'card-title member-name', text: m.name }),
+      el('span', { class: `pill bpill-${b.status}`, text: t(`bstatus.${b.status}`) }),
+    ]),
+    el('dl', { class: 'facts compact' }, rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])),
+    b.status === 'draft' && b.missing.length ? el('p', { class: 'missing', text: t('family.missing', { list: missingText(b) }) }) : null,
+    b.status === 'rejected' && b.reject_reason ? el('p', { class: 'reason', text: t('family.reason', { reason: b.reject_reason }) }) : null,
+    confirming ? el('div', { class: 'confirm', attrs: { role: 'alertdialog' } }, [
+      el('p', { text: t('family.unbind_confirm', { name: m.name }) }),
+      el('div', { class: 'actions' }, [
+        el('button', {
+          class: 'btn btn-danger unbind-yes', text: t('family.unbind_yes'), attrs: { type: 'button' },
+          on: { click: () => { state.confirmUnbind = null; act(() => call('binding_unbind', { id: b.id, by: state.holder }), t('family.unbound_done', { name: m.name })); } },
+        }),
+        el('button', { class: 'btn unbind-no', text: t('family.unbind_no'), attrs: { type: 'button' }, on: { click: () => { state.confirmUnbind = null; render(); } } }),
+      ]),
+    ]) : null,
+    actions.length ? el('div', { class: 'actions' }, actions) : null,
+  ]);
+}
+
+// ---------------------------------------------------------------- the flow
+
+function allErrors() {
+  return state.errors ? [state.errors, ...(state.errors.also || [])] : [];
+}
+
+function fieldError(name) {
+  return allErrors().find((e) => e.field === name) || null;
+}
+
+function field(name, labelKey, control, hintKey) {
+  const err = fieldError(name);
+  const id = `b-${name}`;
+  control.id = id;
+  if (err) control.setAttribute('aria-invalid', 'true');
+  return el('div', { class: 'field' + (err ? ' has-error' : ''), attrs: { 'data-field': name } }, [
+    el('label', { text: t(labelKey), attrs: { for: id } }),
+    control,
+    hintKey ? el('p', { class: 'hint', text: t(hintKey) }) : null,
+    err ? el('p', { class: 'field-error', text: errText(err), attrs: { 'data-error-for': name, 'data-code': err.code, role: 'alert' } }) : null,
+  ]);
+}
+
+/** Errors that belong to no field of the current step. */
+function flowError(fields) {
+  const rest = allErrors().filter((e) => !e.field || !fields.includes(e.field));
+  return rest.map((e) => el('p', { class: 'form-error', text: `${errText(e)} (${e.code})`, attrs: { role: 'alert', id: 'bind-flow-error', 'data-code': e.code } }));
+}
+
+function input(key, attrs = {}) {
+  const i = el('input', { class: 'input', attrs: { type: 'text', autocomplete: 'off', ...attrs } });
+  i.value = state.entry[key] || '';
+  i.addEventListener('input', () => { state.entry[key] = i.value; });
+  return i;
+}
+
+function stepEntry() {
+  const rel = el('select', { class: 'input' }, RELATIONS.map((r) => el('option', { text: relLabel(r), attrs: { value: r, selected: state.entry.relation === r } })));
+  rel.addEventListener('change', () => { state.entry.relation = rel.value; });
+  const submit = async (ev) => {
+    ev.preventDefault();
+    const b = await act(() => call('binding_apply', { holder: state.holder, entry: { ...state.entry } }));
+    if (b) { state.flow.binding = b; render(); }
+  };
+  return el('form', { class: 'step', attrs: { id: 'bind-entry', novalidate: true }, on: { submit } }, [
+    el('h4', { class: 'step-title', text: t('flow.step1') }),
+    ...flowError(ENTRY_FIELDS),
+    field('name', 'flow.name', input('name', { maxlength: 60 })),
+    field('resident_id', 'flow.id', input('resident_id', { maxlength: 40, class: 'input mono' })),
+    field('relation', 'flow.relation', rel, 'flow.relation_hint'),
+    el('div', { class: 'actions' }, [
+      el('button', { class: 'btn btn-primary', text: t('flow.next'), attrs: { type: 'submit', id: 'bind-next' } }),
+      el('button', { class: 'btn', text: t('flow.close'), attrs: { type: 'button', id: 'bind-close' }, on: { click: closeFlow } }),
+    ]),
+  ]);
+}
+
+function reqList(b) {
+  return el('ul', { class: 'reqs', attrs: { id: 'bind-reqs' } }, b.requirements.map((r) => el('li', {
+    class: r.satisfied ? 'ok' : 'todo',
+    attrs: { 'data-req': r.key, 'data-ok': r.satisfied ? '1' : '0' },
+  }, [el('span', { class: 'tick', text: r.satisfied ? '✓' : '○', attrs: { 'aria-hidden': 'true' } }), ' ', t(`req.${r.key}`)])));
+}
+
+function stepDocuments(b) {
+  const needed = b.requirements.filter((r) => r.kinds.length && r.key !== 'face' && !r.satisfied).flatMap((r) => r.kinds);
+  const kinds = needed.length ? [...new Set(needed)] : DOC_KINDS;
+  if (!kinds.includes(state.docKind)) state.docKind = kinds[0];
+  const kindSel = el('select', { class: 'input', attrs: { id: 'doc-kind' } }, kinds.map((k) => el('option', { text: t(`doc.${k}`), attrs: { value: k, selected: k === state.docKind } })));
+  kindSel.addEventListener('change', () => { state.docKind = kindSel.value; });
+  const note = el('input', { class: 'input', attrs: { id: 'doc-note', type: 'text', maxlength: 200, autocomplete: 'off' } });
+  note.value = state.docNote;
+  note.addEventListener('input', () => { state.docNote = note.value; });
+  const addDoc = () => act(async () => {
+    const d = await call('document_add', { person: b.member.id, kind: state.docKind, note: state.docNote });
+    state.docNote = '';
+    return call('binding_attach', { id: b.id, doc: d.id });
+  });
+  const voucherMissing = b.missing.includes('voucher') && b.member_age < 16;
+  return el('div', { class: 'step', attrs: { id: 'bind-step-docs' } }, [
+    el('h4', { class: 'step-title', text: t('flow.step2') }),
+    el('p', { class: 'muted', text: t('flow.requirements') }),
+    reqList(b),
+    voucherMissing ? el('button', {
+      class: 'btn', text: t('flow.guardian_voucher'), attrs: { type: 'button', id: 'guardian-voucher' },
+      on: { click: () => act(() => call('binding_guardian_voucher', { id: b.id })) },
+    }) : null,
+    b.documents.length
+      ? el('ul', { class: 'docs', attrs: { id: 'bind-docs' } }, b.documents.map((d) => el('li', { text: `#${d.id} ${t(`doc.${d.kind}`)}${d.note ? ` — ${d.note}` : ''}` })))
+      : el('p', { class: 'muted', text: t('flow.docs_none') }),
+    el('div', { class: 'field-row' }, [
+      el('div', { class: 'field' }, [el('label', { text: t('flow.doc_kind'), attrs: { for: 'doc-kind' } }), kindSel]),
+      el('div', { class: 'field' }, [el('label', { text: t('flow.doc_note'), attrs: { for: 'doc-note' } }), note]),
+    ]),
+    el('button', { class: 'btn', text: t('flow.doc_add'), attrs: { type: 'button', id: 'doc-add' }, on: { click: addDoc } }),
+  ]);
+}
+
+function stepLetter(b) {
+  const l = state.letter;
+  const text = l ? (lang() === 'en' ? l.text_en : l.text_zh) : '';
+  if (b.letter_signed_at_local) {
+    return el('div', { class: 'step', attrs: { id: 'bind-step-letter' } }, [
+      el('h4', { class: 'step-title', text: t('flow.step3') }),
+      el('p', { class: 'done', text: `✓ ${t('flow.letter_signed', { v: b.letter_version, at: b.letter_signed_at_local })}`, attrs: { id: 'letter-signed' } }),
+    ]);
+  }
+  const agree = el('input', { attrs: { type: 'checkbox', id: 'letter-agree', checked: state.letterAgree } });
+  const sign = el('button', { class: 'btn btn-primary', text: t('flow.letter_sign'), attrs: { type: 'button', id: 'letter-sign', disabled: !state.letterAgree } });
+  agree.addEventListener('change', () => { state.letterAgree = agree.checked; sign.disabled = !agree.checked; });
+  sign.addEventListener('click', () => act(() => call('binding_sign', { id: b.id })));
+  return el('div', { class: 'step', attrs: { id: 'bind-step-letter' } }, [
+    el('h4', { class: 'step-title', text: t('flow.step3') }),
+    el('div', { class: 'letter', text: text, attrs: { tabindex: '0', id: 'letter-text' } }),
+    el('div', { class: 'field field-check' }, [agree, el('label', { text: t('flow.letter_agree'), attrs: { for: 'letter-agree' } })]),
+    sign,
+  ]);
+}
+
+function stepFace(b) {
+  const needsFace = b.requirements.some((r) => r.key === 'face');
+  const parts = [el('h4', { class: 'step-title', text: t('flow.step4') })];
+  if (!needsFace) {
+    parts.push(el('p', { class: 'muted', text: t('flow.face_none') }));
+    return el('div', { class: 'step', attrs: { id: 'bind-step-face' } }, parts);
+  }
+  if (b.face_method === 'staff') parts.push(el('p', { class: 'done', text: `✓ ${t('flow.face_done_staff', { id: b.face_staff_id, at: b.face_at_local })}` }));
+  if (b.face_method === 'evidence') parts.push(el('p', { class: 'done', text: `✓ ${t('flow.face_done_evidence', { id: b.face_doc_id, at: b.face_at_local })}` }));
+  if (b.remote_confirmed_at_local) parts.push(el('p', { class: 'done', text: `✓ ${t('flow.remote_done', { at: b.remote_confirmed_at_local })}` }));
+
+  const staffSel = el('select', { class: 'input', attrs: { id: 'face-staff' } }, state.staff.filter((s) => s.active).map((s) => el('option', { text: `#${s.id} ${s.name}`, attrs: { value: s.id, selected: String(s.id) === state.faceStaff } })));
+  if (!state.faceStaff && state.staff.length) state.faceStaff = String(state.staff[0].id);
+  staffSel.addEventListener('change', () => { state.faceStaff = staffSel.value; });
+  const pw = el('input', { class: 'input', attrs: { id: 'face-password', type: 'password', autocomplete: 'off' } });
+  pw.addEventListener('input', () => { state.facePassword = pw.value; });
+  const pwErr = fieldError('password') || fieldError('staff');
+  parts.push(
+    el('p', { class: 'sub', text: t('flow.face_staff') }),
+    el('div', { class: 'field-row' + (pwErr ? ' has-error' : '') }, [
+      el('div', { class: 'field' }, [el('label', { text: t('flow.face_staff_pick'), attrs: { for: 'face-staff' } }), staffSel]),
+      el('div', { class: 'field' }, [el('label', { text: t('flow.face_password'), attrs: { for: 'face-password' } }), pw]),
+    ]),
+    pwErr ? el('p', { class: 'field-error', text: errText(pwErr), attrs: { 'data-error-for': pwErr.field, 'data-code': pwErr.code, role: 'alert' } }) : null,
+    el('button', {
+      class: 'btn', text: t('flow.face_staff_btn'), attrs: { type: 'button', id: 'face-staff-btn', disabled: state.staff.length === 0 },
+      on: { click: () => act(() => call('binding_face_staff', { id: b.id, staff: Number(state.faceStaff), password: state.facePassword })) },
+    }),
+    el('p', { class: 'sub', text: t('flow.face_evidence') }),
+    el('button', {
+      class: 'btn', text: t('flow.face_evidence_btn'), attrs: { type: 'button', id: 'face-evidence-btn' },
+      on: { click: () => act(async () => {
+        const d = await call('document_add', { person: b.member.id, kind: 'face_capture', note: '' });
+        return call('binding_face_evidence', { id: b.id, doc: d.id });
+      }) },
+    }),
+  );
+  if (b.remote_allowed && !b.remote_confirmed_at_local) {
+    parts.push(
+      el('p', { class: 'sub', text: t('flow.remote') }),
+      el('button', { class: 'btn', text: t('flow.remote_btn'), attrs: { type: 'button', id: 'remote-confirm' }, on: { click: () => act(() => call('binding_confirm_remote', { id: b.id })) } }),
+    );
+  }
+  return el('div', { class: 'step', attrs: { id: 'bind-step-face' } }, parts);
+}
+
+function stepSubmit(b) {
+  return el('div', { class: 'step', attrs: { id: 'bind-step-submit' } }, [
+    el('h4', { class: 'step-title', text: t('flow.step5') }),
+    el('p', { class: b.complete ? 'done' : 'missing', text: b.complete ? t('flow.ready') : t('flow.not_ready', { list: missingText(b) }) }),
+    el('div', { class: 'actions' }, [
+      el('button', {
+        class: 'btn btn-primary', text: t('flow.submit'), attrs: { type: 'button', id: 'bind-submit' },
+        on: { click: async () => {
+          const r = await act(() => call('binding_submit', { id: b.id }), t('family.submitted_note'));
+          if (r) { state.flow = null; render(); }
+        } },
+      }),
+      el('button', { class: 'btn', text: t('flow.close'), attrs: { type: 'button', id: 'bind-close' }, on: { click: closeFlow } }),
+    ]),
+  ]);
+}
+
+function flowView() {
+  const b = state.flow.binding;
+  const title = b ? t('flow.title_draft', { name: b.member.name }) : t('flow.title');
+  const body = [el('h3', { class: 'card-title', text: title })];
+  if (!b) {
+    body.push(stepEntry());
+  } else {
+    body.push(
+      el('p', { class: 'done', attrs: { id: 'bind-entered' }, text: `✓ ${t('flow.entered', { name: b.member.name, relation: relLabel(b.relation), age: b.member_age, id: b.member.resident_id_masked })}` }),
+      ...flowError(['password', 'staff']),
+      stepDocuments(b),
+      stepLetter(b),
+      stepFace(b),
+      stepSubmit(b),
+    );
+  }
+  return el('aside', { class: 'card flow', attrs: { id: 'bind-flow', 'data-binding-id': b ? b.id : '' } }, body);
+}
