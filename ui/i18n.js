@@ -188,7 +188,7 @@ const STRINGS = {
     'review.no_staff': '还没有工作人员账号。请用 qinqing-cli staff add 添加。',
     'review.empty': '没有待审核的申请。',
     'review.applicant': '{holder} 申请绑定 {member}（{relation}）',
-    'review.member_age': '申请日 {date} 年龄 {age} 岁',
+    'review.member_age': '{age}岁（申请日 {date}）',
     'review.cross': '跨省：{a} → {b}',
     'review.docs': '材料',
     'review.face': '人脸核验',

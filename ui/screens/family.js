@@ -174,7 +174,7 @@ function cardView(b) {
   if (b.status === 'active' && !confirming) {
     actions.push(el('button', { class: 'btn unbind', text: t('family.unbind'), attrs: { type: 'button' }, on: { click: () => { state.confirmUnbind = b.id; render(); } } }));
   }
-  return el('article', { class: `card member-card status-${b.status}`, attrs: { 'data-binding-id': b.id, 'data-status': b.status } }, [
+  return el('article', { class: `card member-card status-${b.status}`, attrs: { 'data-binding-id': b.id, 'data-member-id': m.id, 'data-status': b.status } }, [
     el('div', { class: 'detail-head' }, [
       el('h3', { class: 'card-title member-name', text: m.name }),
       el('span', { class: `pill bpill-${b.status}`, text: t(`bstatus.${b.status}`) }),

@@ -110,7 +110,8 @@ function cardView(b) {
   reason.addEventListener('input', () => { state.reasons[b.id] = reason.value; });
   const err = state.errors[b.id];
   const rows = [
-    [t('review.member_age', { date: b.application_date, age: b.member_age }), b.member.resident_id_masked],
+    [t('col.id'), b.member.resident_id_masked],
+    [t('family.age'), t('review.member_age', { date: b.application_date, age: b.member_age })],
     [t('review.docs'), b.documents.map((d) => `#${d.id} ${t(`doc.${d.kind}`)}${d.note ? `（${d.note}）` : ''}`).join(lang() === 'en' ? '; ' : '；')],
     [t('review.face'), faceText(b)],
     [t('review.letter'), `${b.letter_version || ''} · ${b.letter_signed_at_local || ''}`],
