@@ -40,7 +40,7 @@ fn family(db: &Path) {
     {
         let m = add(&mut q, name, id17, "resident", true);
         let b = q.apply_binding(holder, m, rel).unwrap();
-        let d = q.add_document(m, "household_register", &format!("第{}页", i + 1)).unwrap();
+        let d = q.add_sample_document(m, "household_register", &format!("第{}页", i + 1)).unwrap();
         q.attach_document(b.id, d.id).unwrap();
         q.verify_face_by_staff(b.id, sid).unwrap();
         q.sign_letter(b.id).unwrap();

@@ -146,20 +146,37 @@ enum StaffCmd {
 
 #[derive(Subcommand, Debug)]
 enum DocCmd {
-    /// Record a document of a person; prints it (JSON: an object with `id`).
+    /// Upload a document of a person from FILE (JPEG, PNG, WebP or PDF, by content).
+    /// Images are turned upright, stripped of metadata, downscaled and re-encoded.
     Add {
         #[arg(long)]
         person: i64,
-        /// birth_certificate | household_register | relationship_notarization |
-        /// proof_of_insurance | medical_certificate | face_capture
+        /// hukou | birth_certificate | notarization | insurance_proof | medical_certificate |
+        /// id_card_front | id_card_back | face_capture
         #[arg(long)]
         kind: String,
+        file: PathBuf,
+        /// Attach it to this draft binding application.
+        #[arg(long)]
+        application: Option<i64>,
         #[arg(long, default_value = "")]
         note: String,
     },
     List {
         #[arg(long)]
-        person: i64,
+        person: Option<i64>,
+    },
+    Show {
+        doc: i64,
+    },
+    /// Write the stored document to OUT (must not exist).
+    Export {
+        doc: i64,
+        out: PathBuf,
+    },
+    /// Delete a document (its file and row; the audit entry remains).
+    Rm {
+        doc: i64,
     },
 }
 
@@ -712,14 +729,15 @@ fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
 
 fn doc(ctx: &Ctx, cmd: DocCmd) -> Result<Outcome, Error> {
     let mut q = ctx.open()?;
-    match cmd {
-        DocCmd::Add { person, kind, note } => {
-            let d = q.add_document(person, &kind, &note)?;
+    let shown = match cmd {
+        DocCmd::Add { person, kind, file, application, note } => {
+            let r = q.ingest_document_path(person, &kind, &file, &note, application)?;
             if ctx.json {
-                ctx.print_json(&d)?;
+                ctx.print_json(&r)?;
             } else {
-                println!("{}", d.id);
+                println!("{}", r.document.id);
             }
+            return Ok(Outcome::Ok);
         }
         DocCmd::List { person } => {
             let list = q.list_documents(person)?;
@@ -727,13 +745,33 @@ fn doc(ctx: &Ctx, cmd: DocCmd) -> Result<Outcome, Error> {
                 ctx.print_json(&list)?;
             } else {
                 for d in list {
-                    let k = if ctx.en() { d.kind.en() } else { d.kind.zh() };
-                    println!("{}  {}  {}  {}", d.id, k, d.created_at_local, d.note);
+                    print_doc(ctx, &d);
                 }
             }
+            return Ok(Outcome::Ok);
         }
+        DocCmd::Show { doc } => q.get_document(doc)?,
+        DocCmd::Export { doc, out } => q.export_document(doc, &out)?,
+        DocCmd::Rm { doc } => q.delete_document(doc)?,
+    };
+    if ctx.json {
+        ctx.print_json(&shown)?;
+    } else {
+        print_doc(ctx, &shown);
     }
     Ok(Outcome::Ok)
+}
+
+fn print_doc(ctx: &Ctx, d: &qinqing_core::Document) {
+    let k = if ctx.en() { d.kind.en() } else { d.kind.zh() };
+    let size = match (d.width, d.height) {
+        (Some(w), Some(h)) => format!("{w}x{h}"),
+        _ => "-".into(),
+    };
+    println!(
+        "{}  person {}  {}  {}  {}  {} B  {}  {:?}  {}",
+        d.id, d.person_id, k, d.media, size, d.bytes, &d.sha256[..12], d.status, d.note
+    );
 }
 
 fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {

@@ -17,18 +17,33 @@ CREATE TABLE staff (
     created_at    TEXT    NOT NULL
 ) STRICT;
 
--- A document a person brought (household register, birth certificate, …).
--- The documents issue adds the image itself; here it is a record.
+-- A document a person brought (household register, birth certificate, …),
+-- processed on the way in: images upright, metadata dropped, at most 2400 px,
+-- re-encoded; PDFs kept as they are. The file lives in the file store beside
+-- the database, named by the SHA-256 of its stored bytes.
 CREATE TABLE document (
-    id         INTEGER PRIMARY KEY,
-    person_id  INTEGER NOT NULL REFERENCES person (id),
-    kind       TEXT    NOT NULL CHECK (kind IN ('birth_certificate', 'household_register',
-                   'relationship_notarization', 'proof_of_insurance', 'medical_certificate', 'face_capture')),
-    note       TEXT    NOT NULL DEFAULT '' CHECK (length(note) <= 200),
-    created_at TEXT    NOT NULL
+    id            INTEGER PRIMARY KEY,
+    person_id     INTEGER NOT NULL REFERENCES person (id),
+    binding_id    INTEGER REFERENCES binding (id),   -- the application it was uploaded for
+    kind          TEXT    NOT NULL CHECK (kind IN ('birth_certificate', 'household_register',
+                      'relationship_notarization', 'proof_of_insurance', 'medical_certificate',
+                      'id_card_front', 'id_card_back', 'face_capture')),
+    note          TEXT    NOT NULL DEFAULT '' CHECK (length(note) <= 200),
+    media         TEXT    NOT NULL CHECK (media IN ('jpeg', 'pdf')),
+    sha256        TEXT    NOT NULL CHECK (length(sha256) = 64),
+    width         INTEGER,
+    height        INTEGER,
+    bytes         INTEGER NOT NULL CHECK (bytes > 0),
+    source_media  TEXT    NOT NULL CHECK (source_media IN ('jpeg', 'png', 'webp', 'pdf')),
+    thumb_sha256  TEXT,
+    status        TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+    reject_reason TEXT,
+    created_at    TEXT    NOT NULL,
+    UNIQUE (person_id, sha256)
 ) STRICT;
 
 CREATE INDEX document_person ON document (person_id);
+CREATE INDEX document_sha ON document (sha256);
 
 -- Which relations a region allows, keyed by a region-code prefix: the longest
 -- prefix of the holder's insured region wins ('' is the national default).

@@ -793,6 +793,11 @@ impl Qinqing {
             l.row.decided_by = Some(staff_id);
             l.row.activated_at = Some(now.to_string());
             l.row.activated_month = Some(month_of(today));
+            tx.execute(
+                "UPDATE document SET status = 'accepted' WHERE status = 'pending'
+                   AND id IN (SELECT document_id FROM binding_document WHERE binding_id = ?1)",
+                [l.row.id],
+            )?;
             if l.row.face_method.is_some() {
                 // The staff check or the judged evidence is the member's own
                 // face verification (needed before their QR is first shown).

@@ -93,7 +93,7 @@ impl Qinqing {
             id_of(self, FAMILY[5].id17)?,
         );
         let b = self.apply_binding(wei, zihan, "child")?;
-        let d = self.add_document(zihan, "birth_certificate", "出生医学证明（示例）")?;
+        let d = self.add_sample_document(zihan, "birth_certificate", "出生医学证明（示例）")?;
         self.attach_document(b.id, d.id)?;
         self.sign_letter(b.id)?;
         self.submit_binding(b.id)?;
@@ -101,10 +101,10 @@ impl Qinqing {
 
         let b = self.apply_binding(wei, fang, "spouse")?;
         for kind in ["household_register", "proof_of_insurance"] {
-            let d = self.add_document(fang, kind, "")?;
+            let d = self.add_sample_document(fang, kind, "")?;
             self.attach_document(b.id, d.id)?;
         }
-        let face = self.add_document(fang, "face_capture", "柜台拍摄（示例）")?;
+        let face = self.add_sample_document(fang, "face_capture", "柜台拍摄（示例）")?;
         self.verify_face_by_evidence(b.id, face.id)?;
         self.sign_letter(b.id)?;
         self.submit_binding(b.id)?;

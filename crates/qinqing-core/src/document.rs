@@ -1,13 +1,18 @@
-//! Documents a person brings for binding (household register, birth
-//! certificate, …). Here a document is a record of its kind and owner; the
-//! documents issue adds the image itself.
+//! Documents people bring for binding: household register pages, birth
+//! certificates, notarizations, proofs of insurance, medical certificates, ID
+//! card sides, face captures. Each upload goes through the pipeline of
+//! [`crate::docstore`]; the row and the file appear together or not at all.
 
 use crate::audit;
+use crate::binding::BindingStatus;
+use crate::docstore::{self, Media};
 use crate::error::{Error, Result};
 use crate::service::Qinqing;
 use crate::time;
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use base64::Engine;
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 pub const MAX_NOTE: usize = 200;
 
@@ -19,16 +24,20 @@ pub enum DocKind {
     RelationshipNotarization,
     ProofOfInsurance,
     MedicalCertificate,
+    IdCardFront,
+    IdCardBack,
     FaceCapture,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 6] = [
+    pub const ALL: [DocKind; 8] = [
         DocKind::BirthCertificate,
         DocKind::HouseholdRegister,
         DocKind::RelationshipNotarization,
         DocKind::ProofOfInsurance,
         DocKind::MedicalCertificate,
+        DocKind::IdCardFront,
+        DocKind::IdCardBack,
         DocKind::FaceCapture,
     ];
     pub fn as_str(self) -> &'static str {
@@ -38,7 +47,18 @@ impl DocKind {
             DocKind::RelationshipNotarization => "relationship_notarization",
             DocKind::ProofOfInsurance => "proof_of_insurance",
             DocKind::MedicalCertificate => "medical_certificate",
+            DocKind::IdCardFront => "id_card_front",
+            DocKind::IdCardBack => "id_card_back",
             DocKind::FaceCapture => "face_capture",
+        }
+    }
+    /// Short names accepted on the command line.
+    fn alias(self) -> &'static str {
+        match self {
+            DocKind::HouseholdRegister => "hukou",
+            DocKind::RelationshipNotarization => "notarization",
+            DocKind::ProofOfInsurance => "insurance_proof",
+            other => other.as_str(),
         }
     }
     pub fn zh(self) -> &'static str {
@@ -48,6 +68,8 @@ impl DocKind {
             DocKind::RelationshipNotarization => "关系公证书",
             DocKind::ProofOfInsurance => "参保证明",
             DocKind::MedicalCertificate => "医学证明",
+            DocKind::IdCardFront => "身份证人像面",
+            DocKind::IdCardBack => "身份证国徽面",
             DocKind::FaceCapture => "人脸照片",
         }
     }
@@ -58,85 +80,385 @@ impl DocKind {
             DocKind::RelationshipNotarization => "relationship notarization",
             DocKind::ProofOfInsurance => "proof of insurance",
             DocKind::MedicalCertificate => "medical certificate",
+            DocKind::IdCardFront => "ID card (photo side)",
+            DocKind::IdCardBack => "ID card (emblem side)",
             DocKind::FaceCapture => "face capture",
         }
     }
     pub fn parse(raw: &str) -> Result<DocKind> {
         let t = raw.trim();
-        DocKind::ALL.into_iter().find(|k| k.as_str() == t || k.zh() == t).ok_or_else(|| Error::doc_kind_invalid(raw))
+        DocKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == t || k.alias() == t || k.zh() == t)
+            .ok_or_else(|| Error::doc_kind_invalid(raw))
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocStatus {
+    Pending,
+    Accepted,
+    Rejected,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Document {
     pub id: i64,
     pub person_id: i64,
+    pub binding_id: Option<i64>,
     pub kind: DocKind,
     pub note: String,
+    /// What is stored: `jpeg` (every image) or `pdf`.
+    pub media: String,
+    /// What was uploaded: `jpeg`, `png`, `webp` or `pdf`.
+    pub source_media: String,
+    pub sha256: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub bytes: i64,
+    pub status: DocStatus,
+    pub reject_reason: Option<String>,
     pub created_at: String,
     pub created_at_local: String,
 }
 
+/// What an upload returns: the document, and whether it was already there.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ingested {
+    #[serde(flatten)]
+    pub document: Document,
+    /// The same bytes were already stored for this person: nothing new was written.
+    pub duplicate: bool,
+    /// The SHA-256 of the stored bytes (the same as `sha256`).
+    pub hash: String,
+}
+
+pub(crate) const DOC_COLUMNS: &str =
+    "id, person_id, binding_id, kind, note, media, source_media, sha256, width, height, bytes, status, reject_reason, created_at";
+
+fn bad(col: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnType(col, what.into(), rusqlite::types::Type::Text)
+}
+
 pub(crate) fn read_doc(r: &Row<'_>) -> rusqlite::Result<Document> {
-    let kind: String = r.get(2)?;
-    let created_at: String = r.get(4)?;
+    let created_at: String = r.get(13)?;
+    let status: String = r.get(11)?;
     Ok(Document {
         id: r.get(0)?,
         person_id: r.get(1)?,
-        kind: DocKind::parse(&kind)
-            .map_err(|_| rusqlite::Error::InvalidColumnType(2, "document kind".into(), rusqlite::types::Type::Text))?,
-        note: r.get(3)?,
+        binding_id: r.get(2)?,
+        kind: DocKind::parse(&r.get::<_, String>(3)?).map_err(|_| bad(3, "document kind"))?,
+        note: r.get(4)?,
+        media: r.get(5)?,
+        source_media: r.get(6)?,
+        sha256: r.get(7)?,
+        width: r.get(8)?,
+        height: r.get(9)?,
+        bytes: r.get(10)?,
+        status: match status.as_str() {
+            "accepted" => DocStatus::Accepted,
+            "rejected" => DocStatus::Rejected,
+            _ => DocStatus::Pending,
+        },
+        reject_reason: r.get(12)?,
         created_at_local: time::from_db(&created_at).map(time::display_china).unwrap_or_default(),
         created_at,
     })
 }
 
-pub(crate) const DOC_COLUMNS: &str = "id, person_id, kind, note, created_at";
-
-pub(crate) fn load_doc(conn: &rusqlite::Connection, id: i64) -> Result<Document> {
+pub(crate) fn load_doc(conn: &Connection, id: i64) -> Result<Document> {
     conn.query_row(&format!("SELECT {DOC_COLUMNS} FROM document WHERE id = ?1"), [id], read_doc)
         .optional()?
         .ok_or_else(|| Error::doc_not_found(id))
 }
 
+fn validate_note(note: &str) -> Result<String> {
+    let note = note.trim();
+    if note.chars().count() > MAX_NOTE {
+        return Err(Error::note_too_long(MAX_NOTE));
+    }
+    if note.chars().any(|c| c.is_control()) {
+        return Err(Error::name_invalid_char());
+    }
+    Ok(note.to_string())
+}
+
+fn ext(media: &str) -> &'static str {
+    Media::parse(media).map(Media::ext).unwrap_or("bin")
+}
+
+/// A document, ready for an `<img>`: a `data:` URL (the CSP allows no other source).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocImage {
+    pub id: i64,
+    pub mime: &'static str,
+    pub data_url: String,
+}
+
 impl Qinqing {
-    /// Record a document of a person.
-    pub fn add_document(&mut self, person_id: i64, kind: &str, note: &str) -> Result<Document> {
+    /// Upload a document of `person_id` from bytes in memory. With
+    /// `binding`, it is also attached to that draft application (in the same
+    /// transaction). On any failure nothing is stored.
+    pub fn ingest_document(
+        &mut self,
+        person_id: i64,
+        kind: &str,
+        bytes: &[u8],
+        note: &str,
+        binding: Option<i64>,
+    ) -> Result<Ingested> {
         let kind = DocKind::parse(kind)?;
-        let note = note.trim();
-        if note.chars().count() > MAX_NOTE {
-            return Err(Error::note_too_long(MAX_NOTE));
+        let note = validate_note(note)?;
+        // Cheap checks first: do not process an upload that cannot be stored.
+        crate::person::load(self.conn(), person_id)?;
+        if let Some(b) = binding {
+            self.check_attachable(b, person_id)?;
         }
-        if note.chars().any(|c| c.is_control()) {
-            return Err(Error::name_invalid_char());
+        let p = docstore::process(bytes, self.ingest_limits())?;
+        self.store_processed(person_id, kind, &note, binding, p)
+    }
+
+    /// Upload from a file path (the native dialog, drag-and-drop, the CLI).
+    /// The size cap is checked before the file is read.
+    pub fn ingest_document_path(
+        &mut self,
+        person_id: i64,
+        kind: &str,
+        path: &Path,
+        note: &str,
+        binding: Option<i64>,
+    ) -> Result<Ingested> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
+        if !meta.is_file() {
+            return Err(Error::doc_corrupt("file", &format!("{} is not a file", path.display())));
         }
+        if meta.len() > self.ingest_limits().max_bytes {
+            return Err(Error::doc_too_large(meta.len(), self.ingest_limits().max_bytes));
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
+        self.ingest_document(person_id, kind, &bytes, note, binding)
+    }
+
+    fn check_attachable(&self, binding: i64, person_id: i64) -> Result<()> {
+        let (holder, member, status): (i64, i64, String) = self
+            .conn()
+            .query_row("SELECT holder_id, member_id, status FROM binding WHERE id = ?1", [binding], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?
+            .ok_or_else(|| Error::binding_not_found(binding))?;
+        let status = BindingStatus::parse(&status)?;
+        if status != BindingStatus::Draft {
+            return Err(Error::binding_wrong_state(status.zh(), status.en(), "再添加材料", "given more documents"));
+        }
+        if person_id != holder && person_id != member {
+            return Err(Error::doc_wrong_person());
+        }
+        Ok(())
+    }
+
+    fn store_processed(
+        &mut self,
+        person_id: i64,
+        kind: DocKind,
+        note: &str,
+        binding: Option<i64>,
+        p: docstore::Processed,
+    ) -> Result<Ingested> {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
+        let files = self.files().clone();
+        let thumb_sha = p.thumb.as_ref().map(|t| docstore::sha256_hex(t));
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: Option<i64> = tx.query_row("SELECT id FROM person WHERE id = ?1", [person_id], |r| r.get(0)).optional()?;
-        if exists.is_none() {
-            return Err(Error::person_not_found(person_id));
+        let existing: Option<i64> = tx
+            .query_row("SELECT id FROM document WHERE person_id = ?1 AND sha256 = ?2", params![person_id, p.sha256], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = existing {
+            if let Some(b) = binding {
+                tx.execute(
+                    "INSERT OR IGNORE INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3)",
+                    params![b, id, now],
+                )?;
+            }
+            let document = load_doc(&tx, id)?;
+            tx.commit()?;
+            let hash = document.sha256.clone();
+            return Ok(Ingested { document, duplicate: true, hash });
         }
-        tx.execute(
-            "INSERT INTO document (person_id, kind, note, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![person_id, kind.as_str(), note, now],
-        )?;
-        let id = tx.last_insert_rowid();
-        let snap = serde_json::json!({ "kind": kind.as_str(), "note": note });
-        audit::record(&tx, &now, &actor, "document.add", "document", Some(id), Some(person_id), None, Some(&snap))?;
-        let d = load_doc(&tx, id)?;
-        tx.commit()?;
-        Ok(d)
+        // Files first (complete or absent), then the row; if the row fails,
+        // the files this call created are removed again.
+        let created_main = files.put(&p.sha256, p.media.ext(), &p.stored)?;
+        let created_thumb = match (&p.thumb, &thumb_sha) {
+            (Some(t), Some(s)) => files.put(s, "thumb.jpg", t).inspect_err(|_| {
+                if created_main {
+                    files.remove(&p.sha256, p.media.ext());
+                }
+            })?,
+            _ => false,
+        };
+        let undo = |files: &docstore::FileStore| {
+            if created_main {
+                files.remove(&p.sha256, p.media.ext());
+            }
+            if let (true, Some(s)) = (created_thumb, &thumb_sha) {
+                files.remove(s, "thumb.jpg");
+            }
+        };
+        let result = (|| -> Result<i64> {
+            tx.execute(
+                "INSERT INTO document (person_id, binding_id, kind, note, media, sha256, width, height, bytes, source_media,
+                                       thumb_sha256, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    person_id,
+                    binding,
+                    kind.as_str(),
+                    note,
+                    p.media.as_str(),
+                    p.sha256,
+                    p.width,
+                    p.height,
+                    p.stored.len() as i64,
+                    p.source.as_str(),
+                    thumb_sha,
+                    now
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            if let Some(b) = binding {
+                tx.execute(
+                    "INSERT INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3)",
+                    params![b, id, now],
+                )?;
+            }
+            let snap = serde_json::json!({
+                "kind": kind.as_str(), "note": note, "sha256": p.sha256, "media": p.media.as_str(),
+                "width": p.width, "height": p.height, "bytes": p.stored.len(), "binding_id": binding,
+            });
+            audit::record(&tx, &now, &actor, "document.add", "document", Some(id), Some(person_id), None, Some(&snap))?;
+            Ok(id)
+        })();
+        let id = match result {
+            Ok(id) => id,
+            Err(e) => {
+                drop(tx);
+                undo(&files);
+                return Err(e);
+            }
+        };
+        if let Err(e) = tx.commit() {
+            undo(&files);
+            return Err(e.into());
+        }
+        let document = load_doc(self.conn(), id)?;
+        let hash = document.sha256.clone();
+        Ok(Ingested { document, duplicate: false, hash })
     }
 
     pub fn get_document(&self, id: i64) -> Result<Document> {
         load_doc(self.conn(), id)
     }
 
-    pub fn list_documents(&self, person_id: i64) -> Result<Vec<Document>> {
-        let mut stmt =
-            self.conn().prepare_cached(&format!("SELECT {DOC_COLUMNS} FROM document WHERE person_id = ?1 ORDER BY id"))?;
+    /// Documents of one person, or all.
+    pub fn list_documents(&self, person_id: Option<i64>) -> Result<Vec<Document>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(&format!("SELECT {DOC_COLUMNS} FROM document WHERE (?1 IS NULL OR person_id = ?1) ORDER BY id"))?;
         let rows = stmt.query_map([person_id], read_doc)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The stored bytes of a document and their MIME type.
+    pub fn document_bytes(&self, id: i64) -> Result<(&'static str, Vec<u8>)> {
+        let d = self.get_document(id)?;
+        let media = Media::parse(&d.media).ok_or_else(|| Error::internal("stored media"))?;
+        Ok((media.mime(), self.files().read(&d.sha256, ext(&d.media))?))
+    }
+
+    /// The stored document as a data URL (the large view).
+    pub fn document_image(&self, id: i64) -> Result<DocImage> {
+        let (mime, bytes) = self.document_bytes(id)?;
+        Ok(DocImage { id, mime, data_url: format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)) })
+    }
+
+    /// The 320 px thumbnail as a data URL (`None` for a PDF).
+    pub fn document_thumb(&self, id: i64) -> Result<Option<DocImage>> {
+        let sha: Option<String> =
+            self.conn().query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0)).optional()?.ok_or_else(|| Error::doc_not_found(id))?;
+        let Some(sha) = sha else { return Ok(None) };
+        let bytes = self.files().read(&sha, "thumb.jpg")?;
+        Ok(Some(DocImage {
+            id,
+            mime: "image/jpeg",
+            data_url: format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)),
+        }))
+    }
+
+    /// Write the stored document to `out` (a new file; never overwrites).
+    pub fn export_document(&self, id: i64, out: &Path) -> Result<Document> {
+        let d = self.get_document(id)?;
+        let (_, bytes) = self.document_bytes(id)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(out)
+            .map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
+        std::io::Write::write_all(&mut f, &bytes).map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
+        Ok(d)
+    }
+
+    /// Delete a document: its row and (when no other row uses them) its
+    /// files. A document of a submitted, active or decided application stays.
+    /// The audit entry remains.
+    pub fn delete_document(&mut self, id: i64) -> Result<Document> {
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let files = self.files().clone();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let d = load_doc(&tx, id)?;
+        let thumb: Option<String> = tx.query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0))?;
+        let used: Option<String> = tx
+            .query_row(
+                "SELECT b.status FROM binding b WHERE b.status <> 'draft' AND (b.face_doc_id = ?1 OR b.id IN
+                   (SELECT binding_id FROM binding_document WHERE document_id = ?1)) LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(s) = used {
+            let s = BindingStatus::parse(&s)?;
+            return Err(Error::doc_in_use(s.zh(), s.en()));
+        }
+        tx.execute("DELETE FROM binding_document WHERE document_id = ?1", [id])?;
+        tx.execute(
+            "UPDATE binding SET face_method = NULL, face_doc_id = NULL, face_at = NULL WHERE face_doc_id = ?1 AND status = 'draft'",
+            [id],
+        )?;
+        tx.execute("DELETE FROM document WHERE id = ?1", [id])?;
+        let snap = serde_json::json!({ "kind": d.kind.as_str(), "sha256": d.sha256, "binding_id": d.binding_id });
+        audit::record(&tx, &now, &actor, "document.delete", "document", Some(id), Some(d.person_id), Some(&snap), None)?;
+        let still_main: i64 = tx.query_row("SELECT count(*) FROM document WHERE sha256 = ?1", [&d.sha256], |r| r.get(0))?;
+        let still_thumb: i64 = match &thumb {
+            Some(t) => tx.query_row("SELECT count(*) FROM document WHERE thumb_sha256 = ?1", [t], |r| r.get(0))?,
+            None => 1,
+        };
+        tx.commit()?;
+        if still_main == 0 {
+            files.remove(&d.sha256, ext(&d.media));
+        }
+        if let (0, Some(t)) = (still_thumb, &thumb) {
+            files.remove(t, "thumb.jpg");
+        }
+        Ok(d)
+    }
+
+    /// A record for tests and demo data: a generated page image as the upload.
+    #[doc(hidden)]
+    pub fn add_sample_document(&mut self, person_id: i64, kind: &str, note: &str) -> Result<Document> {
+        static SEED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let seed = SEED.fetch_add(1, std::sync::atomic::Ordering::Relaxed).wrapping_add(person_id as u32 * 1000);
+        let png = docstore::sample_png(seed, 96, 64);
+        Ok(self.ingest_document(person_id, kind, &png, note, None)?.document)
     }
 }

@@ -78,6 +78,12 @@ pub enum Code {
     StaffPasswordMismatch,
     StaffRoleInvalid,
     StaffInactive,
+    DocEmpty,
+    DocTooLarge,
+    DocUnsupported,
+    DocCorrupt,
+    DocTooManyPixels,
+    DocInUse,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -138,6 +144,12 @@ impl Code {
             Code::StaffPasswordMismatch => "STAFF_PASSWORD_MISMATCH",
             Code::StaffRoleInvalid => "STAFF_ROLE_INVALID",
             Code::StaffInactive => "STAFF_INACTIVE",
+            Code::DocEmpty => "DOC_EMPTY",
+            Code::DocTooLarge => "DOC_TOO_LARGE",
+            Code::DocUnsupported => "DOC_UNSUPPORTED",
+            Code::DocCorrupt => "DOC_CORRUPT",
+            Code::DocTooManyPixels => "DOC_TOO_MANY_PIXELS",
+            Code::DocInUse => "DOC_IN_USE",
             Code::DbBusy => "DB_BUSY",
             Code::DbTooNew => "DB_TOO_NEW",
             Code::DbOpen => "DB_OPEN",
@@ -636,6 +648,55 @@ impl Error {
             Some("staff"),
             "该工作人员账号已停用，不能办理业务。",
             "This staff account is disabled and cannot act.",
+        )
+    }
+}
+
+
+// ---- the document pipeline ------------------------------------------------
+impl Error {
+    pub fn doc_empty() -> Self {
+        Self::new(Code::DocEmpty, Some("file"), "文件是空的（0字节）。请重新拍摄或选择文件。", "The file is empty (0 bytes). Take the photo again or pick another file.")
+    }
+    pub fn doc_too_large(got: u64, max: u64) -> Self {
+        let mb = |b: u64| format!("{:.1}", b as f64 / 1_048_576.0);
+        Self::new(
+            Code::DocTooLarge,
+            Some("file"),
+            format!("文件太大（{} MB），上限为 {} MB。请用手机相机的标准画质重拍，或压缩后再上传。", mb(got), mb(max)),
+            format!("The file is too large ({} MB); the limit is {} MB. Retake it at the camera's standard quality or compress it.", mb(got), mb(max)),
+        )
+    }
+    pub fn doc_unsupported() -> Self {
+        Self::new(
+            Code::DocUnsupported,
+            Some("file"),
+            "无法识别的文件类型。请上传 JPEG、PNG、WebP 照片或 PDF 文件（按内容识别，与文件名无关）。",
+            "Unrecognised file type. Upload a JPEG, PNG or WebP photo, or a PDF (recognised by content, not by name).",
+        )
+    }
+    pub fn doc_corrupt(media: &str, detail: &str) -> Self {
+        Self::new(
+            Code::DocCorrupt,
+            Some("file"),
+            format!("文件已损坏或不完整（{media}：{detail}）。请重新拍摄或从原处重新导出。"),
+            format!("The file is damaged or incomplete ({media}: {detail}). Take it again or export it again from its source."),
+        )
+    }
+    pub fn doc_too_many_pixels(max_side: u32) -> Self {
+        Self::new(
+            Code::DocTooManyPixels,
+            Some("file"),
+            format!("图片尺寸过大（单边上限 {max_side} 像素），不予处理。请上传普通相机照片。"),
+            format!("The image is too large to process (at most {max_side} pixels a side). Upload an ordinary camera photo."),
+        )
+    }
+    pub fn doc_in_use(state_zh: &str, state_en: &str) -> Self {
+        Self::new(
+            Code::DocInUse,
+            Some("document"),
+            format!("这份材料属于一份{state_zh}的绑定申请，不能删除。"),
+            format!("This document belongs to a binding application that is {state_en}; it cannot be deleted."),
         )
     }
 }

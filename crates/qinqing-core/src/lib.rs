@@ -7,6 +7,7 @@ pub mod binding;
 pub mod db;
 pub mod demo;
 pub mod document;
+pub mod docstore;
 pub mod error;
 pub mod id;
 pub mod idcheck;

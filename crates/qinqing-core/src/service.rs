@@ -2,6 +2,7 @@
 //! `qinqing-cli` subcommands are one-line calls into its methods.
 
 use crate::db;
+use crate::docstore::{FileStore, IngestLimits};
 use crate::error::Result;
 use crate::time::{self, SharedClock, SystemClock};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,6 +16,26 @@ pub struct Qinqing {
     clock: SharedClock,
     path: Option<PathBuf>,
     actor: String,
+    files: FileStore,
+    limits: IngestLimits,
+    /// The in-memory ledger's file store is a temporary directory, removed on drop.
+    temp_files: bool,
+}
+
+impl Drop for Qinqing {
+    fn drop(&mut self) {
+        if self.temp_files {
+            let _ = std::fs::remove_dir_all(&self.files.dir);
+        }
+    }
+}
+
+/// Where the documents of the database at `db` are stored: beside it, in
+/// `<stem>-files/` (so the GUI and the CLI share them, and a test database
+/// gets its own).
+pub fn files_dir_for(db: &Path) -> PathBuf {
+    let stem = db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "qinqing".into());
+    db.with_file_name(format!("{stem}-files"))
 }
 
 /// What `qinqing-cli info` and the app's About line show.
@@ -39,12 +60,31 @@ impl Qinqing {
 
     pub fn open_with_clock(path: &Path, clock: SharedClock) -> Result<Self> {
         let conn = db::open(path)?;
-        Ok(Qinqing { conn, clock, path: Some(path.to_path_buf()), actor: "local".into() })
+        Ok(Qinqing {
+            conn,
+            clock,
+            path: Some(path.to_path_buf()),
+            actor: "local".into(),
+            files: FileStore::new(files_dir_for(path)),
+            limits: IngestLimits::default(),
+            temp_files: false,
+        })
     }
 
     /// A private in-memory ledger (tests and benchmarks).
     pub fn in_memory(clock: SharedClock) -> Result<Self> {
-        Ok(Qinqing { conn: db::open_in_memory()?, clock, path: None, actor: "local".into() })
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!("qinqing-mem-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        Ok(Qinqing {
+            conn: db::open_in_memory()?,
+            clock,
+            path: None,
+            actor: "local".into(),
+            files: FileStore::new(dir),
+            limits: IngestLimits::default(),
+            temp_files: true,
+        })
     }
 
     /// Who the audit trail names for changes made through this handle
@@ -54,6 +94,17 @@ impl Qinqing {
     }
     pub fn actor(&self) -> &str {
         &self.actor
+    }
+
+    pub fn files(&self) -> &FileStore {
+        &self.files
+    }
+    pub fn ingest_limits(&self) -> &IngestLimits {
+        &self.limits
+    }
+    /// Change the upload bounds (the file-size cap is a setting).
+    pub fn set_ingest_limits(&mut self, limits: IngestLimits) {
+        self.limits = limits;
     }
 
     pub fn set_clock(&mut self, clock: SharedClock) {

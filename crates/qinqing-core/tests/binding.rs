@@ -40,7 +40,7 @@ fn staff(q: &mut Qinqing) -> i64 {
 }
 
 fn doc(q: &mut Qinqing, person: i64, kind: &str) -> i64 {
-    q.add_document(person, kind, "").unwrap().id
+    q.add_sample_document(person, kind, "").unwrap().id
 }
 
 /// Take a complete adult application (household register + staff face check
@@ -426,11 +426,11 @@ fn the_letter_signed_is_recorded_by_version_and_hash() {
 fn document_kinds_and_owners() {
     let mut q = ledger(NOW);
     let h = holder(&mut q);
-    assert_eq!(q.add_document(h, "passport", "").unwrap_err().code, Code::DocKindInvalid);
-    assert_eq!(q.add_document(999, "household_register", "").unwrap_err().code, Code::PersonNotFound);
-    assert_eq!(q.add_document(h, "household_register", &"长".repeat(201)).unwrap_err().code, Code::NoteTooLong);
-    let d = q.add_document(h, "户口簿", "<b>首页</b>").unwrap();
+    assert_eq!(q.add_sample_document(h, "passport", "").unwrap_err().code, Code::DocKindInvalid);
+    assert_eq!(q.add_sample_document(999, "household_register", "").unwrap_err().code, Code::PersonNotFound);
+    assert_eq!(q.add_sample_document(h, "household_register", &"长".repeat(201)).unwrap_err().code, Code::NoteTooLong);
+    let d = q.add_sample_document(h, "户口簿", "<b>首页</b>").unwrap();
     assert_eq!(d.kind, DocKind::HouseholdRegister);
     assert_eq!(d.note, "<b>首页</b>");
-    assert_eq!(q.list_documents(h).unwrap().len(), 1);
+    assert_eq!(q.list_documents(Some(h)).unwrap().len(), 1);
 }

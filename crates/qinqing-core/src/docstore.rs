@@ -1,0 +1,326 @@
+//! The document pipeline: identify by content, bound the work, turn upright,
+//! drop metadata, downscale, re-encode, thumbnail, and store content-addressed.
+//!
+//! Images are decoded to pixels and encoded again, so nothing of the original
+//! file (EXIF with GPS, camera, times; ICC; comments) reaches the store. PDFs
+//! are kept as they are after a size and structure check. The original upload
+//! is never written anywhere.
+
+use crate::error::{Error, Result};
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+use sha2::{Digest, Sha256};
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+/// The long side of a stored image, in pixels (never upscaled).
+pub const STORE_LONG_SIDE: u32 = 2400;
+/// The long side of a thumbnail.
+pub const THUMB_LONG_SIDE: u32 = 320;
+pub const JPEG_QUALITY: u8 = 85;
+pub const THUMB_QUALITY: u8 = 80;
+
+/// Bounds checked before and during decoding.
+#[derive(Debug, Clone)]
+pub struct IngestLimits {
+    /// Largest accepted upload, in bytes (setting; default 20 MB).
+    pub max_bytes: u64,
+    /// Largest accepted width or height, in pixels.
+    pub max_side: u32,
+    /// Most memory the decoder may allocate.
+    pub max_alloc: u64,
+}
+
+impl Default for IngestLimits {
+    fn default() -> Self {
+        IngestLimits { max_bytes: 20 * 1024 * 1024, max_side: 12_000, max_alloc: 256 * 1024 * 1024 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    Jpeg,
+    Png,
+    Webp,
+    Pdf,
+}
+
+impl Media {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Media::Jpeg => "jpeg",
+            Media::Png => "png",
+            Media::Webp => "webp",
+            Media::Pdf => "pdf",
+        }
+    }
+    pub fn ext(self) -> &'static str {
+        match self {
+            Media::Jpeg => "jpg",
+            Media::Png => "png",
+            Media::Webp => "webp",
+            Media::Pdf => "pdf",
+        }
+    }
+    pub fn mime(self) -> &'static str {
+        match self {
+            Media::Jpeg => "image/jpeg",
+            Media::Png => "image/png",
+            Media::Webp => "image/webp",
+            Media::Pdf => "application/pdf",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Media> {
+        [Media::Jpeg, Media::Png, Media::Webp, Media::Pdf].into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// What the bytes are, by their magic numbers (never by a file name).
+pub fn sniff(b: &[u8]) -> Option<Media> {
+    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(Media::Jpeg)
+    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(Media::Png)
+    } else if b.len() >= 12 && &b[0..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        Some(Media::Webp)
+    } else if b.starts_with(b"%PDF-") {
+        Some(Media::Pdf)
+    } else {
+        None
+    }
+}
+
+/// The result of processing one upload, ready to store.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub source: Media,
+    /// What is stored: `Jpeg` for every image, `Pdf` for a PDF.
+    pub media: Media,
+    pub stored: Vec<u8>,
+    pub sha256: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub thumb: Option<Vec<u8>>,
+}
+
+pub fn sha256_hex(b: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(b))
+}
+
+fn corrupt(media: Media, detail: impl std::fmt::Display) -> Error {
+    Error::doc_corrupt(media.as_str(), &detail.to_string())
+}
+
+/// Run the whole pipeline on an upload held in memory.
+pub fn process(bytes: &[u8], limits: &IngestLimits) -> Result<Processed> {
+    if bytes.is_empty() {
+        return Err(Error::doc_empty());
+    }
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(Error::doc_too_large(bytes.len() as u64, limits.max_bytes));
+    }
+    let media = sniff(bytes).ok_or_else(Error::doc_unsupported)?;
+    if media == Media::Pdf {
+        return process_pdf(bytes);
+    }
+    let fmt = match media {
+        Media::Jpeg => image::ImageFormat::Jpeg,
+        Media::Png => image::ImageFormat::Png,
+        _ => image::ImageFormat::WebP,
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), fmt);
+    let mut lim = Limits::default();
+    lim.max_image_width = Some(limits.max_side);
+    lim.max_image_height = Some(limits.max_side);
+    lim.max_alloc = Some(limits.max_alloc);
+    reader.limits(lim);
+    let mut decoder = reader.into_decoder().map_err(|e| classify(media, e, limits))?;
+    let (w, h) = decoder.dimensions();
+    if w == 0 || h == 0 {
+        return Err(corrupt(media, "zero-sized image"));
+    }
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| classify(media, e, limits))?;
+    img.apply_orientation(orientation);
+    // Documents are opaque: flatten any alpha onto white, then keep RGB.
+    let rgb = flatten(img);
+    let stored_img = shrink(&rgb, STORE_LONG_SIDE);
+    let thumb_img = shrink(&stored_img, THUMB_LONG_SIDE);
+    let stored = encode_jpeg(&stored_img, JPEG_QUALITY)?;
+    let thumb = encode_jpeg(&thumb_img, THUMB_QUALITY)?;
+    Ok(Processed {
+        source: media,
+        media: Media::Jpeg,
+        sha256: sha256_hex(&stored),
+        width: Some(stored_img.width()),
+        height: Some(stored_img.height()),
+        stored,
+        thumb: Some(thumb),
+    })
+}
+
+fn classify(media: Media, e: image::ImageError, limits: &IngestLimits) -> Error {
+    match e {
+        image::ImageError::Limits(_) => Error::doc_too_many_pixels(limits.max_side),
+        other => corrupt(media, other),
+    }
+}
+
+fn flatten(img: DynamicImage) -> image::RgbImage {
+    if !img.color().has_alpha() {
+        return img.into_rgb8();
+    }
+    let rgba = img.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut out = image::RgbImage::new(w, h);
+    for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = u16::from(p[3]);
+        for c in 0..3 {
+            o[c] = ((u16::from(p[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+/// At most `long` px on the long side; never upscaled. Area averaging
+/// (`thumbnail`) is fast and keeps text legible when shrinking.
+fn shrink(img: &image::RgbImage, long: u32) -> image::RgbImage {
+    let (w, h) = img.dimensions();
+    if w.max(h) <= long {
+        return img.clone();
+    }
+    let (nw, nh) = if w >= h {
+        (long, ((u64::from(h) * u64::from(long) + u64::from(w) / 2) / u64::from(w)).max(1) as u32)
+    } else {
+        (((u64::from(w) * u64::from(long) + u64::from(h) / 2) / u64::from(h)).max(1) as u32, long)
+    };
+    image::imageops::thumbnail(img, nw, nh)
+}
+
+fn encode_jpeg(img: &image::RgbImage, quality: u8) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity((img.width() * img.height() / 4) as usize);
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(img)
+        .map_err(|e| Error::internal(format!("JPEG encoding: {e}")))?;
+    Ok(out)
+}
+
+/// A PDF is kept byte for byte; it must at least look complete.
+fn process_pdf(bytes: &[u8]) -> Result<Processed> {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    if !tail.windows(5).any(|w| w == b"%%EOF") {
+        return Err(corrupt(Media::Pdf, "no %%EOF marker: the file is truncated"));
+    }
+    Ok(Processed {
+        source: Media::Pdf,
+        media: Media::Pdf,
+        sha256: sha256_hex(bytes),
+        stored: bytes.to_vec(),
+        width: None,
+        height: None,
+        thumb: None,
+    })
+}
+
+/// Content-addressed files: `<dir>/<aa>/<sha256>.<ext>`, owner-only.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    pub dir: PathBuf,
+}
+
+impl FileStore {
+    pub fn new(dir: PathBuf) -> Self {
+        FileStore { dir }
+    }
+
+    pub fn path(&self, sha: &str, ext: &str) -> PathBuf {
+        self.dir.join(&sha[..2]).join(format!("{sha}.{ext}"))
+    }
+
+    /// Write `bytes` under their name unless already there. The file appears
+    /// only complete: written to a temporary name, synced, then renamed.
+    /// Returns whether this call created it.
+    pub fn put(&self, sha: &str, ext: &str, bytes: &[u8]) -> Result<bool> {
+        let path = self.path(sha, ext);
+        if path.exists() {
+            return Ok(false);
+        }
+        let dir = path.parent().ok_or_else(|| Error::internal("file store path"))?;
+        private_dir(&self.dir)?;
+        private_dir(dir)?;
+        let mut tmp = tempfile_in(dir)?;
+        tmp.1.write_all(bytes).and_then(|_| tmp.1.sync_all()).map_err(|e| store_err(&tmp.0, e))?;
+        drop(tmp.1);
+        std::fs::rename(&tmp.0, &path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp.0);
+            store_err(&path, e)
+        })?;
+        Ok(true)
+    }
+
+    pub fn read(&self, sha: &str, ext: &str) -> Result<Vec<u8>> {
+        let p = self.path(sha, ext);
+        std::fs::read(&p).map_err(|e| store_err(&p, e))
+    }
+
+    pub fn remove(&self, sha: &str, ext: &str) {
+        let _ = std::fs::remove_file(self.path(sha, ext));
+    }
+}
+
+fn store_err(p: &Path, e: std::io::Error) -> Error {
+    Error::internal(format!("document store {}: {e}", p.display()))
+}
+
+fn tempfile_in(dir: &Path) -> Result<(PathBuf, std::fs::File)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    for _ in 0..100 {
+        let name = dir.join(format!(".tmp-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        match opts.open(&name) {
+            Ok(f) => return Ok((name, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(store_err(&name, e)),
+        }
+    }
+    Err(Error::internal("document store: no temporary name"))
+}
+
+fn private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|e| store_err(dir, e))
+}
+
+/// A small distinct test/demo image (PNG): a light page with a dark bar whose
+/// position depends on `seed`, so different seeds give different hashes.
+#[doc(hidden)]
+pub fn sample_png(seed: u32, w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let bar = (seed.wrapping_mul(7919) % h.max(1), seed % 256);
+        if y >= bar.0 && y < bar.0 + (h / 8).max(1) {
+            image::Rgb([30, 40, bar.1 as u8])
+        } else if (x / 8 + y / 8) % 2 == 0 {
+            image::Rgb([245, 243, 236])
+        } else {
+            image::Rgb([235, 232, 222])
+        }
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).expect("encode PNG");
+    out
+}
