@@ -25,3 +25,27 @@ export async function call(cmd, args = {}) {
     throw asError(e);
   }
 }
+
+/**
+ * Send raw bytes (a file's contents) to a command, with JSON metadata in a
+ * header. Used for uploads, so a 12 MB photo is not turned into JSON.
+ */
+export async function callRaw(cmd, bytes, meta) {
+  const invoke = tauriInvoke();
+  if (!invoke) throw asError('Tauri IPC is not available (open this page inside the Qinqing app).');
+  const json = new TextEncoder().encode(JSON.stringify(meta));
+  let bin = '';
+  for (const b of json) bin += String.fromCharCode(b);
+  try {
+    return await invoke(cmd, bytes, { headers: { 'x-qinqing-upload': btoa(bin) } });
+  } catch (e) {
+    throw asError(e);
+  }
+}
+
+/** Subscribe to a Tauri event (e.g. 'tauri://drag-drop'); no-op outside the app. */
+export function onTauriEvent(name, fn) {
+  const ev = window.__TAURI__ && window.__TAURI__.event;
+  if (!ev || typeof ev.listen !== 'function') return;
+  ev.listen(name, fn);
+}

@@ -6,6 +6,7 @@
 use clap::Parser;
 use qinqing_core::audit::{AuditEntry, AuditQuery};
 use qinqing_core::binding::Letter;
+use qinqing_core::document::{DocImage, Ingested};
 use qinqing_core::{
     db, region, Binding, BindingQuery, Document, Error, Info, MemberEntry, Person, PersonEdit, PersonInput, PersonQuery, Qinqing,
     Result, Staff,
@@ -141,9 +142,58 @@ fn binding_unbind(s: State<'_, AppState>, id: i64, by: i64) -> Result<Binding> {
     with(&s, |q| q.unbind(id, by))
 }
 
+/// What travels with an upload's raw bytes, in the `x-qinqing-upload`
+/// header (base64 of this JSON, so any note text survives).
+#[derive(serde::Deserialize)]
+struct UploadMeta {
+    person: i64,
+    kind: String,
+    #[serde(default)]
+    note: String,
+    binding: Option<i64>,
+}
+
+fn upload_meta(request: &tauri::ipc::Request<'_>) -> Result<UploadMeta> {
+    use base64::Engine;
+    let header = request.headers().get("x-qinqing-upload").ok_or_else(|| Error::internal("upload without metadata"))?;
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(header.as_bytes())
+        .map_err(|e| Error::internal(format!("upload metadata: {e}")))?;
+    serde_json::from_slice(&json).map_err(|e| Error::internal(format!("upload metadata: {e}")))
+}
+
+/// Bytes from the page (a file input): the body is the raw file.
 #[tauri::command]
-fn document_add(s: State<'_, AppState>, person: i64, kind: String, note: String) -> Result<Document> {
-    with(&s, |q| q.add_document(person, &kind, &note))
+fn document_upload(s: State<'_, AppState>, request: tauri::ipc::Request<'_>) -> Result<Ingested> {
+    let m = upload_meta(&request)?;
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else { return Err(Error::doc_empty()) };
+    with(&s, |q| q.ingest_document(m.person, &m.kind, bytes, &m.note, m.binding))
+}
+
+/// A path from the native dialog or a drag-and-drop.
+#[tauri::command]
+fn document_upload_path(s: State<'_, AppState>, person: i64, kind: String, note: String, binding: Option<i64>, path: PathBuf) -> Result<Ingested> {
+    with(&s, |q| q.ingest_document_path(person, &kind, &path, &note, binding))
+}
+
+#[tauri::command]
+fn document_list(s: State<'_, AppState>, person: Option<i64>) -> Result<Vec<Document>> {
+    with(&s, |q| q.list_documents(person))
+}
+
+#[tauri::command]
+fn document_thumb(s: State<'_, AppState>, id: i64) -> Result<Option<DocImage>> {
+    with(&s, |q| q.document_thumb(id))
+}
+
+#[tauri::command]
+fn document_image(s: State<'_, AppState>, id: i64) -> Result<DocImage> {
+    with(&s, |q| q.document_image(id))
+}
+
+#[tauri::command]
+fn document_delete(s: State<'_, AppState>, id: i64) -> Result<Document> {
+    with(&s, |q| q.delete_document(id))
 }
 
 #[tauri::command]
@@ -165,6 +215,7 @@ fn main() {
         eprintln!("qinqing: {e}");
     }
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             app_info,
@@ -189,7 +240,12 @@ fn main() {
             binding_approve,
             binding_reject,
             binding_unbind,
-            document_add,
+            document_upload,
+            document_upload_path,
+            document_list,
+            document_thumb,
+            document_image,
+            document_delete,
             staff_list
         ])
         .run(tauri::generate_context!());

@@ -80,8 +80,11 @@ async fn bind_a_child_get_it_approved_and_refuse_a_sixth() {
     app.wait("#bind-reqs li[data-req=voucher][data-ok='1']").await;
     app.choose("#doc-kind", "birth_certificate").await;
     app.fill("#doc-note", "出生医学证明 <编号 A123>").await;
-    app.click("#doc-add").await;
+    let scan = app.dir.path().join("birth-certificate.png");
+    std::fs::write(&scan, qinqing_core::docstore::sample_png(7, 1200, 900)).unwrap();
+    app.upload("#doc-file", &scan).await;
     app.wait("#bind-reqs li[data-req=doc_child_identity][data-ok='1']").await;
+    app.wait("#bind-docs img.thumb").await;
     let docs = app.text("#bind-docs").await;
     assert!(docs.contains("出生医学证明 <编号 A123>"), "note shown as text: {docs}");
     app.screenshot("family-flow-docs").await;

@@ -2,12 +2,13 @@
 // to add one (member → documents → letter → identity check → submit).
 // Every rule is Rust's: this screen sends what was typed and shows the answer.
 
-import { call } from '../api.js';
+import { call, callRaw } from '../api.js';
 import { el, clear } from '../dom.js';
 import { t, errText, lang } from '../i18n.js';
+import { uploader, gallery, viewer, loadThumbs } from '../docs.js';
 
 const RELATIONS = ['child', 'parent', 'spouse', 'parent_in_law', 'grandparent', 'grandchild', 'sibling'];
-const DOC_KINDS = ['birth_certificate', 'household_register', 'relationship_notarization', 'proof_of_insurance', 'medical_certificate'];
+const DOC_KINDS = ['birth_certificate', 'household_register', 'relationship_notarization', 'proof_of_insurance', 'medical_certificate', 'id_card_front', 'id_card_back'];
 const ENTRY_FIELDS = ['name', 'resident_id', 'relation'];
 
 const state = {
@@ -24,6 +25,10 @@ const state = {
   facePassword: '',
   letterAgree: false,
   confirmUnbind: null,
+  docBusy: false,
+  docError: null,
+  replacing: null,
+  viewer: null, // { doc, image, zoom }
   errors: null,
   notice: '',
 };
@@ -109,6 +114,12 @@ function render() {
   if (!root) return;
   clear(root);
   root.append(el('section', { class: 'family' }, [mainView(), state.flow ? flowView() : null]));
+  if (state.viewer) {
+    root.append(viewer(state.viewer.doc, state.viewer.image, state.viewer.zoom, {
+      onZoom: (z) => { state.viewer.zoom = z; render(); },
+      onClose: () => { state.viewer = null; render(); },
+    }));
+  }
 }
 
 function relLabel(r) { return t(`rel.${r}`); }
@@ -262,19 +273,33 @@ function reqList(b) {
 
 function stepDocuments(b) {
   const needed = b.requirements.filter((r) => r.kinds.length && r.key !== 'face' && !r.satisfied).flatMap((r) => r.kinds);
-  const kinds = needed.length ? [...new Set(needed)] : DOC_KINDS;
+  const kinds = needed.length ? [...new Set([...needed, ...DOC_KINDS])] : DOC_KINDS;
   if (!kinds.includes(state.docKind)) state.docKind = kinds[0];
   const kindSel = el('select', { class: 'input', attrs: { id: 'doc-kind' } }, kinds.map((k) => el('option', { text: t(`doc.${k}`), attrs: { value: k, selected: k === state.docKind } })));
   kindSel.addEventListener('change', () => { state.docKind = kindSel.value; });
   const note = el('input', { class: 'input', attrs: { id: 'doc-note', type: 'text', maxlength: 200, autocomplete: 'off' } });
   note.value = state.docNote;
   note.addEventListener('input', () => { state.docNote = note.value; });
-  const addDoc = () => act(async () => {
-    const d = await call('document_add', { person: b.member.id, kind: state.docKind, note: state.docNote });
-    state.docNote = '';
-    return call('binding_attach', { id: b.id, doc: d.id });
-  });
   const voucherMissing = b.missing.includes('voucher') && b.member_age < 16;
+  loadThumbs(b.documents, render);
+  const upload = uploader({
+    person: b.member.id,
+    binding: b.id,
+    kind: () => state.docKind,
+    note: () => state.docNote,
+    busy: state.docBusy,
+    error: state.docError,
+    onBusy: (v) => { state.docBusy = v; state.docError = null; render(); },
+    onDone: async () => {
+      const old = state.replacing;
+      state.replacing = null;
+      state.docBusy = false;
+      state.docNote = '';
+      if (old) await call('document_delete', { id: old }).catch((err) => { state.docError = err; });
+      await refresh();
+    },
+    onError: (err) => { state.docBusy = false; state.docError = err; render(); },
+  });
   return el('div', { class: 'step', attrs: { id: 'bind-step-docs' } }, [
     el('h4', { class: 'step-title', text: t('flow.step2') }),
     el('p', { class: 'muted', text: t('flow.requirements') }),
@@ -283,14 +308,30 @@ function stepDocuments(b) {
       class: 'btn', text: t('flow.guardian_voucher'), attrs: { type: 'button', id: 'guardian-voucher' },
       on: { click: () => act(() => call('binding_guardian_voucher', { id: b.id })) },
     }) : null,
-    b.documents.length
-      ? el('ul', { class: 'docs', attrs: { id: 'bind-docs' } }, b.documents.map((d) => el('li', { text: `#${d.id} ${t(`doc.${d.kind}`)}${d.note ? ` — ${d.note}` : ''}` })))
-      : el('p', { class: 'muted', text: t('flow.docs_none') }),
+    gallery(b.documents, {
+      editable: true,
+      onView: async (d) => {
+        try {
+          const image = d.media === 'pdf' ? null : await call('document_image', { id: d.id });
+          state.viewer = { doc: d, image, zoom: 1 };
+          render();
+        } catch (err) { state.docError = err; render(); }
+      },
+      onDelete: (d) => act(() => call('document_delete', { id: d.id })),
+      onReplace: (d) => {
+        state.replacing = d.id;
+        state.docKind = d.kind;
+        render();
+        const input = root.querySelector('#doc-file');
+        if (input) input.click();
+      },
+    }),
+    state.replacing ? el('p', { class: 'notice', text: t('docs.replacing'), attrs: { id: 'doc-replacing' } }) : null,
     el('div', { class: 'field-row' }, [
       el('div', { class: 'field' }, [el('label', { text: t('flow.doc_kind'), attrs: { for: 'doc-kind' } }), kindSel]),
       el('div', { class: 'field' }, [el('label', { text: t('flow.doc_note'), attrs: { for: 'doc-note' } }), note]),
     ]),
-    el('button', { class: 'btn', text: t('flow.doc_add'), attrs: { type: 'button', id: 'doc-add' }, on: { click: addDoc } }),
+    upload,
   ]);
 }
 
@@ -344,13 +385,8 @@ function stepFace(b) {
       on: { click: () => act(() => call('binding_face_staff', { id: b.id, staff: Number(state.faceStaff), password: state.facePassword })) },
     }),
     el('p', { class: 'sub', text: t('flow.face_evidence') }),
-    el('button', {
-      class: 'btn', text: t('flow.face_evidence_btn'), attrs: { type: 'button', id: 'face-evidence-btn' },
-      on: { click: () => act(async () => {
-        const d = await call('document_add', { person: b.member.id, kind: 'face_capture', note: '' });
-        return call('binding_face_evidence', { id: b.id, doc: d.id });
-      }) },
-    }),
+    faceInput(b),
+    el('label', { class: 'btn file-label', text: t('flow.face_evidence_btn'), attrs: { for: 'face-file', id: 'face-evidence-btn' } }),
   );
   if (b.remote_allowed && !b.remote_confirmed_at_local) {
     parts.push(
@@ -359,6 +395,21 @@ function stepFace(b) {
     );
   }
   return el('div', { class: 'step', attrs: { id: 'bind-step-face' } }, parts);
+}
+
+/** A face photo of the member: uploaded as a face_capture document of this
+ *  application, then recorded as the evidence the reviewer judges. */
+function faceInput(b) {
+  const input = el('input', { class: 'file-input', attrs: { type: 'file', id: 'face-file', accept: 'image/jpeg,image/png,image/webp' } });
+  input.addEventListener('change', () => {
+    const f = input.files && input.files[0];
+    if (!f) return;
+    act(async () => {
+      const r = await callRaw('document_upload', new Uint8Array(await f.arrayBuffer()), { person: b.member.id, kind: 'face_capture', note: '', binding: b.id });
+      return call('binding_face_evidence', { id: b.id, doc: r.id });
+    });
+  });
+  return input;
 }
 
 function stepSubmit(b) {

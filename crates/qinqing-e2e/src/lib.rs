@@ -215,6 +215,15 @@ impl App {
         e.send_keys(text).await.unwrap_or_else(|err| panic!("e2e {}: type into {css}: {err}", self.name));
     }
 
+    /// Put a file into an `<input type=file>` (as a person picking it would).
+    pub async fn upload(&self, css: &str, file: &Path) {
+        trace(&self.name, "upload", css);
+        let e = self.wait(css).await;
+        e.send_keys(&file.to_string_lossy())
+            .await
+            .unwrap_or_else(|err| panic!("e2e {}: upload {} into {css}: {err}", self.name, file.display()));
+    }
+
     /// Choose an option of a `<select>` by its value.
     pub async fn choose(&self, select_css: &str, value: &str) {
         self.click(&format!("{select_css} option[value=\"{value}\"]")).await;
