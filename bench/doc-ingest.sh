@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Benchmark: ingesting one 12-megapixel phone photo (4000×3000 JPEG, EXIF
+# orientation "RightTop", i.e. lying on its side) through our pipeline —
+# `qinqing-cli doc add`: sniff, decode with limits, turn upright, drop
+# metadata, downscale to 2400 px, JPEG q85, 320 px thumbnail, SHA-256, store,
+# database row — beside ImageMagick on the same file in the same run:
+#   convert IN -auto-orient -strip -resize 2400x2400 -quality 85 OUT
+# (which makes no thumbnail, no hash and no row). Best of 5 each.
+# Target (issue 4): ours no slower than ImageMagick, i.e. ratio <= 1.00.
+#
+# Usage: bench/doc-ingest.sh        (installs imagemagick if missing; release build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+IM=/usr/bin/convert
+if ! "$IM" -version 2>/dev/null | grep -q ImageMagick; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get install -y -qq --no-install-recommends imagemagick >/dev/null
+fi
+cargo build --release -q -p qinqing-cli
+CLI="$PWD/target/release/qinqing-cli"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# A photo-like 4000×3000 JPEG (plasma noise), marked as lying on its side.
+"$IM" -size 4000x3000 -seed 42 plasma:fractal -blur 0x1 -quality 92 "$work/plain.jpg"
+# Splice in an EXIF segment as a phone writes it: orientation 6 and a GPS IFD.
+python3 - "$work/plain.jpg" "$work/photo.jpg" <<'PY'
+import struct, sys
+jpg = open(sys.argv[1], "rb").read()
+t = b"II*\0" + struct.pack("<I", 8) + struct.pack("<H", 2)
+t += struct.pack("<HHIHH", 0x0112, 3, 1, 6, 0)          # Orientation = 6 (RightTop)
+t += struct.pack("<HHII", 0x8825, 4, 1, 38)             # GPS IFD at offset 38
+t += struct.pack("<I", 0) + struct.pack("<H", 1)
+t += struct.pack("<HHI", 0x0001, 2, 2) + b"N\0\0\0"      # GPSLatitudeRef = N
+t += struct.pack("<I", 0)
+seg = b"Exif\0\0" + t
+open(sys.argv[2], "wb").write(jpg[:2] + b"\xff\xe1" + struct.pack(">H", len(seg) + 2) + seg + jpg[2:])
+PY
+echo "input: $(identify -format '%wx%h' "$work/photo.jpg"), orientation $(identify -format '%[orientation]' "$work/photo.jpg"), $(stat -c %s "$work/photo.jpg") bytes"
+
+ms_now() { date +%s%N; }
+best_ours=999999
+for i in 1 2 3 4 5; do
+  rm -rf "$work/db"* && mkdir -p "$work/dbdir"
+  db="$work/dbdir/b$i.db"
+  "$CLI" --db "$db" person add --name 张伟 --id 340104198211080174 --insurance employee --region 310115 >/dev/null
+  t0=$(ms_now)
+  "$CLI" --db "$db" --json doc add --person 1 --kind hukou "$work/photo.jpg" > "$work/ours.json"
+  t1=$(ms_now)
+  d=$(( (t1 - t0) / 1000000 )); (( d < best_ours )) && best_ours=$d
+done
+best_im=999999
+for i in 1 2 3 4 5; do
+  t0=$(ms_now)
+  "$IM" "$work/photo.jpg" -auto-orient -strip -resize 2400x2400 -quality 85 "$work/im.jpg"
+  t1=$(ms_now)
+  d=$(( (t1 - t0) / 1000000 )); (( d < best_im )) && best_im=$d
+done
+size=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%sx%s, %s bytes" % (d["width"], d["height"], d["bytes"]))' "$work/ours.json")
+echo "ours (qinqing-cli doc add): ${best_ours} ms  -> ${size}"
+echo "ImageMagick convert:        ${best_im} ms  -> $(identify -format '%wx%h, %b' "$work/im.jpg")"
+awk -v a="$best_ours" -v b="$best_im" 'BEGIN { printf "ratio ours/ImageMagick:     %.2f\n", a / b; exit !(a <= b) }' \
+  && echo "OK: no slower than ImageMagick" || { echo "SLOWER than ImageMagick"; exit 1; }
