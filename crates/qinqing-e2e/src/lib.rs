@@ -202,10 +202,24 @@ impl App {
         }
     }
 
+    /// Click the element matching `css`. Screens re-render after their data
+    /// arrives, so a click that meets a replaced (stale) or not yet enabled
+    /// element is retried on a fresh lookup until [`WAIT`] runs out.
     pub async fn click(&self, css: &str) {
         trace(&self.name, "click", css);
-        let e = self.wait(css).await;
-        e.click().await.unwrap_or_else(|err| panic!("e2e {}: click {css}: {err}", self.name));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let e = self.wait(css).await;
+            let enabled = e.attr("disabled").await.ok().flatten().is_none();
+            match if enabled { e.click().await.map_err(|x| x.to_string()) } else { Err("disabled".into()) } {
+                Ok(()) => return,
+                Err(err) if Instant::now() > deadline => {
+                    self.screenshot(&format!("{}-FAILED-click", self.name)).await;
+                    panic!("e2e {}: click {css}: {err}", self.name)
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
     }
 
     /// Replace the value of an input by typing `text` into it.
