@@ -178,6 +178,17 @@ enum DocCmd {
     Rm {
         doc: i64,
     },
+    /// Staff judge a document: accept, or reject with a reason.
+    Review {
+        doc: i64,
+        #[arg(long)]
+        staff: i64,
+        /// accept | reject
+        #[arg(value_parser = ["accept", "reject"])]
+        verdict: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -753,6 +764,7 @@ fn doc(ctx: &Ctx, cmd: DocCmd) -> Result<Outcome, Error> {
         DocCmd::Show { doc } => q.get_document(doc)?,
         DocCmd::Export { doc, out } => q.export_document(doc, &out)?,
         DocCmd::Rm { doc } => q.delete_document(doc)?,
+        DocCmd::Review { doc, staff, verdict, reason } => q.review_document(doc, staff, verdict == "accept", &reason)?,
     };
     if ctx.json {
         ctx.print_json(&shown)?;

@@ -453,6 +453,30 @@ impl Qinqing {
         Ok(d)
     }
 
+    /// Staff judge a document: accepted, or rejected with a reason the
+    /// holder sees. Approving a binding accepts its pending documents.
+    pub fn review_document(&mut self, id: i64, staff_id: i64, accept: bool, reason: &str) -> Result<Document> {
+        let reason = reason.trim();
+        if !accept && reason.is_empty() {
+            return Err(Error::reject_reason_empty());
+        }
+        if reason.chars().count() > MAX_NOTE {
+            return Err(Error::note_too_long(MAX_NOTE));
+        }
+        self.active_staff(staff_id)?;
+        let now = time::to_db(self.now());
+        let actor = format!("{}/staff:{staff_id}", self.actor());
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = load_doc(&tx, id)?;
+        let (status, why) = if accept { ("accepted", None) } else { ("rejected", Some(reason)) };
+        tx.execute("UPDATE document SET status = ?2, reject_reason = ?3 WHERE id = ?1", params![id, status, why])?;
+        let after = load_doc(&tx, id)?;
+        let snap = |d: &Document| serde_json::json!({ "status": d.status, "reject_reason": d.reject_reason });
+        audit::record(&tx, &now, &actor, "document.review", "document", Some(id), Some(before.person_id), Some(&snap(&before)), Some(&snap(&after)))?;
+        tx.commit()?;
+        Ok(after)
+    }
+
     /// A record for tests and demo data: a generated page image as the upload.
     #[doc(hidden)]
     pub fn add_sample_document(&mut self, person_id: i64, kind: &str, note: &str) -> Result<Document> {

@@ -327,3 +327,18 @@ fn export_writes_the_stored_bytes_and_never_overwrites() {
     assert_eq!(docstore::sha256_hex(&std::fs::read(&out).unwrap()), d.sha256);
     assert!(q.export_document(d.id, &out).is_err(), "an existing file is not overwritten");
 }
+
+#[test]
+fn staff_accept_or_reject_a_document_with_a_reason() {
+    let mut q = ledger();
+    let p = person(&mut q);
+    let sid = q.add_staff("陈主任", "staff", "counter-pass", "counter-pass").unwrap().id;
+    let d = q.ingest_document(p, "hukou", &jpeg(&upright(), 90), "", None).unwrap().document;
+    assert_eq!(q.review_document(d.id, sid, false, " ").unwrap_err().code, Code::RejectReasonEmpty);
+    let r = q.review_document(d.id, sid, false, "照片模糊，请重拍").unwrap();
+    assert_eq!(format!("{:?}", r.status), "Rejected");
+    assert_eq!(r.reject_reason.as_deref(), Some("照片模糊，请重拍"));
+    let a = q.review_document(d.id, sid, true, "").unwrap();
+    assert_eq!((format!("{:?}", a.status), a.reject_reason), ("Accepted".to_string(), None));
+    assert_eq!(q.review_document(d.id, 42, true, "").unwrap_err().code, Code::StaffNotFound);
+}
