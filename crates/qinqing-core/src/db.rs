@@ -21,6 +21,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/0001_register.sql"),
     include_str!("../migrations/0002_binding.sql"),
+    include_str!("../migrations/0003_settlement.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -292,6 +292,20 @@ fn tempfile_in(dir: &Path) -> Result<(PathBuf, std::fs::File)> {
     Err(Error::internal("document store: no temporary name"))
 }
 
+/// Create `path` (owner-only) with `bytes`; fails if it already exists.
+pub fn write_private_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        private_dir(dir)?;
+    }
+    let (tmp, mut f) = tempfile_in(path.parent().unwrap_or(Path::new(".")))?;
+    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| store_err(&tmp, e))?;
+    drop(f);
+    // hard_link fails if the target exists: the first writer wins.
+    let r = std::fs::hard_link(&tmp, path).map_err(|e| store_err(path, e));
+    let _ = std::fs::remove_file(&tmp);
+    r
+}
+
 fn private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());

@@ -84,6 +84,32 @@ pub enum Code {
     DocCorrupt,
     DocTooManyPixels,
     DocInUse,
+    QrMalformed,
+    QrBadSignature,
+    QrExpired,
+    QrNotYetValid,
+    QrVoucherNotActivated,
+    QrNotBound,
+    QrFaceRequired,
+    QrAlreadyUsed,
+    InstitutionNotFound,
+    InstitutionNotDesignated,
+    InstitutionNotNetworked,
+    FilingRequired,
+    ScenarioInvalid,
+    BillIdInvalid,
+    DateInvalid,
+    AidAuthorizerNotEmployee,
+    AidAuthorizerNoBalance,
+    AidNotFound,
+    AidDuplicate,
+    AidWrongState,
+    PremiumNotResident,
+    PremiumCapReached,
+    PremiumInsufficient,
+    PremiumDuplicate,
+    PremiumNoAid,
+    CsvInvalid,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -150,6 +176,32 @@ impl Code {
             Code::DocCorrupt => "DOC_CORRUPT",
             Code::DocTooManyPixels => "DOC_TOO_MANY_PIXELS",
             Code::DocInUse => "DOC_IN_USE",
+            Code::QrMalformed => "QR_MALFORMED",
+            Code::QrBadSignature => "QR_BAD_SIGNATURE",
+            Code::QrExpired => "QR_EXPIRED",
+            Code::QrNotYetValid => "QR_NOT_YET_VALID",
+            Code::QrVoucherNotActivated => "QR_VOUCHER_NOT_ACTIVATED",
+            Code::QrNotBound => "QR_NOT_BOUND",
+            Code::QrFaceRequired => "QR_FACE_REQUIRED",
+            Code::QrAlreadyUsed => "QR_ALREADY_USED",
+            Code::InstitutionNotFound => "INSTITUTION_NOT_FOUND",
+            Code::InstitutionNotDesignated => "INSTITUTION_NOT_DESIGNATED",
+            Code::InstitutionNotNetworked => "INSTITUTION_NOT_NETWORKED",
+            Code::FilingRequired => "FILING_REQUIRED",
+            Code::ScenarioInvalid => "SCENARIO_INVALID",
+            Code::BillIdInvalid => "BILL_ID_INVALID",
+            Code::DateInvalid => "DATE_INVALID",
+            Code::AidAuthorizerNotEmployee => "AID_AUTHORIZER_NOT_EMPLOYEE",
+            Code::AidAuthorizerNoBalance => "AID_AUTHORIZER_NO_BALANCE",
+            Code::AidNotFound => "AID_NOT_FOUND",
+            Code::AidDuplicate => "AID_DUPLICATE",
+            Code::AidWrongState => "AID_WRONG_STATE",
+            Code::PremiumNotResident => "PREMIUM_NOT_RESIDENT",
+            Code::PremiumCapReached => "PREMIUM_CAP_REACHED",
+            Code::PremiumInsufficient => "PREMIUM_INSUFFICIENT",
+            Code::PremiumDuplicate => "PREMIUM_DUPLICATE",
+            Code::PremiumNoAid => "PREMIUM_NO_AID",
+            Code::CsvInvalid => "CSV_INVALID",
             Code::DbBusy => "DB_BUSY",
             Code::DbTooNew => "DB_TOO_NEW",
             Code::DbOpen => "DB_OPEN",
@@ -159,7 +211,7 @@ impl Code {
 
     pub fn kind(self) -> Kind {
         match self {
-            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound => Kind::NotFound,
+            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound => Kind::NotFound,
             Code::DbBusy | Code::DbOpen | Code::DbTooNew => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
@@ -698,6 +750,89 @@ impl Error {
             format!("这份材料属于一份{state_zh}的绑定申请，不能删除。"),
             format!("This document belongs to a binding application that is {state_en}; it cannot be deleted."),
         )
+    }
+}
+
+
+// ---- QR codes, settlement, 家庭共济 ----------------------------------------
+impl Error {
+    pub fn qr_malformed() -> Self {
+        Self::new(Code::QrMalformed, Some("token"), "这不是有效的医保码（格式不对或不完整）。请让对方刷新医保码后重新扫描。", "This is not a valid insurance code (wrong format or incomplete). Ask for a refreshed code and scan again.")
+    }
+    pub fn qr_bad_signature() -> Self {
+        Self::new(Code::QrBadSignature, Some("token"), "医保码签名校验失败：内容被改动过，或不是本系统签发的。请让对方刷新医保码。", "The code's signature does not verify: it was altered or not issued by this system. Ask for a refreshed code.")
+    }
+    pub fn qr_expired(secs: i64) -> Self {
+        Self::new(Code::QrExpired, Some("token"), format!("医保码已过期（{secs}秒前）。医保码每60秒刷新，截图无效。请出示当前的医保码。"), format!("The code expired {secs} s ago. Codes refresh every 60 seconds and screenshots do not work. Show the current code."))
+    }
+    pub fn qr_not_yet_valid() -> Self {
+        Self::new(Code::QrNotYetValid, Some("token"), "医保码的签发时间晚于本机时间。请核对收款终端的时钟。", "The code was issued later than this terminal's clock says. Check the terminal's clock.")
+    }
+    pub fn qr_voucher_not_activated() -> Self {
+        Self::new(Code::QrVoucherNotActivated, None, "电子凭证尚未激活，不能出示医保码。请先激活（未满16周岁由监护人代为激活）。", "The e-voucher is not activated, so no code can be shown. Activate it first (a guardian does it for a child under 16).")
+    }
+    pub fn qr_not_bound() -> Self {
+        Self::new(Code::QrNotBound, None, "您与这位家人没有生效中的亲情账户绑定，不能代为出示医保码。", "You have no active family-account binding with this relative, so you cannot show their code.")
+    }
+    pub fn qr_face_required() -> Self {
+        Self::new(Code::QrFaceRequired, None, "年满16周岁的家人首次使用前须完成本人人脸核验。请到服务中心或在绑定时完成核验。", "A member aged 16 or over must pass their own face verification before first use. Complete it at the service centre or when binding.")
+    }
+    pub fn qr_already_used() -> Self {
+        Self::new(Code::QrAlreadyUsed, Some("token"), "这个医保码已经支付过一笔费用，一个码只能用一次。请让对方刷新医保码。", "This code has already paid a bill; a code pays once. Ask for a refreshed code.")
+    }
+    pub fn institution_not_found(id: i64) -> Self {
+        Self::new(Code::InstitutionNotFound, Some("institution"), format!("找不到编号为{id}的医药机构。"), format!("No institution with number {id}."))
+    }
+    pub fn institution_not_designated() -> Self {
+        Self::new(Code::InstitutionNotDesignated, Some("institution"), "该机构不是医保定点医药机构，不能用医保结算。请自费或到定点机构就医。", "This institution is not designated for insurance settlement. Pay yourself or go to a designated institution.")
+    }
+    pub fn institution_not_networked() -> Self {
+        Self::new(Code::InstitutionNotNetworked, Some("institution"), "该机构未开通异地就医直接结算，外地参保人不能在此刷医保码。请先自费，回参保地报销。", "This institution does not settle for patients insured elsewhere. Pay now and claim at the insured region.")
+    }
+    pub fn filing_required() -> Self {
+        Self::new(Code::FilingRequired, Some("token"), "参保人在此地就医没有有效的异地就医备案。请先办理备案；急诊可按急诊结算（报销比例较低）。", "The member has no valid cross-region filing for this place. File first; an emergency may settle as emergency (at a lower ratio).")
+    }
+    pub fn scenario_invalid(raw: &str) -> Self {
+        Self::new(Code::ScenarioInvalid, Some("scenario"), format!("结算场景“{raw}”无效：请选择门诊、药店、在线购药或住院。"), format!("Scenario \"{raw}\" is not valid: choose outpatient, pharmacy, online_pharmacy or inpatient."))
+    }
+    pub fn bill_id_invalid() -> Self {
+        Self::new(Code::BillIdInvalid, Some("bill"), "账单号应为1–64个字母、数字或 - _ . / 字符。", "A bill number has 1–64 letters, digits or - _ . / characters.")
+    }
+    pub fn date_invalid(raw: &str) -> Self {
+        Self::new(Code::DateInvalid, Some("date"), format!("日期“{raw}”无效：请按 2026-03-01 的格式填写，结束日期不早于开始日期。"), format!("Date \"{raw}\" is not valid: use 2026-03-01, with the end not before the start."))
+    }
+    pub fn aid_authorizer_not_employee() -> Self {
+        Self::new(Code::AidAuthorizerNotEmployee, Some("authorizer"), "只有参加职工医保、个人账户有余额的人才能开通家庭共济。", "Only someone with employee insurance and money in their personal account can share it.")
+    }
+    pub fn aid_authorizer_no_balance() -> Self {
+        Self::new(Code::AidAuthorizerNoBalance, Some("authorizer"), "授权人个人账户余额为0，暂不能开通家庭共济。", "The authorizer's personal account is empty; family aid cannot start now.")
+    }
+    pub fn aid_not_found(id: i64) -> Self {
+        Self::new(Code::AidNotFound, None, format!("找不到编号为{id}的家庭共济关系。"), format!("No family-aid relation with number {id}."))
+    }
+    pub fn aid_duplicate() -> Self {
+        Self::new(Code::AidDuplicate, Some("beneficiary"), "已为这位家人开通了家庭共济，不能重复开通。可以修改限额或冻结。", "Family aid for this relative already exists. Change its cap or freeze it instead.")
+    }
+    pub fn aid_wrong_state(state: &str) -> Self {
+        Self::new(Code::AidWrongState, None, format!("该家庭共济关系当前为“{state}”，不能这样操作。"), format!("This family-aid relation is {state}; that cannot be done now."))
+    }
+    pub fn premium_not_resident() -> Self {
+        Self::new(Code::PremiumNotResident, Some("beneficiary"), "只能为参加城乡居民医保的家人代缴保费。", "Premiums can be paid only for a relative with resident insurance.")
+    }
+    pub fn premium_cap_reached(max: i64, year: i64) -> Self {
+        Self::new(Code::PremiumCapReached, Some("beneficiary"), format!("{year}年您已为{max}位家人代缴，已达上限。"), format!("You already paid premiums for {max} relatives in {year}, the limit."))
+    }
+    pub fn premium_insufficient() -> Self {
+        Self::new(Code::PremiumInsufficient, Some("amount"), "个人账户余额不足以代缴这笔保费。", "The personal account does not hold enough for this premium.")
+    }
+    pub fn premium_duplicate(year: i64) -> Self {
+        Self::new(Code::PremiumDuplicate, Some("year"), format!("{year}年已为这位家人代缴过。"), format!("The {year} premium for this relative is already paid."))
+    }
+    pub fn premium_no_aid() -> Self {
+        Self::new(Code::PremiumNoAid, Some("beneficiary"), "代缴需要与这位家人之间有生效的家庭共济关系。请先开通。", "Paying a premium needs an active family-aid relation with this relative. Set it up first.")
+    }
+    pub fn csv_invalid(line: usize, detail: &str) -> Self {
+        Self::new(Code::CsvInvalid, Some("file"), format!("CSV 第{line}行有误：{detail}。未导入任何数据。"), format!("CSV line {line}: {detail}. Nothing was imported."))
     }
 }
 

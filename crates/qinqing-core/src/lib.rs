@@ -14,8 +14,10 @@ pub mod idcheck;
 pub mod money;
 pub mod person;
 pub mod policy;
+pub mod qr;
 pub mod region;
 pub mod service;
+pub mod settle;
 pub mod staff;
 pub mod time;
 

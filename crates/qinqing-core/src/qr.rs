@@ -1,0 +1,237 @@
+//! The dynamic insurance QR code (医保码): a signed token that says who pays,
+//! for whom, shown by whom, issued when and valid until when, with a random
+//! nonce. Ed25519 signatures let any terminal verify it offline with the
+//! installation's public key (`qinqing-cli key export`).
+//!
+//! Wire format: `QQ1` + base32 (RFC 4648, no padding — all characters of
+//! QR alphanumeric mode) of `payload ‖ signature`, where payload is
+//! `version:u8 payer:u32 member:u32 shown_by:u32 issued:u32 expires:u32 nonce:[u8;8]`
+//! (big-endian; times are Unix seconds).
+
+use crate::error::{Error, Result};
+use crate::person;
+use crate::service::Qinqing;
+use crate::time;
+use chrono::{DateTime, TimeZone, Utc};
+use data_encoding::BASE32_NOPAD;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use password_hash::rand_core::{OsRng, RngCore};
+use qrcode::{EcLevel, QrCode};
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+pub const PREFIX: &str = "QQ1";
+const VERSION: u8 = 1;
+const PAYLOAD_LEN: usize = 1 + 4 * 5 + 8;
+const TOKEN_BYTES: usize = PAYLOAD_LEN + 64;
+
+/// What a code says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claims {
+    /// Whose personal account pays first (the member's own).
+    pub payer: i64,
+    pub member: i64,
+    /// Who showed it: the member, or the holder of an active binding.
+    pub shown_by: i64,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    /// 16 hex characters.
+    pub nonce: String,
+}
+
+fn u32_of(v: i64, what: &str) -> Result<u32> {
+    u32::try_from(v).map_err(|_| Error::internal(format!("{what} out of range for a code")))
+}
+
+/// Sign `claims` into a token.
+pub fn encode(key: &SigningKey, c: &Claims) -> Result<String> {
+    let nonce = data_encoding::HEXLOWER.decode(c.nonce.as_bytes()).map_err(|_| Error::internal("nonce"))?;
+    let mut p = Vec::with_capacity(TOKEN_BYTES);
+    p.push(VERSION);
+    for (v, w) in [(c.payer, "payer"), (c.member, "member"), (c.shown_by, "shown_by"), (c.issued_at, "issued"), (c.expires_at, "expires")] {
+        p.extend(u32_of(v, w)?.to_be_bytes());
+    }
+    p.extend(&nonce);
+    let sig = key.sign(&p);
+    p.extend(sig.to_bytes());
+    Ok(format!("{PREFIX}{}", BASE32_NOPAD.encode(&p)))
+}
+
+/// Check the signature and decode. Expiry is checked by [`check_time`].
+pub fn decode(key: &VerifyingKey, token: &str) -> Result<Claims> {
+    let t = token.trim();
+    let body = t.strip_prefix(PREFIX).ok_or_else(Error::qr_malformed)?;
+    let bytes = BASE32_NOPAD.decode(body.as_bytes()).map_err(|_| Error::qr_malformed())?;
+    if bytes.len() != TOKEN_BYTES || bytes[0] != VERSION {
+        return Err(Error::qr_malformed());
+    }
+    let (payload, sig) = bytes.split_at(PAYLOAD_LEN);
+    let sig = Signature::from_slice(sig).map_err(|_| Error::qr_malformed())?;
+    key.verify(payload, &sig).map_err(|_| Error::qr_bad_signature())?;
+    let n = |i: usize| i64::from(u32::from_be_bytes([payload[i], payload[i + 1], payload[i + 2], payload[i + 3]]));
+    Ok(Claims {
+        payer: n(1),
+        member: n(5),
+        shown_by: n(9),
+        issued_at: n(13),
+        expires_at: n(17),
+        nonce: data_encoding::HEXLOWER.encode(&payload[21..29]),
+    })
+}
+
+/// Valid at `now`, allowing `skew` seconds of clock difference either way.
+pub fn check_time(c: &Claims, now: DateTime<Utc>, skew: i64) -> Result<()> {
+    let now = now.timestamp();
+    if now > c.expires_at + skew {
+        return Err(Error::qr_expired(now - c.expires_at));
+    }
+    if c.issued_at > now + skew {
+        return Err(Error::qr_not_yet_valid());
+    }
+    Ok(())
+}
+
+/// The QR image of a token, as SVG.
+pub fn svg(token: &str) -> Result<String> {
+    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).map_err(|e| Error::internal(format!("QR: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build())
+}
+
+/// The QR image of a token, as PNG bytes (`px` pixels per module).
+pub fn png(token: &str, px: u32) -> Result<Vec<u8>> {
+    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).map_err(|e| Error::internal(format!("QR: {e}")))?;
+    let img = code.render::<image::Luma<u8>>().module_dimensions(px, px).quiet_zone(true).build();
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).map_err(|e| Error::internal(format!("PNG: {e}")))?;
+    Ok(out)
+}
+
+/// A freshly issued code, for the screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Issued {
+    pub token: String,
+    pub member: i64,
+    pub member_name: String,
+    pub shown_by: i64,
+    pub issued_at: String,
+    pub expires_at: String,
+    pub expires_at_local: String,
+    pub validity_secs: i64,
+    pub svg: String,
+    /// The member's personal-account balance now, for the screen.
+    pub balance_fen: i64,
+    pub balance_display: String,
+}
+
+fn key_path(files_dir: &Path) -> PathBuf {
+    files_dir.join("keys").join("installation.ed25519")
+}
+
+impl Qinqing {
+    /// The installation's signing key, made on first use (owner-only file).
+    pub fn signing_key(&self) -> Result<SigningKey> {
+        let path = key_path(&self.files().dir);
+        match std::fs::read(&path) {
+            Ok(b) if b.len() == 32 => {
+                let mut k = [0u8; 32];
+                k.copy_from_slice(&b);
+                Ok(SigningKey::from_bytes(&k))
+            }
+            Ok(_) => Err(Error::internal(format!("{} is not a 32-byte key", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = SigningKey::generate(&mut OsRng);
+                match crate::docstore::write_private_new(&path, &key.to_bytes()) {
+                    Ok(()) => Ok(key),
+                    // Another process made it first: use theirs.
+                    Err(_) if path.exists() => self.signing_key(),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(Error::internal(format!("{}: {e}", path.display()))),
+        }
+    }
+
+    /// The public key, hex, for terminals that verify offline.
+    pub fn public_key_hex(&self) -> Result<String> {
+        Ok(data_encoding::HEXLOWER.encode(self.signing_key()?.verifying_key().as_bytes()))
+    }
+
+    pub fn setting_i64(&self, key: &str, default: i64) -> Result<i64> {
+        let v: Option<String> = self.conn().query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| r.get(0)).optional()?;
+        Ok(v.and_then(|s| s.parse().ok()).unwrap_or(default))
+    }
+
+    /// Issue a code for `member`, shown by the member or by `holder`.
+    pub fn issue_qr(&self, member: i64, holder: Option<i64>) -> Result<Issued> {
+        let m = person::load(self.conn(), member)?;
+        if !m.voucher_activated {
+            return Err(Error::qr_voucher_not_activated());
+        }
+        let shown_by = holder.unwrap_or(member);
+        if shown_by != member {
+            person::load(self.conn(), shown_by)?;
+            let bound: Option<i64> = self
+                .conn()
+                .query_row(
+                    "SELECT id FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'",
+                    [shown_by, member],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if bound.is_none() {
+                return Err(Error::qr_not_bound());
+            }
+        }
+        let now = self.now();
+        if time::age_on(m.rid.birth_date(), time::china_date(now)) >= crate::binding::ADULT_AGE && m.face_verified_at.is_none() {
+            return Err(Error::qr_face_required());
+        }
+        let validity = self.setting_i64("qr_validity_secs", 60)?;
+        let mut nonce = [0u8; 8];
+        OsRng.fill_bytes(&mut nonce);
+        let claims = Claims {
+            payer: member,
+            member,
+            shown_by,
+            issued_at: now.timestamp(),
+            expires_at: now.timestamp() + validity,
+            nonce: data_encoding::HEXLOWER.encode(&nonce),
+        };
+        let token = encode(&self.signing_key()?, &claims)?;
+        let expires = Utc.timestamp_opt(claims.expires_at, 0).single().ok_or_else(|| Error::internal("time"))?;
+        Ok(Issued {
+            svg: svg(&token)?,
+            token,
+            member,
+            member_name: m.name.clone(),
+            shown_by,
+            issued_at: time::to_db(now),
+            expires_at: time::to_db(expires),
+            expires_at_local: time::display_china(expires),
+            validity_secs: validity,
+            balance_fen: m.balance_fen,
+            balance_display: crate::money::format_fen(m.balance_fen),
+        })
+    }
+
+    /// Verify a token with this installation's key, at the current time.
+    pub fn verify_qr(&self, token: &str) -> Result<Claims> {
+        let c = decode(&self.signing_key()?.verifying_key(), token)?;
+        check_time(&c, self.now(), self.setting_i64("qr_clock_skew_secs", 30)?)?;
+        Ok(c)
+    }
+}
+
+/// Parse a hex public key (as `key export` prints it).
+pub fn verifying_key_from_hex(hex: &str) -> Result<VerifyingKey> {
+    let b = data_encoding::HEXLOWER_PERMISSIVE.decode(hex.trim().as_bytes()).map_err(|_| Error::qr_malformed())?;
+    let arr: [u8; 32] = b.try_into().map_err(|_| Error::qr_malformed())?;
+    VerifyingKey::from_bytes(&arr).map_err(|_| Error::qr_malformed())
+}

@@ -1,0 +1,829 @@
+//! Money moves: institutions, cross-region filings, 家庭共济 (mutual aid from
+//! an employee's personal account), premium payment (代缴), and settlement of
+//! a scanned code at the counter (DOMAIN §§3–4).
+//!
+//! A settlement is one IMMEDIATE transaction: every check, every balance
+//! change, every leg, or nothing. A code pays once; a bill is charged once —
+//! a retry returns the first result.
+
+use crate::audit;
+use crate::error::{Error, Result};
+use crate::person::{self, Insurance, Status, Stored};
+use crate::policy::{self, Relation, Seniority};
+use crate::qr;
+use crate::region::Region;
+use crate::service::Qinqing;
+use crate::time;
+use chrono::{Datelike, NaiveDate};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+pub const AID_LETTER_VERSION: &str = "2026-01-aid";
+/// Largest bill accepted, in fen (10 million yuan).
+pub const MAX_BILL_FEN: i64 = 1_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    Outpatient,
+    Pharmacy,
+    OnlinePharmacy,
+    Inpatient,
+}
+
+impl Scenario {
+    pub fn parse(raw: &str) -> Result<Scenario> {
+        match raw.trim() {
+            "outpatient" => Ok(Scenario::Outpatient),
+            "pharmacy" => Ok(Scenario::Pharmacy),
+            "online_pharmacy" => Ok(Scenario::OnlinePharmacy),
+            "inpatient" => Ok(Scenario::Inpatient),
+            other => Err(Error::scenario_invalid(other)),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scenario::Outpatient => "outpatient",
+            Scenario::Pharmacy => "pharmacy",
+            Scenario::OnlinePharmacy => "online_pharmacy",
+            Scenario::Inpatient => "inpatient",
+        }
+    }
+}
+
+fn parse_date(raw: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| Error::date_invalid(raw))
+}
+
+// ---------------------------------------------------------------- institutions
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Institution {
+    pub id: i64,
+    pub name: String,
+    pub region: Region,
+    pub designated: bool,
+    pub networked: bool,
+}
+
+fn load_institution(conn: &Connection, id: i64) -> Result<Institution> {
+    conn.query_row("SELECT id, name, region, designated, networked FROM institution WHERE id = ?1", [id], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?))
+    })
+    .optional()?
+    .ok_or_else(|| Error::institution_not_found(id))
+    .and_then(|(id, name, region, d, n)| {
+        Ok(Institution { id, name, region: Region::parse(&region)?, designated: d == 1, networked: n == 1 })
+    })
+}
+
+fn insert_institution(conn: &Connection, name: &str, region: &str, designated: bool, networked: bool, now: &str) -> Result<i64> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        return Err(Error::name_too_long(name.chars().count()));
+    }
+    let region = Region::parse(region)?;
+    conn.execute(
+        "INSERT INTO institution (name, region, designated, networked, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (name, region) DO UPDATE SET designated = excluded.designated, networked = excluded.networked",
+        params![name, region.code, designated as i64, networked as i64, now],
+    )?;
+    Ok(conn.query_row("SELECT id FROM institution WHERE name = ?1 AND region = ?2", params![name, region.code], |r| r.get(0))?)
+}
+
+// ---------------------------------------------------------------- filings
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Filing {
+    pub id: i64,
+    pub person_id: i64,
+    pub region: Region,
+    pub from_date: String,
+    pub to_date: String,
+    /// Covers today (China time).
+    pub valid_today: bool,
+}
+
+// ---------------------------------------------------------------- family aid
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Aid {
+    pub id: i64,
+    pub authorizer_id: i64,
+    pub authorizer_name: String,
+    pub authorizer_balance_fen: i64,
+    pub beneficiary_id: i64,
+    pub beneficiary_name: String,
+    pub relation: Relation,
+    /// active | frozen | revoked
+    pub status: String,
+    pub monthly_cap_fen: Option<i64>,
+    /// Paid through this relation in the current China month.
+    pub spent_this_month_fen: i64,
+    /// Why an active relation does not pay now (`beneficiary_insurance_interrupted`,
+    /// `authorizer_balance_zero`, `authorizer_insurance_interrupted`), if it does not.
+    pub lapsed: Option<&'static str>,
+    pub letter_version: String,
+    pub created_at_local: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AidQuery {
+    pub authorizer: Option<i64>,
+    pub beneficiary: Option<i64>,
+}
+
+fn lapse_reason(authorizer: &Stored, beneficiary: &Stored) -> Option<&'static str> {
+    if beneficiary.status != Status::Active {
+        Some("beneficiary_insurance_interrupted")
+    } else if authorizer.status != Status::Active {
+        Some("authorizer_insurance_interrupted")
+    } else if authorizer.balance_fen <= 0 {
+        Some("authorizer_balance_zero")
+    } else {
+        None
+    }
+}
+
+fn aid_spent(conn: &Connection, aid: i64, month: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
+         WHERE l.aid_id = ?1 AND s.china_month = ?2",
+        params![aid, month],
+        |r| r.get(0),
+    )?)
+}
+
+fn month_of(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+// ---------------------------------------------------------------- settlement
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SettleRequest {
+    pub token: String,
+    pub institution: i64,
+    pub scenario: String,
+    pub total_fen: i64,
+    pub bill_id: String,
+    /// Emergency treatment without a cross-region filing (lower ratio, flagged).
+    pub emergency: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Leg {
+    /// `fund` (pooled fund), `own_account`, `family_aid`, `cash`.
+    pub source: String,
+    pub person_id: Option<i64>,
+    pub person_name: Option<String>,
+    pub aid_id: Option<i64>,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Settlement {
+    pub id: i64,
+    pub bill_id: String,
+    pub institution_id: i64,
+    pub member_id: i64,
+    pub shown_by: i64,
+    pub scenario: String,
+    pub total_fen: i64,
+    pub fund_fen: i64,
+    pub ratio_pct: i64,
+    pub cross_region: bool,
+    pub emergency: bool,
+    pub at: String,
+    pub at_local: String,
+    pub legs: Vec<Leg>,
+    /// This answer repeats an earlier settlement (a retry); nothing was charged now.
+    pub replayed: bool,
+}
+
+fn load_settlement(conn: &Connection, id: i64, replayed: bool) -> Result<Settlement> {
+    let mut s = conn.query_row(
+        "SELECT id, bill_id, institution_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct, cross_region,
+                emergency, at FROM settlement WHERE id = ?1",
+        [id],
+        |r| {
+            let at: String = r.get(11)?;
+            Ok(Settlement {
+                id: r.get(0)?,
+                bill_id: r.get(1)?,
+                institution_id: r.get(2)?,
+                member_id: r.get(3)?,
+                shown_by: r.get(4)?,
+                scenario: r.get(5)?,
+                total_fen: r.get(6)?,
+                fund_fen: r.get(7)?,
+                ratio_pct: r.get(8)?,
+                cross_region: r.get::<_, i64>(9)? == 1,
+                emergency: r.get::<_, i64>(10)? == 1,
+                at_local: time::from_db(&at).map(time::display_china).unwrap_or_default(),
+                at,
+                legs: vec![],
+                replayed,
+            })
+        },
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.source, l.person_id, p.name, l.aid_id, l.amount_fen FROM settlement_leg l
+         LEFT JOIN person p ON p.id = l.person_id WHERE l.settlement_id = ?1 ORDER BY l.id",
+    )?;
+    s.legs = stmt
+        .query_map([id], |r| {
+            Ok(Leg { source: r.get(0)?, person_id: r.get(1)?, person_name: r.get(2)?, aid_id: r.get(3)?, amount: r.get(4)? })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(s)
+}
+
+fn fund_ratio(conn: &Connection, region: &str, scenario: Scenario, insurance: Insurance) -> Result<i64> {
+    for len in [6usize, 4, 2, 0] {
+        if region.len() < len {
+            continue;
+        }
+        let r: Option<i64> = conn
+            .query_row(
+                "SELECT ratio_pct FROM fund_ratio WHERE region_prefix = ?1 AND scenario = ?2 AND insurance = ?3",
+                params![&region[..len], scenario.as_str(), insurance.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(r) = r {
+            return Ok(r);
+        }
+    }
+    Ok(0)
+}
+
+fn valid_bill_id(b: &str) -> bool {
+    !b.is_empty() && b.len() <= 64 && b.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(&c))
+}
+
+/// Personal-account money already spent by `member` through `scenario` on `date`.
+fn spent_on_channel(conn: &Connection, member: i64, scenario: Scenario, date: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
+         WHERE s.member_id = ?1 AND s.scenario = ?2 AND s.china_date = ?3 AND l.source IN ('own_account', 'family_aid')",
+        params![member, scenario.as_str(), date],
+        |r| r.get(0),
+    )?)
+}
+
+impl Qinqing {
+    // ------------------------------------------------------------ institutions
+
+    pub fn add_institution(&mut self, name: &str, region: &str, designated: bool, networked: bool) -> Result<Institution> {
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = insert_institution(&tx, name, region, designated, networked, &now)?;
+        let snap = serde_json::json!({ "name": name.trim(), "region": region, "designated": designated, "networked": networked });
+        audit::record(&tx, &now, &actor, "institution.add", "institution", Some(id), None, None, Some(&snap))?;
+        let i = load_institution(&tx, id)?;
+        tx.commit()?;
+        Ok(i)
+    }
+
+    pub fn list_institutions(&self) -> Result<Vec<Institution>> {
+        let ids: Vec<i64> =
+            self.conn().prepare("SELECT id FROM institution ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| load_institution(self.conn(), id)).collect()
+    }
+
+    /// Import `name,region,designated,networked` rows (a header row is
+    /// skipped; booleans as 1/0, true/false, 是/否). All rows or none.
+    pub fn import_institutions(&mut self, csv_text: &str) -> Result<Vec<Institution>> {
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(csv_text.as_bytes());
+        let truthy = |s: &str, line: usize| -> Result<bool> {
+            match s.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "y" | "是" => Ok(true),
+                "0" | "false" | "no" | "n" | "否" | "" => Ok(false),
+                other => Err(Error::csv_invalid(line, &format!("\"{other}\" is not yes/no"))),
+            }
+        };
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut ids = Vec::new();
+        for (i, rec) in rdr.records().enumerate() {
+            let line = i + 1;
+            let rec = rec.map_err(|e| Error::csv_invalid(line, &e.to_string()))?;
+            if line == 1 && rec.get(0).is_some_and(|f| f.eq_ignore_ascii_case("name") || f == "名称") {
+                continue;
+            }
+            if rec.len() < 2 {
+                return Err(Error::csv_invalid(line, "expected name,region[,designated,networked]"));
+            }
+            let designated = truthy(rec.get(2).unwrap_or("1"), line)?;
+            let networked = truthy(rec.get(3).unwrap_or("0"), line)?;
+            let id = insert_institution(&tx, &rec[0], &rec[1], designated, networked, &now)
+                .map_err(|e| Error::csv_invalid(line, &e.message_en))?;
+            ids.push(id);
+        }
+        audit::record(&tx, &now, &actor, "institution.import", "institution", None, None, None, Some(&serde_json::json!({ "rows": ids.len() })))?;
+        let out = ids.iter().map(|&id| load_institution(&tx, id)).collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    // ------------------------------------------------------------ filings
+
+    pub fn add_filing(&mut self, person_id: i64, region: &str, from: &str, to: &str) -> Result<Filing> {
+        let region = Region::parse(region)?;
+        let (f, t) = (parse_date(from)?, parse_date(to)?);
+        if t < f {
+            return Err(Error::date_invalid(to));
+        }
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        person::load(&tx, person_id)?;
+        tx.execute(
+            "INSERT INTO filing (person_id, region, from_date, to_date, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![person_id, region.code, f.to_string(), t.to_string(), now],
+        )?;
+        let id = tx.last_insert_rowid();
+        let snap = serde_json::json!({ "region": region.code, "from": f.to_string(), "to": t.to_string() });
+        audit::record(&tx, &now, &actor, "filing.add", "filing", Some(id), Some(person_id), None, Some(&snap))?;
+        tx.commit()?;
+        Ok(self.list_filings(Some(person_id))?.into_iter().find(|x| x.id == id).ok_or_else(|| Error::internal("filing"))?)
+    }
+
+    pub fn list_filings(&self, person_id: Option<i64>) -> Result<Vec<Filing>> {
+        let today = self.today().to_string();
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, person_id, region, from_date, to_date FROM filing WHERE (?1 IS NULL OR person_id = ?1) ORDER BY id")?;
+        let rows = stmt.query_map([person_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, person_id, region, from_date, to_date) = row?;
+            out.push(Filing {
+                valid_today: from_date.as_str() <= today.as_str() && today.as_str() <= to_date.as_str(),
+                id,
+                person_id,
+                region: Region::parse(&region)?,
+                from_date,
+                to_date,
+            });
+        }
+        Ok(out)
+    }
+
+    /// End a filing now: it no longer covers today.
+    pub fn expire_filing(&mut self, id: i64) -> Result<Filing> {
+        let yesterday = self.today().pred_opt().ok_or_else(|| Error::internal("date"))?.to_string();
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let person: i64 = tx
+            .query_row("SELECT person_id FROM filing WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::date_invalid(&id.to_string()))?;
+        tx.execute("UPDATE filing SET to_date = min(to_date, ?2), from_date = min(from_date, ?2) WHERE id = ?1", params![id, yesterday])?;
+        audit::record(&tx, &now, &actor, "filing.expire", "filing", Some(id), Some(person), None, None)?;
+        tx.commit()?;
+        self.list_filings(Some(person))?.into_iter().find(|x| x.id == id).ok_or_else(|| Error::internal("filing"))
+    }
+
+    // ------------------------------------------------------------ family aid
+
+    /// The authorizer lets the beneficiary spend from their personal account.
+    pub fn authorize_aid(&mut self, authorizer: i64, beneficiary: i64, relation: &str, monthly_cap_fen: Option<i64>) -> Result<Aid> {
+        let relation = Relation::parse(relation)?;
+        if let Some(c) = monthly_cap_fen {
+            if c < 0 {
+                return Err(Error::amount_negative("monthly_cap"));
+            }
+        }
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let a = person::load(&tx, authorizer)?;
+        let b = person::load(&tx, beneficiary)?;
+        if a.id == b.id {
+            return Err(Error::bind_self());
+        }
+        if a.insurance != Insurance::Employee || a.status != Status::Active {
+            return Err(Error::aid_authorizer_not_employee());
+        }
+        if a.balance_fen <= 0 {
+            return Err(Error::aid_authorizer_no_balance());
+        }
+        if b.status != Status::Active {
+            return Err(Error::member_not_insured("非正常", "not active"));
+        }
+        let pol = policy::policy_for(&tx, &a.region.code)?;
+        if !pol.relations.contains(&relation) {
+            return Err(Error::relation_not_allowed(
+                relation.zh(),
+                relation.en(),
+                &a.region.code,
+                &policy::join_zh(&pol.relations),
+                &policy::join_en(&pol.relations),
+            ));
+        }
+        let (ab, bb) = (a.rid.birth_date(), b.rid.birth_date());
+        match relation.seniority() {
+            Seniority::Older if bb >= ab => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), true)),
+            Seniority::Younger if bb <= ab => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), false)),
+            _ => {}
+        }
+        let dup: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM aid WHERE authorizer_id = ?1 AND beneficiary_id = ?2 AND status IN ('active', 'frozen')",
+                [authorizer, beneficiary],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if dup.is_some() {
+            return Err(Error::aid_duplicate());
+        }
+        tx.execute(
+            "INSERT INTO aid (authorizer_id, beneficiary_id, relation, status, monthly_cap_fen, letter_version, created_at)
+             VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6)",
+            params![authorizer, beneficiary, relation.as_str(), monthly_cap_fen, AID_LETTER_VERSION, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        let snap = serde_json::json!({ "authorizer": authorizer, "beneficiary": beneficiary, "relation": relation.as_str(),
+            "monthly_cap_fen": monthly_cap_fen, "letter_version": AID_LETTER_VERSION, "status": "active" });
+        audit::record(&tx, &now, &actor, "aid.authorize", "aid", Some(id), Some(beneficiary), None, Some(&snap))?;
+        tx.commit()?;
+        self.get_aid(id)
+    }
+
+    fn change_aid(&mut self, id: i64, action: &str, f: impl FnOnce(&str) -> Result<(String, Option<Option<i64>>)>) -> Result<Aid> {
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (status, cap, beneficiary): (String, Option<i64>, i64) = tx
+            .query_row("SELECT status, monthly_cap_fen, beneficiary_id FROM aid WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?
+            .ok_or_else(|| Error::aid_not_found(id))?;
+        let (new_status, new_cap) = f(&status)?;
+        let new_cap = new_cap.unwrap_or(cap);
+        tx.execute(
+            "UPDATE aid SET status = ?2, monthly_cap_fen = ?3, revoked_at = CASE WHEN ?2 = 'revoked' THEN ?4 ELSE revoked_at END WHERE id = ?1",
+            params![id, new_status, new_cap, now],
+        )?;
+        audit::record(
+            &tx,
+            &now,
+            &actor,
+            action,
+            "aid",
+            Some(id),
+            Some(beneficiary),
+            Some(&serde_json::json!({ "status": status, "monthly_cap_fen": cap })),
+            Some(&serde_json::json!({ "status": new_status, "monthly_cap_fen": new_cap })),
+        )?;
+        tx.commit()?;
+        self.get_aid(id)
+    }
+
+    /// Set (or with `None` clear) the monthly cap for this beneficiary.
+    pub fn set_aid_cap(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
+        if cap_fen.is_some_and(|c| c < 0) {
+            return Err(Error::amount_negative("monthly_cap"));
+        }
+        self.change_aid(id, "aid.cap", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok((s.to_string(), Some(cap_fen))) })
+    }
+    pub fn freeze_aid(&mut self, id: i64) -> Result<Aid> {
+        self.change_aid(id, "aid.freeze", |s| if s == "active" { Ok(("frozen".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
+    }
+    pub fn unfreeze_aid(&mut self, id: i64) -> Result<Aid> {
+        self.change_aid(id, "aid.unfreeze", |s| if s == "frozen" { Ok(("active".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
+    }
+    /// Ends the relation at once.
+    pub fn revoke_aid(&mut self, id: i64) -> Result<Aid> {
+        self.change_aid(id, "aid.revoke", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok(("revoked".into(), None)) })
+    }
+
+    pub fn get_aid(&self, id: i64) -> Result<Aid> {
+        let month = month_of(self.today());
+        let conn = self.conn();
+        let row = conn
+            .query_row(
+                "SELECT authorizer_id, beneficiary_id, relation, status, monthly_cap_fen, letter_version, created_at FROM aid WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<i64>>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| Error::aid_not_found(id))?;
+        let (a, b) = (person::load(conn, row.0)?, person::load(conn, row.1)?);
+        Ok(Aid {
+            id,
+            authorizer_id: a.id,
+            authorizer_name: a.name.clone(),
+            authorizer_balance_fen: a.balance_fen,
+            beneficiary_id: b.id,
+            beneficiary_name: b.name.clone(),
+            relation: Relation::parse(&row.2)?,
+            lapsed: if row.3 == "active" { lapse_reason(&a, &b) } else { None },
+            status: row.3,
+            monthly_cap_fen: row.4,
+            spent_this_month_fen: aid_spent(conn, id, &month)?,
+            letter_version: row.5,
+            created_at_local: time::from_db(&row.6).map(time::display_china).unwrap_or_default(),
+        })
+    }
+
+    pub fn list_aid(&self, q: &AidQuery) -> Result<Vec<Aid>> {
+        let ids: Vec<i64> = self
+            .conn()
+            .prepare("SELECT id FROM aid WHERE (?1 IS NULL OR authorizer_id = ?1) AND (?2 IS NULL OR beneficiary_id = ?2) ORDER BY id")?
+            .query_map(params![q.authorizer, q.beneficiary], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.get_aid(id)).collect()
+    }
+
+    /// 代缴: pay a relative's resident-insurance premium from the payer's
+    /// personal account (an active aid relation is needed; at most N
+    /// relatives per payer per year, a setting).
+    pub fn pay_premium(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<serde_json::Value> {
+        if amount_fen <= 0 {
+            return Err(Error::amount_negative("amount"));
+        }
+        if amount_fen > MAX_BILL_FEN {
+            return Err(Error::amount_too_large("amount"));
+        }
+        if !(2000..=2100).contains(&year) {
+            return Err(Error::date_invalid(&year.to_string()));
+        }
+        let max = self.setting_i64("premium_max_relatives", 3)?;
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let p = person::load(&tx, payer)?;
+        let b = person::load(&tx, beneficiary)?;
+        if p.insurance != Insurance::Employee {
+            return Err(Error::aid_authorizer_not_employee());
+        }
+        if b.insurance != Insurance::Resident {
+            return Err(Error::premium_not_resident());
+        }
+        let aid: Option<i64> = tx
+            .query_row("SELECT id FROM aid WHERE authorizer_id = ?1 AND beneficiary_id = ?2 AND status = 'active'", [payer, beneficiary], |r| r.get(0))
+            .optional()?;
+        if aid.is_none() {
+            return Err(Error::premium_no_aid());
+        }
+        let already: Option<i64> = tx
+            .query_row("SELECT id FROM premium WHERE payer_id = ?1 AND beneficiary_id = ?2 AND year = ?3", params![payer, beneficiary, year], |r| r.get(0))
+            .optional()?;
+        if already.is_some() {
+            return Err(Error::premium_duplicate(year));
+        }
+        let count: i64 = tx.query_row("SELECT count(DISTINCT beneficiary_id) FROM premium WHERE payer_id = ?1 AND year = ?2", params![payer, year], |r| r.get(0))?;
+        if count >= max {
+            return Err(Error::premium_cap_reached(max, year));
+        }
+        if p.balance_fen < amount_fen {
+            return Err(Error::premium_insufficient());
+        }
+        tx.execute("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![payer, amount_fen, now])?;
+        tx.execute(
+            "INSERT INTO premium (payer_id, beneficiary_id, year, amount_fen, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![payer, beneficiary, year, amount_fen, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        let snap = serde_json::json!({ "payer": payer, "beneficiary": beneficiary, "year": year, "amount_fen": amount_fen,
+            "payer_balance_before": p.balance_fen, "payer_balance_after": p.balance_fen - amount_fen });
+        audit::record(&tx, &now, &actor, "premium.pay", "premium", Some(id), Some(payer), None, Some(&snap))?;
+        tx.commit()?;
+        Ok(serde_json::json!({ "id": id, "payer": payer, "beneficiary": beneficiary, "year": year, "amount_fen": amount_fen,
+            "payer_balance_fen": p.balance_fen - amount_fen }))
+    }
+
+    // ------------------------------------------------------------ settlement
+
+    /// Settle a bill with a scanned code. All or nothing, exactly once.
+    pub fn settle(&mut self, req: &SettleRequest) -> Result<Settlement> {
+        let scenario = Scenario::parse(&req.scenario)?;
+        if req.total_fen <= 0 {
+            return Err(Error::amount_negative("total"));
+        }
+        if req.total_fen > MAX_BILL_FEN {
+            return Err(Error::amount_too_large("total"));
+        }
+        let bill = req.bill_id.trim();
+        if !valid_bill_id(bill) {
+            return Err(Error::bill_id_invalid());
+        }
+        let key = self.signing_key()?.verifying_key();
+        let claims = qr::decode(&key, &req.token)?;
+        let skew = self.setting_i64("qr_clock_skew_secs", 30)?;
+        let daily_cap = self.setting_i64("online_pharmacy_daily_cap_fen", 100_000)?;
+        let cut = self.setting_i64("emergency_ratio_cut_pct", 20)?;
+        let now_dt = self.now();
+        let now = time::to_db(now_dt);
+        let today = time::china_date(now_dt);
+        let month = month_of(today);
+        let actor = self.actor().to_string();
+
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Exactly once: the same code or the same bill returns the first result.
+        let by_nonce: Option<(i64, i64, String)> = tx
+            .query_row("SELECT id, institution_id, bill_id FROM settlement WHERE nonce = ?1", [&claims.nonce], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        if let Some((id, inst, b)) = by_nonce {
+            if inst == req.institution && b == bill {
+                return load_settlement(&tx, id, true);
+            }
+            return Err(Error::qr_already_used());
+        }
+        let by_bill: Option<i64> = tx
+            .query_row("SELECT id FROM settlement WHERE institution_id = ?1 AND bill_id = ?2", params![req.institution, bill], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = by_bill {
+            return load_settlement(&tx, id, true);
+        }
+        qr::check_time(&claims, now_dt, skew)?;
+
+        let member = person::load(&tx, claims.member)?;
+        if member.status != Status::Active {
+            let (zh, en) = match member.status {
+                Status::Suspended => ("暂停", "suspended"),
+                _ => ("中断", "lapsed"),
+            };
+            return Err(Error::member_not_insured(zh, en));
+        }
+        if !member.voucher_activated {
+            return Err(Error::qr_voucher_not_activated());
+        }
+        if claims.shown_by != claims.member {
+            // Unbinding kills a code already on screen: checked now, not at issue.
+            let bound: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'",
+                    [claims.shown_by, claims.member],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if bound.is_none() {
+                return Err(Error::qr_not_bound());
+            }
+        }
+        let inst = load_institution(&tx, req.institution)?;
+        if !inst.designated {
+            return Err(Error::institution_not_designated());
+        }
+        let cross_region = inst.region.province_code != member.region.province_code;
+        let mut emergency = false;
+        if cross_region {
+            if !inst.networked {
+                return Err(Error::institution_not_networked());
+            }
+            let filed: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM filing WHERE person_id = ?1 AND substr(region, 1, 2) = ?2 AND from_date <= ?3 AND to_date >= ?3",
+                    params![member.id, inst.region.province_code, today.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if filed.is_none() {
+                if !req.emergency {
+                    return Err(Error::filing_required());
+                }
+                emergency = true;
+            }
+        }
+        let mut ratio = fund_ratio(&tx, &member.region.code, scenario, member.insurance)?;
+        if emergency {
+            ratio = (ratio - cut).max(0);
+        }
+        let fund = req.total_fen * ratio / 100;
+        let mut rest = req.total_fen - fund;
+        let mut legs: Vec<(String, Option<i64>, Option<i64>, i64)> = Vec::new();
+        if fund > 0 {
+            legs.push(("fund".into(), None, None, fund));
+        }
+        // The channel's daily cap applies to personal-account money (own + aid).
+        let mut channel_left = if scenario == Scenario::OnlinePharmacy {
+            (daily_cap - spent_on_channel(&tx, member.id, scenario, &today.to_string())?).max(0)
+        } else {
+            i64::MAX
+        };
+        let own = rest.min(member.balance_fen.max(0)).min(channel_left);
+        if own > 0 {
+            legs.push(("own_account".into(), Some(member.id), None, own));
+            rest -= own;
+            channel_left -= own;
+        }
+        if rest > 0 && channel_left > 0 {
+            // Authorizers, highest balance first; frozen, revoked and lapsed relations do not pay.
+            let mut stmt = tx.prepare_cached(
+                "SELECT a.id, a.authorizer_id, a.monthly_cap_fen FROM aid a JOIN person p ON p.id = a.authorizer_id
+                 WHERE a.beneficiary_id = ?1 AND a.status = 'active' AND p.status = 'active' AND p.balance_fen > 0
+                 ORDER BY p.balance_fen DESC, a.id",
+            )?;
+            let aids: Vec<(i64, i64, Option<i64>)> =
+                stmt.query_map([member.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+            drop(stmt);
+            for (aid, authorizer, cap) in aids {
+                if rest == 0 || channel_left == 0 {
+                    break;
+                }
+                let balance: i64 = tx.query_row("SELECT balance_fen FROM person WHERE id = ?1", [authorizer], |r| r.get(0))?;
+                let cap_left = match cap {
+                    Some(c) => (c - aid_spent(&tx, aid, &month)?).max(0),
+                    None => i64::MAX,
+                };
+                let pay = rest.min(balance).min(cap_left).min(channel_left);
+                if pay > 0 {
+                    legs.push(("family_aid".into(), Some(authorizer), Some(aid), pay));
+                    rest -= pay;
+                    channel_left -= pay;
+                }
+            }
+        }
+        if rest > 0 {
+            legs.push(("cash".into(), None, None, rest));
+        }
+        let sum: i64 = legs.iter().map(|l| l.3).sum();
+        if sum != req.total_fen {
+            return Err(Error::internal(format!("legs sum to {sum}, bill is {}", req.total_fen)));
+        }
+        tx.execute(
+            "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
+                                     cross_region, emergency, at, china_date, china_month)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                claims.nonce,
+                inst.id,
+                bill,
+                member.id,
+                claims.shown_by,
+                scenario.as_str(),
+                req.total_fen,
+                fund,
+                ratio,
+                cross_region as i64,
+                emergency as i64,
+                now,
+                today.to_string(),
+                month
+            ],
+        )?;
+        let sid = tx.last_insert_rowid();
+        for (source, person_id, aid, amount) in &legs {
+            tx.execute(
+                "INSERT INTO settlement_leg (settlement_id, source, person_id, aid_id, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sid, source, person_id, aid, amount],
+            )?;
+            if let Some(p) = person_id {
+                // The CHECK (balance_fen >= 0) makes an overdraft abort the whole settlement.
+                tx.execute("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![p, amount, now])?;
+            }
+        }
+        let result = load_settlement(&tx, sid, false)?;
+        audit::record(
+            &tx,
+            &now,
+            &actor,
+            "settlement",
+            "settlement",
+            Some(sid),
+            Some(member.id),
+            None,
+            Some(&serde_json::json!({ "bill_id": bill, "institution": inst.id, "total_fen": req.total_fen, "legs": result.legs })),
+        )?;
+        tx.commit()?;
+        Ok(result)
+    }
+
+    pub fn get_settlement(&self, id: i64) -> Result<Settlement> {
+        load_settlement(self.conn(), id, false)
+    }
+
+    /// A member's settlements, newest first.
+    pub fn list_settlements(&self, member: Option<i64>, limit: u32) -> Result<Vec<Settlement>> {
+        let ids: Vec<i64> = self
+            .conn()
+            .prepare("SELECT id FROM settlement WHERE (?1 IS NULL OR member_id = ?1) ORDER BY id DESC LIMIT ?2")?
+            .query_map(params![member, limit.min(10_000)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| load_settlement(self.conn(), id, false)).collect()
+    }
+}
