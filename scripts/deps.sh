@@ -7,7 +7,7 @@ what="${1:-app}"
 
 APP_PKGS=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
           libsoup-3.0-dev build-essential libssl-dev file pkg-config fonts-noto-cjk)
-TEST_PKGS=(xvfb webkit2gtk-driver)
+TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools)
 
 pkgs=("${APP_PKGS[@]}")
 [ "$what" = test ] && pkgs+=("${TEST_PKGS[@]}")

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use qinqing_core::audit::AuditQuery;
 use qinqing_core::idcheck::{self, IdCheck};
 use qinqing_core::time::{Clock, SystemClock};
+use qinqing_core::settle::{AidQuery, SettleRequest, Settlement};
 use qinqing_core::{db, time, Binding, BindingQuery, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery, Qinqing, Relation};
 use serde::Serialize;
 use std::io::{self, BufRead, BufWriter, Write};
@@ -26,6 +27,10 @@ struct Cli {
     /// Language of messages and labels.
     #[arg(long, global = true, value_parser = ["zh", "en"], default_value = "zh")]
     lang: String,
+    /// Pretend it is this instant (RFC 3339). Debug and test builds only.
+    #[cfg(debug_assertions)]
+    #[arg(long, global = true, value_name = "RFC3339")]
+    now: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -58,6 +63,161 @@ enum Cmd {
     /// Regional policy: which relations a region allows.
     #[command(subcommand)]
     Policy(PolicyCmd),
+    /// Create the database and the installation's signing key if missing.
+    Init,
+    /// The installation's QR signing key.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Dynamic insurance QR codes (医保码).
+    #[command(subcommand)]
+    Qr(QrCmd),
+    /// Settle a bill at a designated institution with a scanned code.
+    Settle(SettleArgs),
+    /// 家庭共济: share an employee's personal account with relatives.
+    #[command(subcommand)]
+    Aid(AidCmd),
+    /// 代缴: pay a relative's resident-insurance premium.
+    #[command(subcommand)]
+    Premium(PremiumCmd),
+    /// 异地就医备案: cross-region treatment filings.
+    #[command(subcommand)]
+    Filing(FilingCmd),
+    /// Designated medical institutions.
+    #[command(subcommand)]
+    Institution(InstitutionCmd),
+    /// Settlements, newest first.
+    Settlements {
+        #[arg(long)]
+        member: Option<i64>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCmd {
+    /// Print the public key (hex) that terminals use to verify codes offline.
+    Export,
+}
+
+#[derive(Subcommand, Debug)]
+enum QrCmd {
+    /// Issue a code (valid 60 s) for a member, shown by the member or a holder.
+    Issue {
+        #[arg(long)]
+        member: i64,
+        #[arg(long)]
+        holder: Option<i64>,
+        /// Also write the QR image as PNG.
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// Also write the QR image as SVG.
+        #[arg(long)]
+        svg: Option<PathBuf>,
+    },
+    /// Check a code's signature and time; print what it says.
+    Verify { token: String },
+}
+
+#[derive(Args, Debug)]
+struct SettleArgs {
+    #[arg(long)]
+    token: String,
+    #[arg(long)]
+    institution: i64,
+    /// outpatient | pharmacy | online_pharmacy | inpatient
+    #[arg(long)]
+    scenario: String,
+    /// The bill's total, in fen.
+    #[arg(long)]
+    total: i64,
+    /// The institution's bill number (a bill is charged once).
+    #[arg(long)]
+    bill: String,
+    /// Emergency treatment without a cross-region filing (lower ratio).
+    #[arg(long)]
+    emergency: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum AidCmd {
+    Authorize {
+        #[arg(long)]
+        authorizer: i64,
+        #[arg(long)]
+        beneficiary: i64,
+        #[arg(long)]
+        relation: String,
+        #[arg(long, value_name = "FEN")]
+        monthly_cap: Option<i64>,
+    },
+    /// Set the monthly cap in fen, or clear it with --none.
+    Cap {
+        aid: i64,
+        #[arg(long, value_name = "FEN", required_unless_present = "none", allow_negative_numbers = true)]
+        fen: Option<i64>,
+        #[arg(long)]
+        none: bool,
+    },
+    Freeze { aid: i64 },
+    Unfreeze { aid: i64 },
+    Revoke { aid: i64 },
+    List {
+        #[arg(long)]
+        authorizer: Option<i64>,
+        #[arg(long)]
+        beneficiary: Option<i64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PremiumCmd {
+    Pay {
+        #[arg(long)]
+        payer: i64,
+        #[arg(long)]
+        beneficiary: i64,
+        #[arg(long, value_name = "FEN")]
+        amount: i64,
+        #[arg(long)]
+        year: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum FilingCmd {
+    Add {
+        #[arg(long)]
+        person: i64,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
+    List {
+        #[arg(long)]
+        person: Option<i64>,
+    },
+    Expire { filing: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+enum InstitutionCmd {
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        designated: bool,
+        #[arg(long)]
+        networked: bool,
+    },
+    List,
+    /// Import name,region,designated,networked rows (all or nothing).
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -312,6 +472,7 @@ struct Ctx {
     json: bool,
     lang: String,
     db: Option<PathBuf>,
+    now: Option<String>,
 }
 
 impl Ctx {
@@ -322,6 +483,10 @@ impl Ctx {
         let path = db::resolve_db_path(self.db.as_deref())?;
         let mut q = Qinqing::open(&path)?;
         q.set_actor("cli");
+        if let Some(now) = &self.now {
+            let at = chrono::DateTime::parse_from_rfc3339(now).map_err(|_| Error::date_invalid(now))?;
+            q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(at.with_timezone(&chrono::Utc))));
+        }
         Ok(q)
     }
     fn print_json<T: Serialize>(&self, v: &T) -> Result<(), Error> {
@@ -361,7 +526,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let ctx = Ctx { json: cli.json, lang: cli.lang.clone(), db: cli.db.clone() };
+    #[cfg(debug_assertions)]
+    let now = cli.now.clone();
+    #[cfg(not(debug_assertions))]
+    let now = None;
+    let ctx = Ctx { json: cli.json, lang: cli.lang.clone(), db: cli.db.clone(), now };
     match run(&ctx, cli.cmd) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Refused) => ExitCode::from(3),
@@ -431,6 +600,88 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Bind(b) => return bind(ctx, b),
+        Cmd::Init => {
+            let q = ctx.open()?;
+            let pk = q.public_key_hex()?;
+            let info = q.info()?;
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({ "db_path": info.db_path, "schema_version": info.schema_version, "public_key": pk }))?;
+            } else {
+                println!("{}\npublic key: {pk}", info.db_path);
+            }
+        }
+        Cmd::Key(KeyCmd::Export) => {
+            let pk = ctx.open()?.public_key_hex()?;
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({ "public_key": pk, "algorithm": "ed25519" }))?;
+            } else {
+                println!("{pk}");
+            }
+        }
+        Cmd::Qr(c) => return qr_cmd(ctx, c),
+        Cmd::Settle(a) => {
+            let s = ctx.open()?.settle(&SettleRequest {
+                token: a.token,
+                institution: a.institution,
+                scenario: a.scenario,
+                total_fen: a.total,
+                bill_id: a.bill,
+                emergency: a.emergency,
+            })?;
+            print_settlement(ctx, &s)?;
+        }
+        Cmd::Settlements { member, limit } => {
+            let list = ctx.open()?.list_settlements(member, limit)?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for s in &list {
+                    print_settlement(ctx, s)?;
+                }
+            }
+        }
+        Cmd::Aid(c) => return aid_cmd(ctx, c),
+        Cmd::Premium(PremiumCmd::Pay { payer, beneficiary, amount, year }) => {
+            let r = ctx.open()?.pay_premium(payer, beneficiary, amount, year)?;
+            if ctx.json {
+                ctx.print_json(&r)?;
+            } else {
+                println!("{}", r["id"]);
+            }
+        }
+        Cmd::Filing(c) => {
+            let mut q = ctx.open()?;
+            let out = match c {
+                FilingCmd::Add { person, region, from, to } => vec![q.add_filing(person, &region, &from, &to)?],
+                FilingCmd::List { person } => q.list_filings(person)?,
+                FilingCmd::Expire { filing } => vec![q.expire_filing(filing)?],
+            };
+            if ctx.json {
+                ctx.print_json(&out)?;
+            } else {
+                for f in out {
+                    println!("{}  person {}  {}  {} … {}{}", f.id, f.person_id, f.region.code, f.from_date, f.to_date, if f.valid_today { "  (valid today)" } else { "" });
+                }
+            }
+        }
+        Cmd::Institution(c) => {
+            let mut q = ctx.open()?;
+            let out = match c {
+                InstitutionCmd::Add { name, region, designated, networked } => vec![q.add_institution(&name, &region, designated, networked)?],
+                InstitutionCmd::List => q.list_institutions()?,
+                InstitutionCmd::Import { file } => {
+                    let text = std::fs::read_to_string(&file).map_err(|e| Error::csv_invalid(0, &format!("{}: {e}", file.display())))?;
+                    q.import_institutions(&text)?
+                }
+            };
+            if ctx.json {
+                ctx.print_json(&out)?;
+            } else {
+                for i in out {
+                    println!("{}  {}  {}  {}{}", i.id, i.name, i.region.code, if i.designated { "designated" } else { "not designated" }, if i.networked { ", networked" } else { "" });
+                }
+            }
+        }
         Cmd::Staff(c) => return staff(ctx, c),
         Cmd::Doc(c) => return doc(ctx, c),
         Cmd::Policy(c) => return policy(ctx, c),
@@ -803,4 +1054,96 @@ fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+fn qr_cmd(ctx: &Ctx, cmd: QrCmd) -> Result<Outcome, Error> {
+    let q = ctx.open()?;
+    match cmd {
+        QrCmd::Issue { member, holder, png, svg } => {
+            let issued = q.issue_qr(member, holder)?;
+            if let Some(p) = png {
+                let bytes = qinqing_core::qr::png(&issued.token, 8)?;
+                std::fs::write(&p, bytes).map_err(|e| Error::internal(format!("{}: {e}", p.display())))?;
+            }
+            if let Some(p) = svg {
+                std::fs::write(&p, &issued.svg).map_err(|e| Error::internal(format!("{}: {e}", p.display())))?;
+            }
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({
+                    "token": issued.token, "member": issued.member, "shown_by": issued.shown_by,
+                    "issued_at": issued.issued_at, "expires_at": issued.expires_at, "validity_secs": issued.validity_secs,
+                }))?;
+            } else {
+                println!("{}", issued.token);
+            }
+        }
+        QrCmd::Verify { token } => {
+            let c = q.verify_qr(&token)?;
+            if ctx.json {
+                ctx.print_json(&c)?;
+            } else {
+                println!("member {}  shown by {}  expires {}  nonce {}", c.member, c.shown_by, c.expires_at, c.nonce);
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {
+    if ctx.json {
+        return ctx.print_json(s);
+    }
+    println!(
+        "settlement #{}  bill {}  {}  total {}{}",
+        s.id,
+        s.bill_id,
+        s.scenario,
+        qinqing_core::money::format_fen(s.total_fen),
+        if s.replayed { "  (already settled: nothing charged now)" } else { "" }
+    );
+    for l in &s.legs {
+        println!("  {:<12} {:>14}  {}", l.source, qinqing_core::money::format_fen(l.amount), l.person_name.clone().unwrap_or_default());
+    }
+    Ok(())
+}
+
+fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
+    let mut q = ctx.open()?;
+    let out = match cmd {
+        AidCmd::Authorize { authorizer, beneficiary, relation, monthly_cap } => q.authorize_aid(authorizer, beneficiary, &relation, monthly_cap)?,
+        AidCmd::Cap { aid, fen, none } => q.set_aid_cap(aid, if none { None } else { fen })?,
+        AidCmd::Freeze { aid } => q.freeze_aid(aid)?,
+        AidCmd::Unfreeze { aid } => q.unfreeze_aid(aid)?,
+        AidCmd::Revoke { aid } => q.revoke_aid(aid)?,
+        AidCmd::List { authorizer, beneficiary } => {
+            let list = q.list_aid(&AidQuery { authorizer, beneficiary })?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for a in &list {
+                    print_aid(a);
+                }
+            }
+            return Ok(Outcome::Ok);
+        }
+    };
+    if ctx.json {
+        ctx.print_json(&out)?;
+    } else {
+        print_aid(&out);
+    }
+    Ok(Outcome::Ok)
+}
+
+fn print_aid(a: &qinqing_core::settle::Aid) {
+    println!(
+        "#{}  {} → {}  {}  cap {}  spent {}{}",
+        a.id,
+        a.authorizer_name,
+        a.beneficiary_name,
+        a.status,
+        a.monthly_cap_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into()),
+        qinqing_core::money::format_fen(a.spent_this_month_fen),
+        a.lapsed.map(|r| format!("  (not paying: {r})")).unwrap_or_default()
+    );
 }
