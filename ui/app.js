@@ -7,11 +7,15 @@ import { t, lang, setLang, onLangChange, errText } from './i18n.js';
 import * as register from './screens/register.js';
 import * as family from './screens/family.js';
 import * as review from './screens/review.js';
+import * as qr from './screens/qr.js';
+import * as terminal from './screens/terminal.js';
 
 const SCREENS = [
   { id: 'register', label: 'nav.register', module: register },
   { id: 'family', label: 'nav.family', module: family },
+  { id: 'qr', label: 'nav.qr', module: qr },
   { id: 'review', label: 'nav.review', module: review },
+  { id: 'terminal', label: 'nav.terminal', module: terminal },
 ];
 
 let active = SCREENS[0];
@@ -53,6 +57,8 @@ async function renderStatus() {
 }
 
 function show(screen) {
+  // A screen may hold timers (the QR code refreshes itself): stop them.
+  if (active && typeof active.module.unmount === 'function') active.module.unmount();
   active = screen;
   renderChrome();
   const root = $('#screen');

@@ -7,6 +7,8 @@ use clap::Parser;
 use qinqing_core::audit::{AuditEntry, AuditQuery};
 use qinqing_core::binding::Letter;
 use qinqing_core::document::{DocImage, Ingested};
+use qinqing_core::qr::Issued;
+use qinqing_core::settle::{Aid, AidQuery, Institution, SettleRequest, Settlement};
 use qinqing_core::{
     db, region, Binding, BindingQuery, Document, Error, Info, MemberEntry, Person, PersonEdit, PersonInput, PersonQuery, Qinqing,
     Result, Staff,
@@ -197,6 +199,31 @@ fn document_delete(s: State<'_, AppState>, id: i64) -> Result<Document> {
 }
 
 #[tauri::command]
+fn qr_issue(s: State<'_, AppState>, member: i64, holder: Option<i64>) -> Result<Issued> {
+    with(&s, |q| q.issue_qr(member, holder))
+}
+
+#[tauri::command]
+fn settle(s: State<'_, AppState>, request: SettleRequest) -> Result<Settlement> {
+    with(&s, |q| q.settle(&request))
+}
+
+#[tauri::command]
+fn settlement_list(s: State<'_, AppState>, member: Option<i64>, limit: u32) -> Result<Vec<Settlement>> {
+    with(&s, |q| q.list_settlements(member, limit))
+}
+
+#[tauri::command]
+fn institution_list(s: State<'_, AppState>) -> Result<Vec<Institution>> {
+    with(&s, |q| q.list_institutions())
+}
+
+#[tauri::command]
+fn aid_list(s: State<'_, AppState>, query: AidQuery) -> Result<Vec<Aid>> {
+    with(&s, |q| q.list_aid(&query))
+}
+
+#[tauri::command]
 fn staff_list(s: State<'_, AppState>) -> Result<Vec<Staff>> {
     with(&s, |q| q.list_staff())
 }
@@ -246,6 +273,11 @@ fn main() {
             document_thumb,
             document_image,
             document_delete,
+            qr_issue,
+            settle,
+            settlement_list,
+            institution_list,
+            aid_list,
             staff_list
         ])
         .run(tauri::generate_context!());

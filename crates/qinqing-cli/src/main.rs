@@ -625,6 +625,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 institution: a.institution,
                 scenario: a.scenario,
                 total_fen: a.total,
+                total_yuan: None,
                 bill_id: a.bill,
                 emergency: a.emergency,
             })?;

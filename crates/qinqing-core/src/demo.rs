@@ -64,6 +64,7 @@ impl Qinqing {
             }
         }
         let (staff_created, bindings_created) = self.demo_family_account()?;
+        self.demo_counter()?;
         Ok(DemoReport { created, already_present, staff_created, bindings_created })
     }
 
@@ -113,6 +114,42 @@ impl Qinqing {
         Ok((staff_created, 3))
     }
 }
+
+impl Qinqing {
+    /// Institutions, 家庭共济 and a cross-region filing, added once.
+    fn demo_counter(&mut self) -> Result<()> {
+        if self.list_institutions()?.is_empty() {
+            self.import_institutions(DEMO_INSTITUTIONS)?;
+        }
+        if self.list_aid(&Default::default())?.is_empty() {
+            let id_of = |q: &Qinqing, id17: &str| -> Result<i64> {
+                Ok(q.conn().query_row("SELECT id FROM person WHERE resident_id = ?1", [with_check_char(id17)], |r| r.get(0))?)
+            };
+            let (wei, fang, zihan, grandpa) =
+                (id_of(self, FAMILY[2].id17)?, id_of(self, FAMILY[3].id17)?, id_of(self, FAMILY[4].id17)?, id_of(self, FAMILY[0].id17)?);
+            self.authorize_aid(wei, zihan, "child", Some(100_000))?;
+            self.authorize_aid(fang, zihan, "child", None)?;
+            self.authorize_aid(wei, grandpa, "parent", Some(50_000))?;
+            let today = self.today();
+            let end = today + chrono::Days::new(180);
+            self.add_filing(grandpa, "310000", &today.to_string(), &end.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// A realistic demo set of institutions (name, region, designated, networked).
+pub const DEMO_INSTITUTIONS: &str = "name,region,designated,networked
+上海市浦东新区人民医院,310115,是,是
+浦东新区花木社区卫生服务中心,310115,是,否
+老百姓大药房（浦东张杨路店）,310115,是,否
+益丰大药房网上药店,310115,是,否
+复旦大学附属华山医院,310106,是,是
+合肥市第一人民医院,340104,是,是
+杭州市西溪医院,330106,是,是
+乌鲁木齐市第一人民医院,650102,是,是
+仁和医疗美容诊所,310115,否,否
+";
 
 /// The demo ledger's staff member and password (the demo database only).
 pub const DEMO_STAFF_NAME: &str = "陈主任";

@@ -168,6 +168,8 @@ pub struct SettleRequest {
     pub institution: i64,
     pub scenario: String,
     pub total_fen: i64,
+    /// The total as typed in yuan (the terminal screen); used when `total_fen` is 0.
+    pub total_yuan: Option<String>,
     pub bill_id: String,
     /// Emergency treatment without a cross-region filing (lower ratio, flagged).
     pub emergency: bool,
@@ -181,6 +183,7 @@ pub struct Leg {
     pub person_name: Option<String>,
     pub aid_id: Option<i64>,
     pub amount: i64,
+    pub amount_display: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -192,6 +195,7 @@ pub struct Settlement {
     pub shown_by: i64,
     pub scenario: String,
     pub total_fen: i64,
+    pub total_display: String,
     pub fund_fen: i64,
     pub ratio_pct: i64,
     pub cross_region: bool,
@@ -218,6 +222,7 @@ fn load_settlement(conn: &Connection, id: i64, replayed: bool) -> Result<Settlem
                 shown_by: r.get(4)?,
                 scenario: r.get(5)?,
                 total_fen: r.get(6)?,
+                total_display: crate::money::format_fen(r.get(6)?),
                 fund_fen: r.get(7)?,
                 ratio_pct: r.get(8)?,
                 cross_region: r.get::<_, i64>(9)? == 1,
@@ -235,7 +240,15 @@ fn load_settlement(conn: &Connection, id: i64, replayed: bool) -> Result<Settlem
     )?;
     s.legs = stmt
         .query_map([id], |r| {
-            Ok(Leg { source: r.get(0)?, person_id: r.get(1)?, person_name: r.get(2)?, aid_id: r.get(3)?, amount: r.get(4)? })
+            let amount: i64 = r.get(4)?;
+            Ok(Leg {
+                source: r.get(0)?,
+                person_id: r.get(1)?,
+                person_name: r.get(2)?,
+                aid_id: r.get(3)?,
+                amount,
+                amount_display: crate::money::format_fen(amount),
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(s)
@@ -618,6 +631,12 @@ impl Qinqing {
 
     /// Settle a bill with a scanned code. All or nothing, exactly once.
     pub fn settle(&mut self, req: &SettleRequest) -> Result<Settlement> {
+        if req.total_fen == 0 {
+            if let Some(y) = req.total_yuan.as_deref() {
+                let fen = crate::money::parse_yuan("total", y)?;
+                return self.settle(&SettleRequest { total_fen: fen, total_yuan: None, ..req.clone() });
+            }
+        }
         let scenario = Scenario::parse(&req.scenario)?;
         if req.total_fen <= 0 {
             return Err(Error::amount_negative("total"));

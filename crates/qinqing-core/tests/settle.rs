@@ -67,7 +67,7 @@ fn world() -> World {
 }
 
 fn req(token: &str, institution: i64, scenario: &str, total: i64, bill: &str) -> SettleRequest {
-    SettleRequest { token: token.into(), institution, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), emergency: false }
+    SettleRequest { token: token.into(), institution, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), ..Default::default() }
 }
 
 fn balance(q: &Qinqing, p: i64) -> i64 {

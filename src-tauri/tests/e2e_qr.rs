@@ -1,0 +1,92 @@
+//! The dynamic QR code in the real window: a holder shows his son's code,
+//! the code is read back from a screenshot (zbarimg), settled with
+//! `qinqing-cli`, and the balance on screen follows. Then the counter
+//! terminal settles a scanned code and refuses to charge the bill twice.
+//! Screenshots: target/e2e/qr-*.png, terminal-*.png.
+
+use qinqing_core::Qinqing;
+use qinqing_e2e::App;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const APP: &str = env!("CARGO_BIN_EXE_qinqing");
+
+/// `qinqing-cli`, built beside the app by `cargo build --workspace` (scripts/test.sh).
+fn cli() -> PathBuf {
+    let p = Path::new(APP).with_file_name("qinqing-cli");
+    assert!(p.is_file(), "{} not built: run `cargo build --workspace` first (scripts/test.sh does)", p.display());
+    p
+}
+
+fn run_cli(db: &Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(cli()).arg("--db").arg(db).arg("--json").args(args).output().unwrap();
+    assert!(out.status.success(), "qinqing-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn zbarimg(png: &Path) -> String {
+    let out = Command::new("zbarimg").args(["--quiet", "--raw"]).arg(png).output().expect("zbarimg (Debian zbar-tools) is installed by scripts/test.sh");
+    assert!(out.status.success(), "zbarimg found no code in {}", png.display());
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_a_code_scan_it_from_the_screen_and_settle() {
+    let Some(app) = App::launch(APP, "qr", |db| {
+        let mut q = Qinqing::open(db).unwrap();
+        q.demo_seed().unwrap();
+        // 张子涵 (person 5) has ¥300 of his own.
+        q.set_balance(5, 30_000).unwrap();
+    })
+    .await
+    else {
+        return;
+    };
+    let db = app.db.clone();
+
+    app.click("[data-screen=qr]").await;
+    app.wait("#qr-member option[value='5']").await;
+    app.choose("#qr-member", "5").await;
+    app.click("#qr-show").await;
+    app.wait("#qr-img").await;
+    app.wait_text("#qr-countdown", "秒后自动刷新").await;
+    app.wait_text("#qr-balance", "¥300.00").await;
+    let shot = app.screenshot("qr-shown").await;
+
+    // Read the code off the screen like a scanner would, and settle it.
+    let token = zbarimg(&shot);
+    assert!(token.starts_with("QQ1"), "decoded {token:?}");
+    let claims = run_cli(&db, &["qr", "verify", &token]);
+    assert_eq!((claims["member"].as_i64(), claims["shown_by"].as_i64()), (Some(5), Some(3)), "shown by the holder for his son");
+    let s = run_cli(&db, &["settle", "--token", &token, "--institution", "1", "--scenario", "outpatient", "--total", "20000", "--bill", "E2E-1"]);
+    let legs: Vec<(String, i64)> = s["legs"].as_array().unwrap().iter().map(|l| (l["source"].as_str().unwrap().to_string(), l["amount"].as_i64().unwrap())).collect();
+    assert_eq!(legs, vec![("fund".to_string(), 10_000), ("own_account".to_string(), 10_000)]);
+    // The balance on screen follows.
+    app.wait_text("#qr-balance", "¥200.00").await;
+    app.screenshot("qr-after-payment").await;
+
+    // The counter terminal: a scanner types a fresh code and presses Enter.
+    let fresh = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"])["token"].as_str().unwrap().to_string();
+    app.click("[data-screen=terminal]").await;
+    app.wait("#t-institution option").await;
+    app.fill("#t-total", "88.50").await;
+    app.fill("#t-bill", "T-2").await;
+    app.choose("#t-scenario", "pharmacy").await;
+    app.fill("#t-token", &format!("{fresh}\u{E007}")).await;
+    let result = app.wait_text("#t-result", "结算完成").await;
+    assert!(result.contains("¥88.50"), "{result}");
+    app.wait("#t-result tr[data-source=own_account]").await;
+    app.screenshot("terminal-settled").await;
+    // The same code again (a double scan): the first result, nothing charged.
+    app.fill("#t-token", &format!("{fresh}\u{E007}")).await;
+    app.wait_text("#t-result", "未重复扣款").await;
+    // A malformed scan is refused with its code.
+    app.fill("#t-token", "QQ1NOTACODE\u{E007}").await;
+    app.wait("#t-error[data-code=QR_MALFORMED]").await;
+    app.screenshot("terminal-refused").await;
+
+    let closed = app.close().await;
+    let q = Qinqing::open(&closed.db).unwrap();
+    assert_eq!(q.get_person(5).unwrap().balance_fen, 20_000 - 8_850);
+    assert_eq!(q.list_settlements(Some(5), 10).unwrap().len(), 2);
+}
