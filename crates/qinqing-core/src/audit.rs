@@ -19,10 +19,11 @@ pub(crate) fn record(
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit (at, actor, action, entity, entity_id, person_id, before, after)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+    )?
+    .execute(params![
             at,
             actor,
             action,

@@ -86,7 +86,7 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // journal_mode returns a row; in-memory databases answer "memory".
     let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-    conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")?;
+    conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;")?;
     Ok(())
 }
 
@@ -185,5 +185,21 @@ mod tests {
     fn explicit_path_wins() {
         let p = resolve_db_path(Some(Path::new("/tmp/x.db"))).unwrap();
         assert_eq!(p, PathBuf::from("/tmp/x.db"));
+    }
+}
+
+/// Statement-cached shorthands for hot paths (settlement): `query_row` and
+/// `execute` on a [`Connection`] prepare their SQL every time.
+pub(crate) trait Cached {
+    fn qrow<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(&self, sql: &str, p: P, f: F) -> rusqlite::Result<T>;
+    fn exec<P: rusqlite::Params>(&self, sql: &str, p: P) -> rusqlite::Result<usize>;
+}
+
+impl Cached for Connection {
+    fn qrow<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(&self, sql: &str, p: P, f: F) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(p, f)
+    }
+    fn exec<P: rusqlite::Params>(&self, sql: &str, p: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(p)
     }
 }

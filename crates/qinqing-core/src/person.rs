@@ -257,7 +257,8 @@ impl Stored {
 }
 
 pub(crate) fn load(conn: &Connection, id: i64) -> Result<Stored> {
-    conn.query_row(&format!("SELECT {COLUMNS} FROM person WHERE id = ?1"), [id], read_row)
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM person WHERE id = ?1"))?
+        .query_row([id], read_row)
         .optional()?
         .ok_or_else(|| Error::person_not_found(id))
 }

@@ -20,6 +20,8 @@ pub struct Qinqing {
     limits: IngestLimits,
     /// The in-memory ledger's file store is a temporary directory, removed on drop.
     temp_files: bool,
+    /// The installation's signing key, once read.
+    key: std::sync::OnceLock<ed25519_dalek::SigningKey>,
 }
 
 impl Drop for Qinqing {
@@ -68,6 +70,7 @@ impl Qinqing {
             files: FileStore::new(files_dir_for(path)),
             limits: IngestLimits::default(),
             temp_files: false,
+            key: std::sync::OnceLock::new(),
         })
     }
 
@@ -84,6 +87,7 @@ impl Qinqing {
             files: FileStore::new(dir),
             limits: IngestLimits::default(),
             temp_files: true,
+            key: std::sync::OnceLock::new(),
         })
     }
 
@@ -94,6 +98,10 @@ impl Qinqing {
     }
     pub fn actor(&self) -> &str {
         &self.actor
+    }
+
+    pub(crate) fn key_cache(&self) -> &std::sync::OnceLock<ed25519_dalek::SigningKey> {
+        &self.key
     }
 
     pub fn files(&self) -> &FileStore {

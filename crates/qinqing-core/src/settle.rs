@@ -7,6 +7,7 @@
 //! a retry returns the first result.
 
 use crate::audit;
+use crate::db::Cached;
 use crate::error::{Error, Result};
 use crate::person::{self, Insurance, Status, Stored};
 use crate::policy::{self, Relation, Seniority};
@@ -67,7 +68,7 @@ pub struct Institution {
 }
 
 fn load_institution(conn: &Connection, id: i64) -> Result<Institution> {
-    conn.query_row("SELECT id, name, region, designated, networked FROM institution WHERE id = ?1", [id], |r| {
+    conn.qrow("SELECT id, name, region, designated, networked FROM institution WHERE id = ?1", [id], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?))
     })
     .optional()?
@@ -147,7 +148,7 @@ fn lapse_reason(authorizer: &Stored, beneficiary: &Stored) -> Option<&'static st
 }
 
 fn aid_spent(conn: &Connection, aid: i64, month: &str) -> Result<i64> {
-    Ok(conn.query_row(
+    Ok(conn.qrow(
         "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
          WHERE l.aid_id = ?1 AND s.china_month = ?2",
         params![aid, month],
@@ -208,7 +209,7 @@ pub struct Settlement {
 }
 
 fn load_settlement(conn: &Connection, id: i64, replayed: bool) -> Result<Settlement> {
-    let mut s = conn.query_row(
+    let mut s = conn.qrow(
         "SELECT id, bill_id, institution_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct, cross_region,
                 emergency, at FROM settlement WHERE id = ?1",
         [id],
@@ -260,7 +261,7 @@ fn fund_ratio(conn: &Connection, region: &str, scenario: Scenario, insurance: In
             continue;
         }
         let r: Option<i64> = conn
-            .query_row(
+            .qrow(
                 "SELECT ratio_pct FROM fund_ratio WHERE region_prefix = ?1 AND scenario = ?2 AND insurance = ?3",
                 params![&region[..len], scenario.as_str(), insurance.as_str()],
                 |r| r.get(0),
@@ -279,7 +280,7 @@ fn valid_bill_id(b: &str) -> bool {
 
 /// Personal-account money already spent by `member` through `scenario` on `date`.
 fn spent_on_channel(conn: &Connection, member: i64, scenario: Scenario, date: &str) -> Result<i64> {
-    Ok(conn.query_row(
+    Ok(conn.qrow(
         "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
          WHERE s.member_id = ?1 AND s.scenario = ?2 AND s.china_date = ?3 AND l.source IN ('own_account', 'family_aid')",
         params![member, scenario.as_str(), date],
@@ -764,7 +765,7 @@ impl Qinqing {
                 if rest == 0 || channel_left == 0 {
                     break;
                 }
-                let balance: i64 = tx.query_row("SELECT balance_fen FROM person WHERE id = ?1", [authorizer], |r| r.get(0))?;
+                let balance: i64 = tx.qrow("SELECT balance_fen FROM person WHERE id = ?1", [authorizer], |r| r.get(0))?;
                 let cap_left = match cap {
                     Some(c) => (c - aid_spent(&tx, aid, &month)?).max(0),
                     None => i64::MAX,
@@ -784,7 +785,7 @@ impl Qinqing {
         if sum != req.total_fen {
             return Err(Error::internal(format!("legs sum to {sum}, bill is {}", req.total_fen)));
         }
-        tx.execute(
+        tx.exec(
             "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
                                      cross_region, emergency, at, china_date, china_month)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -807,13 +808,13 @@ impl Qinqing {
         )?;
         let sid = tx.last_insert_rowid();
         for (source, person_id, aid, amount) in &legs {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO settlement_leg (settlement_id, source, person_id, aid_id, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![sid, source, person_id, aid, amount],
             )?;
             if let Some(p) = person_id {
                 // The CHECK (balance_fen >= 0) makes an overdraft abort the whole settlement.
-                tx.execute("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![p, amount, now])?;
+                tx.exec("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![p, amount, now])?;
             }
         }
         let result = load_settlement(&tx, sid, false)?;
