@@ -22,6 +22,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/0001_register.sql"),
     include_str!("../migrations/0002_binding.sql"),
     include_str!("../migrations/0003_settlement.sql"),
+    include_str!("../migrations/0004_rollups.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -16,6 +16,8 @@ pub mod person;
 pub mod policy;
 pub mod qr;
 pub mod region;
+pub mod report;
+pub mod seed;
 pub mod service;
 pub mod settle;
 pub mod staff;

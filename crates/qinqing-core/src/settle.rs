@@ -148,12 +148,37 @@ fn lapse_reason(authorizer: &Stored, beneficiary: &Stored) -> Option<&'static st
 }
 
 fn aid_spent(conn: &Connection, aid: i64, month: &str) -> Result<i64> {
-    Ok(conn.qrow(
-        "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
-         WHERE l.aid_id = ?1 AND s.china_month = ?2",
-        params![aid, month],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .qrow("SELECT amount_fen FROM aid_month WHERE aid_id = ?1 AND month = ?2", params![aid, month], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Keep the dashboard's monthly roll-ups in step with one new settlement
+/// (same transaction).
+pub(crate) fn roll_up(
+    conn: &Connection,
+    member: i64,
+    month: &str,
+    scenario: &str,
+    total: i64,
+    legs: &[(String, Option<i64>, Option<i64>, i64)],
+) -> Result<()> {
+    let up = "INSERT INTO spend_month (member_id, month, scenario, source, amount_fen, bills) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+              ON CONFLICT (member_id, month, scenario, source)
+              DO UPDATE SET amount_fen = amount_fen + excluded.amount_fen, bills = bills + excluded.bills";
+    conn.exec(up, params![member, month, scenario, "total", total, 1])?;
+    for (source, _, aid, amount) in legs {
+        conn.exec(up, params![member, month, scenario, source, amount, 0])?;
+        if let Some(a) = aid {
+            conn.exec(
+                "INSERT INTO aid_month (aid_id, month, amount_fen) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (aid_id, month) DO UPDATE SET amount_fen = amount_fen + excluded.amount_fen",
+                params![a, month, amount],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn month_of(d: NaiveDate) -> String {
@@ -817,6 +842,7 @@ impl Qinqing {
                 tx.exec("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![p, amount, now])?;
             }
         }
+        roll_up(&tx, member.id, &month, scenario.as_str(), req.total_fen, &legs)?;
         let result = load_settlement(&tx, sid, false)?;
         audit::record(
             &tx,

@@ -1,0 +1,578 @@
+//! The family spending dashboard, the transaction record and the annual
+//! statement (DOMAIN §6). Sums are in fen, computed here; the dashboard reads
+//! the monthly roll-ups (`spend_month`, `aid_month`) and per-member indexes,
+//! so one family's view does not grow with the whole ledger.
+
+use crate::db::Cached;
+use crate::error::{Error, Result};
+use crate::money::format_fen;
+use crate::service::Qinqing;
+use crate::time;
+use chrono::{Datelike, NaiveDate};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SOURCES: [&str; 4] = ["fund", "own_account", "family_aid", "cash"];
+pub const SCENARIOS: [&str; 4] = ["outpatient", "pharmacy", "online_pharmacy", "inpatient"];
+/// A bill is unusual above this many times the member's trailing 90-day median …
+pub const ANOMALY_FACTOR: i64 = 3;
+/// … and above this floor (¥500), so small bills never alarm.
+pub const ANOMALY_FLOOR_FEN: i64 = 50_000;
+/// Bills this recent are checked for anomalies on the dashboard.
+pub const ANOMALY_WINDOW_DAYS: u64 = 30;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Split {
+    pub total: i64,
+    pub bills: i64,
+    pub fund: i64,
+    pub own_account: i64,
+    pub family_aid: i64,
+    pub cash: i64,
+    pub by_scenario: BTreeMap<String, i64>,
+    pub total_display: String,
+}
+
+impl Split {
+    fn add(&mut self, scenario: &str, source: &str, amount: i64, bills: i64) {
+        match source {
+            "total" => {
+                self.total += amount;
+                self.bills += bills;
+                *self.by_scenario.entry(scenario.to_string()).or_default() += amount;
+            }
+            "fund" => self.fund += amount,
+            "own_account" => self.own_account += amount,
+            "family_aid" => self.family_aid += amount,
+            _ => self.cash += amount,
+        }
+        self.total_display = format_fen(self.total);
+    }
+    fn merge(&mut self, o: &Split) {
+        self.total += o.total;
+        self.bills += o.bills;
+        self.fund += o.fund;
+        self.own_account += o.own_account;
+        self.family_aid += o.family_aid;
+        self.cash += o.cash;
+        for (k, v) in &o.by_scenario {
+            *self.by_scenario.entry(k.clone()).or_default() += v;
+        }
+        self.total_display = format_fen(self.total);
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BillRow {
+    pub id: i64,
+    pub date: String,
+    pub member_id: i64,
+    pub member_name: String,
+    pub institution_id: i64,
+    pub institution: String,
+    pub scenario: String,
+    pub bill_id: String,
+    pub total_fen: i64,
+    pub total_display: String,
+    pub fund: i64,
+    pub own_account: i64,
+    pub family_aid: i64,
+    pub cash: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberSpend {
+    pub id: i64,
+    pub name: String,
+    pub year: Split,
+    /// Earlier years, newest first.
+    pub previous_years: Vec<(i32, i64)>,
+    /// The 12 months ending with the dashboard's month: ("YYYY-MM", total fen).
+    pub trend: Vec<(String, i64)>,
+    pub largest: Vec<BillRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CapUsage {
+    pub aid_id: i64,
+    pub authorizer_id: i64,
+    pub authorizer_name: String,
+    pub beneficiary_id: i64,
+    pub beneficiary_name: String,
+    pub status: String,
+    pub cap_fen: Option<i64>,
+    pub spent_fen: i64,
+    pub spent_display: String,
+    pub cap_display: Option<String>,
+    /// Percent of the cap used (None without a cap).
+    pub used_pct: Option<i64>,
+    /// `ok`, `near` (≥ 80 %), `at` (≥ 100 %), or `none` (no cap).
+    pub level: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelCap {
+    pub member_id: i64,
+    pub member_name: String,
+    pub scenario: &'static str,
+    pub cap_fen: i64,
+    pub spent_today_fen: i64,
+    pub level: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Anomaly {
+    pub settlement_id: i64,
+    pub member_id: i64,
+    pub member_name: String,
+    pub date: String,
+    pub total_fen: i64,
+    pub total_display: String,
+    /// `large_bill` or `new_institution_other_region`.
+    pub kind: &'static str,
+    pub explain_zh: String,
+    pub explain_en: String,
+    /// 家庭共济 relations that paid this bill (the one-click freeze targets).
+    pub aid_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub holder_id: i64,
+    pub year: i32,
+    pub month: String,
+    pub family: Split,
+    pub family_trend: Vec<(String, i64)>,
+    pub members: Vec<MemberSpend>,
+    pub caps: Vec<CapUsage>,
+    pub channel_caps: Vec<ChannelCap>,
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// Filters of the transaction record.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TxQuery {
+    pub member: Option<i64>,
+    /// Everyone in this holder's family.
+    pub family: Option<i64>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub scenario: Option<String>,
+    pub institution: Option<i64>,
+    /// Only bills with a leg from this source.
+    pub source: Option<String>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TxPage {
+    pub rows: Vec<BillRow>,
+    pub page: u32,
+    pub page_size: u32,
+    pub total_rows: i64,
+    pub sum_fen: i64,
+    pub sum_display: String,
+}
+
+fn months_back(month: NaiveDate, n: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut y, mut m) = (month.year(), month.month() as i32);
+    for _ in 0..n {
+        out.push(format!("{y:04}-{m:02}"));
+        m -= 1;
+        if m == 0 {
+            m = 12;
+            y -= 1;
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn parse_day(raw: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| Error::date_invalid(raw))
+}
+
+const BILL_SELECT: &str = "SELECT s.id, s.china_date, s.member_id, p.name, s.institution_id, i.name, s.scenario, s.bill_id, s.total_fen,
+        (SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE settlement_id = s.id AND source = 'fund'),
+        (SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE settlement_id = s.id AND source = 'own_account'),
+        (SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE settlement_id = s.id AND source = 'family_aid'),
+        (SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE settlement_id = s.id AND source = 'cash')
+     FROM settlement s JOIN person p ON p.id = s.member_id JOIN institution i ON i.id = s.institution_id";
+
+fn bill_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BillRow> {
+    let total: i64 = r.get(8)?;
+    Ok(BillRow {
+        id: r.get(0)?,
+        date: r.get(1)?,
+        member_id: r.get(2)?,
+        member_name: r.get(3)?,
+        institution_id: r.get(4)?,
+        institution: r.get(5)?,
+        scenario: r.get(6)?,
+        bill_id: r.get(7)?,
+        total_fen: total,
+        total_display: format_fen(total),
+        fund: r.get(9)?,
+        own_account: r.get(10)?,
+        family_aid: r.get(11)?,
+        cash: r.get(12)?,
+    })
+}
+
+fn level(spent: i64, cap: i64) -> &'static str {
+    if cap <= 0 || spent >= cap {
+        "at"
+    } else if spent * 100 >= cap * 80 {
+        "near"
+    } else {
+        "ok"
+    }
+}
+
+fn median(v: &mut [i64]) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 })
+}
+
+impl Qinqing {
+    /// The holder and everyone in the holder's family: active bindings and
+    /// 家庭共济 beneficiaries (not revoked).
+    pub fn family_of(&self, holder: i64) -> Result<Vec<(i64, String)>> {
+        crate::person::load(self.conn(), holder)?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, name FROM person WHERE id = ?1
+             UNION SELECT p.id, p.name FROM binding b JOIN person p ON p.id = b.member_id WHERE b.holder_id = ?1 AND b.status = 'active'
+             UNION SELECT p.id, p.name FROM aid a JOIN person p ON p.id = a.beneficiary_id WHERE a.authorizer_id = ?1 AND a.status <> 'revoked'
+             ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([holder], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn member_split(&self, member: i64, from_month: &str, to_month: &str) -> Result<Split> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT scenario, source, sum(amount_fen), sum(bills) FROM spend_month
+             WHERE member_id = ?1 AND month BETWEEN ?2 AND ?3 GROUP BY scenario, source",
+        )?;
+        let mut split = Split { total_display: format_fen(0), ..Default::default() };
+        let rows = stmt.query_map(params![member, from_month, to_month], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+        })?;
+        for row in rows {
+            let (sc, src, amount, bills) = row?;
+            split.add(&sc, &src, amount, bills);
+        }
+        Ok(split)
+    }
+
+    /// The dashboard of `holder`'s family for `year` (China time), with the
+    /// trend ending at this month (or December of a past year).
+    pub fn dashboard(&self, holder: i64, year: i32) -> Result<Dashboard> {
+        let today = self.today();
+        let end = if year == today.year() { today } else { NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| Error::date_invalid(&year.to_string()))? };
+        let months = months_back(end, 12);
+        let family = self.family_of(holder)?;
+        let mut members = Vec::new();
+        let mut fam = Split { total_display: format_fen(0), ..Default::default() };
+        let mut fam_trend: BTreeMap<String, i64> = months.iter().map(|m| (m.clone(), 0)).collect();
+        for (id, name) in &family {
+            let split = self.member_split(*id, &format!("{year:04}-01"), &format!("{year:04}-12"))?;
+            fam.merge(&split);
+            let mut trend_stmt = self.conn().prepare_cached(
+                "SELECT month, sum(amount_fen) FROM spend_month WHERE member_id = ?1 AND source = 'total' AND month BETWEEN ?2 AND ?3 GROUP BY month",
+            )?;
+            let got: BTreeMap<String, i64> = trend_stmt
+                .query_map(params![id, months[0], months[11]], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let trend: Vec<(String, i64)> = months.iter().map(|m| (m.clone(), *got.get(m).unwrap_or(&0))).collect();
+            for (m, v) in &trend {
+                *fam_trend.entry(m.clone()).or_default() += v;
+            }
+            let mut prev_stmt = self.conn().prepare_cached(
+                "SELECT substr(month, 1, 4) AS y, sum(amount_fen) FROM spend_month WHERE member_id = ?1 AND source = 'total' AND month < ?2
+                 GROUP BY y ORDER BY y DESC LIMIT 5",
+            )?;
+            let previous_years = prev_stmt
+                .query_map(params![id, format!("{year:04}-01")], |r| Ok((r.get::<_, String>(0)?.parse::<i32>().unwrap_or(0), r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut big = self.conn().prepare_cached(&format!(
+                "{BILL_SELECT} WHERE s.member_id = ?1 AND s.china_date BETWEEN ?2 AND ?3 ORDER BY s.total_fen DESC, s.id LIMIT 5"
+            ))?;
+            let largest = big
+                .query_map(params![id, format!("{year:04}-01-01"), format!("{year:04}-12-31")], bill_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            members.push(MemberSpend { id: *id, name: name.clone(), year: split, previous_years, trend, largest });
+        }
+        let ids: Vec<i64> = family.iter().map(|(id, _)| *id).collect();
+        Ok(Dashboard {
+            holder_id: holder,
+            year,
+            month: months[11].clone(),
+            family: fam,
+            family_trend: fam_trend.into_iter().collect(),
+            members,
+            caps: self.cap_usage(&ids)?,
+            channel_caps: self.channel_caps(&family)?,
+            anomalies: self.anomalies(&family)?,
+        })
+    }
+
+    fn cap_usage(&self, family: &[i64]) -> Result<Vec<CapUsage>> {
+        let month = months_back(self.today(), 1).remove(0);
+        let mut out = Vec::new();
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT a.id, a.authorizer_id, pa.name, a.beneficiary_id, pb.name, a.status, a.monthly_cap_fen,
+                    coalesce((SELECT amount_fen FROM aid_month WHERE aid_id = a.id AND month = ?2), 0)
+             FROM aid a JOIN person pa ON pa.id = a.authorizer_id JOIN person pb ON pb.id = a.beneficiary_id
+             WHERE a.status <> 'revoked' AND (a.authorizer_id = ?1 OR a.beneficiary_id = ?1) ORDER BY a.id",
+        )?;
+        let mut seen = std::collections::HashSet::new();
+        for &m in family {
+            let rows = stmt.query_map(params![m, month], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, i64>(7)?,
+                ))
+            })?;
+            for row in rows {
+                let (aid_id, authorizer_id, authorizer_name, beneficiary_id, beneficiary_name, status, cap, spent) = row?;
+                if !seen.insert(aid_id) {
+                    continue;
+                }
+                out.push(CapUsage {
+                    aid_id,
+                    authorizer_id,
+                    authorizer_name,
+                    beneficiary_id,
+                    beneficiary_name,
+                    status,
+                    cap_fen: cap,
+                    spent_fen: spent,
+                    spent_display: format_fen(spent),
+                    cap_display: cap.map(format_fen),
+                    used_pct: cap.map(|c| if c > 0 { (spent * 100 / c).min(999) } else { 100 }),
+                    level: cap.map(|c| level(spent, c)).unwrap_or("none"),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn channel_caps(&self, family: &[(i64, String)]) -> Result<Vec<ChannelCap>> {
+        let cap = self.setting_i64("online_pharmacy_daily_cap_fen", 100_000)?;
+        let today = self.today().to_string();
+        let mut out = Vec::new();
+        for (id, name) in family {
+            let spent: i64 = self.conn().qrow(
+                "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement s JOIN settlement_leg l ON l.settlement_id = s.id
+                 WHERE s.member_id = ?1 AND s.china_date = ?2 AND s.scenario = 'online_pharmacy' AND l.source IN ('own_account', 'family_aid')",
+                params![id, today],
+                |r| r.get(0),
+            )?;
+            out.push(ChannelCap { member_id: *id, member_name: name.clone(), scenario: "online_pharmacy", cap_fen: cap, spent_today_fen: spent, level: level(spent, cap) });
+        }
+        Ok(out)
+    }
+
+    /// The anomaly rules, on the family's bills of the last 30 days:
+    /// 1. a bill above 3× the member's median bill of the 90 days before it, and above ¥500;
+    /// 2. a bill at an institution in another province that the member never used before.
+    fn anomalies(&self, family: &[(i64, String)]) -> Result<Vec<Anomaly>> {
+        let today = self.today();
+        let since = (today - chrono::Days::new(ANOMALY_WINDOW_DAYS)).to_string();
+        let mut out = Vec::new();
+        for (id, name) in family {
+            let home: String = self.conn().qrow("SELECT substr(region, 1, 2) FROM person WHERE id = ?1", [id], |r| r.get(0))?;
+            let mut recent = self.conn().prepare_cached(
+                "SELECT s.id, s.china_date, s.total_fen, s.institution_id, substr(i.region, 1, 2), i.name FROM settlement s
+                 JOIN institution i ON i.id = s.institution_id WHERE s.member_id = ?1 AND s.china_date >= ?2 ORDER BY s.id DESC LIMIT 200",
+            )?;
+            let bills: Vec<(i64, String, i64, i64, String, String)> = recent
+                .query_map(params![id, since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (sid, date, total, inst, inst_prov, inst_name) in bills {
+                let day = parse_day(&date)?;
+                let from = (day - chrono::Days::new(90)).to_string();
+                let mut prior: Vec<i64> = self
+                    .conn()
+                    .prepare_cached(
+                        "SELECT total_fen FROM settlement WHERE member_id = ?1 AND china_date BETWEEN ?2 AND ?3 AND id < ?4 ORDER BY id DESC LIMIT 500",
+                    )?
+                    .query_map(params![id, from, date, sid], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let aid_ids = || -> Result<Vec<i64>> {
+                    Ok(self
+                        .conn()
+                        .prepare_cached("SELECT aid_id FROM settlement_leg WHERE settlement_id = ?1 AND aid_id IS NOT NULL")?
+                        .query_map([sid], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?)
+                };
+                if let Some(med) = median(&mut prior) {
+                    if total > ANOMALY_FLOOR_FEN && total > ANOMALY_FACTOR * med {
+                        out.push(Anomaly {
+                            settlement_id: sid,
+                            member_id: *id,
+                            member_name: name.clone(),
+                            date: date.clone(),
+                            total_fen: total,
+                            total_display: format_fen(total),
+                            kind: "large_bill",
+                            explain_zh: format!("{}高于该成员前90天账单中位数（{}）的3倍，且超过¥500。", format_fen(total), format_fen(med)),
+                            explain_en: format!("{} is more than 3× the member's median bill of the previous 90 days ({}) and above ¥500.", format_fen(total), format_fen(med)),
+                            aid_ids: aid_ids()?,
+                        });
+                    }
+                }
+                if inst_prov != home {
+                    let before: Option<i64> = self
+                        .conn()
+                        .qrow("SELECT id FROM settlement WHERE member_id = ?1 AND institution_id = ?2 AND id < ?3 LIMIT 1", params![id, inst, sid], |r| r.get(0))
+                        .optional()?;
+                    if before.is_none() {
+                        out.push(Anomaly {
+                            settlement_id: sid,
+                            member_id: *id,
+                            member_name: name.clone(),
+                            date: date.clone(),
+                            total_fen: total,
+                            total_display: format_fen(total),
+                            kind: "new_institution_other_region",
+                            explain_zh: format!("首次在外省机构“{inst_name}”消费。"),
+                            explain_en: format!("First spending at \"{inst_name}\", an institution in another province."),
+                            aid_ids: aid_ids()?,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The transaction record, newest first, filtered and paginated.
+    pub fn tx_list(&self, q: &TxQuery) -> Result<TxPage> {
+        let members: Option<Vec<i64>> = match (q.member, q.family) {
+            (Some(m), _) => Some(vec![m]),
+            (None, Some(h)) => Some(self.family_of(h)?.into_iter().map(|(id, _)| id).collect()),
+            _ => None,
+        };
+        if let Some(sc) = q.scenario.as_deref().filter(|s| !s.is_empty()) {
+            crate::settle::Scenario::parse(sc)?;
+        }
+        if let Some(src) = q.source.as_deref().filter(|s| !s.is_empty()) {
+            if !SOURCES.contains(&src) {
+                return Err(Error::scenario_invalid(src));
+            }
+        }
+        let from = q.from.as_deref().filter(|s| !s.is_empty()).map(parse_day).transpose()?.map(|d| d.to_string());
+        let to = q.to.as_deref().filter(|s| !s.is_empty()).map(parse_day).transpose()?.map(|d| d.to_string());
+        let members_json = members.map(|m| serde_json::to_string(&m).unwrap_or_default());
+        let where_ = "WHERE (?1 IS NULL OR s.member_id IN (SELECT value FROM json_each(?1)))
+              AND (?2 IS NULL OR s.china_date >= ?2) AND (?3 IS NULL OR s.china_date <= ?3)
+              AND (?4 IS NULL OR s.scenario = ?4) AND (?5 IS NULL OR s.institution_id = ?5)
+              AND (?6 IS NULL OR EXISTS (SELECT 1 FROM settlement_leg l WHERE l.settlement_id = s.id AND l.source = ?6))";
+        let scenario = q.scenario.clone().filter(|s| !s.is_empty());
+        let source = q.source.clone().filter(|s| !s.is_empty());
+        let page_size = q.page_size.unwrap_or(50).clamp(1, 1000);
+        let page = q.page.unwrap_or(1).max(1);
+        let (total_rows, sum_fen): (i64, i64) = self.conn().qrow(
+            &format!("SELECT count(*), coalesce(sum(s.total_fen), 0) FROM settlement s {where_}"),
+            params![members_json, from, to, scenario, q.institution, source],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let mut stmt = self.conn().prepare_cached(&format!("{BILL_SELECT} {where_} ORDER BY s.china_date DESC, s.id DESC LIMIT ?7 OFFSET ?8"))?;
+        let rows = stmt
+            .query_map(
+                params![members_json, from, to, scenario, q.institution, source, page_size, (page - 1) as i64 * page_size as i64],
+                bill_row,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(TxPage { rows, page, page_size, total_rows, sum_fen, sum_display: format_fen(sum_fen) })
+    }
+
+    /// The filtered transaction record as CSV: UTF-8 with a BOM (so Excel
+    /// shows Chinese names), amounts in yuan with two decimals.
+    pub fn tx_csv(&self, q: &TxQuery) -> Result<String> {
+        let mut all = TxQuery { page: Some(1), page_size: Some(1000), ..q.clone() };
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let head = ["日期 date", "成员 member", "机构 institution", "场景 scenario", "账单号 bill", "总额 total", "统筹 fund", "个人账户 own", "家庭共济 family aid", "现金 cash"];
+        w.write_record(head).map_err(|e| Error::internal(e))?;
+        loop {
+            let page = self.tx_list(&all)?;
+            for r in &page.rows {
+                let y = |f: i64| crate::money::fen_to_yuan_text(f);
+                w.write_record([&r.date, &r.member_name, &r.institution, &r.scenario, &r.bill_id, &y(r.total_fen), &y(r.fund), &y(r.own_account), &y(r.family_aid), &y(r.cash)])
+                    .map_err(|e| Error::internal(e))?;
+            }
+            if (page.page as i64) * (page.page_size as i64) >= page.total_rows {
+                break;
+            }
+            all.page = Some(page.page + 1);
+        }
+        let body = w.into_inner().map_err(|e| Error::internal(e))?;
+        let mut out = String::from("\u{FEFF}");
+        out.push_str(&String::from_utf8(body).map_err(|e| Error::internal(e))?);
+        Ok(out)
+    }
+
+    /// The annual statement of one member: by month and institution, who paid.
+    pub fn annual_statement(&self, member: i64, year: i32) -> Result<serde_json::Value> {
+        let p = crate::person::load(self.conn(), member)?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT substr(s.china_date, 1, 7), i.name, count(DISTINCT s.id),
+                    sum(CASE WHEN l.source = 'fund' THEN l.amount_fen ELSE 0 END),
+                    sum(CASE WHEN l.source = 'own_account' THEN l.amount_fen ELSE 0 END),
+                    sum(CASE WHEN l.source = 'family_aid' THEN l.amount_fen ELSE 0 END),
+                    sum(CASE WHEN l.source = 'cash' THEN l.amount_fen ELSE 0 END),
+                    sum(l.amount_fen)
+             FROM settlement s JOIN settlement_leg l ON l.settlement_id = s.id JOIN institution i ON i.id = s.institution_id
+             WHERE s.member_id = ?1 AND s.china_date BETWEEN ?2 AND ?3 GROUP BY 1, 2 ORDER BY 1, 2",
+        )?;
+        let mut rows = Vec::new();
+        let mut totals = [0i64; 5];
+        for r in stmt.query_map(params![member, format!("{year:04}-01-01"), format!("{year:04}-12-31")], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, [r.get::<_, i64>(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?]))
+        })? {
+            let (month, inst, bills, a) = r?;
+            for k in 0..5 {
+                totals[k] += a[k];
+            }
+            rows.push(serde_json::json!({ "month": month, "institution": inst, "bills": bills,
+                "fund": a[0], "own_account": a[1], "family_aid": a[2], "cash": a[3], "total": a[4],
+                "display": { "fund": format_fen(a[0]), "own_account": format_fen(a[1]), "family_aid": format_fen(a[2]), "cash": format_fen(a[3]), "total": format_fen(a[4]) } }));
+        }
+        // Who paid through family aid, by authorizer.
+        let mut by_auth = self.conn().prepare_cached(
+            "SELECT p.name, sum(l.amount_fen) FROM settlement s JOIN settlement_leg l ON l.settlement_id = s.id JOIN person p ON p.id = l.person_id
+             WHERE s.member_id = ?1 AND s.china_date BETWEEN ?2 AND ?3 AND l.source = 'family_aid' GROUP BY p.id ORDER BY 2 DESC",
+        )?;
+        let payers: Vec<serde_json::Value> = by_auth
+            .query_map(params![member, format!("{year:04}-01-01"), format!("{year:04}-12-31")], |r| {
+                let amount: i64 = r.get(1)?;
+                Ok(serde_json::json!({ "name": r.get::<_, String>(0)?, "amount": amount, "display": format_fen(amount) }))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(serde_json::json!({
+            "member": { "id": p.id, "name": p.name, "resident_id_masked": p.rid.masked(), "insurance": p.insurance.as_str(), "region": p.region.code },
+            "year": year,
+            "rows": rows,
+            "family_aid_by_payer": payers,
+            "totals": { "fund": totals[0], "own_account": totals[1], "family_aid": totals[2], "cash": totals[3], "total": totals[4],
+                "display": { "fund": format_fen(totals[0]), "own_account": format_fen(totals[1]), "family_aid": format_fen(totals[2]), "cash": format_fen(totals[3]), "total": format_fen(totals[4]) } },
+            "generated_at": time::display_china(self.now()),
+        }))
+    }
+}

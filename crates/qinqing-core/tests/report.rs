@@ -1,0 +1,213 @@
+//! The dashboard, transaction record, statement and roll-ups against the ledger.
+
+use proptest::prelude::*;
+use qinqing_core::id::with_check_char;
+use qinqing_core::report::TxQuery;
+use qinqing_core::settle::SettleRequest;
+use qinqing_core::time::FixedClock;
+use qinqing_core::{PersonInput, Qinqing};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn ledger(at: &str) -> Qinqing {
+    Qinqing::in_memory(Arc::new(FixedClock::at(at))).unwrap()
+}
+
+/// (member, month, scenario, source) → amount, recomputed from the ledger itself.
+fn recompute(q: &Qinqing) -> BTreeMap<(i64, String, String, String), (i64, i64)> {
+    let mut out = BTreeMap::new();
+    let mut stmt = q
+        .conn()
+        .prepare(
+            "SELECT s.member_id, s.china_month, s.scenario, l.source, sum(l.amount_fen) FROM settlement s
+             JOIN settlement_leg l ON l.settlement_id = s.id GROUP BY 1, 2, 3, 4
+             UNION ALL SELECT member_id, china_month, scenario, 'total', sum(total_fen) FROM settlement GROUP BY 1, 2, 3",
+        )
+        .unwrap();
+    let mut bills = q.conn().prepare("SELECT member_id, china_month, scenario, count(*) FROM settlement GROUP BY 1, 2, 3").unwrap();
+    let counts: BTreeMap<(i64, String, String), i64> = bills
+        .query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?))).unwrap() {
+        let (m, mo, sc, src, amt) = row.unwrap();
+        let b = if src == "total" { counts[&(m, mo.clone(), sc.clone())] } else { 0 };
+        out.insert((m, mo, sc, src), (amt, b));
+    }
+    out
+}
+
+fn rollups(q: &Qinqing) -> BTreeMap<(i64, String, String, String), (i64, i64)> {
+    let mut stmt = q.conn().prepare("SELECT member_id, month, scenario, source, amount_fen, bills FROM spend_month").unwrap();
+    stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), (r.get(4)?, r.get(5)?)))).unwrap().map(Result::unwrap).collect()
+}
+
+fn aid_rollups_match(q: &Qinqing) -> bool {
+    let a: Vec<(i64, String, i64)> = q
+        .conn()
+        .prepare("SELECT aid_id, month, amount_fen FROM aid_month ORDER BY 1, 2")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let b: Vec<(i64, String, i64)> = q
+        .conn()
+        .prepare(
+            "SELECT l.aid_id, s.china_month, sum(l.amount_fen) FROM settlement s JOIN settlement_leg l ON l.settlement_id = s.id
+             WHERE l.aid_id IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    a == b
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+
+    /// Over random ledgers: roll-ups equal a recomputation, the dashboard's
+    /// sums equal the ledger, legs sum to totals, no balance is negative.
+    #[test]
+    fn reports_equal_the_ledger(seed in 1u64..1_000_000, families in 1usize..4, tx in 0usize..400) {
+        let mut q = ledger("2026-11-22T04:00:00Z");
+        let r = q.seed_ledger(families, tx, seed).unwrap();
+        prop_assert_eq!(rollups(&q), recompute(&q));
+        prop_assert!(aid_rollups_match(&q));
+        let bad: i64 = q.conn().query_row(
+            "SELECT count(*) FROM settlement s WHERE total_fen <> (SELECT sum(amount_fen) FROM settlement_leg WHERE settlement_id = s.id)",
+            [], |r| r.get(0)).unwrap();
+        prop_assert_eq!(bad, 0);
+        let negative: i64 = q.conn().query_row("SELECT count(*) FROM person WHERE balance_fen < 0", [], |r| r.get(0)).unwrap();
+        prop_assert_eq!(negative, 0);
+        for year in [2024, 2025, 2026] {
+            let d = q.dashboard(r.first_holder, year).unwrap();
+            let ids: Vec<i64> = d.members.iter().map(|m| m.id).collect();
+            let (total, fund, aid): (i64, i64, i64) = q.conn().query_row(
+                &format!("SELECT coalesce(sum(s.total_fen), 0),
+                    coalesce(sum((SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE settlement_id = s.id AND source = 'fund')), 0),
+                    coalesce(sum((SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE settlement_id = s.id AND source = 'family_aid')), 0)
+                  FROM settlement s WHERE s.member_id IN ({}) AND substr(s.china_date, 1, 4) = ?1",
+                  ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")),
+                [year.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+            prop_assert_eq!(d.family.total, total);
+            prop_assert_eq!(d.family.fund, fund);
+            prop_assert_eq!(d.family.family_aid, aid);
+            prop_assert_eq!(d.family.fund + d.family.own_account + d.family.family_aid + d.family.cash, d.family.total);
+            prop_assert_eq!(d.family.by_scenario.values().sum::<i64>(), d.family.total);
+            let page = q.tx_list(&TxQuery { family: Some(r.first_holder), from: Some(format!("{year}-01-01")), to: Some(format!("{year}-12-31")), ..Default::default() }).unwrap();
+            prop_assert_eq!(page.sum_fen, total);
+        }
+    }
+}
+
+fn person(q: &mut Qinqing, name: &str, id17: &str, ins: &str, region: &str, balance: i64) -> i64 {
+    q.add_person(&PersonInput {
+        name: name.into(),
+        resident_id: with_check_char(id17),
+        insurance: ins.into(),
+        region: region.into(),
+        balance_fen: Some(balance),
+        voucher_activated: true,
+        ..Default::default()
+    })
+    .unwrap()
+    .id
+}
+
+fn pay(q: &mut Qinqing, member: i64, inst: i64, total: i64, bill: &str) {
+    let t = q.issue_qr(member, None).unwrap().token;
+    q.settle(&SettleRequest { token: t, institution: inst, scenario: "outpatient".into(), total_fen: total, bill_id: bill.into(), ..Default::default() })
+        .unwrap();
+}
+
+#[test]
+fn months_are_china_months_in_rollups_trend_and_record() {
+    let mut q = ledger("2026-01-31T15:59:00Z"); // 23:59 on 31 January in China
+    let kid = person(&mut q, "张子涵", "31011520140910013", "resident", "310115", 1_000_000);
+    let inst = q.add_institution("医院", "310115", true, true).unwrap().id;
+    pay(&mut q, kid, inst, 1_000, "JAN");
+    q.set_clock(Arc::new(FixedClock::at("2026-01-31T16:01:00Z"))); // 00:01 on 1 February in China, still January in UTC
+    pay(&mut q, kid, inst, 2_000, "FEB");
+    let months: Vec<(String, i64)> = q
+        .conn()
+        .prepare("SELECT month, amount_fen FROM spend_month WHERE source = 'total' ORDER BY month")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(months, vec![("2026-01".to_string(), 1_000), ("2026-02".to_string(), 2_000)]);
+    let d = q.dashboard(kid, 2026).unwrap();
+    let trend: BTreeMap<String, i64> = d.members[0].trend.iter().cloned().collect();
+    assert_eq!((trend["2026-01"], trend["2026-02"]), (1_000, 2_000));
+    assert_eq!(d.month, "2026-02");
+    let feb = q.tx_list(&TxQuery { member: Some(kid), from: Some("2026-02-01".into()), ..Default::default() }).unwrap();
+    assert_eq!(feb.rows.len(), 1);
+    assert_eq!(feb.rows[0].bill_id, "FEB");
+    assert_eq!(rollups(&q), recompute(&q));
+}
+
+#[test]
+fn csv_is_utf8_with_bom_and_reads_back() {
+    let mut q = ledger("2026-03-10T02:00:00Z");
+    let kid = person(&mut q, "阿卜杜热合曼·买买提", "31011520140910013", "resident", "310115", 1_000_000);
+    let inst = q.add_institution("浦东新区人民医院, 门诊", "310115", true, true).unwrap().id;
+    for i in 0..3 {
+        pay(&mut q, kid, inst, 12_345 + i, &format!("B{i}"));
+    }
+    let csv = q.tx_csv(&TxQuery { member: Some(kid), ..Default::default() }).unwrap();
+    assert!(csv.starts_with('\u{FEFF}'), "BOM so Excel reads UTF-8");
+    let mut rdr = csv::Reader::from_reader(csv.trim_start_matches('\u{FEFF}').as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(&rows[0][1], "阿卜杜热合曼·买买提");
+    assert_eq!(&rows[0][2], "浦东新区人民医院, 门诊", "a comma inside a field is quoted");
+    assert_eq!(&rows[2][5], "123.45");
+}
+
+#[test]
+fn anomaly_rules_on_crafted_bills() {
+    let mut q = ledger("2026-03-01T02:00:00Z");
+    let kid = person(&mut q, "张子涵", "31011520140910013", "resident", "310115", 10_000_000);
+    let home = q.add_institution("浦东医院", "310115", true, true).unwrap().id;
+    let away = q.add_institution("合肥医院", "340104", true, true).unwrap().id;
+    q.add_filing(kid, "340000", "2026-01-01", "2026-12-31").unwrap();
+    for (i, day) in ["2026-03-01", "2026-03-05", "2026-03-09", "2026-03-13", "2026-03-17"].iter().enumerate() {
+        q.set_clock(Arc::new(FixedClock::at(&format!("{day}T02:00:00Z"))));
+        pay(&mut q, kid, home, 10_000, &format!("N{i}"));
+    }
+    q.set_clock(Arc::new(FixedClock::at("2026-03-20T02:00:00Z")));
+    pay(&mut q, kid, home, 40_000, "BELOW-FLOOR"); // > 3× median but under ¥500
+    pay(&mut q, kid, home, 80_000, "LARGE"); // > 3× median and over ¥500
+    pay(&mut q, kid, away, 5_000, "AWAY"); // a new institution in another province
+    pay(&mut q, kid, away, 5_000, "AWAY-2"); // the second time is not new
+    let d = q.dashboard(kid, 2026).unwrap();
+    let found: Vec<(&str, i64)> = d.anomalies.iter().map(|a| (a.kind, a.total_fen)).collect();
+    assert!(found.contains(&("large_bill", 80_000)), "{found:?}");
+    assert!(!found.contains(&("large_bill", 40_000)), "under the floor: {found:?}");
+    assert_eq!(found.iter().filter(|(k, _)| *k == "new_institution_other_region").count(), 1, "{found:?}");
+    let large = d.anomalies.iter().find(|a| a.kind == "large_bill").unwrap();
+    assert!(large.explain_zh.contains("3倍") && large.explain_zh.contains("¥100.00"), "{}", large.explain_zh);
+}
+
+#[test]
+fn cap_bars_and_statement() {
+    let mut q = ledger("2026-03-10T02:00:00Z");
+    let dad = person(&mut q, "张伟", "34010419821108017", "employee", "310115", 500_000);
+    let kid = person(&mut q, "张子涵", "31011520140910013", "resident", "310115", 0);
+    let inst = q.add_institution("医院", "310115", true, true).unwrap().id;
+    let aid = q.authorize_aid(dad, kid, "child", Some(10_000)).unwrap().id;
+    let t = q.issue_qr(kid, None).unwrap().token;
+    q.settle(&SettleRequest { token: t, institution: inst, scenario: "pharmacy".into(), total_fen: 8_500, bill_id: "P1".into(), ..Default::default() }).unwrap();
+    let d = q.dashboard(dad, 2026).unwrap();
+    let cap = d.caps.iter().find(|c| c.aid_id == aid).unwrap();
+    assert_eq!((cap.spent_fen, cap.used_pct, cap.level), (8_500, Some(85), "near"));
+    assert_eq!(d.members.len(), 2, "the holder and the aid beneficiary");
+    let st = q.annual_statement(kid, 2026).unwrap();
+    assert_eq!(st["totals"]["family_aid"], 8_500);
+    assert_eq!(st["family_aid_by_payer"][0]["name"], "张伟");
+}
