@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use qinqing_core::audit::AuditQuery;
 use qinqing_core::idcheck::{self, IdCheck};
 use qinqing_core::time::{Clock, SystemClock};
+use qinqing_core::report::TxQuery;
 use qinqing_core::settle::{AidQuery, SettleRequest, Settlement};
 use qinqing_core::{db, time, Binding, BindingQuery, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery, Qinqing, Relation};
 use serde::Serialize;
@@ -85,12 +86,64 @@ enum Cmd {
     /// Designated medical institutions.
     #[command(subcommand)]
     Institution(InstitutionCmd),
+    /// Reports: the yearly spending of a person or a family.
+    #[command(subcommand)]
+    Report(ReportCmd),
+    /// The transaction record (交易记录).
+    #[command(subcommand)]
+    Tx(TxCmd),
     /// Settlements, newest first.
     Settlements {
         #[arg(long)]
         member: Option<i64>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCmd {
+    /// This year's (or --year's) spending: by fund source, scenario, month.
+    Year {
+        #[arg(long, conflicts_with = "family", required_unless_present = "family")]
+        person: Option<i64>,
+        /// The holder whose family to report on.
+        #[arg(long)]
+        family: Option<i64>,
+        #[arg(long)]
+        year: Option<i32>,
+        /// Write the year's transaction record as CSV (UTF-8 with BOM).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TxCmd {
+    List {
+        #[arg(long)]
+        member: Option<i64>,
+        #[arg(long)]
+        family: Option<i64>,
+        /// YYYY-MM-DD (China time), inclusive
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        scenario: Option<String>,
+        #[arg(long)]
+        institution: Option<i64>,
+        /// fund | own_account | family_aid | cash
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, default_value_t = 50)]
+        page_size: u32,
+        /// Write all matching rows as CSV (UTF-8 with BOM) instead.
+        #[arg(long)]
+        csv: Option<PathBuf>,
     },
 }
 
@@ -447,8 +500,16 @@ enum IdCmd {
 
 #[derive(Subcommand, Debug)]
 enum DemoCmd {
-    /// Add the demo family (idempotent).
-    Seed,
+    /// Add the demo family (idempotent). With --families/--transactions, also
+    /// generate a large multi-year ledger (deterministic for --seed).
+    Seed {
+        #[arg(long)]
+        families: Option<usize>,
+        #[arg(long, default_value_t = 0)]
+        transactions: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -577,8 +638,18 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         }
         Cmd::Person(p) => return person(ctx, p),
         Cmd::Id(IdCmd::Check { ids }) => return id_check(ctx, ids),
-        Cmd::Demo(DemoCmd::Seed) => {
-            let r = ctx.open()?.demo_seed()?;
+        Cmd::Demo(DemoCmd::Seed { families, transactions, seed }) => {
+            let mut q = ctx.open()?;
+            let r = q.demo_seed()?;
+            if let Some(f) = families {
+                let big = q.seed_ledger(f, transactions, seed)?;
+                if ctx.json {
+                    ctx.print_json(&serde_json::json!({ "demo": r, "ledger": big }))?;
+                } else {
+                    println!("ledger: {} families ({} people), {} settlements; first holder #{}", big.families, big.persons, big.settlements, big.first_holder);
+                }
+                return Ok(Outcome::Ok);
+            }
             if ctx.json {
                 ctx.print_json(&r)?;
             } else if ctx.en() {
@@ -642,6 +713,65 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Aid(c) => return aid_cmd(ctx, c),
+        Cmd::Report(ReportCmd::Year { person, family, year, csv }) => {
+            let q = ctx.open()?;
+            let year = year.unwrap_or_else(|| chrono::Datelike::year(&q.today()));
+            let (holder, only) = match (person, family) {
+                (Some(p), _) => (p, Some(p)),
+                (None, Some(h)) => (h, None),
+                _ => return Err(Error::internal("clap requires --person or --family")),
+            };
+            let mut d = q.dashboard(holder, year)?;
+            if let Some(p) = only {
+                d.members.retain(|m| m.id == p);
+                if let Some(m) = d.members.first() {
+                    d.family = m.year.clone();
+                    d.family_trend = m.trend.clone();
+                }
+                d.caps.retain(|c| c.beneficiary_id == p || c.authorizer_id == p);
+                d.anomalies.retain(|a| a.member_id == p);
+            }
+            if let Some(path) = csv {
+                let text = q.tx_csv(&TxQuery { member: only, family: if only.is_none() { Some(holder) } else { None },
+                    from: Some(format!("{year}-01-01")), to: Some(format!("{year}-12-31")), ..Default::default() })?;
+                std::fs::write(&path, text).map_err(|e| Error::internal(format!("{}: {e}", path.display())))?;
+            }
+            if ctx.json {
+                ctx.print_json(&d)?;
+            } else {
+                let f = &d.family;
+                println!("{year}: {}  ({} bills)", f.total_display, f.bills);
+                for (k, v) in [("fund", f.fund), ("own_account", f.own_account), ("family_aid", f.family_aid), ("cash", f.cash)] {
+                    println!("  {k:<12} {:>14}", qinqing_core::money::format_fen(v));
+                }
+                for m in &d.members {
+                    println!("  {}: {}", m.name, m.year.total_display);
+                }
+                for a in &d.anomalies {
+                    println!("  ! {} {} {}", a.date, a.member_name, if ctx.en() { &a.explain_en } else { &a.explain_zh });
+                }
+            }
+        }
+        Cmd::Tx(TxCmd::List { member, family, from, to, scenario, institution, source, page, page_size, csv }) => {
+            let q = ctx.open()?;
+            let query = TxQuery { member, family, from, to, scenario, institution, source, page: Some(page), page_size: Some(page_size) };
+            if let Some(path) = csv {
+                std::fs::write(&path, q.tx_csv(&query)?).map_err(|e| Error::internal(format!("{}: {e}", path.display())))?;
+                if !ctx.json {
+                    println!("{}", path.display());
+                    return Ok(Outcome::Ok);
+                }
+            }
+            let p = q.tx_list(&query)?;
+            if ctx.json {
+                ctx.print_json(&p)?;
+            } else {
+                for r in &p.rows {
+                    println!("{}  #{}  {}  {}  {}  {}", r.date, r.id, r.member_name, r.institution, r.scenario, r.total_display);
+                }
+                println!("page {} · {} rows · {}", p.page, p.total_rows, p.sum_display);
+            }
+        }
         Cmd::Premium(PremiumCmd::Pay { payer, beneficiary, amount, year }) => {
             let r = ctx.open()?.pay_premium(payer, beneficiary, amount, year)?;
             if ctx.json {

@@ -133,8 +133,64 @@ impl Qinqing {
             let today = self.today();
             let end = today + chrono::Days::new(180);
             self.add_filing(grandpa, "310000", &today.to_string(), &end.to_string())?;
+            self.demo_history(wei, zihan)?;
         }
         Ok(())
+    }
+
+    /// A year of 张子涵's bills, each settled through the real code path with
+    /// a code his father showed: clinic visits, pharmacy, one hospital stay,
+    /// and — recently — an unusually large bill and a first visit in Hefei, so
+    /// the dashboard has something to point out.
+    fn demo_history(&mut self, holder: i64, kid: i64) -> Result<()> {
+        use chrono::TimeZone;
+        let clock = self.clock();
+        let now = self.now();
+        let inst = |q: &Qinqing, name: &str| -> Result<i64> {
+            Ok(q.conn().query_row("SELECT id FROM institution WHERE name = ?1", [name], |r| r.get(0))?)
+        };
+        let (hospital, clinic, pharmacy, online, hefei) = (
+            inst(self, "上海市浦东新区人民医院")?,
+            inst(self, "浦东新区花木社区卫生服务中心")?,
+            inst(self, "老百姓大药房（浦东张杨路店）")?,
+            inst(self, "益丰大药房网上药店")?,
+            inst(self, "合肥市第一人民医院")?,
+        );
+        let today = self.today();
+        self.add_filing(kid, "340000", &(today - chrono::Days::new(10)).to_string(), &(today + chrono::Days::new(60)).to_string())?;
+        // (days ago, institution, scenario, total fen)
+        let mut bills: Vec<(u64, i64, &str, i64)> = Vec::new();
+        for m in 0..12u64 {
+            let base = 20 + m * 29;
+            bills.push((base, clinic, "outpatient", 8_600 + (m as i64 % 4) * 1_250));
+            bills.push((base + 9, pharmacy, "pharmacy", 4_380 + (m as i64 % 3) * 990));
+            if m % 3 == 0 {
+                bills.push((base + 15, online, "online_pharmacy", 12_900));
+            }
+        }
+        bills.push((200, hospital, "inpatient", 1_268_000));
+        bills.push((4, hospital, "outpatient", 96_800));
+        bills.push((2, hefei, "outpatient", 15_600));
+        bills.sort_by(|a, b| b.0.cmp(&a.0));
+        let result = (|| -> Result<()> {
+            for (i, (ago, institution, scenario, total)) in bills.into_iter().enumerate() {
+                let at = now - chrono::Duration::days(ago as i64);
+                let at = chrono::Utc.from_utc_datetime(&at.date_naive().and_hms_opt(2 + (i % 6) as u32, 10, 0).unwrap_or_default());
+                self.set_clock(std::sync::Arc::new(crate::time::FixedClock(at)));
+                let token = self.issue_qr(kid, Some(holder))?.token;
+                self.settle(&crate::settle::SettleRequest {
+                    token,
+                    institution,
+                    scenario: scenario.into(),
+                    total_fen: total,
+                    bill_id: format!("DEMO-{i:03}"),
+                    ..Default::default()
+                })?;
+            }
+            Ok(())
+        })();
+        self.set_clock(clock);
+        result
     }
 }
 

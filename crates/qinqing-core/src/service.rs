@@ -118,6 +118,9 @@ impl Qinqing {
     pub fn set_clock(&mut self, clock: SharedClock) {
         self.clock = clock;
     }
+    pub fn clock(&self) -> SharedClock {
+        self.clock.clone()
+    }
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
