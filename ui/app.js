@@ -9,11 +9,13 @@ import * as family from './screens/family.js';
 import * as review from './screens/review.js';
 import * as qr from './screens/qr.js';
 import * as terminal from './screens/terminal.js';
+import * as dashboard from './screens/dashboard.js';
 
 const SCREENS = [
   { id: 'register', label: 'nav.register', module: register },
   { id: 'family', label: 'nav.family', module: family },
   { id: 'qr', label: 'nav.qr', module: qr },
+  { id: 'dashboard', label: 'nav.dashboard', module: dashboard },
   { id: 'review', label: 'nav.review', module: review },
   { id: 'terminal', label: 'nav.terminal', module: terminal },
 ];

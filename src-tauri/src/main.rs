@@ -8,6 +8,7 @@ use qinqing_core::audit::{AuditEntry, AuditQuery};
 use qinqing_core::binding::Letter;
 use qinqing_core::document::{DocImage, Ingested};
 use qinqing_core::qr::Issued;
+use qinqing_core::report::{Dashboard, TxPage, TxQuery};
 use qinqing_core::settle::{Aid, AidQuery, Institution, SettleRequest, Settlement};
 use qinqing_core::{
     db, region, Binding, BindingQuery, Document, Error, Info, MemberEntry, Person, PersonEdit, PersonInput, PersonQuery, Qinqing,
@@ -224,6 +225,36 @@ fn aid_list(s: State<'_, AppState>, query: AidQuery) -> Result<Vec<Aid>> {
 }
 
 #[tauri::command]
+fn dashboard(s: State<'_, AppState>, holder: i64, year: i32) -> Result<Dashboard> {
+    with(&s, |q| q.dashboard(holder, year))
+}
+
+#[tauri::command]
+fn tx_list(s: State<'_, AppState>, query: TxQuery) -> Result<TxPage> {
+    with(&s, |q| q.tx_list(&query))
+}
+
+#[tauri::command]
+fn tx_csv_save(s: State<'_, AppState>, query: TxQuery, path: PathBuf) -> Result<usize> {
+    with(&s, |q| q.tx_csv_save(&query, &path))
+}
+
+#[tauri::command]
+fn settlement_get(s: State<'_, AppState>, id: i64) -> Result<Settlement> {
+    with(&s, |q| q.get_settlement(id))
+}
+
+#[tauri::command]
+fn annual_statement(s: State<'_, AppState>, member: i64, year: i32) -> Result<serde_json::Value> {
+    with(&s, |q| q.annual_statement(member, year))
+}
+
+#[tauri::command]
+fn aid_freeze(s: State<'_, AppState>, id: i64) -> Result<Aid> {
+    with(&s, |q| q.freeze_aid(id))
+}
+
+#[tauri::command]
 fn staff_list(s: State<'_, AppState>) -> Result<Vec<Staff>> {
     with(&s, |q| q.list_staff())
 }
@@ -278,6 +309,12 @@ fn main() {
             settlement_list,
             institution_list,
             aid_list,
+            aid_freeze,
+            dashboard,
+            tx_list,
+            tx_csv_save,
+            settlement_get,
+            annual_statement,
             staff_list
         ])
         .run(tauri::generate_context!());

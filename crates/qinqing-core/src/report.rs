@@ -32,6 +32,9 @@ pub struct Split {
     pub cash: i64,
     pub by_scenario: BTreeMap<String, i64>,
     pub total_display: String,
+    /// Each fund source's share of the total, in whole percent (display).
+    pub pct: BTreeMap<String, i64>,
+    pub display: BTreeMap<String, String>,
 }
 
 impl Split {
@@ -47,7 +50,17 @@ impl Split {
             "family_aid" => self.family_aid += amount,
             _ => self.cash += amount,
         }
+        self.finish();
+    }
+    fn finish(&mut self) {
         self.total_display = format_fen(self.total);
+        for (k, v) in [("fund", self.fund), ("own_account", self.own_account), ("family_aid", self.family_aid), ("cash", self.cash)] {
+            self.pct.insert(k.into(), if self.total > 0 { v * 100 / self.total } else { 0 });
+            self.display.insert(k.into(), format_fen(v));
+        }
+        for (k, v) in &self.by_scenario {
+            self.display.insert(k.clone(), format_fen(*v));
+        }
     }
     fn merge(&mut self, o: &Split) {
         self.total += o.total;
@@ -59,7 +72,7 @@ impl Split {
         for (k, v) in &o.by_scenario {
             *self.by_scenario.entry(k.clone()).or_default() += v;
         }
-        self.total_display = format_fen(self.total);
+        self.finish();
     }
 }
 
@@ -87,10 +100,17 @@ pub struct MemberSpend {
     pub name: String,
     pub year: Split,
     /// Earlier years, newest first.
-    pub previous_years: Vec<(i32, i64)>,
+    pub previous_years: Vec<PrevYear>,
     /// The 12 months ending with the dashboard's month: ("YYYY-MM", total fen).
     pub trend: Vec<(String, i64)>,
     pub largest: Vec<BillRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrevYear {
+    pub year: i32,
+    pub total: i64,
+    pub display: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,6 +164,8 @@ pub struct Dashboard {
     pub month: String,
     pub family: Split,
     pub family_trend: Vec<(String, i64)>,
+    /// The family trend in yuan, ready for a chart axis (display only; sums are in fen).
+    pub family_trend_yuan: Vec<f64>,
     pub members: Vec<MemberSpend>,
     pub caps: Vec<CapUsage>,
     pub channel_caps: Vec<ChannelCap>,
@@ -262,7 +284,8 @@ impl Qinqing {
             "SELECT scenario, source, sum(amount_fen), sum(bills) FROM spend_month
              WHERE member_id = ?1 AND month BETWEEN ?2 AND ?3 GROUP BY scenario, source",
         )?;
-        let mut split = Split { total_display: format_fen(0), ..Default::default() };
+        let mut split = Split::default();
+        split.finish();
         let rows = stmt.query_map(params![member, from_month, to_month], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
         })?;
@@ -281,7 +304,8 @@ impl Qinqing {
         let months = months_back(end, 12);
         let family = self.family_of(holder)?;
         let mut members = Vec::new();
-        let mut fam = Split { total_display: format_fen(0), ..Default::default() };
+        let mut fam = Split::default();
+        fam.finish();
         let mut fam_trend: BTreeMap<String, i64> = months.iter().map(|m| (m.clone(), 0)).collect();
         for (id, name) in &family {
             let split = self.member_split(*id, &format!("{year:04}-01"), &format!("{year:04}-12"))?;
@@ -301,7 +325,10 @@ impl Qinqing {
                  GROUP BY y ORDER BY y DESC LIMIT 5",
             )?;
             let previous_years = prev_stmt
-                .query_map(params![id, format!("{year:04}-01")], |r| Ok((r.get::<_, String>(0)?.parse::<i32>().unwrap_or(0), r.get(1)?)))?
+                .query_map(params![id, format!("{year:04}-01")], |r| {
+                    let total: i64 = r.get(1)?;
+                    Ok(PrevYear { year: r.get::<_, String>(0)?.parse::<i32>().unwrap_or(0), total, display: format_fen(total) })
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             let mut big = self.conn().prepare_cached(&format!(
                 "{BILL_SELECT} WHERE s.member_id = ?1 AND s.china_date BETWEEN ?2 AND ?3 ORDER BY s.total_fen DESC, s.id LIMIT 5"
@@ -316,6 +343,7 @@ impl Qinqing {
             holder_id: holder,
             year,
             month: months[11].clone(),
+            family_trend_yuan: fam_trend.values().map(|f| *f as f64 / 100.0).collect(),
             family: fam,
             family_trend: fam_trend.into_iter().collect(),
             members,
@@ -574,5 +602,14 @@ impl Qinqing {
                 "display": { "fund": format_fen(totals[0]), "own_account": format_fen(totals[1]), "family_aid": format_fen(totals[2]), "cash": format_fen(totals[3]), "total": format_fen(totals[4]) } },
             "generated_at": time::display_china(self.now()),
         }))
+    }
+}
+
+impl Qinqing {
+    /// Write the filtered transaction record as CSV to `path` (a new file).
+    pub fn tx_csv_save(&self, q: &TxQuery, path: &std::path::Path) -> Result<usize> {
+        let text = self.tx_csv(q)?;
+        std::fs::write(path, &text).map_err(|e| Error::internal(format!("{}: {e}", path.display())))?;
+        Ok(text.lines().count().saturating_sub(1))
     }
 }

@@ -144,7 +144,11 @@ impl App {
             .unwrap_or_else(|e| panic!("WebDriver session for {name}: {e}; see {}", dir.path().join("tauri-driver.log").display()));
         eprintln!("e2e {name}: session started in {:?}", started.elapsed());
         let app = App { client, db, dir, name: name.to_string(), port, xvfb, driver, closed: false };
-        app.wait("body[data-ready], #screen > *").await;
+        app.wait("body[data-ready], #screen > *, body[data-boot-error]").await;
+        if let Ok(serde_json::Value::String(err)) = app.client.execute("return document.body.dataset.bootError || null", vec![]).await {
+            app.screenshot(&format!("{name}-FAILED-boot")).await;
+            panic!("e2e {name}: the app's scripts did not load: {err}");
+        }
         Some(app)
     }
 

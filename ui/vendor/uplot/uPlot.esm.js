@@ -439,7 +439,9 @@ function _rangeNum(_min, _max, cfg) {
 }
 
 // alternative: https://stackoverflow.com/a/2254896
-const numFormatter = new Intl.NumberFormat(domEnv ? nav.language : 'en-US');
+// Qinqing patch: under LANG=C the webview reports the language "C", which
+// Intl rejects (RangeError) and which stopped the module from loading.
+const numFormatter = (() => { try { return new Intl.NumberFormat(domEnv ? nav.language : 'en-US'); } catch (_) { return new Intl.NumberFormat('en-US'); } })();
 const fmtNum = val => numFormatter.format(val);
 
 const M = Math;
