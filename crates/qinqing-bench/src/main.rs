@@ -113,14 +113,74 @@ fn qr(n: usize) {
     }
 }
 
+/// p50 and p95 of `f`, in milliseconds, over `n` runs after a warm-up.
+fn percentiles(n: usize, mut f: impl FnMut()) -> (f64, f64) {
+    for _ in 0..10 {
+        f();
+    }
+    let mut v: Vec<f64> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    (v[n / 2], v[(n * 95 / 100).min(n - 1)])
+}
+
+/// One family's dashboard (and the first page of its transaction record) on
+/// a ledger of `tx` settlements; the number of families grows with the
+/// ledger (250 settlements per family), as a service centre's does.
+fn dashboard_at(tx: usize) -> (f64, f64, f64, f64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut q = Qinqing::open(&dir.path().join("dash.db")).expect("open");
+    let t = Instant::now();
+    let r = q.seed_ledger((tx / 250).max(1), tx, 7).expect("seed");
+    eprintln!("  seeded {tx} settlements ({} families) in {:.1} s", r.families, t.elapsed().as_secs_f64());
+    let holder = r.first_holder + 5 * (r.families as i64 / 2); // a family in the middle
+    let year = chrono_year(&q);
+    let (p50, p95) = percentiles(200, || {
+        std::hint::black_box(q.dashboard(holder, year).expect("dashboard"));
+    });
+    let (t50, t95) = percentiles(200, || {
+        std::hint::black_box(
+            q.tx_list(&qinqing_core::report::TxQuery { family: Some(holder), page: Some(1), page_size: Some(10), ..Default::default() })
+                .expect("tx"),
+        );
+    });
+    (p50, p95, t50, t95)
+}
+
+fn chrono_year(q: &Qinqing) -> i32 {
+    q.today().format("%Y").to_string().parse().unwrap_or(2026)
+}
+
+fn dashboard(big: usize) {
+    let small = 10_000;
+    let (a50, a95, at50, at95) = dashboard_at(small);
+    let (b50, b95, bt50, bt95) = dashboard_at(big);
+    println!("dashboard load, one family      p50        p95");
+    println!("  {small:>9} settlements     {a50:6.2} ms  {a95:6.2} ms");
+    println!("  {big:>9} settlements     {b50:6.2} ms  {b95:6.2} ms");
+    println!("transaction record, first page");
+    println!("  {small:>9} settlements     {at50:6.2} ms  {at95:6.2} ms");
+    println!("  {big:>9} settlements     {bt50:6.2} ms  {bt95:6.2} ms");
+    println!("p95 ratio big/small: {:.2}  (target <= 2.00; p95 at big <= 10 ms)", b95 / a95);
+    if b95 > 10.0 || b95 / a95 > 2.0 {
+        std::process::exit(1);
+    }
+}
+
 fn main() {
     let arg = std::env::args().nth(1).unwrap_or_default();
     let n: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(2000);
     match arg.as_str() {
         "settle" => settle(n),
         "qr" => qr(n),
+        "dashboard" => dashboard(std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000)),
         _ => {
-            eprintln!("usage: qinqing-bench settle|qr [N]");
+            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG]");
             std::process::exit(2);
         }
     }

@@ -39,3 +39,5 @@ CREATE INDEX settlement_member_day ON settlement (member_id, china_date, scenari
 CREATE INDEX settlement_member_institution ON settlement (member_id, institution_id);
 CREATE INDEX settlement_day ON settlement (china_date);
 DROP INDEX settlement_member;
+-- A family is found from its holder: bindings (indexed) and aid relations.
+CREATE INDEX aid_authorizer ON aid (authorizer_id, status);

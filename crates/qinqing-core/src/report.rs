@@ -438,7 +438,8 @@ impl Qinqing {
                 let mut prior: Vec<i64> = self
                     .conn()
                     .prepare_cached(
-                        "SELECT total_fen FROM settlement WHERE member_id = ?1 AND china_date BETWEEN ?2 AND ?3 AND id < ?4 ORDER BY id DESC LIMIT 500",
+                        "SELECT total_fen FROM settlement WHERE member_id = ?1 AND china_date BETWEEN ?2 AND ?3 AND id < ?4
+                         ORDER BY china_date DESC LIMIT 500",
                     )?
                     .query_map(params![id, from, date, sid], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
@@ -507,27 +508,50 @@ impl Qinqing {
         }
         let from = q.from.as_deref().filter(|s| !s.is_empty()).map(parse_day).transpose()?.map(|d| d.to_string());
         let to = q.to.as_deref().filter(|s| !s.is_empty()).map(parse_day).transpose()?.map(|d| d.to_string());
-        let members_json = members.map(|m| serde_json::to_string(&m).unwrap_or_default());
-        let where_ = "WHERE (?1 IS NULL OR s.member_id IN (SELECT value FROM json_each(?1)))
-              AND (?2 IS NULL OR s.china_date >= ?2) AND (?3 IS NULL OR s.china_date <= ?3)
-              AND (?4 IS NULL OR s.scenario = ?4) AND (?5 IS NULL OR s.institution_id = ?5)
-              AND (?6 IS NULL OR EXISTS (SELECT 1 FROM settlement_leg l WHERE l.settlement_id = s.id AND l.source = ?6))";
-        let scenario = q.scenario.clone().filter(|s| !s.is_empty());
-        let source = q.source.clone().filter(|s| !s.is_empty());
+        // Only the filters in use go into the SQL, so the planner can use
+        // the (member, day) index instead of walking the whole ledger.
+        let mut conds: Vec<String> = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(m) = &members {
+            // Integers from the database, not user text.
+            conds.push(format!("s.member_id IN ({})", m.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")));
+        }
+        let mut push = |cond: &str, v: rusqlite::types::Value| {
+            args.push(v);
+            conds.push(cond.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(f) = from {
+            push("s.china_date >= ?", f.into());
+        }
+        if let Some(t) = to {
+            push("s.china_date <= ?", t.into());
+        }
+        if let Some(sc) = q.scenario.clone().filter(|s| !s.is_empty()) {
+            push("s.scenario = ?", sc.into());
+        }
+        if let Some(i) = q.institution {
+            push("s.institution_id = ?", i.into());
+        }
+        if let Some(src) = q.source.clone().filter(|s| !s.is_empty()) {
+            push("EXISTS (SELECT 1 FROM settlement_leg l WHERE l.settlement_id = s.id AND l.source = ?)", src.into());
+        }
+        let where_ = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
         let page_size = q.page_size.unwrap_or(50).clamp(1, 1000);
         let page = q.page.unwrap_or(1).max(1);
         let (total_rows, sum_fen): (i64, i64) = self.conn().qrow(
             &format!("SELECT count(*), coalesce(sum(s.total_fen), 0) FROM settlement s {where_}"),
-            params![members_json, from, to, scenario, q.institution, source],
+            rusqlite::params_from_iter(args.iter()),
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let mut stmt = self.conn().prepare_cached(&format!("{BILL_SELECT} {where_} ORDER BY s.china_date DESC, s.id DESC LIMIT ?7 OFFSET ?8"))?;
-        let rows = stmt
-            .query_map(
-                params![members_json, from, to, scenario, q.institution, source, page_size, (page - 1) as i64 * page_size as i64],
-                bill_row,
-            )?
-            .collect::<rusqlite::Result<_>>()?;
+        let n = args.len();
+        args.push((page_size as i64).into());
+        args.push(((page - 1) as i64 * page_size as i64).into());
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "{BILL_SELECT} {where_} ORDER BY s.china_date DESC, s.id DESC LIMIT ?{} OFFSET ?{}",
+            n + 1,
+            n + 2
+        ))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), bill_row)?.collect::<rusqlite::Result<_>>()?;
         Ok(TxPage { rows, page, page_size, total_rows, sum_fen, sum_display: format_fen(sum_fen) })
     }
 
