@@ -18,7 +18,8 @@ const state = {
   year: new Date().getFullYear(),
   data: null,
   tx: null,
-  filters: { member: '', from: '', to: '', scenario: '', source: '', page: 1 },
+  filters: { member: '', from: '', to: '', scenario: '', source: '', institution: '', page: 1 },
+  institutions: [],
   open: null, // settlement id whose legs are shown
   legs: null,
   statement: null,
@@ -43,6 +44,7 @@ export function unmount() {
 async function load() {
   try {
     state.persons = await call('person_list', { query: {} });
+    state.institutions = await call('institution_list');
     if (state.holder === null && state.persons.length) {
       const holder = state.persons.find((p) => p.insurance === 'employee' && p.voucher_activated) || state.persons[0];
       state.holder = holder.id;
@@ -61,6 +63,7 @@ function txQuery() {
     family: f.member ? null : state.holder,
     from: f.from || null, to: f.to || null,
     scenario: f.scenario || null, source: f.source || null,
+    institution: f.institution ? Number(f.institution) : null,
     page: f.page, page_size: 10,
   };
 }
@@ -283,6 +286,7 @@ function txCard() {
       dateInput('from'), dateInput('to'),
       filterSelect('scenario', SCENARIOS.map((s) => [s, t(`scenario.${s}`)]), t('terminal.scenario')),
       filterSelect('source', SOURCES.map((s) => [s, t(`leg.${s}`)]), t('dash.source')),
+      filterSelect('institution', state.institutions.map((i) => [i.id, i.name]), t('dash.institution')),
     ]),
     el('div', { class: 'table-wrap' }, [el('table', { class: 'table', attrs: { id: 'tx-table' } }, [el('tbody', {}, rows)])]),
     el('div', { class: 'pager' }, [
