@@ -1,15 +1,21 @@
-// App shell: navigation, language switch, status line. Screens are modules
-// under screens/ with a `mount(root)` function; they re-render on language change.
+// App shell: navigation, language switch, elder mode, status line, and — when
+// started with --kiosk — the kiosk's sessions and idle wipe. Screens are
+// modules under screens/ with `mount(root)` (and `reset()` to forget a
+// resident); they re-render on language change.
 
 import { call } from './api.js';
 import { el, clear, $ } from './dom.js';
 import { t, lang, setLang, onLangChange, errText } from './i18n.js';
+import { session } from './session.js';
+import { clearThumbs } from './docs.js';
 import * as register from './screens/register.js';
 import * as family from './screens/family.js';
 import * as review from './screens/review.js';
 import * as qr from './screens/qr.js';
 import * as terminal from './screens/terminal.js';
 import * as dashboard from './screens/dashboard.js';
+import * as audit from './screens/audit.js';
+import * as kiosk from './screens/kiosk.js';
 
 const SCREENS = [
   { id: 'register', label: 'nav.register', module: register },
@@ -18,18 +24,30 @@ const SCREENS = [
   { id: 'dashboard', label: 'nav.dashboard', module: dashboard },
   { id: 'review', label: 'nav.review', module: review },
   { id: 'terminal', label: 'nav.terminal', module: terminal },
+  { id: 'audit', label: 'nav.audit', module: audit },
 ];
+const KIOSK = { id: 'kiosk', label: 'nav.kiosk', module: kiosk };
+// What staff reach at the kiosk (the counter terminal belongs to institutions).
+const KIOSK_SCREENS = ['family', 'qr', 'dashboard', 'review', 'audit', 'register'];
 
 let active = SCREENS[0];
+let kstate = null; // the kiosk's sessions (kiosk mode only)
+
+function screensNow() {
+  if (!session.kiosk) return SCREENS;
+  if (!kstate || !kstate.staff) return [KIOSK];
+  return [KIOSK, ...SCREENS.filter((s) => KIOSK_SCREENS.includes(s.id))];
+}
 
 function renderChrome() {
   document.documentElement.lang = lang();
   document.title = t('app.title');
   $('#app-title').textContent = t('app.title');
   $('#lang-toggle').textContent = t('lang.switch');
+  $('#elder-toggle').textContent = document.documentElement.classList.contains('elder') ? t('elder.off') : t('elder.on');
   const nav = $('#nav');
   clear(nav);
-  for (const s of SCREENS) {
+  for (const s of screensNow()) {
     nav.append(el('button', {
       class: 'nav-item' + (s === active ? ' active' : ''),
       text: t(s.label),
@@ -37,6 +55,19 @@ function renderChrome() {
       on: { click: () => show(s) },
     }));
   }
+  renderResidentBar();
+}
+
+function renderResidentBar() {
+  const bar = $('#resident-bar');
+  clear(bar);
+  const r = kstate && kstate.resident;
+  bar.hidden = !r;
+  if (!r) return;
+  bar.append(
+    el('span', { text: t('kiosk.serving', { name: r.name, id: r.resident_id_masked }), attrs: { id: 'resident-name' } }),
+    el('button', { class: 'btn', text: t('kiosk.end'), attrs: { type: 'button', id: 'resident-end' }, on: { click: () => wipe('manual') } }),
+  );
 }
 
 export function showGlobalError(err) {
@@ -50,7 +81,9 @@ async function renderStatus() {
   const line = $('#status-line');
   try {
     const info = await call('app_info');
-    line.textContent = `${t('status.db')}: ${info.db_path} · ${t('status.schema')} ${info.schema_version} · ${t('status.today')} ${info.today_china} · v${info.app_version}`;
+    line.textContent = session.kiosk
+      ? `${t('status.kiosk')} · ${t('status.today')} ${info.today_china} · v${info.app_version}`
+      : `${t('status.db')}: ${info.db_path} · ${t('status.schema')} ${info.schema_version} · ${t('status.today')} ${info.today_china} · v${info.app_version}`;
     showGlobalError(null);
   } catch (err) {
     line.textContent = '';
@@ -69,11 +102,106 @@ function show(screen) {
   screen.module.mount(root);
 }
 
-function start() {
+// ---------------------------------------------------------------- elder mode
+
+const ELDER_KEY = 'qinqing.elder';
+
+function applyElder(on) {
+  document.documentElement.classList.toggle('elder', on);
+  try { window.localStorage.setItem(ELDER_KEY, on ? '1' : '0'); } catch (_) { /* not persisted */ }
+}
+
+function elderSaved() {
+  try { return window.localStorage.getItem(ELDER_KEY) === '1'; } catch (_) { return false; }
+}
+
+// ---------------------------------------------------------------- kiosk
+
+function onKiosk(k) {
+  const hadResident = kstate && kstate.resident;
+  kstate = k;
+  session.residentId = k.resident ? k.resident.person_id : null;
+  if (hadResident && !k.resident) { wipe(k.ended || 'ended'); return; }
+  const screens = screensNow();
+  show(screens.includes(active) ? active : screens[0]);
+}
+
+let lastInput = Date.now();
+let lastTouchSent = 0;
+
+function installIdle() {
+  const activity = () => {
+    lastInput = Date.now();
+    hideWarning();
+    if (kstate && (kstate.staff || kstate.resident) && Date.now() - lastTouchSent > 5000) {
+      lastTouchSent = Date.now();
+      call('kiosk_touch').catch(() => {});
+    }
+  };
+  for (const ev of ['pointerdown', 'keydown', 'touchstart', 'wheel']) document.addEventListener(ev, activity, { capture: true, passive: true });
+  setInterval(() => {
+    if (!kstate || !kstate.resident) { hideWarning(); return; }
+    const idle = (Date.now() - lastInput) / 1000;
+    const left = Math.ceil(kstate.idle_secs - idle);
+    if (left <= 0) wipe('resident_idle');
+    else if (left <= kstate.warning_secs) showWarning(left);
+  }, 250);
+}
+
+function showWarning(left) {
+  const box = $('#idle-warning');
+  box.hidden = false;
+  $('#idle-text').textContent = t('kiosk.idle_warning', { n: left });
+}
+
+function hideWarning() {
+  const box = $('#idle-warning');
+  if (box && !box.hidden) box.hidden = true;
+}
+
+/** End the resident session and forget everything about the resident. */
+async function wipe(reason) {
+  hideWarning();
+  if (active && typeof active.module.unmount === 'function') active.module.unmount();
+  for (const s of [...SCREENS, KIOSK]) if (typeof s.module.reset === 'function') s.module.reset();
+  clearThumbs();
+  clear($('#screen'));
+  showGlobalError(null);
+  session.residentId = null;
+  for (const input of document.querySelectorAll('input, textarea, select')) {
+    if (input.type === 'checkbox' || input.type === 'radio') input.checked = false; else input.value = '';
+  }
+  try {
+    kstate = await call('kiosk_end_resident');
+  } catch (_) {
+    kstate = Object.assign({}, kstate, { resident: null });
+  }
+  active = KIOSK;
+  document.body.dataset.lastWipe = reason;
+  show(KIOSK);
+}
+
+// ---------------------------------------------------------------- start
+
+async function start() {
   $('#lang-toggle').addEventListener('click', () => setLang(lang() === 'en' ? 'zh-CN' : 'en'));
+  $('#elder-toggle').addEventListener('click', () => { applyElder(!document.documentElement.classList.contains('elder')); renderChrome(); });
+  applyElder(elderSaved());
   onLangChange(() => { show(active); renderStatus(); });
+  let mode = { kiosk: false };
+  try { mode = await call('app_mode'); } catch (_) { /* not in the app */ }
+  session.kiosk = !!mode.kiosk;
+  if (session.kiosk) {
+    document.body.classList.add('kiosk-mode');
+    document.addEventListener('contextmenu', (e) => e.preventDefault());
+    kiosk.configure({ get kstate() { return kstate; }, onChange: onKiosk });
+    try { kstate = await call('kiosk_state'); } catch (err) { showGlobalError(err); kstate = { first_run: false, staff: null, resident: null, idle_secs: 120, warning_secs: 10 }; }
+    active = KIOSK;
+    installIdle();
+  }
   show(active);
   renderStatus();
+  document.body.dataset.ready = '1';
 }
 
 start();

@@ -8,7 +8,14 @@ import { el } from './dom.js';
 import { t, errText } from './i18n.js';
 
 const thumbs = new Map(); // document id → data URL, or '' for a PDF
-let dropTarget = null; // { upload(pathList) } while an uploader is on screen
+let dropTarget = null;
+
+/** Forget every cached thumbnail (the kiosk wipes them between residents). */
+export function clearThumbs() {
+  thumbs.clear();
+  dropTarget = null;
+}
+ // { upload(pathList) } while an uploader is on screen
 let listening = false;
 
 /** Fetch the thumbnails not yet cached, then call `done` to re-render. */

@@ -8,6 +8,7 @@ use qinqing_core::audit::{AuditEntry, AuditQuery};
 use qinqing_core::binding::Letter;
 use qinqing_core::document::{DocImage, Ingested};
 use qinqing_core::qr::Issued;
+use qinqing_core::kiosk::{Kiosk, KioskState as KState};
 use qinqing_core::report::{Dashboard, TxPage, TxQuery};
 use qinqing_core::settle::{Aid, AidQuery, Institution, SettleRequest, Settlement};
 use qinqing_core::{
@@ -24,10 +25,114 @@ struct Args {
     /// Database file (default: $QINQING_DB, else the app-data directory).
     #[arg(long, value_name = "PATH")]
     db: Option<PathBuf>,
+    /// Run as the service centre's kiosk: full screen, no decorations, one
+    /// instance, leaving only with an administrator's password.
+    #[arg(long)]
+    kiosk: bool,
 }
 
 /// The opened ledger, or why it could not be opened (shown in the window).
 struct AppState(std::result::Result<Mutex<Qinqing>, Error>);
+
+/// The kiosk's sessions, and whether the app runs as a kiosk.
+struct KioskState {
+    enabled: bool,
+    sessions: Mutex<Kiosk>,
+    exit_authorized: std::sync::atomic::AtomicBool,
+}
+
+fn kiosk<T>(s: &State<'_, AppState>, k: &State<'_, KioskState>, f: impl FnOnce(&mut Kiosk, &mut Qinqing) -> Result<T>) -> Result<T> {
+    let mut sessions = k.sessions.lock().map_err(|_| Error::internal("kiosk state lock poisoned"))?;
+    with(s, |q| f(&mut sessions, q))
+}
+
+#[derive(serde::Serialize)]
+struct Mode {
+    kiosk: bool,
+}
+
+#[tauri::command]
+fn app_mode(k: State<'_, KioskState>) -> Mode {
+    Mode { kiosk: k.enabled }
+}
+
+#[tauri::command]
+fn kiosk_state(s: State<'_, AppState>, k: State<'_, KioskState>) -> Result<KState> {
+    kiosk(&s, &k, |ks, q| ks.state(q))
+}
+
+#[tauri::command]
+fn kiosk_touch(s: State<'_, AppState>, k: State<'_, KioskState>) -> Result<KState> {
+    kiosk(&s, &k, |ks, q| ks.touch(q))
+}
+
+#[tauri::command]
+fn kiosk_login(s: State<'_, AppState>, k: State<'_, KioskState>, staff: i64, password: String) -> Result<KState> {
+    kiosk(&s, &k, |ks, q| ks.login(q, staff, &password))
+}
+
+#[tauri::command]
+fn kiosk_logout(s: State<'_, AppState>, k: State<'_, KioskState>) -> Result<KState> {
+    kiosk(&s, &k, |ks, q| ks.logout(q))
+}
+
+#[tauri::command]
+fn kiosk_first_admin(s: State<'_, AppState>, k: State<'_, KioskState>, name: String, password: String, again: String) -> Result<KState> {
+    kiosk(&s, &k, |ks, q| ks.first_admin(q, &name, &password, &again))
+}
+
+#[tauri::command]
+fn kiosk_start_resident(s: State<'_, AppState>, k: State<'_, KioskState>, resident_id: String, attested: bool) -> Result<KState> {
+    kiosk(&s, &k, |ks, q| ks.start_resident(q, &resident_id, attested))
+}
+
+#[tauri::command]
+fn kiosk_end_resident(s: State<'_, AppState>, k: State<'_, KioskState>) -> Result<KState> {
+    kiosk(&s, &k, |ks, q| ks.end_resident(q))
+}
+
+#[tauri::command]
+fn kiosk_add_staff(s: State<'_, AppState>, k: State<'_, KioskState>, name: String, role: String, password: String, again: String) -> Result<Staff> {
+    kiosk(&s, &k, |ks, q| q.add_staff_by(ks.staff().map(|x| x.id).ok_or_else(Error::not_logged_in)?, &name, &role, &password, &again))
+}
+
+/// Leave kiosk mode: an administrator's password, then the app quits.
+#[tauri::command]
+fn kiosk_exit(app: tauri::AppHandle, s: State<'_, AppState>, k: State<'_, KioskState>, admin: i64, password: String) -> Result<()> {
+    kiosk(&s, &k, |ks, q| ks.authorize_exit(q, admin, &password))?;
+    k.exit_authorized.store(true, std::sync::atomic::Ordering::SeqCst);
+    app.exit(0);
+    Ok(())
+}
+
+/// A second kiosk launch hands over to the first: it connects to the first
+/// instance's socket (which brings that window to the front) and quits.
+#[cfg(unix)]
+fn single_instance(app: &tauri::AppHandle, db: &std::path::Path) -> bool {
+    use std::os::unix::net::{UnixListener, UnixStream};
+    let sock = db.with_extension("kiosk.sock");
+    if UnixStream::connect(&sock).is_ok() {
+        return false;
+    }
+    let _ = std::fs::remove_file(&sock);
+    let Ok(listener) = UnixListener::bind(&sock) else { return true };
+    let handle = app.clone();
+    std::thread::spawn(move || {
+        for _conn in listener.incoming() {
+            if let Some(w) = tauri::Manager::get_webview_window(&handle, "main") {
+                let _ = w.unminimize();
+                let _ = w.set_fullscreen(true);
+                let _ = w.set_focus();
+            }
+        }
+    });
+    true
+}
+
+#[cfg(not(unix))]
+fn single_instance(_app: &tauri::AppHandle, _db: &std::path::Path) -> bool {
+    true
+}
 
 fn with<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing) -> Result<T>) -> Result<T> {
     let m = state.0.as_ref().map_err(Clone::clone)?;
@@ -272,9 +377,32 @@ fn main() {
     if let Err(e) = &state.0 {
         eprintln!("qinqing: {e}");
     }
+    let kiosk_mode = args.kiosk;
+    let db_path = db::resolve_db_path(args.db.as_deref()).unwrap_or_else(|_| PathBuf::from("qinqing.db"));
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .manage(KioskState { enabled: kiosk_mode, sessions: Mutex::new(Kiosk::new()), exit_authorized: false.into() })
+        .setup(move |app| {
+            if kiosk_mode {
+                if !single_instance(app.handle(), &db_path) {
+                    std::process::exit(0);
+                }
+                if let Some(w) = tauri::Manager::get_webview_window(app, "main") {
+                    w.set_decorations(false)?;
+                    w.set_fullscreen(true)?;
+                }
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let k = tauri::Manager::state::<KioskState>(window);
+                if k.enabled && !k.exit_authorized.load(std::sync::atomic::Ordering::SeqCst) {
+                    api.prevent_close();
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             app_info,
             region_provinces,
@@ -311,6 +439,16 @@ fn main() {
             aid_list,
             aid_freeze,
             dashboard,
+            app_mode,
+            kiosk_state,
+            kiosk_touch,
+            kiosk_login,
+            kiosk_logout,
+            kiosk_first_admin,
+            kiosk_start_resident,
+            kiosk_end_resident,
+            kiosk_add_staff,
+            kiosk_exit,
             tx_list,
             tx_csv_save,
             settlement_get,

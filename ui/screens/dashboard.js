@@ -4,6 +4,7 @@
 // filters and CSV export, and a printable annual statement. All sums come from
 // Rust in fen with their display text; this screen only lays them out.
 
+import { visiblePersons } from '../session.js';
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
 import { t, errText, lang } from '../i18n.js';
@@ -12,7 +13,8 @@ import uPlot from '../vendor/uplot/uPlot.esm.js';
 const SOURCES = ['fund', 'own_account', 'family_aid', 'cash'];
 const SCENARIOS = ['outpatient', 'pharmacy', 'online_pharmacy', 'inpatient'];
 
-const state = {
+// The screen's state; reset() puts it back (the kiosk wipes it between residents).
+const initial = () => ({
   persons: [],
   holder: null,
   year: new Date().getFullYear(),
@@ -25,7 +27,13 @@ const state = {
   statement: null,
   notice: '',
   error: null,
-};
+});
+const state = initial();
+
+export function reset() {
+  for (const k of Object.keys(state)) delete state[k];
+  Object.assign(state, initial());
+}
 
 let root = null;
 let chart = null;
@@ -43,7 +51,7 @@ export function unmount() {
 
 async function load() {
   try {
-    state.persons = await call('person_list', { query: {} });
+    state.persons = visiblePersons(await call('person_list', { query: {} }));
     state.institutions = await call('institution_list');
     if (state.holder === null && state.persons.length) {
       const holder = state.persons.find((p) => p.insurance === 'employee' && p.voucher_activated) || state.persons[0];

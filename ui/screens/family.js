@@ -2,6 +2,7 @@
 // to add one (member → documents → letter → identity check → submit).
 // Every rule is Rust's: this screen sends what was typed and shows the answer.
 
+import { visiblePersons } from '../session.js';
 import { call, callRaw } from '../api.js';
 import { el, clear } from '../dom.js';
 import { t, errText, lang } from '../i18n.js';
@@ -11,7 +12,8 @@ const RELATIONS = ['child', 'parent', 'spouse', 'parent_in_law', 'grandparent', 
 const DOC_KINDS = ['birth_certificate', 'household_register', 'relationship_notarization', 'proof_of_insurance', 'medical_certificate', 'id_card_front', 'id_card_back'];
 const ENTRY_FIELDS = ['name', 'resident_id', 'relation'];
 
-const state = {
+// The screen's state; reset() puts it back (the kiosk wipes it between residents).
+const initial = () => ({
   persons: [],
   holder: null,
   bindings: [],
@@ -31,7 +33,13 @@ const state = {
   viewer: null, // { doc, image, zoom }
   errors: null,
   notice: '',
-};
+});
+const state = initial();
+
+export function reset() {
+  for (const k of Object.keys(state)) delete state[k];
+  Object.assign(state, initial());
+}
 
 let root = null;
 
@@ -43,7 +51,7 @@ export function mount(container) {
 
 async function load() {
   try {
-    state.persons = await call('person_list', { query: {} });
+    state.persons = visiblePersons(await call('person_list', { query: {} }));
     if (state.holder === null || !state.persons.some((p) => p.id === state.holder)) {
       state.holder = state.persons.length ? state.persons[0].id : null;
       const employee = state.persons.find((p) => p.insurance === 'employee' && p.voucher_activated);

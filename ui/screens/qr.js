@@ -2,11 +2,13 @@
 // bound relative. The code is valid 60 seconds and this screen asks Rust for a
 // fresh one when it runs out; leaving the screen stops issuing.
 
+import { visiblePersons } from '../session.js';
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
 import { t, errText } from '../i18n.js';
 
-const state = {
+// The screen's state; reset() puts it back (the kiosk wipes it between residents).
+const initial = () => ({
   persons: [],
   shownBy: null,
   member: null,
@@ -15,7 +17,13 @@ const state = {
   left: 0,
   balance: null,
   error: null,
-};
+});
+const state = initial();
+
+export function reset() {
+  for (const k of Object.keys(state)) delete state[k];
+  Object.assign(state, initial());
+}
 
 let root = null;
 let tick = null;
@@ -41,7 +49,7 @@ function stop() {
 
 async function load() {
   try {
-    state.persons = await call('person_list', { query: {} });
+    state.persons = visiblePersons(await call('person_list', { query: {} }));
     if (state.shownBy === null && state.persons.length) {
       const holder = state.persons.find((p) => p.insurance === 'employee' && p.voucher_activated) || state.persons[0];
       state.shownBy = holder.id;

@@ -12,7 +12,8 @@ const EMPTY_DRAFT = {
 };
 
 // Screen state survives a language switch (the screen is re-mounted).
-const state = {
+// The screen's state; reset() puts it back (the kiosk wipes it between residents).
+const initial = () => ({
   list: [],
   query: '',
   selectedId: null,
@@ -24,7 +25,13 @@ const state = {
   errors: null, // the last domain error of the form
   notice: '',
   provinces: [],
-};
+});
+const state = initial();
+
+export function reset() {
+  for (const k of Object.keys(state)) delete state[k];
+  Object.assign(state, initial());
+}
 
 let root = null;
 

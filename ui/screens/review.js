@@ -6,7 +6,8 @@ import { call } from '../api.js';
 import { el, clear } from '../dom.js';
 import { t, errText, lang } from '../i18n.js';
 
-const state = {
+// The screen's state; reset() puts it back (the kiosk wipes it between residents).
+const initial = () => ({
   pending: [],
   recent: [],
   staff: [],
@@ -15,7 +16,13 @@ const state = {
   reasons: {},
   errors: {}, // binding id → domain error ('' for the reviewer fields)
   notice: '',
-};
+});
+const state = initial();
+
+export function reset() {
+  for (const k of Object.keys(state)) delete state[k];
+  Object.assign(state, initial());
+}
 
 let root = null;
 

@@ -8,13 +8,20 @@ import { t, errText } from '../i18n.js';
 
 const SCENARIOS = ['outpatient', 'pharmacy', 'online_pharmacy', 'inpatient'];
 
-const state = {
+// The screen's state; reset() puts it back (the kiosk wipes it between residents).
+const initial = () => ({
   institutions: [],
   form: { institution: null, scenario: 'outpatient', total_yuan: '', bill_id: '', emergency: false, token: '' },
   result: null,
   error: null,
   busy: false,
-};
+});
+const state = initial();
+
+export function reset() {
+  for (const k of Object.keys(state)) delete state[k];
+  Object.assign(state, initial());
+}
 
 let root = null;
 

@@ -86,6 +86,10 @@ enum Cmd {
     /// Designated medical institutions.
     #[command(subcommand)]
     Institution(InstitutionCmd),
+    /// Copy the database (online, the app may run) to OUT.
+    Backup { out: PathBuf },
+    /// Replace the database's content with a backup.
+    Restore { backup: PathBuf },
     /// Reports: the yearly spending of a person or a family.
     #[command(subcommand)]
     Report(ReportCmd),
@@ -355,6 +359,10 @@ enum StaffCmd {
         role: String,
     },
     List,
+    /// Disable a staff account (it can no longer log in or act).
+    Disable { staff: i64 },
+    /// Enable a disabled staff account again.
+    Enable { staff: i64 },
 }
 
 #[derive(Subcommand, Debug)]
@@ -517,6 +525,9 @@ enum AuditCmd {
     List {
         #[arg(long)]
         person: Option<i64>,
+        /// Only entries from this China date on (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
         #[arg(long, default_value_t = 200)]
         limit: u32,
     },
@@ -690,6 +701,14 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Qr(c) => return qr_cmd(ctx, c),
+        Cmd::Backup { out } => {
+            ctx.open()?.backup_to(&out)?;
+            if ctx.json { ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?; } else { println!("{}", out.display()); }
+        }
+        Cmd::Restore { backup } => {
+            ctx.open()?.restore_from(&backup)?;
+            if ctx.json { ctx.print_json(&serde_json::json!({ "restored_from": backup.display().to_string() }))?; } else { println!("restored from {}", backup.display()); }
+        }
         Cmd::Settle(a) => {
             let s = ctx.open()?.settle(&SettleRequest {
                 token: a.token,
@@ -816,8 +835,8 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         Cmd::Staff(c) => return staff(ctx, c),
         Cmd::Doc(c) => return doc(ctx, c),
         Cmd::Policy(c) => return policy(ctx, c),
-        Cmd::Audit(AuditCmd::List { person, limit }) => {
-            let entries = ctx.open()?.audit_list(&AuditQuery { person_id: person, limit: Some(limit) })?;
+        Cmd::Audit(AuditCmd::List { person, since, limit }) => {
+            let entries = ctx.open()?.audit_list(&AuditQuery { person_id: person, since, limit: Some(limit) })?;
             if ctx.json {
                 ctx.print_json(&entries)?;
             } else {
@@ -1105,6 +1124,14 @@ fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
             } else {
                 println!("{}", s.id);
             }
+        }
+        StaffCmd::Disable { staff } => {
+            let s = q.set_staff_active(staff, false)?;
+            if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  disabled", s.id, s.name); }
+        }
+        StaffCmd::Enable { staff } => {
+            let s = q.set_staff_active(staff, true)?;
+            if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  enabled", s.id, s.name); }
         }
         StaffCmd::List => {
             let list = q.list_staff()?;

@@ -55,6 +55,8 @@ pub struct AuditEntry {
 #[serde(default)]
 pub struct AuditQuery {
     pub person_id: Option<i64>,
+    /// Only entries at or after this China date (YYYY-MM-DD).
+    pub since: Option<String>,
     pub limit: Option<u32>,
 }
 
@@ -62,12 +64,21 @@ impl Qinqing {
     /// Newest first.
     pub fn audit_list(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let limit = i64::from(q.limit.unwrap_or(200).min(10_000));
+        // A China date starts at 16:00 UTC the day before.
+        let since = match q.since.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(d) => {
+                let day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| crate::Error::date_invalid(d))?;
+                let start = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_local_timezone(time::china()).single();
+                start.map(|t| time::to_db(t.with_timezone(&chrono::Utc)))
+            }
+            None => None,
+        };
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, at, actor, action, entity, entity_id, person_id, before, after FROM audit
-             WHERE (?1 IS NULL OR person_id = ?1) ORDER BY id DESC LIMIT ?2",
+             WHERE (?1 IS NULL OR person_id = ?1) AND (?3 IS NULL OR at >= ?3) ORDER BY id DESC LIMIT ?2",
         )?;
         let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-        let rows = stmt.query_map(params![q.person_id, limit], |r| {
+        let rows = stmt.query_map(params![q.person_id, limit, since], |r| {
             let at: String = r.get(1)?;
             Ok(AuditEntry {
                 id: r.get(0)?,

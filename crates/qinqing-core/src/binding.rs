@@ -225,6 +225,21 @@ pub struct Binding {
     pub reject_reason: Option<String>,
     pub activated_at_local: Option<String>,
     pub unbound_at_local: Option<String>,
+    /// Working days (Mon–Fri) since submission, while awaiting review.
+    pub waiting_working_days: Option<i64>,
+}
+
+/// Working days (Monday to Friday) after `from` up to and including `to`.
+pub fn working_days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    let mut n = 0;
+    let mut d = from;
+    while d < to {
+        d = d.succ_opt().unwrap_or(d);
+        if d.weekday().number_from_monday() <= 5 {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Filters for `list_bindings`.
@@ -460,6 +475,7 @@ impl Loaded {
             reject_reason: r.reject_reason.clone(),
             activated_at_local: local(&r.activated_at),
             unbound_at_local: local(&r.unbound_at),
+            waiting_working_days: (r.status == BindingStatus::Submitted).then(|| working_days_between(self.app_date, today)),
         }
     }
 }

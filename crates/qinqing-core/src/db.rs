@@ -23,6 +23,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/0002_binding.sql"),
     include_str!("../migrations/0003_settlement.sql"),
     include_str!("../migrations/0004_rollups.sql"),
+    include_str!("../migrations/0005_kiosk.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
@@ -101,6 +102,11 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         rusqlite_migration::Error::RusqliteError { err, .. } => Error::from(err),
         other => Error::internal(format!("migration failed: {other}")),
     })
+}
+
+/// Bring a connection's schema up to date (after a restore).
+pub(crate) fn migrate_conn(conn: &mut Connection) -> Result<()> {
+    migrate(conn)
 }
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {

@@ -110,6 +110,13 @@ pub enum Code {
     PremiumDuplicate,
     PremiumNoAid,
     CsvInvalid,
+    StaffLocked,
+    StaffNotAdmin,
+    StaffExists,
+    NotLoggedIn,
+    ResidentNotAttested,
+    ResidentSessionNone,
+    BackupFailed,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -202,6 +209,13 @@ impl Code {
             Code::PremiumDuplicate => "PREMIUM_DUPLICATE",
             Code::PremiumNoAid => "PREMIUM_NO_AID",
             Code::CsvInvalid => "CSV_INVALID",
+            Code::StaffLocked => "STAFF_LOCKED",
+            Code::StaffNotAdmin => "STAFF_NOT_ADMIN",
+            Code::StaffExists => "STAFF_EXISTS",
+            Code::NotLoggedIn => "NOT_LOGGED_IN",
+            Code::ResidentNotAttested => "RESIDENT_NOT_ATTESTED",
+            Code::ResidentSessionNone => "RESIDENT_SESSION_NONE",
+            Code::BackupFailed => "BACKUP_FAILED",
             Code::DbBusy => "DB_BUSY",
             Code::DbTooNew => "DB_TOO_NEW",
             Code::DbOpen => "DB_OPEN",
@@ -833,6 +847,32 @@ impl Error {
     }
     pub fn csv_invalid(line: usize, detail: &str) -> Self {
         Self::new(Code::CsvInvalid, Some("file"), format!("CSV 第{line}行有误：{detail}。未导入任何数据。"), format!("CSV line {line}: {detail}. Nothing was imported."))
+    }
+}
+
+
+// ---- kiosk --------------------------------------------------------------------
+impl Error {
+    pub fn staff_locked(minutes: i64) -> Self {
+        Self::new(Code::StaffLocked, Some("password"), format!("密码错误次数过多，账号已锁定，请{minutes}分钟后再试，或请管理员协助。"), format!("Too many wrong passwords: the account is locked. Try again in {minutes} min, or ask an administrator."))
+    }
+    pub fn staff_not_admin() -> Self {
+        Self::new(Code::StaffNotAdmin, Some("staff"), "只有管理员可以这样操作。", "Only an administrator can do this.")
+    }
+    pub fn staff_exists() -> Self {
+        Self::new(Code::StaffExists, None, "已经有工作人员账号了，首次设置只能进行一次。请登录。", "Staff accounts already exist; first-run setup happens once. Log in instead.")
+    }
+    pub fn not_logged_in() -> Self {
+        Self::new(Code::NotLoggedIn, Some("staff"), "请先由工作人员登录。", "A staff member must log in first.")
+    }
+    pub fn resident_not_attested() -> Self {
+        Self::new(Code::ResidentNotAttested, Some("attest"), "请先当面核对居民本人与身份证，并勾选确认。", "Compare the resident with their ID card in person, then tick the confirmation.")
+    }
+    pub fn resident_session_none() -> Self {
+        Self::new(Code::ResidentSessionNone, None, "当前没有正在办理的居民。", "No resident is being served now.")
+    }
+    pub fn backup_failed(detail: impl fmt::Display) -> Self {
+        Self::new(Code::BackupFailed, Some("file"), format!("备份或恢复失败：{detail}。原数据库未改动。"), format!("Backup or restore failed: {detail}. The database was not changed."))
     }
 }
 

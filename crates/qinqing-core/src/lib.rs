@@ -11,6 +11,7 @@ pub mod docstore;
 pub mod error;
 pub mod id;
 pub mod idcheck;
+pub mod kiosk;
 pub mod money;
 pub mod person;
 pub mod policy;

@@ -115,15 +115,80 @@ impl Qinqing {
         Ok(s)
     }
 
-    /// Check a staff member's password; the member must be active.
+    /// Check a staff member's password; the member must be active and not
+    /// locked out. Wrong passwords in a row (a setting, default 5) lock the
+    /// account for a while (default 15 min); a right one resets the count.
     pub fn verify_staff(&self, id: i64, password: &str) -> Result<Staff> {
         let s = self.active_staff(id)?;
-        let stored: String = self.conn().query_row("SELECT password_hash FROM staff WHERE id = ?1", [id], |r| r.get(0))?;
-        let parsed = PasswordHash::new(&stored).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
-        if password.len() > MAX_PASSWORD || Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
-            return Err(Error::staff_password_wrong());
+        let now = self.now();
+        let (stored, failed, locked): (String, i64, Option<String>) = self
+            .conn()
+            .query_row("SELECT password_hash, failed_attempts, locked_until FROM staff WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        if let Some(until) = locked.as_deref().and_then(time::from_db) {
+            if until > now {
+                return Err(Error::staff_locked(((until - now).num_seconds() + 59) / 60));
+            }
         }
-        Ok(s)
+        let parsed = PasswordHash::new(&stored).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
+        let ok = password.len() <= MAX_PASSWORD && Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        if ok {
+            if failed > 0 || locked.is_some() {
+                self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = ?1", [id])?;
+            }
+            return Ok(s);
+        }
+        let max = self.setting_i64("staff_lockout_attempts", 5)?;
+        let secs = self.setting_i64("staff_lockout_secs", 900)?;
+        let failed = failed + 1;
+        let nowdb = time::to_db(now);
+        if failed >= max {
+            let until = time::to_db(now + chrono::Duration::seconds(secs));
+            self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = ?2 WHERE id = ?1", params![id, until])?;
+            audit::record(self.conn(), &nowdb, self.actor(), "staff.locked", "staff", Some(id), None, None, Some(&serde_json::json!({ "until": until })))?;
+            return Err(Error::staff_locked((secs + 59) / 60));
+        }
+        self.conn().execute("UPDATE staff SET failed_attempts = ?2 WHERE id = ?1", params![id, failed])?;
+        Err(Error::staff_password_wrong())
+    }
+
+    /// How many staff accounts exist (0 means first run).
+    pub fn staff_count(&self) -> Result<i64> {
+        Ok(self.conn().query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?)
+    }
+
+    /// First run: create the first administrator. Refused once any staff exists.
+    pub fn create_first_admin(&mut self, name: &str, password: &str, again: &str) -> Result<Staff> {
+        if self.staff_count()? > 0 {
+            return Err(Error::staff_exists());
+        }
+        self.add_staff(name, "admin", password, again)
+    }
+
+    /// An administrator (`by`) adds a staff member.
+    pub fn add_staff_by(&mut self, by: i64, name: &str, role: &str, password: &str, again: &str) -> Result<Staff> {
+        if self.active_staff(by)?.role != Role::Admin {
+            return Err(Error::staff_not_admin());
+        }
+        self.add_staff(name, role, password, again)
+    }
+
+    /// Disable (or enable again) a staff account; the last active admin stays.
+    pub fn set_staff_active(&mut self, id: i64, active: bool) -> Result<Staff> {
+        let s = self.get_staff(id)?;
+        if !active && s.role == Role::Admin {
+            let admins: i64 = self.conn().query_row("SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1 AND id <> ?1", [id], |r| r.get(0))?;
+            if admins == 0 {
+                return Err(Error::staff_not_admin());
+            }
+        }
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("UPDATE staff SET active = ?2 WHERE id = ?1", params![id, active as i64])?;
+        audit::record(&tx, &now, &actor, if active { "staff.enable" } else { "staff.disable" }, "staff", Some(id), None,
+            Some(&serde_json::json!({ "active": s.active })), Some(&serde_json::json!({ "active": active })))?;
+        tx.commit()?;
+        self.get_staff(id)
     }
 }
 

@@ -1,0 +1,219 @@
+//! Kiosk mode at the community service centre (DOMAIN §7): a staff log-in,
+//! a resident session started by staff after an in-person ID check, and the
+//! inactivity rules that end them. The state lives with the running app (one
+//! kiosk, one screen); every start and end is in the audit trail.
+
+use crate::audit;
+use crate::error::{Error, Result};
+use crate::id::ResidentId;
+use crate::service::Qinqing;
+use crate::staff::{Role, Staff};
+use crate::time;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default)]
+pub struct Kiosk {
+    staff: Option<(Staff, DateTime<Utc>)>,
+    resident: Option<(Resident, DateTime<Utc>)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resident {
+    pub person_id: i64,
+    pub name: String,
+    pub resident_id_masked: String,
+    pub started_at_local: String,
+}
+
+/// What the kiosk screen needs to know.
+#[derive(Debug, Clone, Serialize)]
+pub struct KioskState {
+    /// No staff account exists yet: offer first-run setup.
+    pub first_run: bool,
+    pub staff: Option<Staff>,
+    pub is_admin: bool,
+    pub resident: Option<Resident>,
+    pub idle_secs: i64,
+    pub warning_secs: i64,
+    pub staff_session_secs: i64,
+    /// Why a session just ended, if it did (`resident_idle`, `staff_idle`).
+    pub ended: Option<&'static str>,
+}
+
+impl Kiosk {
+    pub fn new() -> Self {
+        Kiosk::default()
+    }
+
+    fn staff_id(&self) -> Result<i64> {
+        self.staff.as_ref().map(|(s, _)| s.id).ok_or_else(Error::not_logged_in)
+    }
+
+    /// Apply the inactivity rules at `q.now()`, then describe the kiosk.
+    pub fn state(&mut self, q: &Qinqing) -> Result<KioskState> {
+        let now = q.now();
+        let idle = q.setting_i64("kiosk_idle_secs", 120)?;
+        let staff_secs = q.setting_i64("staff_session_secs", 900)?;
+        let mut ended = None;
+        if let Some((_, last)) = &self.resident {
+            if (now - *last).num_seconds() >= idle {
+                self.end_resident_as(q, "kiosk.resident_idle_end")?;
+                ended = Some("resident_idle");
+            }
+        }
+        if let Some((_, last)) = &self.staff {
+            if (now - *last).num_seconds() >= staff_secs {
+                self.end_resident_as(q, "kiosk.resident_end")?;
+                self.staff = None;
+                ended = Some("staff_idle");
+            }
+        }
+        Ok(KioskState {
+            first_run: q.staff_count()? == 0,
+            is_admin: self.staff.as_ref().is_some_and(|(s, _)| s.role == Role::Admin),
+            staff: self.staff.as_ref().map(|(s, _)| s.clone()),
+            resident: self.resident.as_ref().map(|(r, _)| r.clone()),
+            idle_secs: idle,
+            warning_secs: q.setting_i64("kiosk_warning_secs", 10)?,
+            staff_session_secs: staff_secs,
+            ended,
+        })
+    }
+
+    /// Someone touched the screen: the sessions stay alive.
+    pub fn touch(&mut self, q: &Qinqing) -> Result<KioskState> {
+        let st = self.state(q)?;
+        let now = q.now();
+        if let Some((_, t)) = &mut self.staff {
+            *t = now;
+        }
+        if let Some((_, t)) = &mut self.resident {
+            *t = now;
+        }
+        Ok(st)
+    }
+
+    pub fn login(&mut self, q: &Qinqing, staff_id: i64, password: &str) -> Result<KioskState> {
+        let s = q.verify_staff(staff_id, password)?;
+        audit::record(q.conn(), &time::to_db(q.now()), &format!("staff:{}", s.id), "kiosk.login", "staff", Some(s.id), None, None, None)?;
+        self.resident = None;
+        self.staff = Some((s, q.now()));
+        self.state(q)
+    }
+
+    pub fn logout(&mut self, q: &Qinqing) -> Result<KioskState> {
+        self.end_resident_as(q, "kiosk.resident_end")?;
+        if let Some((s, _)) = self.staff.take() {
+            audit::record(q.conn(), &time::to_db(q.now()), &format!("staff:{}", s.id), "kiosk.logout", "staff", Some(s.id), None, None, None)?;
+        }
+        self.state(q)
+    }
+
+    /// First run: create the administrator and log them in.
+    pub fn first_admin(&mut self, q: &mut Qinqing, name: &str, password: &str, again: &str) -> Result<KioskState> {
+        let s = q.create_first_admin(name, password, again)?;
+        self.staff = Some((s, q.now()));
+        self.state(q)
+    }
+
+    /// Staff start serving a resident, identified by their ID number after
+    /// comparing them with the ID card in person (`attested`).
+    pub fn start_resident(&mut self, q: &Qinqing, resident_id: &str, attested: bool) -> Result<KioskState> {
+        let staff = self.staff_id()?;
+        let rid = ResidentId::parse(resident_id, q.today())?;
+        if !attested {
+            return Err(Error::resident_not_attested());
+        }
+        let found: Option<(i64, String)> = rusqlite::OptionalExtension::optional(q.conn().query_row(
+            "SELECT id, name FROM person WHERE resident_id = ?1",
+            [rid.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ))?;
+        let (person_id, name) = found.ok_or_else(|| Error::member_not_registered(&rid.masked()))?;
+        self.end_resident_as(q, "kiosk.resident_end")?;
+        let now = q.now();
+        audit::record(q.conn(), &time::to_db(now), &format!("staff:{staff}"), "kiosk.resident_start", "person", Some(person_id), Some(person_id), None,
+            Some(&serde_json::json!({ "attested_by": staff })))?;
+        self.resident = Some((
+            Resident { person_id, name, resident_id_masked: rid.masked(), started_at_local: time::display_china(now) },
+            now,
+        ));
+        if let Some((_, t)) = &mut self.staff {
+            *t = now;
+        }
+        self.state(q)
+    }
+
+    /// End the resident session (the screen is wiped by the UI).
+    pub fn end_resident(&mut self, q: &Qinqing) -> Result<KioskState> {
+        self.end_resident_as(q, "kiosk.resident_end")?;
+        self.state(q)
+    }
+
+    fn end_resident_as(&mut self, q: &Qinqing, action: &str) -> Result<()> {
+        if let Some((r, _)) = self.resident.take() {
+            let actor = self.staff.as_ref().map(|(s, _)| format!("staff:{}", s.id)).unwrap_or_else(|| "kiosk".into());
+            audit::record(q.conn(), &time::to_db(q.now()), &actor, action, "person", Some(r.person_id), Some(r.person_id), None, None)?;
+        }
+        Ok(())
+    }
+
+    /// Leaving kiosk mode needs an administrator's password.
+    pub fn authorize_exit(&mut self, q: &Qinqing, admin_id: i64, password: &str) -> Result<()> {
+        let s = q.verify_staff(admin_id, password)?;
+        if s.role != Role::Admin {
+            return Err(Error::staff_not_admin());
+        }
+        self.end_resident_as(q, "kiosk.resident_end")?;
+        audit::record(q.conn(), &time::to_db(q.now()), &format!("staff:{}", s.id), "kiosk.exit", "staff", Some(s.id), None, None, None)?;
+        Ok(())
+    }
+
+    /// The logged-in staff member (for actions that need one).
+    pub fn staff(&self) -> Option<&Staff> {
+        self.staff.as_ref().map(|(s, _)| s)
+    }
+}
+
+impl Qinqing {
+    /// Copy the live database to `out` with SQLite's online backup API (the
+    /// app may keep running). `out` must not exist.
+    pub fn backup_to(&self, out: &std::path::Path) -> Result<()> {
+        if out.exists() {
+            return Err(Error::backup_failed(format!("{} already exists", out.display())));
+        }
+        let mut dst = rusqlite::Connection::open(out).map_err(|e| Error::backup_failed(e))?;
+        {
+            let b = rusqlite::backup::Backup::new(self.conn(), &mut dst).map_err(|e| Error::backup_failed(e))?;
+            b.run_to_completion(256, std::time::Duration::from_millis(5), None).map_err(|e| Error::backup_failed(e))?;
+        }
+        let ok: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| Error::backup_failed(e))?;
+        if ok != "ok" {
+            let _ = std::fs::remove_file(out);
+            return Err(Error::backup_failed(ok));
+        }
+        audit::record(self.conn(), &time::to_db(self.now()), self.actor(), "backup", "ledger", None, None, None, Some(&serde_json::json!({ "to": out.display().to_string() })))?;
+        Ok(())
+    }
+
+    /// Replace this database's content with a backup (checked first: it must
+    /// be a Qinqing database this build can open).
+    pub fn restore_from(&mut self, backup: &std::path::Path) -> Result<()> {
+        let src = rusqlite::Connection::open_with_flags(backup, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| Error::backup_failed(e))?;
+        let ok: String = src.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| Error::backup_failed(e))?;
+        let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| Error::backup_failed(e))?;
+        let has_person: i64 = src.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'person'", [], |r| r.get(0)).map_err(|e| Error::backup_failed(e))?;
+        if ok != "ok" || has_person != 1 || version < 1 || version > crate::db::latest_schema_version() {
+            return Err(Error::backup_failed(format!("{} is not a usable Qinqing backup", backup.display())));
+        }
+        {
+            let b = rusqlite::backup::Backup::new(&src, self.conn_mut()).map_err(|e| Error::backup_failed(e))?;
+            b.run_to_completion(256, std::time::Duration::from_millis(5), None).map_err(|e| Error::backup_failed(e))?;
+        }
+        // A backup from an older version is brought up to date.
+        crate::db::migrate_conn(self.conn_mut())?;
+        audit::record(self.conn(), &time::to_db(self.now()), self.actor(), "restore", "ledger", None, None, None, Some(&serde_json::json!({ "from": backup.display().to_string() })))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Build the release bundles (.deb and .rpm) offline, with the Tauri CLI from
+# the npm registry (@tauri-apps/cli v2, installed into target/tools/).
+# AppImage is not built: its tooling is downloaded at build time, which this
+# environment cannot do (Windows/macOS bundles come from .github/workflows/release.yml).
+# Output: target/release/bundle/{deb,rpm}/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh app
+command -v npm >/dev/null || { echo "npm is needed for the Tauri CLI (apt-get install nodejs npm)" >&2; exit 1; }
+TOOLS="$PWD/target/tools"
+if [ ! -x "$TOOLS/node_modules/.bin/tauri" ]; then
+  mkdir -p "$TOOLS"
+  npm install --prefix "$TOOLS" --no-audit --no-fund --silent @tauri-apps/cli@2.12.5
+fi
+"$TOOLS/node_modules/.bin/tauri" build --bundles deb,rpm "$@"
+echo
+ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm

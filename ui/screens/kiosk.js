@@ -1,0 +1,148 @@
+// The kiosk's start screen and staff desk: first-run setup of the
+// administrator, staff log-in, starting a resident session after an
+// in-person ID check, adding staff (admins), log-out, and leaving kiosk mode
+// with an administrator's password.
+
+import { call } from '../api.js';
+import { el, clear } from '../dom.js';
+import { t, errText } from '../i18n.js';
+
+const initial = () => ({ staff: [], form: {}, error: null, notice: '', exit: false });
+const state = initial();
+
+let root = null;
+let ctx = null; // { kstate, onChange(kstate) } from the app shell
+
+export function reset() {
+  for (const k of Object.keys(state)) delete state[k];
+  Object.assign(state, initial());
+}
+
+export function configure(c) { ctx = c; }
+
+export function mount(container) {
+  root = container;
+  render();
+  call('staff_list').then((s) => { state.staff = s.filter((x) => x.active); render(); }).catch(() => {});
+}
+
+async function act(fn) {
+  try {
+    const k = await fn();
+    state.error = null;
+    state.form = {};
+    if (k && ctx) ctx.onChange(k);
+  } catch (err) {
+    state.error = err;
+    render();
+  }
+}
+
+function input(key, attrs) {
+  const i = el('input', { class: 'input', attrs: { autocomplete: 'off', ...attrs } });
+  i.value = state.form[key] || '';
+  i.addEventListener('input', () => { state.form[key] = i.value; });
+  return i;
+}
+
+function field(labelKey, control, name) {
+  const err = state.error && (state.error.field === name) ? state.error : null;
+  return el('div', { class: 'field' + (err ? ' has-error' : '') }, [
+    el('label', { text: t(labelKey), attrs: { for: control.id } }), control,
+    err ? el('p', { class: 'field-error', text: errText(err), attrs: { 'data-error-for': name, 'data-code': err.code, role: 'alert' } }) : null,
+  ]);
+}
+
+function formError(names) {
+  const e = state.error;
+  if (!e || names.includes(e.field)) return null;
+  return el('p', { class: 'form-error', text: `${errText(e)} (${e.code})`, attrs: { role: 'alert', id: 'kiosk-error', 'data-code': e.code } });
+}
+
+function staffSelect(id, onlyAdmins) {
+  const list = state.staff.filter((s) => !onlyAdmins || s.role === 'admin');
+  if (!state.form[id] && list.length) state.form[id] = String(list[0].id);
+  const sel = el('select', { class: 'input', attrs: { id } }, list.map((s) => el('option', { text: `#${s.id} ${s.name}`, attrs: { value: s.id, selected: String(s.id) === state.form[id] } })));
+  sel.addEventListener('change', () => { state.form[id] = sel.value; });
+  return sel;
+}
+
+function render() {
+  if (!root || !ctx) return;
+  clear(root);
+  const k = ctx.kstate;
+  let body;
+  if (k.first_run) body = firstRun();
+  else if (!k.staff) body = login();
+  else body = desk(k);
+  root.append(el('section', { class: 'kiosk', attrs: { id: 'kiosk' } }, [body]));
+}
+
+function firstRun() {
+  const submit = (ev) => { ev.preventDefault(); act(() => call('kiosk_first_admin', { name: state.form.name || '', password: state.form.pw || '', again: state.form.pw2 || '' })); };
+  return el('form', { class: 'card form kiosk-card', attrs: { id: 'kiosk-first-run', novalidate: true }, on: { submit } }, [
+    el('h2', { class: 'card-title', text: t('kiosk.first_run') }),
+    el('p', { class: 'muted', text: t('kiosk.first_run_hint') }),
+    formError(['name', 'password']),
+    field('kiosk.admin_name', input('name', { id: 'k-admin-name', type: 'text', maxlength: 30 }), 'name'),
+    field('kiosk.password', input('pw', { id: 'k-admin-pw', type: 'password' }), 'password'),
+    field('kiosk.password_again', input('pw2', { id: 'k-admin-pw2', type: 'password' }), 'password2'),
+    el('button', { class: 'btn btn-primary', text: t('kiosk.create_admin'), attrs: { type: 'submit', id: 'k-admin-create' } }),
+  ]);
+}
+
+function login() {
+  const submit = (ev) => { ev.preventDefault(); act(() => call('kiosk_login', { staff: Number(state.form['k-staff']), password: state.form.pw || '' })); };
+  return el('form', { class: 'card form kiosk-card', attrs: { id: 'kiosk-login', novalidate: true }, on: { submit } }, [
+    el('h2', { class: 'card-title', text: t('kiosk.welcome') }),
+    el('p', { class: 'muted', text: t('kiosk.login_hint') }),
+    formError(['password']),
+    field('kiosk.staff', staffSelect('k-staff', false), 'staff'),
+    field('kiosk.password', input('pw', { id: 'k-password', type: 'password' }), 'password'),
+    el('button', { class: 'btn btn-primary', text: t('kiosk.login'), attrs: { type: 'submit', id: 'k-login' } }),
+  ]);
+}
+
+function desk(k) {
+  const attest = el('input', { attrs: { type: 'checkbox', id: 'k-attest', checked: !!state.form.attest } });
+  attest.addEventListener('change', () => { state.form.attest = attest.checked; });
+  const start = (ev) => { ev.preventDefault(); act(() => call('kiosk_start_resident', { residentId: state.form.rid || '', attested: !!state.form.attest })); };
+  const addStaff = (ev) => { ev.preventDefault(); act(async () => { await call('kiosk_add_staff', { name: state.form.sname || '', role: state.form.srole || 'staff', password: state.form.spw || '', again: state.form.spw2 || '' }); state.notice = t('kiosk.staff_added'); state.staff = (await call('staff_list')).filter((x) => x.active); return call('kiosk_state'); }); };
+  const exit = (ev) => { ev.preventDefault(); act(() => call('kiosk_exit', { admin: Number(state.form['k-exit-admin']), password: state.form.xpw || '' })); };
+  const role = el('select', { class: 'input', attrs: { id: 'k-srole' } }, [['staff', 'kiosk.role_staff'], ['admin', 'kiosk.role_admin']].map(([v, l]) => el('option', { text: t(l), attrs: { value: v, selected: (state.form.srole || 'staff') === v } })));
+  role.addEventListener('change', () => { state.form.srole = role.value; });
+  return el('div', { class: 'kiosk-desk' }, [
+    el('div', { class: 'toolbar' }, [
+      el('h2', { class: 'screen-title', text: t('kiosk.desk', { name: k.staff.name }) }),
+      el('button', { class: 'btn', text: t('kiosk.logout'), attrs: { type: 'button', id: 'k-logout' }, on: { click: () => act(() => call('kiosk_logout')) } }),
+    ]),
+    state.notice ? el('p', { class: 'notice', text: state.notice }) : null,
+    k.resident ? null : el('form', { class: 'card form kiosk-card', attrs: { id: 'kiosk-start-resident', novalidate: true }, on: { submit: start } }, [
+      el('h3', { class: 'card-title', text: t('kiosk.serve') }),
+      el('p', { class: 'muted', text: t('kiosk.serve_hint') }),
+      formError(['resident_id', 'attest']),
+      field('kiosk.resident_id', input('rid', { id: 'k-resident-id', type: 'text', maxlength: 40, class: 'input mono' }), 'resident_id'),
+      el('div', { class: 'field field-check' + (state.error && state.error.field === 'attest' ? ' has-error' : '') }, [attest, el('label', { text: t('kiosk.attest'), attrs: { for: 'k-attest' } })]),
+      state.error && state.error.field === 'attest' ? el('p', { class: 'field-error', text: errText(state.error), attrs: { 'data-error-for': 'attest', 'data-code': state.error.code } }) : null,
+      el('button', { class: 'btn btn-primary', text: t('kiosk.start'), attrs: { type: 'submit', id: 'k-start' } }),
+    ]),
+    k.is_admin ? el('details', { class: 'card kiosk-card' }, [
+      el('summary', { text: t('kiosk.add_staff') }),
+      el('form', { class: 'form', attrs: { id: 'kiosk-add-staff', novalidate: true }, on: { submit: addStaff } }, [
+        field('kiosk.staff_name', input('sname', { id: 'k-sname', type: 'text', maxlength: 30 }), 'name'),
+        field('kiosk.role', role, 'role'),
+        field('kiosk.password', input('spw', { id: 'k-spw', type: 'password' }), 'password'),
+        field('kiosk.password_again', input('spw2', { id: 'k-spw2', type: 'password' }), 'password2'),
+        el('button', { class: 'btn', text: t('kiosk.add'), attrs: { type: 'submit', id: 'k-add-staff' } }),
+      ]),
+    ]) : null,
+    el('details', { class: 'card kiosk-card' }, [
+      el('summary', { text: t('kiosk.exit') }),
+      el('form', { class: 'form', attrs: { id: 'kiosk-exit', novalidate: true }, on: { submit: exit } }, [
+        field('kiosk.admin', staffSelect('k-exit-admin', true), 'staff'),
+        field('kiosk.password', input('xpw', { id: 'k-exit-pw', type: 'password' }), 'password'),
+        el('button', { class: 'btn btn-danger', text: t('kiosk.exit_do'), attrs: { type: 'submit', id: 'k-exit' } }),
+      ]),
+    ]),
+  ]);
+}
