@@ -1,0 +1,123 @@
+//! Kiosk rules: staff passwords, lock-out, roles, sessions and their idle
+//! ends, backup and restore.
+
+use qinqing_core::id::with_check_char;
+use qinqing_core::kiosk::Kiosk;
+use qinqing_core::time::FixedClock;
+use qinqing_core::{Code, PersonInput, Qinqing};
+use std::sync::Arc;
+
+fn at(q: &mut Qinqing, t: &str) {
+    q.set_clock(Arc::new(FixedClock::at(t)));
+}
+
+fn ledger() -> Qinqing {
+    Qinqing::in_memory(Arc::new(FixedClock::at("2026-03-10T02:00:00Z"))).unwrap()
+}
+
+#[test]
+fn five_wrong_passwords_lock_the_account_for_a_while() {
+    let mut q = ledger();
+    let s = q.add_staff("陈主任", "admin", "right-password", "right-password").unwrap().id;
+    for _ in 0..4 {
+        assert_eq!(q.verify_staff(s, "wrong").unwrap_err().code, Code::StaffPasswordWrong);
+    }
+    assert_eq!(q.verify_staff(s, "wrong").unwrap_err().code, Code::StaffLocked, "the 5th wrong one locks");
+    assert_eq!(q.verify_staff(s, "right-password").unwrap_err().code, Code::StaffLocked, "even the right password while locked");
+    at(&mut q, "2026-03-10T02:16:00Z");
+    assert!(q.verify_staff(s, "right-password").is_ok(), "after 15 minutes");
+    // A right password resets the count.
+    for _ in 0..4 {
+        let _ = q.verify_staff(s, "wrong");
+    }
+    q.verify_staff(s, "right-password").unwrap();
+    assert_eq!(q.verify_staff(s, "wrong").unwrap_err().code, Code::StaffPasswordWrong);
+    assert!(q.audit_list(&Default::default()).unwrap().iter().any(|e| e.action == "staff.locked"));
+}
+
+#[test]
+fn roles_first_run_and_disabling() {
+    let mut q = ledger();
+    let admin = q.create_first_admin("陈主任", "admin-pass-1", "admin-pass-1").unwrap();
+    assert_eq!(q.create_first_admin("别人", "other-pass-1", "other-pass-1").unwrap_err().code, Code::StaffExists);
+    let staff = q.add_staff_by(admin.id, "小李", "staff", "staff-pass-1", "staff-pass-1").unwrap();
+    assert_eq!(q.add_staff_by(staff.id, "小王", "staff", "staff-pass-2", "staff-pass-2").unwrap_err().code, Code::StaffNotAdmin);
+    q.set_staff_active(staff.id, false).unwrap();
+    assert_eq!(q.verify_staff(staff.id, "staff-pass-1").unwrap_err().code, Code::StaffInactive);
+    assert_eq!(q.set_staff_active(admin.id, false).unwrap_err().code, Code::StaffNotAdmin, "the last admin stays");
+}
+
+#[test]
+fn resident_sessions_need_a_staff_login_and_an_in_person_check_and_end_when_idle() {
+    let mut q = ledger();
+    let pid = q
+        .add_person(&PersonInput {
+            name: "李秀英".into(),
+            resident_id: with_check_char("34010419530802042"),
+            insurance: "resident".into(),
+            region: "340104".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    let sid = q.add_staff("陈主任", "staff", "counter-pass", "counter-pass").unwrap().id;
+    q.conn().execute("UPDATE setting SET value = '60' WHERE key = 'kiosk_idle_secs'", []).unwrap();
+    let mut k = Kiosk::new();
+    let rid = with_check_char("34010419530802042");
+    assert_eq!(k.start_resident(&q, &rid, true).unwrap_err().code, Code::NotLoggedIn);
+    assert_eq!(k.login(&q, sid, "nope").unwrap_err().code, Code::StaffPasswordWrong);
+    k.login(&q, sid, "counter-pass").unwrap();
+    assert_eq!(k.start_resident(&q, &rid, false).unwrap_err().code, Code::ResidentNotAttested);
+    assert_eq!(k.start_resident(&q, &with_check_char("11010519491231002"), true).unwrap_err().code, Code::MemberNotRegistered);
+    let st = k.start_resident(&q, &rid, true).unwrap();
+    assert_eq!(st.resident.as_ref().unwrap().person_id, pid);
+    assert_eq!(st.resident.unwrap().resident_id_masked, "3401**********0422");
+    // 59 s of quiet: still on; a touch keeps it; 60 s after the touch: ended.
+    at(&mut q, "2026-03-10T02:00:59Z");
+    assert!(k.state(&q).unwrap().resident.is_some());
+    k.touch(&q).unwrap();
+    at(&mut q, "2026-03-10T02:01:59Z");
+    let st = k.state(&q).unwrap();
+    assert!(st.resident.is_none());
+    assert_eq!(st.ended, Some("resident_idle"));
+    assert!(st.staff.is_some(), "the staff log-in lasts longer");
+    let trail: Vec<String> = q.audit_list(&Default::default()).unwrap().into_iter().map(|e| e.action).collect();
+    assert!(trail.contains(&"kiosk.resident_start".to_string()) && trail.contains(&"kiosk.resident_idle_end".to_string()));
+    // Leaving kiosk mode needs an administrator.
+    assert_eq!(k.authorize_exit(&q, sid, "counter-pass").unwrap_err().code, Code::StaffNotAdmin);
+}
+
+#[test]
+fn backup_while_open_and_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut q = Qinqing::open(&dir.path().join("live.db")).unwrap();
+    q.demo_seed().unwrap();
+    let people = q.count_persons().unwrap();
+    let out = dir.path().join("backup.db");
+    q.backup_to(&out).unwrap();
+    assert_eq!(q.backup_to(&out).unwrap_err().code, Code::BackupFailed, "never overwrites");
+    let copy = Qinqing::open(&out).unwrap();
+    assert_eq!(copy.count_persons().unwrap(), people);
+    drop(copy);
+    // Change the live database, then restore the backup over it.
+    q.add_person(&PersonInput { name: "新人".into(), resident_id: with_check_char("11010519491231002"), insurance: "resident".into(), region: "110105".into(), ..Default::default() }).unwrap();
+    assert_eq!(q.count_persons().unwrap(), people + 1);
+    q.restore_from(&out).unwrap();
+    assert_eq!(q.count_persons().unwrap(), people);
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database at all, just text").unwrap();
+    assert_eq!(q.restore_from(&junk).unwrap_err().code, Code::BackupFailed);
+    assert_eq!(q.count_persons().unwrap(), people, "a bad backup changes nothing");
+}
+
+#[test]
+fn audit_since_is_a_china_date() {
+    let mut q = ledger();
+    at(&mut q, "2026-03-09T15:59:00Z"); // 23:59 on 9 March in China
+    q.add_staff("甲", "staff", "password-1", "password-1").unwrap();
+    at(&mut q, "2026-03-09T16:01:00Z"); // 00:01 on 10 March in China
+    q.add_staff("乙", "staff", "password-2", "password-2").unwrap();
+    let since = q.audit_list(&qinqing_core::audit::AuditQuery { since: Some("2026-03-10".into()), ..Default::default() }).unwrap();
+    assert_eq!(since.len(), 1);
+    assert_eq!(since[0].after.as_ref().unwrap()["name"], "乙");
+}
