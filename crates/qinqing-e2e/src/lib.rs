@@ -88,6 +88,11 @@ impl App {
     /// Panics with a clear message if a prerequisite is missing; set
     /// `QINQING_SKIP_E2E=1` to get `None` instead (never set in CI).
     pub async fn launch(app_bin: &str, name: &str, prepare: impl FnOnce(&Path)) -> Option<App> {
+        Self::launch_with(app_bin, name, &[], prepare).await
+    }
+
+    /// As [`App::launch`], with extra command-line arguments for the app (e.g. `--kiosk`).
+    pub async fn launch_with(app_bin: &str, name: &str, extra: &[&str], prepare: impl FnOnce(&Path)) -> Option<App> {
         let missing: Vec<&str> = [("Xvfb", which("Xvfb")), ("tauri-driver", which("tauri-driver")), ("WebKitWebDriver", which("WebKitWebDriver"))]
             .into_iter()
             .filter(|(_, p)| p.is_none())
@@ -134,7 +139,11 @@ impl App {
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": app_bin, "args": ["--db", db.to_string_lossy()] }),
+            {
+                let mut args = vec!["--db".to_string(), db.to_string_lossy().into_owned()];
+                args.extend(extra.iter().map(|a| a.to_string()));
+                serde_json::json!({ "application": app_bin, "args": args })
+            },
         );
         let started = Instant::now();
         let client = ClientBuilder::native()
