@@ -119,7 +119,12 @@ function elderSaved() {
 
 function onKiosk(k) {
   const hadResident = kstate && kstate.resident;
+  const hadStaff = kstate && kstate.staff;
   kstate = k;
+  if (hadStaff && !k.staff) {
+    for (const s of [...SCREENS, KIOSK]) if (typeof s.module.reset === 'function') s.module.reset();
+    clearThumbs();
+  }
   session.residentId = k.resident ? k.resident.person_id : null;
   if (hadResident && !k.resident) { wipe(k.ended || 'ended'); return; }
   const screens = screensNow();
@@ -139,6 +144,14 @@ function installIdle() {
     }
   };
   for (const ev of ['pointerdown', 'keydown', 'touchstart', 'wheel']) document.addEventListener(ev, activity, { capture: true, passive: true });
+  // The staff log-in also ends after inactivity (a setting); Rust decides.
+  setInterval(async () => {
+    if (!kstate || !kstate.staff) return;
+    try {
+      const k = await call('kiosk_state');
+      if (!k.staff || (kstate.resident && !k.resident)) onKiosk(k);
+    } catch (_) { /* keep the screen */ }
+  }, 15000);
   setInterval(() => {
     if (!kstate || !kstate.resident) { hideWarning(); return; }
     const idle = (Date.now() - lastInput) / 1000;

@@ -377,7 +377,9 @@ fn main() {
     if let Err(e) = &state.0 {
         eprintln!("qinqing: {e}");
     }
-    let kiosk_mode = args.kiosk;
+    // Kiosk mode: the flag, or the device's setting (`kiosk_mode` = 1).
+    let kiosk_mode = args.kiosk
+        || state.0.as_ref().ok().and_then(|m| m.lock().ok().and_then(|q| q.setting_i64("kiosk_mode", 0).ok())).unwrap_or(0) == 1;
     let db_path = db::resolve_db_path(args.db.as_deref()).unwrap_or_else(|_| PathBuf::from("qinqing.db"));
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())

@@ -5,6 +5,7 @@
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
 import { t, errText, lang } from '../i18n.js';
+import { gallery, viewer, loadThumbs } from '../docs.js';
 
 // The screen's state; reset() puts it back (the kiosk wipes it between residents).
 const initial = () => ({
@@ -16,6 +17,7 @@ const initial = () => ({
   reasons: {},
   errors: {}, // binding id → domain error ('' for the reviewer fields)
   notice: '',
+  viewer: null,
 });
 const state = initial();
 
@@ -69,6 +71,12 @@ async function decide(b, approve) {
 function render() {
   if (!root) return;
   clear(root);
+  if (state.viewer) {
+    root.append(viewer(state.viewer.doc, state.viewer.image, state.viewer.zoom, {
+      onZoom: (z) => { state.viewer.zoom = z; render(); },
+      onClose: () => { state.viewer = null; render(); },
+    }));
+  }
   root.append(el('section', { class: 'review' }, [
     el('div', { class: 'toolbar' }, [el('h2', { class: 'screen-title', text: t('review.title') })]),
     el('p', { class: 'muted intro', text: t('review.intro') }),
@@ -116,7 +124,9 @@ function cardView(b) {
   reason.value = state.reasons[b.id] || '';
   reason.addEventListener('input', () => { state.reasons[b.id] = reason.value; });
   const err = state.errors[b.id];
+  loadThumbs(b.documents, render);
   const rows = [
+    [t('review.waiting'), t('review.days', { n: b.waiting_working_days ?? 0 })],
     [t('col.id'), b.member.resident_id_masked],
     [t('family.age'), t('review.member_age', { date: b.application_date, age: b.member_age })],
     [t('review.docs'), b.documents.map((d) => `#${d.id} ${t(`doc.${d.kind}`)}${d.note ? `（${d.note}）` : ''}`).join(lang() === 'en' ? '; ' : '；')],
@@ -127,6 +137,17 @@ function cardView(b) {
     el('h3', { class: 'card-title', text: t('review.applicant', { holder: b.holder.name, member: b.member.name, relation: t(`rel.${b.relation}`) }) }),
     b.cross_province ? el('p', { class: 'muted', text: t('review.cross', { a: province(b.holder), b: province(b.member) }) }) : null,
     el('dl', { class: 'facts compact' }, rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])),
+    gallery(b.documents, {
+      editable: false,
+      onView: async (d) => {
+        try {
+          state.viewer = { doc: d, image: d.media === 'pdf' ? null : await call('document_image', { id: d.id }), zoom: 1 };
+        } catch (e) { state.errors[b.id] = e; }
+        render();
+      },
+      onDelete: () => {},
+      onReplace: () => {},
+    }),
     el('div', { class: 'field' + (err && err.field === 'reason' ? ' has-error' : '') }, [
       el('label', { text: t('review.reason'), attrs: { for: `review-reason-${b.id}` } }),
       reason,

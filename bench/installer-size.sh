@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installer size (issue 8): our .deb beside a minimal Tauri 2 app's .deb built
+# in the same run with the same CLI (a window showing one HTML page, default
+# release profile). Target: ours <= 6 MB.
+# Usage: bench/installer-size.sh   (after scripts/package.sh; builds the minimal app in target/minimal-tauri)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TAURI="$PWD/target/tools/node_modules/.bin/tauri"
+[ -x "$TAURI" ] || scripts/package.sh >/dev/null
+M="$PWD/target/minimal-tauri"
+mkdir -p "$M/src" "$M/dist" "$M/icons"
+cp icons/32x32.png icons/128x128.png icons/icon.png "$M/icons/"
+cat > "$M/Cargo.toml" <<'TOML'
+[package]
+name = "minimal"
+version = "0.1.0"
+edition = "2021"
+[build-dependencies]
+tauri-build = { version = "2", features = [] }
+[dependencies]
+tauri = { version = "2", features = [] }
+[workspace]
+TOML
+echo 'fn main() { tauri_build::build() }' > "$M/build.rs"
+echo 'fn main() { tauri::Builder::default().run(tauri::generate_context!()).expect("run"); }' > "$M/src/main.rs"
+echo '<!doctype html><title>minimal</title><p>Hello</p>' > "$M/dist/index.html"
+cat > "$M/tauri.conf.json" <<'JSON'
+{ "productName": "minimal", "version": "0.1.0", "identifier": "dev.example.minimal",
+  "build": { "frontendDist": "dist" },
+  "app": { "windows": [{ "title": "minimal" }] },
+  "bundle": { "active": true, "targets": ["deb"], "icon": ["icons/32x32.png", "icons/128x128.png", "icons/icon.png"] } }
+JSON
+(cd "$M" && CARGO_TARGET_DIR="$M/target" "$TAURI" build --bundles deb >/dev/null)
+ours=$(ls -t target/release/bundle/deb/*.deb | head -1)
+mini=$(ls -t "$M"/target/release/bundle/deb/*.deb | head -1)
+o=$(stat -c %s "$ours"); m=$(stat -c %s "$mini")
+awk -v o="$o" -v m="$m" -v on="$(basename "$ours")" -v mn="$(basename "$mini")" 'BEGIN { printf "ours:    %s  %.2f MB\nminimal: %s  %.2f MB\nratio:   %.2f\n", on, o/1048576, mn, m/1048576, o/m }' 
+[ "$o" -le $((6 * 1048576)) ] && echo "OK: <= 6 MB" || { echo "over 6 MB"; exit 1; }
