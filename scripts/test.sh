@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the test tools if missing, then run every test: domain unit tests,
-# CLI tests, and the end-to-end tests of the real app window (Xvfb +
-# tauri-driver + WebKitWebDriver). One debug build serves them all.
-# Screenshots land in target/e2e/.
+# Install the test tools if missing, then run every test: domain unit and
+# property tests, CLI tests (incl. several processes and kill -9), the
+# end-to-end tests of the real app window (Xvfb + tauri-driver +
+# WebKitWebDriver), and the packaging test (release .deb/.rpm, install, run
+# the installed app, remove). Screenshots land in target/e2e/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
@@ -13,3 +14,6 @@ echo "build: $(( $(date +%s) - start )) s"
 t=$(date +%s)
 cargo test --workspace --locked
 echo "tests: $(( $(date +%s) - t )) s; screenshots in target/e2e/"
+t=$(date +%s)
+scripts/package-test.sh
+echo "packaging: $(( $(date +%s) - t )) s"
