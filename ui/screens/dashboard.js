@@ -17,7 +17,8 @@ const SCENARIOS = ['outpatient', 'pharmacy', 'online_pharmacy', 'inpatient'];
 const initial = () => ({
   persons: [],
   holder: null,
-  year: new Date().getFullYear(),
+  year: null, // this year in China time, from Rust
+  thisYear: null,
   data: null,
   tx: null,
   filters: { member: '', from: '', to: '', scenario: '', source: '', institution: '', page: 1 },
@@ -53,6 +54,7 @@ async function load() {
   try {
     state.persons = visiblePersons(await call('person_list', { query: {} }));
     state.institutions = await call('institution_list');
+    if (state.year === null) { state.year = Number((await call('app_info')).today_china.slice(0, 4)); state.thisYear = state.year; }
     if (state.holder === null && state.persons.length) {
       const holder = state.persons.find((p) => p.insurance === 'employee' && p.voucher_activated) || state.persons[0];
       state.holder = holder.id;
@@ -106,16 +108,16 @@ function render() {
   const holder = el('select', { class: 'input', attrs: { id: 'dash-holder', 'aria-label': t('dash.holder') } },
     state.persons.map((p) => el('option', { text: `${p.name}  ${p.resident_id_masked}`, attrs: { value: p.id, selected: p.id === state.holder } })));
   holder.addEventListener('change', () => { state.holder = Number(holder.value); state.filters.member = ''; state.filters.page = 1; refresh(); });
-  const thisYear = new Date().getFullYear();
+  const thisYear = state.thisYear;
   const year = el('select', { class: 'input', attrs: { id: 'dash-year', 'aria-label': t('dash.year') } },
-    [thisYear, thisYear - 1, thisYear - 2].map((y) => el('option', { text: String(y), attrs: { value: y, selected: y === state.year } })));
+    thisYear ? [thisYear, thisYear - 1, thisYear - 2].map((y) => el('option', { text: String(y), attrs: { value: y, selected: y === state.year } })) : []);
   year.addEventListener('change', () => { state.year = Number(year.value); refresh(); });
 
   const section = el('section', { class: 'dashboard', attrs: { id: 'dashboard' } }, [
     el('div', { class: 'toolbar' }, [
       el('h2', { class: 'screen-title', text: t('dash.title') }),
       el('label', { class: 'holder-picker' }, [el('span', { text: t('dash.holder') }), holder]),
-      year,
+      thisYear ? year : null,
     ]),
     state.error ? el('p', { class: 'form-error', text: `${errText(state.error)} (${state.error.code})`, attrs: { role: 'alert', id: 'dash-error' } }) : null,
     state.notice ? el('p', { class: 'notice', text: state.notice, attrs: { role: 'status', id: 'dash-notice' } }) : null,
