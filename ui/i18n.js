@@ -148,6 +148,7 @@ const STRINGS = {
     'audit.staff.add': '添加工作人员',
     'audit.document.delete': '删除材料',
     'audit.document.review': '审核材料',
+    'audit.person.face_verified': '工作人员现场核验本人',
 
     'nav.dashboard': '费用看板',
     'dash.title': '家庭医疗费用',
@@ -511,6 +512,7 @@ const STRINGS = {
     'audit.staff.add': 'Staff added',
     'audit.document.delete': 'Document deleted',
     'audit.document.review': 'Document reviewed',
+    'audit.person.face_verified': 'Face checked in person by staff',
 
     'nav.dashboard': 'Spending',
     'dash.title': 'Family medical spending',

@@ -450,6 +450,12 @@ enum PersonCmd {
     },
     /// One person in full.
     Show { pid: i64 },
+    /// A staff member compared the person with their ID card in person.
+    VerifyFace {
+        pid: i64,
+        #[arg(long)]
+        staff: i64,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -887,6 +893,7 @@ fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
         PersonCmd::SetStatus { pid, status } => q.set_status(pid, &status)?,
         PersonCmd::SetBalance { pid, fen } => q.set_balance(pid, fen)?,
         PersonCmd::Show { pid } => q.get_person(pid)?,
+        PersonCmd::VerifyFace { pid, staff } => q.verify_face_in_person(pid, staff)?,
         PersonCmd::List { name } => {
             let list = q.list_persons(&PersonQuery { name })?;
             if ctx.json {

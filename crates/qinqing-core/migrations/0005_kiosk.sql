@@ -9,3 +9,7 @@ INSERT INTO setting (key, value) VALUES
     ('staff_session_secs', '900'),      -- a staff log-in ends after this much inactivity
     ('staff_lockout_attempts', '5'),    -- wrong passwords in a row before a lock-out
     ('staff_lockout_secs', '900');      -- how long the lock-out lasts
+
+-- 家庭共济 needs the authorizer's face verification in these regions
+-- (comma-separated region-code prefixes; empty: nowhere).
+INSERT INTO setting (key, value) VALUES ('aid_face_required_prefixes', '33');

@@ -127,6 +127,10 @@ impl Qinqing {
             };
             let (wei, fang, zihan, grandpa) =
                 (id_of(self, FAMILY[2].id17)?, id_of(self, FAMILY[3].id17)?, id_of(self, FAMILY[4].id17)?, id_of(self, FAMILY[0].id17)?);
+            // The parents passed their own face check at the service centre.
+            let staff = self.list_staff()?.first().map(|s| s.id).ok_or_else(|| crate::Error::internal("demo staff"))?;
+            self.verify_face_in_person(wei, staff)?;
+            self.verify_face_in_person(fang, staff)?;
             self.authorize_aid(wei, zihan, "child", Some(100_000))?;
             self.authorize_aid(fang, zihan, "child", None)?;
             self.authorize_aid(wei, grandpa, "parent", Some(50_000))?;

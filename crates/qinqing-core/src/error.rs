@@ -117,6 +117,7 @@ pub enum Code {
     ResidentNotAttested,
     ResidentSessionNone,
     BackupFailed,
+    AidFaceRequired,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -216,6 +217,7 @@ impl Code {
             Code::ResidentNotAttested => "RESIDENT_NOT_ATTESTED",
             Code::ResidentSessionNone => "RESIDENT_SESSION_NONE",
             Code::BackupFailed => "BACKUP_FAILED",
+            Code::AidFaceRequired => "AID_FACE_REQUIRED",
             Code::DbBusy => "DB_BUSY",
             Code::DbTooNew => "DB_TOO_NEW",
             Code::DbOpen => "DB_OPEN",
@@ -820,6 +822,14 @@ impl Error {
     }
     pub fn aid_authorizer_no_balance() -> Self {
         Self::new(Code::AidAuthorizerNoBalance, Some("authorizer"), "授权人个人账户余额为0，暂不能开通家庭共济。", "The authorizer's personal account is empty; family aid cannot start now.")
+    }
+    pub fn aid_face_required(region: &str) -> Self {
+        Self::new(
+            Code::AidFaceRequired,
+            Some("authorizer"),
+            format!("授权人参保地（{region}）要求开通家庭共济前完成本人人脸核验。请先到服务中心核验。"),
+            format!("The authorizer's insured region ({region}) requires their own face verification before family aid. Verify at the service centre first."),
+        )
     }
     pub fn aid_not_found(id: i64) -> Self {
         Self::new(Code::AidNotFound, None, format!("找不到编号为{id}的家庭共济关系。"), format!("No family-aid relation with number {id}."))

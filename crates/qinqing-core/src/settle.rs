@@ -456,6 +456,16 @@ impl Qinqing {
         if a.balance_fen <= 0 {
             return Err(Error::aid_authorizer_no_balance());
         }
+        let face_regions: Option<String> =
+            tx.query_row("SELECT value FROM setting WHERE key = 'aid_face_required_prefixes'", [], |r| r.get(0)).optional()?;
+        let needs_face = face_regions
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .any(|p| !p.is_empty() && a.region.code.starts_with(p));
+        if needs_face && a.face_verified_at.is_none() {
+            return Err(Error::aid_face_required(&a.region.code));
+        }
         if b.status != Status::Active {
             return Err(Error::member_not_insured("非正常", "not active"));
         }

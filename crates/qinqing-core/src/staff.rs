@@ -151,6 +151,22 @@ impl Qinqing {
         Err(Error::staff_password_wrong())
     }
 
+    /// A staff member compared the person with their ID card in person: the
+    /// person's own face verification (needed from 16 before their QR is
+    /// first shown, and for family aid where the region requires it).
+    pub fn verify_face_in_person(&mut self, person_id: i64, staff_id: i64) -> Result<crate::Person> {
+        self.active_staff(staff_id)?;
+        let now = time::to_db(self.now());
+        let actor = format!("{}/staff:{staff_id}", self.actor());
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        crate::person::load(&tx, person_id)?;
+        tx.execute("UPDATE person SET face_verified_at = ?2 WHERE id = ?1", params![person_id, now])?;
+        audit::record(&tx, &now, &actor, "person.face_verified", "person", Some(person_id), Some(person_id), None,
+            Some(&serde_json::json!({ "method": "staff", "staff_id": staff_id })))?;
+        tx.commit()?;
+        self.get_person(person_id)
+    }
+
     /// How many staff accounts exist (0 means first run).
     pub fn staff_count(&self) -> Result<i64> {
         Ok(self.conn().query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?)

@@ -121,3 +121,26 @@ fn audit_since_is_a_china_date() {
     assert_eq!(since.len(), 1);
     assert_eq!(since[0].after.as_ref().unwrap()["name"], "乙");
 }
+
+#[test]
+fn staff_verify_a_face_in_person_so_an_adult_can_show_their_code() {
+    let mut q = ledger();
+    let p = q
+        .add_person(&PersonInput {
+            name: "张伟".into(),
+            resident_id: with_check_char("34010419821108017"),
+            insurance: "employee".into(),
+            region: "310115".into(),
+            voucher_activated: true,
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    let sid = q.add_staff("陈主任", "staff", "counter-pass", "counter-pass").unwrap().id;
+    assert_eq!(q.issue_qr(p, None).unwrap_err().code, Code::QrFaceRequired);
+    assert_eq!(q.verify_face_in_person(p, 99).unwrap_err().code, Code::StaffNotFound);
+    let after = q.verify_face_in_person(p, sid).unwrap();
+    assert!(after.face_verified_at_local.is_some());
+    assert!(q.issue_qr(p, None).is_ok());
+    assert!(q.audit_list(&Default::default()).unwrap().iter().any(|e| e.action == "person.face_verified"));
+}

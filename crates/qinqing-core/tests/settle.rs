@@ -307,6 +307,17 @@ fn aid_authorization_rules() {
 }
 
 #[test]
+fn regions_that_require_it_need_the_authorizers_face_verification() {
+    let mut w = world();
+    // Zhejiang (33) requires it in the policy data; 王芳's region is Shanghai here, so move her.
+    w.q.edit_person(w.wife, &qinqing_core::PersonEdit { region: Some("330106".into()), ..Default::default() }).unwrap();
+    assert_eq!(w.q.authorize_aid(w.wife, w.child, "child", None).unwrap_err().code, Code::AidFaceRequired);
+    w.q.conn().execute("UPDATE person SET face_verified_at = '2026-03-01T00:00:00Z' WHERE id = ?1", [w.wife]).unwrap();
+    assert!(w.q.authorize_aid(w.wife, w.child, "child", None).is_ok());
+    assert!(w.q.authorize_aid(w.holder, w.child, "child", None).is_ok(), "Shanghai does not require it");
+}
+
+#[test]
 fn premium_for_at_most_three_relatives_a_year() {
     let mut w = world();
     let mut kids = vec![w.child];
