@@ -81,7 +81,7 @@ async fn bind_a_child_get_it_approved_and_refuse_a_sixth() {
     app.choose("#doc-kind", "birth_certificate").await;
     app.fill("#doc-note", "出生医学证明 <编号 A123>").await;
     let scan = app.dir.path().join("birth-certificate.png");
-    std::fs::write(&scan, qinqing_core::docstore::sample_png(7, 1200, 900)).unwrap();
+    std::fs::write(&scan, qinqing_core::docstore::sample_png(7, 1200, 900).unwrap()).unwrap();
     app.upload("#doc-file", &scan).await;
     app.wait("#bind-reqs li[data-req=doc_child_identity][data-ok='1']").await;
     app.wait("#bind-docs img.thumb").await;

@@ -85,6 +85,17 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     app.wait("#t-error[data-code=QR_MALFORMED]").await;
     app.screenshot("terminal-refused").await;
 
+    // Elder mode: the terminal and the QR screen still fit.
+    app.click("#elder-toggle").await;
+    app.wait_js("document.documentElement.classList.contains('elder')").await;
+    for screen in ["terminal", "qr"] {
+        app.click(&format!("[data-screen={screen}]")).await;
+        app.wait(&format!("#screen[data-screen={screen}] > *")).await;
+        let overflow = app.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;").await;
+        assert!(overflow.as_i64().unwrap_or(999) <= 0, "{screen} overflows in elder mode: {overflow}");
+        app.screenshot(&format!("elder-{screen}-app")).await;
+    }
+
     let closed = app.close().await;
     let q = Qinqing::open(&closed.db).unwrap();
     assert_eq!(q.get_person(5).unwrap().balance_fen, 20_000 - 8_850);

@@ -3,17 +3,15 @@
 
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
+import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
 import { session } from '../session.js';
 
 const initial = () => ({ entries: [], person: '', since: '', error: null });
-const state = initial();
+const { state, reset } = screenState(initial);
+export { reset };
 let root = null;
 
-export function reset() {
-  for (const k of Object.keys(state)) delete state[k];
-  Object.assign(state, initial());
-}
 
 export function mount(container) {
   root = container;

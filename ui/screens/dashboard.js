@@ -7,6 +7,7 @@
 import { visiblePersons } from '../session.js';
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
+import { screenState } from '../state.js';
 import { t, errText, lang } from '../i18n.js';
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 
@@ -29,12 +30,8 @@ const initial = () => ({
   notice: '',
   error: null,
 });
-const state = initial();
-
-export function reset() {
-  for (const k of Object.keys(state)) delete state[k];
-  Object.assign(state, initial());
-}
+const { state, reset } = screenState(initial);
+export { reset };
 
 let root = null;
 let chart = null;

@@ -5,6 +5,7 @@
 import { visiblePersons } from '../session.js';
 import { call, callRaw } from '../api.js';
 import { el, clear } from '../dom.js';
+import { screenState } from '../state.js';
 import { t, errText, lang } from '../i18n.js';
 import { uploader, gallery, viewer, loadThumbs } from '../docs.js';
 
@@ -34,12 +35,8 @@ const initial = () => ({
   errors: null,
   notice: '',
 });
-const state = initial();
-
-export function reset() {
-  for (const k of Object.keys(state)) delete state[k];
-  Object.assign(state, initial());
-}
+const { state, reset } = screenState(initial);
+export { reset };
 
 let root = null;
 
@@ -288,7 +285,7 @@ function stepDocuments(b) {
   const note = el('input', { class: 'input', attrs: { id: 'doc-note', type: 'text', maxlength: 200, autocomplete: 'off' } });
   note.value = state.docNote;
   note.addEventListener('input', () => { state.docNote = note.value; });
-  const voucherMissing = b.missing.includes('voucher') && b.member_age < 16;
+  const voucherMissing = b.guardian_activation_allowed;
   loadThumbs(b.documents, render);
   const upload = uploader({
     person: b.member.id,

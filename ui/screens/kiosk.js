@@ -5,18 +5,16 @@
 
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
+import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
 
 const initial = () => ({ staff: [], form: {}, error: null, notice: '', exit: false });
-const state = initial();
+const { state, reset } = screenState(initial);
+export { reset };
 
 let root = null;
 let ctx = null; // { kstate, onChange(kstate) } from the app shell
 
-export function reset() {
-  for (const k of Object.keys(state)) delete state[k];
-  Object.assign(state, initial());
-}
 
 export function configure(c) { ctx = c; }
 

@@ -5,6 +5,7 @@
 import { visiblePersons } from '../session.js';
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
+import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
 
 // The screen's state; reset() puts it back (the kiosk wipes it between residents).
@@ -18,12 +19,8 @@ const initial = () => ({
   balance: null,
   error: null,
 });
-const state = initial();
-
-export function reset() {
-  for (const k of Object.keys(state)) delete state[k];
-  Object.assign(state, initial());
-}
+const { state, reset } = screenState(initial);
+export { reset };
 
 let root = null;
 let tick = null;

@@ -4,6 +4,7 @@
 
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
+import { screenState } from '../state.js';
 import { t, errText, lang } from '../i18n.js';
 
 const EMPTY_DRAFT = {
@@ -26,12 +27,8 @@ const initial = () => ({
   notice: '',
   provinces: [],
 });
-const state = initial();
-
-export function reset() {
-  for (const k of Object.keys(state)) delete state[k];
-  Object.assign(state, initial());
-}
+const { state, reset } = screenState(initial);
+export { reset };
 
 let root = null;
 

@@ -4,6 +4,7 @@
 
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
+import { screenState } from '../state.js';
 import { t, errText, lang } from '../i18n.js';
 import { gallery, viewer, loadThumbs } from '../docs.js';
 
@@ -19,12 +20,8 @@ const initial = () => ({
   notice: '',
   viewer: null,
 });
-const state = initial();
-
-export function reset() {
-  for (const k of Object.keys(state)) delete state[k];
-  Object.assign(state, initial());
-}
+const { state, reset } = screenState(initial);
+export { reset };
 
 let root = null;
 

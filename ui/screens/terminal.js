@@ -4,6 +4,7 @@
 
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
+import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
 
 const SCENARIOS = ['outpatient', 'pharmacy', 'online_pharmacy', 'inpatient'];
@@ -16,12 +17,8 @@ const initial = () => ({
   error: null,
   busy: false,
 });
-const state = initial();
-
-export function reset() {
-  for (const k of Object.keys(state)) delete state[k];
-  Object.assign(state, initial());
-}
+const { state, reset } = screenState(initial);
+export { reset };
 
 let root = null;
 

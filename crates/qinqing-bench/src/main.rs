@@ -7,8 +7,11 @@ use qinqing_core::settle::SettleRequest;
 use qinqing_core::{PersonInput, Qinqing};
 use std::time::{Duration, Instant};
 
-fn ledger(dir: &std::path::Path) -> (Qinqing, i64, i64) {
-    let mut q = Qinqing::open(&dir.join("bench.db")).expect("open");
+/// A benchmark that cannot set up says why and exits 1 (no panic).
+type R<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn ledger(dir: &std::path::Path) -> R<(Qinqing, i64, i64)> {
+    let mut q = Qinqing::open(&dir.join("bench.db"))?;
     let member = q
         .add_person(&PersonInput {
             name: "张子涵".into(),
@@ -19,7 +22,7 @@ fn ledger(dir: &std::path::Path) -> (Qinqing, i64, i64) {
             voucher_activated: true,
             ..Default::default()
         })
-        .expect("member")
+        ?
         .id;
     for i in 0..3 {
         let a = q
@@ -32,33 +35,33 @@ fn ledger(dir: &std::path::Path) -> (Qinqing, i64, i64) {
                 voucher_activated: true,
                 ..Default::default()
             })
-            .expect("authorizer")
+            ?
             .id;
-        q.authorize_aid(a, member, "child", Some(500_000_000)).expect("aid");
+        q.authorize_aid(a, member, "child", Some(500_000_000))?;
     }
-    let inst = q.add_institution("浦东新区人民医院", "310115", true, true).expect("institution").id;
-    (q, member, inst)
+    let inst = q.add_institution("浦东新区人民医院", "310115", true, true)?.id;
+    Ok((q, member, inst))
 }
 
-fn settle(n: usize) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (mut q, member, inst) = ledger(dir.path());
+fn settle(n: usize) -> R<()> {
+    let dir = tempfile::tempdir()?;
+    let (mut q, member, inst) = ledger(dir.path())?;
     // Reference: one-row INSERT transactions (BEGIN IMMEDIATE … COMMIT) on the same file.
-    let reference = rusqlite::Connection::open(dir.path().join("bench.db")).expect("open");
-    reference.busy_timeout(Duration::from_secs(5)).expect("timeout");
-    reference.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE bench_ref (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)").expect("ref table");
-    let tokens: Vec<String> = (0..n).map(|_| q.issue_qr(member, None).expect("issue").token).collect();
+    let reference = rusqlite::Connection::open(dir.path().join("bench.db"))?;
+    reference.busy_timeout(Duration::from_secs(5))?;
+    reference.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE bench_ref (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)")?;
+    let tokens: Vec<String> = (0..n).map(|_| q.issue_qr(member, None).map(|i| i.token)).collect::<Result<_, _>>()?;
 
     let t = Instant::now();
     for i in 0..n {
-        reference.execute_batch("BEGIN IMMEDIATE").expect("begin");
-        reference.execute("INSERT INTO bench_ref (v) VALUES (?1)", [i as i64]).expect("insert");
-        reference.execute_batch("COMMIT").expect("commit");
+        reference.execute_batch("BEGIN IMMEDIATE")?;
+        reference.execute("INSERT INTO bench_ref (v) VALUES (?1)", [i as i64])?;
+        reference.execute_batch("COMMIT")?;
     }
     let ref_rate = n as f64 / t.elapsed().as_secs_f64();
 
     // Own account empty: every bill splits into fund + three aid legs + cash checks.
-    q.set_balance(member, 0).expect("balance");
+    q.set_balance(member, 0)?;
     let t = Instant::now();
     for (i, tok) in tokens.iter().enumerate() {
         let s = q
@@ -70,7 +73,7 @@ fn settle(n: usize) {
                 bill_id: format!("B-{i}"),
                 ..Default::default()
             })
-            .expect("settle");
+            ?;
         assert!(!s.legs.is_empty());
     }
     let rate = n as f64 / t.elapsed().as_secs_f64();
@@ -81,26 +84,27 @@ fn settle(n: usize) {
     if rate / ref_rate < 0.30 {
         std::process::exit(1);
     }
+    Ok(())
 }
 
-fn qr(n: usize) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (q, member, _) = ledger(dir.path());
-    let sample = q.issue_qr(member, None).expect("issue").token;
+fn qr(n: usize) -> R<()> {
+    let dir = tempfile::tempdir()?;
+    let (q, member, _) = ledger(dir.path())?;
+    let sample = q.issue_qr(member, None)?.token;
     // Warm up both paths.
     for _ in 0..50 {
-        let _ = q.issue_qr(member, None).expect("issue");
-        let _ = qrcode::QrCode::with_error_correction_level(sample.as_bytes(), qrcode::EcLevel::M).expect("qr");
+        let _ = q.issue_qr(member, None)?;
+        let _ = qrcode::QrCode::with_error_correction_level(sample.as_bytes(), qrcode::EcLevel::M)?;
     }
     let t = Instant::now();
     for _ in 0..n {
-        let code = qrcode::QrCode::with_error_correction_level(sample.as_bytes(), qrcode::EcLevel::M).expect("qr");
+        let code = qrcode::QrCode::with_error_correction_level(sample.as_bytes(), qrcode::EcLevel::M)?;
         std::hint::black_box(code);
     }
     let reference = t.elapsed() / n as u32;
     let t = Instant::now();
     for _ in 0..n {
-        std::hint::black_box(q.issue_qr(member, None).expect("issue"));
+        std::hint::black_box(q.issue_qr(member, None)?);
     }
     let ours = t.elapsed() / n as u32;
     let ratio = ours.as_secs_f64() / reference.as_secs_f64();
@@ -111,55 +115,58 @@ fn qr(n: usize) {
     if ratio > 1.5 || ours > Duration::from_millis(1) {
         std::process::exit(1);
     }
+    Ok(())
 }
 
 /// p50 and p95 of `f`, in milliseconds, over `n` runs after a warm-up.
-fn percentiles(n: usize, mut f: impl FnMut()) -> (f64, f64) {
+fn percentiles(n: usize, mut f: impl FnMut() -> R<()>) -> R<(f64, f64)> {
     for _ in 0..10 {
-        f();
+        f()?;
     }
-    let mut v: Vec<f64> = (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n.max(1) {
+        let t = Instant::now();
+        f()?;
+        v.push(t.elapsed().as_secs_f64() * 1e3);
+    }
     v.sort_by(|a, b| a.total_cmp(b));
-    (v[n / 2], v[(n * 95 / 100).min(n - 1)])
+    let n = v.len();
+    Ok((v[n / 2], v[(n * 95 / 100).min(n - 1)]))
 }
 
 /// One family's dashboard (and the first page of its transaction record) on
 /// a ledger of `tx` settlements; the number of families grows with the
 /// ledger (250 settlements per family), as a service centre's does.
-fn dashboard_at(tx: usize) -> (f64, f64, f64, f64) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut q = Qinqing::open(&dir.path().join("dash.db")).expect("open");
+fn dashboard_at(tx: usize) -> R<(f64, f64, f64, f64)> {
+    let dir = tempfile::tempdir()?;
+    let mut q = Qinqing::open(&dir.path().join("dash.db"))?;
     let t = Instant::now();
-    let r = q.seed_ledger((tx / 250).max(1), tx, 7).expect("seed");
+    let r = q.seed_ledger((tx / 250).max(1), tx, 7)?;
     eprintln!("  seeded {tx} settlements ({} families) in {:.1} s", r.families, t.elapsed().as_secs_f64());
     let holder = r.first_holder + 5 * (r.families as i64 / 2); // a family in the middle
     let year = chrono_year(&q);
     let (p50, p95) = percentiles(200, || {
-        std::hint::black_box(q.dashboard(holder, year).expect("dashboard"));
-    });
+        std::hint::black_box(q.dashboard(holder, year)?);
+        Ok(())
+    })?;
     let (t50, t95) = percentiles(200, || {
         std::hint::black_box(
             q.tx_list(&qinqing_core::report::TxQuery { family: Some(holder), page: Some(1), page_size: Some(10), ..Default::default() })
-                .expect("tx"),
+                ?,
         );
-    });
-    (p50, p95, t50, t95)
+        Ok(())
+    })?;
+    Ok((p50, p95, t50, t95))
 }
 
 fn chrono_year(q: &Qinqing) -> i32 {
     q.today().format("%Y").to_string().parse().unwrap_or(2026)
 }
 
-fn dashboard(big: usize) {
+fn dashboard(big: usize) -> R<()> {
     let small = 10_000;
-    let (a50, a95, at50, at95) = dashboard_at(small);
-    let (b50, b95, bt50, bt95) = dashboard_at(big);
+    let (a50, a95, at50, at95) = dashboard_at(small)?;
+    let (b50, b95, bt50, bt95) = dashboard_at(big)?;
     println!("dashboard load, one family      p50        p95");
     println!("  {small:>9} settlements     {a50:6.2} ms  {a95:6.2} ms");
     println!("  {big:>9} settlements     {b50:6.2} ms  {b95:6.2} ms");
@@ -170,12 +177,13 @@ fn dashboard(big: usize) {
     if b95 > 10.0 || b95 / a95 > 2.0 {
         std::process::exit(1);
     }
+    Ok(())
 }
 
 fn main() {
     let arg = std::env::args().nth(1).unwrap_or_default();
     let n: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(2000);
-    match arg.as_str() {
+    let r = match arg.as_str() {
         "settle" => settle(n),
         "qr" => qr(n),
         "dashboard" => dashboard(std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000)),
@@ -183,5 +191,9 @@ fn main() {
             eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG]");
             std::process::exit(2);
         }
+    };
+    if let Err(e) = r {
+        eprintln!("qinqing-bench: {e}");
+        std::process::exit(1);
     }
 }

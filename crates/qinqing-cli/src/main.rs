@@ -746,20 +746,12 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 (None, Some(h)) => (h, None),
                 _ => return Err(Error::internal("clap requires --person or --family")),
             };
-            let mut d = q.dashboard(holder, year)?;
-            if let Some(p) = only {
-                d.members.retain(|m| m.id == p);
-                if let Some(m) = d.members.first() {
-                    d.family = m.year.clone();
-                    d.family_trend = m.trend.clone();
-                }
-                d.caps.retain(|c| c.beneficiary_id == p || c.authorizer_id == p);
-                d.anomalies.retain(|a| a.member_id == p);
-            }
+            let d = match only {
+                Some(p) => q.person_dashboard(p, year)?,
+                None => q.dashboard(holder, year)?,
+            };
             if let Some(path) = csv {
-                let text = q.tx_csv(&TxQuery { member: only, family: if only.is_none() { Some(holder) } else { None },
-                    from: Some(format!("{year}-01-01")), to: Some(format!("{year}-12-31")), ..Default::default() })?;
-                std::fs::write(&path, text).map_err(|e| Error::internal(format!("{}: {e}", path.display())))?;
+                q.tx_csv_save(&q.year_query(only, holder, year), &path)?;
             }
             if ctx.json {
                 ctx.print_json(&d)?;

@@ -280,7 +280,7 @@ fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
     let (code, e) = err_json(&d.path, &["bind", "submit", &app_id]);
     assert_eq!((code, e["code"].as_str().unwrap()), (3, "BINDING_INCOMPLETE"));
     let png = d.path.with_file_name("birth.png");
-    std::fs::write(&png, qinqing_core::docstore::sample_png(1, 64, 48)).unwrap();
+    std::fs::write(&png, qinqing_core::docstore::sample_png(1, 64, 48).unwrap()).unwrap();
     let docu = ok_json(&d.path, &["doc", "add", "--person", &child, "--kind", "birth_certificate", png.to_str().unwrap()]);
     ok_json(&d.path, &["bind", "attach", &app_id, "--doc", &docu["id"].as_i64().unwrap().to_string()]);
     ok_json(&d.path, &["bind", "sign", &app_id]);
@@ -305,7 +305,7 @@ fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
         }
         let a = ok_json(&d.path, &["bind", "apply", "--holder", &holder, "--member", &m, "--relation", "child"])["id"].as_i64().unwrap().to_string();
         let img = d.path.with_file_name(format!("hukou{i}.png"));
-        std::fs::write(&img, qinqing_core::docstore::sample_png(10 + i, 64, 48)).unwrap();
+        std::fs::write(&img, qinqing_core::docstore::sample_png(10 + i, 64, 48).unwrap()).unwrap();
         let hr = ok_json(&d.path, &["doc", "add", "--person", &m, "--kind", "hukou", img.to_str().unwrap()])["id"].as_i64().unwrap().to_string();
         ok_json(&d.path, &["bind", "attach", &a, "--doc", &hr]);
         ok_json(&d.path, &["bind", "verify-face", &a, "--staff", &sid]);

@@ -217,6 +217,9 @@ pub struct Binding {
     pub face_at_local: Option<String>,
     /// Whether the member may confirm remotely (60 or over).
     pub remote_allowed: bool,
+    /// Whether the holder may activate the member's e-voucher as guardian
+    /// now (member under 16 and not yet activated).
+    pub guardian_activation_allowed: bool,
     pub remote_confirmed_at_local: Option<String>,
     pub created_at_local: String,
     pub submitted_at_local: Option<String>,
@@ -467,6 +470,7 @@ impl Loaded {
             face_doc_id: r.face_doc_id,
             face_at_local: local(&r.face_at),
             remote_allowed: member_age >= REMOTE_AGE,
+            guardian_activation_allowed: member_age < ADULT_AGE && !self.member.voucher_activated,
             remote_confirmed_at_local: local(&r.remote_confirmed_at),
             created_at_local: local(&Some(r.created_at.clone())).unwrap_or_default(),
             submitted_at_local: local(&r.submitted_at),

@@ -323,7 +323,7 @@ fn private_dir(dir: &Path) -> Result<()> {
 /// A small distinct test/demo image (PNG): a light page with a dark bar whose
 /// position depends on `seed`, so different seeds give different hashes.
 #[doc(hidden)]
-pub fn sample_png(seed: u32, w: u32, h: u32) -> Vec<u8> {
+pub fn sample_png(seed: u32, w: u32, h: u32) -> Result<Vec<u8>> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         let bar = (seed.wrapping_mul(7919) % h.max(1), seed % 256);
         if y >= bar.0 && y < bar.0 + (h / 8).max(1) {
@@ -335,6 +335,6 @@ pub fn sample_png(seed: u32, w: u32, h: u32) -> Vec<u8> {
         }
     });
     let mut out = Vec::new();
-    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).expect("encode PNG");
-    out
+    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).map_err(|e| Error::internal(format!("PNG: {e}")))?;
+    Ok(out)
 }

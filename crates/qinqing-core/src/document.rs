@@ -482,7 +482,7 @@ impl Qinqing {
     pub fn add_sample_document(&mut self, person_id: i64, kind: &str, note: &str) -> Result<Document> {
         static SEED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
         let seed = SEED.fetch_add(1, std::sync::atomic::Ordering::Relaxed).wrapping_add(person_id as u32 * 1000);
-        let png = docstore::sample_png(seed, 96, 64);
+        let png = docstore::sample_png(seed, 96, 64)?;
         Ok(self.ingest_document(person_id, kind, &png, note, None)?.document)
     }
 }

@@ -637,3 +637,31 @@ impl Qinqing {
         Ok(text.lines().count().saturating_sub(1))
     }
 }
+
+impl Qinqing {
+    /// One person's dashboard: their own figures, caps and hints only.
+    pub fn person_dashboard(&self, person: i64, year: i32) -> Result<Dashboard> {
+        let mut d = self.dashboard(person, year)?;
+        d.members.retain(|m| m.id == person);
+        if let Some(m) = d.members.first() {
+            d.family = m.year.clone();
+            d.family_trend = m.trend.clone();
+            d.family_trend_yuan = m.trend.iter().map(|(_, f)| *f as f64 / 100.0).collect();
+        }
+        d.caps.retain(|c| c.beneficiary_id == person || c.authorizer_id == person);
+        d.channel_caps.retain(|c| c.member_id == person);
+        d.anomalies.retain(|a| a.member_id == person);
+        Ok(d)
+    }
+
+    /// The transaction-record filter for a person's (or a family's) year.
+    pub fn year_query(&self, person: Option<i64>, holder: i64, year: i32) -> TxQuery {
+        TxQuery {
+            member: person,
+            family: if person.is_none() { Some(holder) } else { None },
+            from: Some(format!("{year:04}-01-01")),
+            to: Some(format!("{year:04}-12-31")),
+            ..Default::default()
+        }
+    }
+}

@@ -174,36 +174,26 @@ impl Qinqing {
                 let at = Utc
                     .from_utc_datetime(&day.and_hms_opt(1 + (i % 10) as u32, (i % 60) as u32, 0).unwrap_or_default());
                 let month = format!("{:04}-{:02}", day.year(), day.month());
-                tx.exec(
-                    "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
-                                             cross_region, emergency, at, china_date, china_month)
-                     VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12)",
-                    params![
-                        format!("seed-{}-{}", seed, first_settlement + i as i64),
-                        inst,
-                        format!("S{}-{}", seed, first_settlement + i as i64),
+                crate::settle::write_settlement(
+                    &tx,
+                    &crate::settle::NewSettlement {
+                        nonce: &format!("seed-{}-{}", seed, first_settlement + i as i64),
+                        institution: *inst,
+                        bill: &format!("S{}-{}", seed, first_settlement + i as i64),
                         member,
-                        sc,
+                        shown_by: member,
+                        scenario: sc,
                         total,
                         fund,
                         ratio,
-                        cross as i64,
-                        time::to_db(at),
-                        day.to_string(),
-                        month
-                    ],
+                        cross_region: cross,
+                        emergency: false,
+                        at: &time::to_db(at),
+                        day: &day.to_string(),
+                        month: &month,
+                    },
+                    &legs,
                 )?;
-                let sid = tx.last_insert_rowid();
-                for (source, person_id, aid, amount) in &legs {
-                    tx.exec(
-                        "INSERT INTO settlement_leg (settlement_id, source, person_id, aid_id, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![sid, source, person_id, aid, amount],
-                    )?;
-                    if let Some(p) = person_id {
-                        tx.exec("UPDATE person SET balance_fen = balance_fen - ?2 WHERE id = ?1", params![p, amount])?;
-                    }
-                }
-                crate::settle::roll_up(&tx, member, &month, sc, total, &legs)?;
             }
             crate::audit::record(&tx, &now, "seed", "demo.seed_ledger", "ledger", None, None, None, Some(&serde_json::json!({ "families": families, "transactions": transactions, "seed": seed })))?;
             tx.commit()?;

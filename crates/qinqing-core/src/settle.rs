@@ -154,9 +154,57 @@ fn aid_spent(conn: &Connection, aid: i64, month: &str) -> Result<i64> {
         .unwrap_or(0))
 }
 
+/// One settlement as written to the ledger.
+pub(crate) struct NewSettlement<'a> {
+    pub nonce: &'a str,
+    pub institution: i64,
+    pub bill: &'a str,
+    pub member: i64,
+    pub shown_by: i64,
+    pub scenario: &'a str,
+    pub total: i64,
+    pub fund: i64,
+    pub ratio: i64,
+    pub cross_region: bool,
+    pub emergency: bool,
+    pub at: &'a str,
+    pub day: &'a str,
+    pub month: &'a str,
+}
+
+/// Write a settlement, its legs, the balance changes and the roll-ups — the
+/// one place (used by `settle` and the bulk seed) that keeps the ledger's
+/// invariants: legs sum to the total, balances fall by exactly the
+/// personal-account legs (the CHECK balance_fen >= 0 aborts an overdraft).
+pub(crate) fn write_settlement(conn: &Connection, s: &NewSettlement<'_>, legs: &[(String, Option<i64>, Option<i64>, i64)]) -> Result<i64> {
+    let sum: i64 = legs.iter().map(|l| l.3).sum();
+    if sum != s.total || legs.iter().any(|l| l.3 <= 0) {
+        return Err(Error::internal(format!("legs sum to {sum}, bill is {}", s.total)));
+    }
+    conn.exec(
+        "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
+                                 cross_region, emergency, at, china_date, china_month)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![s.nonce, s.institution, s.bill, s.member, s.shown_by, s.scenario, s.total, s.fund, s.ratio,
+            s.cross_region as i64, s.emergency as i64, s.at, s.day, s.month],
+    )?;
+    let sid = conn.last_insert_rowid();
+    for (source, person_id, aid, amount) in legs {
+        conn.exec(
+            "INSERT INTO settlement_leg (settlement_id, source, person_id, aid_id, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![sid, source, person_id, aid, amount],
+        )?;
+        if let Some(p) = person_id {
+            conn.exec("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![p, amount, s.at])?;
+        }
+    }
+    roll_up(conn, s.member, s.month, s.scenario, s.total, legs)?;
+    Ok(sid)
+}
+
 /// Keep the dashboard's monthly roll-ups in step with one new settlement
 /// (same transaction).
-pub(crate) fn roll_up(
+fn roll_up(
     conn: &Connection,
     member: i64,
     month: &str,
@@ -816,43 +864,26 @@ impl Qinqing {
         if rest > 0 {
             legs.push(("cash".into(), None, None, rest));
         }
-        let sum: i64 = legs.iter().map(|l| l.3).sum();
-        if sum != req.total_fen {
-            return Err(Error::internal(format!("legs sum to {sum}, bill is {}", req.total_fen)));
-        }
-        tx.exec(
-            "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
-                                     cross_region, emergency, at, china_date, china_month)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
-                claims.nonce,
-                inst.id,
+        let sid = write_settlement(
+            &tx,
+            &NewSettlement {
+                nonce: &claims.nonce,
+                institution: inst.id,
                 bill,
-                member.id,
-                claims.shown_by,
-                scenario.as_str(),
-                req.total_fen,
+                member: member.id,
+                shown_by: claims.shown_by,
+                scenario: scenario.as_str(),
+                total: req.total_fen,
                 fund,
                 ratio,
-                cross_region as i64,
-                emergency as i64,
-                now,
-                today.to_string(),
-                month
-            ],
+                cross_region,
+                emergency,
+                at: &now,
+                day: &today.to_string(),
+                month: &month,
+            },
+            &legs,
         )?;
-        let sid = tx.last_insert_rowid();
-        for (source, person_id, aid, amount) in &legs {
-            tx.exec(
-                "INSERT INTO settlement_leg (settlement_id, source, person_id, aid_id, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![sid, source, person_id, aid, amount],
-            )?;
-            if let Some(p) = person_id {
-                // The CHECK (balance_fen >= 0) makes an overdraft abort the whole settlement.
-                tx.exec("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![p, amount, now])?;
-            }
-        }
-        roll_up(&tx, member.id, &month, scenario.as_str(), req.total_fen, &legs)?;
         let result = load_settlement(&tx, sid, false)?;
         audit::record(
             &tx,

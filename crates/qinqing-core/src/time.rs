@@ -7,8 +7,14 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use std::sync::Arc;
 
 /// China Standard Time, UTC+8, no daylight saving.
+/// UTC+8, checked when compiling (a bad constant would not build).
+const CHINA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(o) => o,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
 pub fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+    CHINA
 }
 
 /// The calendar date in China at a UTC instant.
@@ -63,7 +69,9 @@ impl Clock for SystemClock {
 pub struct FixedClock(pub DateTime<Utc>);
 
 impl FixedClock {
-    /// A clock stopped at an RFC 3339 instant (tests): `FixedClock::at("2026-01-31T15:59:59Z")`.
+    /// A clock stopped at an RFC 3339 instant, for tests and benchmarks only
+    /// (it panics on a malformed literal): `FixedClock::at("2026-01-31T15:59:59Z")`.
+    /// Input from a person goes through `DateTime::parse_from_rfc3339` with an error (see `qinqing-cli --now`).
     pub fn at(rfc3339: &str) -> FixedClock {
         FixedClock(DateTime::parse_from_rfc3339(rfc3339).expect("RFC 3339 instant").with_timezone(&Utc))
     }

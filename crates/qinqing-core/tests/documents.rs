@@ -146,7 +146,7 @@ fn large_photos_are_downscaled_small_ones_never_upscaled() {
     let tall = RgbImage::from_fn(1000, 3000, |_, _| Rgb([200, 200, 200]));
     let doc = q.ingest_document(p, "hukou", &jpeg(&tall, 90), "", None).unwrap().document;
     assert_eq!((doc.width, doc.height), (Some(800), Some(2400)));
-    let small = docstore::sample_png(3, 100, 50);
+    let small = docstore::sample_png(3, 100, 50).unwrap();
     let doc = q.ingest_document(p, "hukou", &small, "", None).unwrap().document;
     assert_eq!((doc.width, doc.height), (Some(100), Some(50)));
     assert_eq!(doc.source_media, "png");
@@ -169,7 +169,7 @@ fn crc32(data: &[u8]) -> u32 {
 
 /// A valid PNG whose header declares `w`×`h` pixels but holds almost no data.
 fn png_bomb(w: u32, h: u32) -> Vec<u8> {
-    let mut png = docstore::sample_png(1, 8, 8);
+    let mut png = docstore::sample_png(1, 8, 8).unwrap();
     // IHDR data starts at byte 16 (8 signature + 4 length + 4 type).
     png[16..20].copy_from_slice(&w.to_be_bytes());
     png[20..24].copy_from_slice(&h.to_be_bytes());

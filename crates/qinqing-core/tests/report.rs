@@ -1,11 +1,12 @@
 //! The dashboard, transaction record, statement and roll-ups against the ledger.
 
 use proptest::prelude::*;
-use qinqing_core::id::with_check_char;
+mod common;
+use common::person;
 use qinqing_core::report::TxQuery;
 use qinqing_core::settle::SettleRequest;
 use qinqing_core::time::FixedClock;
-use qinqing_core::{PersonInput, Qinqing};
+use qinqing_core::Qinqing;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -104,19 +105,6 @@ proptest! {
     }
 }
 
-fn person(q: &mut Qinqing, name: &str, id17: &str, ins: &str, region: &str, balance: i64) -> i64 {
-    q.add_person(&PersonInput {
-        name: name.into(),
-        resident_id: with_check_char(id17),
-        insurance: ins.into(),
-        region: region.into(),
-        balance_fen: Some(balance),
-        voucher_activated: true,
-        ..Default::default()
-    })
-    .unwrap()
-    .id
-}
 
 fn pay(q: &mut Qinqing, member: i64, inst: i64, total: i64, bill: &str) {
     let t = q.issue_qr(member, None).unwrap().token;

@@ -1,6 +1,8 @@
 //! QR codes, settlement and 家庭共济 (DOMAIN §§2–5).
 
 use proptest::prelude::*;
+mod common;
+use common::person;
 use qinqing_core::id::with_check_char;
 use qinqing_core::qr;
 use qinqing_core::settle::SettleRequest;
@@ -14,19 +16,6 @@ fn at(q: &mut Qinqing, instant: &str) {
     q.set_clock(Arc::new(FixedClock::at(instant)));
 }
 
-fn person(q: &mut Qinqing, name: &str, id17: &str, ins: &str, region: &str, balance: i64) -> i64 {
-    q.add_person(&PersonInput {
-        name: name.into(),
-        resident_id: with_check_char(id17),
-        insurance: ins.into(),
-        region: region.into(),
-        balance_fen: Some(balance),
-        voucher_activated: true,
-        ..Default::default()
-    })
-    .unwrap()
-    .id
-}
 
 struct World {
     q: Qinqing,
@@ -40,7 +29,6 @@ struct World {
     clinic: i64,
     hefei: i64,
     beijing: i64,
-    staff: i64,
 }
 
 /// 张伟 (employee, ¥1,000) holds his son 张子涵 (11, resident, ¥0); 王芳
@@ -63,7 +51,7 @@ fn world() -> World {
     let clinic = q.add_institution("某私人诊所", "310115", false, false).unwrap().id;
     let hefei = q.add_institution("合肥市第一人民医院", "340104", true, true).unwrap().id;
     let beijing = q.add_institution("北京某医院", "110105", true, false).unwrap().id;
-    World { q, holder, wife, child, grandpa, binding: b.id, hospital, pharmacy, clinic, hefei, beijing, staff }
+    World { q, holder, wife, child, grandpa, binding: b.id, hospital, pharmacy, clinic, hefei, beijing }
 }
 
 fn req(token: &str, institution: i64, scenario: &str, total: i64, bill: &str) -> SettleRequest {
