@@ -221,8 +221,13 @@ fn binding_face_evidence(s: State<'_, AppState>, id: i64, doc: i64) -> Result<Bi
 }
 
 #[tauri::command]
-fn binding_confirm_remote(s: State<'_, AppState>, id: i64) -> Result<Binding> {
-    with(&s, |q| q.confirm_remote(id))
+fn binding_confirm_remote(s: State<'_, AppState>, id: i64, code: String) -> Result<Binding> {
+    with(&s, |q| q.confirm_remote(id, &code))
+}
+
+#[tauri::command]
+fn binding_send_remote_code(s: State<'_, AppState>, id: i64) -> Result<Binding> {
+    with(&s, |q| q.send_remote_code(id))
 }
 
 #[tauri::command]
@@ -379,7 +384,7 @@ fn main() {
     }
     // Kiosk mode: the flag, or the device's setting (`kiosk_mode` = 1).
     let kiosk_mode = args.kiosk
-        || state.0.as_ref().ok().and_then(|m| m.lock().ok().and_then(|q| q.setting_i64("kiosk_mode", 0).ok())).unwrap_or(0) == 1;
+        || state.0.as_ref().ok().and_then(|m| m.lock().ok().and_then(|q| q.setting("kiosk_mode").ok())).unwrap_or(0) == 1;
     let db_path = db::resolve_db_path(args.db.as_deref()).unwrap_or_else(|_| PathBuf::from("qinqing.db"));
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -423,6 +428,7 @@ fn main() {
             binding_face_staff,
             binding_face_evidence,
             binding_confirm_remote,
+            binding_send_remote_code,
             binding_guardian_voucher,
             binding_submit,
             binding_approve,

@@ -72,8 +72,20 @@ enum Cmd {
     /// Dynamic insurance QR codes (医保码).
     #[command(subcommand)]
     Qr(QrCmd),
-    /// Settle a bill at a designated institution with a scanned code.
+    /// Settle a bill at a designated institution with a scanned code (inpatient: --stay, no code).
     Settle(SettleArgs),
+    /// 住院: admission with the member's code opens a stay; discharge settles it.
+    #[command(subcommand)]
+    Stay(StayCmd),
+    /// Settings an administrator may change (ranges checked, audited).
+    #[command(subcommand)]
+    Setting(SettingCmd),
+    /// The pooled fund's policy: deductible, ratio and ceiling per region, scenario, insurance.
+    #[command(subcommand)]
+    Fund(FundCmd),
+    /// Messages sent to a person (the stand-in for SMS): e.g. a remote-confirmation code.
+    #[command(subcommand)]
+    Outbox(OutboxCmd),
     /// 家庭共济: share an employee's personal account with relatives.
     #[command(subcommand)]
     Aid(AidCmd),
@@ -176,10 +188,84 @@ enum QrCmd {
     Verify { token: String },
 }
 
+#[derive(Subcommand, Debug)]
+enum StayCmd {
+    /// Admission: the member's code (shown once) opens a stay.
+    Admit {
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        institution: i64,
+        /// The hospital's admission number (住院号).
+        #[arg(long)]
+        admission: String,
+        #[arg(long)]
+        emergency: bool,
+    },
+    /// Discharge: settle the stay's bill (no fresh code).
+    Discharge {
+        stay: i64,
+        #[arg(long)]
+        institution: i64,
+        /// Total in fen.
+        #[arg(long)]
+        total: i64,
+        #[arg(long)]
+        bill: String,
+    },
+    List {
+        #[arg(long)]
+        institution: Option<i64>,
+        #[arg(long)]
+        member: Option<i64>,
+        #[arg(long)]
+        open: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SettingCmd {
+    List,
+    Get { key: String },
+    Set { key: String, value: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum FundCmd {
+    List,
+    /// Set a region prefix's policy ("" national, 2/4/6 digits) for one scenario and insurance type (money in fen).
+    Set {
+        prefix: String,
+        #[arg(long)]
+        scenario: String,
+        #[arg(long)]
+        insurance: String,
+        #[arg(long)]
+        deductible: i64,
+        #[arg(long)]
+        ratio: i64,
+        /// Yearly ceiling on what the fund pays; omit for none.
+        #[arg(long)]
+        ceiling: Option<i64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum OutboxCmd {
+    List {
+        #[arg(long)]
+        person: i64,
+    },
+}
+
 #[derive(Args, Debug)]
 struct SettleArgs {
-    #[arg(long)]
+    /// The scanned code (not for inpatient: use --stay).
+    #[arg(long, default_value = "")]
     token: String,
+    /// Inpatient: the stay opened at admission.
+    #[arg(long)]
+    stay: Option<i64>,
     #[arg(long)]
     institution: i64,
     /// outpatient | pharmacy | online_pharmacy | inpatient
@@ -306,8 +392,14 @@ enum BindCmd {
         #[arg(long)]
         evidence: Option<i64>,
     },
-    /// A member aged 60 or over confirms remotely instead of a visit.
-    ConfirmRemote { app: i64 },
+    /// Remote confirmation (member aged 60+), step 1: send the member a one-time code.
+    SendRemoteCode { app: i64 },
+    /// Remote confirmation, step 2: the code the member received and read out.
+    ConfirmRemote {
+        app: i64,
+        #[arg(long)]
+        code: String,
+    },
     /// The holder, as guardian, activates the e-voucher of a member under 16.
     ActivateVoucher { app: i64 },
     /// Submit a complete draft for review (all rules are checked again).
@@ -423,6 +515,9 @@ enum PolicyCmd {
         relations: Vec<String>,
         #[arg(long, default_value = "")]
         note: String,
+        /// 代缴: relatives one payer may pay premiums for per year (1–10).
+        #[arg(long)]
+        premium_max: Option<i64>,
     },
 }
 
@@ -724,8 +819,66 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 total_yuan: None,
                 bill_id: a.bill,
                 emergency: a.emergency,
+                stay: a.stay,
             })?;
             print_settlement(ctx, &s)?;
+        }
+        Cmd::Stay(c) => {
+            let mut q = ctx.open()?;
+            match c {
+                StayCmd::Admit { token, institution, admission, emergency } => {
+                    let s = q.admit(&qinqing_core::settle::AdmitRequest { token, institution, admission_no: admission, emergency })?;
+                    print_stays(ctx, &[s])?;
+                }
+                StayCmd::Discharge { stay, institution, total, bill } => {
+                    let s = q.settle(&SettleRequest { institution, scenario: "inpatient".into(), total_fen: total, bill_id: bill, stay: Some(stay), ..Default::default() })?;
+                    print_settlement(ctx, &s)?;
+                }
+                StayCmd::List { institution, member, open } => print_stays(ctx, &q.list_stays(institution, member, open)?)?,
+            }
+        }
+        Cmd::Setting(c) => {
+            let mut q = ctx.open()?;
+            let list = match c {
+                SettingCmd::List => q.settings()?,
+                SettingCmd::Get { key } => vec![q.get_setting(&key)?],
+                SettingCmd::Set { key, value } => vec![q.set_setting(&key, &value)?],
+            };
+            if ctx.json {
+                if list.len() == 1 { ctx.print_json(&list[0])?; } else { ctx.print_json(&list)?; }
+            } else {
+                for v in list {
+                    let about = if ctx.en() { v.def.about_en } else { v.def.about_zh };
+                    println!("{:<32} {:>8} {:<4} [{}–{}]  {about}", v.def.key, v.value, v.def.unit, v.def.min, v.def.max);
+                }
+            }
+        }
+        Cmd::Fund(c) => {
+            let mut q = ctx.open()?;
+            if let FundCmd::Set { prefix, scenario, insurance, deductible, ratio, ceiling } = c {
+                let p = qinqing_core::fund::FundPolicy { deductible_fen: deductible, ratio_pct: ratio, ceiling_fen: ceiling };
+                q.set_fund_policy(&prefix, &scenario, &insurance, p)?;
+            }
+            let list = q.fund_policies()?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for r in list {
+                    let prefix = if r.region_prefix.is_empty() { "*" } else { &r.region_prefix };
+                    let ceiling = r.policy.ceiling_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into());
+                    println!("{prefix:<6} {:<16} {:<9} {:>12} {:>3}% {:>14}", r.scenario, r.insurance, qinqing_core::money::format_fen(r.policy.deductible_fen), r.policy.ratio_pct, ceiling);
+                }
+            }
+        }
+        Cmd::Outbox(OutboxCmd::List { person }) => {
+            let list = ctx.open()?.outbox(person)?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for m in list {
+                    println!("{}  {}", m.created_at_local, if ctx.en() { &m.body_en } else { &m.body_zh });
+                }
+            }
         }
         Cmd::Settlements { member, limit } => {
             let list = ctx.open()?.list_settlements(member, limit)?;
@@ -1050,7 +1203,8 @@ fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
         BindCmd::VerifyFace { app, staff: Some(sid), .. } => q.verify_face_by_staff(app, sid)?,
         BindCmd::VerifyFace { app, evidence: Some(doc), .. } => q.verify_face_by_evidence(app, doc)?,
         BindCmd::VerifyFace { .. } => return Err(Error::internal("clap enforces --staff or --evidence")),
-        BindCmd::ConfirmRemote { app } => q.confirm_remote(app)?,
+        BindCmd::SendRemoteCode { app } => q.send_remote_code(app)?,
+        BindCmd::ConfirmRemote { app, code } => q.confirm_remote(app, &code)?,
         BindCmd::ActivateVoucher { app } => q.guardian_activate_voucher(app)?,
         BindCmd::Submit { app } => q.submit_binding(app)?,
         BindCmd::Approve { app, staff } => q.approve_binding(app, staff)?,
@@ -1196,9 +1350,9 @@ fn print_doc(ctx: &Ctx, d: &qinqing_core::Document) {
 
 fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
     let mut q = ctx.open()?;
-    if let PolicyCmd::Set { prefix, relations, note } = cmd {
+    if let PolicyCmd::Set { prefix, relations, note, premium_max } = cmd {
         let rels = relations.iter().map(|r| Relation::parse(r)).collect::<Result<Vec<_>, _>>()?;
-        q.set_region_policy(&prefix, &rels, &note)?;
+        q.set_region_policy_full(&prefix, &rels, &note, premium_max)?;
     }
     let list = q.region_policies()?;
     if ctx.json {
@@ -1207,7 +1361,7 @@ fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
         for p in list {
             let prefix = if p.region_prefix.is_empty() { "*" } else { &p.region_prefix };
             let rels: Vec<&str> = p.relations.iter().map(|r| r.as_str()).collect();
-            println!("{prefix:<6}  {}  {}", rels.join(","), p.note);
+            println!("{prefix:<6}  {}  代缴≤{}  {}", rels.join(","), p.premium_max_relatives, p.note);
         }
     }
     Ok(Outcome::Ok)
@@ -1258,6 +1412,9 @@ fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {
         qinqing_core::money::format_fen(s.total_fen),
         if s.replayed { "  (already settled: nothing charged now)" } else { "" }
     );
+    if s.deductible_fen > 0 {
+        println!("  {:<12} {:>14}  (起付线 / deductible)", "deductible", qinqing_core::money::format_fen(s.deductible_fen));
+    }
     for l in &s.legs {
         println!("  {:<12} {:>14}  {}", l.source, qinqing_core::money::format_fen(l.amount), l.person_name.clone().unwrap_or_default());
     }
@@ -1278,7 +1435,7 @@ fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
                 ctx.print_json(&list)?;
             } else {
                 for a in &list {
-                    print_aid(a);
+                    print_aid(ctx, a);
                 }
             }
             return Ok(Outcome::Ok);
@@ -1287,12 +1444,24 @@ fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
     if ctx.json {
         ctx.print_json(&out)?;
     } else {
-        print_aid(&out);
+        print_aid(ctx, &out);
     }
     Ok(Outcome::Ok)
 }
 
-fn print_aid(a: &qinqing_core::settle::Aid) {
+fn print_stays(ctx: &Ctx, list: &[qinqing_core::settle::Stay]) -> Result<(), Error> {
+    if ctx.json {
+        if let [one] = list { ctx.print_json(one)?; } else { ctx.print_json(&list)?; }
+    } else {
+        for s in list {
+            println!("stay #{}  {}  {}  {}  {}{}", s.id, s.admission_no, s.member_name, s.admitted_at_local, s.status, if s.replayed { "  (retry: unchanged)" } else { "" });
+        }
+    }
+    Ok(())
+}
+
+fn print_aid(ctx: &Ctx, a: &qinqing_core::settle::Aid) {
+    let why = if ctx.en() { a.lapsed_en } else { a.lapsed_zh };
     println!(
         "#{}  {} → {}  {}  cap {}  spent {}{}",
         a.id,
@@ -1301,6 +1470,6 @@ fn print_aid(a: &qinqing_core::settle::Aid) {
         a.status,
         a.monthly_cap_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into()),
         qinqing_core::money::format_fen(a.spent_this_month_fen),
-        a.lapsed.map(|r| format!("  (not paying: {r})")).unwrap_or_default()
+        why.map(|r| if ctx.en() { format!("  (not paying: {r})") } else { format!("  （暂停支付：{r}）") }).unwrap_or_default()
     );
 }

@@ -6,7 +6,7 @@
 //! transaction so two processes cannot both take the last place.
 
 use crate::audit;
-use crate::document::{load_doc, read_doc, DocKind, Document, DOC_COLUMNS};
+use crate::document::{load_doc, read_doc, DocKind, DocStatus, Document, DOC_COLUMNS};
 use crate::error::{Error, Result};
 use crate::id::ResidentId;
 use crate::person::{self, Status, Stored};
@@ -209,6 +209,8 @@ pub struct Binding {
     pub missing: Vec<&'static str>,
     pub complete: bool,
     pub documents: Vec<Document>,
+    /// Attached documents staff rejected (they count for nothing), for the reviewer and the holder.
+    pub rejected_documents: Vec<i64>,
     pub letter_version: Option<String>,
     pub letter_signed_at_local: Option<String>,
     pub face_method: Option<String>,
@@ -424,14 +426,17 @@ fn load_all(conn: &Connection, id: i64, today: NaiveDate) -> Result<Loaded> {
     let member = person::load(conn, row.member_id)?;
     let docs = doc_ids(conn, id)?;
     let app_date = row.application_date(today);
+    // A rejected document satisfies no requirement; a rejected face photo verifies no one.
+    let face_doc_rejected = row.face_method.as_deref() == Some("evidence")
+        && docs.iter().any(|d| Some(d.id) == row.face_doc_id && d.status == DocStatus::Rejected);
     let facts = Facts {
         member_age: time::age_on(member.rid.birth_date(), app_date),
         cross_province: holder.region.province_code != member.region.province_code,
         disabled: member.disabled,
         voucher_activated: member.voucher_activated,
-        doc_kinds: docs.iter().map(|d| d.kind).collect(),
+        doc_kinds: docs.iter().filter(|d| d.status != DocStatus::Rejected).map(|d| d.kind).collect(),
         letter_signed: row.letter_version.as_deref() == Some(LETTER_VERSION),
-        face_verified: row.face_method.is_some(),
+        face_verified: row.face_method.is_some() && !face_doc_rejected,
         remote_confirmed: row.remote_confirmed_at.is_some(),
     };
     let reqs = requirements(&facts);
@@ -462,6 +467,7 @@ impl Loaded {
             complete: missing.is_empty(),
             missing,
             requirements: self.reqs,
+            rejected_documents: self.docs.iter().filter(|d| d.status == DocStatus::Rejected).map(|d| d.id).collect(),
             documents: self.docs,
             letter_version: r.letter_version.clone(),
             letter_signed_at_local: local(&r.letter_signed_at),
@@ -502,6 +508,18 @@ fn status_words(s: Status) -> (&'static str, &'static str) {
 
 fn month_of(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// The China-time natural month containing `day`, as UTC instants in the
+/// stored format: [start, end).
+pub fn month_bounds_utc(day: NaiveDate) -> (String, String) {
+    let first = day.with_day(1).unwrap_or(day);
+    let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+    let at = |d: NaiveDate| {
+        let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        time::to_db(chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(local - chrono::Duration::hours(8), chrono::Utc))
+    };
+    (at(first), at(next))
 }
 
 /// The rules about the two people and the caps (DOMAIN §2), checked at each
@@ -570,17 +588,64 @@ fn check_parties(
     if held as usize >= HOLDER_CAP {
         return Err(Error::holder_cap_reached(HOLDER_CAP));
     }
-    let month = month_of(today);
+    // DOMAIN §2: every holder whose binding with the member is in effect at
+    // any moment of this natural month (China time) counts — bound earlier
+    // and still active, bound this month, or unbound during this month.
+    let (start, end) = month_bounds_utc(today);
     let holders_this_month: i64 = conn.query_row(
         "SELECT count(DISTINCT holder_id) FROM binding
-         WHERE member_id = ?1 AND holder_id <> ?2 AND activated_month = ?3",
-        params![member.id, holder.id, month],
+         WHERE member_id = ?1 AND holder_id <> ?2 AND activated_at IS NOT NULL AND status IN ('active', 'unbound')
+           AND activated_at < ?4 AND (unbound_at IS NULL OR unbound_at >= ?3)",
+        params![member.id, holder.id, start, end],
         |r| r.get(0),
     )?;
     if holders_this_month as usize >= MEMBER_MONTHLY_CAP {
-        return Err(Error::member_monthly_cap_reached(MEMBER_MONTHLY_CAP, &month));
+        return Err(Error::member_monthly_cap_reached(MEMBER_MONTHLY_CAP, &month_of(today)));
     }
     Ok(pol.region_prefix)
+}
+
+/// Every requirement met; when one is unmet only because staff rejected
+/// the document that would meet it, say so (the holder must upload again).
+fn check_complete(l: &Loaded) -> Result<()> {
+    let missing: Vec<&Requirement> = l.reqs.iter().filter(|r| !r.satisfied).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let rejected: Vec<&Document> = l
+        .docs
+        .iter()
+        .filter(|d| d.status == DocStatus::Rejected)
+        .filter(|d| missing.iter().any(|r| r.kinds.contains(&d.kind)))
+        .collect();
+    if !rejected.is_empty() {
+        let zh: Vec<&str> = rejected.iter().map(|d| d.kind.zh()).collect();
+        let en: Vec<&str> = rejected.iter().map(|d| d.kind.en()).collect();
+        return Err(Error::doc_rejected(&zh.join("、"), &en.join(", ")));
+    }
+    let zh: Vec<&str> = missing.iter().map(|r| requirement_label(r.key).0).collect();
+    let en: Vec<&str> = missing.iter().map(|r| requirement_label(r.key).1).collect();
+    Err(Error::binding_incomplete(&zh.join("、"), &en.join(", ")))
+}
+
+/// Wrong remote-confirmation codes allowed before the code is void.
+pub const REMOTE_CODE_ATTEMPTS: i64 = 5;
+
+fn remote_code_hash(binding: i64, code: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("qinqing-remote:{binding}:{code}").as_bytes());
+    format!("{:x}", h.finalize())
+}
+
+/// A message in a person's outbox (the stand-in for an SMS gateway).
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub person_id: i64,
+    pub channel: String,
+    pub body_zh: String,
+    pub body_en: String,
+    pub created_at_local: String,
 }
 
 impl Qinqing {
@@ -755,16 +820,96 @@ impl Qinqing {
         })
     }
 
-    /// A member aged 60 or over confirms remotely instead of a visit.
-    pub fn confirm_remote(&mut self, id: i64) -> Result<Binding> {
-        self.change_binding(id, "binding.remote_confirm", |_, l, now, _| {
+    /// Remote confirmation (member aged 60+), step 1: a one-time 6-digit
+    /// code goes to the member (the outbox stands in for an SMS gateway),
+    /// never to the holder's screen. Sending again voids the earlier code.
+    pub fn send_remote_code(&mut self, id: i64) -> Result<Binding> {
+        use password_hash::rand_core::{OsRng, RngCore};
+        let code = format!("{:06}", OsRng.next_u32() % 1_000_000);
+        let secs = self.setting("remote_code_secs")?;
+        let expires = time::to_db(self.now() + chrono::Duration::seconds(secs));
+        self.change_binding(id, "binding.remote_code_sent", |tx, l, now, _| {
             Self::require_draft(l, "远程授权", "confirmed remotely")?;
             if time::age_on(l.member.rid.birth_date(), l.app_date) < REMOTE_AGE {
                 return Err(Error::remote_not_allowed());
             }
-            l.row.remote_confirmed_at = Some(now.to_string());
+            tx.execute(
+                "UPDATE binding SET remote_code_hash = ?2, remote_code_expires = ?3, remote_code_attempts = 0 WHERE id = ?1",
+                params![l.row.id, remote_code_hash(l.row.id, &code), expires],
+            )?;
+            let holder = crate::id::mask_name(&l.holder.name);
+            tx.execute(
+                "INSERT INTO outbox (person_id, channel, body_zh, body_en, created_at) VALUES (?1, 'sms', ?2, ?3, ?4)",
+                params![
+                    l.member.id,
+                    format!("【亲情医保】{holder}申请把您绑定为亲情账户家庭成员。如您同意，请把确认码{code}告诉对方，{}分钟内有效。不同意请忽略。", secs / 60),
+                    format!("[Qinqing] {holder} asks to bind you to their family account. If you agree, tell them the code {code} (valid {} min). Otherwise ignore this.", secs / 60),
+                    now
+                ],
+            )?;
             Ok(())
         })
+    }
+
+    /// Remote confirmation, step 2: the code the member read out. Wrong codes
+    /// are counted (5 void it); a right one is used up.
+    pub fn confirm_remote(&mut self, id: i64, code: &str) -> Result<Binding> {
+        let code = code.trim().to_string();
+        let today = self.today();
+        let now_dt = self.now();
+        let now = time::to_db(now_dt);
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let l = load_all(&tx, id, today)?;
+        Self::require_draft(&l, "远程授权", "confirmed remotely")?;
+        if time::age_on(l.member.rid.birth_date(), l.app_date) < REMOTE_AGE {
+            return Err(Error::remote_not_allowed());
+        }
+        let (hash, expires, attempts): (Option<String>, Option<String>, i64) = tx.query_row(
+            "SELECT remote_code_hash, remote_code_expires, remote_code_attempts FROM binding WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let Some(hash) = hash else { return Err(Error::remote_code_none()) };
+        let expired = expires.as_deref().and_then(time::from_db).is_none_or(|e| now_dt > e);
+        if expired || attempts >= REMOTE_CODE_ATTEMPTS {
+            return Err(Error::remote_code_expired());
+        }
+        if remote_code_hash(id, &code) != hash {
+            tx.execute("UPDATE binding SET remote_code_attempts = remote_code_attempts + 1 WHERE id = ?1", [id])?;
+            audit::record(&tx, &now, &actor, "binding.remote_code_wrong", "binding", Some(id), Some(l.row.member_id), None, None)?;
+            tx.commit()?;
+            let left = REMOTE_CODE_ATTEMPTS - attempts - 1;
+            return Err(if left > 0 { Error::remote_code_wrong(left) } else { Error::remote_code_expired() });
+        }
+        let before = l.row.snapshot();
+        tx.execute(
+            "UPDATE binding SET remote_confirmed_at = ?2, remote_code_hash = NULL, remote_code_expires = NULL WHERE id = ?1",
+            params![id, now],
+        )?;
+        let fresh = load_all(&tx, id, today)?;
+        audit::record(&tx, &now, &actor, "binding.remote_confirm", "binding", Some(id), Some(l.row.member_id), Some(&before), Some(&fresh.row.snapshot()))?;
+        tx.commit()?;
+        Ok(fresh.view(today))
+    }
+
+    /// Messages sent to a person, newest first.
+    pub fn outbox(&self, person: i64) -> Result<Vec<Message>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, person_id, channel, body_zh, body_en, created_at FROM outbox WHERE person_id = ?1 ORDER BY id DESC LIMIT 50")?;
+        let rows = stmt.query_map([person], |r| {
+            let at: String = r.get(5)?;
+            Ok(Message {
+                id: r.get(0)?,
+                person_id: r.get(1)?,
+                channel: r.get(2)?,
+                body_zh: r.get(3)?,
+                body_en: r.get(4)?,
+                created_at_local: time::from_db(&at).map(time::display_china).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// The holder, as guardian, activates the e-voucher of a member under 16
@@ -788,12 +933,7 @@ impl Qinqing {
         self.change_binding(id, "binding.submit", |tx, l, now, today| {
             Self::require_draft(l, "提交", "submitted")?;
             check_parties(tx, &l.holder, &l.member, l.row.relation, Some(l.row.id), today, Stage::Submit)?;
-            let missing: Vec<&Requirement> = l.reqs.iter().filter(|r| !r.satisfied).collect();
-            if !missing.is_empty() {
-                let zh: Vec<&str> = missing.iter().map(|r| requirement_label(r.key).0).collect();
-                let en: Vec<&str> = missing.iter().map(|r| requirement_label(r.key).1).collect();
-                return Err(Error::binding_incomplete(&zh.join("、"), &en.join(", ")));
-            }
+            check_complete(l)?;
             l.row.status = BindingStatus::Submitted;
             l.row.submitted_at = Some(now.to_string());
             Ok(())
@@ -808,6 +948,7 @@ impl Qinqing {
                 return Err(Error::binding_wrong_state(l.row.status.zh(), l.row.status.en(), "审核通过", "approved"));
             }
             check_parties(tx, &l.holder, &l.member, l.row.relation, Some(l.row.id), today, Stage::Approve)?;
+            check_complete(l)?;
             l.row.status = BindingStatus::Active;
             l.row.decided_at = Some(now.to_string());
             l.row.decided_by = Some(staff_id);

@@ -161,7 +161,7 @@ impl Qinqing {
             inst(self, "合肥市第一人民医院")?,
         );
         let today = self.today();
-        self.add_filing(kid, "340000", &(today - chrono::Days::new(10)).to_string(), &(today + chrono::Days::new(60)).to_string())?;
+        self.add_filing(kid, "340100", &(today - chrono::Days::new(10)).to_string(), &(today + chrono::Days::new(60)).to_string())?;
         // (days ago, institution, scenario, total fen)
         let mut bills: Vec<(u64, i64, &str, i64)> = Vec::new();
         for m in 0..12u64 {
@@ -182,12 +182,19 @@ impl Qinqing {
                 let at = chrono::Utc.from_utc_datetime(&at.date_naive().and_hms_opt(2 + (i % 6) as u32, 10, 0).unwrap_or_default());
                 self.set_clock(std::sync::Arc::new(crate::time::FixedClock(at)));
                 let token = self.issue_qr(kid, Some(holder))?.token;
+                // Inpatient: the code opens the stay at admission; discharge settles it.
+                let stay = if scenario == "inpatient" {
+                    Some(self.admit(&crate::settle::AdmitRequest { token: token.clone(), institution, admission_no: format!("DEMO-ZY-{i:03}"), emergency: false })?.id)
+                } else {
+                    None
+                };
                 self.settle(&crate::settle::SettleRequest {
-                    token,
+                    token: if stay.is_some() { String::new() } else { token },
                     institution,
                     scenario: scenario.into(),
                     total_fen: total,
                     bill_id: format!("DEMO-{i:03}"),
+                    stay,
                     ..Default::default()
                 })?;
             }

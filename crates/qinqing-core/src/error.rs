@@ -118,6 +118,19 @@ pub enum Code {
     ResidentSessionNone,
     BackupFailed,
     AidFaceRequired,
+    BillConflict,
+    AmountZero,
+    SettingUnknown,
+    SettingOutOfRange,
+    StayRequired,
+    StayNotFound,
+    StayWrongState,
+    StayScenario,
+    RemoteCodeWrong,
+    RemoteCodeExpired,
+    RemoteCodeNone,
+    DocRejected,
+    FilingRegionTooBroad,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -218,6 +231,19 @@ impl Code {
             Code::ResidentSessionNone => "RESIDENT_SESSION_NONE",
             Code::BackupFailed => "BACKUP_FAILED",
             Code::AidFaceRequired => "AID_FACE_REQUIRED",
+            Code::BillConflict => "BILL_CONFLICT",
+            Code::AmountZero => "AMOUNT_ZERO",
+            Code::SettingUnknown => "SETTING_UNKNOWN",
+            Code::SettingOutOfRange => "SETTING_OUT_OF_RANGE",
+            Code::StayRequired => "STAY_REQUIRED",
+            Code::StayNotFound => "STAY_NOT_FOUND",
+            Code::StayWrongState => "STAY_WRONG_STATE",
+            Code::StayScenario => "STAY_SCENARIO",
+            Code::RemoteCodeWrong => "REMOTE_CODE_WRONG",
+            Code::RemoteCodeExpired => "REMOTE_CODE_EXPIRED",
+            Code::RemoteCodeNone => "REMOTE_CODE_NONE",
+            Code::DocRejected => "DOC_REJECTED",
+            Code::FilingRegionTooBroad => "FILING_REGION_TOO_BROAD",
             Code::DbBusy => "DB_BUSY",
             Code::DbTooNew => "DB_TOO_NEW",
             Code::DbOpen => "DB_OPEN",
@@ -227,7 +253,7 @@ impl Code {
 
     pub fn kind(self) -> Kind {
         match self {
-            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound => Kind::NotFound,
+            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound => Kind::NotFound,
             Code::DbBusy | Code::DbOpen | Code::DbTooNew => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
@@ -883,6 +909,49 @@ impl Error {
     }
     pub fn backup_failed(detail: impl fmt::Display) -> Self {
         Self::new(Code::BackupFailed, Some("file"), format!("备份或恢复失败：{detail}。原数据库未改动。"), format!("Backup or restore failed: {detail}. The database was not changed."))
+    }
+}
+
+// ---- rules made precise (DOMAIN §§2, 4, 5) ---------------------------------------
+impl Error {
+    pub fn bill_conflict() -> Self {
+        Self::new(Code::BillConflict, Some("bill"), "这个账单号在本机构已经结算过另一笔费用（参保人、金额或场景不同），未扣任何款。请核对账单号。", "This bill number was already settled at this institution for a different patient, amount or scenario; nothing was charged. Check the bill number.")
+    }
+    pub fn amount_zero(field: &'static str) -> Self {
+        Self::new(Code::AmountZero, Some(field), "金额必须大于0。请填写实际金额。", "The amount must be more than zero. Enter the actual amount.")
+    }
+    pub fn setting_unknown(key: &str) -> Self {
+        Self::new(Code::SettingUnknown, Some("key"), format!("没有名为“{key}”的设置。用 setting list 查看全部设置。"), format!("There is no setting \"{key}\". See setting list for all settings."))
+    }
+    pub fn setting_out_of_range(key: &str, min: i64, max: i64) -> Self {
+        Self::new(Code::SettingOutOfRange, Some("value"), format!("“{key}”须为{min}到{max}之间的整数。未作任何更改。"), format!("\"{key}\" must be a whole number from {min} to {max}. Nothing was changed."))
+    }
+    pub fn stay_required() -> Self {
+        Self::new(Code::StayRequired, Some("scenario"), "住院费用在出院时按入院登记结算：请先用医保码办理入院登记，出院时选择该住院记录结算。", "Inpatient bills settle at discharge against the admission: admit with the code first, then settle the stay at discharge.")
+    }
+    pub fn stay_not_found(id: i64) -> Self {
+        Self::new(Code::StayNotFound, Some("stay"), format!("找不到编号为{id}的住院记录。"), format!("No hospital stay with number {id}."))
+    }
+    pub fn stay_wrong_state() -> Self {
+        Self::new(Code::StayWrongState, Some("stay"), "该住院记录已经结算，不能再次结算。", "This stay has already been settled; it cannot be settled again.")
+    }
+    pub fn stay_scenario() -> Self {
+        Self::new(Code::StayScenario, Some("scenario"), "只有住院才办理入院登记。门诊、药店请直接扫码结算。", "Only inpatient care opens a stay. For outpatient and pharmacy, scan and settle directly.")
+    }
+    pub fn remote_code_wrong(left: i64) -> Self {
+        Self::new(Code::RemoteCodeWrong, Some("code"), format!("确认码不对。请让家人再念一遍短信里的6位数字（还可尝试{left}次）。"), format!("That confirmation code is wrong. Ask the member to read the 6 digits from the message again ({left} tries left)."))
+    }
+    pub fn remote_code_expired() -> Self {
+        Self::new(Code::RemoteCodeExpired, Some("code"), "确认码已过期或已作废。请重新发送确认码给家人。", "The confirmation code expired or was used up. Send a new code to the member.")
+    }
+    pub fn remote_code_none() -> Self {
+        Self::new(Code::RemoteCodeNone, Some("code"), "还没有给家人发送确认码。请先发送，再请家人告诉您收到的数字。", "No confirmation code has been sent to the member yet. Send one, then ask the member for the digits.")
+    }
+    pub fn filing_region_too_broad(code: &str) -> Self {
+        Self::new(Code::FilingRegionTooBroad, Some("region"), format!("备案地“{code}”是省级代码：请选择就医所在的地级市（如广州市440100），直辖市可直接选市（如北京市110000）。"), format!("\"{code}\" is a province: file for the city where care happens (e.g. 440100 Guangzhou); a municipality as a whole (e.g. 110000 Beijing)."))
+    }
+    pub fn doc_rejected(kinds_zh: &str, kinds_en: &str) -> Self {
+        Self::new(Code::DocRejected, Some("documents"), format!("以下材料已被驳回，不能作为依据：{kinds_zh}。请重新上传清晰的材料。"), format!("These documents were rejected and count for nothing: {kinds_en}. Upload clear ones again."))
     }
 }
 

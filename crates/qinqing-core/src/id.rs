@@ -121,6 +121,16 @@ impl ResidentId {
 /// Mask an ID for display: first 4 and last 4 characters, stars between
 /// (`3427**********2415`). Anything that is not 18 characters long is fully
 /// starred, so a malformed value never leaks either.
+/// A name as shown where it need not be read in full: the first character,
+/// the rest as `*` (`张伟` → `张*`, `阿卜杜热合曼·买买提` → `阿*********`).
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
 pub fn mask(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
     if chars.len() != 18 {

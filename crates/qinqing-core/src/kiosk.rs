@@ -53,8 +53,8 @@ impl Kiosk {
     /// Apply the inactivity rules at `q.now()`, then describe the kiosk.
     pub fn state(&mut self, q: &Qinqing) -> Result<KioskState> {
         let now = q.now();
-        let idle = q.setting_i64("kiosk_idle_secs", 120)?;
-        let staff_secs = q.setting_i64("staff_session_secs", 900)?;
+        let idle = q.setting("kiosk_idle_secs")?;
+        let staff_secs = q.setting("staff_session_secs")?;
         let mut ended = None;
         if let Some((_, last)) = &self.resident {
             if (now - *last).num_seconds() >= idle {
@@ -75,7 +75,7 @@ impl Kiosk {
             staff: self.staff.as_ref().map(|(s, _)| s.clone()),
             resident: self.resident.as_ref().map(|(r, _)| r.clone()),
             idle_secs: idle,
-            warning_secs: q.setting_i64("kiosk_warning_secs", 10)?,
+            warning_secs: q.setting("kiosk_warning_secs")?,
             staff_session_secs: staff_secs,
             ended,
         })

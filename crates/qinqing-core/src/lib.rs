@@ -9,6 +9,7 @@ pub mod demo;
 pub mod document;
 pub mod docstore;
 pub mod error;
+pub mod fund;
 pub mod id;
 pub mod idcheck;
 pub mod kiosk;
@@ -21,6 +22,7 @@ pub mod report;
 pub mod seed;
 pub mod service;
 pub mod settle;
+pub mod settings;
 pub mod staff;
 pub mod time;
 

@@ -98,6 +98,8 @@ pub struct RegionPolicy {
     pub region_prefix: String,
     pub relations: Vec<Relation>,
     pub note: String,
+    /// 代缴: how many relatives one payer may pay premiums for per year.
+    pub premium_max_relatives: i64,
 }
 
 fn parse_relations(json: &str) -> rusqlite::Result<Vec<Relation>> {
@@ -115,13 +117,13 @@ pub fn policy_for(conn: &Connection, region: &str) -> Result<RegionPolicy> {
         let prefix = &region[..len];
         let row = conn
             .query_row(
-                "SELECT region_prefix, relations, note FROM region_policy WHERE region_prefix = ?1",
+                "SELECT region_prefix, relations, note, premium_max_relatives FROM region_policy WHERE region_prefix = ?1",
                 [prefix],
-                |r| Ok((r.get::<_, String>(0)?, parse_relations(&r.get::<_, String>(1)?)?, r.get::<_, String>(2)?)),
+                |r| Ok((r.get::<_, String>(0)?, parse_relations(&r.get::<_, String>(1)?)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
             )
             .optional()?;
-        if let Some((region_prefix, relations, note)) = row {
-            return Ok(RegionPolicy { region_prefix, relations, note });
+        if let Some((region_prefix, relations, note, premium_max_relatives)) = row {
+            return Ok(RegionPolicy { region_prefix, relations, note, premium_max_relatives });
         }
     }
     // The default row is created by the migration; without it, be strict.
@@ -129,27 +131,45 @@ pub fn policy_for(conn: &Connection, region: &str) -> Result<RegionPolicy> {
         region_prefix: String::new(),
         relations: vec![Relation::Spouse, Relation::Parent, Relation::Child],
         note: String::new(),
+        premium_max_relatives: 3,
     })
 }
 
 pub fn list_policies(conn: &Connection) -> Result<Vec<RegionPolicy>> {
-    let mut stmt = conn.prepare("SELECT region_prefix, relations, note FROM region_policy ORDER BY region_prefix")?;
+    let mut stmt = conn.prepare("SELECT region_prefix, relations, note, premium_max_relatives FROM region_policy ORDER BY region_prefix")?;
     let rows = stmt.query_map([], |r| {
-        Ok(RegionPolicy { region_prefix: r.get(0)?, relations: parse_relations(&r.get::<_, String>(1)?)?, note: r.get(2)? })
+        Ok(RegionPolicy {
+            region_prefix: r.get(0)?,
+            relations: parse_relations(&r.get::<_, String>(1)?)?,
+            note: r.get(2)?,
+            premium_max_relatives: r.get(3)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Set (replace) the allowed relations for a region prefix.
 pub fn set_policy(conn: &Connection, prefix: &str, relations: &[Relation], note: &str) -> Result<()> {
+    set_policy_full(conn, prefix, relations, note, None)
+}
+
+/// As [`set_policy`], also setting the 代缴 limit (1–10 relatives; `None`:
+/// keep the stored one, or the default 3 for a new prefix).
+pub fn set_policy_full(conn: &Connection, prefix: &str, relations: &[Relation], note: &str, premium_max: Option<i64>) -> Result<()> {
+    if let Some(m) = premium_max {
+        if !(1..=10).contains(&m) {
+            return Err(Error::setting_out_of_range("premium_max_relatives", 1, 10));
+        }
+    }
     if !(prefix.is_empty() || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit()))) {
         return Err(Error::region_invalid(prefix));
     }
     let keys: Vec<&str> = relations.iter().map(|r| r.as_str()).collect();
     conn.execute(
-        "INSERT INTO region_policy (region_prefix, relations, note) VALUES (?1, ?2, ?3)
-         ON CONFLICT (region_prefix) DO UPDATE SET relations = excluded.relations, note = excluded.note",
-        params![prefix, serde_json::to_string(&keys).unwrap_or_default(), note],
+        "INSERT INTO region_policy (region_prefix, relations, note, premium_max_relatives) VALUES (?1, ?2, ?3, coalesce(?4, 3))
+         ON CONFLICT (region_prefix) DO UPDATE SET relations = excluded.relations, note = excluded.note,
+             premium_max_relatives = coalesce(?4, region_policy.premium_max_relatives)",
+        params![prefix, serde_json::to_string(&keys).unwrap_or_default(), note, premium_max],
     )?;
     Ok(())
 }
@@ -196,13 +216,17 @@ impl crate::Qinqing {
 
     /// Replace the relations a region allows (recorded in the audit trail).
     pub fn set_region_policy(&mut self, prefix: &str, relations: &[Relation], note: &str) -> Result<RegionPolicy> {
+        self.set_region_policy_full(prefix, relations, note, None)
+    }
+
+    pub fn set_region_policy_full(&mut self, prefix: &str, relations: &[Relation], note: &str, premium_max: Option<i64>) -> Result<RegionPolicy> {
         let now = crate::time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let before = list_policies(&tx)?.into_iter().find(|p| p.region_prefix == prefix);
-        set_policy(&tx, prefix, relations, note)?;
+        set_policy_full(&tx, prefix, relations, note, premium_max)?;
         let after = policy_for(&tx, &format!("{prefix:0<6}"))?;
-        let snap = |p: &RegionPolicy| serde_json::json!({ "prefix": p.region_prefix, "relations": p.relations, "note": p.note });
+        let snap = |p: &RegionPolicy| serde_json::json!({ "prefix": p.region_prefix, "relations": p.relations, "note": p.note, "premium_max_relatives": p.premium_max_relatives });
         crate::audit::record(&tx, &now, &actor, "policy.set", "region_policy", None, None, before.as_ref().map(snap).as_ref(), Some(&snap(&after)))?;
         tx.commit()?;
         Ok(after)

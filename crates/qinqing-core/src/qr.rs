@@ -80,13 +80,20 @@ pub fn decode(key: &VerifyingKey, token: &str) -> Result<Claims> {
     })
 }
 
-/// Valid at `now`, allowing `skew` seconds of clock difference either way.
+/// A code pays at most this long after its issue time (DOMAIN §5).
+pub const MAX_VALIDITY_SECS: i64 = 60;
+
+/// Valid at `now` by the verifier's clock (DOMAIN §5): at most 60 s (and no
+/// later than the code's own expiry) after its issue time. `skew` only lets
+/// an issue time lie slightly ahead of this clock (another device's clock
+/// running fast); it never stretches the 60 s.
 pub fn check_time(c: &Claims, now: DateTime<Utc>, skew: i64) -> Result<()> {
     let now = now.timestamp();
-    if now > c.expires_at + skew {
-        return Err(Error::qr_expired(now - c.expires_at));
+    let deadline = c.expires_at.min(c.issued_at + MAX_VALIDITY_SECS);
+    if now > deadline {
+        return Err(Error::qr_expired(now - deadline));
     }
-    if c.issued_at > now + skew {
+    if c.issued_at > now + skew.max(0) {
         return Err(Error::qr_not_yet_valid());
     }
     Ok(())
@@ -193,12 +200,6 @@ impl Qinqing {
         Ok(data_encoding::HEXLOWER.encode(self.signing_key()?.verifying_key().as_bytes()))
     }
 
-    pub fn setting_i64(&self, key: &str, default: i64) -> Result<i64> {
-        let v: Option<String> =
-            self.conn().prepare_cached("SELECT value FROM setting WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?;
-        Ok(v.and_then(|s| s.parse().ok()).unwrap_or(default))
-    }
-
     /// Issue a code for `member`, shown by the member or by `holder`.
     pub fn issue_qr(&self, member: i64, holder: Option<i64>) -> Result<Issued> {
         let m = person::load(self.conn(), member)?;
@@ -206,25 +207,32 @@ impl Qinqing {
             return Err(Error::qr_voucher_not_activated());
         }
         let shown_by = holder.unwrap_or(member);
+        // A member aged 60+ who confirmed the binding remotely needs no visit:
+        // that confirmation stands for the face check when the holder shows the code.
+        let mut remote_confirmed = false;
         if shown_by != member {
             person::load(self.conn(), shown_by)?;
-            let bound: Option<i64> = self
+            let bound: Option<Option<String>> = self
                 .conn()
                 .query_row(
-                    "SELECT id FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'",
+                    "SELECT remote_confirmed_at FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'",
                     [shown_by, member],
                     |r| r.get(0),
                 )
                 .optional()?;
-            if bound.is_none() {
-                return Err(Error::qr_not_bound());
+            match bound {
+                None => return Err(Error::qr_not_bound()),
+                Some(r) => remote_confirmed = r.is_some(),
             }
         }
         let now = self.now();
-        if time::age_on(m.rid.birth_date(), time::china_date(now)) >= crate::binding::ADULT_AGE && m.face_verified_at.is_none() {
+        if time::age_on(m.rid.birth_date(), time::china_date(now)) >= crate::binding::ADULT_AGE
+            && m.face_verified_at.is_none()
+            && !remote_confirmed
+        {
             return Err(Error::qr_face_required());
         }
-        let validity = self.setting_i64("qr_validity_secs", 60)?;
+        let validity = self.setting("qr_validity_secs")?;
         let mut nonce = [0u8; 8];
         OsRng.fill_bytes(&mut nonce);
         let claims = Claims {
@@ -255,7 +263,7 @@ impl Qinqing {
     /// Verify a token with this installation's key, at the current time.
     pub fn verify_qr(&self, token: &str) -> Result<Claims> {
         let c = decode(&self.signing_key()?.verifying_key(), token)?;
-        check_time(&c, self.now(), self.setting_i64("qr_clock_skew_secs", 30)?)?;
+        check_time(&c, self.now(), self.setting("qr_clock_skew_secs")?)?;
         Ok(c)
     }
 }

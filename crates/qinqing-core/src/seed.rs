@@ -130,16 +130,17 @@ impl Qinqing {
                 let (inst, inst_region) = &institutions[rng.below(institutions.len() as u64) as usize];
                 let (region, insurance, balance): (String, String, i64) =
                     tx.qrow("SELECT region, insurance, balance_fen FROM person WHERE id = ?1", [member], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                let cross = region[..2] != inst_region[..2];
-                let ratio = if cross { 0 } else {
-                    tx.qrow(
-                        "SELECT ratio_pct FROM fund_ratio WHERE region_prefix IN ('', substr(?1, 1, 2)) AND scenario = ?2 AND insurance = ?3
-                         ORDER BY length(region_prefix) DESC LIMIT 1",
-                        params![region, sc, insurance],
-                        |r| r.get::<_, i64>(0),
-                    )?
+                let cross = crate::region::pooling_code_of(&region) != crate::region::pooling_code_of(inst_region);
+                let scenario = crate::settle::Scenario::parse(sc)?;
+                let insurance = crate::person::Insurance::parse(&insurance)?;
+                let year = day.format("%Y").to_string();
+                let share = if cross {
+                    crate::fund::FundShare { deductible_fen: 0, fund_fen: 0, ratio_pct: 0, capped: false }
+                } else {
+                    let policy = crate::fund::policy_for(&tx, &region, scenario, insurance)?;
+                    crate::fund::fund_share(&policy, total, crate::fund::year_used(&tx, member, &year, sc)?, 0)
                 };
-                let fund = total * ratio / 100;
+                let (fund, ratio) = (share.fund_fen, share.ratio_pct);
                 let mut rest = total - fund;
                 let mut legs: Vec<(String, Option<i64>, Option<i64>, i64)> = Vec::new();
                 if fund > 0 {
@@ -185,12 +186,14 @@ impl Qinqing {
                         scenario: sc,
                         total,
                         fund,
+                        deductible: share.deductible_fen,
                         ratio,
                         cross_region: cross,
                         emergency: false,
                         at: &time::to_db(at),
                         day: &day.to_string(),
                         month: &month,
+                        stay: None,
                     },
                     &legs,
                 )?;

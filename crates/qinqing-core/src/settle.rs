@@ -124,6 +124,9 @@ pub struct Aid {
     /// Why an active relation does not pay now (`beneficiary_insurance_interrupted`,
     /// `authorizer_balance_zero`, `authorizer_insurance_interrupted`), if it does not.
     pub lapsed: Option<&'static str>,
+    /// Why it does not pay and what to do, in Chinese and English.
+    pub lapsed_zh: Option<&'static str>,
+    pub lapsed_en: Option<&'static str>,
     pub letter_version: String,
     pub created_at_local: String,
 }
@@ -147,6 +150,25 @@ fn lapse_reason(authorizer: &Stored, beneficiary: &Stored) -> Option<&'static st
     }
 }
 
+/// What a lapse reason means and what to do about it (zh, en).
+pub fn lapse_text(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "beneficiary_insurance_interrupted" => (
+            "受益人医保已中断或暂停，共济暂停支付。恢复参保后自动恢复。",
+            "The beneficiary's insurance is interrupted or suspended; aid pays nothing until it is active again.",
+        ),
+        "authorizer_insurance_interrupted" => (
+            "授权人职工医保已中断或暂停，共济暂停支付。恢复参保后自动恢复。",
+            "The authorizer's employee insurance is interrupted or suspended; aid resumes when it is active again.",
+        ),
+        "authorizer_balance_zero" => (
+            "授权人个人账户余额为0，共济暂停支付。账户有余额后自动恢复。",
+            "The authorizer's personal account is empty; aid resumes when money is in it again.",
+        ),
+        _ => ("共济暂停支付。", "Aid is not paying now."),
+    }
+}
+
 fn aid_spent(conn: &Connection, aid: i64, month: &str) -> Result<i64> {
     Ok(conn
         .qrow("SELECT amount_fen FROM aid_month WHERE aid_id = ?1 AND month = ?2", params![aid, month], |r| r.get(0))
@@ -164,12 +186,15 @@ pub(crate) struct NewSettlement<'a> {
     pub scenario: &'a str,
     pub total: i64,
     pub fund: i64,
+    /// Counted toward the member's yearly deductible.
+    pub deductible: i64,
     pub ratio: i64,
     pub cross_region: bool,
     pub emergency: bool,
     pub at: &'a str,
     pub day: &'a str,
     pub month: &'a str,
+    pub stay: Option<i64>,
 }
 
 /// Write a settlement, its legs, the balance changes and the roll-ups — the
@@ -183,12 +208,13 @@ pub(crate) fn write_settlement(conn: &Connection, s: &NewSettlement<'_>, legs: &
     }
     conn.exec(
         "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
-                                 cross_region, emergency, at, china_date, china_month)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                 cross_region, emergency, at, china_date, china_month, deductible_fen, stay_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![s.nonce, s.institution, s.bill, s.member, s.shown_by, s.scenario, s.total, s.fund, s.ratio,
-            s.cross_region as i64, s.emergency as i64, s.at, s.day, s.month],
+            s.cross_region as i64, s.emergency as i64, s.at, s.day, s.month, s.deductible, s.stay],
     )?;
     let sid = conn.last_insert_rowid();
+    crate::fund::add_year_used(conn, s.member, &s.day[..4], s.scenario, s.deductible, s.fund)?;
     for (source, person_id, aid, amount) in legs {
         conn.exec(
             "INSERT INTO settlement_leg (settlement_id, source, person_id, aid_id, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -247,6 +273,39 @@ pub struct SettleRequest {
     pub bill_id: String,
     /// Emergency treatment without a cross-region filing (lower ratio, flagged).
     pub emergency: bool,
+    /// Inpatient: the stay opened at admission, settled at discharge (no code).
+    pub stay: Option<i64>,
+}
+
+/// 住院 admission: the member's code is shown once, at admission.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AdmitRequest {
+    pub token: String,
+    pub institution: i64,
+    /// The hospital's admission number (住院号).
+    pub admission_no: String,
+    pub emergency: bool,
+}
+
+/// A hospital stay: opened at admission with the shown code, settled once at discharge.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stay {
+    pub id: i64,
+    pub institution_id: i64,
+    pub admission_no: String,
+    pub member_id: i64,
+    pub member_name: String,
+    pub shown_by: i64,
+    pub cross_region: bool,
+    pub emergency: bool,
+    /// `open` or `settled`.
+    pub status: String,
+    pub admitted_at: String,
+    pub admitted_at_local: String,
+    pub settlement_id: Option<i64>,
+    /// This answer repeats an earlier admission (a retry); nothing new was opened.
+    pub replayed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -271,9 +330,12 @@ pub struct Settlement {
     pub total_fen: i64,
     pub total_display: String,
     pub fund_fen: i64,
+    /// The part of the bill counted toward the member's yearly deductible (起付线).
+    pub deductible_fen: i64,
     pub ratio_pct: i64,
     pub cross_region: bool,
     pub emergency: bool,
+    pub stay_id: Option<i64>,
     pub at: String,
     pub at_local: String,
     pub legs: Vec<Leg>,
@@ -284,7 +346,7 @@ pub struct Settlement {
 fn load_settlement(conn: &Connection, id: i64, replayed: bool) -> Result<Settlement> {
     let mut s = conn.qrow(
         "SELECT id, bill_id, institution_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct, cross_region,
-                emergency, at FROM settlement WHERE id = ?1",
+                emergency, at, deductible_fen, stay_id FROM settlement WHERE id = ?1",
         [id],
         |r| {
             let at: String = r.get(11)?;
@@ -298,6 +360,8 @@ fn load_settlement(conn: &Connection, id: i64, replayed: bool) -> Result<Settlem
                 total_fen: r.get(6)?,
                 total_display: crate::money::format_fen(r.get(6)?),
                 fund_fen: r.get(7)?,
+                deductible_fen: r.get(12)?,
+                stay_id: r.get(13)?,
                 ratio_pct: r.get(8)?,
                 cross_region: r.get::<_, i64>(9)? == 1,
                 emergency: r.get::<_, i64>(10)? == 1,
@@ -328,25 +392,6 @@ fn load_settlement(conn: &Connection, id: i64, replayed: bool) -> Result<Settlem
     Ok(s)
 }
 
-fn fund_ratio(conn: &Connection, region: &str, scenario: Scenario, insurance: Insurance) -> Result<i64> {
-    for len in [6usize, 4, 2, 0] {
-        if region.len() < len {
-            continue;
-        }
-        let r: Option<i64> = conn
-            .qrow(
-                "SELECT ratio_pct FROM fund_ratio WHERE region_prefix = ?1 AND scenario = ?2 AND insurance = ?3",
-                params![&region[..len], scenario.as_str(), insurance.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(r) = r {
-            return Ok(r);
-        }
-    }
-    Ok(0)
-}
-
 fn valid_bill_id(b: &str) -> bool {
     !b.is_empty() && b.len() <= 64 && b.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(&c))
 }
@@ -359,6 +404,285 @@ fn spent_on_channel(conn: &Connection, member: i64, scenario: Scenario, date: &s
         params![member, scenario.as_str(), date],
         |r| r.get(0),
     )?)
+}
+
+/// The bill total in fen: `total_fen`, or the yuan the cashier typed.
+fn bill_total(req: &SettleRequest) -> Result<i64> {
+    let total = match (req.total_fen, req.total_yuan.as_deref()) {
+        (0, Some(y)) if !y.trim().is_empty() => crate::money::parse_yuan("total", y)?,
+        (t, _) => t,
+    };
+    if total == 0 {
+        return Err(Error::amount_zero("total"));
+    }
+    if total < 0 {
+        return Err(Error::amount_negative("total"));
+    }
+    if total > MAX_BILL_FEN {
+        return Err(Error::amount_too_large("total"));
+    }
+    Ok(total)
+}
+
+/// The earlier settlement of this bill at this institution, if the request
+/// repeats it exactly (member, amount and scenario); a conflict if the same
+/// bill number was settled otherwise.
+fn replay(conn: &Connection, institution: i64, bill: &str, member: i64, total: i64, scenario: Scenario) -> Result<Option<Settlement>> {
+    let found: Option<(i64, i64, i64, String)> = conn
+        .query_row(
+            "SELECT id, member_id, total_fen, scenario FROM settlement WHERE institution_id = ?1 AND bill_id = ?2",
+            params![institution, bill],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    match found {
+        None => Ok(None),
+        Some((id, m, t, sc)) if m == member && t == total && sc == scenario.as_str() => Ok(Some(load_settlement(conn, id, true)?)),
+        Some(_) => Err(Error::bill_conflict()),
+    }
+}
+
+fn check_member_insured(member: &Stored) -> Result<()> {
+    match member.status {
+        Status::Active => Ok(()),
+        Status::Suspended => Err(Error::member_not_insured("暂停", "suspended")),
+        Status::Lapsed => Err(Error::member_not_insured("中断", "lapsed")),
+    }
+}
+
+/// Who is treated where, as established when the code was shown.
+struct Visit {
+    institution: i64,
+    member: Stored,
+    shown_by: i64,
+    cross_region: bool,
+    emergency: bool,
+}
+
+/// The regions of a person's filings that cover `day` (China date).
+fn filings_on(conn: &Connection, person: i64, day: NaiveDate) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT region FROM filing WHERE person_id = ?1 AND from_date <= ?2 AND to_date >= ?2")?;
+    let rows = stmt.query_map(params![person, day.to_string()], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// DOMAIN §4: cross-region means outside the member's pooling region (统筹区:
+/// the prefecture-level city; a municipality as one). There the institution
+/// must be networked, and the member needs a filing for the institution's
+/// pooling region — or it is an emergency (filed afterwards, lower ratio).
+/// Returns (cross_region, emergency).
+pub fn cross_region_rule(member_region: &Region, inst: &Institution, filing_regions: &[String], emergency_asked: bool) -> Result<(bool, bool)> {
+    if member_region.same_pooling(&inst.region) {
+        return Ok((false, false));
+    }
+    if !inst.networked {
+        return Err(Error::institution_not_networked());
+    }
+    let filed = filing_regions.iter().any(|f| crate::region::pooling_code_of(f) == inst.region.pooling_code);
+    if filed {
+        return Ok((true, false));
+    }
+    if emergency_asked {
+        return Ok((true, true));
+    }
+    Err(Error::filing_required())
+}
+
+/// The checks a shown code must pass at the counter (settlement or
+/// admission): the member insured and activated, the binding of whoever
+/// showed it still active (unbinding kills a code already on screen), the
+/// institution designated, and outside the member's pooling region a
+/// networked institution and a filing (or an emergency).
+fn open_visit(tx: &Connection, claims: &qr::Claims, institution: i64, emergency_asked: bool, today: NaiveDate) -> Result<Visit> {
+    let member = person::load(tx, claims.member)?;
+    check_member_insured(&member)?;
+    if !member.voucher_activated {
+        return Err(Error::qr_voucher_not_activated());
+    }
+    if claims.shown_by != claims.member {
+        let bound: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'",
+                [claims.shown_by, claims.member],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if bound.is_none() {
+            return Err(Error::qr_not_bound());
+        }
+    }
+    let inst = load_institution(tx, institution)?;
+    if !inst.designated {
+        return Err(Error::institution_not_designated());
+    }
+    let filings = filings_on(tx, member.id, today)?;
+    let (cross_region, emergency) = cross_region_rule(&member.region, &inst, &filings, emergency_asked)?;
+    Ok(Visit { institution: inst.id, member, shown_by: claims.shown_by, cross_region, emergency })
+}
+
+/// A payer of the self-pay part through 家庭共济, as loaded for one bill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AidPayer {
+    pub aid_id: i64,
+    pub authorizer_id: i64,
+    pub balance_fen: i64,
+    /// What is left of this relation's monthly cap (`None`: no cap).
+    pub cap_left_fen: Option<i64>,
+}
+
+/// One leg of a bill: (source, whose account, aid relation, amount).
+pub type LegRow = (String, Option<i64>, Option<i64>, i64);
+
+/// DOMAIN §3–4, the pure part of a settlement: the fund pays its share; the
+/// self-pay part comes from the member's own account, then from authorizers
+/// highest balance first (each within its monthly cap), all personal-account
+/// money within the channel's daily cap; the rest is cash. Legs sum to the
+/// total and no account pays more than it holds.
+pub fn split_legs(member: i64, own_balance: i64, total: i64, fund: i64, channel_left: Option<i64>, payers: &[AidPayer]) -> Vec<LegRow> {
+    let mut legs: Vec<LegRow> = Vec::new();
+    let fund = fund.clamp(0, total);
+    if fund > 0 {
+        legs.push(("fund".into(), None, None, fund));
+    }
+    let mut rest = total - fund;
+    let mut channel_left = channel_left.unwrap_or(i64::MAX).max(0);
+    let own = rest.min(own_balance.max(0)).min(channel_left);
+    if own > 0 {
+        legs.push(("own_account".into(), Some(member), None, own));
+        rest -= own;
+        channel_left -= own;
+    }
+    let mut order: Vec<&AidPayer> = payers.iter().collect();
+    order.sort_by(|a, b| b.balance_fen.cmp(&a.balance_fen).then(a.aid_id.cmp(&b.aid_id)));
+    for p in order {
+        if rest == 0 || channel_left == 0 {
+            break;
+        }
+        let pay = rest.min(p.balance_fen.max(0)).min(p.cap_left_fen.unwrap_or(i64::MAX).max(0)).min(channel_left);
+        if pay > 0 {
+            legs.push(("family_aid".into(), Some(p.authorizer_id), Some(p.aid_id), pay));
+            rest -= pay;
+            channel_left -= pay;
+        }
+    }
+    if rest > 0 {
+        legs.push(("cash".into(), None, None, rest));
+    }
+    legs
+}
+
+/// Load the facts of one bill, apply the rules, write the settlement (inside
+/// the caller's IMMEDIATE transaction).
+#[allow(clippy::too_many_arguments)]
+fn charge(
+    tx: &Connection,
+    v: &Visit,
+    nonce: &str,
+    stay: Option<i64>,
+    scenario: Scenario,
+    total: i64,
+    bill: &str,
+    now_dt: chrono::DateTime<chrono::Utc>,
+    emergency_cut: i64,
+    online_daily_cap: i64,
+    actor: &str,
+) -> Result<Settlement> {
+    let now = time::to_db(now_dt);
+    let today = time::china_date(now_dt);
+    let month = month_of(today);
+    let year = format!("{:04}", today.year());
+    let member = &v.member;
+    // Reimbursement follows the member's own insurance and insured region.
+    let policy = crate::fund::policy_for(tx, &member.region.code, scenario, member.insurance)?;
+    let used = crate::fund::year_used(tx, member.id, &year, scenario.as_str())?;
+    let share = crate::fund::fund_share(&policy, total, used, if v.emergency { emergency_cut } else { 0 });
+    let channel_left = if scenario == Scenario::OnlinePharmacy {
+        Some((online_daily_cap - spent_on_channel(tx, member.id, scenario, &today.to_string())?).max(0))
+    } else {
+        None
+    };
+    // Authorizers: frozen, revoked and lapsed relations do not pay.
+    let mut stmt = tx.prepare_cached(
+        "SELECT a.id, a.authorizer_id, p.balance_fen, a.monthly_cap_fen FROM aid a JOIN person p ON p.id = a.authorizer_id
+         WHERE a.beneficiary_id = ?1 AND a.status = 'active' AND p.status = 'active' AND p.balance_fen > 0",
+    )?;
+    let rows: Vec<(i64, i64, i64, Option<i64>)> =
+        stmt.query_map([member.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
+    drop(stmt);
+    let mut payers = Vec::with_capacity(rows.len());
+    for (aid_id, authorizer_id, balance_fen, cap) in rows {
+        let cap_left_fen = match cap {
+            Some(c) => Some((c - aid_spent(tx, aid_id, &month)?).max(0)),
+            None => None,
+        };
+        payers.push(AidPayer { aid_id, authorizer_id, balance_fen, cap_left_fen });
+    }
+    let legs = split_legs(member.id, member.balance_fen, total, share.fund_fen, channel_left, &payers);
+    let sid = write_settlement(
+        tx,
+        &NewSettlement {
+            nonce,
+            institution: v.institution,
+            bill,
+            member: member.id,
+            shown_by: v.shown_by,
+            scenario: scenario.as_str(),
+            total,
+            fund: share.fund_fen,
+            deductible: share.deductible_fen,
+            ratio: share.ratio_pct,
+            cross_region: v.cross_region,
+            emergency: v.emergency,
+            at: &now,
+            day: &today.to_string(),
+            month: &month,
+            stay,
+        },
+        &legs,
+    )?;
+    let result = load_settlement(tx, sid, false)?;
+    audit::record(
+        tx,
+        &now,
+        actor,
+        "settlement",
+        "settlement",
+        Some(sid),
+        Some(member.id),
+        None,
+        Some(&serde_json::json!({ "bill_id": bill, "institution": v.institution, "total_fen": total, "deductible_fen": share.deductible_fen,
+            "stay": stay, "legs": result.legs })),
+    )?;
+    Ok(result)
+}
+
+fn load_stay(conn: &Connection, id: i64, replayed: bool) -> Result<Stay> {
+    conn.query_row(
+        "SELECT s.id, s.institution_id, s.admission_no, s.member_id, p.name, s.shown_by, s.cross_region, s.emergency, s.status,
+                s.admitted_at, s.settlement_id
+         FROM stay s JOIN person p ON p.id = s.member_id WHERE s.id = ?1",
+        [id],
+        |r| {
+            let at: String = r.get(9)?;
+            Ok(Stay {
+                id: r.get(0)?,
+                institution_id: r.get(1)?,
+                admission_no: r.get(2)?,
+                member_id: r.get(3)?,
+                member_name: r.get(4)?,
+                shown_by: r.get(5)?,
+                cross_region: r.get::<_, i64>(6)? == 1,
+                emergency: r.get::<_, i64>(7)? == 1,
+                status: r.get(8)?,
+                admitted_at_local: time::from_db(&at).map(time::display_china).unwrap_or_default(),
+                admitted_at: at,
+                settlement_id: r.get(10)?,
+                replayed,
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| Error::stay_not_found(id))
 }
 
 impl Qinqing {
@@ -422,6 +746,10 @@ impl Qinqing {
 
     pub fn add_filing(&mut self, person_id: i64, region: &str, from: &str, to: &str) -> Result<Filing> {
         let region = Region::parse(region)?;
+        // A filing names a pooling region (a city, or a municipality as a whole), not a province.
+        if region.pooling_code.len() == 4 && region.pooling_code.ends_with("00") {
+            return Err(Error::filing_region_too_broad(&region.code));
+        }
         let (f, t) = (parse_date(from)?, parse_date(to)?);
         if t < f {
             return Err(Error::date_invalid(to));
@@ -636,6 +964,8 @@ impl Qinqing {
             beneficiary_name: b.name.clone(),
             relation: Relation::parse(&row.2)?,
             lapsed: if row.3 == "active" { lapse_reason(&a, &b) } else { None },
+            lapsed_zh: if row.3 == "active" { lapse_reason(&a, &b).map(|k| lapse_text(k).0) } else { None },
+            lapsed_en: if row.3 == "active" { lapse_reason(&a, &b).map(|k| lapse_text(k).1) } else { None },
             status: row.3,
             monthly_cap_fen: row.4,
             spent_this_month_fen: aid_spent(conn, id, &month)?,
@@ -657,7 +987,10 @@ impl Qinqing {
     /// personal account (an active aid relation is needed; at most N
     /// relatives per payer per year, a setting).
     pub fn pay_premium(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<serde_json::Value> {
-        if amount_fen <= 0 {
+        if amount_fen == 0 {
+            return Err(Error::amount_zero("amount"));
+        }
+        if amount_fen < 0 {
             return Err(Error::amount_negative("amount"));
         }
         if amount_fen > MAX_BILL_FEN {
@@ -666,8 +999,8 @@ impl Qinqing {
         if !(2000..=2100).contains(&year) {
             return Err(Error::date_invalid(&year.to_string()));
         }
-        let max = self.setting_i64("premium_max_relatives", 3)?;
         let now = time::to_db(self.now());
+        let today = self.today().to_string();
         let actor = self.actor().to_string();
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         let p = person::load(&tx, payer)?;
@@ -678,6 +1011,8 @@ impl Qinqing {
         if b.insurance != Insurance::Resident {
             return Err(Error::premium_not_resident());
         }
+        // How many relatives one payer may pay for is the payer's regional policy.
+        let max = policy::policy_for(&tx, &p.region.code)?.premium_max_relatives;
         let aid: Option<i64> = tx
             .query_row("SELECT id FROM aid WHERE authorizer_id = ?1 AND beneficiary_id = ?2 AND status = 'active'", [payer, beneficiary], |r| r.get(0))
             .optional()?;
@@ -699,8 +1034,8 @@ impl Qinqing {
         }
         tx.execute("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![payer, amount_fen, now])?;
         tx.execute(
-            "INSERT INTO premium (payer_id, beneficiary_id, year, amount_fen, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![payer, beneficiary, year, amount_fen, now],
+            "INSERT INTO premium (payer_id, beneficiary_id, year, amount_fen, created_at, china_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![payer, beneficiary, year, amount_fen, now, today],
         )?;
         let id = tx.last_insert_rowid();
         let snap = serde_json::json!({ "payer": payer, "beneficiary": beneficiary, "year": year, "amount_fen": amount_fen,
@@ -713,192 +1048,159 @@ impl Qinqing {
 
     // ------------------------------------------------------------ settlement
 
-    /// Settle a bill with a scanned code. All or nothing, exactly once.
+    /// Settle a bill. All or nothing, exactly once. Outpatient, pharmacy and
+    /// online pharmacy settle with a scanned code; inpatient settles at
+    /// discharge against the stay opened at admission (`req.stay`).
     pub fn settle(&mut self, req: &SettleRequest) -> Result<Settlement> {
-        if req.total_fen == 0 {
-            if let Some(y) = req.total_yuan.as_deref() {
-                let fen = crate::money::parse_yuan("total", y)?;
-                return self.settle(&SettleRequest { total_fen: fen, total_yuan: None, ..req.clone() });
-            }
-        }
-        let scenario = Scenario::parse(&req.scenario)?;
-        if req.total_fen <= 0 {
-            return Err(Error::amount_negative("total"));
-        }
-        if req.total_fen > MAX_BILL_FEN {
-            return Err(Error::amount_too_large("total"));
-        }
-        let bill = req.bill_id.trim();
-        if !valid_bill_id(bill) {
+        let total = bill_total(req)?;
+        let bill = req.bill_id.trim().to_string();
+        if !valid_bill_id(&bill) {
             return Err(Error::bill_id_invalid());
         }
+        if let Some(stay) = req.stay {
+            if !req.scenario.trim().is_empty() && Scenario::parse(&req.scenario)? != Scenario::Inpatient {
+                return Err(Error::stay_scenario());
+            }
+            return self.settle_stay(stay, req.institution, &bill, total);
+        }
+        let scenario = Scenario::parse(&req.scenario)?;
         let key = self.signing_key()?.verifying_key();
         let claims = qr::decode(&key, &req.token)?;
-        let skew = self.setting_i64("qr_clock_skew_secs", 30)?;
-        let daily_cap = self.setting_i64("online_pharmacy_daily_cap_fen", 100_000)?;
-        let cut = self.setting_i64("emergency_ratio_cut_pct", 20)?;
-        let now_dt = self.now();
-        let now = time::to_db(now_dt);
-        let today = time::china_date(now_dt);
-        let month = month_of(today);
+        let skew = self.setting("qr_clock_skew_secs")?;
+        let cut = self.setting("emergency_ratio_cut_pct")?;
+        let daily_cap = self.setting("online_pharmacy_daily_cap_fen")?;
         let actor = self.actor().to_string();
-
+        let now_dt = self.now();
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Exactly once: the same code or the same bill returns the first result.
+        // Exactly once: a code pays once; a bill is charged once. A retry
+        // (same institution, bill, member, amount, scenario) gets the first
+        // answer back; the same bill number otherwise is a conflict.
         let by_nonce: Option<(i64, i64, String)> = tx
             .query_row("SELECT id, institution_id, bill_id FROM settlement WHERE nonce = ?1", [&claims.nonce], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?;
-        if let Some((id, inst, b)) = by_nonce {
-            if inst == req.institution && b == bill {
-                return load_settlement(&tx, id, true);
+        if let Some((_, inst, b)) = by_nonce {
+            if inst != req.institution || b != bill {
+                return Err(Error::qr_already_used());
             }
+        }
+        let stays: Option<i64> = tx.query_row("SELECT id FROM stay WHERE nonce = ?1", [&claims.nonce], |r| r.get(0)).optional()?;
+        if stays.is_some() {
             return Err(Error::qr_already_used());
         }
-        let by_bill: Option<i64> = tx
-            .query_row("SELECT id FROM settlement WHERE institution_id = ?1 AND bill_id = ?2", params![req.institution, bill], |r| r.get(0))
-            .optional()?;
-        if let Some(id) = by_bill {
-            return load_settlement(&tx, id, true);
+        if let Some(s) = replay(&tx, req.institution, &bill, claims.member, total, scenario)? {
+            return Ok(s);
+        }
+        if scenario == Scenario::Inpatient {
+            return Err(Error::stay_required());
         }
         qr::check_time(&claims, now_dt, skew)?;
-
-        let member = person::load(&tx, claims.member)?;
-        if member.status != Status::Active {
-            let (zh, en) = match member.status {
-                Status::Suspended => ("暂停", "suspended"),
-                _ => ("中断", "lapsed"),
-            };
-            return Err(Error::member_not_insured(zh, en));
-        }
-        if !member.voucher_activated {
-            return Err(Error::qr_voucher_not_activated());
-        }
-        if claims.shown_by != claims.member {
-            // Unbinding kills a code already on screen: checked now, not at issue.
-            let bound: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'",
-                    [claims.shown_by, claims.member],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if bound.is_none() {
-                return Err(Error::qr_not_bound());
-            }
-        }
-        let inst = load_institution(&tx, req.institution)?;
-        if !inst.designated {
-            return Err(Error::institution_not_designated());
-        }
-        let cross_region = inst.region.province_code != member.region.province_code;
-        let mut emergency = false;
-        if cross_region {
-            if !inst.networked {
-                return Err(Error::institution_not_networked());
-            }
-            let filed: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM filing WHERE person_id = ?1 AND substr(region, 1, 2) = ?2 AND from_date <= ?3 AND to_date >= ?3",
-                    params![member.id, inst.region.province_code, today.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if filed.is_none() {
-                if !req.emergency {
-                    return Err(Error::filing_required());
-                }
-                emergency = true;
-            }
-        }
-        let mut ratio = fund_ratio(&tx, &member.region.code, scenario, member.insurance)?;
-        if emergency {
-            ratio = (ratio - cut).max(0);
-        }
-        let fund = req.total_fen * ratio / 100;
-        let mut rest = req.total_fen - fund;
-        let mut legs: Vec<(String, Option<i64>, Option<i64>, i64)> = Vec::new();
-        if fund > 0 {
-            legs.push(("fund".into(), None, None, fund));
-        }
-        // The channel's daily cap applies to personal-account money (own + aid).
-        let mut channel_left = if scenario == Scenario::OnlinePharmacy {
-            (daily_cap - spent_on_channel(&tx, member.id, scenario, &today.to_string())?).max(0)
-        } else {
-            i64::MAX
-        };
-        let own = rest.min(member.balance_fen.max(0)).min(channel_left);
-        if own > 0 {
-            legs.push(("own_account".into(), Some(member.id), None, own));
-            rest -= own;
-            channel_left -= own;
-        }
-        if rest > 0 && channel_left > 0 {
-            // Authorizers, highest balance first; frozen, revoked and lapsed relations do not pay.
-            let mut stmt = tx.prepare_cached(
-                "SELECT a.id, a.authorizer_id, a.monthly_cap_fen FROM aid a JOIN person p ON p.id = a.authorizer_id
-                 WHERE a.beneficiary_id = ?1 AND a.status = 'active' AND p.status = 'active' AND p.balance_fen > 0
-                 ORDER BY p.balance_fen DESC, a.id",
-            )?;
-            let aids: Vec<(i64, i64, Option<i64>)> =
-                stmt.query_map([member.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
-            drop(stmt);
-            for (aid, authorizer, cap) in aids {
-                if rest == 0 || channel_left == 0 {
-                    break;
-                }
-                let balance: i64 = tx.qrow("SELECT balance_fen FROM person WHERE id = ?1", [authorizer], |r| r.get(0))?;
-                let cap_left = match cap {
-                    Some(c) => (c - aid_spent(&tx, aid, &month)?).max(0),
-                    None => i64::MAX,
-                };
-                let pay = rest.min(balance).min(cap_left).min(channel_left);
-                if pay > 0 {
-                    legs.push(("family_aid".into(), Some(authorizer), Some(aid), pay));
-                    rest -= pay;
-                    channel_left -= pay;
-                }
-            }
-        }
-        if rest > 0 {
-            legs.push(("cash".into(), None, None, rest));
-        }
-        let sid = write_settlement(
-            &tx,
-            &NewSettlement {
-                nonce: &claims.nonce,
-                institution: inst.id,
-                bill,
-                member: member.id,
-                shown_by: claims.shown_by,
-                scenario: scenario.as_str(),
-                total: req.total_fen,
-                fund,
-                ratio,
-                cross_region,
-                emergency,
-                at: &now,
-                day: &today.to_string(),
-                month: &month,
-            },
-            &legs,
-        )?;
-        let result = load_settlement(&tx, sid, false)?;
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "settlement",
-            "settlement",
-            Some(sid),
-            Some(member.id),
-            None,
-            Some(&serde_json::json!({ "bill_id": bill, "institution": inst.id, "total_fen": req.total_fen, "legs": result.legs })),
-        )?;
+        let visit = open_visit(&tx, &claims, req.institution, req.emergency, time::china_date(now_dt))?;
+        let result = charge(&tx, &visit, &claims.nonce, None, scenario, total, &bill, now_dt, cut, daily_cap, &actor)?;
         tx.commit()?;
         Ok(result)
     }
+
+    /// 住院 admission: the member's code opens a stay at this institution.
+    /// The same code and admission number again returns the stay (a retry).
+    pub fn admit(&mut self, req: &AdmitRequest) -> Result<Stay> {
+        let admission = req.admission_no.trim().to_string();
+        if !valid_bill_id(&admission) {
+            return Err(Error::bill_id_invalid());
+        }
+        let key = self.signing_key()?.verifying_key();
+        let claims = qr::decode(&key, &req.token)?;
+        let skew = self.setting("qr_clock_skew_secs")?;
+        let now_dt = self.now();
+        let now = time::to_db(now_dt);
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<(i64, String, i64)> = tx
+            .query_row("SELECT id, nonce, member_id FROM stay WHERE institution_id = ?1 AND admission_no = ?2", params![req.institution, admission], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        if let Some((id, _, member)) = existing {
+            if member == claims.member {
+                return load_stay(&tx, id, true);
+            }
+            return Err(Error::bill_conflict());
+        }
+        let used: Option<i64> = tx
+            .query_row("SELECT 1 FROM settlement WHERE nonce = ?1 UNION ALL SELECT 1 FROM stay WHERE nonce = ?1", [&claims.nonce], |r| r.get(0))
+            .optional()?;
+        if used.is_some() {
+            return Err(Error::qr_already_used());
+        }
+        qr::check_time(&claims, now_dt, skew)?;
+        let visit = open_visit(&tx, &claims, req.institution, req.emergency, time::china_date(now_dt))?;
+        tx.execute(
+            "INSERT INTO stay (nonce, institution_id, admission_no, member_id, shown_by, cross_region, emergency, status, admitted_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)",
+            params![claims.nonce, visit.institution, admission, visit.member.id, visit.shown_by, visit.cross_region as i64, visit.emergency as i64, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        let snap = serde_json::json!({ "institution": visit.institution, "admission_no": admission, "cross_region": visit.cross_region, "emergency": visit.emergency });
+        audit::record(&tx, &now, &actor, "stay.admit", "stay", Some(id), Some(visit.member.id), None, Some(&snap))?;
+        let stay = load_stay(&tx, id, false)?;
+        tx.commit()?;
+        Ok(stay)
+    }
+
+    pub fn get_stay(&self, id: i64) -> Result<Stay> {
+        load_stay(self.conn(), id, false)
+    }
+
+    /// Stays at an institution and/or of a member, newest first.
+    pub fn list_stays(&self, institution: Option<i64>, member: Option<i64>, open_only: bool) -> Result<Vec<Stay>> {
+        let ids: Vec<i64> = self
+            .conn()
+            .prepare(
+                "SELECT id FROM stay WHERE (?1 IS NULL OR institution_id = ?1) AND (?2 IS NULL OR member_id = ?2)
+                   AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT 500",
+            )?
+            .query_map(params![institution, member, open_only as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| load_stay(self.conn(), id, false)).collect()
+    }
+
+    /// Discharge: settle the stay's bill. The member's insurance must still be
+    /// in force; the cross-region facts are those of the admission.
+    fn settle_stay(&mut self, stay_id: i64, institution: i64, bill: &str, total: i64) -> Result<Settlement> {
+        let now_dt = self.now();
+        let actor = self.actor().to_string();
+        let cut = self.setting("emergency_ratio_cut_pct")?;
+        let daily_cap = self.setting("online_pharmacy_daily_cap_fen")?;
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stay = load_stay(&tx, stay_id, false)?;
+        if stay.institution_id != institution {
+            return Err(Error::stay_not_found(stay_id));
+        }
+        if let Some(s) = replay(&tx, institution, bill, stay.member_id, total, Scenario::Inpatient)? {
+            if s.stay_id == Some(stay_id) {
+                return Ok(s);
+            }
+            return Err(Error::bill_conflict());
+        }
+        if stay.status != "open" {
+            return Err(Error::stay_wrong_state());
+        }
+        let member = person::load(&tx, stay.member_id)?;
+        check_member_insured(&member)?;
+        let visit = Visit {
+            institution,
+            member,
+            shown_by: stay.shown_by,
+            cross_region: stay.cross_region,
+            emergency: stay.emergency,
+        };
+        let result = charge(&tx, &visit, &format!("stay-{stay_id}"), Some(stay_id), Scenario::Inpatient, total, bill, now_dt, cut, daily_cap, &actor)?;
+        tx.execute("UPDATE stay SET status = 'settled', settlement_id = ?2 WHERE id = ?1", params![stay_id, result.id])?;
+        tx.commit()?;
+        Ok(result)
+    }
+
 
     pub fn get_settlement(&self, id: i64) -> Result<Settlement> {
         load_settlement(self.conn(), id, false)

@@ -137,8 +137,8 @@ impl Qinqing {
             }
             return Ok(s);
         }
-        let max = self.setting_i64("staff_lockout_attempts", 5)?;
-        let secs = self.setting_i64("staff_lockout_secs", 900)?;
+        let max = self.setting("staff_lockout_attempts")?;
+        let secs = self.setting("staff_lockout_secs")?;
         let failed = failed + 1;
         let nowdb = time::to_db(now);
         if failed >= max {

@@ -197,6 +197,14 @@ fn cross_province_needs_proof_of_insurance_and_disabled_a_medical_certificate() 
     assert_eq!(keys, vec!["voucher", "doc_household_register", "face", "doc_proof_of_insurance", "doc_medical_certificate", "letter"]);
 }
 
+/// The code the member received, read from their outbox (the SMS stand-in).
+fn code_sent_to(q: &Qinqing, member: i64) -> String {
+    let m = &q.outbox(member).unwrap()[0];
+    let digits: String = m.body_en.split("code ").nth(1).unwrap().chars().take(6).collect();
+    assert!(m.body_zh.contains(&digits));
+    digits
+}
+
 #[test]
 fn sixty_and_over_may_confirm_remotely_instead_of_a_visit() {
     let mut q = ledger(NOW);
@@ -205,10 +213,63 @@ fn sixty_and_over_may_confirm_remotely_instead_of_a_visit() {
     let wife = person(&mut q, "王芳", "33010619850421026", "310115", true);
     let b = q.apply_binding(h, father, "parent").unwrap();
     assert!(b.remote_allowed);
-    let b = q.confirm_remote(b.id).unwrap();
+    // The holder cannot confirm for the member: a code goes to the member.
+    assert_eq!(q.confirm_remote(b.id, "000000").unwrap_err().code, Code::RemoteCodeNone);
+    q.send_remote_code(b.id).unwrap();
+    assert!(q.outbox(h).unwrap().is_empty(), "nothing goes to the holder");
+    let code = code_sent_to(&q, father);
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    assert_eq!(q.confirm_remote(b.id, wrong).unwrap_err().code, Code::RemoteCodeWrong);
+    assert!(q.get_binding(b.id).unwrap().missing.contains(&"face"));
+    let b = q.confirm_remote(b.id, &code).unwrap();
     assert!(!b.missing.contains(&"face"), "remote confirmation replaces the visit");
+    assert_eq!(q.confirm_remote(b.id, &code).unwrap_err().code, Code::RemoteCodeNone, "a code is used once");
     let w = q.apply_binding(h, wife, "spouse").unwrap();
-    assert_eq!(q.confirm_remote(w.id).unwrap_err().code, Code::RemoteNotAllowed);
+    assert_eq!(q.send_remote_code(w.id).unwrap_err().code, Code::RemoteNotAllowed);
+}
+
+#[test]
+fn remote_codes_expire_and_five_wrong_tries_void_them() {
+    let mut q = ledger(NOW);
+    let h = holder(&mut q);
+    let father = person(&mut q, "张建国", "31011519560310015", "310115", true);
+    let b = q.apply_binding(h, father, "parent").unwrap();
+    q.send_remote_code(b.id).unwrap();
+    let code = code_sent_to(&q, father);
+    at(&mut q, "2026-03-10T02:10:01Z"); // 10 min 1 s later
+    assert_eq!(q.confirm_remote(b.id, &code).unwrap_err().code, Code::RemoteCodeExpired);
+    at(&mut q, NOW);
+    q.send_remote_code(b.id).unwrap();
+    let code = code_sent_to(&q, father);
+    let wrong = if code == "111111" { "222222" } else { "111111" };
+    for _ in 0..4 {
+        assert_eq!(q.confirm_remote(b.id, wrong).unwrap_err().code, Code::RemoteCodeWrong);
+    }
+    assert_eq!(q.confirm_remote(b.id, wrong).unwrap_err().code, Code::RemoteCodeExpired);
+    assert_eq!(q.confirm_remote(b.id, &code).unwrap_err().code, Code::RemoteCodeExpired, "void after five wrong tries");
+}
+
+/// Issue 13 §7: after the member confirms remotely and the binding is
+/// approved, the holder shows the member's code — no visit needed.
+#[test]
+fn remote_path_is_whole_the_code_works_after_approval() {
+    let mut q = ledger(NOW);
+    let h = holder(&mut q);
+    let father = person(&mut q, "张建国", "31011519560310015", "310115", true);
+    let sid = staff(&mut q);
+    let b = q.apply_binding(h, father, "parent").unwrap();
+    let d = doc(&mut q, father, "household_register");
+    q.attach_document(b.id, d).unwrap();
+    q.sign_letter(b.id).unwrap();
+    q.send_remote_code(b.id).unwrap();
+    let code = code_sent_to(&q, father);
+    q.confirm_remote(b.id, &code).unwrap();
+    q.submit_binding(b.id).unwrap();
+    q.approve_binding(b.id, sid).unwrap();
+    let issued = q.issue_qr(father, Some(h)).unwrap();
+    assert_eq!(issued.member, father);
+    // Without the remote confirmation (and no face check) the member's own code is still refused.
+    assert_eq!(q.issue_qr(father, None).unwrap_err().code, Code::QrFaceRequired);
 }
 
 #[test]
@@ -263,22 +324,95 @@ fn member_bound_by_at_most_two_holders_per_china_month() {
     let holders: Vec<i64> = (0..4)
         .map(|i| person(&mut q, &format!("子女{i}"), &format!("3101151980010{}011", i + 1), "310115", true))
         .collect();
-    bind_adult(&mut q, holders[0], grandma, "parent", sid).unwrap();
+    let first = bind_adult(&mut q, holders[0], grandma, "parent", sid).unwrap();
     bind_adult(&mut q, holders[1], grandma, "parent", sid).unwrap();
     // A third holder on the same day (last second of January, China time) is refused.
     at(&mut q, "2026-01-31T15:59:59Z");
     let e = q.apply_binding(holders[2], grandma, "parent").unwrap_err();
     assert_eq!(e.code, Code::MemberMonthlyCapReached);
     assert!(e.message_zh.contains("2026-01"), "{}", e.message_zh);
-    // One second later it is 1 February in China (still 31 January in UTC): a new month.
+    // 1 February in China (still 31 January in UTC): the two January bindings
+    // are still in effect, so they count in February too (seed 003: 在自然月内
+    // 仅可被2个绑定人有效绑定) — the old rule let a third in here.
     at(&mut q, "2026-01-31T16:00:00Z");
+    let e = q.apply_binding(holders[2], grandma, "parent").unwrap_err();
+    assert_eq!(e.code, Code::MemberMonthlyCapReached);
+    assert!(e.message_zh.contains("2026-02"), "{}", e.message_zh);
+    // Unbinding in February does not give February's place back: it was in effect this month.
+    at(&mut q, "2026-02-10T02:00:00Z");
+    q.unbind(first, holders[0]).unwrap();
+    assert_eq!(q.apply_binding(holders[2], grandma, "parent").unwrap_err().code, Code::MemberMonthlyCapReached);
+    // In March only the one remaining binding is in effect: a second holder may bind.
+    at(&mut q, "2026-03-01T02:00:00Z");
     let third = bind_adult(&mut q, holders[2], grandma, "parent", sid).unwrap();
     assert_eq!(q.get_binding(third).unwrap().status, BindingStatus::Active);
-    // Unbinding does not give the month's place back: it was validly bound.
-    q.unbind(third, holders[2]).unwrap();
-    bind_adult(&mut q, holders[3], grandma, "parent", sid).unwrap();
-    let h5 = person(&mut q, "子女5", "31011519800601011", "310115", true);
-    assert_eq!(q.apply_binding(h5, grandma, "parent").unwrap_err().code, Code::MemberMonthlyCapReached);
+    assert_eq!(q.apply_binding(holders[3], grandma, "parent").unwrap_err().code, Code::MemberMonthlyCapReached);
+}
+
+/// Issue 13 §3, the exact scenario: two holders bound in October and still
+/// active, a third activated in November — refused.
+#[test]
+fn two_october_bindings_still_active_block_a_third_in_november() {
+    let mut q = ledger("2026-10-12T02:00:00Z");
+    let grandpa = person(&mut q, "张建国", "31011519500310015", "310115", true);
+    let sid = staff(&mut q);
+    let hs: Vec<i64> = (0..3)
+        .map(|i| person(&mut q, &format!("子女{i}"), &format!("3101151980010{}011", i + 1), "310115", true))
+        .collect();
+    bind_adult(&mut q, hs[0], grandpa, "parent", sid).unwrap();
+    bind_adult(&mut q, hs[1], grandpa, "parent", sid).unwrap();
+    at(&mut q, "2026-11-05T02:00:00Z");
+    assert_eq!(bind_adult(&mut q, hs[2], grandpa, "parent", sid).unwrap_err(), Code::MemberMonthlyCapReached);
+    let active = q.list_bindings(&BindingQuery { member: Some(grandpa), status: Some("active".into()), ..Default::default() }).unwrap();
+    assert_eq!(active.len(), 2);
+}
+
+/// Issue 13 §2: a rejected document satisfies no requirement (at submission
+/// and at approval); a rejected face photo verifies no one; the reviewer sees
+/// which documents were rejected.
+#[test]
+fn rejected_documents_satisfy_nothing() {
+    let mut q = ledger(NOW);
+    let h = holder(&mut q);
+    let child = person(&mut q, "张子涵", "31011520140910013", "310115", false);
+    let sid = staff(&mut q);
+    let b = q.apply_binding(h, child, "child").unwrap();
+    q.guardian_activate_voucher(b.id).unwrap();
+    let cert = doc(&mut q, child, "birth_certificate");
+    q.attach_document(b.id, cert).unwrap();
+    q.sign_letter(b.id).unwrap();
+    q.review_document(cert, sid, false, "照片模糊").unwrap();
+    let seen = q.get_binding(b.id).unwrap();
+    assert!(seen.missing.contains(&"doc_child_identity"), "{:?}", seen.missing);
+    assert_eq!(seen.rejected_documents, vec![cert]);
+    let e = q.submit_binding(b.id).unwrap_err();
+    assert_eq!(e.code, Code::DocRejected);
+    assert!(e.message_zh.contains("出生医学证明"), "{}", e.message_zh);
+    assert_eq!(q.get_binding(b.id).unwrap().status, BindingStatus::Draft);
+
+    // Rejected after submission: approval is refused too.
+    let b2 = {
+        let cert2 = doc(&mut q, child, "household_register");
+        q.attach_document(b.id, cert2).unwrap();
+        q.submit_binding(b.id).unwrap();
+        q.review_document(cert2, sid, false, "不是本户").unwrap();
+        b.id
+    };
+    assert_eq!(q.approve_binding(b2, sid).unwrap_err().code, Code::DocRejected);
+    assert_eq!(q.get_binding(b2).unwrap().status, BindingStatus::Submitted);
+
+    // A rejected face photo verifies no one.
+    let adult = person(&mut q, "王芳", "33010619850421026", "310115", true);
+    let a = q.apply_binding(h, adult, "spouse").unwrap();
+    let hk = doc(&mut q, adult, "household_register");
+    q.attach_document(a.id, hk).unwrap();
+    let face = doc(&mut q, adult, "face_capture");
+    q.verify_face_by_evidence(a.id, face).unwrap();
+    q.sign_letter(a.id).unwrap();
+    assert!(q.get_binding(a.id).unwrap().complete);
+    q.review_document(face, sid, false, "不是本人").unwrap();
+    assert!(q.get_binding(a.id).unwrap().missing.contains(&"face"));
+    assert_eq!(q.submit_binding(a.id).unwrap_err().code, Code::DocRejected);
 }
 
 #[test]

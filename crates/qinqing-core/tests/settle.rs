@@ -5,7 +5,8 @@ mod common;
 use common::person;
 use qinqing_core::id::with_check_char;
 use qinqing_core::qr;
-use qinqing_core::settle::SettleRequest;
+use qinqing_core::fund::FundPolicy;
+use qinqing_core::settle::{AdmitRequest, SettleRequest};
 use qinqing_core::time::FixedClock;
 use qinqing_core::{Code, PersonInput, Qinqing};
 use std::sync::Arc;
@@ -51,7 +52,17 @@ fn world() -> World {
     let clinic = q.add_institution("某私人诊所", "310115", false, false).unwrap().id;
     let hefei = q.add_institution("合肥市第一人民医院", "340104", true, true).unwrap().id;
     let beijing = q.add_institution("北京某医院", "110105", true, false).unwrap().id;
+    flat_fund_policy(&mut q);
     World { q, holder, wife, child, grandpa, binding: b.id, hospital, pharmacy, clinic, hefei, beijing }
+}
+
+/// The settlement tests below check the deduction order, not the policy:
+/// no deductible and no ceiling, the default ratios.
+fn flat_fund_policy(q: &mut Qinqing) {
+    for r in q.fund_policies().unwrap() {
+        let p = FundPolicy { deductible_fen: 0, ratio_pct: r.policy.ratio_pct, ceiling_fen: None };
+        q.set_fund_policy(&r.region_prefix, &r.scenario, &r.insurance, p).unwrap();
+    }
 }
 
 fn req(token: &str, institution: i64, scenario: &str, total: i64, bill: &str) -> SettleRequest {
@@ -137,6 +148,9 @@ fn self_pay_order_own_account_then_authorizers_highest_balance_first_then_cash()
     let aid = w.q.list_aid(&Default::default()).unwrap();
     let wife_aid = aid.iter().find(|a| a.authorizer_id == w.wife).unwrap();
     assert_eq!(wife_aid.lapsed, Some("authorizer_balance_zero"), "a state with its reason");
+    // Issue 13 §10: the reason in words (zh/en), not a key.
+    assert!(wife_aid.lapsed_zh.unwrap().contains("余额为0"), "{:?}", wife_aid.lapsed_zh);
+    assert!(wife_aid.lapsed_en.unwrap().contains("empty"));
     let his = aid.iter().find(|a| a.authorizer_id == w.holder).unwrap();
     assert_eq!(his.spent_this_month_fen, 30_000);
     // A new month: the cap is available again.
@@ -170,16 +184,219 @@ fn a_code_pays_once_and_a_bill_is_charged_once() {
     assert!(w.q.settle(&req(&t, w.hospital, "outpatient", 10_000, "B-1")).unwrap().replayed);
 }
 
+/// DOMAIN §5 / issue 13 §4: a code pays at most 60 s after its issue time by
+/// the verifier's clock; the skew allowance only accepts an issue time
+/// slightly ahead of the verifier, it never stretches the 60 s.
 #[test]
 fn expired_screenshots_and_clock_skew() {
     let mut w = world();
     let t = w.q.issue_qr(w.child, None).unwrap().token;
-    at(&mut w.q, "2026-03-10T02:01:30Z"); // 90 s: 60 valid + 30 skew allowance
+    at(&mut w.q, "2026-03-10T02:01:00Z"); // 60 s: still valid
     assert!(w.q.verify_qr(&t).is_ok());
-    at(&mut w.q, "2026-03-10T02:01:31Z");
+    at(&mut w.q, "2026-03-10T02:01:01Z"); // 61 s
+    assert_eq!(w.q.verify_qr(&t).unwrap_err().code, Code::QrExpired);
+    at(&mut w.q, "2026-03-10T02:01:29Z"); // 89 s: paid before the fix
     assert_eq!(w.q.settle(&req(&t, w.hospital, "outpatient", 1_000, "X")).unwrap_err().code, Code::QrExpired);
-    at(&mut w.q, "2026-03-10T01:59:00Z"); // the terminal's clock is 60 s behind
+    assert!(w.q.list_settlements(None, 10).unwrap().is_empty());
+    // The terminal's clock is 20 s behind the issuer's: accepted (skew 30 s) …
+    at(&mut w.q, "2026-03-10T01:59:40Z");
+    assert!(w.q.verify_qr(&t).is_ok());
+    // … 60 s behind: not yet valid.
+    at(&mut w.q, "2026-03-10T01:59:00Z");
     assert_eq!(w.q.verify_qr(&t).unwrap_err().code, Code::QrNotYetValid);
+    // The check itself, on claims: never beyond issue + 60 s whatever the skew.
+    let c = qr::Claims { payer: 1, member: 1, shown_by: 1, issued_at: 1_000, expires_at: 1_090, nonce: "00".repeat(8) };
+    let at_s = |s: i64| chrono::DateTime::from_timestamp(s, 0).unwrap();
+    assert!(qr::check_time(&c, at_s(1_060), 30).is_ok());
+    assert_eq!(qr::check_time(&c, at_s(1_061), 30).unwrap_err().code, Code::QrExpired, "a longer expiry in the code does not stretch 60 s");
+    assert!(qr::check_time(&c, at_s(975), 30).is_ok());
+    assert_eq!(qr::check_time(&c, at_s(969), 30).unwrap_err().code, Code::QrNotYetValid);
+}
+
+/// Issue 13 §1: the same bill number for another patient, amount or
+/// scenario is a conflict, never another patient's settlement as "paid".
+#[test]
+fn a_reused_bill_number_is_a_conflict_not_a_replay() {
+    let mut w = world();
+    w.q.authorize_aid(w.holder, w.child, "child", None).unwrap();
+    let t = w.q.issue_qr(w.child, Some(w.holder)).unwrap().token;
+    let first = w.q.settle(&req(&t, w.hospital, "outpatient", 10_000, "B-1")).unwrap();
+    let before: Vec<i64> = [w.holder, w.wife, w.child].iter().map(|&p| balance(&w.q, p)).collect();
+    // A different member's fresh code, same institution and bill number.
+    w.q.set_balance(w.wife, 50_000).unwrap();
+    w.q.conn().execute("UPDATE person SET face_verified_at = '2026-03-01T00:00:00Z' WHERE id = ?1", [w.wife]).unwrap();
+    let other = w.q.issue_qr(w.wife, None).unwrap().token;
+    let e = w.q.settle(&req(&other, w.hospital, "outpatient", 10_000, "B-1")).unwrap_err();
+    assert_eq!(e.code, Code::BillConflict);
+    assert!(!e.message_zh.contains("张子涵"), "no other patient's data in the refusal");
+    // The same member, another amount or scenario: a conflict too.
+    let t2 = w.q.issue_qr(w.child, Some(w.holder)).unwrap().token;
+    assert_eq!(w.q.settle(&req(&t2, w.hospital, "outpatient", 10_001, "B-1")).unwrap_err().code, Code::BillConflict);
+    assert_eq!(w.q.settle(&req(&t2, w.hospital, "pharmacy", 10_000, "B-1")).unwrap_err().code, Code::BillConflict);
+    let after: Vec<i64> = [w.holder, w.wife, w.child].iter().map(|&p| balance(&w.q, p)).collect();
+    assert_eq!(after[0], before[0]);
+    assert_eq!(after[2], before[2]);
+    assert_eq!(w.q.list_settlements(None, 10).unwrap().len(), 1);
+    // The refused codes were not consumed: the other member pays her own new bill.
+    assert!(w.q.settle(&req(&other, w.hospital, "outpatient", 10_000, "B-2")).is_ok());
+    // A true retry still gets the first answer.
+    let again = w.q.settle(&req(&t2, w.hospital, "outpatient", 10_000, "B-1")).unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.id, first.id);
+}
+
+/// Issue 13 §5: the boundary is the pooling region (the prefecture-level
+/// city; municipalities as one), not the province.
+#[test]
+fn cross_region_is_judged_by_pooling_region() {
+    let mut w = world();
+    let sz = person(&mut w.q, "深圳孩子", "44030520150101012", "resident", "440305", 0);
+    let gz_plain = w.q.add_institution("广州某医院", "440106", true, false).unwrap().id;
+    let gz_net = w.q.add_institution("广州市第一人民医院", "440104", true, true).unwrap().id;
+    let sz_home = w.q.add_institution("深圳市儿童医院", "440304", true, false).unwrap().id;
+    let code = |w: &World| w.q.issue_qr(sz, None).unwrap().token;
+    // Shenzhen-insured child at a Guangzhou hospital: cross-region (was: "local", same province).
+    assert_eq!(w.q.settle(&req(&code(&w), gz_plain, "outpatient", 10_000, "G-1")).unwrap_err().code, Code::InstitutionNotNetworked);
+    assert_eq!(w.q.settle(&req(&code(&w), gz_net, "outpatient", 10_000, "G-2")).unwrap_err().code, Code::FilingRequired);
+    // Another district of Shenzhen is home.
+    assert!(!w.q.settle(&req(&code(&w), sz_home, "outpatient", 10_000, "S-1")).unwrap().cross_region);
+    // A filing names a city, not a province.
+    assert_eq!(w.q.add_filing(sz, "440000", "2026-03-01", "2026-12-31").unwrap_err().code, Code::FilingRegionTooBroad);
+    w.q.add_filing(sz, "440100", "2026-03-01", "2026-12-31").unwrap();
+    let s = w.q.settle(&req(&code(&w), gz_net, "outpatient", 10_000, "G-3")).unwrap();
+    assert!(s.cross_region && !s.emergency);
+    assert_eq!(s.ratio_pct, 50, "the member's own (Shenzhen resident) ratio");
+    // A Guangzhou filing does not cover Foshan.
+    let fs = w.q.add_institution("佛山市第一人民医院", "440604", true, true).unwrap().id;
+    assert_eq!(w.q.settle(&req(&code(&w), fs, "outpatient", 10_000, "F-1")).unwrap_err().code, Code::FilingRequired);
+    // Municipalities are one pooling region: Pudong-insured at a Xuhui hospital is local.
+    let xh = w.q.add_institution("徐汇区中心医院", "310104", true, false).unwrap().id;
+    let t = w.q.issue_qr(w.child, None).unwrap().token;
+    assert!(!w.q.settle(&req(&t, xh, "outpatient", 1_000, "X-1")).unwrap().cross_region);
+}
+
+/// Issue 13 §6: the fund follows policy data — a yearly deductible, the
+/// ratio above it, a yearly ceiling on what the fund pays.
+#[test]
+fn the_fund_pays_above_the_deductible_up_to_the_ceiling() {
+    let mut w = world();
+    let p = FundPolicy { deductible_fen: 50_000, ratio_pct: 60, ceiling_fen: Some(100_000) };
+    w.q.set_fund_policy("31", "outpatient", "resident", p).unwrap();
+    let bill = |w: &mut World, total: i64, no: &str| {
+        let t = w.q.issue_qr(w.child, None).unwrap().token;
+        w.q.settle(&req(&t, w.hospital, "outpatient", total, no)).unwrap()
+    };
+    let s = bill(&mut w, 30_000, "D-1");
+    assert_eq!((s.deductible_fen, s.fund_fen), (30_000, 0), "below the deductible the member pays");
+    let s = bill(&mut w, 40_000, "D-2");
+    assert_eq!((s.deductible_fen, s.fund_fen), (20_000, 12_000), "60% of the 20,000 above the deductible");
+    let s = bill(&mut w, 200_000, "D-3");
+    assert_eq!((s.deductible_fen, s.fund_fen), (0, 88_000), "the ceiling leaves 88,000 of 120,000");
+    let s = bill(&mut w, 10_000, "D-4");
+    assert_eq!(s.fund_fen, 0, "the ceiling is reached for the year");
+    assert_eq!(s.legs, vec![qinqing_core::settle::Leg { source: "cash".into(), person_id: None, person_name: None, aid_id: None, amount: 10_000, amount_display: "¥100.00".into() }]);
+    // A new China year starts over.
+    at(&mut w.q, "2026-12-31T16:00:00Z");
+    let s = bill(&mut w, 60_000, "D-5");
+    assert_eq!((s.deductible_fen, s.fund_fen), (50_000, 6_000));
+    // Out-of-range policy is refused and changes nothing.
+    let bad = FundPolicy { deductible_fen: 0, ratio_pct: 101, ceiling_fen: None };
+    assert_eq!(w.q.set_fund_policy("31", "outpatient", "resident", bad).unwrap_err().code, Code::SettingOutOfRange);
+    assert!(w.q.fund_policies().unwrap().iter().any(|r| r.region_prefix == "31" && r.scenario == "outpatient" && r.insurance == "resident" && r.policy == p));
+}
+
+/// The defaults (migration 0006) carry a deductible: a small resident
+/// outpatient bill is paid by the member, the record says how much counted.
+#[test]
+fn default_policy_has_a_deductible() {
+    let mut q = Qinqing::in_memory(Arc::new(FixedClock::at(NOW))).unwrap();
+    let kid = person(&mut q, "张子涵", "31011520140910013", "resident", "310115", 100_000);
+    let inst = q.add_institution("医院", "310115", true, true).unwrap().id;
+    let t = q.issue_qr(kid, None).unwrap().token;
+    let s = q.settle(&req(&t, inst, "outpatient", 30_000, "A")).unwrap();
+    assert_eq!((s.deductible_fen, s.fund_fen), (20_000, 5_000), "¥200 deductible, then 50% of ¥100");
+}
+
+/// Issue 13 §8 / DOMAIN §4: the code is shown at admission, which opens a
+/// stay; discharge settles against the stay without a fresh code.
+#[test]
+fn inpatient_admission_opens_a_stay_and_discharge_settles_it() {
+    let mut w = world();
+    let t = w.q.issue_qr(w.child, Some(w.holder)).unwrap().token;
+    // A 60-second code at discharge is not how inpatient settles.
+    assert_eq!(w.q.settle(&req(&t, w.hospital, "inpatient", 500_000, "Z-1")).unwrap_err().code, Code::StayRequired);
+    let stay = w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0001".into(), emergency: false }).unwrap();
+    assert_eq!((stay.status.as_str(), stay.member_id), ("open", w.child));
+    // A retry of the admission returns the same stay; the code opens nothing else and pays nothing.
+    assert!(w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0001".into(), emergency: false }).unwrap().replayed);
+    assert_eq!(w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0002".into(), emergency: false }).unwrap_err().code, Code::QrAlreadyUsed);
+    assert_eq!(w.q.settle(&req(&t, w.hospital, "outpatient", 1_000, "Z-2")).unwrap_err().code, Code::QrAlreadyUsed);
+    // Ten days later, discharge: no code, settled against the stay.
+    at(&mut w.q, "2026-03-20T02:00:00Z");
+    let discharge = |id: i64, inst: i64, total: i64, bill: &str| SettleRequest {
+        institution: inst, scenario: "inpatient".into(), total_fen: total, bill_id: bill.into(), stay: Some(id), ..Default::default()
+    };
+    assert_eq!(w.q.settle(&discharge(stay.id, w.pharmacy, 500_000, "ZY-B1")).unwrap_err().code, Code::StayNotFound, "only the admitting institution");
+    let s = w.q.settle(&discharge(stay.id, w.hospital, 500_000, "ZY-B1")).unwrap();
+    assert_eq!(s.stay_id, Some(stay.id));
+    assert_eq!(s.fund_fen, 350_000, "resident inpatient 70%");
+    assert_eq!(w.q.get_stay(stay.id).unwrap().status, "settled");
+    // The counter retries: the first answer; another bill for the same stay is refused.
+    assert!(w.q.settle(&discharge(stay.id, w.hospital, 500_000, "ZY-B1")).unwrap().replayed);
+    assert_eq!(w.q.settle(&discharge(stay.id, w.hospital, 100, "ZY-B2")).unwrap_err().code, Code::StayWrongState);
+    assert_eq!(w.q.list_settlements(None, 10).unwrap().len(), 1);
+    // Admission needs a live code like any other use.
+    let old = w.q.issue_qr(w.child, None).unwrap().token;
+    at(&mut w.q, "2026-03-20T02:05:00Z");
+    assert_eq!(w.q.admit(&AdmitRequest { token: old, institution: w.hospital, admission_no: "ZY-0003".into(), emergency: false }).unwrap_err().code, Code::QrExpired);
+    assert_eq!(w.q.settle(&discharge(999, w.hospital, 100, "ZY-B3")).unwrap_err().code, Code::StayNotFound);
+}
+
+/// Issue 13 §9: settings with ranges, every change audited; the rules use them.
+#[test]
+fn settings_are_checked_audited_and_used() {
+    let mut w = world();
+    assert_eq!(w.q.setting("online_pharmacy_daily_cap_fen").unwrap(), 100_000);
+    for (k, v) in [("online_pharmacy_daily_cap_fen", "49999"), ("online_pharmacy_daily_cap_fen", "200001"), ("qr_validity_secs", "61"), ("qr_clock_skew_secs", "31"), ("emergency_ratio_cut_pct", "-1"), ("qr_validity_secs", "abc")] {
+        assert_eq!(w.q.set_setting(k, v).unwrap_err().code, Code::SettingOutOfRange, "{k}={v}");
+    }
+    assert_eq!(w.q.set_setting("no_such", "1").unwrap_err().code, Code::SettingUnknown);
+    assert_eq!(w.q.setting("online_pharmacy_daily_cap_fen").unwrap(), 100_000, "refusals changed nothing");
+    w.q.set_setting("online_pharmacy_daily_cap_fen", "50000").unwrap();
+    let trail = w.q.audit_list(&Default::default()).unwrap();
+    let e = trail.iter().find(|e| e.action == "setting.set").unwrap();
+    assert_eq!(e.before.as_ref().unwrap()["value"], 100_000);
+    assert_eq!(e.after.as_ref().unwrap()["value"], 50_000);
+    w.q.set_balance(w.holder, 500_000).unwrap();
+    w.q.authorize_aid(w.holder, w.child, "child", None).unwrap();
+    let t = w.q.issue_qr(w.child, None).unwrap().token;
+    let s = w.q.settle(&req(&t, w.pharmacy, "online_pharmacy", 80_000, "O-1")).unwrap();
+    assert_eq!(legs(&s), vec![("family_aid".into(), Some(w.holder), 50_000), ("cash".into(), None, 30_000)]);
+    // A hand-edited value outside the range cannot stretch a rule.
+    w.q.conn().execute("UPDATE setting SET value = '600' WHERE key = 'qr_validity_secs'", []).unwrap();
+    assert_eq!(w.q.setting("qr_validity_secs").unwrap(), 60);
+    assert_eq!(w.q.settings().unwrap().len(), qinqing_core::settings::DEFS.len());
+}
+
+/// Issue 13 §9: the premium limit is regional policy data.
+#[test]
+fn the_premium_limit_is_regional_policy() {
+    let mut w = world();
+    w.q.set_balance(w.holder, 1_000_000).unwrap();
+    let rel: Vec<i64> = (0..2)
+        .map(|i| person(&mut w.q, &format!("子女{i}"), &format!("3101152015010{}011", i + 1), "resident", "310115", 0))
+        .collect();
+    for &r in &rel {
+        w.q.authorize_aid(w.holder, r, "child", None).unwrap();
+    }
+    w.q.authorize_aid(w.holder, w.child, "child", None).unwrap();
+    let pol = w.q.region_policies().unwrap().into_iter().find(|p| p.region_prefix == "31").unwrap();
+    w.q.set_region_policy_full("31", &pol.relations, &pol.note, Some(2)).unwrap();
+    w.q.pay_premium(w.holder, rel[0], 38_000, 2026).unwrap();
+    w.q.pay_premium(w.holder, rel[1], 38_000, 2026).unwrap();
+    assert_eq!(w.q.pay_premium(w.holder, w.child, 38_000, 2026).unwrap_err().code, Code::PremiumCapReached);
+    assert_eq!(w.q.set_region_policy_full("31", &pol.relations, &pol.note, Some(11)).unwrap_err().code, Code::SettingOutOfRange);
+    assert_eq!(w.q.pay_premium(w.holder, w.child, 0, 2026).unwrap_err().code, Code::AmountZero);
 }
 
 #[test]
@@ -271,7 +488,14 @@ fn bad_requests_change_nothing() {
     let mut w = world();
     let t = w.q.issue_qr(w.child, None).unwrap().token;
     assert_eq!(w.q.settle(&req(&t, w.hospital, "spa", 1_000, "Z")).unwrap_err().code, Code::ScenarioInvalid);
-    assert_eq!(w.q.settle(&req(&t, w.hospital, "outpatient", 0, "Z")).unwrap_err().code, Code::AmountNegative);
+    // Issue 13 §10: a zero total says so (it said "cannot be negative").
+    let zero = w.q.settle(&req(&t, w.hospital, "outpatient", 0, "Z")).unwrap_err();
+    assert_eq!(zero.code, Code::AmountZero);
+    assert!(zero.message_zh.contains("大于0"), "{}", zero.message_zh);
+    let mut by_yuan = req(&t, w.hospital, "outpatient", 0, "Z");
+    by_yuan.total_yuan = Some("0.00".into());
+    assert_eq!(w.q.settle(&by_yuan).unwrap_err().code, Code::AmountZero);
+    assert_eq!(w.q.settle(&req(&t, w.hospital, "outpatient", -5, "Z")).unwrap_err().code, Code::AmountNegative);
     assert_eq!(w.q.settle(&req(&t, w.hospital, "outpatient", 1_000, "<script>")).unwrap_err().code, Code::BillIdInvalid);
     assert_eq!(w.q.settle(&req(&t, 999, "outpatient", 1_000, "Z")).unwrap_err().code, Code::InstitutionNotFound);
     assert!(w.q.list_settlements(None, 10).unwrap().is_empty());
@@ -350,6 +574,7 @@ proptest! {
     /// payment is respected, no balance goes negative, caps are never exceeded.
     #[test]
     fn money_is_conserved_and_rules_hold(
+        deductible in 0i64..60_000, ratio in 0i64..=100, ceiling in proptest::option::of(0i64..100_000),
         own in 0i64..50_000,
         auths in proptest::collection::vec((0i64..80_000, proptest::option::of(0i64..40_000), any::<bool>()), 0..4),
         bills in proptest::collection::vec((1i64..120_000, 0usize..4), 1..6),
@@ -357,6 +582,10 @@ proptest! {
         let mut q = Qinqing::in_memory(Arc::new(FixedClock::at(NOW))).unwrap();
         let member = person(&mut q, "成员", "31011520140910013", "resident", "310115", own);
         let inst = q.add_institution("医院", "310115", true, true).unwrap().id;
+        let policy = FundPolicy { deductible_fen: deductible, ratio_pct: ratio, ceiling_fen: ceiling };
+        for sc in ["outpatient", "inpatient"] {
+            q.set_fund_policy("", sc, "resident", policy).unwrap();
+        }
         let mut aid_caps = std::collections::HashMap::new();
         let mut authorizers = Vec::new();
         for (i, (bal, cap, frozen)) in auths.iter().enumerate() {
@@ -371,7 +600,13 @@ proptest! {
             let before: Vec<i64> = authorizers.iter().map(|&a| balance(&q, a)).collect();
             let own_before = balance(&q, member);
             let t = q.issue_qr(member, None).unwrap().token;
-            let s = q.settle(&req(&t, inst, scenarios[*sc], *total, &format!("B{n}"))).unwrap();
+            let s = if scenarios[*sc] == "inpatient" {
+                let stay = q.admit(&AdmitRequest { token: t, institution: inst, admission_no: format!("Z{n}"), emergency: false }).unwrap().id;
+                q.settle(&SettleRequest { institution: inst, scenario: "inpatient".into(), total_fen: *total, bill_id: format!("B{n}"), stay: Some(stay), ..Default::default() }).unwrap()
+            } else {
+                q.settle(&req(&t, inst, scenarios[*sc], *total, &format!("B{n}"))).unwrap()
+            };
+            prop_assert!(s.fund_fen + s.deductible_fen <= *total);
             prop_assert_eq!(s.legs.iter().map(|l| l.amount).sum::<i64>(), *total);
             prop_assert!(s.legs.iter().all(|l| l.amount > 0));
             // Order: fund, own account, aid (by balance, highest first), cash.
@@ -402,5 +637,15 @@ proptest! {
         let start: i64 = own + auths.iter().map(|(b, _, _)| b + 1).sum::<i64>();
         let now: i64 = balance(&q, member) + authorizers.iter().map(|&a| balance(&q, a)).sum::<i64>();
         prop_assert_eq!(start - now, paid);
+        // Deductible and ceiling over the year, per scenario with a fund share.
+        for sc in ["outpatient", "inpatient"] {
+            let ss: Vec<_> = q.list_settlements(None, 1000).unwrap().into_iter().filter(|s| s.scenario == sc).collect();
+            let fund: i64 = ss.iter().map(|s| s.fund_fen).sum();
+            let counted: i64 = ss.iter().map(|s| s.deductible_fen).sum();
+            let total: i64 = ss.iter().map(|s| s.total_fen).sum();
+            prop_assert_eq!(counted, total.min(deductible), "the deductible is met exactly once");
+            if let Some(c) = ceiling { prop_assert!(fund <= c, "ceiling {} exceeded: {}", c, fund); }
+            prop_assert!(fund <= (total - counted) * ratio / 100);
+        }
     }
 }

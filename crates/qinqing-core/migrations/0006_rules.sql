@@ -1,0 +1,110 @@
+-- 0006: rules made precise (DOMAIN §§2, 4, 5): fund policy with deductible and
+-- ceiling, yearly fund roll-ups, inpatient stays, remote confirmation by a
+-- one-time code the member receives, the premium limit as regional policy,
+-- premium records for the transaction record.
+
+-- The pooled fund's policy per region prefix ('' = national default),
+-- scenario and insurance type: a yearly deductible (起付线), the ratio above
+-- it, and a yearly ceiling (封顶线) on what the fund pays (NULL: none).
+CREATE TABLE fund_policy (
+    region_prefix  TEXT    NOT NULL CHECK (length(region_prefix) IN (0, 2, 4, 6)),
+    scenario       TEXT    NOT NULL CHECK (scenario IN ('outpatient', 'pharmacy', 'online_pharmacy', 'inpatient')),
+    insurance      TEXT    NOT NULL CHECK (insurance IN ('employee', 'resident')),
+    deductible_fen INTEGER NOT NULL CHECK (deductible_fen >= 0),
+    ratio_pct      INTEGER NOT NULL CHECK (ratio_pct BETWEEN 0 AND 100),
+    ceiling_fen    INTEGER CHECK (ceiling_fen IS NULL OR ceiling_fen >= 0),
+    PRIMARY KEY (region_prefix, scenario, insurance)
+) STRICT;
+
+-- The ratios carry over; deductibles and ceilings by scenario and insurance
+-- (national defaults in the range regions use: employee outpatient ¥1,000 /
+-- ¥10,000, resident outpatient ¥200 / ¥3,000, employee inpatient ¥1,200 /
+-- ¥500,000, resident inpatient ¥800 / ¥300,000; pharmacies: no fund share).
+INSERT INTO fund_policy (region_prefix, scenario, insurance, deductible_fen, ratio_pct, ceiling_fen)
+    SELECT region_prefix, scenario, insurance,
+           CASE scenario || '/' || insurance
+               WHEN 'outpatient/employee' THEN 100000
+               WHEN 'outpatient/resident' THEN 20000
+               WHEN 'inpatient/employee' THEN 120000
+               WHEN 'inpatient/resident' THEN 80000
+               ELSE 0 END,
+           ratio_pct,
+           CASE scenario || '/' || insurance
+               WHEN 'outpatient/employee' THEN 1000000
+               WHEN 'outpatient/resident' THEN 300000
+               WHEN 'inpatient/employee' THEN 50000000
+               WHEN 'inpatient/resident' THEN 30000000
+               ELSE NULL END
+    FROM fund_ratio;
+DROP TABLE fund_ratio;
+
+-- What a settlement counted toward the member's deductible.
+ALTER TABLE settlement ADD COLUMN deductible_fen INTEGER NOT NULL DEFAULT 0 CHECK (deductible_fen >= 0);
+
+-- Per member, China year and scenario: counted toward the deductible, and paid
+-- by the fund (the ceiling). Kept in the settlement's transaction.
+CREATE TABLE fund_year (
+    member_id      INTEGER NOT NULL REFERENCES person (id),
+    year           TEXT    NOT NULL,
+    scenario       TEXT    NOT NULL,
+    deductible_fen INTEGER NOT NULL DEFAULT 0,
+    fund_fen       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (member_id, year, scenario)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO fund_year (member_id, year, scenario, deductible_fen, fund_fen)
+    SELECT member_id, substr(china_date, 1, 4), scenario, 0, sum(fund_fen)
+    FROM settlement GROUP BY member_id, substr(china_date, 1, 4), scenario;
+
+-- 住院: the code is shown at admission, which opens a stay; discharge settles
+-- against the stay (one settlement per stay).
+CREATE TABLE stay (
+    id             INTEGER PRIMARY KEY,
+    nonce          TEXT    NOT NULL UNIQUE,             -- the admission code's nonce: a code opens one stay
+    institution_id INTEGER NOT NULL REFERENCES institution (id),
+    admission_no   TEXT    NOT NULL CHECK (length(admission_no) BETWEEN 1 AND 64),
+    member_id      INTEGER NOT NULL REFERENCES person (id),
+    shown_by       INTEGER NOT NULL REFERENCES person (id),
+    cross_region   INTEGER NOT NULL CHECK (cross_region IN (0, 1)),
+    emergency      INTEGER NOT NULL CHECK (emergency IN (0, 1)),
+    status         TEXT    NOT NULL CHECK (status IN ('open', 'settled')),
+    admitted_at    TEXT    NOT NULL,
+    settlement_id  INTEGER UNIQUE REFERENCES settlement (id),
+    UNIQUE (institution_id, admission_no)
+) STRICT;
+
+CREATE INDEX stay_member ON stay (member_id, status);
+ALTER TABLE settlement ADD COLUMN stay_id INTEGER REFERENCES stay (id);
+
+-- Remote confirmation (member aged 60+): a one-time code sent to the member,
+-- stored hashed, with an expiry and a count of wrong attempts.
+ALTER TABLE binding ADD COLUMN remote_code_hash TEXT;
+ALTER TABLE binding ADD COLUMN remote_code_expires TEXT;
+ALTER TABLE binding ADD COLUMN remote_code_attempts INTEGER NOT NULL DEFAULT 0;
+
+-- Messages to a person (an SMS gateway's stand-in): the remote-confirmation
+-- code goes here, to the member, never to the holder's screen.
+CREATE TABLE outbox (
+    id         INTEGER PRIMARY KEY,
+    person_id  INTEGER NOT NULL REFERENCES person (id),
+    channel    TEXT    NOT NULL CHECK (channel IN ('sms')),
+    body_zh    TEXT    NOT NULL,
+    body_en    TEXT    NOT NULL,
+    created_at TEXT    NOT NULL
+) STRICT;
+
+CREATE INDEX outbox_person ON outbox (person_id, id);
+
+-- 代缴: how many relatives one payer may pay for per year is regional policy.
+ALTER TABLE region_policy ADD COLUMN premium_max_relatives INTEGER NOT NULL DEFAULT 3
+    CHECK (premium_max_relatives BETWEEN 1 AND 10);
+UPDATE region_policy SET premium_max_relatives = coalesce(
+    (SELECT CAST(value AS INTEGER) FROM setting WHERE key = 'premium_max_relatives'), 3)
+    WHERE region_prefix = '';
+DELETE FROM setting WHERE key = 'premium_max_relatives';
+
+-- 代缴 in the transaction record and the dashboard: the China date it was paid.
+ALTER TABLE premium ADD COLUMN china_date TEXT;
+UPDATE premium SET china_date = date(datetime(created_at, '+8 hours'));
+CREATE INDEX premium_beneficiary ON premium (beneficiary_id, china_date);
+CREATE INDEX premium_payer ON premium (payer_id, china_date);
