@@ -226,6 +226,16 @@ fn binding_confirm_remote(s: State<'_, AppState>, id: i64, code: String) -> Resu
 }
 
 #[tauri::command]
+fn stay_admit(s: State<'_, AppState>, request: qinqing_core::settle::AdmitRequest) -> Result<qinqing_core::settle::Stay> {
+    with(&s, |q| q.admit(&request))
+}
+
+#[tauri::command]
+fn stay_list(s: State<'_, AppState>, institution: Option<i64>, open_only: bool) -> Result<Vec<qinqing_core::settle::Stay>> {
+    with(&s, |q| q.list_stays(institution, None, open_only))
+}
+
+#[tauri::command]
 fn binding_send_remote_code(s: State<'_, AppState>, id: i64) -> Result<Binding> {
     with(&s, |q| q.send_remote_code(id))
 }
@@ -429,6 +439,8 @@ fn main() {
             binding_face_evidence,
             binding_confirm_remote,
             binding_send_remote_code,
+            stay_admit,
+            stay_list,
             binding_guardian_voucher,
             binding_submit,
             binding_approve,

@@ -37,6 +37,12 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
         q.demo_seed().unwrap();
         // 张子涵 (person 5) has ¥300 of his own.
         q.set_balance(5, 30_000).unwrap();
+        // This test checks the code's path, not the deductible (which depends
+        // on how much of the demo year falls in this calendar year).
+        for sc in ["outpatient", "inpatient"] {
+            let p = q.fund_policies().unwrap().into_iter().find(|r| r.region_prefix.is_empty() && r.scenario == sc && r.insurance == "resident").unwrap();
+            q.set_fund_policy("", sc, "resident", qinqing_core::fund::FundPolicy { deductible_fen: 0, ceiling_fen: None, ..p.policy }).unwrap();
+        }
     })
     .await
     else {
@@ -85,6 +91,25 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     app.wait("#t-error[data-code=QR_MALFORMED]").await;
     app.screenshot("terminal-refused").await;
 
+    // Inpatient: the code opens a stay at admission; discharge settles it without a code.
+    let admit_code = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"])["token"].as_str().unwrap().to_string();
+    app.choose("#t-scenario", "inpatient").await;
+    app.wait("#t-admit").await;
+    app.fill("#t-admission", "ZY-E2E").await;
+    app.fill("#t-token", &format!("{admit_code}\u{E007}")).await;
+    app.wait_text("#t-admitted", "ZY-E2E").await;
+    app.screenshot("terminal-admitted").await;
+    app.click("#t-mode-discharge").await;
+    app.wait("#t-stay option").await;
+    app.fill("#t-total", "100.00").await;
+    app.fill("#t-bill", "ZY-BILL-1").await;
+    app.click("#t-discharge").await;
+    let result = app.wait_text("#t-result", "结算完成").await;
+    assert!(result.contains("ZY-BILL-1"), "{result}");
+    app.wait("#t-no-stays").await;
+    app.screenshot("terminal-discharged").await;
+    app.choose("#t-scenario", "outpatient").await;
+
     // Elder mode: the terminal and the QR screen still fit.
     app.click("#elder-toggle").await;
     app.wait_js("document.documentElement.classList.contains('elder')").await;
@@ -98,7 +123,10 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
 
     let closed = app.close().await;
     let q = Qinqing::open(&closed.db).unwrap();
-    assert_eq!(q.get_person(5).unwrap().balance_fen, 20_000 - 8_850);
+    // ¥88.50 pharmacy from his own account; ¥100 inpatient: 70 % fund, ¥30 own.
+    assert_eq!(q.get_person(5).unwrap().balance_fen, 20_000 - 8_850 - 3_000);
     let ours: Vec<String> = q.list_settlements(Some(5), 1000).unwrap().into_iter().map(|s| s.bill_id).filter(|b| !b.starts_with("DEMO-")).collect();
-    assert_eq!(ours, vec!["T-2".to_string(), "E2E-1".to_string()], "each bill charged once");
+    assert_eq!(ours, vec!["ZY-BILL-1".to_string(), "T-2".to_string(), "E2E-1".to_string()], "each bill charged once");
+    let s = q.list_settlements(Some(5), 1).unwrap().remove(0);
+    assert!(s.stay_id.is_some(), "the discharge settled the stay");
 }

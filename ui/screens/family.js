@@ -394,10 +394,22 @@ function stepFace(b) {
     el('label', { class: 'btn file-label', text: t('flow.face_evidence_btn'), attrs: { for: 'face-file', id: 'face-evidence-btn' } }),
   );
   if (b.remote_allowed && !b.remote_confirmed_at_local) {
+    // The member confirms: a one-time code goes to the member (not to this
+    // screen); the member reads it out and the holder types it here.
     parts.push(
       el('p', { class: 'sub', text: t('flow.remote') }),
-      el('button', { class: 'btn', text: t('flow.remote_btn'), attrs: { type: 'button', id: 'remote-confirm' }, on: { click: () => act(() => call('binding_confirm_remote', { id: b.id })) } }),
+      el('button', { class: 'btn', text: t(b.remote_code_pending ? 'flow.remote_resend' : 'flow.remote_send'), attrs: { type: 'button', id: 'remote-send' }, on: { click: () => act(() => call('binding_send_remote_code', { id: b.id })) } }),
     );
+    if (b.remote_code_pending) {
+      const codeErr = fieldError('code');
+      const code = el('input', { class: 'input mono', attrs: { id: 'remote-code', type: 'text', inputmode: 'numeric', maxlength: 6, autocomplete: 'one-time-code' } });
+      parts.push(
+        el('p', { class: 'muted', text: t('flow.remote_sent'), attrs: { id: 'remote-sent' } }),
+        el('div', { class: 'field' + (codeErr ? ' has-error' : '') }, [el('label', { text: t('flow.remote_code'), attrs: { for: 'remote-code' } }), code]),
+        codeErr ? el('p', { class: 'field-error', text: errText(codeErr), attrs: { 'data-error-for': 'code', 'data-code': codeErr.code, role: 'alert' } }) : null,
+        el('button', { class: 'btn', text: t('flow.remote_btn'), attrs: { type: 'button', id: 'remote-confirm' }, on: { click: () => act(() => call('binding_confirm_remote', { id: b.id, code: code.value })) } }),
+      );
+    }
   }
   return el('div', { class: 'step', attrs: { id: 'bind-step-face' } }, parts);
 }

@@ -1,6 +1,8 @@
 // The counter terminal of a designated institution: a USB scanner types the
 // code (scanners behave as keyboards) into the code field, staff enter the
 // bill, and Rust settles it: pooled fund, own account, family aid, cash.
+// Inpatient (DOMAIN §4): the code is scanned at admission, which opens a
+// stay; at discharge the cashier picks the open stay and settles it — no code.
 
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
@@ -12,7 +14,9 @@ const SCENARIOS = ['outpatient', 'pharmacy', 'online_pharmacy', 'inpatient'];
 // The screen's state; reset() puts it back (the kiosk wipes it between residents).
 const initial = () => ({
   institutions: [],
-  form: { institution: null, scenario: 'outpatient', total_yuan: '', bill_id: '', emergency: false, token: '' },
+  form: { institution: null, scenario: 'outpatient', total_yuan: '', bill_id: '', emergency: false, token: '', mode: 'admit', admission_no: '', stay: null },
+  stays: [],
+  admitted: null,
   result: null,
   error: null,
   busy: false,
@@ -29,7 +33,39 @@ export function mount(container) {
     state.institutions = list;
     if (state.form.institution === null && list.length) state.form.institution = list[0].id;
     render();
+    loadStays();
   }).catch((err) => { state.error = err; render(); });
+}
+
+// Open stays at this institution, for discharge.
+function loadStays() {
+  if (state.form.scenario !== 'inpatient' || state.form.institution === null) return;
+  call('stay_list', { institution: Number(state.form.institution), openOnly: true }).then((list) => {
+    state.stays = list;
+    if (!list.some((x) => x.id === state.form.stay)) state.form.stay = list.length ? list[0].id : null;
+    render();
+  }).catch((err) => { state.error = err; render(); });
+}
+
+async function admit(ev) {
+  if (ev) ev.preventDefault();
+  if (state.busy) return;
+  state.busy = true;
+  const f = state.form;
+  try {
+    state.admitted = await call('stay_admit', { request: {
+      token: f.token.trim(), institution: Number(f.institution), admission_no: f.admission_no, emergency: f.emergency,
+    } });
+    state.error = null;
+    state.result = null;
+    state.form.token = '';
+  } catch (err) {
+    state.error = err;
+    state.admitted = null;
+  }
+  state.busy = false;
+  render();
+  loadStays();
 }
 
 async function settle(ev) {
@@ -38,12 +74,16 @@ async function settle(ev) {
   state.busy = true;
   const f = state.form;
   try {
+    const discharge = f.scenario === 'inpatient';
     state.result = await call('settle', { request: {
-      token: f.token.trim(), institution: Number(f.institution), scenario: f.scenario,
+      token: discharge ? '' : f.token.trim(), institution: Number(f.institution), scenario: f.scenario,
       total_fen: 0, total_yuan: f.total_yuan, bill_id: f.bill_id, emergency: f.emergency,
+      stay: discharge ? f.stay : null,
     } });
     state.error = null;
+    state.admitted = null;
     state.form.token = '';
+    if (discharge) loadStays();
   } catch (err) {
     state.error = err;
     state.result = null;
@@ -77,18 +117,20 @@ function render() {
     text: `${i.name}（${i.region.code}${i.designated ? '' : ' · ' + t('terminal.not_designated')}${i.networked ? ' · ' + t('terminal.networked') : ''}）`,
     attrs: { value: i.id, selected: i.id === state.form.institution },
   })));
-  inst.addEventListener('change', () => { state.form.institution = Number(inst.value); });
+  inst.addEventListener('change', () => { state.form.institution = Number(inst.value); loadStays(); });
   const sc = el('select', { class: 'input', attrs: { id: 't-scenario' } }, SCENARIOS.map((s) => el('option', { text: t(`scenario.${s}`), attrs: { value: s, selected: s === state.form.scenario } })));
-  sc.addEventListener('change', () => { state.form.scenario = sc.value; });
+  sc.addEventListener('change', () => { state.form.scenario = sc.value; state.error = null; render(); loadStays(); });
+  const inpatient = state.form.scenario === 'inpatient';
   const emergency = el('input', { attrs: { type: 'checkbox', id: 't-emergency', checked: state.form.emergency } });
   emergency.addEventListener('change', () => { state.form.emergency = emergency.checked; });
   const token = input('token', { id: 't-token', type: 'text', class: 'input mono', spellcheck: 'false', placeholder: t('terminal.scan_hint') });
   const shownError = state.error && !['total', 'bill', 'scenario', 'institution'].includes(state.error.field);
 
-  root.append(el('section', { class: 'terminal' }, [
-    el('div', { class: 'toolbar' }, [el('h2', { class: 'screen-title', text: t('terminal.title') })]),
-    el('p', { class: 'muted intro', text: t('terminal.intro') }),
-    el('form', { class: 'card form terminal-form', attrs: { id: 'terminal-form', novalidate: true }, on: { submit: settle } }, [
+  const errorLine = shownError ? el('p', { class: 'form-error', text: `${errText(state.error)} (${state.error.code})`, attrs: { role: 'alert', id: 't-error', 'data-code': state.error.code } }) : null;
+
+  let body;
+  if (!inpatient) {
+    body = el('form', { class: 'card form terminal-form', attrs: { id: 'terminal-form', novalidate: true }, on: { submit: settle } }, [
       field('institution', 'terminal.institution', inst),
       el('div', { class: 'field-row' }, [
         field('scenario', 'terminal.scenario', sc),
@@ -97,11 +139,66 @@ function render() {
       ]),
       el('div', { class: 'field field-check' }, [emergency, el('label', { text: t('terminal.emergency'), attrs: { for: 't-emergency' } })]),
       field('token', 'terminal.token', token),
-      shownError ? el('p', { class: 'form-error', text: `${errText(state.error)} (${state.error.code})`, attrs: { role: 'alert', id: 't-error', 'data-code': state.error.code } }) : null,
+      errorLine,
       el('button', { class: 'btn btn-primary', text: t('terminal.settle'), attrs: { type: 'submit', id: 't-settle', disabled: state.busy } }),
-    ]),
+    ]);
+  } else {
+    const modes = el('div', { class: 'mode-switch', attrs: { role: 'group' } }, ['admit', 'discharge'].map((m) => el('button', {
+      class: 'btn' + (state.form.mode === m ? ' btn-primary' : ''), text: t(`terminal.mode_${m}`),
+      attrs: { type: 'button', id: `t-mode-${m}`, 'aria-pressed': state.form.mode === m ? 'true' : 'false' },
+      on: { click: () => { state.form.mode = m; state.error = null; render(); } },
+    })));
+    let form;
+    if (state.form.mode === 'admit') {
+      form = el('form', { class: 'card form terminal-form', attrs: { id: 'terminal-admit', novalidate: true }, on: { submit: admit } }, [
+        field('institution', 'terminal.institution', inst),
+        el('div', { class: 'field-row' }, [
+          field('scenario', 'terminal.scenario', sc),
+          field('bill', 'terminal.admission_no', input('admission_no', { id: 't-admission', type: 'text', maxlength: 64, class: 'input mono' })),
+        ]),
+        el('div', { class: 'field field-check' }, [emergency, el('label', { text: t('terminal.emergency'), attrs: { for: 't-emergency' } })]),
+        field('token', 'terminal.token', token),
+        errorLine,
+        el('button', { class: 'btn btn-primary', text: t('terminal.admit'), attrs: { type: 'submit', id: 't-admit', disabled: state.busy } }),
+      ]);
+    } else {
+      const stay = el('select', { class: 'input', attrs: { id: 't-stay' } }, state.stays.map((x) => el('option', {
+        text: t('terminal.stay_option', { no: x.admission_no, name: x.member_name, at: x.admitted_at_local }),
+        attrs: { value: x.id, selected: x.id === state.form.stay },
+      })));
+      stay.addEventListener('change', () => { state.form.stay = Number(stay.value); });
+      form = el('form', { class: 'card form terminal-form', attrs: { id: 'terminal-discharge', novalidate: true }, on: { submit: settle } }, [
+        field('institution', 'terminal.institution', inst),
+        el('div', { class: 'field-row' }, [
+          field('scenario', 'terminal.scenario', sc),
+          field('stay', 'terminal.stay', stay),
+        ]),
+        state.stays.length ? null : el('p', { class: 'muted', text: t('terminal.no_stays'), attrs: { id: 't-no-stays' } }),
+        el('div', { class: 'field-row' }, [
+          field('total', 'terminal.total', input('total_yuan', { id: 't-total', type: 'text', inputmode: 'decimal', class: 'input mono' })),
+          field('bill', 'terminal.bill', input('bill_id', { id: 't-bill', type: 'text', maxlength: 64, class: 'input mono' })),
+        ]),
+        errorLine,
+        el('button', { class: 'btn btn-primary', text: t('terminal.discharge'), attrs: { type: 'submit', id: 't-discharge', disabled: state.busy || !state.stays.length } }),
+      ]);
+    }
+    body = el('div', {}, [el('p', { class: 'muted', text: t('terminal.inpatient_intro') }), modes, form]);
+  }
+
+  root.append(el('section', { class: 'terminal' }, [
+    el('div', { class: 'toolbar' }, [el('h2', { class: 'screen-title', text: t('terminal.title') })]),
+    el('p', { class: 'muted intro', text: t('terminal.intro') }),
+    body,
+    state.admitted ? admittedView(state.admitted) : null,
     state.result ? resultView(state.result) : null,
   ]));
+}
+
+function admittedView(x) {
+  return el('div', { class: 'card terminal-result', attrs: { id: 't-admitted', 'data-stay-id': x.id } }, [
+    el('h3', { class: 'card-title', text: x.replayed ? t('terminal.admit_replayed', { no: x.admission_no }) : t('terminal.admitted', { no: x.admission_no, name: x.member_name }) }),
+    el('p', { class: 'muted', text: t('terminal.admitted_note', { at: x.admitted_at_local }) }),
+  ]);
 }
 
 function resultView(s) {
@@ -116,5 +213,6 @@ function resultView(s) {
       ]))),
     ]),
     el('p', { class: 'muted', text: t('terminal.total_line', { total: s.total_display, ratio: s.ratio_pct }) }),
+    s.deductible_fen > 0 ? el('p', { class: 'muted', attrs: { id: 't-deductible' }, text: t('terminal.deductible_line', { amount: s.deductible_display }) }) : null,
   ]);
 }

@@ -223,6 +223,8 @@ pub struct Binding {
     /// now (member under 16 and not yet activated).
     pub guardian_activation_allowed: bool,
     pub remote_confirmed_at_local: Option<String>,
+    /// A confirmation code was sent to the member and can still be entered.
+    pub remote_code_pending: bool,
     pub created_at_local: String,
     pub submitted_at_local: Option<String>,
     pub decided_at_local: Option<String>,
@@ -418,6 +420,7 @@ struct Loaded {
     docs: Vec<Document>,
     reqs: Vec<Requirement>,
     app_date: NaiveDate,
+    remote_code_pending: bool,
 }
 
 fn load_all(conn: &Connection, id: i64, today: NaiveDate) -> Result<Loaded> {
@@ -440,7 +443,10 @@ fn load_all(conn: &Connection, id: i64, today: NaiveDate) -> Result<Loaded> {
         remote_confirmed: row.remote_confirmed_at.is_some(),
     };
     let reqs = requirements(&facts);
-    Ok(Loaded { row, holder, member, docs, reqs, app_date })
+    let remote_code_pending = conn
+        .query_row("SELECT remote_code_hash IS NOT NULL AND remote_code_attempts < ?2 FROM binding WHERE id = ?1", params![id, REMOTE_CODE_ATTEMPTS], |r| r.get(0))
+        .unwrap_or(false);
+    Ok(Loaded { row, holder, member, docs, reqs, app_date, remote_code_pending })
 }
 
 fn local(s: &Option<String>) -> Option<String> {
@@ -478,6 +484,7 @@ impl Loaded {
             remote_allowed: member_age >= REMOTE_AGE,
             guardian_activation_allowed: member_age < ADULT_AGE && !self.member.voucher_activated,
             remote_confirmed_at_local: local(&r.remote_confirmed_at),
+            remote_code_pending: self.remote_code_pending,
             created_at_local: local(&Some(r.created_at.clone())).unwrap_or_default(),
             submitted_at_local: local(&r.submitted_at),
             decided_at_local: local(&r.decided_at),

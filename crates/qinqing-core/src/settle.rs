@@ -332,6 +332,7 @@ pub struct Settlement {
     pub fund_fen: i64,
     /// The part of the bill counted toward the member's yearly deductible (起付线).
     pub deductible_fen: i64,
+    pub deductible_display: String,
     pub ratio_pct: i64,
     pub cross_region: bool,
     pub emergency: bool,
@@ -361,6 +362,7 @@ fn load_settlement(conn: &Connection, id: i64, replayed: bool) -> Result<Settlem
                 total_display: crate::money::format_fen(r.get(6)?),
                 fund_fen: r.get(7)?,
                 deductible_fen: r.get(12)?,
+                deductible_display: crate::money::format_fen(r.get(12)?),
                 stay_id: r.get(13)?,
                 ratio_pct: r.get(8)?,
                 cross_region: r.get::<_, i64>(9)? == 1,
