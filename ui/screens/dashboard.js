@@ -1,7 +1,9 @@
 // The family spending dashboard: the year's medical expenses by fund source
 // and scenario, a 12-month trend (uPlot, vendored), each member, the 家庭共济
-// cap bars, anomaly hints with a one-click freeze, the transaction record with
-// filters and CSV export, and a printable annual statement. All sums come from
+// cap bars, anomaly hints with a one-click freeze, 代缴 premiums (apart from
+// medical expenses), each member's deductible and ceiling progress, the
+// transaction record (bills and premiums) with filters and CSV export, and a
+// printable annual statement. All sums come from
 // Rust in fen with their display text; this screen only lays them out.
 
 import { visiblePersons } from '../session.js';
@@ -13,6 +15,8 @@ import uPlot from '../vendor/uplot/uPlot.esm.js';
 
 const SOURCES = ['fund', 'own_account', 'family_aid', 'cash'];
 const SCENARIOS = ['outpatient', 'pharmacy', 'online_pharmacy', 'inpatient'];
+// The record's scenario (and filter value) of a 代缴 premium row.
+const PREMIUM = 'premium';
 
 // The screen's state; reset() puts it back (the kiosk wipes it between residents).
 const initial = () => ({
@@ -122,6 +126,7 @@ function render() {
     d ? el('div', { class: 'dash-grid' }, [trendCard(d), capsCard(d)]) : null,
     d && d.anomalies.length ? anomaliesCard(d) : null,
     d ? membersCard(d) : null,
+    d && d.members.some((m) => m.fund_progress.length) ? fundCard(d) : null,
     state.tx ? txCard() : null,
   ]);
   root.append(section);
@@ -136,6 +141,11 @@ function summaryView(d) {
       el('p', { class: 'stat-label', text: t('dash.year_total', { year: d.year }) }),
       el('p', { class: 'stat-value mono', text: f.total_display, attrs: { id: 'dash-total' } }),
       el('p', { class: 'muted', text: t('dash.bills', { n: f.bills }) }),
+      // 代缴: premiums are not medical bills, so they stand apart from the total.
+      el('p', { class: 'dash-premiums', attrs: { id: 'dash-premiums' } }, [
+        `${t('dash.premiums')} `, el('strong', { class: 'mono', text: d.premiums_display, attrs: { id: 'dash-premiums-sum' } }),
+        el('span', { class: 'muted small', text: ` ${t('dash.premiums_note', { n: d.premiums_count, year: d.year })}` }),
+      ]),
     ]),
     el('div', { class: 'card stat stat-sources' }, [
       el('p', { class: 'stat-label', text: t('dash.by_source') }),
@@ -232,17 +242,46 @@ function membersCard(d) {
   return el('div', { class: 'card' }, [
     el('h3', { class: 'card-title', text: t('dash.members') }),
     el('div', { class: 'table-wrap' }, [el('table', { class: 'table', attrs: { id: 'dash-members' } }, [
-      el('thead', {}, [el('tr', {}, ['dash.member', 'dash.year_col', 'leg.fund', 'leg.family_aid', 'dash.prev', 'dash.largest', ''].map((k) => el('th', { text: k ? t(k, { year: d.year }) : '' })))]),
+      el('thead', {}, [el('tr', {}, ['dash.member', 'dash.year_col', 'leg.fund', 'leg.family_aid', 'dash.premiums_col', 'dash.prev', 'dash.largest', ''].map((k) => el('th', { text: k ? t(k, { year: d.year }) : '' })))]),
       el('tbody', {}, d.members.map((m) => el('tr', { attrs: { 'data-member-id': m.id } }, [
         el('td', { text: m.name }),
         el('td', { class: 'num mono', text: m.year.total_display }),
         el('td', { class: 'num mono', text: m.year.display.fund }),
         el('td', { class: 'num mono', text: m.year.display.family_aid }),
+        el('td', { class: 'num mono member-premiums', text: m.premiums_display }),
         el('td', { class: 'mono small', text: m.previous_years.map((p) => `${p.year}: ${p.display}`).join('  ') }),
         el('td', { class: 'small', text: m.largest.length ? `${m.largest[0].date} ${m.largest[0].institution} ${m.largest[0].total_display}` : '' }),
         el('td', {}, [el('button', { class: 'link statement', text: t('dash.statement'), attrs: { type: 'button' }, on: { click: () => openStatement(m.id) } })]),
       ]))),
     ])]),
+  ]);
+}
+
+// One progress bar; the width goes through the CSSOM like the cap bars (the
+// strict CSP forbids style= attributes), the figures as text.
+function progressBar(kind, text, pct, level) {
+  const fill = el('span', { class: `bar-fill fund-fill-${kind} level-${level}` });
+  fill.style.width = `${Math.max(0, Math.min(100, pct ?? 0))}%`;
+  return el('div', { class: `fund-line fund-${kind}`, attrs: { 'data-level': level } }, [
+    el('span', { class: 'fund-text mono', text }),
+    el('div', { class: 'bar', attrs: { role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(pct ?? 0), 'aria-label': text } }, [fill]),
+  ]);
+}
+
+function fundCard(d) {
+  return el('div', { class: 'card', attrs: { id: 'dash-fund' } }, [
+    el('h3', { class: 'card-title', text: t('dash.fund') }),
+    el('div', { class: 'fund-grid' }, d.members.filter((m) => m.fund_progress.length).map((m) => el('div', { class: 'fund-member', attrs: { 'data-member-id': m.id } }, [
+      el('h4', { class: 'fund-name', text: m.name }),
+      ...m.fund_progress.map((p) => el('div', { class: 'fund-scenario', attrs: { 'data-scenario': p.scenario } }, [
+        el('p', { class: 'fund-scenario-name' }, [el('strong', { text: t(`scenario.${p.scenario}`) }), el('span', { class: 'muted small', text: ` ${t('dash.fund_ratio', { pct: p.ratio_pct })}` })]),
+        progressBar('deductible', t('dash.deductible', { used: p.deductible_used_display, of: p.deductible_display }), p.deductible_pct, p.deductible_met ? 'met' : 'open'),
+        p.ceiling_display
+          ? progressBar('ceiling', t('dash.ceiling', { paid: p.fund_paid_display, of: p.ceiling_display }), p.ceiling_pct, p.ceiling_level)
+          : el('p', { class: 'fund-line fund-ceiling muted small', attrs: { 'data-level': 'none' }, text: t('dash.no_ceiling', { paid: p.fund_paid_display }) }),
+      ])),
+    ]))),
+    el('p', { class: 'muted small', text: t('dash.fund_note', { year: d.year }) }),
   ]);
 }
 
@@ -269,7 +308,19 @@ function txCard() {
   const pages = Math.max(1, Math.ceil(p.total_rows / p.page_size));
   const rows = [];
   for (const r of p.rows) {
-    rows.push(el('tr', { class: 'tx-row' + (state.open === r.id ? ' selected' : ''), attrs: { 'data-settlement-id': r.id } }, [
+    if (r.kind === PREMIUM) {
+      // 代缴: no institution and no legs; the payer's personal account paid it.
+      rows.push(el('tr', { class: 'tx-row tx-premium', attrs: { 'data-kind': PREMIUM, 'data-premium-id': r.id } }, [
+        el('td', { class: 'mono', text: r.date }),
+        el('td', { text: r.member_name }),
+        el('td', { class: 'muted', text: t('dash.premium_payer', { name: r.payer_name || '' }) }),
+        el('td', {}, [el('span', { class: 'pill tx-kind-premium', text: t('dash.scenario_premium') })]),
+        el('td', { class: 'num mono', text: r.total_display }),
+        el('td', {}),
+      ]));
+      continue;
+    }
+    rows.push(el('tr', { class: 'tx-row' + (state.open === r.id ? ' selected' : ''), attrs: { 'data-kind': 'settlement', 'data-settlement-id': r.id } }, [
       el('td', { class: 'mono', text: r.date }),
       el('td', { text: r.member_name }),
       el('td', { text: r.institution }),
@@ -291,14 +342,18 @@ function txCard() {
     el('div', { class: 'filters' }, [
       filterSelect('member', members, t('dash.member')),
       dateInput('from'), dateInput('to'),
-      filterSelect('scenario', SCENARIOS.map((s) => [s, t(`scenario.${s}`)]), t('terminal.scenario')),
+      filterSelect('scenario', [...SCENARIOS.map((s) => [s, t(`scenario.${s}`)]), [PREMIUM, t('dash.scenario_premium')]], t('terminal.scenario')),
       filterSelect('source', SOURCES.map((s) => [s, t(`leg.${s}`)]), t('dash.source')),
       filterSelect('institution', state.institutions.map((i) => [i.id, i.name]), t('dash.institution')),
     ]),
     el('div', { class: 'table-wrap' }, [el('table', { class: 'table', attrs: { id: 'tx-table' } }, [el('tbody', {}, rows)])]),
     el('div', { class: 'pager' }, [
       el('button', { class: 'btn', text: '‹', attrs: { type: 'button', id: 'tx-prev', disabled: p.page <= 1, 'aria-label': t('dash.prev_page') }, on: { click: () => { state.filters.page -= 1; refreshTx(); } } }),
-      el('span', { text: t('dash.page', { page: p.page, pages, rows: p.total_rows, sum: p.sum_display }), attrs: { id: 'tx-page' } }),
+      el('span', {
+        text: t('dash.page', { page: p.page, pages, rows: p.total_rows, sum: p.sum_display })
+          + (p.premium_rows ? ` · ${t('dash.page_premiums', { n: p.premium_rows, sum: p.premium_sum_display })}` : ''),
+        attrs: { id: 'tx-page' },
+      }),
       el('button', { class: 'btn', text: '›', attrs: { type: 'button', id: 'tx-next', disabled: p.page >= pages, 'aria-label': t('dash.next_page') }, on: { click: () => { state.filters.page += 1; refreshTx(); } } }),
     ]),
   ]);

@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 
 pub const SOURCES: [&str; 4] = ["fund", "own_account", "family_aid", "cash"];
 pub const SCENARIOS: [&str; 4] = ["outpatient", "pharmacy", "online_pharmacy", "inpatient"];
+/// The record's scenario (and filter value) of a 代缴 premium row: not a
+/// medical bill, so it never counts toward medical expenses.
+pub const PREMIUM: &str = "premium";
 /// A bill is unusual above this many times the member's trailing 90-day median …
 pub const ANOMALY_FACTOR: i64 = 3;
 /// … and above this floor (¥500), so small bills never alarm.
@@ -76,8 +79,13 @@ impl Split {
     }
 }
 
+/// One row of the transaction record: a settled bill, or a 代缴 premium.
 #[derive(Debug, Clone, Serialize)]
 pub struct BillRow {
+    /// `settlement` (a medical bill; `id` is the settlement's) or `premium`
+    /// (代缴; `id` is the premium's, `member_*` the beneficiary, `payer_*` who
+    /// paid it from their personal account, `own_account` the amount).
+    pub kind: &'static str,
     pub id: i64,
     pub date: String,
     pub member_id: i64,
@@ -92,6 +100,38 @@ pub struct BillRow {
     pub own_account: i64,
     pub family_aid: i64,
     pub cash: i64,
+    /// 代缴 only: the payer whose personal account paid.
+    pub payer_id: Option<i64>,
+    pub payer_name: Option<String>,
+    /// 代缴 only: the insurance year the premium is for.
+    pub premium_year: Option<i64>,
+}
+
+/// How far a member is through a scenario's yearly deductible (起付线) and
+/// the fund's ceiling (封顶线), under the member's current policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct FundProgress {
+    pub scenario: &'static str,
+    pub deductible_fen: i64,
+    /// Counted toward the deductible this year.
+    pub deductible_used_fen: i64,
+    /// Percent of the deductible reached, 0–100 (100 without a deductible).
+    pub deductible_pct: i64,
+    pub deductible_met: bool,
+    /// The fund's share above the deductible, 0–100.
+    pub ratio_pct: i64,
+    /// `None`: no ceiling.
+    pub ceiling_fen: Option<i64>,
+    /// Paid by the fund this year.
+    pub fund_paid_fen: i64,
+    /// Percent of the ceiling used, 0–100 (None without a ceiling).
+    pub ceiling_pct: Option<i64>,
+    /// `ok`, `near` (≥ 80 %), `at` (≥ 100 %), or `none` (no ceiling).
+    pub ceiling_level: &'static str,
+    pub deductible_display: String,
+    pub deductible_used_display: String,
+    pub ceiling_display: Option<String>,
+    pub fund_paid_display: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +144,15 @@ pub struct MemberSpend {
     /// The 12 months ending with the dashboard's month: ("YYYY-MM", total fen).
     pub trend: Vec<(String, i64)>,
     pub largest: Vec<BillRow>,
+    /// 代缴 premiums paid for this member in the year (by China date); not
+    /// part of `year` (medical expenses).
+    pub premiums_fen: i64,
+    pub premiums_display: String,
+    /// 代缴 premiums this member paid for relatives in the year.
+    pub premiums_paid_fen: i64,
+    pub premiums_paid_display: String,
+    /// Deductible and ceiling progress, for each scenario with a fund share.
+    pub fund_progress: Vec<FundProgress>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -167,6 +216,11 @@ pub struct Dashboard {
     /// The family trend in yuan, ready for a chart axis (display only; sums are in fen).
     pub family_trend_yuan: Vec<f64>,
     pub members: Vec<MemberSpend>,
+    /// 代缴: premiums paid by or for the family's members in the year (by
+    /// China date), each counted once; kept apart from the medical `family`.
+    pub premiums_fen: i64,
+    pub premiums_display: String,
+    pub premiums_count: i64,
     pub caps: Vec<CapUsage>,
     pub channel_caps: Vec<ChannelCap>,
     pub anomalies: Vec<Anomaly>,
@@ -181,9 +235,12 @@ pub struct TxQuery {
     pub family: Option<i64>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// A scenario, or `premium` for 代缴 rows only.
     pub scenario: Option<String>,
+    /// Settled bills at this institution (excludes 代缴 rows).
     pub institution: Option<i64>,
-    /// Only bills with a leg from this source.
+    /// Only bills with a leg from this source (`own_account` keeps 代缴 rows:
+    /// they are paid from the payer's personal account).
     pub source: Option<String>,
     pub page: Option<u32>,
     pub page_size: Option<u32>,
@@ -194,9 +251,15 @@ pub struct TxPage {
     pub rows: Vec<BillRow>,
     pub page: u32,
     pub page_size: u32,
+    /// Rows of both kinds.
     pub total_rows: i64,
+    /// The sum of all rows (bills and 代缴) in the filter.
     pub sum_fen: i64,
     pub sum_display: String,
+    /// Of those: the 代缴 rows, and their sum.
+    pub premium_rows: i64,
+    pub premium_sum_fen: i64,
+    pub premium_sum_display: String,
 }
 
 fn months_back(month: NaiveDate, n: u32) -> Vec<String> {
@@ -228,6 +291,7 @@ const BILL_SELECT: &str = "SELECT s.id, s.china_date, s.member_id, p.name, s.ins
 fn bill_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BillRow> {
     let total: i64 = r.get(8)?;
     Ok(BillRow {
+        kind: "settlement",
         id: r.get(0)?,
         date: r.get(1)?,
         member_id: r.get(2)?,
@@ -242,7 +306,69 @@ fn bill_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BillRow> {
         own_account: r.get(10)?,
         family_aid: r.get(11)?,
         cash: r.get(12)?,
+        payer_id: None,
+        payer_name: None,
+        premium_year: None,
     })
+}
+
+const PREMIUM_SELECT: &str = "SELECT pr.id, pr.china_date, pr.beneficiary_id, pb.name, pr.payer_id, pp.name, pr.year, pr.amount_fen
+     FROM premium pr JOIN person pb ON pb.id = pr.beneficiary_id JOIN person pp ON pp.id = pr.payer_id";
+
+fn premium_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BillRow> {
+    let amount: i64 = r.get(7)?;
+    Ok(BillRow {
+        kind: PREMIUM,
+        id: r.get(0)?,
+        date: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        member_id: r.get(2)?,
+        member_name: r.get(3)?,
+        institution_id: 0,
+        institution: String::new(),
+        scenario: PREMIUM.into(),
+        bill_id: String::new(),
+        total_fen: amount,
+        total_display: format_fen(amount),
+        fund: 0,
+        own_account: amount,
+        family_aid: 0,
+        cash: 0,
+        payer_id: Some(r.get(4)?),
+        payer_name: Some(r.get(5)?),
+        premium_year: Some(r.get(6)?),
+    })
+}
+
+/// Integers from the database (never user text), as an SQL list.
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// SQL conditions with numbered parameters, numbered from `base + 1`.
+struct Conds {
+    base: usize,
+    conds: Vec<String>,
+    args: Vec<rusqlite::types::Value>,
+}
+
+impl Conds {
+    fn new(base: usize) -> Self {
+        Conds { base, conds: Vec::new(), args: Vec::new() }
+    }
+    fn raw(&mut self, cond: String) {
+        self.conds.push(cond);
+    }
+    fn push(&mut self, cond: &str, v: rusqlite::types::Value) {
+        self.args.push(v);
+        self.conds.push(cond.replace('?', &format!("?{}", self.base + self.args.len())));
+    }
+    fn where_(&self) -> String {
+        if self.conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conds.join(" AND "))
+        }
+    }
 }
 
 fn level(spent: i64, cap: i64) -> &'static str {
@@ -336,9 +462,33 @@ impl Qinqing {
             let largest = big
                 .query_map(params![id, format!("{year:04}-01-01"), format!("{year:04}-12-31")], bill_row)?
                 .collect::<rusqlite::Result<_>>()?;
-            members.push(MemberSpend { id: *id, name: name.clone(), year: split, previous_years, trend, largest });
+            let (year_from, year_to) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
+            let premiums_fen: i64 = self.conn().qrow(
+                "SELECT coalesce(sum(amount_fen), 0) FROM premium WHERE beneficiary_id = ?1 AND china_date BETWEEN ?2 AND ?3",
+                params![id, year_from, year_to],
+                |r| r.get(0),
+            )?;
+            let premiums_paid_fen: i64 = self.conn().qrow(
+                "SELECT coalesce(sum(amount_fen), 0) FROM premium WHERE payer_id = ?1 AND china_date BETWEEN ?2 AND ?3",
+                params![id, year_from, year_to],
+                |r| r.get(0),
+            )?;
+            members.push(MemberSpend {
+                id: *id,
+                name: name.clone(),
+                year: split,
+                previous_years,
+                trend,
+                largest,
+                premiums_fen,
+                premiums_display: format_fen(premiums_fen),
+                premiums_paid_fen,
+                premiums_paid_display: format_fen(premiums_paid_fen),
+                fund_progress: self.fund_progress(*id, year)?,
+            });
         }
         let ids: Vec<i64> = family.iter().map(|(id, _)| *id).collect();
+        let (premiums_count, premiums_fen) = self.premium_sum(&ids, year)?;
         Ok(Dashboard {
             holder_id: holder,
             year,
@@ -347,10 +497,62 @@ impl Qinqing {
             family: fam,
             family_trend: fam_trend.into_iter().collect(),
             members,
+            premiums_fen,
+            premiums_display: format_fen(premiums_fen),
+            premiums_count,
             caps: self.cap_usage(&ids)?,
             channel_caps: self.channel_caps(&family)?,
             anomalies: self.anomalies(&family)?,
         })
+    }
+
+    /// 代缴 premiums paid by or for any of `ids` in China year `year`, each
+    /// counted once: (count, fen).
+    fn premium_sum(&self, ids: &[i64], year: i32) -> Result<(i64, i64)> {
+        let list = id_list(ids);
+        Ok(self.conn().qrow(
+            &format!(
+                "SELECT count(*), coalesce(sum(amount_fen), 0) FROM premium
+                 WHERE (beneficiary_id IN ({list}) OR payer_id IN ({list})) AND china_date BETWEEN ?1 AND ?2"
+            ),
+            params![format!("{year:04}-01-01"), format!("{year:04}-12-31")],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// How far `member` is through the deductible and the ceiling in China
+    /// year `year`, for each scenario where the member's policy (region,
+    /// insurance type) gives the fund a share.
+    fn fund_progress(&self, member: i64, year: i32) -> Result<Vec<FundProgress>> {
+        use crate::settle::Scenario;
+        let p = crate::person::load(self.conn(), member)?;
+        let y = format!("{year:04}");
+        let mut out = Vec::new();
+        for sc in [Scenario::Outpatient, Scenario::Pharmacy, Scenario::OnlinePharmacy, Scenario::Inpatient] {
+            let pol = crate::fund::policy_for(self.conn(), &p.region.code, sc, p.insurance)?;
+            if pol.ratio_pct <= 0 {
+                continue;
+            }
+            let used = crate::fund::year_used(self.conn(), member, &y, sc.as_str())?;
+            let deductible_pct = if pol.deductible_fen > 0 { (used.deductible_fen * 100 / pol.deductible_fen).clamp(0, 100) } else { 100 };
+            out.push(FundProgress {
+                scenario: sc.as_str(),
+                deductible_fen: pol.deductible_fen,
+                deductible_used_fen: used.deductible_fen,
+                deductible_pct,
+                deductible_met: used.deductible_fen >= pol.deductible_fen,
+                ratio_pct: pol.ratio_pct,
+                ceiling_fen: pol.ceiling_fen,
+                fund_paid_fen: used.fund_fen,
+                ceiling_pct: pol.ceiling_fen.map(|c| if c > 0 { (used.fund_fen * 100 / c).clamp(0, 100) } else { 100 }),
+                ceiling_level: pol.ceiling_fen.map(|c| level(used.fund_fen, c)).unwrap_or("none"),
+                deductible_display: format_fen(pol.deductible_fen),
+                deductible_used_display: format_fen(used.deductible_fen),
+                ceiling_display: pol.ceiling_fen.map(format_fen),
+                fund_paid_display: format_fen(used.fund_fen),
+            });
+        }
+        Ok(out)
     }
 
     fn cap_usage(&self, family: &[i64]) -> Result<Vec<CapUsage>> {
@@ -401,7 +603,7 @@ impl Qinqing {
     }
 
     fn channel_caps(&self, family: &[(i64, String)]) -> Result<Vec<ChannelCap>> {
-        let cap = self.setting_i64("online_pharmacy_daily_cap_fen", 100_000)?;
+        let cap = self.setting("online_pharmacy_daily_cap_fen")?;
         let today = self.today().to_string();
         let mut out = Vec::new();
         for (id, name) in family {
@@ -491,68 +693,163 @@ impl Qinqing {
         Ok(out)
     }
 
-    /// The transaction record, newest first, filtered and paginated.
+    /// The transaction record, newest first, filtered and paginated: settled
+    /// bills and 代缴 premiums (a premium is in a member's record when the
+    /// member paid it or it was paid for them).
     pub fn tx_list(&self, q: &TxQuery) -> Result<TxPage> {
         let members: Option<Vec<i64>> = match (q.member, q.family) {
             (Some(m), _) => Some(vec![m]),
             (None, Some(h)) => Some(self.family_of(h)?.into_iter().map(|(id, _)| id).collect()),
             _ => None,
         };
-        if let Some(sc) = q.scenario.as_deref().filter(|s| !s.is_empty()) {
+        let scenario = q.scenario.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(sc) = scenario.filter(|s| *s != PREMIUM) {
             crate::settle::Scenario::parse(sc)?;
         }
-        if let Some(src) = q.source.as_deref().filter(|s| !s.is_empty()) {
+        let source = q.source.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(src) = source {
             if !SOURCES.contains(&src) {
                 return Err(Error::scenario_invalid(src));
             }
         }
         let from = q.from.as_deref().filter(|s| !s.is_empty()).map(parse_day).transpose()?.map(|d| d.to_string());
         let to = q.to.as_deref().filter(|s| !s.is_empty()).map(parse_day).transpose()?.map(|d| d.to_string());
+        // Which kinds of row the filters let through: a premium has no
+        // institution and is paid from the payer's own account.
+        let want_bills = scenario != Some(PREMIUM);
+        let want_premiums = matches!(scenario, None | Some(PREMIUM)) && q.institution.is_none() && matches!(source, None | Some("own_account"));
         // Only the filters in use go into the SQL, so the planner can use
-        // the (member, day) index instead of walking the whole ledger.
-        let mut conds: Vec<String> = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(m) = &members {
-            // Integers from the database, not user text.
-            conds.push(format!("s.member_id IN ({})", m.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")));
-        }
-        let mut push = |cond: &str, v: rusqlite::types::Value| {
-            args.push(v);
-            conds.push(cond.replace('?', &format!("?{}", args.len())));
+        // the (member, day) indexes instead of walking the whole ledger.
+        let bill_conds = |base: usize| {
+            let mut c = Conds::new(base);
+            if let Some(m) = &members {
+                c.raw(format!("s.member_id IN ({})", id_list(m)));
+            }
+            if let Some(f) = &from {
+                c.push("s.china_date >= ?", f.clone().into());
+            }
+            if let Some(t) = &to {
+                c.push("s.china_date <= ?", t.clone().into());
+            }
+            if let Some(sc) = scenario {
+                c.push("s.scenario = ?", sc.to_string().into());
+            }
+            if let Some(i) = q.institution {
+                c.push("s.institution_id = ?", i.into());
+            }
+            if let Some(src) = source {
+                c.push("EXISTS (SELECT 1 FROM settlement_leg l WHERE l.settlement_id = s.id AND l.source = ?)", src.to_string().into());
+            }
+            c
         };
-        if let Some(f) = from {
-            push("s.china_date >= ?", f.into());
-        }
-        if let Some(t) = to {
-            push("s.china_date <= ?", t.into());
-        }
-        if let Some(sc) = q.scenario.clone().filter(|s| !s.is_empty()) {
-            push("s.scenario = ?", sc.into());
-        }
-        if let Some(i) = q.institution {
-            push("s.institution_id = ?", i.into());
-        }
-        if let Some(src) = q.source.clone().filter(|s| !s.is_empty()) {
-            push("EXISTS (SELECT 1 FROM settlement_leg l WHERE l.settlement_id = s.id AND l.source = ?)", src.into());
-        }
-        let where_ = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+        let premium_conds = |base: usize| {
+            let mut c = Conds::new(base);
+            if let Some(m) = &members {
+                let list = id_list(m);
+                c.raw(format!("(pr.beneficiary_id IN ({list}) OR pr.payer_id IN ({list}))"));
+            }
+            if let Some(f) = &from {
+                c.push("pr.china_date >= ?", f.clone().into());
+            }
+            if let Some(t) = &to {
+                c.push("pr.china_date <= ?", t.clone().into());
+            }
+            c
+        };
         let page_size = q.page_size.unwrap_or(50).clamp(1, 1000);
         let page = q.page.unwrap_or(1).max(1);
-        let (total_rows, sum_fen): (i64, i64) = self.conn().qrow(
-            &format!("SELECT count(*), coalesce(sum(s.total_fen), 0) FROM settlement s {where_}"),
-            rusqlite::params_from_iter(args.iter()),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let limit = page_size as i64;
+        let offset = (page - 1) as i64 * page_size as i64;
+        let (mut bill_rows, mut bill_sum) = (0i64, 0i64);
+        if want_bills {
+            let c = bill_conds(0);
+            (bill_rows, bill_sum) = self.conn().qrow(
+                &format!("SELECT count(*), coalesce(sum(s.total_fen), 0) FROM settlement s {}", c.where_()),
+                rusqlite::params_from_iter(c.args.iter()),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+        }
+        let (mut premium_rows, mut premium_sum) = (0i64, 0i64);
+        if want_premiums {
+            let c = premium_conds(0);
+            (premium_rows, premium_sum) = self.conn().qrow(
+                &format!("SELECT count(*), coalesce(sum(pr.amount_fen), 0) FROM premium pr {}", c.where_()),
+                rusqlite::params_from_iter(c.args.iter()),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+        }
+        let rows = if premium_rows > 0 {
+            self.mixed_page(if bill_rows > 0 { Some(bill_conds(0)) } else { None }, premium_conds, limit, offset)?
+        } else if bill_rows > 0 {
+            // Bills only: one query, as before premiums were in the record.
+            let mut c = bill_conds(0);
+            let n = c.args.len();
+            c.args.push(limit.into());
+            c.args.push(offset.into());
+            let mut stmt = self.conn().prepare_cached(&format!(
+                "{BILL_SELECT} {} ORDER BY s.china_date DESC, s.id DESC LIMIT ?{} OFFSET ?{}",
+                c.where_(),
+                n + 1,
+                n + 2
+            ))?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(c.args.iter()), bill_row)?.collect::<rusqlite::Result<_>>()?;
+            rows
+        } else {
+            Vec::new()
+        };
+        let sum_fen = bill_sum + premium_sum;
+        Ok(TxPage {
+            rows,
+            page,
+            page_size,
+            total_rows: bill_rows + premium_rows,
+            sum_fen,
+            sum_display: format_fen(sum_fen),
+            premium_rows,
+            premium_sum_fen: premium_sum,
+            premium_sum_display: format_fen(premium_sum),
+        })
+    }
+
+    /// One page of the record with 代缴 rows in it: the page's keys from both
+    /// tables in one ordered pass (newest day first; on one day bills before
+    /// premiums, newest first), then the rows of just that page.
+    fn mixed_page(&self, bills: Option<Conds>, premiums: impl Fn(usize) -> Conds, limit: i64, offset: i64) -> Result<Vec<BillRow>> {
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut parts = Vec::new();
+        if let Some(b) = bills {
+            parts.push(format!("SELECT 1 AS k, s.id AS id, s.china_date AS d FROM settlement s {}", b.where_()));
+            args.extend(b.args);
+        }
+        let p = premiums(args.len());
+        parts.push(format!("SELECT 0 AS k, pr.id AS id, pr.china_date AS d FROM premium pr {}", p.where_()));
+        args.extend(p.args);
         let n = args.len();
-        args.push((page_size as i64).into());
-        args.push(((page - 1) as i64 * page_size as i64).into());
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "{BILL_SELECT} {where_} ORDER BY s.china_date DESC, s.id DESC LIMIT ?{} OFFSET ?{}",
-            n + 1,
-            n + 2
-        ))?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), bill_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(TxPage { rows, page, page_size, total_rows, sum_fen, sum_display: format_fen(sum_fen) })
+        args.push(limit.into());
+        args.push(offset.into());
+        let keys: Vec<(i64, i64)> = self
+            .conn()
+            .prepare_cached(&format!("{} ORDER BY 3 DESC, 1 DESC, 2 DESC LIMIT ?{} OFFSET ?{}", parts.join(" UNION ALL "), n + 1, n + 2))?
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let of_kind = |k: i64| keys.iter().filter(|(kind, _)| *kind == k).map(|(_, id)| *id).collect::<Vec<_>>();
+        let (bill_ids, premium_ids) = (of_kind(1), of_kind(0));
+        let mut found: std::collections::HashMap<(i64, i64), BillRow> = std::collections::HashMap::new();
+        if !bill_ids.is_empty() {
+            let mut stmt = self.conn().prepare(&format!("{BILL_SELECT} WHERE s.id IN ({})", id_list(&bill_ids)))?;
+            for r in stmt.query_map([], bill_row)? {
+                let r = r?;
+                found.insert((1, r.id), r);
+            }
+        }
+        if !premium_ids.is_empty() {
+            let mut stmt = self.conn().prepare(&format!("{PREMIUM_SELECT} WHERE pr.id IN ({})", id_list(&premium_ids)))?;
+            for r in stmt.query_map([], premium_row)? {
+                let r = r?;
+                found.insert((0, r.id), r);
+            }
+        }
+        Ok(keys.iter().filter_map(|k| found.remove(k)).collect())
     }
 
     /// The filtered transaction record as CSV: UTF-8 with a BOM (so Excel
@@ -560,13 +857,27 @@ impl Qinqing {
     pub fn tx_csv(&self, q: &TxQuery) -> Result<String> {
         let mut all = TxQuery { page: Some(1), page_size: Some(1000), ..q.clone() };
         let mut w = csv::Writer::from_writer(Vec::new());
-        let head = ["日期 date", "成员 member", "机构 institution", "场景 scenario", "账单号 bill", "总额 total", "统筹 fund", "个人账户 own", "家庭共济 family aid", "现金 cash"];
+        let head = [
+            "日期 date",
+            "成员 member",
+            "机构 institution",
+            "场景 scenario",
+            "账单号 bill",
+            "总额 total",
+            "统筹 fund",
+            "个人账户 own",
+            "家庭共济 family aid",
+            "现金 cash",
+            "代缴人 premium payer",
+        ];
         w.write_record(head).map_err(|e| Error::internal(e))?;
         loop {
             let page = self.tx_list(&all)?;
             for r in &page.rows {
                 let y = |f: i64| crate::money::fen_to_yuan_text(f);
-                w.write_record([&r.date, &r.member_name, &r.institution, &r.scenario, &r.bill_id, &y(r.total_fen), &y(r.fund), &y(r.own_account), &y(r.family_aid), &y(r.cash)])
+                // 代缴: scenario `premium`, paid from the payer's personal account.
+                let payer = r.payer_name.clone().unwrap_or_default();
+                w.write_record([&r.date, &r.member_name, &r.institution, &r.scenario, &r.bill_id, &y(r.total_fen), &y(r.fund), &y(r.own_account), &y(r.family_aid), &y(r.cash), &payer])
                     .map_err(|e| Error::internal(e))?;
             }
             if (page.page as i64) * (page.page_size as i64) >= page.total_rows {
@@ -648,6 +959,10 @@ impl Qinqing {
             d.family_trend = m.trend.clone();
             d.family_trend_yuan = m.trend.iter().map(|(_, f)| *f as f64 / 100.0).collect();
         }
+        let (count, fen) = self.premium_sum(&[person], year)?;
+        d.premiums_count = count;
+        d.premiums_fen = fen;
+        d.premiums_display = format_fen(fen);
         d.caps.retain(|c| c.beneficiary_id == person || c.authorizer_id == person);
         d.channel_caps.retain(|c| c.member_id == person);
         d.anomalies.retain(|a| a.member_id == person);
