@@ -375,6 +375,81 @@ fn aid_freeze(s: State<'_, AppState>, id: i64) -> Result<Aid> {
 }
 
 #[tauri::command]
+fn aid_letter() -> qinqing_core::binding::Letter {
+    qinqing_core::settle::aid_letter()
+}
+
+#[tauri::command]
+fn aid_authorize(s: State<'_, AppState>, request: qinqing_core::settle::AidRequest) -> Result<Aid> {
+    with(&s, |q| q.authorize_aid_request(&request))
+}
+
+#[tauri::command]
+fn aid_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>) -> Result<Aid> {
+    with(&s, |q| q.set_aid_cap(id, cap))
+}
+
+#[tauri::command]
+fn aid_online_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>) -> Result<Aid> {
+    with(&s, |q| q.set_aid_online_cap(id, cap))
+}
+
+#[tauri::command]
+fn aid_unfreeze(s: State<'_, AppState>, id: i64) -> Result<Aid> {
+    with(&s, |q| q.unfreeze_aid(id))
+}
+
+#[tauri::command]
+fn aid_revoke(s: State<'_, AppState>, id: i64) -> Result<Aid> {
+    with(&s, |q| q.revoke_aid(id))
+}
+
+#[tauri::command]
+fn aid_payers(s: State<'_, AppState>, beneficiary: i64) -> Result<Vec<qinqing_core::settle::PayerView>> {
+    with(&s, |q| q.aid_payers(beneficiary))
+}
+
+#[tauri::command]
+fn premium_tiers(s: State<'_, AppState>, region: String, year: i64) -> Result<Vec<qinqing_core::premium::Tier>> {
+    with(&s, |q| q.premium_tiers(&region, year))
+}
+
+#[tauri::command]
+fn premium_check(s: State<'_, AppState>, request: qinqing_core::premium::PremiumRequest) -> Result<qinqing_core::premium::PremiumCheck> {
+    with(&s, |q| q.premium_check(&request))
+}
+
+#[tauri::command]
+fn premium_pay(s: State<'_, AppState>, request: qinqing_core::premium::PremiumRequest) -> Result<qinqing_core::premium::Receipt> {
+    with(&s, |q| q.pay_premium_tier(&request))
+}
+
+#[tauri::command]
+fn premium_list(s: State<'_, AppState>, person: i64) -> Result<Vec<qinqing_core::premium::Receipt>> {
+    with(&s, |q| q.list_premiums(person))
+}
+
+#[tauri::command]
+fn filing_add(s: State<'_, AppState>, request: qinqing_core::settle::FilingRequest) -> Result<qinqing_core::settle::Filing> {
+    with(&s, |q| q.add_filing_request(&request))
+}
+
+#[tauri::command]
+fn filing_list(s: State<'_, AppState>, person: i64) -> Result<Vec<qinqing_core::settle::Filing>> {
+    with(&s, |q| q.list_filings(Some(person)))
+}
+
+#[tauri::command]
+fn filing_cancel(s: State<'_, AppState>, id: i64) -> Result<qinqing_core::settle::Filing> {
+    with(&s, |q| q.cancel_filing(id))
+}
+
+#[tauri::command]
+fn region_cities(s: State<'_, AppState>) -> Result<Vec<(String, String)>> {
+    with(&s, |_| Ok(qinqing_core::region::pooling_regions()))
+}
+
+#[tauri::command]
 fn staff_list(s: State<'_, AppState>) -> Result<Vec<Staff>> {
     with(&s, |q| q.list_staff())
 }
@@ -441,6 +516,21 @@ fn main() {
             binding_send_remote_code,
             stay_admit,
             stay_list,
+            aid_letter,
+            aid_authorize,
+            aid_cap,
+            aid_online_cap,
+            aid_unfreeze,
+            aid_revoke,
+            aid_payers,
+            premium_tiers,
+            premium_check,
+            premium_pay,
+            premium_list,
+            filing_add,
+            filing_list,
+            filing_cancel,
+            region_cities,
             binding_guardian_voucher,
             binding_submit,
             binding_approve,

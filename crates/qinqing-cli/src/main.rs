@@ -302,6 +302,18 @@ enum AidCmd {
         #[arg(long)]
         none: bool,
     },
+    /// This relation's own online-pharmacy daily cap in fen (0–200000), or --none.
+    OnlineCap {
+        aid: i64,
+        #[arg(long, value_name = "FEN", required_unless_present = "none", allow_negative_numbers = true)]
+        fen: Option<i64>,
+        #[arg(long)]
+        none: bool,
+    },
+    /// The commitment letter the authorizer signs (text and hash).
+    Letter,
+    /// Who pays for a beneficiary, in paying order, with what is left this month.
+    Payers { beneficiary: i64 },
     Freeze { aid: i64 },
     Unfreeze { aid: i64 },
     Revoke { aid: i64 },
@@ -315,15 +327,47 @@ enum AidCmd {
 
 #[derive(Subcommand, Debug)]
 enum PremiumCmd {
+    /// Pay: with --tier (and --region, the relative's insured region) the amount is the tier's; or --amount in fen.
+    #[command(group(clap::ArgGroup::new("how").required(true).args(["tier", "amount"])))]
     Pay {
         #[arg(long)]
         payer: i64,
         #[arg(long)]
         beneficiary: i64,
         #[arg(long, value_name = "FEN")]
-        amount: i64,
+        amount: Option<i64>,
+        #[arg(long)]
+        tier: Option<String>,
+        /// The relative's insured region (default: their record's).
+        #[arg(long)]
+        region: Option<String>,
         #[arg(long)]
         year: i64,
+    },
+    /// 代缴信息校验: check everything, pay nothing.
+    Check {
+        #[arg(long)]
+        payer: i64,
+        #[arg(long)]
+        beneficiary: i64,
+        #[arg(long)]
+        tier: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        year: i64,
+    },
+    /// Contribution tiers of an insured region in a year.
+    Tiers {
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        year: i64,
+    },
+    /// Premiums paid by or for a person, with their receipts.
+    List {
+        #[arg(long)]
+        person: i64,
     },
 }
 
@@ -334,6 +378,9 @@ enum FilingCmd {
         person: i64,
         #[arg(long)]
         region: String,
+        /// long_term_residence | work | temporary
+        #[arg(long, default_value = "temporary")]
+        reason: String,
         #[arg(long)]
         from: String,
         #[arg(long)]
@@ -343,7 +390,9 @@ enum FilingCmd {
         #[arg(long)]
         person: Option<i64>,
     },
-    Expire { filing: i64 },
+    /// Cancel a filing (kept for the record; covers nothing from now on).
+    #[command(alias = "expire")]
+    Cancel { filing: i64 },
 }
 
 #[derive(Subcommand, Debug)]
@@ -942,26 +991,65 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 println!("page {} · {} rows · {}", p.page, p.total_rows, p.sum_display);
             }
         }
-        Cmd::Premium(PremiumCmd::Pay { payer, beneficiary, amount, year }) => {
-            let r = ctx.open()?.pay_premium(payer, beneficiary, amount, year)?;
-            if ctx.json {
-                ctx.print_json(&r)?;
-            } else {
-                println!("{}", r["id"]);
+        Cmd::Premium(c) => {
+            let mut q = ctx.open()?;
+            let request = |q: &Qinqing, payer: i64, beneficiary: i64, tier: String, region: Option<String>, year: i64| -> Result<qinqing_core::premium::PremiumRequest, Error> {
+                let region = match region {
+                    Some(r) => r,
+                    None => q.get_person(beneficiary)?.region.code,
+                };
+                Ok(qinqing_core::premium::PremiumRequest { payer, beneficiary, region, year, tier })
+            };
+            match c {
+                PremiumCmd::Pay { payer, beneficiary, amount: Some(amount), year, .. } => {
+                    let r = q.pay_premium(payer, beneficiary, amount, year)?;
+                    if ctx.json { ctx.print_json(&r)?; } else { println!("{}", r["id"]); }
+                }
+                PremiumCmd::Pay { payer, beneficiary, tier: Some(tier), region, year, .. } => {
+                    let req = request(&q, payer, beneficiary, tier, region, year)?;
+                    let r = q.pay_premium_tier(&req)?;
+                    if ctx.json { ctx.print_json(&r)?; } else { print_receipt(&r); }
+                }
+                PremiumCmd::Pay { .. } => return Err(Error::internal("clap requires --tier or --amount")),
+                PremiumCmd::Check { payer, beneficiary, tier, region, year } => {
+                    let req = request(&q, payer, beneficiary, tier, region, year)?;
+                    let c = q.premium_check(&req)?;
+                    if ctx.json {
+                        ctx.print_json(&c)?;
+                    } else {
+                        println!("{} → {} ({})  {} {}  {} {}  balance after {}", c.payer_name, c.beneficiary_name, c.beneficiary_id_masked, c.region, c.region_name, c.year, c.tier.label_zh, c.payer_balance_after_display);
+                    }
+                }
+                PremiumCmd::Tiers { region, year } => {
+                    let list = q.premium_tiers(&region, year)?;
+                    if ctx.json {
+                        ctx.print_json(&list)?;
+                    } else {
+                        for t in list {
+                            println!("{:<10} {:>12}  {}", t.tier, t.amount_display, if ctx.en() { &t.label_en } else { &t.label_zh });
+                        }
+                    }
+                }
+                PremiumCmd::List { person } => {
+                    let list = q.list_premiums(person)?;
+                    if ctx.json { ctx.print_json(&list)?; } else { list.iter().for_each(print_receipt); }
+                }
             }
         }
         Cmd::Filing(c) => {
             let mut q = ctx.open()?;
             let out = match c {
-                FilingCmd::Add { person, region, from, to } => vec![q.add_filing(person, &region, &from, &to)?],
+                FilingCmd::Add { person, region, reason, from, to } => {
+                    vec![q.add_filing_request(&qinqing_core::settle::FilingRequest { person, region, reason, from, to })?]
+                }
                 FilingCmd::List { person } => q.list_filings(person)?,
-                FilingCmd::Expire { filing } => vec![q.expire_filing(filing)?],
+                FilingCmd::Cancel { filing } => vec![q.cancel_filing(filing)?],
             };
             if ctx.json {
                 ctx.print_json(&out)?;
             } else {
                 for f in out {
-                    println!("{}  person {}  {}  {} … {}{}", f.id, f.person_id, f.region.code, f.from_date, f.to_date, if f.valid_today { "  (valid today)" } else { "" });
+                    println!("{}  person {}  {} {}  {}  {} … {}  {}", f.id, f.person_id, f.region.code, f.region.pooling_name_zh, f.reason, f.from_date, f.to_date, f.state);
                 }
             }
         }
@@ -1426,6 +1514,28 @@ fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
     let out = match cmd {
         AidCmd::Authorize { authorizer, beneficiary, relation, monthly_cap } => q.authorize_aid(authorizer, beneficiary, &relation, monthly_cap)?,
         AidCmd::Cap { aid, fen, none } => q.set_aid_cap(aid, if none { None } else { fen })?,
+        AidCmd::OnlineCap { aid, fen, none } => q.set_aid_online_cap(aid, if none { None } else { fen })?,
+        AidCmd::Letter => {
+            let l = qinqing_core::settle::aid_letter();
+            if ctx.json {
+                ctx.print_json(&l)?;
+            } else {
+                println!("{}\n\n{}\n\nversion {}  sha256 {}", l.text_zh, l.text_en, l.version, l.sha256);
+            }
+            return Ok(Outcome::Ok);
+        }
+        AidCmd::Payers { beneficiary } => {
+            let list = q.aid_payers(beneficiary)?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for p in &list {
+                    print!("{}. ", p.order);
+                    print_aid(ctx, &p.aid);
+                }
+            }
+            return Ok(Outcome::Ok);
+        }
         AidCmd::Freeze { aid } => q.freeze_aid(aid)?,
         AidCmd::Unfreeze { aid } => q.unfreeze_aid(aid)?,
         AidCmd::Revoke { aid } => q.revoke_aid(aid)?,
@@ -1449,6 +1559,10 @@ fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
+fn print_receipt(r: &qinqing_core::premium::Receipt) {
+    println!("{}  {}  {} → {} ({})  {}  {}", r.receipt_no, r.paid_at_local, r.payer_name, r.beneficiary_name, r.beneficiary_id_masked, r.year, r.amount_display);
+}
+
 fn print_stays(ctx: &Ctx, list: &[qinqing_core::settle::Stay]) -> Result<(), Error> {
     if ctx.json {
         if let [one] = list { ctx.print_json(one)?; } else { ctx.print_json(&list)?; }
@@ -1463,13 +1577,14 @@ fn print_stays(ctx: &Ctx, list: &[qinqing_core::settle::Stay]) -> Result<(), Err
 fn print_aid(ctx: &Ctx, a: &qinqing_core::settle::Aid) {
     let why = if ctx.en() { a.lapsed_en } else { a.lapsed_zh };
     println!(
-        "#{}  {} → {}  {}  cap {}  spent {}{}",
+        "#{}  {} → {}  {}  cap {}  spent {}  left {}{}",
         a.id,
         a.authorizer_name,
         a.beneficiary_name,
         a.status,
         a.monthly_cap_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into()),
         qinqing_core::money::format_fen(a.spent_this_month_fen),
+        a.left_this_month_display,
         why.map(|r| if ctx.en() { format!("  (not paying: {r})") } else { format!("  （暂停支付：{r}）") }).unwrap_or_default()
     );
 }

@@ -108,3 +108,42 @@ ALTER TABLE premium ADD COLUMN china_date TEXT;
 UPDATE premium SET china_date = date(datetime(created_at, '+8 hours'));
 CREATE INDEX premium_beneficiary ON premium (beneficiary_id, china_date);
 CREATE INDEX premium_payer ON premium (payer_id, china_date);
+
+-- 家庭共济 in the window: the letter the authorizer signed (by hash of its
+-- text), and a per-relation daily cap for online pharmacy (within the
+-- channel's own cap, a setting).
+ALTER TABLE aid ADD COLUMN letter_sha256 TEXT;
+ALTER TABLE aid ADD COLUMN online_daily_cap_fen INTEGER CHECK (online_daily_cap_fen IS NULL OR online_daily_cap_fen >= 0);
+CREATE INDEX leg_aid_settlement ON settlement_leg (aid_id, settlement_id);
+
+-- 代缴: contribution tiers (缴费档次) per region prefix and year — data, not
+-- code. The longest prefix of the beneficiary's insured region wins.
+CREATE TABLE premium_tier (
+    region_prefix TEXT    NOT NULL CHECK (length(region_prefix) IN (0, 2, 4, 6)),
+    year          INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+    tier          TEXT    NOT NULL CHECK (length(tier) BETWEEN 1 AND 32),
+    label_zh      TEXT    NOT NULL,
+    label_en      TEXT    NOT NULL,
+    amount_fen    INTEGER NOT NULL CHECK (amount_fen > 0),
+    PRIMARY KEY (region_prefix, year, tier)
+) STRICT;
+
+INSERT INTO premium_tier (region_prefix, year, tier, label_zh, label_en, amount_fen) VALUES
+    ('', 2025, 'standard', '城乡居民医保个人缴费', 'Resident insurance, individual contribution', 38000),
+    ('', 2026, 'standard', '城乡居民医保个人缴费', 'Resident insurance, individual contribution', 40000),
+    ('31', 2026, 'child', '中小学生和婴幼儿', 'Pupils and infants', 26000),
+    ('31', 2026, 'adult', '18–59周岁', 'Aged 18–59', 78000),
+    ('31', 2026, 'senior', '60周岁及以上', 'Aged 60 and over', 52000),
+    ('33', 2026, 'tier1', '一档', 'Tier 1', 59000),
+    ('33', 2026, 'tier2', '二档', 'Tier 2', 116000);
+
+-- A premium payment keeps what was checked before paying and its receipt number.
+ALTER TABLE premium ADD COLUMN region TEXT;
+ALTER TABLE premium ADD COLUMN tier TEXT;
+ALTER TABLE premium ADD COLUMN receipt_no TEXT;
+UPDATE premium SET receipt_no = printf('DJ%s%06d', replace(china_date, '-', ''), id) WHERE receipt_no IS NULL;
+
+-- 异地备案: why (long-term residence, work, temporary), and a cancellation.
+ALTER TABLE filing ADD COLUMN reason TEXT NOT NULL DEFAULT 'temporary'
+    CHECK (reason IN ('long_term_residence', 'work', 'temporary'));
+ALTER TABLE filing ADD COLUMN cancelled_at TEXT;

@@ -131,6 +131,11 @@ pub enum Code {
     RemoteCodeNone,
     DocRejected,
     FilingRegionTooBroad,
+    AidLetterUnsigned,
+    PremiumTierUnknown,
+    PremiumRegionMismatch,
+    FilingNotFound,
+    FilingReasonInvalid,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -244,6 +249,11 @@ impl Code {
             Code::RemoteCodeNone => "REMOTE_CODE_NONE",
             Code::DocRejected => "DOC_REJECTED",
             Code::FilingRegionTooBroad => "FILING_REGION_TOO_BROAD",
+            Code::AidLetterUnsigned => "AID_LETTER_UNSIGNED",
+            Code::PremiumTierUnknown => "PREMIUM_TIER_UNKNOWN",
+            Code::PremiumRegionMismatch => "PREMIUM_REGION_MISMATCH",
+            Code::FilingNotFound => "FILING_NOT_FOUND",
+            Code::FilingReasonInvalid => "FILING_REASON_INVALID",
             Code::DbBusy => "DB_BUSY",
             Code::DbTooNew => "DB_TOO_NEW",
             Code::DbOpen => "DB_OPEN",
@@ -253,7 +263,7 @@ impl Code {
 
     pub fn kind(self) -> Kind {
         match self {
-            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound => Kind::NotFound,
+            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound | Code::FilingNotFound => Kind::NotFound,
             Code::DbBusy | Code::DbOpen | Code::DbTooNew => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
@@ -949,6 +959,21 @@ impl Error {
     }
     pub fn filing_region_too_broad(code: &str) -> Self {
         Self::new(Code::FilingRegionTooBroad, Some("region"), format!("备案地“{code}”是省级代码：请选择就医所在的地级市（如广州市440100），直辖市可直接选市（如北京市110000）。"), format!("\"{code}\" is a province: file for the city where care happens (e.g. 440100 Guangzhou); a municipality as a whole (e.g. 110000 Beijing)."))
+    }
+    pub fn aid_letter_unsigned() -> Self {
+        Self::new(Code::AidLetterUnsigned, Some("letter"), "请先阅读并签署家庭共济授权承诺书（承诺书内容已更新时须重新签署）。", "Read and sign the family-aid commitment letter first (sign again if its text has changed).")
+    }
+    pub fn premium_tier_unknown(region: &str, year: i64) -> Self {
+        Self::new(Code::PremiumTierUnknown, Some("tier"), format!("{region}在{year}年没有这个缴费档次。请从列表中选择。"), format!("Region {region} has no such contribution tier for {year}. Choose one from the list."))
+    }
+    pub fn premium_region_mismatch(record: &str) -> Self {
+        Self::new(Code::PremiumRegionMismatch, Some("region"), format!("所选参保区划与家人的参保记录（{record}）不一致。请核对后重新选择。"), format!("The insured region chosen does not match the relative's record ({record}). Check it and choose again."))
+    }
+    pub fn filing_not_found(id: i64) -> Self {
+        Self::new(Code::FilingNotFound, Some("filing"), format!("找不到编号为{id}的异地就医备案。"), format!("No cross-region filing with number {id}."))
+    }
+    pub fn filing_reason_invalid(raw: &str) -> Self {
+        Self::new(Code::FilingReasonInvalid, Some("reason"), format!("备案类型“{raw}”无效：请选择异地长期居住、异地工作或临时外出就医。"), format!("Filing reason \"{raw}\" is not valid: choose long-term residence, work, or temporary."))
     }
     pub fn doc_rejected(kinds_zh: &str, kinds_en: &str) -> Self {
         Self::new(Code::DocRejected, Some("documents"), format!("以下材料已被驳回，不能作为依据：{kinds_zh}。请重新上传清晰的材料。"), format!("These documents were rejected and count for nothing: {kinds_en}. Upload clear ones again."))

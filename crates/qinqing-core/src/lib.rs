@@ -16,6 +16,7 @@ pub mod kiosk;
 pub mod money;
 pub mod person;
 pub mod policy;
+pub mod premium;
 pub mod qr;
 pub mod region;
 pub mod report;

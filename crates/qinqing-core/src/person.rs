@@ -203,7 +203,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Stored> {
         name: row.get(1)?,
         rid,
         insurance: Insurance::parse(&ins).map_err(|_| corrupt("insurance", id))?,
-        region: Region::parse(&reg).map_err(|_| corrupt("region", id))?,
+        region: Region::stored(&reg).map_err(|_| corrupt("region", id))?,
         status: Status::parse(&st).map_err(|_| corrupt("status", id))?,
         balance_fen: row.get(6)?,
         voucher_activated: row.get::<_, i64>(7)? == 1,

@@ -20,6 +20,56 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 pub const AID_LETTER_VERSION: &str = "2026-01-aid";
+/// The 家庭共济 commitment letter (授权承诺书), signed by the authorizer by the
+/// SHA-256 of this exact text. Changing it means a new version.
+pub const AID_LETTER_ZH: &str = "职工医保个人账户家庭共济授权承诺书\n\
+本人自愿将本人职工医保个人账户授权给所填家庭成员共同使用（家庭共济），并承诺：\
+所填家庭成员信息真实，双方确为所填关系；共济资金仅用于被授权人在定点医药机构发生的个人自付医疗费用\
+及其城乡居民医保个人缴费，不用于套现、购买非医疗物品或支付统筹基金应付部分；\
+不出租、出借本人或家人的医保凭证。本人可随时设置限额、冻结或解除授权。如有违规，\
+本人愿承担相应责任，并同意医保部门暂停或解除共济关系。";
+pub const AID_LETTER_EN: &str = "Commitment letter for family mutual aid from an employee's personal account\n\
+I voluntarily let the family member named use my employee personal account (family mutual aid) and promise \
+that the details are true and the relation stated is real; that the money pays only the member's own share of \
+medical costs at designated institutions and their resident-insurance premium — never cash-out, non-medical \
+goods or the pooled fund's share; and that I will not rent or lend my own or my relative's insurance voucher. \
+I may set caps, freeze or end the authorization at any time. If I break these rules I accept the \
+consequences and agree that the insurance office may suspend or end the relation.";
+
+/// The current 家庭共济 letter: text and the hash the authorizer signs.
+pub fn aid_letter() -> crate::binding::Letter {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(AID_LETTER_ZH.as_bytes());
+    h.update(b"\n");
+    h.update(AID_LETTER_EN.as_bytes());
+    crate::binding::Letter { version: AID_LETTER_VERSION, text_zh: AID_LETTER_ZH, text_en: AID_LETTER_EN, sha256: format!("{:x}", h.finalize()) }
+}
+
+/// Most a relation's own online-pharmacy daily cap may be (the channel's upper bound).
+pub const AID_ONLINE_CAP_MAX_FEN: i64 = 200_000;
+
+/// 家庭共济 as requested from the window: the authorizer has read and signs
+/// the letter (its hash must be the current text's).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AidRequest {
+    pub authorizer: i64,
+    pub beneficiary: i64,
+    pub relation: String,
+    pub monthly_cap_fen: Option<i64>,
+    pub online_daily_cap_fen: Option<i64>,
+    pub letter_sha256: String,
+}
+
+/// One authorizer as the beneficiary sees it: in paying order.
+#[derive(Debug, Clone, Serialize)]
+pub struct PayerView {
+    /// 1 pays first (highest balance), then 2 …; 0: does not pay now.
+    pub order: usize,
+    #[serde(flatten)]
+    pub aid: Aid,
+}
 /// Largest bill accepted, in fen (10 million yuan).
 pub const MAX_BILL_FEN: i64 = 1_000_000_000;
 
@@ -74,7 +124,7 @@ fn load_institution(conn: &Connection, id: i64) -> Result<Institution> {
     .optional()?
     .ok_or_else(|| Error::institution_not_found(id))
     .and_then(|(id, name, region, d, n)| {
-        Ok(Institution { id, name, region: Region::parse(&region)?, designated: d == 1, networked: n == 1 })
+        Ok(Institution { id, name, region: Region::stored(&region)?, designated: d == 1, networked: n == 1 })
     })
 }
 
@@ -99,11 +149,30 @@ pub struct Filing {
     pub id: i64,
     pub person_id: i64,
     pub region: Region,
+    /// `long_term_residence`, `work` or `temporary`.
+    pub reason: String,
     pub from_date: String,
     pub to_date: String,
-    /// Covers today (China time).
+    /// Covers today (China time) and not cancelled.
     pub valid_today: bool,
+    /// `upcoming`, `active`, `ended` or `cancelled`.
+    pub state: String,
+    pub cancelled_at_local: Option<String>,
 }
+
+/// 异地就医备案 as filed from the window.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FilingRequest {
+    pub person: i64,
+    /// Destination: a city (e.g. 440100) or a municipality (110000).
+    pub region: String,
+    pub reason: String,
+    pub from: String,
+    pub to: String,
+}
+
+pub const FILING_REASONS: [&str; 3] = ["long_term_residence", "work", "temporary"];
 
 // ---------------------------------------------------------------- family aid
 
@@ -121,6 +190,14 @@ pub struct Aid {
     pub monthly_cap_fen: Option<i64>,
     /// Paid through this relation in the current China month.
     pub spent_this_month_fen: i64,
+    /// What it can still pay this month: the authorizer's balance within what
+    /// is left of the monthly cap (0 when frozen, revoked or lapsed).
+    pub left_this_month_fen: i64,
+    pub left_this_month_display: String,
+    /// This relation's own online-pharmacy daily cap (`None`: the channel's cap only).
+    pub online_daily_cap_fen: Option<i64>,
+    pub online_spent_today_fen: i64,
+    pub letter_sha256: Option<String>,
     /// Why an active relation does not pay now (`beneficiary_insurance_interrupted`,
     /// `authorizer_balance_zero`, `authorizer_insurance_interrupted`), if it does not.
     pub lapsed: Option<&'static str>,
@@ -150,6 +227,14 @@ fn lapse_reason(authorizer: &Stored, beneficiary: &Stored) -> Option<&'static st
     }
 }
 
+fn check_online_cap(cap: Option<i64>) -> Result<()> {
+    match cap {
+        Some(c) if c < 0 => Err(Error::amount_negative("online_daily_cap")),
+        Some(c) if c > AID_ONLINE_CAP_MAX_FEN => Err(Error::setting_out_of_range("online_daily_cap_fen", 0, AID_ONLINE_CAP_MAX_FEN)),
+        _ => Ok(()),
+    }
+}
+
 /// What a lapse reason means and what to do about it (zh, en).
 pub fn lapse_text(key: &str) -> (&'static str, &'static str) {
     match key {
@@ -174,6 +259,16 @@ fn aid_spent(conn: &Connection, aid: i64, month: &str) -> Result<i64> {
         .qrow("SELECT amount_fen FROM aid_month WHERE aid_id = ?1 AND month = ?2", params![aid, month], |r| r.get(0))
         .optional()?
         .unwrap_or(0))
+}
+
+/// Money paid through one aid relation in one channel on one China date.
+fn aid_spent_on_channel(conn: &Connection, aid: i64, scenario: Scenario, date: &str) -> Result<i64> {
+    Ok(conn.qrow(
+        "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
+         WHERE l.aid_id = ?1 AND s.scenario = ?2 AND s.china_date = ?3",
+        params![aid, scenario.as_str(), date],
+        |r| r.get(0),
+    )?)
 }
 
 /// One settlement as written to the ledger.
@@ -463,7 +558,8 @@ struct Visit {
 
 /// The regions of a person's filings that cover `day` (China date).
 fn filings_on(conn: &Connection, person: i64, day: NaiveDate) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT region FROM filing WHERE person_id = ?1 AND from_date <= ?2 AND to_date >= ?2")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT region FROM filing WHERE person_id = ?1 AND from_date <= ?2 AND to_date >= ?2 AND cancelled_at IS NULL")?;
     let rows = stmt.query_map(params![person, day.to_string()], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
@@ -532,6 +628,12 @@ pub struct AidPayer {
     pub cap_left_fen: Option<i64>,
 }
 
+/// DOMAIN §3: authorizers pay highest balance first (余额由多到少顺次扣减);
+/// on equal balances the older relation first.
+pub fn payer_order(balance_a: i64, aid_a: i64, balance_b: i64, aid_b: i64) -> std::cmp::Ordering {
+    balance_b.cmp(&balance_a).then(aid_a.cmp(&aid_b))
+}
+
 /// One leg of a bill: (source, whose account, aid relation, amount).
 pub type LegRow = (String, Option<i64>, Option<i64>, i64);
 
@@ -555,7 +657,7 @@ pub fn split_legs(member: i64, own_balance: i64, total: i64, fund: i64, channel_
         channel_left -= own;
     }
     let mut order: Vec<&AidPayer> = payers.iter().collect();
-    order.sort_by(|a, b| b.balance_fen.cmp(&a.balance_fen).then(a.aid_id.cmp(&b.aid_id)));
+    order.sort_by(|a, b| payer_order(a.balance_fen, a.aid_id, b.balance_fen, b.aid_id));
     for p in order {
         if rest == 0 || channel_left == 0 {
             break;
@@ -605,18 +707,23 @@ fn charge(
     };
     // Authorizers: frozen, revoked and lapsed relations do not pay.
     let mut stmt = tx.prepare_cached(
-        "SELECT a.id, a.authorizer_id, p.balance_fen, a.monthly_cap_fen FROM aid a JOIN person p ON p.id = a.authorizer_id
+        "SELECT a.id, a.authorizer_id, p.balance_fen, a.monthly_cap_fen, a.online_daily_cap_fen FROM aid a JOIN person p ON p.id = a.authorizer_id
          WHERE a.beneficiary_id = ?1 AND a.status = 'active' AND p.status = 'active' AND p.balance_fen > 0",
     )?;
-    let rows: Vec<(i64, i64, i64, Option<i64>)> =
-        stmt.query_map([member.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<(i64, i64, i64, Option<i64>, Option<i64>)> =
+        stmt.query_map([member.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?.collect::<rusqlite::Result<_>>()?;
     drop(stmt);
     let mut payers = Vec::with_capacity(rows.len());
-    for (aid_id, authorizer_id, balance_fen, cap) in rows {
-        let cap_left_fen = match cap {
+    for (aid_id, authorizer_id, balance_fen, cap, online_cap) in rows {
+        let mut cap_left_fen = match cap {
             Some(c) => Some((c - aid_spent(tx, aid_id, &month)?).max(0)),
             None => None,
         };
+        // The relation's own online-pharmacy daily cap, set by the authorizer.
+        if let (Scenario::OnlinePharmacy, Some(oc)) = (scenario, online_cap) {
+            let left = (oc - aid_spent_on_channel(tx, aid_id, scenario, &today.to_string())?).max(0);
+            cap_left_fen = Some(cap_left_fen.map_or(left, |c| c.min(left)));
+        }
         payers.push(AidPayer { aid_id, authorizer_id, balance_fen, cap_left_fen });
     }
     let legs = split_legs(member.id, member.balance_fen, total, share.fund_fen, channel_left, &payers);
@@ -747,46 +854,93 @@ impl Qinqing {
     // ------------------------------------------------------------ filings
 
     pub fn add_filing(&mut self, person_id: i64, region: &str, from: &str, to: &str) -> Result<Filing> {
-        let region = Region::parse(region)?;
+        self.add_filing_request(&FilingRequest { person: person_id, region: region.into(), reason: "temporary".into(), from: from.into(), to: to.into() })
+    }
+
+    /// File for cross-region care: where (a pooling region), why, from when until when.
+    pub fn add_filing_request(&mut self, req: &FilingRequest) -> Result<Filing> {
+        let person_id = req.person;
+        let mut errors = Vec::new();
+        let region = Region::parse(&req.region).map_err(|e| errors.push(e)).ok();
+        let reason = req.reason.trim();
+        if !FILING_REASONS.contains(&reason) {
+            errors.push(Error::filing_reason_invalid(reason));
+        }
+        let f = parse_date(&req.from).map_err(|e| errors.push(e)).ok();
+        let t = parse_date(&req.to).map_err(|e| errors.push(e)).ok();
+        if let Some(e) = Error::combine(errors) {
+            return Err(e);
+        }
+        let (Some(region), Some(f), Some(t)) = (region, f, t) else { return Err(Error::internal("validation state")) };
         // A filing names a pooling region (a city, or a municipality as a whole), not a province.
         if region.pooling_code.len() == 4 && region.pooling_code.ends_with("00") {
             return Err(Error::filing_region_too_broad(&region.code));
         }
-        let (f, t) = (parse_date(from)?, parse_date(to)?);
         if t < f {
-            return Err(Error::date_invalid(to));
+            return Err(Error::date_invalid(&req.to));
         }
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         person::load(&tx, person_id)?;
         tx.execute(
-            "INSERT INTO filing (person_id, region, from_date, to_date, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![person_id, region.code, f.to_string(), t.to_string(), now],
+            "INSERT INTO filing (person_id, region, from_date, to_date, created_at, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![person_id, region.code, f.to_string(), t.to_string(), now, reason],
         )?;
         let id = tx.last_insert_rowid();
-        let snap = serde_json::json!({ "region": region.code, "from": f.to_string(), "to": t.to_string() });
+        let snap = serde_json::json!({ "region": region.code, "reason": reason, "from": f.to_string(), "to": t.to_string() });
         audit::record(&tx, &now, &actor, "filing.add", "filing", Some(id), Some(person_id), None, Some(&snap))?;
         tx.commit()?;
-        Ok(self.list_filings(Some(person_id))?.into_iter().find(|x| x.id == id).ok_or_else(|| Error::internal("filing"))?)
+        self.get_filing(id)
     }
 
+    pub fn get_filing(&self, id: i64) -> Result<Filing> {
+        let person: i64 = self
+            .conn()
+            .query_row("SELECT person_id FROM filing WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::filing_not_found(id))?;
+        self.list_filings(Some(person))?.into_iter().find(|x| x.id == id).ok_or_else(|| Error::filing_not_found(id))
+    }
+
+    /// Filings, newest first.
     pub fn list_filings(&self, person_id: Option<i64>) -> Result<Vec<Filing>> {
         let today = self.today().to_string();
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id, person_id, region, from_date, to_date FROM filing WHERE (?1 IS NULL OR person_id = ?1) ORDER BY id")?;
+        let mut stmt = self.conn().prepare(
+            "SELECT id, person_id, region, from_date, to_date, reason, cancelled_at FROM filing
+             WHERE (?1 IS NULL OR person_id = ?1) ORDER BY id DESC",
+        )?;
         let rows = stmt.query_map([person_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, person_id, region, from_date, to_date) = row?;
+            let (id, person_id, region, from_date, to_date, reason, cancelled) = row?;
+            let state = if cancelled.is_some() {
+                "cancelled"
+            } else if today.as_str() < from_date.as_str() {
+                "upcoming"
+            } else if today.as_str() > to_date.as_str() {
+                "ended"
+            } else {
+                "active"
+            };
             out.push(Filing {
-                valid_today: from_date.as_str() <= today.as_str() && today.as_str() <= to_date.as_str(),
+                valid_today: state == "active",
+                state: state.into(),
+                cancelled_at_local: cancelled.as_deref().and_then(time::from_db).map(time::display_china),
                 id,
                 person_id,
-                region: Region::parse(&region)?,
+                region: Region::stored(&region)?,
+                reason,
                 from_date,
                 to_date,
             });
@@ -794,32 +948,59 @@ impl Qinqing {
         Ok(out)
     }
 
-    /// End a filing now: it no longer covers today.
-    pub fn expire_filing(&mut self, id: i64) -> Result<Filing> {
-        let yesterday = self.today().pred_opt().ok_or_else(|| Error::internal("date"))?.to_string();
+    /// Cancel a filing: it covers nothing from now on (kept for the record).
+    pub fn cancel_filing(&mut self, id: i64) -> Result<Filing> {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let person: i64 = tx
-            .query_row("SELECT person_id FROM filing WHERE id = ?1", [id], |r| r.get(0))
+        let (person, cancelled): (i64, Option<String>) = tx
+            .query_row("SELECT person_id, cancelled_at FROM filing WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
-            .ok_or_else(|| Error::date_invalid(&id.to_string()))?;
-        tx.execute("UPDATE filing SET to_date = min(to_date, ?2), from_date = min(from_date, ?2) WHERE id = ?1", params![id, yesterday])?;
-        audit::record(&tx, &now, &actor, "filing.expire", "filing", Some(id), Some(person), None, None)?;
+            .ok_or_else(|| Error::filing_not_found(id))?;
+        if cancelled.is_none() {
+            tx.execute("UPDATE filing SET cancelled_at = ?2 WHERE id = ?1", params![id, now])?;
+            audit::record(&tx, &now, &actor, "filing.cancel", "filing", Some(id), Some(person), None, None)?;
+        }
         tx.commit()?;
-        self.list_filings(Some(person))?.into_iter().find(|x| x.id == id).ok_or_else(|| Error::internal("filing"))
+        self.get_filing(id)
+    }
+
+    /// End a filing now (the CLI's `filing expire`): the same as cancelling it.
+    pub fn expire_filing(&mut self, id: i64) -> Result<Filing> {
+        self.cancel_filing(id)
     }
 
     // ------------------------------------------------------------ family aid
 
     /// The authorizer lets the beneficiary spend from their personal account.
+    /// (CLI, demo) The current letter is taken as signed; the window uses
+    /// [`Qinqing::authorize_aid_request`] with the hash of the text it showed.
     pub fn authorize_aid(&mut self, authorizer: i64, beneficiary: i64, relation: &str, monthly_cap_fen: Option<i64>) -> Result<Aid> {
-        let relation = Relation::parse(relation)?;
+        self.authorize_aid_request(&AidRequest {
+            authorizer,
+            beneficiary,
+            relation: relation.into(),
+            monthly_cap_fen,
+            online_daily_cap_fen: None,
+            letter_sha256: aid_letter().sha256,
+        })
+    }
+
+    /// The authorizer lets the beneficiary spend from their personal account,
+    /// having read and signed the letter whose hash is `letter_sha256`.
+    pub fn authorize_aid_request(&mut self, req: &AidRequest) -> Result<Aid> {
+        let (authorizer, beneficiary, monthly_cap_fen) = (req.authorizer, req.beneficiary, req.monthly_cap_fen);
+        let relation = Relation::parse(&req.relation)?;
+        let letter = aid_letter();
+        if req.letter_sha256.trim() != letter.sha256 {
+            return Err(Error::aid_letter_unsigned());
+        }
         if let Some(c) = monthly_cap_fen {
             if c < 0 {
                 return Err(Error::amount_negative("monthly_cap"));
             }
         }
+        check_online_cap(req.online_daily_cap_fen)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -874,13 +1055,15 @@ impl Qinqing {
             return Err(Error::aid_duplicate());
         }
         tx.execute(
-            "INSERT INTO aid (authorizer_id, beneficiary_id, relation, status, monthly_cap_fen, letter_version, created_at)
-             VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6)",
-            params![authorizer, beneficiary, relation.as_str(), monthly_cap_fen, AID_LETTER_VERSION, now],
+            "INSERT INTO aid (authorizer_id, beneficiary_id, relation, status, monthly_cap_fen, letter_version, created_at,
+                              letter_sha256, online_daily_cap_fen)
+             VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6, ?7, ?8)",
+            params![authorizer, beneficiary, relation.as_str(), monthly_cap_fen, AID_LETTER_VERSION, now, letter.sha256, req.online_daily_cap_fen],
         )?;
         let id = tx.last_insert_rowid();
         let snap = serde_json::json!({ "authorizer": authorizer, "beneficiary": beneficiary, "relation": relation.as_str(),
-            "monthly_cap_fen": monthly_cap_fen, "letter_version": AID_LETTER_VERSION, "status": "active" });
+            "monthly_cap_fen": monthly_cap_fen, "online_daily_cap_fen": req.online_daily_cap_fen,
+            "letter_version": AID_LETTER_VERSION, "letter_sha256": letter.sha256, "status": "active" });
         audit::record(&tx, &now, &actor, "aid.authorize", "aid", Some(id), Some(beneficiary), None, Some(&snap))?;
         tx.commit()?;
         self.get_aid(id)
@@ -924,6 +1107,50 @@ impl Qinqing {
         }
         self.change_aid(id, "aid.cap", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok((s.to_string(), Some(cap_fen))) })
     }
+    /// Set (or with `None` clear) this relation's online-pharmacy daily cap.
+    pub fn set_aid_online_cap(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
+        check_online_cap(cap_fen)?;
+        let now = time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (status, before, beneficiary): (String, Option<i64>, i64) = tx
+            .query_row("SELECT status, online_daily_cap_fen, beneficiary_id FROM aid WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?
+            .ok_or_else(|| Error::aid_not_found(id))?;
+        if status == "revoked" {
+            return Err(Error::aid_wrong_state(&status));
+        }
+        tx.execute("UPDATE aid SET online_daily_cap_fen = ?2 WHERE id = ?1", params![id, cap_fen])?;
+        audit::record(&tx, &now, &actor, "aid.online_cap", "aid", Some(id), Some(beneficiary),
+            Some(&serde_json::json!({ "online_daily_cap_fen": before })), Some(&serde_json::json!({ "online_daily_cap_fen": cap_fen })))?;
+        tx.commit()?;
+        self.get_aid(id)
+    }
+
+    /// Who pays for `beneficiary` through 家庭共济, in the order they pay;
+    /// relations that do not pay now come last (order 0) with the reason.
+    pub fn aid_payers(&self, beneficiary: i64) -> Result<Vec<PayerView>> {
+        let mut list = self.list_aid(&AidQuery { beneficiary: Some(beneficiary), ..Default::default() })?;
+        list.retain(|a| a.status != "revoked");
+        let paying = |a: &Aid| a.status == "active" && a.lapsed.is_none();
+        list.sort_by(|a, b| {
+            paying(b).cmp(&paying(a)).then(payer_order(a.authorizer_balance_fen, a.id, b.authorizer_balance_fen, b.id))
+        });
+        let mut n = 0;
+        Ok(list
+            .into_iter()
+            .map(|a| {
+                let order = if paying(&a) {
+                    n += 1;
+                    n
+                } else {
+                    0
+                };
+                PayerView { order, aid: a }
+            })
+            .collect())
+    }
+
     pub fn freeze_aid(&mut self, id: i64) -> Result<Aid> {
         self.change_aid(id, "aid.freeze", |s| if s == "active" { Ok(("frozen".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
     }
@@ -940,7 +1167,8 @@ impl Qinqing {
         let conn = self.conn();
         let row = conn
             .query_row(
-                "SELECT authorizer_id, beneficiary_id, relation, status, monthly_cap_fen, letter_version, created_at FROM aid WHERE id = ?1",
+                "SELECT authorizer_id, beneficiary_id, relation, status, monthly_cap_fen, letter_version, created_at, online_daily_cap_fen, letter_sha256
+                 FROM aid WHERE id = ?1",
                 [id],
                 |r| {
                     Ok((
@@ -951,12 +1179,21 @@ impl Qinqing {
                         r.get::<_, Option<i64>>(4)?,
                         r.get::<_, String>(5)?,
                         r.get::<_, String>(6)?,
+                        r.get::<_, Option<i64>>(7)?,
+                        r.get::<_, Option<String>>(8)?,
                     ))
                 },
             )
             .optional()?
             .ok_or_else(|| Error::aid_not_found(id))?;
         let (a, b) = (person::load(conn, row.0)?, person::load(conn, row.1)?);
+        let spent = aid_spent(conn, id, &month)?;
+        let lapsed = if row.3 == "active" { lapse_reason(&a, &b) } else { None };
+        let left = if row.3 == "active" && lapsed.is_none() {
+            a.balance_fen.max(0).min(row.4.map(|c| (c - spent).max(0)).unwrap_or(i64::MAX))
+        } else {
+            0
+        };
         Ok(Aid {
             id,
             authorizer_id: a.id,
@@ -970,7 +1207,12 @@ impl Qinqing {
             lapsed_en: if row.3 == "active" { lapse_reason(&a, &b).map(|k| lapse_text(k).1) } else { None },
             status: row.3,
             monthly_cap_fen: row.4,
-            spent_this_month_fen: aid_spent(conn, id, &month)?,
+            spent_this_month_fen: spent,
+            left_this_month_fen: left,
+            left_this_month_display: crate::money::format_fen(left),
+            online_daily_cap_fen: row.7,
+            online_spent_today_fen: aid_spent_on_channel(conn, id, Scenario::OnlinePharmacy, &self.today().to_string())?,
+            letter_sha256: row.8,
             letter_version: row.5,
             created_at_local: time::from_db(&row.6).map(time::display_china).unwrap_or_default(),
         })
@@ -983,69 +1225,6 @@ impl Qinqing {
             .query_map(params![q.authorizer, q.beneficiary], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         ids.into_iter().map(|id| self.get_aid(id)).collect()
-    }
-
-    /// 代缴: pay a relative's resident-insurance premium from the payer's
-    /// personal account (an active aid relation is needed; at most N
-    /// relatives per payer per year, a setting).
-    pub fn pay_premium(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<serde_json::Value> {
-        if amount_fen == 0 {
-            return Err(Error::amount_zero("amount"));
-        }
-        if amount_fen < 0 {
-            return Err(Error::amount_negative("amount"));
-        }
-        if amount_fen > MAX_BILL_FEN {
-            return Err(Error::amount_too_large("amount"));
-        }
-        if !(2000..=2100).contains(&year) {
-            return Err(Error::date_invalid(&year.to_string()));
-        }
-        let now = time::to_db(self.now());
-        let today = self.today().to_string();
-        let actor = self.actor().to_string();
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let p = person::load(&tx, payer)?;
-        let b = person::load(&tx, beneficiary)?;
-        if p.insurance != Insurance::Employee {
-            return Err(Error::aid_authorizer_not_employee());
-        }
-        if b.insurance != Insurance::Resident {
-            return Err(Error::premium_not_resident());
-        }
-        // How many relatives one payer may pay for is the payer's regional policy.
-        let max = policy::policy_for(&tx, &p.region.code)?.premium_max_relatives;
-        let aid: Option<i64> = tx
-            .query_row("SELECT id FROM aid WHERE authorizer_id = ?1 AND beneficiary_id = ?2 AND status = 'active'", [payer, beneficiary], |r| r.get(0))
-            .optional()?;
-        if aid.is_none() {
-            return Err(Error::premium_no_aid());
-        }
-        let already: Option<i64> = tx
-            .query_row("SELECT id FROM premium WHERE payer_id = ?1 AND beneficiary_id = ?2 AND year = ?3", params![payer, beneficiary, year], |r| r.get(0))
-            .optional()?;
-        if already.is_some() {
-            return Err(Error::premium_duplicate(year));
-        }
-        let count: i64 = tx.query_row("SELECT count(DISTINCT beneficiary_id) FROM premium WHERE payer_id = ?1 AND year = ?2", params![payer, year], |r| r.get(0))?;
-        if count >= max {
-            return Err(Error::premium_cap_reached(max, year));
-        }
-        if p.balance_fen < amount_fen {
-            return Err(Error::premium_insufficient());
-        }
-        tx.execute("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![payer, amount_fen, now])?;
-        tx.execute(
-            "INSERT INTO premium (payer_id, beneficiary_id, year, amount_fen, created_at, china_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![payer, beneficiary, year, amount_fen, now, today],
-        )?;
-        let id = tx.last_insert_rowid();
-        let snap = serde_json::json!({ "payer": payer, "beneficiary": beneficiary, "year": year, "amount_fen": amount_fen,
-            "payer_balance_before": p.balance_fen, "payer_balance_after": p.balance_fen - amount_fen });
-        audit::record(&tx, &now, &actor, "premium.pay", "premium", Some(id), Some(payer), None, Some(&snap))?;
-        tx.commit()?;
-        Ok(serde_json::json!({ "id": id, "payer": payer, "beneficiary": beneficiary, "year": year, "amount_fen": amount_fen,
-            "payer_balance_fen": p.balance_fen - amount_fen }))
     }
 
     // ------------------------------------------------------------ settlement
