@@ -14,6 +14,8 @@ import * as review from './screens/review.js';
 import * as qr from './screens/qr.js';
 import * as terminal from './screens/terminal.js';
 import * as dashboard from './screens/dashboard.js';
+import * as aid from './screens/aid.js';
+import * as filing from './screens/filing.js';
 import * as audit from './screens/audit.js';
 import * as kiosk from './screens/kiosk.js';
 
@@ -21,6 +23,8 @@ const SCREENS = [
   { id: 'register', label: 'nav.register', module: register },
   { id: 'family', label: 'nav.family', module: family },
   { id: 'qr', label: 'nav.qr', module: qr },
+  { id: 'aid', label: 'nav.aid', module: aid },
+  { id: 'filing', label: 'nav.filing', module: filing },
   { id: 'dashboard', label: 'nav.dashboard', module: dashboard },
   { id: 'review', label: 'nav.review', module: review },
   { id: 'terminal', label: 'nav.terminal', module: terminal },
@@ -28,7 +32,7 @@ const SCREENS = [
 ];
 const KIOSK = { id: 'kiosk', label: 'nav.kiosk', module: kiosk };
 // What staff reach at the kiosk (the counter terminal belongs to institutions).
-const KIOSK_SCREENS = ['family', 'qr', 'dashboard', 'review', 'audit', 'register'];
+const KIOSK_SCREENS = ['family', 'aid', 'filing', 'qr', 'dashboard', 'review', 'audit', 'register'];
 
 let active = SCREENS[0];
 let kstate = null; // the kiosk's sessions (kiosk mode only)
