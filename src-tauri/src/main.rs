@@ -457,7 +457,7 @@ fn staff_list(s: State<'_, AppState>) -> Result<Vec<Staff>> {
 fn open_ledger(args: &Args) -> std::result::Result<Mutex<Qinqing>, Error> {
     let path = db::resolve_db_path(args.db.as_deref())?;
     let mut q = Qinqing::open(&path)?;
-    q.set_actor("app");
+    q.set_actor(qinqing_core::Actor::Operator);
     Ok(Mutex::new(q))
 }
 

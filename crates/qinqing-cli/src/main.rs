@@ -704,7 +704,7 @@ impl Ctx {
     fn open(&self) -> Result<Qinqing, Error> {
         let path = db::resolve_db_path(self.db.as_deref())?;
         let mut q = Qinqing::open(&path)?;
-        q.set_actor("cli");
+        q.set_actor(qinqing_core::Actor::Operator);
         if let Some(now) = &self.now {
             let at = chrono::DateTime::parse_from_rfc3339(now).map_err(|_| Error::date_invalid(now))?;
             q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(at.with_timezone(&chrono::Utc))));

@@ -147,3 +147,13 @@ UPDATE premium SET receipt_no = printf('DJ%s%06d', replace(china_date, '-', ''),
 ALTER TABLE filing ADD COLUMN reason TEXT NOT NULL DEFAULT 'temporary'
     CHECK (reason IN ('long_term_residence', 'work', 'temporary'));
 ALTER TABLE filing ADD COLUMN cancelled_at TEXT;
+
+-- Requests refused by the permission table (issue 15): who asked what, when,
+-- and the refusal's code. Kept apart from the ledger's data.
+CREATE TABLE access_denied (
+    id    INTEGER PRIMARY KEY,
+    at    TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    act   TEXT NOT NULL,
+    code  TEXT NOT NULL
+) STRICT;

@@ -1,6 +1,7 @@
 //! The audit trail: every change is recorded (who, when, what, before/after).
 //! Entries are append-only; triggers in the schema refuse UPDATE and DELETE.
 
+use crate::authz::Act;
 use crate::error::Result;
 use crate::service::Qinqing;
 use crate::time;
@@ -63,6 +64,7 @@ pub struct AuditQuery {
 impl Qinqing {
     /// Newest first.
     pub fn audit_list(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        self.permit(Act::AuditRead { person: q.person_id })?;
         let limit = i64::from(q.limit.unwrap_or(200).min(10_000));
         // A China date starts at 16:00 UTC the day before.
         let since = match q.since.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

@@ -5,6 +5,7 @@
 //! approving (a cap may have filled meanwhile), each inside one IMMEDIATE
 //! transaction so two processes cannot both take the last place.
 
+use crate::authz::Act;
 use crate::audit;
 use crate::document::{load_doc, read_doc, DocKind, DocStatus, Document, DOC_COLUMNS};
 use crate::error::{Error, Result};
@@ -663,6 +664,7 @@ impl Qinqing {
 
     /// Start an application (a draft) for `member_id` under `holder_id`.
     pub fn apply_binding(&mut self, holder_id: i64, member_id: i64, relation: &str) -> Result<Binding> {
+        self.permit(Act::BindingApply { holder: holder_id })?;
         let relation = Relation::parse(relation)?;
         let today = self.today();
         let now = time::to_db(self.now());
@@ -686,6 +688,7 @@ impl Qinqing {
     /// Start an application from what the holder typed: the member is found
     /// in the register by resident ID and the name must match the record.
     pub fn apply_binding_entry(&mut self, holder_id: i64, entry: &MemberEntry) -> Result<Binding> {
+        self.permit(Act::BindingApply { holder: holder_id })?;
         let today = self.today();
         let mut errors = Vec::new();
         let name = person::validate_name(&entry.name).map_err(|e| errors.push(e)).ok();
@@ -751,6 +754,7 @@ impl Qinqing {
 
     /// Attach a document (of the member or the holder) to a draft.
     pub fn attach_document(&mut self, id: i64, doc_id: i64) -> Result<Binding> {
+        self.permit(Act::BindingAsHolder { binding: id })?;
         self.change_binding(id, "binding.attach_document", |tx, l, now, _| {
             Self::require_draft(l, "再添加材料", "given more documents")?;
             let d = load_doc(tx, doc_id)?;
@@ -767,6 +771,7 @@ impl Qinqing {
 
     /// The holder signs the current commitment letter.
     pub fn sign_letter(&mut self, id: i64) -> Result<Binding> {
+        self.permit(Act::BindingAsHolder { binding: id })?;
         let l = letter();
         self.change_binding(id, "binding.sign_letter", |_, b, now, _| {
             Self::require_draft(b, "签署承诺书", "signed")?;
@@ -787,6 +792,7 @@ impl Qinqing {
     /// A logged-in staff member attests that they compared the member's face
     /// with the ID card in person.
     pub fn verify_face_by_staff(&mut self, id: i64, staff_id: i64) -> Result<Binding> {
+        self.permit(Act::FaceAttest { binding: id, staff: staff_id })?;
         self.active_staff(staff_id)?;
         self.change_binding(id, "binding.face_staff", |_, l, now, _| {
             Self::require_draft(l, "再做人脸核验", "face-verified again")?;
@@ -808,6 +814,7 @@ impl Qinqing {
     /// A face capture of the member, stored as a `face_capture` document, to
     /// be judged by the reviewer. It is also attached to the application.
     pub fn verify_face_by_evidence(&mut self, id: i64, doc_id: i64) -> Result<Binding> {
+        self.permit(Act::BindingAsHolder { binding: id })?;
         self.change_binding(id, "binding.face_evidence", |tx, l, now, _| {
             Self::require_draft(l, "再做人脸核验", "face-verified again")?;
             Self::require_face_needed(l)?;
@@ -831,6 +838,7 @@ impl Qinqing {
     /// code goes to the member (the outbox stands in for an SMS gateway),
     /// never to the holder's screen. Sending again voids the earlier code.
     pub fn send_remote_code(&mut self, id: i64) -> Result<Binding> {
+        self.permit(Act::BindingAsHolder { binding: id })?;
         use password_hash::rand_core::{OsRng, RngCore};
         let code = format!("{:06}", OsRng.next_u32() % 1_000_000);
         let secs = self.setting("remote_code_secs")?;
@@ -861,6 +869,7 @@ impl Qinqing {
     /// Remote confirmation, step 2: the code the member read out. Wrong codes
     /// are counted (5 void it); a right one is used up.
     pub fn confirm_remote(&mut self, id: i64, code: &str) -> Result<Binding> {
+        self.permit(Act::BindingAsHolder { binding: id })?;
         let code = code.trim().to_string();
         let today = self.today();
         let now_dt = self.now();
@@ -902,6 +911,7 @@ impl Qinqing {
 
     /// Messages sent to a person, newest first.
     pub fn outbox(&self, person: i64) -> Result<Vec<Message>> {
+        self.permit(Act::Outbox { person })?;
         let mut stmt = self
             .conn()
             .prepare("SELECT id, person_id, channel, body_zh, body_en, created_at FROM outbox WHERE person_id = ?1 ORDER BY id DESC LIMIT 50")?;
@@ -922,6 +932,7 @@ impl Qinqing {
     /// The holder, as guardian, activates the e-voucher of a member under 16
     /// as part of the application.
     pub fn guardian_activate_voucher(&mut self, id: i64) -> Result<Binding> {
+        self.permit(Act::BindingAsHolder { binding: id })?;
         self.change_binding(id, "binding.guardian_activate_voucher", |tx, l, now, _| {
             Self::require_draft(l, "代为激活电子凭证", "used to activate the e-voucher")?;
             if time::age_on(l.member.rid.birth_date(), l.app_date) >= ADULT_AGE {
@@ -937,6 +948,7 @@ impl Qinqing {
 
     /// Submit a complete draft for review. All rules are checked again.
     pub fn submit_binding(&mut self, id: i64) -> Result<Binding> {
+        self.permit(Act::BindingAsHolder { binding: id })?;
         self.change_binding(id, "binding.submit", |tx, l, now, today| {
             Self::require_draft(l, "提交", "submitted")?;
             check_parties(tx, &l.holder, &l.member, l.row.relation, Some(l.row.id), today, Stage::Submit)?;
@@ -949,6 +961,7 @@ impl Qinqing {
 
     /// Staff approve a submitted application: it becomes active now.
     pub fn approve_binding(&mut self, id: i64, staff_id: i64) -> Result<Binding> {
+        self.permit(Act::BindingReview { binding: id, staff: staff_id })?;
         self.active_staff(staff_id)?;
         self.change_binding(id, "binding.approve", |tx, l, now, today| {
             if l.row.status != BindingStatus::Submitted {
@@ -982,6 +995,7 @@ impl Qinqing {
 
     /// Staff reject a submitted application, with a reason the holder sees.
     pub fn reject_binding(&mut self, id: i64, staff_id: i64, reason: &str) -> Result<Binding> {
+        self.permit(Act::BindingReview { binding: id, staff: staff_id })?;
         let reason = reason.trim().to_string();
         if reason.is_empty() {
             return Err(Error::reject_reason_empty());
@@ -1009,6 +1023,7 @@ impl Qinqing {
 
     /// The holder ends an active binding, effective at once.
     pub fn unbind(&mut self, id: i64, by_person: i64) -> Result<Binding> {
+        self.permit(Act::BindingAsHolder { binding: id })?;
         self.change_binding(id, "binding.unbind", |_, l, now, _| {
             if l.row.holder_id != by_person {
                 return Err(Error::binding_not_holder());
@@ -1023,12 +1038,14 @@ impl Qinqing {
     }
 
     pub fn get_binding(&self, id: i64) -> Result<Binding> {
+        self.permit(Act::BindingRead { binding: id })?;
         let today = self.today();
         Ok(load_all(self.conn(), id, today)?.view(today))
     }
 
     /// Bindings, newest first.
     pub fn list_bindings(&self, q: &BindingQuery) -> Result<Vec<Binding>> {
+        self.permit(Act::BindingList { holder: q.holder, member: q.member })?;
         let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => Some(BindingStatus::parse(s)?.as_str()),
             None => None,

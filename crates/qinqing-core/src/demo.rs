@@ -5,6 +5,7 @@
 //! children on resident insurance in Shanghai (the younger born on a leap
 //! day), and a neighbour whom the service centre helps.
 
+use crate::authz::Act;
 use crate::error::Result;
 use crate::id::with_check_char;
 use crate::person::PersonInput;
@@ -43,6 +44,7 @@ pub struct DemoReport {
 impl Qinqing {
     /// Add the demo family. Running it again adds nobody twice.
     pub fn demo_seed(&mut self) -> Result<DemoReport> {
+        self.permit(Act::Admin)?;
         let mut created = Vec::new();
         let mut already_present = 0;
         for d in FAMILY {

@@ -3,6 +3,7 @@
 //! card sides, face captures. Each upload goes through the pipeline of
 //! [`crate::docstore`]; the row and the file appear together or not at all.
 
+use crate::authz::Act;
 use crate::audit;
 use crate::binding::BindingStatus;
 use crate::docstore::{self, Media};
@@ -208,6 +209,7 @@ impl Qinqing {
         note: &str,
         binding: Option<i64>,
     ) -> Result<Ingested> {
+        self.permit(Act::DocumentAdd { person: person_id })?;
         let kind = DocKind::parse(kind)?;
         let note = validate_note(note)?;
         // Cheap checks first: do not process an upload that cannot be stored.
@@ -229,6 +231,7 @@ impl Qinqing {
         note: &str,
         binding: Option<i64>,
     ) -> Result<Ingested> {
+        self.permit(Act::DocumentAdd { person: person_id })?;
         let meta = std::fs::metadata(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
         if !meta.is_file() {
             return Err(Error::doc_corrupt("file", &format!("{} is not a file", path.display())));
@@ -357,11 +360,13 @@ impl Qinqing {
     }
 
     pub fn get_document(&self, id: i64) -> Result<Document> {
+        self.permit(Act::DocumentRead { document: id })?;
         load_doc(self.conn(), id)
     }
 
     /// Documents of one person, or all.
     pub fn list_documents(&self, person_id: Option<i64>) -> Result<Vec<Document>> {
+        self.permit(Act::DocumentList { person: person_id })?;
         let mut stmt = self
             .conn()
             .prepare_cached(&format!("SELECT {DOC_COLUMNS} FROM document WHERE (?1 IS NULL OR person_id = ?1) ORDER BY id"))?;
@@ -371,6 +376,7 @@ impl Qinqing {
 
     /// The stored bytes of a document and their MIME type.
     pub fn document_bytes(&self, id: i64) -> Result<(&'static str, Vec<u8>)> {
+        self.permit(Act::DocumentRead { document: id })?;
         let d = self.get_document(id)?;
         let media = Media::parse(&d.media).ok_or_else(|| Error::internal("stored media"))?;
         Ok((media.mime(), self.files().read(&d.sha256, ext(&d.media))?))
@@ -378,12 +384,14 @@ impl Qinqing {
 
     /// The stored document as a data URL (the large view).
     pub fn document_image(&self, id: i64) -> Result<DocImage> {
+        self.permit(Act::DocumentRead { document: id })?;
         let (mime, bytes) = self.document_bytes(id)?;
         Ok(DocImage { id, mime, data_url: format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)) })
     }
 
     /// The 320 px thumbnail as a data URL (`None` for a PDF).
     pub fn document_thumb(&self, id: i64) -> Result<Option<DocImage>> {
+        self.permit(Act::DocumentRead { document: id })?;
         let sha: Option<String> =
             self.conn().query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0)).optional()?.ok_or_else(|| Error::doc_not_found(id))?;
         let Some(sha) = sha else { return Ok(None) };
@@ -397,6 +405,7 @@ impl Qinqing {
 
     /// Write the stored document to `out` (a new file; never overwrites).
     pub fn export_document(&self, id: i64, out: &Path) -> Result<Document> {
+        self.permit(Act::DocumentRead { document: id })?;
         let d = self.get_document(id)?;
         let (_, bytes) = self.document_bytes(id)?;
         let mut f = std::fs::OpenOptions::new()
@@ -412,6 +421,7 @@ impl Qinqing {
     /// files. A document of a submitted, active or decided application stays.
     /// The audit entry remains.
     pub fn delete_document(&mut self, id: i64) -> Result<Document> {
+        self.permit(Act::DocumentDelete { document: id })?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let files = self.files().clone();
@@ -456,6 +466,7 @@ impl Qinqing {
     /// Staff judge a document: accepted, or rejected with a reason the
     /// holder sees. Approving a binding accepts its pending documents.
     pub fn review_document(&mut self, id: i64, staff_id: i64, accept: bool, reason: &str) -> Result<Document> {
+        self.permit(Act::DocumentReview { document: id, staff: staff_id })?;
         let reason = reason.trim();
         if !accept && reason.is_empty() {
             return Err(Error::reject_reason_empty());

@@ -132,6 +132,7 @@ pub enum Code {
     DocRejected,
     FilingRegionTooBroad,
     AidLetterUnsigned,
+    Forbidden,
     PremiumTierUnknown,
     PremiumRegionMismatch,
     FilingNotFound,
@@ -250,6 +251,7 @@ impl Code {
             Code::DocRejected => "DOC_REJECTED",
             Code::FilingRegionTooBroad => "FILING_REGION_TOO_BROAD",
             Code::AidLetterUnsigned => "AID_LETTER_UNSIGNED",
+            Code::Forbidden => "FORBIDDEN",
             Code::PremiumTierUnknown => "PREMIUM_TIER_UNKNOWN",
             Code::PremiumRegionMismatch => "PREMIUM_REGION_MISMATCH",
             Code::FilingNotFound => "FILING_NOT_FOUND",
@@ -959,6 +961,9 @@ impl Error {
     }
     pub fn filing_region_too_broad(code: &str) -> Self {
         Self::new(Code::FilingRegionTooBroad, Some("region"), format!("备案地“{code}”是省级代码：请选择就医所在的地级市（如广州市440100），直辖市可直接选市（如北京市110000）。"), format!("\"{code}\" is a province: file for the city where care happens (e.g. 440100 Guangzhou); a municipality as a whole (e.g. 110000 Beijing)."))
+    }
+    pub fn forbidden() -> Self {
+        Self::new(Code::Forbidden, None, "您没有权限办理这项业务，或这不是您家庭的信息。如需办理，请到社区服务中心由工作人员协助。", "You may not do this, or this is not your family's information. Ask the staff at the service centre if you need it done.")
     }
     pub fn aid_letter_unsigned() -> Self {
         Self::new(Code::AidLetterUnsigned, Some("letter"), "请先阅读并签署家庭共济授权承诺书（承诺书内容已更新时须重新签署）。", "Read and sign the family-aid commitment letter first (sign again if its text has changed).")

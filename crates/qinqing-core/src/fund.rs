@@ -6,6 +6,7 @@
 //! member has already used this year; the store loads those facts
 //! ([`policy_for`], [`year_used`]) and writes the result.
 
+use crate::authz::Act;
 use crate::error::{Error, Result};
 use crate::person::Insurance;
 use crate::settle::Scenario;
@@ -158,6 +159,7 @@ impl crate::Qinqing {
     /// Set the fund policy of a region prefix for one scenario and insurance
     /// type (audited).
     pub fn set_fund_policy(&mut self, prefix: &str, scenario: &str, insurance: &str, p: FundPolicy) -> Result<FundPolicyRow> {
+        self.permit(Act::Admin)?;
         if !(prefix.is_empty() || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit()))) {
             return Err(Error::region_invalid(prefix));
         }

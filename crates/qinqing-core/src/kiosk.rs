@@ -3,6 +3,7 @@
 //! inactivity rules that end them. The state lives with the running app (one
 //! kiosk, one screen); every start and end is in the audit trail.
 
+use crate::authz::Act;
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::id::ResidentId;
@@ -180,6 +181,7 @@ impl Qinqing {
     /// Copy the live database to `out` with SQLite's online backup API (the
     /// app may keep running). `out` must not exist.
     pub fn backup_to(&self, out: &std::path::Path) -> Result<()> {
+        self.permit(Act::Admin)?;
         if out.exists() {
             return Err(Error::backup_failed(format!("{} already exists", out.display())));
         }
@@ -193,13 +195,14 @@ impl Qinqing {
             let _ = std::fs::remove_file(out);
             return Err(Error::backup_failed(ok));
         }
-        audit::record(self.conn(), &time::to_db(self.now()), self.actor(), "backup", "ledger", None, None, None, Some(&serde_json::json!({ "to": out.display().to_string() })))?;
+        audit::record(self.conn(), &time::to_db(self.now()), &self.actor(), "backup", "ledger", None, None, None, Some(&serde_json::json!({ "to": out.display().to_string() })))?;
         Ok(())
     }
 
     /// Replace this database's content with a backup (checked first: it must
     /// be a Qinqing database this build can open).
     pub fn restore_from(&mut self, backup: &std::path::Path) -> Result<()> {
+        self.permit(Act::Admin)?;
         let src = rusqlite::Connection::open_with_flags(backup, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| Error::backup_failed(e))?;
         let ok: String = src.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| Error::backup_failed(e))?;
         let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| Error::backup_failed(e))?;
@@ -213,7 +216,7 @@ impl Qinqing {
         }
         // A backup from an older version is brought up to date.
         crate::db::migrate_conn(self.conn_mut())?;
-        audit::record(self.conn(), &time::to_db(self.now()), self.actor(), "restore", "ledger", None, None, None, Some(&serde_json::json!({ "from": backup.display().to_string() })))?;
+        audit::record(self.conn(), &time::to_db(self.now()), &self.actor(), "restore", "ledger", None, None, None, Some(&serde_json::json!({ "from": backup.display().to_string() })))?;
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 //! desktop app and `qinqing-cli` are thin shells over [`Qinqing`].
 
 pub mod audit;
+pub mod authz;
 pub mod binding;
 pub mod db;
 pub mod demo;
@@ -27,6 +28,7 @@ pub mod settings;
 pub mod staff;
 pub mod time;
 
+pub use authz::{Act, Actor};
 pub use error::{Code, Error, Kind, Result};
 pub use person::{Insurance, Person, PersonEdit, PersonInput, PersonQuery, Status};
 pub use binding::{Binding, BindingQuery, BindingStatus, MemberEntry};

@@ -1,5 +1,6 @@
 //! The register of insured persons.
 
+use crate::authz::Act;
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::id::{Gender, ResidentId};
@@ -275,6 +276,7 @@ impl Qinqing {
     /// Register a new insured person. All fields are validated and every
     /// problem is reported at once; nothing is stored unless all pass.
     pub fn add_person(&mut self, input: &PersonInput) -> Result<Person> {
+        self.permit(Act::PersonRegister)?;
         let today = self.today();
         let mut errors = Vec::new();
         let name = validate_name(&input.name).map_err(|e| errors.push(e)).ok();
@@ -324,21 +326,25 @@ impl Qinqing {
 
     /// Change an existing person. Unchanged input writes nothing.
     pub fn edit_person(&mut self, id: i64, edit: &PersonEdit) -> Result<Person> {
+        self.permit(Act::PersonEdit { person: id })?;
         self.edit_person_as(id, edit, "person.edit")
     }
 
     pub fn set_status(&mut self, id: i64, status: &str) -> Result<Person> {
+        self.permit(Act::PersonMoney { person: id })?;
         let edit = PersonEdit { status: Some(status.to_string()), ..Default::default() };
         self.edit_person_as(id, &edit, "person.set_status")
     }
 
     pub fn set_balance(&mut self, id: i64, balance_fen: i64) -> Result<Person> {
+        self.permit(Act::PersonMoney { person: id })?;
         let edit = PersonEdit { balance_fen: Some(balance_fen), ..Default::default() };
         self.edit_person_as(id, &edit, "person.set_balance")
     }
 
     /// Activate the person's e-voucher (医保电子凭证).
     pub fn activate_voucher(&mut self, id: i64) -> Result<Person> {
+        self.permit(Act::VoucherActivate { person: id })?;
         let edit = PersonEdit { voucher_activated: Some(true), ..Default::default() };
         self.edit_person_as(id, &edit, "person.activate_voucher")
     }
@@ -404,11 +410,13 @@ impl Qinqing {
 
     /// One person, with the full resident ID (the detail view).
     pub fn get_person(&self, id: i64) -> Result<Person> {
+        self.permit(Act::PersonRead { person: id })?;
         Ok(load(self.conn(), id)?.view(self.today(), true))
     }
 
     /// The register, in order of registration, IDs masked.
     pub fn list_persons(&self, query: &PersonQuery) -> Result<Vec<Person>> {
+        self.permit(Act::PersonList)?;
         let today = self.today();
         let name = query.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
         let mut stmt = self.conn().prepare_cached(&format!(

@@ -4,6 +4,7 @@
 //! prefix; the longest prefix of the holder's insured region wins, `''` is the
 //! national default of spouse, parent, child), not code.
 
+use crate::authz::Act;
 use crate::error::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -220,6 +221,7 @@ impl crate::Qinqing {
     }
 
     pub fn set_region_policy_full(&mut self, prefix: &str, relations: &[Relation], note: &str, premium_max: Option<i64>) -> Result<RegionPolicy> {
+        self.permit(Act::Admin)?;
         let now = crate::time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

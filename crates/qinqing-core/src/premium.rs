@@ -3,6 +3,7 @@
 //! insured region (参保区划) and contribution tier (缴费档次, data per region
 //! and year), checks the details (代缴信息校验), pays, and keeps a receipt.
 
+use crate::authz::Act;
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::person::{self, Insurance};
@@ -227,6 +228,7 @@ impl Qinqing {
 
     /// 代缴信息校验: every rule checked, nothing paid.
     pub fn premium_check(&self, req: &PremiumRequest) -> Result<PremiumCheck> {
+        self.permit(Act::PremiumPay { payer: req.payer })?;
         let (region, tier) = resolve(self.conn(), req)?;
         let (p, b, count, max) = check(self.conn(), req.payer, req.beneficiary, tier.amount_fen, req.year)?;
         Ok(PremiumCheck {
@@ -249,6 +251,7 @@ impl Qinqing {
 
     /// Pay a checked premium (the tier's amount) and return the receipt.
     pub fn pay_premium_tier(&mut self, req: &PremiumRequest) -> Result<Receipt> {
+        self.permit(Act::PremiumPay { payer: req.payer })?;
         let now = time::to_db(self.now());
         let today = self.today().to_string();
         let actor = self.actor().to_string();
@@ -263,6 +266,7 @@ impl Qinqing {
 
     /// 代缴 of a given amount (CLI `--amount`, tests, data from elsewhere).
     pub fn pay_premium(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<serde_json::Value> {
+        self.permit(Act::PremiumPay { payer })?;
         let now = time::to_db(self.now());
         let today = self.today().to_string();
         let actor = self.actor().to_string();
@@ -276,11 +280,13 @@ impl Qinqing {
     }
 
     pub fn premium_receipt(&self, id: i64) -> Result<Receipt> {
+        self.permit(Act::PremiumRead { premium: id })?;
         load_receipt(self.conn(), id)
     }
 
     /// Premiums paid by or for a person, newest first.
     pub fn list_premiums(&self, person: i64) -> Result<Vec<Receipt>> {
+        self.permit(Act::FamilyRead { person })?;
         let ids: Vec<i64> = self
             .conn()
             .prepare("SELECT id FROM premium WHERE payer_id = ?1 OR beneficiary_id = ?1 ORDER BY id DESC LIMIT 200")?

@@ -8,6 +8,7 @@
 //! `version:u8 payer:u32 member:u32 shown_by:u32 issued:u32 expires:u32 nonce:[u8;8]`
 //! (big-endian; times are Unix seconds).
 
+use crate::authz::Act;
 use crate::error::{Error, Result};
 use crate::person;
 use crate::service::Qinqing;
@@ -202,6 +203,7 @@ impl Qinqing {
 
     /// Issue a code for `member`, shown by the member or by `holder`.
     pub fn issue_qr(&self, member: i64, holder: Option<i64>) -> Result<Issued> {
+        self.permit(Act::QrIssue { member, shown_by: holder.unwrap_or(member) })?;
         let m = person::load(self.conn(), member)?;
         if !m.voucher_activated {
             return Err(Error::qr_voucher_not_activated());

@@ -3,6 +3,7 @@
 //! the monthly roll-ups (`spend_month`, `aid_month`) and per-member indexes,
 //! so one family's view does not grow with the whole ledger.
 
+use crate::authz::Act;
 use crate::db::Cached;
 use crate::error::{Error, Result};
 use crate::money::format_fen;
@@ -424,7 +425,23 @@ impl Qinqing {
 
     /// The dashboard of `holder`'s family for `year` (China time), with the
     /// trend ending at this month (or December of a past year).
+    /// A holder's family dashboard for a China year.
     pub fn dashboard(&self, holder: i64, year: i32) -> Result<Dashboard> {
+        self.permit(Act::Dashboard { holder })?;
+        self.dashboard_of(holder, year)
+    }
+
+    /// The permission for a transaction-record query: a member's, a
+    /// family's, or (everything) an administrator's.
+    fn tx_act(&self, q: &TxQuery) -> Result<Act> {
+        Ok(match (q.member, q.family) {
+            (Some(person), _) => Act::FamilyRead { person },
+            (None, Some(holder)) => Act::Dashboard { holder },
+            (None, None) => Act::Admin,
+        })
+    }
+
+    fn dashboard_of(&self, holder: i64, year: i32) -> Result<Dashboard> {
         let today = self.today();
         let end = if year == today.year() { today } else { NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| Error::date_invalid(&year.to_string()))? };
         let months = months_back(end, 12);
@@ -697,6 +714,7 @@ impl Qinqing {
     /// bills and 代缴 premiums (a premium is in a member's record when the
     /// member paid it or it was paid for them).
     pub fn tx_list(&self, q: &TxQuery) -> Result<TxPage> {
+        self.permit(self.tx_act(q)?)?;
         let members: Option<Vec<i64>> = match (q.member, q.family) {
             (Some(m), _) => Some(vec![m]),
             (None, Some(h)) => Some(self.family_of(h)?.into_iter().map(|(id, _)| id).collect()),
@@ -855,6 +873,7 @@ impl Qinqing {
     /// The filtered transaction record as CSV: UTF-8 with a BOM (so Excel
     /// shows Chinese names), amounts in yuan with two decimals.
     pub fn tx_csv(&self, q: &TxQuery) -> Result<String> {
+        self.permit(self.tx_act(q)?)?;
         let mut all = TxQuery { page: Some(1), page_size: Some(1000), ..q.clone() };
         let mut w = csv::Writer::from_writer(Vec::new());
         let head = [
@@ -893,6 +912,7 @@ impl Qinqing {
 
     /// The annual statement of one member: by month and institution, who paid.
     pub fn annual_statement(&self, member: i64, year: i32) -> Result<serde_json::Value> {
+        self.permit(Act::FamilyRead { person: member })?;
         let p = crate::person::load(self.conn(), member)?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT substr(s.china_date, 1, 7), i.name, count(DISTINCT s.id),
@@ -943,6 +963,7 @@ impl Qinqing {
 impl Qinqing {
     /// Write the filtered transaction record as CSV to `path` (a new file).
     pub fn tx_csv_save(&self, q: &TxQuery, path: &std::path::Path) -> Result<usize> {
+        self.permit(self.tx_act(q)?)?;
         let text = self.tx_csv(q)?;
         std::fs::write(path, &text).map_err(|e| Error::internal(format!("{}: {e}", path.display())))?;
         Ok(text.lines().count().saturating_sub(1))
@@ -952,7 +973,8 @@ impl Qinqing {
 impl Qinqing {
     /// One person's dashboard: their own figures, caps and hints only.
     pub fn person_dashboard(&self, person: i64, year: i32) -> Result<Dashboard> {
-        let mut d = self.dashboard(person, year)?;
+        self.permit(Act::FamilyRead { person })?;
+        let mut d = self.dashboard_of(person, year)?;
         d.members.retain(|m| m.id == person);
         if let Some(m) = d.members.first() {
             d.family = m.year.clone();

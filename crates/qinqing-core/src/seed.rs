@@ -4,6 +4,7 @@
 //! exactly what the personal-account legs paid, roll-ups match — in one
 //! transaction, far faster than issuing and scanning a code per bill.
 
+use crate::authz::Act;
 use crate::db::Cached;
 use crate::error::{Error, Result};
 use crate::id::with_check_char;
@@ -43,6 +44,7 @@ impl Qinqing {
     /// Add `families` families and `transactions` settlements spread over the
     /// last three years (China time). Deterministic for a given `seed`.
     pub fn seed_ledger(&mut self, families: usize, transactions: usize, seed: u64) -> Result<SeedReport> {
+        self.permit(Act::Admin)?;
         if families == 0 || families > 100_000 {
             return Err(Error::amount_too_large("families"));
         }

@@ -15,7 +15,7 @@ pub struct Qinqing {
     conn: Connection,
     clock: SharedClock,
     path: Option<PathBuf>,
-    actor: String,
+    actor: crate::authz::Actor,
     files: FileStore,
     limits: IngestLimits,
     /// The in-memory ledger's file store is a temporary directory, removed on drop.
@@ -66,7 +66,7 @@ impl Qinqing {
             conn,
             clock,
             path: Some(path.to_path_buf()),
-            actor: "local".into(),
+            actor: crate::authz::Actor::Operator,
             files: FileStore::new(files_dir_for(path)),
             limits: IngestLimits::default(),
             temp_files: false,
@@ -83,7 +83,7 @@ impl Qinqing {
             conn: db::open_in_memory()?,
             clock,
             path: None,
-            actor: "local".into(),
+            actor: crate::authz::Actor::Operator,
             files: FileStore::new(dir),
             limits: IngestLimits::default(),
             temp_files: true,
@@ -91,12 +91,17 @@ impl Qinqing {
         })
     }
 
-    /// Who the audit trail names for changes made through this handle
-    /// (`app`, `cli`, later a logged-in staff member).
-    pub fn set_actor(&mut self, actor: impl Into<String>) {
-        self.actor = actor.into();
+    /// Who is asking through this handle: every entry point checks it
+    /// ([`crate::authz`]) and the audit trail names it. A new handle is the
+    /// local operator (the CLI on the computer that owns the database).
+    pub fn set_actor(&mut self, actor: crate::authz::Actor) {
+        self.actor = actor;
     }
-    pub fn actor(&self) -> &str {
+    /// The audit trail's name for the actor.
+    pub fn actor(&self) -> String {
+        self.actor.audit_name()
+    }
+    pub fn actor_ref(&self) -> &crate::authz::Actor {
         &self.actor
     }
 

@@ -5,6 +5,7 @@
 //! the default (and clamps a stored value into range, so a hand-edited
 //! database cannot stretch a rule).
 
+use crate::authz::Act;
 use crate::error::{Error, Result};
 use crate::service::Qinqing;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
@@ -79,6 +80,7 @@ impl Qinqing {
 
     /// Change a setting; out of range is refused and changes nothing.
     pub fn set_setting(&mut self, key: &str, raw: &str) -> Result<SettingValue> {
+        self.permit(Act::Admin)?;
         let d = *def(key).ok_or_else(|| Error::setting_unknown(key))?;
         let v: i64 = raw.trim().parse().map_err(|_| Error::setting_out_of_range(d.key, d.min, d.max))?;
         if !(d.min..=d.max).contains(&v) {

@@ -6,6 +6,7 @@
 //! change, every leg, or nothing. A code pays once; a bill is charged once —
 //! a retry returns the first result.
 
+use crate::authz::Act;
 use crate::audit;
 use crate::db::Cached;
 use crate::error::{Error, Result};
@@ -798,6 +799,7 @@ impl Qinqing {
     // ------------------------------------------------------------ institutions
 
     pub fn add_institution(&mut self, name: &str, region: &str, designated: bool, networked: bool) -> Result<Institution> {
+        self.permit(Act::Admin)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -810,6 +812,7 @@ impl Qinqing {
     }
 
     pub fn list_institutions(&self) -> Result<Vec<Institution>> {
+        self.permit(Act::InstitutionList)?;
         let ids: Vec<i64> =
             self.conn().prepare("SELECT id FROM institution ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         ids.into_iter().map(|id| load_institution(self.conn(), id)).collect()
@@ -818,6 +821,7 @@ impl Qinqing {
     /// Import `name,region,designated,networked` rows (a header row is
     /// skipped; booleans as 1/0, true/false, 是/否). All rows or none.
     pub fn import_institutions(&mut self, csv_text: &str) -> Result<Vec<Institution>> {
+        self.permit(Act::Admin)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(csv_text.as_bytes());
@@ -859,6 +863,7 @@ impl Qinqing {
 
     /// File for cross-region care: where (a pooling region), why, from when until when.
     pub fn add_filing_request(&mut self, req: &FilingRequest) -> Result<Filing> {
+        self.permit(Act::FilingChange { person: req.person })?;
         let person_id = req.person;
         let mut errors = Vec::new();
         let region = Region::parse(&req.region).map_err(|e| errors.push(e)).ok();
@@ -895,6 +900,7 @@ impl Qinqing {
     }
 
     pub fn get_filing(&self, id: i64) -> Result<Filing> {
+        self.permit(Act::FilingCancel { filing: id })?;
         let person: i64 = self
             .conn()
             .query_row("SELECT person_id FROM filing WHERE id = ?1", [id], |r| r.get(0))
@@ -905,6 +911,7 @@ impl Qinqing {
 
     /// Filings, newest first.
     pub fn list_filings(&self, person_id: Option<i64>) -> Result<Vec<Filing>> {
+        self.permit(match person_id { Some(person) => Act::FamilyRead { person }, None => Act::Admin })?;
         let today = self.today().to_string();
         let mut stmt = self.conn().prepare(
             "SELECT id, person_id, region, from_date, to_date, reason, cancelled_at FROM filing
@@ -950,6 +957,7 @@ impl Qinqing {
 
     /// Cancel a filing: it covers nothing from now on (kept for the record).
     pub fn cancel_filing(&mut self, id: i64) -> Result<Filing> {
+        self.permit(Act::FilingCancel { filing: id })?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -989,6 +997,7 @@ impl Qinqing {
     /// The authorizer lets the beneficiary spend from their personal account,
     /// having read and signed the letter whose hash is `letter_sha256`.
     pub fn authorize_aid_request(&mut self, req: &AidRequest) -> Result<Aid> {
+        self.permit(Act::AidAuthorize { authorizer: req.authorizer })?;
         let (authorizer, beneficiary, monthly_cap_fen) = (req.authorizer, req.beneficiary, req.monthly_cap_fen);
         let relation = Relation::parse(&req.relation)?;
         let letter = aid_letter();
@@ -1102,6 +1111,7 @@ impl Qinqing {
 
     /// Set (or with `None` clear) the monthly cap for this beneficiary.
     pub fn set_aid_cap(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
+        self.permit(Act::AidChange { aid: id })?;
         if cap_fen.is_some_and(|c| c < 0) {
             return Err(Error::amount_negative("monthly_cap"));
         }
@@ -1109,6 +1119,7 @@ impl Qinqing {
     }
     /// Set (or with `None` clear) this relation's online-pharmacy daily cap.
     pub fn set_aid_online_cap(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
+        self.permit(Act::AidChange { aid: id })?;
         check_online_cap(cap_fen)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -1130,6 +1141,7 @@ impl Qinqing {
     /// Who pays for `beneficiary` through 家庭共济, in the order they pay;
     /// relations that do not pay now come last (order 0) with the reason.
     pub fn aid_payers(&self, beneficiary: i64) -> Result<Vec<PayerView>> {
+        self.permit(Act::AidPayers { beneficiary })?;
         let mut list = self.list_aid(&AidQuery { beneficiary: Some(beneficiary), ..Default::default() })?;
         list.retain(|a| a.status != "revoked");
         let paying = |a: &Aid| a.status == "active" && a.lapsed.is_none();
@@ -1152,17 +1164,21 @@ impl Qinqing {
     }
 
     pub fn freeze_aid(&mut self, id: i64) -> Result<Aid> {
+        self.permit(Act::AidFreeze { aid: id })?;
         self.change_aid(id, "aid.freeze", |s| if s == "active" { Ok(("frozen".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
     }
     pub fn unfreeze_aid(&mut self, id: i64) -> Result<Aid> {
+        self.permit(Act::AidChange { aid: id })?;
         self.change_aid(id, "aid.unfreeze", |s| if s == "frozen" { Ok(("active".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
     }
     /// Ends the relation at once.
     pub fn revoke_aid(&mut self, id: i64) -> Result<Aid> {
+        self.permit(Act::AidChange { aid: id })?;
         self.change_aid(id, "aid.revoke", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok(("revoked".into(), None)) })
     }
 
     pub fn get_aid(&self, id: i64) -> Result<Aid> {
+        self.permit(Act::AidRead { aid: id })?;
         let month = month_of(self.today());
         let conn = self.conn();
         let row = conn
@@ -1219,6 +1235,7 @@ impl Qinqing {
     }
 
     pub fn list_aid(&self, q: &AidQuery) -> Result<Vec<Aid>> {
+        self.permit(Act::AidList { authorizer: q.authorizer, beneficiary: q.beneficiary })?;
         let ids: Vec<i64> = self
             .conn()
             .prepare("SELECT id FROM aid WHERE (?1 IS NULL OR authorizer_id = ?1) AND (?2 IS NULL OR beneficiary_id = ?2) ORDER BY id")?
@@ -1233,6 +1250,7 @@ impl Qinqing {
     /// online pharmacy settle with a scanned code; inpatient settles at
     /// discharge against the stay opened at admission (`req.stay`).
     pub fn settle(&mut self, req: &SettleRequest) -> Result<Settlement> {
+        self.permit(Act::Counter { institution: req.institution })?;
         let total = bill_total(req)?;
         let bill = req.bill_id.trim().to_string();
         if !valid_bill_id(&bill) {
@@ -1286,6 +1304,7 @@ impl Qinqing {
     /// 住院 admission: the member's code opens a stay at this institution.
     /// The same code and admission number again returns the stay (a retry).
     pub fn admit(&mut self, req: &AdmitRequest) -> Result<Stay> {
+        self.permit(Act::Counter { institution: req.institution })?;
         let admission = req.admission_no.trim().to_string();
         if !valid_bill_id(&admission) {
             return Err(Error::bill_id_invalid());
@@ -1330,11 +1349,13 @@ impl Qinqing {
     }
 
     pub fn get_stay(&self, id: i64) -> Result<Stay> {
+        self.permit(Act::StayRead { stay: id })?;
         load_stay(self.conn(), id, false)
     }
 
     /// Stays at an institution and/or of a member, newest first.
     pub fn list_stays(&self, institution: Option<i64>, member: Option<i64>, open_only: bool) -> Result<Vec<Stay>> {
+        self.permit(Act::StayList { institution })?;
         let ids: Vec<i64> = self
             .conn()
             .prepare(
@@ -1384,11 +1405,13 @@ impl Qinqing {
 
 
     pub fn get_settlement(&self, id: i64) -> Result<Settlement> {
+        self.permit(Act::SettlementRead { settlement: id })?;
         load_settlement(self.conn(), id, false)
     }
 
     /// A member's settlements, newest first.
     pub fn list_settlements(&self, member: Option<i64>, limit: u32) -> Result<Vec<Settlement>> {
+        self.permit(Act::SettlementList { member })?;
         let ids: Vec<i64> = self
             .conn()
             .prepare("SELECT id FROM settlement WHERE (?1 IS NULL OR member_id = ?1) ORDER BY id DESC LIMIT ?2")?

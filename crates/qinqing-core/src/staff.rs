@@ -1,6 +1,7 @@
 //! The staff register of the service centre. Passwords are stored only as
 //! Argon2id hashes (PHC strings). The kiosk issue builds log-in on this.
 
+use crate::authz::Act;
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::person::validate_name;
@@ -58,6 +59,7 @@ fn hash_password(pw: &str) -> Result<String> {
 impl Qinqing {
     /// Add a staff member. The password is given twice (as typed twice).
     pub fn add_staff(&mut self, name: &str, role: &str, password: &str, again: &str) -> Result<Staff> {
+        self.permit(Act::Admin)?;
         let mut errors = Vec::new();
         let name = validate_name(name).map_err(|e| errors.push(e)).ok();
         let role = Role::parse(role).map_err(|e| errors.push(e)).ok();
@@ -101,6 +103,7 @@ impl Qinqing {
     }
 
     pub fn list_staff(&self) -> Result<Vec<Staff>> {
+        self.permit(Act::Admin)?;
         let ids: Vec<i64> =
             self.conn().prepare("SELECT id FROM staff ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         ids.into_iter().map(|id| self.get_staff(id)).collect()
@@ -144,7 +147,7 @@ impl Qinqing {
         if failed >= max {
             let until = time::to_db(now + chrono::Duration::seconds(secs));
             self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = ?2 WHERE id = ?1", params![id, until])?;
-            audit::record(self.conn(), &nowdb, self.actor(), "staff.locked", "staff", Some(id), None, None, Some(&serde_json::json!({ "until": until })))?;
+            audit::record(self.conn(), &nowdb, &self.actor(), "staff.locked", "staff", Some(id), None, None, Some(&serde_json::json!({ "until": until })))?;
             return Err(Error::staff_locked((secs + 59) / 60));
         }
         self.conn().execute("UPDATE staff SET failed_attempts = ?2 WHERE id = ?1", params![id, failed])?;
@@ -155,6 +158,7 @@ impl Qinqing {
     /// person's own face verification (needed from 16 before their QR is
     /// first shown, and for family aid where the region requires it).
     pub fn verify_face_in_person(&mut self, person_id: i64, staff_id: i64) -> Result<crate::Person> {
+        self.permit(Act::PersonFaceAttest { person: person_id, staff: staff_id })?;
         self.active_staff(staff_id)?;
         let now = time::to_db(self.now());
         let actor = format!("{}/staff:{staff_id}", self.actor());
@@ -190,6 +194,7 @@ impl Qinqing {
 
     /// Disable (or enable again) a staff account; the last active admin stays.
     pub fn set_staff_active(&mut self, id: i64, active: bool) -> Result<Staff> {
+        self.permit(Act::Admin)?;
         let s = self.get_staff(id)?;
         if !active && s.role == Role::Admin {
             let admins: i64 = self.conn().query_row("SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1 AND id <> ?1", [id], |r| r.get(0))?;

@@ -1,0 +1,324 @@
+//! Who may do what (issue 15): every entry point of [`Qinqing`] states what
+//! it is about to do as an [`Act`], and [`Qinqing::permit`] decides it for
+//! the handle's [`Actor`] before any rule runs. Deny by default: an act not
+//! granted below is refused, with `NOT_LOGGED_IN` when nobody is logged in
+//! and `FORBIDDEN` otherwise; the refusal changes nothing in the ledger and
+//! is written to the `access_denied` log for an administrator to see.
+//!
+//! # Actors
+//! - **Operator** — `qinqing-cli` (and tests) on the computer that owns the
+//!   database file: anyone who can open the file can do everything anyway.
+//! - **Household(holder)** — a family installation (the desktop app set up
+//!   for one holder): the holder and the relatives the holder has bound.
+//! - **Staff / admin** — a logged-in staff member of the service centre.
+//! - **Serving(staff, resident)** — staff serving one resident at the kiosk:
+//!   scoped to that resident and the family the resident holds.
+//! - **Terminal(institution)** — the counter of one designated institution.
+//! - **Nobody** — a kiosk with no staff logged in: reference data only.
+//!
+//! # The matrix
+//! | act | operator | admin | staff | serving | household | terminal | nobody |
+//! |---|---|---|---|---|---|---|---|
+//! | reference data (regions, letters, tiers, policies, settings read) | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |
+//! | list / see persons | ✓ | ✓ | ✓ | family | family | – | – |
+//! | see a full ID number (audited) | ✓ | ✓ | ✓ | family | family | – | – |
+//! | register / edit a person | ✓ | ✓ | ✓ | – | – | – | – |
+//! | set balance or insurance status | ✓ | ✓ | – | – | – | – | – |
+//! | activate an e-voucher | ✓ | ✓ | ✓ | family | family | – | – |
+//! | apply / sign / submit / unbind a binding | ✓ | – | – | as holder | as holder | – | – |
+//! | attest a face in person | ✓ | ✓ | ✓ | family | – | – | – |
+//! | approve / reject, review documents | ✓ | ✓ | ✓ | – | – | – | – |
+//! | upload / delete own documents | ✓ | – | – | family | family | – | – |
+//! | show a code | ✓ | – | – | family | family | – | – |
+//! | settle, admit, list stays | ✓ | – | – | – | – | own institution | – |
+//! | 家庭共济 authorize / caps / unfreeze / revoke | ✓ | – | – | authorizer in family | authorizer in family | – | – |
+//! | freeze a 家庭共济 relation | ✓ | – | – | either side in family | either side in family | – | – |
+//! | 代缴, 异地备案 | ✓ | – | – | family | family | – | – |
+//! | dashboard, record, statement | ✓ | – | – | family | family | – | – |
+//! | staff, policy, fund policy, settings, institutions, backup, demo | ✓ | ✓ | – | – | – | – | – |
+//! | audit trail of a person | ✓ | ✓ | ✓ | family | family | – | – |
+//! | whole audit trail, access-denied log | ✓ | ✓ | – | – | – | – | – |
+//! | outbox (the member's phone) | ✓ | – | – | – | – | – | – |
+//!
+//! "family" is the acting household's (or the served resident's) holder and
+//! the relatives that holder has actively bound. Staff act as themselves: an
+//! approval names the logged-in staff member, never one passed in.
+
+use crate::error::{Error, Result};
+use crate::service::Qinqing;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    Operator,
+    Household { holder: i64 },
+    Staff { id: i64, admin: bool },
+    Serving { staff: i64, admin: bool, resident: i64 },
+    Terminal { institution: i64 },
+    Nobody,
+}
+
+impl Actor {
+    /// How the audit trail names this actor.
+    pub fn audit_name(&self) -> String {
+        match self {
+            Actor::Operator => "operator".into(),
+            Actor::Household { holder } => format!("household:{holder}"),
+            Actor::Staff { id, .. } => format!("staff:{id}"),
+            Actor::Serving { staff, resident, .. } => format!("staff:{staff}/resident:{resident}"),
+            Actor::Terminal { institution } => format!("terminal:{institution}"),
+            Actor::Nobody => "nobody".into(),
+        }
+    }
+
+    /// The logged-in staff member, if any.
+    pub fn staff_id(&self) -> Option<i64> {
+        match self {
+            Actor::Staff { id, .. } => Some(*id),
+            Actor::Serving { staff, .. } => Some(*staff),
+            _ => None,
+        }
+    }
+
+    fn is_admin(&self) -> bool {
+        matches!(self, Actor::Staff { admin: true, .. })
+    }
+
+    fn is_staff(&self) -> bool {
+        matches!(self, Actor::Staff { .. })
+    }
+
+    /// The holder whose family this actor may act for.
+    fn family_holder(&self) -> Option<i64> {
+        match self {
+            Actor::Household { holder } => Some(*holder),
+            Actor::Serving { resident, .. } => Some(*resident),
+            _ => None,
+        }
+    }
+}
+
+/// What an entry point is about to do, with what it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "act", rename_all = "snake_case")]
+pub enum Act {
+    Reference,
+    PersonRead { person: i64 },
+    PersonList,
+    PersonFullId { person: i64 },
+    PersonRegister,
+    PersonEdit { person: i64 },
+    PersonMoney { person: i64 },
+    VoucherActivate { person: i64 },
+    BindingApply { holder: i64 },
+    BindingAsHolder { binding: i64 },
+    BindingRead { binding: i64 },
+    BindingList { holder: Option<i64>, member: Option<i64> },
+    BindingReview { binding: i64, staff: i64 },
+    FaceAttest { binding: i64, staff: i64 },
+    PersonFaceAttest { person: i64, staff: i64 },
+    DocumentAdd { person: i64 },
+    DocumentRead { document: i64 },
+    DocumentList { person: Option<i64> },
+    DocumentDelete { document: i64 },
+    DocumentReview { document: i64, staff: i64 },
+    QrIssue { member: i64, shown_by: i64 },
+    Counter { institution: i64 },
+    SettlementRead { settlement: i64 },
+    SettlementList { member: Option<i64> },
+    StayList { institution: Option<i64> },
+    StayRead { stay: i64 },
+    InstitutionList,
+    AidAuthorize { authorizer: i64 },
+    AidChange { aid: i64 },
+    AidFreeze { aid: i64 },
+    AidRead { aid: i64 },
+    AidList { authorizer: Option<i64>, beneficiary: Option<i64> },
+    AidPayers { beneficiary: i64 },
+    PremiumPay { payer: i64 },
+    PremiumRead { premium: i64 },
+    FamilyRead { person: i64 },
+    FilingChange { person: i64 },
+    FilingCancel { filing: i64 },
+    Dashboard { holder: i64 },
+    AuditRead { person: Option<i64> },
+    Admin,
+    Outbox { person: i64 },
+}
+
+/// The persons a holder's family consists of: the holder and everyone the
+/// holder has actively bound.
+pub fn family_of(conn: &Connection, holder: i64) -> Result<BTreeSet<i64>> {
+    let mut set: BTreeSet<i64> = conn
+        .prepare_cached("SELECT member_id FROM binding WHERE holder_id = ?1 AND status = 'active'")?
+        .query_map([holder], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    set.insert(holder);
+    Ok(set)
+}
+
+fn one(conn: &Connection, sql: &str, id: i64) -> Result<Option<(i64, i64)>> {
+    Ok(conn.prepare_cached(sql)?.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+}
+
+/// Decide `act` for `actor`. `Ok` or a refusal (not yet logged).
+pub fn decide(conn: &Connection, actor: &Actor, act: &Act) -> Result<()> {
+    if *actor == Actor::Operator || *act == Act::Reference {
+        return Ok(());
+    }
+    if *actor == Actor::Nobody {
+        return Err(Error::not_logged_in());
+    }
+    let admin = actor.is_admin();
+    let staff = actor.is_staff();
+    let fam = match actor.family_holder() {
+        Some(h) => family_of(conn, h)?,
+        None => BTreeSet::new(),
+    };
+    let in_fam = |p: i64| fam.contains(&p);
+    let holder_is_me = |h: i64| actor.family_holder() == Some(h);
+    let ok = match act {
+        Act::Reference => true,
+        Act::PersonRead { person } | Act::PersonFullId { person } => staff || in_fam(*person),
+        Act::PersonList | Act::PersonRegister => staff || matches!(act, Act::PersonList) && actor.family_holder().is_some(),
+        Act::PersonEdit { .. } => staff,
+        Act::PersonMoney { .. } | Act::Admin => admin,
+        Act::VoucherActivate { person } => staff || in_fam(*person),
+        Act::BindingApply { holder } => holder_is_me(*holder),
+        Act::BindingAsHolder { binding } => {
+            let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
+            b.is_some_and(|(h, _)| holder_is_me(h))
+        }
+        Act::BindingRead { binding } => {
+            let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
+            staff || b.is_some_and(|(h, m)| holder_is_me(h) || in_fam(m))
+        }
+        Act::BindingList { holder, member } => {
+            staff || holder.is_some_and(holder_is_me) || member.is_some_and(in_fam)
+        }
+        Act::BindingReview { staff: s, .. } => staff && actor.staff_id() == Some(*s),
+        Act::FaceAttest { binding, staff: s } => {
+            let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
+            actor.staff_id() == Some(*s) && (staff || b.is_some_and(|(h, m)| holder_is_me(h) || in_fam(m)))
+        }
+        Act::PersonFaceAttest { person, staff: s } => actor.staff_id() == Some(*s) && (staff || in_fam(*person)),
+        Act::DocumentAdd { person } => in_fam(*person),
+        Act::DocumentRead { document } => {
+            let d = one(conn, "SELECT person_id, person_id FROM document WHERE id = ?1", *document)?;
+            staff || d.is_some_and(|(p, _)| in_fam(p))
+        }
+        Act::DocumentList { person } => staff || person.is_some_and(in_fam),
+        Act::DocumentDelete { document } => {
+            let d = one(conn, "SELECT person_id, person_id FROM document WHERE id = ?1", *document)?;
+            d.is_some_and(|(p, _)| in_fam(p))
+        }
+        Act::DocumentReview { staff: s, .. } => staff && actor.staff_id() == Some(*s),
+        Act::QrIssue { member, shown_by } => in_fam(*member) && in_fam(*shown_by),
+        Act::Counter { institution } => matches!(actor, Actor::Terminal { institution: i } if i == institution),
+        Act::StayList { institution } => matches!((actor, institution), (Actor::Terminal { institution: i }, Some(j)) if i == j),
+        Act::StayRead { stay } => {
+            let s = one(conn, "SELECT institution_id, member_id FROM stay WHERE id = ?1", *stay)?;
+            s.is_some_and(|(i, m)| matches!(actor, Actor::Terminal { institution } if *institution == i) || in_fam(m))
+        }
+        Act::SettlementRead { settlement } => {
+            let s = one(conn, "SELECT institution_id, member_id FROM settlement WHERE id = ?1", *settlement)?;
+            s.is_some_and(|(i, m)| matches!(actor, Actor::Terminal { institution } if *institution == i) || in_fam(m))
+        }
+        Act::SettlementList { member } => member.is_some_and(in_fam),
+        Act::InstitutionList => true,
+        Act::AidAuthorize { authorizer } => in_fam(*authorizer),
+        Act::AidChange { aid } => {
+            let a = one(conn, "SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1", *aid)?;
+            a.is_some_and(|(au, _)| in_fam(au))
+        }
+        Act::AidFreeze { aid } | Act::AidRead { aid } => {
+            let a = one(conn, "SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1", *aid)?;
+            a.is_some_and(|(au, be)| in_fam(au) || in_fam(be))
+        }
+        Act::AidList { authorizer, beneficiary } => authorizer.is_some_and(in_fam) || beneficiary.is_some_and(in_fam),
+        Act::AidPayers { beneficiary } => in_fam(*beneficiary),
+        Act::PremiumPay { payer } => in_fam(*payer),
+        Act::PremiumRead { premium } => {
+            let p = one(conn, "SELECT payer_id, beneficiary_id FROM premium WHERE id = ?1", *premium)?;
+            p.is_some_and(|(a, b)| in_fam(a) || in_fam(b))
+        }
+        Act::FamilyRead { person } | Act::FilingChange { person } => in_fam(*person),
+        Act::FilingCancel { filing } => {
+            let f = one(conn, "SELECT person_id, person_id FROM filing WHERE id = ?1", *filing)?;
+            f.is_some_and(|(p, _)| in_fam(p))
+        }
+        Act::Dashboard { holder } => holder_is_me(*holder),
+        Act::AuditRead { person } => match person {
+            Some(p) => staff || in_fam(*p),
+            None => admin,
+        },
+        Act::Outbox { .. } => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::forbidden())
+    }
+}
+
+/// One refused request, as the administrator sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Denied {
+    pub id: i64,
+    pub at_local: String,
+    pub actor: String,
+    pub act: serde_json::Value,
+    pub code: String,
+}
+
+impl Qinqing {
+    /// Decide `act` for this handle's actor; a refusal is logged (outside
+    /// the ledger's data: the `access_denied` table) and returned.
+    pub fn permit(&self, act: Act) -> Result<()> {
+        match decide(self.conn(), self.actor_ref(), &act) {
+            Ok(()) => Ok(()),
+            Err(e) if e.code == crate::Code::Internal => Err(e),
+            Err(e) => {
+                let now = crate::time::to_db(self.now());
+                let _ = self.conn().execute(
+                    "INSERT INTO access_denied (at, actor, act, code) VALUES (?1, ?2, ?3, ?4)",
+                    params![now, self.actor_ref().audit_name(), serde_json::to_string(&act).unwrap_or_default(), e.code.as_str()],
+                );
+                Err(e)
+            }
+        }
+    }
+
+    /// The persons this actor may see, or `None` for everyone.
+    pub fn visible_persons(&self) -> Result<Option<BTreeSet<i64>>> {
+        match self.actor_ref() {
+            Actor::Operator | Actor::Staff { .. } => Ok(None),
+            Actor::Household { holder } => Ok(Some(family_of(self.conn(), *holder)?)),
+            Actor::Serving { resident, .. } => Ok(Some(family_of(self.conn(), *resident)?)),
+            Actor::Terminal { .. } => Ok(Some(BTreeSet::new())),
+            Actor::Nobody => Err(Error::not_logged_in()),
+        }
+    }
+
+    /// The refused requests, newest first (administrators).
+    pub fn denied_list(&self, limit: u32) -> Result<Vec<Denied>> {
+        self.permit(Act::Admin)?;
+        let mut stmt = self.conn().prepare("SELECT id, at, actor, act, code FROM access_denied ORDER BY id DESC LIMIT ?1")?;
+        let rows = stmt.query_map([limit.min(10_000)], |r| {
+            let at: String = r.get(1)?;
+            let act: String = r.get(3)?;
+            Ok(Denied {
+                id: r.get(0)?,
+                at_local: crate::time::from_db(&at).map(crate::time::display_china).unwrap_or_default(),
+                actor: r.get(2)?,
+                act: serde_json::from_str(&act).unwrap_or(serde_json::Value::Null),
+                code: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
