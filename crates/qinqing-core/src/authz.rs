@@ -161,6 +161,18 @@ pub fn family_of(conn: &Connection, holder: i64) -> Result<BTreeSet<i64>> {
     Ok(set)
 }
 
+/// The family and the relatives the holder is applying for (draft or
+/// submitted bindings): whose documents the holder uploads and sees.
+pub fn family_and_applicants(conn: &Connection, holder: i64) -> Result<BTreeSet<i64>> {
+    let mut set = family_of(conn, holder)?;
+    let applicants: Vec<i64> = conn
+        .prepare_cached("SELECT member_id FROM binding WHERE holder_id = ?1 AND status IN ('draft', 'submitted')")?
+        .query_map([holder], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    set.extend(applicants);
+    Ok(set)
+}
+
 fn one(conn: &Connection, sql: &str, id: i64) -> Result<Option<(i64, i64)>> {
     Ok(conn.prepare_cached(sql)?.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
 }
@@ -180,10 +192,18 @@ pub fn decide(conn: &Connection, actor: &Actor, act: &Act) -> Result<()> {
         None => BTreeSet::new(),
     };
     let in_fam = |p: i64| fam.contains(&p);
+    let applying = match actor.family_holder() {
+        Some(h) if matches!(act, Act::DocumentAdd { .. } | Act::DocumentRead { .. } | Act::DocumentDelete { .. } | Act::DocumentList { .. } | Act::PersonRead { .. }) => {
+            family_and_applicants(conn, h)?
+        }
+        _ => BTreeSet::new(),
+    };
+    let in_fam_or_applying = |p: i64| fam.contains(&p) || applying.contains(&p);
     let holder_is_me = |h: i64| actor.family_holder() == Some(h);
     let ok = match act {
         Act::Reference => true,
-        Act::PersonRead { person } | Act::PersonFullId { person } => staff || in_fam(*person),
+        Act::PersonRead { person } => staff || in_fam_or_applying(*person),
+        Act::PersonFullId { person } => staff || in_fam(*person),
         Act::PersonList | Act::PersonRegister => staff || matches!(act, Act::PersonList) && actor.family_holder().is_some(),
         Act::PersonEdit { .. } => staff,
         Act::PersonMoney { .. } | Act::Admin => admin,
@@ -206,15 +226,15 @@ pub fn decide(conn: &Connection, actor: &Actor, act: &Act) -> Result<()> {
             actor.staff_id() == Some(*s) && (staff || b.is_some_and(|(h, m)| holder_is_me(h) || in_fam(m)))
         }
         Act::PersonFaceAttest { person, staff: s } => actor.staff_id() == Some(*s) && (staff || in_fam(*person)),
-        Act::DocumentAdd { person } => in_fam(*person),
+        Act::DocumentAdd { person } => in_fam_or_applying(*person),
         Act::DocumentRead { document } => {
             let d = one(conn, "SELECT person_id, person_id FROM document WHERE id = ?1", *document)?;
-            staff || d.is_some_and(|(p, _)| in_fam(p))
+            staff || d.is_some_and(|(p, _)| in_fam_or_applying(p))
         }
-        Act::DocumentList { person } => staff || person.is_some_and(in_fam),
+        Act::DocumentList { person } => staff || person.is_some_and(in_fam_or_applying),
         Act::DocumentDelete { document } => {
             let d = one(conn, "SELECT person_id, person_id FROM document WHERE id = ?1", *document)?;
-            d.is_some_and(|(p, _)| in_fam(p))
+            d.is_some_and(|(p, _)| in_fam_or_applying(p))
         }
         Act::DocumentReview { staff: s, .. } => staff && actor.staff_id() == Some(*s),
         Act::QrIssue { member, shown_by } => in_fam(*member) && in_fam(*shown_by),

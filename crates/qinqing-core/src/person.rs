@@ -327,6 +327,18 @@ impl Qinqing {
     /// Change an existing person. Unchanged input writes nothing.
     pub fn edit_person(&mut self, id: i64, edit: &PersonEdit) -> Result<Person> {
         self.permit(Act::PersonEdit { person: id })?;
+        // Balances and insurance status come from the insurance system: administrators only.
+        // (Only a real change counts: an edit form sends the fields it shows.)
+        let now = load(self.conn(), id)?;
+        let new_balance = match (edit.balance_fen, edit.balance_yuan.as_deref().map(str::trim).filter(|y| !y.is_empty())) {
+            (Some(f), _) => Some(f),
+            (None, Some(y)) => crate::money::parse_yuan("balance", y).ok(),
+            _ => None,
+        };
+        let new_status = edit.status.as_deref().and_then(|s| Status::parse(s).ok());
+        if new_balance.is_some_and(|b| b != now.balance_fen) || new_status.is_some_and(|s| s != now.status) {
+            self.permit(Act::PersonMoney { person: id })?;
+        }
         self.edit_person_as(id, edit, "person.edit")
     }
 
@@ -408,10 +420,21 @@ impl Qinqing {
         Ok(stored.view(today, true))
     }
 
-    /// One person, with the full resident ID (the detail view).
+    /// One person. The full resident ID is in it for the local operator
+    /// only; everyone else asks [`Qinqing::reveal_resident_id`], which is
+    /// audited (DOMAIN §1: masked everywhere unless the full number is the point).
     pub fn get_person(&self, id: i64) -> Result<Person> {
         self.permit(Act::PersonRead { person: id })?;
-        Ok(load(self.conn(), id)?.view(self.today(), true))
+        let full = *self.actor_ref() == crate::authz::Actor::Operator;
+        Ok(load(self.conn(), id)?.view(self.today(), full))
+    }
+
+    /// The full resident ID, on request; each viewing is in the audit trail.
+    pub fn reveal_resident_id(&self, id: i64) -> Result<String> {
+        self.permit(Act::PersonFullId { person: id })?;
+        let p = load(self.conn(), id)?;
+        audit::record(self.conn(), &time::to_db(self.now()), &self.actor(), "person.view_full_id", "person", Some(id), Some(id), None, None)?;
+        Ok(p.rid.as_str().to_string())
     }
 
     /// The register, in order of registration, IDs masked.
@@ -423,9 +446,14 @@ impl Qinqing {
             "SELECT {COLUMNS} FROM person WHERE (?1 IS NULL OR instr(name, ?1) > 0) ORDER BY id"
         ))?;
         let rows = stmt.query_map([name], read_row)?;
+        // A household, or staff serving a resident, sees that family only.
+        let visible = self.visible_persons()?;
         let mut out = Vec::new();
         for r in rows {
-            out.push(r?.view(today, false));
+            let p = r?;
+            if visible.as_ref().is_none_or(|v| v.contains(&p.id)) {
+                out.push(p.view(today, false));
+            }
         }
         Ok(out)
     }
