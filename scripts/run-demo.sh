@@ -8,6 +8,9 @@ cargo build --locked -p qinqing -p qinqing-cli
 mkdir -p target/demo
 DB="$PWD/target/demo/qinqing-demo.db"
 target/debug/qinqing-cli --db "$DB" demo seed
+# The all-in-one demo installation: every screen (a family's computer would be
+# `device household --holder N`, a counter `device terminal --institution N`).
+target/debug/qinqing-cli --db "$DB" device demo >/dev/null
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "No display: set DISPLAY (or run under xvfb-run) to see the window." >&2
 fi

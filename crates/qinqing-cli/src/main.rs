@@ -83,6 +83,14 @@ enum Cmd {
     /// The pooled fund's policy: deductible, ratio and ceiling per region, scenario, insurance.
     #[command(subcommand)]
     Fund(FundCmd),
+    /// What this installation of the desktop app is: demo | household --holder N | terminal --institution N.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// Requests the permission table refused (who, what, when).
+    Denied {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
     /// Messages sent to a person (the stand-in for SMS): e.g. a remote-confirmation code.
     #[command(subcommand)]
     Outbox(OutboxCmd),
@@ -247,6 +255,24 @@ enum FundCmd {
         /// Yearly ceiling on what the fund pays; omit for none.
         #[arg(long)]
         ceiling: Option<i64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DeviceCmd {
+    /// Show the installation's role.
+    Show,
+    /// The all-in-one demo: every screen.
+    Demo,
+    /// A family's computer: this holder's family only.
+    Household {
+        #[arg(long)]
+        holder: i64,
+    },
+    /// The counter of one institution.
+    Terminal {
+        #[arg(long)]
+        institution: i64,
     },
 }
 
@@ -916,6 +942,27 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                     let prefix = if r.region_prefix.is_empty() { "*" } else { &r.region_prefix };
                     let ceiling = r.policy.ceiling_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into());
                     println!("{prefix:<6} {:<16} {:<9} {:>12} {:>3}% {:>14}", r.scenario, r.insurance, qinqing_core::money::format_fen(r.policy.deductible_fen), r.policy.ratio_pct, ceiling);
+                }
+            }
+        }
+        Cmd::Device(c) => {
+            use qinqing_core::installation::Installation;
+            let mut q = ctx.open()?;
+            let i = match c {
+                DeviceCmd::Show => q.installation()?,
+                DeviceCmd::Demo => q.set_installation(Installation::Demo)?,
+                DeviceCmd::Household { holder } => q.set_installation(Installation::Household { holder })?,
+                DeviceCmd::Terminal { institution } => q.set_installation(Installation::Terminal { institution })?,
+            };
+            if ctx.json { ctx.print_json(&i)?; } else { println!("{}", serde_json::to_string(&i).unwrap_or_default()); }
+        }
+        Cmd::Denied { limit } => {
+            let list = ctx.open()?.denied_list(limit)?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for d in list {
+                    println!("{}  {:<24} {:<14} {}", d.at_local, d.actor, d.code, d.act);
                 }
             }
         }

@@ -1037,6 +1037,18 @@ impl Qinqing {
         })
     }
 
+    /// The acting holder ends their binding: the household's holder, the
+    /// resident being served, or (operator) the binding's own holder.
+    pub fn unbind_as_holder(&mut self, id: i64) -> Result<Binding> {
+        use crate::authz::Actor;
+        let by = match self.actor_ref() {
+            Actor::Household { holder } => *holder,
+            Actor::Serving { resident, .. } => *resident,
+            _ => load_row(self.conn(), id)?.holder_id,
+        };
+        self.unbind(id, by)
+    }
+
     pub fn get_binding(&self, id: i64) -> Result<Binding> {
         self.permit(Act::BindingRead { binding: id })?;
         let today = self.today();

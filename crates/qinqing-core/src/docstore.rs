@@ -271,7 +271,7 @@ fn store_err(p: &Path, e: std::io::Error) -> Error {
     Error::internal(format!("document store {}: {e}", p.display()))
 }
 
-fn tempfile_in(dir: &Path) -> Result<(PathBuf, std::fs::File)> {
+pub(crate) fn tempfile_in(dir: &Path) -> Result<(PathBuf, std::fs::File)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     for _ in 0..100 {
@@ -293,6 +293,21 @@ fn tempfile_in(dir: &Path) -> Result<(PathBuf, std::fs::File)> {
 }
 
 /// Create `path` (owner-only) with `bytes`; fails if it already exists.
+/// Write a file the user chose (an export): a new owner-only file written
+/// beside the target and renamed over it, so a failure leaves nothing half
+/// written and the result is never readable by others.
+pub fn write_private_replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let (tmp, mut f) = tempfile_in(dir)?;
+    let r = f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| store_err(&tmp, e));
+    drop(f);
+    if let Err(e) = r.and_then(|_| std::fs::rename(&tmp, path).map_err(|e| store_err(path, e))) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
+}
+
 pub fn write_private_new(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
         private_dir(dir)?;

@@ -232,6 +232,8 @@ impl Qinqing {
         binding: Option<i64>,
     ) -> Result<Ingested> {
         self.permit(Act::DocumentAdd { person: person_id })?;
+        // Never another resident's stored file (or the ledger) picked from the data directory.
+        self.check_outside_data(path)?;
         let meta = std::fs::metadata(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
         if !meta.is_file() {
             return Err(Error::doc_corrupt("file", &format!("{} is not a file", path.display())));

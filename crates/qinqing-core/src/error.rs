@@ -133,6 +133,7 @@ pub enum Code {
     FilingRegionTooBroad,
     AidLetterUnsigned,
     Forbidden,
+    PathProtected,
     PremiumTierUnknown,
     PremiumRegionMismatch,
     FilingNotFound,
@@ -252,6 +253,7 @@ impl Code {
             Code::FilingRegionTooBroad => "FILING_REGION_TOO_BROAD",
             Code::AidLetterUnsigned => "AID_LETTER_UNSIGNED",
             Code::Forbidden => "FORBIDDEN",
+            Code::PathProtected => "PATH_PROTECTED",
             Code::PremiumTierUnknown => "PREMIUM_TIER_UNKNOWN",
             Code::PremiumRegionMismatch => "PREMIUM_REGION_MISMATCH",
             Code::FilingNotFound => "FILING_NOT_FOUND",
@@ -961,6 +963,9 @@ impl Error {
     }
     pub fn filing_region_too_broad(code: &str) -> Self {
         Self::new(Code::FilingRegionTooBroad, Some("region"), format!("备案地“{code}”是省级代码：请选择就医所在的地级市（如广州市440100），直辖市可直接选市（如北京市110000）。"), format!("\"{code}\" is a province: file for the city where care happens (e.g. 440100 Guangzhou); a municipality as a whole (e.g. 110000 Beijing)."))
+    }
+    pub fn path_protected(path: &str) -> Self {
+        Self::new(Code::PathProtected, Some("file"), format!("不能使用“{path}”：这是本程序的数据目录（数据库和居民材料所在处）。请选择其他位置，例如“文档”或“下载”。"), format!("\"{path}\" cannot be used: it is the app's data directory (the database and residents' documents). Choose another place, such as Documents or Downloads."))
     }
     pub fn forbidden() -> Self {
         Self::new(Code::Forbidden, None, "您没有权限办理这项业务，或这不是您家庭的信息。如需办理，请到社区服务中心由工作人员协助。", "You may not do this, or this is not your family's information. Ask the staff at the service centre if you need it done.")

@@ -16,6 +16,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Default)]
 pub struct Kiosk {
     staff: Option<(Staff, DateTime<Utc>)>,
+    /// When the staff member logged in: the log-in ends after an absolute
+    /// lifetime (`staff_session_max_secs`) however busy the kiosk is.
+    staff_since: Option<DateTime<Utc>>,
     resident: Option<(Resident, DateTime<Utc>)>,
 }
 
@@ -56,17 +59,21 @@ impl Kiosk {
         let now = q.now();
         let idle = q.setting("kiosk_idle_secs")?;
         let staff_secs = q.setting("staff_session_secs")?;
+        let max_secs = q.setting("staff_session_max_secs")?;
         let mut ended = None;
         if let Some((_, last)) = &self.resident {
             if (now - *last).num_seconds() >= idle {
                 self.end_resident_as(q, "kiosk.resident_idle_end")?;
+                // The next person at an unattended kiosk must not inherit the staff log-in.
+                self.lock_staff(q, "kiosk.staff_locked")?;
                 ended = Some("resident_idle");
             }
         }
         if let Some((_, last)) = &self.staff {
-            if (now - *last).num_seconds() >= staff_secs {
+            let too_old = self.staff_since.is_some_and(|t| (now - t).num_seconds() >= max_secs);
+            if (now - *last).num_seconds() >= staff_secs || too_old {
                 self.end_resident_as(q, "kiosk.resident_end")?;
-                self.staff = None;
+                self.lock_staff(q, if too_old { "kiosk.staff_expired" } else { "kiosk.staff_idle_end" })?;
                 ended = Some("staff_idle");
             }
         }
@@ -100,14 +107,34 @@ impl Kiosk {
         audit::record(q.conn(), &time::to_db(q.now()), &format!("staff:{}", s.id), "kiosk.login", "staff", Some(s.id), None, None, None)?;
         self.resident = None;
         self.staff = Some((s, q.now()));
+        self.staff_since = Some(q.now());
         self.state(q)
+    }
+
+    /// End the staff log-in (recorded); a password is needed again.
+    fn lock_staff(&mut self, q: &Qinqing, action: &str) -> Result<()> {
+        if let Some((s, _)) = self.staff.take() {
+            audit::record(q.conn(), &time::to_db(q.now()), &format!("staff:{}", s.id), action, "staff", Some(s.id), None, None, None)?;
+        }
+        self.staff_since = None;
+        Ok(())
+    }
+
+    /// Who is acting at this kiosk now, after the inactivity rules: nobody,
+    /// a staff member, or a staff member serving one resident.
+    pub fn actor(&mut self, q: &Qinqing) -> Result<crate::authz::Actor> {
+        use crate::authz::Actor;
+        self.state(q)?;
+        Ok(match (&self.staff, &self.resident) {
+            (Some((s, _)), Some((r, _))) => Actor::Serving { staff: s.id, admin: s.role == Role::Admin, resident: r.person_id },
+            (Some((s, _)), None) => Actor::Staff { id: s.id, admin: s.role == Role::Admin },
+            _ => Actor::Nobody,
+        })
     }
 
     pub fn logout(&mut self, q: &Qinqing) -> Result<KioskState> {
         self.end_resident_as(q, "kiosk.resident_end")?;
-        if let Some((s, _)) = self.staff.take() {
-            audit::record(q.conn(), &time::to_db(q.now()), &format!("staff:{}", s.id), "kiosk.logout", "staff", Some(s.id), None, None, None)?;
-        }
+        self.lock_staff(q, "kiosk.logout")?;
         self.state(q)
     }
 
@@ -115,6 +142,7 @@ impl Kiosk {
     pub fn first_admin(&mut self, q: &mut Qinqing, name: &str, password: &str, again: &str) -> Result<KioskState> {
         let s = q.create_first_admin(name, password, again)?;
         self.staff = Some((s, q.now()));
+        self.staff_since = Some(q.now());
         self.state(q)
     }
 
@@ -146,9 +174,11 @@ impl Kiosk {
         self.state(q)
     }
 
-    /// End the resident session (the screen is wiped by the UI).
+    /// End the resident session (the screen is wiped by the UI). The staff
+    /// log-in is locked with it: the password is needed again.
     pub fn end_resident(&mut self, q: &Qinqing) -> Result<KioskState> {
         self.end_resident_as(q, "kiosk.resident_end")?;
+        self.lock_staff(q, "kiosk.staff_locked")?;
         self.state(q)
     }
 

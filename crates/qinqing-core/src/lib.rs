@@ -13,6 +13,7 @@ pub mod error;
 pub mod fund;
 pub mod id;
 pub mod idcheck;
+pub mod installation;
 pub mod kiosk;
 pub mod money;
 pub mod person;

@@ -964,8 +964,9 @@ impl Qinqing {
     /// Write the filtered transaction record as CSV to `path` (a new file).
     pub fn tx_csv_save(&self, q: &TxQuery, path: &std::path::Path) -> Result<usize> {
         self.permit(self.tx_act(q)?)?;
+        self.check_outside_data(path)?;
         let text = self.tx_csv(q)?;
-        std::fs::write(path, &text).map_err(|e| Error::internal(format!("{}: {e}", path.display())))?;
+        crate::docstore::write_private_replace(path, text.as_bytes())?;
         Ok(text.lines().count().saturating_sub(1))
     }
 }

@@ -109,6 +109,37 @@ impl Qinqing {
         &self.key
     }
 
+    /// Refuse a path the user chose (an export target, a document to read)
+    /// when it is the ledger or lies in the directory that holds it (the
+    /// app's data directory: the database, its -wal/-shm, every resident's
+    /// stored documents, the signing key).
+    pub fn check_outside_data(&self, path: &Path) -> Result<()> {
+        let canon = |p: &Path| -> Option<PathBuf> {
+            p.canonicalize().ok().or_else(|| {
+                let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                Some(parent.canonicalize().ok()?.join(p.file_name()?))
+            })
+        };
+        let target = canon(path).ok_or_else(|| crate::Error::path_protected(&path.display().to_string()))?;
+        let mut protected: Vec<PathBuf> = vec![self.files.dir.clone()];
+        if let Some(db) = &self.path {
+            if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+                protected.push(dir.to_path_buf());
+            } else {
+                protected.push(PathBuf::from("."));
+            }
+            protected.push(db.clone());
+        }
+        for p in protected {
+            if let Some(c) = canon(&p) {
+                if target.starts_with(&c) {
+                    return Err(crate::Error::path_protected(&path.display().to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn files(&self) -> &FileStore {
         &self.files
     }

@@ -38,6 +38,8 @@ pub const DEFS: &[Def] = &[
           about_zh: "会话结束前的提示时间", about_en: "Warning shown this long before a session ends" },
     Def { key: "staff_session_secs", default: 900, min: 60, max: 28_800, unit: "s",
           about_zh: "工作人员登录空闲结束时间", about_en: "Staff log-in ends after this idle time" },
+    Def { key: "staff_session_max_secs", default: 28_800, min: 600, max: 86_400, unit: "s",
+          about_zh: "工作人员登录的最长时长（无论是否操作）", about_en: "A staff log-in ends after this long, busy or not" },
     Def { key: "staff_lockout_attempts", default: 5, min: 3, max: 20, unit: "",
           about_zh: "连续输错密码几次后锁定", about_en: "Wrong passwords in a row before a lock-out" },
     Def { key: "staff_lockout_secs", default: 900, min: 60, max: 86_400, unit: "s",

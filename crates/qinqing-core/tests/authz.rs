@@ -408,3 +408,36 @@ fn lists_show_a_household_only_its_family() {
     assert_eq!(log[0].act["act"], "person_read");
     assert_eq!(log[0].code, "FORBIDDEN");
 }
+
+/// Files the app writes or reads for the user never touch the ledger or
+/// anything beside it (issue 15): an export cannot overwrite the database, a
+/// document cannot be picked from another resident's stored files.
+#[test]
+fn exports_and_picked_files_stay_out_of_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (template, ids) = template(dir.path());
+    let q = fresh(&template, dir.path(), 1);
+    let db = dir.path().join("case-1.db");
+    let all = qinqing_core::report::TxQuery { family: Some(1), ..Default::default() };
+    let before = std::fs::read(&db).unwrap();
+    for bad in [db.clone(), dir.path().join("case-1.db-wal"), dir.path().join("elsewhere.csv"), qinqing_core::service::files_dir_for(&db).join("x.csv")] {
+        assert_eq!(q.tx_csv_save(&all, &bad).unwrap_err().code, Code::PathProtected, "{}", bad.display());
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the database was not touched");
+    let out = tempfile::tempdir().unwrap();
+    let csv = out.path().join("family.csv");
+    std::fs::write(&csv, "old").unwrap();
+    assert!(q.tx_csv_save(&all, &csv).unwrap() >= 1);
+    assert!(std::fs::read_to_string(&csv).unwrap().contains("张子涵"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&csv).unwrap().permissions().mode() & 0o777, 0o600, "owner-only");
+    }
+    // A stored document of another resident, picked by path: refused.
+    let mut q = q;
+    let stored = q.get_document(ids.doc_b).unwrap();
+    let path = qinqing_core::service::files_dir_for(&db).join(&stored.sha256[..2]);
+    let picked = std::fs::read_dir(&path).ok().and_then(|mut d| d.next()).map(|e| e.unwrap().path()).unwrap_or(path);
+    assert_eq!(q.ingest_document_path(3, "household_register", &picked, "", None).unwrap_err().code, Code::PathProtected);
+}

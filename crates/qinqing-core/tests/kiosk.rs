@@ -80,9 +80,29 @@ fn resident_sessions_need_a_staff_login_and_an_in_person_check_and_end_when_idle
     let st = k.state(&q).unwrap();
     assert!(st.resident.is_none());
     assert_eq!(st.ended, Some("resident_idle"));
-    assert!(st.staff.is_some(), "the staff log-in lasts longer");
+    // Issue 15: the next person at an unattended kiosk does not inherit the staff log-in.
+    assert!(st.staff.is_none(), "the staff log-in is locked with the resident session");
+    assert_eq!(k.actor(&q).unwrap(), qinqing_core::Actor::Nobody);
     let trail: Vec<String> = q.audit_list(&Default::default()).unwrap().into_iter().map(|e| e.action).collect();
     assert!(trail.contains(&"kiosk.resident_start".to_string()) && trail.contains(&"kiosk.resident_idle_end".to_string()));
+    assert!(trail.contains(&"kiosk.staff_locked".to_string()));
+    // Serving: the actor is the staff member serving that resident; ending it by hand locks too.
+    k.login(&q, sid, "counter-pass").unwrap();
+    assert_eq!(k.actor(&q).unwrap(), qinqing_core::Actor::Staff { id: sid, admin: false });
+    k.start_resident(&q, &rid, true).unwrap();
+    assert_eq!(k.actor(&q).unwrap(), qinqing_core::Actor::Serving { staff: sid, admin: false, resident: pid });
+    k.end_resident(&q).unwrap();
+    assert_eq!(k.actor(&q).unwrap(), qinqing_core::Actor::Nobody);
+    // A log-in has an absolute lifetime (8 hours by default) however busy.
+    k.login(&q, sid, "counter-pass").unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2026-03-10T02:01:59Z").unwrap().with_timezone(&chrono::Utc);
+    for m in (10..480).step_by(10) {
+        q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(start + chrono::Duration::minutes(m))));
+        k.touch(&q).unwrap();
+        assert!(k.state(&q).unwrap().staff.is_some(), "minute {m}");
+    }
+    q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(start + chrono::Duration::minutes(480))));
+    assert!(k.state(&q).unwrap().staff.is_none(), "after 8 hours");
     // Leaving kiosk mode needs an administrator.
     assert_eq!(k.authorize_exit(&q, sid, "counter-pass").unwrap_err().code, Code::StaffNotAdmin);
 }

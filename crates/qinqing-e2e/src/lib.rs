@@ -110,6 +110,15 @@ impl App {
         let dir = tempfile::Builder::new().prefix(&format!("qinqing-e2e-{name}-")).tempdir().expect("tempdir");
         let db = dir.path().join("qinqing.db");
         prepare(&db);
+        // A window test runs the all-in-one demo installation unless the
+        // test chose a role itself (household, terminal) in `prepare`.
+        {
+            use qinqing_core::installation::Installation;
+            let mut q = qinqing_core::Qinqing::open(&db).expect("open the test database");
+            if q.installation().expect("installation") == Installation::Unset {
+                q.set_installation(Installation::Demo).expect("demo installation");
+            }
+        }
 
         let (xvfb, display) = start_xvfb();
         let port = free_port();
