@@ -110,9 +110,9 @@ impl Qinqing {
     }
 
     /// Refuse a path the user chose (an export target, a document to read)
-    /// when it is the ledger or lies in the directory that holds it (the
-    /// app's data directory: the database, its -wal/-shm, every resident's
-    /// stored documents, the signing key).
+    /// when it is the ledger (the database and its -wal/-shm/-journal), lies
+    /// in its document store (every resident's stored files, the signing
+    /// key), or in the app's data directory.
     pub fn check_outside_data(&self, path: &Path) -> Result<()> {
         let canon = |p: &Path| -> Option<PathBuf> {
             p.canonicalize().ok().or_else(|| {
@@ -122,13 +122,16 @@ impl Qinqing {
         };
         let target = canon(path).ok_or_else(|| crate::Error::path_protected(&path.display().to_string()))?;
         let mut protected: Vec<PathBuf> = vec![self.files.dir.clone()];
+        if let Ok(d) = db::default_data_dir() {
+            protected.push(d);
+        }
         if let Some(db) = &self.path {
-            if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-                protected.push(dir.to_path_buf());
-            } else {
-                protected.push(PathBuf::from("."));
-            }
             protected.push(db.clone());
+            for ext in ["-wal", "-shm", "-journal"] {
+                let mut p = db.clone().into_os_string();
+                p.push(ext);
+                protected.push(PathBuf::from(p));
+            }
         }
         for p in protected {
             if let Some(c) = canon(&p) {

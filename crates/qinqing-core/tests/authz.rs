@@ -420,7 +420,7 @@ fn exports_and_picked_files_stay_out_of_the_data_directory() {
     let db = dir.path().join("case-1.db");
     let all = qinqing_core::report::TxQuery { family: Some(1), ..Default::default() };
     let before = std::fs::read(&db).unwrap();
-    for bad in [db.clone(), dir.path().join("case-1.db-wal"), dir.path().join("elsewhere.csv"), qinqing_core::service::files_dir_for(&db).join("x.csv")] {
+    for bad in [db.clone(), dir.path().join("case-1.db-wal"), dir.path().join("case-1.db-shm"), qinqing_core::service::files_dir_for(&db).join("x.csv")] {
         assert_eq!(q.tx_csv_save(&all, &bad).unwrap_err().code, Code::PathProtected, "{}", bad.display());
     }
     assert_eq!(std::fs::read(&db).unwrap(), before, "the database was not touched");
