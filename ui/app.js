@@ -18,6 +18,7 @@ import * as aid from './screens/aid.js';
 import * as filing from './screens/filing.js';
 import * as audit from './screens/audit.js';
 import * as kiosk from './screens/kiosk.js';
+import * as setup from './screens/setup.js';
 
 const SCREENS = [
   { id: 'register', label: 'nav.register', module: register },
@@ -31,16 +32,42 @@ const SCREENS = [
   { id: 'audit', label: 'nav.audit', module: audit },
 ];
 const KIOSK = { id: 'kiosk', label: 'nav.kiosk', module: kiosk };
-// What staff reach at the kiosk (the counter terminal belongs to institutions).
+const SETUP = { id: 'setup', label: 'nav.setup', module: setup };
+// What staff reach at the kiosk (the counter terminal belongs to institutions);
+// Register and Review are staff-only and leave the menu while a resident is served.
 const KIOSK_SCREENS = ['family', 'aid', 'filing', 'qr', 'dashboard', 'review', 'audit', 'register'];
+const STAFF_ONLY = ['review', 'register'];
+// What each installation shows (Rust decides what each may do; the menu
+// only leaves out what would be refused anyway).
+const ROLE_SCREENS = {
+  demo: SCREENS.map((s) => s.id),
+  household: ['family', 'aid', 'filing', 'qr', 'dashboard', 'audit'],
+  terminal: ['terminal'],
+};
 
 let active = SCREENS[0];
 let kstate = null; // the kiosk's sessions (kiosk mode only)
+let installation = { role: 'unset' };
 
 function screensNow() {
-  if (!session.kiosk) return SCREENS;
+  if (!session.kiosk) {
+    const ids = ROLE_SCREENS[installation.role];
+    return ids ? SCREENS.filter((s) => ids.includes(s.id)) : [SETUP];
+  }
   if (!kstate || !kstate.staff) return [KIOSK];
-  return [KIOSK, ...SCREENS.filter((s) => KIOSK_SCREENS.includes(s.id))];
+  const ids = KIOSK_SCREENS.filter((id) => !(kstate.resident && STAFF_ONLY.includes(id)));
+  return [KIOSK, ...SCREENS.filter((s) => ids.includes(s.id))];
+}
+
+/** After set-up: the installation's screens. */
+export async function reloadMode() {
+  try {
+    const mode = await call('app_mode');
+    installation = mode.installation || { role: 'unset' };
+  } catch (_) { /* keep */ }
+  const screens = screensNow();
+  show(screens[0]);
+  renderStatus();
 }
 
 function renderChrome() {
@@ -85,9 +112,10 @@ async function renderStatus() {
   const line = $('#status-line');
   try {
     const info = await call('app_info');
+    const role = session.kiosk ? t('status.kiosk') : t(`status.role_${installation.role}`);
     line.textContent = session.kiosk
-      ? `${t('status.kiosk')} · ${t('status.today')} ${info.today_china} · v${info.app_version}`
-      : `${t('status.db')}: ${info.db_path} · ${t('status.schema')} ${info.schema_version} · ${t('status.today')} ${info.today_china} · v${info.app_version}`;
+      ? `${role} · ${t('status.today')} ${info.today_china} · v${info.app_version}`
+      : `${role} · ${t('status.db')}: ${info.db_path} · ${t('status.schema')} ${info.schema_version} · ${t('status.today')} ${info.today_china} · v${info.app_version}`;
     showGlobalError(null);
   } catch (err) {
     line.textContent = '';
@@ -205,9 +233,11 @@ async function start() {
   $('#elder-toggle').addEventListener('click', () => { applyElder(!document.documentElement.classList.contains('elder')); renderChrome(); });
   applyElder(elderSaved());
   onLangChange(() => { show(active); renderStatus(); });
-  let mode = { kiosk: false };
+  let mode = { kiosk: false, installation: { role: 'unset' } };
   try { mode = await call('app_mode'); } catch (_) { /* not in the app */ }
   session.kiosk = !!mode.kiosk;
+  installation = mode.installation || { role: 'unset' };
+  session.role = installation.role;
   if (session.kiosk) {
     document.body.classList.add('kiosk-mode');
     document.addEventListener('contextmenu', (e) => e.preventDefault());
@@ -215,6 +245,8 @@ async function start() {
     try { kstate = await call('kiosk_state'); } catch (err) { showGlobalError(err); kstate = { first_run: false, staff: null, resident: null, idle_secs: 120, warning_secs: 10 }; }
     active = KIOSK;
     installIdle();
+  } else {
+    active = screensNow()[0];
   }
   show(active);
   renderStatus();

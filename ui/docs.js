@@ -1,9 +1,10 @@
 // Document upload and viewing, used by the binding flow: a file input, the
 // native file dialog, drag-and-drop onto the window, thumbnails, a large
 // view with zoom, replace and delete. Rust does all the processing and every
-// check; this only moves bytes (or a path) and shows the answer.
+// check; this only moves bytes and shows the answer (the file dialog is
+// opened by Rust, so no file-system path ever reaches the page).
 
-import { call, callRaw, onTauriEvent } from './api.js';
+import { call, callRaw } from './api.js';
 import { el } from './dom.js';
 import { t, errText } from './i18n.js';
 
@@ -15,7 +16,7 @@ export function clearThumbs() {
   thumbs.clear();
   dropTarget = null;
 }
- // { upload(pathList) } while an uploader is on screen
+ // { upload(files) } while an uploader is on screen
 let listening = false;
 
 /** Fetch the thumbnails not yet cached, then call `done` to re-render. */
@@ -28,12 +29,18 @@ export function loadThumbs(docs, done) {
     .then(done);
 }
 
+// Files dropped onto the window arrive as the page's own File objects
+// (Tauri's path-giving drop handler is off: dragDropEnabled = false), and
+// their bytes go to Rust like a picked file's — no path ever crosses.
 function listenForDrops() {
   if (listening) return;
   listening = true;
-  onTauriEvent('tauri://drag-drop', (ev) => {
-    const paths = (ev && ev.payload && ev.payload.paths) || [];
-    if (dropTarget && paths.length) dropTarget.upload(paths);
+  document.addEventListener('dragover', (ev) => { if (dropTarget) ev.preventDefault(); });
+  document.addEventListener('drop', (ev) => {
+    if (!dropTarget) return;
+    ev.preventDefault();
+    const files = [...((ev.dataTransfer && ev.dataTransfer.files) || [])];
+    if (files.length) dropTarget.upload(files);
   });
 }
 
@@ -53,15 +60,12 @@ export function uploader(opts) {
       opts.onError(err);
     }
   };
-  const uploadPaths = (paths) => run(async () => {
+  const uploadFiles = (files) => run(async () => {
     let last = null;
-    for (const path of paths) {
-      const m = meta();
-      last = await call('document_upload_path', { person: m.person, kind: m.kind, note: m.note, binding: m.binding, path });
-    }
+    for (const f of files) last = await callRaw('document_upload', new Uint8Array(await f.arrayBuffer()), meta());
     return last;
   });
-  dropTarget = { upload: uploadPaths };
+  dropTarget = { upload: uploadFiles };
 
   const file = el('input', {
     class: 'file-input',
@@ -76,12 +80,13 @@ export function uploader(opts) {
   const pick = el('button', {
     class: 'btn', text: t('docs.pick'), attrs: { type: 'button', id: 'doc-pick', disabled: opts.busy },
     on: {
+      // The system's file dialog is opened by Rust; the page learns only the result.
       click: async () => {
+        const m = meta();
+        opts.onBusy(true);
         try {
-          const path = await call('plugin:dialog|open', {
-            options: { multiple: false, directory: false, filters: [{ name: t('docs.filter'), extensions: ['jpg', 'jpeg', 'png', 'webp', 'pdf'] }] },
-          });
-          if (path) uploadPaths([String(path)]);
+          const r = await call('document_pick', { person: m.person, kind: m.kind, note: m.note, binding: m.binding });
+          if (r) opts.onDone(r); else opts.onBusy(false); // cancelled
         } catch (err) {
           opts.onError(err);
         }

@@ -1,6 +1,6 @@
 // Who is being served at the kiosk right now (null outside a resident session).
 // Screens that pick a person start from, and stay with, this resident.
-export const session = { kiosk: false, residentId: null };
+export const session = { kiosk: false, residentId: null, role: 'unset' };
 
 /** The persons a screen may offer: only the resident during a kiosk session. */
 export function visiblePersons(persons) {

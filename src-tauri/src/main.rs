@@ -11,8 +11,9 @@ use qinqing_core::qr::Issued;
 use qinqing_core::kiosk::{Kiosk, KioskState as KState};
 use qinqing_core::report::{Dashboard, TxPage, TxQuery};
 use qinqing_core::settle::{Aid, AidQuery, Institution, SettleRequest, Settlement};
+use qinqing_core::installation::Installation;
 use qinqing_core::{
-    db, region, Binding, BindingQuery, Document, Error, Info, MemberEntry, Person, PersonEdit, PersonInput, PersonQuery, Qinqing,
+    db, region, Actor, Binding, BindingQuery, Document, Error, Info, MemberEntry, Person, PersonEdit, PersonInput, PersonQuery, Qinqing,
     Result, Staff,
 };
 use std::path::PathBuf;
@@ -31,76 +32,147 @@ struct Args {
     kiosk: bool,
 }
 
-/// The opened ledger, or why it could not be opened (shown in the window).
-struct AppState(std::result::Result<Mutex<Qinqing>, Error>);
-
-/// The kiosk's sessions, and whether the app runs as a kiosk.
-struct KioskState {
-    enabled: bool,
+/// Everything the window's commands share: the ledger (or why it could not
+/// be opened), whether this is a kiosk, and the staff / resident sessions.
+/// The page never says who it is: every command works out its actor here, in
+/// Rust, from the installation's role and the sessions (issue 15).
+struct AppState {
+    ledger: std::result::Result<Mutex<Qinqing>, Error>,
+    kiosk: bool,
     sessions: Mutex<Kiosk>,
     exit_authorized: std::sync::atomic::AtomicBool,
 }
 
-fn kiosk<T>(s: &State<'_, AppState>, k: &State<'_, KioskState>, f: impl FnOnce(&mut Kiosk, &mut Qinqing) -> Result<T>) -> Result<T> {
-    let mut sessions = k.sessions.lock().map_err(|_| Error::internal("kiosk state lock poisoned"))?;
-    with(s, |q| f(&mut sessions, q))
+/// Who is asking now: at a kiosk, nobody / staff / staff serving a resident
+/// (after the inactivity rules); elsewhere, the installation's role.
+fn actor_now(st: &AppState, sessions: &mut Kiosk, q: &Qinqing) -> Result<Actor> {
+    let by_sessions = sessions.actor(q)?;
+    if st.kiosk {
+        return Ok(by_sessions);
+    }
+    Ok(q.installation()?.actor())
+}
+
+/// Run a domain call as the current actor.
+fn with<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing) -> Result<T>) -> Result<T> {
+    let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
+    let m = s.ledger.as_ref().map_err(Clone::clone)?;
+    let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
+    let actor = actor_now(s, &mut sessions, &q)?;
+    q.set_actor(actor);
+    f(&mut q)
+}
+
+/// Run a staff act (approve, reject, attest a face) as the logged-in staff
+/// member — never one named by the page.
+fn with_staff<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing, i64) -> Result<T>) -> Result<T> {
+    let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
+    let m = s.ledger.as_ref().map_err(Clone::clone)?;
+    let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
+    let actor = actor_now(s, &mut sessions, &q)?;
+    let staff = sessions.staff().map(|x| x.id).ok_or_else(Error::not_logged_in)?;
+    q.set_actor(actor);
+    f(&mut q, staff)
+}
+
+/// Session commands (log-in, resident sessions): authentication itself.
+fn kiosk<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Kiosk, &mut Qinqing) -> Result<T>) -> Result<T> {
+    let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
+    let m = s.ledger.as_ref().map_err(Clone::clone)?;
+    let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
+    f(&mut sessions, &mut q)
+}
+
+/// Staff log in at a kiosk, or at the review desk of the all-in-one demo; a
+/// family's or a counter's installation has no staff.
+fn staff_allowed(s: &State<'_, AppState>) -> Result<()> {
+    if s.kiosk {
+        return Ok(());
+    }
+    let m = s.ledger.as_ref().map_err(Clone::clone)?;
+    let q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
+    if q.installation()? == Installation::Demo {
+        Ok(())
+    } else {
+        Err(Error::forbidden())
+    }
 }
 
 #[derive(serde::Serialize)]
 struct Mode {
     kiosk: bool,
+    installation: Installation,
 }
 
 #[tauri::command]
-fn app_mode(k: State<'_, KioskState>) -> Mode {
-    Mode { kiosk: k.enabled }
+fn app_mode(s: State<'_, AppState>) -> Result<Mode> {
+    let installation = match s.ledger.as_ref() {
+        Ok(m) => m.lock().map_err(|_| Error::internal("app state lock poisoned"))?.installation()?,
+        Err(_) => Installation::Unset,
+    };
+    Ok(Mode { kiosk: s.kiosk, installation })
+}
+
+/// A fresh family installation's first run: the holder says who they are.
+#[tauri::command]
+fn setup_household(s: State<'_, AppState>, name: String, resident_id: String) -> Result<Installation> {
+    if s.kiosk {
+        return Err(Error::forbidden());
+    }
+    with(&s, |q| q.setup_household(&name, &resident_id))
 }
 
 #[tauri::command]
-fn kiosk_state(s: State<'_, AppState>, k: State<'_, KioskState>) -> Result<KState> {
-    kiosk(&s, &k, |ks, q| ks.state(q))
+fn kiosk_state(s: State<'_, AppState>) -> Result<KState> {
+    kiosk(&s, |ks, q| ks.state(q))
 }
 
 #[tauri::command]
-fn kiosk_touch(s: State<'_, AppState>, k: State<'_, KioskState>) -> Result<KState> {
-    kiosk(&s, &k, |ks, q| ks.touch(q))
+fn kiosk_touch(s: State<'_, AppState>) -> Result<KState> {
+    kiosk(&s, |ks, q| ks.touch(q))
 }
 
 #[tauri::command]
-fn kiosk_login(s: State<'_, AppState>, k: State<'_, KioskState>, staff: i64, password: String) -> Result<KState> {
-    kiosk(&s, &k, |ks, q| ks.login(q, staff, &password))
+fn kiosk_login(s: State<'_, AppState>, staff: i64, password: String) -> Result<KState> {
+    staff_allowed(&s)?;
+    kiosk(&s, |ks, q| ks.login(q, staff, &password))
 }
 
 #[tauri::command]
-fn kiosk_logout(s: State<'_, AppState>, k: State<'_, KioskState>) -> Result<KState> {
-    kiosk(&s, &k, |ks, q| ks.logout(q))
+fn kiosk_logout(s: State<'_, AppState>) -> Result<KState> {
+    kiosk(&s, |ks, q| ks.logout(q))
+}
+
+/// First run of a kiosk only: the page cannot reach this once staff exist,
+/// and a family's or a counter's window never.
+#[tauri::command]
+fn kiosk_first_admin(s: State<'_, AppState>, name: String, password: String, again: String) -> Result<KState> {
+    if !s.kiosk {
+        return Err(Error::forbidden());
+    }
+    kiosk(&s, |ks, q| ks.first_admin(q, &name, &password, &again))
 }
 
 #[tauri::command]
-fn kiosk_first_admin(s: State<'_, AppState>, k: State<'_, KioskState>, name: String, password: String, again: String) -> Result<KState> {
-    kiosk(&s, &k, |ks, q| ks.first_admin(q, &name, &password, &again))
+fn kiosk_start_resident(s: State<'_, AppState>, resident_id: String, attested: bool) -> Result<KState> {
+    kiosk(&s, |ks, q| ks.start_resident(q, &resident_id, attested))
 }
 
 #[tauri::command]
-fn kiosk_start_resident(s: State<'_, AppState>, k: State<'_, KioskState>, resident_id: String, attested: bool) -> Result<KState> {
-    kiosk(&s, &k, |ks, q| ks.start_resident(q, &resident_id, attested))
+fn kiosk_end_resident(s: State<'_, AppState>) -> Result<KState> {
+    kiosk(&s, |ks, q| ks.end_resident(q))
 }
 
 #[tauri::command]
-fn kiosk_end_resident(s: State<'_, AppState>, k: State<'_, KioskState>) -> Result<KState> {
-    kiosk(&s, &k, |ks, q| ks.end_resident(q))
-}
-
-#[tauri::command]
-fn kiosk_add_staff(s: State<'_, AppState>, k: State<'_, KioskState>, name: String, role: String, password: String, again: String) -> Result<Staff> {
-    kiosk(&s, &k, |ks, q| q.add_staff_by(ks.staff().map(|x| x.id).ok_or_else(Error::not_logged_in)?, &name, &role, &password, &again))
+fn kiosk_add_staff(s: State<'_, AppState>, name: String, role: String, password: String, again: String) -> Result<Staff> {
+    with(&s, |q| q.add_staff(&name, &role, &password, &again))
 }
 
 /// Leave kiosk mode: an administrator's password, then the app quits.
 #[tauri::command]
-fn kiosk_exit(app: tauri::AppHandle, s: State<'_, AppState>, k: State<'_, KioskState>, admin: i64, password: String) -> Result<()> {
-    kiosk(&s, &k, |ks, q| ks.authorize_exit(q, admin, &password))?;
-    k.exit_authorized.store(true, std::sync::atomic::Ordering::SeqCst);
+fn kiosk_exit(app: tauri::AppHandle, s: State<'_, AppState>, admin: i64, password: String) -> Result<()> {
+    kiosk(&s, |ks, q| ks.authorize_exit(q, admin, &password))?;
+    s.exit_authorized.store(true, std::sync::atomic::Ordering::SeqCst);
     app.exit(0);
     Ok(())
 }
@@ -134,11 +206,6 @@ fn single_instance(_app: &tauri::AppHandle, _db: &std::path::Path) -> bool {
     true
 }
 
-fn with<T>(state: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing) -> Result<T>) -> Result<T> {
-    let m = state.0.as_ref().map_err(Clone::clone)?;
-    let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
-    f(&mut q)
-}
 
 #[tauri::command]
 fn app_info(s: State<'_, AppState>) -> Result<Info> {
@@ -210,9 +277,10 @@ fn binding_sign(s: State<'_, AppState>, id: i64) -> Result<Binding> {
     with(&s, |q| q.sign_letter(id))
 }
 
+/// The logged-in staff member compared the member's face with the ID card.
 #[tauri::command]
-fn binding_face_staff(s: State<'_, AppState>, id: i64, staff: i64, password: String) -> Result<Binding> {
-    with(&s, |q| q.verify_face_by_staff_password(id, staff, &password))
+fn binding_face_staff(s: State<'_, AppState>, id: i64) -> Result<Binding> {
+    with_staff(&s, |q, staff| q.verify_face_by_staff(id, staff))
 }
 
 #[tauri::command]
@@ -251,18 +319,28 @@ fn binding_submit(s: State<'_, AppState>, id: i64) -> Result<Binding> {
 }
 
 #[tauri::command]
-fn binding_approve(s: State<'_, AppState>, id: i64, staff: i64, password: String) -> Result<Binding> {
-    with(&s, |q| q.approve_binding_password(id, staff, &password))
+fn binding_approve(s: State<'_, AppState>, id: i64) -> Result<Binding> {
+    with_staff(&s, |q, staff| q.approve_binding(id, staff))
 }
 
 #[tauri::command]
-fn binding_reject(s: State<'_, AppState>, id: i64, staff: i64, password: String, reason: String) -> Result<Binding> {
-    with(&s, |q| q.reject_binding_password(id, staff, &password, &reason))
+fn binding_reject(s: State<'_, AppState>, id: i64, reason: String) -> Result<Binding> {
+    with_staff(&s, |q, staff| q.reject_binding(id, staff, &reason))
 }
 
 #[tauri::command]
-fn binding_unbind(s: State<'_, AppState>, id: i64, by: i64) -> Result<Binding> {
-    with(&s, |q| q.unbind(id, by))
+fn binding_unbind(s: State<'_, AppState>, id: i64) -> Result<Binding> {
+    with(&s, |q| q.unbind_as_holder(id))
+}
+
+#[tauri::command]
+fn person_reveal_id(s: State<'_, AppState>, id: i64) -> Result<String> {
+    with(&s, |q| q.reveal_resident_id(id))
+}
+
+#[tauri::command]
+fn denied_list(s: State<'_, AppState>, limit: u32) -> Result<Vec<qinqing_core::authz::Denied>> {
+    with(&s, |q| q.denied_list(limit))
 }
 
 /// What travels with an upload's raw bytes, in the `x-qinqing-upload`
@@ -293,10 +371,18 @@ fn document_upload(s: State<'_, AppState>, request: tauri::ipc::Request<'_>) -> 
     with(&s, |q| q.ingest_document(m.person, &m.kind, bytes, &m.note, m.binding))
 }
 
-/// A path from the native dialog or a drag-and-drop.
+/// The system's file dialog, opened from Rust: the chosen path never
+/// crosses to the page. `None` when the person cancels.
 #[tauri::command]
-fn document_upload_path(s: State<'_, AppState>, person: i64, kind: String, note: String, binding: Option<i64>, path: PathBuf) -> Result<Ingested> {
-    with(&s, |q| q.ingest_document_path(person, &kind, &path, &note, binding))
+async fn document_pick(app: tauri::AppHandle, s: State<'_, AppState>, person: i64, kind: String, note: String, binding: Option<i64>) -> Result<Option<Ingested>> {
+    use tauri_plugin_dialog::DialogExt;
+    let picked = app
+        .dialog()
+        .file()
+        .add_filter("照片或PDF / Photo or PDF", &["jpg", "jpeg", "png", "webp", "pdf"])
+        .blocking_pick_file();
+    let Some(path) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+    with(&s, |q| q.ingest_document_path(person, &kind, &path, &note, binding)).map(Some)
 }
 
 #[tauri::command]
@@ -354,9 +440,24 @@ fn tx_list(s: State<'_, AppState>, query: TxQuery) -> Result<TxPage> {
     with(&s, |q| q.tx_list(&query))
 }
 
+/// What an export wrote (the file's name only; the path stays in Rust).
+#[derive(serde::Serialize)]
+struct Exported {
+    rows: usize,
+    file_name: String,
+}
+
+/// Save the record as CSV: the save dialog is opened from Rust and the path
+/// never crosses to the page. `None` when the person cancels.
 #[tauri::command]
-fn tx_csv_save(s: State<'_, AppState>, query: TxQuery, path: PathBuf) -> Result<usize> {
-    with(&s, |q| q.tx_csv_save(&query, &path))
+async fn tx_csv_export(app: tauri::AppHandle, s: State<'_, AppState>, query: TxQuery, suggested: String) -> Result<Option<Exported>> {
+    use tauri_plugin_dialog::DialogExt;
+    with(&s, |q| q.tx_csv(&TxQuery { page: Some(1), page_size: Some(1), ..query.clone() }).map(drop))?;
+    let name: String = suggested.chars().filter(|c| c.is_alphanumeric() || "-_.".contains(*c)).take(60).collect();
+    let picked = app.dialog().file().add_filter("CSV", &["csv"]).set_file_name(if name.is_empty() { "qinqing.csv" } else { &name }).blocking_save_file();
+    let Some(path) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+    let rows = with(&s, |q| q.tx_csv_save(&query, &path))?;
+    Ok(Some(Exported { rows, file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default() }))
 }
 
 #[tauri::command]
@@ -454,43 +555,53 @@ fn staff_list(s: State<'_, AppState>) -> Result<Vec<Staff>> {
     with(&s, |q| q.list_staff())
 }
 
+#[tauri::command]
+fn person_verify_face(s: State<'_, AppState>, id: i64) -> Result<Person> {
+    with_staff(&s, |q, staff| {
+        q.verify_face_in_person(id, staff)?;
+        q.get_person(id)
+    })
+}
+
 fn open_ledger(args: &Args) -> std::result::Result<Mutex<Qinqing>, Error> {
     let path = db::resolve_db_path(args.db.as_deref())?;
     let mut q = Qinqing::open(&path)?;
-    q.set_actor(qinqing_core::Actor::Operator);
+    // Until a command works out who is asking, nobody.
+    q.set_actor(Actor::Nobody);
     Ok(Mutex::new(q))
 }
 
 fn main() {
     let args = Args::parse();
-    let state = AppState(open_ledger(&args));
-    if let Err(e) = &state.0 {
+    let ledger = open_ledger(&args);
+    if let Err(e) = &ledger {
         eprintln!("qinqing: {e}");
     }
     // Kiosk mode: the flag, or the device's setting (`kiosk_mode` = 1).
-    let kiosk_mode = args.kiosk
-        || state.0.as_ref().ok().and_then(|m| m.lock().ok().and_then(|q| q.setting("kiosk_mode").ok())).unwrap_or(0) == 1;
+    let kiosk_mode = args.kiosk || ledger.as_ref().ok().and_then(|m| m.lock().ok().and_then(|q| q.setting("kiosk_mode").ok())).unwrap_or(0) == 1;
+    let state = AppState { ledger, kiosk: kiosk_mode, sessions: Mutex::new(Kiosk::new()), exit_authorized: false.into() };
     let db_path = db::resolve_db_path(args.db.as_deref()).unwrap_or_else(|_| PathBuf::from("qinqing.db"));
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
-        .manage(KioskState { enabled: kiosk_mode, sessions: Mutex::new(Kiosk::new()), exit_authorized: false.into() })
         .setup(move |app| {
-            if kiosk_mode {
-                if !single_instance(app.handle(), &db_path) {
-                    std::process::exit(0);
-                }
-                if let Some(w) = tauri::Manager::get_webview_window(app, "main") {
-                    w.set_decorations(false)?;
-                    w.set_fullscreen(true)?;
-                }
+            if kiosk_mode && !single_instance(app.handle(), &db_path) {
+                std::process::exit(0);
             }
+            // The window is made here (tauri.conf.json has `create: false`) so
+            // that a kiosk's has no web inspector, whatever the build.
+            let config = app.config().app.windows.iter().find(|w| w.label == "main").cloned().ok_or("no main window in tauri.conf.json")?;
+            let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?;
+            if kiosk_mode {
+                builder = builder.devtools(false).decorations(false).fullscreen(true);
+            }
+            builder.build()?;
             Ok(())
         })
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                let k = tauri::Manager::state::<KioskState>(window);
-                if k.enabled && !k.exit_authorized.load(std::sync::atomic::Ordering::SeqCst) {
+                let k = tauri::Manager::state::<AppState>(window);
+                if k.kiosk && !k.exit_authorized.load(std::sync::atomic::Ordering::SeqCst) {
                     api.prevent_close();
                 }
             }
@@ -537,7 +648,7 @@ fn main() {
             binding_reject,
             binding_unbind,
             document_upload,
-            document_upload_path,
+            document_pick,
             document_list,
             document_thumb,
             document_image,
@@ -560,10 +671,14 @@ fn main() {
             kiosk_add_staff,
             kiosk_exit,
             tx_list,
-            tx_csv_save,
+            tx_csv_export,
             settlement_get,
             annual_statement,
-            staff_list
+            staff_list,
+            person_verify_face,
+            person_reveal_id,
+            denied_list,
+            setup_household
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -112,11 +112,20 @@ async fn bind_a_child_get_it_approved_and_refuse_a_sixth() {
     app.click("[data-screen=review]").await;
     let card = app.wait_text("#review-list", "张子涵").await;
     assert!(card.contains("出生医学证明"), "documents listed for the reviewer: {card}");
-    app.fill("#review-password", "not-the-password").await;
+    // Without a staff log-in nobody can decide (Rust refuses; the page names no reviewer).
     app.click("#review-list .review-approve").await;
+    app.wait("[data-code=NOT_LOGGED_IN]").await;
+    app.fill("#review-staff", "1").await;
+    app.fill("#review-password", "not-the-password").await;
+    app.click("#review-login").await;
     app.wait("[data-error-for=password][data-code=STAFF_PASSWORD_WRONG]").await;
     app.screenshot("review-wrong-password").await;
+    assert_eq!(app.js("return document.querySelector('#review-password').value;").await, "", "a password is never kept in the page");
     app.fill("#review-password", PASSWORD).await;
+    app.click("#review-login").await;
+    app.wait_text("#review-reviewer", "陈主任").await;
+    let html = app.js("return document.documentElement.outerHTML + Array.from(document.querySelectorAll('input')).map(i => i.value).join(' ');").await;
+    assert!(!html.as_str().unwrap_or_default().contains(PASSWORD), "the password left no trace in the page");
     app.click("#review-list .review-approve").await;
     app.wait_text("#review-notice", "张子涵").await;
     app.wait("#review-empty").await;

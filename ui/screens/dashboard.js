@@ -370,10 +370,10 @@ async function toggleLegs(id) {
 
 async function exportCsv() {
   try {
-    const path = await call('plugin:dialog|save', { options: { defaultPath: `qinqing-${state.year}.csv`, filters: [{ name: 'CSV', extensions: ['csv'] }] } });
-    if (!path) return;
-    const n = await call('tx_csv_save', { query: { ...txQuery(), page: null, page_size: null }, path: String(path) });
-    state.notice = t('dash.csv_done', { n, path: String(path) });
+    // Rust opens the save dialog and writes the file; the page learns the name only.
+    const r = await call('tx_csv_export', { query: { ...txQuery(), page: null, page_size: null }, suggested: `qinqing-${state.year}.csv` });
+    if (!r) return;
+    state.notice = t('dash.csv_done', { n: r.rows, path: r.file_name });
   } catch (err) { state.error = err; }
   render();
 }

@@ -24,8 +24,7 @@ const initial = () => ({
   entry: { name: '', resident_id: '', relation: 'child' },
   docKind: '',
   docNote: '',
-  faceStaff: '',
-  facePassword: '',
+  faceStaff: null, // the logged-in staff member, if any (kiosk or review desk)
   letterAgree: false,
   confirmUnbind: null,
   docBusy: false,
@@ -54,7 +53,7 @@ async function load() {
       const employee = state.persons.find((p) => p.insurance === 'employee' && p.voucher_activated);
       if (employee) state.holder = employee.id;
     }
-    state.staff = await call('staff_list');
+    state.faceStaff = (await call('kiosk_state')).staff || null;
     if (!state.letter) state.letter = await call('binding_letter');
     await refresh();
   } catch (err) {
@@ -101,7 +100,6 @@ function openFlow(binding) {
   state.letterAgree = false;
   state.docKind = '';
   state.docNote = '';
-  state.facePassword = '';
   render();
   const first = root.querySelector('#bind-flow input, #bind-flow select');
   if (first) first.focus();
@@ -203,7 +201,7 @@ function cardView(b) {
       el('div', { class: 'actions' }, [
         el('button', {
           class: 'btn btn-danger unbind-yes', text: t('family.unbind_yes'), attrs: { type: 'button' },
-          on: { click: () => { state.confirmUnbind = null; act(() => call('binding_unbind', { id: b.id, by: state.holder }), t('family.unbound_done', { name: m.name })); } },
+          on: { click: () => { state.confirmUnbind = null; act(() => call('binding_unbind', { id: b.id }), t('family.unbound_done', { name: m.name })); } },
         }),
         el('button', { class: 'btn unbind-no', text: t('family.unbind_no'), attrs: { type: 'button' }, on: { click: () => { state.confirmUnbind = null; render(); } } }),
       ]),
@@ -372,23 +370,18 @@ function stepFace(b) {
   if (b.face_method === 'evidence') parts.push(el('p', { class: 'done', text: `✓ ${t('flow.face_done_evidence', { id: b.face_doc_id, at: b.face_at_local })}` }));
   if (b.remote_confirmed_at_local) parts.push(el('p', { class: 'done', text: `✓ ${t('flow.remote_done', { at: b.remote_confirmed_at_local })}` }));
 
-  const staffSel = el('select', { class: 'input', attrs: { id: 'face-staff' } }, state.staff.filter((s) => s.active).map((s) => el('option', { text: `#${s.id} ${s.name}`, attrs: { value: s.id, selected: String(s.id) === state.faceStaff } })));
-  if (!state.faceStaff && state.staff.length) state.faceStaff = String(state.staff[0].id);
-  staffSel.addEventListener('change', () => { state.faceStaff = staffSel.value; });
-  const pw = el('input', { class: 'input', attrs: { id: 'face-password', type: 'password', autocomplete: 'off' } });
-  pw.addEventListener('input', () => { state.facePassword = pw.value; });
-  const pwErr = fieldError('password') || fieldError('staff');
+  // A staff member compares face and ID card in person, as themselves: only
+  // when one is logged in here (the kiosk, or the demo's review desk).
+  const staffErr = fieldError('password') || fieldError('staff');
   parts.push(
     el('p', { class: 'sub', text: t('flow.face_staff') }),
-    el('div', { class: 'field-row' + (pwErr ? ' has-error' : '') }, [
-      el('div', { class: 'field' }, [el('label', { text: t('flow.face_staff_pick'), attrs: { for: 'face-staff' } }), staffSel]),
-      el('div', { class: 'field' }, [el('label', { text: t('flow.face_password'), attrs: { for: 'face-password' } }), pw]),
-    ]),
-    pwErr ? el('p', { class: 'field-error', text: errText(pwErr), attrs: { 'data-error-for': pwErr.field, 'data-code': pwErr.code, role: 'alert' } }) : null,
-    el('button', {
-      class: 'btn', text: t('flow.face_staff_btn'), attrs: { type: 'button', id: 'face-staff-btn', disabled: state.staff.length === 0 },
-      on: { click: () => act(() => call('binding_face_staff', { id: b.id, staff: Number(state.faceStaff), password: state.facePassword })) },
-    }),
+    state.faceStaff
+      ? el('button', {
+        class: 'btn', text: t('flow.face_staff_btn_as', { name: state.faceStaff.name }), attrs: { type: 'button', id: 'face-staff-btn' },
+        on: { click: () => act(() => call('binding_face_staff', { id: b.id })) },
+      })
+      : el('p', { class: 'muted', text: t('flow.face_staff_none'), attrs: { id: 'face-staff-none' } }),
+    staffErr ? el('p', { class: 'field-error', text: errText(staffErr), attrs: { 'data-error-for': staffErr.field, 'data-code': staffErr.code, role: 'alert' } }) : null,
     el('p', { class: 'sub', text: t('flow.face_evidence') }),
     faceInput(b),
     el('label', { class: 'btn file-label', text: t('flow.face_evidence_btn'), attrs: { for: 'face-file', id: 'face-evidence-btn' } }),

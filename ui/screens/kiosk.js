@@ -21,7 +21,6 @@ export function configure(c) { ctx = c; }
 export function mount(container) {
   root = container;
   render();
-  call('staff_list').then((s) => { state.staff = s.filter((x) => x.active); render(); }).catch(() => {});
 }
 
 async function act(fn) {
@@ -57,12 +56,9 @@ function formError(names) {
   return el('p', { class: 'form-error', text: `${errText(e)} (${e.code})`, attrs: { role: 'alert', id: 'kiosk-error', 'data-code': e.code } });
 }
 
-function staffSelect(id, onlyAdmins) {
-  const list = state.staff.filter((s) => !onlyAdmins || s.role === 'admin');
-  if (!state.form[id] && list.length) state.form[id] = String(list[0].id);
-  const sel = el('select', { class: 'input', attrs: { id } }, list.map((s) => el('option', { text: `#${s.id} ${s.name}`, attrs: { value: s.id, selected: String(s.id) === state.form[id] } })));
-  sel.addEventListener('change', () => { state.form[id] = sel.value; });
-  return sel;
+/** A staff number, typed (or scanned from a badge): the kiosk lists no names. */
+function staffNumber(id) {
+  return input(id, { id, type: 'text', inputmode: 'numeric', maxlength: 9, class: 'input mono' });
 }
 
 function render() {
@@ -90,12 +86,17 @@ function firstRun() {
 }
 
 function login() {
-  const submit = (ev) => { ev.preventDefault(); act(() => call('kiosk_login', { staff: Number(state.form['k-staff']), password: state.form.pw || '' })); };
+  const submit = (ev) => {
+    ev.preventDefault();
+    const password = state.form.pw || '';
+    state.form.pw = ''; // never kept in the page
+    act(() => call('kiosk_login', { staff: Number(state.form['k-staff']), password }));
+  };
   return el('form', { class: 'card form kiosk-card', attrs: { id: 'kiosk-login', novalidate: true }, on: { submit } }, [
     el('h2', { class: 'card-title', text: t('kiosk.welcome') }),
     el('p', { class: 'muted', text: t('kiosk.login_hint') }),
     formError(['password']),
-    field('kiosk.staff', staffSelect('k-staff', false), 'staff'),
+    field('kiosk.staff', staffNumber('k-staff'), 'staff'),
     field('kiosk.password', input('pw', { id: 'k-password', type: 'password' }), 'password'),
     el('button', { class: 'btn btn-primary', text: t('kiosk.login'), attrs: { type: 'submit', id: 'k-login' } }),
   ]);
@@ -105,7 +106,7 @@ function desk(k) {
   const attest = el('input', { attrs: { type: 'checkbox', id: 'k-attest', checked: !!state.form.attest } });
   attest.addEventListener('change', () => { state.form.attest = attest.checked; });
   const start = (ev) => { ev.preventDefault(); act(() => call('kiosk_start_resident', { residentId: state.form.rid || '', attested: !!state.form.attest })); };
-  const addStaff = (ev) => { ev.preventDefault(); act(async () => { await call('kiosk_add_staff', { name: state.form.sname || '', role: state.form.srole || 'staff', password: state.form.spw || '', again: state.form.spw2 || '' }); state.notice = t('kiosk.staff_added'); state.staff = (await call('staff_list')).filter((x) => x.active); return call('kiosk_state'); }); };
+  const addStaff = (ev) => { ev.preventDefault(); act(async () => { await call('kiosk_add_staff', { name: state.form.sname || '', role: state.form.srole || 'staff', password: state.form.spw || '', again: state.form.spw2 || '' }); state.notice = t('kiosk.staff_added'); return call('kiosk_state'); }); };
   const exit = (ev) => { ev.preventDefault(); act(() => call('kiosk_exit', { admin: Number(state.form['k-exit-admin']), password: state.form.xpw || '' })); };
   const role = el('select', { class: 'input', attrs: { id: 'k-srole' } }, [['staff', 'kiosk.role_staff'], ['admin', 'kiosk.role_admin']].map(([v, l]) => el('option', { text: t(l), attrs: { value: v, selected: (state.form.srole || 'staff') === v } })));
   role.addEventListener('change', () => { state.form.srole = role.value; });
@@ -137,7 +138,7 @@ function desk(k) {
     el('details', { class: 'card kiosk-card' }, [
       el('summary', { text: t('kiosk.exit') }),
       el('form', { class: 'form', attrs: { id: 'kiosk-exit', novalidate: true }, on: { submit: exit } }, [
-        field('kiosk.admin', staffSelect('k-exit-admin', true), 'staff'),
+        field('kiosk.admin', staffNumber('k-exit-admin'), 'staff'),
         field('kiosk.password', input('xpw', { id: 'k-exit-pw', type: 'password' }), 'password'),
         el('button', { class: 'btn btn-danger', text: t('kiosk.exit_do'), attrs: { type: 'submit', id: 'k-exit' } }),
       ]),

@@ -21,7 +21,7 @@ const initial = () => ({
   mode: 'none', // none | detail | add | edit
   detail: null,
   history: [],
-  revealId: false,
+  revealId: null, // the full ID, fetched on request (Rust records each viewing)
   draft: { ...EMPTY_DRAFT },
   errors: null, // the last domain error of the form
   notice: '',
@@ -54,7 +54,7 @@ async function refresh() {
 async function select(id) {
   state.selectedId = id;
   state.mode = 'detail';
-  state.revealId = false;
+  state.revealId = null;
   state.errors = null;
   state.notice = '';
   try {
@@ -289,7 +289,7 @@ function formView() {
 }
 
 function detailView(p) {
-  const idText = state.revealId && p.resident_id ? p.resident_id : p.resident_id_masked;
+  const idText = state.revealId || p.resident_id_masked;
   const row = (k, v, cls) => [el('dt', { text: t(k) }), el('dd', { class: cls || '', text: v })];
   const history = state.history.length
     ? el('ol', { class: 'history' }, state.history.map((h) => el('li', {}, [
@@ -320,7 +320,13 @@ function detailView(p) {
       p.voucher_activated ? null : el('button', { class: 'btn', text: t('detail.activate'), attrs: { type: 'button', id: 'person-activate' }, on: { click: activate } }),
       el('button', {
         class: 'btn btn-ghost', text: state.revealId ? t('detail.hide_id') : t('detail.show_id'), attrs: { type: 'button', id: 'person-reveal' },
-        on: { click: () => { state.revealId = !state.revealId; render(); } },
+        on: {
+          click: async () => {
+            if (state.revealId) { state.revealId = null; render(); return; }
+            try { state.revealId = await call('person_reveal_id', { id: p.id }); } catch (err) { state.errors = err; }
+            render();
+          },
+        },
       }),
       el('button', {
         class: 'btn btn-ghost', text: t('detail.close'), attrs: { type: 'button' },

@@ -1,6 +1,7 @@
 // Staff review of submitted binding applications: approve, or reject with a
-// reason the holder will see. The reviewer's password is checked by Rust on
-// every decision (log-in comes with the kiosk).
+// reason the holder will see. Decisions are taken by the logged-in staff
+// member (Rust knows who; the page never names a reviewer), and the password
+// typed to log in is dropped from the page at once.
 
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
@@ -12,9 +13,8 @@ import { gallery, viewer, loadThumbs } from '../docs.js';
 const initial = () => ({
   pending: [],
   recent: [],
-  staff: [],
-  staffId: '',
-  password: '',
+  reviewer: null, // the logged-in staff member (from Rust)
+  staffNo: '',
   reasons: {},
   errors: {}, // binding id → domain error ('' for the reviewer fields)
   notice: '',
@@ -33,8 +33,7 @@ export function mount(container) {
 
 async function load() {
   try {
-    state.staff = (await call('staff_list')).filter((s) => s.active);
-    if (!state.staffId && state.staff.length) state.staffId = String(state.staff[0].id);
+    state.reviewer = (await call('kiosk_state')).staff || null;
     state.pending = (await call('binding_list', { query: { status: 'submitted' } })).reverse();
     const all = await call('binding_list', { query: {} });
     state.recent = all.filter((b) => b.status === 'active' || b.status === 'rejected').slice(0, 5);
@@ -48,18 +47,17 @@ async function decide(b, approve) {
   state.errors = {};
   state.notice = '';
   try {
-    const args = { id: b.id, staff: Number(state.staffId), password: state.password };
     if (approve) {
-      await call('binding_approve', args);
+      await call('binding_approve', { id: b.id });
       state.notice = t('review.approved', { member: b.member.name });
     } else {
-      await call('binding_reject', { ...args, reason: state.reasons[b.id] || '' });
+      await call('binding_reject', { id: b.id, reason: state.reasons[b.id] || '' });
       state.notice = t('review.rejected', { member: b.member.name });
     }
     delete state.reasons[b.id];
   } catch (err) {
     // Reviewer problems go next to the reviewer fields, the rest on the card.
-    if (err.field === 'password' || err.field === 'staff') state.errors[''] = err;
+    if (err.field === 'password' || err.field === 'staff' || err.code === 'NOT_LOGGED_IN') state.errors[''] = err;
     else state.errors[b.id] = err;
   }
   await load();
@@ -91,20 +89,48 @@ function render() {
   ]));
 }
 
+async function login(ev) {
+  ev.preventDefault();
+  const pw = root.querySelector('#review-password');
+  const password = pw ? pw.value : '';
+  if (pw) pw.value = ''; // never kept in the page
+  try {
+    const k = await call('kiosk_login', { staff: Number(state.staffNo), password });
+    state.reviewer = k.staff;
+    state.errors = {};
+  } catch (err) {
+    state.errors[''] = err;
+  }
+  await load();
+}
+
+async function logout() {
+  try { await call('kiosk_logout'); } catch (_) { /* ended anyway */ }
+  state.reviewer = null;
+  await load();
+}
+
 function reviewerView() {
-  if (!state.staff.length) return el('p', { class: 'form-error', text: t('review.no_staff'), attrs: { id: 'review-no-staff' } });
-  const sel = el('select', { class: 'input', attrs: { id: 'review-staff' } }, state.staff.map((s) => el('option', { text: `#${s.id} ${s.name}`, attrs: { value: s.id, selected: String(s.id) === state.staffId } })));
-  sel.addEventListener('change', () => { state.staffId = sel.value; });
-  const pw = el('input', { class: 'input', attrs: { id: 'review-password', type: 'password', autocomplete: 'off' } });
-  pw.value = state.password;
-  pw.addEventListener('input', () => { state.password = pw.value; });
   const err = state.errors[''];
-  return el('div', { class: 'card reviewer' + (err ? ' has-error' : '') }, [
+  if (state.reviewer) {
+    return el('div', { class: 'card reviewer' + (err ? ' has-error' : '') }, [
+      el('p', { attrs: { id: 'review-reviewer' }, text: t('review.signed_in', { name: state.reviewer.name, id: state.reviewer.id }) }),
+      err ? el('p', { class: 'field-error', text: errText(err), attrs: { 'data-error-for': err.field || 'reviewer', 'data-code': err.code, role: 'alert' } }) : null,
+      el('button', { class: 'btn', text: t('review.logout'), attrs: { type: 'button', id: 'review-logout' }, on: { click: logout } }),
+    ]);
+  }
+  const no = el('input', { class: 'input mono', attrs: { id: 'review-staff', type: 'text', inputmode: 'numeric', autocomplete: 'off' } });
+  no.value = state.staffNo;
+  no.addEventListener('input', () => { state.staffNo = no.value; });
+  const pw = el('input', { class: 'input', attrs: { id: 'review-password', type: 'password', autocomplete: 'off' } });
+  return el('form', { class: 'card reviewer' + (err ? ' has-error' : ''), attrs: { id: 'review-login-form', novalidate: true }, on: { submit: login } }, [
+    el('p', { class: 'muted', text: t('review.login_intro') }),
     el('div', { class: 'field-row' }, [
-      el('div', { class: 'field' }, [el('label', { text: t('review.staff'), attrs: { for: 'review-staff' } }), sel]),
+      el('div', { class: 'field' }, [el('label', { text: t('review.staff'), attrs: { for: 'review-staff' } }), no]),
       el('div', { class: 'field' }, [el('label', { text: t('review.password'), attrs: { for: 'review-password' } }), pw]),
     ]),
     err ? el('p', { class: 'field-error', text: errText(err), attrs: { 'data-error-for': err.field || 'reviewer', 'data-code': err.code, role: 'alert' } }) : null,
+    el('button', { class: 'btn btn-primary', text: t('review.login'), attrs: { type: 'submit', id: 'review-login' } }),
   ]);
 }
 

@@ -286,6 +286,12 @@ impl App {
         self.wait(css).await.attr(name).await.ok().flatten()
     }
 
+    /// Run an asynchronous script: it calls its last argument with the result
+    /// (e.g. a Tauri `invoke` made from the page, as an attacker would).
+    pub async fn js_async(&self, script: &str) -> serde_json::Value {
+        self.client.execute_async(script, vec![]).await.unwrap_or_else(|e| panic!("e2e {}: async script failed: {e}", self.name))
+    }
+
     pub async fn js(&self, script: &str) -> serde_json::Value {
         self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("e2e {}: script failed: {e}", self.name))
     }
