@@ -80,6 +80,8 @@ fn kiosk<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Kiosk, &mut Qinqing) ->
     let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
     let m = s.ledger.as_ref().map_err(Clone::clone)?;
     let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
+    let actor = actor_now(s, &mut sessions, &q)?;
+    q.set_actor(actor);
     f(&mut sessions, &mut q)
 }
 

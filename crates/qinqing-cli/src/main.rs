@@ -530,6 +530,8 @@ enum StaffCmd {
     Disable { staff: i64 },
     /// Enable a disabled staff account again.
     Enable { staff: i64 },
+    /// Lift a lock-out and reset its escalation.
+    Unlock { staff: i64 },
 }
 
 #[derive(Subcommand, Debug)]
@@ -1420,6 +1422,10 @@ fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
         StaffCmd::Enable { staff } => {
             let s = q.set_staff_active(staff, true)?;
             if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  enabled", s.id, s.name); }
+        }
+        StaffCmd::Unlock { staff } => {
+            let s = q.unlock_staff(staff)?;
+            if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  unlocked", s.id, s.name); }
         }
         StaffCmd::List => {
             let list = q.list_staff()?;

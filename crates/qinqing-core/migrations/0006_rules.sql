@@ -157,3 +157,7 @@ CREATE TABLE access_denied (
     act   TEXT NOT NULL,
     code  TEXT NOT NULL
 ) STRICT;
+
+-- Staff lock-outs escalate: each lock-out lasts longer than the last, until an
+-- administrator resets the count.
+ALTER TABLE staff ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;

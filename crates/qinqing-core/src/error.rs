@@ -134,6 +134,7 @@ pub enum Code {
     AidLetterUnsigned,
     Forbidden,
     PathProtected,
+    StaffPasswordCommon,
     PremiumTierUnknown,
     PremiumRegionMismatch,
     FilingNotFound,
@@ -254,6 +255,7 @@ impl Code {
             Code::AidLetterUnsigned => "AID_LETTER_UNSIGNED",
             Code::Forbidden => "FORBIDDEN",
             Code::PathProtected => "PATH_PROTECTED",
+            Code::StaffPasswordCommon => "STAFF_PASSWORD_COMMON",
             Code::PremiumTierUnknown => "PREMIUM_TIER_UNKNOWN",
             Code::PremiumRegionMismatch => "PREMIUM_REGION_MISMATCH",
             Code::FilingNotFound => "FILING_NOT_FOUND",
@@ -966,6 +968,9 @@ impl Error {
     }
     pub fn path_protected(path: &str) -> Self {
         Self::new(Code::PathProtected, Some("file"), format!("不能使用“{path}”：这是本程序的数据目录（数据库和居民材料所在处）。请选择其他位置，例如“文档”或“下载”。"), format!("\"{path}\" cannot be used: it is the app's data directory (the database and residents' documents). Choose another place, such as Documents or Downloads."))
+    }
+    pub fn staff_password_common() -> Self {
+        Self::new(Code::StaffPasswordCommon, Some("password"), "这个密码太常见，很容易被猜到。请换一个不常见的密码（可用几个词加数字组合）。", "This password is too common and easy to guess. Choose an uncommon one (a few words and digits work well).")
     }
     pub fn forbidden() -> Self {
         Self::new(Code::Forbidden, None, "您没有权限办理这项业务，或这不是您家庭的信息。如需办理，请到社区服务中心由工作人员协助。", "You may not do this, or this is not your family's information. Ask the staff at the service centre if you need it done.")

@@ -14,6 +14,30 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 pub const MIN_PASSWORD: usize = 8;
+/// The longest a lock-out lasts however often it escalates (24 hours).
+pub const MAX_LOCKOUT_SECS: i64 = 86_400;
+
+/// Passwords that fall to the first guesses (lower-cased comparison): the
+/// commonest in Chinese and English leaks, and the app's own name.
+const COMMON_PASSWORDS: &[&str] = &[
+    "12345678", "123456789", "1234567890", "87654321", "11111111", "00000000", "88888888", "66666666", "12341234",
+    "11223344", "password", "password1", "passw0rd", "qwertyui", "qwerty123", "qwer1234", "asdf1234", "abcd1234",
+    "a1234567", "a12345678", "1qaz2wsx", "1q2w3e4r", "iloveyou", "woaini1314", "woaini520", "5201314520", "admin123",
+    "administrator", "qinqing123", "qinqing2026", "changeme", "letmein1", "welcome1",
+];
+
+/// A password long enough and not among the commonest.
+pub fn check_new_password(pw: &str) -> Result<()> {
+    if pw.chars().count() < MIN_PASSWORD || pw.len() > MAX_PASSWORD {
+        return Err(Error::staff_password_weak(MIN_PASSWORD));
+    }
+    let lower = pw.to_lowercase();
+    let one_char = lower.chars().all(|c| Some(c) == lower.chars().next());
+    if one_char || COMMON_PASSWORDS.contains(&lower.as_str()) {
+        return Err(Error::staff_password_common());
+    }
+    Ok(())
+}
 const MAX_PASSWORD: usize = 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,11 +84,15 @@ impl Qinqing {
     /// Add a staff member. The password is given twice (as typed twice).
     pub fn add_staff(&mut self, name: &str, role: &str, password: &str, again: &str) -> Result<Staff> {
         self.permit(Act::Admin)?;
+        self.add_staff_unchecked(name, role, password, again)
+    }
+
+    fn add_staff_unchecked(&mut self, name: &str, role: &str, password: &str, again: &str) -> Result<Staff> {
         let mut errors = Vec::new();
         let name = validate_name(name).map_err(|e| errors.push(e)).ok();
         let role = Role::parse(role).map_err(|e| errors.push(e)).ok();
-        if password.chars().count() < MIN_PASSWORD || password.len() > MAX_PASSWORD {
-            errors.push(Error::staff_password_weak(MIN_PASSWORD));
+        if let Err(e) = check_new_password(password) {
+            errors.push(e);
         } else if password != again {
             errors.push(Error::staff_password_mismatch());
         }
@@ -124,9 +152,11 @@ impl Qinqing {
     pub fn verify_staff(&self, id: i64, password: &str) -> Result<Staff> {
         let s = self.active_staff(id)?;
         let now = self.now();
-        let (stored, failed, locked): (String, i64, Option<String>) = self
-            .conn()
-            .query_row("SELECT password_hash, failed_attempts, locked_until FROM staff WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let (stored, failed, locked, lockouts): (String, i64, Option<String>, i64) = self.conn().query_row(
+            "SELECT password_hash, failed_attempts, locked_until, lockouts FROM staff WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
         if let Some(until) = locked.as_deref().and_then(time::from_db) {
             if until > now {
                 return Err(Error::staff_locked(((until - now).num_seconds() + 59) / 60));
@@ -145,9 +175,16 @@ impl Qinqing {
         let failed = failed + 1;
         let nowdb = time::to_db(now);
         if failed >= max {
+            // Each lock-out of this account lasts twice the last (15 min, 30, 1 h …, at most a day)
+            // until an administrator resets it: slow guessing gets nowhere.
+            let secs = secs.saturating_mul(1_i64 << lockouts.clamp(0, 16)).min(MAX_LOCKOUT_SECS);
             let until = time::to_db(now + chrono::Duration::seconds(secs));
-            self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = ?2 WHERE id = ?1", params![id, until])?;
-            audit::record(self.conn(), &nowdb, &self.actor(), "staff.locked", "staff", Some(id), None, None, Some(&serde_json::json!({ "until": until })))?;
+            self.conn().execute(
+                "UPDATE staff SET failed_attempts = 0, locked_until = ?2, lockouts = lockouts + 1 WHERE id = ?1",
+                params![id, until],
+            )?;
+            audit::record(self.conn(), &nowdb, &self.actor(), "staff.locked", "staff", Some(id), None, None,
+                Some(&serde_json::json!({ "until": until, "lockout": lockouts + 1 })))?;
             return Err(Error::staff_locked((secs + 59) / 60));
         }
         self.conn().execute("UPDATE staff SET failed_attempts = ?2 WHERE id = ?1", params![id, failed])?;
@@ -171,6 +208,17 @@ impl Qinqing {
         self.get_person(person_id)
     }
 
+    /// An administrator lifts a lock-out and resets its escalation.
+    pub fn unlock_staff(&mut self, id: i64) -> Result<Staff> {
+        self.permit(Act::Admin)?;
+        let s = self.get_staff(id)?;
+        let now = time::to_db(self.now());
+        let actor = self.actor();
+        self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = NULL, lockouts = 0 WHERE id = ?1", [id])?;
+        audit::record(self.conn(), &now, &actor, "staff.unlock", "staff", Some(id), None, None, None)?;
+        Ok(s)
+    }
+
     /// How many staff accounts exist (0 means first run).
     pub fn staff_count(&self) -> Result<i64> {
         Ok(self.conn().query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?)
@@ -181,7 +229,9 @@ impl Qinqing {
         if self.staff_count()? > 0 {
             return Err(Error::staff_exists());
         }
-        self.add_staff(name, "admin", password, again)
+        // The one act nobody logged in may do: while no staff exist (the
+        // kiosk's first run; the window offers it only in kiosk mode).
+        self.add_staff_unchecked(name, "admin", password, again)
     }
 
     /// An administrator (`by`) adds a staff member.

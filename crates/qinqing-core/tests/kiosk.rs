@@ -164,3 +164,42 @@ fn staff_verify_a_face_in_person_so_an_adult_can_show_their_code() {
     assert!(q.issue_qr(p, None).is_ok());
     assert!(q.audit_list(&Default::default()).unwrap().iter().any(|e| e.action == "person.face_verified"));
 }
+
+/// Issue 15: lock-outs escalate until an administrator resets them; common
+/// passwords are refused; a fresh kiosk's first administrator needs no log-in
+/// but only while no staff exist.
+#[test]
+fn lockouts_escalate_common_passwords_are_refused_first_admin_once() {
+    let mut q = Qinqing::in_memory(Arc::new(FixedClock::at("2026-03-10T02:00:00Z"))).unwrap();
+    q.set_actor(qinqing_core::Actor::Nobody);
+    for common in ["12345678", "Password1", "88888888", "aaaaaaaa", "woaini1314"] {
+        assert_eq!(q.create_first_admin("陈主任", common, common).unwrap_err().code, Code::StaffPasswordCommon, "{common}");
+    }
+    let admin = q.create_first_admin("陈主任", "right-password", "right-password").unwrap().id;
+    assert_eq!(q.create_first_admin("又一个", "right-password", "right-password").unwrap_err().code, Code::StaffExists);
+    assert_eq!(q.add_staff("小李", "staff", "staff-pass-1", "staff-pass-1").unwrap_err().code, Code::NotLoggedIn);
+    let lock = |q: &Qinqing| {
+        for _ in 0..5 {
+            let _ = q.verify_staff(admin, "wrong");
+        }
+    };
+    let minutes_locked = |q: &Qinqing| -> i64 {
+        let e = q.verify_staff(admin, "right-password").unwrap_err();
+        assert_eq!(e.code, Code::StaffLocked);
+        e.message_en.split("Try again in ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
+    };
+    lock(&q);
+    assert_eq!(minutes_locked(&q), 15);
+    at(&mut q, "2026-03-10T02:16:00Z");
+    lock(&q);
+    assert_eq!(minutes_locked(&q), 30, "the second lock-out lasts twice as long");
+    at(&mut q, "2026-03-10T02:47:00Z");
+    lock(&q);
+    assert_eq!(minutes_locked(&q), 60);
+    // An administrator (here the operator) resets it.
+    q.set_actor(qinqing_core::Actor::Operator);
+    q.unlock_staff(admin).unwrap();
+    assert!(q.verify_staff(admin, "right-password").is_ok());
+    lock(&q);
+    assert_eq!(minutes_locked(&q), 15, "back to the first step");
+}
