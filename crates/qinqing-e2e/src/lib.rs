@@ -111,11 +111,14 @@ impl App {
         let db = dir.path().join("qinqing.db");
         prepare(&db);
         // A window test runs the all-in-one demo installation unless the
-        // test chose a role itself (household, terminal) in `prepare`.
+        // test chose a role itself (household, terminal, or an explicit
+        // 'unset' row for a fresh family computer) in `prepare`.
         {
             use qinqing_core::installation::Installation;
             let mut q = qinqing_core::Qinqing::open(&db).expect("open the test database");
-            if q.installation().expect("installation") == Installation::Unset {
+            let chosen: i64 =
+                q.conn().query_row("SELECT count(*) FROM setting WHERE key = 'install_role'", [], |r| r.get(0)).expect("setting");
+            if chosen == 0 {
                 q.set_installation(Installation::Demo).expect("demo installation");
             }
         }
