@@ -135,6 +135,7 @@ pub enum Code {
     Forbidden,
     PathProtected,
     StaffPasswordCommon,
+    AidOnlineCapTooHigh,
     PremiumTierUnknown,
     PremiumRegionMismatch,
     FilingNotFound,
@@ -256,6 +257,7 @@ impl Code {
             Code::Forbidden => "FORBIDDEN",
             Code::PathProtected => "PATH_PROTECTED",
             Code::StaffPasswordCommon => "STAFF_PASSWORD_COMMON",
+            Code::AidOnlineCapTooHigh => "AID_ONLINE_CAP_TOO_HIGH",
             Code::PremiumTierUnknown => "PREMIUM_TIER_UNKNOWN",
             Code::PremiumRegionMismatch => "PREMIUM_REGION_MISMATCH",
             Code::FilingNotFound => "FILING_NOT_FOUND",
@@ -307,6 +309,12 @@ impl Error {
         } else {
             &self.message_zh
         }
+    }
+
+    /// The same refusal, shown next to another field of the form asking.
+    pub fn at(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
     }
 
     /// Combine several validation errors: the first is primary, the rest go in `also`.
@@ -968,6 +976,10 @@ impl Error {
     }
     pub fn path_protected(path: &str) -> Self {
         Self::new(Code::PathProtected, Some("file"), format!("不能使用“{path}”：这是本程序的数据目录（数据库和居民材料所在处）。请选择其他位置，例如“文档”或“下载”。"), format!("\"{path}\" cannot be used: it is the app's data directory (the database and residents' documents). Choose another place, such as Documents or Downloads."))
+    }
+    pub fn aid_online_cap_too_high(max_fen: i64) -> Self {
+        let yuan = max_fen / 100;
+        Self::new(Code::AidOnlineCapTooHigh, Some("online_daily_cap"), format!("在线购药每日限额最高{yuan}元。请填写不超过{yuan}元的金额，或不设限额。"), format!("The online-pharmacy daily cap is at most ¥{yuan}. Enter at most ¥{yuan}, or no cap."))
     }
     pub fn staff_password_common() -> Self {
         Self::new(Code::StaffPasswordCommon, Some("password"), "这个密码太常见，很容易被猜到。请换一个不常见的密码（可用几个词加数字组合）。", "This password is too common and easy to guess. Choose an uncommon one (a few words and digits work well).")

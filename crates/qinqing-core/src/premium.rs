@@ -105,6 +105,9 @@ pub struct Receipt {
     pub region_name: Option<String>,
     pub year: i64,
     pub tier: Option<String>,
+    /// The tier's label as it was when paid (zh, en).
+    pub tier_label_zh: Option<String>,
+    pub tier_label_en: Option<String>,
     pub amount_fen: i64,
     pub amount_display: String,
     pub paid_at_local: String,
@@ -123,12 +126,12 @@ fn check(conn: &Connection, payer: i64, beneficiary: i64, amount_fen: i64, year:
         return Err(Error::amount_too_large("amount"));
     }
     if !(2000..=2100).contains(&year) {
-        return Err(Error::date_invalid(&year.to_string()));
+        return Err(Error::date_invalid(&year.to_string()).at("year"));
     }
     let p = person::load(conn, payer)?;
     let b = person::load(conn, beneficiary)?;
     if p.insurance != Insurance::Employee {
-        return Err(Error::aid_authorizer_not_employee());
+        return Err(Error::aid_authorizer_not_employee().at("payer"));
     }
     if b.insurance != Insurance::Resident {
         return Err(Error::premium_not_resident());
@@ -152,7 +155,7 @@ fn check(conn: &Connection, payer: i64, beneficiary: i64, amount_fen: i64, year:
         return Err(Error::premium_cap_reached(max, year));
     }
     if p.balance_fen < amount_fen {
-        return Err(Error::premium_insufficient());
+        return Err(Error::premium_insufficient().at("payer"));
     }
     Ok((p, b, count, max))
 }
@@ -189,7 +192,11 @@ fn load_receipt(conn: &Connection, id: i64) -> Result<Receipt> {
     let row = conn
         .query_row(
             "SELECT pr.id, pr.receipt_no, pr.payer_id, pa.name, pr.beneficiary_id, be.name, be.resident_id, pr.region, pr.year, pr.tier,
-                    pr.amount_fen, pr.created_at, pr.china_date
+                    pr.amount_fen, pr.created_at, pr.china_date,
+                    (SELECT t.label_zh FROM premium_tier t WHERE t.tier = pr.tier AND t.year = pr.year AND substr(pr.region, 1, length(t.region_prefix)) = t.region_prefix
+                     ORDER BY length(t.region_prefix) DESC LIMIT 1),
+                    (SELECT t.label_en FROM premium_tier t WHERE t.tier = pr.tier AND t.year = pr.year AND substr(pr.region, 1, length(t.region_prefix)) = t.region_prefix
+                     ORDER BY length(t.region_prefix) DESC LIMIT 1)
              FROM premium pr JOIN person pa ON pa.id = pr.payer_id JOIN person be ON be.id = pr.beneficiary_id WHERE pr.id = ?1",
             [id],
             |r| {
@@ -208,6 +215,8 @@ fn load_receipt(conn: &Connection, id: i64) -> Result<Receipt> {
                     region,
                     year: r.get(8)?,
                     tier: r.get(9)?,
+                    tier_label_zh: r.get(13)?,
+                    tier_label_en: r.get(14)?,
                     amount_fen: amount,
                     amount_display: crate::money::format_fen(amount),
                     paid_at_local: time::from_db(&at).map(time::display_china).unwrap_or_default(),

@@ -199,6 +199,15 @@ pub struct Aid {
     pub online_daily_cap_fen: Option<i64>,
     pub online_spent_today_fen: i64,
     pub letter_sha256: Option<String>,
+    /// For the screen: the same amounts as `¥1,234.50`, and the monthly
+    /// cap's use in whole percent with its level (`ok`, `near` from 80 %,
+    /// `at` the cap, `none` without a cap).
+    pub monthly_cap_display: Option<String>,
+    pub spent_this_month_display: String,
+    pub online_daily_cap_display: Option<String>,
+    pub online_spent_today_display: String,
+    pub cap_used_pct: Option<i64>,
+    pub cap_level: &'static str,
     /// Why an active relation does not pay now (`beneficiary_insurance_interrupted`,
     /// `authorizer_balance_zero`, `authorizer_insurance_interrupted`), if it does not.
     pub lapsed: Option<&'static str>,
@@ -231,7 +240,16 @@ fn lapse_reason(authorizer: &Stored, beneficiary: &Stored) -> Option<&'static st
 fn check_online_cap(cap: Option<i64>) -> Result<()> {
     match cap {
         Some(c) if c < 0 => Err(Error::amount_negative("online_daily_cap")),
-        Some(c) if c > AID_ONLINE_CAP_MAX_FEN => Err(Error::setting_out_of_range("online_daily_cap_fen", 0, AID_ONLINE_CAP_MAX_FEN)),
+        Some(c) if c > AID_ONLINE_CAP_MAX_FEN => Err(Error::aid_online_cap_too_high(AID_ONLINE_CAP_MAX_FEN)),
+        _ => Ok(()),
+    }
+}
+
+/// A monthly cap: not negative, not beyond the largest amount the ledger takes.
+fn check_monthly_cap(cap: Option<i64>) -> Result<()> {
+    match cap {
+        Some(c) if c < 0 => Err(Error::amount_negative("monthly_cap")),
+        Some(c) if c > MAX_BILL_FEN => Err(Error::amount_too_large("monthly_cap")),
         _ => Ok(()),
     }
 }
@@ -1004,11 +1022,7 @@ impl Qinqing {
         if req.letter_sha256.trim() != letter.sha256 {
             return Err(Error::aid_letter_unsigned());
         }
-        if let Some(c) = monthly_cap_fen {
-            if c < 0 {
-                return Err(Error::amount_negative("monthly_cap"));
-            }
-        }
+        check_monthly_cap(monthly_cap_fen)?;
         check_online_cap(req.online_daily_cap_fen)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -1016,7 +1030,7 @@ impl Qinqing {
         let a = person::load(&tx, authorizer)?;
         let b = person::load(&tx, beneficiary)?;
         if a.id == b.id {
-            return Err(Error::bind_self());
+            return Err(Error::bind_self().at("beneficiary"));
         }
         if a.insurance != Insurance::Employee || a.status != Status::Active {
             return Err(Error::aid_authorizer_not_employee());
@@ -1035,7 +1049,7 @@ impl Qinqing {
             return Err(Error::aid_face_required(&a.region.code));
         }
         if b.status != Status::Active {
-            return Err(Error::member_not_insured("非正常", "not active"));
+            return Err(Error::member_not_insured("非正常", "not active").at("beneficiary"));
         }
         let pol = policy::policy_for(&tx, &a.region.code)?;
         if !pol.relations.contains(&relation) {
@@ -1112,9 +1126,7 @@ impl Qinqing {
     /// Set (or with `None` clear) the monthly cap for this beneficiary.
     pub fn set_aid_cap(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
         self.permit(Act::AidChange { aid: id })?;
-        if cap_fen.is_some_and(|c| c < 0) {
-            return Err(Error::amount_negative("monthly_cap"));
-        }
+        check_monthly_cap(cap_fen)?;
         self.change_aid(id, "aid.cap", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok((s.to_string(), Some(cap_fen))) })
     }
     /// Set (or with `None` clear) this relation's online-pharmacy daily cap.
@@ -1204,6 +1216,7 @@ impl Qinqing {
             .ok_or_else(|| Error::aid_not_found(id))?;
         let (a, b) = (person::load(conn, row.0)?, person::load(conn, row.1)?);
         let spent = aid_spent(conn, id, &month)?;
+        let online_today = aid_spent_on_channel(conn, id, Scenario::OnlinePharmacy, &self.today().to_string())?;
         let lapsed = if row.3 == "active" { lapse_reason(&a, &b) } else { None };
         let left = if row.3 == "active" && lapsed.is_none() {
             a.balance_fen.max(0).min(row.4.map(|c| (c - spent).max(0)).unwrap_or(i64::MAX))
@@ -1227,8 +1240,19 @@ impl Qinqing {
             left_this_month_fen: left,
             left_this_month_display: crate::money::format_fen(left),
             online_daily_cap_fen: row.7,
-            online_spent_today_fen: aid_spent_on_channel(conn, id, Scenario::OnlinePharmacy, &self.today().to_string())?,
+            online_spent_today_fen: online_today,
             letter_sha256: row.8,
+            monthly_cap_display: row.4.map(crate::money::format_fen),
+            spent_this_month_display: crate::money::format_fen(spent),
+            online_daily_cap_display: row.7.map(crate::money::format_fen),
+            online_spent_today_display: crate::money::format_fen(online_today),
+            cap_used_pct: row.4.map(|c| if c > 0 { (spent * 100 / c).min(100) } else { 100 }),
+            cap_level: match row.4 {
+                None => "none",
+                Some(c) if spent >= c => "at",
+                Some(c) if spent * 100 >= c * 80 => "near",
+                Some(_) => "ok",
+            },
             letter_version: row.5,
             created_at_local: time::from_db(&row.6).map(time::display_china).unwrap_or_default(),
         })

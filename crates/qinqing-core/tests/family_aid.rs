@@ -67,7 +67,8 @@ fn a_relations_online_cap_limits_what_it_pays_per_day() {
     assert_eq!(w.q.get_aid(a.id).unwrap().online_spent_today_fen, 30_000);
     // Other channels are not limited by it.
     assert_eq!(pay(&mut w, "pharmacy", 40_000, "P-1"), vec![("family_aid".into(), Some(w.dad), 40_000)]);
-    assert_eq!(w.q.set_aid_online_cap(a.id, Some(200_001)).unwrap_err().code, Code::SettingOutOfRange);
+    assert_eq!(w.q.set_aid_online_cap(a.id, Some(200_001)).unwrap_err().code, Code::AidOnlineCapTooHigh);
+    assert_eq!(w.q.set_aid_cap(a.id, Some(1_000_000_001)).unwrap_err().code, Code::AmountTooLarge);
     assert_eq!(w.q.set_aid_online_cap(a.id, Some(-1)).unwrap_err().code, Code::AmountNegative);
     w.q.set_aid_online_cap(a.id, None).unwrap();
     assert_eq!(pay(&mut w, "online_pharmacy", 10_000, "O-2"), vec![("family_aid".into(), Some(w.dad), 10_000)]);
