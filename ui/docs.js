@@ -112,10 +112,13 @@ export function gallery(docs, { onView, onDelete, onReplace, editable }) {
     const pic = src
       ? el('img', { class: 'thumb', attrs: { src, alt: t(`doc.${d.kind}`), 'data-doc-id': d.id } })
       : el('span', { class: 'thumb thumb-pdf', text: d.media === 'pdf' ? 'PDF' : '…' });
-    return el('li', { class: 'gallery-item', attrs: { 'data-doc-id': d.id, 'data-kind': d.kind } }, [
+    const rejected = d.status === 'rejected';
+    return el('li', { class: 'gallery-item' + (rejected ? ' doc-is-rejected' : ''), attrs: { 'data-doc-id': d.id, 'data-kind': d.kind, 'data-status': d.status } }, [
       el('button', { class: 'thumb-button', attrs: { type: 'button', 'aria-label': t('docs.view') }, on: { click: () => onView(d) } }, [pic]),
       el('span', { class: 'doc-kind', text: t(`doc.${d.kind}`) }),
       d.note ? el('span', { class: 'doc-note muted', text: d.note }) : null,
+      // A rejected document counts for nothing (Rust's rule); say so, with the reason.
+      rejected ? el('span', { class: 'doc-rejected', text: t('docs.rejected', { reason: d.reject_reason || '' }) }) : null,
       el('span', { class: 'doc-size muted', text: d.width ? `${d.width}×${d.height}` : `${Math.ceil(d.bytes / 1024)} KB` }),
       editable ? el('span', { class: 'doc-actions' }, [
         el('button', { class: 'link doc-replace', text: t('docs.replace'), attrs: { type: 'button' }, on: { click: () => onReplace(d) } }),

@@ -107,6 +107,22 @@ async fn upload_view_and_delete_documents() {
     app.upload("#doc-file", &photo).await;
     app.wait("#bind-docs img.thumb").await;
 
+    // Staff reject it (blurred): reopened, the application marks it, with the
+    // reason, and the requirement is open again — a rejected document counts for nothing.
+    {
+        let mut q = Qinqing::open(&app.db).unwrap();
+        let staff = q.add_staff("陈主任", "staff", "counter-pass", "counter-pass").unwrap().id;
+        let doc = q.list_documents(None).unwrap()[0].id;
+        q.review_document(doc, staff, false, "照片模糊").unwrap();
+    }
+    app.click("[data-screen=qr]").await;
+    app.click("[data-screen=family]").await;
+    app.click("#member-cards .continue").await;
+    let marked = app.wait_text("#bind-docs [data-status=rejected] .doc-rejected", "照片模糊").await;
+    assert!(marked.contains("驳回"), "{marked}");
+    app.wait("#bind-reqs li[data-req=doc_household_register][data-ok='0']").await;
+    app.screenshot("documents-rejected").await;
+
     let closed = app.close().await;
     let q = Qinqing::open(&closed.db).unwrap();
     let docs = q.list_documents(None).unwrap();
