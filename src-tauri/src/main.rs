@@ -598,6 +598,16 @@ fn main() {
                 builder = builder.devtools(false).decorations(false).fullscreen(true);
             }
             builder.build()?;
+            if kiosk_mode {
+                // The kiosk's inactivity rules are Rust's: sessions end on time
+                // even if the page is frozen or closed and calls nothing.
+                let handle = app.handle().clone();
+                std::thread::spawn(move || loop {
+                    std::thread::sleep(std::time::Duration::from_secs(2));
+                    let st = tauri::Manager::state::<AppState>(&handle);
+                    let _ = kiosk(&st, |ks, q| ks.state(q).map(drop));
+                });
+            }
             Ok(())
         })
         .on_window_event(|window, event| {
