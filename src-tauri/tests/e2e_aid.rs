@@ -175,7 +175,8 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     app.click("#aid-edit-save").await;
     app.wait_text("#aid-notice", "已保存张雨桐的限额").await;
     app.wait_text(&format!("{card} .aid-cap-text"), "/ ¥400.00").await;
-    assert!(app.text(&format!("{card} .aid-online")).await.contains("500.00 元"));
+    let online = app.text(&format!("{card} .aid-online")).await;
+    assert!(online.contains("每日限额 ¥500.00") && online.contains("今日已用 ¥0.00"), "Rust's display strings: {online}");
 
     // ---- who pays for 张子涵: 张伟 (higher balance) first, then 王芳.
     app.click("#aid-tab-payers").await;
@@ -265,7 +266,7 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     app.screenshot("premium-receipt").await;
     app.click("#premium-receipt-close").await;
     let row = app.text(&format!("#premium-history li[data-receipt='{no}']")).await;
-    assert!(row.contains("张子涵") && row.contains("¥260.00"), "{row}");
+    assert!(row.contains("张子涵") && row.contains("¥260.00") && row.contains("中小学生和婴幼儿"), "{row}");
     app.js("document.querySelector('#premium-history').scrollIntoView({ block: 'center' }); return true;").await;
     app.screenshot("premium-history").await;
     // Paying again for the same year is refused.

@@ -20,9 +20,9 @@ const RELATIONS = ['child', 'parent', 'spouse', 'parent_in_law', 'grandparent', 
 const TABS = ['give', 'payers', 'premium'];
 
 // Which input a refusal belongs to, per form (Rust's field name → ours).
-const AID_FIELDS = { authorizer: 'authorizer', beneficiary: 'beneficiary', resident_id: 'beneficiary', relation: 'relation', letter: 'letter', monthly_cap: 'monthly_cap', online_daily_cap: 'online_daily_cap', value: 'online_daily_cap' };
-const CAP_FIELDS = { monthly_cap: 'monthly_cap', online_daily_cap: 'online_daily_cap', value: 'online_daily_cap' };
-const PREMIUM_FIELDS = { payer: 'payer', authorizer: 'payer', amount: 'payer', beneficiary: 'beneficiary', resident_id: 'beneficiary', region: 'region', year: 'year', date: 'year', tier: 'tier' };
+const AID_FIELDS = { authorizer: 'authorizer', beneficiary: 'beneficiary', relation: 'relation', letter: 'letter', monthly_cap: 'monthly_cap', online_daily_cap: 'online_daily_cap' };
+const CAP_FIELDS = { monthly_cap: 'monthly_cap', online_daily_cap: 'online_daily_cap' };
+const PREMIUM_FIELDS = { payer: 'payer', beneficiary: 'beneficiary', region: 'region', year: 'year', tier: 'tier' };
 
 // The screen's state; reset() puts it back (the kiosk wipes it between residents).
 const initial = () => ({
@@ -37,7 +37,6 @@ const initial = () => ({
   // the authorizer's side
   authorizer: null,
   aids: [],
-  caps: {}, // aid id → the dashboard's cap usage (Rust's display strings and percentage)
   adding: false,
   form: { beneficiary: '', relation: 'child', monthly: '', online: '', agree: false },
   formError: null,
@@ -107,7 +106,8 @@ function yuanToFen(raw) {
   return { fen: m[1] && fen !== 0 ? -fen : fen };
 }
 
-/** Fen as plain yuan digits for an input's value (the inverse of yuanToFen). */
+/** Fen as plain yuan digits, only to prefill an input with the current value
+ *  (the inverse of yuanToFen); amounts shown are Rust's display strings. */
 function fenToInput(fen) {
   if (fen === null || fen === undefined) return '';
   const s = String(Math.abs(fen)).padStart(3, '0');
@@ -180,27 +180,17 @@ async function relativesOf(self, everyone) {
   return everyone.filter((p) => p.id !== self && ids.has(p.id));
 }
 
-/** Cap usage by aid id, with Rust's display strings and percentage (the dashboard's). */
-async function capsFor(person) {
-  const d = await call('dashboard', { holder: person, year: state.thisYear });
-  const caps = {};
-  for (const c of d.caps) caps[c.aid_id] = c;
-  return caps;
-}
-
 async function fetchGive(authorizer, everyone) {
-  if (authorizer === null) return { data: { aids: [], caps: {}, relatives: [] } };
+  if (authorizer === null) return { data: { aids: [], relatives: [] } };
   const aids = await call('aid_list', { query: { authorizer } });
-  const caps = await capsFor(authorizer);
   const relatives = await relativesOf(authorizer, everyone);
-  return { data: { aids, caps, relatives } };
+  return { data: { aids, relatives } };
 }
 
 async function fetchPayers(beneficiary) {
-  if (beneficiary === null) return { data: { payers: [], caps: {} } };
+  if (beneficiary === null) return { data: { payers: [] } };
   const payers = await call('aid_payers', { beneficiary });
-  const caps = await capsFor(beneficiary);
-  return { data: { payers, caps } };
+  return { data: { payers } };
 }
 
 async function fetchPremium(payer, everyone) {
@@ -402,33 +392,35 @@ function openAdd() {
   if (first) first.focus();
 }
 
-/** The monthly cap: spent of cap as a bar, from the dashboard's figures. */
+/** The monthly cap: spent of cap as a bar, with Rust's figures, percentage and level. */
 function capView(a) {
-  const c = state.caps[a.id];
-  const left = el('p', { class: 'aid-left-line' }, [`${t('aid.left')} `, el('strong', { class: 'aid-left mono', text: a.left_this_month_display })]);
-  if (!c) return el('div', { class: 'aid-cap' }, [left]);
+  const capped = a.monthly_cap_display !== null && a.monthly_cap_display !== undefined;
   const parts = [
     el('div', { class: 'aid-cap-head' }, [
       el('span', { text: t('aid.month_cap') }),
-      el('span', { class: 'aid-cap-text mono', text: c.cap_display ? t('aid.spent_of', { spent: c.spent_display, cap: c.cap_display }) : t('aid.spent_no_cap', { spent: c.spent_display }) }),
+      el('span', {
+        class: 'aid-cap-text mono',
+        text: capped ? t('aid.spent_of', { spent: a.spent_this_month_display, cap: a.monthly_cap_display }) : t('aid.spent_no_cap', { spent: a.spent_this_month_display }),
+      }),
     ]),
   ];
-  if (c.cap_display) {
+  if (capped) {
+    const pct = String(a.cap_used_pct ?? 0);
     // The width goes through the CSSOM (the strict CSP forbids style= attributes).
-    const fill = el('span', { class: `bar-fill level-${c.level}` });
-    fill.style.width = `${Math.max(0, Math.min(100, c.used_pct ?? 0))}%`;
+    const fill = el('span', { class: `bar-fill level-${a.cap_level}` });
+    fill.style.width = `${pct}%`;
     parts.push(el('div', {
       class: 'bar aid-bar',
-      attrs: { role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(Math.min(100, c.used_pct ?? 0)), 'aria-label': t('aid.month_cap'), 'data-level': c.level },
+      attrs: { role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': pct, 'aria-label': t('aid.month_cap'), 'data-level': a.cap_level },
     }, [fill]));
   }
-  parts.push(left);
-  return el('div', { class: 'aid-cap', attrs: { 'data-level': c.level } }, parts);
+  parts.push(el('p', { class: 'aid-left-line' }, [`${t('aid.left')} `, el('strong', { class: 'aid-left mono', text: a.left_this_month_display })]));
+  return el('div', { class: 'aid-cap', attrs: { 'data-level': a.cap_level } }, parts);
 }
 
 function onlineText(a) {
-  if (a.online_daily_cap_fen === null || a.online_daily_cap_fen === undefined) return t('aid.online_channel');
-  return t('aid.online_cap', { cap: fenToInput(a.online_daily_cap_fen), spent: fenToInput(a.online_spent_today_fen) });
+  if (a.online_daily_cap_display === null || a.online_daily_cap_display === undefined) return t('aid.online_channel');
+  return t('aid.online_cap', { cap: a.online_daily_cap_display, spent: a.online_spent_today_display });
 }
 
 function statusPill(a) {
@@ -791,10 +783,9 @@ function payerHint() {
   return p ? t('premium.payer_hint', { balance: p.balance_display }) : null;
 }
 
-function tierLabel(key, year) {
-  const x = state.tiers.find((tt) => tt.tier === key && tt.year === year);
-  if (!x) return key || '';
-  return lang() === 'en' ? x.label_en : x.label_zh;
+/** A paid premium's tier as Rust recorded it (zh, en). */
+function receiptTier(r) {
+  return (lang() === 'en' ? r.tier_label_en : r.tier_label_zh) || '';
 }
 
 function checkView(c) {
@@ -861,6 +852,7 @@ function historyView() {
       el('div', { class: 'premium-row-text' }, [
         el('p', { class: 'premium-row-main' }, [
           el('strong', { text: r.beneficiary_name }), ` · ${t('premium.h_year')} ${r.year} · `,
+          receiptTier(r) ? el('span', { class: 'premium-row-tier', text: `${receiptTier(r)} · ` }) : null,
           el('strong', { class: 'mono', text: r.amount_display }),
         ]),
         el('p', { class: 'premium-row-sub muted small', text: `${t('premium.h_no')} ${r.receipt_no} · ${t('premium.h_date')} ${r.china_date}` }),
@@ -879,7 +871,7 @@ function receiptView(r) {
     ['premium.r_relative', `${r.beneficiary_name} ${r.beneficiary_id_masked}`, null],
     ['premium.r_region', r.region ? `${r.region} ${r.region_name || ''}` : '', null],
     ['premium.r_year', String(r.year), null],
-    ['premium.r_tier', r.tier ? tierLabel(r.tier, r.year) : '', null],
+    ['premium.r_tier', receiptTier(r), null],
     ['premium.r_payer', t('premium.r_payer_text', { name: r.payer_name }), null],
   ];
   return el('div', { class: 'statement-page premium-receipt-page', attrs: { id: 'premium-receipt', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'premium-receipt-title' } }, [
