@@ -71,24 +71,18 @@ pub fn fund_share(p: &FundPolicy, total: i64, used: YearUsed, ratio_cut_pct: i64
 /// (6, 4, 2 digits, then the national default `''`). No row at all: the fund
 /// pays nothing (strict).
 pub fn policy_for(conn: &Connection, region: &str, scenario: Scenario, insurance: Insurance) -> Result<FundPolicy> {
-    for len in [6usize, 4, 2, 0] {
-        if region.len() < len {
-            continue;
-        }
-        let row = conn
-            .prepare_cached(
-                "SELECT deductible_fen, ratio_pct, ceiling_fen FROM fund_policy
-                 WHERE region_prefix = ?1 AND scenario = ?2 AND insurance = ?3",
-            )?
-            .query_row(params![&region[..len], scenario.as_str(), insurance.as_str()], |r| {
-                Ok(FundPolicy { deductible_fen: r.get(0)?, ratio_pct: r.get(1)?, ceiling_fen: r.get(2)? })
-            })
-            .optional()?;
-        if let Some(p) = row {
-            return Ok(p);
-        }
-    }
-    Ok(FundPolicy { deductible_fen: 0, ratio_pct: 0, ceiling_fen: Some(0) })
+    let prefix = |n: usize| region.get(..n).unwrap_or("");
+    let row = conn
+        .prepare_cached(
+            "SELECT deductible_fen, ratio_pct, ceiling_fen FROM fund_policy
+             WHERE scenario = ?1 AND insurance = ?2 AND region_prefix IN (?3, ?4, ?5, '')
+             ORDER BY length(region_prefix) DESC LIMIT 1",
+        )?
+        .query_row(params![scenario.as_str(), insurance.as_str(), prefix(6), prefix(4), prefix(2)], |r| {
+            Ok(FundPolicy { deductible_fen: r.get(0)?, ratio_pct: r.get(1)?, ceiling_fen: r.get(2)? })
+        })
+        .optional()?;
+    Ok(row.unwrap_or(FundPolicy { deductible_fen: 0, ratio_pct: 0, ceiling_fen: Some(0) }))
 }
 
 /// What `member` used of the deductible and the ceiling in China year `year`.

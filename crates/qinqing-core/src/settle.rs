@@ -545,11 +545,8 @@ fn bill_total(req: &SettleRequest) -> Result<i64> {
 /// bill number was settled otherwise.
 fn replay(conn: &Connection, institution: i64, bill: &str, member: i64, total: i64, scenario: Scenario) -> Result<Option<Settlement>> {
     let found: Option<(i64, i64, i64, String)> = conn
-        .query_row(
-            "SELECT id, member_id, total_fen, scenario FROM settlement WHERE institution_id = ?1 AND bill_id = ?2",
-            params![institution, bill],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        .prepare_cached("SELECT id, member_id, total_fen, scenario FROM settlement WHERE institution_id = ?1 AND bill_id = ?2")?
+        .query_row(params![institution, bill], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
     match found {
         None => Ok(None),
@@ -632,7 +629,8 @@ fn open_visit(tx: &Connection, claims: &qr::Claims, institution: i64, emergency_
     if !inst.designated {
         return Err(Error::institution_not_designated());
     }
-    let filings = filings_on(tx, member.id, today)?;
+    // Filings matter only outside the member's pooling region.
+    let filings = if member.region.same_pooling(&inst.region) { Vec::new() } else { filings_on(tx, member.id, today)? };
     let (cross_region, emergency) = cross_region_rule(&member.region, &inst, &filings, emergency_asked)?;
     Ok(Visit { institution: inst.id, member, shown_by: claims.shown_by, cross_region, emergency })
 }
@@ -1299,16 +1297,15 @@ impl Qinqing {
         // (same institution, bill, member, amount, scenario) gets the first
         // answer back; the same bill number otherwise is a conflict.
         let by_nonce: Option<(i64, i64, String)> = tx
-            .query_row("SELECT id, institution_id, bill_id FROM settlement WHERE nonce = ?1", [&claims.nonce], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .prepare_cached("SELECT id, institution_id, bill_id FROM settlement WHERE nonce = ?1")?
+            .query_row([&claims.nonce], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
         if let Some((_, inst, b)) = by_nonce {
             if inst != req.institution || b != bill {
                 return Err(Error::qr_already_used());
             }
         }
-        let stays: Option<i64> = tx.query_row("SELECT id FROM stay WHERE nonce = ?1", [&claims.nonce], |r| r.get(0)).optional()?;
+        let stays: Option<i64> = tx.prepare_cached("SELECT id FROM stay WHERE nonce = ?1")?.query_row([&claims.nonce], |r| r.get(0)).optional()?;
         if stays.is_some() {
             return Err(Error::qr_already_used());
         }
