@@ -215,6 +215,17 @@ impl Qinqing {
         if out.exists() {
             return Err(Error::backup_failed(format!("{} already exists", out.display())));
         }
+        // Created new and owner-only before SQLite writes a byte into it.
+        {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            opts.open(out).map_err(|e| Error::backup_failed(format!("{}: {e}", out.display())))?;
+        }
         let mut dst = rusqlite::Connection::open(out).map_err(|e| Error::backup_failed(e))?;
         {
             let b = rusqlite::backup::Backup::new(self.conn(), &mut dst).map_err(|e| Error::backup_failed(e))?;

@@ -116,6 +116,11 @@ fn backup_while_open_and_restore() {
     let out = dir.path().join("backup.db");
     q.backup_to(&out).unwrap();
     assert_eq!(q.backup_to(&out).unwrap_err().code, Code::BackupFailed, "never overwrites");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600, "a backup is owner-only");
+    }
     let copy = Qinqing::open(&out).unwrap();
     assert_eq!(copy.count_persons().unwrap(), people);
     drop(copy);
