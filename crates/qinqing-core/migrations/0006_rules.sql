@@ -161,3 +161,9 @@ CREATE TABLE access_denied (
 -- Staff lock-outs escalate: each lock-out lasts longer than the last, until an
 -- administrator resets the count.
 ALTER TABLE staff ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+
+-- The payer's confirmation at settlement (DOMAIN §4): a 6-digit payment
+-- password per person (Argon2id), with its own lock-out.
+ALTER TABLE person ADD COLUMN pay_password_hash TEXT;
+ALTER TABLE person ADD COLUMN pay_failed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE person ADD COLUMN pay_locked_until TEXT;

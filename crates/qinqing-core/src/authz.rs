@@ -39,6 +39,7 @@
 //! | audit trail of a person | ✓ | ✓ | ✓ | family | family | – | – |
 //! | whole audit trail, access-denied log | ✓ | ✓ | – | – | – | – | – |
 //! | outbox (the member's phone) | ✓ | – | – | – | – | – | – |
+//! | set a payment password | ✓ | – | – | self, child under 16 | self, child under 16 | – | – |
 //!
 //! "family" is the acting household's (or the served resident's) holder and
 //! the relatives that holder has actively bound. Staff act as themselves: an
@@ -148,6 +149,7 @@ pub enum Act {
     AuditRead { person: Option<i64> },
     Admin,
     Outbox { person: i64 },
+    PayPasswordSet { person: i64 },
 }
 
 /// The persons a holder's family consists of: the holder and everyone the
@@ -178,7 +180,7 @@ fn one(conn: &Connection, sql: &str, id: i64) -> Result<Option<(i64, i64)>> {
 }
 
 /// Decide `act` for `actor`. `Ok` or a refusal (not yet logged).
-pub fn decide(conn: &Connection, actor: &Actor, act: &Act) -> Result<()> {
+pub fn decide(conn: &Connection, actor: &Actor, act: &Act, today: chrono::NaiveDate) -> Result<()> {
     if *actor == Actor::Operator || *act == Act::Reference {
         return Ok(());
     }
@@ -277,6 +279,19 @@ pub fn decide(conn: &Connection, actor: &Actor, act: &Act) -> Result<()> {
             None => admin,
         },
         Act::Outbox { .. } => false,
+        // The person themselves (the household's holder, the resident
+        // served), or their holder for a child under 16.
+        Act::PayPasswordSet { person } => {
+            let me = actor.family_holder() == Some(*person);
+            me || (in_fam(*person) && {
+                let birth: Option<String> = conn
+                    .prepare_cached("SELECT resident_id FROM person WHERE id = ?1")?
+                    .query_row([person], |r| r.get(0))
+                    .optional()?;
+                birth.and_then(|r| crate::id::ResidentId::parse(&r, today).ok())
+                    .is_some_and(|rid| crate::time::age_on(rid.birth_date(), today) < crate::binding::ADULT_AGE)
+            })
+        }
     };
     if ok {
         Ok(())
@@ -299,7 +314,7 @@ impl Qinqing {
     /// Decide `act` for this handle's actor; a refusal is logged (outside
     /// the ledger's data: the `access_denied` table) and returned.
     pub fn permit(&self, act: Act) -> Result<()> {
-        match decide(self.conn(), self.actor_ref(), &act) {
+        match decide(self.conn(), self.actor_ref(), &act, self.today()) {
             Ok(()) => Ok(()),
             Err(e) if e.code == crate::Code::Internal => Err(e),
             Err(e) => {

@@ -133,6 +133,10 @@ impl Qinqing {
             let staff = self.list_staff()?.first().map(|s| s.id).ok_or_else(|| crate::Error::internal("demo staff"))?;
             self.verify_face_in_person(wei, staff)?;
             self.verify_face_in_person(fang, staff)?;
+            // Everyone in the demo family pays with the same demo payment password.
+            for p in [wei, fang, zihan, grandpa] {
+                self.set_pay_password(p, DEMO_PAY_PASSWORD, DEMO_PAY_PASSWORD)?;
+            }
             self.authorize_aid(wei, zihan, "child", Some(100_000))?;
             self.authorize_aid(fang, zihan, "child", None)?;
             self.authorize_aid(wei, grandpa, "parent", Some(50_000))?;
@@ -186,7 +190,15 @@ impl Qinqing {
                 let token = self.issue_qr(kid, Some(holder))?.token;
                 // Inpatient: the code opens the stay at admission; discharge settles it.
                 let stay = if scenario == "inpatient" {
-                    Some(self.admit(&crate::settle::AdmitRequest { token: token.clone(), institution, admission_no: format!("DEMO-ZY-{i:03}"), emergency: false })?.id)
+                    Some(self.admit(&crate::settle::AdmitRequest {
+                        token: token.clone(),
+                        institution,
+                        admission_no: format!("DEMO-ZY-{i:03}"),
+                        pay_password: Some(DEMO_PAY_PASSWORD.into()),
+                        id_face_checked: true,
+                        ..Default::default()
+                    })?
+                    .id)
                 } else {
                     None
                 };
@@ -197,6 +209,7 @@ impl Qinqing {
                     total_fen: total,
                     bill_id: format!("DEMO-{i:03}"),
                     stay,
+                    pay_password: Some(DEMO_PAY_PASSWORD.into()),
                     ..Default::default()
                 })?;
             }
@@ -222,6 +235,8 @@ pub const DEMO_INSTITUTIONS: &str = "name,region,designated,networked
 
 /// The demo ledger's staff member and password (the demo database only).
 pub const DEMO_STAFF_NAME: &str = "陈主任";
+/// The demo family's payment password (typed at the counter to confirm a payment).
+pub const DEMO_PAY_PASSWORD: &str = "246810";
 pub const DEMO_STAFF_PASSWORD: &str = "demo-staff-2026";
 
 #[cfg(test)]

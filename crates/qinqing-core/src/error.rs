@@ -136,6 +136,12 @@ pub enum Code {
     PathProtected,
     StaffPasswordCommon,
     AidOnlineCapTooHigh,
+    PayConfirmationRequired,
+    PayPasswordNotSet,
+    PayPasswordWrong,
+    PayPasswordLocked,
+    PayPasswordWeak,
+    IdFaceCheckRequired,
     PremiumTierUnknown,
     PremiumRegionMismatch,
     FilingNotFound,
@@ -258,6 +264,12 @@ impl Code {
             Code::PathProtected => "PATH_PROTECTED",
             Code::StaffPasswordCommon => "STAFF_PASSWORD_COMMON",
             Code::AidOnlineCapTooHigh => "AID_ONLINE_CAP_TOO_HIGH",
+            Code::PayConfirmationRequired => "PAY_CONFIRMATION_REQUIRED",
+            Code::PayPasswordNotSet => "PAY_PASSWORD_NOT_SET",
+            Code::PayPasswordWrong => "PAY_PASSWORD_WRONG",
+            Code::PayPasswordLocked => "PAY_PASSWORD_LOCKED",
+            Code::PayPasswordWeak => "PAY_PASSWORD_WEAK",
+            Code::IdFaceCheckRequired => "ID_FACE_CHECK_REQUIRED",
             Code::PremiumTierUnknown => "PREMIUM_TIER_UNKNOWN",
             Code::PremiumRegionMismatch => "PREMIUM_REGION_MISMATCH",
             Code::FilingNotFound => "FILING_NOT_FOUND",
@@ -976,6 +988,24 @@ impl Error {
     }
     pub fn path_protected(path: &str) -> Self {
         Self::new(Code::PathProtected, Some("file"), format!("不能使用“{path}”：这是本程序的数据目录（数据库和居民材料所在处）。请选择其他位置，例如“文档”或“下载”。"), format!("\"{path}\" cannot be used: it is the app's data directory (the database and residents' documents). Choose another place, such as Documents or Downloads."))
+    }
+    pub fn pay_confirmation_required() -> Self {
+        Self::new(Code::PayConfirmationRequired, Some("pay_password"), "请付款人输入6位支付密码确认这笔付款。", "The payer must confirm this payment with their 6-digit payment password.")
+    }
+    pub fn pay_password_not_set() -> Self {
+        Self::new(Code::PayPasswordNotSet, Some("pay_password"), "参保人还没有设置支付密码，不能刷码支付。请先在家庭版或服务中心设置（未满16周岁由监护人设置）。", "The member has no payment password yet and cannot pay by code. Set one first in the family app or at the service centre (a guardian sets it for a child under 16).")
+    }
+    pub fn pay_password_wrong(left: i64) -> Self {
+        Self::new(Code::PayPasswordWrong, Some("pay_password"), format!("支付密码不正确，未扣款。还可尝试{left}次。"), format!("Wrong payment password; nothing was charged. {left} tries left."))
+    }
+    pub fn pay_password_locked(minutes: i64) -> Self {
+        Self::new(Code::PayPasswordLocked, Some("pay_password"), format!("支付密码错误次数过多，已锁定，请{minutes}分钟后再试。本次未扣款。"), format!("Too many wrong payment passwords: locked. Try again in {minutes} min. Nothing was charged."))
+    }
+    pub fn pay_password_weak() -> Self {
+        Self::new(Code::PayPasswordWeak, Some("pay_password"), "支付密码须为6位数字，不能是相同数字或连续数字（如111111、123456）。", "A payment password is 6 digits, not all the same and not a run (like 111111 or 123456).")
+    }
+    pub fn id_face_check_required() -> Self {
+        Self::new(Code::IdFaceCheckRequired, Some("id_face_checked"), "住院登记须由收费员核对患者身份证并当面核对本人后勾选确认。", "Inpatient admission needs the cashier to check the patient's ID card and face in person, then tick the confirmation.")
     }
     pub fn aid_online_cap_too_high(max_fen: i64) -> Self {
         let yuan = max_fen / 100;

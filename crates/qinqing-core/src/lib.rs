@@ -16,6 +16,7 @@ pub mod idcheck;
 pub mod installation;
 pub mod kiosk;
 pub mod money;
+pub mod payment;
 pub mod person;
 pub mod policy;
 pub mod premium;

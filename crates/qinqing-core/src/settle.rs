@@ -389,6 +389,8 @@ pub struct SettleRequest {
     pub emergency: bool,
     /// Inpatient: the stay opened at admission, settled at discharge (no code).
     pub stay: Option<i64>,
+    /// The payer's confirmation (DOMAIN §4): their 6-digit payment password.
+    pub pay_password: Option<String>,
 }
 
 /// 住院 admission: the member's code is shown once, at admission.
@@ -400,6 +402,10 @@ pub struct AdmitRequest {
     /// The hospital's admission number (住院号).
     pub admission_no: String,
     pub emergency: bool,
+    /// The payer's 6-digit payment password.
+    pub pay_password: Option<String>,
+    /// The cashier checked the patient's ID card and face in person.
+    pub id_face_checked: bool,
 }
 
 /// A hospital stay: opened at admission with the shown code, settled once at discharge.
@@ -1317,6 +1323,13 @@ impl Qinqing {
         }
         qr::check_time(&claims, now_dt, skew)?;
         let visit = open_visit(&tx, &claims, req.institution, req.emergency, time::china_date(now_dt))?;
+        // The payer confirms (a wrong password is counted even though nothing is charged).
+        if let Err((e, counted)) = crate::payment::verify(&tx, visit.member.id, req.pay_password.as_deref(), now_dt) {
+            if counted {
+                tx.commit()?;
+            }
+            return Err(e);
+        }
         let result = charge(&tx, &visit, &claims.nonce, None, scenario, total, &bill, now_dt, cut, daily_cap, &actor)?;
         tx.commit()?;
         Ok(result)
@@ -1356,6 +1369,16 @@ impl Qinqing {
         }
         qr::check_time(&claims, now_dt, skew)?;
         let visit = open_visit(&tx, &claims, req.institution, req.emergency, time::china_date(now_dt))?;
+        // Inpatient (DOMAIN §4): ID card and face checked at the counter, and the payer confirms.
+        if !req.id_face_checked {
+            return Err(Error::id_face_check_required());
+        }
+        if let Err((e, counted)) = crate::payment::verify(&tx, visit.member.id, req.pay_password.as_deref(), now_dt) {
+            if counted {
+                tx.commit()?;
+            }
+            return Err(e);
+        }
         tx.execute(
             "INSERT INTO stay (nonce, institution_id, admission_no, member_id, shown_by, cross_region, emergency, status, admitted_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)",

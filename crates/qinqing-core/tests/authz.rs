@@ -72,6 +72,7 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     let young = add(&mut q, "张小虎", "31011520200707019", "resident", 0, false);
     assert_eq!((wei, fang, kid, li, girl, grandpa, young), (1, 2, 3, 4, 5, 6, 9));
     q.verify_face_in_person(wei, admin).unwrap();
+    q.set_pay_password(kid, "135790", "135790").unwrap();
     q.verify_face_in_person(fang, admin).unwrap();
     // Family A: son and spouse active.
     let b = q.apply_binding(wei, kid, "child").unwrap().id;
@@ -108,11 +109,11 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     q.set_fund_policy("", "outpatient", "resident", FundPolicy { deductible_fen: 0, ratio_pct: 50, ceiling_fen: None }).unwrap();
     let t = q.issue_qr(kid, Some(wei)).unwrap().token;
     let settlement = q
-        .settle(&SettleRequest { token: t, institution: inst, scenario: "outpatient".into(), total_fen: 1_000, bill_id: "T-1".into(), ..Default::default() })
+        .settle(&SettleRequest { token: t, institution: inst, scenario: "outpatient".into(), total_fen: 1_000, bill_id: "T-1".into(), pay_password: Some("135790".into()), ..Default::default() })
         .unwrap()
         .id;
     let t = q.issue_qr(kid, None).unwrap().token;
-    let stay = q.admit(&AdmitRequest { token: t, institution: inst, admission_no: "ZY-1".into(), emergency: false }).unwrap().id;
+    let stay = q.admit(&AdmitRequest { token: t, institution: inst, admission_no: "ZY-1".into(), emergency: false, pay_password: Some("135790".into()), id_face_checked: true }).unwrap().id;
     let filing = q.add_filing(kid, "440100", "2026-03-01", "2026-12-31").unwrap().id;
     let premium = q.pay_premium(wei, kid, 38_000, 2026).unwrap()["id"].as_i64().unwrap();
     drop(q);
@@ -257,6 +258,9 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
             q.reject_binding(i.submitted_b, s, "照片模糊").map(drop)
         }),
         c("outbox", "O", |q, _| q.outbox(6).map(drop)),
+        c("set_pay_password(own child under 16)", "OVH", |q, _| q.set_pay_password(3, "246813", "246813")),
+        c("set_pay_password(adult relative)", "O", |q, _| q.set_pay_password(2, "246813", "246813")),
+        c("set_pay_password(own)", "OVH", |q, _| q.set_pay_password(1, "246813", "246813")),
         // documents
         c("ingest_document", "OVH", |q, _| q.add_sample_document(3, "household_register", "").map(drop)),
         c("ingest_document(other family)", "O", |q, _| q.add_sample_document(5, "household_register", "").map(drop)),
@@ -273,15 +277,15 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
         c("issue_qr(other family)", "O", |q, _| q.issue_qr(5, None).map(drop)),
         c("settle", "OT", |q, _| {
             let t = token(q);
-            q.settle(&SettleRequest { token: t, institution: 1, scenario: "outpatient".into(), total_fen: 2_000, bill_id: "T-2".into(), ..Default::default() }).map(drop)
+            q.settle(&SettleRequest { token: t, institution: 1, scenario: "outpatient".into(), total_fen: 2_000, bill_id: "T-2".into(), pay_password: Some("135790".into()), ..Default::default() }).map(drop)
         }),
         c("settle(at another institution)", "O", |q, _| {
             let t = token(q);
-            q.settle(&SettleRequest { token: t, institution: 2, scenario: "outpatient".into(), total_fen: 2_000, bill_id: "X-2".into(), ..Default::default() }).map(drop)
+            q.settle(&SettleRequest { token: t, institution: 2, scenario: "outpatient".into(), total_fen: 2_000, bill_id: "X-2".into(), pay_password: Some("135790".into()), ..Default::default() }).map(drop)
         }),
         c("admit", "OT", |q, _| {
             let t = token(q);
-            q.admit(&AdmitRequest { token: t, institution: 1, admission_no: "ZY-2".into(), emergency: false }).map(drop)
+            q.admit(&AdmitRequest { token: t, institution: 1, admission_no: "ZY-2".into(), emergency: false, pay_password: Some("135790".into()), id_face_checked: true }).map(drop)
         }),
         c("list_stays", "OT", |q, _| q.list_stays(Some(1), None, true).map(drop)),
         c("get_stay", "OTVH", |q, i| q.get_stay(i.stay).map(drop)),

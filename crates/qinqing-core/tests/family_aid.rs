@@ -3,7 +3,7 @@
 //! premium tiers checked before paying with a receipt, filings with reasons.
 
 mod common;
-use common::person;
+use common::{person, PAY};
 use qinqing_core::fund::FundPolicy;
 use qinqing_core::premium::PremiumRequest;
 use qinqing_core::settle::{aid_letter, AidRequest, FilingRequest, SettleRequest};
@@ -36,7 +36,7 @@ fn request(w: &W, authorizer: i64, cap: Option<i64>, online: Option<i64>, sha: &
 
 fn pay(w: &mut W, scenario: &str, total: i64, bill: &str) -> Vec<(String, Option<i64>, i64)> {
     let token = w.q.issue_qr(w.kid, None).unwrap().token;
-    let s = w.q.settle(&SettleRequest { token, institution: w.pharmacy, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), ..Default::default() }).unwrap();
+    let s = w.q.settle(&SettleRequest { token, institution: w.pharmacy, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), pay_password: Some(PAY.into()), ..Default::default() }).unwrap();
     s.legs.iter().map(|l| (l.source.clone(), l.person_id, l.amount)).collect()
 }
 
@@ -146,7 +146,7 @@ fn filings_have_a_reason_and_can_be_cancelled() {
     let gz = w.q.add_institution("广州市第一人民医院", "440104", true, true).unwrap().id;
     let settle = |q: &mut Qinqing, kid: i64, bill: &str| {
         let token = q.issue_qr(kid, None).unwrap().token;
-        q.settle(&SettleRequest { token, institution: gz, scenario: "outpatient".into(), total_fen: 10_000, bill_id: bill.into(), ..Default::default() })
+        q.settle(&SettleRequest { token, institution: gz, scenario: "outpatient".into(), total_fen: 10_000, bill_id: bill.into(), pay_password: Some(PAY.into()), ..Default::default() })
     };
     let s = settle(&mut w.q, w.kid, "G-1").unwrap();
     assert!(s.cross_region && !s.emergency && s.fund_fen == 5_000);

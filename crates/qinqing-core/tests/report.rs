@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 mod common;
-use common::person;
+use common::{person, PAY};
 use qinqing_core::report::TxQuery;
 use qinqing_core::settle::SettleRequest;
 use qinqing_core::time::FixedClock;
@@ -108,7 +108,7 @@ proptest! {
 
 fn pay(q: &mut Qinqing, member: i64, inst: i64, total: i64, bill: &str) {
     let t = q.issue_qr(member, None).unwrap().token;
-    q.settle(&SettleRequest { token: t, institution: inst, scenario: "outpatient".into(), total_fen: total, bill_id: bill.into(), ..Default::default() })
+    q.settle(&SettleRequest { token: t, institution: inst, scenario: "outpatient".into(), total_fen: total, bill_id: bill.into(), pay_password: Some(PAY.into()), ..Default::default() })
         .unwrap();
 }
 
@@ -190,7 +190,7 @@ fn cap_bars_and_statement() {
     let inst = q.add_institution("医院", "310115", true, true).unwrap().id;
     let aid = q.authorize_aid(dad, kid, "child", Some(10_000)).unwrap().id;
     let t = q.issue_qr(kid, None).unwrap().token;
-    q.settle(&SettleRequest { token: t, institution: inst, scenario: "pharmacy".into(), total_fen: 8_500, bill_id: "P1".into(), ..Default::default() }).unwrap();
+    q.settle(&SettleRequest { token: t, institution: inst, scenario: "pharmacy".into(), total_fen: 8_500, bill_id: "P1".into(), pay_password: Some(PAY.into()), ..Default::default() }).unwrap();
     let d = q.dashboard(dad, 2026).unwrap();
     let cap = d.caps.iter().find(|c| c.aid_id == aid).unwrap();
     assert_eq!((cap.spent_fen, cap.used_pct, cap.level), (8_500, Some(85), "near"));
@@ -203,7 +203,7 @@ fn cap_bars_and_statement() {
 fn settle_at(q: &mut Qinqing, at: &str, member: i64, inst: i64, scenario: &str, total: i64, bill: &str) {
     q.set_clock(Arc::new(FixedClock::at(at)));
     let t = q.issue_qr(member, None).unwrap().token;
-    q.settle(&SettleRequest { token: t, institution: inst, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), ..Default::default() })
+    q.settle(&SettleRequest { token: t, institution: inst, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), pay_password: Some(PAY.into()), ..Default::default() })
         .unwrap();
 }
 

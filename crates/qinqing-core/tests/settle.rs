@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 mod common;
-use common::person;
+use common::{person, PAY};
 use qinqing_core::id::with_check_char;
 use qinqing_core::qr;
 use qinqing_core::fund::FundPolicy;
@@ -66,7 +66,7 @@ fn flat_fund_policy(q: &mut Qinqing) {
 }
 
 fn req(token: &str, institution: i64, scenario: &str, total: i64, bill: &str) -> SettleRequest {
-    SettleRequest { token: token.into(), institution, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), ..Default::default() }
+    SettleRequest { token: token.into(), institution, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), pay_password: Some(PAY.into()), ..Default::default() }
 }
 
 fn balance(q: &Qinqing, p: i64) -> i64 {
@@ -325,11 +325,11 @@ fn inpatient_admission_opens_a_stay_and_discharge_settles_it() {
     let t = w.q.issue_qr(w.child, Some(w.holder)).unwrap().token;
     // A 60-second code at discharge is not how inpatient settles.
     assert_eq!(w.q.settle(&req(&t, w.hospital, "inpatient", 500_000, "Z-1")).unwrap_err().code, Code::StayRequired);
-    let stay = w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0001".into(), emergency: false }).unwrap();
+    let stay = w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0001".into(), emergency: false, pay_password: Some(PAY.into()), id_face_checked: true }).unwrap();
     assert_eq!((stay.status.as_str(), stay.member_id), ("open", w.child));
     // A retry of the admission returns the same stay; the code opens nothing else and pays nothing.
-    assert!(w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0001".into(), emergency: false }).unwrap().replayed);
-    assert_eq!(w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0002".into(), emergency: false }).unwrap_err().code, Code::QrAlreadyUsed);
+    assert!(w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0001".into(), emergency: false, pay_password: Some(PAY.into()), id_face_checked: true }).unwrap().replayed);
+    assert_eq!(w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0002".into(), emergency: false, pay_password: Some(PAY.into()), id_face_checked: true }).unwrap_err().code, Code::QrAlreadyUsed);
     assert_eq!(w.q.settle(&req(&t, w.hospital, "outpatient", 1_000, "Z-2")).unwrap_err().code, Code::QrAlreadyUsed);
     // Ten days later, discharge: no code, settled against the stay.
     at(&mut w.q, "2026-03-20T02:00:00Z");
@@ -348,7 +348,7 @@ fn inpatient_admission_opens_a_stay_and_discharge_settles_it() {
     // Admission needs a live code like any other use.
     let old = w.q.issue_qr(w.child, None).unwrap().token;
     at(&mut w.q, "2026-03-20T02:05:00Z");
-    assert_eq!(w.q.admit(&AdmitRequest { token: old, institution: w.hospital, admission_no: "ZY-0003".into(), emergency: false }).unwrap_err().code, Code::QrExpired);
+    assert_eq!(w.q.admit(&AdmitRequest { token: old, institution: w.hospital, admission_no: "ZY-0003".into(), emergency: false, pay_password: Some(PAY.into()), id_face_checked: true }).unwrap_err().code, Code::QrExpired);
     assert_eq!(w.q.settle(&discharge(999, w.hospital, 100, "ZY-B3")).unwrap_err().code, Code::StayNotFound);
 }
 
@@ -601,7 +601,7 @@ proptest! {
             let own_before = balance(&q, member);
             let t = q.issue_qr(member, None).unwrap().token;
             let s = if scenarios[*sc] == "inpatient" {
-                let stay = q.admit(&AdmitRequest { token: t, institution: inst, admission_no: format!("Z{n}"), emergency: false }).unwrap().id;
+                let stay = q.admit(&AdmitRequest { token: t, institution: inst, admission_no: format!("Z{n}"), emergency: false, pay_password: Some(PAY.into()), id_face_checked: true }).unwrap().id;
                 q.settle(&SettleRequest { institution: inst, scenario: "inpatient".into(), total_fen: *total, bill_id: format!("B{n}"), stay: Some(stay), ..Default::default() }).unwrap()
             } else {
                 q.settle(&req(&t, inst, scenarios[*sc], *total, &format!("B{n}"))).unwrap()
@@ -648,4 +648,63 @@ proptest! {
             prop_assert!(fund <= (total - counted) * ratio / 100);
         }
     }
+}
+
+/// Issue 15 / DOMAIN §4: a settlement carries the payer's confirmation — the
+/// member's 6-digit payment password — and is refused without it; wrong ones
+/// are counted and lock; an admission also needs the ID + face check.
+#[test]
+fn a_settlement_needs_the_payers_confirmation() {
+    let mut w = world();
+    let before = balance(&w.q, w.child);
+    w.q.set_balance(w.child, 50_000).unwrap();
+    let t = w.q.issue_qr(w.child, None).unwrap().token;
+    let mut r = req(&t, w.pharmacy, "pharmacy", 1_000, "PW-1");
+    r.pay_password = None;
+    assert_eq!(w.q.settle(&r).unwrap_err().code, Code::PayConfirmationRequired);
+    r.pay_password = Some("000000".into());
+    let e = w.q.settle(&r).unwrap_err();
+    assert_eq!(e.code, Code::PayPasswordWrong);
+    assert!(e.message_zh.contains("4次"), "{}", e.message_zh);
+    assert!(w.q.list_settlements(None, 10).unwrap().is_empty(), "nothing charged");
+    // The code was not used up by the refusals.
+    r.pay_password = Some(PAY.into());
+    assert!(w.q.settle(&r).is_ok());
+    // A retry of the paid bill needs no password: it charges nothing.
+    let mut again = req(&t, w.pharmacy, "pharmacy", 1_000, "PW-1");
+    again.pay_password = None;
+    assert!(w.q.settle(&again).unwrap().replayed);
+    // Five wrong in a row lock it, the right one too, for 15 minutes.
+    for i in 0..5 {
+        let t = w.q.issue_qr(w.child, None).unwrap().token;
+        let mut r = req(&t, w.pharmacy, "pharmacy", 1_000, &format!("PW-X{i}"));
+        r.pay_password = Some("999999".into());
+        let code = w.q.settle(&r).unwrap_err().code;
+        assert_eq!(code, if i < 4 { Code::PayPasswordWrong } else { Code::PayPasswordLocked });
+    }
+    let t = w.q.issue_qr(w.child, None).unwrap().token;
+    assert_eq!(w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "PW-2")).unwrap_err().code, Code::PayPasswordLocked);
+    at(&mut w.q, "2026-03-10T02:16:00Z");
+    let t = w.q.issue_qr(w.child, None).unwrap().token;
+    assert!(w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "PW-2")).is_ok(), "after the lock-out");
+    let _ = before;
+    // Nobody can pay by code without a payment password.
+    let no_pw = w.q.add_person(&PersonInput {
+        name: "张雨桐".into(),
+        resident_id: with_check_char("31011520200229028"),
+        insurance: "resident".into(),
+        region: "310115".into(),
+        voucher_activated: true,
+        ..Default::default()
+    }).unwrap().id;
+    let t = w.q.issue_qr(no_pw, None).unwrap().token;
+    assert_eq!(w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "PW-3")).unwrap_err().code, Code::PayPasswordNotSet);
+    // Weak passwords are refused when set.
+    for weak in ["123456", "111111", "12345", "abcdef"] {
+        assert_eq!(w.q.set_pay_password(no_pw, weak, weak).unwrap_err().code, Code::PayPasswordWeak, "{weak}");
+    }
+    // Inpatient admission: the cashier's ID + face check as well.
+    let t = w.q.issue_qr(w.child, None).unwrap().token;
+    let e = w.q.admit(&AdmitRequest { token: t, institution: w.hospital, admission_no: "ZY-PW".into(), pay_password: Some(PAY.into()), ..Default::default() });
+    assert_eq!(e.unwrap_err().code, Code::IdFaceCheckRequired);
 }

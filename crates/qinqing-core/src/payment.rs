@@ -1,0 +1,135 @@
+//! The payer's confirmation of a settlement (DOMAIN §4, issue 15): a
+//! 6-digit payment password per person, set by the person (or by the holder
+//! for a member under 16), stored as an Argon2id hash, locked for 15 minutes
+//! after 5 wrong tries. A code scanned at the counter pays only with it;
+//! an inpatient admission also needs the cashier's attestation that ID card
+//! and face were checked.
+//!
+//! The Argon2id parameters are light (1 MiB, 2 passes): a 6-digit password
+//! has a million values, so no hash cost protects it offline — the lock-out
+//! protects it, and the hash keeps it out of the ledger in clear. Heavier
+//! parameters would only slow every settlement (bench/settle.sh).
+//!
+//! [`Confirmation`] is the interface: today a password typed at the counter;
+//! later a confirmation a paired family device signs on the family's screen.
+
+use crate::authz::Act;
+use crate::error::{Error, Result};
+use crate::service::Qinqing;
+use crate::time;
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use password_hash::rand_core::OsRng;
+use password_hash::SaltString;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Deserialize;
+
+/// Wrong payment passwords in a row before a lock-out.
+pub const PAY_ATTEMPTS: i64 = 5;
+/// How long a payment lock-out lasts.
+pub const PAY_LOCK_SECS: i64 = 900;
+
+/// How the payer confirms a payment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Confirmation {
+    /// The payer's 6-digit payment password, typed at the counter.
+    pub pay_password: Option<String>,
+}
+
+fn argon() -> Result<Argon2<'static>> {
+    let p = Params::new(1024, 2, 1, None).map_err(|e| Error::internal(format!("argon2 params: {e}")))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, p))
+}
+
+/// Six digits, not all the same and not a run (123456, 654321).
+pub fn check_pay_password(pw: &str) -> Result<()> {
+    let d: Vec<u32> = pw.chars().filter_map(|c| c.to_digit(10)).collect();
+    if pw.chars().count() != 6 || d.len() != 6 {
+        return Err(Error::pay_password_weak());
+    }
+    let same = d.iter().all(|x| *x == d[0]);
+    let up = d.windows(2).all(|w| w[1] == w[0] + 1);
+    let down = d.windows(2).all(|w| w[0] == w[1] + 1);
+    if same || up || down {
+        return Err(Error::pay_password_weak());
+    }
+    Ok(())
+}
+
+/// Check `pw` against `person`'s payment password inside the caller's
+/// transaction. A wrong one is counted (the caller must commit before
+/// returning the refusal, so the count survives).
+pub(crate) fn verify(conn: &Connection, person: i64, pw: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> std::result::Result<(), (Error, bool)> {
+    let row: Option<(Option<String>, i64, Option<String>)> = conn
+        .query_row("SELECT pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1", [person], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()
+        .map_err(|e| (Error::from(e), false))?;
+    let Some((hash, failed, locked)) = row else { return Err((Error::person_not_found(person), false)) };
+    let Some(hash) = hash else { return Err((Error::pay_password_not_set(), false)) };
+    if let Some(until) = locked.as_deref().and_then(time::from_db) {
+        if until > now {
+            return Err((Error::pay_password_locked(((until - now).num_seconds() + 59) / 60), false));
+        }
+    }
+    let Some(pw) = pw.map(str::trim).filter(|p| !p.is_empty()) else { return Err((Error::pay_confirmation_required(), false)) };
+    let parsed = PasswordHash::new(&hash).map_err(|e| (Error::internal(format!("stored hash: {e}")), false))?;
+    let ok = pw.len() <= 64 && argon().map_err(|e| (e, false))?.verify_password(pw.as_bytes(), &parsed).is_ok();
+    if ok {
+        if failed > 0 || locked.is_some() {
+            conn.execute("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]).map_err(|e| (Error::from(e), false))?;
+        }
+        return Ok(());
+    }
+    let failed = failed + 1;
+    if failed >= PAY_ATTEMPTS {
+        let until = time::to_db(now + chrono::Duration::seconds(PAY_LOCK_SECS));
+        conn.execute("UPDATE person SET pay_failed = 0, pay_locked_until = ?2 WHERE id = ?1", params![person, until]).map_err(|e| (Error::from(e), false))?;
+        return Err((Error::pay_password_locked(PAY_LOCK_SECS / 60), true));
+    }
+    conn.execute("UPDATE person SET pay_failed = ?2 WHERE id = ?1", params![person, failed]).map_err(|e| (Error::from(e), false))?;
+    Err((Error::pay_password_wrong(PAY_ATTEMPTS - failed), true))
+}
+
+impl Qinqing {
+    /// Set (or change) a person's payment password; typed twice.
+    pub fn set_pay_password(&mut self, person: i64, password: &str, again: &str) -> Result<()> {
+        self.permit(Act::PayPasswordSet { person })?;
+        check_pay_password(password)?;
+        if password != again {
+            return Err(Error::staff_password_mismatch());
+        }
+        crate::person::load(self.conn(), person)?;
+        let salt = SaltString::generate(&mut OsRng);
+        let hash = argon()?.hash_password(password.as_bytes(), &salt).map_err(|e| Error::internal(format!("hashing: {e}")))?.to_string();
+        let now = time::to_db(self.now());
+        let actor = self.actor();
+        let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("UPDATE person SET pay_password_hash = ?2, pay_failed = 0, pay_locked_until = NULL, updated_at = ?3 WHERE id = ?1", params![person, hash, now])?;
+        crate::audit::record(&tx, &now, &actor, "person.pay_password_set", "person", Some(person), Some(person), None, None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether a person has a payment password (for the screen).
+    pub fn has_pay_password(&self, person: i64) -> Result<bool> {
+        self.permit(Act::PersonRead { person })?;
+        Ok(self.conn().query_row("SELECT pay_password_hash IS NOT NULL FROM person WHERE id = ?1", [person], |r| r.get(0)).optional()?.unwrap_or(false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn six_digits_not_trivial() {
+        for bad in ["12345", "1234567", "abcdef", "111111", "123456", "654321", "12 456", "１２３４５７"] {
+            assert_eq!(check_pay_password(bad).unwrap_err().code, crate::Code::PayPasswordWeak, "{bad}");
+        }
+        for good in ["135790", "246813", "908172"] {
+            assert!(check_pay_password(good).is_ok(), "{good}");
+        }
+    }
+}
