@@ -75,6 +75,8 @@ const COMMANDS: &[&str] = &[
     "staff_list",
     "person_verify_face",
     "person_reveal_id",
+    "person_set_pay_password",
+    "person_has_pay_password",
     "denied_list",
     "setup_household",
 ];

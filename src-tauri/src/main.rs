@@ -335,6 +335,17 @@ fn binding_unbind(s: State<'_, AppState>, id: i64) -> Result<Binding> {
     with(&s, |q| q.unbind_as_holder(id))
 }
 
+/// Set a payment password (typed twice in the page, sent once, never kept).
+#[tauri::command]
+fn person_set_pay_password(s: State<'_, AppState>, id: i64, password: String, again: String) -> Result<bool> {
+    with(&s, |q| q.set_pay_password(id, &password, &again).map(|()| true))
+}
+
+#[tauri::command]
+fn person_has_pay_password(s: State<'_, AppState>, id: i64) -> Result<bool> {
+    with(&s, |q| q.has_pay_password(id))
+}
+
 #[tauri::command]
 fn person_reveal_id(s: State<'_, AppState>, id: i64) -> Result<String> {
     with(&s, |q| q.reveal_resident_id(id))
@@ -689,6 +700,8 @@ fn main() {
             staff_list,
             person_verify_face,
             person_reveal_id,
+            person_set_pay_password,
+            person_has_pay_password,
             denied_list,
             setup_household
         ])

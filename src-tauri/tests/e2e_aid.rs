@@ -25,7 +25,9 @@ fn cli() -> PathBuf {
 }
 
 fn run_cli(db: &Path, args: &[&str]) -> serde_json::Value {
-    let out = Command::new(cli()).arg("--db").arg(db).arg("--json").args(args).output().unwrap();
+    // stdin: the demo family's payment password, for `settle --pay-password-stdin`.
+    let pay = qinqing_core::demo::DEMO_PAY_PASSWORD;
+    let out = qinqing_e2e::output_with_stdin(Command::new(cli()).arg("--db").arg(db).arg("--json").args(args), &format!("{pay}\n{pay}\n"));
     assert!(out.status.success(), "qinqing-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -38,7 +40,7 @@ fn settle(db: &Path, member: &str, holder: Option<&str>, bill: &str, total_fen: 
         issue.extend(["--holder", h]);
     }
     let token = run_cli(db, &issue)["token"].as_str().unwrap().to_string();
-    let s = run_cli(db, &["settle", "--token", &token, "--institution", "1", "--scenario", "outpatient", "--total", total_fen, "--bill", bill]);
+    let s = run_cli(db, &["settle", "--pay-password-stdin", "--token", &token, "--institution", "1", "--scenario", "outpatient", "--total", total_fen, "--bill", bill]);
     s["legs"]
         .as_array()
         .unwrap()

@@ -19,7 +19,9 @@ fn cli() -> PathBuf {
 }
 
 fn run_cli(db: &Path, args: &[&str]) -> serde_json::Value {
-    let out = Command::new(cli()).arg("--db").arg(db).arg("--json").args(args).output().unwrap();
+    // stdin: the demo family's payment password, for `settle --pay-password-stdin`.
+    let pay = qinqing_core::demo::DEMO_PAY_PASSWORD;
+    let out = qinqing_e2e::output_with_stdin(Command::new(cli()).arg("--db").arg(db).arg("--json").args(args), &format!("{pay}\n{pay}\n"));
     assert!(out.status.success(), "qinqing-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -64,12 +66,24 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     assert!(token.starts_with("QQ1"), "decoded {token:?}");
     let claims = run_cli(&db, &["qr", "verify", &token]);
     assert_eq!((claims["member"].as_i64(), claims["shown_by"].as_i64()), (Some(5), Some(3)), "shown by the holder for his son");
-    let s = run_cli(&db, &["settle", "--token", &token, "--institution", "1", "--scenario", "outpatient", "--total", "20000", "--bill", "E2E-1"]);
+    let s = run_cli(&db, &["settle", "--pay-password-stdin", "--token", &token, "--institution", "1", "--scenario", "outpatient", "--total", "20000", "--bill", "E2E-1"]);
     let legs: Vec<(String, i64)> = s["legs"].as_array().unwrap().iter().map(|l| (l["source"].as_str().unwrap().to_string(), l["amount"].as_i64().unwrap())).collect();
     assert_eq!(legs, vec![("fund".to_string(), 10_000), ("own_account".to_string(), 10_000)]);
     // The balance on screen follows.
     app.wait_text("#qr-balance", "¥200.00").await;
     app.screenshot("qr-after-payment").await;
+
+    // His payment password (the holder sets it: he is under 16); a trivial one is refused.
+    app.fill("#pay-pw", "123456").await;
+    app.fill("#pay-pw2", "123456").await;
+    app.click("#pay-save").await;
+    app.wait("[data-error-for=pay_password][data-code=PAY_PASSWORD_WEAK]").await;
+    let pay = qinqing_core::demo::DEMO_PAY_PASSWORD;
+    app.fill("#pay-pw", pay).await;
+    app.fill("#pay-pw2", pay).await;
+    app.click("#pay-save").await;
+    app.wait("#pay-notice").await;
+    assert_eq!(app.js("return document.querySelector('#pay-pw').value + document.querySelector('#pay-pw2').value;").await, "");
 
     // The counter terminal: a scanner types a fresh code and presses Enter.
     let fresh = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"])["token"].as_str().unwrap().to_string();
@@ -78,6 +92,15 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     app.fill("#t-total", "88.50").await;
     app.fill("#t-bill", "T-2").await;
     app.choose("#t-scenario", "pharmacy").await;
+    // Without the payer's password nothing is paid, and the code is not used up.
+    app.fill("#t-token", &format!("{fresh}\u{E007}")).await;
+    app.wait("[data-error-for=pay_password][data-code=PAY_CONFIRMATION_REQUIRED]").await;
+    app.fill("#t-paypw", "000000").await;
+    app.fill("#t-token", &format!("{fresh}\u{E007}")).await;
+    app.wait("[data-error-for=pay_password][data-code=PAY_PASSWORD_WRONG]").await;
+    assert_eq!(app.js("return document.querySelector('#t-paypw').value;").await, "", "the password is not kept in the page");
+    app.screenshot("terminal-pay-password").await;
+    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD).await;
     app.fill("#t-token", &format!("{fresh}\u{E007}")).await;
     let result = app.wait_text("#t-result", "结算完成").await;
     assert!(result.contains("¥88.50"), "{result}");
@@ -96,6 +119,11 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     app.choose("#t-scenario", "inpatient").await;
     app.wait("#t-admit").await;
     app.fill("#t-admission", "ZY-E2E").await;
+    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD).await;
+    app.fill("#t-token", &format!("{admit_code}\u{E007}")).await;
+    app.wait("[data-error-for=id_face_checked][data-code=ID_FACE_CHECK_REQUIRED]").await;
+    app.click("#t-idface").await;
+    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD).await;
     app.fill("#t-token", &format!("{admit_code}\u{E007}")).await;
     app.wait_text("#t-admitted", "ZY-E2E").await;
     app.screenshot("terminal-admitted").await;

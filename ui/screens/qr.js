@@ -15,6 +15,8 @@ const initial = () => ({
   member: null,
   options: [], // [{ member, label }]
   issued: null,
+  payError: null,
+  payNotice: null,
   left: 0,
   balance: null,
   error: null,
@@ -62,8 +64,8 @@ async function loadOptions() {
   const me = state.persons.find((p) => p.id === state.shownBy);
   const bound = state.shownBy === null ? [] : await call('binding_list', { query: { holder: state.shownBy, status: 'active' } });
   state.options = [];
-  if (me) state.options.push({ member: me.id, label: t('qr.self', { name: me.name }) });
-  for (const b of bound) state.options.push({ member: b.member.id, label: t('qr.for', { name: b.member.name, relation: t(`rel.${b.relation}`) }) });
+  if (me) state.options.push({ member: me.id, name: me.name, label: t('qr.self', { name: me.name }) });
+  for (const b of bound) state.options.push({ member: b.member.id, name: b.member.name, label: t('qr.for', { name: b.member.name, relation: t(`rel.${b.relation}`) }) });
   if (!state.options.some((o) => o.member === state.member)) state.member = state.options.length ? state.options[0].member : null;
 }
 
@@ -127,7 +129,7 @@ function render() {
   });
   const whose = el('select', { class: 'input', attrs: { id: 'qr-member', 'aria-label': t('qr.member') } },
     state.options.map((o) => el('option', { text: o.label, attrs: { value: o.member, selected: o.member === state.member } })));
-  whose.addEventListener('change', () => { stop(); state.member = Number(whose.value); state.issued = null; state.error = null; render(); });
+  whose.addEventListener('change', () => { stop(); state.member = Number(whose.value); state.issued = null; state.error = null; state.payError = null; state.payNotice = null; render(); });
 
   const i = state.issued;
   root.append(el('section', { class: 'qr-screen' }, [
@@ -146,5 +148,44 @@ function render() {
       el('p', { class: 'qr-balance' }, [t('qr.balance'), ' ', el('strong', { class: 'mono', text: state.balance || '', attrs: { id: 'qr-balance' } })]),
       el('p', { class: 'muted small', text: i.shown_by === i.member ? t('qr.own') : t('qr.proxy') }),
     ]) : null,
+    payPasswordCard(),
   ]));
+}
+
+/** The member's payment password, which confirms a payment at the counter.
+ *  Rust decides who may set it (the person, or the holder of a child under
+ *  16); the typed digits leave the page with the request. */
+function payPasswordCard() {
+  if (state.member === null) return null;
+  const opt = state.options.find((o) => o.member === state.member);
+  const pw = el('input', { class: 'input mono', attrs: { id: 'pay-pw', type: 'password', inputmode: 'numeric', maxlength: 6, autocomplete: 'new-password' } });
+  const again = el('input', { class: 'input mono', attrs: { id: 'pay-pw2', type: 'password', inputmode: 'numeric', maxlength: 6, autocomplete: 'new-password' } });
+  const submit = async (ev) => {
+    ev.preventDefault();
+    const a = pw.value;
+    const b = again.value;
+    pw.value = '';
+    again.value = '';
+    try {
+      await call('person_set_pay_password', { id: state.member, password: a, again: b });
+      state.payError = null;
+      state.payNotice = t('qr.pay_set');
+    } catch (err) {
+      state.payError = err;
+      state.payNotice = null;
+    }
+    render();
+  };
+  const err = state.payError;
+  return el('form', { class: 'card form qr-pay', attrs: { id: 'pay-form', novalidate: true }, on: { submit } }, [
+    el('h3', { class: 'card-title', text: t('qr.pay_title', { name: opt ? opt.name : '' }) }),
+    el('p', { class: 'muted', text: t('qr.pay_hint') }),
+    el('div', { class: 'field-row' + (err ? ' has-error' : '') }, [
+      el('div', { class: 'field' }, [el('label', { text: t('qr.pay_new'), attrs: { for: 'pay-pw' } }), pw]),
+      el('div', { class: 'field' }, [el('label', { text: t('qr.pay_again'), attrs: { for: 'pay-pw2' } }), again]),
+    ]),
+    err ? el('p', { class: 'field-error', text: `${errText(err)} (${err.code})`, attrs: { 'data-error-for': 'pay_password', 'data-code': err.code, role: 'alert' } }) : null,
+    state.payNotice ? el('p', { class: 'notice', text: state.payNotice, attrs: { id: 'pay-notice', role: 'status' } }) : null,
+    el('button', { class: 'btn', text: t('qr.pay_save'), attrs: { type: 'submit', id: 'pay-save' } }),
+  ]);
 }

@@ -14,7 +14,7 @@ const SCENARIOS = ['outpatient', 'pharmacy', 'online_pharmacy', 'inpatient'];
 // The screen's state; reset() puts it back (the kiosk wipes it between residents).
 const initial = () => ({
   institutions: [],
-  form: { institution: null, scenario: 'outpatient', total_yuan: '', bill_id: '', emergency: false, token: '', mode: 'admit', admission_no: '', stay: null },
+  form: { institution: null, scenario: 'outpatient', total_yuan: '', bill_id: '', emergency: false, token: '', mode: 'admit', admission_no: '', stay: null, id_face_checked: false },
   stays: [],
   admitted: null,
   result: null,
@@ -47,14 +47,24 @@ function loadStays() {
   }).catch((err) => { state.error = err; render(); });
 }
 
+/** The payer's password, typed into the field: taken once, never kept in the page. */
+function takePayPassword() {
+  const i = root && root.querySelector('#t-paypw');
+  const v = i ? i.value : '';
+  if (i) i.value = '';
+  return v;
+}
+
 async function admit(ev) {
   if (ev) ev.preventDefault();
   if (state.busy) return;
   state.busy = true;
   const f = state.form;
+  const payPassword = takePayPassword();
   try {
     state.admitted = await call('stay_admit', { request: {
       token: f.token.trim(), institution: Number(f.institution), admission_no: f.admission_no, emergency: f.emergency,
+      pay_password: payPassword || null, id_face_checked: !!f.id_face_checked,
     } });
     state.error = null;
     state.result = null;
@@ -73,16 +83,19 @@ async function settle(ev) {
   if (state.busy) return;
   state.busy = true;
   const f = state.form;
+  const payPassword = takePayPassword();
   try {
     const discharge = f.scenario === 'inpatient';
     state.result = await call('settle', { request: {
       token: discharge ? '' : f.token.trim(), institution: Number(f.institution), scenario: f.scenario,
       total_fen: 0, total_yuan: f.total_yuan, bill_id: f.bill_id, emergency: f.emergency,
       stay: discharge ? f.stay : null,
+      pay_password: discharge ? null : (payPassword || null),
     } });
     state.error = null;
     state.admitted = null;
     state.form.token = '';
+    state.form.id_face_checked = false;
     if (discharge) loadStays();
   } catch (err) {
     state.error = err;
@@ -92,6 +105,12 @@ async function settle(ev) {
   render();
   const token = root && root.querySelector('#t-token');
   if (token) token.focus();
+}
+
+/** The payer types their 6-digit payment password (DOMAIN §4); it is read once at submit. */
+function payPasswordField() {
+  const pw = el('input', { class: 'input mono', attrs: { id: 't-paypw', type: 'password', inputmode: 'numeric', maxlength: 6, autocomplete: 'off' } });
+  return field('pay_password', 'terminal.pay_password', pw);
 }
 
 function input(key, attrs) {
@@ -124,7 +143,7 @@ function render() {
   const emergency = el('input', { attrs: { type: 'checkbox', id: 't-emergency', checked: state.form.emergency } });
   emergency.addEventListener('change', () => { state.form.emergency = emergency.checked; });
   const token = input('token', { id: 't-token', type: 'text', class: 'input mono', spellcheck: 'false', placeholder: t('terminal.scan_hint') });
-  const shownError = state.error && !['total', 'bill', 'scenario', 'institution'].includes(state.error.field);
+  const shownError = state.error && !['total', 'bill', 'scenario', 'institution', 'pay_password', 'id_face_checked'].includes(state.error.field);
 
   const errorLine = shownError ? el('p', { class: 'form-error', text: `${errText(state.error)} (${state.error.code})`, attrs: { role: 'alert', id: 't-error', 'data-code': state.error.code } }) : null;
 
@@ -138,6 +157,7 @@ function render() {
         field('bill', 'terminal.bill', input('bill_id', { id: 't-bill', type: 'text', maxlength: 64, class: 'input mono' })),
       ]),
       el('div', { class: 'field field-check' }, [emergency, el('label', { text: t('terminal.emergency'), attrs: { for: 't-emergency' } })]),
+      payPasswordField(),
       field('token', 'terminal.token', token),
       errorLine,
       el('button', { class: 'btn btn-primary', text: t('terminal.settle'), attrs: { type: 'submit', id: 't-settle', disabled: state.busy } }),
@@ -157,6 +177,8 @@ function render() {
           field('bill', 'terminal.admission_no', input('admission_no', { id: 't-admission', type: 'text', maxlength: 64, class: 'input mono' })),
         ]),
         el('div', { class: 'field field-check' }, [emergency, el('label', { text: t('terminal.emergency'), attrs: { for: 't-emergency' } })]),
+        idFaceCheck(),
+        payPasswordField(),
         field('token', 'terminal.token', token),
         errorLine,
         el('button', { class: 'btn btn-primary', text: t('terminal.admit'), attrs: { type: 'submit', id: 't-admit', disabled: state.busy } }),
@@ -192,6 +214,17 @@ function render() {
     state.admitted ? admittedView(state.admitted) : null,
     state.result ? resultView(state.result) : null,
   ]));
+}
+
+/** Inpatient: the cashier attests that ID card and face were checked in person. */
+function idFaceCheck() {
+  const box = el('input', { attrs: { type: 'checkbox', id: 't-idface', checked: !!state.form.id_face_checked } });
+  box.addEventListener('change', () => { state.form.id_face_checked = box.checked; });
+  const err = state.error && state.error.field === 'id_face_checked' ? state.error : null;
+  return el('div', { class: 'field field-check' + (err ? ' has-error' : '') }, [
+    box, el('label', { text: t('terminal.id_face_checked'), attrs: { for: 't-idface' } }),
+    err ? el('p', { class: 'field-error', text: errText(err), attrs: { 'data-error-for': 'id_face_checked', 'data-code': err.code, role: 'alert' } }) : null,
+  ]);
 }
 
 function admittedView(x) {

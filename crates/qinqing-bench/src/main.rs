@@ -24,6 +24,8 @@ fn ledger(dir: &std::path::Path) -> R<(Qinqing, i64, i64)> {
         })
         ?
         .id;
+    // Every settlement is confirmed with the payer's payment password (an Argon2id check).
+    q.set_pay_password(member, "135790", "135790")?;
     for i in 0..3 {
         let a = q
             .add_person(&PersonInput {
@@ -71,6 +73,7 @@ fn settle(n: usize) -> R<()> {
                 scenario: "outpatient".into(),
                 total_fen: 12_345 + i as i64,
                 bill_id: format!("B-{i}"),
+                pay_password: Some("135790".into()),
                 ..Default::default()
             })
             ?;

@@ -209,6 +209,12 @@ enum StayCmd {
         admission: String,
         #[arg(long)]
         emergency: bool,
+        /// Read the payer's payment password from stdin (one line).
+        #[arg(long)]
+        pay_password_stdin: bool,
+        /// The cashier checked the patient's ID card and face in person.
+        #[arg(long)]
+        id_face_checked: bool,
     },
     /// Discharge: settle the stay's bill (no fresh code).
     Discharge {
@@ -306,6 +312,9 @@ struct SettleArgs {
     /// Emergency treatment without a cross-region filing (lower ratio).
     #[arg(long)]
     emergency: bool,
+    /// Read the payer's 6-digit payment password from stdin (one line): the payer's confirmation.
+    #[arg(long)]
+    pay_password_stdin: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -606,6 +615,8 @@ enum PersonCmd {
     Edit(EditArgs),
     /// Activate the person's e-voucher (医保电子凭证).
     Activate { pid: i64 },
+    /// Set the person's 6-digit payment password: read twice from stdin (one per line).
+    SetPayPassword { pid: i64 },
     /// Set the insurance status: active | suspended | lapsed.
     SetStatus { pid: i64, status: String },
     /// Set the personal-account balance, in fen.
@@ -897,14 +908,16 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 bill_id: a.bill,
                 emergency: a.emergency,
                 stay: a.stay,
+                pay_password: if a.pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None },
             })?;
             print_settlement(ctx, &s)?;
         }
         Cmd::Stay(c) => {
             let mut q = ctx.open()?;
             match c {
-                StayCmd::Admit { token, institution, admission, emergency } => {
-                    let s = q.admit(&qinqing_core::settle::AdmitRequest { token, institution, admission_no: admission, emergency })?;
+                StayCmd::Admit { token, institution, admission, emergency, pay_password_stdin, id_face_checked } => {
+                    let pay_password = if pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None };
+                    let s = q.admit(&qinqing_core::settle::AdmitRequest { token, institution, admission_no: admission, emergency, pay_password, id_face_checked })?;
                     print_stays(ctx, &[s])?;
                 }
                 StayCmd::Discharge { stay, institution, total, bill } => {
@@ -1172,6 +1185,11 @@ fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
             },
         )?,
         PersonCmd::Activate { pid } => q.activate_voucher(pid)?,
+        PersonCmd::SetPayPassword { pid } => {
+            let lines = stdin_lines(2)?;
+            q.set_pay_password(pid, &lines[0], &lines[1])?;
+            q.get_person(pid)?
+        }
         PersonCmd::SetStatus { pid, status } => q.set_status(pid, &status)?,
         PersonCmd::SetBalance { pid, fen } => q.set_balance(pid, fen)?,
         PersonCmd::Show { pid } => q.get_person(pid)?,
@@ -1398,6 +1416,13 @@ fn print_binding_line(ctx: &Ctx, b: &Binding) {
         "#{}  {} → {} ({}, {})  {}  {}",
         b.id, b.holder.name, b.member.name, b.member.resident_id_masked, rel, b.member_age, st
     );
+}
+
+/// The first `n` lines of stdin (secrets are never arguments: they would show in `ps`).
+fn stdin_lines(n: usize) -> Result<Vec<String>, Error> {
+    let stdin = io::stdin();
+    let mut lines = stdin.lock().lines();
+    (0..n).map(|_| lines.next().transpose().map_err(io_fail).map(|l| l.unwrap_or_default().trim_end_matches('\r').to_string())).collect()
 }
 
 fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {

@@ -8,8 +8,24 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_qinqing-cli");
 
+/// Every test person's payment password; stdin always carries it (twice, for
+/// `set-pay-password`; `--pay-password-stdin` reads the first line).
+const PAY: &str = "135790";
+
 fn cli(db: &Path, args: &[&str]) -> (i32, Value, String, String) {
-    let out = Command::new(BIN).arg("--db").arg(db).args(args).env_remove("QINQING_DB").output().unwrap();
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("QINQING_DB")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(format!("{PAY}\n{PAY}\n").as_bytes());
+    let out = child.wait_with_output().unwrap();
     let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (out.status.code().unwrap_or(-1), v, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
@@ -37,10 +53,12 @@ fn refused(db: &Path, args: &[&str], want: &str) -> String {
 fn person(db: &Path, name: &str, id17: &str, ins: &str, region: &str, balance: i64) -> String {
     let id = with_check_char(id17);
     let b = balance.to_string();
-    ok(db, &["person", "add", "--name", name, "--id", &id, "--insurance", ins, "--region", region, "--balance", &b, "--voucher-activated"])["id"]
+    let pid = ok(db, &["person", "add", "--name", name, "--id", &id, "--insurance", ins, "--region", region, "--balance", &b, "--voucher-activated"])["id"]
         .as_i64()
         .unwrap()
-        .to_string()
+        .to_string();
+    ok(db, &["person", "set-pay-password", &pid]);
+    pid
 }
 
 fn token(db: &Path, member: &str, now: &str) -> String {
@@ -57,10 +75,10 @@ fn a_bill_number_reused_for_another_patient_is_refused_not_replayed() {
     let b = person(&db, "李小雨", "31011520160101022", "resident", "310115", 100_000);
     ok(&db, &["institution", "add", "--name", "药房", "--region", "310115", "--designated"]);
     let ta = token(&db, &a, T0);
-    let first = ok(&db, &["--now", T0, "settle", "--token", &ta, "--institution", "1", "--scenario", "pharmacy", "--total", "5000", "--bill", "B-1"]);
+    let first = ok(&db, &["--now", T0, "settle", "--pay-password-stdin", "--token", &ta, "--institution", "1", "--scenario", "pharmacy", "--total", "5000", "--bill", "B-1"]);
     assert_eq!(first["replayed"], false);
     let tb = token(&db, &b, T0);
-    let err = refused(&db, &["--now", T0, "settle", "--token", &tb, "--institution", "1", "--scenario", "pharmacy", "--total", "5000", "--bill", "B-1"], "BILL_CONFLICT");
+    let err = refused(&db, &["--now", T0, "settle", "--pay-password-stdin", "--token", &tb, "--institution", "1", "--scenario", "pharmacy", "--total", "5000", "--bill", "B-1"], "BILL_CONFLICT");
     assert!(!err.contains("张子涵"), "no other patient's data: {err}");
     assert_eq!(ok(&db, &["person", "show", &b])["balance_fen"], 100_000, "the second patient was not charged");
     assert_eq!(ok(&db, &["settlements"]).as_array().unwrap().len(), 1);
@@ -73,8 +91,8 @@ fn a_code_does_not_pay_89_seconds_after_issue() {
     let a = person(&db, "张子涵", "31011520140910013", "resident", "310115", 100_000);
     ok(&db, &["institution", "add", "--name", "药房", "--region", "310115", "--designated"]);
     let t = token(&db, &a, T0);
-    refused(&db, &["--now", "2026-03-10T02:01:29Z", "settle", "--token", &t, "--institution", "1", "--scenario", "pharmacy", "--total", "100", "--bill", "L-1"], "QR_EXPIRED");
-    ok(&db, &["--now", "2026-03-10T02:01:00Z", "settle", "--token", &t, "--institution", "1", "--scenario", "pharmacy", "--total", "100", "--bill", "L-1"]);
+    refused(&db, &["--now", "2026-03-10T02:01:29Z", "settle", "--pay-password-stdin", "--token", &t, "--institution", "1", "--scenario", "pharmacy", "--total", "100", "--bill", "L-1"], "QR_EXPIRED");
+    ok(&db, &["--now", "2026-03-10T02:01:00Z", "settle", "--pay-password-stdin", "--token", &t, "--institution", "1", "--scenario", "pharmacy", "--total", "100", "--bill", "L-1"]);
 }
 
 #[test]
@@ -84,7 +102,7 @@ fn shenzhen_insured_at_a_guangzhou_hospital_is_cross_region() {
     let kid = person(&db, "深圳孩子", "44030520150101012", "resident", "440305", 0);
     ok(&db, &["institution", "add", "--name", "广州某医院", "--region", "440106", "--designated"]);
     let t = token(&db, &kid, T0);
-    refused(&db, &["--now", T0, "settle", "--token", &t, "--institution", "1", "--scenario", "outpatient", "--total", "10000", "--bill", "G-1"], "INSTITUTION_NOT_NETWORKED");
+    refused(&db, &["--now", T0, "settle", "--pay-password-stdin", "--token", &t, "--institution", "1", "--scenario", "outpatient", "--total", "10000", "--bill", "G-1"], "INSTITUTION_NOT_NETWORKED");
     // The national division list: a made-up six-digit code is refused.
     refused(&db, &["person", "add", "--name", "某人", "--id", &with_check_char("44030520150101039"), "--insurance", "resident", "--region", "449999"], "REGION_INVALID");
 }
@@ -127,8 +145,10 @@ fn inpatient_admit_then_discharge_and_remote_confirmation_by_code() {
     let kid = person(&db, "张子涵", "31011520140910013", "resident", "310115", 0);
     ok(&db, &["institution", "add", "--name", "医院", "--region", "310115", "--designated"]);
     let t = token(&db, &kid, T0);
-    refused(&db, &["--now", T0, "settle", "--token", &t, "--institution", "1", "--scenario", "inpatient", "--total", "100000", "--bill", "Z"], "STAY_REQUIRED");
-    let stay = ok(&db, &["--now", T0, "stay", "admit", "--token", &t, "--institution", "1", "--admission", "ZY-1"]);
+    refused(&db, &["--now", T0, "settle", "--pay-password-stdin", "--token", &t, "--institution", "1", "--scenario", "inpatient", "--total", "100000", "--bill", "Z"], "STAY_REQUIRED");
+    // Without the payer's confirmation nothing is paid.
+    refused(&db, &["--now", T0, "settle", "--token", &t, "--institution", "1", "--scenario", "outpatient", "--total", "100", "--bill", "NP"], "PAY_CONFIRMATION_REQUIRED");
+    let stay = ok(&db, &["--now", T0, "stay", "admit", "--pay-password-stdin", "--id-face-checked", "--token", &t, "--institution", "1", "--admission", "ZY-1"]);
     let id = stay["id"].as_i64().unwrap().to_string();
     let s = ok(&db, &["--now", "2026-03-18T02:00:00Z", "stay", "discharge", &id, "--institution", "1", "--total", "100000", "--bill", "ZY-B1"]);
     assert_eq!(s["stay_id"].as_i64().unwrap().to_string(), id);

@@ -8,8 +8,25 @@ use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_qinqing-cli");
 
+/// The member's payment password; stdin always carries it (twice, for
+/// `set-pay-password`; `--pay-password-stdin` reads the first line).
+const PAY: &str = "135790";
+
 fn cli(db: &Path, args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(BIN).arg("--db").arg(db).arg("--json").args(args).env_remove("QINQING_DB").output().unwrap();
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .arg("--json")
+        .args(args)
+        .env_remove("QINQING_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(format!("{PAY}\n{PAY}\n").as_bytes());
+    let out = child.wait_with_output().unwrap();
     let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (out.status.code().unwrap_or(-1), v, String::from_utf8_lossy(&out.stderr).into_owned())
 }
@@ -24,6 +41,7 @@ fn ok(db: &Path, args: &[&str]) -> Value {
 fn setup(db: &Path) -> i64 {
     let id = with_check_char("31011520140910013");
     let p = ok(db, &["person", "add", "--name", "张子涵", "--id", &id, "--insurance", "resident", "--region", "310115", "--balance", "100000", "--voucher-activated"]);
+    ok(db, &["person", "set-pay-password", &p["id"].as_i64().unwrap().to_string()]);
     ok(db, &["institution", "add", "--name", "药房", "--region", "310115", "--designated"]);
     p["id"].as_i64().unwrap()
 }
@@ -62,7 +80,7 @@ fn two_processes_settling_the_same_bills_charge_each_once() {
             order
                 .iter()
                 .map(|(t, b)| {
-                    let (code, v, err) = cli(&db, &["settle", "--token", t, "--institution", "1", "--scenario", "pharmacy", "--total", "1234", "--bill", b]);
+                    let (code, v, err) = cli(&db, &["settle", "--pay-password-stdin", "--token", t, "--institution", "1", "--scenario", "pharmacy", "--total", "1234", "--bill", b]);
                     assert_eq!(code, 0, "{b}: {err}");
                     assert!(!err.contains("locked"), "raw SQLite error reached the user: {err}");
                     (b.clone(), v["id"].as_i64().unwrap())
@@ -92,7 +110,7 @@ fn kill_9_in_a_stream_of_settlements_leaves_a_consistent_ledger() {
     let mut script = String::new();
     for (i, t) in tokens.iter().enumerate() {
         script.push_str(&format!(
-            "'{BIN}' --db '{}' settle --token {t} --institution 1 --scenario pharmacy --total 999 --bill K-{i} >/dev/null 2>&1\n",
+            "echo {PAY} | '{BIN}' --db '{}' settle --pay-password-stdin --token {t} --institution 1 --scenario pharmacy --total 999 --bill K-{i} >/dev/null 2>&1\n",
             db.display()
         ));
     }
@@ -114,7 +132,7 @@ fn kill_9_in_a_stream_of_settlements_leaves_a_consistent_ledger() {
     assert!(done < 200, "the stream was interrupted ({done} settled)");
     // The ledger still works: the rest settle normally, each once.
     for (i, t) in tokens.iter().enumerate() {
-        let (code, v, err) = cli(&db, &["settle", "--token", t, "--institution", "1", "--scenario", "pharmacy", "--total", "999", "--bill", &format!("K-{i}")]);
+        let (code, v, err) = cli(&db, &["settle", "--pay-password-stdin", "--token", t, "--institution", "1", "--scenario", "pharmacy", "--total", "999", "--bill", &format!("K-{i}")]);
         assert_eq!(code, 0, "{err}");
         assert_eq!(v["replayed"].as_bool(), Some(i < done), "K-{i}");
     }

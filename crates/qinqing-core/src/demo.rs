@@ -134,8 +134,9 @@ impl Qinqing {
             self.verify_face_in_person(wei, staff)?;
             self.verify_face_in_person(fang, staff)?;
             // Everyone in the demo family pays with the same demo payment password.
-            for p in [wei, fang, zihan, grandpa] {
-                self.set_pay_password(p, DEMO_PAY_PASSWORD, DEMO_PAY_PASSWORD)?;
+            for p in FAMILY {
+                let id = id_of(self, p.id17)?;
+                self.set_pay_password(id, DEMO_PAY_PASSWORD, DEMO_PAY_PASSWORD)?;
             }
             self.authorize_aid(wei, zihan, "child", Some(100_000))?;
             self.authorize_aid(fang, zihan, "child", None)?;

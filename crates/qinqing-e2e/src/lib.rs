@@ -409,3 +409,19 @@ fn wait_port(port: u16) {
         std::thread::sleep(Duration::from_millis(25));
     }
 }
+
+/// Run a command with `input` on its stdin (e.g. `qinqing-cli settle
+/// --pay-password-stdin`, whose secret never goes into the arguments).
+pub fn output_with_stdin(cmd: &mut Command, input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the command");
+    if let Some(mut i) = child.stdin.take() {
+        let _ = i.write_all(input.as_bytes());
+    }
+    child.wait_with_output().expect("wait for the command")
+}
