@@ -5,13 +5,18 @@
 //! an inpatient admission also needs the cashier's attestation that ID card
 //! and face were checked.
 //!
-//! The Argon2id parameters are light (1 MiB, 2 passes): a 6-digit password
-//! has a million values, so no hash cost protects it offline — the lock-out
-//! protects it, and the hash keeps it out of the ledger in clear. Heavier
-//! parameters would only slow every settlement (bench/settle.sh).
+//! A 6-digit password has a million values, so no hash cost alone protects
+//! it offline. What protects it: the lock-out online, and offline a secret
+//! pepper (Argon2id's secret input) derived from the installation's signing
+//! key, which lives owner-only in the document store, not in the database —
+//! a copied database or backup alone reveals nothing. With the pepper the
+//! Argon2id cost can stay light (64 KiB, 1 pass), so confirming a payment
+//! keeps a settlement fast (bench/settle.sh).
 //!
-//! [`Confirmation`] is the interface: today a password typed at the counter;
-//! later a confirmation a paired family device signs on the family's screen.
+//! The confirmation travels in the settlement request (`pay_password` of
+//! `SettleRequest` / `AdmitRequest`) and is checked by [`verify`] inside the
+//! settlement's transaction: a paired family device's signed confirmation
+//! (issue 18) is a second kind of answer to the same check.
 
 use crate::authz::Act;
 use crate::error::{Error, Result};
@@ -21,24 +26,24 @@ use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVe
 use password_hash::rand_core::OsRng;
 use password_hash::SaltString;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Deserialize;
 
 /// Wrong payment passwords in a row before a lock-out.
 pub const PAY_ATTEMPTS: i64 = 5;
 /// How long a payment lock-out lasts.
 pub const PAY_LOCK_SECS: i64 = 900;
 
-/// How the payer confirms a payment.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct Confirmation {
-    /// The payer's 6-digit payment password, typed at the counter.
-    pub pay_password: Option<String>,
+fn argon(pepper: &[u8]) -> Result<Argon2<'_>> {
+    let p = Params::new(64, 1, 1, None).map_err(|e| Error::internal(format!("argon2 params: {e}")))?;
+    Argon2::new_with_secret(pepper, Algorithm::Argon2id, Version::V0x13, p).map_err(|e| Error::internal(format!("argon2: {e}")))
 }
 
-fn argon() -> Result<Argon2<'static>> {
-    let p = Params::new(1024, 2, 1, None).map_err(|e| Error::internal(format!("argon2 params: {e}")))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, p))
+/// The pepper: derived from the installation's signing key (never stored in the database).
+pub(crate) fn pepper(q: &Qinqing) -> Result<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"qinqing-pay-pepper-v1");
+    h.update(q.signing_key()?.to_bytes());
+    Ok(h.finalize().into())
 }
 
 /// Six digits, not all the same and not a run (123456, 654321).
@@ -59,7 +64,7 @@ pub fn check_pay_password(pw: &str) -> Result<()> {
 /// Check `pw` against `person`'s payment password inside the caller's
 /// transaction. A wrong one is counted (the caller must commit before
 /// returning the refusal, so the count survives).
-pub(crate) fn verify(conn: &Connection, person: i64, pw: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> std::result::Result<(), (Error, bool)> {
+pub(crate) fn verify(conn: &Connection, pepper: &[u8], person: i64, pw: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> std::result::Result<(), (Error, bool)> {
     let row: Option<(Option<String>, i64, Option<String>)> = conn
         .query_row("SELECT pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1", [person], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -75,7 +80,7 @@ pub(crate) fn verify(conn: &Connection, person: i64, pw: Option<&str>, now: chro
     }
     let Some(pw) = pw.map(str::trim).filter(|p| !p.is_empty()) else { return Err((Error::pay_confirmation_required(), false)) };
     let parsed = PasswordHash::new(&hash).map_err(|e| (Error::internal(format!("stored hash: {e}")), false))?;
-    let ok = pw.len() <= 64 && argon().map_err(|e| (e, false))?.verify_password(pw.as_bytes(), &parsed).is_ok();
+    let ok = pw.len() <= 64 && argon(pepper).map_err(|e| (e, false))?.verify_password(pw.as_bytes(), &parsed).is_ok();
     if ok {
         if failed > 0 || locked.is_some() {
             conn.execute("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]).map_err(|e| (Error::from(e), false))?;
@@ -102,7 +107,8 @@ impl Qinqing {
         }
         crate::person::load(self.conn(), person)?;
         let salt = SaltString::generate(&mut OsRng);
-        let hash = argon()?.hash_password(password.as_bytes(), &salt).map_err(|e| Error::internal(format!("hashing: {e}")))?.to_string();
+        let pepper = pepper(self)?;
+        let hash = argon(&pepper)?.hash_password(password.as_bytes(), &salt).map_err(|e| Error::internal(format!("hashing: {e}")))?.to_string();
         let now = time::to_db(self.now());
         let actor = self.actor();
         let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

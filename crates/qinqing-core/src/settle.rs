@@ -1297,6 +1297,7 @@ impl Qinqing {
         let cut = self.setting("emergency_ratio_cut_pct")?;
         let daily_cap = self.setting("online_pharmacy_daily_cap_fen")?;
         let actor = self.actor().to_string();
+        let pepper = crate::payment::pepper(self)?;
         let now_dt = self.now();
         let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Exactly once: a code pays once; a bill is charged once. A retry
@@ -1324,7 +1325,7 @@ impl Qinqing {
         qr::check_time(&claims, now_dt, skew)?;
         let visit = open_visit(&tx, &claims, req.institution, req.emergency, time::china_date(now_dt))?;
         // The payer confirms (a wrong password is counted even though nothing is charged).
-        if let Err((e, counted)) = crate::payment::verify(&tx, visit.member.id, req.pay_password.as_deref(), now_dt) {
+        if let Err((e, counted)) = crate::payment::verify(&tx, &pepper, visit.member.id, req.pay_password.as_deref(), now_dt) {
             if counted {
                 tx.commit()?;
             }
@@ -1346,6 +1347,7 @@ impl Qinqing {
         let key = self.signing_key()?.verifying_key();
         let claims = qr::decode(&key, &req.token)?;
         let skew = self.setting("qr_clock_skew_secs")?;
+        let pepper = crate::payment::pepper(self)?;
         let now_dt = self.now();
         let now = time::to_db(now_dt);
         let actor = self.actor().to_string();
@@ -1373,7 +1375,7 @@ impl Qinqing {
         if !req.id_face_checked {
             return Err(Error::id_face_check_required());
         }
-        if let Err((e, counted)) = crate::payment::verify(&tx, visit.member.id, req.pay_password.as_deref(), now_dt) {
+        if let Err((e, counted)) = crate::payment::verify(&tx, &pepper, visit.member.id, req.pay_password.as_deref(), now_dt) {
             if counted {
                 tx.commit()?;
             }
