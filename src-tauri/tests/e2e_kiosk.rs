@@ -45,6 +45,8 @@ async fn staff_serve_a_resident_and_the_idle_timer_wipes_the_screen() {
         let r = app.js_async(&probe(cmd, args)).await;
         assert!(r.get("ok").is_none(), "{cmd} must not exist: {r}");
     }
+    let r = app.js_async(&probe("app_info", "{}")).await;
+    assert_eq!((r["ok"]["db_path"].as_str(), r["ok"]["persons"].as_i64()), (Some(""), Some(0)), "a kiosk at rest tells nothing about its ledger: {r}");
     let r = app.js_async(&probe("plugin:dialog|save", "{ options: {} }")).await;
     assert!(r.get("ok").is_none(), "the page cannot open file dialogs itself: {r}");
     app.fill("#k-staff", "1").await;

@@ -175,15 +175,18 @@ impl Qinqing {
         &mut self.conn
     }
 
+    /// Version, schema, today's date — and, for anyone logged in (not a
+    /// kiosk at rest), where the database is and how many persons it holds.
     pub fn info(&self) -> Result<Info> {
+        let nobody = *self.actor_ref() == crate::authz::Actor::Nobody;
         Ok(Info {
             app_version: env!("CARGO_PKG_VERSION"),
-            db_path: self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| ":memory:".into()),
+            db_path: if nobody { String::new() } else { self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| ":memory:".into()) },
             schema_version: db::schema_version(&self.conn)?,
             latest_schema_version: db::latest_schema_version(),
             journal_mode: db::journal_mode(&self.conn)?,
             sqlite_version: rusqlite::version(),
-            persons: self.count_persons()?,
+            persons: if nobody { 0 } else { self.count_persons()? },
             now_utc: time::to_db(self.now()),
             today_china: self.today().format("%Y-%m-%d").to_string(),
         })
