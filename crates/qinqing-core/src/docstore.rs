@@ -119,6 +119,12 @@ pub fn process(bytes: &[u8], limits: &IngestLimits) -> Result<Processed> {
         return Err(Error::doc_too_large(bytes.len() as u64, limits.max_bytes));
     }
     let media = sniff(bytes).ok_or_else(Error::doc_unsupported)?;
+    // A file whose data stops before the picture is complete (an upload cut
+    // off, an interrupted copy) is refused: decoders would fill the missing
+    // part with grey and a reviewer might approve half a page.
+    if !complete(media, bytes) {
+        return Err(Error::doc_incomplete());
+    }
     if media == Media::Pdf {
         return process_pdf(bytes);
     }
@@ -205,11 +211,46 @@ fn encode_jpeg(img: &image::RgbImage, quality: u8) -> Result<Vec<u8>> {
 }
 
 /// A PDF is kept byte for byte; it must at least look complete.
-fn process_pdf(bytes: &[u8]) -> Result<Processed> {
-    let tail = &bytes[bytes.len().saturating_sub(1024)..];
-    if !tail.windows(5).any(|w| w == b"%%EOF") {
-        return Err(corrupt(Media::Pdf, "no %%EOF marker: the file is truncated"));
+/// Whether the file's own structure says it ends where the picture ends.
+/// - JPEG: an end-of-image marker (FF D9) after the last start-of-scan
+///   (FF DA): scan data never contains FF D9 (an FF there is stuffed), so a
+///   file cut inside or after any scan has none. An EXIF thumbnail's own
+///   markers come before the main scan and do not count.
+/// - PNG: the IEND chunk, after at least one IDAT.
+/// - WebP: the RIFF size field matches the bytes present (and the chunk
+///   inside is whole).
+/// - PDF: `%%EOF` in the last kilobyte.
+pub fn complete(media: Media, b: &[u8]) -> bool {
+    match media {
+        Media::Jpeg => {
+            let last_sos = b.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+            match last_sos {
+                Some(i) => b[i + 2..].windows(2).any(|w| w == [0xFF, 0xD9]),
+                None => false,
+            }
+        }
+        Media::Png => {
+            let idat = b.windows(4).position(|w| w == b"IDAT");
+            let iend = b.windows(4).rposition(|w| w == b"IEND");
+            // IEND is the last chunk: its type, then its 4-byte CRC, end the file.
+            matches!((idat, iend), (Some(d), Some(e)) if d < e && e + 8 <= b.len())
+        }
+        Media::Webp => {
+            if b.len() < 20 {
+                return false;
+            }
+            let riff = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+            let chunk = u32::from_le_bytes([b[16], b[17], b[18], b[19]]) as usize;
+            riff + 8 <= b.len() && 20 + chunk <= b.len()
+        }
+        Media::Pdf => {
+            let tail = &b[b.len().saturating_sub(1024)..];
+            tail.windows(5).any(|w| w == b"%%EOF")
+        }
     }
+}
+
+fn process_pdf(bytes: &[u8]) -> Result<Processed> {
     Ok(Processed {
         source: Media::Pdf,
         media: Media::Pdf,

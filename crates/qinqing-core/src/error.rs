@@ -142,6 +142,7 @@ pub enum Code {
     PayPasswordLocked,
     PayPasswordWeak,
     IdFaceCheckRequired,
+    DocIncomplete,
     PremiumTierUnknown,
     PremiumRegionMismatch,
     FilingNotFound,
@@ -270,6 +271,7 @@ impl Code {
             Code::PayPasswordLocked => "PAY_PASSWORD_LOCKED",
             Code::PayPasswordWeak => "PAY_PASSWORD_WEAK",
             Code::IdFaceCheckRequired => "ID_FACE_CHECK_REQUIRED",
+            Code::DocIncomplete => "DOC_INCOMPLETE",
             Code::PremiumTierUnknown => "PREMIUM_TIER_UNKNOWN",
             Code::PremiumRegionMismatch => "PREMIUM_REGION_MISMATCH",
             Code::FilingNotFound => "FILING_NOT_FOUND",
@@ -988,6 +990,9 @@ impl Error {
     }
     pub fn path_protected(path: &str) -> Self {
         Self::new(Code::PathProtected, Some("file"), format!("不能使用“{path}”：这是本程序的数据目录（数据库和居民材料所在处）。请选择其他位置，例如“文档”或“下载”。"), format!("\"{path}\" cannot be used: it is the app's data directory (the database and residents' documents). Choose another place, such as Documents or Downloads."))
+    }
+    pub fn doc_incomplete() -> Self {
+        Self::new(Code::DocIncomplete, Some("file"), "这个文件不完整（数据在图片结束前就断了，可能是上传中断或复制未完成），未保存。请重新拍照或重新复制文件后再上传。", "This file is incomplete (its data stops before the picture ends: an interrupted upload or copy); nothing was stored. Take the photo again or copy the file again, then upload.")
     }
     pub fn pay_confirmation_required() -> Self {
         Self::new(Code::PayConfirmationRequired, Some("pay_password"), "请付款人输入6位支付密码确认这笔付款。", "The payer must confirm this payment with their 6-digit payment password.")

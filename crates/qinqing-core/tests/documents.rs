@@ -202,7 +202,7 @@ fn broken_empty_and_foreign_files_are_refused_by_content() {
     let p = person(&mut q);
     let good = jpeg(&upright(), 90);
     let e = q.ingest_document(p, "hukou", &good[..good.len() / 2], "", None).unwrap_err();
-    assert_eq!(e.code, Code::DocCorrupt, "truncated JPEG: {e}");
+    assert_eq!(e.code, Code::DocIncomplete, "truncated JPEG: {e}");
     assert_eq!(q.ingest_document(p, "hukou", &[], "", None).unwrap_err().code, Code::DocEmpty);
     let dir = tempfile::tempdir().unwrap();
     let txt = dir.path().join("photo.jpg");
@@ -216,7 +216,7 @@ fn broken_empty_and_foreign_files_are_refused_by_content() {
     let d = q.ingest_document(p, "medical_certificate", &pdf, "", None).unwrap().document;
     assert_eq!((d.media.as_str(), d.width), ("pdf", None));
     assert_eq!(q.document_bytes(d.id).unwrap().1, pdf, "a PDF is kept as it is");
-    assert_eq!(q.ingest_document(p, "hukou", &pdf[..20], "", None).unwrap_err().code, Code::DocCorrupt);
+    assert_eq!(q.ingest_document(p, "hukou", &pdf[..20], "", None).unwrap_err().code, Code::DocIncomplete);
     let mut webp = Vec::new();
     DynamicImage::ImageRgb8(upright()).write_to(&mut Cursor::new(&mut webp), image::ImageFormat::WebP).unwrap();
     assert_eq!(q.ingest_document(p, "hukou", &webp, "", None).unwrap().document.source_media, "webp");
@@ -341,4 +341,71 @@ fn staff_accept_or_reject_a_document_with_a_reason() {
     let a = q.review_document(d.id, sid, true, "").unwrap();
     assert_eq!((format!("{:?}", a.status), a.reject_reason), ("Accepted".to_string(), None));
     assert_eq!(q.review_document(d.id, 42, true, "").unwrap_err().code, Code::StaffNotFound);
+}
+
+/// A picture with detail everywhere (so every part of the file carries
+/// image data), deterministic.
+fn busy(w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let v = x.wrapping_mul(2_654_435_761).wrapping_add(y.wrapping_mul(40_503)) ^ (x * y);
+        Rgb([(v & 0xFF) as u8, ((v >> 8) & 0xFF) as u8, ((x + y) & 0xFF) as u8])
+    })
+}
+
+/// Issue 19 §1: a file whose data stops before the picture is complete is
+/// refused, for every format we accept, cut at many points; nothing is
+/// stored. Whole files (and a JPEG with bytes after its end) are accepted.
+#[test]
+fn incomplete_files_cut_anywhere_are_refused_and_nothing_is_stored() {
+    let mut q = ledger();
+    let p = person(&mut q);
+    let img = DynamicImage::ImageRgb8(busy(320, 240));
+    let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
+    for (name, fmt) in [("jpeg", image::ImageFormat::Jpeg), ("png", image::ImageFormat::Png), ("webp", image::ImageFormat::WebP)] {
+        let mut b = Vec::new();
+        img.write_to(&mut Cursor::new(&mut b), fmt).unwrap();
+        files.push((name, b));
+    }
+    // A progressive-looking camera JPEG: an EXIF block with an embedded thumbnail (its own SOI…EOI) before the main image.
+    let main = files[0].1.clone();
+    let thumb = jpeg(&upright(), 80);
+    let mut exif = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    let body: Vec<u8> = [b"Exif\0\0".as_slice(), &thumb].concat();
+    exif.extend(((body.len() + 2) as u16).to_be_bytes());
+    exif.extend(&body);
+    exif.extend(&main[2..]);
+    files.push(("jpeg+thumbnail", exif));
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    for i in 0..200 {
+        pdf.extend(format!("{i} 0 obj<</Length 20>>stream\nBT /F1 12 Tf (page) Tj ET\nendstream endobj\n").as_bytes());
+    }
+    pdf.extend(b"trailer<<>>\n%%EOF\n");
+    files.push(("pdf", pdf));
+    for (name, whole) in &files {
+        let n = whole.len();
+        let mut cuts: Vec<usize> = (1..40).map(|k| n * k / 40).collect();
+        cuts.extend([n - 1, n - 2, n - 3, n - 12, 30, 100]);
+        // (A PDF without its very last newline still ends in %%EOF: complete.)
+        let last = if *name == "pdf" { n - 1 } else { n };
+        for cut in cuts.into_iter().filter(|c| *c > 0 && *c < last) {
+            let e = q.ingest_document(p, "hukou", &whole[..cut], "", None).unwrap_err();
+            assert!(
+                matches!(e.code, Code::DocIncomplete | Code::DocUnsupported),
+                "{name} cut at {cut} of {n}: {e}"
+            );
+            if cut > n / 10 {
+                assert_eq!(e.code, Code::DocIncomplete, "{name} cut at {cut} of {n}: {e}");
+                assert!(e.message_en.contains("incomplete") && e.message_zh.contains("不完整"));
+            }
+        }
+        assert!(q.list_documents(None).unwrap().is_empty(), "{name}: nothing stored by a refusal");
+        assert!(files_in(&q.files().dir).is_empty(), "{name}: no file left behind");
+    }
+    // Whole files are accepted; so is a JPEG with bytes after its end (some cameras append data).
+    for (name, whole) in &files {
+        q.ingest_document(p, "hukou", whole, name, None).unwrap_or_else(|e| panic!("{name} whole: {e}"));
+    }
+    let mut trailing = files[0].1.clone();
+    trailing.extend(b"camera trailer data");
+    q.ingest_document(p, "household_register", &trailing, "", None).unwrap();
 }
