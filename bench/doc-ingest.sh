@@ -43,6 +43,7 @@ best_ours=999999
 for i in 1 2 3 4 5; do
   rm -rf "$work/db"* && mkdir -p "$work/dbdir"
   db="$work/dbdir/b$i.db"
+  "$CLI" --db "$db" init >/dev/null
   "$CLI" --db "$db" person add --name 张伟 --id 340104198211080174 --insurance employee --region 310115 >/dev/null
   t0=$(ms_now)
   "$CLI" --db "$db" --json doc add --person 1 --kind hukou "$work/photo.jpg" > "$work/ours.json"

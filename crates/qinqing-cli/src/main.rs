@@ -740,9 +740,17 @@ impl Ctx {
     fn en(&self) -> bool {
         self.lang == "en"
     }
+    /// An existing database: a mistyped path is refused (DB_MISSING) and
+    /// nothing is created. Only `init`, `demo seed` and `restore` create one.
     fn open(&self) -> Result<Qinqing, Error> {
+        self.open_as(false)
+    }
+    fn open_or_create(&self) -> Result<Qinqing, Error> {
+        self.open_as(true)
+    }
+    fn open_as(&self, create: bool) -> Result<Qinqing, Error> {
         let path = db::resolve_db_path(self.db.as_deref())?;
-        let mut q = Qinqing::open(&path)?;
+        let mut q = if create { Qinqing::open(&path)? } else { Qinqing::open_existing(&path)? };
         q.set_actor(qinqing_core::Actor::Operator);
         if let Some(now) = &self.now {
             let at = chrono::DateTime::parse_from_rfc3339(now).map_err(|_| Error::date_invalid(now))?;
@@ -839,7 +847,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         Cmd::Person(p) => return person(ctx, p),
         Cmd::Id(IdCmd::Check { ids }) => return id_check(ctx, ids),
         Cmd::Demo(DemoCmd::Seed { families, transactions, seed }) => {
-            let mut q = ctx.open()?;
+            let mut q = ctx.open_or_create()?;
             let r = q.demo_seed()?;
             if let Some(f) = families {
                 let big = q.seed_ledger(f, transactions, seed)?;
@@ -872,7 +880,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         }
         Cmd::Bind(b) => return bind(ctx, b),
         Cmd::Init => {
-            let q = ctx.open()?;
+            let q = ctx.open_or_create()?;
             let pk = q.public_key_hex()?;
             let info = q.info()?;
             if ctx.json {
@@ -895,7 +903,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             if ctx.json { ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?; } else { println!("{}", out.display()); }
         }
         Cmd::Restore { backup } => {
-            ctx.open()?.restore_from(&backup)?;
+            ctx.open_or_create()?.restore_from(&backup)?;
             if ctx.json { ctx.print_json(&serde_json::json!({ "restored_from": backup.display().to_string() }))?; } else { println!("restored from {}", backup.display()); }
         }
         Cmd::Settle(a) => {

@@ -14,9 +14,12 @@ struct Db {
     path: PathBuf,
 }
 
+/// A new database, made as a user makes one: `qinqing-cli init`.
 fn db() -> Db {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
+    let out = run(&path, &["init"]);
+    assert!(out.status.success(), "init: {}", String::from_utf8_lossy(&out.stderr));
     Db { _dir: dir, path }
 }
 
@@ -317,4 +320,27 @@ fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
     let (code, e) = err_json(&d.path, &["bind", "unbind", &app_id, "--by", &child]);
     assert_eq!((code, e["code"].as_str().unwrap()), (3, "BINDING_NOT_HOLDER"));
     assert_eq!(ok_json(&d.path, &["bind", "unbind", &app_id, "--by", &holder])["status"], "unbound");
+}
+
+/// Issue 19 §4b: a mistyped database path is refused with its own code and
+/// creates nothing; a file that is not a database has its own code too.
+#[test]
+fn a_mistyped_database_path_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("no/such/dir/qinqing.db");
+    for args in [&["person", "list"][..], &["info"], &["settlements"], &["bind", "list"]] {
+        let (code, err) = err_json(&typo, args);
+        assert_eq!(code, 3, "{args:?}");
+        assert_eq!(err["code"], "DB_MISSING", "{args:?}: {err}");
+    }
+    assert!(!dir.path().join("no").exists(), "no directory was created");
+    let text = dir.path().join("notes.db");
+    std::fs::write(&text, "shopping list: rice, tea").unwrap();
+    let (code, err) = err_json(&text, &["person", "list"]);
+    assert_eq!((code, err["code"].as_str()), (3, Some("DB_NOT_DATABASE")), "{err}");
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), "shopping list: rice, tea", "the file is untouched");
+    // init (and demo seed, restore) create one.
+    let fresh = dir.path().join("new/qinqing.db");
+    assert!(run(&fresh, &["init"]).status.success());
+    assert!(run(&fresh, &["person", "list"]).status.success());
 }

@@ -71,6 +71,7 @@ const T0: &str = "2026-03-10T02:00:00Z";
 fn a_bill_number_reused_for_another_patient_is_refused_not_replayed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.db");
+    ok(&db, &["init"]);
     let a = person(&db, "张子涵", "31011520140910013", "resident", "310115", 100_000);
     let b = person(&db, "李小雨", "31011520160101022", "resident", "310115", 100_000);
     ok(&db, &["institution", "add", "--name", "药房", "--region", "310115", "--designated"]);
@@ -88,6 +89,7 @@ fn a_bill_number_reused_for_another_patient_is_refused_not_replayed() {
 fn a_code_does_not_pay_89_seconds_after_issue() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.db");
+    ok(&db, &["init"]);
     let a = person(&db, "张子涵", "31011520140910013", "resident", "310115", 100_000);
     ok(&db, &["institution", "add", "--name", "药房", "--region", "310115", "--designated"]);
     let t = token(&db, &a, T0);
@@ -99,6 +101,7 @@ fn a_code_does_not_pay_89_seconds_after_issue() {
 fn shenzhen_insured_at_a_guangzhou_hospital_is_cross_region() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.db");
+    ok(&db, &["init"]);
     let kid = person(&db, "深圳孩子", "44030520150101012", "resident", "440305", 0);
     ok(&db, &["institution", "add", "--name", "广州某医院", "--region", "440106", "--designated"]);
     let t = token(&db, &kid, T0);
@@ -111,6 +114,7 @@ fn shenzhen_insured_at_a_guangzhou_hospital_is_cross_region() {
 fn lapse_reasons_read_in_the_chosen_language() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.db");
+    ok(&db, &["init"]);
     let dad = person(&db, "张伟", "34010419821108017", "employee", "310115", 100);
     let kid = person(&db, "张子涵", "31011520140910013", "resident", "310115", 0);
     ok(&db, &["aid", "authorize", "--authorizer", &dad, "--beneficiary", &kid, "--relation", "child"]);
@@ -126,6 +130,7 @@ fn lapse_reasons_read_in_the_chosen_language() {
 fn settings_list_get_set_with_ranges_and_audit() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.db");
+    ok(&db, &["init"]);
     let all = ok(&db, &["setting", "list"]);
     assert!(all.as_array().unwrap().iter().any(|s| s["key"] == "online_pharmacy_daily_cap_fen" && s["min"] == 50_000 && s["max"] == 200_000));
     refused(&db, &["setting", "set", "online_pharmacy_daily_cap_fen", "300000"], "SETTING_OUT_OF_RANGE");
@@ -142,6 +147,7 @@ fn settings_list_get_set_with_ranges_and_audit() {
 fn inpatient_admit_then_discharge_and_remote_confirmation_by_code() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.db");
+    ok(&db, &["init"]);
     let kid = person(&db, "张子涵", "31011520140910013", "resident", "310115", 0);
     ok(&db, &["institution", "add", "--name", "医院", "--region", "310115", "--designated"]);
     let t = token(&db, &kid, T0);

@@ -39,6 +39,7 @@ fn ok(db: &Path, args: &[&str]) -> Value {
 
 /// A child (no face check needed) with ¥1,000 of his own, and a pharmacy.
 fn setup(db: &Path) -> i64 {
+    ok(db, &["init"]);
     let id = with_check_char("31011520140910013");
     let p = ok(db, &["person", "add", "--name", "张子涵", "--id", &id, "--insurance", "resident", "--region", "310115", "--balance", "100000", "--voucher-activated"]);
     ok(db, &["person", "set-pay-password", &p["id"].as_i64().unwrap().to_string()]);

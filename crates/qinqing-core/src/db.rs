@@ -56,6 +56,16 @@ pub fn resolve_db_path(explicit: Option<&Path>) -> Result<PathBuf> {
     Ok(default_data_dir()?.join(DB_FILE))
 }
 
+/// Open and migrate an existing database at `path`; a path with no file is
+/// refused (`DB_MISSING`) and nothing is created — a mistyped path must not
+/// look like an empty register.
+pub fn open_existing(path: &Path) -> Result<Connection> {
+    if !path.is_file() {
+        return Err(Error::db_missing(&path.display().to_string()));
+    }
+    open(path)
+}
+
 /// Open (creating if needed) and migrate the database at `path`.
 pub fn open(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -72,9 +82,18 @@ pub fn open(path: &Path) -> Result<Connection> {
     if !existed {
         restrict_file(path);
     }
-    configure(&conn)?;
-    migrate(&mut conn)?;
+    configure(&conn).map_err(|e| not_a_database(e, path))?;
+    migrate(&mut conn).map_err(|e| not_a_database(e, path))?;
     Ok(conn)
+}
+
+/// "file is not a database" gets its own code, with the path.
+fn not_a_database(e: Error, path: &Path) -> Error {
+    if e.message_en.contains("not a database") || e.message_en.contains("file is encrypted") {
+        Error::db_not_database(&path.display().to_string())
+    } else {
+        e
+    }
 }
 
 /// An in-memory database with the full schema (tests).

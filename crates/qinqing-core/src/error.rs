@@ -143,6 +143,8 @@ pub enum Code {
     PayPasswordWeak,
     IdFaceCheckRequired,
     DocIncomplete,
+    DbMissing,
+    DbNotDatabase,
     PremiumTierUnknown,
     PremiumRegionMismatch,
     FilingNotFound,
@@ -272,6 +274,8 @@ impl Code {
             Code::PayPasswordWeak => "PAY_PASSWORD_WEAK",
             Code::IdFaceCheckRequired => "ID_FACE_CHECK_REQUIRED",
             Code::DocIncomplete => "DOC_INCOMPLETE",
+            Code::DbMissing => "DB_MISSING",
+            Code::DbNotDatabase => "DB_NOT_DATABASE",
             Code::PremiumTierUnknown => "PREMIUM_TIER_UNKNOWN",
             Code::PremiumRegionMismatch => "PREMIUM_REGION_MISMATCH",
             Code::FilingNotFound => "FILING_NOT_FOUND",
@@ -285,7 +289,7 @@ impl Code {
 
     pub fn kind(self) -> Kind {
         match self {
-            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound | Code::FilingNotFound => Kind::NotFound,
+            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound | Code::FilingNotFound | Code::DbMissing => Kind::NotFound,
             Code::DbBusy | Code::DbOpen | Code::DbTooNew => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
@@ -990,6 +994,12 @@ impl Error {
     }
     pub fn path_protected(path: &str) -> Self {
         Self::new(Code::PathProtected, Some("file"), format!("不能使用“{path}”：这是本程序的数据目录（数据库和居民材料所在处）。请选择其他位置，例如“文档”或“下载”。"), format!("\"{path}\" cannot be used: it is the app's data directory (the database and residents' documents). Choose another place, such as Documents or Downloads."))
+    }
+    pub fn db_missing(path: &str) -> Self {
+        Self::new(Code::DbMissing, Some("db"), format!("找不到数据库“{path}”，未创建任何文件。请检查路径；新建数据库请用 qinqing-cli init（或 demo seed）。"), format!("There is no database at \"{path}\"; nothing was created. Check the path; to start a new one use qinqing-cli init (or demo seed)."))
+    }
+    pub fn db_not_database(path: &str) -> Self {
+        Self::new(Code::DbNotDatabase, Some("db"), format!("“{path}”不是亲情医保的数据库文件（也不是SQLite数据库），未作任何改动。请检查路径。"), format!("\"{path}\" is not a Qinqing database (not an SQLite database at all); nothing was changed. Check the path."))
     }
     pub fn doc_incomplete() -> Self {
         Self::new(Code::DocIncomplete, Some("file"), "这个文件不完整（数据在图片结束前就断了，可能是上传中断或复制未完成），未保存。请重新拍照或重新复制文件后再上传。", "This file is incomplete (its data stops before the picture ends: an interrupted upload or copy); nothing was stored. Take the photo again or copy the file again, then upload.")

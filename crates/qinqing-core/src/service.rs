@@ -60,6 +60,14 @@ impl Qinqing {
         Self::open_with_clock(path, Arc::new(SystemClock))
     }
 
+    /// Open an existing database only (`DB_MISSING` otherwise, nothing created).
+    pub fn open_existing(path: &Path) -> Result<Self> {
+        if !path.is_file() {
+            return Err(crate::Error::db_missing(&path.display().to_string()));
+        }
+        Self::open(path)
+    }
+
     pub fn open_with_clock(path: &Path, clock: SharedClock) -> Result<Self> {
         let conn = db::open(path)?;
         Ok(Qinqing {
