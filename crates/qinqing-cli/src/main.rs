@@ -1029,9 +1029,19 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&d)?;
             } else {
                 let f = &d.family;
-                println!("{year}: {}  ({} bills)", f.total_display, f.bills);
+                if ctx.en() {
+                    println!("{year}: {}  ({} {})", f.total_display, f.bills, if f.bills == 1 { "bill" } else { "bills" });
+                } else {
+                    println!("{year}年：{}（{} 笔）", f.total_display, f.bills);
+                }
                 for (k, v) in [("fund", f.fund), ("own_account", f.own_account), ("family_aid", f.family_aid), ("cash", f.cash)] {
-                    println!("  {k:<12} {:>14}", qinqing_core::money::format_fen(v));
+                    let (zh, en) = qinqing_core::report::source_label(k);
+                    let label = if ctx.en() { en } else { zh };
+                    println!("  {label:<14} {:>14}", qinqing_core::money::format_fen(v));
+                }
+                if d.premiums_fen > 0 {
+                    let (zh, en) = qinqing_core::report::source_label("premium");
+                    println!("  {:<14} {:>14}", if ctx.en() { en } else { zh }, d.premiums_display);
                 }
                 for m in &d.members {
                     println!("  {}: {}", m.name, m.year.total_display);
@@ -1045,7 +1055,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             let q = ctx.open()?;
             let query = TxQuery { member, family, from, to, scenario, institution, source, page: Some(page), page_size: Some(page_size) };
             if let Some(path) = csv {
-                std::fs::write(&path, q.tx_csv(&query)?).map_err(|e| Error::internal(format!("{}: {e}", path.display())))?;
+                q.tx_csv_save(&query, &path)?;
                 if !ctx.json {
                     println!("{}", path.display());
                     return Ok(Outcome::Ok);

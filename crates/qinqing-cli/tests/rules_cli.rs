@@ -124,6 +124,12 @@ fn lapse_reasons_read_in_the_chosen_language() {
     assert!(zh.contains("余额为0") && !zh.contains("authorizer_balance_zero"), "{zh}");
     let (_, _, en, _) = cli(&db, &["--lang", "en", "aid", "list"]);
     assert!(en.contains("account is empty"), "{en}");
+    // Issue 19 §6: every human-readable line follows --lang (the report's fund sources too).
+    let (code, _, zh, err) = cli(&db, &["--now", T0, "report", "year", "--family", &dad]);
+    assert_eq!(code, 0, "{err}");
+    assert!(zh.contains("统筹基金") && zh.contains("本人个人账户") && !zh.contains("own_account") && !zh.contains("family_aid"), "{zh}");
+    let (_, _, en, _) = cli(&db, &["--lang", "en", "--now", T0, "report", "year", "--family", &dad]);
+    assert!(en.contains("pooled fund") && en.contains("0 bills"), "{en}");
 }
 
 #[test]

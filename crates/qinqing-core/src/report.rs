@@ -15,6 +15,18 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const SOURCES: [&str; 4] = ["fund", "own_account", "family_aid", "cash"];
+
+/// What a fund source is called, in Chinese and English (for text output).
+pub fn source_label(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "fund" => ("统筹基金", "pooled fund"),
+        "own_account" => ("本人个人账户", "own account"),
+        "family_aid" => ("家庭共济", "family aid"),
+        "cash" => ("现金", "cash"),
+        "premium" => ("代缴保费", "premiums paid"),
+        _ => ("其他", "other"),
+    }
+}
 pub const SCENARIOS: [&str; 4] = ["outpatient", "pharmacy", "online_pharmacy", "inpatient"];
 /// The record's scenario (and filter value) of a 代缴 premium row: not a
 /// medical bill, so it never counts toward medical expenses.
