@@ -7,10 +7,18 @@ what="${1:-app}"
 
 APP_PKGS=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
           libsoup-3.0-dev build-essential libssl-dev file pkg-config fonts-noto-cjk)
-TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools)
+# rpm: the packaging test reads the .rpm's file list; zbarimg (zbar-tools)
+# reads a code off a screenshot.
+TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools rpm)
 
 pkgs=("${APP_PKGS[@]}")
 [ "$what" = test ] && pkgs+=("${TEST_PKGS[@]}")
+# The packaging step runs the Tauri CLI from the npm registry (a prebuilt
+# binary, installed in seconds; `cargo install tauri-cli` would compile for
+# minutes). A machine without npm gets Debian's Node.js and npm.
+if [ "$what" = test ] && ! command -v npm >/dev/null; then
+  pkgs+=(nodejs npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh app
-cargo build --locked -p qinqing -p qinqing-cli
+# The same build as scripts/test.sh (same packages, same features): running
+# one after the other builds once.
+cargo build --locked --workspace --all-targets
 mkdir -p target/demo
 DB="$PWD/target/demo/qinqing-demo.db"
 target/debug/qinqing-cli --db "$DB" demo seed
