@@ -605,7 +605,7 @@ const STRINGS = {
     'register.add': 'Add a person',
     'register.empty': 'Nobody is registered yet. Click “Add a person” to start.',
     'register.none_found': 'No one whose name contains “{q}”.',
-    'register.count': '{n} people',
+    'register.count': { one: '{n} person', other: '{n} people' },
 
     'col.name': 'Name',
     'col.id': 'Resident ID',
@@ -645,7 +645,7 @@ const STRINGS = {
     'form.save': 'Save',
     'form.cancel': 'Cancel',
     'form.saved': 'Saved.',
-    'form.error_summary': '{n} field(s) need attention, see below.',
+    'form.error_summary': { one: '{n} field needs attention, see below.', other: '{n} fields need attention, see below.' },
 
     'detail.title': 'Person',
     'detail.birth': 'Born',
@@ -1214,7 +1214,12 @@ export function onLangChange(fn) {
 
 /** t('register.count', {n: 3}) */
 export function t(key, params = {}) {
-  const s = STRINGS[current][key] ?? STRINGS['zh-CN'][key] ?? key;
+  let s = STRINGS[current][key] ?? STRINGS['zh-CN'][key] ?? key;
+  // Counted strings: { one, other } chosen by the language's plural rules for `n`.
+  if (typeof s === 'object') {
+    const form = new Intl.PluralRules(current === 'en' ? 'en' : 'zh-CN').select(Number(params.n ?? 0));
+    s = s[form] ?? s.other;
+  }
   return s.replace(/\{(\w+)\}/g, (_, k) => (params[k] !== undefined ? String(params[k]) : `{${k}}`));
 }
 
