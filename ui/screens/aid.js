@@ -262,7 +262,7 @@ function render() {
   if (!root) return;
   clear(root);
   const section = el('section', { class: 'aid-screen', attrs: { id: 'aid', 'data-tab': state.tab } }, [
-    el('div', { class: 'toolbar' }, [el('h2', { class: 'screen-title', text: t('aid.title') })]),
+    el('div', { class: 'toolbar' }, [el('h1', { class: 'screen-title', text: t('aid.title') })]),
     el('div', { class: 'aid-tabs', attrs: { role: 'tablist', 'aria-label': t('aid.title') } }, TABS.map((k) => el('button', {
       class: 'btn aid-tab', text: t(`aid.tab_${k}`),
       attrs: { type: 'button', role: 'tab', id: `aid-tab-${k}`, 'data-tab': k, 'aria-selected': state.tab === k ? 'true' : 'false' },

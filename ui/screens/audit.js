@@ -38,7 +38,7 @@ function render() {
   since.value = state.since;
   since.addEventListener('change', () => { state.since = since.value; load(); });
   root.append(el('section', { class: 'audit', attrs: { id: 'audit' } }, [
-    el('div', { class: 'toolbar' }, [el('h2', { class: 'screen-title', text: t('audit.title') }), person, since]),
+    el('div', { class: 'toolbar' }, [el('h1', { class: 'screen-title', text: t('audit.title') }), person, since]),
     el('p', { class: 'muted intro', text: t('audit.intro') }),
     state.error ? el('p', { class: 'form-error', text: errText(state.error) }) : null,
     el('div', { class: 'table-wrap' }, [el('table', { class: 'table', attrs: { id: 'audit-table' } }, [

@@ -116,7 +116,7 @@ function render() {
 
   const section = el('section', { class: 'dashboard', attrs: { id: 'dashboard' } }, [
     el('div', { class: 'toolbar' }, [
-      el('h2', { class: 'screen-title', text: t('dash.title') }),
+      el('h1', { class: 'screen-title', text: t('dash.title') }),
       el('label', { class: 'holder-picker' }, [el('span', { text: t('dash.holder') }), holder]),
       thisYear ? year : null,
     ]),
@@ -242,7 +242,9 @@ function membersCard(d) {
   return el('div', { class: 'card' }, [
     el('h3', { class: 'card-title', text: t('dash.members') }),
     el('div', { class: 'table-wrap' }, [el('table', { class: 'table', attrs: { id: 'dash-members' } }, [
-      el('thead', {}, [el('tr', {}, ['dash.member', 'dash.year_col', 'leg.fund', 'leg.family_aid', 'dash.premiums_col', 'dash.prev', 'dash.largest', ''].map((k) => el('th', { text: k ? t(k, { year: d.year }) : '' })))]),
+      el('thead', {}, [el('tr', {}, ['dash.member', 'dash.year_col', 'leg.fund', 'leg.family_aid', 'dash.premiums_col', 'dash.prev', 'dash.largest', 'dash.actions_col'].map((k) => (k === 'dash.actions_col'
+        ? el('th', {}, [el('span', { class: 'sr-only-text', text: t(k) })])
+        : el('th', { text: t(k, { year: d.year }) }))))]),
       el('tbody', {}, d.members.map((m) => el('tr', { attrs: { 'data-member-id': m.id } }, [
         el('td', { text: m.name }),
         el('td', { class: 'num mono', text: m.year.total_display }),
@@ -401,7 +403,7 @@ function statementView(s) {
         ...['fund', 'own_account', 'family_aid', 'cash', 'total'].map((k) => el('td', { class: 'num mono', text: r.display[k] })),
       ]))),
       el('tfoot', {}, [el('tr', {}, [
-        el('th', { text: t('dash.sum') }), el('th', { text: '' }),
+        el('th', { text: t('dash.sum') }), el('th', {}, [el('span', { class: 'sr-only-text', text: t('dash.institution_col') })]),
         ...['fund', 'own_account', 'family_aid', 'cash', 'total'].map((k) => el('th', { class: 'num mono', text: s.totals.display[k] })),
       ])]),
     ]),

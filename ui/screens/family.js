@@ -151,7 +151,7 @@ function mainView() {
   const globalError = state.errors && !state.flow ? el('p', { class: 'form-error', text: `${errText(state.errors)} (${state.errors.code})`, attrs: { role: 'alert', id: 'family-error', 'data-code': state.errors.code } }) : null;
   return el('div', { class: 'family-main' }, [
     el('div', { class: 'toolbar' }, [
-      el('h2', { class: 'screen-title', text: t('family.title') }),
+      el('h1', { class: 'screen-title', text: t('family.title') }),
       state.persons.length ? holderPicker() : null,
       el('button', {
         class: 'btn btn-primary', text: t('family.add'),

@@ -149,7 +149,7 @@ function render() {
   const general = state.error && !['region', 'reason', 'date'].includes(state.error.field) ? state.error : null;
 
   root.append(el('section', { class: 'filing' }, [
-    el('div', { class: 'toolbar' }, [el('h2', { class: 'screen-title', text: t('filing.title') })]),
+    el('div', { class: 'toolbar' }, [el('h1', { class: 'screen-title', text: t('filing.title') })]),
     el('p', { class: 'muted intro', text: t('filing.intro') }),
     el('div', { class: 'card form' }, [
       field('person', 'filing.person', who, 'f-person'),

@@ -112,7 +112,7 @@ function desk(k) {
   role.addEventListener('change', () => { state.form.srole = role.value; });
   return el('div', { class: 'kiosk-desk' }, [
     el('div', { class: 'toolbar' }, [
-      el('h2', { class: 'screen-title', text: t('kiosk.desk', { name: k.staff.name }) }),
+      el('h1', { class: 'screen-title', text: t('kiosk.desk', { name: k.staff.name }) }),
       el('button', { class: 'btn', text: t('kiosk.logout'), attrs: { type: 'button', id: 'k-logout' }, on: { click: () => act(() => call('kiosk_logout')) } }),
     ]),
     state.notice ? el('p', { class: 'notice', text: state.notice }) : null,

@@ -133,7 +133,7 @@ function render() {
 
   const i = state.issued;
   root.append(el('section', { class: 'qr-screen' }, [
-    el('div', { class: 'toolbar' }, [el('h2', { class: 'screen-title', text: t('qr.title') })]),
+    el('div', { class: 'toolbar' }, [el('h1', { class: 'screen-title', text: t('qr.title') })]),
     el('p', { class: 'muted intro', text: t('qr.intro') }),
     el('div', { class: 'field-row qr-pickers' }, [
       el('div', { class: 'field' }, [el('label', { text: t('qr.shown_by'), attrs: { for: 'qr-shown-by' } }), who]),

@@ -186,7 +186,7 @@ function listView() {
 
   return el('div', { class: 'register-list' }, [
     el('div', { class: 'toolbar' }, [
-      el('h2', { class: 'screen-title', text: t('register.title') }),
+      el('h1', { class: 'screen-title', text: t('register.title') }),
       search,
       el('button', { class: 'btn btn-primary', text: t('register.add'), attrs: { id: 'person-add-btn', type: 'button' }, on: { click: startAdd } }),
     ]),

@@ -73,7 +73,7 @@ function render() {
     }));
   }
   root.append(el('section', { class: 'review' }, [
-    el('div', { class: 'toolbar' }, [el('h2', { class: 'screen-title', text: t('review.title') })]),
+    el('div', { class: 'toolbar' }, [el('h1', { class: 'screen-title', text: t('review.title') })]),
     el('p', { class: 'muted intro', text: t('review.intro') }),
     reviewerView(),
     state.notice ? el('p', { class: 'notice', text: state.notice, attrs: { role: 'status', id: 'review-notice' } }) : null,

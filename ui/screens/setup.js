@@ -47,7 +47,7 @@ function render() {
   clear(root);
   const err = state.error;
   root.append(el('section', { class: 'setup' }, [
-    el('h2', { class: 'screen-title', text: t('setup.title') }),
+    el('h1', { class: 'screen-title', text: t('setup.title') }),
     el('p', { class: 'muted intro', text: t('setup.intro') }),
     el('form', { class: 'card form', attrs: { id: 'setup-form', novalidate: true }, on: { submit } }, [
       el('div', { class: 'field' }, [el('label', { text: t('setup.name'), attrs: { for: 'setup-name' } }), input('name', 'setup-name', { maxlength: 30 })]),

@@ -208,7 +208,7 @@ function render() {
   }
 
   root.append(el('section', { class: 'terminal' }, [
-    el('div', { class: 'toolbar' }, [el('h2', { class: 'screen-title', text: t('terminal.title') })]),
+    el('div', { class: 'toolbar' }, [el('h1', { class: 'screen-title', text: t('terminal.title') })]),
     el('p', { class: 'muted intro', text: t('terminal.intro') }),
     body,
     state.admitted ? admittedView(state.admitted) : null,

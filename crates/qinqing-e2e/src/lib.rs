@@ -289,6 +289,29 @@ impl App {
         self.wait(css).await.attr(name).await.ok().flatten()
     }
 
+    /// WCAG 2.1 A/AA (and best-practice) findings of impact "serious" or
+    /// "critical" — and any missing level-one heading or empty table header —
+    /// on the page as it is now, by axe-core (vendored, injected once per
+    /// page), each as "rule: help — where".
+    pub async fn axe(&self) -> Vec<String> {
+        const AXE: &str = include_str!("../vendor/axe.min.js");
+        let present = self.js("return typeof window.axe !== 'undefined';").await;
+        if present != serde_json::Value::Bool(true) {
+            self.client.execute(&format!("{AXE}\n;return true;"), vec![]).await.unwrap_or_else(|e| panic!("e2e {}: inject axe: {e}", self.name));
+        }
+        let r = self
+            .js_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
+                   .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical'
+                       || v.id === 'page-has-heading-one' || v.id === 'empty-table-header')
+                     .map(v => v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+            )
+            .await;
+        r.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_else(|| vec![format!("axe answered {r}")])
+    }
+
     /// Run an asynchronous script: it calls its last argument with the result
     /// (e.g. a Tauri `invoke` made from the page, as an attacker would).
     pub async fn js_async(&self, script: &str) -> serde_json::Value {
