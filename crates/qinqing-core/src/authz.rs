@@ -122,7 +122,7 @@ pub enum Act {
     BindingReview { binding: i64, staff: i64 },
     FaceAttest { binding: i64, staff: i64 },
     PersonFaceAttest { person: i64, staff: i64 },
-    DocumentAdd { person: i64 },
+    DocumentAdd { person: i64, binding: Option<i64> },
     DocumentRead { document: i64 },
     DocumentList { person: Option<i64> },
     DocumentDelete { document: i64 },
@@ -134,7 +134,7 @@ pub enum Act {
     StayList { institution: Option<i64> },
     StayRead { stay: i64 },
     InstitutionList,
-    AidAuthorize { authorizer: i64 },
+    AidAuthorize { authorizer: i64, beneficiary: i64 },
     AidChange { aid: i64 },
     AidFreeze { aid: i64 },
     AidRead { aid: i64 },
@@ -194,14 +194,35 @@ pub fn decide(conn: &Connection, actor: &Actor, act: &Act, today: chrono::NaiveD
         None => BTreeSet::new(),
     };
     let in_fam = |p: i64| fam.contains(&p);
+    let holder_is_me = |h: i64| actor.family_holder() == Some(h);
     let applying = match actor.family_holder() {
-        Some(h) if matches!(act, Act::DocumentAdd { .. } | Act::DocumentRead { .. } | Act::DocumentDelete { .. } | Act::DocumentList { .. } | Act::PersonRead { .. }) => {
-            family_and_applicants(conn, h)?
-        }
+        Some(h) if matches!(act, Act::PersonRead { .. }) => family_and_applicants(conn, h)?,
         _ => BTreeSet::new(),
     };
     let in_fam_or_applying = |p: i64| fam.contains(&p) || applying.contains(&p);
-    let holder_is_me = |h: i64| actor.family_holder() == Some(h);
+    // A binding this actor's holder holds (their own application).
+    let my_binding = |b: i64| -> Result<bool> {
+        Ok(one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", b)?.is_some_and(|(h, _)| holder_is_me(h)))
+    };
+    // A document: its owner is in the family, or it was uploaded for one of
+    // this holder's own applications (a relative being applied for).
+    let doc_mine = |d: i64| -> Result<bool> {
+        Ok(match one(conn, "SELECT person_id, coalesce(binding_id, 0) FROM document WHERE id = ?1", d)? {
+            Some((p, b)) => {
+                in_fam(p) || (b != 0 && my_binding(b)?) || {
+                    let attached: Option<i64> = conn
+                        .prepare_cached(
+                            "SELECT bd.binding_id FROM binding_document bd JOIN binding b ON b.id = bd.binding_id
+                             WHERE bd.document_id = ?1 AND b.holder_id = ?2 LIMIT 1",
+                        )?
+                        .query_row(params![d, actor.family_holder().unwrap_or(0)], |r| r.get(0))
+                        .optional()?;
+                    attached.is_some()
+                }
+            }
+            None => false,
+        })
+    };
     let ok = match act {
         Act::Reference => true,
         Act::PersonRead { person } => staff || in_fam_or_applying(*person),
@@ -215,12 +236,14 @@ pub fn decide(conn: &Connection, actor: &Actor, act: &Act, today: chrono::NaiveD
             let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
             b.is_some_and(|(h, _)| holder_is_me(h))
         }
+        // A family sees its holder's applications and those binding the holder
+        // (not other holders' applications for its relatives).
         Act::BindingRead { binding } => {
             let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
-            staff || b.is_some_and(|(h, m)| holder_is_me(h) || in_fam(m))
+            staff || b.is_some_and(|(h, m)| holder_is_me(h) || holder_is_me(m))
         }
         Act::BindingList { holder, member } => {
-            staff || holder.is_some_and(holder_is_me) || member.is_some_and(in_fam)
+            staff || holder.is_some_and(holder_is_me) || (holder.is_none() && member.is_some_and(holder_is_me))
         }
         Act::BindingReview { staff: s, .. } => staff && actor.staff_id() == Some(*s),
         Act::FaceAttest { binding, staff: s } => {
@@ -228,16 +251,18 @@ pub fn decide(conn: &Connection, actor: &Actor, act: &Act, today: chrono::NaiveD
             actor.staff_id() == Some(*s) && (staff || b.is_some_and(|(h, m)| holder_is_me(h) || in_fam(m)))
         }
         Act::PersonFaceAttest { person, staff: s } => actor.staff_id() == Some(*s) && (staff || in_fam(*person)),
-        Act::DocumentAdd { person } => in_fam_or_applying(*person),
-        Act::DocumentRead { document } => {
-            let d = one(conn, "SELECT person_id, person_id FROM document WHERE id = ?1", *document)?;
-            staff || d.is_some_and(|(p, _)| in_fam_or_applying(p))
-        }
-        Act::DocumentList { person } => staff || person.is_some_and(in_fam_or_applying),
-        Act::DocumentDelete { document } => {
-            let d = one(conn, "SELECT person_id, person_id FROM document WHERE id = ?1", *document)?;
-            d.is_some_and(|(p, _)| in_fam_or_applying(p))
-        }
+        // Uploading: for a family member, or for this holder's own application
+        // (never into another holder's application).
+        Act::DocumentAdd { person, binding } => match binding {
+            Some(b) => {
+                let row = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *b)?;
+                row.is_some_and(|(h, m)| holder_is_me(h) && (*person == h || *person == m))
+            }
+            None => in_fam(*person),
+        },
+        Act::DocumentRead { document } => staff || doc_mine(*document)?,
+        Act::DocumentList { person } => staff || person.is_some_and(in_fam),
+        Act::DocumentDelete { document } => doc_mine(*document)?,
         Act::DocumentReview { staff: s, .. } => staff && actor.staff_id() == Some(*s),
         Act::QrIssue { member, shown_by } => in_fam(*member) && in_fam(*shown_by),
         Act::Counter { institution } => matches!(actor, Actor::Terminal { institution: i } if i == institution),
@@ -252,7 +277,8 @@ pub fn decide(conn: &Connection, actor: &Actor, act: &Act, today: chrono::NaiveD
         }
         Act::SettlementList { member } => member.is_some_and(in_fam),
         Act::InstitutionList => true,
-        Act::AidAuthorize { authorizer } => in_fam(*authorizer),
+        // Both sides in the family: a household cannot attach a stranger.
+        Act::AidAuthorize { authorizer, beneficiary } => in_fam(*authorizer) && in_fam(*beneficiary),
         Act::AidChange { aid } => {
             let a = one(conn, "SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1", *aid)?;
             a.is_some_and(|(au, _)| in_fam(au))

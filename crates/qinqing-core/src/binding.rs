@@ -638,6 +638,8 @@ fn check_complete(l: &Loaded) -> Result<()> {
 
 /// Wrong remote-confirmation codes allowed before the code is void.
 pub const REMOTE_CODE_ATTEMPTS: i64 = 5;
+/// Codes one application may send in 24 hours.
+pub const REMOTE_CODES_PER_DAY: i64 = 3;
 
 fn remote_code_hash(binding: i64, code: &str) -> String {
     let mut h = Sha256::new();
@@ -755,6 +757,8 @@ impl Qinqing {
     /// Attach a document (of the member or the holder) to a draft.
     pub fn attach_document(&mut self, id: i64, doc_id: i64) -> Result<Binding> {
         self.permit(Act::BindingAsHolder { binding: id })?;
+        // Only a document this actor may see (not another family's, by its number).
+        self.permit(Act::DocumentRead { document: doc_id })?;
         self.change_binding(id, "binding.attach_document", |tx, l, now, _| {
             Self::require_draft(l, "再添加材料", "given more documents")?;
             let d = load_doc(tx, doc_id)?;
@@ -842,6 +846,17 @@ impl Qinqing {
         use password_hash::rand_core::{OsRng, RngCore};
         let code = format!("{:06}", OsRng.next_u32() % 1_000_000);
         let secs = self.setting("remote_code_secs")?;
+        // A fresh code resets the tries: so at most a few codes a day, or
+        // guessing would only be slowed, never stopped.
+        let since = time::to_db(self.now() - chrono::Duration::hours(24));
+        let sent: i64 = self.conn().query_row(
+            "SELECT count(*) FROM audit WHERE entity = 'binding' AND entity_id = ?1 AND action = 'binding.remote_code_sent' AND at >= ?2",
+            params![id, since],
+            |r| r.get(0),
+        )?;
+        if sent >= REMOTE_CODES_PER_DAY {
+            return Err(Error::remote_code_too_many(REMOTE_CODES_PER_DAY));
+        }
         let expires = time::to_db(self.now() + chrono::Duration::seconds(secs));
         self.change_binding(id, "binding.remote_code_sent", |tx, l, now, _| {
             Self::require_draft(l, "远程授权", "confirmed remotely")?;

@@ -209,7 +209,7 @@ impl Qinqing {
         note: &str,
         binding: Option<i64>,
     ) -> Result<Ingested> {
-        self.permit(Act::DocumentAdd { person: person_id })?;
+        self.permit(Act::DocumentAdd { person: person_id, binding })?;
         let kind = DocKind::parse(kind)?;
         let note = validate_note(note)?;
         // Cheap checks first: do not process an upload that cannot be stored.
@@ -231,7 +231,7 @@ impl Qinqing {
         note: &str,
         binding: Option<i64>,
     ) -> Result<Ingested> {
-        self.permit(Act::DocumentAdd { person: person_id })?;
+        self.permit(Act::DocumentAdd { person: person_id, binding })?;
         // Never another resident's stored file (or the ledger) picked from the data directory.
         self.check_outside_data(path)?;
         let meta = std::fs::metadata(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;

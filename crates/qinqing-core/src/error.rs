@@ -145,6 +145,7 @@ pub enum Code {
     DocIncomplete,
     DbMissing,
     DbNotDatabase,
+    RemoteCodeTooMany,
     PremiumTierUnknown,
     PremiumRegionMismatch,
     FilingNotFound,
@@ -276,6 +277,7 @@ impl Code {
             Code::DocIncomplete => "DOC_INCOMPLETE",
             Code::DbMissing => "DB_MISSING",
             Code::DbNotDatabase => "DB_NOT_DATABASE",
+            Code::RemoteCodeTooMany => "REMOTE_CODE_TOO_MANY",
             Code::PremiumTierUnknown => "PREMIUM_TIER_UNKNOWN",
             Code::PremiumRegionMismatch => "PREMIUM_REGION_MISMATCH",
             Code::FilingNotFound => "FILING_NOT_FOUND",
@@ -994,6 +996,9 @@ impl Error {
     }
     pub fn path_protected(path: &str) -> Self {
         Self::new(Code::PathProtected, Some("file"), format!("不能使用“{path}”：这是本程序的数据目录（数据库和居民材料所在处）。请选择其他位置，例如“文档”或“下载”。"), format!("\"{path}\" cannot be used: it is the app's data directory (the database and residents' documents). Choose another place, such as Documents or Downloads."))
+    }
+    pub fn remote_code_too_many(n: i64) -> Self {
+        Self::new(Code::RemoteCodeTooMany, Some("code"), format!("这份申请24小时内已发送{n}次确认码，请明天再试，或请家人到服务中心当面办理。"), format!("This application has sent {n} codes in 24 hours. Try again tomorrow, or have the member come to the service centre."))
     }
     pub fn db_missing(path: &str) -> Self {
         Self::new(Code::DbMissing, Some("db"), format!("找不到数据库“{path}”，未创建任何文件。请检查路径；新建数据库请用 qinqing-cli init（或 demo seed）。"), format!("There is no database at \"{path}\"; nothing was created. Check the path; to start a new one use qinqing-cli init (or demo seed)."))

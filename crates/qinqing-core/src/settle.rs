@@ -1019,7 +1019,7 @@ impl Qinqing {
     /// The authorizer lets the beneficiary spend from their personal account,
     /// having read and signed the letter whose hash is `letter_sha256`.
     pub fn authorize_aid_request(&mut self, req: &AidRequest) -> Result<Aid> {
-        self.permit(Act::AidAuthorize { authorizer: req.authorizer })?;
+        self.permit(Act::AidAuthorize { authorizer: req.authorizer, beneficiary: req.beneficiary })?;
         let (authorizer, beneficiary, monthly_cap_fen) = (req.authorizer, req.beneficiary, req.monthly_cap_fen);
         let relation = Relation::parse(&req.relation)?;
         let letter = aid_letter();

@@ -52,6 +52,8 @@ struct Ids {
     stay: i64,
     filing: i64,
     premium: i64,
+    other_draft: i64,
+    other_doc: i64,
 }
 
 /// Build the two families once, as the operator.
@@ -95,6 +97,9 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     q.attach_document(draft_child, doc_a).unwrap();
     q.sign_letter(draft_child).unwrap();
     let draft_elder = q.apply_binding(wei, grandpa, "parent").unwrap().id;
+    // Family B's holder also applies for 张建国 (#6, whom 张伟 is applying for too) and uploads for it.
+    let other_draft = q.apply_binding(li, grandpa, "parent").unwrap().id;
+    let other_doc = q.ingest_document(grandpa, "household_register", &qinqing_core::docstore::sample_png(7, 64, 48).unwrap(), "", Some(other_draft)).unwrap().document.id;
     // Family B: awaiting review.
     let submitted_b = q.apply_binding(li, girl, "child").unwrap().id;
     let doc_b = q.add_sample_document(girl, "birth_certificate", "").unwrap().id;
@@ -117,7 +122,7 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     let filing = q.add_filing(kid, "440100", "2026-03-01", "2026-12-31").unwrap().id;
     let premium = q.pay_premium(wei, kid, 38_000, 2026).unwrap()["id"].as_i64().unwrap();
     drop(q);
-    (db, Ids { draft_child, draft_elder, active_kid: b, submitted_b, doc_a, doc_b, aid_a, aid_b, settlement, stay, filing, premium })
+    (db, Ids { draft_child, draft_elder, active_kid: b, submitted_b, doc_a, doc_b, aid_a, aid_b, settlement, stay, filing, premium, other_draft, other_doc })
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -258,6 +263,16 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
             q.reject_binding(i.submitted_b, s, "照片模糊").map(drop)
         }),
         c("outbox", "O", |q, _| q.outbox(6).map(drop)),
+        // Review findings: no stranger attached through 家庭共济; no reading or
+        // writing another holder's application through a shared applicant.
+        c("authorize_aid(for a stranger)", "O", |q, _| q.authorize_aid(1, 5, "child", None).map(drop)),
+        c("document_image(another holder's upload for a shared applicant)", "OAS", |q, i| q.document_image(i.other_doc).map(drop)),
+        c("ingest_document(into another holder's application)", "O", |q, i| {
+            q.ingest_document(6, "household_register", &qinqing_core::docstore::sample_png(9, 64, 48).unwrap(), "", Some(i.other_draft)).map(drop)
+        }),
+        c("attach_document(another family's, by number)", "O", |q, i| q.attach_document(i.draft_elder, i.other_doc).map(drop)),
+        c("get_binding(another holder's application)", "OAS", |q, i| q.get_binding(i.other_draft).map(drop)),
+        c("list_bindings(a relative's, all holders)", "OAS", |q, _| q.list_bindings(&BindingQuery { member: Some(3), ..Default::default() }).map(drop)),
         c("set_pay_password(own child under 16)", "OVH", |q, _| q.set_pay_password(3, "246813", "246813")),
         c("set_pay_password(adult relative)", "O", |q, _| q.set_pay_password(2, "246813", "246813")),
         c("set_pay_password(own)", "OVH", |q, _| q.set_pay_password(1, "246813", "246813")),

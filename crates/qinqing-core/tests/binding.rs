@@ -247,6 +247,11 @@ fn remote_codes_expire_and_five_wrong_tries_void_them() {
     }
     assert_eq!(q.confirm_remote(b.id, wrong).unwrap_err().code, Code::RemoteCodeExpired);
     assert_eq!(q.confirm_remote(b.id, &code).unwrap_err().code, Code::RemoteCodeExpired, "void after five wrong tries");
+    // A new code resets the tries, so only three codes a day: guessing is stopped, not slowed.
+    q.send_remote_code(b.id).unwrap();
+    assert_eq!(q.send_remote_code(b.id).unwrap_err().code, Code::RemoteCodeTooMany);
+    at(&mut q, "2026-03-11T02:00:01Z");
+    q.send_remote_code(b.id).unwrap();
 }
 
 /// Issue 13 §7: after the member confirms remotely and the binding is
