@@ -6,24 +6,13 @@
 
 use qinqing_core::Qinqing;
 use qinqing_e2e::App;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const APP: &str = env!("CARGO_BIN_EXE_qinqing");
-
-fn cli() -> PathBuf {
-    let p = Path::new(APP).with_file_name("qinqing-cli");
-    assert!(p.is_file(), "{} not built: run `cargo build --workspace` first (scripts/test.sh does)", p.display());
-    p
-}
 
 fn run_cli(db: &Path, args: &[&str]) -> (bool, serde_json::Value, String) {
-    // stdin: the demo family's payment password, for `settle --pay-password-stdin`.
-    let pay = qinqing_core::demo::DEMO_PAY_PASSWORD;
-    let out = qinqing_e2e::output_with_stdin(Command::new(cli()).arg("--db").arg(db).arg("--json").args(args), &format!("{pay}\n{pay}\n"));
-    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (out.status.success(), v, String::from_utf8_lossy(&out.stderr).into_owned())
+    qinqing_e2e::cli_json(APP, db, args)
 }
+use std::path::Path;
+
+const APP: &str = env!("CARGO_BIN_EXE_qinqing");
 
 async fn set_date(app: &App, css: &str, value: &str) {
     app.wait(css).await;

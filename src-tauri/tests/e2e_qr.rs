@@ -6,24 +6,13 @@
 
 use qinqing_core::Qinqing;
 use qinqing_e2e::App;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const APP: &str = env!("CARGO_BIN_EXE_qinqing");
 
-/// `qinqing-cli`, built beside the app by `cargo build --workspace` (scripts/test.sh).
-fn cli() -> PathBuf {
-    let p = Path::new(APP).with_file_name("qinqing-cli");
-    assert!(p.is_file(), "{} not built: run `cargo build --workspace` first (scripts/test.sh does)", p.display());
-    p
-}
-
 fn run_cli(db: &Path, args: &[&str]) -> serde_json::Value {
-    // stdin: the demo family's payment password, for `settle --pay-password-stdin`.
-    let pay = qinqing_core::demo::DEMO_PAY_PASSWORD;
-    let out = qinqing_e2e::output_with_stdin(Command::new(cli()).arg("--db").arg(db).arg("--json").args(args), &format!("{pay}\n{pay}\n"));
-    assert!(out.status.success(), "qinqing-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    qinqing_e2e::cli_ok(APP, db, args)
 }
 
 fn zbarimg(png: &Path) -> String {

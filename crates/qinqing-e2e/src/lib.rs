@@ -448,3 +448,23 @@ pub fn output_with_stdin(cmd: &mut Command, input: &str) -> std::process::Output
     }
     child.wait_with_output().expect("wait for the command")
 }
+
+/// `qinqing-cli --json` (built beside the app by `cargo build --workspace`,
+/// as scripts/test.sh does) on `db`, as a counter or an operator would run it
+/// next to the window; stdin carries the demo family's payment password
+/// (for `settle --pay-password-stdin`). Returns (success, stdout JSON, stderr).
+pub fn cli_json(app_bin: &str, db: &Path, args: &[&str]) -> (bool, serde_json::Value, String) {
+    let bin = Path::new(app_bin).with_file_name("qinqing-cli");
+    assert!(bin.is_file(), "{} not built: run `cargo build --workspace` first (scripts/test.sh does)", bin.display());
+    let pay = qinqing_core::demo::DEMO_PAY_PASSWORD;
+    let out = output_with_stdin(Command::new(&bin).arg("--db").arg(db).arg("--json").args(args), &format!("{pay}\n{pay}\n"));
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.success(), v, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// As [`cli_json`], for a call that must succeed: its JSON.
+pub fn cli_ok(app_bin: &str, db: &Path, args: &[&str]) -> serde_json::Value {
+    let (ok, v, err) = cli_json(app_bin, db, args);
+    assert!(ok, "qinqing-cli {args:?}: {err}");
+    v
+}
