@@ -75,6 +75,7 @@ const COMMANDS: &[&str] = &[
     "staff_list",
     "person_verify_face",
     "person_reveal_id",
+    "amount_parse",
     "person_set_pay_password",
     "person_has_pay_password",
     "denied_list",

@@ -346,6 +346,17 @@ fn person_has_pay_password(s: State<'_, AppState>, id: i64) -> Result<bool> {
     with(&s, |q| q.has_pay_password(id))
 }
 
+/// Yuan as typed ("1,200.50", "¥300") → fen, by the domain's one parser;
+/// `None` for an empty field. The page converts nothing itself.
+#[tauri::command]
+fn amount_parse(text: String) -> Result<Option<i64>> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    qinqing_core::money::parse_yuan("amount", t).map(Some)
+}
+
 #[tauri::command]
 fn person_reveal_id(s: State<'_, AppState>, id: i64) -> Result<String> {
     with(&s, |q| q.reveal_resident_id(id))
@@ -700,6 +711,7 @@ fn main() {
             staff_list,
             person_verify_face,
             person_reveal_id,
+            amount_parse,
             person_set_pay_password,
             person_has_pay_password,
             denied_list,

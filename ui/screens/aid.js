@@ -91,36 +91,27 @@ export function unmount() {
 // ---------------------------------------------------------------- money typed in
 
 /**
- * Yuan as typed → integer fen, by its digits (no floating point): `300`,
- * `300.5`, `1,200.50`, `¥300`. Whether the amount is allowed (negative, too
- * large) is Rust's to say. Returns { fen }, { empty: true } or { invalid: true }.
+ * Yuan as typed → fen, by Rust's one parser (`amount_parse`): `null` for an
+ * empty field. A refusal comes back at `field`, in Rust's words.
  */
-function yuanToFen(raw) {
-  const s = String(raw ?? '').trim().replace(/^[¥￥]\s*/, '').replace(/,/g, '');
-  if (s === '') return { empty: true };
-  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(s);
-  if (!m) return { invalid: true };
-  const digits = (m[2] + (m[3] || '').padEnd(2, '0')).replace(/^0+(?=\d)/, '');
-  if (digits.length > 15) return { invalid: true }; // beyond exact integers in JSON numbers
-  const fen = Number(digits);
-  return { fen: m[1] && fen !== 0 ? -fen : fen };
+async function toFen(raw, field) {
+  try {
+    return await call('amount_parse', { text: String(raw ?? '') });
+  } catch (err) {
+    throw { ...err, field };
+  }
 }
 
 /** Fen as plain yuan digits, only to prefill an input with the current value
- *  (the inverse of yuanToFen); amounts shown are Rust's display strings. */
+ *  (Rust parses what is typed back); amounts shown are Rust's display strings. */
 function fenToInput(fen) {
   if (fen === null || fen === undefined) return '';
   const s = String(Math.abs(fen)).padStart(3, '0');
   return `${fen < 0 ? '-' : ''}${s.slice(0, -2)}.${s.slice(-2)}`;
 }
 
-/** A refusal made here (the typed text is not an amount), in both languages via its key. */
-function localError(field) {
-  return { code: 'AMOUNT_INVALID', field, local: 'aid.amount_invalid' };
-}
-
 function msg(err) {
-  return err.local ? t(err.local) : errText(err);
+  return errText(err);
 }
 
 // ---------------------------------------------------------------- loading
@@ -520,15 +511,16 @@ function editView(a) {
   const online = textInput('aid-edit-online', state.edit.online, (v) => { state.edit.online = v; });
   const save = async (ev) => {
     ev.preventDefault();
-    const m = yuanToFen(state.edit.monthly);
-    const o = yuanToFen(state.edit.online);
-    if (m.invalid || o.invalid) {
-      state.editError = localError(m.invalid ? 'monthly_cap' : 'online_daily_cap');
+    let monthlyFen;
+    let onlineFen;
+    try {
+      monthlyFen = await toFen(state.edit.monthly, 'monthly_cap');
+      onlineFen = await toFen(state.edit.online, 'online_daily_cap');
+    } catch (err) {
+      state.editError = err;
       render();
       return;
     }
-    const monthlyFen = m.empty ? null : m.fen;
-    const onlineFen = o.empty ? null : o.fen;
     await act(async () => {
       let r = a;
       if (monthlyFen !== a.monthly_cap_fen) r = await call('aid_cap', { id: a.id, cap: monthlyFen });
@@ -566,10 +558,13 @@ function addView() {
 
   const submit = async (ev) => {
     ev.preventDefault();
-    const m = yuanToFen(f.monthly);
-    const o = yuanToFen(f.online);
-    if (m.invalid || o.invalid) {
-      state.formError = localError(m.invalid ? 'monthly_cap' : 'online_daily_cap');
+    let monthlyFen;
+    let onlineFen;
+    try {
+      monthlyFen = await toFen(f.monthly, 'monthly_cap');
+      onlineFen = await toFen(f.online, 'online_daily_cap');
+    } catch (err) {
+      state.formError = err;
       render();
       return;
     }
@@ -577,8 +572,8 @@ function addView() {
       authorizer: state.authorizer,
       beneficiary: Number(f.beneficiary) || 0,
       relation: f.relation,
-      monthly_cap_fen: m.empty ? null : m.fen,
-      online_daily_cap_fen: o.empty ? null : o.fen,
+      monthly_cap_fen: monthlyFen,
+      online_daily_cap_fen: onlineFen,
       // Signing is sending the hash of the text shown; unsigned, Rust refuses.
       letter_sha256: f.agree && letter ? letter.sha256 : '',
     };
