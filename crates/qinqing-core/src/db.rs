@@ -2,6 +2,7 @@
 //! migrations. One file is shared by the desktop app and `qinqing-cli`.
 
 use crate::error::{Error, Result};
+use crate::store::Conn;
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
@@ -59,15 +60,30 @@ pub fn resolve_db_path(explicit: Option<&Path>) -> Result<PathBuf> {
 /// Open and migrate an existing database at `path`; a path with no file is
 /// refused (`DB_MISSING`) and nothing is created — a mistyped path must not
 /// look like an empty register.
-pub fn open_existing(path: &Path) -> Result<Connection> {
+pub fn open_existing(path: &Path) -> Result<Conn> {
+    if let Some(url) = postgres_url(path) {
+        return crate::pg::open(url, false);
+    }
     if !path.is_file() {
         return Err(Error::db_missing(&path.display().to_string()));
     }
     open(path)
 }
 
-/// Open (creating if needed) and migrate the database at `path`.
-pub fn open(path: &Path) -> Result<Connection> {
+/// The `postgres://` (or `postgresql://`) URL this "path" really is, if it is
+/// one: such a URL is never taken for a file name.
+pub fn postgres_url(path: &Path) -> Option<&str> {
+    path.to_str()
+        .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
+/// Open (creating if needed) and migrate the database at `path` — a SQLite
+/// file, or a `postgres://` URL (whose database must exist; its tables are
+/// created on first use).
+pub fn open(path: &Path) -> Result<Conn> {
+    if let Some(url) = postgres_url(path) {
+        return crate::pg::open(url, true);
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() {
             create_private_dir(dir)?;
@@ -76,7 +92,9 @@ pub fn open(path: &Path) -> Result<Connection> {
     let existed = path.exists();
     let mut conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| Error::db_open(format!("{}: {e}", path.display())))?;
     if !existed {
@@ -84,7 +102,7 @@ pub fn open(path: &Path) -> Result<Connection> {
     }
     configure(&conn).map_err(|e| not_a_database(e, path))?;
     migrate(&mut conn).map_err(|e| not_a_database(e, path))?;
-    Ok(conn)
+    Ok(Conn::from_sqlite(conn))
 }
 
 /// "file is not a database" gets its own code, with the path.
@@ -97,11 +115,11 @@ fn not_a_database(e: Error, path: &Path) -> Error {
 }
 
 /// An in-memory database with the full schema (tests).
-pub fn open_in_memory() -> Result<Connection> {
+pub fn open_in_memory() -> Result<Conn> {
     let mut conn = Connection::open_in_memory()?;
     configure(&conn)?;
     migrate(&mut conn)?;
-    Ok(conn)
+    Ok(Conn::from_sqlite(conn))
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -113,7 +131,7 @@ fn configure(conn: &Connection) -> Result<()> {
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let found = schema_version(conn)?;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = latest_schema_version();
     if found > known {
         return Err(Error::db_too_new(found, known));
@@ -125,16 +143,27 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 /// Bring a connection's schema up to date (after a restore).
-pub(crate) fn migrate_conn(conn: &mut Connection) -> Result<()> {
-    migrate(conn)
+pub(crate) fn migrate_conn(conn: &mut Conn) -> Result<()> {
+    match conn.sqlite_mut() {
+        Some(c) => migrate(c),
+        None => crate::pg::migrate(conn),
+    }
 }
 
-pub fn schema_version(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+/// Migrations applied: SQLite's `user_version`, PostgreSQL's `qinqing_schema`.
+pub fn schema_version(conn: &Conn) -> Result<i64> {
+    match conn.sqlite() {
+        Some(c) => Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?),
+        None => crate::pg::schema_version(conn),
+    }
 }
 
-pub fn journal_mode(conn: &Connection) -> Result<String> {
-    Ok(conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
+/// SQLite's journal mode ("wal"); PostgreSQL has its own WAL, always on.
+pub fn journal_mode(conn: &Conn) -> Result<String> {
+    match conn.sqlite() {
+        Some(c) => Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?),
+        None => Ok("postgresql-wal".into()),
+    }
 }
 
 #[cfg(unix)]
@@ -180,14 +209,20 @@ mod tests {
         let conn = open(&path).unwrap();
         assert_eq!(schema_version(&conn).unwrap(), latest_schema_version());
         assert_eq!(journal_mode(&conn).unwrap(), "wal");
-        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(fk, 1);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
-            let dmode = std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+            let dmode = std::fs::metadata(path.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(dmode, 0o700);
         }
         drop(conn);
@@ -212,21 +247,5 @@ mod tests {
     fn explicit_path_wins() {
         let p = resolve_db_path(Some(Path::new("/tmp/x.db"))).unwrap();
         assert_eq!(p, PathBuf::from("/tmp/x.db"));
-    }
-}
-
-/// Statement-cached shorthands for hot paths (settlement): `query_row` and
-/// `execute` on a [`Connection`] prepare their SQL every time.
-pub(crate) trait Cached {
-    fn qrow<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(&self, sql: &str, p: P, f: F) -> rusqlite::Result<T>;
-    fn exec<P: rusqlite::Params>(&self, sql: &str, p: P) -> rusqlite::Result<usize>;
-}
-
-impl Cached for Connection {
-    fn qrow<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(&self, sql: &str, p: P, f: F) -> rusqlite::Result<T> {
-        self.prepare_cached(sql)?.query_row(p, f)
-    }
-    fn exec<P: rusqlite::Params>(&self, sql: &str, p: P) -> rusqlite::Result<usize> {
-        self.prepare_cached(sql)?.execute(p)
     }
 }

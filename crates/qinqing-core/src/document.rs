@@ -3,15 +3,16 @@
 //! card sides, face captures. Each upload goes through the pipeline of
 //! [`crate::docstore`]; the row and the file appear together or not at all.
 
-use crate::authz::Act;
 use crate::audit;
+use crate::authz::Act;
 use crate::binding::BindingStatus;
 use crate::docstore::{self, Media};
 use crate::error::{Error, Result};
+use crate::params;
 use crate::service::Qinqing;
+use crate::store::{Conn, OptionalExtension, Row};
 use crate::time;
 use base64::Engine;
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -138,11 +139,11 @@ pub struct Ingested {
 pub(crate) const DOC_COLUMNS: &str =
     "id, person_id, binding_id, kind, note, media, source_media, sha256, width, height, bytes, status, reject_reason, created_at";
 
-fn bad(col: usize, what: &str) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnType(col, what.into(), rusqlite::types::Type::Text)
+fn bad(col: usize, what: &str) -> Error {
+    Error::internal(format!("column {col}: stored {what} is not valid"))
 }
 
-pub(crate) fn read_doc(r: &Row<'_>) -> rusqlite::Result<Document> {
+pub(crate) fn read_doc(r: &Row<'_>) -> crate::error::Result<Document> {
     let created_at: String = r.get(13)?;
     let status: String = r.get(11)?;
     Ok(Document {
@@ -163,15 +164,21 @@ pub(crate) fn read_doc(r: &Row<'_>) -> rusqlite::Result<Document> {
             _ => DocStatus::Pending,
         },
         reject_reason: r.get(12)?,
-        created_at_local: time::from_db(&created_at).map(time::display_china).unwrap_or_default(),
+        created_at_local: time::from_db(&created_at)
+            .map(time::display_china)
+            .unwrap_or_default(),
         created_at,
     })
 }
 
-pub(crate) fn load_doc(conn: &Connection, id: i64) -> Result<Document> {
-    conn.query_row(&format!("SELECT {DOC_COLUMNS} FROM document WHERE id = ?1"), [id], read_doc)
-        .optional()?
-        .ok_or_else(|| Error::doc_not_found(id))
+pub(crate) fn load_doc(conn: &Conn, id: i64) -> Result<Document> {
+    conn.query_row(
+        &format!("SELECT {DOC_COLUMNS} FROM document WHERE id = ?1"),
+        [id],
+        read_doc,
+    )
+    .optional()?
+    .ok_or_else(|| Error::doc_not_found(id))
 }
 
 fn validate_note(note: &str) -> Result<String> {
@@ -209,7 +216,10 @@ impl Qinqing {
         note: &str,
         binding: Option<i64>,
     ) -> Result<Ingested> {
-        self.permit(Act::DocumentAdd { person: person_id, binding })?;
+        self.permit(Act::DocumentAdd {
+            person: person_id,
+            binding,
+        })?;
         let kind = DocKind::parse(kind)?;
         let note = validate_note(note)?;
         // Cheap checks first: do not process an upload that cannot be stored.
@@ -231,31 +241,49 @@ impl Qinqing {
         note: &str,
         binding: Option<i64>,
     ) -> Result<Ingested> {
-        self.permit(Act::DocumentAdd { person: person_id, binding })?;
+        self.permit(Act::DocumentAdd {
+            person: person_id,
+            binding,
+        })?;
         // Never another resident's stored file (or the ledger) picked from the data directory.
         self.check_outside_data(path)?;
-        let meta = std::fs::metadata(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
         if !meta.is_file() {
-            return Err(Error::doc_corrupt("file", &format!("{} is not a file", path.display())));
+            return Err(Error::doc_corrupt(
+                "file",
+                &format!("{} is not a file", path.display()),
+            ));
         }
         if meta.len() > self.ingest_limits().max_bytes {
-            return Err(Error::doc_too_large(meta.len(), self.ingest_limits().max_bytes));
+            return Err(Error::doc_too_large(
+                meta.len(),
+                self.ingest_limits().max_bytes,
+            ));
         }
-        let bytes = std::fs::read(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
         self.ingest_document(person_id, kind, &bytes, note, binding)
     }
 
     fn check_attachable(&self, binding: i64, person_id: i64) -> Result<()> {
         let (holder, member, status): (i64, i64, String) = self
             .conn()
-            .query_row("SELECT holder_id, member_id, status FROM binding WHERE id = ?1", [binding], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                "SELECT holder_id, member_id, status FROM binding WHERE id = ?1",
+                [binding],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?
             .ok_or_else(|| Error::binding_not_found(binding))?;
         let status = BindingStatus::parse(&status)?;
         if status != BindingStatus::Draft {
-            return Err(Error::binding_wrong_state(status.zh(), status.en(), "再添加材料", "given more documents"));
+            return Err(Error::binding_wrong_state(
+                status.zh(),
+                status.en(),
+                "再添加材料",
+                "given more documents",
+            ));
         }
         if person_id != holder && person_id != member {
             return Err(Error::doc_wrong_person());
@@ -273,23 +301,31 @@ impl Qinqing {
     ) -> Result<Ingested> {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
-        let files = self.files().clone();
+        let files = self.blobs();
         let thumb_sha = p.thumb.as_ref().map(|t| docstore::sha256_hex(t));
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn().begin()?;
         let existing: Option<i64> = tx
-            .query_row("SELECT id FROM document WHERE person_id = ?1 AND sha256 = ?2", params![person_id, p.sha256], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM document WHERE person_id = ?1 AND sha256 = ?2",
+                params![person_id, p.sha256],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(id) = existing {
             if let Some(b) = binding {
                 tx.execute(
-                    "INSERT OR IGNORE INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                     params![b, id, now],
                 )?;
             }
             let document = load_doc(&tx, id)?;
             tx.commit()?;
             let hash = document.sha256.clone();
-            return Ok(Ingested { document, duplicate: true, hash });
+            return Ok(Ingested {
+                document,
+                duplicate: true,
+                hash,
+            });
         }
         // Files first (complete or absent), then the row; if the row fails,
         // the files this call created are removed again.
@@ -302,7 +338,7 @@ impl Qinqing {
             })?,
             _ => false,
         };
-        let undo = |files: &docstore::FileStore| {
+        let undo = |files: &docstore::Blobs<'_>| {
             if created_main {
                 files.remove(&p.sha256, p.media.ext());
             }
@@ -311,10 +347,10 @@ impl Qinqing {
             }
         };
         let result = (|| -> Result<i64> {
-            tx.execute(
+            let id: i64 = tx.query_row(
                 "INSERT INTO document (person_id, binding_id, kind, note, media, sha256, width, height, bytes, source_media,
                                        thumb_sha256, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
                 params![
                     person_id,
                     binding,
@@ -328,9 +364,7 @@ impl Qinqing {
                     p.source.as_str(),
                     thumb_sha,
                     now
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
+                ], |r| r.get(0))?;
             if let Some(b) = binding {
                 tx.execute(
                     "INSERT INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3)",
@@ -341,7 +375,17 @@ impl Qinqing {
                 "kind": kind.as_str(), "note": note, "sha256": p.sha256, "media": p.media.as_str(),
                 "width": p.width, "height": p.height, "bytes": p.stored.len(), "binding_id": binding,
             });
-            audit::record(&tx, &now, &actor, "document.add", "document", Some(id), Some(person_id), None, Some(&snap))?;
+            audit::record(
+                &tx,
+                &now,
+                &actor,
+                "document.add",
+                "document",
+                Some(id),
+                Some(person_id),
+                None,
+                Some(&snap),
+            )?;
             Ok(id)
         })();
         let id = match result {
@@ -358,7 +402,11 @@ impl Qinqing {
         }
         let document = load_doc(self.conn(), id)?;
         let hash = document.sha256.clone();
-        Ok(Ingested { document, duplicate: false, hash })
+        Ok(Ingested {
+            document,
+            duplicate: false,
+            hash,
+        })
     }
 
     pub fn get_document(&self, id: i64) -> Result<Document> {
@@ -369,11 +417,11 @@ impl Qinqing {
     /// Documents of one person, or all.
     pub fn list_documents(&self, person_id: Option<i64>) -> Result<Vec<Document>> {
         self.permit(Act::DocumentList { person: person_id })?;
-        let mut stmt = self
-            .conn()
-            .prepare_cached(&format!("SELECT {DOC_COLUMNS} FROM document WHERE (?1 IS NULL OR person_id = ?1) ORDER BY id"))?;
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {DOC_COLUMNS} FROM document WHERE (person_id = ?1 OR ?1 IS NULL) ORDER BY id"
+        ))?;
         let rows = stmt.query_map([person_id], read_doc)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
     }
 
     /// The stored bytes of a document and their MIME type.
@@ -381,27 +429,44 @@ impl Qinqing {
         self.permit(Act::DocumentRead { document: id })?;
         let d = self.get_document(id)?;
         let media = Media::parse(&d.media).ok_or_else(|| Error::internal("stored media"))?;
-        Ok((media.mime(), self.files().read(&d.sha256, ext(&d.media))?))
+        Ok((media.mime(), self.blobs().read(&d.sha256, ext(&d.media))?))
     }
 
     /// The stored document as a data URL (the large view).
     pub fn document_image(&self, id: i64) -> Result<DocImage> {
         self.permit(Act::DocumentRead { document: id })?;
         let (mime, bytes) = self.document_bytes(id)?;
-        Ok(DocImage { id, mime, data_url: format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)) })
+        Ok(DocImage {
+            id,
+            mime,
+            data_url: format!(
+                "data:{mime};base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            ),
+        })
     }
 
     /// The 320 px thumbnail as a data URL (`None` for a PDF).
     pub fn document_thumb(&self, id: i64) -> Result<Option<DocImage>> {
         self.permit(Act::DocumentRead { document: id })?;
-        let sha: Option<String> =
-            self.conn().query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0)).optional()?.ok_or_else(|| Error::doc_not_found(id))?;
+        let sha: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT thumb_sha256 FROM document WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::doc_not_found(id))?;
         let Some(sha) = sha else { return Ok(None) };
-        let bytes = self.files().read(&sha, "thumb.jpg")?;
+        let bytes = self.blobs().read(&sha, "thumb.jpg")?;
         Ok(Some(DocImage {
             id,
             mime: "image/jpeg",
-            data_url: format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)),
+            data_url: format!(
+                "data:image/jpeg;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            ),
         }))
     }
 
@@ -415,7 +480,8 @@ impl Qinqing {
             .create_new(true)
             .open(out)
             .map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
-        std::io::Write::write_all(&mut f, &bytes).map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
+        std::io::Write::write_all(&mut f, &bytes)
+            .map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
         Ok(d)
     }
 
@@ -426,10 +492,14 @@ impl Qinqing {
         self.permit(Act::DocumentDelete { document: id })?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
-        let files = self.files().clone();
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let files = self.blobs();
+        let tx = self.conn().begin()?;
         let d = load_doc(&tx, id)?;
-        let thumb: Option<String> = tx.query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0))?;
+        let thumb: Option<String> = tx.query_row(
+            "SELECT thumb_sha256 FROM document WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
         let used: Option<String> = tx
             .query_row(
                 "SELECT b.status FROM binding b WHERE b.status <> 'draft' AND (b.face_doc_id = ?1 OR b.id IN
@@ -449,10 +519,28 @@ impl Qinqing {
         )?;
         tx.execute("DELETE FROM document WHERE id = ?1", [id])?;
         let snap = serde_json::json!({ "kind": d.kind.as_str(), "sha256": d.sha256, "binding_id": d.binding_id });
-        audit::record(&tx, &now, &actor, "document.delete", "document", Some(id), Some(d.person_id), Some(&snap), None)?;
-        let still_main: i64 = tx.query_row("SELECT count(*) FROM document WHERE sha256 = ?1", [&d.sha256], |r| r.get(0))?;
+        audit::record(
+            &tx,
+            &now,
+            &actor,
+            "document.delete",
+            "document",
+            Some(id),
+            Some(d.person_id),
+            Some(&snap),
+            None,
+        )?;
+        let still_main: i64 = tx.query_row(
+            "SELECT count(*) FROM document WHERE sha256 = ?1",
+            [&d.sha256],
+            |r| r.get(0),
+        )?;
         let still_thumb: i64 = match &thumb {
-            Some(t) => tx.query_row("SELECT count(*) FROM document WHERE thumb_sha256 = ?1", [t], |r| r.get(0))?,
+            Some(t) => tx.query_row(
+                "SELECT count(*) FROM document WHERE thumb_sha256 = ?1",
+                [t],
+                |r| r.get(0),
+            )?,
             None => 1,
         };
         tx.commit()?;
@@ -467,8 +555,17 @@ impl Qinqing {
 
     /// Staff judge a document: accepted, or rejected with a reason the
     /// holder sees. Approving a binding accepts its pending documents.
-    pub fn review_document(&mut self, id: i64, staff_id: i64, accept: bool, reason: &str) -> Result<Document> {
-        self.permit(Act::DocumentReview { document: id, staff: staff_id })?;
+    pub fn review_document(
+        &mut self,
+        id: i64,
+        staff_id: i64,
+        accept: bool,
+        reason: &str,
+    ) -> Result<Document> {
+        self.permit(Act::DocumentReview {
+            document: id,
+            staff: staff_id,
+        })?;
         let reason = reason.trim();
         if !accept && reason.is_empty() {
             return Err(Error::reject_reason_empty());
@@ -479,23 +576,49 @@ impl Qinqing {
         self.active_staff(staff_id)?;
         let now = time::to_db(self.now());
         let actor = format!("{}/staff:{staff_id}", self.actor());
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn().begin()?;
         let before = load_doc(&tx, id)?;
-        let (status, why) = if accept { ("accepted", None) } else { ("rejected", Some(reason)) };
-        tx.execute("UPDATE document SET status = ?2, reject_reason = ?3 WHERE id = ?1", params![id, status, why])?;
+        let (status, why) = if accept {
+            ("accepted", None)
+        } else {
+            ("rejected", Some(reason))
+        };
+        tx.execute(
+            "UPDATE document SET status = ?2, reject_reason = ?3 WHERE id = ?1",
+            params![id, status, why],
+        )?;
         let after = load_doc(&tx, id)?;
         let snap = |d: &Document| serde_json::json!({ "status": d.status, "reject_reason": d.reject_reason });
-        audit::record(&tx, &now, &actor, "document.review", "document", Some(id), Some(before.person_id), Some(&snap(&before)), Some(&snap(&after)))?;
+        audit::record(
+            &tx,
+            &now,
+            &actor,
+            "document.review",
+            "document",
+            Some(id),
+            Some(before.person_id),
+            Some(&snap(&before)),
+            Some(&snap(&after)),
+        )?;
         tx.commit()?;
         Ok(after)
     }
 
     /// A record for tests and demo data: a generated page image as the upload.
     #[doc(hidden)]
-    pub fn add_sample_document(&mut self, person_id: i64, kind: &str, note: &str) -> Result<Document> {
+    pub fn add_sample_document(
+        &mut self,
+        person_id: i64,
+        kind: &str,
+        note: &str,
+    ) -> Result<Document> {
         static SEED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
-        let seed = SEED.fetch_add(1, std::sync::atomic::Ordering::Relaxed).wrapping_add(person_id as u32 * 1000);
+        let seed = SEED
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .wrapping_add(person_id as u32 * 1000);
         let png = docstore::sample_png(seed, 96, 64)?;
-        Ok(self.ingest_document(person_id, kind, &png, note, None)?.document)
+        Ok(self
+            .ingest_document(person_id, kind, &png, note, None)?
+            .document)
     }
 }

@@ -8,9 +8,10 @@
 
 use crate::authz::Act;
 use crate::error::{Error, Result};
+use crate::params;
 use crate::person::Insurance;
 use crate::settle::Scenario;
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::{Conn, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 /// The fund policy that applies to one member in one scenario.
@@ -64,13 +65,23 @@ pub fn fund_share(p: &FundPolicy, total: i64, used: YearUsed, ratio_cut_pct: i64
         }
         None => (by_ratio, false),
     };
-    FundShare { deductible_fen: toward_deductible, fund_fen: fund, ratio_pct: ratio, capped }
+    FundShare {
+        deductible_fen: toward_deductible,
+        fund_fen: fund,
+        ratio_pct: ratio,
+        capped,
+    }
 }
 
 /// The policy for an insured region: the longest matching prefix wins
 /// (6, 4, 2 digits, then the national default `''`). No row at all: the fund
 /// pays nothing (strict).
-pub fn policy_for(conn: &Connection, region: &str, scenario: Scenario, insurance: Insurance) -> Result<FundPolicy> {
+pub fn policy_for(
+    conn: &Conn,
+    region: &str,
+    scenario: Scenario,
+    insurance: Insurance,
+) -> Result<FundPolicy> {
     let prefix = |n: usize| region.get(..n).unwrap_or("");
     let row = conn
         .prepare_cached(
@@ -78,15 +89,32 @@ pub fn policy_for(conn: &Connection, region: &str, scenario: Scenario, insurance
              WHERE scenario = ?1 AND insurance = ?2 AND region_prefix IN (?3, ?4, ?5, '')
              ORDER BY length(region_prefix) DESC LIMIT 1",
         )?
-        .query_row(params![scenario.as_str(), insurance.as_str(), prefix(6), prefix(4), prefix(2)], |r| {
-            Ok(FundPolicy { deductible_fen: r.get(0)?, ratio_pct: r.get(1)?, ceiling_fen: r.get(2)? })
-        })
+        .query_row(
+            params![
+                scenario.as_str(),
+                insurance.as_str(),
+                prefix(6),
+                prefix(4),
+                prefix(2)
+            ],
+            |r| {
+                Ok(FundPolicy {
+                    deductible_fen: r.get(0)?,
+                    ratio_pct: r.get(1)?,
+                    ceiling_fen: r.get(2)?,
+                })
+            },
+        )
         .optional()?;
-    Ok(row.unwrap_or(FundPolicy { deductible_fen: 0, ratio_pct: 0, ceiling_fen: Some(0) }))
+    Ok(row.unwrap_or(FundPolicy {
+        deductible_fen: 0,
+        ratio_pct: 0,
+        ceiling_fen: Some(0),
+    }))
 }
 
 /// What `member` used of the deductible and the ceiling in China year `year`.
-pub fn year_used(conn: &Connection, member: i64, year: &str, scenario: &str) -> Result<YearUsed> {
+pub fn year_used(conn: &Conn, member: i64, year: &str, scenario: &str) -> Result<YearUsed> {
     Ok(conn
         .prepare_cached("SELECT deductible_fen, fund_fen FROM fund_year WHERE member_id = ?1 AND year = ?2 AND scenario = ?3")?
         .query_row(params![member, year, scenario], |r| Ok(YearUsed { deductible_fen: r.get(0)?, fund_fen: r.get(1)? }))
@@ -95,11 +123,18 @@ pub fn year_used(conn: &Connection, member: i64, year: &str, scenario: &str) -> 
 }
 
 /// Add one settlement to the yearly roll-up (same transaction as the settlement).
-pub(crate) fn add_year_used(conn: &Connection, member: i64, year: &str, scenario: &str, deductible: i64, fund: i64) -> Result<()> {
+pub(crate) fn add_year_used(
+    conn: &Conn,
+    member: i64,
+    year: &str,
+    scenario: &str,
+    deductible: i64,
+    fund: i64,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO fund_year (member_id, year, scenario, deductible_fen, fund_fen) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (member_id, year, scenario)
-         DO UPDATE SET deductible_fen = deductible_fen + excluded.deductible_fen, fund_fen = fund_fen + excluded.fund_fen",
+         DO UPDATE SET deductible_fen = fund_year.deductible_fen + excluded.deductible_fen, fund_fen = fund_year.fund_fen + excluded.fund_fen",
     )?
     .execute(params![member, year, scenario, deductible, fund])?;
     Ok(())
@@ -115,7 +150,7 @@ pub struct FundPolicyRow {
     pub policy: FundPolicy,
 }
 
-pub fn list_policies(conn: &Connection) -> Result<Vec<FundPolicyRow>> {
+pub fn list_policies(conn: &Conn) -> Result<Vec<FundPolicyRow>> {
     let mut stmt = conn.prepare(
         "SELECT region_prefix, scenario, insurance, deductible_fen, ratio_pct, ceiling_fen FROM fund_policy
          ORDER BY region_prefix, scenario, insurance",
@@ -125,10 +160,14 @@ pub fn list_policies(conn: &Connection) -> Result<Vec<FundPolicyRow>> {
             region_prefix: r.get(0)?,
             scenario: r.get(1)?,
             insurance: r.get(2)?,
-            policy: FundPolicy { deductible_fen: r.get(3)?, ratio_pct: r.get(4)?, ceiling_fen: r.get(5)? },
+            policy: FundPolicy {
+                deductible_fen: r.get(3)?,
+                ratio_pct: r.get(4)?,
+                ceiling_fen: r.get(5)?,
+            },
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
 }
 
 /// Check a policy before it is stored.
@@ -136,7 +175,10 @@ pub fn validate(p: &FundPolicy) -> Result<()> {
     if p.deductible_fen < 0 || p.ceiling_fen.is_some_and(|c| c < 0) {
         return Err(Error::amount_negative("policy"));
     }
-    if p.deductible_fen > crate::settle::MAX_BILL_FEN || p.ceiling_fen.is_some_and(|c| c > crate::settle::MAX_BILL_FEN) {
+    if p.deductible_fen > crate::settle::MAX_BILL_FEN
+        || p.ceiling_fen
+            .is_some_and(|c| c > crate::settle::MAX_BILL_FEN)
+    {
         return Err(Error::amount_too_large("policy"));
     }
     if !(0..=100).contains(&p.ratio_pct) {
@@ -152,9 +194,17 @@ impl crate::Qinqing {
 
     /// Set the fund policy of a region prefix for one scenario and insurance
     /// type (audited).
-    pub fn set_fund_policy(&mut self, prefix: &str, scenario: &str, insurance: &str, p: FundPolicy) -> Result<FundPolicyRow> {
+    pub fn set_fund_policy(
+        &mut self,
+        prefix: &str,
+        scenario: &str,
+        insurance: &str,
+        p: FundPolicy,
+    ) -> Result<FundPolicyRow> {
         self.permit(Act::Admin)?;
-        if !(prefix.is_empty() || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit()))) {
+        if !(prefix.is_empty()
+            || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit())))
+        {
             return Err(Error::region_invalid(prefix));
         }
         let scenario = Scenario::parse(scenario)?;
@@ -162,10 +212,12 @@ impl crate::Qinqing {
         validate(&p)?;
         let now = crate::time::to_db(self.now());
         let actor = self.actor().to_string();
-        let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let before = list_policies(&tx)?
-            .into_iter()
-            .find(|r| r.region_prefix == prefix && r.scenario == scenario.as_str() && r.insurance == insurance.as_str());
+        let tx = self.conn().begin()?;
+        let before = list_policies(&tx)?.into_iter().find(|r| {
+            r.region_prefix == prefix
+                && r.scenario == scenario.as_str()
+                && r.insurance == insurance.as_str()
+        });
         tx.execute(
             "INSERT INTO fund_policy (region_prefix, scenario, insurance, deductible_fen, ratio_pct, ceiling_fen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -173,7 +225,12 @@ impl crate::Qinqing {
                  ratio_pct = excluded.ratio_pct, ceiling_fen = excluded.ceiling_fen",
             params![prefix, scenario.as_str(), insurance.as_str(), p.deductible_fen, p.ratio_pct, p.ceiling_fen],
         )?;
-        let row = FundPolicyRow { region_prefix: prefix.to_string(), scenario: scenario.as_str().into(), insurance: insurance.as_str().into(), policy: p };
+        let row = FundPolicyRow {
+            region_prefix: prefix.to_string(),
+            scenario: scenario.as_str().into(),
+            insurance: insurance.as_str().into(),
+            policy: p,
+        };
         crate::audit::record(
             &tx,
             &now,
@@ -195,34 +252,94 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const P: FundPolicy = FundPolicy { deductible_fen: 100_000, ratio_pct: 70, ceiling_fen: Some(1_000_000) };
+    const P: FundPolicy = FundPolicy {
+        deductible_fen: 100_000,
+        ratio_pct: 70,
+        ceiling_fen: Some(1_000_000),
+    };
 
     #[test]
     fn below_the_deductible_the_fund_pays_nothing() {
         let s = fund_share(&P, 40_000, YearUsed::default(), 0);
-        assert_eq!(s, FundShare { deductible_fen: 40_000, fund_fen: 0, ratio_pct: 70, capped: false });
+        assert_eq!(
+            s,
+            FundShare {
+                deductible_fen: 40_000,
+                fund_fen: 0,
+                ratio_pct: 70,
+                capped: false
+            }
+        );
     }
 
     #[test]
     fn a_bill_crossing_the_deductible_pays_the_ratio_on_the_rest() {
-        let s = fund_share(&P, 50_000, YearUsed { deductible_fen: 80_000, fund_fen: 0 }, 0);
+        let s = fund_share(
+            &P,
+            50_000,
+            YearUsed {
+                deductible_fen: 80_000,
+                fund_fen: 0,
+            },
+            0,
+        );
         assert_eq!(s.deductible_fen, 20_000);
         assert_eq!(s.fund_fen, 21_000); // 70 % of 30,000
     }
 
     #[test]
     fn the_ceiling_cuts_the_fund_share() {
-        let s = fund_share(&P, 100_000, YearUsed { deductible_fen: 100_000, fund_fen: 990_000 }, 0);
+        let s = fund_share(
+            &P,
+            100_000,
+            YearUsed {
+                deductible_fen: 100_000,
+                fund_fen: 990_000,
+            },
+            0,
+        );
         assert_eq!(s.fund_fen, 10_000);
         assert!(s.capped);
-        let s = fund_share(&P, 100_000, YearUsed { deductible_fen: 100_000, fund_fen: 1_000_000 }, 0);
+        let s = fund_share(
+            &P,
+            100_000,
+            YearUsed {
+                deductible_fen: 100_000,
+                fund_fen: 1_000_000,
+            },
+            0,
+        );
         assert_eq!(s.fund_fen, 0);
     }
 
     #[test]
     fn an_emergency_cut_lowers_the_ratio_not_below_zero() {
-        assert_eq!(fund_share(&P, 200_000, YearUsed { deductible_fen: 100_000, fund_fen: 0 }, 20).fund_fen, 100_000);
-        assert_eq!(fund_share(&P, 200_000, YearUsed { deductible_fen: 100_000, fund_fen: 0 }, 90).ratio_pct, 0);
+        assert_eq!(
+            fund_share(
+                &P,
+                200_000,
+                YearUsed {
+                    deductible_fen: 100_000,
+                    fund_fen: 0
+                },
+                20
+            )
+            .fund_fen,
+            100_000
+        );
+        assert_eq!(
+            fund_share(
+                &P,
+                200_000,
+                YearUsed {
+                    deductible_fen: 100_000,
+                    fund_fen: 0
+                },
+                90
+            )
+            .ratio_pct,
+            0
+        );
     }
 
     proptest! {

@@ -1,15 +1,16 @@
 //! The register of insured persons.
 
-use crate::authz::Act;
 use crate::audit;
+use crate::authz::Act;
 use crate::error::{Error, Result};
 use crate::id::{Gender, ResidentId};
 use crate::money;
+use crate::params;
 use crate::region::Region;
 use crate::service::Qinqing;
+use crate::store::{Conn, OptionalExtension, Row};
 use crate::time;
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 pub const NAME_MAX_CHARS: usize = 30;
@@ -187,11 +188,11 @@ pub(crate) struct Stored {
 const COLUMNS: &str =
     "id, name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at, disabled, face_verified_at";
 
-fn corrupt(what: &str, id: i64) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnType(0, format!("{what} of person {id}"), rusqlite::types::Type::Text)
+fn corrupt(what: &str, id: i64) -> Error {
+    Error::internal(format!("stored {what} of person {id} is not valid"))
 }
 
-fn read_row(row: &Row<'_>) -> rusqlite::Result<Stored> {
+fn read_row(row: &Row<'_>) -> crate::error::Result<Stored> {
     let id: i64 = row.get(0)?;
     let rid_s: String = row.get(2)?;
     // Stored IDs were validated on the way in; re-derive birth date and gender.
@@ -217,7 +218,11 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Stored> {
 
 impl Stored {
     pub(crate) fn view(&self, today: NaiveDate, full_id: bool) -> Person {
-        let local = |s: &str| time::from_db(s).map(time::display_china).unwrap_or_default();
+        let local = |s: &str| {
+            time::from_db(s)
+                .map(time::display_china)
+                .unwrap_or_default()
+        };
         Person {
             id: self.id,
             name: self.name.clone(),
@@ -257,7 +262,7 @@ impl Stored {
     }
 }
 
-pub(crate) fn load(conn: &Connection, id: i64) -> Result<Stored> {
+pub(crate) fn load(conn: &Conn, id: i64) -> Result<Stored> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM person WHERE id = ?1"))?
         .query_row([id], read_row)
         .optional()?
@@ -280,14 +285,22 @@ impl Qinqing {
         let today = self.today();
         let mut errors = Vec::new();
         let name = validate_name(&input.name).map_err(|e| errors.push(e)).ok();
-        let rid = ResidentId::parse(&input.resident_id, today).map_err(|e| errors.push(e)).ok();
-        let insurance = Insurance::parse(&input.insurance).map_err(|e| errors.push(e)).ok();
-        let region = Region::parse(&input.region).map_err(|e| errors.push(e)).ok();
+        let rid = ResidentId::parse(&input.resident_id, today)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let insurance = Insurance::parse(&input.insurance)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let region = Region::parse(&input.region)
+            .map_err(|e| errors.push(e))
+            .ok();
         let status = match &input.status {
             Some(s) if !s.trim().is_empty() => Status::parse(s).map_err(|e| errors.push(e)).ok(),
             _ => Some(Status::Active),
         };
-        let balance = balance_from(input.balance_fen, input.balance_yuan.as_deref()).map_err(|e| errors.push(e)).ok();
+        let balance = balance_from(input.balance_fen, input.balance_yuan.as_deref())
+            .map_err(|e| errors.push(e))
+            .ok();
         if let Some(e) = Error::combine(errors) {
             return Err(e);
         }
@@ -300,26 +313,37 @@ impl Qinqing {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
 
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: Option<i64> =
-            tx.query_row("SELECT id FROM person WHERE resident_id = ?1", [rid.as_str()], |r| r.get(0)).optional()?;
+        let tx = self.conn().begin()?;
+        let exists: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM person WHERE resident_id = ?1",
+                [rid.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
         if exists.is_some() {
             return Err(Error::person_duplicate_id(&rid.masked()));
         }
-        tx.execute(
-            "INSERT INTO person (name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at, disabled)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
-            params![name, rid.as_str(), insurance.as_str(), region.code, status.as_str(), balance_fen, input.voucher_activated as i64, now, input.disabled as i64],
-        )
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                Error::person_duplicate_id(&rid.masked())
-            }
-            other => Error::from(other),
-        })?;
-        let id = tx.last_insert_rowid();
+        let id: i64 = tx
+            .query_row(
+                "INSERT INTO person (name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at, disabled)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9) RETURNING id",
+                params![name, rid.as_str(), insurance.as_str(), region.code, status.as_str(), balance_fen, input.voucher_activated as i64, now, input.disabled as i64],
+                |r| r.get(0),
+            )
+            .map_err(|e| if e.sql == Some(crate::error::SqlFault::Unique) { Error::person_duplicate_id(&rid.masked()) } else { e })?;
         let stored = load(&tx, id)?;
-        audit::record(&tx, &now, &actor, "person.add", "person", Some(id), Some(id), None, Some(&stored.audit_snapshot()))?;
+        audit::record(
+            &tx,
+            &now,
+            &actor,
+            "person.add",
+            "person",
+            Some(id),
+            Some(id),
+            None,
+            Some(&stored.audit_snapshot()),
+        )?;
         tx.commit()?;
         Ok(stored.view(today, true))
     }
@@ -330,13 +354,21 @@ impl Qinqing {
         // Balances and insurance status come from the insurance system: administrators only.
         // (Only a real change counts: an edit form sends the fields it shows.)
         let now = load(self.conn(), id)?;
-        let new_balance = match (edit.balance_fen, edit.balance_yuan.as_deref().map(str::trim).filter(|y| !y.is_empty())) {
+        let new_balance = match (
+            edit.balance_fen,
+            edit.balance_yuan
+                .as_deref()
+                .map(str::trim)
+                .filter(|y| !y.is_empty()),
+        ) {
             (Some(f), _) => Some(f),
             (None, Some(y)) => crate::money::parse_yuan("balance", y).ok(),
             _ => None,
         };
         let new_status = edit.status.as_deref().and_then(|s| Status::parse(s).ok());
-        if new_balance.is_some_and(|b| b != now.balance_fen) || new_status.is_some_and(|s| s != now.status) {
+        if new_balance.is_some_and(|b| b != now.balance_fen)
+            || new_status.is_some_and(|s| s != now.status)
+        {
             self.permit(Act::PersonMoney { person: id })?;
         }
         self.edit_person_as(id, edit, "person.edit")
@@ -344,20 +376,29 @@ impl Qinqing {
 
     pub fn set_status(&mut self, id: i64, status: &str) -> Result<Person> {
         self.permit(Act::PersonMoney { person: id })?;
-        let edit = PersonEdit { status: Some(status.to_string()), ..Default::default() };
+        let edit = PersonEdit {
+            status: Some(status.to_string()),
+            ..Default::default()
+        };
         self.edit_person_as(id, &edit, "person.set_status")
     }
 
     pub fn set_balance(&mut self, id: i64, balance_fen: i64) -> Result<Person> {
         self.permit(Act::PersonMoney { person: id })?;
-        let edit = PersonEdit { balance_fen: Some(balance_fen), ..Default::default() };
+        let edit = PersonEdit {
+            balance_fen: Some(balance_fen),
+            ..Default::default()
+        };
         self.edit_person_as(id, &edit, "person.set_balance")
     }
 
     /// Activate the person's e-voucher (医保电子凭证).
     pub fn activate_voucher(&mut self, id: i64) -> Result<Person> {
         self.permit(Act::VoucherActivate { person: id })?;
-        let edit = PersonEdit { voucher_activated: Some(true), ..Default::default() };
+        let edit = PersonEdit {
+            voucher_activated: Some(true),
+            ..Default::default()
+        };
         self.edit_person_as(id, &edit, "person.activate_voucher")
     }
 
@@ -365,21 +406,29 @@ impl Qinqing {
         let today = self.today();
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn().begin()?;
         let before = load(&tx, id)?;
         let mut after = before.clone();
         let mut errors = Vec::new();
         if let Some(n) = &edit.name {
-            validate_name(n).map(|v| after.name = v).unwrap_or_else(|e| errors.push(e));
+            validate_name(n)
+                .map(|v| after.name = v)
+                .unwrap_or_else(|e| errors.push(e));
         }
         if let Some(i) = &edit.insurance {
-            Insurance::parse(i).map(|v| after.insurance = v).unwrap_or_else(|e| errors.push(e));
+            Insurance::parse(i)
+                .map(|v| after.insurance = v)
+                .unwrap_or_else(|e| errors.push(e));
         }
         if let Some(r) = &edit.region {
-            Region::parse(r).map(|v| after.region = v).unwrap_or_else(|e| errors.push(e));
+            Region::parse(r)
+                .map(|v| after.region = v)
+                .unwrap_or_else(|e| errors.push(e));
         }
         if let Some(s) = &edit.status {
-            Status::parse(s).map(|v| after.status = v).unwrap_or_else(|e| errors.push(e));
+            Status::parse(s)
+                .map(|v| after.status = v)
+                .unwrap_or_else(|e| errors.push(e));
         }
         match balance_from(edit.balance_fen, edit.balance_yuan.as_deref()) {
             Ok(Some(b)) => after.balance_fen = b,
@@ -414,7 +463,17 @@ impl Qinqing {
                 after.disabled as i64
             ],
         )?;
-        audit::record(&tx, &now, &actor, action, "person", Some(id), Some(id), Some(&b), Some(&a))?;
+        audit::record(
+            &tx,
+            &now,
+            &actor,
+            action,
+            "person",
+            Some(id),
+            Some(id),
+            Some(&b),
+            Some(&a),
+        )?;
         let stored = load(&tx, id)?;
         tx.commit()?;
         Ok(stored.view(today, true))
@@ -433,7 +492,17 @@ impl Qinqing {
     pub fn reveal_resident_id(&self, id: i64) -> Result<String> {
         self.permit(Act::PersonFullId { person: id })?;
         let p = load(self.conn(), id)?;
-        audit::record(self.conn(), &time::to_db(self.now()), &self.actor(), "person.view_full_id", "person", Some(id), Some(id), None, None)?;
+        audit::record(
+            self.conn(),
+            &time::to_db(self.now()),
+            &self.actor(),
+            "person.view_full_id",
+            "person",
+            Some(id),
+            Some(id),
+            None,
+            None,
+        )?;
         Ok(p.rid.as_str().to_string())
     }
 
@@ -441,11 +510,24 @@ impl Qinqing {
     pub fn list_persons(&self, query: &PersonQuery) -> Result<Vec<Person>> {
         self.permit(Act::PersonList)?;
         let today = self.today();
-        let name = query.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let name = query
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
         let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM person WHERE (?1 IS NULL OR instr(name, ?1) > 0) ORDER BY id"
+            "SELECT {COLUMNS} FROM person WHERE (lower(name) LIKE lower(?1) ESCAPE '\\' OR ?1 IS NULL) ORDER BY id"
         ))?;
-        let rows = stmt.query_map([name], read_row)?;
+        // A substring anywhere in the name; %, _ and \ in it are literal.
+        let pattern = name.map(|n| {
+            format!(
+                "%{}%",
+                n.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+        let rows = stmt.query_map([pattern], read_row)?;
         // A household, or staff serving a resident, sees that family only.
         let visible = self.visible_persons()?;
         let mut out = Vec::new();
@@ -459,7 +541,9 @@ impl Qinqing {
     }
 
     pub fn count_persons(&self) -> Result<i64> {
-        Ok(self.conn().query_row("SELECT count(*) FROM person", [], |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM person", [], |r| r.get(0))?)
     }
 }
 
@@ -514,27 +598,55 @@ mod tests {
         assert_eq!(list.len(), 1);
         assert!(list[0].resident_id.is_none());
         let json = serde_json::to_string(&list).unwrap();
-        assert!(!json.contains("34270119900307241X"), "full ID leaked into list: {json}");
+        assert!(
+            !json.contains("34270119900307241X"),
+            "full ID leaked into list: {json}"
+        );
     }
 
     #[test]
     fn any_script_names_work() {
         let mut q = svc();
-        let p = q.add_person(&input("  阿卜杜热合曼·买买提 ", &with_check_char("65010219580630051"))).unwrap();
+        let p = q
+            .add_person(&input(
+                "  阿卜杜热合曼·买买提 ",
+                &with_check_char("65010219580630051"),
+            ))
+            .unwrap();
         assert_eq!(p.name, "阿卜杜热合曼·买买提");
-        let p = q.add_person(&input("<script>alert(1)</script>", &with_check_char("31011520100615031"))).unwrap();
+        let p = q
+            .add_person(&input(
+                "<script>alert(1)</script>",
+                &with_check_char("31011520100615031"),
+            ))
+            .unwrap();
         assert_eq!(p.name, "<script>alert(1)</script>");
     }
 
     #[test]
     fn name_rules() {
         assert_eq!(validate_name("").unwrap_err().code, Code::NameEmpty);
-        assert_eq!(validate_name(" \u{3000} ").unwrap_err().code, Code::NameEmpty);
+        assert_eq!(
+            validate_name(" \u{3000} ").unwrap_err().code,
+            Code::NameEmpty
+        );
         assert_eq!(validate_name(&"王".repeat(30)).unwrap(), "王".repeat(30));
-        assert_eq!(validate_name(&"王".repeat(31)).unwrap_err().code, Code::NameTooLong);
-        assert_eq!(validate_name("张\n伟").unwrap_err().code, Code::NameInvalidChar);
-        assert_eq!(validate_name("张\u{202E}伟").unwrap_err().code, Code::NameInvalidChar);
-        assert_eq!(validate_name("张\0伟").unwrap_err().code, Code::NameInvalidChar);
+        assert_eq!(
+            validate_name(&"王".repeat(31)).unwrap_err().code,
+            Code::NameTooLong
+        );
+        assert_eq!(
+            validate_name("张\n伟").unwrap_err().code,
+            Code::NameInvalidChar
+        );
+        assert_eq!(
+            validate_name("张\u{202E}伟").unwrap_err().code,
+            Code::NameInvalidChar
+        );
+        assert_eq!(
+            validate_name("张\0伟").unwrap_err().code,
+            Code::NameInvalidChar
+        );
     }
 
     #[test]
@@ -542,11 +654,16 @@ mod tests {
         let mut q = svc();
         q.add_person(&input("张伟", "34270119900307241X")).unwrap();
         // Lower-case x and whitespace normalize to the same ID.
-        let e = q.add_person(&input("张伟二", " 34270119900307241x ")).unwrap_err();
+        let e = q
+            .add_person(&input("张伟二", " 34270119900307241x "))
+            .unwrap_err();
         assert_eq!(e.code, Code::PersonDuplicateId);
         assert!(e.message_zh.contains("3427**********241X"));
         assert_eq!(q.count_persons().unwrap(), 1);
-        let audit_rows: i64 = q.conn().query_row("SELECT count(*) FROM audit", [], |r| r.get(0)).unwrap();
+        let audit_rows: i64 = q
+            .conn()
+            .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(audit_rows, 1);
     }
 
@@ -602,14 +719,33 @@ mod tests {
         // Activating again changes nothing and writes no audit entry.
         q.activate_voucher(p.id).unwrap();
         let actions: Vec<String> = {
-            let mut s = q.conn().prepare("SELECT action FROM audit ORDER BY id").unwrap();
-            s.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+            let mut s = q
+                .conn()
+                .prepare("SELECT action FROM audit ORDER BY id")
+                .unwrap();
+            s.query_map([], |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
         };
-        assert_eq!(actions, ["person.add", "person.set_status", "person.set_balance", "person.activate_voucher"]);
+        assert_eq!(
+            actions,
+            [
+                "person.add",
+                "person.set_status",
+                "person.set_balance",
+                "person.activate_voucher"
+            ]
+        );
         let all: String = q
             .conn()
-            .query_row("SELECT group_concat(coalesce(before,'') || after, '|') FROM audit", [], |r| r.get(0))
-            .unwrap();
+            .query_map("SELECT coalesce(before,'') || after FROM audit", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>>>()
+            .unwrap()
+            .join("|");
         assert!(!all.contains("34270119900307241X"), "full ID in audit");
     }
 
@@ -618,25 +754,48 @@ mod tests {
         let mut q = svc();
         let p = q.add_person(&input("张伟", "34270119900307241X")).unwrap();
         let e = q
-            .edit_person(p.id, &PersonEdit { name: Some("王芳".into()), region: Some("1".into()), ..Default::default() })
+            .edit_person(
+                p.id,
+                &PersonEdit {
+                    name: Some("王芳".into()),
+                    region: Some("1".into()),
+                    ..Default::default()
+                },
+            )
             .unwrap_err();
         assert_eq!(e.code, Code::RegionInvalid);
         assert_eq!(q.get_person(p.id).unwrap().name, "张伟");
-        assert_eq!(q.set_balance(p.id, -1).unwrap_err().code, Code::AmountNegative);
+        assert_eq!(
+            q.set_balance(p.id, -1).unwrap_err().code,
+            Code::AmountNegative
+        );
         assert_eq!(q.get_person(p.id).unwrap().balance_fen, 1_285_036);
-        assert_eq!(q.set_status(999, "active").unwrap_err().code, Code::PersonNotFound);
+        assert_eq!(
+            q.set_status(999, "active").unwrap_err().code,
+            Code::PersonNotFound
+        );
     }
 
     #[test]
     fn list_filters_by_name() {
         let mut q = svc();
         q.add_person(&input("张伟", "34270119900307241X")).unwrap();
-        q.add_person(&input("王芳", &with_check_char("33010619850421026"))).unwrap();
-        let found = q.list_persons(&PersonQuery { name: Some("王".into()) }).unwrap();
+        q.add_person(&input("王芳", &with_check_char("33010619850421026")))
+            .unwrap();
+        let found = q
+            .list_persons(&PersonQuery {
+                name: Some("王".into()),
+            })
+            .unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "王芳");
         // LIKE wildcards are not special.
-        assert!(q.list_persons(&PersonQuery { name: Some("%".into()) }).unwrap().is_empty());
+        assert!(q
+            .list_persons(&PersonQuery {
+                name: Some("%".into())
+            })
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -656,7 +815,10 @@ mod tests {
     fn audit_is_append_only() {
         let mut q = svc();
         q.add_person(&input("张伟", "34270119900307241X")).unwrap();
-        assert!(q.conn().execute("UPDATE audit SET actor = 'x'", []).is_err());
+        assert!(q
+            .conn()
+            .execute("UPDATE audit SET actor = 'x'", [])
+            .is_err());
         assert!(q.conn().execute("DELETE FROM audit", []).is_err());
     }
 }

@@ -6,7 +6,8 @@
 
 use crate::authz::Act;
 use crate::error::{Error, Result};
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::params;
+use crate::store::{Conn, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,14 +104,18 @@ pub struct RegionPolicy {
     pub premium_max_relatives: i64,
 }
 
-fn parse_relations(json: &str) -> rusqlite::Result<Vec<Relation>> {
-    let keys: Vec<String> = serde_json::from_str(json)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))?;
-    Ok(keys.iter().filter_map(|k| Relation::parse(k).ok()).collect())
+fn parse_relations(json: &str) -> crate::error::Result<Vec<Relation>> {
+    let keys: Vec<String> = serde_json::from_str(json).map_err(|e| {
+        crate::error::Error::internal(format!("stored relations are not valid: {e}"))
+    })?;
+    Ok(keys
+        .iter()
+        .filter_map(|k| Relation::parse(k).ok())
+        .collect())
 }
 
 /// The policy for an insured region code: longest matching prefix wins.
-pub fn policy_for(conn: &Connection, region: &str) -> Result<RegionPolicy> {
+pub fn policy_for(conn: &Conn, region: &str) -> Result<RegionPolicy> {
     for len in [6usize, 4, 2, 0] {
         if region.len() < len {
             continue;
@@ -124,7 +129,12 @@ pub fn policy_for(conn: &Connection, region: &str) -> Result<RegionPolicy> {
             )
             .optional()?;
         if let Some((region_prefix, relations, note, premium_max_relatives)) = row {
-            return Ok(RegionPolicy { region_prefix, relations, note, premium_max_relatives });
+            return Ok(RegionPolicy {
+                region_prefix,
+                relations,
+                note,
+                premium_max_relatives,
+            });
         }
     }
     // The default row is created by the migration; without it, be strict.
@@ -136,7 +146,7 @@ pub fn policy_for(conn: &Connection, region: &str) -> Result<RegionPolicy> {
     })
 }
 
-pub fn list_policies(conn: &Connection) -> Result<Vec<RegionPolicy>> {
+pub fn list_policies(conn: &Conn) -> Result<Vec<RegionPolicy>> {
     let mut stmt = conn.prepare("SELECT region_prefix, relations, note, premium_max_relatives FROM region_policy ORDER BY region_prefix")?;
     let rows = stmt.query_map([], |r| {
         Ok(RegionPolicy {
@@ -146,23 +156,31 @@ pub fn list_policies(conn: &Connection) -> Result<Vec<RegionPolicy>> {
             premium_max_relatives: r.get(3)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
 }
 
 /// Set (replace) the allowed relations for a region prefix.
-pub fn set_policy(conn: &Connection, prefix: &str, relations: &[Relation], note: &str) -> Result<()> {
+pub fn set_policy(conn: &Conn, prefix: &str, relations: &[Relation], note: &str) -> Result<()> {
     set_policy_full(conn, prefix, relations, note, None)
 }
 
 /// As [`set_policy`], also setting the 代缴 limit (1–10 relatives; `None`:
 /// keep the stored one, or the default 3 for a new prefix).
-pub fn set_policy_full(conn: &Connection, prefix: &str, relations: &[Relation], note: &str, premium_max: Option<i64>) -> Result<()> {
+pub fn set_policy_full(
+    conn: &Conn,
+    prefix: &str,
+    relations: &[Relation],
+    note: &str,
+    premium_max: Option<i64>,
+) -> Result<()> {
     if let Some(m) = premium_max {
         if !(1..=10).contains(&m) {
             return Err(Error::setting_out_of_range("premium_max_relatives", 1, 10));
         }
     }
-    if !(prefix.is_empty() || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit()))) {
+    if !(prefix.is_empty()
+        || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit())))
+    {
         return Err(Error::region_invalid(prefix));
     }
     let keys: Vec<&str> = relations.iter().map(|r| r.as_str()).collect();
@@ -191,7 +209,10 @@ mod tests {
         assert_eq!(Relation::parse("parent").unwrap(), Relation::Parent);
         assert_eq!(Relation::parse(" Child ").unwrap(), Relation::Child);
         assert_eq!(Relation::parse("配偶").unwrap(), Relation::Spouse);
-        assert_eq!(Relation::parse("cousin").unwrap_err().code, crate::Code::RelationInvalid);
+        assert_eq!(
+            Relation::parse("cousin").unwrap_err().code,
+            crate::Code::RelationInvalid
+        );
     }
 
     #[test]
@@ -199,14 +220,23 @@ mod tests {
         let conn = crate::db::open_in_memory().unwrap();
         let national = policy_for(&conn, "110105").unwrap();
         assert_eq!(national.region_prefix, "");
-        assert_eq!(national.relations, vec![Relation::Spouse, Relation::Parent, Relation::Child]);
+        assert_eq!(
+            national.relations,
+            vec![Relation::Spouse, Relation::Parent, Relation::Child]
+        );
         let sh = policy_for(&conn, "310115").unwrap();
         assert_eq!(sh.region_prefix, "31");
         assert!(sh.relations.contains(&Relation::Grandparent));
         set_policy(&conn, "310115", &[Relation::Spouse], "浦东试点").unwrap();
-        assert_eq!(policy_for(&conn, "310115").unwrap().relations, vec![Relation::Spouse]);
+        assert_eq!(
+            policy_for(&conn, "310115").unwrap().relations,
+            vec![Relation::Spouse]
+        );
         assert_eq!(policy_for(&conn, "310104").unwrap().region_prefix, "31");
-        assert_eq!(set_policy(&conn, "3a", &[], "").unwrap_err().code, crate::Code::RegionInvalid);
+        assert_eq!(
+            set_policy(&conn, "3a", &[], "").unwrap_err().code,
+            crate::Code::RegionInvalid
+        );
     }
 }
 
@@ -216,20 +246,43 @@ impl crate::Qinqing {
     }
 
     /// Replace the relations a region allows (recorded in the audit trail).
-    pub fn set_region_policy(&mut self, prefix: &str, relations: &[Relation], note: &str) -> Result<RegionPolicy> {
+    pub fn set_region_policy(
+        &mut self,
+        prefix: &str,
+        relations: &[Relation],
+        note: &str,
+    ) -> Result<RegionPolicy> {
         self.set_region_policy_full(prefix, relations, note, None)
     }
 
-    pub fn set_region_policy_full(&mut self, prefix: &str, relations: &[Relation], note: &str, premium_max: Option<i64>) -> Result<RegionPolicy> {
+    pub fn set_region_policy_full(
+        &mut self,
+        prefix: &str,
+        relations: &[Relation],
+        note: &str,
+        premium_max: Option<i64>,
+    ) -> Result<RegionPolicy> {
         self.permit(Act::Admin)?;
         let now = crate::time::to_db(self.now());
         let actor = self.actor().to_string();
-        let tx = self.conn_mut().transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let before = list_policies(&tx)?.into_iter().find(|p| p.region_prefix == prefix);
+        let tx = self.conn().begin()?;
+        let before = list_policies(&tx)?
+            .into_iter()
+            .find(|p| p.region_prefix == prefix);
         set_policy_full(&tx, prefix, relations, note, premium_max)?;
         let after = policy_for(&tx, &format!("{prefix:0<6}"))?;
         let snap = |p: &RegionPolicy| serde_json::json!({ "prefix": p.region_prefix, "relations": p.relations, "note": p.note, "premium_max_relatives": p.premium_max_relatives });
-        crate::audit::record(&tx, &now, &actor, "policy.set", "region_policy", None, None, before.as_ref().map(snap).as_ref(), Some(&snap(&after)))?;
+        crate::audit::record(
+            &tx,
+            &now,
+            &actor,
+            "policy.set",
+            "region_policy",
+            None,
+            None,
+            before.as_ref().map(snap).as_ref(),
+            Some(&snap(&after)),
+        )?;
         tx.commit()?;
         Ok(after)
     }

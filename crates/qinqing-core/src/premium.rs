@@ -3,16 +3,17 @@
 //! insured region (参保区划) and contribution tier (缴费档次, data per region
 //! and year), checks the details (代缴信息校验), pays, and keeps a receipt.
 
-use crate::authz::Act;
 use crate::audit;
+use crate::authz::Act;
 use crate::error::{Error, Result};
+use crate::params;
 use crate::person::{self, Insurance};
 use crate::policy;
 use crate::region::Region;
 use crate::service::Qinqing;
 use crate::settle::MAX_BILL_FEN;
+use crate::store::{Conn, OptionalExtension};
 use crate::time;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 /// One contribution tier.
@@ -29,7 +30,7 @@ pub struct Tier {
 
 /// The tiers that apply to an insured region in a year: those of the longest
 /// region prefix that has any for that year.
-pub fn tiers_for(conn: &Connection, region: &str, year: i64) -> Result<Vec<Tier>> {
+pub fn tiers_for(conn: &Conn, region: &str, year: i64) -> Result<Vec<Tier>> {
     for len in [6usize, 4, 2, 0] {
         if region.len() < len {
             continue;
@@ -51,7 +52,7 @@ pub fn tiers_for(conn: &Connection, region: &str, year: i64) -> Result<Vec<Tier>
                     amount_display: crate::money::format_fen(amount),
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::error::Result<Vec<_>>>()?;
         if !rows.is_empty() {
             return Ok(rows);
         }
@@ -115,7 +116,13 @@ pub struct Receipt {
 }
 
 /// Every rule of 代缴, read inside the transaction that will pay.
-fn check(conn: &Connection, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<(person::Stored, person::Stored, i64, i64)> {
+fn check(
+    conn: &Conn,
+    payer: i64,
+    beneficiary: i64,
+    amount_fen: i64,
+    year: i64,
+) -> Result<(person::Stored, person::Stored, i64, i64)> {
     if amount_fen == 0 {
         return Err(Error::amount_zero("amount"));
     }
@@ -143,14 +150,23 @@ fn check(conn: &Connection, payer: i64, beneficiary: i64, amount_fen: i64, year:
         return Err(Error::premium_no_aid());
     }
     // One premium per relative and year, whoever paid it.
-    let already: Option<i64> =
-        conn.query_row("SELECT id FROM premium WHERE beneficiary_id = ?1 AND year = ?2", params![beneficiary, year], |r| r.get(0)).optional()?;
+    let already: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM premium WHERE beneficiary_id = ?1 AND year = ?2",
+            params![beneficiary, year],
+            |r| r.get(0),
+        )
+        .optional()?;
     if already.is_some() {
         return Err(Error::premium_duplicate(year));
     }
     // How many relatives one payer may pay for is the payer's regional policy.
     let max = policy::policy_for(conn, &p.region.code)?.premium_max_relatives;
-    let count: i64 = conn.query_row("SELECT count(DISTINCT beneficiary_id) FROM premium WHERE payer_id = ?1 AND year = ?2", params![payer, year], |r| r.get(0))?;
+    let count: i64 = conn.query_row(
+        "SELECT count(DISTINCT beneficiary_id) FROM premium WHERE payer_id = ?1 AND year = ?2",
+        params![payer, year],
+        |r| r.get(0),
+    )?;
     if count >= max {
         return Err(Error::premium_cap_reached(max, year));
     }
@@ -161,11 +177,14 @@ fn check(conn: &Connection, payer: i64, beneficiary: i64, amount_fen: i64, year:
 }
 
 /// The tier asked for, for the relative's own insured region (checked).
-fn resolve(conn: &Connection, req: &PremiumRequest) -> Result<(Region, Tier)> {
+fn resolve(conn: &Conn, req: &PremiumRequest) -> Result<(Region, Tier)> {
     let b = person::load(conn, req.beneficiary)?;
     let region = Region::parse(&req.region)?;
     if region.code != b.region.code {
-        return Err(Error::premium_region_mismatch(&format!("{} {}", b.region.code, b.region.name_zh)));
+        return Err(Error::premium_region_mismatch(&format!(
+            "{} {}",
+            b.region.code, b.region.name_zh
+        )));
     }
     let tier = tiers_for(conn, &region.code, req.year)?
         .into_iter()
@@ -174,21 +193,47 @@ fn resolve(conn: &Connection, req: &PremiumRequest) -> Result<(Region, Tier)> {
     Ok((region, tier))
 }
 
-fn write(conn: &Connection, now: &str, today: &str, actor: &str, p: &person::Stored, b: i64, year: i64, amount: i64, region: Option<&str>, tier: Option<&str>) -> Result<i64> {
-    conn.execute("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![p.id, amount, now])?;
+fn write(
+    conn: &Conn,
+    now: &str,
+    today: &str,
+    actor: &str,
+    p: &person::Stored,
+    b: i64,
+    year: i64,
+    amount: i64,
+    region: Option<&str>,
+    tier: Option<&str>,
+) -> Result<i64> {
     conn.execute(
-        "INSERT INTO premium (payer_id, beneficiary_id, year, amount_fen, created_at, china_date, region, tier) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![p.id, b, year, amount, now, today, region, tier],
+        "UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1",
+        params![p.id, amount, now],
     )?;
-    let id = conn.last_insert_rowid();
-    conn.execute("UPDATE premium SET receipt_no = printf('DJ%s%06d', replace(?2, '-', ''), ?1) WHERE id = ?1", params![id, today])?;
+    let id: i64 = conn.query_row(
+        "INSERT INTO premium (payer_id, beneficiary_id, year, amount_fen, created_at, china_date, region, tier) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        params![p.id, b, year, amount, now, today, region, tier], |r| r.get(0))?;
+    let receipt = format!("DJ{}{:06}", today.replace('-', ""), id);
+    conn.execute(
+        "UPDATE premium SET receipt_no = ?2 WHERE id = ?1",
+        params![id, receipt],
+    )?;
     let snap = serde_json::json!({ "payer": p.id, "beneficiary": b, "year": year, "amount_fen": amount, "region": region, "tier": tier,
         "payer_balance_before": p.balance_fen, "payer_balance_after": p.balance_fen - amount });
-    audit::record(conn, now, actor, "premium.pay", "premium", Some(id), Some(p.id), None, Some(&snap))?;
+    audit::record(
+        conn,
+        now,
+        actor,
+        "premium.pay",
+        "premium",
+        Some(id),
+        Some(p.id),
+        None,
+        Some(&snap),
+    )?;
     Ok(id)
 }
 
-fn load_receipt(conn: &Connection, id: i64) -> Result<Receipt> {
+fn load_receipt(conn: &Conn, id: i64) -> Result<Receipt> {
     let row = conn
         .query_row(
             "SELECT pr.id, pr.receipt_no, pr.payer_id, pa.name, pr.beneficiary_id, be.name, be.resident_id, pr.region, pr.year, pr.tier,
@@ -239,7 +284,13 @@ impl Qinqing {
     pub fn premium_check(&self, req: &PremiumRequest) -> Result<PremiumCheck> {
         self.permit(Act::PremiumPay { payer: req.payer })?;
         let (region, tier) = resolve(self.conn(), req)?;
-        let (p, b, count, max) = check(self.conn(), req.payer, req.beneficiary, tier.amount_fen, req.year)?;
+        let (p, b, count, max) = check(
+            self.conn(),
+            req.payer,
+            req.beneficiary,
+            tier.amount_fen,
+            req.year,
+        )?;
         Ok(PremiumCheck {
             payer_id: p.id,
             payer_name: p.name.clone(),
@@ -264,28 +315,58 @@ impl Qinqing {
         let now = time::to_db(self.now());
         let today = self.today().to_string();
         let actor = self.actor().to_string();
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn().begin()?;
         let (region, tier) = resolve(&tx, req)?;
         let (p, _, _, _) = check(&tx, req.payer, req.beneficiary, tier.amount_fen, req.year)?;
-        let id = write(&tx, &now, &today, &actor, &p, req.beneficiary, req.year, tier.amount_fen, Some(&region.code), Some(&tier.tier))?;
+        let id = write(
+            &tx,
+            &now,
+            &today,
+            &actor,
+            &p,
+            req.beneficiary,
+            req.year,
+            tier.amount_fen,
+            Some(&region.code),
+            Some(&tier.tier),
+        )?;
         let r = load_receipt(&tx, id)?;
         tx.commit()?;
         Ok(r)
     }
 
     /// 代缴 of a given amount (CLI `--amount`, tests, data from elsewhere).
-    pub fn pay_premium(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<serde_json::Value> {
+    pub fn pay_premium(
+        &mut self,
+        payer: i64,
+        beneficiary: i64,
+        amount_fen: i64,
+        year: i64,
+    ) -> Result<serde_json::Value> {
         self.permit(Act::PremiumPay { payer })?;
         let now = time::to_db(self.now());
         let today = self.today().to_string();
         let actor = self.actor().to_string();
-        let tx = self.conn_mut().transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn().begin()?;
         let (p, _, _, _) = check(&tx, payer, beneficiary, amount_fen, year)?;
-        let id = write(&tx, &now, &today, &actor, &p, beneficiary, year, amount_fen, None, None)?;
+        let id = write(
+            &tx,
+            &now,
+            &today,
+            &actor,
+            &p,
+            beneficiary,
+            year,
+            amount_fen,
+            None,
+            None,
+        )?;
         let r = load_receipt(&tx, id)?;
         tx.commit()?;
-        Ok(serde_json::json!({ "id": id, "receipt_no": r.receipt_no, "payer": payer, "beneficiary": beneficiary, "year": year,
-            "amount_fen": amount_fen, "payer_balance_fen": p.balance_fen - amount_fen }))
+        Ok(
+            serde_json::json!({ "id": id, "receipt_no": r.receipt_no, "payer": payer, "beneficiary": beneficiary, "year": year,
+            "amount_fen": amount_fen, "payer_balance_fen": p.balance_fen - amount_fen }),
+        )
     }
 
     pub fn premium_receipt(&self, id: i64) -> Result<Receipt> {
@@ -300,7 +381,9 @@ impl Qinqing {
             .conn()
             .prepare("SELECT id FROM premium WHERE payer_id = ?1 OR beneficiary_id = ?1 ORDER BY id DESC LIMIT 200")?
             .query_map([person], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        ids.into_iter().map(|id| load_receipt(self.conn(), id)).collect()
+            .collect::<crate::error::Result<_>>()?;
+        ids.into_iter()
+            .map(|id| load_receipt(self.conn(), id))
+            .collect()
     }
 }

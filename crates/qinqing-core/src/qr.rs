@@ -12,13 +12,13 @@ use crate::authz::Act;
 use crate::error::{Error, Result};
 use crate::person;
 use crate::service::Qinqing;
+use crate::store::OptionalExtension;
 use crate::time;
 use chrono::{DateTime, TimeZone, Utc};
 use data_encoding::BASE32_NOPAD;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use password_hash::rand_core::{OsRng, RngCore};
 use qrcode::{EcLevel, QrCode};
-use rusqlite::OptionalExtension;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -47,10 +47,18 @@ fn u32_of(v: i64, what: &str) -> Result<u32> {
 
 /// Sign `claims` into a token.
 pub fn encode(key: &SigningKey, c: &Claims) -> Result<String> {
-    let nonce = data_encoding::HEXLOWER.decode(c.nonce.as_bytes()).map_err(|_| Error::internal("nonce"))?;
+    let nonce = data_encoding::HEXLOWER
+        .decode(c.nonce.as_bytes())
+        .map_err(|_| Error::internal("nonce"))?;
     let mut p = Vec::with_capacity(TOKEN_BYTES);
     p.push(VERSION);
-    for (v, w) in [(c.payer, "payer"), (c.member, "member"), (c.shown_by, "shown_by"), (c.issued_at, "issued"), (c.expires_at, "expires")] {
+    for (v, w) in [
+        (c.payer, "payer"),
+        (c.member, "member"),
+        (c.shown_by, "shown_by"),
+        (c.issued_at, "issued"),
+        (c.expires_at, "expires"),
+    ] {
         p.extend(u32_of(v, w)?.to_be_bytes());
     }
     p.extend(&nonce);
@@ -63,14 +71,24 @@ pub fn encode(key: &SigningKey, c: &Claims) -> Result<String> {
 pub fn decode(key: &VerifyingKey, token: &str) -> Result<Claims> {
     let t = token.trim();
     let body = t.strip_prefix(PREFIX).ok_or_else(Error::qr_malformed)?;
-    let bytes = BASE32_NOPAD.decode(body.as_bytes()).map_err(|_| Error::qr_malformed())?;
+    let bytes = BASE32_NOPAD
+        .decode(body.as_bytes())
+        .map_err(|_| Error::qr_malformed())?;
     if bytes.len() != TOKEN_BYTES || bytes[0] != VERSION {
         return Err(Error::qr_malformed());
     }
     let (payload, sig) = bytes.split_at(PAYLOAD_LEN);
     let sig = Signature::from_slice(sig).map_err(|_| Error::qr_malformed())?;
-    key.verify(payload, &sig).map_err(|_| Error::qr_bad_signature())?;
-    let n = |i: usize| i64::from(u32::from_be_bytes([payload[i], payload[i + 1], payload[i + 2], payload[i + 3]]));
+    key.verify(payload, &sig)
+        .map_err(|_| Error::qr_bad_signature())?;
+    let n = |i: usize| {
+        i64::from(u32::from_be_bytes([
+            payload[i],
+            payload[i + 1],
+            payload[i + 2],
+            payload[i + 3],
+        ]))
+    };
     Ok(Claims {
         payer: n(1),
         member: n(5),
@@ -106,7 +124,8 @@ pub fn check_time(c: &Claims, now: DateTime<Utc>, skew: i64) -> Result<()> {
 /// most of the 1 ms budget for issuing one.
 pub fn svg(token: &str) -> Result<String> {
     use std::fmt::Write;
-    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).map_err(|e| Error::internal(format!("QR: {e}")))?;
+    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M)
+        .map_err(|e| Error::internal(format!("QR: {e}")))?;
     let w = code.width();
     let dark = code.to_colors();
     const QUIET: usize = 4;
@@ -120,7 +139,14 @@ pub fn svg(token: &str) -> Result<String> {
                 while x < w && dark[y * w + x] == qrcode::Color::Dark {
                     x += 1;
                 }
-                let _ = write!(d, "M{} {}h{}v1h-{}z", start + QUIET, y + QUIET, x - start, x - start);
+                let _ = write!(
+                    d,
+                    "M{} {}h{}v1h-{}z",
+                    start + QUIET,
+                    y + QUIET,
+                    x - start,
+                    x - start
+                );
             } else {
                 x += 1;
             }
@@ -135,10 +161,16 @@ pub fn svg(token: &str) -> Result<String> {
 
 /// The QR image of a token, as PNG bytes (`px` pixels per module).
 pub fn png(token: &str, px: u32) -> Result<Vec<u8>> {
-    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).map_err(|e| Error::internal(format!("QR: {e}")))?;
-    let img = code.render::<image::Luma<u8>>().module_dimensions(px, px).quiet_zone(true).build();
+    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M)
+        .map_err(|e| Error::internal(format!("QR: {e}")))?;
+    let img = code
+        .render::<image::Luma<u8>>()
+        .module_dimensions(px, px)
+        .quiet_zone(true)
+        .build();
     let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).map_err(|e| Error::internal(format!("PNG: {e}")))?;
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(|e| Error::internal(format!("PNG: {e}")))?;
     Ok(out)
 }
 
@@ -175,6 +207,9 @@ impl Qinqing {
     }
 
     fn load_or_make_key(&self) -> Result<SigningKey> {
+        if self.conn().sqlite().is_none() {
+            return self.load_or_make_shared_key();
+        }
         let path = key_path(&self.files().dir);
         match std::fs::read(&path) {
             Ok(b) if b.len() == 32 => {
@@ -182,7 +217,10 @@ impl Qinqing {
                 k.copy_from_slice(&b);
                 Ok(SigningKey::from_bytes(&k))
             }
-            Ok(_) => Err(Error::internal(format!("{} is not a 32-byte key", path.display()))),
+            Ok(_) => Err(Error::internal(format!(
+                "{} is not a 32-byte key",
+                path.display()
+            ))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = SigningKey::generate(&mut OsRng);
                 match crate::docstore::write_private_new(&path, &key.to_bytes()) {
@@ -196,6 +234,21 @@ impl Qinqing {
         }
     }
 
+    /// A shared (PostgreSQL) ledger keeps its key in the database, readable
+    /// by the database role only, so every server replica signs with the same
+    /// key. Two processes making it at once: the first insert wins.
+    fn load_or_make_shared_key(&self) -> Result<SigningKey> {
+        let blobs = crate::docstore::Blobs::Db(self.conn());
+        let fresh = SigningKey::generate(&mut OsRng);
+        blobs.put("installation", "ed25519", &fresh.to_bytes())?;
+        let b = blobs.read("installation", "ed25519")?;
+        let k: [u8; 32] = b
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::internal("stored installation key is not 32 bytes"))?;
+        Ok(SigningKey::from_bytes(&k))
+    }
+
     /// The public key, hex, for terminals that verify offline.
     pub fn public_key_hex(&self) -> Result<String> {
         Ok(data_encoding::HEXLOWER.encode(self.signing_key()?.verifying_key().as_bytes()))
@@ -203,7 +256,10 @@ impl Qinqing {
 
     /// Issue a code for `member`, shown by the member or by `holder`.
     pub fn issue_qr(&self, member: i64, holder: Option<i64>) -> Result<Issued> {
-        self.permit(Act::QrIssue { member, shown_by: holder.unwrap_or(member) })?;
+        self.permit(Act::QrIssue {
+            member,
+            shown_by: holder.unwrap_or(member),
+        })?;
         let m = person::load(self.conn(), member)?;
         if !m.voucher_activated {
             return Err(Error::qr_voucher_not_activated());
@@ -246,7 +302,10 @@ impl Qinqing {
             nonce: data_encoding::HEXLOWER.encode(&nonce),
         };
         let token = encode(&self.signing_key()?, &claims)?;
-        let expires = Utc.timestamp_opt(claims.expires_at, 0).single().ok_or_else(|| Error::internal("time"))?;
+        let expires = Utc
+            .timestamp_opt(claims.expires_at, 0)
+            .single()
+            .ok_or_else(|| Error::internal("time"))?;
         Ok(Issued {
             svg: svg(&token)?,
             token,
@@ -272,7 +331,9 @@ impl Qinqing {
 
 /// Parse a hex public key (as `key export` prints it).
 pub fn verifying_key_from_hex(hex: &str) -> Result<VerifyingKey> {
-    let b = data_encoding::HEXLOWER_PERMISSIVE.decode(hex.trim().as_bytes()).map_err(|_| Error::qr_malformed())?;
+    let b = data_encoding::HEXLOWER_PERMISSIVE
+        .decode(hex.trim().as_bytes())
+        .map_err(|_| Error::qr_malformed())?;
     let arr: [u8; 32] = b.try_into().map_err(|_| Error::qr_malformed())?;
     VerifyingKey::from_bytes(&arr).map_err(|_| Error::qr_malformed())
 }

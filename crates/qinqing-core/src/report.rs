@@ -4,13 +4,13 @@
 //! so one family's view does not grow with the whole ledger.
 
 use crate::authz::Act;
-use crate::db::Cached;
 use crate::error::{Error, Result};
 use crate::money::format_fen;
+use crate::params;
 use crate::service::Qinqing;
+use crate::store::OptionalExtension;
 use crate::time;
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -70,8 +70,20 @@ impl Split {
     }
     fn finish(&mut self) {
         self.total_display = format_fen(self.total);
-        for (k, v) in [("fund", self.fund), ("own_account", self.own_account), ("family_aid", self.family_aid), ("cash", self.cash)] {
-            self.pct.insert(k.into(), if self.total > 0 { v * 100 / self.total } else { 0 });
+        for (k, v) in [
+            ("fund", self.fund),
+            ("own_account", self.own_account),
+            ("family_aid", self.family_aid),
+            ("cash", self.cash),
+        ] {
+            self.pct.insert(
+                k.into(),
+                if self.total > 0 {
+                    v * 100 / self.total
+                } else {
+                    0
+                },
+            );
             self.display.insert(k.into(), format_fen(v));
         }
         for (k, v) in &self.by_scenario {
@@ -301,7 +313,7 @@ const BILL_SELECT: &str = "SELECT s.id, s.china_date, s.member_id, p.name, s.ins
         (SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE settlement_id = s.id AND source = 'cash')
      FROM settlement s JOIN person p ON p.id = s.member_id JOIN institution i ON i.id = s.institution_id";
 
-fn bill_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BillRow> {
+fn bill_row(r: &crate::store::Row<'_>) -> crate::error::Result<BillRow> {
     let total: i64 = r.get(8)?;
     Ok(BillRow {
         kind: "settlement",
@@ -328,7 +340,7 @@ fn bill_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BillRow> {
 const PREMIUM_SELECT: &str = "SELECT pr.id, pr.china_date, pr.beneficiary_id, pb.name, pr.payer_id, pp.name, pr.year, pr.amount_fen
      FROM premium pr JOIN person pb ON pb.id = pr.beneficiary_id JOIN person pp ON pp.id = pr.payer_id";
 
-fn premium_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BillRow> {
+fn premium_row(r: &crate::store::Row<'_>) -> crate::error::Result<BillRow> {
     let amount: i64 = r.get(7)?;
     Ok(BillRow {
         kind: PREMIUM,
@@ -354,26 +366,34 @@ fn premium_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BillRow> {
 
 /// Integers from the database (never user text), as an SQL list.
 fn id_list(ids: &[i64]) -> String {
-    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// SQL conditions with numbered parameters, numbered from `base + 1`.
 struct Conds {
     base: usize,
     conds: Vec<String>,
-    args: Vec<rusqlite::types::Value>,
+    args: Vec<crate::store::Value>,
 }
 
 impl Conds {
     fn new(base: usize) -> Self {
-        Conds { base, conds: Vec::new(), args: Vec::new() }
+        Conds {
+            base,
+            conds: Vec::new(),
+            args: Vec::new(),
+        }
     }
     fn raw(&mut self, cond: String) {
         self.conds.push(cond);
     }
-    fn push(&mut self, cond: &str, v: rusqlite::types::Value) {
+    fn push(&mut self, cond: &str, v: crate::store::Value) {
         self.args.push(v);
-        self.conds.push(cond.replace('?', &format!("?{}", self.base + self.args.len())));
+        self.conds
+            .push(cond.replace('?', &format!("?{}", self.base + self.args.len())));
     }
     fn where_(&self) -> String {
         if self.conds.is_empty() {
@@ -400,7 +420,11 @@ fn median(v: &mut [i64]) -> Option<i64> {
     }
     v.sort_unstable();
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2
+    })
 }
 
 impl Qinqing {
@@ -415,7 +439,7 @@ impl Qinqing {
              ORDER BY 1",
         )?;
         let rows = stmt.query_map([holder], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<crate::error::Result<_>>()?)
     }
 
     fn member_split(&self, member: i64, from_month: &str, to_month: &str) -> Result<Split> {
@@ -426,7 +450,12 @@ impl Qinqing {
         let mut split = Split::default();
         split.finish();
         let rows = stmt.query_map(params![member, from_month, to_month], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
         })?;
         for row in rows {
             let (sc, src, amount, bills) = row?;
@@ -455,7 +484,12 @@ impl Qinqing {
 
     fn dashboard_of(&self, holder: i64, year: i32) -> Result<Dashboard> {
         let today = self.today();
-        let end = if year == today.year() { today } else { NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| Error::date_invalid(&year.to_string()))? };
+        let end = if year == today.year() {
+            today
+        } else {
+            NaiveDate::from_ymd_opt(year, 12, 31)
+                .ok_or_else(|| Error::date_invalid(&year.to_string()))?
+        };
         let months = months_back(end, 12);
         let family = self.family_of(holder)?;
         let mut members = Vec::new();
@@ -463,15 +497,21 @@ impl Qinqing {
         fam.finish();
         let mut fam_trend: BTreeMap<String, i64> = months.iter().map(|m| (m.clone(), 0)).collect();
         for (id, name) in &family {
-            let split = self.member_split(*id, &format!("{year:04}-01"), &format!("{year:04}-12"))?;
+            let split =
+                self.member_split(*id, &format!("{year:04}-01"), &format!("{year:04}-12"))?;
             fam.merge(&split);
             let mut trend_stmt = self.conn().prepare_cached(
                 "SELECT month, sum(amount_fen) FROM spend_month WHERE member_id = ?1 AND source = 'total' AND month BETWEEN ?2 AND ?3 GROUP BY month",
             )?;
             let got: BTreeMap<String, i64> = trend_stmt
-                .query_map(params![id, months[0], months[11]], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            let trend: Vec<(String, i64)> = months.iter().map(|m| (m.clone(), *got.get(m).unwrap_or(&0))).collect();
+                .query_map(params![id, months[0], months[11]], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<crate::error::Result<_>>()?;
+            let trend: Vec<(String, i64)> = months
+                .iter()
+                .map(|m| (m.clone(), *got.get(m).unwrap_or(&0)))
+                .collect();
             for (m, v) in &trend {
                 *fam_trend.entry(m.clone()).or_default() += v;
             }
@@ -482,22 +522,29 @@ impl Qinqing {
             let previous_years = prev_stmt
                 .query_map(params![id, format!("{year:04}-01")], |r| {
                     let total: i64 = r.get(1)?;
-                    Ok(PrevYear { year: r.get::<_, String>(0)?.parse::<i32>().unwrap_or(0), total, display: format_fen(total) })
+                    Ok(PrevYear {
+                        year: r.get::<_, String>(0)?.parse::<i32>().unwrap_or(0),
+                        total,
+                        display: format_fen(total),
+                    })
                 })?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::error::Result<_>>()?;
             let mut big = self.conn().prepare_cached(&format!(
                 "{BILL_SELECT} WHERE s.member_id = ?1 AND s.china_date BETWEEN ?2 AND ?3 ORDER BY s.total_fen DESC, s.id LIMIT 5"
             ))?;
             let largest = big
-                .query_map(params![id, format!("{year:04}-01-01"), format!("{year:04}-12-31")], bill_row)?
-                .collect::<rusqlite::Result<_>>()?;
+                .query_map(
+                    params![id, format!("{year:04}-01-01"), format!("{year:04}-12-31")],
+                    bill_row,
+                )?
+                .collect::<crate::error::Result<_>>()?;
             let (year_from, year_to) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-            let premiums_fen: i64 = self.conn().qrow(
+            let premiums_fen: i64 = self.conn().query_row(
                 "SELECT coalesce(sum(amount_fen), 0) FROM premium WHERE beneficiary_id = ?1 AND china_date BETWEEN ?2 AND ?3",
                 params![id, year_from, year_to],
                 |r| r.get(0),
             )?;
-            let premiums_paid_fen: i64 = self.conn().qrow(
+            let premiums_paid_fen: i64 = self.conn().query_row(
                 "SELECT coalesce(sum(amount_fen), 0) FROM premium WHERE payer_id = ?1 AND china_date BETWEEN ?2 AND ?3",
                 params![id, year_from, year_to],
                 |r| r.get(0),
@@ -539,7 +586,7 @@ impl Qinqing {
     /// counted once: (count, fen).
     fn premium_sum(&self, ids: &[i64], year: i32) -> Result<(i64, i64)> {
         let list = id_list(ids);
-        Ok(self.conn().qrow(
+        Ok(self.conn().query_row(
             &format!(
                 "SELECT count(*), coalesce(sum(amount_fen), 0) FROM premium
                  WHERE (beneficiary_id IN ({list}) OR payer_id IN ({list})) AND china_date BETWEEN ?1 AND ?2"
@@ -557,13 +604,22 @@ impl Qinqing {
         let p = crate::person::load(self.conn(), member)?;
         let y = format!("{year:04}");
         let mut out = Vec::new();
-        for sc in [Scenario::Outpatient, Scenario::Pharmacy, Scenario::OnlinePharmacy, Scenario::Inpatient] {
+        for sc in [
+            Scenario::Outpatient,
+            Scenario::Pharmacy,
+            Scenario::OnlinePharmacy,
+            Scenario::Inpatient,
+        ] {
             let pol = crate::fund::policy_for(self.conn(), &p.region.code, sc, p.insurance)?;
             if pol.ratio_pct <= 0 {
                 continue;
             }
             let used = crate::fund::year_used(self.conn(), member, &y, sc.as_str())?;
-            let deductible_pct = if pol.deductible_fen > 0 { (used.deductible_fen * 100 / pol.deductible_fen).clamp(0, 100) } else { 100 };
+            let deductible_pct = if pol.deductible_fen > 0 {
+                (used.deductible_fen * 100 / pol.deductible_fen).clamp(0, 100)
+            } else {
+                100
+            };
             out.push(FundProgress {
                 scenario: sc.as_str(),
                 deductible_fen: pol.deductible_fen,
@@ -573,8 +629,17 @@ impl Qinqing {
                 ratio_pct: pol.ratio_pct,
                 ceiling_fen: pol.ceiling_fen,
                 fund_paid_fen: used.fund_fen,
-                ceiling_pct: pol.ceiling_fen.map(|c| if c > 0 { (used.fund_fen * 100 / c).clamp(0, 100) } else { 100 }),
-                ceiling_level: pol.ceiling_fen.map(|c| level(used.fund_fen, c)).unwrap_or("none"),
+                ceiling_pct: pol.ceiling_fen.map(|c| {
+                    if c > 0 {
+                        (used.fund_fen * 100 / c).clamp(0, 100)
+                    } else {
+                        100
+                    }
+                }),
+                ceiling_level: pol
+                    .ceiling_fen
+                    .map(|c| level(used.fund_fen, c))
+                    .unwrap_or("none"),
                 deductible_display: format_fen(pol.deductible_fen),
                 deductible_used_display: format_fen(used.deductible_fen),
                 ceiling_display: pol.ceiling_fen.map(format_fen),
@@ -608,7 +673,16 @@ impl Qinqing {
                 ))
             })?;
             for row in rows {
-                let (aid_id, authorizer_id, authorizer_name, beneficiary_id, beneficiary_name, status, cap, spent) = row?;
+                let (
+                    aid_id,
+                    authorizer_id,
+                    authorizer_name,
+                    beneficiary_id,
+                    beneficiary_name,
+                    status,
+                    cap,
+                    spent,
+                ) = row?;
                 if !seen.insert(aid_id) {
                     continue;
                 }
@@ -623,7 +697,13 @@ impl Qinqing {
                     spent_fen: spent,
                     spent_display: format_fen(spent),
                     cap_display: cap.map(format_fen),
-                    used_pct: cap.map(|c| if c > 0 { (spent * 100 / c).min(999) } else { 100 }),
+                    used_pct: cap.map(|c| {
+                        if c > 0 {
+                            (spent * 100 / c).min(999)
+                        } else {
+                            100
+                        }
+                    }),
                     level: cap.map(|c| level(spent, c)).unwrap_or("none"),
                 });
             }
@@ -636,13 +716,20 @@ impl Qinqing {
         let today = self.today().to_string();
         let mut out = Vec::new();
         for (id, name) in family {
-            let spent: i64 = self.conn().qrow(
+            let spent: i64 = self.conn().query_row(
                 "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement s JOIN settlement_leg l ON l.settlement_id = s.id
                  WHERE s.member_id = ?1 AND s.china_date = ?2 AND s.scenario = 'online_pharmacy' AND l.source IN ('own_account', 'family_aid')",
                 params![id, today],
                 |r| r.get(0),
             )?;
-            out.push(ChannelCap { member_id: *id, member_name: name.clone(), scenario: "online_pharmacy", cap_fen: cap, spent_today_fen: spent, level: level(spent, cap) });
+            out.push(ChannelCap {
+                member_id: *id,
+                member_name: name.clone(),
+                scenario: "online_pharmacy",
+                cap_fen: cap,
+                spent_today_fen: spent,
+                level: level(spent, cap),
+            });
         }
         Ok(out)
     }
@@ -655,14 +742,27 @@ impl Qinqing {
         let since = (today - chrono::Days::new(ANOMALY_WINDOW_DAYS)).to_string();
         let mut out = Vec::new();
         for (id, name) in family {
-            let home: String = self.conn().qrow("SELECT substr(region, 1, 2) FROM person WHERE id = ?1", [id], |r| r.get(0))?;
+            let home: String = self.conn().query_row(
+                "SELECT substr(region, 1, 2) FROM person WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
             let mut recent = self.conn().prepare_cached(
                 "SELECT s.id, s.china_date, s.total_fen, s.institution_id, substr(i.region, 1, 2), i.name FROM settlement s
                  JOIN institution i ON i.id = s.institution_id WHERE s.member_id = ?1 AND s.china_date >= ?2 ORDER BY s.id DESC LIMIT 200",
             )?;
             let bills: Vec<(i64, String, i64, i64, String, String)> = recent
-                .query_map(params![id, since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+                .query_map(params![id, since], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })?
+                .collect::<crate::error::Result<_>>()?;
             for (sid, date, total, inst, inst_prov, inst_name) in bills {
                 let day = parse_day(&date)?;
                 let from = (day - chrono::Days::new(90)).to_string();
@@ -673,13 +773,13 @@ impl Qinqing {
                          ORDER BY china_date DESC LIMIT 500",
                     )?
                     .query_map(params![id, from, date, sid], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
+                    .collect::<crate::error::Result<_>>()?;
                 let aid_ids = || -> Result<Vec<i64>> {
                     Ok(self
                         .conn()
                         .prepare_cached("SELECT aid_id FROM settlement_leg WHERE settlement_id = ?1 AND aid_id IS NOT NULL")?
                         .query_map([sid], |r| r.get(0))?
-                        .collect::<rusqlite::Result<_>>()?)
+                        .collect::<crate::error::Result<_>>()?)
                 };
                 if let Some(med) = median(&mut prior) {
                     if total > ANOMALY_FLOOR_FEN && total > ANOMALY_FACTOR * med {
@@ -700,7 +800,7 @@ impl Qinqing {
                 if inst_prov != home {
                     let before: Option<i64> = self
                         .conn()
-                        .qrow("SELECT id FROM settlement WHERE member_id = ?1 AND institution_id = ?2 AND id < ?3 LIMIT 1", params![id, inst, sid], |r| r.get(0))
+                        .query_row("SELECT id FROM settlement WHERE member_id = ?1 AND institution_id = ?2 AND id < ?3 LIMIT 1", params![id, inst, sid], |r| r.get(0))
                         .optional()?;
                     if before.is_none() {
                         out.push(Anomaly {
@@ -732,7 +832,11 @@ impl Qinqing {
             (None, Some(h)) => Some(self.family_of(h)?.into_iter().map(|(id, _)| id).collect()),
             _ => None,
         };
-        let scenario = q.scenario.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let scenario = q
+            .scenario
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         if let Some(sc) = scenario.filter(|s| *s != PREMIUM) {
             crate::settle::Scenario::parse(sc)?;
         }
@@ -742,12 +846,25 @@ impl Qinqing {
                 return Err(Error::scenario_invalid(src));
             }
         }
-        let from = q.from.as_deref().filter(|s| !s.is_empty()).map(parse_day).transpose()?.map(|d| d.to_string());
-        let to = q.to.as_deref().filter(|s| !s.is_empty()).map(parse_day).transpose()?.map(|d| d.to_string());
+        let from = q
+            .from
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(parse_day)
+            .transpose()?
+            .map(|d| d.to_string());
+        let to =
+            q.to.as_deref()
+                .filter(|s| !s.is_empty())
+                .map(parse_day)
+                .transpose()?
+                .map(|d| d.to_string());
         // Which kinds of row the filters let through: a premium has no
         // institution and is paid from the payer's own account.
         let want_bills = scenario != Some(PREMIUM);
-        let want_premiums = matches!(scenario, None | Some(PREMIUM)) && q.institution.is_none() && matches!(source, None | Some("own_account"));
+        let want_premiums = matches!(scenario, None | Some(PREMIUM))
+            && q.institution.is_none()
+            && matches!(source, None | Some("own_account"));
         // Only the filters in use go into the SQL, so the planner can use
         // the (member, day) indexes instead of walking the whole ledger.
         let bill_conds = |base: usize| {
@@ -776,7 +893,9 @@ impl Qinqing {
             let mut c = Conds::new(base);
             if let Some(m) = &members {
                 let list = id_list(m);
-                c.raw(format!("(pr.beneficiary_id IN ({list}) OR pr.payer_id IN ({list}))"));
+                c.raw(format!(
+                    "(pr.beneficiary_id IN ({list}) OR pr.payer_id IN ({list}))"
+                ));
             }
             if let Some(f) = &from {
                 c.push("pr.china_date >= ?", f.clone().into());
@@ -793,23 +912,38 @@ impl Qinqing {
         let (mut bill_rows, mut bill_sum) = (0i64, 0i64);
         if want_bills {
             let c = bill_conds(0);
-            (bill_rows, bill_sum) = self.conn().qrow(
-                &format!("SELECT count(*), coalesce(sum(s.total_fen), 0) FROM settlement s {}", c.where_()),
-                rusqlite::params_from_iter(c.args.iter()),
+            (bill_rows, bill_sum) = self.conn().query_row(
+                &format!(
+                    "SELECT count(*), coalesce(sum(s.total_fen), 0) FROM settlement s {}",
+                    c.where_()
+                ),
+                crate::store::params_from_iter(c.args.iter()),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
         }
         let (mut premium_rows, mut premium_sum) = (0i64, 0i64);
         if want_premiums {
             let c = premium_conds(0);
-            (premium_rows, premium_sum) = self.conn().qrow(
-                &format!("SELECT count(*), coalesce(sum(pr.amount_fen), 0) FROM premium pr {}", c.where_()),
-                rusqlite::params_from_iter(c.args.iter()),
+            (premium_rows, premium_sum) = self.conn().query_row(
+                &format!(
+                    "SELECT count(*), coalesce(sum(pr.amount_fen), 0) FROM premium pr {}",
+                    c.where_()
+                ),
+                crate::store::params_from_iter(c.args.iter()),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
         }
         let rows = if premium_rows > 0 {
-            self.mixed_page(if bill_rows > 0 { Some(bill_conds(0)) } else { None }, premium_conds, limit, offset)?
+            self.mixed_page(
+                if bill_rows > 0 {
+                    Some(bill_conds(0))
+                } else {
+                    None
+                },
+                premium_conds,
+                limit,
+                offset,
+            )?
         } else if bill_rows > 0 {
             // Bills only: one query, as before premiums were in the record.
             let mut c = bill_conds(0);
@@ -822,7 +956,9 @@ impl Qinqing {
                 n + 1,
                 n + 2
             ))?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(c.args.iter()), bill_row)?.collect::<rusqlite::Result<_>>()?;
+            let rows = stmt
+                .query_map(crate::store::params_from_iter(c.args.iter()), bill_row)?
+                .collect::<crate::error::Result<_>>()?;
             rows
         } else {
             Vec::new()
@@ -844,36 +980,67 @@ impl Qinqing {
     /// One page of the record with 代缴 rows in it: the page's keys from both
     /// tables in one ordered pass (newest day first; on one day bills before
     /// premiums, newest first), then the rows of just that page.
-    fn mixed_page(&self, bills: Option<Conds>, premiums: impl Fn(usize) -> Conds, limit: i64, offset: i64) -> Result<Vec<BillRow>> {
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    fn mixed_page(
+        &self,
+        bills: Option<Conds>,
+        premiums: impl Fn(usize) -> Conds,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<BillRow>> {
+        let mut args: Vec<crate::store::Value> = Vec::new();
         let mut parts = Vec::new();
         if let Some(b) = bills {
-            parts.push(format!("SELECT 1 AS k, s.id AS id, s.china_date AS d FROM settlement s {}", b.where_()));
+            parts.push(format!(
+                "SELECT 1 AS k, s.id AS id, s.china_date AS d FROM settlement s {}",
+                b.where_()
+            ));
             args.extend(b.args);
         }
         let p = premiums(args.len());
-        parts.push(format!("SELECT 0 AS k, pr.id AS id, pr.china_date AS d FROM premium pr {}", p.where_()));
+        parts.push(format!(
+            "SELECT 0 AS k, pr.id AS id, pr.china_date AS d FROM premium pr {}",
+            p.where_()
+        ));
         args.extend(p.args);
         let n = args.len();
         args.push(limit.into());
         args.push(offset.into());
         let keys: Vec<(i64, i64)> = self
             .conn()
-            .prepare_cached(&format!("{} ORDER BY 3 DESC, 1 DESC, 2 DESC LIMIT ?{} OFFSET ?{}", parts.join(" UNION ALL "), n + 1, n + 2))?
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let of_kind = |k: i64| keys.iter().filter(|(kind, _)| *kind == k).map(|(_, id)| *id).collect::<Vec<_>>();
+            .prepare_cached(&format!(
+                "{} ORDER BY 3 DESC, 1 DESC, 2 DESC LIMIT ?{} OFFSET ?{}",
+                parts.join(" UNION ALL "),
+                n + 1,
+                n + 2
+            ))?
+            .query_map(crate::store::params_from_iter(args.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<crate::error::Result<_>>()?;
+        let of_kind = |k: i64| {
+            keys.iter()
+                .filter(|(kind, _)| *kind == k)
+                .map(|(_, id)| *id)
+                .collect::<Vec<_>>()
+        };
         let (bill_ids, premium_ids) = (of_kind(1), of_kind(0));
-        let mut found: std::collections::HashMap<(i64, i64), BillRow> = std::collections::HashMap::new();
+        let mut found: std::collections::HashMap<(i64, i64), BillRow> =
+            std::collections::HashMap::new();
         if !bill_ids.is_empty() {
-            let mut stmt = self.conn().prepare(&format!("{BILL_SELECT} WHERE s.id IN ({})", id_list(&bill_ids)))?;
+            let mut stmt = self.conn().prepare(&format!(
+                "{BILL_SELECT} WHERE s.id IN ({})",
+                id_list(&bill_ids)
+            ))?;
             for r in stmt.query_map([], bill_row)? {
                 let r = r?;
                 found.insert((1, r.id), r);
             }
         }
         if !premium_ids.is_empty() {
-            let mut stmt = self.conn().prepare(&format!("{PREMIUM_SELECT} WHERE pr.id IN ({})", id_list(&premium_ids)))?;
+            let mut stmt = self.conn().prepare(&format!(
+                "{PREMIUM_SELECT} WHERE pr.id IN ({})",
+                id_list(&premium_ids)
+            ))?;
             for r in stmt.query_map([], premium_row)? {
                 let r = r?;
                 found.insert((0, r.id), r);
@@ -886,7 +1053,11 @@ impl Qinqing {
     /// shows Chinese names), amounts in yuan with two decimals.
     pub fn tx_csv(&self, q: &TxQuery) -> Result<String> {
         self.permit(self.tx_act(q)?)?;
-        let mut all = TxQuery { page: Some(1), page_size: Some(1000), ..q.clone() };
+        let mut all = TxQuery {
+            page: Some(1),
+            page_size: Some(1000),
+            ..q.clone()
+        };
         let mut w = csv::Writer::from_writer(Vec::new());
         let head = [
             "日期 date",
@@ -908,8 +1079,20 @@ impl Qinqing {
                 let y = |f: i64| crate::money::fen_to_yuan_text(f);
                 // 代缴: scenario `premium`, paid from the payer's personal account.
                 let payer = r.payer_name.clone().unwrap_or_default();
-                w.write_record([&r.date, &r.member_name, &r.institution, &r.scenario, &r.bill_id, &y(r.total_fen), &y(r.fund), &y(r.own_account), &y(r.family_aid), &y(r.cash), &payer])
-                    .map_err(|e| Error::internal(e))?;
+                w.write_record([
+                    &r.date,
+                    &r.member_name,
+                    &r.institution,
+                    &r.scenario,
+                    &r.bill_id,
+                    &y(r.total_fen),
+                    &y(r.fund),
+                    &y(r.own_account),
+                    &y(r.family_aid),
+                    &y(r.cash),
+                    &payer,
+                ])
+                .map_err(|e| Error::internal(e))?;
             }
             if (page.page as i64) * (page.page_size as i64) >= page.total_rows {
                 break;
@@ -938,9 +1121,27 @@ impl Qinqing {
         )?;
         let mut rows = Vec::new();
         let mut totals = [0i64; 5];
-        for r in stmt.query_map(params![member, format!("{year:04}-01-01"), format!("{year:04}-12-31")], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, [r.get::<_, i64>(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?]))
-        })? {
+        for r in stmt.query_map(
+            params![
+                member,
+                format!("{year:04}-01-01"),
+                format!("{year:04}-12-31")
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    [
+                        r.get::<_, i64>(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ],
+                ))
+            },
+        )? {
             let (month, inst, bills, a) = r?;
             for k in 0..5 {
                 totals[k] += a[k];
@@ -959,7 +1160,7 @@ impl Qinqing {
                 let amount: i64 = r.get(1)?;
                 Ok(serde_json::json!({ "name": r.get::<_, String>(0)?, "amount": amount, "display": format_fen(amount) }))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::error::Result<_>>()?;
         Ok(serde_json::json!({
             "member": { "id": p.id, "name": p.name, "resident_id_masked": p.rid.masked(), "insurance": p.insurance.as_str(), "region": p.region.code },
             "year": year,
@@ -998,7 +1199,8 @@ impl Qinqing {
         d.premiums_count = count;
         d.premiums_fen = fen;
         d.premiums_display = format_fen(fen);
-        d.caps.retain(|c| c.beneficiary_id == person || c.authorizer_id == person);
+        d.caps
+            .retain(|c| c.beneficiary_id == person || c.authorizer_id == person);
         d.channel_caps.retain(|c| c.member_id == person);
         d.anomalies.retain(|a| a.member_id == person);
         Ok(d)

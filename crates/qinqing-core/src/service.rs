@@ -4,17 +4,19 @@
 use crate::db;
 use crate::docstore::{FileStore, IngestLimits};
 use crate::error::Result;
+use crate::store::Conn;
 use crate::time::{self, SharedClock, SystemClock};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::Connection;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub struct Qinqing {
-    conn: Connection,
+    conn: Conn,
     clock: SharedClock,
     path: Option<PathBuf>,
+    /// A PostgreSQL ledger's URL, password removed.
+    url: Option<String>,
     actor: crate::authz::Actor,
     files: FileStore,
     limits: IngestLimits,
@@ -36,7 +38,10 @@ impl Drop for Qinqing {
 /// `<stem>-files/` (so the GUI and the CLI share them, and a test database
 /// gets its own).
 pub fn files_dir_for(db: &Path) -> PathBuf {
-    let stem = db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "qinqing".into());
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "qinqing".into());
     db.with_file_name(format!("{stem}-files"))
 }
 
@@ -44,6 +49,10 @@ pub fn files_dir_for(db: &Path) -> PathBuf {
 #[derive(Debug, Clone, Serialize)]
 pub struct Info {
     pub app_version: &'static str,
+    /// "sqlite" or "postgresql".
+    pub backend: crate::store::Backend,
+    /// The engine's version (SQLite's library; the PostgreSQL server's).
+    pub server_version: String,
     pub db_path: String,
     pub schema_version: i64,
     pub latest_schema_version: i64,
@@ -61,36 +70,65 @@ impl Qinqing {
     }
 
     /// Open an existing database only (`DB_MISSING` otherwise, nothing created).
+    /// `path` may be a `postgres://` URL: a database without Qinqing's tables
+    /// is missing too.
     pub fn open_existing(path: &Path) -> Result<Self> {
-        if !path.is_file() {
-            return Err(crate::Error::db_missing(&path.display().to_string()));
-        }
-        Self::open(path)
+        Self::wrap(db::open_existing(path)?, path, Arc::new(SystemClock))
     }
 
+    /// Open a SQLite file or, when `path` is a `postgres://` URL, a PostgreSQL ledger.
     pub fn open_with_clock(path: &Path, clock: SharedClock) -> Result<Self> {
-        let conn = db::open(path)?;
+        Self::wrap(db::open(path)?, path, clock)
+    }
+
+    fn wrap(conn: Conn, path: &Path, clock: SharedClock) -> Result<Self> {
+        let url = db::postgres_url(path).map(crate::pg::redact);
         Ok(Qinqing {
             conn,
             clock,
-            path: Some(path.to_path_buf()),
+            path: if url.is_some() {
+                None
+            } else {
+                Some(path.to_path_buf())
+            },
+            url,
             actor: crate::authz::Actor::Operator,
-            files: FileStore::new(files_dir_for(path)),
+            // A PostgreSQL ledger keeps its files in the database (docstore::Blobs).
+            files: FileStore::new(if db::postgres_url(path).is_some() {
+                PathBuf::new()
+            } else {
+                files_dir_for(path)
+            }),
             limits: IngestLimits::default(),
             temp_files: false,
             key: std::sync::OnceLock::new(),
         })
     }
 
-    /// A private in-memory ledger (tests and benchmarks).
+    /// A private throwaway ledger (tests and benchmarks): SQLite in memory —
+    /// or, when `QINQING_TEST_POSTGRES` names a PostgreSQL server (a
+    /// maintenance-database URL), a fresh database there, so the same suite
+    /// runs on both backends (`scripts/test.sh` does both).
     pub fn in_memory(clock: SharedClock) -> Result<Self> {
         use std::sync::atomic::{AtomicU64, Ordering};
         static N: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!("qinqing-mem-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        if let Some(base) = std::env::var("QINQING_TEST_POSTGRES")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
+            let url = crate::pg::fresh_test_database(&base)?;
+            return Self::open_with_clock(Path::new(&url), clock);
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "qinqing-mem-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
         Ok(Qinqing {
             conn: db::open_in_memory()?,
             clock,
             path: None,
+            url: None,
             actor: crate::authz::Actor::Operator,
             files: FileStore::new(dir),
             limits: IngestLimits::default(),
@@ -124,11 +162,15 @@ impl Qinqing {
     pub fn check_outside_data(&self, path: &Path) -> Result<()> {
         let canon = |p: &Path| -> Option<PathBuf> {
             p.canonicalize().ok().or_else(|| {
-                let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let parent = p
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 Some(parent.canonicalize().ok()?.join(p.file_name()?))
             })
         };
-        let target = canon(path).ok_or_else(|| crate::Error::path_protected(&path.display().to_string()))?;
+        let target =
+            canon(path).ok_or_else(|| crate::Error::path_protected(&path.display().to_string()))?;
         let mut protected: Vec<PathBuf> = vec![self.files.dir.clone()];
         if let Ok(d) = db::default_data_dir() {
             protected.push(d);
@@ -151,8 +193,20 @@ impl Qinqing {
         Ok(())
     }
 
+    /// The document file store of a SQLite ledger (a directory beside it).
     pub fn files(&self) -> &FileStore {
         &self.files
+    }
+    /// Where this ledger's document files are kept (directory or database).
+    pub fn blobs(&self) -> crate::docstore::Blobs<'_> {
+        match self.conn.sqlite() {
+            Some(_) => crate::docstore::Blobs::Files(&self.files),
+            None => crate::docstore::Blobs::Db(&self.conn),
+        }
+    }
+    /// Which engine holds the ledger.
+    pub fn backend(&self) -> crate::store::Backend {
+        self.conn.backend()
     }
     pub fn ingest_limits(&self) -> &IngestLimits {
         &self.limits
@@ -176,11 +230,33 @@ impl Qinqing {
         time::china_date(self.now())
     }
 
-    pub fn conn(&self) -> &Connection {
+    pub fn conn(&self) -> &Conn {
         &self.conn
     }
-    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+    pub(crate) fn conn_mut(&mut self) -> &mut Conn {
         &mut self.conn
+    }
+
+    /// Run a money transaction, again if PostgreSQL aborted it to keep it
+    /// serializable (`SqlFault::Conflict`; see [`crate::store`]), up to 12
+    /// times with a short randomized pause. SQLite never returns a conflict
+    /// (its writers queue), so there this is one call.
+    pub fn retrying<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
+        let mut attempt = 0u32;
+        loop {
+            match f(self) {
+                Err(e) if e.sql == Some(crate::error::SqlFault::Conflict) && attempt < 12 => {
+                    attempt += 1;
+                    let nanos = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.subsec_nanos())
+                        .unwrap_or(0);
+                    let ms = (1u64 << attempt.min(6)) + (nanos % 7) as u64;
+                    std::thread::sleep(std::time::Duration::from_millis(ms));
+                }
+                r => return r,
+            }
+        }
     }
 
     /// Version, schema, today's date — and, for anyone logged in (not a
@@ -189,7 +265,17 @@ impl Qinqing {
         let nobody = *self.actor_ref() == crate::authz::Actor::Nobody;
         Ok(Info {
             app_version: env!("CARGO_PKG_VERSION"),
-            db_path: if nobody { String::new() } else { self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| ":memory:".into()) },
+            backend: self.conn.backend(),
+            server_version: self.conn.server_version()?,
+            db_path: if nobody {
+                String::new()
+            } else {
+                match (&self.path, &self.url) {
+                    (Some(p), _) => p.display().to_string(),
+                    (None, Some(u)) => u.clone(),
+                    (None, None) => ":memory:".into(),
+                }
+            },
             schema_version: db::schema_version(&self.conn)?,
             latest_schema_version: db::latest_schema_version(),
             journal_mode: db::journal_mode(&self.conn)?,

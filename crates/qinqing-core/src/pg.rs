@@ -1,0 +1,255 @@
+//! The PostgreSQL store: connecting by URL, its migrations (versioned with
+//! SQLite's: migration N exists for both, `migrations/` and
+//! `migrations/postgres/`), and throwaway databases for the test suite.
+//!
+//! The database named in the URL must exist (a centre's IT creates it and the
+//! role); Qinqing creates its tables in it on first use by `init`/`demo seed`
+//! (or the app's first run). Every other command on a database without them
+//! is refused with `DB_MISSING`, as a mistyped SQLite path is.
+
+use crate::error::{Error, Result};
+use crate::store::Conn;
+
+/// PostgreSQL migrations, in step with `db::MIGRATION_SQL` (same count, same meaning).
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("../migrations/postgres/0001_register.sql"),
+    include_str!("../migrations/postgres/0002_binding.sql"),
+    include_str!("../migrations/postgres/0003_settlement.sql"),
+    include_str!("../migrations/postgres/0004_rollups.sql"),
+    include_str!("../migrations/postgres/0005_kiosk.sql"),
+    include_str!("../migrations/postgres/0006_rules.sql"),
+];
+
+/// Arbitrary key for the advisory lock that serializes migrations across processes.
+const MIGRATION_LOCK: i64 = 0x5167_7169_6e67;
+
+/// The URL with any password replaced by `***` (for `info` and messages).
+pub fn redact(url: &str) -> String {
+    match url.find("://") {
+        Some(s) => {
+            let rest = &url[s + 3..];
+            match (rest.find('@'), rest.find(':')) {
+                (Some(at), Some(colon)) if colon < at => {
+                    format!("{}{}:***{}", &url[..s + 3], &rest[..colon], &rest[at..])
+                }
+                _ => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+pub(crate) fn connect(url: &str) -> Result<postgres::Client> {
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|e| Error::db_open(format!("{}: {e}", redact(url))))?;
+    let mut config = config;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(10));
+    }
+    config.application_name("qinqing");
+    // A loopback or unix-socket server in a centre's rack; TLS to PostgreSQL
+    // across a network is configured in PostgreSQL (hostssl) with a proxy.
+    config
+        .connect(postgres::NoTls)
+        .map_err(|e| Error::db_open(format!("{}: {e}", redact(url))))
+}
+
+/// Open the ledger at `url`; `create` lets this call create the tables (init,
+/// demo seed, the app's first run), otherwise a database without them is
+/// `DB_MISSING`.
+pub fn open(url: &str, create: bool) -> Result<Conn> {
+    let client = connect(url)?;
+    let mut conn = Conn::from_postgres(client);
+    conn.execute_batch(
+        "SET TIME ZONE 'UTC'; SET lock_timeout = '5s'; SET statement_timeout = '60s'",
+    )?;
+    if !create && !has_schema(&conn)? {
+        return Err(Error::db_missing(&redact(url)));
+    }
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn has_schema(conn: &Conn) -> Result<bool> {
+    conn.query_row(
+        "SELECT to_regclass('qinqing_schema') IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Migrations applied (0 for an empty database).
+pub fn schema_version(conn: &Conn) -> Result<i64> {
+    if !has_schema(conn)? {
+        return Ok(0);
+    }
+    conn.query_row("SELECT version FROM qinqing_schema", [], |r| r.get(0))
+}
+
+/// Bring the schema up to date, one migration per transaction, under an
+/// advisory lock so two processes starting at once do not both migrate. A
+/// newer schema than this build knows is refused, not touched.
+pub fn migrate(conn: &mut Conn) -> Result<()> {
+    let known = MIGRATION_SQL.len() as i64;
+    let r = conn.with_pg(|c| -> std::result::Result<(), Error> {
+        let pe = crate::store::pg_error;
+        let mut tx = c.transaction().map_err(pe)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(pe)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS qinqing_schema (version BIGINT NOT NULL)")
+            .map_err(pe)?;
+        let found: Option<i64> = tx
+            .query_opt("SELECT version FROM qinqing_schema", &[])
+            .map_err(pe)?
+            .map(|r| r.get(0));
+        let found = match found {
+            Some(v) => v,
+            None => {
+                tx.execute("INSERT INTO qinqing_schema (version) VALUES (0)", &[])
+                    .map_err(pe)?;
+                0
+            }
+        };
+        if found > known {
+            return Err(Error::db_too_new(found, known));
+        }
+        for (i, sql) in MIGRATION_SQL.iter().enumerate().skip(found as usize) {
+            tx.batch_execute(sql).map_err(|e| {
+                Error::internal(format!(
+                    "PostgreSQL migration {}: {}",
+                    i + 1,
+                    crate::store::pg_error(e).message_en
+                ))
+            })?;
+            tx.execute("UPDATE qinqing_schema SET version = $1", &[&(i as i64 + 1)])
+                .map_err(pe)?;
+        }
+        tx.commit().map_err(pe)
+    });
+    r.unwrap_or_else(|| Err(Error::internal("not a PostgreSQL connection")))
+}
+
+/// Test support: a fresh, migrated, empty database on the server at
+/// `base_url` (a maintenance database such as `postgres`), cloned from a
+/// template that is migrated once per schema. Returns its URL.
+#[doc(hidden)]
+pub fn fresh_test_database(base_url: &str) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let mut h = Sha256::new();
+    for m in MIGRATION_SQL {
+        h.update(m.as_bytes());
+    }
+    let template = format!(
+        "qq_tpl_{}",
+        &crate::docstore::sha256_hex(&h.finalize())[..12]
+    );
+    let pe = crate::store::pg_error;
+    let mut admin = connect(base_url)?;
+    // One process builds the template; the others wait for it.
+    admin
+        .execute("SELECT pg_advisory_lock($1)", &[&(MIGRATION_LOCK + 1)])
+        .map_err(pe)?;
+    let exists = admin
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
+        .map_err(pe)?
+        .is_some();
+    if !exists {
+        // Built under another name and renamed once whole, so a failed
+        // migration never leaves a half-made template behind.
+        let building = format!("{template}_building");
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
+            .map_err(pe)?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {building}"))
+            .map_err(pe)?;
+        let made = open(&with_database(base_url, &building), true);
+        if let Err(e) = made {
+            let _ = admin.execute("SELECT pg_advisory_unlock($1)", &[&(MIGRATION_LOCK + 1)]);
+            return Err(e);
+        }
+        drop(made);
+        admin
+            .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .map_err(pe)?;
+    }
+    let name = format!(
+        "qq_t{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        rand_suffix()
+    );
+    let r = admin
+        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .map_err(pe);
+    let _ = admin.execute("SELECT pg_advisory_unlock($1)", &[&(MIGRATION_LOCK + 1)]);
+    r?;
+    Ok(with_database(base_url, &name))
+}
+
+fn rand_suffix() -> String {
+    let mut b = [0u8; 4];
+    getrandom_fill(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn getrandom_fill(b: &mut [u8]) {
+    use password_hash::rand_core::{OsRng, RngCore};
+    OsRng.fill_bytes(b);
+}
+
+/// The same server URL, naming another database.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.find('?') {
+        Some(q) => (&url[..q], &url[q..]),
+        None => (url, ""),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host = match path_start {
+        Some(p) => &base[..p],
+        None => base,
+    };
+    format!("{host}/{db}{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://qq:s3cret@db.example:5432/ledger"),
+            "postgres://qq:***@db.example:5432/ledger"
+        );
+        assert_eq!(
+            redact("postgres://qq@127.0.0.1/ledger"),
+            "postgres://qq@127.0.0.1/ledger"
+        );
+    }
+
+    #[test]
+    fn another_database_on_the_same_server() {
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5433/postgres", "x"),
+            "postgres://u@127.0.0.1:5433/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:1/postgres?sslmode=disable", "x"),
+            "postgres://u@h:1/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgresql://u@h", "x"), "postgresql://u@h/x");
+    }
+
+    #[test]
+    fn both_backends_have_every_migration() {
+        assert_eq!(
+            MIGRATION_SQL.len() as i64,
+            crate::db::latest_schema_version()
+        );
+    }
+}

@@ -1,0 +1,901 @@
+//! The store's connection: one small API over SQLite (rusqlite) and
+//! PostgreSQL (the `postgres` crate), so the rest of the core writes each
+//! query once.
+//!
+//! What is the same on both: statements are written with `?N` placeholders
+//! (rewritten to `$N` for PostgreSQL), `RETURNING`, `ON CONFLICT`, and the
+//! value model — integers (money is integer fen), text (times are RFC 3339
+//! text, UTC), blobs. What differs is kept here and in the per-backend DDL
+//! (`migrations/` and `migrations/postgres/`):
+//!
+//! * **Write transactions.** SQLite: `BEGIN IMMEDIATE` — one writer at a time,
+//!   others wait (busy timeout). PostgreSQL: `BEGIN ISOLATION LEVEL
+//!   SERIALIZABLE`. We chose SERIALIZABLE over hand-placed row locks because
+//!   it gives every transaction the same guarantee SQLite's single writer
+//!   gives — as if run one after another — without each rule having to know
+//!   which rows to lock in which order (a settlement reads the member, the
+//!   authorizers, their month's spending, the fund year, the bill and the
+//!   code nonce; a forgotten `FOR UPDATE` would be a lost update). The price
+//!   is that PostgreSQL may abort a transaction with a serialization failure
+//!   (SQLSTATE 40001, or a deadlock 40P01): that surfaces as
+//!   [`SqlFault::Conflict`] (`DB_BUSY`, "try again"), and the money paths
+//!   ([`Qinqing::retrying`](crate::Qinqing)) run the whole transaction again,
+//!   a bounded number of times. Exactly-once keys (code nonce; institution +
+//!   bill) are unique constraints on both backends, so a race ends in a
+//!   conflict or a constraint, never in two rows.
+//! * **Statements** are prepared once per connection and cached on both.
+//! * **Types.** PostgreSQL is strict where SQLite is not: its DDL uses
+//!   `BIGINT` for every integer, and values are converted by the column's
+//!   declared type here ([`Value`]), so `SUM()` (NUMERIC there) and
+//!   comparisons (BOOLEAN there) read back as integers as on SQLite.
+
+use crate::error::{Error, Result, SqlFault};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Which database engine holds the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgresql,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgresql => "postgresql",
+        }
+    }
+}
+
+/// A value going into or coming out of a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+
+/// Something that can be bound to a placeholder.
+pub trait ToValue {
+    fn to_value(&self) -> Value;
+}
+
+macro_rules! int_to_value {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value {
+                Value::Int(*self as i64)
+            }
+        }
+    )*};
+}
+int_to_value!(i64, i32, i16, i8, u32, u16, u8, usize, u64, isize);
+
+impl ToValue for bool {
+    fn to_value(&self) -> Value {
+        Value::Int(*self as i64)
+    }
+}
+impl ToValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+impl ToValue for str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl ToValue for [u8] {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+impl ToValue for Vec<u8> {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+}
+impl ToValue for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+}
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Null,
+        }
+    }
+}
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+impl<T: ToValue + ?Sized> ToValue for Box<T> {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+
+/// Something that can be read out of a column.
+pub trait FromValue: Sized {
+    fn from_value(v: Value) -> std::result::Result<Self, String>;
+}
+
+macro_rules! int_from_value {
+    ($($t:ty),*) => {$(
+        impl FromValue for $t {
+            fn from_value(v: Value) -> std::result::Result<Self, String> {
+                match v {
+                    Value::Int(i) => <$t>::try_from(i).map_err(|_| format!("{i} out of range for {}", stringify!($t))),
+                    other => Err(format!("expected an integer, found {other:?}")),
+                }
+            }
+        }
+    )*};
+}
+int_from_value!(i64, i32, i16, u32, u16, u8, usize, u64);
+
+impl FromValue for bool {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(i != 0),
+            other => Err(format!("expected 0 or 1, found {other:?}")),
+        }
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(i as f64),
+            Value::Real(f) => Ok(f),
+            other => Err(format!("expected a number, found {other:?}")),
+        }
+    }
+}
+impl FromValue for String {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Text(s) => Ok(s),
+            other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Blob(b) => Ok(b),
+            Value::Text(s) => Ok(s.into_bytes()),
+            other => Err(format!("expected bytes, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Value {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        Ok(v)
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+/// A column, by position or by name.
+pub trait RowIndex {
+    fn sqlite(&self, r: &rusqlite::Row<'_>) -> Result<usize>;
+    fn pg(&self, r: &postgres::Row) -> Result<usize>;
+}
+impl RowIndex for usize {
+    fn sqlite(&self, _r: &rusqlite::Row<'_>) -> Result<usize> {
+        Ok(*self)
+    }
+    fn pg(&self, _r: &postgres::Row) -> Result<usize> {
+        Ok(*self)
+    }
+}
+impl RowIndex for &str {
+    fn sqlite(&self, r: &rusqlite::Row<'_>) -> Result<usize> {
+        r.as_ref().column_index(self).map_err(Error::from)
+    }
+    fn pg(&self, r: &postgres::Row) -> Result<usize> {
+        r.columns()
+            .iter()
+            .position(|c| c.name() == *self)
+            .ok_or_else(|| Error::internal(format!("no column {self}")))
+    }
+}
+
+/// One row of a result.
+pub struct Row<'a>(RowInner<'a>);
+enum RowInner<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Pg(&'a postgres::Row),
+}
+
+impl Row<'_> {
+    /// How many columns the row has.
+    pub fn column_count(&self) -> usize {
+        match &self.0 {
+            RowInner::Sqlite(r) => r.as_ref().column_count(),
+            RowInner::Pg(r) => r.len(),
+        }
+    }
+
+    pub fn get<I: RowIndex, T: FromValue>(&self, i: I) -> Result<T> {
+        let (idx, v) = match &self.0 {
+            RowInner::Sqlite(r) => {
+                let idx = i.sqlite(r)?;
+                let v = match r.get_ref(idx)? {
+                    rusqlite::types::ValueRef::Null => Value::Null,
+                    rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
+                    rusqlite::types::ValueRef::Real(f) => Value::Real(f),
+                    rusqlite::types::ValueRef::Text(t) => Value::Text(
+                        String::from_utf8(t.to_vec())
+                            .map_err(|e| Error::internal(format!("column {idx}: {e}")))?,
+                    ),
+                    rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                };
+                (idx, v)
+            }
+            RowInner::Pg(r) => {
+                let idx = i.pg(r)?;
+                let v: PgValue = r.try_get(idx).map_err(pg_error)?;
+                (idx, v.0)
+            }
+        };
+        T::from_value(v).map_err(|e| Error::internal(format!("column {idx}: {e}")))
+    }
+}
+
+/// The values bound to a statement's placeholders.
+pub trait Params {
+    fn values(self) -> Vec<Value>;
+}
+impl Params for [&dyn ToValue; 0] {
+    fn values(self) -> Vec<Value> {
+        Vec::new()
+    }
+}
+impl Params for &[&dyn ToValue] {
+    fn values(self) -> Vec<Value> {
+        self.iter().map(|v| v.to_value()).collect()
+    }
+}
+impl Params for Vec<Value> {
+    fn values(self) -> Vec<Value> {
+        self
+    }
+}
+impl<T: ToValue + ?Sized, const N: usize> Params for &[&T; N] {
+    fn values(self) -> Vec<Value> {
+        self.iter().map(|v| v.to_value()).collect()
+    }
+}
+macro_rules! array_params {
+    ($($n:literal),*) => {$(
+        impl<T: ToValue> Params for [T; $n] {
+            fn values(self) -> Vec<Value> {
+                self.iter().map(|v| v.to_value()).collect()
+            }
+        }
+    )*};
+}
+array_params!(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+
+/// Bind every value an iterator yields, in order.
+pub fn params_from_iter<I>(iter: I) -> Vec<Value>
+where
+    I: IntoIterator,
+    I::Item: ToValue,
+{
+    iter.into_iter().map(|v| v.to_value()).collect()
+}
+
+/// `params![a, b, c]`: placeholders ?1, ?2, ?3 (as rusqlite's macro).
+#[macro_export]
+macro_rules! params {
+    () => { [] as [&dyn $crate::store::ToValue; 0] };
+    ($($p:expr),+ $(,)?) => { &[$(&$p as &dyn $crate::store::ToValue),+] as &[&dyn $crate::store::ToValue] };
+}
+
+/// `.optional()` on a single-row query: no row is `None`, not an error.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.sql == Some(SqlFault::NoRows) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A connection to the ledger, on either backend.
+pub struct Conn(Inner);
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Conn({})", self.backend().as_str())
+    }
+}
+
+enum Inner {
+    Sqlite(rusqlite::Connection),
+    Pg(PgConn),
+}
+
+struct PgConn {
+    client: RefCell<postgres::Client>,
+    stmts: RefCell<HashMap<String, postgres::Statement>>,
+}
+
+impl Conn {
+    pub fn from_sqlite(c: rusqlite::Connection) -> Self {
+        Conn(Inner::Sqlite(c))
+    }
+
+    pub fn from_postgres(c: postgres::Client) -> Self {
+        Conn(Inner::Pg(PgConn {
+            client: RefCell::new(c),
+            stmts: RefCell::new(HashMap::new()),
+        }))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &self.0 {
+            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Pg(_) => Backend::Postgresql,
+        }
+    }
+
+    /// The SQLite connection (backup, restore, pragmas); `None` on PostgreSQL.
+    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match &self.0 {
+            Inner::Sqlite(c) => Some(c),
+            Inner::Pg(_) => None,
+        }
+    }
+
+    pub(crate) fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
+        match &mut self.0 {
+            Inner::Sqlite(c) => Some(c),
+            Inner::Pg(_) => None,
+        }
+    }
+
+    /// Run `f` with the PostgreSQL client (migrations, COPY); `None` on SQLite.
+    pub(crate) fn with_pg<T>(&self, f: impl FnOnce(&mut postgres::Client) -> T) -> Option<T> {
+        match &self.0 {
+            Inner::Sqlite(_) => None,
+            Inner::Pg(p) => {
+                p.stmts.borrow_mut().clear();
+                Some(f(&mut p.client.borrow_mut()))
+            }
+        }
+    }
+
+    /// Run one statement; the number of rows it changed.
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        let values = params.values();
+        match &self.0 {
+            Inner::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                Ok(stmt.execute(rusqlite::params_from_iter(values.iter()))?)
+            }
+            Inner::Pg(p) => {
+                let stmt = p.prepare(sql, &values)?;
+                let refs = pg_params(&values);
+                let n = p
+                    .client
+                    .borrow_mut()
+                    .execute(&stmt, &refs)
+                    .map_err(pg_error)?;
+                Ok(n as usize)
+            }
+        }
+    }
+
+    /// Run several statements with no parameters (DDL, BEGIN/COMMIT).
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match &self.0 {
+            Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Inner::Pg(p) => p.client.borrow_mut().batch_execute(sql).map_err(pg_error),
+        }
+    }
+
+    /// The first row of a query, through `f`; no row is an error that
+    /// `.optional()` turns into `None`.
+    pub fn query_row<T, P: Params, F: FnOnce(&Row<'_>) -> Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> Result<T> {
+        let values = params.values();
+        match &self.0 {
+            Inner::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+                match rows.next()? {
+                    Some(r) => f(&Row(RowInner::Sqlite(r))),
+                    None => Err(Error::no_rows()),
+                }
+            }
+            Inner::Pg(p) => {
+                let stmt = p.prepare(sql, &values)?;
+                let refs = pg_params(&values);
+                let rows = p
+                    .client
+                    .borrow_mut()
+                    .query(&stmt, &refs)
+                    .map_err(pg_error)?;
+                match rows.first() {
+                    Some(r) => f(&Row(RowInner::Pg(r))),
+                    None => Err(Error::no_rows()),
+                }
+            }
+        }
+    }
+
+    /// Every row of a query, each through `f`.
+    pub fn query_map<T, P: Params, F: FnMut(&Row<'_>) -> Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        mut f: F,
+    ) -> Result<std::vec::IntoIter<Result<T>>> {
+        let values = params.values();
+        let mut out = Vec::new();
+        match &self.0 {
+            Inner::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+                while let Some(r) = rows.next()? {
+                    out.push(f(&Row(RowInner::Sqlite(r))));
+                }
+            }
+            Inner::Pg(p) => {
+                let stmt = p.prepare(sql, &values)?;
+                let refs = pg_params(&values);
+                let rows = p
+                    .client
+                    .borrow_mut()
+                    .query(&stmt, &refs)
+                    .map_err(pg_error)?;
+                for r in &rows {
+                    out.push(f(&Row(RowInner::Pg(r))));
+                }
+            }
+        }
+        Ok(out.into_iter())
+    }
+
+    /// A statement to run several times (kept in the connection's cache).
+    pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
+        Ok(Stmt {
+            conn: self,
+            sql: sql.to_owned(),
+        })
+    }
+
+    pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
+        self.prepare(sql)
+    }
+
+    /// Start a write transaction (see the module docs for what each backend
+    /// guarantees). Rolled back when dropped without [`Tx::commit`].
+    pub fn begin(&self) -> Result<Tx<'_>> {
+        match &self.0 {
+            Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Inner::Pg(p) => p
+                .client
+                .borrow_mut()
+                .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                .map_err(pg_error)?,
+        }
+        Ok(Tx {
+            conn: self,
+            done: false,
+        })
+    }
+
+    /// The server's version ("3.46.0", "15.18 (Debian …)").
+    pub fn server_version(&self) -> Result<String> {
+        match &self.0 {
+            Inner::Sqlite(_) => Ok(rusqlite::version().to_string()),
+            Inner::Pg(_) => self.query_row("SHOW server_version", [], |r| r.get(0)),
+        }
+    }
+}
+
+impl PgConn {
+    /// The statement for `sql`, prepared once per connection. (PostgreSQL
+    /// must infer each parameter's type from the statement: write
+    /// `(col = ?1 OR ?1 IS NULL)`, not `(?1 IS NULL OR col = ?1)`.)
+    fn prepare(&self, sql: &str, _values: &[Value]) -> Result<postgres::Statement> {
+        if let Some(s) = self.stmts.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let stmt = self
+            .client
+            .borrow_mut()
+            .prepare(&pg_sql(sql))
+            .map_err(|e| pg_error(e).in_statement(sql))?;
+        self.stmts.borrow_mut().insert(sql.to_owned(), stmt.clone());
+        Ok(stmt)
+    }
+}
+
+/// A prepared statement.
+pub struct Stmt<'c> {
+    conn: &'c Conn,
+    sql: String,
+}
+
+impl Stmt<'_> {
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        self.conn.execute(&self.sql, params)
+    }
+    pub fn query_row<T, P: Params, F: FnOnce(&Row<'_>) -> Result<T>>(
+        &mut self,
+        params: P,
+        f: F,
+    ) -> Result<T> {
+        self.conn.query_row(&self.sql, params, f)
+    }
+    pub fn query_map<T, P: Params, F: FnMut(&Row<'_>) -> Result<T>>(
+        &mut self,
+        params: P,
+        f: F,
+    ) -> Result<std::vec::IntoIter<Result<T>>> {
+        self.conn.query_map(&self.sql, params, f)
+    }
+    pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(&self.sql, params, |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+}
+
+/// An open write transaction; derefs to the connection.
+pub struct Tx<'c> {
+    conn: &'c Conn,
+    done: bool,
+}
+
+impl Tx<'_> {
+    pub fn commit(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.execute_batch("COMMIT").inspect_err(|_| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        })
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn
+    }
+}
+
+// ---------------------------------------------------------------- SQLite side
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Real(f) => ValueRef::Real(*f),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+// ------------------------------------------------------------ PostgreSQL side
+
+/// `?N` → `$N`, bare `?` → the next number; quoted text is left alone.
+pub fn pg_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut next = 1;
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        if let Some(q) = quote {
+            out.push(c);
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                out.push('$');
+                if digits.is_empty() {
+                    out.push_str(&next.to_string());
+                    next += 1;
+                } else {
+                    out.push_str(&digits);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn pg_params(values: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    values
+        .iter()
+        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+        .collect()
+}
+
+/// A PostgreSQL error as a domain error: serialization failures and
+/// deadlocks are a conflict to retry, unique violations are marked.
+pub(crate) fn pg_error(e: postgres::Error) -> Error {
+    use postgres::error::SqlState;
+    if let Some(code) = e.code() {
+        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
+        {
+            return Error::db_busy().with_sql(SqlFault::Conflict);
+        }
+        if *code == SqlState::UNIQUE_VIOLATION {
+            return Error::internal(format!("{e}")).with_sql(SqlFault::Unique);
+        }
+        if *code == SqlState::LOCK_NOT_AVAILABLE {
+            return Error::db_busy();
+        }
+    }
+    if e.is_closed() || e.as_db_error().is_none() {
+        return Error::db_open(format!("PostgreSQL: {e}"));
+    }
+    let detail = match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    };
+    Error::internal(format!("PostgreSQL {detail}"))
+}
+
+impl Error {
+    /// In a debug build, name the statement an internal store error came from.
+    fn in_statement(self, sql: &str) -> Error {
+        if cfg!(debug_assertions) && self.sql.is_none() && self.code == crate::error::Code::Internal
+        {
+            let mut e = Error::internal(format!(
+                "{} [in: {}]",
+                self.message_en,
+                sql.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
+            e.sql = self.sql;
+            e
+        } else {
+            self
+        }
+    }
+}
+
+impl postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        use bytes::BufMut;
+        use postgres::types::{IsNull, Type};
+        let bad = || -> Box<dyn std::error::Error + Sync + Send> {
+            format!("cannot bind {self:?} to a {ty} parameter").into()
+        };
+        match self {
+            Value::Null => return Ok(IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => out.put_i64(*i),
+                Type::INT4 => out.put_i32(i32::try_from(*i).map_err(|_| bad())?),
+                Type::INT2 => out.put_i16(i16::try_from(*i).map_err(|_| bad())?),
+                Type::BOOL => out.put_u8((*i != 0) as u8),
+                Type::FLOAT8 => out.put_f64(*i as f64),
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                    out.put_slice(i.to_string().as_bytes())
+                }
+                _ => return Err(bad()),
+            },
+            Value::Real(f) => match *ty {
+                Type::FLOAT8 => out.put_f64(*f),
+                Type::FLOAT4 => out.put_f32(*f as f32),
+                Type::TEXT | Type::VARCHAR => out.put_slice(f.to_string().as_bytes()),
+                _ => return Err(bad()),
+            },
+            Value::Text(s) => match *ty {
+                Type::TEXT
+                | Type::VARCHAR
+                | Type::BPCHAR
+                | Type::NAME
+                | Type::UNKNOWN
+                | Type::BYTEA => out.put_slice(s.as_bytes()),
+                _ => return Err(bad()),
+            },
+            Value::Blob(b) => match *ty {
+                Type::BYTEA => out.put_slice(b),
+                _ => return Err(bad()),
+            },
+        }
+        Ok(IsNull::No)
+    }
+
+    fn accepts(_ty: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// Any column, read into a [`Value`] by its type.
+struct PgValue(Value);
+
+impl<'a> postgres::types::FromSql<'a> for PgValue {
+    fn from_sql(
+        ty: &postgres::types::Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::Type;
+        let v = match *ty {
+            Type::INT8 => Value::Int(i64::from_be_bytes(raw.try_into()?)),
+            Type::INT4 => Value::Int(i32::from_be_bytes(raw.try_into()?) as i64),
+            Type::INT2 => Value::Int(i16::from_be_bytes(raw.try_into()?) as i64),
+            Type::OID => Value::Int(u32::from_be_bytes(raw.try_into()?) as i64),
+            Type::BOOL => Value::Int((raw.first().copied().unwrap_or(0) != 0) as i64),
+            Type::FLOAT8 => Value::Real(f64::from_be_bytes(raw.try_into()?)),
+            Type::FLOAT4 => Value::Real(f32::from_be_bytes(raw.try_into()?) as f64),
+            Type::NUMERIC => numeric(raw)?,
+            Type::BYTEA => Value::Blob(raw.to_vec()),
+            _ => Value::Text(std::str::from_utf8(raw)?.to_owned()),
+        };
+        Ok(PgValue(v))
+    }
+
+    fn from_sql_null(
+        _ty: &postgres::types::Type,
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(PgValue(Value::Null))
+    }
+
+    fn accepts(_ty: &postgres::types::Type) -> bool {
+        true
+    }
+}
+
+/// PostgreSQL's binary NUMERIC (what `SUM(bigint)` returns): an integer when
+/// it has no fraction, else a float.
+fn numeric(raw: &[u8]) -> std::result::Result<Value, Box<dyn std::error::Error + Sync + Send>> {
+    let word = |i: usize| -> std::result::Result<i16, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(i16::from_be_bytes(
+            raw.get(i * 2..i * 2 + 2)
+                .ok_or("short numeric")?
+                .try_into()?,
+        ))
+    };
+    let ndigits = word(0)? as usize;
+    let weight = word(1)? as i32;
+    let sign = word(2)? as u16;
+    if sign == 0xC000 {
+        return Err("NaN numeric".into());
+    }
+    let mut int: i128 = 0;
+    let mut frac: f64 = 0.0;
+    for k in 0..ndigits {
+        let d = word(4 + k)? as i128;
+        let pos = weight - k as i32; // power of 10000
+        if pos >= 0 {
+            int += d * 10000i128.pow(pos as u32);
+        } else {
+            frac += d as f64 * 10000f64.powi(pos);
+        }
+    }
+    let neg = sign == 0x4000;
+    if frac == 0.0 {
+        let v = if neg { -int } else { int };
+        return Ok(Value::Int(i64::try_from(v)?));
+    }
+    let v = int as f64 + frac;
+    Ok(Value::Real(if neg { -v } else { v }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_rewritten_outside_quotes() {
+        assert_eq!(
+            pg_sql("SELECT a FROM t WHERE b = ?1 AND c = ?12"),
+            "SELECT a FROM t WHERE b = $1 AND c = $12"
+        );
+        assert_eq!(
+            pg_sql("INSERT INTO t VALUES (?, ?, '?')"),
+            "INSERT INTO t VALUES ($1, $2, '?')"
+        );
+        assert_eq!(pg_sql("SELECT 'it''s ?1', ?2"), "SELECT 'it''s ?1', $2");
+    }
+
+    #[test]
+    fn numeric_decodes_integers_and_fractions() {
+        // 123456789 = [1, 2345, 6789] weight 2
+        let mut raw = Vec::new();
+        for w in [3i16, 2, 0, 0, 1, 2345, 6789] {
+            raw.extend_from_slice(&w.to_be_bytes());
+        }
+        assert_eq!(numeric(&raw).unwrap(), Value::Int(123_456_789));
+        let mut neg = Vec::new();
+        for w in [1i16, 0, 0x4000u16 as i16, 0, 42] {
+            neg.extend_from_slice(&w.to_be_bytes());
+        }
+        assert_eq!(numeric(&neg).unwrap(), Value::Int(-42));
+        let mut zero = Vec::new();
+        for w in [0i16, 0, 0, 0] {
+            zero.extend_from_slice(&w.to_be_bytes());
+        }
+        assert_eq!(numeric(&zero).unwrap(), Value::Int(0));
+        let mut half = Vec::new();
+        for w in [1i16, -1, 0, 1, 5000] {
+            half.extend_from_slice(&w.to_be_bytes());
+        }
+        assert_eq!(numeric(&half).unwrap(), Value::Real(0.5));
+    }
+}
