@@ -1,6 +1,7 @@
 //! `qinqing-cli` as a user runs it: exit codes, JSON on stdout, JSON errors
 //! on stderr, nothing stored on refusal, two processes writing at once.
 
+mod common;
 use qinqing_core::id::with_check_char;
 use serde_json::Value;
 use std::io::Write;
@@ -17,7 +18,7 @@ struct Db {
 /// A new database, made as a user makes one: `qinqing-cli init`.
 fn db() -> Db {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.db");
+    let path = common::ledger(dir.path(), "t.db");
     let out = run(&path, &["init"]);
     assert!(
         out.status.success(),
@@ -80,8 +81,18 @@ fn info_reports_schema_version_and_wal() {
     let v = ok_json(&d.path, &["info"]);
     assert!(v["schema_version"].as_i64().unwrap() >= 1);
     assert_eq!(v["schema_version"], v["latest_schema_version"]);
-    assert_eq!(v["journal_mode"], "wal");
     assert_eq!(v["persons"], 0);
+    assert!(!v["server_version"].as_str().unwrap().is_empty());
+    if common::on_postgres() {
+        assert_eq!(v["backend"], "postgresql");
+        assert!(
+            v["db_path"].as_str().unwrap().starts_with("postgres://"),
+            "{v}"
+        );
+    } else {
+        assert_eq!(v["backend"], "sqlite");
+        assert_eq!(v["journal_mode"], "wal");
+    }
 }
 
 #[test]
@@ -659,7 +670,7 @@ fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
         (code, e["code"].as_str().unwrap()),
         (3, "BINDING_INCOMPLETE")
     );
-    let png = d.path.with_file_name("birth.png");
+    let png = d._dir.path().join("birth.png");
     std::fs::write(&png, qinqing_core::docstore::sample_png(1, 64, 48).unwrap()).unwrap();
     let docu = ok_json(
         &d.path,
@@ -758,7 +769,7 @@ fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
             .as_i64()
             .unwrap()
             .to_string();
-        let img = d.path.with_file_name(format!("hukou{i}.png"));
+        let img = d._dir.path().join(format!("hukou{i}.png"));
         std::fs::write(
             &img,
             qinqing_core::docstore::sample_png(10 + i, 64, 48).unwrap(),

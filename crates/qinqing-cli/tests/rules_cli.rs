@@ -1,6 +1,7 @@
 //! Issue 13's wrong answers, each in the exact scenario it was found in,
 //! through `qinqing-cli` on scratch databases.
 
+mod common;
 use qinqing_core::id::with_check_char;
 use serde_json::Value;
 use std::path::Path;
@@ -102,7 +103,7 @@ const T0: &str = "2026-03-10T02:00:00Z";
 #[test]
 fn a_bill_number_reused_for_another_patient_is_refused_not_replayed() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("q.db");
+    let db = common::ledger(dir.path(), "q.db");
     ok(&db, &["init"]);
     let a = person(
         &db,
@@ -186,7 +187,7 @@ fn a_bill_number_reused_for_another_patient_is_refused_not_replayed() {
 #[test]
 fn a_code_does_not_pay_89_seconds_after_issue() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("q.db");
+    let db = common::ledger(dir.path(), "q.db");
     ok(&db, &["init"]);
     let a = person(
         &db,
@@ -253,7 +254,7 @@ fn a_code_does_not_pay_89_seconds_after_issue() {
 #[test]
 fn shenzhen_insured_at_a_guangzhou_hospital_is_cross_region() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("q.db");
+    let db = common::ledger(dir.path(), "q.db");
     ok(&db, &["init"]);
     let kid = person(
         &db,
@@ -318,7 +319,7 @@ fn shenzhen_insured_at_a_guangzhou_hospital_is_cross_region() {
 #[test]
 fn lapse_reasons_read_in_the_chosen_language() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("q.db");
+    let db = common::ledger(dir.path(), "q.db");
     ok(&db, &["init"]);
     let dad = person(&db, "张伟", "34010419821108017", "employee", "310115", 100);
     let kid = person(&db, "张子涵", "31011520140910013", "resident", "310115", 0);
@@ -366,7 +367,7 @@ fn lapse_reasons_read_in_the_chosen_language() {
 #[test]
 fn settings_list_get_set_with_ranges_and_audit() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("q.db");
+    let db = common::ledger(dir.path(), "q.db");
     ok(&db, &["init"]);
     let all = ok(&db, &["setting", "list"]);
     assert!(all
@@ -439,7 +440,7 @@ fn settings_list_get_set_with_ranges_and_audit() {
 #[test]
 fn inpatient_admit_then_discharge_and_remote_confirmation_by_code() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("q.db");
+    let db = common::ledger(dir.path(), "q.db");
     ok(&db, &["init"]);
     let kid = person(&db, "张子涵", "31011520140910013", "resident", "310115", 0);
     ok(

@@ -1,6 +1,7 @@
 //! Settlement through `qinqing-cli` by several OS processes at once, and a
 //! kill -9 in the middle of a stream of settlements.
 
+mod common;
 use qinqing_core::id::with_check_char;
 use serde_json::Value;
 use std::path::Path;
@@ -128,7 +129,7 @@ fn assert_consistent(db: &Path, member: i64, start: i64) -> usize {
 #[test]
 fn two_processes_settling_the_same_bills_charge_each_once() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
+    let db = common::ledger(dir.path(), "s.db");
     let member = setup(&db);
     let m = member.to_string();
     let bills: Vec<(String, String)> = (0..12)
@@ -190,7 +191,7 @@ fn two_processes_settling_the_same_bills_charge_each_once() {
 #[test]
 fn kill_9_in_a_stream_of_settlements_leaves_a_consistent_ledger() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("k.db");
+    let db = common::ledger(dir.path(), "k.db");
     let member = setup(&db);
     let m = member.to_string();
     let tokens: Vec<String> = (0..200)

@@ -776,6 +776,15 @@ impl Qinqing {
         member_id: i64,
         relation: &str,
     ) -> Result<Binding> {
+        crate::store::retry(|| self.apply_binding_once(holder_id, member_id, relation))
+    }
+
+    fn apply_binding_once(
+        &mut self,
+        holder_id: i64,
+        member_id: i64,
+        relation: &str,
+    ) -> Result<Binding> {
         self.permit(Act::BindingApply { holder: holder_id })?;
         let relation = Relation::parse(relation)?;
         let today = self.today();
@@ -849,7 +858,16 @@ impl Qinqing {
         &mut self,
         id: i64,
         action: &str,
-        change: impl FnOnce(&Conn, &mut Loaded, &str, NaiveDate) -> Result<()>,
+        change: impl Fn(&Conn, &mut Loaded, &str, NaiveDate) -> Result<()>,
+    ) -> Result<Binding> {
+        crate::store::retry(|| self.change_binding_once(id, action, &change))
+    }
+
+    fn change_binding_once(
+        &mut self,
+        id: i64,
+        action: &str,
+        change: impl Fn(&Conn, &mut Loaded, &str, NaiveDate) -> Result<()>,
     ) -> Result<Binding> {
         let today = self.today();
         let now = time::to_db(self.now());
@@ -1025,6 +1043,10 @@ impl Qinqing {
     /// Remote confirmation, step 2: the code the member read out. Wrong codes
     /// are counted (5 void it); a right one is used up.
     pub fn confirm_remote(&mut self, id: i64, code: &str) -> Result<Binding> {
+        crate::store::retry(|| self.confirm_remote_once(id, code))
+    }
+
+    fn confirm_remote_once(&mut self, id: i64, code: &str) -> Result<Binding> {
         self.permit(Act::BindingAsHolder { binding: id })?;
         let code = code.trim().to_string();
         let today = self.today();
@@ -1244,7 +1266,7 @@ impl Qinqing {
             l.row.status = BindingStatus::Rejected;
             l.row.decided_at = Some(now.to_string());
             l.row.decided_by = Some(staff_id);
-            l.row.reject_reason = Some(reason);
+            l.row.reject_reason = Some(reason.clone());
             Ok(())
         })
     }

@@ -299,6 +299,19 @@ impl Qinqing {
         binding: Option<i64>,
         p: docstore::Processed,
     ) -> Result<Ingested> {
+        crate::store::retry(|| {
+            self.store_processed_once(person_id, kind.clone(), note, binding, p.clone())
+        })
+    }
+
+    fn store_processed_once(
+        &mut self,
+        person_id: i64,
+        kind: DocKind,
+        note: &str,
+        binding: Option<i64>,
+        p: docstore::Processed,
+    ) -> Result<Ingested> {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let files = self.blobs();
@@ -489,6 +502,10 @@ impl Qinqing {
     /// files. A document of a submitted, active or decided application stays.
     /// The audit entry remains.
     pub fn delete_document(&mut self, id: i64) -> Result<Document> {
+        crate::store::retry(|| self.delete_document_once(id))
+    }
+
+    fn delete_document_once(&mut self, id: i64) -> Result<Document> {
         self.permit(Act::DocumentDelete { document: id })?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -556,6 +573,16 @@ impl Qinqing {
     /// Staff judge a document: accepted, or rejected with a reason the
     /// holder sees. Approving a binding accepts its pending documents.
     pub fn review_document(
+        &mut self,
+        id: i64,
+        staff_id: i64,
+        accept: bool,
+        reason: &str,
+    ) -> Result<Document> {
+        crate::store::retry(|| self.review_document_once(id, staff_id, accept, reason))
+    }
+
+    fn review_document_once(
         &mut self,
         id: i64,
         staff_id: i64,

@@ -201,6 +201,16 @@ impl crate::Qinqing {
         insurance: &str,
         p: FundPolicy,
     ) -> Result<FundPolicyRow> {
+        crate::store::retry(|| self.set_fund_policy_once(prefix, scenario, insurance, p.clone()))
+    }
+
+    fn set_fund_policy_once(
+        &mut self,
+        prefix: &str,
+        scenario: &str,
+        insurance: &str,
+        p: FundPolicy,
+    ) -> Result<FundPolicyRow> {
         self.permit(Act::Admin)?;
         if !(prefix.is_empty()
             || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit())))

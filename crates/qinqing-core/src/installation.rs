@@ -78,6 +78,10 @@ impl Qinqing {
     }
 
     fn write_installation(&mut self, i: &Installation) -> Result<()> {
+        crate::store::retry(|| self.write_installation_once(i))
+    }
+
+    fn write_installation_once(&mut self, i: &Installation) -> Result<()> {
         let now = crate::time::to_db(self.now());
         let actor = self.actor();
         let before = self.installation()?;

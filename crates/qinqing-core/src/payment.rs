@@ -137,6 +137,10 @@ pub(crate) fn verify(
 impl Qinqing {
     /// Set (or change) a person's payment password; typed twice.
     pub fn set_pay_password(&mut self, person: i64, password: &str, again: &str) -> Result<()> {
+        crate::store::retry(|| self.set_pay_password_once(person, password, again))
+    }
+
+    fn set_pay_password_once(&mut self, person: i64, password: &str, again: &str) -> Result<()> {
         self.permit(Act::PayPasswordSet { person })?;
         check_pay_password(password)?;
         if password != again {

@@ -281,6 +281,10 @@ impl Qinqing {
     /// Register a new insured person. All fields are validated and every
     /// problem is reported at once; nothing is stored unless all pass.
     pub fn add_person(&mut self, input: &PersonInput) -> Result<Person> {
+        crate::store::retry(|| self.add_person_once(input))
+    }
+
+    fn add_person_once(&mut self, input: &PersonInput) -> Result<Person> {
         self.permit(Act::PersonRegister)?;
         let today = self.today();
         let mut errors = Vec::new();
@@ -403,6 +407,10 @@ impl Qinqing {
     }
 
     fn edit_person_as(&mut self, id: i64, edit: &PersonEdit, action: &str) -> Result<Person> {
+        crate::store::retry(|| self.edit_person_as_once(id, edit, action))
+    }
+
+    fn edit_person_as_once(&mut self, id: i64, edit: &PersonEdit, action: &str) -> Result<Person> {
         let today = self.today();
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();

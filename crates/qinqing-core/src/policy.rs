@@ -262,6 +262,18 @@ impl crate::Qinqing {
         note: &str,
         premium_max: Option<i64>,
     ) -> Result<RegionPolicy> {
+        crate::store::retry(|| {
+            self.set_region_policy_full_once(prefix, relations, note, premium_max)
+        })
+    }
+
+    fn set_region_policy_full_once(
+        &mut self,
+        prefix: &str,
+        relations: &[Relation],
+        note: &str,
+        premium_max: Option<i64>,
+    ) -> Result<RegionPolicy> {
         self.permit(Act::Admin)?;
         let now = crate::time::to_db(self.now());
         let actor = self.actor().to_string();

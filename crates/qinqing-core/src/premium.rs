@@ -311,6 +311,10 @@ impl Qinqing {
 
     /// Pay a checked premium (the tier's amount) and return the receipt.
     pub fn pay_premium_tier(&mut self, req: &PremiumRequest) -> Result<Receipt> {
+        self.retrying(|q| q.pay_premium_tier_once(req))
+    }
+
+    fn pay_premium_tier_once(&mut self, req: &PremiumRequest) -> Result<Receipt> {
         self.permit(Act::PremiumPay { payer: req.payer })?;
         let now = time::to_db(self.now());
         let today = self.today().to_string();
@@ -337,6 +341,16 @@ impl Qinqing {
 
     /// 代缴 of a given amount (CLI `--amount`, tests, data from elsewhere).
     pub fn pay_premium(
+        &mut self,
+        payer: i64,
+        beneficiary: i64,
+        amount_fen: i64,
+        year: i64,
+    ) -> Result<serde_json::Value> {
+        self.retrying(|q| q.pay_premium_once(payer, beneficiary, amount_fen, year))
+    }
+
+    fn pay_premium_once(
         &mut self,
         payer: i64,
         beneficiary: i64,

@@ -237,26 +237,9 @@ impl Qinqing {
         &mut self.conn
     }
 
-    /// Run a money transaction, again if PostgreSQL aborted it to keep it
-    /// serializable (`SqlFault::Conflict`; see [`crate::store`]), up to 12
-    /// times with a short randomized pause. SQLite never returns a conflict
-    /// (its writers queue), so there this is one call.
+    /// Run a money transaction with [`crate::store::retry`].
     pub fn retrying<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
-        let mut attempt = 0u32;
-        loop {
-            match f(self) {
-                Err(e) if e.sql == Some(crate::error::SqlFault::Conflict) && attempt < 12 => {
-                    attempt += 1;
-                    let nanos = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.subsec_nanos())
-                        .unwrap_or(0);
-                    let ms = (1u64 << attempt.min(6)) + (nanos % 7) as u64;
-                    std::thread::sleep(std::time::Duration::from_millis(ms));
-                }
-                r => return r,
-            }
-        }
+        crate::store::retry(|| f(self))
     }
 
     /// Version, schema, today's date — and, for anyone logged in (not a

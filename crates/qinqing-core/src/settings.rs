@@ -98,6 +98,10 @@ impl Qinqing {
 
     /// Change a setting; out of range is refused and changes nothing.
     pub fn set_setting(&mut self, key: &str, raw: &str) -> Result<SettingValue> {
+        crate::store::retry(|| self.set_setting_once(key, raw))
+    }
+
+    fn set_setting_once(&mut self, key: &str, raw: &str) -> Result<SettingValue> {
         self.permit(Act::Admin)?;
         let d = *def(key).ok_or_else(|| Error::setting_unknown(key))?;
         let v: i64 = raw

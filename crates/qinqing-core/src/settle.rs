@@ -957,6 +957,16 @@ impl Qinqing {
         designated: bool,
         networked: bool,
     ) -> Result<Institution> {
+        crate::store::retry(|| self.add_institution_once(name, region, designated, networked))
+    }
+
+    fn add_institution_once(
+        &mut self,
+        name: &str,
+        region: &str,
+        designated: bool,
+        networked: bool,
+    ) -> Result<Institution> {
         self.permit(Act::Admin)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -994,6 +1004,10 @@ impl Qinqing {
     /// Import `name,region,designated,networked` rows (a header row is
     /// skipped; booleans as 1/0, true/false, 是/否). All rows or none.
     pub fn import_institutions(&mut self, csv_text: &str) -> Result<Vec<Institution>> {
+        crate::store::retry(|| self.import_institutions_once(csv_text))
+    }
+
+    fn import_institutions_once(&mut self, csv_text: &str) -> Result<Vec<Institution>> {
         self.permit(Act::Admin)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -1075,6 +1089,10 @@ impl Qinqing {
 
     /// File for cross-region care: where (a pooling region), why, from when until when.
     pub fn add_filing_request(&mut self, req: &FilingRequest) -> Result<Filing> {
+        crate::store::retry(|| self.add_filing_request_once(req))
+    }
+
+    fn add_filing_request_once(&mut self, req: &FilingRequest) -> Result<Filing> {
         self.permit(Act::FilingChange { person: req.person })?;
         let person_id = req.person;
         let mut errors = Vec::new();
@@ -1190,6 +1208,10 @@ impl Qinqing {
 
     /// Cancel a filing: it covers nothing from now on (kept for the record).
     pub fn cancel_filing(&mut self, id: i64) -> Result<Filing> {
+        crate::store::retry(|| self.cancel_filing_once(id))
+    }
+
+    fn cancel_filing_once(&mut self, id: i64) -> Result<Filing> {
         self.permit(Act::FilingCancel { filing: id })?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -1253,6 +1275,10 @@ impl Qinqing {
     /// The authorizer lets the beneficiary spend from their personal account,
     /// having read and signed the letter whose hash is `letter_sha256`.
     pub fn authorize_aid_request(&mut self, req: &AidRequest) -> Result<Aid> {
+        crate::store::retry(|| self.authorize_aid_request_once(req))
+    }
+
+    fn authorize_aid_request_once(&mut self, req: &AidRequest) -> Result<Aid> {
         self.permit(Act::AidAuthorize {
             authorizer: req.authorizer,
             beneficiary: req.beneficiary,
@@ -1363,7 +1389,16 @@ impl Qinqing {
         &mut self,
         id: i64,
         action: &str,
-        f: impl FnOnce(&str) -> Result<(String, Option<Option<i64>>)>,
+        f: impl Fn(&str) -> Result<(String, Option<Option<i64>>)>,
+    ) -> Result<Aid> {
+        crate::store::retry(|| self.change_aid_once(id, action, &f))
+    }
+
+    fn change_aid_once(
+        &mut self,
+        id: i64,
+        action: &str,
+        f: impl Fn(&str) -> Result<(String, Option<Option<i64>>)>,
     ) -> Result<Aid> {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -1411,6 +1446,10 @@ impl Qinqing {
     }
     /// Set (or with `None` clear) this relation's online-pharmacy daily cap.
     pub fn set_aid_online_cap(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
+        crate::store::retry(|| self.set_aid_online_cap_once(id, cap_fen))
+    }
+
+    fn set_aid_online_cap_once(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
         self.permit(Act::AidChange { aid: id })?;
         check_online_cap(cap_fen)?;
         let now = time::to_db(self.now());
@@ -1629,7 +1668,13 @@ impl Qinqing {
     /// Settle a bill. All or nothing, exactly once. Outpatient, pharmacy and
     /// online pharmacy settle with a scanned code; inpatient settles at
     /// discharge against the stay opened at admission (`req.stay`).
+    /// Settle one bill (see [`Qinqing::retrying`] for what happens when
+    /// PostgreSQL aborts it to stay serializable: it runs again, whole).
     pub fn settle(&mut self, req: &SettleRequest) -> Result<Settlement> {
+        self.retrying(|q| q.settle_once(req))
+    }
+
+    fn settle_once(&mut self, req: &SettleRequest) -> Result<Settlement> {
         self.permit(Act::Counter {
             institution: req.institution,
         })?;
@@ -1722,6 +1767,10 @@ impl Qinqing {
     /// 住院 admission: the member's code opens a stay at this institution.
     /// The same code and admission number again returns the stay (a retry).
     pub fn admit(&mut self, req: &AdmitRequest) -> Result<Stay> {
+        self.retrying(|q| q.admit_once(req))
+    }
+
+    fn admit_once(&mut self, req: &AdmitRequest) -> Result<Stay> {
         self.permit(Act::Counter {
             institution: req.institution,
         })?;

@@ -130,6 +130,16 @@ impl Qinqing {
         password: &str,
         again: &str,
     ) -> Result<Staff> {
+        crate::store::retry(|| self.add_staff_unchecked_once(name, role, password, again))
+    }
+
+    fn add_staff_unchecked_once(
+        &mut self,
+        name: &str,
+        role: &str,
+        password: &str,
+        again: &str,
+    ) -> Result<Staff> {
         let mut errors = Vec::new();
         let name = validate_name(name).map_err(|e| errors.push(e)).ok();
         let role = Role::parse(role).map_err(|e| errors.push(e)).ok();
@@ -283,6 +293,14 @@ impl Qinqing {
         person_id: i64,
         staff_id: i64,
     ) -> Result<crate::Person> {
+        crate::store::retry(|| self.verify_face_in_person_once(person_id, staff_id))
+    }
+
+    fn verify_face_in_person_once(
+        &mut self,
+        person_id: i64,
+        staff_id: i64,
+    ) -> Result<crate::Person> {
         self.permit(Act::PersonFaceAttest {
             person: person_id,
             staff: staff_id,
@@ -369,6 +387,10 @@ impl Qinqing {
 
     /// Disable (or enable again) a staff account; the last active admin stays.
     pub fn set_staff_active(&mut self, id: i64, active: bool) -> Result<Staff> {
+        crate::store::retry(|| self.set_staff_active_once(id, active))
+    }
+
+    fn set_staff_active_once(&mut self, id: i64, active: bool) -> Result<Staff> {
         self.permit(Act::Admin)?;
         let s = self.get_staff(id)?;
         if !active && s.role == Role::Admin {

@@ -899,3 +899,26 @@ mod tests {
         assert_eq!(numeric(&half).unwrap(), Value::Real(0.5));
     }
 }
+
+/// Run a write transaction again if PostgreSQL aborted it to keep it
+/// serializable (`SqlFault::Conflict`), up to 12 times with a short
+/// randomized, growing pause. Each attempt is a whole transaction (rolled back
+/// when it failed), so nothing is done twice. SQLite never reports a conflict
+/// (its writers queue for the lock), so there this is one call.
+pub fn retry<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut attempt = 0u32;
+    loop {
+        match f() {
+            Err(e) if e.sql == Some(SqlFault::Conflict) && attempt < 12 => {
+                attempt += 1;
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.subsec_nanos())
+                    .unwrap_or(0);
+                let ms = (1u64 << attempt.min(6)) + u64::from(nanos % 7);
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }
+            r => return r,
+        }
+    }
+}
