@@ -8,8 +8,10 @@ what="${1:-app}"
 APP_PKGS=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
           libsoup-3.0-dev build-essential libssl-dev file pkg-config fonts-noto-cjk)
 # rpm: the packaging test reads the .rpm's file list; zbarimg (zbar-tools)
-# reads a code off a screenshot.
-TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools rpm)
+# reads a code off a screenshot; postgresql (15 on Debian 12): the suites run
+# a second time on a throwaway PostgreSQL cluster (scripts/pg.sh), and
+# pgbench is the benchmarks' one-row-INSERT reference.
+TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools rpm postgresql postgresql-contrib)
 
 pkgs=("${APP_PKGS[@]}")
 [ "$what" = test ] && pkgs+=("${TEST_PKGS[@]}")

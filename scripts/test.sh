@@ -13,7 +13,16 @@ cargo build --workspace --all-targets --locked
 echo "build: $(( $(date +%s) - start )) s"
 t=$(date +%s)
 cargo test --workspace --locked
-echo "tests: $(( $(date +%s) - t )) s; screenshots in target/e2e/"
+echo "tests (SQLite): $(( $(date +%s) - t )) s; screenshots in target/e2e/"
+# The same core, CLI and many-process suites again on PostgreSQL: a throwaway
+# cluster in target/pg (scripts/pg.sh), stopped and removed at the end.
+t=$(date +%s)
+pg_url=$(scripts/pg.sh start)
+trap 'scripts/pg.sh stop' EXIT
+QINQING_TEST_POSTGRES="$pg_url" cargo test --locked -p qinqing-core -p qinqing-cli -p qinqing-bench
+scripts/pg.sh stop
+trap - EXIT
+echo "tests (PostgreSQL): $(( $(date +%s) - t )) s"
 t=$(date +%s)
 scripts/package-test.sh
 echo "packaging: $(( $(date +%s) - t )) s"

@@ -7,6 +7,8 @@ use qinqing_core::settle::SettleRequest;
 use qinqing_core::{PersonInput, Qinqing};
 use std::time::{Duration, Instant};
 
+mod race;
+
 /// A benchmark that cannot set up says why and exits 1 (no panic).
 type R<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -208,7 +210,15 @@ fn main() {
         .nth(2)
         .and_then(|s| s.parse().ok())
         .unwrap_or(2000);
+    let a = |i: usize| std::env::args().nth(i).unwrap_or_default();
     let r = match arg.as_str() {
+        "race-setup" => race::setup(
+            std::path::Path::new(&a(2)),
+            a(3).parse().unwrap_or(20),
+            a(4).parse().unwrap_or(2000),
+            std::path::Path::new(&a(5)),
+        ),
+        "race-worker" => race::worker(std::path::Path::new(&a(2)), std::path::Path::new(&a(3))),
         "settle" => settle(n),
         "qr" => qr(n),
         "dashboard" => dashboard(
@@ -218,7 +228,7 @@ fn main() {
                 .unwrap_or(1_000_000),
         ),
         _ => {
-            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG]");
+            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE");
             std::process::exit(2);
         }
     };

@@ -901,21 +901,25 @@ mod tests {
 }
 
 /// Run a write transaction again if PostgreSQL aborted it to keep it
-/// serializable (`SqlFault::Conflict`), up to 12 times with a short
-/// randomized, growing pause. Each attempt is a whole transaction (rolled back
-/// when it failed), so nothing is done twice. SQLite never reports a conflict
-/// (its writers queue for the lock), so there this is one call.
+/// serializable (`SqlFault::Conflict`), up to 40 times with a randomized pause
+/// that grows to at most 64 ms (about 2.5 s in all before `DB_BUSY`, the
+/// answer SQLite gives after its busy timeout). Each attempt is a whole
+/// transaction (rolled back when it failed), so nothing is done twice. SQLite
+/// never reports a conflict (its writers queue for the lock), so there this is
+/// one call.
 pub fn retry<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
     let mut attempt = 0u32;
     loop {
         match f() {
-            Err(e) if e.sql == Some(SqlFault::Conflict) && attempt < 12 => {
+            Err(e) if e.sql == Some(SqlFault::Conflict) && attempt < 40 => {
                 attempt += 1;
-                let nanos = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.subsec_nanos())
-                    .unwrap_or(0);
-                let ms = (1u64 << attempt.min(6)) + u64::from(nanos % 7);
+                let cap = 1u64 << attempt.min(6);
+                let mut b = [0u8; 8];
+                {
+                    use password_hash::rand_core::{OsRng, RngCore};
+                    OsRng.fill_bytes(&mut b);
+                }
+                let ms = 1 + u64::from_le_bytes(b) % cap;
                 std::thread::sleep(std::time::Duration::from_millis(ms));
             }
             r => return r,

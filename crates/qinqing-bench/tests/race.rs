@@ -1,0 +1,178 @@
+//! Many OS processes settling at once (issue 16): 8 processes settle 2,000
+//! bills, each bill sent by two of them — every bill is charged once, both
+//! senders get the same answer, money is conserved to the fen; and `kill -9`
+//! of settling processes mid-stream leaves a consistent ledger that settles
+//! the rest, each once. On PostgreSQL when `QINQING_TEST_POSTGRES` names a
+//! server (as `scripts/test.sh` does), else on a SQLite file.
+
+use qinqing_core::Qinqing;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_qinqing-bench");
+const MEMBERS: i64 = 40;
+const START_BALANCE: i64 = 200_000;
+
+/// The two tests take turns: each is about eight processes at once.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn ledger(dir: &Path) -> PathBuf {
+    match std::env::var("QINQING_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) {
+        Some(base) => PathBuf::from(qinqing_core::pg::fresh_test_database(&base).unwrap()),
+        None => dir.join("race.db"),
+    }
+}
+
+/// Members, an institution and one code per bill; the bill lines.
+fn setup(dir: &Path, db: &Path, bills: usize) -> Vec<String> {
+    let file = dir.join("bills.tsv");
+    let st = Command::new(BIN)
+        .args(["race-setup", db.to_str().unwrap(), &MEMBERS.to_string(), &bills.to_string(), file.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(st.success(), "race-setup");
+    std::fs::read_to_string(file).unwrap().lines().map(str::to_string).collect()
+}
+
+/// Each bill goes to two different workers of eight, in different orders.
+fn spawn_workers(dir: &Path, db: &Path, lines: &[String], tag: &str) -> Vec<Child> {
+    let mut per: Vec<Vec<&String>> = vec![Vec::new(); 8];
+    for (i, l) in lines.iter().enumerate() {
+        let w1 = i % 8;
+        let w2 = (w1 + 1 + (i / 8) % 7) % 8;
+        assert_ne!(w1, w2);
+        per[w1].push(l);
+        per[w2].push(l);
+    }
+    per.iter_mut()
+        .enumerate()
+        .map(|(w, ls)| {
+            if w % 2 == 1 {
+                ls.reverse();
+            }
+            let f = dir.join(format!("{tag}-{w}.tsv"));
+            std::fs::write(&f, ls.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+            Command::new(BIN)
+                .args(["race-worker", db.to_str().unwrap(), f.to_str().unwrap()])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect()
+}
+
+fn answers(out: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// The ledger adds up: every settlement's legs sum to its total, members'
+/// money that left equals the own-account legs, no balance below zero, each
+/// (institution, bill) once. Returns the number of settlements.
+fn assert_consistent(db: &Path, lines: &[String]) -> i64 {
+    let q = Qinqing::open(db).unwrap();
+    let c = q.conn();
+    let (n, distinct): (i64, i64) =
+        c.query_row("SELECT count(*), count(DISTINCT bill_id) FROM settlement WHERE bill_id LIKE 'R-%'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!(n, distinct, "a bill charged twice");
+    let bad: i64 = c
+        .query_row(
+            "SELECT count(*) FROM (SELECT s.id FROM settlement s LEFT JOIN settlement_leg l ON l.settlement_id = s.id
+               GROUP BY s.id, s.total_fen HAVING coalesce(sum(l.amount_fen), 0) <> s.total_fen) x",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(bad, 0, "settlements whose legs do not sum to the total");
+    let own: i64 = c.query_row("SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE source = 'own_account'", [], |r| r.get(0)).unwrap();
+    let (left, negative): (i64, i64) = c
+        .query_row("SELECT coalesce(sum(balance_fen), 0), sum(CASE WHEN balance_fen < 0 THEN 1 ELSE 0 END) FROM person WHERE name LIKE '竞速%'", [], |r| {
+            Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0)))
+        })
+        .unwrap();
+    assert_eq!(negative, 0);
+    assert_eq!(MEMBERS * START_BALANCE - left, own, "money neither created nor lost, to the fen");
+    // Every settled bill's total is the total that was sent for it.
+    let totals: HashMap<String, i64> = lines
+        .iter()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[1].to_string(), f[2].parse().unwrap())
+        })
+        .collect();
+    let rows: Vec<(String, i64)> = c
+        .query_map("SELECT bill_id, total_fen FROM settlement WHERE bill_id LIKE 'R-%'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (b, t) in rows {
+        assert_eq!(totals.get(&b), Some(&t), "{b}");
+    }
+    n
+}
+
+#[test]
+fn eight_processes_settle_2000_bills_each_sent_twice_and_each_is_charged_once() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger(dir.path());
+    let lines = setup(dir.path(), &db, 2000);
+    let children = spawn_workers(dir.path(), &db, &lines, "w");
+    let mut by_bill: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "worker: {}", String::from_utf8_lossy(&out.stderr));
+        for a in answers(&out.stdout) {
+            assert!(a.get("error").is_none(), "every send succeeds (a retry is a replay): {a}");
+            by_bill.entry(a["bill"].as_str().unwrap().to_string()).or_default().push(a);
+        }
+    }
+    assert_eq!(by_bill.len(), 2000);
+    for (bill, a) in &by_bill {
+        assert_eq!(a.len(), 2, "{bill} was sent twice");
+        assert_eq!(a[0]["id"], a[1]["id"], "{bill}: both senders got the same settlement");
+        let fresh = a.iter().filter(|x| x["replayed"] == false).count();
+        assert_eq!(fresh, 1, "{bill}: charged by exactly one of the two sends");
+    }
+    assert_eq!(assert_consistent(&db, &lines), 2000);
+}
+
+#[test]
+fn kill_9_of_settling_processes_leaves_a_consistent_ledger() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger(dir.path());
+    let lines = setup(dir.path(), &db, 600);
+    let mut children = spawn_workers(dir.path(), &db, &lines, "k");
+    // Kill all eight at once, mid-stream, once some bills have gone through.
+    let q = Qinqing::open(&db).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    loop {
+        let n: i64 = q.conn().query_row("SELECT count(*) FROM settlement", [], |r| r.get(0)).unwrap();
+        if n >= 60 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the workers did not start");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    for c in &mut children {
+        let _ = c.kill(); // SIGKILL
+    }
+    for c in &mut children {
+        let _ = c.wait();
+    }
+    let done = assert_consistent(&db, &lines);
+    assert!(done < 600, "the stream was interrupted ({done} settled)");
+    // The rest settle normally, each once; the settled ones are replays.
+    let rest = dir.path().join("rest.tsv");
+    std::fs::write(&rest, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    let out = Command::new(BIN).args(["race-worker", db.to_str().unwrap(), rest.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success());
+    let a = answers(&out.stdout);
+    assert_eq!(a.len(), 600);
+    assert!(a.iter().all(|x| x.get("error").is_none()), "{:?}", a.iter().find(|x| x.get("error").is_some()));
+    let replays = a.iter().filter(|x| x["replayed"] == true).count() as i64;
+    assert_eq!(replays, done, "what was settled before the kill is a replay now, nothing else");
+    assert_eq!(assert_consistent(&db, &lines), 600);
+}
