@@ -27,7 +27,13 @@ pub fn setup(db: &Path, members: usize, bills: usize, out: &Path) -> R<()> {
         let id = q
             .add_person(&PersonInput {
                 name: format!("竞速{i}"),
-                resident_id: with_check_char(&format!("310115{:04}{:02}{:02}{:03}", 2012 + i % 8, 1 + i % 12, 1 + i % 28, 100 + i)),
+                resident_id: with_check_char(&format!(
+                    "310115{:04}{:02}{:02}{:03}",
+                    2012 + i % 8,
+                    1 + i % 12,
+                    1 + i % 28,
+                    100 + i
+                )),
                 insurance: "resident".into(),
                 region: "310115".into(),
                 balance_fen: Some(200_000),
@@ -56,7 +62,9 @@ pub fn worker(db: &Path, file: &Path) -> R<()> {
     let mut out = out.lock();
     for line in text.lines().filter(|l| !l.is_empty()) {
         let f: Vec<&str> = line.split('\t').collect();
-        let [token, bill, total, inst] = f[..] else { return Err(format!("bad line: {line}").into()) };
+        let [token, bill, total, inst] = f[..] else {
+            return Err(format!("bad line: {line}").into());
+        };
         let req = SettleRequest {
             token: token.into(),
             institution: inst.parse()?,
@@ -72,8 +80,12 @@ pub fn worker(db: &Path, file: &Path) -> R<()> {
         let r = q.settle(&req);
         let us = t.elapsed().as_micros();
         let v = match r {
-            Ok(s) => serde_json::json!({ "bill": bill, "id": s.id, "replayed": s.replayed, "us": us }),
-            Err(e) => serde_json::json!({ "bill": bill, "error": e.code, "message": e.message_en, "us": us }),
+            Ok(s) => {
+                serde_json::json!({ "bill": bill, "id": s.id, "replayed": s.replayed, "us": us })
+            }
+            Err(e) => {
+                serde_json::json!({ "bill": bill, "error": e.code, "message": e.message_en, "us": us })
+            }
         };
         writeln!(out, "{v}")?;
         out.flush()?;

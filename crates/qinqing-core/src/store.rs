@@ -8,21 +8,34 @@
 //! text, UTC), blobs. What differs is kept here and in the per-backend DDL
 //! (`migrations/` and `migrations/postgres/`):
 //!
-//! * **Write transactions.** SQLite: `BEGIN IMMEDIATE` — one writer at a time,
-//!   others wait (busy timeout). PostgreSQL: `BEGIN ISOLATION LEVEL
-//!   SERIALIZABLE`. We chose SERIALIZABLE over hand-placed row locks because
-//!   it gives every transaction the same guarantee SQLite's single writer
-//!   gives — as if run one after another — without each rule having to know
-//!   which rows to lock in which order (a settlement reads the member, the
-//!   authorizers, their month's spending, the fund year, the bill and the
-//!   code nonce; a forgotten `FOR UPDATE` would be a lost update). The price
-//!   is that PostgreSQL may abort a transaction with a serialization failure
-//!   (SQLSTATE 40001, or a deadlock 40P01): that surfaces as
-//!   [`SqlFault::Conflict`] (`DB_BUSY`, "try again"), and the money paths
-//!   ([`Qinqing::retrying`](crate::Qinqing)) run the whole transaction again,
-//!   a bounded number of times. Exactly-once keys (code nonce; institution +
-//!   bill) are unique constraints on both backends, so a race ends in a
-//!   conflict or a constraint, never in two rows.
+//! * **Write transactions.** SQLite: `BEGIN IMMEDIATE` — one writer at a
+//!   time, the others wait (busy timeout), and each sees everything committed
+//!   before it. PostgreSQL: the same, deliberately: `BEGIN` (READ COMMITTED)
+//!   then `pg_advisory_xact_lock(WRITER_LOCK)` — the ledger's writer lock,
+//!   held to commit or rollback (a killed client's lock dies with its
+//!   session). Every statement after it takes a fresh snapshot, so a
+//!   transaction reads every earlier writer's committed rows; no two write at
+//!   once, so there is no lost update, no double charge and no negative
+//!   balance, exactly as on SQLite; exactly-once keys (code nonce; institution
+//!   + bill) are unique constraints as well. Readers never wait.
+//!
+//!   Why not SERIALIZABLE with retries (tried first, measured with
+//!   `bench/pg-settle.sh`): every settlement first looks up its nonce and its
+//!   bill in unique indexes and then inserts into them, so concurrent
+//!   settlements share index pages and PostgreSQL's predicate locks abort most
+//!   of them — with 8 clients some settlements still failed after 40 retries.
+//!   Why not `SELECT … FOR UPDATE` per payer row: every path that reads and
+//!   then writes a balance, a rollup or a cap would have to know its rows and
+//!   lock them in order; one forgotten lock is a lost update. One lock for
+//!   writers gives SQLite's guarantee with no such audit, at the cost of
+//!   writers taking turns — a settlement holds it for about 2 ms, far above
+//!   a district's peak of a few dozen a second (ARCHITECTURE.md). The next
+//!   step, when a province needs parallel writers, is the same lock per
+//!   household (the sharding key), not per ledger.
+//!
+//!   Conflicts PostgreSQL may still report (a deadlock with a DBA's session,
+//!   a serialization failure) surface as [`SqlFault::Conflict`] and the
+//!   write paths run again, whole ([`retry`]).
 //! * **Statements** are prepared once per connection and cached on both.
 //! * **Types.** PostgreSQL is strict where SQLite is not: its DDL uses
 //!   `BIGINT` for every integer, and values are converted by the column's
@@ -32,6 +45,9 @@
 use crate::error::{Error, Result, SqlFault};
 use std::cell::RefCell;
 use std::collections::HashMap;
+
+/// PostgreSQL advisory-lock key of the ledger's writer lock (see above).
+pub const WRITER_LOCK: i64 = 0x5171_5157_5254; // "QqQWRT"
 
 /// Which database engine holds the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -522,11 +538,15 @@ impl Conn {
     pub fn begin(&self) -> Result<Tx<'_>> {
         match &self.0 {
             Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
-            Inner::Pg(p) => p
-                .client
-                .borrow_mut()
-                .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
-                .map_err(pg_error)?,
+            Inner::Pg(p) => {
+                let mut c = p.client.borrow_mut();
+                let r = c.batch_execute(&format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITER_LOCK})"));
+                if let Err(e) = r {
+                    // Waited past lock_timeout (DB_BUSY, as SQLite's busy timeout): no transaction left open.
+                    let _ = c.batch_execute("ROLLBACK");
+                    return Err(pg_error(e));
+                }
+            }
         }
         Ok(Tx {
             conn: self,

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Issue 16 benchmark, on a throwaway PostgreSQL cluster (scripts/pg.sh), each
+# figure beside a reference measured in the same run on the same server:
+#  - settlements per second, one client (each: verify the code and the
+#    payment password, all rules, legs, balances, one SERIALIZABLE
+#    transaction) against one-row INSERT transactions per second (pgbench,
+#    one client, same server, same durability). Target: ratio >= 0.30.
+#  - with 8 concurrent clients (8 OS processes): settlements per second and
+#    p50/p99 latency per settlement (retries after serialization conflicts
+#    included).
+# Usage: bench/pg-settle.sh [BILLS_ONE_CLIENT] [BILLS_EIGHT_CLIENTS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n1=${1:-1500}
+n8=${2:-4000}
+cargo build --release -q -p qinqing-bench
+B=target/release/qinqing-bench
+BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+url=$(scripts/pg.sh start)
+trap 'scripts/pg.sh stop' EXIT
+base=${url%/postgres}
+work=$(mktemp -d)
+for d in one eight; do psql -q "$url" -c "CREATE DATABASE bench_$d"; done
+
+# Reference: one-row INSERT transactions, one client, 10 s.
+psql -q "$base/bench_one" -c "CREATE TABLE ref (id bigserial PRIMARY KEY, v bigint NOT NULL)"
+echo "INSERT INTO ref (v) VALUES (1);" > "$work/ins.sql"
+ref=$("$BIN/pgbench" -n -c 1 -T 10 -f "$work/ins.sql" "$base/bench_one" 2>/dev/null | awk '/^tps/ {print $3; exit}')
+
+# One client.
+$B race-setup "$base/bench_one" 40 "$n1" "$work/one.tsv"
+s=$(date +%s.%N)
+$B race-worker "$base/bench_one" "$work/one.tsv" > "$work/one.out"
+e=$(date +%s.%N)
+# Eight clients, each bill once, split round-robin.
+$B race-setup "$base/bench_eight" 80 "$n8" "$work/eight.tsv"
+for w in 0 1 2 3 4 5 6 7; do awk -v w=$w 'NR % 8 == w' "$work/eight.tsv" > "$work/w$w.tsv"; done
+s8=$(date +%s.%N)
+for w in 0 1 2 3 4 5 6 7; do $B race-worker "$base/bench_eight" "$work/w$w.tsv" > "$work/w$w.out" & done
+wait
+e8=$(date +%s.%N)
+cat "$work"/w?.out > "$work/eight.out"
+python3 - "$work" "$ref" "$s" "$e" "$s8" "$e8" "$n1" "$n8" <<'PY'
+import json, sys
+work, ref, s, e, s8, e8, n1, n8 = sys.argv[1], float(sys.argv[2]), *map(float, sys.argv[3:7]), int(sys.argv[7]), int(sys.argv[8])
+def load(f):
+    rows = [json.loads(l) for l in open(f"{work}/{f}")]
+    bad = [r for r in rows if "error" in r]
+    if bad: raise SystemExit(f"{len(bad)} settlements failed, first: {bad[0]}")
+    return sorted(r["us"] for r in rows)
+one, eight = load("one.out"), load("eight.out")
+assert len(one) == n1 and len(eight) == n8
+pct = lambda xs, p: xs[min(len(xs) - 1, int(p * len(xs)))] / 1000
+r1 = n1 / (e - s); r8 = n8 / (e8 - s8)
+print(f"one-row INSERT transactions/s (pgbench, 1 client): {ref:.0f}")
+print(f"settlements/s, 1 client:  {r1:.0f}   ratio {r1/ref:.2f} (target >= 0.30)   p50 {pct(one,.5):.2f} ms  p99 {pct(one,.99):.2f} ms")
+print(f"settlements/s, 8 clients: {r8:.0f}   p50 {pct(eight,.5):.2f} ms  p99 {pct(eight,.99):.2f} ms")
+PY
+rm -rf "$work"
