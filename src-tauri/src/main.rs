@@ -7,25 +7,21 @@ use clap::Parser;
 use qinqing_core::audit::{AuditEntry, AuditQuery};
 use qinqing_core::binding::Letter;
 use qinqing_core::document::{DocImage, Ingested};
-use qinqing_core::installation::Installation;
-use qinqing_core::kiosk::{Kiosk, KioskState as KState};
 use qinqing_core::qr::Issued;
+use qinqing_core::kiosk::{Kiosk, KioskState as KState};
 use qinqing_core::report::{Dashboard, TxPage, TxQuery};
 use qinqing_core::settle::{Aid, AidQuery, Institution, SettleRequest, Settlement};
+use qinqing_core::installation::Installation;
 use qinqing_core::{
-    db, region, Actor, Binding, BindingQuery, Document, Error, Info, MemberEntry, Person,
-    PersonEdit, PersonInput, PersonQuery, Qinqing, Result, Staff,
+    db, region, Actor, Binding, BindingQuery, Document, Error, Info, MemberEntry, Person, PersonEdit, PersonInput, PersonQuery, Qinqing,
+    Result, Staff,
 };
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tauri::State;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "qinqing",
-    version,
-    about = "亲情医保 Qinqing — family medical-insurance manager"
-)]
+#[command(name = "qinqing", version, about = "亲情医保 Qinqing — family medical-insurance manager")]
 struct Args {
     /// Database file (default: $QINQING_DB, else the app-data directory).
     #[arg(long, value_name = "PATH")]
@@ -59,14 +55,9 @@ fn actor_now(st: &AppState, sessions: &mut Kiosk, q: &Qinqing) -> Result<Actor> 
 
 /// Run a domain call as the current actor.
 fn with<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing) -> Result<T>) -> Result<T> {
-    let mut sessions = s
-        .sessions
-        .lock()
-        .map_err(|_| Error::internal("session lock poisoned"))?;
+    let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
     let m = s.ledger.as_ref().map_err(Clone::clone)?;
-    let mut q = m
-        .lock()
-        .map_err(|_| Error::internal("app state lock poisoned"))?;
+    let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
     let actor = actor_now(s, &mut sessions, &q)?;
     q.set_actor(actor);
     f(&mut q)
@@ -74,40 +65,21 @@ fn with<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing) -> Result<T>) -
 
 /// Run a staff act (approve, reject, attest a face) as the logged-in staff
 /// member — never one named by the page.
-fn with_staff<T>(
-    s: &State<'_, AppState>,
-    f: impl FnOnce(&mut Qinqing, i64) -> Result<T>,
-) -> Result<T> {
-    let mut sessions = s
-        .sessions
-        .lock()
-        .map_err(|_| Error::internal("session lock poisoned"))?;
+fn with_staff<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing, i64) -> Result<T>) -> Result<T> {
+    let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
     let m = s.ledger.as_ref().map_err(Clone::clone)?;
-    let mut q = m
-        .lock()
-        .map_err(|_| Error::internal("app state lock poisoned"))?;
+    let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
     let actor = actor_now(s, &mut sessions, &q)?;
-    let staff = sessions
-        .staff()
-        .map(|x| x.id)
-        .ok_or_else(Error::not_logged_in)?;
+    let staff = sessions.staff().map(|x| x.id).ok_or_else(Error::not_logged_in)?;
     q.set_actor(actor);
     f(&mut q, staff)
 }
 
 /// Session commands (log-in, resident sessions): authentication itself.
-fn kiosk<T>(
-    s: &State<'_, AppState>,
-    f: impl FnOnce(&mut Kiosk, &mut Qinqing) -> Result<T>,
-) -> Result<T> {
-    let mut sessions = s
-        .sessions
-        .lock()
-        .map_err(|_| Error::internal("session lock poisoned"))?;
+fn kiosk<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Kiosk, &mut Qinqing) -> Result<T>) -> Result<T> {
+    let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
     let m = s.ledger.as_ref().map_err(Clone::clone)?;
-    let mut q = m
-        .lock()
-        .map_err(|_| Error::internal("app state lock poisoned"))?;
+    let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
     let actor = actor_now(s, &mut sessions, &q)?;
     q.set_actor(actor);
     f(&mut sessions, &mut q)
@@ -120,9 +92,7 @@ fn staff_allowed(s: &State<'_, AppState>) -> Result<()> {
         return Ok(());
     }
     let m = s.ledger.as_ref().map_err(Clone::clone)?;
-    let q = m
-        .lock()
-        .map_err(|_| Error::internal("app state lock poisoned"))?;
+    let q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
     if q.installation()? == Installation::Demo {
         Ok(())
     } else {
@@ -139,25 +109,15 @@ struct Mode {
 #[tauri::command]
 fn app_mode(s: State<'_, AppState>) -> Result<Mode> {
     let installation = match s.ledger.as_ref() {
-        Ok(m) => m
-            .lock()
-            .map_err(|_| Error::internal("app state lock poisoned"))?
-            .installation()?,
+        Ok(m) => m.lock().map_err(|_| Error::internal("app state lock poisoned"))?.installation()?,
         Err(_) => Installation::Unset,
     };
-    Ok(Mode {
-        kiosk: s.kiosk,
-        installation,
-    })
+    Ok(Mode { kiosk: s.kiosk, installation })
 }
 
 /// A fresh family installation's first run: the holder says who they are.
 #[tauri::command]
-fn setup_household(
-    s: State<'_, AppState>,
-    name: String,
-    resident_id: String,
-) -> Result<Installation> {
+fn setup_household(s: State<'_, AppState>, name: String, resident_id: String) -> Result<Installation> {
     if s.kiosk {
         return Err(Error::forbidden());
     }
@@ -188,12 +148,7 @@ fn kiosk_logout(s: State<'_, AppState>) -> Result<KState> {
 /// First run of a kiosk only: the page cannot reach this once staff exist,
 /// and a family's or a counter's window never.
 #[tauri::command]
-fn kiosk_first_admin(
-    s: State<'_, AppState>,
-    name: String,
-    password: String,
-    again: String,
-) -> Result<KState> {
+fn kiosk_first_admin(s: State<'_, AppState>, name: String, password: String, again: String) -> Result<KState> {
     if !s.kiosk {
         return Err(Error::forbidden());
     }
@@ -201,11 +156,7 @@ fn kiosk_first_admin(
 }
 
 #[tauri::command]
-fn kiosk_start_resident(
-    s: State<'_, AppState>,
-    resident_id: String,
-    attested: bool,
-) -> Result<KState> {
+fn kiosk_start_resident(s: State<'_, AppState>, resident_id: String, attested: bool) -> Result<KState> {
     kiosk(&s, |ks, q| ks.start_resident(q, &resident_id, attested))
 }
 
@@ -215,27 +166,15 @@ fn kiosk_end_resident(s: State<'_, AppState>) -> Result<KState> {
 }
 
 #[tauri::command]
-fn kiosk_add_staff(
-    s: State<'_, AppState>,
-    name: String,
-    role: String,
-    password: String,
-    again: String,
-) -> Result<Staff> {
+fn kiosk_add_staff(s: State<'_, AppState>, name: String, role: String, password: String, again: String) -> Result<Staff> {
     with(&s, |q| q.add_staff(&name, &role, &password, &again))
 }
 
 /// Leave kiosk mode: an administrator's password, then the app quits.
 #[tauri::command]
-fn kiosk_exit(
-    app: tauri::AppHandle,
-    s: State<'_, AppState>,
-    admin: i64,
-    password: String,
-) -> Result<()> {
+fn kiosk_exit(app: tauri::AppHandle, s: State<'_, AppState>, admin: i64, password: String) -> Result<()> {
     kiosk(&s, |ks, q| ks.authorize_exit(q, admin, &password))?;
-    s.exit_authorized
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    s.exit_authorized.store(true, std::sync::atomic::Ordering::SeqCst);
     app.exit(0);
     Ok(())
 }
@@ -250,9 +189,7 @@ fn single_instance(app: &tauri::AppHandle, db: &std::path::Path) -> bool {
         return false;
     }
     let _ = std::fs::remove_file(&sock);
-    let Ok(listener) = UnixListener::bind(&sock) else {
-        return true;
-    };
+    let Ok(listener) = UnixListener::bind(&sock) else { return true };
     let handle = app.clone();
     std::thread::spawn(move || {
         for _conn in listener.incoming() {
@@ -270,6 +207,7 @@ fn single_instance(app: &tauri::AppHandle, db: &std::path::Path) -> bool {
 fn single_instance(_app: &tauri::AppHandle, _db: &std::path::Path) -> bool {
     true
 }
+
 
 #[tauri::command]
 fn app_info(s: State<'_, AppState>) -> Result<Info> {
@@ -358,19 +296,12 @@ fn binding_confirm_remote(s: State<'_, AppState>, id: i64, code: String) -> Resu
 }
 
 #[tauri::command]
-fn stay_admit(
-    s: State<'_, AppState>,
-    request: qinqing_core::settle::AdmitRequest,
-) -> Result<qinqing_core::settle::Stay> {
+fn stay_admit(s: State<'_, AppState>, request: qinqing_core::settle::AdmitRequest) -> Result<qinqing_core::settle::Stay> {
     with(&s, |q| q.admit(&request))
 }
 
 #[tauri::command]
-fn stay_list(
-    s: State<'_, AppState>,
-    institution: Option<i64>,
-    open_only: bool,
-) -> Result<Vec<qinqing_core::settle::Stay>> {
+fn stay_list(s: State<'_, AppState>, institution: Option<i64>, open_only: bool) -> Result<Vec<qinqing_core::settle::Stay>> {
     with(&s, |q| q.list_stays(institution, None, open_only))
 }
 
@@ -406,15 +337,8 @@ fn binding_unbind(s: State<'_, AppState>, id: i64) -> Result<Binding> {
 
 /// Set a payment password (typed twice in the page, sent once, never kept).
 #[tauri::command]
-fn person_set_pay_password(
-    s: State<'_, AppState>,
-    id: i64,
-    password: String,
-    again: String,
-) -> Result<bool> {
-    with(&s, |q| {
-        q.set_pay_password(id, &password, &again).map(|()| true)
-    })
+fn person_set_pay_password(s: State<'_, AppState>, id: i64, password: String, again: String) -> Result<bool> {
+    with(&s, |q| q.set_pay_password(id, &password, &again).map(|()| true))
 }
 
 #[tauri::command]
@@ -456,10 +380,7 @@ struct UploadMeta {
 
 fn upload_meta(request: &tauri::ipc::Request<'_>) -> Result<UploadMeta> {
     use base64::Engine;
-    let header = request
-        .headers()
-        .get("x-qinqing-upload")
-        .ok_or_else(|| Error::internal("upload without metadata"))?;
+    let header = request.headers().get("x-qinqing-upload").ok_or_else(|| Error::internal("upload without metadata"))?;
     let json = base64::engine::general_purpose::STANDARD
         .decode(header.as_bytes())
         .map_err(|e| Error::internal(format!("upload metadata: {e}")))?;
@@ -470,41 +391,22 @@ fn upload_meta(request: &tauri::ipc::Request<'_>) -> Result<UploadMeta> {
 #[tauri::command]
 fn document_upload(s: State<'_, AppState>, request: tauri::ipc::Request<'_>) -> Result<Ingested> {
     let m = upload_meta(&request)?;
-    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(Error::doc_empty());
-    };
-    with(&s, |q| {
-        q.ingest_document(m.person, &m.kind, bytes, &m.note, m.binding)
-    })
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else { return Err(Error::doc_empty()) };
+    with(&s, |q| q.ingest_document(m.person, &m.kind, bytes, &m.note, m.binding))
 }
 
 /// The system's file dialog, opened from Rust: the chosen path never
 /// crosses to the page. `None` when the person cancels.
 #[tauri::command]
-async fn document_pick(
-    app: tauri::AppHandle,
-    s: State<'_, AppState>,
-    person: i64,
-    kind: String,
-    note: String,
-    binding: Option<i64>,
-) -> Result<Option<Ingested>> {
+async fn document_pick(app: tauri::AppHandle, s: State<'_, AppState>, person: i64, kind: String, note: String, binding: Option<i64>) -> Result<Option<Ingested>> {
     use tauri_plugin_dialog::DialogExt;
     let picked = app
         .dialog()
         .file()
-        .add_filter(
-            "照片或PDF / Photo or PDF",
-            &["jpg", "jpeg", "png", "webp", "pdf"],
-        )
+        .add_filter("照片或PDF / Photo or PDF", &["jpg", "jpeg", "png", "webp", "pdf"])
         .blocking_pick_file();
-    let Some(path) = picked.and_then(|p| p.into_path().ok()) else {
-        return Ok(None);
-    };
-    with(&s, |q| {
-        q.ingest_document_path(person, &kind, &path, &note, binding)
-    })
-    .map(Some)
+    let Some(path) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+    with(&s, |q| q.ingest_document_path(person, &kind, &path, &note, binding)).map(Some)
 }
 
 #[tauri::command]
@@ -538,11 +440,7 @@ fn settle(s: State<'_, AppState>, request: SettleRequest) -> Result<Settlement> 
 }
 
 #[tauri::command]
-fn settlement_list(
-    s: State<'_, AppState>,
-    member: Option<i64>,
-    limit: u32,
-) -> Result<Vec<Settlement>> {
+fn settlement_list(s: State<'_, AppState>, member: Option<i64>, limit: u32) -> Result<Vec<Settlement>> {
     with(&s, |q| q.list_settlements(member, limit))
 }
 
@@ -576,47 +474,14 @@ struct Exported {
 /// Save the record as CSV: the save dialog is opened from Rust and the path
 /// never crosses to the page. `None` when the person cancels.
 #[tauri::command]
-async fn tx_csv_export(
-    app: tauri::AppHandle,
-    s: State<'_, AppState>,
-    query: TxQuery,
-    suggested: String,
-) -> Result<Option<Exported>> {
+async fn tx_csv_export(app: tauri::AppHandle, s: State<'_, AppState>, query: TxQuery, suggested: String) -> Result<Option<Exported>> {
     use tauri_plugin_dialog::DialogExt;
-    with(&s, |q| {
-        q.tx_csv(&TxQuery {
-            page: Some(1),
-            page_size: Some(1),
-            ..query.clone()
-        })
-        .map(drop)
-    })?;
-    let name: String = suggested
-        .chars()
-        .filter(|c| c.is_alphanumeric() || "-_.".contains(*c))
-        .take(60)
-        .collect();
-    let picked = app
-        .dialog()
-        .file()
-        .add_filter("CSV", &["csv"])
-        .set_file_name(if name.is_empty() {
-            "qinqing.csv"
-        } else {
-            &name
-        })
-        .blocking_save_file();
-    let Some(path) = picked.and_then(|p| p.into_path().ok()) else {
-        return Ok(None);
-    };
+    with(&s, |q| q.tx_csv(&TxQuery { page: Some(1), page_size: Some(1), ..query.clone() }).map(drop))?;
+    let name: String = suggested.chars().filter(|c| c.is_alphanumeric() || "-_.".contains(*c)).take(60).collect();
+    let picked = app.dialog().file().add_filter("CSV", &["csv"]).set_file_name(if name.is_empty() { "qinqing.csv" } else { &name }).blocking_save_file();
+    let Some(path) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
     let rows = with(&s, |q| q.tx_csv_save(&query, &path))?;
-    Ok(Some(Exported {
-        rows,
-        file_name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    }))
+    Ok(Some(Exported { rows, file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default() }))
 }
 
 #[tauri::command]
@@ -665,51 +530,32 @@ fn aid_revoke(s: State<'_, AppState>, id: i64) -> Result<Aid> {
 }
 
 #[tauri::command]
-fn aid_payers(
-    s: State<'_, AppState>,
-    beneficiary: i64,
-) -> Result<Vec<qinqing_core::settle::PayerView>> {
+fn aid_payers(s: State<'_, AppState>, beneficiary: i64) -> Result<Vec<qinqing_core::settle::PayerView>> {
     with(&s, |q| q.aid_payers(beneficiary))
 }
 
 #[tauri::command]
-fn premium_tiers(
-    s: State<'_, AppState>,
-    region: String,
-    year: i64,
-) -> Result<Vec<qinqing_core::premium::Tier>> {
+fn premium_tiers(s: State<'_, AppState>, region: String, year: i64) -> Result<Vec<qinqing_core::premium::Tier>> {
     with(&s, |q| q.premium_tiers(&region, year))
 }
 
 #[tauri::command]
-fn premium_check(
-    s: State<'_, AppState>,
-    request: qinqing_core::premium::PremiumRequest,
-) -> Result<qinqing_core::premium::PremiumCheck> {
+fn premium_check(s: State<'_, AppState>, request: qinqing_core::premium::PremiumRequest) -> Result<qinqing_core::premium::PremiumCheck> {
     with(&s, |q| q.premium_check(&request))
 }
 
 #[tauri::command]
-fn premium_pay(
-    s: State<'_, AppState>,
-    request: qinqing_core::premium::PremiumRequest,
-) -> Result<qinqing_core::premium::Receipt> {
+fn premium_pay(s: State<'_, AppState>, request: qinqing_core::premium::PremiumRequest) -> Result<qinqing_core::premium::Receipt> {
     with(&s, |q| q.pay_premium_tier(&request))
 }
 
 #[tauri::command]
-fn premium_list(
-    s: State<'_, AppState>,
-    person: i64,
-) -> Result<Vec<qinqing_core::premium::Receipt>> {
+fn premium_list(s: State<'_, AppState>, person: i64) -> Result<Vec<qinqing_core::premium::Receipt>> {
     with(&s, |q| q.list_premiums(person))
 }
 
 #[tauri::command]
-fn filing_add(
-    s: State<'_, AppState>,
-    request: qinqing_core::settle::FilingRequest,
-) -> Result<qinqing_core::settle::Filing> {
+fn filing_add(s: State<'_, AppState>, request: qinqing_core::settle::FilingRequest) -> Result<qinqing_core::settle::Filing> {
     with(&s, |q| q.add_filing_request(&request))
 }
 
@@ -756,21 +602,9 @@ fn main() {
         eprintln!("qinqing: {e}");
     }
     // Kiosk mode: the flag, or the device's setting (`kiosk_mode` = 1).
-    let kiosk_mode = args.kiosk
-        || ledger
-            .as_ref()
-            .ok()
-            .and_then(|m| m.lock().ok().and_then(|q| q.setting("kiosk_mode").ok()))
-            .unwrap_or(0)
-            == 1;
-    let state = AppState {
-        ledger,
-        kiosk: kiosk_mode,
-        sessions: Mutex::new(Kiosk::new()),
-        exit_authorized: false.into(),
-    };
-    let db_path =
-        db::resolve_db_path(args.db.as_deref()).unwrap_or_else(|_| PathBuf::from("qinqing.db"));
+    let kiosk_mode = args.kiosk || ledger.as_ref().ok().and_then(|m| m.lock().ok().and_then(|q| q.setting("kiosk_mode").ok())).unwrap_or(0) == 1;
+    let state = AppState { ledger, kiosk: kiosk_mode, sessions: Mutex::new(Kiosk::new()), exit_authorized: false.into() };
+    let db_path = db::resolve_db_path(args.db.as_deref()).unwrap_or_else(|_| PathBuf::from("qinqing.db"));
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
@@ -780,14 +614,7 @@ fn main() {
             }
             // The window is made here (tauri.conf.json has `create: false`) so
             // that a kiosk's has no web inspector, whatever the build.
-            let config = app
-                .config()
-                .app
-                .windows
-                .iter()
-                .find(|w| w.label == "main")
-                .cloned()
-                .ok_or("no main window in tauri.conf.json")?;
+            let config = app.config().app.windows.iter().find(|w| w.label == "main").cloned().ok_or("no main window in tauri.conf.json")?;
             let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?;
             if kiosk_mode {
                 builder = builder.devtools(false).decorations(false).fullscreen(true);

@@ -26,20 +26,15 @@ async fn every_screen_passes_wcag_aa_in_both_languages_and_sizes() {
     for (lang, elder) in [("zh", false), ("zh", true), ("en", true), ("en", false)] {
         for screen in &screens {
             app.click(&format!("#nav [data-screen={screen}]")).await;
-            app.wait(&format!("#screen[data-screen={screen}] > *"))
-                .await;
+            app.wait(&format!("#screen[data-screen={screen}] > *")).await;
             tokio::time::sleep(std::time::Duration::from_millis(400)).await;
             for f in app.axe().await {
-                findings.push(format!(
-                    "{screen} ({lang}{}): {f}",
-                    if elder { ", elder" } else { "" }
-                ));
+                findings.push(format!("{screen} ({lang}{}): {f}", if elder { ", elder" } else { "" }));
             }
         }
         if (lang, elder) == ("zh", false) {
             app.click("#elder-toggle").await;
-            app.wait_js("document.documentElement.classList.contains('elder')")
-                .await;
+            app.wait_js("document.documentElement.classList.contains('elder')").await;
         }
         if (lang, elder) == ("zh", true) {
             app.click("#lang-toggle").await;
@@ -47,15 +42,9 @@ async fn every_screen_passes_wcag_aa_in_both_languages_and_sizes() {
         }
         if (lang, elder) == ("en", true) {
             app.click("#elder-toggle").await;
-            app.wait_js("!document.documentElement.classList.contains('elder')")
-                .await;
+            app.wait_js("!document.documentElement.classList.contains('elder')").await;
         }
     }
     app.close().await;
-    assert!(
-        findings.is_empty(),
-        "{} accessibility findings:\n{}",
-        findings.len(),
-        findings.join("\n")
-    );
+    assert!(findings.is_empty(), "{} accessibility findings:\n{}", findings.len(), findings.join("\n"));
 }

@@ -22,46 +22,18 @@ fn run_cli(db: &Path, args: &[&str]) -> serde_json::Value {
 
 /// A bill for `member` through the CLI: a fresh code, then the settlement's legs
 /// as (source, whose account, amount).
-fn settle(
-    db: &Path,
-    member: &str,
-    holder: Option<&str>,
-    bill: &str,
-    total_fen: &str,
-) -> Vec<(String, Option<i64>, i64)> {
+fn settle(db: &Path, member: &str, holder: Option<&str>, bill: &str, total_fen: &str) -> Vec<(String, Option<i64>, i64)> {
     let mut issue = vec!["qr", "issue", "--member", member];
     if let Some(h) = holder {
         issue.extend(["--holder", h]);
     }
     let token = run_cli(db, &issue)["token"].as_str().unwrap().to_string();
-    let s = run_cli(
-        db,
-        &[
-            "settle",
-            "--pay-password-stdin",
-            "--token",
-            &token,
-            "--institution",
-            "1",
-            "--scenario",
-            "outpatient",
-            "--total",
-            total_fen,
-            "--bill",
-            bill,
-        ],
-    );
+    let s = run_cli(db, &["settle", "--pay-password-stdin", "--token", &token, "--institution", "1", "--scenario", "outpatient", "--total", total_fen, "--bill", bill]);
     s["legs"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| {
-            (
-                l["source"].as_str().unwrap().to_string(),
-                l["person_id"].as_i64(),
-                l["amount"].as_i64().unwrap(),
-            )
-        })
+        .map(|l| (l["source"].as_str().unwrap().to_string(), l["person_id"].as_i64(), l["amount"].as_i64().unwrap()))
         .collect()
 }
 
@@ -91,31 +63,20 @@ fn family(db: &Path) {
 
 /// No horizontal overflow, and every control on the screen at least 48 px high.
 async fn fits_elder(app: &App, what: &str) {
-    let overflow = app
-        .js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
-        .await;
-    assert!(
-        overflow.as_i64().unwrap_or(999) <= 0,
-        "{what} overflows in elder mode: {overflow}"
-    );
+    let overflow = app.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;").await;
+    assert!(overflow.as_i64().unwrap_or(999) <= 0, "{what} overflows in elder mode: {overflow}");
     let small = app
         .js("const bad = []; \
              for (const e of document.querySelectorAll('#screen button, #screen select, #screen input, #screen .premium-tier')) { \
                const r = e.getBoundingClientRect(); if (r.width === 0 && r.height === 0) continue; \
                if (r.height < 47.5) bad.push(`${e.tagName}#${e.id}.${e.className} ${r.height}`); } return bad;")
         .await;
-    assert_eq!(
-        small,
-        serde_json::json!([]),
-        "{what}: touch targets under 48 px in elder mode"
-    );
+    assert_eq!(small, serde_json::json!([]), "{what}: touch targets under 48 px in elder mode");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
-    let Some(app) = App::launch(APP, "aid", family).await else {
-        return;
-    };
+    let Some(app) = App::launch(APP, "aid", family).await else { return };
     let db = app.db.clone();
 
     // ---- the authorizer's relations: 张伟 (the first employee) by default.
@@ -123,44 +84,23 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     app.wait_text("#aid-who", "张伟").await;
     let zihan = "#aid-cards .aid-card[data-aid-id='1']";
     app.wait(&format!("{zihan} .aid-bar .bar-fill")).await;
-    assert!(
-        app.text(&format!("{zihan} .aid-cap-text"))
-            .await
-            .contains("/ ¥1,000.00"),
-        "the demo's ¥1000 cap"
-    );
-    let width = app
-        .js(&format!(
-            "return document.querySelector(\"{zihan} .aid-bar .bar-fill\").style.width;"
-        ))
-        .await;
-    assert!(
-        width.as_str().is_some_and(|w| w.ends_with('%')),
-        "the bar's width is set through the CSSOM: {width:?}"
-    );
+    assert!(app.text(&format!("{zihan} .aid-cap-text")).await.contains("/ ¥1,000.00"), "the demo's ¥1000 cap");
+    let width = app.js(&format!("return document.querySelector(\"{zihan} .aid-bar .bar-fill\").style.width;")).await;
+    assert!(width.as_str().is_some_and(|w| w.ends_with('%')), "the bar's width is set through the CSSOM: {width:?}");
     // A lapsed relation says why and what to do.
     let lapsed = app.text("#aid-cards .aid-card[data-beneficiary-id='2'][data-lapsed=beneficiary_insurance_interrupted]").await;
-    assert!(
-        lapsed.contains("暂停支付") && lapsed.contains("恢复参保") && lapsed.contains("怎么办"),
-        "{lapsed}"
-    );
+    assert!(lapsed.contains("暂停支付") && lapsed.contains("恢复参保") && lapsed.contains("怎么办"), "{lapsed}");
     app.screenshot("aid-relations").await;
 
     // ---- refusals at the field: a resident cannot share; Zhejiang needs a face check first.
-    for (who, name, code) in [
-        ("1", "张建国", "AID_AUTHORIZER_NOT_EMPLOYEE"),
-        ("8", "赵敏", "AID_FACE_REQUIRED"),
-    ] {
+    for (who, name, code) in [("1", "张建国", "AID_AUTHORIZER_NOT_EMPLOYEE"), ("8", "赵敏", "AID_FACE_REQUIRED")] {
         app.choose("#aid-authorizer", who).await;
         app.wait_text("#aid-who", name).await;
         app.click("#aid-add").await;
         app.wait("#aid-flow #aid-letter-text").await;
         app.click("#aid-letter-agree").await;
         app.click("#aid-submit").await;
-        app.wait(&format!(
-            "#aid-flow [data-error-for=authorizer][data-code={code}]"
-        ))
-        .await;
+        app.wait(&format!("#aid-flow [data-error-for=authorizer][data-code={code}]")).await;
     }
     app.js("document.querySelector('#aid-flow [data-error-for=authorizer]').scrollIntoView({ block: 'center' }); return true;").await;
     app.screenshot("aid-refused").await;
@@ -169,29 +109,20 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     app.choose("#aid-authorizer", "4").await;
     app.wait_text("#aid-who", "王芳").await;
     app.click("#aid-add").await;
-    app.wait("#aid-flow #aid-beneficiary option[value='6']")
-        .await;
+    app.wait("#aid-flow #aid-beneficiary option[value='6']").await;
     app.choose("#aid-beneficiary", "6").await;
     app.choose("#aid-relation", "child").await;
     // Not an amount: refused here, at the field.
     app.fill("#aid-monthly", "3OO").await;
     app.click("#aid-submit").await;
-    app.wait("#aid-flow [data-error-for=monthly_cap][data-code=AMOUNT_INVALID]")
-        .await;
+    app.wait("#aid-flow [data-error-for=monthly_cap][data-code=AMOUNT_INVALID]").await;
     // The letter is shown in full; not signed, Rust refuses.
     let letter = app.text("#aid-letter-text").await;
-    let full: String = qinqing_core::settle::AID_LETTER_ZH
-        .split_whitespace()
-        .collect();
-    assert_eq!(
-        letter.split_whitespace().collect::<String>(),
-        full,
-        "the whole letter is on screen"
-    );
+    let full: String = qinqing_core::settle::AID_LETTER_ZH.split_whitespace().collect();
+    assert_eq!(letter.split_whitespace().collect::<String>(), full, "the whole letter is on screen");
     app.fill("#aid-monthly", "300").await;
     app.click("#aid-submit").await;
-    app.wait("#aid-flow [data-error-for=letter][data-code=AID_LETTER_UNSIGNED]")
-        .await;
+    app.wait("#aid-flow [data-error-for=letter][data-code=AID_LETTER_UNSIGNED]").await;
     app.click("#aid-letter-agree").await;
     app.js("document.querySelector('#aid-letter-agree').scrollIntoView({ block: 'center' }); return true;").await;
     app.screenshot("aid-authorize").await;
@@ -200,93 +131,52 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     let card = "#aid-cards .aid-card[data-beneficiary-id='6']";
     app.wait(&format!("{card}[data-status=active]")).await;
     let aid_id = app.attr(card, "data-aid-id").await.unwrap();
-    assert_eq!(
-        app.text(&format!("{card} .aid-cap-text")).await,
-        "已用 ¥0.00 / ¥300.00"
-    );
+    assert_eq!(app.text(&format!("{card} .aid-cap-text")).await, "已用 ¥0.00 / ¥300.00");
     assert_eq!(app.count("#aid-flow").await, 0, "the form closed");
     app.screenshot("aid-authorized").await;
 
     // ---- a bill for 张雨桐 (no money of her own) settled at the counter uses it.
     let legs = settle(&db, "6", None, "AID-E2E-1", "20000");
-    let aid_paid: i64 = legs
-        .iter()
-        .filter(|l| l.0 == "family_aid")
-        .map(|l| l.2)
-        .sum();
-    assert!(
-        legs.iter()
-            .filter(|l| l.0 == "family_aid")
-            .all(|l| l.1 == Some(4)),
-        "王芳 paid: {legs:?}"
-    );
+    let aid_paid: i64 = legs.iter().filter(|l| l.0 == "family_aid").map(|l| l.2).sum();
+    assert!(legs.iter().filter(|l| l.0 == "family_aid").all(|l| l.1 == Some(4)), "王芳 paid: {legs:?}");
     assert!(aid_paid > 0 && aid_paid <= 20_000, "{legs:?}");
     // Away and back: the bar and what is left follow.
     app.click("[data-screen=family]").await;
     app.click("[data-screen=aid]").await;
-    app.wait_text(
-        &format!("{card} .aid-cap-text"),
-        &format!("已用 {} / ¥300.00", format_fen(aid_paid)),
-    )
-    .await;
-    assert_eq!(
-        app.text(&format!("{card} .aid-left")).await,
-        format_fen(30_000 - aid_paid)
-    );
-    let width = app
-        .js(&format!(
-            "return document.querySelector(\"{card} .aid-bar .bar-fill\").style.width;"
-        ))
-        .await;
-    assert_eq!(
-        width.as_str(),
-        Some(format!("{}%", aid_paid * 100 / 30_000).as_str()),
-        "the bar moved"
-    );
+    app.wait_text(&format!("{card} .aid-cap-text"), &format!("已用 {} / ¥300.00", format_fen(aid_paid))).await;
+    assert_eq!(app.text(&format!("{card} .aid-left")).await, format_fen(30_000 - aid_paid));
+    let width = app.js(&format!("return document.querySelector(\"{card} .aid-bar .bar-fill\").style.width;")).await;
+    assert_eq!(width.as_str(), Some(format!("{}%", aid_paid * 100 / 30_000).as_str()), "the bar moved");
     app.screenshot("aid-cap-moved").await;
     // The dashboard's cap bar moved too.
     app.click("[data-screen=dashboard]").await;
     app.wait("#dash-holder option[value='4']").await;
     app.choose("#dash-holder", "4").await;
-    app.wait_text(
-        &format!("#dash-caps li[data-aid-id='{aid_id}']"),
-        &format_fen(aid_paid),
-    )
-    .await;
+    app.wait_text(&format!("#dash-caps li[data-aid-id='{aid_id}']"), &format_fen(aid_paid)).await;
     app.click("[data-screen=aid]").await;
 
     // ---- change the caps: a negative cap is refused at the field, then ¥400 and ¥500 a day online.
     app.click(&format!("{card} .aid-edit")).await;
     app.fill("#aid-edit-monthly", "-5").await;
     app.click("#aid-edit-save").await;
-    app.wait("#aid-edit-form [data-error-for=monthly_cap][data-code=AMOUNT_NEGATIVE]")
-        .await;
+    app.wait("#aid-edit-form [data-error-for=monthly_cap][data-code=AMOUNT_NEGATIVE]").await;
     app.fill("#aid-edit-monthly", "400").await;
     app.fill("#aid-edit-online", "500").await;
     app.click("#aid-edit-save").await;
     app.wait_text("#aid-notice", "已保存张雨桐的限额").await;
-    app.wait_text(&format!("{card} .aid-cap-text"), "/ ¥400.00")
-        .await;
+    app.wait_text(&format!("{card} .aid-cap-text"), "/ ¥400.00").await;
     let online = app.text(&format!("{card} .aid-online")).await;
-    assert!(
-        online.contains("每日限额 ¥500.00") && online.contains("今日已用 ¥0.00"),
-        "Rust's display strings: {online}"
-    );
+    assert!(online.contains("每日限额 ¥500.00") && online.contains("今日已用 ¥0.00"), "Rust's display strings: {online}");
 
     // ---- who pays for 张子涵: 张伟 (higher balance) first, then 王芳.
     app.click("#aid-tab-payers").await;
     app.wait("#aid-beneficiary-pick option[value='5']").await;
     app.choose("#aid-beneficiary-pick", "5").await;
-    app.wait("#aid-payers li[data-order='1'][data-authorizer-id='3']")
-        .await;
-    app.wait("#aid-payers li[data-order='2'][data-authorizer-id='4']")
-        .await;
+    app.wait("#aid-payers li[data-order='1'][data-authorizer-id='3']").await;
+    app.wait("#aid-payers li[data-order='2'][data-authorizer-id='4']").await;
     let note = app.text("#aid-order-note").await;
     assert!(note.contains("张子涵") && note.contains("¥"), "{note}");
-    assert!(app
-        .text("#aid-payers li[data-order='2'] .aid-left")
-        .await
-        .starts_with('¥'));
+    assert!(app.text("#aid-payers li[data-order='2'] .aid-left").await.starts_with('¥'));
     app.screenshot("aid-payers").await;
 
     // ---- 张伟 freezes his aid to 张子涵, after confirming.
@@ -294,30 +184,18 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     app.choose("#aid-authorizer", "3").await;
     app.wait_text("#aid-who", "张伟").await;
     app.click(&format!("{zihan} .aid-freeze")).await;
-    app.wait_text(&format!("{zihan} .aid-confirm"), "确认冻结")
-        .await;
+    app.wait_text(&format!("{zihan} .aid-confirm"), "确认冻结").await;
     app.screenshot("aid-freeze-confirm").await;
     app.click(&format!("{zihan} .aid-confirm-yes")).await;
-    app.wait(&format!("{zihan}[data-status=frozen] .aid-unfreeze"))
-        .await;
+    app.wait(&format!("{zihan}[data-status=frozen] .aid-unfreeze")).await;
     app.wait_text("#aid-notice", "已冻结").await;
     // The next bill skips him: 王芳 pays.
     let legs = settle(&db, "5", Some("3"), "AID-E2E-2", "10000");
-    assert!(
-        !legs.iter().any(|l| l.1 == Some(3)),
-        "the frozen authorizer paid nothing: {legs:?}"
-    );
-    assert!(
-        legs.iter()
-            .any(|l| l.0 == "family_aid" && l.1 == Some(4) && l.2 > 0),
-        "王芳 paid: {legs:?}"
-    );
+    assert!(!legs.iter().any(|l| l.1 == Some(3)), "the frozen authorizer paid nothing: {legs:?}");
+    assert!(legs.iter().any(|l| l.0 == "family_aid" && l.1 == Some(4) && l.2 > 0), "王芳 paid: {legs:?}");
     app.click("#aid-tab-payers").await;
-    app.wait("#aid-payers li[data-order='1'][data-authorizer-id='4']")
-        .await;
-    let idle = app
-        .text("#aid-not-paying li[data-order='0'][data-authorizer-id='3']")
-        .await;
+    app.wait("#aid-payers li[data-order='1'][data-authorizer-id='4']").await;
+    let idle = app.text("#aid-not-paying li[data-order='0'][data-authorizer-id='3']").await;
     assert!(idle.contains("冻结"), "{idle}");
     app.screenshot("aid-payers-frozen").await;
 
@@ -329,23 +207,17 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     app.choose("#aid-authorizer", "4").await;
     app.wait_text("#aid-who", "王芳").await;
     app.click(&format!("{card} .aid-revoke")).await;
-    app.wait_text(&format!("{card} .aid-confirm"), "不能恢复")
-        .await;
+    app.wait_text(&format!("{card} .aid-confirm"), "不能恢复").await;
     app.click(&format!("{card} .aid-confirm-yes")).await;
-    app.wait(&format!("#aid-ended li[data-aid-id='{aid_id}']"))
-        .await;
+    app.wait(&format!("#aid-ended li[data-aid-id='{aid_id}']")).await;
     assert_eq!(app.count(card).await, 0);
 
     // ---- English.
     app.click("#lang-toggle").await;
     app.wait_text("#aid-tab-give", "Relatives I support").await;
     app.choose("#aid-authorizer", "3").await;
-    app.wait_text(&format!("{zihan} .aid-cap-text"), "/ ¥1,000.00")
-        .await;
-    assert!(app
-        .text("#aid-cards .aid-card[data-beneficiary-id='2'] .aid-lapsed")
-        .await
-        .contains("What to do"));
+    app.wait_text(&format!("{zihan} .aid-cap-text"), "/ ¥1,000.00").await;
+    assert!(app.text("#aid-cards .aid-card[data-beneficiary-id='2'] .aid-lapsed").await.contains("What to do"));
     app.screenshot("aid-en").await;
     app.click("#lang-toggle").await;
     app.wait_text("#aid-tab-give", "我授权的家人").await;
@@ -354,34 +226,24 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     app.click("#aid-tab-premium").await;
     app.wait("#premium-beneficiary option[value='5']").await;
     app.choose("#premium-beneficiary", "5").await;
-    app.wait_js("document.querySelector('#premium-region').value === '310115'")
-        .await;
+    app.wait_js("document.querySelector('#premium-region').value === '310115'").await;
     app.wait("#premium-tiers [data-tier=child]").await;
     let tiers = app.text("#premium-tiers").await;
-    assert!(
-        tiers.contains("中小学生和婴幼儿") && tiers.contains("¥260.00"),
-        "{tiers}"
-    );
+    assert!(tiers.contains("中小学生和婴幼儿") && tiers.contains("¥260.00"), "{tiers}");
     // The region must match the relative's record: the check says so at the field.
     // (Tab leaves the field: the tiers of the region typed load.)
     app.fill("#premium-region", "310104\u{E004}").await;
     app.click("#premium-tiers input[value=child]").await;
-    app.wait("#premium-tiers .premium-tier-chosen[data-tier=child]")
-        .await;
+    app.wait("#premium-tiers .premium-tier-chosen[data-tier=child]").await;
     app.click("#premium-check").await;
-    app.wait("#premium-form [data-error-for=region][data-code=PREMIUM_REGION_MISMATCH]")
-        .await;
+    app.wait("#premium-form [data-error-for=region][data-code=PREMIUM_REGION_MISMATCH]").await;
     app.screenshot("premium-region-mismatch").await;
     app.fill("#premium-region", "310115\u{E004}").await;
     app.click("#premium-tiers input[value=child]").await;
-    app.wait("#premium-tiers .premium-tier-chosen[data-tier=child]")
-        .await;
+    app.wait("#premium-tiers .premium-tier-chosen[data-tier=child]").await;
     app.click("#premium-check").await;
     let checked = app.wait_text("#premium-checked", "代缴信息校验").await;
-    assert!(
-        checked.contains("张子涵") && checked.contains("¥260.00") && checked.contains("310115"),
-        "{checked}"
-    );
+    assert!(checked.contains("张子涵") && checked.contains("¥260.00") && checked.contains("310115"), "{checked}");
     app.screenshot("premium-check").await;
     app.click("#premium-pay").await;
     let receipt = app.wait_text("#premium-receipt", "缴费凭证").await;
@@ -389,32 +251,22 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     assert!(no.starts_with("DJ"), "{no}");
     assert_eq!(app.text("#premium-r-amount").await, "¥260.00");
     assert!(!app.text("#premium-r-at").await.is_empty());
-    assert!(
-        receipt.contains("张子涵") && receipt.contains("中小学生和婴幼儿"),
-        "{receipt}"
-    );
+    assert!(receipt.contains("张子涵") && receipt.contains("中小学生和婴幼儿"), "{receipt}");
     app.wait("#premium-print").await;
     app.screenshot("premium-receipt").await;
     app.click("#premium-receipt-close").await;
-    let row = app
-        .text(&format!("#premium-history li[data-receipt='{no}']"))
-        .await;
-    assert!(
-        row.contains("张子涵") && row.contains("¥260.00") && row.contains("中小学生和婴幼儿"),
-        "{row}"
-    );
+    let row = app.text(&format!("#premium-history li[data-receipt='{no}']")).await;
+    assert!(row.contains("张子涵") && row.contains("¥260.00") && row.contains("中小学生和婴幼儿"), "{row}");
     app.js("document.querySelector('#premium-history').scrollIntoView({ block: 'center' }); return true;").await;
     app.screenshot("premium-history").await;
     // Paying again for the same year is refused.
     app.click("#premium-tiers input[value=child]").await;
     app.click("#premium-check").await;
-    app.wait("#premium-form [data-error-for=year][data-code=PREMIUM_DUPLICATE]")
-        .await;
+    app.wait("#premium-form [data-error-for=year][data-code=PREMIUM_DUPLICATE]").await;
 
     // ---- elder mode: each part still fits, with big touch targets.
     app.click("#elder-toggle").await;
-    app.wait_js("document.documentElement.classList.contains('elder')")
-        .await;
+    app.wait_js("document.documentElement.classList.contains('elder')").await;
     app.click("#aid-tab-give").await;
     app.wait(&format!("{zihan} .aid-bar")).await;
     app.click("#aid-add").await;
@@ -436,10 +288,7 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     app.screenshot("premium-elder").await;
     app.js("document.querySelector('#premium-history').scrollIntoView({ block: 'center' }); return true;").await;
     app.screenshot("premium-history-elder").await;
-    app.click(&format!(
-        "#premium-history li[data-receipt='{no}'] .premium-view"
-    ))
-    .await;
+    app.click(&format!("#premium-history li[data-receipt='{no}'] .premium-view")).await;
     app.wait_text("#premium-receipt", "缴费凭证").await;
     fits_elder(&app, "receipt").await;
     app.screenshot("premium-receipt-elder").await;
@@ -449,32 +298,10 @@ async fn share_an_account_cap_it_freeze_it_and_pay_a_premium() {
     let q = Qinqing::open(&closed.db).unwrap();
     let aids = q.list_aid(&Default::default()).unwrap();
     let made = aids.iter().find(|a| a.id.to_string() == aid_id).unwrap();
-    assert_eq!(
-        (
-            made.status.as_str(),
-            made.monthly_cap_fen,
-            made.online_daily_cap_fen
-        ),
-        ("revoked", Some(40_000), Some(50_000))
-    );
-    assert_eq!(
-        made.letter_sha256.as_deref(),
-        Some(qinqing_core::settle::aid_letter().sha256.as_str()),
-        "signed by the letter's text"
-    );
-    assert_eq!(
-        aids.iter().find(|a| a.id == 1).unwrap().status,
-        "active",
-        "unfrozen"
-    );
+    assert_eq!((made.status.as_str(), made.monthly_cap_fen, made.online_daily_cap_fen), ("revoked", Some(40_000), Some(50_000)));
+    assert_eq!(made.letter_sha256.as_deref(), Some(qinqing_core::settle::aid_letter().sha256.as_str()), "signed by the letter's text");
+    assert_eq!(aids.iter().find(|a| a.id == 1).unwrap().status, "active", "unfrozen");
     let premiums = q.list_premiums(5).unwrap();
     assert_eq!(premiums.len(), 1);
-    assert_eq!(
-        (
-            premiums[0].payer_id,
-            premiums[0].amount_fen,
-            premiums[0].tier.as_deref()
-        ),
-        (3, 26_000, Some("child"))
-    );
+    assert_eq!((premiums[0].payer_id, premiums[0].amount_fen, premiums[0].tier.as_deref()), (3, 26_000, Some("child")));
 }

@@ -17,13 +17,7 @@ async fn the_demo_familys_dashboard() {
         q.demo_seed().unwrap();
         // 代缴: the father pays his son's resident premium today (the demo's
         // 家庭共济 relation between them is active).
-        let id = |name: &str| -> i64 {
-            q.conn()
-                .query_row("SELECT id FROM person WHERE name = ?1", [name], |r| {
-                    r.get(0)
-                })
-                .unwrap()
-        };
+        let id = |name: &str| -> i64 { q.conn().query_row("SELECT id FROM person WHERE name = ?1", [name], |r| r.get(0)).unwrap() };
         let (wei, zihan) = (id("张伟"), id("张子涵"));
         let year: i64 = q.today().format("%Y").to_string().parse().unwrap();
         q.pay_premium(wei, zihan, 38_000, year).unwrap();
@@ -40,69 +34,35 @@ async fn the_demo_familys_dashboard() {
     app.wait("#dash-trend canvas").await;
     app.wait("#dash-caps li[data-level]").await;
     app.wait("#dash-anomalies li[data-kind=large_bill]").await;
-    app.wait("#dash-anomalies li[data-kind=new_institution_other_region]")
-        .await;
-    assert!(
-        app.count("#tx-table tr.tx-row").await >= 5,
-        "the transaction record is filled"
-    );
+    app.wait("#dash-anomalies li[data-kind=new_institution_other_region]").await;
+    assert!(app.count("#tx-table tr.tx-row").await >= 5, "the transaction record is filled");
     // The premium has a line of its own, not in the medical total.
     let premiums = app.wait_text("#dash-premiums", "代缴保费").await;
-    assert!(
-        premiums.contains("¥380.00") && premiums.contains("不计入医疗费用"),
-        "{premiums}"
-    );
-    assert_eq!(
-        app.text("#dash-total").await,
-        total,
-        "the medical total did not take the premium in"
-    );
-    assert!(app
-        .text("#dash-members tr[data-member-id='5'] .member-premiums")
-        .await
-        .contains("¥380.00"));
+    assert!(premiums.contains("¥380.00") && premiums.contains("不计入医疗费用"), "{premiums}");
+    assert_eq!(app.text("#dash-total").await, total, "the medical total did not take the premium in");
+    assert!(app.text("#dash-members tr[data-member-id='5'] .member-premiums").await.contains("¥380.00"));
     app.screenshot("dashboard").await;
 
     // Deductible and ceiling progress: two bars per scenario with a fund share.
     for sc in ["outpatient", "inpatient"] {
-        let base = format!(
-            "#dash-fund .fund-member[data-member-id='5'] .fund-scenario[data-scenario={sc}]"
-        );
-        app.wait(&format!("{base} .fund-deductible .bar .bar-fill"))
-            .await;
-        app.wait(&format!("{base} .fund-ceiling .bar .bar-fill"))
-            .await;
+        let base = format!("#dash-fund .fund-member[data-member-id='5'] .fund-scenario[data-scenario={sc}]");
+        app.wait(&format!("{base} .fund-deductible .bar .bar-fill")).await;
+        app.wait(&format!("{base} .fund-ceiling .bar .bar-fill")).await;
         let text = app.text(&base).await;
-        assert!(
-            text.contains("起付线 已累计 ¥") && text.contains("封顶线 基金已付 ¥"),
-            "{text}"
-        );
+        assert!(text.contains("起付线 已累计 ¥") && text.contains("封顶线 基金已付 ¥"), "{text}");
     }
     let width = app.js("return document.querySelector(\"#dash-fund .fund-member[data-member-id='5'] .fund-deductible .bar-fill\").style.width;").await;
-    assert!(
-        width.as_str().is_some_and(|w| w.ends_with('%')),
-        "the bar's width is set through the CSSOM: {width:?}"
-    );
-    app.js("document.querySelector('#dash-fund').scrollIntoView(); return true;")
-        .await;
+    assert!(width.as_str().is_some_and(|w| w.ends_with('%')), "the bar's width is set through the CSSOM: {width:?}");
+    app.js("document.querySelector('#dash-fund').scrollIntoView(); return true;").await;
     app.screenshot("dashboard-progress").await;
 
     // The premium in the record: its own kind of row, and a scenario filter value.
     let row = app.text("#tx-table tr.tx-premium[data-kind=premium]").await;
-    assert!(
-        row.contains("张子涵") && row.contains("¥380.00") && row.contains("张伟"),
-        "{row}"
-    );
+    assert!(row.contains("张子涵") && row.contains("¥380.00") && row.contains("张伟"), "{row}");
     app.choose("#tx-scenario", "premium").await;
-    app.wait_text("#tx-page", "第 1/1 页 · 1 笔 · 合计 ¥380.00")
-        .await;
-    assert_eq!(
-        app.count("#tx-table tr.tx-row").await,
-        1,
-        "only the premium"
-    );
-    app.js("document.querySelector('#dash-tx').scrollIntoView(); return true;")
-        .await;
+    app.wait_text("#tx-page", "第 1/1 页 · 1 笔 · 合计 ¥380.00").await;
+    assert_eq!(app.count("#tx-table tr.tx-row").await, 1, "only the premium");
+    app.js("document.querySelector('#dash-tx').scrollIntoView(); return true;").await;
     app.screenshot("dashboard-premiums").await;
     app.choose("#tx-scenario", "").await;
     app.wait("#tx-table tr[data-kind=settlement]").await;
@@ -116,14 +76,12 @@ async fn the_demo_familys_dashboard() {
     app.screenshot("dashboard-transactions").await;
 
     // One-click freeze of the relation that paid an unusual bill.
-    app.click("#dash-anomalies li[data-kind=large_bill] .freeze")
-        .await;
+    app.click("#dash-anomalies li[data-kind=large_bill] .freeze").await;
     app.wait_text("#dash-notice", "已冻结").await;
     app.wait("#dash-caps li .pill").await;
 
     // The annual statement of the son.
-    app.click("#dash-members tr[data-member-id='5'] .statement")
-        .await;
+    app.click("#dash-members tr[data-member-id='5'] .statement").await;
     let st = app.wait_text("#statement", "年度医疗费用明细").await;
     assert!(st.contains("张子涵") && st.contains("合计"), "{st}");
     app.screenshot("dashboard-statement").await;
@@ -131,11 +89,5 @@ async fn the_demo_familys_dashboard() {
 
     let closed = app.close().await;
     let q = Qinqing::open(&closed.db).unwrap();
-    assert!(
-        q.list_aid(&Default::default())
-            .unwrap()
-            .iter()
-            .any(|a| a.status == "frozen"),
-        "the freeze reached the ledger"
-    );
+    assert!(q.list_aid(&Default::default()).unwrap().iter().any(|a| a.status == "frozen"), "the freeze reached the ledger");
 }

@@ -27,8 +27,7 @@ async fn file_for_guangzhou_settle_there_then_cancel() {
     let Some(app) = App::launch(APP, "filing", |db| {
         let mut q = Qinqing::open(db).unwrap();
         q.demo_seed().unwrap();
-        q.add_institution("广州市第一人民医院", "440104", true, true)
-            .unwrap();
+        q.add_institution("广州市第一人民医院", "440104", true, true).unwrap();
     })
     .await
     else {
@@ -43,13 +42,7 @@ async fn file_for_guangzhou_settle_there_then_cancel() {
     };
     let gz = {
         let q = Qinqing::open(&db).unwrap();
-        q.list_institutions()
-            .unwrap()
-            .into_iter()
-            .find(|i| i.region.code == "440104")
-            .unwrap()
-            .id
-            .to_string()
+        q.list_institutions().unwrap().into_iter().find(|i| i.region.code == "440104").unwrap().id.to_string()
     };
 
     app.click("[data-screen=filing]").await;
@@ -58,116 +51,58 @@ async fn file_for_guangzhou_settle_there_then_cancel() {
     app.wait_text("#f-home", "上海市").await;
     // Nothing chosen: refused at the field, nothing stored.
     app.click("#f-submit").await;
-    app.wait("[data-error-for=region][data-code=REGION_INVALID]")
-        .await;
+    app.wait("[data-error-for=region][data-code=REGION_INVALID]").await;
     // Find Guangzhou by name, as a family would.
     app.fill("#f-filter", "广州").await;
     app.wait("#f-region option[value='440100']").await;
-    assert_eq!(
-        app.count("#f-region option").await,
-        2,
-        "the filter narrows the list to Guangzhou"
-    );
+    assert_eq!(app.count("#f-region option").await, 2, "the filter narrows the list to Guangzhou");
     app.choose("#f-region", "440100").await;
     app.choose("#f-reason", "work").await;
     set_date(&app, "#f-from", &until).await;
     set_date(&app, "#f-to", &today).await;
     app.click("#f-submit").await;
-    app.wait("[data-error-for=date][data-code=DATE_INVALID]")
-        .await;
+    app.wait("[data-error-for=date][data-code=DATE_INVALID]").await;
     app.screenshot("filing-refused").await;
     set_date(&app, "#f-from", &today).await;
     set_date(&app, "#f-to", &until).await;
     app.click("#f-submit").await;
     app.wait_text("#f-notice", "广州市").await;
-    let item = app
-        .wait_text("#filing-list li[data-state=active]", "广州市")
-        .await;
+    let item = app.wait_text("#filing-list li[data-state=active]", "广州市").await;
     assert!(item.contains("异地工作") && item.contains(&until), "{item}");
     app.screenshot("filing-added").await;
 
     // The counter in Guangzhou settles his code cross-region, at his own ratio.
     let (_, code, _) = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"]);
     let token = code["token"].as_str().unwrap().to_string();
-    let (ok, s, err) = run_cli(
-        &db,
-        &[
-            "settle",
-            "--pay-password-stdin",
-            "--token",
-            &token,
-            "--institution",
-            &gz,
-            "--scenario",
-            "outpatient",
-            "--total",
-            "20000",
-            "--bill",
-            "GZ-1",
-        ],
-    );
+    let (ok, s, err) = run_cli(&db, &["settle", "--pay-password-stdin", "--token", &token, "--institution", &gz, "--scenario", "outpatient", "--total", "20000", "--bill", "GZ-1"]);
     assert!(ok, "{err}");
-    assert_eq!(
-        (s["cross_region"].as_bool(), s["emergency"].as_bool()),
-        (Some(true), Some(false)),
-        "{s}"
-    );
+    assert_eq!((s["cross_region"].as_bool(), s["emergency"].as_bool()), (Some(true), Some(false)), "{s}");
     assert_eq!(s["ratio_pct"], 50, "his own (Shanghai resident) ratio");
 
     // Cancel, with a confirmation step.
-    app.click("#filing-list li[data-state=active] button[id^=f-cancel-]")
-        .await;
+    app.click("#filing-list li[data-state=active] button[id^=f-cancel-]").await;
     app.wait_text("#filing-list", "确定取消").await;
     app.screenshot("filing-cancel-confirm").await;
     app.click("#filing-list button[id^=f-cancel-yes-]").await;
     app.wait("#filing-list li[data-state=cancelled]").await;
     let (_, code, _) = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"]);
     let token = code["token"].as_str().unwrap().to_string();
-    let (ok, _, err) = run_cli(
-        &db,
-        &[
-            "settle",
-            "--pay-password-stdin",
-            "--token",
-            &token,
-            "--institution",
-            &gz,
-            "--scenario",
-            "outpatient",
-            "--total",
-            "20000",
-            "--bill",
-            "GZ-2",
-        ],
-    );
+    let (ok, _, err) = run_cli(&db, &["settle", "--pay-password-stdin", "--token", &token, "--institution", &gz, "--scenario", "outpatient", "--total", "20000", "--bill", "GZ-2"]);
     assert!(!ok && err.contains("FILING_REQUIRED"), "{err}");
 
     // English and elder mode: still fits.
     app.click("#lang-toggle").await;
     app.wait_text("#screen", "Cross-region filing").await;
     app.click("#elder-toggle").await;
-    app.wait_js("document.documentElement.classList.contains('elder')")
-        .await;
-    let overflow = app
-        .js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
-        .await;
-    assert!(
-        overflow.as_i64().unwrap_or(999) <= 0,
-        "filing overflows in elder mode: {overflow}"
-    );
+    app.wait_js("document.documentElement.classList.contains('elder')").await;
+    let overflow = app.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;").await;
+    assert!(overflow.as_i64().unwrap_or(999) <= 0, "filing overflows in elder mode: {overflow}");
     app.screenshot("filing-elder-en").await;
 
     let closed = app.close().await;
     let q = Qinqing::open(&closed.db).unwrap();
     let fs = q.list_filings(Some(5)).unwrap();
     let gz_filing = fs.iter().find(|f| f.region.code == "440100").unwrap();
-    assert_eq!(
-        (gz_filing.reason.as_str(), gz_filing.state.as_str()),
-        ("work", "cancelled")
-    );
-    assert_eq!(
-        fs.iter().filter(|f| f.region.code == "440100").count(),
-        1,
-        "the refused attempts stored nothing"
-    );
+    assert_eq!((gz_filing.reason.as_str(), gz_filing.state.as_str()), ("work", "cancelled"));
+    assert_eq!(fs.iter().filter(|f| f.region.code == "440100").count(), 1, "the refused attempts stored nothing");
 }

@@ -21,12 +21,7 @@ async fn a_family_computer_is_set_up_once_and_sees_only_its_family() {
         let mut q = Qinqing::open(db).unwrap();
         q.demo_seed().unwrap();
         // A fresh family installation: no role yet (the harness would make it the demo).
-        q.conn()
-            .execute(
-                "INSERT INTO setting (key, value) VALUES ('install_role', 'unset')",
-                [],
-            )
-            .unwrap();
+        q.conn().execute("INSERT INTO setting (key, value) VALUES ('install_role', 'unset')", []).unwrap();
     })
     .await
     else {
@@ -40,8 +35,7 @@ async fn a_family_computer_is_set_up_once_and_sees_only_its_family() {
     app.screenshot("household-setup").await;
     // A name that does not match the register is refused.
     app.fill("#setup-name", "张三").await;
-    app.fill("#setup-id", &with_check_char("34010419821108017"))
-        .await;
+    app.fill("#setup-id", &with_check_char("34010419821108017")).await;
     app.click("#setup-submit").await;
     app.wait("#setup-error[data-code=MEMBER_ID_MISMATCH]").await;
     app.fill("#setup-name", "张伟").await;
@@ -49,26 +43,14 @@ async fn a_family_computer_is_set_up_once_and_sees_only_its_family() {
     app.wait("#nav [data-screen=family]").await;
     let screens: Vec<String> = app.js("return Array.from(document.querySelectorAll('#nav [data-screen]')).map(b => b.dataset.screen);").await
         .as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
-    assert_eq!(
-        screens,
-        ["family", "qr", "aid", "filing", "dashboard", "audit"],
-        "no register, review or counter in a family's window"
-    );
+    assert_eq!(screens, ["family", "qr", "aid", "filing", "dashboard", "audit"], "no register, review or counter in a family's window");
     app.wait_text("#member-cards", "张子涵").await;
     app.screenshot("household-family").await;
 
     // The page asking Rust directly: the family's own data yes, the rest no.
     let r = app.js_async(&probe("person_list", "{ query: {} }")).await;
-    let ids: Vec<i64> = r["ok"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_i64().unwrap())
-        .collect();
-    assert!(
-        ids.contains(&3) && ids.contains(&5) && !ids.contains(&7),
-        "张伟's family only: {ids:?}"
-    );
+    let ids: Vec<i64> = r["ok"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    assert!(ids.contains(&3) && ids.contains(&5) && !ids.contains(&7), "张伟's family only: {ids:?}");
     for (cmd, args, code) in [
         ("person_edit", "{ id: 5, edit: { balance_fen: 99999999 } }", "FORBIDDEN"),
         ("person_add", "{ input: { name: 'x', resident_id: 'x' } }", "FORBIDDEN"),
@@ -84,17 +66,8 @@ async fn a_family_computer_is_set_up_once_and_sees_only_its_family() {
     }
     let closed = app.close().await;
     let q = Qinqing::open(&closed.db).unwrap();
-    assert_eq!(
-        q.installation().unwrap(),
-        Installation::Household { holder: 3 }
-    );
-    assert_eq!(
-        q.get_person(5).unwrap().balance_fen,
-        0,
-        "the balance was not changed"
-    );
+    assert_eq!(q.installation().unwrap(), Installation::Household { holder: 3 });
+    assert_eq!(q.get_person(5).unwrap().balance_fen, 0, "the balance was not changed");
     let denied = q.denied_list(100).unwrap();
-    assert!(denied
-        .iter()
-        .any(|d| d.actor == "household:3" && d.code == "FORBIDDEN"));
+    assert!(denied.iter().any(|d| d.actor == "household:3" && d.code == "FORBIDDEN"));
 }

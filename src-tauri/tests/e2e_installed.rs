@@ -7,12 +7,8 @@ use qinqing_e2e::App;
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the installed package: scripts/package-test.sh runs it"]
 async fn the_installed_app_shows_its_main_screen() {
-    let bin = std::env::var("QINQING_E2E_APP")
-        .expect("QINQING_E2E_APP: the installed binary, e.g. /usr/bin/qinqing");
-    assert!(
-        std::path::Path::new(&bin).is_file(),
-        "{bin} is not installed"
-    );
+    let bin = std::env::var("QINQING_E2E_APP").expect("QINQING_E2E_APP: the installed binary, e.g. /usr/bin/qinqing");
+    assert!(std::path::Path::new(&bin).is_file(), "{bin} is not installed");
     let app = App::launch(&bin, "installed", |db| {
         Qinqing::open(db).unwrap().demo_seed().unwrap();
     })

@@ -16,16 +16,8 @@ fn run_cli(db: &Path, args: &[&str]) -> serde_json::Value {
 }
 
 fn zbarimg(png: &Path) -> String {
-    let out = Command::new("zbarimg")
-        .args(["--quiet", "--raw"])
-        .arg(png)
-        .output()
-        .expect("zbarimg (Debian zbar-tools) is installed by scripts/test.sh");
-    assert!(
-        out.status.success(),
-        "zbarimg found no code in {}",
-        png.display()
-    );
+    let out = Command::new("zbarimg").args(["--quiet", "--raw"]).arg(png).output().expect("zbarimg (Debian zbar-tools) is installed by scripts/test.sh");
+    assert!(out.status.success(), "zbarimg found no code in {}", png.display());
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -39,25 +31,8 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
         // This test checks the code's path, not the deductible (which depends
         // on how much of the demo year falls in this calendar year).
         for sc in ["outpatient", "inpatient"] {
-            let p = q
-                .fund_policies()
-                .unwrap()
-                .into_iter()
-                .find(|r| {
-                    r.region_prefix.is_empty() && r.scenario == sc && r.insurance == "resident"
-                })
-                .unwrap();
-            q.set_fund_policy(
-                "",
-                sc,
-                "resident",
-                qinqing_core::fund::FundPolicy {
-                    deductible_fen: 0,
-                    ceiling_fen: None,
-                    ..p.policy
-                },
-            )
-            .unwrap();
+            let p = q.fund_policies().unwrap().into_iter().find(|r| r.region_prefix.is_empty() && r.scenario == sc && r.insurance == "resident").unwrap();
+            q.set_fund_policy("", sc, "resident", qinqing_core::fund::FundPolicy { deductible_fen: 0, ceiling_fen: None, ..p.policy }).unwrap();
         }
     })
     .await
@@ -79,46 +54,10 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     let token = zbarimg(&shot);
     assert!(token.starts_with("QQ1"), "decoded {token:?}");
     let claims = run_cli(&db, &["qr", "verify", &token]);
-    assert_eq!(
-        (claims["member"].as_i64(), claims["shown_by"].as_i64()),
-        (Some(5), Some(3)),
-        "shown by the holder for his son"
-    );
-    let s = run_cli(
-        &db,
-        &[
-            "settle",
-            "--pay-password-stdin",
-            "--token",
-            &token,
-            "--institution",
-            "1",
-            "--scenario",
-            "outpatient",
-            "--total",
-            "20000",
-            "--bill",
-            "E2E-1",
-        ],
-    );
-    let legs: Vec<(String, i64)> = s["legs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["source"].as_str().unwrap().to_string(),
-                l["amount"].as_i64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        legs,
-        vec![
-            ("fund".to_string(), 10_000),
-            ("own_account".to_string(), 10_000)
-        ]
-    );
+    assert_eq!((claims["member"].as_i64(), claims["shown_by"].as_i64()), (Some(5), Some(3)), "shown by the holder for his son");
+    let s = run_cli(&db, &["settle", "--pay-password-stdin", "--token", &token, "--institution", "1", "--scenario", "outpatient", "--total", "20000", "--bill", "E2E-1"]);
+    let legs: Vec<(String, i64)> = s["legs"].as_array().unwrap().iter().map(|l| (l["source"].as_str().unwrap().to_string(), l["amount"].as_i64().unwrap())).collect();
+    assert_eq!(legs, vec![("fund".to_string(), 10_000), ("own_account".to_string(), 10_000)]);
     // The balance on screen follows.
     app.wait_text("#qr-balance", "¥200.00").await;
     app.screenshot("qr-after-payment").await;
@@ -127,8 +66,7 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     app.fill("#pay-pw", "123456").await;
     app.fill("#pay-pw2", "123456").await;
     app.click("#pay-save").await;
-    app.wait("[data-error-for=pay_password][data-code=PAY_PASSWORD_WEAK]")
-        .await;
+    app.wait("[data-error-for=pay_password][data-code=PAY_PASSWORD_WEAK]").await;
     let pay = qinqing_core::demo::DEMO_PAY_PASSWORD;
     app.fill("#pay-pw", pay).await;
     app.fill("#pay-pw2", pay).await;
@@ -137,10 +75,7 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     assert_eq!(app.js("return document.querySelector('#pay-pw').value + document.querySelector('#pay-pw2').value;").await, "");
 
     // The counter terminal: a scanner types a fresh code and presses Enter.
-    let fresh = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"])["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let fresh = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"])["token"].as_str().unwrap().to_string();
     app.click("[data-screen=terminal]").await;
     app.wait("#t-institution option").await;
     app.fill("#t-total", "88.50").await;
@@ -148,21 +83,13 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     app.choose("#t-scenario", "pharmacy").await;
     // Without the payer's password nothing is paid, and the code is not used up.
     app.fill("#t-token", &format!("{fresh}\u{E007}")).await;
-    app.wait("[data-error-for=pay_password][data-code=PAY_CONFIRMATION_REQUIRED]")
-        .await;
+    app.wait("[data-error-for=pay_password][data-code=PAY_CONFIRMATION_REQUIRED]").await;
     app.fill("#t-paypw", "000000").await;
     app.fill("#t-token", &format!("{fresh}\u{E007}")).await;
-    app.wait("[data-error-for=pay_password][data-code=PAY_PASSWORD_WRONG]")
-        .await;
-    assert_eq!(
-        app.js("return document.querySelector('#t-paypw').value;")
-            .await,
-        "",
-        "the password is not kept in the page"
-    );
+    app.wait("[data-error-for=pay_password][data-code=PAY_PASSWORD_WRONG]").await;
+    assert_eq!(app.js("return document.querySelector('#t-paypw').value;").await, "", "the password is not kept in the page");
     app.screenshot("terminal-pay-password").await;
-    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD)
-        .await;
+    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD).await;
     app.fill("#t-token", &format!("{fresh}\u{E007}")).await;
     let result = app.wait_text("#t-result", "结算完成").await;
     assert!(result.contains("¥88.50"), "{result}");
@@ -177,21 +104,15 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     app.screenshot("terminal-refused").await;
 
     // Inpatient: the code opens a stay at admission; discharge settles it without a code.
-    let admit_code = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"])["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let admit_code = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"])["token"].as_str().unwrap().to_string();
     app.choose("#t-scenario", "inpatient").await;
     app.wait("#t-admit").await;
     app.fill("#t-admission", "ZY-E2E").await;
-    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD)
-        .await;
+    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD).await;
     app.fill("#t-token", &format!("{admit_code}\u{E007}")).await;
-    app.wait("[data-error-for=id_face_checked][data-code=ID_FACE_CHECK_REQUIRED]")
-        .await;
+    app.wait("[data-error-for=id_face_checked][data-code=ID_FACE_CHECK_REQUIRED]").await;
     app.click("#t-idface").await;
-    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD)
-        .await;
+    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD).await;
     app.fill("#t-token", &format!("{admit_code}\u{E007}")).await;
     app.wait_text("#t-admitted", "ZY-E2E").await;
     app.screenshot("terminal-admitted").await;
@@ -208,17 +129,12 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
 
     // Elder mode: the terminal and the QR screen still fit.
     app.click("#elder-toggle").await;
-    app.wait_js("document.documentElement.classList.contains('elder')")
-        .await;
+    app.wait_js("document.documentElement.classList.contains('elder')").await;
     for screen in ["terminal", "qr"] {
         app.click(&format!("[data-screen={screen}]")).await;
-        app.wait(&format!("#screen[data-screen={screen}] > *"))
-            .await;
+        app.wait(&format!("#screen[data-screen={screen}] > *")).await;
         let overflow = app.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;").await;
-        assert!(
-            overflow.as_i64().unwrap_or(999) <= 0,
-            "{screen} overflows in elder mode: {overflow}"
-        );
+        assert!(overflow.as_i64().unwrap_or(999) <= 0, "{screen} overflows in elder mode: {overflow}");
         app.screenshot(&format!("elder-{screen}-app")).await;
     }
 
@@ -226,22 +142,8 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     let q = Qinqing::open(&closed.db).unwrap();
     // ¥88.50 pharmacy from his own account; ¥100 inpatient: 70 % fund, ¥30 own.
     assert_eq!(q.get_person(5).unwrap().balance_fen, 20_000 - 8_850 - 3_000);
-    let ours: Vec<String> = q
-        .list_settlements(Some(5), 1000)
-        .unwrap()
-        .into_iter()
-        .map(|s| s.bill_id)
-        .filter(|b| !b.starts_with("DEMO-"))
-        .collect();
-    assert_eq!(
-        ours,
-        vec![
-            "ZY-BILL-1".to_string(),
-            "T-2".to_string(),
-            "E2E-1".to_string()
-        ],
-        "each bill charged once"
-    );
+    let ours: Vec<String> = q.list_settlements(Some(5), 1000).unwrap().into_iter().map(|s| s.bill_id).filter(|b| !b.starts_with("DEMO-")).collect();
+    assert_eq!(ours, vec!["ZY-BILL-1".to_string(), "T-2".to_string(), "E2E-1".to_string()], "each bill charged once");
     let s = q.list_settlements(Some(5), 1).unwrap().remove(0);
     assert!(s.stay_id.is_some(), "the discharge settled the stay");
 }

@@ -9,17 +9,12 @@ use std::path::Path;
 const APP: &str = env!("CARGO_BIN_EXE_qinqing");
 
 fn persons_in(db: &Path) -> Vec<qinqing_core::Person> {
-    Qinqing::open(db)
-        .unwrap()
-        .list_persons(&PersonQuery::default())
-        .unwrap()
+    Qinqing::open(db).unwrap().list_persons(&PersonQuery::default()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn add_a_person_and_refuse_an_invalid_id() {
-    let Some(app) = App::launch(APP, "register", |_| {}).await else {
-        return;
-    };
+    let Some(app) = App::launch(APP, "register", |_| {}).await else { return };
 
     // An empty register says how to start.
     app.wait_text("#person-empty", "添加参保人").await;
@@ -43,10 +38,7 @@ async fn add_a_person_and_refuse_an_invalid_id() {
     assert!(row.contains("¥1,234.50"), "balance shown in yuan: {row}");
     assert!(row.contains("职工医保"), "insurance label: {row}");
     let detail = app.wait_text("#person-detail", "1988-05-12").await;
-    assert!(
-        detail.contains("女"),
-        "gender derived from the ID (17th digit 2 is even): {detail}"
-    );
+    assert!(detail.contains("女"), "gender derived from the ID (17th digit 2 is even): {detail}");
     assert!(detail.contains("已保存"), "save confirmed: {detail}");
     app.screenshot("register-added").await;
 
@@ -62,30 +54,15 @@ async fn add_a_person_and_refuse_an_invalid_id() {
     app.fill("#f-resident_id", &bad).await;
     app.fill("#f-region", "11").await;
     app.click("#person-save").await;
-    let msg = app
-        .wait_text("[data-error-for=resident_id]", "校验位")
-        .await;
-    assert!(
-        msg.contains("应为X"),
-        "says what the check character should be: {msg}"
-    );
-    assert_eq!(
-        app.attr("[data-error-for=resident_id]", "data-code")
-            .await
-            .as_deref(),
-        Some("ID_CHECKSUM")
-    );
+    let msg = app.wait_text("[data-error-for=resident_id]", "校验位").await;
+    assert!(msg.contains("应为X"), "says what the check character should be: {msg}");
+    assert_eq!(app.attr("[data-error-for=resident_id]", "data-code").await.as_deref(), Some("ID_CHECKSUM"));
     app.screenshot("register-invalid-id").await;
 
     // The same error in English after switching language; the typed input survives.
     app.click("#lang-toggle").await;
-    app.wait_text("[data-error-for=resident_id]", "check character")
-        .await;
-    let typed = app
-        .client
-        .execute("return document.querySelector('#f-name').value", vec![])
-        .await
-        .unwrap();
+    app.wait_text("[data-error-for=resident_id]", "check character").await;
+    let typed = app.client.execute("return document.querySelector('#f-name').value", vec![]).await.unwrap();
     assert_eq!(typed, "李四");
     app.screenshot("register-invalid-id-en").await;
 
@@ -118,49 +95,28 @@ async fn demo_family_and_hostile_names_render_as_text() {
         return;
     };
 
-    let table = app
-        .wait_text("#person-table tbody", "阿卜杜热合曼·买买提")
-        .await;
+    let table = app.wait_text("#person-table tbody", "阿卜杜热合曼·买买提").await;
     for name in ["张建国", "李秀英", "张伟", "王芳", "张子涵", "张雨桐"] {
         assert!(table.contains(name), "{name} listed");
     }
-    assert!(
-        table.contains(hostile),
-        "the hostile name is shown literally"
-    );
-    assert_eq!(
-        app.count("#person-table img").await,
-        0,
-        "no element was created from a name"
-    );
+    assert!(table.contains(hostile), "the hostile name is shown literally");
+    assert_eq!(app.count("#person-table img").await, 0, "no element was created from a name");
     assert_eq!(app.count("#person-table tbody tr").await, 8);
     app.screenshot("register-demo").await;
 
     // Open a person: the full ID only on request.
-    app.click("#person-table tbody tr:nth-child(3) .person-name")
-        .await;
+    app.click("#person-table tbody tr:nth-child(3) .person-name").await;
     let detail = app.wait_text("#person-detail", "张伟").await;
-    assert!(
-        detail.contains("3401**********"),
-        "masked by default: {detail}"
-    );
+    assert!(detail.contains("3401**********"), "masked by default: {detail}");
     app.click("#person-reveal").await;
-    app.wait_text("#person-detail", &with_check_char("34010419821108017"))
-        .await;
+    app.wait_text("#person-detail", &with_check_char("34010419821108017")).await;
     app.screenshot("register-detail").await;
 
     // 150% text: the screen still lays out (no horizontal overflow of the page).
-    app.js("document.documentElement.classList.add('text-150'); return true;")
-        .await;
-    app.wait_js("getComputedStyle(document.documentElement).fontSize === '24px'")
-        .await;
-    let overflow = app
-        .js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
-        .await;
-    assert!(
-        overflow.as_i64().unwrap_or(999) <= 0,
-        "page overflows horizontally at 150%: {overflow}"
-    );
+    app.js("document.documentElement.classList.add('text-150'); return true;").await;
+    app.wait_js("getComputedStyle(document.documentElement).fontSize === '24px'").await;
+    let overflow = app.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;").await;
+    assert!(overflow.as_i64().unwrap_or(999) <= 0, "page overflows horizontally at 150%: {overflow}");
     app.screenshot("register-detail-150").await;
     app.close().await;
 }

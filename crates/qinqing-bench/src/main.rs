@@ -23,7 +23,8 @@ fn ledger(dir: &std::path::Path) -> R<(Qinqing, i64, i64)> {
             balance_fen: Some(1_000_000_000),
             voucher_activated: true,
             ..Default::default()
-        })?
+        })
+        ?
         .id;
     // Every settlement is confirmed with the payer's payment password (an Argon2id check).
     q.set_pay_password(member, "135790", "135790")?;
@@ -37,13 +38,12 @@ fn ledger(dir: &std::path::Path) -> R<(Qinqing, i64, i64)> {
                 balance_fen: Some(1_000_000_000),
                 voucher_activated: true,
                 ..Default::default()
-            })?
+            })
+            ?
             .id;
         q.authorize_aid(a, member, "child", Some(500_000_000))?;
     }
-    let inst = q
-        .add_institution("浦东新区人民医院", "310115", true, true)?
-        .id;
+    let inst = q.add_institution("浦东新区人民医院", "310115", true, true)?.id;
     Ok((q, member, inst))
 }
 
@@ -54,9 +54,7 @@ fn settle(n: usize) -> R<()> {
     let reference = rusqlite::Connection::open(dir.path().join("bench.db"))?;
     reference.busy_timeout(Duration::from_secs(5))?;
     reference.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE bench_ref (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)")?;
-    let tokens: Vec<String> = (0..n)
-        .map(|_| q.issue_qr(member, None).map(|i| i.token))
-        .collect::<Result<_, _>>()?;
+    let tokens: Vec<String> = (0..n).map(|_| q.issue_qr(member, None).map(|i| i.token)).collect::<Result<_, _>>()?;
 
     let t = Instant::now();
     for i in 0..n {
@@ -70,25 +68,24 @@ fn settle(n: usize) -> R<()> {
     q.set_balance(member, 0)?;
     let t = Instant::now();
     for (i, tok) in tokens.iter().enumerate() {
-        let s = q.settle(&SettleRequest {
-            token: tok.clone(),
-            institution: inst,
-            scenario: "outpatient".into(),
-            total_fen: 12_345 + i as i64,
-            bill_id: format!("B-{i}"),
-            pay_password: Some("135790".into()),
-            ..Default::default()
-        })?;
+        let s = q
+            .settle(&SettleRequest {
+                token: tok.clone(),
+                institution: inst,
+                scenario: "outpatient".into(),
+                total_fen: 12_345 + i as i64,
+                bill_id: format!("B-{i}"),
+                pay_password: Some("135790".into()),
+                ..Default::default()
+            })
+            ?;
         assert!(!s.legs.is_empty());
     }
     let rate = n as f64 / t.elapsed().as_secs_f64();
     println!("settlements:            {n}");
     println!("settlements per second: {rate:.0}");
     println!("one-row insert tx/s:    {ref_rate:.0}  (same database, same run)");
-    println!(
-        "ratio:                  {:.2}  (target >= 0.30)",
-        rate / ref_rate
-    );
+    println!("ratio:                  {:.2}  (target >= 0.30)", rate / ref_rate);
     if rate / ref_rate < 0.30 {
         std::process::exit(1);
     }
@@ -106,8 +103,7 @@ fn qr(n: usize) -> R<()> {
     }
     let t = Instant::now();
     for _ in 0..n {
-        let code =
-            qrcode::QrCode::with_error_correction_level(sample.as_bytes(), qrcode::EcLevel::M)?;
+        let code = qrcode::QrCode::with_error_correction_level(sample.as_bytes(), qrcode::EcLevel::M)?;
         std::hint::black_box(code);
     }
     let reference = t.elapsed() / n as u32;
@@ -118,14 +114,8 @@ fn qr(n: usize) -> R<()> {
     let ours = t.elapsed() / n as u32;
     let ratio = ours.as_secs_f64() / reference.as_secs_f64();
     println!("codes:                        {n}");
-    println!(
-        "issue_qr (checks, sign, SVG): {:.1} µs",
-        ours.as_secs_f64() * 1e6
-    );
-    println!(
-        "qrcode encoding alone:        {:.1} µs  (same token, same run)",
-        reference.as_secs_f64() * 1e6
-    );
+    println!("issue_qr (checks, sign, SVG): {:.1} µs", ours.as_secs_f64() * 1e6);
+    println!("qrcode encoding alone:        {:.1} µs  (same token, same run)", reference.as_secs_f64() * 1e6);
     println!("ratio:                        {ratio:.2}  (target <= 1.50, and under 1 ms)");
     if ratio > 1.5 || ours > Duration::from_millis(1) {
         std::process::exit(1);
@@ -157,11 +147,7 @@ fn dashboard_at(tx: usize) -> R<(f64, f64, f64, f64)> {
     let mut q = Qinqing::open(&dir.path().join("dash.db"))?;
     let t = Instant::now();
     let r = q.seed_ledger((tx / 250).max(1), tx, 7)?;
-    eprintln!(
-        "  seeded {tx} settlements ({} families) in {:.1} s",
-        r.families,
-        t.elapsed().as_secs_f64()
-    );
+    eprintln!("  seeded {tx} settlements ({} families) in {:.1} s", r.families, t.elapsed().as_secs_f64());
     let holder = r.first_holder + 5 * (r.families as i64 / 2); // a family in the middle
     let year = chrono_year(&q);
     let (p50, p95) = percentiles(200, || {
@@ -169,12 +155,10 @@ fn dashboard_at(tx: usize) -> R<(f64, f64, f64, f64)> {
         Ok(())
     })?;
     let (t50, t95) = percentiles(200, || {
-        std::hint::black_box(q.tx_list(&qinqing_core::report::TxQuery {
-            family: Some(holder),
-            page: Some(1),
-            page_size: Some(10),
-            ..Default::default()
-        })?);
+        std::hint::black_box(
+            q.tx_list(&qinqing_core::report::TxQuery { family: Some(holder), page: Some(1), page_size: Some(10), ..Default::default() })
+                ?,
+        );
         Ok(())
     })?;
     Ok((p50, p95, t50, t95))
@@ -194,10 +178,7 @@ fn dashboard(big: usize) -> R<()> {
     println!("transaction record, first page");
     println!("  {small:>9} settlements     {at50:6.2} ms  {at95:6.2} ms");
     println!("  {big:>9} settlements     {bt50:6.2} ms  {bt95:6.2} ms");
-    println!(
-        "p95 ratio big/small: {:.2}  (target <= 2.00; p95 at big <= 10 ms)",
-        b95 / a95
-    );
+    println!("p95 ratio big/small: {:.2}  (target <= 2.00; p95 at big <= 10 ms)", b95 / a95);
     if b95 > 10.0 || b95 / a95 > 2.0 {
         std::process::exit(1);
     }
@@ -221,12 +202,7 @@ fn main() {
         "race-worker" => race::worker(std::path::Path::new(&a(2)), std::path::Path::new(&a(3))),
         "settle" => settle(n),
         "qr" => qr(n),
-        "dashboard" => dashboard(
-            std::env::args()
-                .nth(2)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(1_000_000),
-        ),
+        "dashboard" => dashboard(std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000)),
         _ => {
             eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE");
             std::process::exit(2);

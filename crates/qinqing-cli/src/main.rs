@@ -6,13 +6,10 @@
 use clap::{Args, Parser, Subcommand};
 use qinqing_core::audit::AuditQuery;
 use qinqing_core::idcheck::{self, IdCheck};
+use qinqing_core::time::{Clock, SystemClock};
 use qinqing_core::report::TxQuery;
 use qinqing_core::settle::{AidQuery, SettleRequest, Settlement};
-use qinqing_core::time::{Clock, SystemClock};
-use qinqing_core::{
-    db, time, Binding, BindingQuery, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery,
-    Qinqing, Relation,
-};
+use qinqing_core::{db, time, Binding, BindingQuery, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery, Qinqing, Relation};
 use serde::Serialize;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::PathBuf;
@@ -20,11 +17,7 @@ use std::process::ExitCode;
 use unicode_width::UnicodeWidthStr;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "qinqing-cli",
-    version,
-    about = "亲情医保 Qinqing — command-line access to the family insurance ledger"
-)]
+#[command(name = "qinqing-cli", version, about = "亲情医保 Qinqing — command-line access to the family insurance ledger")]
 struct Cli {
     /// Database file (default: $QINQING_DB, else the app-data directory shared with the app).
     #[arg(long, global = true, value_name = "PATH")]
@@ -339,12 +332,7 @@ enum AidCmd {
     /// Set the monthly cap in fen, or clear it with --none.
     Cap {
         aid: i64,
-        #[arg(
-            long,
-            value_name = "FEN",
-            required_unless_present = "none",
-            allow_negative_numbers = true
-        )]
+        #[arg(long, value_name = "FEN", required_unless_present = "none", allow_negative_numbers = true)]
         fen: Option<i64>,
         #[arg(long)]
         none: bool,
@@ -352,12 +340,7 @@ enum AidCmd {
     /// This relation's own online-pharmacy daily cap in fen (0–200000), or --none.
     OnlineCap {
         aid: i64,
-        #[arg(
-            long,
-            value_name = "FEN",
-            required_unless_present = "none",
-            allow_negative_numbers = true
-        )]
+        #[arg(long, value_name = "FEN", required_unless_present = "none", allow_negative_numbers = true)]
         fen: Option<i64>,
         #[arg(long)]
         none: bool,
@@ -365,18 +348,10 @@ enum AidCmd {
     /// The commitment letter the authorizer signs (text and hash).
     Letter,
     /// Who pays for a beneficiary, in paying order, with what is left this month.
-    Payers {
-        beneficiary: i64,
-    },
-    Freeze {
-        aid: i64,
-    },
-    Unfreeze {
-        aid: i64,
-    },
-    Revoke {
-        aid: i64,
-    },
+    Payers { beneficiary: i64 },
+    Freeze { aid: i64 },
+    Unfreeze { aid: i64 },
+    Revoke { aid: i64 },
     List {
         #[arg(long)]
         authorizer: Option<i64>,
@@ -469,9 +444,7 @@ enum InstitutionCmd {
     },
     List,
     /// Import name,region,designated,networked rows (all or nothing).
-    Import {
-        file: PathBuf,
-    },
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -563,17 +536,11 @@ enum StaffCmd {
     },
     List,
     /// Disable a staff account (it can no longer log in or act).
-    Disable {
-        staff: i64,
-    },
+    Disable { staff: i64 },
     /// Enable a disabled staff account again.
-    Enable {
-        staff: i64,
-    },
+    Enable { staff: i64 },
     /// Lift a lock-out and reset its escalation.
-    Unlock {
-        staff: i64,
-    },
+    Unlock { staff: i64 },
 }
 
 #[derive(Subcommand, Debug)]
@@ -783,18 +750,11 @@ impl Ctx {
     }
     fn open_as(&self, create: bool) -> Result<Qinqing, Error> {
         let path = db::resolve_db_path(self.db.as_deref())?;
-        let mut q = if create {
-            Qinqing::open(&path)?
-        } else {
-            Qinqing::open_existing(&path)?
-        };
+        let mut q = if create { Qinqing::open(&path)? } else { Qinqing::open_existing(&path)? };
         q.set_actor(qinqing_core::Actor::Operator);
         if let Some(now) = &self.now {
-            let at =
-                chrono::DateTime::parse_from_rfc3339(now).map_err(|_| Error::date_invalid(now))?;
-            q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(
-                at.with_timezone(&chrono::Utc),
-            )));
+            let at = chrono::DateTime::parse_from_rfc3339(now).map_err(|_| Error::date_invalid(now))?;
+            q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(at.with_timezone(&chrono::Utc))));
         }
         Ok(q)
     }
@@ -839,12 +799,7 @@ fn main() -> ExitCode {
     let now = cli.now.clone();
     #[cfg(not(debug_assertions))]
     let now = None;
-    let ctx = Ctx {
-        json: cli.json,
-        lang: cli.lang.clone(),
-        db: cli.db.clone(),
-        now,
-    };
+    let ctx = Ctx { json: cli.json, lang: cli.lang.clone(), db: cli.db.clone(), now };
     match run(&ctx, cli.cmd) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Refused) => ExitCode::from(3),
@@ -866,12 +821,7 @@ fn report_error(ctx: &Ctx, e: &Error) {
         }
         eprintln!("{}", serde_json::json!({ "error": err }));
     } else {
-        eprintln!(
-            "{} {}: {}",
-            if ctx.en() { "error" } else { "错误" },
-            e.code.as_str(),
-            e.message(&ctx.lang)
-        );
+        eprintln!("{} {}: {}", if ctx.en() { "error" } else { "错误" }, e.code.as_str(), e.message(&ctx.lang));
         for a in &e.also {
             eprintln!("  {}: {}", a.code.as_str(), a.message(&ctx.lang));
         }
@@ -887,10 +837,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             } else {
                 println!("qinqing {}", info.app_version);
                 println!("database:       {}", info.db_path);
-                println!(
-                    "schema version: {} (latest {})",
-                    info.schema_version, info.latest_schema_version
-                );
+                println!("schema version: {} (latest {})", info.schema_version, info.latest_schema_version);
                 println!("journal mode:   {}", info.journal_mode);
                 println!("sqlite:         {}", info.sqlite_version);
                 println!("persons:        {}", info.persons);
@@ -899,11 +846,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         }
         Cmd::Person(p) => return person(ctx, p),
         Cmd::Id(IdCmd::Check { ids }) => return id_check(ctx, ids),
-        Cmd::Demo(DemoCmd::Seed {
-            families,
-            transactions,
-            seed,
-        }) => {
+        Cmd::Demo(DemoCmd::Seed { families, transactions, seed }) => {
             let mut q = ctx.open_or_create()?;
             let r = q.demo_seed()?;
             if let Some(f) = families {
@@ -911,52 +854,27 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 if ctx.json {
                     ctx.print_json(&serde_json::json!({ "demo": r, "ledger": big }))?;
                 } else {
-                    println!(
-                        "ledger: {} families ({} people), {} settlements; first holder #{}",
-                        big.families, big.persons, big.settlements, big.first_holder
-                    );
+                    println!("ledger: {} families ({} people), {} settlements; first holder #{}", big.families, big.persons, big.settlements, big.first_holder);
                 }
                 return Ok(Outcome::Ok);
             }
             if ctx.json {
                 ctx.print_json(&r)?;
             } else if ctx.en() {
-                println!(
-                    "demo family: {} added, {} already present",
-                    r.created.len(),
-                    r.already_present
-                );
+                println!("demo family: {} added, {} already present", r.created.len(), r.already_present);
                 if r.staff_created {
-                    println!(
-                        "demo staff: {} / password {}",
-                        qinqing_core::demo::DEMO_STAFF_NAME,
-                        qinqing_core::demo::DEMO_STAFF_PASSWORD
-                    );
+                    println!("demo staff: {} / password {}", qinqing_core::demo::DEMO_STAFF_NAME, qinqing_core::demo::DEMO_STAFF_PASSWORD);
                 }
                 if r.bindings_created > 0 {
-                    println!(
-                        "family account: {} bindings (active, awaiting review, draft)",
-                        r.bindings_created
-                    );
+                    println!("family account: {} bindings (active, awaiting review, draft)", r.bindings_created);
                 }
             } else {
-                println!(
-                    "示例家庭：新增 {} 人，已存在 {} 人",
-                    r.created.len(),
-                    r.already_present
-                );
+                println!("示例家庭：新增 {} 人，已存在 {} 人", r.created.len(), r.already_present);
                 if r.staff_created {
-                    println!(
-                        "示例工作人员：{}，密码 {}",
-                        qinqing_core::demo::DEMO_STAFF_NAME,
-                        qinqing_core::demo::DEMO_STAFF_PASSWORD
-                    );
+                    println!("示例工作人员：{}，密码 {}", qinqing_core::demo::DEMO_STAFF_NAME, qinqing_core::demo::DEMO_STAFF_PASSWORD);
                 }
                 if r.bindings_created > 0 {
-                    println!(
-                        "亲情账户：{} 条绑定（已绑定、待审核、草稿各一）",
-                        r.bindings_created
-                    );
+                    println!("亲情账户：{} 条绑定（已绑定、待审核、草稿各一）", r.bindings_created);
                 }
             }
         }
@@ -982,21 +900,11 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         Cmd::Qr(c) => return qr_cmd(ctx, c),
         Cmd::Backup { out } => {
             ctx.open()?.backup_to(&out)?;
-            if ctx.json {
-                ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?;
-            } else {
-                println!("{}", out.display());
-            }
+            if ctx.json { ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?; } else { println!("{}", out.display()); }
         }
         Cmd::Restore { backup } => {
             ctx.open_or_create()?.restore_from(&backup)?;
-            if ctx.json {
-                ctx.print_json(
-                    &serde_json::json!({ "restored_from": backup.display().to_string() }),
-                )?;
-            } else {
-                println!("restored from {}", backup.display());
-            }
+            if ctx.json { ctx.print_json(&serde_json::json!({ "restored_from": backup.display().to_string() }))?; } else { println!("restored from {}", backup.display()); }
         }
         Cmd::Settle(a) => {
             let s = ctx.open()?.settle(&SettleRequest {
@@ -1008,61 +916,23 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 bill_id: a.bill,
                 emergency: a.emergency,
                 stay: a.stay,
-                pay_password: if a.pay_password_stdin {
-                    Some(stdin_lines(1)?.remove(0))
-                } else {
-                    None
-                },
+                pay_password: if a.pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None },
             })?;
             print_settlement(ctx, &s)?;
         }
         Cmd::Stay(c) => {
             let mut q = ctx.open()?;
             match c {
-                StayCmd::Admit {
-                    token,
-                    institution,
-                    admission,
-                    emergency,
-                    pay_password_stdin,
-                    id_face_checked,
-                } => {
-                    let pay_password = if pay_password_stdin {
-                        Some(stdin_lines(1)?.remove(0))
-                    } else {
-                        None
-                    };
-                    let s = q.admit(&qinqing_core::settle::AdmitRequest {
-                        token,
-                        institution,
-                        admission_no: admission,
-                        emergency,
-                        pay_password,
-                        id_face_checked,
-                    })?;
+                StayCmd::Admit { token, institution, admission, emergency, pay_password_stdin, id_face_checked } => {
+                    let pay_password = if pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None };
+                    let s = q.admit(&qinqing_core::settle::AdmitRequest { token, institution, admission_no: admission, emergency, pay_password, id_face_checked })?;
                     print_stays(ctx, &[s])?;
                 }
-                StayCmd::Discharge {
-                    stay,
-                    institution,
-                    total,
-                    bill,
-                } => {
-                    let s = q.settle(&SettleRequest {
-                        institution,
-                        scenario: "inpatient".into(),
-                        total_fen: total,
-                        bill_id: bill,
-                        stay: Some(stay),
-                        ..Default::default()
-                    })?;
+                StayCmd::Discharge { stay, institution, total, bill } => {
+                    let s = q.settle(&SettleRequest { institution, scenario: "inpatient".into(), total_fen: total, bill_id: bill, stay: Some(stay), ..Default::default() })?;
                     print_settlement(ctx, &s)?;
                 }
-                StayCmd::List {
-                    institution,
-                    member,
-                    open,
-                } => print_stays(ctx, &q.list_stays(institution, member, open)?)?,
+                StayCmd::List { institution, member, open } => print_stays(ctx, &q.list_stays(institution, member, open)?)?,
             }
         }
         Cmd::Setting(c) => {
@@ -1073,41 +943,18 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 SettingCmd::Set { key, value } => vec![q.set_setting(&key, &value)?],
             };
             if ctx.json {
-                if list.len() == 1 {
-                    ctx.print_json(&list[0])?;
-                } else {
-                    ctx.print_json(&list)?;
-                }
+                if list.len() == 1 { ctx.print_json(&list[0])?; } else { ctx.print_json(&list)?; }
             } else {
                 for v in list {
-                    let about = if ctx.en() {
-                        v.def.about_en
-                    } else {
-                        v.def.about_zh
-                    };
-                    println!(
-                        "{:<32} {:>8} {:<4} [{}–{}]  {about}",
-                        v.def.key, v.value, v.def.unit, v.def.min, v.def.max
-                    );
+                    let about = if ctx.en() { v.def.about_en } else { v.def.about_zh };
+                    println!("{:<32} {:>8} {:<4} [{}–{}]  {about}", v.def.key, v.value, v.def.unit, v.def.min, v.def.max);
                 }
             }
         }
         Cmd::Fund(c) => {
             let mut q = ctx.open()?;
-            if let FundCmd::Set {
-                prefix,
-                scenario,
-                insurance,
-                deductible,
-                ratio,
-                ceiling,
-            } = c
-            {
-                let p = qinqing_core::fund::FundPolicy {
-                    deductible_fen: deductible,
-                    ratio_pct: ratio,
-                    ceiling_fen: ceiling,
-                };
+            if let FundCmd::Set { prefix, scenario, insurance, deductible, ratio, ceiling } = c {
+                let p = qinqing_core::fund::FundPolicy { deductible_fen: deductible, ratio_pct: ratio, ceiling_fen: ceiling };
                 q.set_fund_policy(&prefix, &scenario, &insurance, p)?;
             }
             let list = q.fund_policies()?;
@@ -1115,24 +962,9 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&list)?;
             } else {
                 for r in list {
-                    let prefix = if r.region_prefix.is_empty() {
-                        "*"
-                    } else {
-                        &r.region_prefix
-                    };
-                    let ceiling = r
-                        .policy
-                        .ceiling_fen
-                        .map(qinqing_core::money::format_fen)
-                        .unwrap_or_else(|| "-".into());
-                    println!(
-                        "{prefix:<6} {:<16} {:<9} {:>12} {:>3}% {:>14}",
-                        r.scenario,
-                        r.insurance,
-                        qinqing_core::money::format_fen(r.policy.deductible_fen),
-                        r.policy.ratio_pct,
-                        ceiling
-                    );
+                    let prefix = if r.region_prefix.is_empty() { "*" } else { &r.region_prefix };
+                    let ceiling = r.policy.ceiling_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into());
+                    println!("{prefix:<6} {:<16} {:<9} {:>12} {:>3}% {:>14}", r.scenario, r.insurance, qinqing_core::money::format_fen(r.policy.deductible_fen), r.policy.ratio_pct, ceiling);
                 }
             }
         }
@@ -1142,18 +974,10 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             let i = match c {
                 DeviceCmd::Show => q.installation()?,
                 DeviceCmd::Demo => q.set_installation(Installation::Demo)?,
-                DeviceCmd::Household { holder } => {
-                    q.set_installation(Installation::Household { holder })?
-                }
-                DeviceCmd::Terminal { institution } => {
-                    q.set_installation(Installation::Terminal { institution })?
-                }
+                DeviceCmd::Household { holder } => q.set_installation(Installation::Household { holder })?,
+                DeviceCmd::Terminal { institution } => q.set_installation(Installation::Terminal { institution })?,
             };
-            if ctx.json {
-                ctx.print_json(&i)?;
-            } else {
-                println!("{}", serde_json::to_string(&i).unwrap_or_default());
-            }
+            if ctx.json { ctx.print_json(&i)?; } else { println!("{}", serde_json::to_string(&i).unwrap_or_default()); }
         }
         Cmd::Denied { limit } => {
             let list = ctx.open()?.denied_list(limit)?;
@@ -1171,11 +995,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&list)?;
             } else {
                 for m in list {
-                    println!(
-                        "{}  {}",
-                        m.created_at_local,
-                        if ctx.en() { &m.body_en } else { &m.body_zh }
-                    );
+                    println!("{}  {}", m.created_at_local, if ctx.en() { &m.body_en } else { &m.body_zh });
                 }
             }
         }
@@ -1190,12 +1010,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Aid(c) => return aid_cmd(ctx, c),
-        Cmd::Report(ReportCmd::Year {
-            person,
-            family,
-            year,
-            csv,
-        }) => {
+        Cmd::Report(ReportCmd::Year { person, family, year, csv }) => {
             let q = ctx.open()?;
             let year = year.unwrap_or_else(|| chrono::Datelike::year(&q.today()));
             let (holder, only) = match (person, family) {
@@ -1215,74 +1030,30 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             } else {
                 let f = &d.family;
                 if ctx.en() {
-                    println!(
-                        "{year}: {}  ({} {})",
-                        f.total_display,
-                        f.bills,
-                        if f.bills == 1 { "bill" } else { "bills" }
-                    );
+                    println!("{year}: {}  ({} {})", f.total_display, f.bills, if f.bills == 1 { "bill" } else { "bills" });
                 } else {
                     println!("{year}年：{}（{} 笔）", f.total_display, f.bills);
                 }
-                for (k, v) in [
-                    ("fund", f.fund),
-                    ("own_account", f.own_account),
-                    ("family_aid", f.family_aid),
-                    ("cash", f.cash),
-                ] {
+                for (k, v) in [("fund", f.fund), ("own_account", f.own_account), ("family_aid", f.family_aid), ("cash", f.cash)] {
                     let (zh, en) = qinqing_core::report::source_label(k);
                     let label = if ctx.en() { en } else { zh };
                     println!("  {label:<14} {:>14}", qinqing_core::money::format_fen(v));
                 }
                 if d.premiums_fen > 0 {
                     let (zh, en) = qinqing_core::report::source_label("premium");
-                    println!(
-                        "  {:<14} {:>14}",
-                        if ctx.en() { en } else { zh },
-                        d.premiums_display
-                    );
+                    println!("  {:<14} {:>14}", if ctx.en() { en } else { zh }, d.premiums_display);
                 }
                 for m in &d.members {
                     println!("  {}: {}", m.name, m.year.total_display);
                 }
                 for a in &d.anomalies {
-                    println!(
-                        "  ! {} {} {}",
-                        a.date,
-                        a.member_name,
-                        if ctx.en() {
-                            &a.explain_en
-                        } else {
-                            &a.explain_zh
-                        }
-                    );
+                    println!("  ! {} {} {}", a.date, a.member_name, if ctx.en() { &a.explain_en } else { &a.explain_zh });
                 }
             }
         }
-        Cmd::Tx(TxCmd::List {
-            member,
-            family,
-            from,
-            to,
-            scenario,
-            institution,
-            source,
-            page,
-            page_size,
-            csv,
-        }) => {
+        Cmd::Tx(TxCmd::List { member, family, from, to, scenario, institution, source, page, page_size, csv }) => {
             let q = ctx.open()?;
-            let query = TxQuery {
-                member,
-                family,
-                from,
-                to,
-                scenario,
-                institution,
-                source,
-                page: Some(page),
-                page_size: Some(page_size),
-            };
+            let query = TxQuery { member, family, from, to, scenario, institution, source, page: Some(page), page_size: Some(page_size) };
             if let Some(path) = csv {
                 q.tx_csv_save(&query, &path)?;
                 if !ctx.json {
@@ -1295,95 +1066,38 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&p)?;
             } else {
                 for r in &p.rows {
-                    println!(
-                        "{}  #{}  {}  {}  {}  {}",
-                        r.date, r.id, r.member_name, r.institution, r.scenario, r.total_display
-                    );
+                    println!("{}  #{}  {}  {}  {}  {}", r.date, r.id, r.member_name, r.institution, r.scenario, r.total_display);
                 }
-                println!(
-                    "page {} · {} rows · {}",
-                    p.page, p.total_rows, p.sum_display
-                );
+                println!("page {} · {} rows · {}", p.page, p.total_rows, p.sum_display);
             }
         }
         Cmd::Premium(c) => {
             let mut q = ctx.open()?;
-            let request = |q: &Qinqing,
-                           payer: i64,
-                           beneficiary: i64,
-                           tier: String,
-                           region: Option<String>,
-                           year: i64|
-             -> Result<qinqing_core::premium::PremiumRequest, Error> {
+            let request = |q: &Qinqing, payer: i64, beneficiary: i64, tier: String, region: Option<String>, year: i64| -> Result<qinqing_core::premium::PremiumRequest, Error> {
                 let region = match region {
                     Some(r) => r,
                     None => q.get_person(beneficiary)?.region.code,
                 };
-                Ok(qinqing_core::premium::PremiumRequest {
-                    payer,
-                    beneficiary,
-                    region,
-                    year,
-                    tier,
-                })
+                Ok(qinqing_core::premium::PremiumRequest { payer, beneficiary, region, year, tier })
             };
             match c {
-                PremiumCmd::Pay {
-                    payer,
-                    beneficiary,
-                    amount: Some(amount),
-                    year,
-                    ..
-                } => {
+                PremiumCmd::Pay { payer, beneficiary, amount: Some(amount), year, .. } => {
                     let r = q.pay_premium(payer, beneficiary, amount, year)?;
-                    if ctx.json {
-                        ctx.print_json(&r)?;
-                    } else {
-                        println!("{}", r["id"]);
-                    }
+                    if ctx.json { ctx.print_json(&r)?; } else { println!("{}", r["id"]); }
                 }
-                PremiumCmd::Pay {
-                    payer,
-                    beneficiary,
-                    tier: Some(tier),
-                    region,
-                    year,
-                    ..
-                } => {
+                PremiumCmd::Pay { payer, beneficiary, tier: Some(tier), region, year, .. } => {
                     let req = request(&q, payer, beneficiary, tier, region, year)?;
                     let r = q.pay_premium_tier(&req)?;
-                    if ctx.json {
-                        ctx.print_json(&r)?;
-                    } else {
-                        print_receipt(&r);
-                    }
+                    if ctx.json { ctx.print_json(&r)?; } else { print_receipt(&r); }
                 }
-                PremiumCmd::Pay { .. } => {
-                    return Err(Error::internal("clap requires --tier or --amount"))
-                }
-                PremiumCmd::Check {
-                    payer,
-                    beneficiary,
-                    tier,
-                    region,
-                    year,
-                } => {
+                PremiumCmd::Pay { .. } => return Err(Error::internal("clap requires --tier or --amount")),
+                PremiumCmd::Check { payer, beneficiary, tier, region, year } => {
                     let req = request(&q, payer, beneficiary, tier, region, year)?;
                     let c = q.premium_check(&req)?;
                     if ctx.json {
                         ctx.print_json(&c)?;
                     } else {
-                        println!(
-                            "{} → {} ({})  {} {}  {} {}  balance after {}",
-                            c.payer_name,
-                            c.beneficiary_name,
-                            c.beneficiary_id_masked,
-                            c.region,
-                            c.region_name,
-                            c.year,
-                            c.tier.label_zh,
-                            c.payer_balance_after_display
-                        );
+                        println!("{} → {} ({})  {} {}  {} {}  balance after {}", c.payer_name, c.beneficiary_name, c.beneficiary_id_masked, c.region, c.region_name, c.year, c.tier.label_zh, c.payer_balance_after_display);
                     }
                 }
                 PremiumCmd::Tiers { region, year } => {
@@ -1392,42 +1106,21 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                         ctx.print_json(&list)?;
                     } else {
                         for t in list {
-                            println!(
-                                "{:<10} {:>12}  {}",
-                                t.tier,
-                                t.amount_display,
-                                if ctx.en() { &t.label_en } else { &t.label_zh }
-                            );
+                            println!("{:<10} {:>12}  {}", t.tier, t.amount_display, if ctx.en() { &t.label_en } else { &t.label_zh });
                         }
                     }
                 }
                 PremiumCmd::List { person } => {
                     let list = q.list_premiums(person)?;
-                    if ctx.json {
-                        ctx.print_json(&list)?;
-                    } else {
-                        list.iter().for_each(print_receipt);
-                    }
+                    if ctx.json { ctx.print_json(&list)?; } else { list.iter().for_each(print_receipt); }
                 }
             }
         }
         Cmd::Filing(c) => {
             let mut q = ctx.open()?;
             let out = match c {
-                FilingCmd::Add {
-                    person,
-                    region,
-                    reason,
-                    from,
-                    to,
-                } => {
-                    vec![q.add_filing_request(&qinqing_core::settle::FilingRequest {
-                        person,
-                        region,
-                        reason,
-                        from,
-                        to,
-                    })?]
+                FilingCmd::Add { person, region, reason, from, to } => {
+                    vec![q.add_filing_request(&qinqing_core::settle::FilingRequest { person, region, reason, from, to })?]
                 }
                 FilingCmd::List { person } => q.list_filings(person)?,
                 FilingCmd::Cancel { filing } => vec![q.cancel_filing(filing)?],
@@ -1436,33 +1129,17 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&out)?;
             } else {
                 for f in out {
-                    println!(
-                        "{}  person {}  {} {}  {}  {} … {}  {}",
-                        f.id,
-                        f.person_id,
-                        f.region.code,
-                        f.region.pooling_name_zh,
-                        f.reason,
-                        f.from_date,
-                        f.to_date,
-                        f.state
-                    );
+                    println!("{}  person {}  {} {}  {}  {} … {}  {}", f.id, f.person_id, f.region.code, f.region.pooling_name_zh, f.reason, f.from_date, f.to_date, f.state);
                 }
             }
         }
         Cmd::Institution(c) => {
             let mut q = ctx.open()?;
             let out = match c {
-                InstitutionCmd::Add {
-                    name,
-                    region,
-                    designated,
-                    networked,
-                } => vec![q.add_institution(&name, &region, designated, networked)?],
+                InstitutionCmd::Add { name, region, designated, networked } => vec![q.add_institution(&name, &region, designated, networked)?],
                 InstitutionCmd::List => q.list_institutions()?,
                 InstitutionCmd::Import { file } => {
-                    let text = std::fs::read_to_string(&file)
-                        .map_err(|e| Error::csv_invalid(0, &format!("{}: {e}", file.display())))?;
+                    let text = std::fs::read_to_string(&file).map_err(|e| Error::csv_invalid(0, &format!("{}: {e}", file.display())))?;
                     q.import_institutions(&text)?
                 }
             };
@@ -1470,46 +1147,20 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&out)?;
             } else {
                 for i in out {
-                    println!(
-                        "{}  {}  {}  {}{}",
-                        i.id,
-                        i.name,
-                        i.region.code,
-                        if i.designated {
-                            "designated"
-                        } else {
-                            "not designated"
-                        },
-                        if i.networked { ", networked" } else { "" }
-                    );
+                    println!("{}  {}  {}  {}{}", i.id, i.name, i.region.code, if i.designated { "designated" } else { "not designated" }, if i.networked { ", networked" } else { "" });
                 }
             }
         }
         Cmd::Staff(c) => return staff(ctx, c),
         Cmd::Doc(c) => return doc(ctx, c),
         Cmd::Policy(c) => return policy(ctx, c),
-        Cmd::Audit(AuditCmd::List {
-            person,
-            since,
-            limit,
-        }) => {
-            let entries = ctx.open()?.audit_list(&AuditQuery {
-                person_id: person,
-                since,
-                limit: Some(limit),
-            })?;
+        Cmd::Audit(AuditCmd::List { person, since, limit }) => {
+            let entries = ctx.open()?.audit_list(&AuditQuery { person_id: person, since, limit: Some(limit) })?;
             if ctx.json {
                 ctx.print_json(&entries)?;
             } else {
                 for e in entries {
-                    println!(
-                        "{}  {:<8} {:<26} {}#{}",
-                        e.at_local,
-                        e.actor,
-                        e.action,
-                        e.entity,
-                        e.entity_id.unwrap_or(0)
-                    );
+                    println!("{}  {:<8} {:<26} {}#{}", e.at_local, e.actor, e.action, e.entity, e.entity_id.unwrap_or(0));
                 }
             }
         }
@@ -1612,21 +1263,11 @@ fn labels(ctx: &Ctx, p: &Person) -> [String; 4] {
 
 fn print_person(ctx: &Ctx, p: &Person) {
     let [gender, ins, status, voucher] = labels(ctx, p);
-    let region = if ctx.en() {
-        &p.region.province_en
-    } else {
-        &p.region.province_zh
-    };
+    let region = if ctx.en() { &p.region.province_en } else { &p.region.province_zh };
     let rows: [(&str, &str, String); 10] = [
         ("编号", "id", p.id.to_string()),
         ("姓名", "name", p.name.clone()),
-        (
-            "身份证号",
-            "resident ID",
-            p.resident_id
-                .clone()
-                .unwrap_or_else(|| p.resident_id_masked.clone()),
-        ),
+        ("身份证号", "resident ID", p.resident_id.clone().unwrap_or_else(|| p.resident_id_masked.clone())),
         ("出生日期", "born", p.birth_date.clone()),
         ("性别/年龄", "gender/age", format!("{gender} / {}", p.age)),
         ("险种", "insurance", ins),
@@ -1637,42 +1278,15 @@ fn print_person(ctx: &Ctx, p: &Person) {
     ];
     for (zh, en, v) in rows {
         let label = if ctx.en() { en } else { zh };
-        println!(
-            "{}{}  {}",
-            label,
-            " ".repeat(12usize.saturating_sub(label.width())),
-            v
-        );
+        println!("{}{}  {}", label, " ".repeat(12usize.saturating_sub(label.width())), v);
     }
 }
 
 fn print_table(ctx: &Ctx, list: &[Person]) {
     let head: Vec<&str> = if ctx.en() {
-        vec![
-            "id",
-            "name",
-            "resident ID",
-            "gender",
-            "age",
-            "insurance",
-            "region",
-            "status",
-            "balance",
-            "e-voucher",
-        ]
+        vec!["id", "name", "resident ID", "gender", "age", "insurance", "region", "status", "balance", "e-voucher"]
     } else {
-        vec![
-            "编号",
-            "姓名",
-            "身份证号",
-            "性别",
-            "年龄",
-            "险种",
-            "参保地",
-            "状态",
-            "个人账户",
-            "电子凭证",
-        ]
+        vec!["编号", "姓名", "身份证号", "性别", "年龄", "险种", "参保地", "状态", "个人账户", "电子凭证"]
     };
     let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
     for p in list {
@@ -1691,17 +1305,12 @@ fn print_table(ctx: &Ctx, list: &[Person]) {
         ]);
     }
     let cols = rows[0].len();
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r[c].width()).max().unwrap_or(0))
-        .collect();
+    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].width()).max().unwrap_or(0)).collect();
     let out = io::stdout();
     let mut w = out.lock();
     for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| format!("{}{}", cell, " ".repeat(widths[i] - cell.width())))
-            .collect();
+        let line: Vec<String> =
+            r.iter().enumerate().map(|(i, cell)| format!("{}{}", cell, " ".repeat(widths[i] - cell.width()))).collect();
         if let Err(e) = writeln!(w, "{}", line.join("  ").trim_end()) {
             io_fail(e);
             return;
@@ -1723,18 +1332,10 @@ fn id_check(ctx: &Ctx, ids: Vec<String>) -> Result<Outcome, Error> {
             serde_json::to_writer(&mut *w, &r)?;
         } else {
             match r {
-                IdCheck::Valid {
-                    input,
-                    birth_date,
-                    gender,
-                    ..
-                } => writeln!(w, "{input}\tvalid\t{birth_date}\t{}", gender.as_str())?,
-                IdCheck::Invalid {
-                    input,
-                    code,
-                    message_zh,
-                    message_en,
-                } => writeln!(
+                IdCheck::Valid { input, birth_date, gender, .. } => {
+                    writeln!(w, "{input}\tvalid\t{birth_date}\t{}", gender.as_str())?
+                }
+                IdCheck::Invalid { input, code, message_zh, message_en } => writeln!(
                     w,
                     "{input}\tinvalid\t{}\t{}",
                     code.as_str(),
@@ -1760,40 +1361,21 @@ fn id_check(ctx: &Ctx, ids: Vec<String>) -> Result<Outcome, Error> {
         }
     }
     if ctx.json {
-        w.write_all(if first { b"[]\n" } else { b"\n]\n" })
-            .map_err(io_err)?;
+        w.write_all(if first { b"[]\n" } else { b"\n]\n" }).map_err(io_err)?;
     }
     w.flush().map_err(io_err)?;
-    Ok(if all_valid {
-        Outcome::Ok
-    } else {
-        Outcome::Refused
-    })
+    Ok(if all_valid { Outcome::Ok } else { Outcome::Refused })
 }
 
 fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
     let mut q = ctx.open()?;
     let b = match cmd {
-        BindCmd::Apply {
-            holder,
-            member,
-            relation,
-        } => q.apply_binding(holder, member, &relation)?,
+        BindCmd::Apply { holder, member, relation } => q.apply_binding(holder, member, &relation)?,
         BindCmd::Attach { app, doc } => q.attach_document(app, doc)?,
         BindCmd::Sign { app } => q.sign_letter(app)?,
-        BindCmd::VerifyFace {
-            app,
-            staff: Some(sid),
-            ..
-        } => q.verify_face_by_staff(app, sid)?,
-        BindCmd::VerifyFace {
-            app,
-            evidence: Some(doc),
-            ..
-        } => q.verify_face_by_evidence(app, doc)?,
-        BindCmd::VerifyFace { .. } => {
-            return Err(Error::internal("clap enforces --staff or --evidence"))
-        }
+        BindCmd::VerifyFace { app, staff: Some(sid), .. } => q.verify_face_by_staff(app, sid)?,
+        BindCmd::VerifyFace { app, evidence: Some(doc), .. } => q.verify_face_by_evidence(app, doc)?,
+        BindCmd::VerifyFace { .. } => return Err(Error::internal("clap enforces --staff or --evidence")),
         BindCmd::SendRemoteCode { app } => q.send_remote_code(app)?,
         BindCmd::ConfirmRemote { app, code } => q.confirm_remote(app, &code)?,
         BindCmd::ActivateVoucher { app } => q.guardian_activate_voucher(app)?,
@@ -1802,16 +1384,8 @@ fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
         BindCmd::Reject { app, staff, reason } => q.reject_binding(app, staff, &reason)?,
         BindCmd::Unbind { binding, by } => q.unbind(binding, by)?,
         BindCmd::Show { app } => q.get_binding(app)?,
-        BindCmd::List {
-            holder,
-            member,
-            status,
-        } => {
-            let list = q.list_bindings(&BindingQuery {
-                holder,
-                member,
-                status,
-            })?;
+        BindCmd::List { holder, member, status } => {
+            let list = q.list_bindings(&BindingQuery { holder, member, status })?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {
@@ -1826,11 +1400,7 @@ fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
             if ctx.json {
                 ctx.print_json(&l)?;
             } else {
-                println!(
-                    "{} {}\n",
-                    if ctx.en() { "version" } else { "版本" },
-                    l.version
-                );
+                println!("{} {}\n", if ctx.en() { "version" } else { "版本" }, l.version);
                 println!("{}", if ctx.en() { l.text_en } else { l.text_zh });
             }
             return Ok(Outcome::Ok);
@@ -1846,39 +1416,20 @@ fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
                 .iter()
                 .map(|k| {
                     let (zh, en) = qinqing_core::binding::requirement_label(k);
-                    if ctx.en() {
-                        en
-                    } else {
-                        zh
-                    }
+                    if ctx.en() { en } else { zh }
                 })
                 .collect();
-            println!(
-                "  {} {}",
-                if ctx.en() { "missing:" } else { "尚缺：" },
-                labels.join(if ctx.en() { "; " } else { "；" })
-            );
+            println!("  {} {}", if ctx.en() { "missing:" } else { "尚缺：" }, labels.join(if ctx.en() { "; " } else { "；" }));
         }
         if let Some(r) = &b.reject_reason {
-            println!(
-                "  {} {r}",
-                if ctx.en() {
-                    "rejected:"
-                } else {
-                    "驳回原因："
-                }
-            );
+            println!("  {} {r}", if ctx.en() { "rejected:" } else { "驳回原因：" });
         }
     }
     Ok(Outcome::Ok)
 }
 
 fn print_binding_line(ctx: &Ctx, b: &Binding) {
-    let (rel, st) = if ctx.en() {
-        (b.relation_en, b.status.en())
-    } else {
-        (b.relation_zh, b.status.zh())
-    };
+    let (rel, st) = if ctx.en() { (b.relation_en, b.status.en()) } else { (b.relation_zh, b.status.zh()) };
     println!(
         "#{}  {} → {} ({}, {})  {}  {}",
         b.id, b.holder.name, b.member.name, b.member.resident_id_masked, rel, b.member_age, st
@@ -1889,15 +1440,7 @@ fn print_binding_line(ctx: &Ctx, b: &Binding) {
 fn stdin_lines(n: usize) -> Result<Vec<String>, Error> {
     let stdin = io::stdin();
     let mut lines = stdin.lock().lines();
-    (0..n)
-        .map(|_| {
-            lines
-                .next()
-                .transpose()
-                .map_err(io_fail)
-                .map(|l| l.unwrap_or_default().trim_end_matches('\r').to_string())
-        })
-        .collect()
+    (0..n).map(|_| lines.next().transpose().map_err(io_fail).map(|l| l.unwrap_or_default().trim_end_matches('\r').to_string())).collect()
 }
 
 fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
@@ -1906,20 +1449,9 @@ fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
         StaffCmd::Add { name, role } => {
             let stdin = io::stdin();
             let mut lines = stdin.lock().lines();
-            let mut next = || {
-                lines
-                    .next()
-                    .transpose()
-                    .map_err(io_fail)
-                    .map(|l| l.unwrap_or_default())
-            };
+            let mut next = || lines.next().transpose().map_err(io_fail).map(|l| l.unwrap_or_default());
             let (pw, again) = (next()?, next()?);
-            let s = q.add_staff(
-                &name,
-                &role,
-                pw.trim_end_matches('\r'),
-                again.trim_end_matches('\r'),
-            )?;
+            let s = q.add_staff(&name, &role, pw.trim_end_matches('\r'), again.trim_end_matches('\r'))?;
             if ctx.json {
                 ctx.print_json(&s)?;
             } else {
@@ -1928,27 +1460,15 @@ fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
         }
         StaffCmd::Disable { staff } => {
             let s = q.set_staff_active(staff, false)?;
-            if ctx.json {
-                ctx.print_json(&s)?;
-            } else {
-                println!("{}  {}  disabled", s.id, s.name);
-            }
+            if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  disabled", s.id, s.name); }
         }
         StaffCmd::Enable { staff } => {
             let s = q.set_staff_active(staff, true)?;
-            if ctx.json {
-                ctx.print_json(&s)?;
-            } else {
-                println!("{}  {}  enabled", s.id, s.name);
-            }
+            if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  enabled", s.id, s.name); }
         }
         StaffCmd::Unlock { staff } => {
             let s = q.unlock_staff(staff)?;
-            if ctx.json {
-                ctx.print_json(&s)?;
-            } else {
-                println!("{}  {}  unlocked", s.id, s.name);
-            }
+            if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  unlocked", s.id, s.name); }
         }
         StaffCmd::List => {
             let list = q.list_staff()?;
@@ -1956,13 +1476,7 @@ fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
                 ctx.print_json(&list)?;
             } else {
                 for s in list {
-                    println!(
-                        "{}  {}  {}{}",
-                        s.id,
-                        s.name,
-                        s.role.as_str(),
-                        if s.active { "" } else { "  (inactive)" }
-                    );
+                    println!("{}  {}  {}{}", s.id, s.name, s.role.as_str(), if s.active { "" } else { "  (inactive)" });
                 }
             }
         }
@@ -1973,13 +1487,7 @@ fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
 fn doc(ctx: &Ctx, cmd: DocCmd) -> Result<Outcome, Error> {
     let mut q = ctx.open()?;
     let shown = match cmd {
-        DocCmd::Add {
-            person,
-            kind,
-            file,
-            application,
-            note,
-        } => {
+        DocCmd::Add { person, kind, file, application, note } => {
             let r = q.ingest_document_path(person, &kind, &file, &note, application)?;
             if ctx.json {
                 ctx.print_json(&r)?;
@@ -2002,12 +1510,7 @@ fn doc(ctx: &Ctx, cmd: DocCmd) -> Result<Outcome, Error> {
         DocCmd::Show { doc } => q.get_document(doc)?,
         DocCmd::Export { doc, out } => q.export_document(doc, &out)?,
         DocCmd::Rm { doc } => q.delete_document(doc)?,
-        DocCmd::Review {
-            doc,
-            staff,
-            verdict,
-            reason,
-        } => q.review_document(doc, staff, verdict == "accept", &reason)?,
+        DocCmd::Review { doc, staff, verdict, reason } => q.review_document(doc, staff, verdict == "accept", &reason)?,
     };
     if ctx.json {
         ctx.print_json(&shown)?;
@@ -2025,31 +1528,14 @@ fn print_doc(ctx: &Ctx, d: &qinqing_core::Document) {
     };
     println!(
         "{}  person {}  {}  {}  {}  {} B  {}  {:?}  {}",
-        d.id,
-        d.person_id,
-        k,
-        d.media,
-        size,
-        d.bytes,
-        &d.sha256[..12],
-        d.status,
-        d.note
+        d.id, d.person_id, k, d.media, size, d.bytes, &d.sha256[..12], d.status, d.note
     );
 }
 
 fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
     let mut q = ctx.open()?;
-    if let PolicyCmd::Set {
-        prefix,
-        relations,
-        note,
-        premium_max,
-    } = cmd
-    {
-        let rels = relations
-            .iter()
-            .map(|r| Relation::parse(r))
-            .collect::<Result<Vec<_>, _>>()?;
+    if let PolicyCmd::Set { prefix, relations, note, premium_max } = cmd {
+        let rels = relations.iter().map(|r| Relation::parse(r)).collect::<Result<Vec<_>, _>>()?;
         q.set_region_policy_full(&prefix, &rels, &note, premium_max)?;
     }
     let list = q.region_policies()?;
@@ -2057,18 +1543,9 @@ fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
         ctx.print_json(&list)?;
     } else {
         for p in list {
-            let prefix = if p.region_prefix.is_empty() {
-                "*"
-            } else {
-                &p.region_prefix
-            };
+            let prefix = if p.region_prefix.is_empty() { "*" } else { &p.region_prefix };
             let rels: Vec<&str> = p.relations.iter().map(|r| r.as_str()).collect();
-            println!(
-                "{prefix:<6}  {}  代缴≤{}  {}",
-                rels.join(","),
-                p.premium_max_relatives,
-                p.note
-            );
+            println!("{prefix:<6}  {}  代缴≤{}  {}", rels.join(","), p.premium_max_relatives, p.note);
         }
     }
     Ok(Outcome::Ok)
@@ -2077,21 +1554,14 @@ fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
 fn qr_cmd(ctx: &Ctx, cmd: QrCmd) -> Result<Outcome, Error> {
     let q = ctx.open()?;
     match cmd {
-        QrCmd::Issue {
-            member,
-            holder,
-            png,
-            svg,
-        } => {
+        QrCmd::Issue { member, holder, png, svg } => {
             let issued = q.issue_qr(member, holder)?;
             if let Some(p) = png {
                 let bytes = qinqing_core::qr::png(&issued.token, 8)?;
-                std::fs::write(&p, bytes)
-                    .map_err(|e| Error::internal(format!("{}: {e}", p.display())))?;
+                std::fs::write(&p, bytes).map_err(|e| Error::internal(format!("{}: {e}", p.display())))?;
             }
             if let Some(p) = svg {
-                std::fs::write(&p, &issued.svg)
-                    .map_err(|e| Error::internal(format!("{}: {e}", p.display())))?;
+                std::fs::write(&p, &issued.svg).map_err(|e| Error::internal(format!("{}: {e}", p.display())))?;
             }
             if ctx.json {
                 ctx.print_json(&serde_json::json!({
@@ -2107,10 +1577,7 @@ fn qr_cmd(ctx: &Ctx, cmd: QrCmd) -> Result<Outcome, Error> {
             if ctx.json {
                 ctx.print_json(&c)?;
             } else {
-                println!(
-                    "member {}  shown by {}  expires {}  nonce {}",
-                    c.member, c.shown_by, c.expires_at, c.nonce
-                );
+                println!("member {}  shown by {}  expires {}  nonce {}", c.member, c.shown_by, c.expires_at, c.nonce);
             }
         }
     }
@@ -2127,26 +1594,13 @@ fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {
         s.bill_id,
         s.scenario,
         qinqing_core::money::format_fen(s.total_fen),
-        if s.replayed {
-            "  (already settled: nothing charged now)"
-        } else {
-            ""
-        }
+        if s.replayed { "  (already settled: nothing charged now)" } else { "" }
     );
     if s.deductible_fen > 0 {
-        println!(
-            "  {:<12} {:>14}  (起付线 / deductible)",
-            "deductible",
-            qinqing_core::money::format_fen(s.deductible_fen)
-        );
+        println!("  {:<12} {:>14}  (起付线 / deductible)", "deductible", qinqing_core::money::format_fen(s.deductible_fen));
     }
     for l in &s.legs {
-        println!(
-            "  {:<12} {:>14}  {}",
-            l.source,
-            qinqing_core::money::format_fen(l.amount),
-            l.person_name.clone().unwrap_or_default()
-        );
+        println!("  {:<12} {:>14}  {}", l.source, qinqing_core::money::format_fen(l.amount), l.person_name.clone().unwrap_or_default());
     }
     Ok(())
 }
@@ -2154,25 +1608,15 @@ fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {
 fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
     let mut q = ctx.open()?;
     let out = match cmd {
-        AidCmd::Authorize {
-            authorizer,
-            beneficiary,
-            relation,
-            monthly_cap,
-        } => q.authorize_aid(authorizer, beneficiary, &relation, monthly_cap)?,
+        AidCmd::Authorize { authorizer, beneficiary, relation, monthly_cap } => q.authorize_aid(authorizer, beneficiary, &relation, monthly_cap)?,
         AidCmd::Cap { aid, fen, none } => q.set_aid_cap(aid, if none { None } else { fen })?,
-        AidCmd::OnlineCap { aid, fen, none } => {
-            q.set_aid_online_cap(aid, if none { None } else { fen })?
-        }
+        AidCmd::OnlineCap { aid, fen, none } => q.set_aid_online_cap(aid, if none { None } else { fen })?,
         AidCmd::Letter => {
             let l = qinqing_core::settle::aid_letter();
             if ctx.json {
                 ctx.print_json(&l)?;
             } else {
-                println!(
-                    "{}\n\n{}\n\nversion {}  sha256 {}",
-                    l.text_zh, l.text_en, l.version, l.sha256
-                );
+                println!("{}\n\n{}\n\nversion {}  sha256 {}", l.text_zh, l.text_en, l.version, l.sha256);
             }
             return Ok(Outcome::Ok);
         }
@@ -2191,14 +1635,8 @@ fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
         AidCmd::Freeze { aid } => q.freeze_aid(aid)?,
         AidCmd::Unfreeze { aid } => q.unfreeze_aid(aid)?,
         AidCmd::Revoke { aid } => q.revoke_aid(aid)?,
-        AidCmd::List {
-            authorizer,
-            beneficiary,
-        } => {
-            let list = q.list_aid(&AidQuery {
-                authorizer,
-                beneficiary,
-            })?;
+        AidCmd::List { authorizer, beneficiary } => {
+            let list = q.list_aid(&AidQuery { authorizer, beneficiary })?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {
@@ -2218,40 +1656,15 @@ fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
 }
 
 fn print_receipt(r: &qinqing_core::premium::Receipt) {
-    println!(
-        "{}  {}  {} → {} ({})  {}  {}",
-        r.receipt_no,
-        r.paid_at_local,
-        r.payer_name,
-        r.beneficiary_name,
-        r.beneficiary_id_masked,
-        r.year,
-        r.amount_display
-    );
+    println!("{}  {}  {} → {} ({})  {}  {}", r.receipt_no, r.paid_at_local, r.payer_name, r.beneficiary_name, r.beneficiary_id_masked, r.year, r.amount_display);
 }
 
 fn print_stays(ctx: &Ctx, list: &[qinqing_core::settle::Stay]) -> Result<(), Error> {
     if ctx.json {
-        if let [one] = list {
-            ctx.print_json(one)?;
-        } else {
-            ctx.print_json(&list)?;
-        }
+        if let [one] = list { ctx.print_json(one)?; } else { ctx.print_json(&list)?; }
     } else {
         for s in list {
-            println!(
-                "stay #{}  {}  {}  {}  {}{}",
-                s.id,
-                s.admission_no,
-                s.member_name,
-                s.admitted_at_local,
-                s.status,
-                if s.replayed {
-                    "  (retry: unchanged)"
-                } else {
-                    ""
-                }
-            );
+            println!("stay #{}  {}  {}  {}  {}{}", s.id, s.admission_no, s.member_name, s.admitted_at_local, s.status, if s.replayed { "  (retry: unchanged)" } else { "" });
         }
     }
     Ok(())
@@ -2265,16 +1678,9 @@ fn print_aid(ctx: &Ctx, a: &qinqing_core::settle::Aid) {
         a.authorizer_name,
         a.beneficiary_name,
         a.status,
-        a.monthly_cap_fen
-            .map(qinqing_core::money::format_fen)
-            .unwrap_or_else(|| "-".into()),
+        a.monthly_cap_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into()),
         qinqing_core::money::format_fen(a.spent_this_month_fen),
         a.left_this_month_display,
-        why.map(|r| if ctx.en() {
-            format!("  (not paying: {r})")
-        } else {
-            format!("  （暂停支付：{r}）")
-        })
-        .unwrap_or_default()
+        why.map(|r| if ctx.en() { format!("  (not paying: {r})") } else { format!("  （暂停支付：{r}）") }).unwrap_or_default()
     );
 }

@@ -20,36 +20,20 @@ fn db() -> Db {
     let dir = tempfile::tempdir().unwrap();
     let path = common::ledger(dir.path(), "t.db");
     let out = run(&path, &["init"]);
-    assert!(
-        out.status.success(),
-        "init: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "init: {}", String::from_utf8_lossy(&out.stderr));
     Db { _dir: dir, path }
 }
 
 fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("QINQING_DB")
-        .output()
-        .unwrap()
+    Command::new(BIN).arg("--db").arg(db).args(args).env_remove("QINQING_DB").output().unwrap()
 }
 
 fn ok_json(db: &Path, args: &[&str]) -> Value {
     let mut a = vec!["--json"];
     a.extend_from_slice(args);
     let out = run(db, &a);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{args:?}: stdout is not one JSON document ({e})"))
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: stdout is not one JSON document ({e})"))
 }
 
 /// Runs a command expected to fail; returns (exit code, error object).
@@ -57,17 +41,9 @@ fn err_json(db: &Path, args: &[&str]) -> (i32, Value) {
     let mut a = vec!["--json"];
     a.extend_from_slice(args);
     let out = run(db, &a);
-    assert!(
-        out.stdout.is_empty(),
-        "nothing on stdout on error: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let v: Value = serde_json::from_slice(&out.stderr).unwrap_or_else(|e| {
-        panic!(
-            "{args:?}: stderr is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    assert!(out.stdout.is_empty(), "nothing on stdout on error: {}", String::from_utf8_lossy(&out.stdout));
+    let v: Value = serde_json::from_slice(&out.stderr)
+        .unwrap_or_else(|e| panic!("{args:?}: stderr is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), v["error"].clone())
 }
 
@@ -99,23 +75,7 @@ fn info_reports_schema_version_and_wal() {
 fn add_show_list_and_change_a_person() {
     let d = db();
     let id = with_check_char("11010519491231002");
-    let added = ok_json(
-        &d.path,
-        &[
-            "person",
-            "add",
-            "--name",
-            "李秀英",
-            "--id",
-            &id,
-            "--insurance",
-            "resident",
-            "--region",
-            "110105",
-            "--balance",
-            "150000",
-        ],
-    );
+    let added = ok_json(&d.path, &["person", "add", "--name", "李秀英", "--id", &id, "--insurance", "resident", "--region", "110105", "--balance", "150000"]);
     let pid = added["id"].as_i64().expect("JSON of add has an id");
     let pid_s = pid.to_string();
 
@@ -123,27 +83,13 @@ fn add_show_list_and_change_a_person() {
     assert_eq!(shown["name"], "李秀英");
     assert_eq!(shown["birth_date"], "1949-12-31");
     assert_eq!(shown["gender"], "female");
-    let balance_key = shown
-        .as_object()
-        .unwrap()
-        .keys()
-        .find(|k| k.contains("balance") && shown[k.as_str()].is_i64())
-        .cloned();
-    assert_eq!(
-        shown[balance_key.expect("a balance key in fen").as_str()],
-        150_000
-    );
+    let balance_key = shown.as_object().unwrap().keys().find(|k| k.contains("balance") && shown[k.as_str()].is_i64()).cloned();
+    assert_eq!(shown[balance_key.expect("a balance key in fen").as_str()], 150_000);
 
     let list = ok_json(&d.path, &["person", "list"]);
     let row = &list[0];
-    assert_eq!(
-        row["resident_id_masked"],
-        format!("1101**********{}", &id[14..])
-    );
-    assert!(
-        !list.to_string().contains(&id),
-        "full ID must not appear in the list"
-    );
+    assert_eq!(row["resident_id_masked"], format!("1101**********{}", &id[14..]));
+    assert!(!list.to_string().contains(&id), "full ID must not appear in the list");
 
     ok_json(&d.path, &["person", "activate", &pid_s]);
     ok_json(&d.path, &["person", "set-status", &pid_s, "suspended"]);
@@ -155,27 +101,9 @@ fn add_show_list_and_change_a_person() {
 
     // Plain output prints the id alone for scripts.
     let id2 = with_check_char("31011520150601004");
-    let out = run(
-        &d.path,
-        &[
-            "person",
-            "add",
-            "--name",
-            "张子涵",
-            "--id",
-            &id2,
-            "--insurance",
-            "resident",
-            "--region",
-            "310115",
-        ],
-    );
+    let out = run(&d.path, &["person", "add", "--name", "张子涵", "--id", &id2, "--insurance", "resident", "--region", "310115"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8(out.stdout)
-        .unwrap()
-        .trim()
-        .parse::<i64>()
-        .is_ok());
+    assert!(String::from_utf8(out.stdout).unwrap().trim().parse::<i64>().is_ok());
 
     // Every change is in the audit trail.
     let audit = ok_json(&d.path, &["audit", "list", "--person", &pid_s]);
@@ -189,161 +117,37 @@ fn refusals_exit_3_with_a_code_and_store_nothing() {
     let mut bad = good.clone();
     bad.pop();
     bad.push('1');
-    let (code, e) = err_json(
-        &d.path,
-        &[
-            "person",
-            "add",
-            "--name",
-            "李四",
-            "--id",
-            &bad,
-            "--insurance",
-            "resident",
-            "--region",
-            "11",
-        ],
-    );
+    let (code, e) = err_json(&d.path, &["person", "add", "--name", "李四", "--id", &bad, "--insurance", "resident", "--region", "11"]);
     assert_eq!(code, 3);
     assert_eq!(e["code"], "ID_CHECKSUM");
-    assert!(
-        e["message"].as_str().unwrap().contains("校验位"),
-        "Chinese by default: {e}"
-    );
-    let (_, e_en) = err_json(
-        &d.path,
-        &[
-            "--lang",
-            "en",
-            "person",
-            "add",
-            "--name",
-            "李四",
-            "--id",
-            &bad,
-            "--insurance",
-            "resident",
-            "--region",
-            "11",
-        ],
-    );
-    assert!(
-        e_en["message"]
-            .as_str()
-            .unwrap()
-            .contains("check character"),
-        "{e_en}"
-    );
+    assert!(e["message"].as_str().unwrap().contains("校验位"), "Chinese by default: {e}");
+    let (_, e_en) = err_json(&d.path, &["--lang", "en", "person", "add", "--name", "李四", "--id", &bad, "--insurance", "resident", "--region", "11"]);
+    assert!(e_en["message"].as_str().unwrap().contains("check character"), "{e_en}");
 
     for (id, want) in [
         ("1101051949123100", "ID_LENGTH"),
         ("11010519491231002a", "ID_CHARSET"),
-        (
-            &with_check_char("11010519490231002")[..],
-            "ID_BIRTH_DATE_INVALID",
-        ),
-        (
-            &with_check_char("11010520991231002")[..],
-            "ID_BIRTH_DATE_FUTURE",
-        ),
+        (&with_check_char("11010519490231002")[..], "ID_BIRTH_DATE_INVALID"),
+        (&with_check_char("11010520991231002")[..], "ID_BIRTH_DATE_FUTURE"),
     ] {
-        let (code, e) = err_json(
-            &d.path,
-            &[
-                "person",
-                "add",
-                "--name",
-                "王五",
-                "--id",
-                id,
-                "--insurance",
-                "resident",
-                "--region",
-                "11",
-            ],
-        );
+        let (code, e) = err_json(&d.path, &["person", "add", "--name", "王五", "--id", id, "--insurance", "resident", "--region", "11"]);
         assert_eq!((code, e["code"].as_str().unwrap()), (3, want), "{id}");
     }
-    let (_, e) = err_json(
-        &d.path,
-        &[
-            "person",
-            "add",
-            "--name",
-            "王五",
-            "--id",
-            &good,
-            "--insurance",
-            "nope",
-            "--region",
-            "11",
-        ],
-    );
+    let (_, e) = err_json(&d.path, &["person", "add", "--name", "王五", "--id", &good, "--insurance", "nope", "--region", "11"]);
     assert_eq!(e["code"], "INSURANCE_INVALID");
-    let (_, e) = err_json(
-        &d.path,
-        &[
-            "person",
-            "add",
-            "--name",
-            "王五",
-            "--id",
-            &good,
-            "--insurance",
-            "resident",
-            "--region",
-            "11",
-            "--balance",
-            "-5",
-        ],
-    );
+    let (_, e) = err_json(&d.path, &["person", "add", "--name", "王五", "--id", &good, "--insurance", "resident", "--region", "11", "--balance", "-5"]);
     assert_eq!(e["code"], "AMOUNT_NEGATIVE");
     assert_eq!(count(&d.path), 0, "a refused add stores nothing");
 
-    ok_json(
-        &d.path,
-        &[
-            "person",
-            "add",
-            "--name",
-            "王五",
-            "--id",
-            &good,
-            "--insurance",
-            "resident",
-            "--region",
-            "11",
-        ],
-    );
-    let (code, e) = err_json(
-        &d.path,
-        &[
-            "person",
-            "add",
-            "--name",
-            "另一个",
-            "--id",
-            &good,
-            "--insurance",
-            "employee",
-            "--region",
-            "31",
-        ],
-    );
-    assert_eq!(
-        (code, e["code"].as_str().unwrap()),
-        (3, "PERSON_DUPLICATE_ID")
-    );
+    ok_json(&d.path, &["person", "add", "--name", "王五", "--id", &good, "--insurance", "resident", "--region", "11"]);
+    let (code, e) = err_json(&d.path, &["person", "add", "--name", "另一个", "--id", &good, "--insurance", "employee", "--region", "31"]);
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "PERSON_DUPLICATE_ID"));
     let (code, e) = err_json(&d.path, &["person", "show", "999"]);
     assert_eq!((code, e["code"].as_str().unwrap()), (3, "PERSON_NOT_FOUND"));
     let (_, e) = err_json(&d.path, &["person", "set-status", "1", "dead"]);
     assert_eq!(e["code"], "STATUS_INVALID");
     assert_eq!(count(&d.path), 1);
-    assert_eq!(
-        ok_json(&d.path, &["person", "show", "1"])["status"],
-        "active",
-        "refused change left the row as it was"
-    );
+    assert_eq!(ok_json(&d.path, &["person", "show", "1"])["status"], "active", "refused change left the row as it was");
 }
 
 #[test]
@@ -360,56 +164,11 @@ fn usage_errors_exit_2() {
 fn hostile_names_are_stored_literally_and_control_chars_refused() {
     let d = db();
     let script = "<script>alert('x')</script>";
-    let v = ok_json(
-        &d.path,
-        &[
-            "person",
-            "add",
-            "--name",
-            script,
-            "--id",
-            &with_check_char("44030519991231052"),
-            "--insurance",
-            "resident",
-            "--region",
-            "440305",
-        ],
-    );
+    let v = ok_json(&d.path, &["person", "add", "--name", script, "--id", &with_check_char("44030519991231052"), "--insurance", "resident", "--region", "440305"]);
     assert_eq!(v["name"], script);
-    let (code, e) = err_json(
-        &d.path,
-        &[
-            "person",
-            "add",
-            "--name",
-            "a\u{7}b",
-            "--id",
-            &with_check_char("44030519991231060"),
-            "--insurance",
-            "resident",
-            "--region",
-            "440305",
-        ],
-    );
-    assert_eq!(
-        (code, e["code"].as_str().unwrap()),
-        (3, "NAME_INVALID_CHAR")
-    );
-    let (_, e) = err_json(
-        &d.path,
-        &[
-            "person",
-            "add",
-            "--name",
-            &"长".repeat(200),
-            "--id",
-            &with_check_char("44030519991231060"),
-            "--insurance",
-            "resident",
-            "--region",
-            "440305",
-        ],
-    );
+    let (code, e) = err_json(&d.path, &["person", "add", "--name", "a\u{7}b", "--id", &with_check_char("44030519991231060"), "--insurance", "resident", "--region", "440305"]);
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "NAME_INVALID_CHAR"));
+    let (_, e) = err_json(&d.path, &["person", "add", "--name", &"长".repeat(200), "--id", &with_check_char("44030519991231060"), "--insurance", "resident", "--region", "440305"]);
     assert_eq!(e["code"], "NAME_TOO_LONG");
     assert_eq!(count(&d.path), 1);
 }
@@ -420,43 +179,21 @@ fn demo_seed_gives_a_family_and_is_idempotent() {
     ok_json(&d.path, &["demo", "seed"]);
     ok_json(&d.path, &["demo", "seed"]);
     let list = ok_json(&d.path, &["person", "list"]);
-    let names: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     for n in ["张建国", "李秀英", "张伟", "王芳", "张子涵", "张雨桐"] {
         assert!(names.contains(&n), "{n} in {names:?}");
     }
-    let kinds: std::collections::HashSet<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["insurance"].as_str().unwrap())
-        .collect();
+    let kinds: std::collections::HashSet<&str> = list.as_array().unwrap().iter().map(|p| p["insurance"].as_str().unwrap()).collect();
     assert_eq!(kinds.len(), 2, "both insurance types");
-    let regions: std::collections::HashSet<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["region"]["code"].as_str().unwrap())
-        .collect();
+    let regions: std::collections::HashSet<&str> = list.as_array().unwrap().iter().map(|p| p["region"]["code"].as_str().unwrap()).collect();
     assert!(regions.len() >= 2, "different regions: {regions:?}");
-    assert_eq!(
-        names.len(),
-        ok_json(&d.path, &["info"])["persons"].as_u64().unwrap() as usize
-    );
+    assert_eq!(names.len(), ok_json(&d.path, &["info"])["persons"].as_u64().unwrap() as usize);
 }
 
 #[test]
 fn qinqing_db_env_selects_the_database() {
     let d = db();
-    let out = Command::new(BIN)
-        .args(["--json", "demo", "seed"])
-        .env("QINQING_DB", &d.path)
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(["--json", "demo", "seed"]).env("QINQING_DB", &d.path).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(count(&d.path) >= 6);
 }
@@ -488,20 +225,8 @@ fn id_check_reads_stdin_and_reports_each_line() {
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 100_000);
-    assert_eq!(
-        lines
-            .iter()
-            .filter(|l| l.contains("\tvalid\t1982-11-08\tmale"))
-            .count(),
-        90_000
-    );
-    assert_eq!(
-        lines
-            .iter()
-            .filter(|l| l.contains("\tinvalid\tID_CHARSET"))
-            .count(),
-        10_000
-    );
+    assert_eq!(lines.iter().filter(|l| l.contains("\tvalid\t1982-11-08\tmale")).count(), 90_000);
+    assert_eq!(lines.iter().filter(|l| l.contains("\tinvalid\tID_CHARSET")).count(), 10_000);
 
     let v = ok_json(&d.path, &["id", "check", &good]);
     assert_eq!(v[0]["result"], "valid");
@@ -517,28 +242,8 @@ fn two_processes_writing_at_once_lose_nothing() {
         std::thread::spawn(move || {
             for i in 0..15 {
                 let id = with_check_char(&format!("{prefix}{:03}", i * 2 + 1));
-                let out = run(
-                    &path,
-                    &[
-                        "--json",
-                        "person",
-                        "add",
-                        "--name",
-                        "并发",
-                        "--id",
-                        &id,
-                        "--insurance",
-                        "resident",
-                        "--region",
-                        "310115",
-                    ],
-                );
-                assert_eq!(
-                    out.status.code(),
-                    Some(0),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                let out = run(&path, &["--json", "person", "add", "--name", "并发", "--id", &id, "--insurance", "resident", "--region", "310115"]);
+                assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
             }
         })
     };
@@ -548,11 +253,7 @@ fn two_processes_writing_at_once_lose_nothing() {
     b.join().unwrap();
     assert_eq!(count(&d.path), 30);
     let audit = ok_json(&d.path, &["audit", "list", "--limit", "1000"]);
-    assert_eq!(
-        audit.as_array().unwrap().len(),
-        30,
-        "one audit entry per add"
-    );
+    assert_eq!(audit.as_array().unwrap().len(), 30, "one audit entry per add");
 }
 
 fn run_stdin(db: &Path, args: &[&str], input: &str) -> Output {
@@ -565,104 +266,29 @@ fn run_stdin(db: &Path, args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
 #[test]
 fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
     let d = db();
-    for (name, id17, region) in [
-        ("张伟", "34010419821108017", "310115"),
-        ("张子涵", "31011520140910013", "310115"),
-    ] {
+    for (name, id17, region) in [("张伟", "34010419821108017", "310115"), ("张子涵", "31011520140910013", "310115")] {
         let id = with_check_char(id17);
-        ok_json(
-            &d.path,
-            &[
-                "person",
-                "add",
-                "--name",
-                name,
-                "--id",
-                &id,
-                "--insurance",
-                "resident",
-                "--region",
-                region,
-                "--voucher-activated",
-            ],
-        );
+        ok_json(&d.path, &["person", "add", "--name", name, "--id", &id, "--insurance", "resident", "--region", region, "--voucher-activated"]);
     }
     // Staff: the password is read twice from stdin and stored only as a hash.
-    let out = run_stdin(
-        &d.path,
-        &[
-            "--json",
-            "staff",
-            "add",
-            "--name",
-            "陈主任",
-            "--role",
-            "staff",
-        ],
-        "counter-pass\ncounter-pass\n",
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sid = serde_json::from_slice::<Value>(&out.stdout).unwrap()["id"]
-        .as_i64()
-        .unwrap()
-        .to_string();
-    let out = run_stdin(
-        &d.path,
-        &["--json", "staff", "add", "--name", "x", "--role", "staff"],
-        "counter-pass\ndifferent\n",
-    );
+    let out = run_stdin(&d.path, &["--json", "staff", "add", "--name", "陈主任", "--role", "staff"], "counter-pass\ncounter-pass\n");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let sid = serde_json::from_slice::<Value>(&out.stdout).unwrap()["id"].as_i64().unwrap().to_string();
+    let out = run_stdin(&d.path, &["--json", "staff", "add", "--name", "x", "--role", "staff"], "counter-pass\ndifferent\n");
     assert_eq!(out.status.code(), Some(3));
-    assert_eq!(
-        ok_json(&d.path, &["staff", "list"])
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(ok_json(&d.path, &["staff", "list"]).as_array().unwrap().len(), 1);
 
     let people = ok_json(&d.path, &["person", "list"]);
-    let pid = |name: &str| {
-        people
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == name)
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-            .to_string()
-    };
+    let pid = |name: &str| people.as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["id"].as_i64().unwrap().to_string();
     let (holder, child) = (pid("张伟"), pid("张子涵"));
-    let app = ok_json(
-        &d.path,
-        &[
-            "bind",
-            "apply",
-            "--holder",
-            &holder,
-            "--member",
-            &child,
-            "--relation",
-            "child",
-        ],
-    );
+    let app = ok_json(&d.path, &["bind", "apply", "--holder", &holder, "--member", &child, "--relation", "child"]);
     let app_id = app["id"].as_i64().unwrap().to_string();
     assert_eq!(app["status"], "draft");
     let (code, e) = err_json(&d.path, &["bind", "submit", &app_id]);
@@ -672,85 +298,26 @@ fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
     );
     let png = d._dir.path().join("birth.png");
     std::fs::write(&png, qinqing_core::docstore::sample_png(1, 64, 48).unwrap()).unwrap();
-    let docu = ok_json(
-        &d.path,
-        &[
-            "doc",
-            "add",
-            "--person",
-            &child,
-            "--kind",
-            "birth_certificate",
-            png.to_str().unwrap(),
-        ],
-    );
-    ok_json(
-        &d.path,
-        &[
-            "bind",
-            "attach",
-            &app_id,
-            "--doc",
-            &docu["id"].as_i64().unwrap().to_string(),
-        ],
-    );
+    let docu = ok_json(&d.path, &["doc", "add", "--person", &child, "--kind", "birth_certificate", png.to_str().unwrap()]);
+    ok_json(&d.path, &["bind", "attach", &app_id, "--doc", &docu["id"].as_i64().unwrap().to_string()]);
     ok_json(&d.path, &["bind", "sign", &app_id]);
-    assert_eq!(
-        ok_json(&d.path, &["bind", "submit", &app_id])["status"],
-        "submitted"
-    );
+    assert_eq!(ok_json(&d.path, &["bind", "submit", &app_id])["status"], "submitted");
     let (code, e) = err_json(&d.path, &["bind", "approve", &app_id, "--staff", "99"]);
     assert_eq!((code, e["code"].as_str().unwrap()), (3, "STAFF_NOT_FOUND"));
-    assert_eq!(
-        ok_json(&d.path, &["bind", "approve", &app_id, "--staff", &sid])["status"],
-        "active"
-    );
+    assert_eq!(ok_json(&d.path, &["bind", "approve", &app_id, "--staff", &sid])["status"], "active");
     let (code, _) = err_json(&d.path, &["bind", "verify-face", &app_id]);
     assert_eq!(code, 2, "--staff or --evidence is required");
-    let active = ok_json(
-        &d.path,
-        &["bind", "list", "--holder", &holder, "--status", "active"],
-    );
+    let active = ok_json(&d.path, &["bind", "list", "--holder", &holder, "--status", "active"]);
     assert_eq!(active.as_array().unwrap().len(), 1);
 
     // Four more adults, then a sixth member is refused.
     for i in 0..5 {
         let id = with_check_char(&format!("3101152000010{}011", i + 1));
-        let m = ok_json(
-            &d.path,
-            &[
-                "person",
-                "add",
-                "--name",
-                &format!("成员{i}"),
-                "--id",
-                &id,
-                "--insurance",
-                "resident",
-                "--region",
-                "310115",
-                "--voucher-activated",
-            ],
-        );
+        let m = ok_json(&d.path, &["person", "add", "--name", &format!("成员{i}"), "--id", &id, "--insurance", "resident", "--region", "310115", "--voucher-activated"]);
         let m = m["id"].as_i64().unwrap().to_string();
         if i == 4 {
-            let (code, e) = err_json(
-                &d.path,
-                &[
-                    "bind",
-                    "apply",
-                    "--holder",
-                    &holder,
-                    "--member",
-                    &m,
-                    "--relation",
-                    "child",
-                ],
-            );
-            assert_eq!(
-                (code, e["code"].as_str().unwrap()),
-                (3, "HOLDER_CAP_REACHED")
-            );
+            let (code, e) = err_json(&d.path, &["bind", "apply", "--holder", &holder, "--member", &m, "--relation", "child"]);
+            assert_eq!((code, e["code"].as_str().unwrap()), (3, "HOLDER_CAP_REACHED"));
             break;
         }
         let a = ok_json(
@@ -798,14 +365,8 @@ fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
     }
     // Only the holder unbinds.
     let (code, e) = err_json(&d.path, &["bind", "unbind", &app_id, "--by", &child]);
-    assert_eq!(
-        (code, e["code"].as_str().unwrap()),
-        (3, "BINDING_NOT_HOLDER")
-    );
-    assert_eq!(
-        ok_json(&d.path, &["bind", "unbind", &app_id, "--by", &holder])["status"],
-        "unbound"
-    );
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "BINDING_NOT_HOLDER"));
+    assert_eq!(ok_json(&d.path, &["bind", "unbind", &app_id, "--by", &holder])["status"], "unbound");
 }
 
 /// Issue 19 §4b: a mistyped database path is refused with its own code and
@@ -814,12 +375,7 @@ fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
 fn a_mistyped_database_path_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let typo = dir.path().join("no/such/dir/qinqing.db");
-    for args in [
-        &["person", "list"][..],
-        &["info"],
-        &["settlements"],
-        &["bind", "list"],
-    ] {
+    for args in [&["person", "list"][..], &["info"], &["settlements"], &["bind", "list"]] {
         let (code, err) = err_json(&typo, args);
         assert_eq!(code, 3, "{args:?}");
         assert_eq!(err["code"], "DB_MISSING", "{args:?}: {err}");
@@ -828,16 +384,8 @@ fn a_mistyped_database_path_creates_nothing() {
     let text = dir.path().join("notes.db");
     std::fs::write(&text, "shopping list: rice, tea").unwrap();
     let (code, err) = err_json(&text, &["person", "list"]);
-    assert_eq!(
-        (code, err["code"].as_str()),
-        (3, Some("DB_NOT_DATABASE")),
-        "{err}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(&text).unwrap(),
-        "shopping list: rice, tea",
-        "the file is untouched"
-    );
+    assert_eq!((code, err["code"].as_str()), (3, Some("DB_NOT_DATABASE")), "{err}");
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), "shopping list: rice, tea", "the file is untouched");
     // init (and demo seed, restore) create one.
     let fresh = dir.path().join("new/qinqing.db");
     assert!(run(&fresh, &["init"]).status.success());

@@ -26,18 +26,10 @@ fn cli(db: &Path, args: &[&str]) -> (i32, Value, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let _ = child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PAY}\n{PAY}\n").as_bytes());
+    let _ = child.stdin.take().unwrap().write_all(format!("{PAY}\n{PAY}\n").as_bytes());
     let out = child.wait_with_output().unwrap();
     let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (
-        out.status.code().unwrap_or(-1),
-        v,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.code().unwrap_or(-1), v, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 fn ok(db: &Path, args: &[&str]) -> Value {
@@ -50,51 +42,14 @@ fn ok(db: &Path, args: &[&str]) -> Value {
 fn setup(db: &Path) -> i64 {
     ok(db, &["init"]);
     let id = with_check_char("31011520140910013");
-    let p = ok(
-        db,
-        &[
-            "person",
-            "add",
-            "--name",
-            "张子涵",
-            "--id",
-            &id,
-            "--insurance",
-            "resident",
-            "--region",
-            "310115",
-            "--balance",
-            "100000",
-            "--voucher-activated",
-        ],
-    );
-    ok(
-        db,
-        &[
-            "person",
-            "set-pay-password",
-            &p["id"].as_i64().unwrap().to_string(),
-        ],
-    );
-    ok(
-        db,
-        &[
-            "institution",
-            "add",
-            "--name",
-            "药房",
-            "--region",
-            "310115",
-            "--designated",
-        ],
-    );
+    let p = ok(db, &["person", "add", "--name", "张子涵", "--id", &id, "--insurance", "resident", "--region", "310115", "--balance", "100000", "--voucher-activated"]);
+    ok(db, &["person", "set-pay-password", &p["id"].as_i64().unwrap().to_string()]);
+    ok(db, &["institution", "add", "--name", "药房", "--region", "310115", "--designated"]);
     p["id"].as_i64().unwrap()
 }
 
 fn balance(db: &Path, p: i64) -> i64 {
-    ok(db, &["person", "show", &p.to_string()])["balance_fen"]
-        .as_i64()
-        .unwrap()
+    ok(db, &["person", "show", &p.to_string()])["balance_fen"].as_i64().unwrap()
 }
 
 /// Every settlement's legs sum to its total, and the member's money that
@@ -107,22 +62,10 @@ fn assert_consistent(db: &Path, member: i64, start: i64) -> usize {
         let legs = s["legs"].as_array().unwrap();
         assert!(!legs.is_empty(), "a settlement without legs: {s}");
         let sum: i64 = legs.iter().map(|l| l["amount"].as_i64().unwrap()).sum();
-        assert_eq!(
-            sum,
-            s["total_fen"].as_i64().unwrap(),
-            "legs sum to the total"
-        );
-        own += legs
-            .iter()
-            .filter(|l| l["source"] == "own_account")
-            .map(|l| l["amount"].as_i64().unwrap())
-            .sum::<i64>();
+        assert_eq!(sum, s["total_fen"].as_i64().unwrap(), "legs sum to the total");
+        own += legs.iter().filter(|l| l["source"] == "own_account").map(|l| l["amount"].as_i64().unwrap()).sum::<i64>();
     }
-    assert_eq!(
-        start - balance(db, member),
-        own,
-        "money neither created nor lost"
-    );
+    assert_eq!(start - balance(db, member), own, "money neither created nor lost");
     list.len()
 }
 
@@ -132,44 +75,16 @@ fn two_processes_settling_the_same_bills_charge_each_once() {
     let db = common::ledger(dir.path(), "s.db");
     let member = setup(&db);
     let m = member.to_string();
-    let bills: Vec<(String, String)> = (0..12)
-        .map(|i| {
-            (
-                ok(&db, &["qr", "issue", "--member", &m])["token"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-                format!("BILL-{i}"),
-            )
-        })
-        .collect();
+    let bills: Vec<(String, String)> =
+        (0..12).map(|i| (ok(&db, &["qr", "issue", "--member", &m])["token"].as_str().unwrap().to_string(), format!("BILL-{i}"))).collect();
     let run = |order: Vec<(String, String)>, db: std::path::PathBuf| {
         std::thread::spawn(move || {
             order
                 .iter()
                 .map(|(t, b)| {
-                    let (code, v, err) = cli(
-                        &db,
-                        &[
-                            "settle",
-                            "--pay-password-stdin",
-                            "--token",
-                            t,
-                            "--institution",
-                            "1",
-                            "--scenario",
-                            "pharmacy",
-                            "--total",
-                            "1234",
-                            "--bill",
-                            b,
-                        ],
-                    );
+                    let (code, v, err) = cli(&db, &["settle", "--pay-password-stdin", "--token", t, "--institution", "1", "--scenario", "pharmacy", "--total", "1234", "--bill", b]);
                     assert_eq!(code, 0, "{b}: {err}");
-                    assert!(
-                        !err.contains("locked"),
-                        "raw SQLite error reached the user: {err}"
-                    );
+                    assert!(!err.contains("locked"), "raw SQLite error reached the user: {err}");
                     (b.clone(), v["id"].as_i64().unwrap())
                 })
                 .collect::<std::collections::HashMap<_, _>>()
@@ -180,10 +95,7 @@ fn two_processes_settling_the_same_bills_charge_each_once() {
     let a = run(bills.clone(), db.clone());
     let b = run(reversed, db.clone());
     let (a, b) = (a.join().unwrap(), b.join().unwrap());
-    assert_eq!(
-        a, b,
-        "both processes got the same settlement for every bill"
-    );
+    assert_eq!(a, b, "both processes got the same settlement for every bill");
     assert_eq!(assert_consistent(&db, member, 100_000), 12);
     assert_eq!(balance(&db, member), 100_000 - 12 * 1234);
 }
@@ -194,14 +106,7 @@ fn kill_9_in_a_stream_of_settlements_leaves_a_consistent_ledger() {
     let db = common::ledger(dir.path(), "k.db");
     let member = setup(&db);
     let m = member.to_string();
-    let tokens: Vec<String> = (0..200)
-        .map(|_| {
-            ok(&db, &["qr", "issue", "--member", &m])["token"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let tokens: Vec<String> = (0..200).map(|_| ok(&db, &["qr", "issue", "--member", &m])["token"].as_str().unwrap().to_string()).collect();
     // A shell settles them one after another; it is killed -9 (with the
     // settlement in flight) part-way through.
     let mut script = String::new();
@@ -212,51 +117,24 @@ fn kill_9_in_a_stream_of_settlements_leaves_a_consistent_ledger() {
         ));
     }
     use std::os::unix::process::CommandExt;
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(&script)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .unwrap();
+    let mut child =
+        Command::new("sh").arg("-c").arg(&script).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0).spawn().unwrap();
     // Wait until some have gone through, then kill in the middle of the stream.
     let q = qinqing_core::Qinqing::open(&db).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while q.list_settlements(None, 100).unwrap().len() < 10 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the stream did not start"
-        );
+        assert!(std::time::Instant::now() < deadline, "the stream did not start");
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
     // Kill the shell and the qinqing-cli it is running right now, at once
     // (its own process group).
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .status();
+    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
     let _ = child.wait();
     let done = assert_consistent(&db, member, 100_000);
     assert!(done < 200, "the stream was interrupted ({done} settled)");
     // The ledger still works: the rest settle normally, each once.
     for (i, t) in tokens.iter().enumerate() {
-        let (code, v, err) = cli(
-            &db,
-            &[
-                "settle",
-                "--pay-password-stdin",
-                "--token",
-                t,
-                "--institution",
-                "1",
-                "--scenario",
-                "pharmacy",
-                "--total",
-                "999",
-                "--bill",
-                &format!("K-{i}"),
-            ],
-        );
+        let (code, v, err) = cli(&db, &["settle", "--pay-password-stdin", "--token", t, "--institution", "1", "--scenario", "pharmacy", "--total", "999", "--bill", &format!("K-{i}")]);
         assert_eq!(code, 0, "{err}");
         assert_eq!(v["replayed"].as_bool(), Some(i < done), "K-{i}");
     }

@@ -26,15 +26,16 @@ pub(crate) fn record(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
-        at,
-        actor,
-        action,
-        entity,
-        entity_id,
-        person_id,
-        before.map(|v| v.to_string()),
-        after.map(|v| v.to_string())
-    ])?;
+            at,
+            actor,
+            action,
+            entity,
+            entity_id,
+            person_id,
+            before.map(|v| v.to_string()),
+            after.map(|v| v.to_string())
+        ],
+    )?;
     Ok(())
 }
 
@@ -64,20 +65,13 @@ pub struct AuditQuery {
 impl Qinqing {
     /// Newest first.
     pub fn audit_list(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
-        self.permit(Act::AuditRead {
-            person: q.person_id,
-        })?;
+        self.permit(Act::AuditRead { person: q.person_id })?;
         let limit = i64::from(q.limit.unwrap_or(200).min(10_000));
         // A China date starts at 16:00 UTC the day before.
         let since = match q.since.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(d) => {
-                let day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                    .map_err(|_| crate::Error::date_invalid(d))?;
-                let start = day
-                    .and_hms_opt(0, 0, 0)
-                    .unwrap_or_default()
-                    .and_local_timezone(time::china())
-                    .single();
+                let day = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| crate::Error::date_invalid(d))?;
+                let start = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_local_timezone(time::china()).single();
                 start.map(|t| time::to_db(t.with_timezone(&chrono::Utc)))
             }
             None => None,
@@ -91,9 +85,7 @@ impl Qinqing {
             let at: String = r.get(1)?;
             Ok(AuditEntry {
                 id: r.get(0)?,
-                at_local: time::from_db(&at)
-                    .map(time::display_china)
-                    .unwrap_or_default(),
+                at_local: time::from_db(&at).map(time::display_china).unwrap_or_default(),
                 at,
                 actor: r.get(2)?,
                 action: r.get(3)?,

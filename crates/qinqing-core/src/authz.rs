@@ -57,21 +57,10 @@ use std::collections::BTreeSet;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Actor {
     Operator,
-    Household {
-        holder: i64,
-    },
-    Staff {
-        id: i64,
-        admin: bool,
-    },
-    Serving {
-        staff: i64,
-        admin: bool,
-        resident: i64,
-    },
-    Terminal {
-        institution: i64,
-    },
+    Household { holder: i64 },
+    Staff { id: i64, admin: bool },
+    Serving { staff: i64, admin: bool, resident: i64 },
+    Terminal { institution: i64 },
     Nobody,
 }
 
@@ -82,9 +71,7 @@ impl Actor {
             Actor::Operator => "operator".into(),
             Actor::Household { holder } => format!("household:{holder}"),
             Actor::Staff { id, .. } => format!("staff:{id}"),
-            Actor::Serving {
-                staff, resident, ..
-            } => format!("staff:{staff}/resident:{resident}"),
+            Actor::Serving { staff, resident, .. } => format!("staff:{staff}/resident:{resident}"),
             Actor::Terminal { institution } => format!("terminal:{institution}"),
             Actor::Nobody => "nobody".into(),
         }
@@ -122,133 +109,48 @@ impl Actor {
 #[serde(tag = "act", rename_all = "snake_case")]
 pub enum Act {
     Reference,
-    PersonRead {
-        person: i64,
-    },
+    PersonRead { person: i64 },
     PersonList,
-    PersonFullId {
-        person: i64,
-    },
+    PersonFullId { person: i64 },
     PersonRegister,
-    PersonEdit {
-        person: i64,
-    },
-    PersonMoney {
-        person: i64,
-    },
-    VoucherActivate {
-        person: i64,
-    },
-    BindingApply {
-        holder: i64,
-    },
-    BindingAsHolder {
-        binding: i64,
-    },
-    BindingRead {
-        binding: i64,
-    },
-    BindingList {
-        holder: Option<i64>,
-        member: Option<i64>,
-    },
-    BindingReview {
-        binding: i64,
-        staff: i64,
-    },
-    FaceAttest {
-        binding: i64,
-        staff: i64,
-    },
-    PersonFaceAttest {
-        person: i64,
-        staff: i64,
-    },
-    DocumentAdd {
-        person: i64,
-        binding: Option<i64>,
-    },
-    DocumentRead {
-        document: i64,
-    },
-    DocumentList {
-        person: Option<i64>,
-    },
-    DocumentDelete {
-        document: i64,
-    },
-    DocumentReview {
-        document: i64,
-        staff: i64,
-    },
-    QrIssue {
-        member: i64,
-        shown_by: i64,
-    },
-    Counter {
-        institution: i64,
-    },
-    SettlementRead {
-        settlement: i64,
-    },
-    SettlementList {
-        member: Option<i64>,
-    },
-    StayList {
-        institution: Option<i64>,
-    },
-    StayRead {
-        stay: i64,
-    },
+    PersonEdit { person: i64 },
+    PersonMoney { person: i64 },
+    VoucherActivate { person: i64 },
+    BindingApply { holder: i64 },
+    BindingAsHolder { binding: i64 },
+    BindingRead { binding: i64 },
+    BindingList { holder: Option<i64>, member: Option<i64> },
+    BindingReview { binding: i64, staff: i64 },
+    FaceAttest { binding: i64, staff: i64 },
+    PersonFaceAttest { person: i64, staff: i64 },
+    DocumentAdd { person: i64, binding: Option<i64> },
+    DocumentRead { document: i64 },
+    DocumentList { person: Option<i64> },
+    DocumentDelete { document: i64 },
+    DocumentReview { document: i64, staff: i64 },
+    QrIssue { member: i64, shown_by: i64 },
+    Counter { institution: i64 },
+    SettlementRead { settlement: i64 },
+    SettlementList { member: Option<i64> },
+    StayList { institution: Option<i64> },
+    StayRead { stay: i64 },
     InstitutionList,
-    AidAuthorize {
-        authorizer: i64,
-        beneficiary: i64,
-    },
-    AidChange {
-        aid: i64,
-    },
-    AidFreeze {
-        aid: i64,
-    },
-    AidRead {
-        aid: i64,
-    },
-    AidList {
-        authorizer: Option<i64>,
-        beneficiary: Option<i64>,
-    },
-    AidPayers {
-        beneficiary: i64,
-    },
-    PremiumPay {
-        payer: i64,
-    },
-    PremiumRead {
-        premium: i64,
-    },
-    FamilyRead {
-        person: i64,
-    },
-    FilingChange {
-        person: i64,
-    },
-    FilingCancel {
-        filing: i64,
-    },
-    Dashboard {
-        holder: i64,
-    },
-    AuditRead {
-        person: Option<i64>,
-    },
+    AidAuthorize { authorizer: i64, beneficiary: i64 },
+    AidChange { aid: i64 },
+    AidFreeze { aid: i64 },
+    AidRead { aid: i64 },
+    AidList { authorizer: Option<i64>, beneficiary: Option<i64> },
+    AidPayers { beneficiary: i64 },
+    PremiumPay { payer: i64 },
+    PremiumRead { premium: i64 },
+    FamilyRead { person: i64 },
+    FilingChange { person: i64 },
+    FilingCancel { filing: i64 },
+    Dashboard { holder: i64 },
+    AuditRead { person: Option<i64> },
     Admin,
-    Outbox {
-        person: i64,
-    },
-    PayPasswordSet {
-        person: i64,
-    },
+    Outbox { person: i64 },
+    PayPasswordSet { person: i64 },
 }
 
 /// The persons a holder's family consists of: the holder and everyone the
@@ -304,96 +206,60 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
     let in_fam_or_applying = |p: i64| fam.contains(&p) || applying.contains(&p);
     // A binding this actor's holder holds (their own application).
     let my_binding = |b: i64| -> Result<bool> {
-        Ok(one(
-            conn,
-            "SELECT holder_id, member_id FROM binding WHERE id = ?1",
-            b,
-        )?
-        .is_some_and(|(h, _)| holder_is_me(h)))
+        Ok(one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", b)?.is_some_and(|(h, _)| holder_is_me(h)))
     };
     // A document: its owner is in the family, or it was uploaded for one of
     // this holder's own applications (a relative being applied for).
     let doc_mine = |d: i64| -> Result<bool> {
-        Ok(
-            match one(
-                conn,
-                "SELECT person_id, coalesce(binding_id, 0) FROM document WHERE id = ?1",
-                d,
-            )? {
-                Some((p, b)) => {
-                    in_fam(p)
-                        || (b != 0 && my_binding(b)?)
-                        || {
-                            let attached: Option<i64> = conn
+        Ok(match one(conn, "SELECT person_id, coalesce(binding_id, 0) FROM document WHERE id = ?1", d)? {
+            Some((p, b)) => {
+                in_fam(p) || (b != 0 && my_binding(b)?) || {
+                    let attached: Option<i64> = conn
                         .prepare_cached(
                             "SELECT bd.binding_id FROM binding_document bd JOIN binding b ON b.id = bd.binding_id
                              WHERE bd.document_id = ?1 AND b.holder_id = ?2 LIMIT 1",
                         )?
                         .query_row(params![d, actor.family_holder().unwrap_or(0)], |r| r.get(0))
                         .optional()?;
-                            attached.is_some()
-                        }
+                    attached.is_some()
                 }
-                None => false,
-            },
-        )
+            }
+            None => false,
+        })
     };
     let ok = match act {
         Act::Reference => true,
         Act::PersonRead { person } => staff || in_fam_or_applying(*person),
         Act::PersonFullId { person } => staff || in_fam(*person),
-        Act::PersonList | Act::PersonRegister => {
-            staff || matches!(act, Act::PersonList) && actor.family_holder().is_some()
-        }
+        Act::PersonList | Act::PersonRegister => staff || matches!(act, Act::PersonList) && actor.family_holder().is_some(),
         Act::PersonEdit { .. } => staff,
         Act::PersonMoney { .. } | Act::Admin => admin,
         Act::VoucherActivate { person } => staff || in_fam(*person),
         Act::BindingApply { holder } => holder_is_me(*holder),
         Act::BindingAsHolder { binding } => {
-            let b = one(
-                conn,
-                "SELECT holder_id, member_id FROM binding WHERE id = ?1",
-                *binding,
-            )?;
+            let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
             b.is_some_and(|(h, _)| holder_is_me(h))
         }
         // A family sees its holder's applications and those binding the holder
         // (not other holders' applications for its relatives).
         Act::BindingRead { binding } => {
-            let b = one(
-                conn,
-                "SELECT holder_id, member_id FROM binding WHERE id = ?1",
-                *binding,
-            )?;
+            let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
             staff || b.is_some_and(|(h, m)| holder_is_me(h) || holder_is_me(m))
         }
         Act::BindingList { holder, member } => {
-            staff
-                || holder.is_some_and(holder_is_me)
-                || (holder.is_none() && member.is_some_and(holder_is_me))
+            staff || holder.is_some_and(holder_is_me) || (holder.is_none() && member.is_some_and(holder_is_me))
         }
         Act::BindingReview { staff: s, .. } => staff && actor.staff_id() == Some(*s),
         Act::FaceAttest { binding, staff: s } => {
-            let b = one(
-                conn,
-                "SELECT holder_id, member_id FROM binding WHERE id = ?1",
-                *binding,
-            )?;
-            actor.staff_id() == Some(*s)
-                && (staff || b.is_some_and(|(h, m)| holder_is_me(h) || in_fam(m)))
+            let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
+            actor.staff_id() == Some(*s) && (staff || b.is_some_and(|(h, m)| holder_is_me(h) || in_fam(m)))
         }
-        Act::PersonFaceAttest { person, staff: s } => {
-            actor.staff_id() == Some(*s) && (staff || in_fam(*person))
-        }
+        Act::PersonFaceAttest { person, staff: s } => actor.staff_id() == Some(*s) && (staff || in_fam(*person)),
         // Uploading: for a family member, or for this holder's own application
         // (never into another holder's application).
         Act::DocumentAdd { person, binding } => match binding {
             Some(b) => {
-                let row = one(
-                    conn,
-                    "SELECT holder_id, member_id FROM binding WHERE id = ?1",
-                    *b,
-                )?;
+                let row = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *b)?;
                 row.is_some_and(|(h, m)| holder_is_me(h) && (*person == h || *person == m))
             }
             None => in_fam(*person),
@@ -403,76 +269,38 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
         Act::DocumentDelete { document } => doc_mine(*document)?,
         Act::DocumentReview { staff: s, .. } => staff && actor.staff_id() == Some(*s),
         Act::QrIssue { member, shown_by } => in_fam(*member) && in_fam(*shown_by),
-        Act::Counter { institution } => {
-            matches!(actor, Actor::Terminal { institution: i } if i == institution)
-        }
-        Act::StayList { institution } => {
-            matches!((actor, institution), (Actor::Terminal { institution: i }, Some(j)) if i == j)
-        }
+        Act::Counter { institution } => matches!(actor, Actor::Terminal { institution: i } if i == institution),
+        Act::StayList { institution } => matches!((actor, institution), (Actor::Terminal { institution: i }, Some(j)) if i == j),
         Act::StayRead { stay } => {
-            let s = one(
-                conn,
-                "SELECT institution_id, member_id FROM stay WHERE id = ?1",
-                *stay,
-            )?;
-            s.is_some_and(|(i, m)| {
-                matches!(actor, Actor::Terminal { institution } if *institution == i) || in_fam(m)
-            })
+            let s = one(conn, "SELECT institution_id, member_id FROM stay WHERE id = ?1", *stay)?;
+            s.is_some_and(|(i, m)| matches!(actor, Actor::Terminal { institution } if *institution == i) || in_fam(m))
         }
         Act::SettlementRead { settlement } => {
-            let s = one(
-                conn,
-                "SELECT institution_id, member_id FROM settlement WHERE id = ?1",
-                *settlement,
-            )?;
-            s.is_some_and(|(i, m)| {
-                matches!(actor, Actor::Terminal { institution } if *institution == i) || in_fam(m)
-            })
+            let s = one(conn, "SELECT institution_id, member_id FROM settlement WHERE id = ?1", *settlement)?;
+            s.is_some_and(|(i, m)| matches!(actor, Actor::Terminal { institution } if *institution == i) || in_fam(m))
         }
         Act::SettlementList { member } => member.is_some_and(in_fam),
         Act::InstitutionList => true,
         // Both sides in the family: a household cannot attach a stranger.
-        Act::AidAuthorize {
-            authorizer,
-            beneficiary,
-        } => in_fam(*authorizer) && in_fam(*beneficiary),
+        Act::AidAuthorize { authorizer, beneficiary } => in_fam(*authorizer) && in_fam(*beneficiary),
         Act::AidChange { aid } => {
-            let a = one(
-                conn,
-                "SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1",
-                *aid,
-            )?;
+            let a = one(conn, "SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1", *aid)?;
             a.is_some_and(|(au, _)| in_fam(au))
         }
         Act::AidFreeze { aid } | Act::AidRead { aid } => {
-            let a = one(
-                conn,
-                "SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1",
-                *aid,
-            )?;
+            let a = one(conn, "SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1", *aid)?;
             a.is_some_and(|(au, be)| in_fam(au) || in_fam(be))
         }
-        Act::AidList {
-            authorizer,
-            beneficiary,
-        } => authorizer.is_some_and(in_fam) || beneficiary.is_some_and(in_fam),
+        Act::AidList { authorizer, beneficiary } => authorizer.is_some_and(in_fam) || beneficiary.is_some_and(in_fam),
         Act::AidPayers { beneficiary } => in_fam(*beneficiary),
         Act::PremiumPay { payer } => in_fam(*payer),
         Act::PremiumRead { premium } => {
-            let p = one(
-                conn,
-                "SELECT payer_id, beneficiary_id FROM premium WHERE id = ?1",
-                *premium,
-            )?;
+            let p = one(conn, "SELECT payer_id, beneficiary_id FROM premium WHERE id = ?1", *premium)?;
             p.is_some_and(|(a, b)| in_fam(a) || in_fam(b))
         }
         Act::FamilyRead { person } | Act::FilingChange { person } => in_fam(*person),
         Act::FilingCancel { filing } => {
-            let f = one(
-                conn,
-                "SELECT person_id, person_id FROM filing WHERE id = ?1",
-                *filing,
-            )?;
+            let f = one(conn, "SELECT person_id, person_id FROM filing WHERE id = ?1", *filing)?;
             f.is_some_and(|(p, _)| in_fam(p))
         }
         Act::Dashboard { holder } => holder_is_me(*holder),
@@ -490,11 +318,8 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
                     .prepare_cached("SELECT resident_id FROM person WHERE id = ?1")?
                     .query_row([person], |r| r.get(0))
                     .optional()?;
-                birth
-                    .and_then(|r| crate::id::ResidentId::parse(&r, today).ok())
-                    .is_some_and(|rid| {
-                        crate::time::age_on(rid.birth_date(), today) < crate::binding::ADULT_AGE
-                    })
+                birth.and_then(|r| crate::id::ResidentId::parse(&r, today).ok())
+                    .is_some_and(|rid| crate::time::age_on(rid.birth_date(), today) < crate::binding::ADULT_AGE)
             })
         }
     };
@@ -526,12 +351,7 @@ impl Qinqing {
                 let now = crate::time::to_db(self.now());
                 let _ = self.conn().execute(
                     "INSERT INTO access_denied (at, actor, act, code) VALUES (?1, ?2, ?3, ?4)",
-                    params![
-                        now,
-                        self.actor_ref().audit_name(),
-                        serde_json::to_string(&act).unwrap_or_default(),
-                        e.code.as_str()
-                    ],
+                    params![now, self.actor_ref().audit_name(), serde_json::to_string(&act).unwrap_or_default(), e.code.as_str()],
                 );
                 Err(e)
             }
@@ -552,17 +372,13 @@ impl Qinqing {
     /// The refused requests, newest first (administrators).
     pub fn denied_list(&self, limit: u32) -> Result<Vec<Denied>> {
         self.permit(Act::Admin)?;
-        let mut stmt = self.conn().prepare(
-            "SELECT id, at, actor, act, code FROM access_denied ORDER BY id DESC LIMIT ?1",
-        )?;
+        let mut stmt = self.conn().prepare("SELECT id, at, actor, act, code FROM access_denied ORDER BY id DESC LIMIT ?1")?;
         let rows = stmt.query_map([limit.min(10_000)], |r| {
             let at: String = r.get(1)?;
             let act: String = r.get(3)?;
             Ok(Denied {
                 id: r.get(0)?,
-                at_local: crate::time::from_db(&at)
-                    .map(crate::time::display_china)
-                    .unwrap_or_default(),
+                at_local: crate::time::from_db(&at).map(crate::time::display_china).unwrap_or_default(),
                 actor: r.get(2)?,
                 act: serde_json::from_str(&act).unwrap_or(serde_json::Value::Null),
                 code: r.get(4)?,

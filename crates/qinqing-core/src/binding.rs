@@ -5,8 +5,8 @@
 //! approving (a cap may have filled meanwhile), each inside one IMMEDIATE
 //! transaction so two processes cannot both take the last place.
 
-use crate::audit;
 use crate::authz::Act;
+use crate::audit;
 use crate::document::{load_doc, read_doc, DocKind, DocStatus, Document, DOC_COLUMNS};
 use crate::error::{Error, Result};
 use crate::id::ResidentId;
@@ -59,12 +59,7 @@ pub fn letter() -> Letter {
     h.update(LETTER_ZH.as_bytes());
     h.update(b"\n");
     h.update(LETTER_EN.as_bytes());
-    Letter {
-        version: LETTER_VERSION,
-        text_zh: LETTER_ZH,
-        text_en: LETTER_EN,
-        sha256: format!("{:x}", h.finalize()),
-    }
+    Letter { version: LETTER_VERSION, text_zh: LETTER_ZH, text_en: LETTER_EN, sha256: format!("{:x}", h.finalize()) }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,16 +101,10 @@ impl BindingStatus {
         }
     }
     pub fn parse(raw: &str) -> Result<Self> {
-        [
-            Self::Draft,
-            Self::Submitted,
-            Self::Active,
-            Self::Rejected,
-            Self::Unbound,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw.trim())
-        .ok_or_else(|| Error::status_invalid(raw))
+        [Self::Draft, Self::Submitted, Self::Active, Self::Rejected, Self::Unbound]
+            .into_iter()
+            .find(|s| s.as_str() == raw.trim())
+            .ok_or_else(|| Error::status_invalid(raw))
     }
 }
 
@@ -152,68 +141,34 @@ pub fn requirements(f: &Facts) -> Vec<Requirement> {
         satisfied: kinds.iter().any(|k| f.doc_kinds.contains(k)),
         kinds,
     };
-    let mut out = vec![Requirement {
-        key: "voucher",
-        satisfied: f.voucher_activated,
-        kinds: vec![],
-    }];
+    let mut out = vec![Requirement { key: "voucher", satisfied: f.voucher_activated, kinds: vec![] }];
     if f.member_age < ADULT_AGE {
         out.push(doc(
             "doc_child_identity",
-            vec![
-                DocKind::BirthCertificate,
-                DocKind::HouseholdRegister,
-                DocKind::RelationshipNotarization,
-            ],
+            vec![DocKind::BirthCertificate, DocKind::HouseholdRegister, DocKind::RelationshipNotarization],
         ));
     } else {
-        out.push(doc(
-            "doc_household_register",
-            vec![DocKind::HouseholdRegister],
-        ));
+        out.push(doc("doc_household_register", vec![DocKind::HouseholdRegister]));
         let remote_ok = f.member_age >= REMOTE_AGE && f.remote_confirmed;
-        out.push(Requirement {
-            key: "face",
-            satisfied: f.face_verified || remote_ok,
-            kinds: vec![DocKind::FaceCapture],
-        });
+        out.push(Requirement { key: "face", satisfied: f.face_verified || remote_ok, kinds: vec![DocKind::FaceCapture] });
     }
     if f.cross_province {
-        out.push(doc(
-            "doc_proof_of_insurance",
-            vec![DocKind::ProofOfInsurance],
-        ));
+        out.push(doc("doc_proof_of_insurance", vec![DocKind::ProofOfInsurance]));
     }
     if f.disabled {
-        out.push(doc(
-            "doc_medical_certificate",
-            vec![DocKind::MedicalCertificate],
-        ));
+        out.push(doc("doc_medical_certificate", vec![DocKind::MedicalCertificate]));
     }
-    out.push(Requirement {
-        key: "letter",
-        satisfied: f.letter_signed,
-        kinds: vec![],
-    });
+    out.push(Requirement { key: "letter", satisfied: f.letter_signed, kinds: vec![] });
     out
 }
 
 pub fn requirement_label(key: &str) -> (&'static str, &'static str) {
     match key {
         "voucher" => ("激活电子凭证", "an activated e-voucher"),
-        "doc_child_identity" => (
-            "出生医学证明、户口簿或关系公证书（任一）",
-            "a birth certificate, household register or relationship notarization",
-        ),
+        "doc_child_identity" => ("出生医学证明、户口簿或关系公证书（任一）", "a birth certificate, household register or relationship notarization"),
         "doc_household_register" => ("户口簿", "the household register"),
-        "doc_proof_of_insurance" => (
-            "参保证明（跨省绑定）",
-            "proof of insurance (cross-province)",
-        ),
-        "doc_medical_certificate" => (
-            "医学证明（失能人员）",
-            "a medical certificate (disabled member)",
-        ),
+        "doc_proof_of_insurance" => ("参保证明（跨省绑定）", "proof of insurance (cross-province)"),
+        "doc_medical_certificate" => ("医学证明（失能人员）", "a medical certificate (disabled member)"),
         "face" => ("人脸核验", "a face verification"),
         "letter" => ("签署承诺书", "the signed commitment letter"),
         _ => ("其他", "other"),
@@ -435,11 +390,7 @@ impl Row_ {
 
     /// The China date the rules are applied at.
     fn application_date(&self, today: NaiveDate) -> NaiveDate {
-        self.submitted_at
-            .as_deref()
-            .and_then(time::from_db)
-            .map(time::china_date)
-            .unwrap_or(today)
+        self.submitted_at.as_deref().and_then(time::from_db).map(time::china_date).unwrap_or(today)
     }
 }
 
@@ -486,19 +437,13 @@ fn load_all(conn: &Conn, id: i64, today: NaiveDate) -> Result<Loaded> {
     let app_date = row.application_date(today);
     // A rejected document satisfies no requirement; a rejected face photo verifies no one.
     let face_doc_rejected = row.face_method.as_deref() == Some("evidence")
-        && docs
-            .iter()
-            .any(|d| Some(d.id) == row.face_doc_id && d.status == DocStatus::Rejected);
+        && docs.iter().any(|d| Some(d.id) == row.face_doc_id && d.status == DocStatus::Rejected);
     let facts = Facts {
         member_age: time::age_on(member.rid.birth_date(), app_date),
         cross_province: holder.region.province_code != member.region.province_code,
         disabled: member.disabled,
         voucher_activated: member.voucher_activated,
-        doc_kinds: docs
-            .iter()
-            .filter(|d| d.status != DocStatus::Rejected)
-            .map(|d| d.kind)
-            .collect(),
+        doc_kinds: docs.iter().filter(|d| d.status != DocStatus::Rejected).map(|d| d.kind).collect(),
         letter_signed: row.letter_version.as_deref() == Some(LETTER_VERSION),
         face_verified: row.face_method.is_some() && !face_doc_rejected,
         remote_confirmed: row.remote_confirmed_at.is_some(),
@@ -507,32 +452,17 @@ fn load_all(conn: &Conn, id: i64, today: NaiveDate) -> Result<Loaded> {
     let remote_code_pending = conn
         .query_row("SELECT remote_code_hash IS NOT NULL AND remote_code_attempts < ?2 FROM binding WHERE id = ?1", params![id, REMOTE_CODE_ATTEMPTS], |r| r.get(0))
         .unwrap_or(false);
-    Ok(Loaded {
-        row,
-        holder,
-        member,
-        docs,
-        reqs,
-        app_date,
-        remote_code_pending,
-    })
+    Ok(Loaded { row, holder, member, docs, reqs, app_date, remote_code_pending })
 }
 
 fn local(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .and_then(time::from_db)
-        .map(time::display_china)
+    s.as_deref().and_then(time::from_db).map(time::display_china)
 }
 
 impl Loaded {
     fn view(self, today: NaiveDate) -> Binding {
         let member_age = time::age_on(self.member.rid.birth_date(), self.app_date);
-        let missing: Vec<&'static str> = self
-            .reqs
-            .iter()
-            .filter(|r| !r.satisfied)
-            .map(|r| r.key)
-            .collect();
+        let missing: Vec<&'static str> = self.reqs.iter().filter(|r| !r.satisfied).map(|r| r.key).collect();
         let r = self.row;
         Binding {
             id: r.id,
@@ -549,12 +479,7 @@ impl Loaded {
             complete: missing.is_empty(),
             missing,
             requirements: self.reqs,
-            rejected_documents: self
-                .docs
-                .iter()
-                .filter(|d| d.status == DocStatus::Rejected)
-                .map(|d| d.id)
-                .collect(),
+            rejected_documents: self.docs.iter().filter(|d| d.status == DocStatus::Rejected).map(|d| d.id).collect(),
             documents: self.docs,
             letter_version: r.letter_version.clone(),
             letter_signed_at_local: local(&r.letter_signed_at),
@@ -573,8 +498,7 @@ impl Loaded {
             reject_reason: r.reject_reason.clone(),
             activated_at_local: local(&r.activated_at),
             unbound_at_local: local(&r.unbound_at),
-            waiting_working_days: (r.status == BindingStatus::Submitted)
-                .then(|| working_days_between(self.app_date, today)),
+            waiting_working_days: (r.status == BindingStatus::Submitted).then(|| working_days_between(self.app_date, today)),
         }
     }
 }
@@ -603,15 +527,10 @@ fn month_of(d: NaiveDate) -> String {
 /// stored format: [start, end).
 pub fn month_bounds_utc(day: NaiveDate) -> (String, String) {
     let first = day.with_day(1).unwrap_or(day);
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .unwrap_or(first);
+    let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
     let at = |d: NaiveDate| {
         let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-        time::to_db(chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(
-            local - chrono::Duration::hours(8),
-            chrono::Utc,
-        ))
+        time::to_db(chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(local - chrono::Duration::hours(8), chrono::Utc))
     };
     (at(first), at(next))
 }
@@ -651,20 +570,8 @@ fn check_parties(
     }
     let (hb, mb) = (holder.rid.birth_date(), member.rid.birth_date());
     match relation.seniority() {
-        Seniority::Older if mb >= hb => {
-            return Err(Error::relation_inconsistent(
-                relation.zh(),
-                relation.en(),
-                true,
-            ))
-        }
-        Seniority::Younger if mb <= hb => {
-            return Err(Error::relation_inconsistent(
-                relation.zh(),
-                relation.en(),
-                false,
-            ))
-        }
+        Seniority::Older if mb >= hb => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), true)),
+        Seniority::Younger if mb <= hb => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), false)),
         _ => {}
     }
     if time::age_on(mb, today) >= ADULT_AGE && !member.voucher_activated {
@@ -685,11 +592,7 @@ fn check_parties(
     }
     // Pending applications hold a place until decided; at approval only the
     // bindings that are in force count.
-    let counted = if stage == Stage::Approve {
-        "('active')"
-    } else {
-        "('active', 'submitted')"
-    };
+    let counted = if stage == Stage::Approve { "('active')" } else { "('active', 'submitted')" };
     let held: i64 = conn.query_row(
         &format!("SELECT count(*) FROM binding WHERE holder_id = ?1 AND id <> ?2 AND status IN {counted}"),
         params![holder.id, this],
@@ -710,10 +613,7 @@ fn check_parties(
         |r| r.get(0),
     )?;
     if holders_this_month as usize >= MEMBER_MONTHLY_CAP {
-        return Err(Error::member_monthly_cap_reached(
-            MEMBER_MONTHLY_CAP,
-            &month_of(today),
-        ));
+        return Err(Error::member_monthly_cap_reached(MEMBER_MONTHLY_CAP, &month_of(today)));
     }
     Ok(pol.region_prefix)
 }
@@ -799,17 +699,7 @@ impl Qinqing {
              VALUES (?1, ?2, ?3, 'draft', ?4, ?5) RETURNING id",
             params![holder_id, member_id, relation.as_str(), prefix, now], |r| r.get(0))?;
         let l = load_all(&tx, id, today)?;
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "binding.apply",
-            "binding",
-            Some(id),
-            Some(member_id),
-            None,
-            Some(&l.row.snapshot()),
-        )?;
+        audit::record(&tx, &now, &actor, "binding.apply", "binding", Some(id), Some(member_id), None, Some(&l.row.snapshot()))?;
         tx.commit()?;
         Ok(l.view(today))
     }
@@ -820,15 +710,9 @@ impl Qinqing {
         self.permit(Act::BindingApply { holder: holder_id })?;
         let today = self.today();
         let mut errors = Vec::new();
-        let name = person::validate_name(&entry.name)
-            .map_err(|e| errors.push(e))
-            .ok();
-        let rid = ResidentId::parse(&entry.resident_id, today)
-            .map_err(|e| errors.push(e))
-            .ok();
-        let relation = Relation::parse(&entry.relation)
-            .map_err(|e| errors.push(e))
-            .ok();
+        let name = person::validate_name(&entry.name).map_err(|e| errors.push(e)).ok();
+        let rid = ResidentId::parse(&entry.resident_id, today).map_err(|e| errors.push(e)).ok();
+        let relation = Relation::parse(&entry.relation).map_err(|e| errors.push(e)).ok();
         if let Some(e) = Error::combine(errors) {
             return Err(e);
         }
@@ -837,11 +721,7 @@ impl Qinqing {
         };
         let found: Option<(i64, String)> = self
             .conn()
-            .query_row(
-                "SELECT id, name FROM person WHERE resident_id = ?1",
-                [rid.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT id, name FROM person WHERE resident_id = ?1", [rid.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let Some((member_id, registered_name)) = found else {
             return Err(Error::member_not_registered(&rid.masked()));
@@ -895,12 +775,7 @@ impl Qinqing {
 
     fn require_draft(l: &Loaded, action_zh: &str, action_en: &str) -> Result<()> {
         if l.row.status != BindingStatus::Draft {
-            return Err(Error::binding_wrong_state(
-                l.row.status.zh(),
-                l.row.status.en(),
-                action_zh,
-                action_en,
-            ));
+            return Err(Error::binding_wrong_state(l.row.status.zh(), l.row.status.en(), action_zh, action_en));
         }
         Ok(())
     }
@@ -947,10 +822,7 @@ impl Qinqing {
     /// A logged-in staff member attests that they compared the member's face
     /// with the ID card in person.
     pub fn verify_face_by_staff(&mut self, id: i64, staff_id: i64) -> Result<Binding> {
-        self.permit(Act::FaceAttest {
-            binding: id,
-            staff: staff_id,
-        })?;
+        self.permit(Act::FaceAttest { binding: id, staff: staff_id })?;
         self.active_staff(staff_id)?;
         self.change_binding(id, "binding.face_staff", |_, l, now, _| {
             Self::require_draft(l, "再做人脸核验", "face-verified again")?;
@@ -964,12 +836,7 @@ impl Qinqing {
     }
 
     /// As [`verify_face_by_staff`], with the staff member's password checked.
-    pub fn verify_face_by_staff_password(
-        &mut self,
-        id: i64,
-        staff_id: i64,
-        password: &str,
-    ) -> Result<Binding> {
+    pub fn verify_face_by_staff_password(&mut self, id: i64, staff_id: i64, password: &str) -> Result<Binding> {
         self.verify_staff(staff_id, password)?;
         self.verify_face_by_staff(id, staff_id)
     }
@@ -1064,39 +931,17 @@ impl Qinqing {
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        let Some(hash) = hash else {
-            return Err(Error::remote_code_none());
-        };
-        let expired = expires
-            .as_deref()
-            .and_then(time::from_db)
-            .is_none_or(|e| now_dt > e);
+        let Some(hash) = hash else { return Err(Error::remote_code_none()) };
+        let expired = expires.as_deref().and_then(time::from_db).is_none_or(|e| now_dt > e);
         if expired || attempts >= REMOTE_CODE_ATTEMPTS {
             return Err(Error::remote_code_expired());
         }
         if remote_code_hash(id, &code) != hash {
-            tx.execute(
-                "UPDATE binding SET remote_code_attempts = remote_code_attempts + 1 WHERE id = ?1",
-                [id],
-            )?;
-            audit::record(
-                &tx,
-                &now,
-                &actor,
-                "binding.remote_code_wrong",
-                "binding",
-                Some(id),
-                Some(l.row.member_id),
-                None,
-                None,
-            )?;
+            tx.execute("UPDATE binding SET remote_code_attempts = remote_code_attempts + 1 WHERE id = ?1", [id])?;
+            audit::record(&tx, &now, &actor, "binding.remote_code_wrong", "binding", Some(id), Some(l.row.member_id), None, None)?;
             tx.commit()?;
             let left = REMOTE_CODE_ATTEMPTS - attempts - 1;
-            return Err(if left > 0 {
-                Error::remote_code_wrong(left)
-            } else {
-                Error::remote_code_expired()
-            });
+            return Err(if left > 0 { Error::remote_code_wrong(left) } else { Error::remote_code_expired() });
         }
         let before = l.row.snapshot();
         tx.execute(
@@ -1104,17 +949,7 @@ impl Qinqing {
             params![id, now],
         )?;
         let fresh = load_all(&tx, id, today)?;
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "binding.remote_confirm",
-            "binding",
-            Some(id),
-            Some(l.row.member_id),
-            Some(&before),
-            Some(&fresh.row.snapshot()),
-        )?;
+        audit::record(&tx, &now, &actor, "binding.remote_confirm", "binding", Some(id), Some(l.row.member_id), Some(&before), Some(&fresh.row.snapshot()))?;
         tx.commit()?;
         Ok(fresh.view(today))
     }
@@ -1133,9 +968,7 @@ impl Qinqing {
                 channel: r.get(2)?,
                 body_zh: r.get(3)?,
                 body_en: r.get(4)?,
-                created_at_local: time::from_db(&at)
-                    .map(time::display_china)
-                    .unwrap_or_default(),
+                created_at_local: time::from_db(&at).map(time::display_china).unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
@@ -1151,10 +984,7 @@ impl Qinqing {
                 return Err(Error::guardian_activation_not_allowed());
             }
             if !l.member.voucher_activated {
-                tx.execute(
-                    "UPDATE person SET voucher_activated = 1, updated_at = ?2 WHERE id = ?1",
-                    params![l.member.id, now],
-                )?;
+                tx.execute("UPDATE person SET voucher_activated = 1, updated_at = ?2 WHERE id = ?1", params![l.member.id, now])?;
                 l.member.voucher_activated = true;
             }
             Ok(())
@@ -1166,15 +996,7 @@ impl Qinqing {
         self.permit(Act::BindingAsHolder { binding: id })?;
         self.change_binding(id, "binding.submit", |tx, l, now, today| {
             Self::require_draft(l, "提交", "submitted")?;
-            check_parties(
-                tx,
-                &l.holder,
-                &l.member,
-                l.row.relation,
-                Some(l.row.id),
-                today,
-                Stage::Submit,
-            )?;
+            check_parties(tx, &l.holder, &l.member, l.row.relation, Some(l.row.id), today, Stage::Submit)?;
             check_complete(l)?;
             l.row.status = BindingStatus::Submitted;
             l.row.submitted_at = Some(now.to_string());
@@ -1184,29 +1006,13 @@ impl Qinqing {
 
     /// Staff approve a submitted application: it becomes active now.
     pub fn approve_binding(&mut self, id: i64, staff_id: i64) -> Result<Binding> {
-        self.permit(Act::BindingReview {
-            binding: id,
-            staff: staff_id,
-        })?;
+        self.permit(Act::BindingReview { binding: id, staff: staff_id })?;
         self.active_staff(staff_id)?;
         self.change_binding(id, "binding.approve", |tx, l, now, today| {
             if l.row.status != BindingStatus::Submitted {
-                return Err(Error::binding_wrong_state(
-                    l.row.status.zh(),
-                    l.row.status.en(),
-                    "审核通过",
-                    "approved",
-                ));
+                return Err(Error::binding_wrong_state(l.row.status.zh(), l.row.status.en(), "审核通过", "approved"));
             }
-            check_parties(
-                tx,
-                &l.holder,
-                &l.member,
-                l.row.relation,
-                Some(l.row.id),
-                today,
-                Stage::Approve,
-            )?;
+            check_parties(tx, &l.holder, &l.member, l.row.relation, Some(l.row.id), today, Stage::Approve)?;
             check_complete(l)?;
             l.row.status = BindingStatus::Active;
             l.row.decided_at = Some(now.to_string());
@@ -1221,31 +1027,20 @@ impl Qinqing {
             if l.row.face_method.is_some() {
                 // The staff check or the judged evidence is the member's own
                 // face verification (needed before their QR is first shown).
-                tx.execute(
-                    "UPDATE person SET face_verified_at = ?2 WHERE id = ?1",
-                    params![l.member.id, now],
-                )?;
+                tx.execute("UPDATE person SET face_verified_at = ?2 WHERE id = ?1", params![l.member.id, now])?;
             }
             Ok(())
         })
     }
 
-    pub fn approve_binding_password(
-        &mut self,
-        id: i64,
-        staff_id: i64,
-        password: &str,
-    ) -> Result<Binding> {
+    pub fn approve_binding_password(&mut self, id: i64, staff_id: i64, password: &str) -> Result<Binding> {
         self.verify_staff(staff_id, password)?;
         self.approve_binding(id, staff_id)
     }
 
     /// Staff reject a submitted application, with a reason the holder sees.
     pub fn reject_binding(&mut self, id: i64, staff_id: i64, reason: &str) -> Result<Binding> {
-        self.permit(Act::BindingReview {
-            binding: id,
-            staff: staff_id,
-        })?;
+        self.permit(Act::BindingReview { binding: id, staff: staff_id })?;
         let reason = reason.trim().to_string();
         if reason.is_empty() {
             return Err(Error::reject_reason_empty());
@@ -1256,12 +1051,7 @@ impl Qinqing {
         self.active_staff(staff_id)?;
         self.change_binding(id, "binding.reject", |_, l, now, _| {
             if l.row.status != BindingStatus::Submitted {
-                return Err(Error::binding_wrong_state(
-                    l.row.status.zh(),
-                    l.row.status.en(),
-                    "驳回",
-                    "rejected",
-                ));
+                return Err(Error::binding_wrong_state(l.row.status.zh(), l.row.status.en(), "驳回", "rejected"));
             }
             l.row.status = BindingStatus::Rejected;
             l.row.decided_at = Some(now.to_string());
@@ -1271,13 +1061,7 @@ impl Qinqing {
         })
     }
 
-    pub fn reject_binding_password(
-        &mut self,
-        id: i64,
-        staff_id: i64,
-        password: &str,
-        reason: &str,
-    ) -> Result<Binding> {
+    pub fn reject_binding_password(&mut self, id: i64, staff_id: i64, password: &str, reason: &str) -> Result<Binding> {
         self.verify_staff(staff_id, password)?;
         self.reject_binding(id, staff_id, reason)
     }
@@ -1290,12 +1074,7 @@ impl Qinqing {
                 return Err(Error::binding_not_holder());
             }
             if l.row.status != BindingStatus::Active {
-                return Err(Error::binding_wrong_state(
-                    l.row.status.zh(),
-                    l.row.status.en(),
-                    "解绑",
-                    "unbound",
-                ));
+                return Err(Error::binding_wrong_state(l.row.status.zh(), l.row.status.en(), "解绑", "unbound"));
             }
             l.row.status = BindingStatus::Unbound;
             l.row.unbound_at = Some(now.to_string());
@@ -1323,10 +1102,7 @@ impl Qinqing {
 
     /// Bindings, newest first.
     pub fn list_bindings(&self, q: &BindingQuery) -> Result<Vec<Binding>> {
-        self.permit(Act::BindingList {
-            holder: q.holder,
-            member: q.member,
-        })?;
+        self.permit(Act::BindingList { holder: q.holder, member: q.member })?;
         let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => Some(BindingStatus::parse(s)?.as_str()),
             None => None,

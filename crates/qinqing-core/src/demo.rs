@@ -24,69 +24,13 @@ struct DemoPerson {
 }
 
 const FAMILY: &[DemoPerson] = &[
-    DemoPerson {
-        name: "张建国",
-        id17: "34010419510315031",
-        insurance: "resident",
-        region: "340104",
-        status: "active",
-        balance_fen: 8_640,
-        voucher: false,
-    },
-    DemoPerson {
-        name: "李秀英",
-        id17: "34010419530802042",
-        insurance: "resident",
-        region: "340104",
-        status: "active",
-        balance_fen: 0,
-        voucher: false,
-    },
-    DemoPerson {
-        name: "张伟",
-        id17: "34010419821108017",
-        insurance: "employee",
-        region: "310115",
-        status: "active",
-        balance_fen: 1_285_036,
-        voucher: true,
-    },
-    DemoPerson {
-        name: "王芳",
-        id17: "33010619850421026",
-        insurance: "employee",
-        region: "330106",
-        status: "active",
-        balance_fen: 632_000,
-        voucher: true,
-    },
-    DemoPerson {
-        name: "张子涵",
-        id17: "31011520140910013",
-        insurance: "resident",
-        region: "310115",
-        status: "active",
-        balance_fen: 0,
-        voucher: true,
-    },
-    DemoPerson {
-        name: "张雨桐",
-        id17: "31011520200229028",
-        insurance: "resident",
-        region: "310115",
-        status: "active",
-        balance_fen: 0,
-        voucher: false,
-    },
-    DemoPerson {
-        name: "阿卜杜热合曼·买买提",
-        id17: "65010219580630051",
-        insurance: "resident",
-        region: "650102",
-        status: "lapsed",
-        balance_fen: 2_150,
-        voucher: false,
-    },
+    DemoPerson { name: "张建国", id17: "34010419510315031", insurance: "resident", region: "340104", status: "active", balance_fen: 8_640, voucher: false },
+    DemoPerson { name: "李秀英", id17: "34010419530802042", insurance: "resident", region: "340104", status: "active", balance_fen: 0, voucher: false },
+    DemoPerson { name: "张伟", id17: "34010419821108017", insurance: "employee", region: "310115", status: "active", balance_fen: 1_285_036, voucher: true },
+    DemoPerson { name: "王芳", id17: "33010619850421026", insurance: "employee", region: "330106", status: "active", balance_fen: 632_000, voucher: true },
+    DemoPerson { name: "张子涵", id17: "31011520140910013", insurance: "resident", region: "310115", status: "active", balance_fen: 0, voucher: true },
+    DemoPerson { name: "张雨桐", id17: "31011520200229028", insurance: "resident", region: "310115", status: "active", balance_fen: 0, voucher: false },
+    DemoPerson { name: "阿卜杜热合曼·买买提", id17: "65010219580630051", insurance: "resident", region: "650102", status: "lapsed", balance_fen: 2_150, voucher: false },
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -123,12 +67,7 @@ impl Qinqing {
         }
         let (staff_created, bindings_created) = self.demo_family_account()?;
         self.demo_counter()?;
-        Ok(DemoReport {
-            created,
-            already_present,
-            staff_created,
-            bindings_created,
-        })
+        Ok(DemoReport { created, already_present, staff_created, bindings_created })
     }
 
     /// A service-centre staff member and the Zhang family's 亲情账户: the son
@@ -136,21 +75,11 @@ impl Qinqing {
     /// younger child (a draft: the guardian has not activated her voucher).
     /// Added only to a ledger that has no staff and no bindings yet.
     fn demo_family_account(&mut self) -> Result<(bool, usize)> {
-        let staff: i64 = self
-            .conn()
-            .query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?;
-        let bindings: i64 = self
-            .conn()
-            .query_row("SELECT count(*) FROM binding", [], |r| r.get(0))?;
+        let staff: i64 = self.conn().query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?;
+        let bindings: i64 = self.conn().query_row("SELECT count(*) FROM binding", [], |r| r.get(0))?;
         let staff_created = staff == 0;
         let sid = if staff_created {
-            self.add_staff(
-                DEMO_STAFF_NAME,
-                "staff",
-                DEMO_STAFF_PASSWORD,
-                DEMO_STAFF_PASSWORD,
-            )?
-            .id
+            self.add_staff(DEMO_STAFF_NAME, "staff", DEMO_STAFF_PASSWORD, DEMO_STAFF_PASSWORD)?.id
         } else {
             self.list_staff()?[0].id
         };
@@ -158,11 +87,7 @@ impl Qinqing {
             return Ok((staff_created, 0));
         }
         let id_of = |q: &Qinqing, id17: &str| -> Result<i64> {
-            Ok(q.conn().query_row(
-                "SELECT id FROM person WHERE resident_id = ?1",
-                [with_check_char(id17)],
-                |r| r.get(0),
-            )?)
+            Ok(q.conn().query_row("SELECT id FROM person WHERE resident_id = ?1", [with_check_char(id17)], |r| r.get(0))?)
         };
         let (wei, fang, zihan, yutong) = (
             id_of(self, FAMILY[2].id17)?,
@@ -200,24 +125,12 @@ impl Qinqing {
         }
         if self.list_aid(&Default::default())?.is_empty() {
             let id_of = |q: &Qinqing, id17: &str| -> Result<i64> {
-                Ok(q.conn().query_row(
-                    "SELECT id FROM person WHERE resident_id = ?1",
-                    [with_check_char(id17)],
-                    |r| r.get(0),
-                )?)
+                Ok(q.conn().query_row("SELECT id FROM person WHERE resident_id = ?1", [with_check_char(id17)], |r| r.get(0))?)
             };
-            let (wei, fang, zihan, grandpa) = (
-                id_of(self, FAMILY[2].id17)?,
-                id_of(self, FAMILY[3].id17)?,
-                id_of(self, FAMILY[4].id17)?,
-                id_of(self, FAMILY[0].id17)?,
-            );
+            let (wei, fang, zihan, grandpa) =
+                (id_of(self, FAMILY[2].id17)?, id_of(self, FAMILY[3].id17)?, id_of(self, FAMILY[4].id17)?, id_of(self, FAMILY[0].id17)?);
             // The parents passed their own face check at the service centre.
-            let staff = self
-                .list_staff()?
-                .first()
-                .map(|s| s.id)
-                .ok_or_else(|| crate::Error::internal("demo staff"))?;
+            let staff = self.list_staff()?.first().map(|s| s.id).ok_or_else(|| crate::Error::internal("demo staff"))?;
             self.verify_face_in_person(wei, staff)?;
             self.verify_face_in_person(fang, staff)?;
             // Everyone in the demo family pays with the same demo payment password.
@@ -245,10 +158,7 @@ impl Qinqing {
         let clock = self.clock();
         let now = self.now();
         let inst = |q: &Qinqing, name: &str| -> Result<i64> {
-            Ok(q.conn()
-                .query_row("SELECT id FROM institution WHERE name = ?1", [name], |r| {
-                    r.get(0)
-                })?)
+            Ok(q.conn().query_row("SELECT id FROM institution WHERE name = ?1", [name], |r| r.get(0))?)
         };
         let (hospital, clinic, pharmacy, online, hefei) = (
             inst(self, "上海市浦东新区人民医院")?,
@@ -258,12 +168,7 @@ impl Qinqing {
             inst(self, "合肥市第一人民医院")?,
         );
         let today = self.today();
-        self.add_filing(
-            kid,
-            "340100",
-            &(today - chrono::Days::new(10)).to_string(),
-            &(today + chrono::Days::new(60)).to_string(),
-        )?;
+        self.add_filing(kid, "340100", &(today - chrono::Days::new(10)).to_string(), &(today + chrono::Days::new(60)).to_string())?;
         // (days ago, institution, scenario, total fen)
         let mut bills: Vec<(u64, i64, &str, i64)> = Vec::new();
         for m in 0..12u64 {
@@ -281,26 +186,20 @@ impl Qinqing {
         let result = (|| -> Result<()> {
             for (i, (ago, institution, scenario, total)) in bills.into_iter().enumerate() {
                 let at = now - chrono::Duration::days(ago as i64);
-                let at = chrono::Utc.from_utc_datetime(
-                    &at.date_naive()
-                        .and_hms_opt(2 + (i % 6) as u32, 10, 0)
-                        .unwrap_or_default(),
-                );
+                let at = chrono::Utc.from_utc_datetime(&at.date_naive().and_hms_opt(2 + (i % 6) as u32, 10, 0).unwrap_or_default());
                 self.set_clock(std::sync::Arc::new(crate::time::FixedClock(at)));
                 let token = self.issue_qr(kid, Some(holder))?.token;
                 // Inpatient: the code opens the stay at admission; discharge settles it.
                 let stay = if scenario == "inpatient" {
-                    Some(
-                        self.admit(&crate::settle::AdmitRequest {
-                            token: token.clone(),
-                            institution,
-                            admission_no: format!("DEMO-ZY-{i:03}"),
-                            pay_password: Some(DEMO_PAY_PASSWORD.into()),
-                            id_face_checked: true,
-                            ..Default::default()
-                        })?
-                        .id,
-                    )
+                    Some(self.admit(&crate::settle::AdmitRequest {
+                        token: token.clone(),
+                        institution,
+                        admission_no: format!("DEMO-ZY-{i:03}"),
+                        pay_password: Some(DEMO_PAY_PASSWORD.into()),
+                        id_face_checked: true,
+                        ..Default::default()
+                    })?
+                    .id)
                 } else {
                     None
                 };
@@ -360,28 +259,16 @@ mod tests {
         assert_eq!(r.bindings_created, 3);
         assert_eq!(r2.bindings_created, 0);
         assert!(!r2.staff_created);
-        let statuses: Vec<_> = q
-            .list_bindings(&Default::default())
-            .unwrap()
-            .iter()
-            .map(|b| b.status.as_str())
-            .collect();
+        let statuses: Vec<_> = q.list_bindings(&Default::default()).unwrap().iter().map(|b| b.status.as_str()).collect();
         assert_eq!(statuses, vec!["draft", "submitted", "active"]);
         let people = q.list_persons(&Default::default()).unwrap();
         assert_eq!(people.len(), FAMILY.len());
         // Three generations, both insurance types, several provinces.
         assert!(people.iter().any(|p| p.age >= 70));
         assert!(people.iter().any(|p| p.age < 16));
-        assert!(people
-            .iter()
-            .any(|p| p.insurance == crate::Insurance::Employee));
-        assert!(people
-            .iter()
-            .any(|p| p.insurance == crate::Insurance::Resident));
-        let provinces: std::collections::BTreeSet<_> = people
-            .iter()
-            .map(|p| p.region.province_code.clone())
-            .collect();
+        assert!(people.iter().any(|p| p.insurance == crate::Insurance::Employee));
+        assert!(people.iter().any(|p| p.insurance == crate::Insurance::Resident));
+        let provinces: std::collections::BTreeSet<_> = people.iter().map(|p| p.region.province_code.clone()).collect();
         assert!(provinces.len() >= 3);
     }
 }

@@ -32,11 +32,7 @@ pub struct IngestLimits {
 
 impl Default for IngestLimits {
     fn default() -> Self {
-        IngestLimits {
-            max_bytes: 20 * 1024 * 1024,
-            max_side: 12_000,
-            max_alloc: 256 * 1024 * 1024,
-        }
+        IngestLimits { max_bytes: 20 * 1024 * 1024, max_side: 12_000, max_alloc: 256 * 1024 * 1024 }
     }
 }
 
@@ -74,9 +70,7 @@ impl Media {
         }
     }
     pub fn parse(s: &str) -> Option<Media> {
-        [Media::Jpeg, Media::Png, Media::Webp, Media::Pdf]
-            .into_iter()
-            .find(|m| m.as_str() == s)
+        [Media::Jpeg, Media::Png, Media::Webp, Media::Pdf].into_iter().find(|m| m.as_str() == s)
     }
 }
 
@@ -145,16 +139,12 @@ pub fn process(bytes: &[u8], limits: &IngestLimits) -> Result<Processed> {
     lim.max_image_height = Some(limits.max_side);
     lim.max_alloc = Some(limits.max_alloc);
     reader.limits(lim);
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|e| classify(media, e, limits))?;
+    let mut decoder = reader.into_decoder().map_err(|e| classify(media, e, limits))?;
     let (w, h) = decoder.dimensions();
     if w == 0 || h == 0 {
         return Err(corrupt(media, "zero-sized image"));
     }
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| classify(media, e, limits))?;
     img.apply_orientation(orientation);
     // Documents are opaque: flatten any alpha onto white, then keep RGB.
@@ -205,15 +195,9 @@ fn shrink(img: &image::RgbImage, long: u32) -> image::RgbImage {
         return img.clone();
     }
     let (nw, nh) = if w >= h {
-        (
-            long,
-            ((u64::from(h) * u64::from(long) + u64::from(w) / 2) / u64::from(w)).max(1) as u32,
-        )
+        (long, ((u64::from(h) * u64::from(long) + u64::from(w) / 2) / u64::from(w)).max(1) as u32)
     } else {
-        (
-            ((u64::from(w) * u64::from(long) + u64::from(h) / 2) / u64::from(h)).max(1) as u32,
-            long,
-        )
+        (((u64::from(w) * u64::from(long) + u64::from(h) / 2) / u64::from(h)).max(1) as u32, long)
     };
     image::imageops::thumbnail(img, nw, nh)
 }
@@ -301,16 +285,11 @@ impl FileStore {
         if path.exists() {
             return Ok(false);
         }
-        let dir = path
-            .parent()
-            .ok_or_else(|| Error::internal("file store path"))?;
+        let dir = path.parent().ok_or_else(|| Error::internal("file store path"))?;
         private_dir(&self.dir)?;
         private_dir(dir)?;
         let mut tmp = tempfile_in(dir)?;
-        tmp.1
-            .write_all(bytes)
-            .and_then(|_| tmp.1.sync_all())
-            .map_err(|e| store_err(&tmp.0, e))?;
+        tmp.1.write_all(bytes).and_then(|_| tmp.1.sync_all()).map_err(|e| store_err(&tmp.0, e))?;
         drop(tmp.1);
         std::fs::rename(&tmp.0, &path).map_err(|e| {
             let _ = std::fs::remove_file(&tmp.0);
@@ -337,11 +316,7 @@ pub(crate) fn tempfile_in(dir: &Path) -> Result<(PathBuf, std::fs::File)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     for _ in 0..100 {
-        let name = dir.join(format!(
-            ".tmp-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
+        let name = dir.join(format!(".tmp-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -363,15 +338,9 @@ pub(crate) fn tempfile_in(dir: &Path) -> Result<(PathBuf, std::fs::File)> {
 /// beside the target and renamed over it, so a failure leaves nothing half
 /// written and the result is never readable by others.
 pub fn write_private_replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let (tmp, mut f) = tempfile_in(dir)?;
-    let r = f
-        .write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| store_err(&tmp, e));
+    let r = f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| store_err(&tmp, e));
     drop(f);
     if let Err(e) = r.and_then(|_| std::fs::rename(&tmp, path).map_err(|e| store_err(path, e))) {
         let _ = std::fs::remove_file(&tmp);
@@ -385,9 +354,7 @@ pub fn write_private_new(path: &Path, bytes: &[u8]) -> Result<()> {
         private_dir(dir)?;
     }
     let (tmp, mut f) = tempfile_in(path.parent().unwrap_or(Path::new(".")))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| store_err(&tmp, e))?;
+    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| store_err(&tmp, e))?;
     drop(f);
     // hard_link fails if the target exists: the first writer wins.
     let r = std::fs::hard_link(&tmp, path).map_err(|e| store_err(path, e));
@@ -424,8 +391,7 @@ pub fn sample_png(seed: u32, w: u32, h: u32) -> Result<Vec<u8>> {
         }
     });
     let mut out = Vec::new();
-    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
-        .map_err(|e| Error::internal(format!("PNG: {e}")))?;
+    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).map_err(|e| Error::internal(format!("PNG: {e}")))?;
     Ok(out)
 }
 

@@ -3,8 +3,8 @@
 //! card sides, face captures. Each upload goes through the pipeline of
 //! [`crate::docstore`]; the row and the file appear together or not at all.
 
-use crate::audit;
 use crate::authz::Act;
+use crate::audit;
 use crate::binding::BindingStatus;
 use crate::docstore::{self, Media};
 use crate::error::{Error, Result};
@@ -164,9 +164,7 @@ pub(crate) fn read_doc(r: &Row<'_>) -> crate::error::Result<Document> {
             _ => DocStatus::Pending,
         },
         reject_reason: r.get(12)?,
-        created_at_local: time::from_db(&created_at)
-            .map(time::display_china)
-            .unwrap_or_default(),
+        created_at_local: time::from_db(&created_at).map(time::display_china).unwrap_or_default(),
         created_at,
     })
 }
@@ -216,10 +214,7 @@ impl Qinqing {
         note: &str,
         binding: Option<i64>,
     ) -> Result<Ingested> {
-        self.permit(Act::DocumentAdd {
-            person: person_id,
-            binding,
-        })?;
+        self.permit(Act::DocumentAdd { person: person_id, binding })?;
         let kind = DocKind::parse(kind)?;
         let note = validate_note(note)?;
         // Cheap checks first: do not process an upload that cannot be stored.
@@ -241,49 +236,31 @@ impl Qinqing {
         note: &str,
         binding: Option<i64>,
     ) -> Result<Ingested> {
-        self.permit(Act::DocumentAdd {
-            person: person_id,
-            binding,
-        })?;
+        self.permit(Act::DocumentAdd { person: person_id, binding })?;
         // Never another resident's stored file (or the ledger) picked from the data directory.
         self.check_outside_data(path)?;
-        let meta = std::fs::metadata(path)
-            .map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
+        let meta = std::fs::metadata(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
         if !meta.is_file() {
-            return Err(Error::doc_corrupt(
-                "file",
-                &format!("{} is not a file", path.display()),
-            ));
+            return Err(Error::doc_corrupt("file", &format!("{} is not a file", path.display())));
         }
         if meta.len() > self.ingest_limits().max_bytes {
-            return Err(Error::doc_too_large(
-                meta.len(),
-                self.ingest_limits().max_bytes,
-            ));
+            return Err(Error::doc_too_large(meta.len(), self.ingest_limits().max_bytes));
         }
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
+        let bytes = std::fs::read(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
         self.ingest_document(person_id, kind, &bytes, note, binding)
     }
 
     fn check_attachable(&self, binding: i64, person_id: i64) -> Result<()> {
         let (holder, member, status): (i64, i64, String) = self
             .conn()
-            .query_row(
-                "SELECT holder_id, member_id, status FROM binding WHERE id = ?1",
-                [binding],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            .query_row("SELECT holder_id, member_id, status FROM binding WHERE id = ?1", [binding], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?
             .ok_or_else(|| Error::binding_not_found(binding))?;
         let status = BindingStatus::parse(&status)?;
         if status != BindingStatus::Draft {
-            return Err(Error::binding_wrong_state(
-                status.zh(),
-                status.en(),
-                "再添加材料",
-                "given more documents",
-            ));
+            return Err(Error::binding_wrong_state(status.zh(), status.en(), "再添加材料", "given more documents"));
         }
         if person_id != holder && person_id != member {
             return Err(Error::doc_wrong_person());
@@ -318,11 +295,7 @@ impl Qinqing {
         let thumb_sha = p.thumb.as_ref().map(|t| docstore::sha256_hex(t));
         let tx = self.conn().begin()?;
         let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM document WHERE person_id = ?1 AND sha256 = ?2",
-                params![person_id, p.sha256],
-                |r| r.get(0),
-            )
+            .query_row("SELECT id FROM document WHERE person_id = ?1 AND sha256 = ?2", params![person_id, p.sha256], |r| r.get(0))
             .optional()?;
         if let Some(id) = existing {
             if let Some(b) = binding {
@@ -334,11 +307,7 @@ impl Qinqing {
             let document = load_doc(&tx, id)?;
             tx.commit()?;
             let hash = document.sha256.clone();
-            return Ok(Ingested {
-                document,
-                duplicate: true,
-                hash,
-            });
+            return Ok(Ingested { document, duplicate: true, hash });
         }
         // Files first (complete or absent), then the row; if the row fails,
         // the files this call created are removed again.
@@ -388,17 +357,7 @@ impl Qinqing {
                 "kind": kind.as_str(), "note": note, "sha256": p.sha256, "media": p.media.as_str(),
                 "width": p.width, "height": p.height, "bytes": p.stored.len(), "binding_id": binding,
             });
-            audit::record(
-                &tx,
-                &now,
-                &actor,
-                "document.add",
-                "document",
-                Some(id),
-                Some(person_id),
-                None,
-                Some(&snap),
-            )?;
+            audit::record(&tx, &now, &actor, "document.add", "document", Some(id), Some(person_id), None, Some(&snap))?;
             Ok(id)
         })();
         let id = match result {
@@ -415,11 +374,7 @@ impl Qinqing {
         }
         let document = load_doc(self.conn(), id)?;
         let hash = document.sha256.clone();
-        Ok(Ingested {
-            document,
-            duplicate: false,
-            hash,
-        })
+        Ok(Ingested { document, duplicate: false, hash })
     }
 
     pub fn get_document(&self, id: i64) -> Result<Document> {
@@ -449,37 +404,20 @@ impl Qinqing {
     pub fn document_image(&self, id: i64) -> Result<DocImage> {
         self.permit(Act::DocumentRead { document: id })?;
         let (mime, bytes) = self.document_bytes(id)?;
-        Ok(DocImage {
-            id,
-            mime,
-            data_url: format!(
-                "data:{mime};base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(bytes)
-            ),
-        })
+        Ok(DocImage { id, mime, data_url: format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)) })
     }
 
     /// The 320 px thumbnail as a data URL (`None` for a PDF).
     pub fn document_thumb(&self, id: i64) -> Result<Option<DocImage>> {
         self.permit(Act::DocumentRead { document: id })?;
-        let sha: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT thumb_sha256 FROM document WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| Error::doc_not_found(id))?;
+        let sha: Option<String> =
+            self.conn().query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0)).optional()?.ok_or_else(|| Error::doc_not_found(id))?;
         let Some(sha) = sha else { return Ok(None) };
         let bytes = self.blobs().read(&sha, "thumb.jpg")?;
         Ok(Some(DocImage {
             id,
             mime: "image/jpeg",
-            data_url: format!(
-                "data:image/jpeg;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(bytes)
-            ),
+            data_url: format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)),
         }))
     }
 
@@ -493,8 +431,7 @@ impl Qinqing {
             .create_new(true)
             .open(out)
             .map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
-        std::io::Write::write_all(&mut f, &bytes)
-            .map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
+        std::io::Write::write_all(&mut f, &bytes).map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
         Ok(d)
     }
 
@@ -512,11 +449,7 @@ impl Qinqing {
         let files = self.blobs();
         let tx = self.conn().begin()?;
         let d = load_doc(&tx, id)?;
-        let thumb: Option<String> = tx.query_row(
-            "SELECT thumb_sha256 FROM document WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )?;
+        let thumb: Option<String> = tx.query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0))?;
         let used: Option<String> = tx
             .query_row(
                 "SELECT b.status FROM binding b WHERE b.status <> 'draft' AND (b.face_doc_id = ?1 OR b.id IN
@@ -536,28 +469,10 @@ impl Qinqing {
         )?;
         tx.execute("DELETE FROM document WHERE id = ?1", [id])?;
         let snap = serde_json::json!({ "kind": d.kind.as_str(), "sha256": d.sha256, "binding_id": d.binding_id });
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "document.delete",
-            "document",
-            Some(id),
-            Some(d.person_id),
-            Some(&snap),
-            None,
-        )?;
-        let still_main: i64 = tx.query_row(
-            "SELECT count(*) FROM document WHERE sha256 = ?1",
-            [&d.sha256],
-            |r| r.get(0),
-        )?;
+        audit::record(&tx, &now, &actor, "document.delete", "document", Some(id), Some(d.person_id), Some(&snap), None)?;
+        let still_main: i64 = tx.query_row("SELECT count(*) FROM document WHERE sha256 = ?1", [&d.sha256], |r| r.get(0))?;
         let still_thumb: i64 = match &thumb {
-            Some(t) => tx.query_row(
-                "SELECT count(*) FROM document WHERE thumb_sha256 = ?1",
-                [t],
-                |r| r.get(0),
-            )?,
+            Some(t) => tx.query_row("SELECT count(*) FROM document WHERE thumb_sha256 = ?1", [t], |r| r.get(0))?,
             None => 1,
         };
         tx.commit()?;
@@ -605,47 +520,21 @@ impl Qinqing {
         let actor = format!("{}/staff:{staff_id}", self.actor());
         let tx = self.conn().begin()?;
         let before = load_doc(&tx, id)?;
-        let (status, why) = if accept {
-            ("accepted", None)
-        } else {
-            ("rejected", Some(reason))
-        };
-        tx.execute(
-            "UPDATE document SET status = ?2, reject_reason = ?3 WHERE id = ?1",
-            params![id, status, why],
-        )?;
+        let (status, why) = if accept { ("accepted", None) } else { ("rejected", Some(reason)) };
+        tx.execute("UPDATE document SET status = ?2, reject_reason = ?3 WHERE id = ?1", params![id, status, why])?;
         let after = load_doc(&tx, id)?;
         let snap = |d: &Document| serde_json::json!({ "status": d.status, "reject_reason": d.reject_reason });
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "document.review",
-            "document",
-            Some(id),
-            Some(before.person_id),
-            Some(&snap(&before)),
-            Some(&snap(&after)),
-        )?;
+        audit::record(&tx, &now, &actor, "document.review", "document", Some(id), Some(before.person_id), Some(&snap(&before)), Some(&snap(&after)))?;
         tx.commit()?;
         Ok(after)
     }
 
     /// A record for tests and demo data: a generated page image as the upload.
     #[doc(hidden)]
-    pub fn add_sample_document(
-        &mut self,
-        person_id: i64,
-        kind: &str,
-        note: &str,
-    ) -> Result<Document> {
+    pub fn add_sample_document(&mut self, person_id: i64, kind: &str, note: &str) -> Result<Document> {
         static SEED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
-        let seed = SEED
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            .wrapping_add(person_id as u32 * 1000);
+        let seed = SEED.fetch_add(1, std::sync::atomic::Ordering::Relaxed).wrapping_add(person_id as u32 * 1000);
         let png = docstore::sample_png(seed, 96, 64)?;
-        Ok(self
-            .ingest_document(person_id, kind, &png, note, None)?
-            .document)
+        Ok(self.ingest_document(person_id, kind, &png, note, None)?.document)
     }
 }

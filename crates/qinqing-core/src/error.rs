@@ -293,15 +293,7 @@ impl Code {
 
     pub fn kind(self) -> Kind {
         match self {
-            Code::PersonNotFound
-            | Code::BindingNotFound
-            | Code::DocNotFound
-            | Code::StaffNotFound
-            | Code::InstitutionNotFound
-            | Code::AidNotFound
-            | Code::StayNotFound
-            | Code::FilingNotFound
-            | Code::DbMissing => Kind::NotFound,
+            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound | Code::FilingNotFound | Code::DbMissing => Kind::NotFound,
             Code::DbBusy | Code::DbOpen | Code::DbTooNew => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
@@ -387,21 +379,14 @@ impl Error {
 
     // ---- resident ID -------------------------------------------------------
     pub fn id_empty() -> Self {
-        Self::new(
-            Code::IdEmpty,
-            Some("resident_id"),
-            "请输入18位公民身份号码。",
-            "Enter the 18-character resident ID number.",
-        )
+        Self::new(Code::IdEmpty, Some("resident_id"), "请输入18位公民身份号码。", "Enter the 18-character resident ID number.")
     }
     pub fn id_length(got: usize) -> Self {
         Self::new(
             Code::IdLength,
             Some("resident_id"),
             format!("身份证号应为18位，您输入了{got}位。请对照身份证逐位核对。"),
-            format!(
-                "A resident ID has 18 characters; you entered {got}. Check it against the ID card."
-            ),
+            format!("A resident ID has 18 characters; you entered {got}. Check it against the ID card."),
         )
     }
     pub fn id_charset(position: usize) -> Self {
@@ -455,21 +440,14 @@ impl Error {
 
     // ---- person fields -----------------------------------------------------
     pub fn name_empty() -> Self {
-        Self::new(
-            Code::NameEmpty,
-            Some("name"),
-            "请输入姓名（与身份证一致）。",
-            "Enter the name as it appears on the ID card.",
-        )
+        Self::new(Code::NameEmpty, Some("name"), "请输入姓名（与身份证一致）。", "Enter the name as it appears on the ID card.")
     }
     pub fn name_too_long(got: usize) -> Self {
         Self::new(
             Code::NameTooLong,
             Some("name"),
             format!("姓名最多30个字，您输入了{got}个。请按身份证上的姓名填写。"),
-            format!(
-                "A name has at most 30 characters; you entered {got}. Use the name on the ID card."
-            ),
+            format!("A name has at most 30 characters; you entered {got}. Use the name on the ID card."),
         )
     }
     pub fn name_invalid_char() -> Self {
@@ -500,9 +478,7 @@ impl Error {
         Self::new(
             Code::StatusInvalid,
             Some("status"),
-            format!(
-                "参保状态“{raw}”无效：请选择正常（active）、暂停（suspended）或中断（lapsed）。"
-            ),
+            format!("参保状态“{raw}”无效：请选择正常（active）、暂停（suspended）或中断（lapsed）。"),
             format!("Status \"{raw}\" is not valid: choose active, suspended or lapsed."),
         )
     }
@@ -515,12 +491,7 @@ impl Error {
         )
     }
     pub fn amount_negative(field: &'static str) -> Self {
-        Self::new(
-            Code::AmountNegative,
-            Some(field),
-            "金额不能为负数。",
-            "The amount cannot be negative.",
-        )
+        Self::new(Code::AmountNegative, Some(field), "金额不能为负数。", "The amount cannot be negative.")
     }
     pub fn amount_too_large(field: &'static str) -> Self {
         Self::new(
@@ -602,13 +573,7 @@ impl Error {
             format!("Relation \"{raw}\" is not recognised. Choose one of the listed relations (spouse, parent, child, …)."),
         )
     }
-    pub fn relation_not_allowed(
-        relation_zh: &str,
-        relation_en: &str,
-        region: &str,
-        allowed_zh: &str,
-        allowed_en: &str,
-    ) -> Self {
+    pub fn relation_not_allowed(relation_zh: &str, relation_en: &str, region: &str, allowed_zh: &str, allowed_en: &str) -> Self {
         Self::new(
             Code::RelationNotAllowed,
             Some("relation"),
@@ -717,12 +682,7 @@ impl Error {
             format!("No binding application with number {id}. Refresh and try again."),
         )
     }
-    pub fn binding_wrong_state(
-        state_zh: &str,
-        state_en: &str,
-        action_zh: &str,
-        action_en: &str,
-    ) -> Self {
+    pub fn binding_wrong_state(state_zh: &str, state_en: &str, action_zh: &str, action_en: &str) -> Self {
         Self::new(
             Code::BindingWrongState,
             None,
@@ -860,15 +820,11 @@ impl Error {
     }
 }
 
+
 // ---- the document pipeline ------------------------------------------------
 impl Error {
     pub fn doc_empty() -> Self {
-        Self::new(
-            Code::DocEmpty,
-            Some("file"),
-            "文件是空的（0字节）。请重新拍摄或选择文件。",
-            "The file is empty (0 bytes). Take the photo again or pick another file.",
-        )
+        Self::new(Code::DocEmpty, Some("file"), "文件是空的（0字节）。请重新拍摄或选择文件。", "The file is empty (0 bytes). Take the photo again or pick another file.")
     }
     pub fn doc_too_large(got: u64, max: u64) -> Self {
         let mb = |b: u64| format!("{:.1}", b as f64 / 1_048_576.0);
@@ -913,6 +869,7 @@ impl Error {
     }
 }
 
+
 // ---- QR codes, settlement, 家庭共济 ----------------------------------------
 impl Error {
     pub fn qr_malformed() -> Self {
@@ -937,20 +894,10 @@ impl Error {
         Self::new(Code::QrFaceRequired, None, "年满16周岁的家人首次使用前须完成本人人脸核验。请到服务中心或在绑定时完成核验。", "A member aged 16 or over must pass their own face verification before first use. Complete it at the service centre or when binding.")
     }
     pub fn qr_already_used() -> Self {
-        Self::new(
-            Code::QrAlreadyUsed,
-            Some("token"),
-            "这个医保码已经支付过一笔费用，一个码只能用一次。请让对方刷新医保码。",
-            "This code has already paid a bill; a code pays once. Ask for a refreshed code.",
-        )
+        Self::new(Code::QrAlreadyUsed, Some("token"), "这个医保码已经支付过一笔费用，一个码只能用一次。请让对方刷新医保码。", "This code has already paid a bill; a code pays once. Ask for a refreshed code.")
     }
     pub fn institution_not_found(id: i64) -> Self {
-        Self::new(
-            Code::InstitutionNotFound,
-            Some("institution"),
-            format!("找不到编号为{id}的医药机构。"),
-            format!("No institution with number {id}."),
-        )
+        Self::new(Code::InstitutionNotFound, Some("institution"), format!("找不到编号为{id}的医药机构。"), format!("No institution with number {id}."))
     }
     pub fn institution_not_designated() -> Self {
         Self::new(Code::InstitutionNotDesignated, Some("institution"), "该机构不是医保定点医药机构，不能用医保结算。请自费或到定点机构就医。", "This institution is not designated for insurance settlement. Pay yourself or go to a designated institution.")
@@ -965,33 +912,16 @@ impl Error {
         Self::new(Code::ScenarioInvalid, Some("scenario"), format!("结算场景“{raw}”无效：请选择门诊、药店、在线购药或住院。"), format!("Scenario \"{raw}\" is not valid: choose outpatient, pharmacy, online_pharmacy or inpatient."))
     }
     pub fn bill_id_invalid() -> Self {
-        Self::new(
-            Code::BillIdInvalid,
-            Some("bill"),
-            "账单号应为1–64个字母、数字或 - _ . / 字符。",
-            "A bill number has 1–64 letters, digits or - _ . / characters.",
-        )
+        Self::new(Code::BillIdInvalid, Some("bill"), "账单号应为1–64个字母、数字或 - _ . / 字符。", "A bill number has 1–64 letters, digits or - _ . / characters.")
     }
     pub fn date_invalid(raw: &str) -> Self {
-        Self::new(
-            Code::DateInvalid,
-            Some("date"),
-            format!("日期“{raw}”无效：请按 2026-03-01 的格式填写，结束日期不早于开始日期。"),
-            format!(
-                "Date \"{raw}\" is not valid: use 2026-03-01, with the end not before the start."
-            ),
-        )
+        Self::new(Code::DateInvalid, Some("date"), format!("日期“{raw}”无效：请按 2026-03-01 的格式填写，结束日期不早于开始日期。"), format!("Date \"{raw}\" is not valid: use 2026-03-01, with the end not before the start."))
     }
     pub fn aid_authorizer_not_employee() -> Self {
         Self::new(Code::AidAuthorizerNotEmployee, Some("authorizer"), "只有参加职工医保、个人账户有余额的人才能开通家庭共济。", "Only someone with employee insurance and money in their personal account can share it.")
     }
     pub fn aid_authorizer_no_balance() -> Self {
-        Self::new(
-            Code::AidAuthorizerNoBalance,
-            Some("authorizer"),
-            "授权人个人账户余额为0，暂不能开通家庭共济。",
-            "The authorizer's personal account is empty; family aid cannot start now.",
-        )
+        Self::new(Code::AidAuthorizerNoBalance, Some("authorizer"), "授权人个人账户余额为0，暂不能开通家庭共济。", "The authorizer's personal account is empty; family aid cannot start now.")
     }
     pub fn aid_face_required(region: &str) -> Self {
         Self::new(
@@ -1002,73 +932,34 @@ impl Error {
         )
     }
     pub fn aid_not_found(id: i64) -> Self {
-        Self::new(
-            Code::AidNotFound,
-            None,
-            format!("找不到编号为{id}的家庭共济关系。"),
-            format!("No family-aid relation with number {id}."),
-        )
+        Self::new(Code::AidNotFound, None, format!("找不到编号为{id}的家庭共济关系。"), format!("No family-aid relation with number {id}."))
     }
     pub fn aid_duplicate() -> Self {
-        Self::new(
-            Code::AidDuplicate,
-            Some("beneficiary"),
-            "已为这位家人开通了家庭共济，不能重复开通。可以修改限额或冻结。",
-            "Family aid for this relative already exists. Change its cap or freeze it instead.",
-        )
+        Self::new(Code::AidDuplicate, Some("beneficiary"), "已为这位家人开通了家庭共济，不能重复开通。可以修改限额或冻结。", "Family aid for this relative already exists. Change its cap or freeze it instead.")
     }
     pub fn aid_wrong_state(state: &str) -> Self {
-        Self::new(
-            Code::AidWrongState,
-            None,
-            format!("该家庭共济关系当前为“{state}”，不能这样操作。"),
-            format!("This family-aid relation is {state}; that cannot be done now."),
-        )
+        Self::new(Code::AidWrongState, None, format!("该家庭共济关系当前为“{state}”，不能这样操作。"), format!("This family-aid relation is {state}; that cannot be done now."))
     }
     pub fn premium_not_resident() -> Self {
-        Self::new(
-            Code::PremiumNotResident,
-            Some("beneficiary"),
-            "只能为参加城乡居民医保的家人代缴保费。",
-            "Premiums can be paid only for a relative with resident insurance.",
-        )
+        Self::new(Code::PremiumNotResident, Some("beneficiary"), "只能为参加城乡居民医保的家人代缴保费。", "Premiums can be paid only for a relative with resident insurance.")
     }
     pub fn premium_cap_reached(max: i64, year: i64) -> Self {
-        Self::new(
-            Code::PremiumCapReached,
-            Some("beneficiary"),
-            format!("{year}年您已为{max}位家人代缴，已达上限。"),
-            format!("You already paid premiums for {max} relatives in {year}, the limit."),
-        )
+        Self::new(Code::PremiumCapReached, Some("beneficiary"), format!("{year}年您已为{max}位家人代缴，已达上限。"), format!("You already paid premiums for {max} relatives in {year}, the limit."))
     }
     pub fn premium_insufficient() -> Self {
-        Self::new(
-            Code::PremiumInsufficient,
-            Some("amount"),
-            "个人账户余额不足以代缴这笔保费。",
-            "The personal account does not hold enough for this premium.",
-        )
+        Self::new(Code::PremiumInsufficient, Some("amount"), "个人账户余额不足以代缴这笔保费。", "The personal account does not hold enough for this premium.")
     }
     pub fn premium_duplicate(year: i64) -> Self {
-        Self::new(
-            Code::PremiumDuplicate,
-            Some("year"),
-            format!("{year}年已为这位家人代缴过。"),
-            format!("The {year} premium for this relative is already paid."),
-        )
+        Self::new(Code::PremiumDuplicate, Some("year"), format!("{year}年已为这位家人代缴过。"), format!("The {year} premium for this relative is already paid."))
     }
     pub fn premium_no_aid() -> Self {
         Self::new(Code::PremiumNoAid, Some("beneficiary"), "代缴需要与这位家人之间有生效的家庭共济关系。请先开通。", "Paying a premium needs an active family-aid relation with this relative. Set it up first.")
     }
     pub fn csv_invalid(line: usize, detail: &str) -> Self {
-        Self::new(
-            Code::CsvInvalid,
-            Some("file"),
-            format!("CSV 第{line}行有误：{detail}。未导入任何数据。"),
-            format!("CSV line {line}: {detail}. Nothing was imported."),
-        )
+        Self::new(Code::CsvInvalid, Some("file"), format!("CSV 第{line}行有误：{detail}。未导入任何数据。"), format!("CSV line {line}: {detail}. Nothing was imported."))
     }
 }
+
 
 // ---- kiosk --------------------------------------------------------------------
 impl Error {
@@ -1076,52 +967,22 @@ impl Error {
         Self::new(Code::StaffLocked, Some("password"), format!("密码错误次数过多，账号已锁定，请{minutes}分钟后再试，或请管理员协助。"), format!("Too many wrong passwords: the account is locked. Try again in {minutes} min, or ask an administrator."))
     }
     pub fn staff_not_admin() -> Self {
-        Self::new(
-            Code::StaffNotAdmin,
-            Some("staff"),
-            "只有管理员可以这样操作。",
-            "Only an administrator can do this.",
-        )
+        Self::new(Code::StaffNotAdmin, Some("staff"), "只有管理员可以这样操作。", "Only an administrator can do this.")
     }
     pub fn staff_exists() -> Self {
-        Self::new(
-            Code::StaffExists,
-            None,
-            "已经有工作人员账号了，首次设置只能进行一次。请登录。",
-            "Staff accounts already exist; first-run setup happens once. Log in instead.",
-        )
+        Self::new(Code::StaffExists, None, "已经有工作人员账号了，首次设置只能进行一次。请登录。", "Staff accounts already exist; first-run setup happens once. Log in instead.")
     }
     pub fn not_logged_in() -> Self {
-        Self::new(
-            Code::NotLoggedIn,
-            Some("staff"),
-            "请先由工作人员登录。",
-            "A staff member must log in first.",
-        )
+        Self::new(Code::NotLoggedIn, Some("staff"), "请先由工作人员登录。", "A staff member must log in first.")
     }
     pub fn resident_not_attested() -> Self {
-        Self::new(
-            Code::ResidentNotAttested,
-            Some("attest"),
-            "请先当面核对居民本人与身份证，并勾选确认。",
-            "Compare the resident with their ID card in person, then tick the confirmation.",
-        )
+        Self::new(Code::ResidentNotAttested, Some("attest"), "请先当面核对居民本人与身份证，并勾选确认。", "Compare the resident with their ID card in person, then tick the confirmation.")
     }
     pub fn resident_session_none() -> Self {
-        Self::new(
-            Code::ResidentSessionNone,
-            None,
-            "当前没有正在办理的居民。",
-            "No resident is being served now.",
-        )
+        Self::new(Code::ResidentSessionNone, None, "当前没有正在办理的居民。", "No resident is being served now.")
     }
     pub fn backup_failed(detail: impl fmt::Display) -> Self {
-        Self::new(
-            Code::BackupFailed,
-            Some("file"),
-            format!("备份或恢复失败：{detail}。原数据库未改动。"),
-            format!("Backup or restore failed: {detail}. The database was not changed."),
-        )
+        Self::new(Code::BackupFailed, Some("file"), format!("备份或恢复失败：{detail}。原数据库未改动。"), format!("Backup or restore failed: {detail}. The database was not changed."))
     }
 }
 
@@ -1131,47 +992,22 @@ impl Error {
         Self::new(Code::BillConflict, Some("bill"), "这个账单号在本机构已经结算过另一笔费用（参保人、金额或场景不同），未扣任何款。请核对账单号。", "This bill number was already settled at this institution for a different patient, amount or scenario; nothing was charged. Check the bill number.")
     }
     pub fn amount_zero(field: &'static str) -> Self {
-        Self::new(
-            Code::AmountZero,
-            Some(field),
-            "金额必须大于0。请填写实际金额。",
-            "The amount must be more than zero. Enter the actual amount.",
-        )
+        Self::new(Code::AmountZero, Some(field), "金额必须大于0。请填写实际金额。", "The amount must be more than zero. Enter the actual amount.")
     }
     pub fn setting_unknown(key: &str) -> Self {
-        Self::new(
-            Code::SettingUnknown,
-            Some("key"),
-            format!("没有名为“{key}”的设置。用 setting list 查看全部设置。"),
-            format!("There is no setting \"{key}\". See setting list for all settings."),
-        )
+        Self::new(Code::SettingUnknown, Some("key"), format!("没有名为“{key}”的设置。用 setting list 查看全部设置。"), format!("There is no setting \"{key}\". See setting list for all settings."))
     }
     pub fn setting_out_of_range(key: &str, min: i64, max: i64) -> Self {
-        Self::new(
-            Code::SettingOutOfRange,
-            Some("value"),
-            format!("“{key}”须为{min}到{max}之间的整数。未作任何更改。"),
-            format!("\"{key}\" must be a whole number from {min} to {max}. Nothing was changed."),
-        )
+        Self::new(Code::SettingOutOfRange, Some("value"), format!("“{key}”须为{min}到{max}之间的整数。未作任何更改。"), format!("\"{key}\" must be a whole number from {min} to {max}. Nothing was changed."))
     }
     pub fn stay_required() -> Self {
         Self::new(Code::StayRequired, Some("scenario"), "住院费用在出院时按入院登记结算：请先用医保码办理入院登记，出院时选择该住院记录结算。", "Inpatient bills settle at discharge against the admission: admit with the code first, then settle the stay at discharge.")
     }
     pub fn stay_not_found(id: i64) -> Self {
-        Self::new(
-            Code::StayNotFound,
-            Some("stay"),
-            format!("找不到编号为{id}的住院记录。"),
-            format!("No hospital stay with number {id}."),
-        )
+        Self::new(Code::StayNotFound, Some("stay"), format!("找不到编号为{id}的住院记录。"), format!("No hospital stay with number {id}."))
     }
     pub fn stay_wrong_state() -> Self {
-        Self::new(
-            Code::StayWrongState,
-            Some("stay"),
-            "该住院记录已经结算，不能再次结算。",
-            "This stay has already been settled; it cannot be settled again.",
-        )
+        Self::new(Code::StayWrongState, Some("stay"), "该住院记录已经结算，不能再次结算。", "This stay has already been settled; it cannot be settled again.")
     }
     pub fn stay_scenario() -> Self {
         Self::new(Code::StayScenario, Some("scenario"), "只有住院才办理入院登记。门诊、药店请直接扫码结算。", "Only inpatient care opens a stay. For outpatient and pharmacy, scan and settle directly.")
@@ -1180,12 +1016,7 @@ impl Error {
         Self::new(Code::RemoteCodeWrong, Some("code"), format!("确认码不对。请让家人再念一遍短信里的6位数字（还可尝试{left}次）。"), format!("That confirmation code is wrong. Ask the member to read the 6 digits from the message again ({left} tries left)."))
     }
     pub fn remote_code_expired() -> Self {
-        Self::new(
-            Code::RemoteCodeExpired,
-            Some("code"),
-            "确认码已过期或已作废。请重新发送确认码给家人。",
-            "The confirmation code expired or was used up. Send a new code to the member.",
-        )
+        Self::new(Code::RemoteCodeExpired, Some("code"), "确认码已过期或已作废。请重新发送确认码给家人。", "The confirmation code expired or was used up. Send a new code to the member.")
     }
     pub fn remote_code_none() -> Self {
         Self::new(Code::RemoteCodeNone, Some("code"), "还没有给家人发送确认码。请先发送，再请家人告诉您收到的数字。", "No confirmation code has been sent to the member yet. Send one, then ask the member for the digits.")
@@ -1214,23 +1045,13 @@ impl Error {
         Self::new(Code::DocIncomplete, Some("file"), "这个文件不完整（数据在图片结束前就断了，可能是上传中断或复制未完成），未保存。请重新拍照或重新复制文件后再上传。", "This file is incomplete (its data stops before the picture ends: an interrupted upload or copy); nothing was stored. Take the photo again or copy the file again, then upload.")
     }
     pub fn pay_confirmation_required() -> Self {
-        Self::new(
-            Code::PayConfirmationRequired,
-            Some("pay_password"),
-            "请付款人输入6位支付密码确认这笔付款。",
-            "The payer must confirm this payment with their 6-digit payment password.",
-        )
+        Self::new(Code::PayConfirmationRequired, Some("pay_password"), "请付款人输入6位支付密码确认这笔付款。", "The payer must confirm this payment with their 6-digit payment password.")
     }
     pub fn pay_password_not_set() -> Self {
         Self::new(Code::PayPasswordNotSet, Some("pay_password"), "参保人还没有设置支付密码，不能刷码支付。请先在家庭版或服务中心设置（未满16周岁由监护人设置）。", "The member has no payment password yet and cannot pay by code. Set one first in the family app or at the service centre (a guardian sets it for a child under 16).")
     }
     pub fn pay_password_wrong(left: i64) -> Self {
-        Self::new(
-            Code::PayPasswordWrong,
-            Some("pay_password"),
-            format!("支付密码不正确，未扣款。还可尝试{left}次。"),
-            format!("Wrong payment password; nothing was charged. {left} tries left."),
-        )
+        Self::new(Code::PayPasswordWrong, Some("pay_password"), format!("支付密码不正确，未扣款。还可尝试{left}次。"), format!("Wrong payment password; nothing was charged. {left} tries left."))
     }
     pub fn pay_password_locked(minutes: i64) -> Self {
         Self::new(Code::PayPasswordLocked, Some("pay_password"), format!("支付密码错误次数过多，已锁定，请{minutes}分钟后再试。本次未扣款。"), format!("Too many wrong payment passwords: locked. Try again in {minutes} min. Nothing was charged."))
@@ -1261,12 +1082,7 @@ impl Error {
         Self::new(Code::PremiumRegionMismatch, Some("region"), format!("所选参保区划与家人的参保记录（{record}）不一致。请核对后重新选择。"), format!("The insured region chosen does not match the relative's record ({record}). Check it and choose again."))
     }
     pub fn filing_not_found(id: i64) -> Self {
-        Self::new(
-            Code::FilingNotFound,
-            Some("filing"),
-            format!("找不到编号为{id}的异地就医备案。"),
-            format!("No cross-region filing with number {id}."),
-        )
+        Self::new(Code::FilingNotFound, Some("filing"), format!("找不到编号为{id}的异地就医备案。"), format!("No cross-region filing with number {id}."))
     }
     pub fn filing_reason_invalid(raw: &str) -> Self {
         Self::new(Code::FilingReasonInvalid, Some("reason"), format!("备案类型“{raw}”无效：请选择异地长期居住、异地工作或临时外出就医。"), format!("Filing reason \"{raw}\" is not valid: choose long-term residence, work, or temporary."))
@@ -1287,10 +1103,7 @@ impl std::error::Error for Error {}
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         if let rusqlite::Error::SqliteFailure(ref f, _) = e {
-            if matches!(
-                f.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            ) {
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) {
                 return Error::db_busy();
             }
             if f.extended_code == 2067 || f.extended_code == 1555 {
@@ -1323,12 +1136,7 @@ mod tests {
 
     #[test]
     fn serialized_code_matches_as_str() {
-        for code in [
-            Code::IdChecksum,
-            Code::PersonDuplicateId,
-            Code::DbBusy,
-            Code::NameInvalidChar,
-        ] {
+        for code in [Code::IdChecksum, Code::PersonDuplicateId, Code::DbBusy, Code::NameInvalidChar] {
             let json = serde_json::to_value(code).unwrap();
             assert_eq!(json, serde_json::Value::String(code.as_str().to_string()));
         }
@@ -1346,10 +1154,7 @@ mod tests {
     #[test]
     fn busy_maps_to_db_busy() {
         let e: Error = rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error {
-                code: rusqlite::ErrorCode::DatabaseBusy,
-                extended_code: 5,
-            },
+            rusqlite::ffi::Error { code: rusqlite::ErrorCode::DatabaseBusy, extended_code: 5 },
             None,
         )
         .into();

@@ -65,12 +65,7 @@ pub fn fund_share(p: &FundPolicy, total: i64, used: YearUsed, ratio_cut_pct: i64
         }
         None => (by_ratio, false),
     };
-    FundShare {
-        deductible_fen: toward_deductible,
-        fund_fen: fund,
-        ratio_pct: ratio,
-        capped,
-    }
+    FundShare { deductible_fen: toward_deductible, fund_fen: fund, ratio_pct: ratio, capped }
 }
 
 /// The policy for an insured region: the longest matching prefix wins
@@ -89,28 +84,11 @@ pub fn policy_for(
              WHERE scenario = ?1 AND insurance = ?2 AND region_prefix IN (?3, ?4, ?5, '')
              ORDER BY length(region_prefix) DESC LIMIT 1",
         )?
-        .query_row(
-            params![
-                scenario.as_str(),
-                insurance.as_str(),
-                prefix(6),
-                prefix(4),
-                prefix(2)
-            ],
-            |r| {
-                Ok(FundPolicy {
-                    deductible_fen: r.get(0)?,
-                    ratio_pct: r.get(1)?,
-                    ceiling_fen: r.get(2)?,
-                })
-            },
-        )
+        .query_row(params![scenario.as_str(), insurance.as_str(), prefix(6), prefix(4), prefix(2)], |r| {
+            Ok(FundPolicy { deductible_fen: r.get(0)?, ratio_pct: r.get(1)?, ceiling_fen: r.get(2)? })
+        })
         .optional()?;
-    Ok(row.unwrap_or(FundPolicy {
-        deductible_fen: 0,
-        ratio_pct: 0,
-        ceiling_fen: Some(0),
-    }))
+    Ok(row.unwrap_or(FundPolicy { deductible_fen: 0, ratio_pct: 0, ceiling_fen: Some(0) }))
 }
 
 /// What `member` used of the deductible and the ceiling in China year `year`.
@@ -160,11 +138,7 @@ pub fn list_policies(conn: &Conn) -> Result<Vec<FundPolicyRow>> {
             region_prefix: r.get(0)?,
             scenario: r.get(1)?,
             insurance: r.get(2)?,
-            policy: FundPolicy {
-                deductible_fen: r.get(3)?,
-                ratio_pct: r.get(4)?,
-                ceiling_fen: r.get(5)?,
-            },
+            policy: FundPolicy { deductible_fen: r.get(3)?, ratio_pct: r.get(4)?, ceiling_fen: r.get(5)? },
         })
     })?;
     Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
@@ -175,10 +149,7 @@ pub fn validate(p: &FundPolicy) -> Result<()> {
     if p.deductible_fen < 0 || p.ceiling_fen.is_some_and(|c| c < 0) {
         return Err(Error::amount_negative("policy"));
     }
-    if p.deductible_fen > crate::settle::MAX_BILL_FEN
-        || p.ceiling_fen
-            .is_some_and(|c| c > crate::settle::MAX_BILL_FEN)
-    {
+    if p.deductible_fen > crate::settle::MAX_BILL_FEN || p.ceiling_fen.is_some_and(|c| c > crate::settle::MAX_BILL_FEN) {
         return Err(Error::amount_too_large("policy"));
     }
     if !(0..=100).contains(&p.ratio_pct) {
@@ -212,9 +183,7 @@ impl crate::Qinqing {
         p: FundPolicy,
     ) -> Result<FundPolicyRow> {
         self.permit(Act::Admin)?;
-        if !(prefix.is_empty()
-            || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit())))
-        {
+        if !(prefix.is_empty() || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit()))) {
             return Err(Error::region_invalid(prefix));
         }
         let scenario = Scenario::parse(scenario)?;
@@ -235,12 +204,7 @@ impl crate::Qinqing {
                  ratio_pct = excluded.ratio_pct, ceiling_fen = excluded.ceiling_fen",
             params![prefix, scenario.as_str(), insurance.as_str(), p.deductible_fen, p.ratio_pct, p.ceiling_fen],
         )?;
-        let row = FundPolicyRow {
-            region_prefix: prefix.to_string(),
-            scenario: scenario.as_str().into(),
-            insurance: insurance.as_str().into(),
-            policy: p,
-        };
+        let row = FundPolicyRow { region_prefix: prefix.to_string(), scenario: scenario.as_str().into(), insurance: insurance.as_str().into(), policy: p };
         crate::audit::record(
             &tx,
             &now,
@@ -262,94 +226,34 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const P: FundPolicy = FundPolicy {
-        deductible_fen: 100_000,
-        ratio_pct: 70,
-        ceiling_fen: Some(1_000_000),
-    };
+    const P: FundPolicy = FundPolicy { deductible_fen: 100_000, ratio_pct: 70, ceiling_fen: Some(1_000_000) };
 
     #[test]
     fn below_the_deductible_the_fund_pays_nothing() {
         let s = fund_share(&P, 40_000, YearUsed::default(), 0);
-        assert_eq!(
-            s,
-            FundShare {
-                deductible_fen: 40_000,
-                fund_fen: 0,
-                ratio_pct: 70,
-                capped: false
-            }
-        );
+        assert_eq!(s, FundShare { deductible_fen: 40_000, fund_fen: 0, ratio_pct: 70, capped: false });
     }
 
     #[test]
     fn a_bill_crossing_the_deductible_pays_the_ratio_on_the_rest() {
-        let s = fund_share(
-            &P,
-            50_000,
-            YearUsed {
-                deductible_fen: 80_000,
-                fund_fen: 0,
-            },
-            0,
-        );
+        let s = fund_share(&P, 50_000, YearUsed { deductible_fen: 80_000, fund_fen: 0 }, 0);
         assert_eq!(s.deductible_fen, 20_000);
         assert_eq!(s.fund_fen, 21_000); // 70 % of 30,000
     }
 
     #[test]
     fn the_ceiling_cuts_the_fund_share() {
-        let s = fund_share(
-            &P,
-            100_000,
-            YearUsed {
-                deductible_fen: 100_000,
-                fund_fen: 990_000,
-            },
-            0,
-        );
+        let s = fund_share(&P, 100_000, YearUsed { deductible_fen: 100_000, fund_fen: 990_000 }, 0);
         assert_eq!(s.fund_fen, 10_000);
         assert!(s.capped);
-        let s = fund_share(
-            &P,
-            100_000,
-            YearUsed {
-                deductible_fen: 100_000,
-                fund_fen: 1_000_000,
-            },
-            0,
-        );
+        let s = fund_share(&P, 100_000, YearUsed { deductible_fen: 100_000, fund_fen: 1_000_000 }, 0);
         assert_eq!(s.fund_fen, 0);
     }
 
     #[test]
     fn an_emergency_cut_lowers_the_ratio_not_below_zero() {
-        assert_eq!(
-            fund_share(
-                &P,
-                200_000,
-                YearUsed {
-                    deductible_fen: 100_000,
-                    fund_fen: 0
-                },
-                20
-            )
-            .fund_fen,
-            100_000
-        );
-        assert_eq!(
-            fund_share(
-                &P,
-                200_000,
-                YearUsed {
-                    deductible_fen: 100_000,
-                    fund_fen: 0
-                },
-                90
-            )
-            .ratio_pct,
-            0
-        );
+        assert_eq!(fund_share(&P, 200_000, YearUsed { deductible_fen: 100_000, fund_fen: 0 }, 20).fund_fen, 100_000);
+        assert_eq!(fund_share(&P, 200_000, YearUsed { deductible_fen: 100_000, fund_fen: 0 }, 90).ratio_pct, 0);
     }
 
     proptest! {

@@ -43,11 +43,7 @@ pub struct ResidentId {
 /// digits (used to build valid IDs for demos and tests, and by validation).
 pub fn check_char(first17: &[u8]) -> u8 {
     debug_assert_eq!(first17.len(), 17);
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS.iter())
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS.iter()).map(|(d, w)| u32::from(d - b'0') * w).sum();
     CHECK[(sum % 11) as usize]
 }
 
@@ -73,11 +69,7 @@ impl ResidentId {
         }
         // Characters: 17 ASCII digits, then a digit or X/x.
         for (i, ch) in t.chars().enumerate() {
-            let ok = if i < 17 {
-                ch.is_ascii_digit()
-            } else {
-                ch.is_ascii_digit() || ch == 'X' || ch == 'x'
-            };
+            let ok = if i < 17 { ch.is_ascii_digit() } else { ch.is_ascii_digit() || ch == 'X' || ch == 'x' };
             if !ok {
                 return Err(Error::id_charset(i + 1));
             }
@@ -88,40 +80,24 @@ impl ResidentId {
             return Err(Error::id_region(&t[..6]));
         }
         let raw_date = &t[6..14];
-        let num = |r: std::ops::Range<usize>| -> u32 {
-            b[r].iter()
-                .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
-        };
+        let num = |r: std::ops::Range<usize>| -> u32 { b[r].iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')) };
         let (y, m, d) = (num(6..10) as i32, num(10..12), num(12..14));
-        let birth =
-            NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| Error::id_birth_invalid(raw_date))?;
+        let birth = NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| Error::id_birth_invalid(raw_date))?;
         if y < 1900 {
-            return Err(Error::id_birth_too_early(
-                &birth.format("%Y-%m-%d").to_string(),
-            ));
+            return Err(Error::id_birth_too_early(&birth.format("%Y-%m-%d").to_string()));
         }
         if birth > today {
-            return Err(Error::id_birth_future(
-                &birth.format("%Y-%m-%d").to_string(),
-            ));
+            return Err(Error::id_birth_future(&birth.format("%Y-%m-%d").to_string()));
         }
         let expected = check_char(&b[..17]);
         let got = b[17].to_ascii_uppercase();
         if expected != got {
             return Err(Error::id_checksum(expected as char, got as char));
         }
-        let gender = if (b[16] - b'0') % 2 == 1 {
-            Gender::Male
-        } else {
-            Gender::Female
-        };
+        let gender = if (b[16] - b'0') % 2 == 1 { Gender::Male } else { Gender::Female };
         let mut number = t.to_string();
         number.make_ascii_uppercase();
-        Ok(ResidentId {
-            number,
-            birth_date: birth,
-            gender,
-        })
+        Ok(ResidentId { number, birth_date: birth, gender })
     }
 
     pub fn as_str(&self) -> &str {
@@ -178,21 +154,14 @@ mod tests {
     #[test]
     fn known_valid_ids() {
         // The GB 11643 standard's own example, and well-known published test numbers.
-        for id in [
-            "11010519491231002X",
-            "110101199003077758",
-            "34270119900307241X",
-        ] {
+        for id in ["11010519491231002X", "110101199003077758", "34270119900307241X"] {
             let r = ResidentId::parse(id, today());
             assert!(r.is_ok(), "{id}: {r:?}");
         }
         let r = ResidentId::parse("11010519491231002X", today()).unwrap();
-        assert_eq!(
-            r.birth_date(),
-            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
-        );
+        assert_eq!(r.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert_eq!(r.gender(), Gender::Female); // sequence 002 is even
-                                                // 1880 is before 1900: the check digit is right, the date rule refuses it.
+        // 1880 is before 1900: the check digit is right, the date rule refuses it.
         assert_eq!(code_of("440524188001010014"), Code::IdBirthDateTooEarly);
     }
 
@@ -216,14 +185,8 @@ mod tests {
     fn gender_from_sequence() {
         let male = with_check_char("31011520100615031");
         let female = with_check_char("31011520100615042");
-        assert_eq!(
-            ResidentId::parse(&male, today()).unwrap().gender(),
-            Gender::Male
-        );
-        assert_eq!(
-            ResidentId::parse(&female, today()).unwrap().gender(),
-            Gender::Female
-        );
+        assert_eq!(ResidentId::parse(&male, today()).unwrap().gender(), Gender::Male);
+        assert_eq!(ResidentId::parse(&female, today()).unwrap().gender(), Gender::Female);
     }
 
     fn code_of(id: &str) -> Code {
@@ -239,34 +202,13 @@ mod tests {
         assert_eq!(code_of("34270119900307241A"), Code::IdCharset);
         assert_eq!(code_of("3427011990030724X5"), Code::IdCharset);
         // Full-width digits are 18 characters but not ASCII.
-        assert_eq!(
-            code_of("３４２７０１１９９００３０７２４１５"),
-            Code::IdCharset
-        );
-        assert_eq!(
-            code_of(&with_check_char("99270119900307241")),
-            Code::IdRegion
-        );
-        assert_eq!(
-            code_of(&with_check_char("34270119900230241")),
-            Code::IdBirthDateInvalid
-        ); // 30 Feb
-        assert_eq!(
-            code_of(&with_check_char("34270119901301241")),
-            Code::IdBirthDateInvalid
-        ); // month 13
-        assert_eq!(
-            code_of(&with_check_char("34270120230229241")),
-            Code::IdBirthDateInvalid
-        ); // 2023 not leap
-        assert_eq!(
-            code_of(&with_check_char("34270118991231241")),
-            Code::IdBirthDateTooEarly
-        );
-        assert_eq!(
-            code_of(&with_check_char("34270120261123241")),
-            Code::IdBirthDateFuture
-        ); // tomorrow
+        assert_eq!(code_of("３４２７０１１９９００３０７２４１５"), Code::IdCharset);
+        assert_eq!(code_of(&with_check_char("99270119900307241")), Code::IdRegion);
+        assert_eq!(code_of(&with_check_char("34270119900230241")), Code::IdBirthDateInvalid); // 30 Feb
+        assert_eq!(code_of(&with_check_char("34270119901301241")), Code::IdBirthDateInvalid); // month 13
+        assert_eq!(code_of(&with_check_char("34270120230229241")), Code::IdBirthDateInvalid); // 2023 not leap
+        assert_eq!(code_of(&with_check_char("34270118991231241")), Code::IdBirthDateTooEarly);
+        assert_eq!(code_of(&with_check_char("34270120261123241")), Code::IdBirthDateFuture); // tomorrow
         assert_eq!(code_of("342701199003072414"), Code::IdChecksum);
     }
 
@@ -289,10 +231,7 @@ mod tests {
                 }
                 bytes[pos] = *digit;
                 let typo = String::from_utf8(bytes).unwrap();
-                assert!(
-                    ResidentId::parse(&typo, today()).is_err(),
-                    "typo {typo} accepted"
-                );
+                assert!(ResidentId::parse(&typo, today()).is_err(), "typo {typo} accepted");
             }
         }
     }
@@ -300,12 +239,7 @@ mod tests {
     #[test]
     fn masking() {
         assert_eq!(mask("342701199003072415"), "3427**********2415");
-        assert_eq!(
-            ResidentId::parse("11010519491231002x", today())
-                .unwrap()
-                .masked(),
-            "1101**********002X"
-        );
+        assert_eq!(ResidentId::parse("11010519491231002x", today()).unwrap().masked(), "1101**********002X");
         assert_eq!(mask("123"), "***");
         assert_eq!(mask(""), "*");
         assert!(!mask("342701199003072415").contains("19900307"));

@@ -8,18 +8,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum IdCheck {
-    Valid {
-        input: String,
-        resident_id: String,
-        birth_date: String,
-        gender: Gender,
-    },
-    Invalid {
-        input: String,
-        code: Code,
-        message_zh: String,
-        message_en: String,
-    },
+    Valid { input: String, resident_id: String, birth_date: String, gender: Gender },
+    Invalid { input: String, code: Code, message_zh: String, message_en: String },
 }
 
 impl IdCheck {
@@ -37,12 +27,7 @@ pub fn check(input: &str, today: NaiveDate) -> IdCheck {
             birth_date: r.birth_date().format("%Y-%m-%d").to_string(),
             gender: r.gender(),
         },
-        Err(e) => IdCheck::Invalid {
-            input: input.to_string(),
-            code: e.code,
-            message_zh: e.message_zh,
-            message_en: e.message_en,
-        },
+        Err(e) => IdCheck::Invalid { input: input.to_string(), code: e.code, message_zh: e.message_zh, message_en: e.message_en },
     }
 }
 

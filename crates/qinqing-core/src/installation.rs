@@ -56,9 +56,7 @@ impl Installation {
             Installation::Unset => Actor::Nobody,
             Installation::Demo => Actor::Operator,
             Installation::Household { holder } => Actor::Household { holder: *holder },
-            Installation::Terminal { institution } => Actor::Terminal {
-                institution: *institution,
-            },
+            Installation::Terminal { institution } => Actor::Terminal { institution: *institution },
         }
     }
 }
@@ -67,14 +65,9 @@ const KEY: &str = "install_role";
 
 impl Qinqing {
     pub fn installation(&self) -> Result<Installation> {
-        let v: Option<String> = self
-            .conn()
-            .query_row("SELECT value FROM setting WHERE key = ?1", [KEY], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        Ok(v.map(|s| Installation::from_text(&s))
-            .unwrap_or(Installation::Unset))
+        let v: Option<String> =
+            self.conn().query_row("SELECT value FROM setting WHERE key = ?1", [KEY], |r| r.get(0)).optional()?;
+        Ok(v.map(|s| Installation::from_text(&s)).unwrap_or(Installation::Unset))
     }
 
     fn write_installation(&mut self, i: &Installation) -> Result<()> {
@@ -90,17 +83,7 @@ impl Qinqing {
             "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![KEY, i.to_text()],
         )?;
-        crate::audit::record(
-            &tx,
-            &now,
-            &actor,
-            "installation.set",
-            "installation",
-            None,
-            None,
-            Some(&serde_json::json!(before)),
-            Some(&serde_json::json!(i)),
-        )?;
+        crate::audit::record(&tx, &now, &actor, "installation.set", "installation", None, None, Some(&serde_json::json!(before)), Some(&serde_json::json!(i)))?;
         tx.commit()?;
         Ok(())
     }
@@ -113,14 +96,8 @@ impl Qinqing {
                 crate::person::load(self.conn(), *holder)?;
             }
             Installation::Terminal { institution } => {
-                let found: Option<i64> = self
-                    .conn()
-                    .query_row(
-                        "SELECT id FROM institution WHERE id = ?1",
-                        [institution],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
+                let found: Option<i64> =
+                    self.conn().query_row("SELECT id FROM institution WHERE id = ?1", [institution], |r| r.get(0)).optional()?;
                 found.ok_or_else(|| Error::institution_not_found(*institution))?;
             }
             _ => {}
@@ -139,15 +116,11 @@ impl Qinqing {
         let rid = ResidentId::parse(resident_id, self.today())?;
         let found: Option<(i64, String, i64)> = self
             .conn()
-            .query_row(
-                "SELECT id, name, voucher_activated FROM person WHERE resident_id = ?1",
-                [rid.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            .query_row("SELECT id, name, voucher_activated FROM person WHERE resident_id = ?1", [rid.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
-        let Some((id, registered, voucher)) = found else {
-            return Err(Error::member_not_registered(&rid.masked()));
-        };
+        let Some((id, registered, voucher)) = found else { return Err(Error::member_not_registered(&rid.masked())) };
         if registered != name.trim() {
             return Err(Error::member_id_mismatch());
         }
@@ -166,12 +139,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip_and_unknown_text_is_unset() {
-        for i in [
-            Installation::Demo,
-            Installation::Household { holder: 3 },
-            Installation::Terminal { institution: 2 },
-            Installation::Unset,
-        ] {
+        for i in [Installation::Demo, Installation::Household { holder: 3 }, Installation::Terminal { institution: 2 }, Installation::Unset] {
             assert_eq!(Installation::from_text(&i.to_text()), i);
         }
         assert_eq!(Installation::from_text("household:x"), Installation::Unset);

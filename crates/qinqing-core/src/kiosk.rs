@@ -3,8 +3,8 @@
 //! inactivity rules that end them. The state lives with the running app (one
 //! kiosk, one screen); every start and end is in the audit trail.
 
-use crate::audit;
 use crate::authz::Act;
+use crate::audit;
 use crate::error::{Error, Result};
 use crate::id::ResidentId;
 use crate::service::Qinqing;
@@ -51,10 +51,7 @@ impl Kiosk {
     }
 
     fn staff_id(&self) -> Result<i64> {
-        self.staff
-            .as_ref()
-            .map(|(s, _)| s.id)
-            .ok_or_else(Error::not_logged_in)
+        self.staff.as_ref().map(|(s, _)| s.id).ok_or_else(Error::not_logged_in)
     }
 
     /// Apply the inactivity rules at `q.now()`, then describe the kiosk.
@@ -73,28 +70,16 @@ impl Kiosk {
             }
         }
         if let Some((_, last)) = &self.staff {
-            let too_old = self
-                .staff_since
-                .is_some_and(|t| (now - t).num_seconds() >= max_secs);
+            let too_old = self.staff_since.is_some_and(|t| (now - t).num_seconds() >= max_secs);
             if (now - *last).num_seconds() >= staff_secs || too_old {
                 self.end_resident_as(q, "kiosk.resident_end")?;
-                self.lock_staff(
-                    q,
-                    if too_old {
-                        "kiosk.staff_expired"
-                    } else {
-                        "kiosk.staff_idle_end"
-                    },
-                )?;
+                self.lock_staff(q, if too_old { "kiosk.staff_expired" } else { "kiosk.staff_idle_end" })?;
                 ended = Some("staff_idle");
             }
         }
         Ok(KioskState {
             first_run: q.staff_count()? == 0,
-            is_admin: self
-                .staff
-                .as_ref()
-                .is_some_and(|(s, _)| s.role == Role::Admin),
+            is_admin: self.staff.as_ref().is_some_and(|(s, _)| s.role == Role::Admin),
             staff: self.staff.as_ref().map(|(s, _)| s.clone()),
             resident: self.resident.as_ref().map(|(r, _)| r.clone()),
             idle_secs: idle,
@@ -119,17 +104,7 @@ impl Kiosk {
 
     pub fn login(&mut self, q: &Qinqing, staff_id: i64, password: &str) -> Result<KioskState> {
         let s = q.verify_staff(staff_id, password)?;
-        audit::record(
-            q.conn(),
-            &time::to_db(q.now()),
-            &format!("staff:{}", s.id),
-            "kiosk.login",
-            "staff",
-            Some(s.id),
-            None,
-            None,
-            None,
-        )?;
+        audit::record(q.conn(), &time::to_db(q.now()), &format!("staff:{}", s.id), "kiosk.login", "staff", Some(s.id), None, None, None)?;
         self.resident = None;
         self.staff = Some((s, q.now()));
         self.staff_since = Some(q.now());
@@ -139,17 +114,7 @@ impl Kiosk {
     /// End the staff log-in (recorded); a password is needed again.
     fn lock_staff(&mut self, q: &Qinqing, action: &str) -> Result<()> {
         if let Some((s, _)) = self.staff.take() {
-            audit::record(
-                q.conn(),
-                &time::to_db(q.now()),
-                &format!("staff:{}", s.id),
-                action,
-                "staff",
-                Some(s.id),
-                None,
-                None,
-                None,
-            )?;
+            audit::record(q.conn(), &time::to_db(q.now()), &format!("staff:{}", s.id), action, "staff", Some(s.id), None, None, None)?;
         }
         self.staff_since = None;
         Ok(())
@@ -161,15 +126,8 @@ impl Kiosk {
         use crate::authz::Actor;
         self.state(q)?;
         Ok(match (&self.staff, &self.resident) {
-            (Some((s, _)), Some((r, _))) => Actor::Serving {
-                staff: s.id,
-                admin: s.role == Role::Admin,
-                resident: r.person_id,
-            },
-            (Some((s, _)), None) => Actor::Staff {
-                id: s.id,
-                admin: s.role == Role::Admin,
-            },
+            (Some((s, _)), Some((r, _))) => Actor::Serving { staff: s.id, admin: s.role == Role::Admin, resident: r.person_id },
+            (Some((s, _)), None) => Actor::Staff { id: s.id, admin: s.role == Role::Admin },
             _ => Actor::Nobody,
         })
     }
@@ -181,13 +139,7 @@ impl Kiosk {
     }
 
     /// First run: create the administrator and log them in.
-    pub fn first_admin(
-        &mut self,
-        q: &mut Qinqing,
-        name: &str,
-        password: &str,
-        again: &str,
-    ) -> Result<KioskState> {
+    pub fn first_admin(&mut self, q: &mut Qinqing, name: &str, password: &str, again: &str) -> Result<KioskState> {
         let s = q.create_first_admin(name, password, again)?;
         self.staff = Some((s, q.now()));
         self.staff_since = Some(q.now());
@@ -196,12 +148,7 @@ impl Kiosk {
 
     /// Staff start serving a resident, identified by their ID number after
     /// comparing them with the ID card in person (`attested`).
-    pub fn start_resident(
-        &mut self,
-        q: &Qinqing,
-        resident_id: &str,
-        attested: bool,
-    ) -> Result<KioskState> {
+    pub fn start_resident(&mut self, q: &Qinqing, resident_id: &str, attested: bool) -> Result<KioskState> {
         let staff = self.staff_id()?;
         let rid = ResidentId::parse(resident_id, q.today())?;
         if !attested {
@@ -216,24 +163,10 @@ impl Kiosk {
         let (person_id, name) = found.ok_or_else(|| Error::member_not_registered(&rid.masked()))?;
         self.end_resident_as(q, "kiosk.resident_end")?;
         let now = q.now();
-        audit::record(
-            q.conn(),
-            &time::to_db(now),
-            &format!("staff:{staff}"),
-            "kiosk.resident_start",
-            "person",
-            Some(person_id),
-            Some(person_id),
-            None,
-            Some(&serde_json::json!({ "attested_by": staff })),
-        )?;
+        audit::record(q.conn(), &time::to_db(now), &format!("staff:{staff}"), "kiosk.resident_start", "person", Some(person_id), Some(person_id), None,
+            Some(&serde_json::json!({ "attested_by": staff })))?;
         self.resident = Some((
-            Resident {
-                person_id,
-                name,
-                resident_id_masked: rid.masked(),
-                started_at_local: time::display_china(now),
-            },
+            Resident { person_id, name, resident_id_masked: rid.masked(), started_at_local: time::display_china(now) },
             now,
         ));
         if let Some((_, t)) = &mut self.staff {
@@ -252,22 +185,8 @@ impl Kiosk {
 
     fn end_resident_as(&mut self, q: &Qinqing, action: &str) -> Result<()> {
         if let Some((r, _)) = self.resident.take() {
-            let actor = self
-                .staff
-                .as_ref()
-                .map(|(s, _)| format!("staff:{}", s.id))
-                .unwrap_or_else(|| "kiosk".into());
-            audit::record(
-                q.conn(),
-                &time::to_db(q.now()),
-                &actor,
-                action,
-                "person",
-                Some(r.person_id),
-                Some(r.person_id),
-                None,
-                None,
-            )?;
+            let actor = self.staff.as_ref().map(|(s, _)| format!("staff:{}", s.id)).unwrap_or_else(|| "kiosk".into());
+            audit::record(q.conn(), &time::to_db(q.now()), &actor, action, "person", Some(r.person_id), Some(r.person_id), None, None)?;
         }
         Ok(())
     }
@@ -279,17 +198,7 @@ impl Kiosk {
             return Err(Error::staff_not_admin());
         }
         self.end_resident_as(q, "kiosk.resident_end")?;
-        audit::record(
-            q.conn(),
-            &time::to_db(q.now()),
-            &format!("staff:{}", s.id),
-            "kiosk.exit",
-            "staff",
-            Some(s.id),
-            None,
-            None,
-            None,
-        )?;
+        audit::record(q.conn(), &time::to_db(q.now()), &format!("staff:{}", s.id), "kiosk.exit", "staff", Some(s.id), None, None, None)?;
         Ok(())
     }
 
@@ -305,10 +214,7 @@ impl Qinqing {
     pub fn backup_to(&self, out: &std::path::Path) -> Result<()> {
         self.permit(Act::Admin)?;
         if out.exists() {
-            return Err(Error::backup_failed(format!(
-                "{} already exists",
-                out.display()
-            )));
+            return Err(Error::backup_failed(format!("{} already exists", out.display())));
         }
         // Created new and owner-only before SQLite writes a byte into it.
         {
@@ -319,8 +225,7 @@ impl Qinqing {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
             }
-            opts.open(out)
-                .map_err(|e| Error::backup_failed(format!("{}: {e}", out.display())))?;
+            opts.open(out).map_err(|e| Error::backup_failed(format!("{}: {e}", out.display())))?;
         }
         let Some(src) = self.conn().sqlite() else {
             let _ = std::fs::remove_file(out);
@@ -333,24 +238,12 @@ impl Qinqing {
             b.run_to_completion(256, std::time::Duration::from_millis(5), None)
                 .map_err(|e| Error::backup_failed(e))?;
         }
-        let ok: String = dst
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .map_err(|e| Error::backup_failed(e))?;
+        let ok: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| Error::backup_failed(e))?;
         if ok != "ok" {
             let _ = std::fs::remove_file(out);
             return Err(Error::backup_failed(ok));
         }
-        audit::record(
-            self.conn(),
-            &time::to_db(self.now()),
-            &self.actor(),
-            "backup",
-            "ledger",
-            None,
-            None,
-            None,
-            Some(&serde_json::json!({ "to": out.display().to_string() })),
-        )?;
+        audit::record(self.conn(), &time::to_db(self.now()), &self.actor(), "backup", "ledger", None, None, None, Some(&serde_json::json!({ "to": out.display().to_string() })))?;
         Ok(())
     }
 
@@ -404,17 +297,7 @@ impl Qinqing {
         }
         // A backup from an older version is brought up to date.
         crate::db::migrate_conn(self.conn_mut())?;
-        audit::record(
-            self.conn(),
-            &time::to_db(self.now()),
-            &self.actor(),
-            "restore",
-            "ledger",
-            None,
-            None,
-            None,
-            Some(&serde_json::json!({ "from": backup.display().to_string() })),
-        )?;
+        audit::record(self.conn(), &time::to_db(self.now()), &self.actor(), "restore", "ledger", None, None, None, Some(&serde_json::json!({ "from": backup.display().to_string() })))?;
         Ok(())
     }
 }

@@ -39,11 +39,7 @@ pub fn check_fen(field: &'static str, fen: i64) -> Result<i64> {
 /// `￥12`. At most two decimals; no sign, exponent or other characters.
 pub fn parse_yuan(field: &'static str, raw: &str) -> Result<i64> {
     let t = raw.trim();
-    let t = t
-        .strip_prefix('¥')
-        .or_else(|| t.strip_prefix('￥'))
-        .unwrap_or(t)
-        .trim();
+    let t = t.strip_prefix('¥').or_else(|| t.strip_prefix('￥')).unwrap_or(t).trim();
     if t.starts_with('-') {
         return Err(Error::amount_negative(field));
     }
@@ -64,34 +60,18 @@ pub fn parse_yuan(field: &'static str, raw: &str) -> Result<i64> {
     if int_part.trim_start_matches('0').len() > 12 {
         return Err(Error::amount_too_large(field));
     }
-    let yuan: i64 = int_part
-        .parse()
-        .map_err(|_| Error::amount_invalid(field, raw))?;
-    let mut frac: i64 = if frac_part.is_empty() {
-        0
-    } else {
-        frac_part
-            .parse()
-            .map_err(|_| Error::amount_invalid(field, raw))?
-    };
+    let yuan: i64 = int_part.parse().map_err(|_| Error::amount_invalid(field, raw))?;
+    let mut frac: i64 = if frac_part.is_empty() { 0 } else { frac_part.parse().map_err(|_| Error::amount_invalid(field, raw))? };
     if frac_part.len() == 1 {
         frac *= 10;
     }
-    let fen = yuan
-        .checked_mul(100)
-        .and_then(|v| v.checked_add(frac))
-        .ok_or_else(|| Error::amount_too_large(field))?;
+    let fen = yuan.checked_mul(100).and_then(|v| v.checked_add(frac)).ok_or_else(|| Error::amount_too_large(field))?;
     check_fen(field, fen)
 }
 
 /// Fen as plain yuan text for an input field: `123450` → `1234.50`.
 pub fn fen_to_yuan_text(fen: i64) -> String {
-    format!(
-        "{}{}.{:02}",
-        if fen < 0 { "-" } else { "" },
-        fen.unsigned_abs() / 100,
-        fen.unsigned_abs() % 100
-    )
+    format!("{}{}.{:02}", if fen < 0 { "-" } else { "" }, fen.unsigned_abs() / 100, fen.unsigned_abs() % 100)
 }
 
 #[cfg(test)]
@@ -121,32 +101,14 @@ mod tests {
 
     #[test]
     fn refuses() {
-        for bad in [
-            "", "abc", "1.234", "1e5", "1.", ".5", "1..2", "NaN", "1 2", "０.５",
-        ] {
-            assert_eq!(
-                parse_yuan("b", bad).unwrap_err().code,
-                Code::AmountInvalid,
-                "{bad}"
-            );
+        for bad in ["", "abc", "1.234", "1e5", "1.", ".5", "1..2", "NaN", "1 2", "０.５"] {
+            assert_eq!(parse_yuan("b", bad).unwrap_err().code, Code::AmountInvalid, "{bad}");
         }
-        assert_eq!(
-            parse_yuan("b", "-1").unwrap_err().code,
-            Code::AmountNegative
-        );
-        assert_eq!(
-            parse_yuan("b", "100000000.01").unwrap_err().code,
-            Code::AmountTooLarge
-        );
-        assert_eq!(
-            parse_yuan("b", "99999999999999999999999").unwrap_err().code,
-            Code::AmountTooLarge
-        );
+        assert_eq!(parse_yuan("b", "-1").unwrap_err().code, Code::AmountNegative);
+        assert_eq!(parse_yuan("b", "100000000.01").unwrap_err().code, Code::AmountTooLarge);
+        assert_eq!(parse_yuan("b", "99999999999999999999999").unwrap_err().code, Code::AmountTooLarge);
         assert_eq!(check_fen("b", -1).unwrap_err().code, Code::AmountNegative);
-        assert_eq!(
-            check_fen("b", MAX_FEN + 1).unwrap_err().code,
-            Code::AmountTooLarge
-        );
+        assert_eq!(check_fen("b", MAX_FEN + 1).unwrap_err().code, Code::AmountTooLarge);
     }
 
     proptest! {

@@ -34,10 +34,8 @@ pub const PAY_ATTEMPTS: i64 = 5;
 pub const PAY_LOCK_SECS: i64 = 900;
 
 fn argon(pepper: &[u8]) -> Result<Argon2<'_>> {
-    let p =
-        Params::new(64, 1, 1, None).map_err(|e| Error::internal(format!("argon2 params: {e}")))?;
-    Argon2::new_with_secret(pepper, Algorithm::Argon2id, Version::V0x13, p)
-        .map_err(|e| Error::internal(format!("argon2: {e}")))
+    let p = Params::new(64, 1, 1, None).map_err(|e| Error::internal(format!("argon2 params: {e}")))?;
+    Argon2::new_with_secret(pepper, Algorithm::Argon2id, Version::V0x13, p).map_err(|e| Error::internal(format!("argon2: {e}")))
 }
 
 /// The pepper: derived from the installation's signing key (never stored in the database).
@@ -75,62 +73,34 @@ pub(crate) fn verify(
     now: chrono::DateTime<chrono::Utc>,
 ) -> std::result::Result<(), (Error, bool)> {
     let row: Option<(Option<String>, i64, Option<String>)> = conn
-        .query_row(
-            "SELECT pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1",
-            [person],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .query_row("SELECT pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1", [person], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()
         .map_err(|e| (Error::from(e), false))?;
-    let Some((hash, failed, locked)) = row else {
-        return Err((Error::person_not_found(person), false));
-    };
-    let Some(hash) = hash else {
-        return Err((Error::pay_password_not_set(), false));
-    };
+    let Some((hash, failed, locked)) = row else { return Err((Error::person_not_found(person), false)) };
+    let Some(hash) = hash else { return Err((Error::pay_password_not_set(), false)) };
     if let Some(until) = locked.as_deref().and_then(time::from_db) {
         if until > now {
-            return Err((
-                Error::pay_password_locked(((until - now).num_seconds() + 59) / 60),
-                false,
-            ));
+            return Err((Error::pay_password_locked(((until - now).num_seconds() + 59) / 60), false));
         }
     }
-    let Some(pw) = pw.map(str::trim).filter(|p| !p.is_empty()) else {
-        return Err((Error::pay_confirmation_required(), false));
-    };
-    let parsed = PasswordHash::new(&hash)
-        .map_err(|e| (Error::internal(format!("stored hash: {e}")), false))?;
-    let ok = pw.len() <= 64
-        && argon(pepper)
-            .map_err(|e| (e, false))?
-            .verify_password(pw.as_bytes(), &parsed)
-            .is_ok();
+    let Some(pw) = pw.map(str::trim).filter(|p| !p.is_empty()) else { return Err((Error::pay_confirmation_required(), false)) };
+    let parsed = PasswordHash::new(&hash).map_err(|e| (Error::internal(format!("stored hash: {e}")), false))?;
+    let ok = pw.len() <= 64 && argon(pepper).map_err(|e| (e, false))?.verify_password(pw.as_bytes(), &parsed).is_ok();
     if ok {
         if failed > 0 || locked.is_some() {
-            conn.execute(
-                "UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1",
-                [person],
-            )
-            .map_err(|e| (Error::from(e), false))?;
+            conn.execute("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]).map_err(|e| (Error::from(e), false))?;
         }
         return Ok(());
     }
     let failed = failed + 1;
     if failed >= PAY_ATTEMPTS {
         let until = time::to_db(now + chrono::Duration::seconds(PAY_LOCK_SECS));
-        conn.execute(
-            "UPDATE person SET pay_failed = 0, pay_locked_until = ?2 WHERE id = ?1",
-            params![person, until],
-        )
-        .map_err(|e| (Error::from(e), false))?;
+        conn.execute("UPDATE person SET pay_failed = 0, pay_locked_until = ?2 WHERE id = ?1", params![person, until]).map_err(|e| (Error::from(e), false))?;
         return Err((Error::pay_password_locked(PAY_LOCK_SECS / 60), true));
     }
-    conn.execute(
-        "UPDATE person SET pay_failed = ?2 WHERE id = ?1",
-        params![person, failed],
-    )
-    .map_err(|e| (Error::from(e), false))?;
+    conn.execute("UPDATE person SET pay_failed = ?2 WHERE id = ?1", params![person, failed]).map_err(|e| (Error::from(e), false))?;
     Err((Error::pay_password_wrong(PAY_ATTEMPTS - failed), true))
 }
 
@@ -149,25 +119,12 @@ impl Qinqing {
         crate::person::load(self.conn(), person)?;
         let salt = SaltString::generate(&mut OsRng);
         let pepper = pepper(self)?;
-        let hash = argon(&pepper)?
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| Error::internal(format!("hashing: {e}")))?
-            .to_string();
+        let hash = argon(&pepper)?.hash_password(password.as_bytes(), &salt).map_err(|e| Error::internal(format!("hashing: {e}")))?.to_string();
         let now = time::to_db(self.now());
         let actor = self.actor();
         let tx = self.conn().begin()?;
         tx.execute("UPDATE person SET pay_password_hash = ?2, pay_failed = 0, pay_locked_until = NULL, updated_at = ?3 WHERE id = ?1", params![person, hash, now])?;
-        crate::audit::record(
-            &tx,
-            &now,
-            &actor,
-            "person.pay_password_set",
-            "person",
-            Some(person),
-            Some(person),
-            None,
-            None,
-        )?;
+        crate::audit::record(&tx, &now, &actor, "person.pay_password_set", "person", Some(person), Some(person), None, None)?;
         tx.commit()?;
         Ok(())
     }
@@ -175,15 +132,7 @@ impl Qinqing {
     /// Whether a person has a payment password (for the screen).
     pub fn has_pay_password(&self, person: i64) -> Result<bool> {
         self.permit(Act::PersonRead { person })?;
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT pay_password_hash IS NOT NULL FROM person WHERE id = ?1",
-                [person],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(false))
+        Ok(self.conn().query_row("SELECT pay_password_hash IS NOT NULL FROM person WHERE id = ?1", [person], |r| r.get(0)).optional()?.unwrap_or(false))
     }
 }
 
@@ -193,21 +142,8 @@ mod tests {
 
     #[test]
     fn six_digits_not_trivial() {
-        for bad in [
-            "12345",
-            "1234567",
-            "abcdef",
-            "111111",
-            "123456",
-            "654321",
-            "12 456",
-            "１２３４５７",
-        ] {
-            assert_eq!(
-                check_pay_password(bad).unwrap_err().code,
-                crate::Code::PayPasswordWeak,
-                "{bad}"
-            );
+        for bad in ["12345", "1234567", "abcdef", "111111", "123456", "654321", "12 456", "１２３４５７"] {
+            assert_eq!(check_pay_password(bad).unwrap_err().code, crate::Code::PayPasswordWeak, "{bad}");
         }
         for good in ["135790", "246813", "908172"] {
             assert!(check_pay_password(good).is_ok(), "{good}");

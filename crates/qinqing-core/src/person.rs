@@ -1,7 +1,7 @@
 //! The register of insured persons.
 
-use crate::audit;
 use crate::authz::Act;
+use crate::audit;
 use crate::error::{Error, Result};
 use crate::id::{Gender, ResidentId};
 use crate::money;
@@ -218,11 +218,7 @@ fn read_row(row: &Row<'_>) -> crate::error::Result<Stored> {
 
 impl Stored {
     pub(crate) fn view(&self, today: NaiveDate, full_id: bool) -> Person {
-        let local = |s: &str| {
-            time::from_db(s)
-                .map(time::display_china)
-                .unwrap_or_default()
-        };
+        let local = |s: &str| time::from_db(s).map(time::display_china).unwrap_or_default();
         Person {
             id: self.id,
             name: self.name.clone(),
@@ -289,22 +285,14 @@ impl Qinqing {
         let today = self.today();
         let mut errors = Vec::new();
         let name = validate_name(&input.name).map_err(|e| errors.push(e)).ok();
-        let rid = ResidentId::parse(&input.resident_id, today)
-            .map_err(|e| errors.push(e))
-            .ok();
-        let insurance = Insurance::parse(&input.insurance)
-            .map_err(|e| errors.push(e))
-            .ok();
-        let region = Region::parse(&input.region)
-            .map_err(|e| errors.push(e))
-            .ok();
+        let rid = ResidentId::parse(&input.resident_id, today).map_err(|e| errors.push(e)).ok();
+        let insurance = Insurance::parse(&input.insurance).map_err(|e| errors.push(e)).ok();
+        let region = Region::parse(&input.region).map_err(|e| errors.push(e)).ok();
         let status = match &input.status {
             Some(s) if !s.trim().is_empty() => Status::parse(s).map_err(|e| errors.push(e)).ok(),
             _ => Some(Status::Active),
         };
-        let balance = balance_from(input.balance_fen, input.balance_yuan.as_deref())
-            .map_err(|e| errors.push(e))
-            .ok();
+        let balance = balance_from(input.balance_fen, input.balance_yuan.as_deref()).map_err(|e| errors.push(e)).ok();
         if let Some(e) = Error::combine(errors) {
             return Err(e);
         }
@@ -337,17 +325,7 @@ impl Qinqing {
             )
             .map_err(|e| if e.sql == Some(crate::error::SqlFault::Unique) { Error::person_duplicate_id(&rid.masked()) } else { e })?;
         let stored = load(&tx, id)?;
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "person.add",
-            "person",
-            Some(id),
-            Some(id),
-            None,
-            Some(&stored.audit_snapshot()),
-        )?;
+        audit::record(&tx, &now, &actor, "person.add", "person", Some(id), Some(id), None, Some(&stored.audit_snapshot()))?;
         tx.commit()?;
         Ok(stored.view(today, true))
     }
@@ -358,21 +336,13 @@ impl Qinqing {
         // Balances and insurance status come from the insurance system: administrators only.
         // (Only a real change counts: an edit form sends the fields it shows.)
         let now = load(self.conn(), id)?;
-        let new_balance = match (
-            edit.balance_fen,
-            edit.balance_yuan
-                .as_deref()
-                .map(str::trim)
-                .filter(|y| !y.is_empty()),
-        ) {
+        let new_balance = match (edit.balance_fen, edit.balance_yuan.as_deref().map(str::trim).filter(|y| !y.is_empty())) {
             (Some(f), _) => Some(f),
             (None, Some(y)) => crate::money::parse_yuan("balance", y).ok(),
             _ => None,
         };
         let new_status = edit.status.as_deref().and_then(|s| Status::parse(s).ok());
-        if new_balance.is_some_and(|b| b != now.balance_fen)
-            || new_status.is_some_and(|s| s != now.status)
-        {
+        if new_balance.is_some_and(|b| b != now.balance_fen) || new_status.is_some_and(|s| s != now.status) {
             self.permit(Act::PersonMoney { person: id })?;
         }
         self.edit_person_as(id, edit, "person.edit")
@@ -380,29 +350,20 @@ impl Qinqing {
 
     pub fn set_status(&mut self, id: i64, status: &str) -> Result<Person> {
         self.permit(Act::PersonMoney { person: id })?;
-        let edit = PersonEdit {
-            status: Some(status.to_string()),
-            ..Default::default()
-        };
+        let edit = PersonEdit { status: Some(status.to_string()), ..Default::default() };
         self.edit_person_as(id, &edit, "person.set_status")
     }
 
     pub fn set_balance(&mut self, id: i64, balance_fen: i64) -> Result<Person> {
         self.permit(Act::PersonMoney { person: id })?;
-        let edit = PersonEdit {
-            balance_fen: Some(balance_fen),
-            ..Default::default()
-        };
+        let edit = PersonEdit { balance_fen: Some(balance_fen), ..Default::default() };
         self.edit_person_as(id, &edit, "person.set_balance")
     }
 
     /// Activate the person's e-voucher (医保电子凭证).
     pub fn activate_voucher(&mut self, id: i64) -> Result<Person> {
         self.permit(Act::VoucherActivate { person: id })?;
-        let edit = PersonEdit {
-            voucher_activated: Some(true),
-            ..Default::default()
-        };
+        let edit = PersonEdit { voucher_activated: Some(true), ..Default::default() };
         self.edit_person_as(id, &edit, "person.activate_voucher")
     }
 
@@ -419,24 +380,16 @@ impl Qinqing {
         let mut after = before.clone();
         let mut errors = Vec::new();
         if let Some(n) = &edit.name {
-            validate_name(n)
-                .map(|v| after.name = v)
-                .unwrap_or_else(|e| errors.push(e));
+            validate_name(n).map(|v| after.name = v).unwrap_or_else(|e| errors.push(e));
         }
         if let Some(i) = &edit.insurance {
-            Insurance::parse(i)
-                .map(|v| after.insurance = v)
-                .unwrap_or_else(|e| errors.push(e));
+            Insurance::parse(i).map(|v| after.insurance = v).unwrap_or_else(|e| errors.push(e));
         }
         if let Some(r) = &edit.region {
-            Region::parse(r)
-                .map(|v| after.region = v)
-                .unwrap_or_else(|e| errors.push(e));
+            Region::parse(r).map(|v| after.region = v).unwrap_or_else(|e| errors.push(e));
         }
         if let Some(s) = &edit.status {
-            Status::parse(s)
-                .map(|v| after.status = v)
-                .unwrap_or_else(|e| errors.push(e));
+            Status::parse(s).map(|v| after.status = v).unwrap_or_else(|e| errors.push(e));
         }
         match balance_from(edit.balance_fen, edit.balance_yuan.as_deref()) {
             Ok(Some(b)) => after.balance_fen = b,
@@ -471,17 +424,7 @@ impl Qinqing {
                 after.disabled as i64
             ],
         )?;
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            action,
-            "person",
-            Some(id),
-            Some(id),
-            Some(&b),
-            Some(&a),
-        )?;
+        audit::record(&tx, &now, &actor, action, "person", Some(id), Some(id), Some(&b), Some(&a))?;
         let stored = load(&tx, id)?;
         tx.commit()?;
         Ok(stored.view(today, true))
@@ -500,17 +443,7 @@ impl Qinqing {
     pub fn reveal_resident_id(&self, id: i64) -> Result<String> {
         self.permit(Act::PersonFullId { person: id })?;
         let p = load(self.conn(), id)?;
-        audit::record(
-            self.conn(),
-            &time::to_db(self.now()),
-            &self.actor(),
-            "person.view_full_id",
-            "person",
-            Some(id),
-            Some(id),
-            None,
-            None,
-        )?;
+        audit::record(self.conn(), &time::to_db(self.now()), &self.actor(), "person.view_full_id", "person", Some(id), Some(id), None, None)?;
         Ok(p.rid.as_str().to_string())
     }
 
@@ -518,11 +451,7 @@ impl Qinqing {
     pub fn list_persons(&self, query: &PersonQuery) -> Result<Vec<Person>> {
         self.permit(Act::PersonList)?;
         let today = self.today();
-        let name = query
-            .name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty());
+        let name = query.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {COLUMNS} FROM person WHERE (lower(name) LIKE lower(?1) ESCAPE '\\' OR ?1 IS NULL) ORDER BY id"
         ))?;
@@ -549,9 +478,7 @@ impl Qinqing {
     }
 
     pub fn count_persons(&self) -> Result<i64> {
-        Ok(self
-            .conn()
-            .query_row("SELECT count(*) FROM person", [], |r| r.get(0))?)
+        Ok(self.conn().query_row("SELECT count(*) FROM person", [], |r| r.get(0))?)
     }
 }
 
@@ -606,55 +533,27 @@ mod tests {
         assert_eq!(list.len(), 1);
         assert!(list[0].resident_id.is_none());
         let json = serde_json::to_string(&list).unwrap();
-        assert!(
-            !json.contains("34270119900307241X"),
-            "full ID leaked into list: {json}"
-        );
+        assert!(!json.contains("34270119900307241X"), "full ID leaked into list: {json}");
     }
 
     #[test]
     fn any_script_names_work() {
         let mut q = svc();
-        let p = q
-            .add_person(&input(
-                "  阿卜杜热合曼·买买提 ",
-                &with_check_char("65010219580630051"),
-            ))
-            .unwrap();
+        let p = q.add_person(&input("  阿卜杜热合曼·买买提 ", &with_check_char("65010219580630051"))).unwrap();
         assert_eq!(p.name, "阿卜杜热合曼·买买提");
-        let p = q
-            .add_person(&input(
-                "<script>alert(1)</script>",
-                &with_check_char("31011520100615031"),
-            ))
-            .unwrap();
+        let p = q.add_person(&input("<script>alert(1)</script>", &with_check_char("31011520100615031"))).unwrap();
         assert_eq!(p.name, "<script>alert(1)</script>");
     }
 
     #[test]
     fn name_rules() {
         assert_eq!(validate_name("").unwrap_err().code, Code::NameEmpty);
-        assert_eq!(
-            validate_name(" \u{3000} ").unwrap_err().code,
-            Code::NameEmpty
-        );
+        assert_eq!(validate_name(" \u{3000} ").unwrap_err().code, Code::NameEmpty);
         assert_eq!(validate_name(&"王".repeat(30)).unwrap(), "王".repeat(30));
-        assert_eq!(
-            validate_name(&"王".repeat(31)).unwrap_err().code,
-            Code::NameTooLong
-        );
-        assert_eq!(
-            validate_name("张\n伟").unwrap_err().code,
-            Code::NameInvalidChar
-        );
-        assert_eq!(
-            validate_name("张\u{202E}伟").unwrap_err().code,
-            Code::NameInvalidChar
-        );
-        assert_eq!(
-            validate_name("张\0伟").unwrap_err().code,
-            Code::NameInvalidChar
-        );
+        assert_eq!(validate_name(&"王".repeat(31)).unwrap_err().code, Code::NameTooLong);
+        assert_eq!(validate_name("张\n伟").unwrap_err().code, Code::NameInvalidChar);
+        assert_eq!(validate_name("张\u{202E}伟").unwrap_err().code, Code::NameInvalidChar);
+        assert_eq!(validate_name("张\0伟").unwrap_err().code, Code::NameInvalidChar);
     }
 
     #[test]
@@ -662,16 +561,11 @@ mod tests {
         let mut q = svc();
         q.add_person(&input("张伟", "34270119900307241X")).unwrap();
         // Lower-case x and whitespace normalize to the same ID.
-        let e = q
-            .add_person(&input("张伟二", " 34270119900307241x "))
-            .unwrap_err();
+        let e = q.add_person(&input("张伟二", " 34270119900307241x ")).unwrap_err();
         assert_eq!(e.code, Code::PersonDuplicateId);
         assert!(e.message_zh.contains("3427**********241X"));
         assert_eq!(q.count_persons().unwrap(), 1);
-        let audit_rows: i64 = q
-            .conn()
-            .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
-            .unwrap();
+        let audit_rows: i64 = q.conn().query_row("SELECT count(*) FROM audit", [], |r| r.get(0)).unwrap();
         assert_eq!(audit_rows, 1);
     }
 
@@ -727,24 +621,10 @@ mod tests {
         // Activating again changes nothing and writes no audit entry.
         q.activate_voucher(p.id).unwrap();
         let actions: Vec<String> = {
-            let mut s = q
-                .conn()
-                .prepare("SELECT action FROM audit ORDER BY id")
-                .unwrap();
-            s.query_map([], |r| r.get(0))
-                .unwrap()
-                .map(|r| r.unwrap())
-                .collect()
+            let mut s = q.conn().prepare("SELECT action FROM audit ORDER BY id").unwrap();
+            s.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
         };
-        assert_eq!(
-            actions,
-            [
-                "person.add",
-                "person.set_status",
-                "person.set_balance",
-                "person.activate_voucher"
-            ]
-        );
+        assert_eq!(actions, ["person.add", "person.set_status", "person.set_balance", "person.activate_voucher"]);
         let all: String = q
             .conn()
             .query_map("SELECT coalesce(before,'') || after FROM audit", [], |r| {
@@ -762,48 +642,25 @@ mod tests {
         let mut q = svc();
         let p = q.add_person(&input("张伟", "34270119900307241X")).unwrap();
         let e = q
-            .edit_person(
-                p.id,
-                &PersonEdit {
-                    name: Some("王芳".into()),
-                    region: Some("1".into()),
-                    ..Default::default()
-                },
-            )
+            .edit_person(p.id, &PersonEdit { name: Some("王芳".into()), region: Some("1".into()), ..Default::default() })
             .unwrap_err();
         assert_eq!(e.code, Code::RegionInvalid);
         assert_eq!(q.get_person(p.id).unwrap().name, "张伟");
-        assert_eq!(
-            q.set_balance(p.id, -1).unwrap_err().code,
-            Code::AmountNegative
-        );
+        assert_eq!(q.set_balance(p.id, -1).unwrap_err().code, Code::AmountNegative);
         assert_eq!(q.get_person(p.id).unwrap().balance_fen, 1_285_036);
-        assert_eq!(
-            q.set_status(999, "active").unwrap_err().code,
-            Code::PersonNotFound
-        );
+        assert_eq!(q.set_status(999, "active").unwrap_err().code, Code::PersonNotFound);
     }
 
     #[test]
     fn list_filters_by_name() {
         let mut q = svc();
         q.add_person(&input("张伟", "34270119900307241X")).unwrap();
-        q.add_person(&input("王芳", &with_check_char("33010619850421026")))
-            .unwrap();
-        let found = q
-            .list_persons(&PersonQuery {
-                name: Some("王".into()),
-            })
-            .unwrap();
+        q.add_person(&input("王芳", &with_check_char("33010619850421026"))).unwrap();
+        let found = q.list_persons(&PersonQuery { name: Some("王".into()) }).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "王芳");
         // LIKE wildcards are not special.
-        assert!(q
-            .list_persons(&PersonQuery {
-                name: Some("%".into())
-            })
-            .unwrap()
-            .is_empty());
+        assert!(q.list_persons(&PersonQuery { name: Some("%".into()) }).unwrap().is_empty());
     }
 
     #[test]
@@ -823,10 +680,7 @@ mod tests {
     fn audit_is_append_only() {
         let mut q = svc();
         q.add_person(&input("张伟", "34270119900307241X")).unwrap();
-        assert!(q
-            .conn()
-            .execute("UPDATE audit SET actor = 'x'", [])
-            .is_err());
+        assert!(q.conn().execute("UPDATE audit SET actor = 'x'", []).is_err());
         assert!(q.conn().execute("DELETE FROM audit", []).is_err());
     }
 }

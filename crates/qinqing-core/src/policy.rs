@@ -129,12 +129,7 @@ pub fn policy_for(conn: &Conn, region: &str) -> Result<RegionPolicy> {
             )
             .optional()?;
         if let Some((region_prefix, relations, note, premium_max_relatives)) = row {
-            return Ok(RegionPolicy {
-                region_prefix,
-                relations,
-                note,
-                premium_max_relatives,
-            });
+            return Ok(RegionPolicy { region_prefix, relations, note, premium_max_relatives });
         }
     }
     // The default row is created by the migration; without it, be strict.
@@ -178,9 +173,7 @@ pub fn set_policy_full(
             return Err(Error::setting_out_of_range("premium_max_relatives", 1, 10));
         }
     }
-    if !(prefix.is_empty()
-        || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit())))
-    {
+    if !(prefix.is_empty() || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit()))) {
         return Err(Error::region_invalid(prefix));
     }
     let keys: Vec<&str> = relations.iter().map(|r| r.as_str()).collect();
@@ -209,10 +202,7 @@ mod tests {
         assert_eq!(Relation::parse("parent").unwrap(), Relation::Parent);
         assert_eq!(Relation::parse(" Child ").unwrap(), Relation::Child);
         assert_eq!(Relation::parse("配偶").unwrap(), Relation::Spouse);
-        assert_eq!(
-            Relation::parse("cousin").unwrap_err().code,
-            crate::Code::RelationInvalid
-        );
+        assert_eq!(Relation::parse("cousin").unwrap_err().code, crate::Code::RelationInvalid);
     }
 
     #[test]
@@ -220,23 +210,14 @@ mod tests {
         let conn = crate::db::open_in_memory().unwrap();
         let national = policy_for(&conn, "110105").unwrap();
         assert_eq!(national.region_prefix, "");
-        assert_eq!(
-            national.relations,
-            vec![Relation::Spouse, Relation::Parent, Relation::Child]
-        );
+        assert_eq!(national.relations, vec![Relation::Spouse, Relation::Parent, Relation::Child]);
         let sh = policy_for(&conn, "310115").unwrap();
         assert_eq!(sh.region_prefix, "31");
         assert!(sh.relations.contains(&Relation::Grandparent));
         set_policy(&conn, "310115", &[Relation::Spouse], "浦东试点").unwrap();
-        assert_eq!(
-            policy_for(&conn, "310115").unwrap().relations,
-            vec![Relation::Spouse]
-        );
+        assert_eq!(policy_for(&conn, "310115").unwrap().relations, vec![Relation::Spouse]);
         assert_eq!(policy_for(&conn, "310104").unwrap().region_prefix, "31");
-        assert_eq!(
-            set_policy(&conn, "3a", &[], "").unwrap_err().code,
-            crate::Code::RegionInvalid
-        );
+        assert_eq!(set_policy(&conn, "3a", &[], "").unwrap_err().code, crate::Code::RegionInvalid);
     }
 }
 
@@ -246,12 +227,7 @@ impl crate::Qinqing {
     }
 
     /// Replace the relations a region allows (recorded in the audit trail).
-    pub fn set_region_policy(
-        &mut self,
-        prefix: &str,
-        relations: &[Relation],
-        note: &str,
-    ) -> Result<RegionPolicy> {
+    pub fn set_region_policy(&mut self, prefix: &str, relations: &[Relation], note: &str) -> Result<RegionPolicy> {
         self.set_region_policy_full(prefix, relations, note, None)
     }
 
@@ -284,17 +260,7 @@ impl crate::Qinqing {
         set_policy_full(&tx, prefix, relations, note, premium_max)?;
         let after = policy_for(&tx, &format!("{prefix:0<6}"))?;
         let snap = |p: &RegionPolicy| serde_json::json!({ "prefix": p.region_prefix, "relations": p.relations, "note": p.note, "premium_max_relatives": p.premium_max_relatives });
-        crate::audit::record(
-            &tx,
-            &now,
-            &actor,
-            "policy.set",
-            "region_policy",
-            None,
-            None,
-            before.as_ref().map(snap).as_ref(),
-            Some(&snap(&after)),
-        )?;
+        crate::audit::record(&tx, &now, &actor, "policy.set", "region_policy", None, None, before.as_ref().map(snap).as_ref(), Some(&snap(&after)))?;
         tx.commit()?;
         Ok(after)
     }

@@ -3,8 +3,8 @@
 //! insured region (参保区划) and contribution tier (缴费档次, data per region
 //! and year), checks the details (代缴信息校验), pays, and keeps a receipt.
 
-use crate::audit;
 use crate::authz::Act;
+use crate::audit;
 use crate::error::{Error, Result};
 use crate::params;
 use crate::person::{self, Insurance};
@@ -150,23 +150,14 @@ fn check(
         return Err(Error::premium_no_aid());
     }
     // One premium per relative and year, whoever paid it.
-    let already: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM premium WHERE beneficiary_id = ?1 AND year = ?2",
-            params![beneficiary, year],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let already: Option<i64> =
+        conn.query_row("SELECT id FROM premium WHERE beneficiary_id = ?1 AND year = ?2", params![beneficiary, year], |r| r.get(0)).optional()?;
     if already.is_some() {
         return Err(Error::premium_duplicate(year));
     }
     // How many relatives one payer may pay for is the payer's regional policy.
     let max = policy::policy_for(conn, &p.region.code)?.premium_max_relatives;
-    let count: i64 = conn.query_row(
-        "SELECT count(DISTINCT beneficiary_id) FROM premium WHERE payer_id = ?1 AND year = ?2",
-        params![payer, year],
-        |r| r.get(0),
-    )?;
+    let count: i64 = conn.query_row("SELECT count(DISTINCT beneficiary_id) FROM premium WHERE payer_id = ?1 AND year = ?2", params![payer, year], |r| r.get(0))?;
     if count >= max {
         return Err(Error::premium_cap_reached(max, year));
     }
@@ -181,10 +172,7 @@ fn resolve(conn: &Conn, req: &PremiumRequest) -> Result<(Region, Tier)> {
     let b = person::load(conn, req.beneficiary)?;
     let region = Region::parse(&req.region)?;
     if region.code != b.region.code {
-        return Err(Error::premium_region_mismatch(&format!(
-            "{} {}",
-            b.region.code, b.region.name_zh
-        )));
+        return Err(Error::premium_region_mismatch(&format!("{} {}", b.region.code, b.region.name_zh)));
     }
     let tier = tiers_for(conn, &region.code, req.year)?
         .into_iter()
@@ -219,17 +207,7 @@ fn write(
     )?;
     let snap = serde_json::json!({ "payer": p.id, "beneficiary": b, "year": year, "amount_fen": amount, "region": region, "tier": tier,
         "payer_balance_before": p.balance_fen, "payer_balance_after": p.balance_fen - amount });
-    audit::record(
-        conn,
-        now,
-        actor,
-        "premium.pay",
-        "premium",
-        Some(id),
-        Some(p.id),
-        None,
-        Some(&snap),
-    )?;
+    audit::record(conn, now, actor, "premium.pay", "premium", Some(id), Some(p.id), None, Some(&snap))?;
     Ok(id)
 }
 
@@ -284,13 +262,7 @@ impl Qinqing {
     pub fn premium_check(&self, req: &PremiumRequest) -> Result<PremiumCheck> {
         self.permit(Act::PremiumPay { payer: req.payer })?;
         let (region, tier) = resolve(self.conn(), req)?;
-        let (p, b, count, max) = check(
-            self.conn(),
-            req.payer,
-            req.beneficiary,
-            tier.amount_fen,
-            req.year,
-        )?;
+        let (p, b, count, max) = check(self.conn(), req.payer, req.beneficiary, tier.amount_fen, req.year)?;
         Ok(PremiumCheck {
             payer_id: p.id,
             payer_name: p.name.clone(),
@@ -322,18 +294,7 @@ impl Qinqing {
         let tx = self.conn().begin()?;
         let (region, tier) = resolve(&tx, req)?;
         let (p, _, _, _) = check(&tx, req.payer, req.beneficiary, tier.amount_fen, req.year)?;
-        let id = write(
-            &tx,
-            &now,
-            &today,
-            &actor,
-            &p,
-            req.beneficiary,
-            req.year,
-            tier.amount_fen,
-            Some(&region.code),
-            Some(&tier.tier),
-        )?;
+        let id = write(&tx, &now, &today, &actor, &p, req.beneficiary, req.year, tier.amount_fen, Some(&region.code), Some(&tier.tier))?;
         let r = load_receipt(&tx, id)?;
         tx.commit()?;
         Ok(r)
@@ -363,24 +324,11 @@ impl Qinqing {
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
         let (p, _, _, _) = check(&tx, payer, beneficiary, amount_fen, year)?;
-        let id = write(
-            &tx,
-            &now,
-            &today,
-            &actor,
-            &p,
-            beneficiary,
-            year,
-            amount_fen,
-            None,
-            None,
-        )?;
+        let id = write(&tx, &now, &today, &actor, &p, beneficiary, year, amount_fen, None, None)?;
         let r = load_receipt(&tx, id)?;
         tx.commit()?;
-        Ok(
-            serde_json::json!({ "id": id, "receipt_no": r.receipt_no, "payer": payer, "beneficiary": beneficiary, "year": year,
-            "amount_fen": amount_fen, "payer_balance_fen": p.balance_fen - amount_fen }),
-        )
+        Ok(serde_json::json!({ "id": id, "receipt_no": r.receipt_no, "payer": payer, "beneficiary": beneficiary, "year": year,
+            "amount_fen": amount_fen, "payer_balance_fen": p.balance_fen - amount_fen }))
     }
 
     pub fn premium_receipt(&self, id: i64) -> Result<Receipt> {

@@ -47,18 +47,10 @@ fn u32_of(v: i64, what: &str) -> Result<u32> {
 
 /// Sign `claims` into a token.
 pub fn encode(key: &SigningKey, c: &Claims) -> Result<String> {
-    let nonce = data_encoding::HEXLOWER
-        .decode(c.nonce.as_bytes())
-        .map_err(|_| Error::internal("nonce"))?;
+    let nonce = data_encoding::HEXLOWER.decode(c.nonce.as_bytes()).map_err(|_| Error::internal("nonce"))?;
     let mut p = Vec::with_capacity(TOKEN_BYTES);
     p.push(VERSION);
-    for (v, w) in [
-        (c.payer, "payer"),
-        (c.member, "member"),
-        (c.shown_by, "shown_by"),
-        (c.issued_at, "issued"),
-        (c.expires_at, "expires"),
-    ] {
+    for (v, w) in [(c.payer, "payer"), (c.member, "member"), (c.shown_by, "shown_by"), (c.issued_at, "issued"), (c.expires_at, "expires")] {
         p.extend(u32_of(v, w)?.to_be_bytes());
     }
     p.extend(&nonce);
@@ -71,24 +63,14 @@ pub fn encode(key: &SigningKey, c: &Claims) -> Result<String> {
 pub fn decode(key: &VerifyingKey, token: &str) -> Result<Claims> {
     let t = token.trim();
     let body = t.strip_prefix(PREFIX).ok_or_else(Error::qr_malformed)?;
-    let bytes = BASE32_NOPAD
-        .decode(body.as_bytes())
-        .map_err(|_| Error::qr_malformed())?;
+    let bytes = BASE32_NOPAD.decode(body.as_bytes()).map_err(|_| Error::qr_malformed())?;
     if bytes.len() != TOKEN_BYTES || bytes[0] != VERSION {
         return Err(Error::qr_malformed());
     }
     let (payload, sig) = bytes.split_at(PAYLOAD_LEN);
     let sig = Signature::from_slice(sig).map_err(|_| Error::qr_malformed())?;
-    key.verify(payload, &sig)
-        .map_err(|_| Error::qr_bad_signature())?;
-    let n = |i: usize| {
-        i64::from(u32::from_be_bytes([
-            payload[i],
-            payload[i + 1],
-            payload[i + 2],
-            payload[i + 3],
-        ]))
-    };
+    key.verify(payload, &sig).map_err(|_| Error::qr_bad_signature())?;
+    let n = |i: usize| i64::from(u32::from_be_bytes([payload[i], payload[i + 1], payload[i + 2], payload[i + 3]]));
     Ok(Claims {
         payer: n(1),
         member: n(5),
@@ -124,8 +106,7 @@ pub fn check_time(c: &Claims, now: DateTime<Utc>, skew: i64) -> Result<()> {
 /// most of the 1 ms budget for issuing one.
 pub fn svg(token: &str) -> Result<String> {
     use std::fmt::Write;
-    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M)
-        .map_err(|e| Error::internal(format!("QR: {e}")))?;
+    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).map_err(|e| Error::internal(format!("QR: {e}")))?;
     let w = code.width();
     let dark = code.to_colors();
     const QUIET: usize = 4;
@@ -139,14 +120,7 @@ pub fn svg(token: &str) -> Result<String> {
                 while x < w && dark[y * w + x] == qrcode::Color::Dark {
                     x += 1;
                 }
-                let _ = write!(
-                    d,
-                    "M{} {}h{}v1h-{}z",
-                    start + QUIET,
-                    y + QUIET,
-                    x - start,
-                    x - start
-                );
+                let _ = write!(d, "M{} {}h{}v1h-{}z", start + QUIET, y + QUIET, x - start, x - start);
             } else {
                 x += 1;
             }
@@ -161,16 +135,10 @@ pub fn svg(token: &str) -> Result<String> {
 
 /// The QR image of a token, as PNG bytes (`px` pixels per module).
 pub fn png(token: &str, px: u32) -> Result<Vec<u8>> {
-    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M)
-        .map_err(|e| Error::internal(format!("QR: {e}")))?;
-    let img = code
-        .render::<image::Luma<u8>>()
-        .module_dimensions(px, px)
-        .quiet_zone(true)
-        .build();
+    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).map_err(|e| Error::internal(format!("QR: {e}")))?;
+    let img = code.render::<image::Luma<u8>>().module_dimensions(px, px).quiet_zone(true).build();
     let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-        .map_err(|e| Error::internal(format!("PNG: {e}")))?;
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).map_err(|e| Error::internal(format!("PNG: {e}")))?;
     Ok(out)
 }
 
@@ -217,10 +185,7 @@ impl Qinqing {
                 k.copy_from_slice(&b);
                 Ok(SigningKey::from_bytes(&k))
             }
-            Ok(_) => Err(Error::internal(format!(
-                "{} is not a 32-byte key",
-                path.display()
-            ))),
+            Ok(_) => Err(Error::internal(format!("{} is not a 32-byte key", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = SigningKey::generate(&mut OsRng);
                 match crate::docstore::write_private_new(&path, &key.to_bytes()) {
@@ -256,10 +221,7 @@ impl Qinqing {
 
     /// Issue a code for `member`, shown by the member or by `holder`.
     pub fn issue_qr(&self, member: i64, holder: Option<i64>) -> Result<Issued> {
-        self.permit(Act::QrIssue {
-            member,
-            shown_by: holder.unwrap_or(member),
-        })?;
+        self.permit(Act::QrIssue { member, shown_by: holder.unwrap_or(member) })?;
         let m = person::load(self.conn(), member)?;
         if !m.voucher_activated {
             return Err(Error::qr_voucher_not_activated());
@@ -302,10 +264,7 @@ impl Qinqing {
             nonce: data_encoding::HEXLOWER.encode(&nonce),
         };
         let token = encode(&self.signing_key()?, &claims)?;
-        let expires = Utc
-            .timestamp_opt(claims.expires_at, 0)
-            .single()
-            .ok_or_else(|| Error::internal("time"))?;
+        let expires = Utc.timestamp_opt(claims.expires_at, 0).single().ok_or_else(|| Error::internal("time"))?;
         Ok(Issued {
             svg: svg(&token)?,
             token,
@@ -331,9 +290,7 @@ impl Qinqing {
 
 /// Parse a hex public key (as `key export` prints it).
 pub fn verifying_key_from_hex(hex: &str) -> Result<VerifyingKey> {
-    let b = data_encoding::HEXLOWER_PERMISSIVE
-        .decode(hex.trim().as_bytes())
-        .map_err(|_| Error::qr_malformed())?;
+    let b = data_encoding::HEXLOWER_PERMISSIVE.decode(hex.trim().as_bytes()).map_err(|_| Error::qr_malformed())?;
     let arr: [u8; 32] = b.try_into().map_err(|_| Error::qr_malformed())?;
     VerifyingKey::from_bytes(&arr).map_err(|_| Error::qr_malformed())
 }

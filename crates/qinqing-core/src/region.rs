@@ -72,13 +72,9 @@ static DIVISIONS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(||
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|(i, l)| {
-            let (code, name) = l
-                .split_once('\t')
-                .unwrap_or_else(|| panic!("divisions.tsv line {}: no tab", i + 1));
+            let (code, name) = l.split_once('\t').unwrap_or_else(|| panic!("divisions.tsv line {}: no tab", i + 1));
             assert!(
-                code.len() == 6
-                    && code.bytes().all(|b| b.is_ascii_digit())
-                    && !name.trim().is_empty(),
+                code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) && !name.trim().is_empty(),
                 "divisions.tsv line {}: malformed",
                 i + 1
             );
@@ -93,9 +89,7 @@ static DIVISIONS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(||
 /// The Chinese name of a listed six-digit division code, e.g. `440305` → 南山区.
 pub fn division_name(code6: &str) -> Option<&'static str> {
     let list = &*DIVISIONS;
-    list.binary_search_by_key(&code6, |(c, _)| *c)
-        .ok()
-        .map(|i| list[i].1)
+    list.binary_search_by_key(&code6, |(c, _)| *c).ok().map(|i| list[i].1)
 }
 
 /// How many divisions the embedded list holds.
@@ -139,15 +133,10 @@ pub fn pooling_regions() -> Vec<(String, String)> {
         let pick = if municipality {
             code.ends_with("0000")
         } else {
-            (code.ends_with("00") && !code.ends_with("0000"))
-                || (code.get(2..4) == Some("90") && !code.ends_with("00"))
+            (code.ends_with("00") && !code.ends_with("0000")) || (code.get(2..4) == Some("90") && !code.ends_with("00"))
         };
         if pick {
-            let label = if municipality || name.starts_with(prov) {
-                name.to_string()
-            } else {
-                format!("{prov}{name}")
-            };
+            let label = if municipality || name.starts_with(prov) { name.to_string() } else { format!("{prov}{name}") };
             out.push((code.to_string(), label));
         }
     }
@@ -220,9 +209,7 @@ impl Region {
         let pooling_name_zh = match pooling_code.len() {
             2 => zh.to_string(),
             6 => name_zh.clone(),
-            _ => division_name(&format!("{pooling_code}00"))
-                .unwrap_or(zh)
-                .to_string(),
+            _ => division_name(&format!("{pooling_code}00")).unwrap_or(zh).to_string(),
         };
         Region {
             code,
@@ -253,28 +240,18 @@ mod tests {
 
     #[test]
     fn stored_codes_load_even_when_abolished_and_province_run_cities_are_their_own_pool() {
-        assert!(
-            Region::parse("330103").is_err(),
-            "下城区 was abolished in 2021: not typed in any more"
-        );
+        assert!(Region::parse("330103").is_err(), "下城区 was abolished in 2021: not typed in any more");
         let old = Region::stored("330103").unwrap();
-        assert_eq!(
-            (old.pooling_code.as_str(), old.pooling_name_zh.as_str()),
-            ("3301", "杭州市")
-        );
+        assert_eq!((old.pooling_code.as_str(), old.pooling_name_zh.as_str()), ("3301", "杭州市"));
         assert!(Region::stored("990000").is_err() && Region::stored("31").is_err());
         let xiantao = Region::parse("429004").unwrap();
         let qianjiang = Region::parse("429005").unwrap();
         assert!(!xiantao.same_pooling(&qianjiang));
         assert_eq!(xiantao.pooling_name_zh, xiantao.name_zh);
         let cities = super::pooling_regions();
-        assert!(cities
-            .iter()
-            .any(|(c, n)| c == "440100" && n.contains("广州")));
+        assert!(cities.iter().any(|(c, n)| c == "440100" && n.contains("广州")));
         assert!(cities.iter().any(|(c, _)| c == "310000"));
-        assert!(!cities
-            .iter()
-            .any(|(c, _)| c == "440000" || c == "310115" || c == "440305"));
+        assert!(!cities.iter().any(|(c, _)| c == "440000" || c == "310115" || c == "440305"));
         assert!(cities.len() > 330, "{}", cities.len());
     }
 
@@ -290,9 +267,7 @@ mod tests {
 
     #[test]
     fn refuses_bad() {
-        for bad in [
-            "", "3", "31011", "3101150", "99", "00", "31a115", "３１", "-31",
-        ] {
+        for bad in ["", "3", "31011", "3101150", "99", "00", "31a115", "３１", "-31"] {
             let e = Region::parse(bad).unwrap_err();
             assert_eq!(e.code, crate::Code::RegionInvalid, "{bad}");
             assert_eq!(e.field, Some("region"));
@@ -310,10 +285,7 @@ mod tests {
     fn list_is_loaded_and_well_formed() {
         assert!(division_count() > 3000, "{}", division_count());
         let list = &*DIVISIONS;
-        assert!(
-            list.windows(2).all(|w| w[0].0 < w[1].0),
-            "sorted, no duplicates"
-        );
+        assert!(list.windows(2).all(|w| w[0].0 < w[1].0), "sorted, no duplicates");
         // Every province of the list is in PROVINCES, with the same name.
         for (c, n) in list.iter().filter(|(c, _)| c.ends_with("0000")) {
             let (_, zh, _) = province(&c[..2]).unwrap_or_else(|| panic!("{c} not in PROVINCES"));
@@ -364,10 +336,7 @@ mod tests {
 
     #[test]
     fn made_up_codes_refused() {
-        for bad in [
-            "310199", "449999", "110199", "440399", "4499", "1109", "3199", "119999", "72",
-            "440000 1",
-        ] {
+        for bad in ["310199", "449999", "110199", "440399", "4499", "1109", "3199", "119999", "72", "440000 1"] {
             assert!(division_name(bad).is_none(), "{bad} is listed");
             let e = Region::parse(bad).unwrap_err();
             assert_eq!(e.code, crate::Code::RegionInvalid, "{bad}");
@@ -382,14 +351,8 @@ mod tests {
         let (sz, gz) = (p("440305"), p("440106"));
         assert!(sz.same_province(&gz));
         assert!(!sz.same_pooling(&gz));
-        assert_eq!(
-            (sz.pooling_code.as_str(), sz.pooling_name_zh.as_str()),
-            ("4403", "深圳市")
-        );
-        assert_eq!(
-            (gz.pooling_code.as_str(), gz.pooling_name_zh.as_str()),
-            ("4401", "广州市")
-        );
+        assert_eq!((sz.pooling_code.as_str(), sz.pooling_name_zh.as_str()), ("4403", "深圳市"));
+        assert_eq!((gz.pooling_code.as_str(), gz.pooling_name_zh.as_str()), ("4401", "广州市"));
         assert!(sz.same_pooling(&p("440300")));
         // Municipalities are one pooling region each.
         assert!(p("110105").same_pooling(&p("110108")));
@@ -401,10 +364,7 @@ mod tests {
         assert!(!p("110105").same_pooling(&p("120101")));
         // A province-level code: its own (省本级) pool, named after the province.
         let gd = p("440000");
-        assert_eq!(
-            (gd.pooling_code.as_str(), gd.pooling_name_zh.as_str()),
-            ("4400", "广东省")
-        );
+        assert_eq!((gd.pooling_code.as_str(), gd.pooling_name_zh.as_str()), ("4400", "广东省"));
         assert!(!gd.same_pooling(&sz));
         // The helper.
         assert_eq!(pooling_code_of("440305"), "4403");

@@ -70,20 +70,8 @@ impl Split {
     }
     fn finish(&mut self) {
         self.total_display = format_fen(self.total);
-        for (k, v) in [
-            ("fund", self.fund),
-            ("own_account", self.own_account),
-            ("family_aid", self.family_aid),
-            ("cash", self.cash),
-        ] {
-            self.pct.insert(
-                k.into(),
-                if self.total > 0 {
-                    v * 100 / self.total
-                } else {
-                    0
-                },
-            );
+        for (k, v) in [("fund", self.fund), ("own_account", self.own_account), ("family_aid", self.family_aid), ("cash", self.cash)] {
+            self.pct.insert(k.into(), if self.total > 0 { v * 100 / self.total } else { 0 });
             self.display.insert(k.into(), format_fen(v));
         }
         for (k, v) in &self.by_scenario {
@@ -366,10 +354,7 @@ fn premium_row(r: &crate::store::Row<'_>) -> crate::error::Result<BillRow> {
 
 /// Integers from the database (never user text), as an SQL list.
 fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
+    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
 }
 
 /// SQL conditions with numbered parameters, numbered from `base + 1`.
@@ -381,19 +366,14 @@ struct Conds {
 
 impl Conds {
     fn new(base: usize) -> Self {
-        Conds {
-            base,
-            conds: Vec::new(),
-            args: Vec::new(),
-        }
+        Conds { base, conds: Vec::new(), args: Vec::new() }
     }
     fn raw(&mut self, cond: String) {
         self.conds.push(cond);
     }
     fn push(&mut self, cond: &str, v: crate::store::Value) {
         self.args.push(v);
-        self.conds
-            .push(cond.replace('?', &format!("?{}", self.base + self.args.len())));
+        self.conds.push(cond.replace('?', &format!("?{}", self.base + self.args.len())));
     }
     fn where_(&self) -> String {
         if self.conds.is_empty() {
@@ -420,11 +400,7 @@ fn median(v: &mut [i64]) -> Option<i64> {
     }
     v.sort_unstable();
     let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2
-    })
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 })
 }
 
 impl Qinqing {
@@ -450,12 +426,7 @@ impl Qinqing {
         let mut split = Split::default();
         split.finish();
         let rows = stmt.query_map(params![member, from_month, to_month], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
         })?;
         for row in rows {
             let (sc, src, amount, bills) = row?;
@@ -484,12 +455,7 @@ impl Qinqing {
 
     fn dashboard_of(&self, holder: i64, year: i32) -> Result<Dashboard> {
         let today = self.today();
-        let end = if year == today.year() {
-            today
-        } else {
-            NaiveDate::from_ymd_opt(year, 12, 31)
-                .ok_or_else(|| Error::date_invalid(&year.to_string()))?
-        };
+        let end = if year == today.year() { today } else { NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| Error::date_invalid(&year.to_string()))? };
         let months = months_back(end, 12);
         let family = self.family_of(holder)?;
         let mut members = Vec::new();
@@ -497,8 +463,7 @@ impl Qinqing {
         fam.finish();
         let mut fam_trend: BTreeMap<String, i64> = months.iter().map(|m| (m.clone(), 0)).collect();
         for (id, name) in &family {
-            let split =
-                self.member_split(*id, &format!("{year:04}-01"), &format!("{year:04}-12"))?;
+            let split = self.member_split(*id, &format!("{year:04}-01"), &format!("{year:04}-12"))?;
             fam.merge(&split);
             let mut trend_stmt = self.conn().prepare_cached(
                 "SELECT month, sum(amount_fen) FROM spend_month WHERE member_id = ?1 AND source = 'total' AND month BETWEEN ?2 AND ?3 GROUP BY month",
@@ -522,11 +487,7 @@ impl Qinqing {
             let previous_years = prev_stmt
                 .query_map(params![id, format!("{year:04}-01")], |r| {
                     let total: i64 = r.get(1)?;
-                    Ok(PrevYear {
-                        year: r.get::<_, String>(0)?.parse::<i32>().unwrap_or(0),
-                        total,
-                        display: format_fen(total),
-                    })
+                    Ok(PrevYear { year: r.get::<_, String>(0)?.parse::<i32>().unwrap_or(0), total, display: format_fen(total) })
                 })?
                 .collect::<crate::error::Result<_>>()?;
             let mut big = self.conn().prepare_cached(&format!(
@@ -604,22 +565,13 @@ impl Qinqing {
         let p = crate::person::load(self.conn(), member)?;
         let y = format!("{year:04}");
         let mut out = Vec::new();
-        for sc in [
-            Scenario::Outpatient,
-            Scenario::Pharmacy,
-            Scenario::OnlinePharmacy,
-            Scenario::Inpatient,
-        ] {
+        for sc in [Scenario::Outpatient, Scenario::Pharmacy, Scenario::OnlinePharmacy, Scenario::Inpatient] {
             let pol = crate::fund::policy_for(self.conn(), &p.region.code, sc, p.insurance)?;
             if pol.ratio_pct <= 0 {
                 continue;
             }
             let used = crate::fund::year_used(self.conn(), member, &y, sc.as_str())?;
-            let deductible_pct = if pol.deductible_fen > 0 {
-                (used.deductible_fen * 100 / pol.deductible_fen).clamp(0, 100)
-            } else {
-                100
-            };
+            let deductible_pct = if pol.deductible_fen > 0 { (used.deductible_fen * 100 / pol.deductible_fen).clamp(0, 100) } else { 100 };
             out.push(FundProgress {
                 scenario: sc.as_str(),
                 deductible_fen: pol.deductible_fen,
@@ -629,17 +581,8 @@ impl Qinqing {
                 ratio_pct: pol.ratio_pct,
                 ceiling_fen: pol.ceiling_fen,
                 fund_paid_fen: used.fund_fen,
-                ceiling_pct: pol.ceiling_fen.map(|c| {
-                    if c > 0 {
-                        (used.fund_fen * 100 / c).clamp(0, 100)
-                    } else {
-                        100
-                    }
-                }),
-                ceiling_level: pol
-                    .ceiling_fen
-                    .map(|c| level(used.fund_fen, c))
-                    .unwrap_or("none"),
+                ceiling_pct: pol.ceiling_fen.map(|c| if c > 0 { (used.fund_fen * 100 / c).clamp(0, 100) } else { 100 }),
+                ceiling_level: pol.ceiling_fen.map(|c| level(used.fund_fen, c)).unwrap_or("none"),
                 deductible_display: format_fen(pol.deductible_fen),
                 deductible_used_display: format_fen(used.deductible_fen),
                 ceiling_display: pol.ceiling_fen.map(format_fen),
@@ -673,16 +616,7 @@ impl Qinqing {
                 ))
             })?;
             for row in rows {
-                let (
-                    aid_id,
-                    authorizer_id,
-                    authorizer_name,
-                    beneficiary_id,
-                    beneficiary_name,
-                    status,
-                    cap,
-                    spent,
-                ) = row?;
+                let (aid_id, authorizer_id, authorizer_name, beneficiary_id, beneficiary_name, status, cap, spent) = row?;
                 if !seen.insert(aid_id) {
                     continue;
                 }
@@ -697,13 +631,7 @@ impl Qinqing {
                     spent_fen: spent,
                     spent_display: format_fen(spent),
                     cap_display: cap.map(format_fen),
-                    used_pct: cap.map(|c| {
-                        if c > 0 {
-                            (spent * 100 / c).min(999)
-                        } else {
-                            100
-                        }
-                    }),
+                    used_pct: cap.map(|c| if c > 0 { (spent * 100 / c).min(999) } else { 100 }),
                     level: cap.map(|c| level(spent, c)).unwrap_or("none"),
                 });
             }
@@ -722,14 +650,7 @@ impl Qinqing {
                 params![id, today],
                 |r| r.get(0),
             )?;
-            out.push(ChannelCap {
-                member_id: *id,
-                member_name: name.clone(),
-                scenario: "online_pharmacy",
-                cap_fen: cap,
-                spent_today_fen: spent,
-                level: level(spent, cap),
-            });
+            out.push(ChannelCap { member_id: *id, member_name: name.clone(), scenario: "online_pharmacy", cap_fen: cap, spent_today_fen: spent, level: level(spent, cap) });
         }
         Ok(out)
     }
@@ -832,11 +753,7 @@ impl Qinqing {
             (None, Some(h)) => Some(self.family_of(h)?.into_iter().map(|(id, _)| id).collect()),
             _ => None,
         };
-        let scenario = q
-            .scenario
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
+        let scenario = q.scenario.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if let Some(sc) = scenario.filter(|s| *s != PREMIUM) {
             crate::settle::Scenario::parse(sc)?;
         }
@@ -846,25 +763,12 @@ impl Qinqing {
                 return Err(Error::scenario_invalid(src));
             }
         }
-        let from = q
-            .from
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(parse_day)
-            .transpose()?
-            .map(|d| d.to_string());
-        let to =
-            q.to.as_deref()
-                .filter(|s| !s.is_empty())
-                .map(parse_day)
-                .transpose()?
-                .map(|d| d.to_string());
+        let from = q.from.as_deref().filter(|s| !s.is_empty()).map(parse_day).transpose()?.map(|d| d.to_string());
+        let to = q.to.as_deref().filter(|s| !s.is_empty()).map(parse_day).transpose()?.map(|d| d.to_string());
         // Which kinds of row the filters let through: a premium has no
         // institution and is paid from the payer's own account.
         let want_bills = scenario != Some(PREMIUM);
-        let want_premiums = matches!(scenario, None | Some(PREMIUM))
-            && q.institution.is_none()
-            && matches!(source, None | Some("own_account"));
+        let want_premiums = matches!(scenario, None | Some(PREMIUM)) && q.institution.is_none() && matches!(source, None | Some("own_account"));
         // Only the filters in use go into the SQL, so the planner can use
         // the (member, day) indexes instead of walking the whole ledger.
         let bill_conds = |base: usize| {
@@ -893,9 +797,7 @@ impl Qinqing {
             let mut c = Conds::new(base);
             if let Some(m) = &members {
                 let list = id_list(m);
-                c.raw(format!(
-                    "(pr.beneficiary_id IN ({list}) OR pr.payer_id IN ({list}))"
-                ));
+                c.raw(format!("(pr.beneficiary_id IN ({list}) OR pr.payer_id IN ({list}))"));
             }
             if let Some(f) = &from {
                 c.push("pr.china_date >= ?", f.clone().into());
@@ -934,16 +836,7 @@ impl Qinqing {
             )?;
         }
         let rows = if premium_rows > 0 {
-            self.mixed_page(
-                if bill_rows > 0 {
-                    Some(bill_conds(0))
-                } else {
-                    None
-                },
-                premium_conds,
-                limit,
-                offset,
-            )?
+            self.mixed_page(if bill_rows > 0 { Some(bill_conds(0)) } else { None }, premium_conds, limit, offset)?
         } else if bill_rows > 0 {
             // Bills only: one query, as before premiums were in the record.
             let mut c = bill_conds(0);
@@ -990,17 +883,11 @@ impl Qinqing {
         let mut args: Vec<crate::store::Value> = Vec::new();
         let mut parts = Vec::new();
         if let Some(b) = bills {
-            parts.push(format!(
-                "SELECT 1 AS k, s.id AS id, s.china_date AS d FROM settlement s {}",
-                b.where_()
-            ));
+            parts.push(format!("SELECT 1 AS k, s.id AS id, s.china_date AS d FROM settlement s {}", b.where_()));
             args.extend(b.args);
         }
         let p = premiums(args.len());
-        parts.push(format!(
-            "SELECT 0 AS k, pr.id AS id, pr.china_date AS d FROM premium pr {}",
-            p.where_()
-        ));
+        parts.push(format!("SELECT 0 AS k, pr.id AS id, pr.china_date AS d FROM premium pr {}", p.where_()));
         args.extend(p.args);
         let n = args.len();
         args.push(limit.into());
@@ -1024,23 +911,16 @@ impl Qinqing {
                 .collect::<Vec<_>>()
         };
         let (bill_ids, premium_ids) = (of_kind(1), of_kind(0));
-        let mut found: std::collections::HashMap<(i64, i64), BillRow> =
-            std::collections::HashMap::new();
+        let mut found: std::collections::HashMap<(i64, i64), BillRow> = std::collections::HashMap::new();
         if !bill_ids.is_empty() {
-            let mut stmt = self.conn().prepare(&format!(
-                "{BILL_SELECT} WHERE s.id IN ({})",
-                id_list(&bill_ids)
-            ))?;
+            let mut stmt = self.conn().prepare(&format!("{BILL_SELECT} WHERE s.id IN ({})", id_list(&bill_ids)))?;
             for r in stmt.query_map([], bill_row)? {
                 let r = r?;
                 found.insert((1, r.id), r);
             }
         }
         if !premium_ids.is_empty() {
-            let mut stmt = self.conn().prepare(&format!(
-                "{PREMIUM_SELECT} WHERE pr.id IN ({})",
-                id_list(&premium_ids)
-            ))?;
+            let mut stmt = self.conn().prepare(&format!("{PREMIUM_SELECT} WHERE pr.id IN ({})", id_list(&premium_ids)))?;
             for r in stmt.query_map([], premium_row)? {
                 let r = r?;
                 found.insert((0, r.id), r);
@@ -1053,11 +933,7 @@ impl Qinqing {
     /// shows Chinese names), amounts in yuan with two decimals.
     pub fn tx_csv(&self, q: &TxQuery) -> Result<String> {
         self.permit(self.tx_act(q)?)?;
-        let mut all = TxQuery {
-            page: Some(1),
-            page_size: Some(1000),
-            ..q.clone()
-        };
+        let mut all = TxQuery { page: Some(1), page_size: Some(1000), ..q.clone() };
         let mut w = csv::Writer::from_writer(Vec::new());
         let head = [
             "日期 date",
@@ -1079,20 +955,8 @@ impl Qinqing {
                 let y = |f: i64| crate::money::fen_to_yuan_text(f);
                 // 代缴: scenario `premium`, paid from the payer's personal account.
                 let payer = r.payer_name.clone().unwrap_or_default();
-                w.write_record([
-                    &r.date,
-                    &r.member_name,
-                    &r.institution,
-                    &r.scenario,
-                    &r.bill_id,
-                    &y(r.total_fen),
-                    &y(r.fund),
-                    &y(r.own_account),
-                    &y(r.family_aid),
-                    &y(r.cash),
-                    &payer,
-                ])
-                .map_err(|e| Error::internal(e))?;
+                w.write_record([&r.date, &r.member_name, &r.institution, &r.scenario, &r.bill_id, &y(r.total_fen), &y(r.fund), &y(r.own_account), &y(r.family_aid), &y(r.cash), &payer])
+                    .map_err(|e| Error::internal(e))?;
             }
             if (page.page as i64) * (page.page_size as i64) >= page.total_rows {
                 break;
@@ -1121,27 +985,9 @@ impl Qinqing {
         )?;
         let mut rows = Vec::new();
         let mut totals = [0i64; 5];
-        for r in stmt.query_map(
-            params![
-                member,
-                format!("{year:04}-01-01"),
-                format!("{year:04}-12-31")
-            ],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    [
-                        r.get::<_, i64>(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                    ],
-                ))
-            },
-        )? {
+        for r in stmt.query_map(params![member, format!("{year:04}-01-01"), format!("{year:04}-12-31")], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, [r.get::<_, i64>(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?]))
+        })? {
             let (month, inst, bills, a) = r?;
             for k in 0..5 {
                 totals[k] += a[k];
@@ -1199,8 +1045,7 @@ impl Qinqing {
         d.premiums_count = count;
         d.premiums_fen = fen;
         d.premiums_display = format_fen(fen);
-        d.caps
-            .retain(|c| c.beneficiary_id == person || c.authorizer_id == person);
+        d.caps.retain(|c| c.beneficiary_id == person || c.authorizer_id == person);
         d.channel_caps.retain(|c| c.member_id == person);
         d.anomalies.retain(|a| a.member_id == person);
         Ok(d)

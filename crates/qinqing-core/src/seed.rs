@@ -37,20 +37,13 @@ pub struct SeedReport {
     pub first_holder: i64,
 }
 
-const GIVEN: [&str; 12] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳",
-];
+const GIVEN: [&str; 12] = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳"];
 const SURNAMES: [&str; 10] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"];
 
 impl Qinqing {
     /// Add `families` families and `transactions` settlements spread over the
     /// last three years (China time). Deterministic for a given `seed`.
-    pub fn seed_ledger(
-        &mut self,
-        families: usize,
-        transactions: usize,
-        seed: u64,
-    ) -> Result<SeedReport> {
+    pub fn seed_ledger(&mut self, families: usize, transactions: usize, seed: u64) -> Result<SeedReport> {
         self.permit(Act::Admin)?;
         if families == 0 || families > 100_000 {
             return Err(Error::amount_too_large("families"));
@@ -61,18 +54,11 @@ impl Qinqing {
         if self.list_institutions()?.is_empty() {
             self.import_institutions(crate::demo::DEMO_INSTITUTIONS)?;
         }
-        let institutions: Vec<(i64, String)> = self
-            .list_institutions()?
-            .into_iter()
-            .filter(|i| i.designated)
-            .map(|i| (i.id, i.region.code))
-            .collect();
+        let institutions: Vec<(i64, String)> = self.list_institutions()?.into_iter().filter(|i| i.designated).map(|i| (i.id, i.region.code)).collect();
         let today = self.today();
         let now = time::to_db(self.now());
         let mut rng = Rng(seed.max(1));
-        let start_id: i64 =
-            self.conn()
-                .query_row("SELECT coalesce(max(id), 0) FROM person", [], |r| r.get(0))?;
+        let start_id: i64 = self.conn().query_row("SELECT coalesce(max(id), 0) FROM person", [], |r| r.get(0))?;
         // Sequence numbers make the generated IDs unique; birth dates vary.
         let base_seq: u64 = start_id as u64 * 7 + 100;
         // A bulk load: durability of each row is not needed, the whole load is one transaction.
@@ -83,8 +69,7 @@ impl Qinqing {
         let result = (|| -> Result<SeedReport> {
             let tx = self.conn().begin()?;
             let mut fams: Vec<Vec<(i64, bool)>> = Vec::with_capacity(families); // (person, is_employee)
-            let mut aids_by_member: std::collections::HashMap<i64, Vec<(i64, i64)>> =
-                Default::default(); // member -> (aid, authorizer)
+            let mut aids_by_member: std::collections::HashMap<i64, Vec<(i64, i64)>> = Default::default(); // member -> (aid, authorizer)
             let mut seq = base_seq;
             let mut person = |tx: &crate::store::Conn,
                               rng: &mut Rng,
@@ -130,15 +115,9 @@ impl Qinqing {
             };
             for _ in 0..families {
                 let home = ["310115", "330106", "340104", "310106"][rng.below(4) as usize];
-                let (y1, b1) = (
-                    1975 + rng.below(15) as i32,
-                    2_000_000 + rng.below(3_000_000) as i64,
-                );
+                let (y1, b1) = (1975 + rng.below(15) as i32, 2_000_000 + rng.below(3_000_000) as i64);
                 let holder = person(&tx, &mut rng, y1, true, home, b1)?;
-                let (y2, b2) = (
-                    1975 + rng.below(15) as i32,
-                    1_000_000 + rng.below(2_000_000) as i64,
-                );
+                let (y2, b2) = (1975 + rng.below(15) as i32, 1_000_000 + rng.below(2_000_000) as i64);
                 let spouse = person(&tx, &mut rng, y2, true, home, b2)?;
                 let y3 = 2012 + rng.below(8) as i32;
                 let kid1 = person(&tx, &mut rng, y3, false, home, 0)?;
@@ -174,20 +153,11 @@ impl Qinqing {
                     )?;
                     aids_by_member.entry(b).or_default().push((aid, a));
                 }
-                fams.push(vec![
-                    (holder, true),
-                    (spouse, true),
-                    (kid1, false),
-                    (kid2, false),
-                    (elder, false),
-                ]);
+                fams.push(vec![(holder, true), (spouse, true), (kid1, false), (kid2, false), (elder, false)]);
             }
             let days = 3 * 365;
             let scenarios = ["outpatient", "pharmacy", "online_pharmacy", "inpatient"];
-            let first_settlement: i64 =
-                tx.query_row("SELECT coalesce(max(id), 0) FROM settlement", [], |r| {
-                    r.get(0)
-                })?;
+            let first_settlement: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM settlement", [], |r| r.get(0))?;
             for i in 0..transactions {
                 let fam = &fams[rng.below(fams.len() as u64) as usize];
                 let (member, employee) = fam[rng.below(fam.len() as u64) as usize];
@@ -211,20 +181,10 @@ impl Qinqing {
                 let insurance = crate::person::Insurance::parse(&insurance)?;
                 let year = day.format("%Y").to_string();
                 let share = if cross {
-                    crate::fund::FundShare {
-                        deductible_fen: 0,
-                        fund_fen: 0,
-                        ratio_pct: 0,
-                        capped: false,
-                    }
+                    crate::fund::FundShare { deductible_fen: 0, fund_fen: 0, ratio_pct: 0, capped: false }
                 } else {
                     let policy = crate::fund::policy_for(&tx, &region, scenario, insurance)?;
-                    crate::fund::fund_share(
-                        &policy,
-                        total,
-                        crate::fund::year_used(&tx, member, &year, sc)?,
-                        0,
-                    )
+                    crate::fund::fund_share(&policy, total, crate::fund::year_used(&tx, member, &year, sc)?, 0)
                 };
                 let (fund, ratio) = (share.fund_fen, share.ratio_pct);
                 let mut rest = total - fund;
@@ -266,10 +226,8 @@ impl Qinqing {
                 if rest > 0 {
                     legs.push(("cash".into(), None, None, rest));
                 }
-                let at = Utc.from_utc_datetime(
-                    &day.and_hms_opt(1 + (i % 10) as u32, (i % 60) as u32, 0)
-                        .unwrap_or_default(),
-                );
+                let at = Utc
+                    .from_utc_datetime(&day.and_hms_opt(1 + (i % 10) as u32, (i % 60) as u32, 0).unwrap_or_default());
                 let month = format!("{:04}-{:02}", day.year(), day.month());
                 crate::settle::write_settlement(
                     &tx,
@@ -294,26 +252,9 @@ impl Qinqing {
                     &legs,
                 )?;
             }
-            crate::audit::record(
-                &tx,
-                &now,
-                "seed",
-                "demo.seed_ledger",
-                "ledger",
-                None,
-                None,
-                None,
-                Some(
-                    &serde_json::json!({ "families": families, "transactions": transactions, "seed": seed }),
-                ),
-            )?;
+            crate::audit::record(&tx, &now, "seed", "demo.seed_ledger", "ledger", None, None, None, Some(&serde_json::json!({ "families": families, "transactions": transactions, "seed": seed })))?;
             tx.commit()?;
-            Ok(SeedReport {
-                families,
-                persons: families * 5,
-                settlements: transactions,
-                first_holder: start_id + 1,
-            })
+            Ok(SeedReport { families, persons: families * 5, settlements: transactions, first_holder: start_id + 1 })
         })();
         if sqlite {
             self.conn().execute_batch("PRAGMA synchronous=FULL")?;

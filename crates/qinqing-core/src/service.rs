@@ -38,10 +38,7 @@ impl Drop for Qinqing {
 /// `<stem>-files/` (so the GUI and the CLI share them, and a test database
 /// gets its own).
 pub fn files_dir_for(db: &Path) -> PathBuf {
-    let stem = db
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "qinqing".into());
+    let stem = db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "qinqing".into());
     db.with_file_name(format!("{stem}-files"))
 }
 
@@ -162,15 +159,11 @@ impl Qinqing {
     pub fn check_outside_data(&self, path: &Path) -> Result<()> {
         let canon = |p: &Path| -> Option<PathBuf> {
             p.canonicalize().ok().or_else(|| {
-                let parent = p
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
+                let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
                 Some(parent.canonicalize().ok()?.join(p.file_name()?))
             })
         };
-        let target =
-            canon(path).ok_or_else(|| crate::Error::path_protected(&path.display().to_string()))?;
+        let target = canon(path).ok_or_else(|| crate::Error::path_protected(&path.display().to_string()))?;
         let mut protected: Vec<PathBuf> = vec![self.files.dir.clone()];
         if let Ok(d) = db::default_data_dir() {
             protected.push(d);

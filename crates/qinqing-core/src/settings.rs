@@ -67,33 +67,18 @@ impl Qinqing {
     /// The value of a known setting (stored, else the default), within its range.
     pub fn setting(&self, key: &str) -> Result<i64> {
         let d = def(key).ok_or_else(|| Error::setting_unknown(key))?;
-        let v: Option<String> = self
-            .conn()
-            .prepare_cached("SELECT value FROM setting WHERE key = ?1")?
-            .query_row([key], |r| r.get(0))
-            .optional()?;
-        Ok(v.and_then(|s| s.trim().parse::<i64>().ok())
-            .unwrap_or(d.default)
-            .clamp(d.min, d.max))
+        let v: Option<String> =
+            self.conn().prepare_cached("SELECT value FROM setting WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?;
+        Ok(v.and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(d.default).clamp(d.min, d.max))
     }
 
     pub fn settings(&self) -> Result<Vec<SettingValue>> {
-        DEFS.iter()
-            .map(|d| {
-                Ok(SettingValue {
-                    def: *d,
-                    value: self.setting(d.key)?,
-                })
-            })
-            .collect()
+        DEFS.iter().map(|d| Ok(SettingValue { def: *d, value: self.setting(d.key)? })).collect()
     }
 
     pub fn get_setting(&self, key: &str) -> Result<SettingValue> {
         let d = def(key).ok_or_else(|| Error::setting_unknown(key))?;
-        Ok(SettingValue {
-            def: *d,
-            value: self.setting(key)?,
-        })
+        Ok(SettingValue { def: *d, value: self.setting(key)? })
     }
 
     /// Change a setting; out of range is refused and changes nothing.
@@ -104,10 +89,7 @@ impl Qinqing {
     fn set_setting_once(&mut self, key: &str, raw: &str) -> Result<SettingValue> {
         self.permit(Act::Admin)?;
         let d = *def(key).ok_or_else(|| Error::setting_unknown(key))?;
-        let v: i64 = raw
-            .trim()
-            .parse()
-            .map_err(|_| Error::setting_out_of_range(d.key, d.min, d.max))?;
+        let v: i64 = raw.trim().parse().map_err(|_| Error::setting_out_of_range(d.key, d.min, d.max))?;
         if !(d.min..=d.max).contains(&v) {
             return Err(Error::setting_out_of_range(d.key, d.min, d.max));
         }

@@ -44,12 +44,7 @@ pub fn aid_letter() -> crate::binding::Letter {
     h.update(AID_LETTER_ZH.as_bytes());
     h.update(b"\n");
     h.update(AID_LETTER_EN.as_bytes());
-    crate::binding::Letter {
-        version: AID_LETTER_VERSION,
-        text_zh: AID_LETTER_ZH,
-        text_en: AID_LETTER_EN,
-        sha256: format!("{:x}", h.finalize()),
-    }
+    crate::binding::Letter { version: AID_LETTER_VERSION, text_zh: AID_LETTER_ZH, text_en: AID_LETTER_EN, sha256: format!("{:x}", h.finalize()) }
 }
 
 /// Most a relation's own online-pharmacy daily cap may be (the channel's upper bound).
@@ -140,13 +135,7 @@ fn load_institution(conn: &Conn, id: i64) -> Result<Institution> {
     .optional()?
     .ok_or_else(|| Error::institution_not_found(id))
     .and_then(|(id, name, region, d, n)| {
-        Ok(Institution {
-            id,
-            name,
-            region: Region::stored(&region)?,
-            designated: d == 1,
-            networked: n == 1,
-        })
+        Ok(Institution { id, name, region: Region::stored(&region)?, designated: d == 1, networked: n == 1 })
     })
 }
 
@@ -168,11 +157,7 @@ fn insert_institution(
          ON CONFLICT (name, region) DO UPDATE SET designated = excluded.designated, networked = excluded.networked",
         params![name, region.code, designated as i64, networked as i64, now],
     )?;
-    Ok(conn.query_row(
-        "SELECT id FROM institution WHERE name = ?1 AND region = ?2",
-        params![name, region.code],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT id FROM institution WHERE name = ?1 AND region = ?2", params![name, region.code], |r| r.get(0))?)
 }
 
 // ---------------------------------------------------------------- filings
@@ -272,9 +257,7 @@ fn lapse_reason(authorizer: &Stored, beneficiary: &Stored) -> Option<&'static st
 fn check_online_cap(cap: Option<i64>) -> Result<()> {
     match cap {
         Some(c) if c < 0 => Err(Error::amount_negative("online_daily_cap")),
-        Some(c) if c > AID_ONLINE_CAP_MAX_FEN => {
-            Err(Error::aid_online_cap_too_high(AID_ONLINE_CAP_MAX_FEN))
-        }
+        Some(c) if c > AID_ONLINE_CAP_MAX_FEN => Err(Error::aid_online_cap_too_high(AID_ONLINE_CAP_MAX_FEN)),
         _ => Ok(()),
     }
 }
@@ -360,10 +343,7 @@ pub(crate) fn write_settlement(
 ) -> Result<i64> {
     let sum: i64 = legs.iter().map(|l| l.3).sum();
     if sum != s.total || legs.iter().any(|l| l.3 <= 0) {
-        return Err(Error::internal(format!(
-            "legs sum to {sum}, bill is {}",
-            s.total
-        )));
+        return Err(Error::internal(format!("legs sum to {sum}, bill is {}", s.total)));
     }
     let sid: i64 = conn.query_row(
         "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
@@ -568,10 +548,7 @@ fn load_settlement(conn: &Conn, id: i64, replayed: bool) -> Result<Settlement> {
 }
 
 fn valid_bill_id(b: &str) -> bool {
-    !b.is_empty()
-        && b.len() <= 64
-        && b.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(&c))
+    !b.is_empty() && b.len() <= 64 && b.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(&c))
 }
 
 /// Personal-account money already spent by `member` through `scenario` on `date`.
@@ -619,9 +596,7 @@ fn replay(
         .optional()?;
     match found {
         None => Ok(None),
-        Some((id, m, t, sc)) if m == member && t == total && sc == scenario.as_str() => {
-            Ok(Some(load_settlement(conn, id, true)?))
-        }
+        Some((id, m, t, sc)) if m == member && t == total && sc == scenario.as_str() => Ok(Some(load_settlement(conn, id, true)?)),
         Some(_) => Err(Error::bill_conflict()),
     }
 }
@@ -656,21 +631,14 @@ fn filings_on(conn: &Conn, person: i64, day: NaiveDate) -> Result<Vec<String>> {
 /// must be networked, and the member needs a filing for the institution's
 /// pooling region — or it is an emergency (filed afterwards, lower ratio).
 /// Returns (cross_region, emergency).
-pub fn cross_region_rule(
-    member_region: &Region,
-    inst: &Institution,
-    filing_regions: &[String],
-    emergency_asked: bool,
-) -> Result<(bool, bool)> {
+pub fn cross_region_rule(member_region: &Region, inst: &Institution, filing_regions: &[String], emergency_asked: bool) -> Result<(bool, bool)> {
     if member_region.same_pooling(&inst.region) {
         return Ok((false, false));
     }
     if !inst.networked {
         return Err(Error::institution_not_networked());
     }
-    let filed = filing_regions
-        .iter()
-        .any(|f| crate::region::pooling_code_of(f) == inst.region.pooling_code);
+    let filed = filing_regions.iter().any(|f| crate::region::pooling_code_of(f) == inst.region.pooling_code);
     if filed {
         return Ok((true, false));
     }
@@ -714,20 +682,9 @@ fn open_visit(
         return Err(Error::institution_not_designated());
     }
     // Filings matter only outside the member's pooling region.
-    let filings = if member.region.same_pooling(&inst.region) {
-        Vec::new()
-    } else {
-        filings_on(tx, member.id, today)?
-    };
-    let (cross_region, emergency) =
-        cross_region_rule(&member.region, &inst, &filings, emergency_asked)?;
-    Ok(Visit {
-        institution: inst.id,
-        member,
-        shown_by: claims.shown_by,
-        cross_region,
-        emergency,
-    })
+    let filings = if member.region.same_pooling(&inst.region) { Vec::new() } else { filings_on(tx, member.id, today)? };
+    let (cross_region, emergency) = cross_region_rule(&member.region, &inst, &filings, emergency_asked)?;
+    Ok(Visit { institution: inst.id, member, shown_by: claims.shown_by, cross_region, emergency })
 }
 
 /// A payer of the self-pay part through 家庭共济, as loaded for one bill.
@@ -754,14 +711,7 @@ pub type LegRow = (String, Option<i64>, Option<i64>, i64);
 /// highest balance first (each within its monthly cap), all personal-account
 /// money within the channel's daily cap; the rest is cash. Legs sum to the
 /// total and no account pays more than it holds.
-pub fn split_legs(
-    member: i64,
-    own_balance: i64,
-    total: i64,
-    fund: i64,
-    channel_left: Option<i64>,
-    payers: &[AidPayer],
-) -> Vec<LegRow> {
+pub fn split_legs(member: i64, own_balance: i64, total: i64, fund: i64, channel_left: Option<i64>, payers: &[AidPayer]) -> Vec<LegRow> {
     let mut legs: Vec<LegRow> = Vec::new();
     let fund = fund.clamp(0, total);
     if fund > 0 {
@@ -781,17 +731,9 @@ pub fn split_legs(
         if rest == 0 || channel_left == 0 {
             break;
         }
-        let pay = rest
-            .min(p.balance_fen.max(0))
-            .min(p.cap_left_fen.unwrap_or(i64::MAX).max(0))
-            .min(channel_left);
+        let pay = rest.min(p.balance_fen.max(0)).min(p.cap_left_fen.unwrap_or(i64::MAX).max(0)).min(channel_left);
         if pay > 0 {
-            legs.push((
-                "family_aid".into(),
-                Some(p.authorizer_id),
-                Some(p.aid_id),
-                pay,
-            ));
+            legs.push(("family_aid".into(), Some(p.authorizer_id), Some(p.aid_id), pay));
             rest -= pay;
             channel_left -= pay;
         }
@@ -826,17 +768,9 @@ fn charge(
     // Reimbursement follows the member's own insurance and insured region.
     let policy = crate::fund::policy_for(tx, &member.region.code, scenario, member.insurance)?;
     let used = crate::fund::year_used(tx, member.id, &year, scenario.as_str())?;
-    let share = crate::fund::fund_share(
-        &policy,
-        total,
-        used,
-        if v.emergency { emergency_cut } else { 0 },
-    );
+    let share = crate::fund::fund_share(&policy, total, used, if v.emergency { emergency_cut } else { 0 });
     let channel_left = if scenario == Scenario::OnlinePharmacy {
-        Some(
-            (online_daily_cap - spent_on_channel(tx, member.id, scenario, &today.to_string())?)
-                .max(0),
-        )
+        Some((online_daily_cap - spent_on_channel(tx, member.id, scenario, &today.to_string())?).max(0))
     } else {
         None
     };
@@ -859,25 +793,12 @@ fn charge(
         };
         // The relation's own online-pharmacy daily cap, set by the authorizer.
         if let (Scenario::OnlinePharmacy, Some(oc)) = (scenario, online_cap) {
-            let left =
-                (oc - aid_spent_on_channel(tx, aid_id, scenario, &today.to_string())?).max(0);
+            let left = (oc - aid_spent_on_channel(tx, aid_id, scenario, &today.to_string())?).max(0);
             cap_left_fen = Some(cap_left_fen.map_or(left, |c| c.min(left)));
         }
-        payers.push(AidPayer {
-            aid_id,
-            authorizer_id,
-            balance_fen,
-            cap_left_fen,
-        });
+        payers.push(AidPayer { aid_id, authorizer_id, balance_fen, cap_left_fen });
     }
-    let legs = split_legs(
-        member.id,
-        member.balance_fen,
-        total,
-        share.fund_fen,
-        channel_left,
-        &payers,
-    );
+    let legs = split_legs(member.id, member.balance_fen, total, share.fund_fen, channel_left, &payers);
     let sid = write_settlement(
         tx,
         &NewSettlement {
@@ -910,10 +831,8 @@ fn charge(
         Some(sid),
         Some(member.id),
         None,
-        Some(
-            &serde_json::json!({ "bill_id": bill, "institution": v.institution, "total_fen": total, "deductible_fen": share.deductible_fen,
-            "stay": stay, "legs": result.legs }),
-        ),
+        Some(&serde_json::json!({ "bill_id": bill, "institution": v.institution, "total_fen": total, "deductible_fen": share.deductible_fen,
+            "stay": stay, "legs": result.legs })),
     )?;
     Ok(result)
 }
@@ -973,17 +892,7 @@ impl Qinqing {
         let tx = self.conn().begin()?;
         let id = insert_institution(&tx, name, region, designated, networked, &now)?;
         let snap = serde_json::json!({ "name": name.trim(), "region": region, "designated": designated, "networked": networked });
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "institution.add",
-            "institution",
-            Some(id),
-            None,
-            None,
-            Some(&snap),
-        )?;
+        audit::record(&tx, &now, &actor, "institution.add", "institution", Some(id), None, None, Some(&snap))?;
         let i = load_institution(&tx, id)?;
         tx.commit()?;
         Ok(i)
@@ -1011,19 +920,12 @@ impl Qinqing {
         self.permit(Act::Admin)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(csv_text.as_bytes());
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(csv_text.as_bytes());
         let truthy = |s: &str, line: usize| -> Result<bool> {
             match s.to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "y" | "是" => Ok(true),
                 "0" | "false" | "no" | "n" | "否" | "" => Ok(false),
-                other => Err(Error::csv_invalid(
-                    line,
-                    &format!("\"{other}\" is not yes/no"),
-                )),
+                other => Err(Error::csv_invalid(line, &format!("\"{other}\" is not yes/no"))),
             }
         };
         let tx = self.conn().begin()?;
@@ -1031,18 +933,11 @@ impl Qinqing {
         for (i, rec) in rdr.records().enumerate() {
             let line = i + 1;
             let rec = rec.map_err(|e| Error::csv_invalid(line, &e.to_string()))?;
-            if line == 1
-                && rec
-                    .get(0)
-                    .is_some_and(|f| f.eq_ignore_ascii_case("name") || f == "名称")
-            {
+            if line == 1 && rec.get(0).is_some_and(|f| f.eq_ignore_ascii_case("name") || f == "名称") {
                 continue;
             }
             if rec.len() < 2 {
-                return Err(Error::csv_invalid(
-                    line,
-                    "expected name,region[,designated,networked]",
-                ));
+                return Err(Error::csv_invalid(line, "expected name,region[,designated,networked]"));
             }
             let designated = truthy(rec.get(2).unwrap_or("1"), line)?;
             let networked = truthy(rec.get(3).unwrap_or("0"), line)?;
@@ -1050,41 +945,16 @@ impl Qinqing {
                 .map_err(|e| Error::csv_invalid(line, &e.message_en))?;
             ids.push(id);
         }
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "institution.import",
-            "institution",
-            None,
-            None,
-            None,
-            Some(&serde_json::json!({ "rows": ids.len() })),
-        )?;
-        let out = ids
-            .iter()
-            .map(|&id| load_institution(&tx, id))
-            .collect::<Result<Vec<_>>>()?;
+        audit::record(&tx, &now, &actor, "institution.import", "institution", None, None, None, Some(&serde_json::json!({ "rows": ids.len() })))?;
+        let out = ids.iter().map(|&id| load_institution(&tx, id)).collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(out)
     }
 
     // ------------------------------------------------------------ filings
 
-    pub fn add_filing(
-        &mut self,
-        person_id: i64,
-        region: &str,
-        from: &str,
-        to: &str,
-    ) -> Result<Filing> {
-        self.add_filing_request(&FilingRequest {
-            person: person_id,
-            region: region.into(),
-            reason: "temporary".into(),
-            from: from.into(),
-            to: to.into(),
-        })
+    pub fn add_filing(&mut self, person_id: i64, region: &str, from: &str, to: &str) -> Result<Filing> {
+        self.add_filing_request(&FilingRequest { person: person_id, region: region.into(), reason: "temporary".into(), from: from.into(), to: to.into() })
     }
 
     /// File for cross-region care: where (a pooling region), why, from when until when.
@@ -1106,9 +976,7 @@ impl Qinqing {
         if let Some(e) = Error::combine(errors) {
             return Err(e);
         }
-        let (Some(region), Some(f), Some(t)) = (region, f, t) else {
-            return Err(Error::internal("validation state"));
-        };
+        let (Some(region), Some(f), Some(t)) = (region, f, t) else { return Err(Error::internal("validation state")) };
         // A filing names a pooling region (a city, or a municipality as a whole), not a province.
         if region.pooling_code.len() == 4 && region.pooling_code.ends_with("00") {
             return Err(Error::filing_region_too_broad(&region.code));
@@ -1124,17 +992,7 @@ impl Qinqing {
             "INSERT INTO filing (person_id, region, from_date, to_date, created_at, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
             params![person_id, region.code, f.to_string(), t.to_string(), now, reason], |r| r.get(0))?;
         let snap = serde_json::json!({ "region": region.code, "reason": reason, "from": f.to_string(), "to": t.to_string() });
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "filing.add",
-            "filing",
-            Some(id),
-            Some(person_id),
-            None,
-            Some(&snap),
-        )?;
+        audit::record(&tx, &now, &actor, "filing.add", "filing", Some(id), Some(person_id), None, Some(&snap))?;
         tx.commit()?;
         self.get_filing(id)
     }
@@ -1143,23 +1001,15 @@ impl Qinqing {
         self.permit(Act::FilingCancel { filing: id })?;
         let person: i64 = self
             .conn()
-            .query_row("SELECT person_id FROM filing WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
+            .query_row("SELECT person_id FROM filing WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| Error::filing_not_found(id))?;
-        self.list_filings(Some(person))?
-            .into_iter()
-            .find(|x| x.id == id)
-            .ok_or_else(|| Error::filing_not_found(id))
+        self.list_filings(Some(person))?.into_iter().find(|x| x.id == id).ok_or_else(|| Error::filing_not_found(id))
     }
 
     /// Filings, newest first.
     pub fn list_filings(&self, person_id: Option<i64>) -> Result<Vec<Filing>> {
-        self.permit(match person_id {
-            Some(person) => Act::FamilyRead { person },
-            None => Act::Admin,
-        })?;
+        self.permit(match person_id { Some(person) => Act::FamilyRead { person }, None => Act::Admin })?;
         let today = self.today().to_string();
         let mut stmt = self.conn().prepare(
             "SELECT id, person_id, region, from_date, to_date, reason, cancelled_at FROM filing
@@ -1191,10 +1041,7 @@ impl Qinqing {
             out.push(Filing {
                 valid_today: state == "active",
                 state: state.into(),
-                cancelled_at_local: cancelled
-                    .as_deref()
-                    .and_then(time::from_db)
-                    .map(time::display_china),
+                cancelled_at_local: cancelled.as_deref().and_then(time::from_db).map(time::display_china),
                 id,
                 person_id,
                 region: Region::stored(&region)?,
@@ -1217,29 +1064,12 @@ impl Qinqing {
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
         let (person, cancelled): (i64, Option<String>) = tx
-            .query_row(
-                "SELECT person_id, cancelled_at FROM filing WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT person_id, cancelled_at FROM filing WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
             .ok_or_else(|| Error::filing_not_found(id))?;
         if cancelled.is_none() {
-            tx.execute(
-                "UPDATE filing SET cancelled_at = ?2 WHERE id = ?1",
-                params![id, now],
-            )?;
-            audit::record(
-                &tx,
-                &now,
-                &actor,
-                "filing.cancel",
-                "filing",
-                Some(id),
-                Some(person),
-                None,
-                None,
-            )?;
+            tx.execute("UPDATE filing SET cancelled_at = ?2 WHERE id = ?1", params![id, now])?;
+            audit::record(&tx, &now, &actor, "filing.cancel", "filing", Some(id), Some(person), None, None)?;
         }
         tx.commit()?;
         self.get_filing(id)
@@ -1255,13 +1085,7 @@ impl Qinqing {
     /// The authorizer lets the beneficiary spend from their personal account.
     /// (CLI, demo) The current letter is taken as signed; the window uses
     /// [`Qinqing::authorize_aid_request`] with the hash of the text it showed.
-    pub fn authorize_aid(
-        &mut self,
-        authorizer: i64,
-        beneficiary: i64,
-        relation: &str,
-        monthly_cap_fen: Option<i64>,
-    ) -> Result<Aid> {
+    pub fn authorize_aid(&mut self, authorizer: i64, beneficiary: i64, relation: &str, monthly_cap_fen: Option<i64>) -> Result<Aid> {
         self.authorize_aid_request(&AidRequest {
             authorizer,
             beneficiary,
@@ -1306,13 +1130,8 @@ impl Qinqing {
         if a.balance_fen <= 0 {
             return Err(Error::aid_authorizer_no_balance());
         }
-        let face_regions: Option<String> = tx
-            .query_row(
-                "SELECT value FROM setting WHERE key = 'aid_face_required_prefixes'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let face_regions: Option<String> =
+            tx.query_row("SELECT value FROM setting WHERE key = 'aid_face_required_prefixes'", [], |r| r.get(0)).optional()?;
         let needs_face = face_regions
             .unwrap_or_default()
             .split(',')
@@ -1336,20 +1155,8 @@ impl Qinqing {
         }
         let (ab, bb) = (a.rid.birth_date(), b.rid.birth_date());
         match relation.seniority() {
-            Seniority::Older if bb >= ab => {
-                return Err(Error::relation_inconsistent(
-                    relation.zh(),
-                    relation.en(),
-                    true,
-                ))
-            }
-            Seniority::Younger if bb <= ab => {
-                return Err(Error::relation_inconsistent(
-                    relation.zh(),
-                    relation.en(),
-                    false,
-                ))
-            }
+            Seniority::Older if bb >= ab => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), true)),
+            Seniority::Younger if bb <= ab => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), false)),
             _ => {}
         }
         let dup: Option<i64> = tx
@@ -1370,17 +1177,7 @@ impl Qinqing {
         let snap = serde_json::json!({ "authorizer": authorizer, "beneficiary": beneficiary, "relation": relation.as_str(),
             "monthly_cap_fen": monthly_cap_fen, "online_daily_cap_fen": req.online_daily_cap_fen,
             "letter_version": AID_LETTER_VERSION, "letter_sha256": letter.sha256, "status": "active" });
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "aid.authorize",
-            "aid",
-            Some(id),
-            Some(beneficiary),
-            None,
-            Some(&snap),
-        )?;
+        audit::record(&tx, &now, &actor, "aid.authorize", "aid", Some(id), Some(beneficiary), None, Some(&snap))?;
         tx.commit()?;
         self.get_aid(id)
     }
@@ -1404,11 +1201,9 @@ impl Qinqing {
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
         let (status, cap, beneficiary): (String, Option<i64>, i64) = tx
-            .query_row(
-                "SELECT status, monthly_cap_fen, beneficiary_id FROM aid WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            .query_row("SELECT status, monthly_cap_fen, beneficiary_id FROM aid WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?
             .ok_or_else(|| Error::aid_not_found(id))?;
         let (new_status, new_cap) = f(&status)?;
@@ -1436,13 +1231,7 @@ impl Qinqing {
     pub fn set_aid_cap(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
         self.permit(Act::AidChange { aid: id })?;
         check_monthly_cap(cap_fen)?;
-        self.change_aid(id, "aid.cap", |s| {
-            if s == "revoked" {
-                Err(Error::aid_wrong_state(s))
-            } else {
-                Ok((s.to_string(), Some(cap_fen)))
-            }
-        })
+        self.change_aid(id, "aid.cap", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok((s.to_string(), Some(cap_fen))) })
     }
     /// Set (or with `None` clear) this relation's online-pharmacy daily cap.
     pub fn set_aid_online_cap(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
@@ -1456,31 +1245,15 @@ impl Qinqing {
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
         let (status, before, beneficiary): (String, Option<i64>, i64) = tx
-            .query_row(
-                "SELECT status, online_daily_cap_fen, beneficiary_id FROM aid WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            .query_row("SELECT status, online_daily_cap_fen, beneficiary_id FROM aid WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?
             .ok_or_else(|| Error::aid_not_found(id))?;
         if status == "revoked" {
             return Err(Error::aid_wrong_state(&status));
         }
-        tx.execute(
-            "UPDATE aid SET online_daily_cap_fen = ?2 WHERE id = ?1",
-            params![id, cap_fen],
-        )?;
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "aid.online_cap",
-            "aid",
-            Some(id),
-            Some(beneficiary),
-            Some(&serde_json::json!({ "online_daily_cap_fen": before })),
-            Some(&serde_json::json!({ "online_daily_cap_fen": cap_fen })),
-        )?;
+        tx.execute("UPDATE aid SET online_daily_cap_fen = ?2 WHERE id = ?1", params![id, cap_fen])?;
+        audit::record(&tx, &now, &actor, "aid.online_cap", "aid", Some(id), Some(beneficiary),
+            Some(&serde_json::json!({ "online_daily_cap_fen": before })), Some(&serde_json::json!({ "online_daily_cap_fen": cap_fen })))?;
         tx.commit()?;
         self.get_aid(id)
     }
@@ -1489,19 +1262,11 @@ impl Qinqing {
     /// relations that do not pay now come last (order 0) with the reason.
     pub fn aid_payers(&self, beneficiary: i64) -> Result<Vec<PayerView>> {
         self.permit(Act::AidPayers { beneficiary })?;
-        let mut list = self.list_aid(&AidQuery {
-            beneficiary: Some(beneficiary),
-            ..Default::default()
-        })?;
+        let mut list = self.list_aid(&AidQuery { beneficiary: Some(beneficiary), ..Default::default() })?;
         list.retain(|a| a.status != "revoked");
         let paying = |a: &Aid| a.status == "active" && a.lapsed.is_none();
         list.sort_by(|a, b| {
-            paying(b).cmp(&paying(a)).then(payer_order(
-                a.authorizer_balance_fen,
-                a.id,
-                b.authorizer_balance_fen,
-                b.id,
-            ))
+            paying(b).cmp(&paying(a)).then(payer_order(a.authorizer_balance_fen, a.id, b.authorizer_balance_fen, b.id))
         });
         let mut n = 0;
         Ok(list
@@ -1520,34 +1285,16 @@ impl Qinqing {
 
     pub fn freeze_aid(&mut self, id: i64) -> Result<Aid> {
         self.permit(Act::AidFreeze { aid: id })?;
-        self.change_aid(id, "aid.freeze", |s| {
-            if s == "active" {
-                Ok(("frozen".into(), None))
-            } else {
-                Err(Error::aid_wrong_state(s))
-            }
-        })
+        self.change_aid(id, "aid.freeze", |s| if s == "active" { Ok(("frozen".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
     }
     pub fn unfreeze_aid(&mut self, id: i64) -> Result<Aid> {
         self.permit(Act::AidChange { aid: id })?;
-        self.change_aid(id, "aid.unfreeze", |s| {
-            if s == "frozen" {
-                Ok(("active".into(), None))
-            } else {
-                Err(Error::aid_wrong_state(s))
-            }
-        })
+        self.change_aid(id, "aid.unfreeze", |s| if s == "frozen" { Ok(("active".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
     }
     /// Ends the relation at once.
     pub fn revoke_aid(&mut self, id: i64) -> Result<Aid> {
         self.permit(Act::AidChange { aid: id })?;
-        self.change_aid(id, "aid.revoke", |s| {
-            if s == "revoked" {
-                Err(Error::aid_wrong_state(s))
-            } else {
-                Ok(("revoked".into(), None))
-            }
-        })
+        self.change_aid(id, "aid.revoke", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok(("revoked".into(), None)) })
     }
 
     pub fn get_aid(&self, id: i64) -> Result<Aid> {
@@ -1577,21 +1324,10 @@ impl Qinqing {
             .ok_or_else(|| Error::aid_not_found(id))?;
         let (a, b) = (person::load(conn, row.0)?, person::load(conn, row.1)?);
         let spent = aid_spent(conn, id, &month)?;
-        let online_today = aid_spent_on_channel(
-            conn,
-            id,
-            Scenario::OnlinePharmacy,
-            &self.today().to_string(),
-        )?;
-        let lapsed = if row.3 == "active" {
-            lapse_reason(&a, &b)
-        } else {
-            None
-        };
+        let online_today = aid_spent_on_channel(conn, id, Scenario::OnlinePharmacy, &self.today().to_string())?;
+        let lapsed = if row.3 == "active" { lapse_reason(&a, &b) } else { None };
         let left = if row.3 == "active" && lapsed.is_none() {
-            a.balance_fen
-                .max(0)
-                .min(row.4.map(|c| (c - spent).max(0)).unwrap_or(i64::MAX))
+            a.balance_fen.max(0).min(row.4.map(|c| (c - spent).max(0)).unwrap_or(i64::MAX))
         } else {
             0
         };
@@ -1603,21 +1339,9 @@ impl Qinqing {
             beneficiary_id: b.id,
             beneficiary_name: b.name.clone(),
             relation: Relation::parse(&row.2)?,
-            lapsed: if row.3 == "active" {
-                lapse_reason(&a, &b)
-            } else {
-                None
-            },
-            lapsed_zh: if row.3 == "active" {
-                lapse_reason(&a, &b).map(|k| lapse_text(k).0)
-            } else {
-                None
-            },
-            lapsed_en: if row.3 == "active" {
-                lapse_reason(&a, &b).map(|k| lapse_text(k).1)
-            } else {
-                None
-            },
+            lapsed: if row.3 == "active" { lapse_reason(&a, &b) } else { None },
+            lapsed_zh: if row.3 == "active" { lapse_reason(&a, &b).map(|k| lapse_text(k).0) } else { None },
+            lapsed_en: if row.3 == "active" { lapse_reason(&a, &b).map(|k| lapse_text(k).1) } else { None },
             status: row.3,
             monthly_cap_fen: row.4,
             spent_this_month_fen: spent,
@@ -1630,13 +1354,7 @@ impl Qinqing {
             spent_this_month_display: crate::money::format_fen(spent),
             online_daily_cap_display: row.7.map(crate::money::format_fen),
             online_spent_today_display: crate::money::format_fen(online_today),
-            cap_used_pct: row.4.map(|c| {
-                if c > 0 {
-                    (spent * 100 / c).min(100)
-                } else {
-                    100
-                }
-            }),
+            cap_used_pct: row.4.map(|c| if c > 0 { (spent * 100 / c).min(100) } else { 100 }),
             cap_level: match row.4 {
                 None => "none",
                 Some(c) if spent >= c => "at",
@@ -1644,17 +1362,12 @@ impl Qinqing {
                 Some(_) => "ok",
             },
             letter_version: row.5,
-            created_at_local: time::from_db(&row.6)
-                .map(time::display_china)
-                .unwrap_or_default(),
+            created_at_local: time::from_db(&row.6).map(time::display_china).unwrap_or_default(),
         })
     }
 
     pub fn list_aid(&self, q: &AidQuery) -> Result<Vec<Aid>> {
-        self.permit(Act::AidList {
-            authorizer: q.authorizer,
-            beneficiary: q.beneficiary,
-        })?;
+        self.permit(Act::AidList { authorizer: q.authorizer, beneficiary: q.beneficiary })?;
         let ids: Vec<i64> = self
             .conn()
             .prepare("SELECT id FROM aid WHERE (authorizer_id = ?1 OR ?1 IS NULL) AND (beneficiary_id = ?2 OR ?2 IS NULL) ORDER BY id")?
@@ -1684,9 +1397,7 @@ impl Qinqing {
             return Err(Error::bill_id_invalid());
         }
         if let Some(stay) = req.stay {
-            if !req.scenario.trim().is_empty()
-                && Scenario::parse(&req.scenario)? != Scenario::Inpatient
-            {
+            if !req.scenario.trim().is_empty() && Scenario::parse(&req.scenario)? != Scenario::Inpatient {
                 return Err(Error::stay_scenario());
             }
             return self.settle_stay(stay, req.institution, &bill, total);
@@ -1713,10 +1424,7 @@ impl Qinqing {
                 return Err(Error::qr_already_used());
             }
         }
-        let stays: Option<i64> = tx
-            .prepare_cached("SELECT id FROM stay WHERE nonce = ?1")?
-            .query_row([&claims.nonce], |r| r.get(0))
-            .optional()?;
+        let stays: Option<i64> = tx.prepare_cached("SELECT id FROM stay WHERE nonce = ?1")?.query_row([&claims.nonce], |r| r.get(0)).optional()?;
         if stays.is_some() {
             return Err(Error::qr_already_used());
         }
@@ -1727,39 +1435,15 @@ impl Qinqing {
             return Err(Error::stay_required());
         }
         qr::check_time(&claims, now_dt, skew)?;
-        let visit = open_visit(
-            &tx,
-            &claims,
-            req.institution,
-            req.emergency,
-            time::china_date(now_dt),
-        )?;
+        let visit = open_visit(&tx, &claims, req.institution, req.emergency, time::china_date(now_dt))?;
         // The payer confirms (a wrong password is counted even though nothing is charged).
-        if let Err((e, counted)) = crate::payment::verify(
-            &tx,
-            &pepper,
-            visit.member.id,
-            req.pay_password.as_deref(),
-            now_dt,
-        ) {
+        if let Err((e, counted)) = crate::payment::verify(&tx, &pepper, visit.member.id, req.pay_password.as_deref(), now_dt) {
             if counted {
                 tx.commit()?;
             }
             return Err(e);
         }
-        let result = charge(
-            &tx,
-            &visit,
-            &claims.nonce,
-            None,
-            scenario,
-            total,
-            &bill,
-            now_dt,
-            cut,
-            daily_cap,
-            &actor,
-        )?;
+        let result = charge(&tx, &visit, &claims.nonce, None, scenario, total, &bill, now_dt, cut, daily_cap, &actor)?;
         tx.commit()?;
         Ok(result)
     }
@@ -1804,24 +1488,12 @@ impl Qinqing {
             return Err(Error::qr_already_used());
         }
         qr::check_time(&claims, now_dt, skew)?;
-        let visit = open_visit(
-            &tx,
-            &claims,
-            req.institution,
-            req.emergency,
-            time::china_date(now_dt),
-        )?;
+        let visit = open_visit(&tx, &claims, req.institution, req.emergency, time::china_date(now_dt))?;
         // Inpatient (DOMAIN §4): ID card and face checked at the counter, and the payer confirms.
         if !req.id_face_checked {
             return Err(Error::id_face_check_required());
         }
-        if let Err((e, counted)) = crate::payment::verify(
-            &tx,
-            &pepper,
-            visit.member.id,
-            req.pay_password.as_deref(),
-            now_dt,
-        ) {
+        if let Err((e, counted)) = crate::payment::verify(&tx, &pepper, visit.member.id, req.pay_password.as_deref(), now_dt) {
             if counted {
                 tx.commit()?;
             }
@@ -1832,17 +1504,7 @@ impl Qinqing {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8) RETURNING id",
             params![claims.nonce, visit.institution, admission, visit.member.id, visit.shown_by, visit.cross_region as i64, visit.emergency as i64, now], |r| r.get(0))?;
         let snap = serde_json::json!({ "institution": visit.institution, "admission_no": admission, "cross_region": visit.cross_region, "emergency": visit.emergency });
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "stay.admit",
-            "stay",
-            Some(id),
-            Some(visit.member.id),
-            None,
-            Some(&snap),
-        )?;
+        audit::record(&tx, &now, &actor, "stay.admit", "stay", Some(id), Some(visit.member.id), None, Some(&snap))?;
         let stay = load_stay(&tx, id, false)?;
         tx.commit()?;
         Ok(stay)
@@ -1854,12 +1516,7 @@ impl Qinqing {
     }
 
     /// Stays at an institution and/or of a member, newest first.
-    pub fn list_stays(
-        &self,
-        institution: Option<i64>,
-        member: Option<i64>,
-        open_only: bool,
-    ) -> Result<Vec<Stay>> {
+    pub fn list_stays(&self, institution: Option<i64>, member: Option<i64>, open_only: bool) -> Result<Vec<Stay>> {
         self.permit(Act::StayList { institution })?;
         let ids: Vec<i64> = self
             .conn()
@@ -1876,13 +1533,7 @@ impl Qinqing {
 
     /// Discharge: settle the stay's bill. The member's insurance must still be
     /// in force; the cross-region facts are those of the admission.
-    fn settle_stay(
-        &mut self,
-        stay_id: i64,
-        institution: i64,
-        bill: &str,
-        total: i64,
-    ) -> Result<Settlement> {
+    fn settle_stay(&mut self, stay_id: i64, institution: i64, bill: &str, total: i64) -> Result<Settlement> {
         let now_dt = self.now();
         let actor = self.actor().to_string();
         let cut = self.setting("emergency_ratio_cut_pct")?;
@@ -1892,14 +1543,7 @@ impl Qinqing {
         if stay.institution_id != institution {
             return Err(Error::stay_not_found(stay_id));
         }
-        if let Some(s) = replay(
-            &tx,
-            institution,
-            bill,
-            stay.member_id,
-            total,
-            Scenario::Inpatient,
-        )? {
+        if let Some(s) = replay(&tx, institution, bill, stay.member_id, total, Scenario::Inpatient)? {
             if s.stay_id == Some(stay_id) {
                 return Ok(s);
             }
@@ -1917,26 +1561,12 @@ impl Qinqing {
             cross_region: stay.cross_region,
             emergency: stay.emergency,
         };
-        let result = charge(
-            &tx,
-            &visit,
-            &format!("stay-{stay_id}"),
-            Some(stay_id),
-            Scenario::Inpatient,
-            total,
-            bill,
-            now_dt,
-            cut,
-            daily_cap,
-            &actor,
-        )?;
-        tx.execute(
-            "UPDATE stay SET status = 'settled', settlement_id = ?2 WHERE id = ?1",
-            params![stay_id, result.id],
-        )?;
+        let result = charge(&tx, &visit, &format!("stay-{stay_id}"), Some(stay_id), Scenario::Inpatient, total, bill, now_dt, cut, daily_cap, &actor)?;
+        tx.execute("UPDATE stay SET status = 'settled', settlement_id = ?2 WHERE id = ?1", params![stay_id, result.id])?;
         tx.commit()?;
         Ok(result)
     }
+
 
     pub fn get_settlement(&self, id: i64) -> Result<Settlement> {
         self.permit(Act::SettlementRead { settlement: id })?;

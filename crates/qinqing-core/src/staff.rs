@@ -1,8 +1,8 @@
 //! The staff register of the service centre. Passwords are stored only as
 //! Argon2id hashes (PHC strings). The kiosk issue builds log-in on this.
 
-use crate::audit;
 use crate::authz::Act;
+use crate::audit;
 use crate::error::{Error, Result};
 use crate::params;
 use crate::person::validate_name;
@@ -21,39 +21,10 @@ pub const MAX_LOCKOUT_SECS: i64 = 86_400;
 /// Passwords that fall to the first guesses (lower-cased comparison): the
 /// commonest in Chinese and English leaks, and the app's own name.
 const COMMON_PASSWORDS: &[&str] = &[
-    "12345678",
-    "123456789",
-    "1234567890",
-    "87654321",
-    "11111111",
-    "00000000",
-    "88888888",
-    "66666666",
-    "12341234",
-    "11223344",
-    "password",
-    "password1",
-    "passw0rd",
-    "qwertyui",
-    "qwerty123",
-    "qwer1234",
-    "asdf1234",
-    "abcd1234",
-    "a1234567",
-    "a12345678",
-    "1qaz2wsx",
-    "1q2w3e4r",
-    "iloveyou",
-    "woaini1314",
-    "woaini520",
-    "5201314520",
-    "admin123",
-    "administrator",
-    "qinqing123",
-    "qinqing2026",
-    "changeme",
-    "letmein1",
-    "welcome1",
+    "12345678", "123456789", "1234567890", "87654321", "11111111", "00000000", "88888888", "66666666", "12341234",
+    "11223344", "password", "password1", "passw0rd", "qwertyui", "qwerty123", "qwer1234", "asdf1234", "abcd1234",
+    "a1234567", "a12345678", "1qaz2wsx", "1q2w3e4r", "iloveyou", "woaini1314", "woaini520", "5201314520", "admin123",
+    "administrator", "qinqing123", "qinqing2026", "changeme", "letmein1", "welcome1",
 ];
 
 /// A password long enough and not among the commonest.
@@ -112,13 +83,7 @@ fn hash_password(pw: &str) -> Result<String> {
 
 impl Qinqing {
     /// Add a staff member. The password is given twice (as typed twice).
-    pub fn add_staff(
-        &mut self,
-        name: &str,
-        role: &str,
-        password: &str,
-        again: &str,
-    ) -> Result<Staff> {
+    pub fn add_staff(&mut self, name: &str, role: &str, password: &str, again: &str) -> Result<Staff> {
         self.permit(Act::Admin)?;
         self.add_staff_unchecked(name, role, password, again)
     }
@@ -151,9 +116,7 @@ impl Qinqing {
         if let Some(e) = Error::combine(errors) {
             return Err(e);
         }
-        let (Some(name), Some(role)) = (name, role) else {
-            return Err(Error::internal("validation state"));
-        };
+        let (Some(name), Some(role)) = (name, role) else { return Err(Error::internal("validation state")) };
         let hash = hash_password(password)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -162,40 +125,22 @@ impl Qinqing {
             "INSERT INTO staff (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
             params![name, role.as_str(), hash, now], |r| r.get(0))?;
         let snap = serde_json::json!({ "name": name, "role": role.as_str() });
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "staff.add",
-            "staff",
-            Some(id),
-            None,
-            None,
-            Some(&snap),
-        )?;
+        audit::record(&tx, &now, &actor, "staff.add", "staff", Some(id), None, None, Some(&snap))?;
         tx.commit()?;
         self.get_staff(id)
     }
 
     pub fn get_staff(&self, id: i64) -> Result<Staff> {
         self.conn()
-            .query_row(
-                "SELECT id, name, role, active, created_at FROM staff WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(Staff {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        role: if r.get::<_, String>(2)? == "admin" {
-                            Role::Admin
-                        } else {
-                            Role::Staff
-                        },
-                        active: r.get::<_, i64>(3)? == 1,
-                        created_at: r.get(4)?,
-                    })
-                },
-            )
+            .query_row("SELECT id, name, role, active, created_at FROM staff WHERE id = ?1", [id], |r| {
+                Ok(Staff {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    role: if r.get::<_, String>(2)? == "admin" { Role::Admin } else { Role::Staff },
+                    active: r.get::<_, i64>(3)? == 1,
+                    created_at: r.get(4)?,
+                })
+            })
             .optional()?
             .ok_or_else(|| Error::staff_not_found(id))
     }
@@ -235,18 +180,11 @@ impl Qinqing {
                 return Err(Error::staff_locked(((until - now).num_seconds() + 59) / 60));
             }
         }
-        let parsed =
-            PasswordHash::new(&stored).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
-        let ok = password.len() <= MAX_PASSWORD
-            && Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok();
+        let parsed = PasswordHash::new(&stored).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
+        let ok = password.len() <= MAX_PASSWORD && Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         if ok {
             if failed > 0 || locked.is_some() {
-                self.conn().execute(
-                    "UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = ?1",
-                    [id],
-                )?;
+                self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = ?1", [id])?;
             }
             return Ok(s);
         }
@@ -257,31 +195,17 @@ impl Qinqing {
         if failed >= max {
             // Each lock-out of this account lasts twice the last (15 min, 30, 1 h …, at most a day)
             // until an administrator resets it: slow guessing gets nowhere.
-            let secs = secs
-                .saturating_mul(1_i64 << lockouts.clamp(0, 16))
-                .min(MAX_LOCKOUT_SECS);
+            let secs = secs.saturating_mul(1_i64 << lockouts.clamp(0, 16)).min(MAX_LOCKOUT_SECS);
             let until = time::to_db(now + chrono::Duration::seconds(secs));
             self.conn().execute(
                 "UPDATE staff SET failed_attempts = 0, locked_until = ?2, lockouts = lockouts + 1 WHERE id = ?1",
                 params![id, until],
             )?;
-            audit::record(
-                self.conn(),
-                &nowdb,
-                &self.actor(),
-                "staff.locked",
-                "staff",
-                Some(id),
-                None,
-                None,
-                Some(&serde_json::json!({ "until": until, "lockout": lockouts + 1 })),
-            )?;
+            audit::record(self.conn(), &nowdb, &self.actor(), "staff.locked", "staff", Some(id), None, None,
+                Some(&serde_json::json!({ "until": until, "lockout": lockouts + 1 })))?;
             return Err(Error::staff_locked((secs + 59) / 60));
         }
-        self.conn().execute(
-            "UPDATE staff SET failed_attempts = ?2 WHERE id = ?1",
-            params![id, failed],
-        )?;
+        self.conn().execute("UPDATE staff SET failed_attempts = ?2 WHERE id = ?1", params![id, failed])?;
         Err(Error::staff_password_wrong())
     }
 
@@ -310,21 +234,9 @@ impl Qinqing {
         let actor = format!("{}/staff:{staff_id}", self.actor());
         let tx = self.conn().begin()?;
         crate::person::load(&tx, person_id)?;
-        tx.execute(
-            "UPDATE person SET face_verified_at = ?2 WHERE id = ?1",
-            params![person_id, now],
-        )?;
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            "person.face_verified",
-            "person",
-            Some(person_id),
-            Some(person_id),
-            None,
-            Some(&serde_json::json!({ "method": "staff", "staff_id": staff_id })),
-        )?;
+        tx.execute("UPDATE person SET face_verified_at = ?2 WHERE id = ?1", params![person_id, now])?;
+        audit::record(&tx, &now, &actor, "person.face_verified", "person", Some(person_id), Some(person_id), None,
+            Some(&serde_json::json!({ "method": "staff", "staff_id": staff_id })))?;
         tx.commit()?;
         self.get_person(person_id)
     }
@@ -335,29 +247,14 @@ impl Qinqing {
         let s = self.get_staff(id)?;
         let now = time::to_db(self.now());
         let actor = self.actor();
-        self.conn().execute(
-            "UPDATE staff SET failed_attempts = 0, locked_until = NULL, lockouts = 0 WHERE id = ?1",
-            [id],
-        )?;
-        audit::record(
-            self.conn(),
-            &now,
-            &actor,
-            "staff.unlock",
-            "staff",
-            Some(id),
-            None,
-            None,
-            None,
-        )?;
+        self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = NULL, lockouts = 0 WHERE id = ?1", [id])?;
+        audit::record(self.conn(), &now, &actor, "staff.unlock", "staff", Some(id), None, None, None)?;
         Ok(s)
     }
 
     /// How many staff accounts exist (0 means first run).
     pub fn staff_count(&self) -> Result<i64> {
-        Ok(self
-            .conn()
-            .query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?)
+        Ok(self.conn().query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?)
     }
 
     /// First run: create the first administrator. Refused once any staff exists.
@@ -371,14 +268,7 @@ impl Qinqing {
     }
 
     /// An administrator (`by`) adds a staff member.
-    pub fn add_staff_by(
-        &mut self,
-        by: i64,
-        name: &str,
-        role: &str,
-        password: &str,
-        again: &str,
-    ) -> Result<Staff> {
+    pub fn add_staff_by(&mut self, by: i64, name: &str, role: &str, password: &str, again: &str) -> Result<Staff> {
         if self.active_staff(by)?.role != Role::Admin {
             return Err(Error::staff_not_admin());
         }
@@ -394,11 +284,7 @@ impl Qinqing {
         self.permit(Act::Admin)?;
         let s = self.get_staff(id)?;
         if !active && s.role == Role::Admin {
-            let admins: i64 = self.conn().query_row(
-                "SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1 AND id <> ?1",
-                [id],
-                |r| r.get(0),
-            )?;
+            let admins: i64 = self.conn().query_row("SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1 AND id <> ?1", [id], |r| r.get(0))?;
             if admins == 0 {
                 return Err(Error::staff_not_admin());
             }
@@ -439,43 +325,17 @@ mod tests {
     #[test]
     fn add_verify_and_refuse() {
         let mut q = Qinqing::in_memory(Arc::new(FixedClock::at("2026-03-01T02:00:00Z"))).unwrap();
-        let s = q
-            .add_staff("陈主任", "admin", "correct horse", "correct horse")
-            .unwrap();
+        let s = q.add_staff("陈主任", "admin", "correct horse", "correct horse").unwrap();
         assert_eq!(s.role, super::Role::Admin);
-        let hash: String = q
-            .conn()
-            .query_row("SELECT password_hash FROM staff", [], |r| r.get(0))
-            .unwrap();
+        let hash: String = q.conn().query_row("SELECT password_hash FROM staff", [], |r| r.get(0)).unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains("correct horse"));
         assert_eq!(q.verify_staff(s.id, "correct horse").unwrap().id, s.id);
-        assert_eq!(
-            q.verify_staff(s.id, "wrong horse").unwrap_err().code,
-            Code::StaffPasswordWrong
-        );
-        assert_eq!(
-            q.verify_staff(99, "x").unwrap_err().code,
-            Code::StaffNotFound
-        );
-        assert_eq!(
-            q.add_staff("x", "staff", "short", "short")
-                .unwrap_err()
-                .code,
-            Code::StaffPasswordWeak
-        );
-        assert_eq!(
-            q.add_staff("x", "staff", "longenough1", "longenough2")
-                .unwrap_err()
-                .code,
-            Code::StaffPasswordMismatch
-        );
-        assert_eq!(
-            q.add_staff("x", "boss", "longenough1", "longenough1")
-                .unwrap_err()
-                .code,
-            Code::StaffRoleInvalid
-        );
+        assert_eq!(q.verify_staff(s.id, "wrong horse").unwrap_err().code, Code::StaffPasswordWrong);
+        assert_eq!(q.verify_staff(99, "x").unwrap_err().code, Code::StaffNotFound);
+        assert_eq!(q.add_staff("x", "staff", "short", "short").unwrap_err().code, Code::StaffPasswordWeak);
+        assert_eq!(q.add_staff("x", "staff", "longenough1", "longenough2").unwrap_err().code, Code::StaffPasswordMismatch);
+        assert_eq!(q.add_staff("x", "boss", "longenough1", "longenough1").unwrap_err().code, Code::StaffRoleInvalid);
         assert_eq!(q.list_staff().unwrap().len(), 1);
     }
 }

@@ -29,16 +29,12 @@ pub fn to_db(at: DateTime<Utc>) -> String {
 }
 
 pub fn from_db(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
 }
 
 /// A stored timestamp shown in China time, e.g. `2026-11-23 03:13`.
 pub fn display_china(at: DateTime<Utc>) -> String {
-    at.with_timezone(&china())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    at.with_timezone(&china()).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Full years completed at `on`: the birthday is reached on its calendar day;
@@ -77,11 +73,7 @@ impl FixedClock {
     /// (it panics on a malformed literal): `FixedClock::at("2026-01-31T15:59:59Z")`.
     /// Input from a person goes through `DateTime::parse_from_rfc3339` with an error (see `qinqing-cli --now`).
     pub fn at(rfc3339: &str) -> FixedClock {
-        FixedClock(
-            DateTime::parse_from_rfc3339(rfc3339)
-                .expect("RFC 3339 instant")
-                .with_timezone(&Utc),
-        )
+        FixedClock(DateTime::parse_from_rfc3339(rfc3339).expect("RFC 3339 instant").with_timezone(&Utc))
     }
 }
 

@@ -60,74 +60,31 @@ struct Ids {
 fn template(dir: &Path) -> (PathBuf, Ids) {
     let db = dir.join("template.db");
     let mut q = Qinqing::open_with_clock(&db, clock()).unwrap();
-    let admin = q
-        .add_staff("陈主任", "admin", "counter-pass", "counter-pass")
-        .unwrap()
-        .id;
-    let staff = q
-        .add_staff("刘干事", "staff", "counter-pass", "counter-pass")
-        .unwrap()
-        .id;
+    let admin = q.add_staff("陈主任", "admin", "counter-pass", "counter-pass").unwrap().id;
+    let staff = q.add_staff("刘干事", "staff", "counter-pass", "counter-pass").unwrap().id;
     assert_eq!((admin, staff), (1, 2));
-    let wei = add(
-        &mut q,
-        "张伟",
-        "34010419821108017",
-        "employee",
-        500_000,
-        true,
-    );
-    let fang = add(
-        &mut q,
-        "王芳",
-        "31011519850421026",
-        "employee",
-        300_000,
-        true,
-    );
-    let kid = add(
-        &mut q,
-        "张子涵",
-        "31011520140910013",
-        "resident",
-        10_000,
-        true,
-    );
-    let li = add(
-        &mut q,
-        "李四",
-        "31011519800101011",
-        "employee",
-        200_000,
-        true,
-    );
+    let wei = add(&mut q, "张伟", "34010419821108017", "employee", 500_000, true);
+    let fang = add(&mut q, "王芳", "31011519850421026", "employee", 300_000, true);
+    let kid = add(&mut q, "张子涵", "31011520140910013", "resident", 10_000, true);
+    let li = add(&mut q, "李四", "31011519800101011", "employee", 200_000, true);
     let girl = add(&mut q, "李小雨", "31011520160101022", "resident", 0, true);
     let grandpa = add(&mut q, "张建国", "31011519500310015", "resident", 0, true);
     let _free = add(&mut q, "张小明", "31011520180505017", "resident", 0, false);
     let _other = add(&mut q, "张小红", "31011520190606028", "resident", 0, false);
     let young = add(&mut q, "张小虎", "31011520200707019", "resident", 0, false);
-    assert_eq!(
-        (wei, fang, kid, li, girl, grandpa, young),
-        (1, 2, 3, 4, 5, 6, 9)
-    );
+    assert_eq!((wei, fang, kid, li, girl, grandpa, young), (1, 2, 3, 4, 5, 6, 9));
     q.verify_face_in_person(wei, admin).unwrap();
     q.set_pay_password(kid, "135790", "135790").unwrap();
     q.verify_face_in_person(fang, admin).unwrap();
     // Family A: son and spouse active.
     let b = q.apply_binding(wei, kid, "child").unwrap().id;
-    let d = q
-        .add_sample_document(kid, "birth_certificate", "")
-        .unwrap()
-        .id;
+    let d = q.add_sample_document(kid, "birth_certificate", "").unwrap().id;
     q.attach_document(b, d).unwrap();
     q.sign_letter(b).unwrap();
     q.submit_binding(b).unwrap();
     q.approve_binding(b, admin).unwrap();
     let s = q.apply_binding(wei, fang, "spouse").unwrap().id;
-    let d = q
-        .add_sample_document(fang, "household_register", "")
-        .unwrap()
-        .id;
+    let d = q.add_sample_document(fang, "household_register", "").unwrap().id;
     q.attach_document(s, d).unwrap();
     q.verify_face_by_staff(s, admin).unwrap();
     q.sign_letter(s).unwrap();
@@ -136,110 +93,36 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     // A complete draft for the youngest, and a draft for grandpa (adult: a face check is due).
     let draft_child = q.apply_binding(wei, young, "child").unwrap().id;
     q.guardian_activate_voucher(draft_child).unwrap();
-    let doc_a = q
-        .add_sample_document(young, "birth_certificate", "")
-        .unwrap()
-        .id;
+    let doc_a = q.add_sample_document(young, "birth_certificate", "").unwrap().id;
     q.attach_document(draft_child, doc_a).unwrap();
     q.sign_letter(draft_child).unwrap();
     let draft_elder = q.apply_binding(wei, grandpa, "parent").unwrap().id;
     // Family B's holder also applies for 张建国 (#6, whom 张伟 is applying for too) and uploads for it.
     let other_draft = q.apply_binding(li, grandpa, "parent").unwrap().id;
-    let other_doc = q
-        .ingest_document(
-            grandpa,
-            "household_register",
-            &qinqing_core::docstore::sample_png(7, 64, 48).unwrap(),
-            "",
-            Some(other_draft),
-        )
-        .unwrap()
-        .document
-        .id;
+    let other_doc = q.ingest_document(grandpa, "household_register", &qinqing_core::docstore::sample_png(7, 64, 48).unwrap(), "", Some(other_draft)).unwrap().document.id;
     // Family B: awaiting review.
     let submitted_b = q.apply_binding(li, girl, "child").unwrap().id;
-    let doc_b = q
-        .add_sample_document(girl, "birth_certificate", "")
-        .unwrap()
-        .id;
+    let doc_b = q.add_sample_document(girl, "birth_certificate", "").unwrap().id;
     q.attach_document(submitted_b, doc_b).unwrap();
     q.sign_letter(submitted_b).unwrap();
     q.submit_binding(submitted_b).unwrap();
     // Money: 家庭共济 on both sides, a settlement, an open stay, a filing, a premium.
-    let aid_a = q
-        .authorize_aid(wei, kid, "child", Some(100_000))
-        .unwrap()
-        .id;
+    let aid_a = q.authorize_aid(wei, kid, "child", Some(100_000)).unwrap().id;
     let aid_b = q.authorize_aid(li, girl, "child", None).unwrap().id;
-    let inst = q
-        .add_institution("浦东新区人民医院", "310115", true, true)
-        .unwrap()
-        .id;
-    q.add_institution("徐汇区中心医院", "310104", true, true)
-        .unwrap();
-    q.set_fund_policy(
-        "",
-        "outpatient",
-        "resident",
-        FundPolicy {
-            deductible_fen: 0,
-            ratio_pct: 50,
-            ceiling_fen: None,
-        },
-    )
-    .unwrap();
+    let inst = q.add_institution("浦东新区人民医院", "310115", true, true).unwrap().id;
+    q.add_institution("徐汇区中心医院", "310104", true, true).unwrap();
+    q.set_fund_policy("", "outpatient", "resident", FundPolicy { deductible_fen: 0, ratio_pct: 50, ceiling_fen: None }).unwrap();
     let t = q.issue_qr(kid, Some(wei)).unwrap().token;
     let settlement = q
-        .settle(&SettleRequest {
-            token: t,
-            institution: inst,
-            scenario: "outpatient".into(),
-            total_fen: 1_000,
-            bill_id: "T-1".into(),
-            pay_password: Some("135790".into()),
-            ..Default::default()
-        })
+        .settle(&SettleRequest { token: t, institution: inst, scenario: "outpatient".into(), total_fen: 1_000, bill_id: "T-1".into(), pay_password: Some("135790".into()), ..Default::default() })
         .unwrap()
         .id;
     let t = q.issue_qr(kid, None).unwrap().token;
-    let stay = q
-        .admit(&AdmitRequest {
-            token: t,
-            institution: inst,
-            admission_no: "ZY-1".into(),
-            emergency: false,
-            pay_password: Some("135790".into()),
-            id_face_checked: true,
-        })
-        .unwrap()
-        .id;
-    let filing = q
-        .add_filing(kid, "440100", "2026-03-01", "2026-12-31")
-        .unwrap()
-        .id;
-    let premium = q.pay_premium(wei, kid, 38_000, 2026).unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let stay = q.admit(&AdmitRequest { token: t, institution: inst, admission_no: "ZY-1".into(), emergency: false, pay_password: Some("135790".into()), id_face_checked: true }).unwrap().id;
+    let filing = q.add_filing(kid, "440100", "2026-03-01", "2026-12-31").unwrap().id;
+    let premium = q.pay_premium(wei, kid, 38_000, 2026).unwrap()["id"].as_i64().unwrap();
     drop(q);
-    (
-        db,
-        Ids {
-            draft_child,
-            draft_elder,
-            active_kid: b,
-            submitted_b,
-            doc_a,
-            doc_b,
-            aid_a,
-            aid_b,
-            settlement,
-            stay,
-            filing,
-            premium,
-            other_draft,
-            other_doc,
-        },
-    )
+    (db, Ids { draft_child, draft_elder, active_kid: b, submitted_b, doc_a, doc_b, aid_a, aid_b, settlement, stay, filing, premium, other_draft, other_doc })
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -259,10 +142,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn fresh(template: &Path, dir: &Path, n: usize) -> Qinqing {
     let db = dir.join(format!("case-{n}.db"));
     std::fs::copy(template, &db).unwrap();
-    copy_dir(
-        &qinqing_core::service::files_dir_for(template),
-        &qinqing_core::service::files_dir_for(&db),
-    );
+    copy_dir(&qinqing_core::service::files_dir_for(template), &qinqing_core::service::files_dir_for(&db));
     Qinqing::open_with_clock(&db, clock()).unwrap()
 }
 
@@ -299,9 +179,7 @@ fn dump(q: &Qinqing) -> String {
 }
 
 fn denied_count(q: &Qinqing) -> i64 {
-    q.conn()
-        .query_row("SELECT count(*) FROM access_denied", [], |r| r.get(0))
-        .unwrap()
+    q.conn().query_row("SELECT count(*) FROM access_denied", [], |r| r.get(0)).unwrap()
 }
 
 type Call = Box<dyn Fn(&mut Qinqing, &Ids) -> qinqing_core::Result<()>>;
@@ -314,15 +192,8 @@ fn actor(kind: char) -> Actor {
     match kind {
         'O' => Actor::Operator,
         'A' => Actor::Staff { id: 1, admin: true },
-        'S' => Actor::Staff {
-            id: 2,
-            admin: false,
-        },
-        'V' => Actor::Serving {
-            staff: 2,
-            admin: false,
-            resident: 1,
-        },
+        'S' => Actor::Staff { id: 2, admin: false },
+        'V' => Actor::Serving { staff: 2, admin: false, resident: 1 },
         'H' => Actor::Household { holder: 1 },
         'T' => Actor::Terminal { institution: 1 },
         _ => Actor::Nobody,
@@ -344,96 +215,36 @@ fn token(q: &mut Qinqing) -> String {
 }
 
 fn cases() -> Vec<(&'static str, &'static str, Call)> {
-    fn c(
-        name: &'static str,
-        allowed: &'static str,
-        f: impl Fn(&mut Qinqing, &Ids) -> qinqing_core::Result<()> + 'static,
-    ) -> (&'static str, &'static str, Call) {
+    fn c(name: &'static str, allowed: &'static str, f: impl Fn(&mut Qinqing, &Ids) -> qinqing_core::Result<()> + 'static) -> (&'static str, &'static str, Call) {
         (name, allowed, Box::new(f))
     }
     vec![
         // reference data
-        c("premium_tiers", "OASVHTN", |q, _| {
-            q.premium_tiers("310115", 2026).map(drop)
-        }),
+        c("premium_tiers", "OASVHTN", |q, _| q.premium_tiers("310115", 2026).map(drop)),
         c("settings", "OASVHTN", |q, _| q.settings().map(drop)),
-        c("fund_policies", "OASVHTN", |q, _| {
-            q.fund_policies().map(drop)
-        }),
-        c("region_policies", "OASVHTN", |q, _| {
-            q.region_policies().map(drop)
-        }),
+        c("fund_policies", "OASVHTN", |q, _| q.fund_policies().map(drop)),
+        c("region_policies", "OASVHTN", |q, _| q.region_policies().map(drop)),
         // register
-        c("list_persons", "OASVH", |q, _| {
-            q.list_persons(&Default::default()).map(drop)
-        }),
-        c("get_person(own family)", "OASVH", |q, _| {
-            q.get_person(3).map(drop)
-        }),
-        c("get_person(other family)", "OAS", |q, _| {
-            q.get_person(5).map(drop)
-        }),
+        c("list_persons", "OASVH", |q, _| q.list_persons(&Default::default()).map(drop)),
+        c("get_person(own family)", "OASVH", |q, _| q.get_person(3).map(drop)),
+        c("get_person(other family)", "OAS", |q, _| q.get_person(5).map(drop)),
         c("add_person", "OAS", |q, _| add_person(q)),
-        c("edit_person(name)", "OAS", |q, _| {
-            q.edit_person(
-                3,
-                &PersonEdit {
-                    name: Some("张子函".into()),
-                    ..Default::default()
-                },
-            )
-            .map(drop)
-        }),
-        c("edit_person(balance)", "OA", |q, _| {
-            q.edit_person(
-                3,
-                &PersonEdit {
-                    balance_fen: Some(1),
-                    ..Default::default()
-                },
-            )
-            .map(drop)
-        }),
+        c("edit_person(name)", "OAS", |q, _| q.edit_person(3, &PersonEdit { name: Some("张子函".into()), ..Default::default() }).map(drop)),
+        c("edit_person(balance)", "OA", |q, _| q.edit_person(3, &PersonEdit { balance_fen: Some(1), ..Default::default() }).map(drop)),
         c("set_balance", "OA", |q, _| q.set_balance(3, 99).map(drop)),
-        c("set_status", "OA", |q, _| {
-            q.set_status(3, "suspended").map(drop)
-        }),
-        c("activate_voucher(own family)", "OASVH", |q, _| {
-            q.activate_voucher(3).map(drop)
-        }),
+        c("set_status", "OA", |q, _| q.set_status(3, "suspended").map(drop)),
+        c("activate_voucher(own family)", "OASVH", |q, _| q.activate_voucher(3).map(drop)),
         // 亲情账户
-        c("apply_binding", "OVH", |q, _| {
-            q.apply_binding(1, 7, "child").map(drop)
-        }),
-        c("apply_binding(as another holder)", "O", |q, _| {
-            q.apply_binding(4, 8, "child").map(drop)
-        }),
-        c("sign_letter", "OVH", |q, i| {
-            q.sign_letter(i.draft_child).map(drop)
-        }),
-        c("submit_binding", "OVH", |q, i| {
-            q.submit_binding(i.draft_child).map(drop)
-        }),
+        c("apply_binding", "OVH", |q, _| q.apply_binding(1, 7, "child").map(drop)),
+        c("apply_binding(as another holder)", "O", |q, _| q.apply_binding(4, 8, "child").map(drop)),
+        c("sign_letter", "OVH", |q, i| q.sign_letter(i.draft_child).map(drop)),
+        c("submit_binding", "OVH", |q, i| q.submit_binding(i.draft_child).map(drop)),
         c("unbind", "OVH", |q, i| q.unbind(i.active_kid, 1).map(drop)),
-        c("send_remote_code", "OVH", |q, i| {
-            q.send_remote_code(i.draft_elder).map(drop)
-        }),
-        c("get_binding(own family)", "OASVH", |q, i| {
-            q.get_binding(i.active_kid).map(drop)
-        }),
-        c("get_binding(other family)", "OAS", |q, i| {
-            q.get_binding(i.submitted_b).map(drop)
-        }),
-        c("list_bindings(own holder)", "OASVH", |q, _| {
-            q.list_bindings(&BindingQuery {
-                holder: Some(1),
-                ..Default::default()
-            })
-            .map(drop)
-        }),
-        c("list_bindings(all)", "OAS", |q, _| {
-            q.list_bindings(&Default::default()).map(drop)
-        }),
+        c("send_remote_code", "OVH", |q, i| q.send_remote_code(i.draft_elder).map(drop)),
+        c("get_binding(own family)", "OASVH", |q, i| q.get_binding(i.active_kid).map(drop)),
+        c("get_binding(other family)", "OAS", |q, i| q.get_binding(i.submitted_b).map(drop)),
+        c("list_bindings(own holder)", "OASVH", |q, _| q.list_bindings(&BindingQuery { holder: Some(1), ..Default::default() }).map(drop)),
+        c("list_bindings(all)", "OAS", |q, _| q.list_bindings(&Default::default()).map(drop)),
         c("verify_face_by_staff", "OASV", |q, i| {
             let s = me(q);
             q.verify_face_by_staff(i.draft_elder, s).map(drop)
@@ -453,267 +264,89 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
         c("outbox", "O", |q, _| q.outbox(6).map(drop)),
         // Review findings: no stranger attached through 家庭共济; no reading or
         // writing another holder's application through a shared applicant.
-        c("authorize_aid(for a stranger)", "O", |q, _| {
-            q.authorize_aid(1, 5, "child", None).map(drop)
+        c("authorize_aid(for a stranger)", "O", |q, _| q.authorize_aid(1, 5, "child", None).map(drop)),
+        c("document_image(another holder's upload for a shared applicant)", "OAS", |q, i| q.document_image(i.other_doc).map(drop)),
+        c("ingest_document(into another holder's application)", "O", |q, i| {
+            q.ingest_document(6, "household_register", &qinqing_core::docstore::sample_png(9, 64, 48).unwrap(), "", Some(i.other_draft)).map(drop)
         }),
-        c(
-            "document_image(another holder's upload for a shared applicant)",
-            "OAS",
-            |q, i| q.document_image(i.other_doc).map(drop),
-        ),
-        c(
-            "ingest_document(into another holder's application)",
-            "O",
-            |q, i| {
-                q.ingest_document(
-                    6,
-                    "household_register",
-                    &qinqing_core::docstore::sample_png(9, 64, 48).unwrap(),
-                    "",
-                    Some(i.other_draft),
-                )
-                .map(drop)
-            },
-        ),
-        c(
-            "attach_document(another family's, by number)",
-            "O",
-            |q, i| q.attach_document(i.draft_elder, i.other_doc).map(drop),
-        ),
-        c(
-            "get_binding(another holder's application)",
-            "OAS",
-            |q, i| q.get_binding(i.other_draft).map(drop),
-        ),
-        c("list_bindings(a relative's, all holders)", "OAS", |q, _| {
-            q.list_bindings(&BindingQuery {
-                member: Some(3),
-                ..Default::default()
-            })
-            .map(drop)
-        }),
-        c("set_pay_password(own child under 16)", "OVH", |q, _| {
-            q.set_pay_password(3, "246813", "246813")
-        }),
-        c("set_pay_password(adult relative)", "O", |q, _| {
-            q.set_pay_password(2, "246813", "246813")
-        }),
-        c("set_pay_password(own)", "OVH", |q, _| {
-            q.set_pay_password(1, "246813", "246813")
-        }),
+        c("attach_document(another family's, by number)", "O", |q, i| q.attach_document(i.draft_elder, i.other_doc).map(drop)),
+        c("get_binding(another holder's application)", "OAS", |q, i| q.get_binding(i.other_draft).map(drop)),
+        c("list_bindings(a relative's, all holders)", "OAS", |q, _| q.list_bindings(&BindingQuery { member: Some(3), ..Default::default() }).map(drop)),
+        c("set_pay_password(own child under 16)", "OVH", |q, _| q.set_pay_password(3, "246813", "246813")),
+        c("set_pay_password(adult relative)", "O", |q, _| q.set_pay_password(2, "246813", "246813")),
+        c("set_pay_password(own)", "OVH", |q, _| q.set_pay_password(1, "246813", "246813")),
         // documents
-        c("ingest_document", "OVH", |q, _| {
-            q.add_sample_document(3, "household_register", "").map(drop)
-        }),
-        c("ingest_document(other family)", "O", |q, _| {
-            q.add_sample_document(5, "household_register", "").map(drop)
-        }),
-        c("document_image(own family)", "OASVH", |q, i| {
-            q.document_image(i.doc_a).map(drop)
-        }),
-        c("document_image(other family)", "OAS", |q, i| {
-            q.document_image(i.doc_b).map(drop)
-        }),
-        c("list_documents(all)", "OAS", |q, _| {
-            q.list_documents(None).map(drop)
-        }),
-        c("delete_document", "OVH", |q, i| {
-            q.delete_document(i.doc_a).map(drop)
-        }),
+        c("ingest_document", "OVH", |q, _| q.add_sample_document(3, "household_register", "").map(drop)),
+        c("ingest_document(other family)", "O", |q, _| q.add_sample_document(5, "household_register", "").map(drop)),
+        c("document_image(own family)", "OASVH", |q, i| q.document_image(i.doc_a).map(drop)),
+        c("document_image(other family)", "OAS", |q, i| q.document_image(i.doc_b).map(drop)),
+        c("list_documents(all)", "OAS", |q, _| q.list_documents(None).map(drop)),
+        c("delete_document", "OVH", |q, i| q.delete_document(i.doc_a).map(drop)),
         c("review_document", "OAS", |q, i| {
             let s = me(q);
             q.review_document(i.doc_b, s, true, "").map(drop)
         }),
         // codes and the counter
         c("issue_qr", "OVH", |q, _| q.issue_qr(3, Some(1)).map(drop)),
-        c("issue_qr(other family)", "O", |q, _| {
-            q.issue_qr(5, None).map(drop)
-        }),
+        c("issue_qr(other family)", "O", |q, _| q.issue_qr(5, None).map(drop)),
         c("settle", "OT", |q, _| {
             let t = token(q);
-            q.settle(&SettleRequest {
-                token: t,
-                institution: 1,
-                scenario: "outpatient".into(),
-                total_fen: 2_000,
-                bill_id: "T-2".into(),
-                pay_password: Some("135790".into()),
-                ..Default::default()
-            })
-            .map(drop)
+            q.settle(&SettleRequest { token: t, institution: 1, scenario: "outpatient".into(), total_fen: 2_000, bill_id: "T-2".into(), pay_password: Some("135790".into()), ..Default::default() }).map(drop)
         }),
         c("settle(at another institution)", "O", |q, _| {
             let t = token(q);
-            q.settle(&SettleRequest {
-                token: t,
-                institution: 2,
-                scenario: "outpatient".into(),
-                total_fen: 2_000,
-                bill_id: "X-2".into(),
-                pay_password: Some("135790".into()),
-                ..Default::default()
-            })
-            .map(drop)
+            q.settle(&SettleRequest { token: t, institution: 2, scenario: "outpatient".into(), total_fen: 2_000, bill_id: "X-2".into(), pay_password: Some("135790".into()), ..Default::default() }).map(drop)
         }),
         c("admit", "OT", |q, _| {
             let t = token(q);
-            q.admit(&AdmitRequest {
-                token: t,
-                institution: 1,
-                admission_no: "ZY-2".into(),
-                emergency: false,
-                pay_password: Some("135790".into()),
-                id_face_checked: true,
-            })
-            .map(drop)
+            q.admit(&AdmitRequest { token: t, institution: 1, admission_no: "ZY-2".into(), emergency: false, pay_password: Some("135790".into()), id_face_checked: true }).map(drop)
         }),
-        c("list_stays", "OT", |q, _| {
-            q.list_stays(Some(1), None, true).map(drop)
-        }),
+        c("list_stays", "OT", |q, _| q.list_stays(Some(1), None, true).map(drop)),
         c("get_stay", "OTVH", |q, i| q.get_stay(i.stay).map(drop)),
-        c("get_settlement", "OTVH", |q, i| {
-            q.get_settlement(i.settlement).map(drop)
-        }),
-        c("list_settlements(member)", "OVH", |q, _| {
-            q.list_settlements(Some(3), 10).map(drop)
-        }),
-        c("list_settlements(all)", "O", |q, _| {
-            q.list_settlements(None, 10).map(drop)
-        }),
-        c("list_institutions", "OASVHT", |q, _| {
-            q.list_institutions().map(drop)
-        }),
+        c("get_settlement", "OTVH", |q, i| q.get_settlement(i.settlement).map(drop)),
+        c("list_settlements(member)", "OVH", |q, _| q.list_settlements(Some(3), 10).map(drop)),
+        c("list_settlements(all)", "O", |q, _| q.list_settlements(None, 10).map(drop)),
+        c("list_institutions", "OASVHT", |q, _| q.list_institutions().map(drop)),
         // 家庭共济, 代缴, 异地备案
-        c("authorize_aid", "OVH", |q, _| {
-            q.authorize_aid(2, 3, "child", None).map(drop)
-        }),
-        c("authorize_aid(other family)", "O", |q, _| {
-            q.authorize_aid(4, 8, "child", None).map(drop)
-        }),
-        c("set_aid_cap", "OVH", |q, i| {
-            q.set_aid_cap(i.aid_a, Some(1)).map(drop)
-        }),
+        c("authorize_aid", "OVH", |q, _| q.authorize_aid(2, 3, "child", None).map(drop)),
+        c("authorize_aid(other family)", "O", |q, _| q.authorize_aid(4, 8, "child", None).map(drop)),
+        c("set_aid_cap", "OVH", |q, i| q.set_aid_cap(i.aid_a, Some(1)).map(drop)),
         c("freeze_aid", "OVH", |q, i| q.freeze_aid(i.aid_a).map(drop)),
-        c("freeze_aid(other family)", "O", |q, i| {
-            q.freeze_aid(i.aid_b).map(drop)
-        }),
+        c("freeze_aid(other family)", "O", |q, i| q.freeze_aid(i.aid_b).map(drop)),
         c("revoke_aid", "OVH", |q, i| q.revoke_aid(i.aid_a).map(drop)),
-        c("get_aid(other family)", "O", |q, i| {
-            q.get_aid(i.aid_b).map(drop)
-        }),
-        c("list_aid(beneficiary)", "OVH", |q, _| {
-            q.list_aid(&AidQuery {
-                beneficiary: Some(3),
-                ..Default::default()
-            })
-            .map(drop)
-        }),
-        c("list_aid(all)", "O", |q, _| {
-            q.list_aid(&Default::default()).map(drop)
-        }),
+        c("get_aid(other family)", "O", |q, i| q.get_aid(i.aid_b).map(drop)),
+        c("list_aid(beneficiary)", "OVH", |q, _| q.list_aid(&AidQuery { beneficiary: Some(3), ..Default::default() }).map(drop)),
+        c("list_aid(all)", "O", |q, _| q.list_aid(&Default::default()).map(drop)),
         c("aid_payers", "OVH", |q, _| q.aid_payers(3).map(drop)),
         c("pay_premium", "OVH", |q, _| {
-            q.pay_premium_tier(&PremiumRequest {
-                payer: 1,
-                beneficiary: 3,
-                region: "310115".into(),
-                year: 2025,
-                tier: "standard".into(),
-            })
-            .map(drop)
+            q.pay_premium_tier(&PremiumRequest { payer: 1, beneficiary: 3, region: "310115".into(), year: 2025, tier: "standard".into() }).map(drop)
         }),
-        c("premium_receipt", "OVH", |q, i| {
-            q.premium_receipt(i.premium).map(drop)
-        }),
+        c("premium_receipt", "OVH", |q, i| q.premium_receipt(i.premium).map(drop)),
         c("add_filing", "OVH", |q, _| {
-            q.add_filing_request(&FilingRequest {
-                person: 3,
-                region: "110000".into(),
-                reason: "work".into(),
-                from: "2026-04-01".into(),
-                to: "2026-05-01".into(),
-            })
-            .map(drop)
+            q.add_filing_request(&FilingRequest { person: 3, region: "110000".into(), reason: "work".into(), from: "2026-04-01".into(), to: "2026-05-01".into() }).map(drop)
         }),
-        c("add_filing(other family)", "O", |q, _| {
-            q.add_filing(5, "110000", "2026-04-01", "2026-05-01")
-                .map(drop)
-        }),
-        c("cancel_filing", "OVH", |q, i| {
-            q.cancel_filing(i.filing).map(drop)
-        }),
-        c("list_filings(all)", "OA", |q, _| {
-            q.list_filings(None).map(drop)
-        }),
+        c("add_filing(other family)", "O", |q, _| q.add_filing(5, "110000", "2026-04-01", "2026-05-01").map(drop)),
+        c("cancel_filing", "OVH", |q, i| q.cancel_filing(i.filing).map(drop)),
+        c("list_filings(all)", "OA", |q, _| q.list_filings(None).map(drop)),
         // reports
         c("dashboard", "OVH", |q, _| q.dashboard(1, 2026).map(drop)),
-        c("dashboard(other family)", "O", |q, _| {
-            q.dashboard(4, 2026).map(drop)
-        }),
-        c("person_dashboard", "OVH", |q, _| {
-            q.person_dashboard(3, 2026).map(drop)
-        }),
-        c("tx_list(family)", "OVH", |q, _| {
-            q.tx_list(&qinqing_core::report::TxQuery {
-                family: Some(1),
-                ..Default::default()
-            })
-            .map(drop)
-        }),
-        c("tx_list(everything)", "OA", |q, _| {
-            q.tx_list(&Default::default()).map(drop)
-        }),
-        c("annual_statement", "OVH", |q, _| {
-            q.annual_statement(3, 2026).map(drop)
-        }),
-        c("audit_list(person)", "OASVH", |q, _| {
-            q.audit_list(&qinqing_core::audit::AuditQuery {
-                person_id: Some(3),
-                ..Default::default()
-            })
-            .map(drop)
-        }),
-        c("audit_list(all)", "OA", |q, _| {
-            q.audit_list(&Default::default()).map(drop)
-        }),
+        c("dashboard(other family)", "O", |q, _| q.dashboard(4, 2026).map(drop)),
+        c("person_dashboard", "OVH", |q, _| q.person_dashboard(3, 2026).map(drop)),
+        c("tx_list(family)", "OVH", |q, _| q.tx_list(&qinqing_core::report::TxQuery { family: Some(1), ..Default::default() }).map(drop)),
+        c("tx_list(everything)", "OA", |q, _| q.tx_list(&Default::default()).map(drop)),
+        c("annual_statement", "OVH", |q, _| q.annual_statement(3, 2026).map(drop)),
+        c("audit_list(person)", "OASVH", |q, _| q.audit_list(&qinqing_core::audit::AuditQuery { person_id: Some(3), ..Default::default() }).map(drop)),
+        c("audit_list(all)", "OA", |q, _| q.audit_list(&Default::default()).map(drop)),
         c("denied_list", "OA", |q, _| q.denied_list(10).map(drop)),
         // administration
-        c("add_staff", "OA", |q, _| {
-            q.add_staff("新同事", "staff", "a-long-pass-1", "a-long-pass-1")
-                .map(drop)
-        }),
+        c("add_staff", "OA", |q, _| q.add_staff("新同事", "staff", "a-long-pass-1", "a-long-pass-1").map(drop)),
         c("list_staff", "OA", |q, _| q.list_staff().map(drop)),
-        c("set_staff_active", "OA", |q, _| {
-            q.set_staff_active(2, false).map(drop)
-        }),
-        c("set_setting", "OA", |q, _| {
-            q.set_setting("online_pharmacy_daily_cap_fen", "150000")
-                .map(drop)
-        }),
-        c("set_fund_policy", "OA", |q, _| {
-            q.set_fund_policy(
-                "31",
-                "outpatient",
-                "resident",
-                FundPolicy {
-                    deductible_fen: 0,
-                    ratio_pct: 60,
-                    ceiling_fen: None,
-                },
-            )
-            .map(drop)
-        }),
-        c("set_region_policy", "OA", |q, _| {
-            q.set_region_policy("32", &[qinqing_core::Relation::Spouse], "")
-                .map(drop)
-        }),
-        c("add_institution", "OA", |q, _| {
-            q.add_institution("新医院", "310101", true, false).map(drop)
-        }),
-        c("import_institutions", "OA", |q, _| {
-            q.import_institutions("name,region\n新诊所,310101\n")
-                .map(drop)
-        }),
+        c("set_staff_active", "OA", |q, _| q.set_staff_active(2, false).map(drop)),
+        c("set_setting", "OA", |q, _| q.set_setting("online_pharmacy_daily_cap_fen", "150000").map(drop)),
+        c("set_fund_policy", "OA", |q, _| q.set_fund_policy("31", "outpatient", "resident", FundPolicy { deductible_fen: 0, ratio_pct: 60, ceiling_fen: None }).map(drop)),
+        c("set_region_policy", "OA", |q, _| q.set_region_policy("32", &[qinqing_core::Relation::Spouse], "").map(drop)),
+        c("add_institution", "OA", |q, _| q.add_institution("新医院", "310101", true, false).map(drop)),
+        c("import_institutions", "OA", |q, _| q.import_institutions("name,region\n新诊所,310101\n").map(drop)),
         c("verify_face_in_person", "OASV", |q, _| {
             let s = me(q);
             q.verify_face_in_person(1, s).map(drop)
@@ -749,18 +382,10 @@ fn every_entry_point_for_every_actor() {
             let expect_ok = allowed.contains(kind);
             match (expect_ok, result) {
                 (true, Ok(())) => {}
-                (true, Err(e)) => {
-                    failures.push(format!("{name} as {kind}: expected to work, got {e}"))
-                }
-                (false, Ok(())) => {
-                    failures.push(format!("{name} as {kind}: expected a refusal, it worked"))
-                }
+                (true, Err(e)) => failures.push(format!("{name} as {kind}: expected to work, got {e}")),
+                (false, Ok(())) => failures.push(format!("{name} as {kind}: expected a refusal, it worked")),
                 (false, Err(e)) => {
-                    let want = if kind == 'N' {
-                        Code::NotLoggedIn
-                    } else {
-                        Code::Forbidden
-                    };
+                    let want = if kind == 'N' { Code::NotLoggedIn } else { Code::Forbidden };
                     if e.code != want {
                         failures.push(format!("{name} as {kind}: expected {want:?}, got {e}"));
                     }
@@ -776,12 +401,7 @@ fn every_entry_point_for_every_actor() {
             let _ = std::fs::remove_file(dir.path().join(format!("case-{n}.db")));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {n} checks failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {n} checks failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -790,33 +410,12 @@ fn lists_show_a_household_only_its_family() {
     let (template, _) = template(dir.path());
     let mut q = fresh(&template, dir.path(), 1);
     q.set_actor(Actor::Household { holder: 1 });
-    let ids: Vec<i64> = q
-        .list_persons(&Default::default())
-        .unwrap()
-        .iter()
-        .map(|p| p.id)
-        .collect();
-    assert_eq!(
-        ids,
-        vec![1, 2, 3],
-        "the holder and the relatives he has bound, nobody else"
-    );
-    q.set_actor(Actor::Serving {
-        staff: 2,
-        admin: false,
-        resident: 4,
-    });
-    let ids: Vec<i64> = q
-        .list_persons(&Default::default())
-        .unwrap()
-        .iter()
-        .map(|p| p.id)
-        .collect();
+    let ids: Vec<i64> = q.list_persons(&Default::default()).unwrap().iter().map(|p| p.id).collect();
+    assert_eq!(ids, vec![1, 2, 3], "the holder and the relatives he has bound, nobody else");
+    q.set_actor(Actor::Serving { staff: 2, admin: false, resident: 4 });
+    let ids: Vec<i64> = q.list_persons(&Default::default()).unwrap().iter().map(|p| p.id).collect();
     assert_eq!(ids, vec![4], "李四's daughter is not yet bound");
-    q.set_actor(Actor::Staff {
-        id: 2,
-        admin: false,
-    });
+    q.set_actor(Actor::Staff { id: 2, admin: false });
     assert_eq!(q.list_persons(&Default::default()).unwrap().len(), 9);
     // The log names who was refused what.
     q.set_actor(Actor::Household { holder: 1 });
@@ -837,29 +436,12 @@ fn exports_and_picked_files_stay_out_of_the_data_directory() {
     let (template, ids) = template(dir.path());
     let q = fresh(&template, dir.path(), 1);
     let db = dir.path().join("case-1.db");
-    let all = qinqing_core::report::TxQuery {
-        family: Some(1),
-        ..Default::default()
-    };
+    let all = qinqing_core::report::TxQuery { family: Some(1), ..Default::default() };
     let before = std::fs::read(&db).unwrap();
-    for bad in [
-        db.clone(),
-        dir.path().join("case-1.db-wal"),
-        dir.path().join("case-1.db-shm"),
-        qinqing_core::service::files_dir_for(&db).join("x.csv"),
-    ] {
-        assert_eq!(
-            q.tx_csv_save(&all, &bad).unwrap_err().code,
-            Code::PathProtected,
-            "{}",
-            bad.display()
-        );
+    for bad in [db.clone(), dir.path().join("case-1.db-wal"), dir.path().join("case-1.db-shm"), qinqing_core::service::files_dir_for(&db).join("x.csv")] {
+        assert_eq!(q.tx_csv_save(&all, &bad).unwrap_err().code, Code::PathProtected, "{}", bad.display());
     }
-    assert_eq!(
-        std::fs::read(&db).unwrap(),
-        before,
-        "the database was not touched"
-    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the database was not touched");
     let out = tempfile::tempdir().unwrap();
     let csv = out.path().join("family.csv");
     std::fs::write(&csv, "old").unwrap();
@@ -868,25 +450,12 @@ fn exports_and_picked_files_stay_out_of_the_data_directory() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&csv).unwrap().permissions().mode() & 0o777,
-            0o600,
-            "owner-only"
-        );
+        assert_eq!(std::fs::metadata(&csv).unwrap().permissions().mode() & 0o777, 0o600, "owner-only");
     }
     // A stored document of another resident, picked by path: refused.
     let mut q = q;
     let stored = q.get_document(ids.doc_b).unwrap();
     let path = qinqing_core::service::files_dir_for(&db).join(&stored.sha256[..2]);
-    let picked = std::fs::read_dir(&path)
-        .ok()
-        .and_then(|mut d| d.next())
-        .map(|e| e.unwrap().path())
-        .unwrap_or(path);
-    assert_eq!(
-        q.ingest_document_path(3, "household_register", &picked, "", None)
-            .unwrap_err()
-            .code,
-        Code::PathProtected
-    );
+    let picked = std::fs::read_dir(&path).ok().and_then(|mut d| d.next()).map(|e| e.unwrap().path()).unwrap_or(path);
+    assert_eq!(q.ingest_document_path(3, "household_register", &picked, "", None).unwrap_err().code, Code::PathProtected);
 }

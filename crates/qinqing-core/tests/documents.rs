@@ -40,9 +40,7 @@ fn upright() -> RgbImage {
 
 fn jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(img)
-        .unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(img).unwrap();
     out
 }
 
@@ -90,9 +88,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 fn near(p: Rgb<u8>, want: [u8; 3]) -> bool {
-    p.0.iter()
-        .zip(want)
-        .all(|(a, b)| (i16::from(*a) - i16::from(b)).abs() < 40)
+    p.0.iter().zip(want).all(|(a, b)| (i16::from(*a) - i16::from(b)).abs() < 40)
 }
 
 /// The names of the stored files (documents and thumbnails), on either
@@ -149,36 +145,14 @@ fn all_eight_exif_orientations_come_out_upright_without_metadata() {
         raw.apply_orientation(inverse(o));
         let upload = with_exif(&jpeg(&raw.to_rgb8(), 95), u16::from(exif));
         assert!(contains(&upload, b"GPS-31.2304N"), "the upload carries GPS");
-        let doc = q
-            .ingest_document(p, "household_register", &upload, "", None)
-            .unwrap()
-            .document;
-        assert_eq!(
-            (doc.width, doc.height),
-            (Some(80), Some(40)),
-            "orientation {exif}: upright size"
-        );
+        let doc = q.ingest_document(p, "household_register", &upload, "", None).unwrap().document;
+        assert_eq!((doc.width, doc.height), (Some(80), Some(40)), "orientation {exif}: upright size");
         let (_, stored) = q.document_bytes(doc.id).unwrap();
-        assert!(
-            !contains(&stored, b"GPS-31.2304N"),
-            "orientation {exif}: GPS gone"
-        );
-        assert!(
-            !contains(&stored, b"Exif\0\0"),
-            "orientation {exif}: no EXIF at all"
-        );
+        assert!(!contains(&stored, b"GPS-31.2304N"), "orientation {exif}: GPS gone");
+        assert!(!contains(&stored, b"Exif\0\0"), "orientation {exif}: no EXIF at all");
         let img = image::load_from_memory(&stored).unwrap().to_rgb8();
-        for ((x, y), want) in [
-            ((10, 5), [220, 20, 20]),
-            ((70, 5), [20, 200, 20]),
-            ((10, 35), [20, 20, 220]),
-            ((70, 35), [250, 250, 250]),
-        ] {
-            assert!(
-                near(*img.get_pixel(x, y), want),
-                "orientation {exif}: pixel ({x},{y}) is {:?}, want {want:?}",
-                img.get_pixel(x, y)
-            );
+        for ((x, y), want) in [((10, 5), [220, 20, 20]), ((70, 5), [20, 200, 20]), ((10, 35), [20, 20, 220]), ((70, 35), [250, 250, 250])] {
+            assert!(near(*img.get_pixel(x, y), want), "orientation {exif}: pixel ({x},{y}) is {:?}, want {want:?}", img.get_pixel(x, y));
         }
     }
 }
@@ -187,27 +161,16 @@ fn all_eight_exif_orientations_come_out_upright_without_metadata() {
 fn large_photos_are_downscaled_small_ones_never_upscaled() {
     let mut q = ledger();
     let p = person(&mut q);
-    let big = RgbImage::from_fn(4000, 3000, |x, y| {
-        Rgb([(x % 256) as u8, (y % 256) as u8, 128])
-    });
-    let doc = q
-        .ingest_document(p, "hukou", &jpeg(&big, 90), "", None)
-        .unwrap()
-        .document;
+    let big = RgbImage::from_fn(4000, 3000, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let doc = q.ingest_document(p, "hukou", &jpeg(&big, 90), "", None).unwrap().document;
     assert_eq!((doc.width, doc.height), (Some(2400), Some(1800)));
     let thumb = q.document_thumb(doc.id).unwrap().unwrap();
     assert!(thumb.data_url.starts_with("data:image/jpeg;base64,"));
     let tall = RgbImage::from_fn(1000, 3000, |_, _| Rgb([200, 200, 200]));
-    let doc = q
-        .ingest_document(p, "hukou", &jpeg(&tall, 90), "", None)
-        .unwrap()
-        .document;
+    let doc = q.ingest_document(p, "hukou", &jpeg(&tall, 90), "", None).unwrap().document;
     assert_eq!((doc.width, doc.height), (Some(800), Some(2400)));
     let small = docstore::sample_png(3, 100, 50).unwrap();
-    let doc = q
-        .ingest_document(p, "hukou", &small, "", None)
-        .unwrap()
-        .document;
+    let doc = q.ingest_document(p, "hukou", &small, "", None).unwrap().document;
     assert_eq!((doc.width, doc.height), (Some(100), Some(50)));
     assert_eq!(doc.source_media, "png");
     assert_eq!(doc.media, "jpeg");
@@ -221,11 +184,7 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
         }
     }
     !c
@@ -253,18 +212,9 @@ fn a_decompression_bomb_is_refused_before_it_is_decoded() {
     // Within the side limit but over the memory budget: refused too.
     let mut q2 = ledger();
     let p2 = person(&mut q2);
-    q2.set_ingest_limits(IngestLimits {
-        max_side: 50_000,
-        max_alloc: 64 * 1024 * 1024,
-        ..Default::default()
-    });
-    let e = q2
-        .ingest_document(p2, "hukou", &png_bomb(20_000, 20_000), "", None)
-        .unwrap_err();
-    assert!(
-        matches!(e.code, Code::DocTooManyPixels | Code::DocCorrupt),
-        "{e}"
-    );
+    q2.set_ingest_limits(IngestLimits { max_side: 50_000, max_alloc: 64 * 1024 * 1024, ..Default::default() });
+    let e = q2.ingest_document(p2, "hukou", &png_bomb(20_000, 20_000), "", None).unwrap_err();
+    assert!(matches!(e.code, Code::DocTooManyPixels | Code::DocCorrupt), "{e}");
     assert!(q.list_documents(None).unwrap().is_empty());
     assert!(stored(&q).is_empty());
 }
@@ -274,98 +224,42 @@ fn broken_empty_and_foreign_files_are_refused_by_content() {
     let mut q = ledger();
     let p = person(&mut q);
     let good = jpeg(&upright(), 90);
-    let e = q
-        .ingest_document(p, "hukou", &good[..good.len() / 2], "", None)
-        .unwrap_err();
+    let e = q.ingest_document(p, "hukou", &good[..good.len() / 2], "", None).unwrap_err();
     assert_eq!(e.code, Code::DocIncomplete, "truncated JPEG: {e}");
-    assert_eq!(
-        q.ingest_document(p, "hukou", &[], "", None)
-            .unwrap_err()
-            .code,
-        Code::DocEmpty
-    );
+    assert_eq!(q.ingest_document(p, "hukou", &[], "", None).unwrap_err().code, Code::DocEmpty);
     let dir = tempfile::tempdir().unwrap();
     let txt = dir.path().join("photo.jpg");
     std::fs::write(&txt, "this is not a photo").unwrap();
-    assert_eq!(
-        q.ingest_document_path(p, "hukou", &txt, "", None)
-            .unwrap_err()
-            .code,
-        Code::DocUnsupported
-    );
+    assert_eq!(q.ingest_document_path(p, "hukou", &txt, "", None).unwrap_err().code, Code::DocUnsupported);
     let disguised = dir.path().join("scan.png");
     std::fs::write(&disguised, &good).unwrap();
-    let d = q
-        .ingest_document_path(p, "hukou", &disguised, "", None)
-        .unwrap()
-        .document;
+    let d = q.ingest_document_path(p, "hukou", &disguised, "", None).unwrap().document;
     assert_eq!(d.source_media, "jpeg", "recognised by content, not by name");
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
-    let d = q
-        .ingest_document(p, "medical_certificate", &pdf, "", None)
-        .unwrap()
-        .document;
+    let d = q.ingest_document(p, "medical_certificate", &pdf, "", None).unwrap().document;
     assert_eq!((d.media.as_str(), d.width), ("pdf", None));
-    assert_eq!(
-        q.document_bytes(d.id).unwrap().1,
-        pdf,
-        "a PDF is kept as it is"
-    );
-    assert_eq!(
-        q.ingest_document(p, "hukou", &pdf[..20], "", None)
-            .unwrap_err()
-            .code,
-        Code::DocIncomplete
-    );
+    assert_eq!(q.document_bytes(d.id).unwrap().1, pdf, "a PDF is kept as it is");
+    assert_eq!(q.ingest_document(p, "hukou", &pdf[..20], "", None).unwrap_err().code, Code::DocIncomplete);
     let mut webp = Vec::new();
-    DynamicImage::ImageRgb8(upright())
-        .write_to(&mut Cursor::new(&mut webp), image::ImageFormat::WebP)
-        .unwrap();
-    assert_eq!(
-        q.ingest_document(p, "hukou", &webp, "", None)
-            .unwrap()
-            .document
-            .source_media,
-        "webp"
-    );
-    assert_eq!(
-        q.ingest_document(p, "passport", &good, "", None)
-            .unwrap_err()
-            .code,
-        Code::DocKindInvalid
-    );
-    assert_eq!(
-        q.ingest_document(99, "hukou", &good, "", None)
-            .unwrap_err()
-            .code,
-        Code::PersonNotFound
-    );
+    DynamicImage::ImageRgb8(upright()).write_to(&mut Cursor::new(&mut webp), image::ImageFormat::WebP).unwrap();
+    assert_eq!(q.ingest_document(p, "hukou", &webp, "", None).unwrap().document.source_media, "webp");
+    assert_eq!(q.ingest_document(p, "passport", &good, "", None).unwrap_err().code, Code::DocKindInvalid);
+    assert_eq!(q.ingest_document(99, "hukou", &good, "", None).unwrap_err().code, Code::PersonNotFound);
 }
 
 #[test]
 fn the_size_cap_is_checked_before_reading() {
     let mut q = ledger();
     let p = person(&mut q);
-    q.set_ingest_limits(IngestLimits {
-        max_bytes: 1000,
-        ..Default::default()
-    });
-    let big = jpeg(
-        &RgbImage::from_fn(300, 300, |x, y| Rgb([(x * y % 256) as u8, 0, 0])),
-        95,
-    );
+    q.set_ingest_limits(IngestLimits { max_bytes: 1000, ..Default::default() });
+    let big = jpeg(&RgbImage::from_fn(300, 300, |x, y| Rgb([(x * y % 256) as u8, 0, 0])), 95);
     assert!(big.len() > 1000);
     let e = q.ingest_document(p, "hukou", &big, "", None).unwrap_err();
     assert_eq!(e.code, Code::DocTooLarge);
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("big.jpg");
     std::fs::write(&f, &big).unwrap();
-    assert_eq!(
-        q.ingest_document_path(p, "hukou", &f, "", None)
-            .unwrap_err()
-            .code,
-        Code::DocTooLarge
-    );
+    assert_eq!(q.ingest_document_path(p, "hukou", &f, "", None).unwrap_err().code, Code::DocTooLarge);
 }
 
 #[test]
@@ -373,12 +267,8 @@ fn the_same_upload_is_stored_once_in_private_files() {
     let mut q = ledger();
     let p = person(&mut q);
     let bytes = jpeg(&upright(), 90);
-    let a = q
-        .ingest_document(p, "hukou", &bytes, "第一次", None)
-        .unwrap();
-    let b = q
-        .ingest_document(p, "hukou", &bytes, "第二次", None)
-        .unwrap();
+    let a = q.ingest_document(p, "hukou", &bytes, "第一次", None).unwrap();
+    let b = q.ingest_document(p, "hukou", &bytes, "第二次", None).unwrap();
     assert!(!a.duplicate);
     assert!(b.duplicate);
     assert_eq!(a.document.id, b.document.id);
@@ -397,19 +287,8 @@ fn the_same_upload_is_stored_once_in_private_files() {
         let files = files_in(&q.files().dir);
         use std::os::unix::fs::PermissionsExt;
         for f in &files {
-            assert_eq!(
-                std::fs::metadata(f).unwrap().permissions().mode() & 0o777,
-                0o600,
-                "{f:?}"
-            );
-            assert_eq!(
-                std::fs::metadata(f.parent().unwrap())
-                    .unwrap()
-                    .permissions()
-                    .mode()
-                    & 0o777,
-                0o700
-            );
+            assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600, "{f:?}");
+            assert_eq!(std::fs::metadata(f.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
         }
     }
 }
@@ -463,124 +342,60 @@ fn delete_removes_file_and_row_but_not_from_a_decided_application() {
         .unwrap()
         .id;
     let b = q.apply_binding(h, wife, "spouse").unwrap();
-    let d = q
-        .ingest_document(wife, "hukou", &jpeg(&upright(), 90), "", Some(b.id))
-        .unwrap()
-        .document;
+    let d = q.ingest_document(wife, "hukou", &jpeg(&upright(), 90), "", Some(b.id)).unwrap().document;
     assert_eq!(d.binding_id, Some(b.id));
-    assert!(
-        q.get_binding(b.id)
-            .unwrap()
-            .documents
-            .iter()
-            .any(|x| x.id == d.id),
-        "attached in the same step"
-    );
+    assert!(q.get_binding(b.id).unwrap().documents.iter().any(|x| x.id == d.id), "attached in the same step");
     // A draft's document can be deleted; it disappears from the application.
     q.delete_document(d.id).unwrap();
     assert!(stored(&q).is_empty());
     assert!(q.get_binding(b.id).unwrap().documents.is_empty());
     assert_eq!(q.get_document(d.id).unwrap_err().code, Code::DocNotFound);
-    assert!(
-        q.audit_list(&Default::default())
-            .unwrap()
-            .iter()
-            .any(|a| a.action == "document.delete"),
-        "the audit entry remains"
-    );
+    assert!(q.audit_list(&Default::default()).unwrap().iter().any(|a| a.action == "document.delete"), "the audit entry remains");
     // Once submitted, the application's documents stay.
-    let sid = q
-        .add_staff("陈主任", "staff", "counter-pass", "counter-pass")
-        .unwrap()
-        .id;
-    let d = q
-        .ingest_document(wife, "hukou", &jpeg(&upright(), 80), "", Some(b.id))
-        .unwrap()
-        .document;
+    let sid = q.add_staff("陈主任", "staff", "counter-pass", "counter-pass").unwrap().id;
+    let d = q.ingest_document(wife, "hukou", &jpeg(&upright(), 80), "", Some(b.id)).unwrap().document;
     q.verify_face_by_staff(b.id, sid).unwrap();
     q.sign_letter(b.id).unwrap();
     q.submit_binding(b.id).unwrap();
     assert_eq!(q.delete_document(d.id).unwrap_err().code, Code::DocInUse);
-    assert_eq!(
-        q.ingest_document(wife, "hukou", &jpeg(&upright(), 70), "", Some(b.id))
-            .unwrap_err()
-            .code,
-        Code::BindingWrongState
-    );
+    assert_eq!(q.ingest_document(wife, "hukou", &jpeg(&upright(), 70), "", Some(b.id)).unwrap_err().code, Code::BindingWrongState);
     q.approve_binding(b.id, sid).unwrap();
-    assert_eq!(
-        format!("{:?}", q.get_document(d.id).unwrap().status),
-        "Accepted",
-        "approval accepts the documents"
-    );
+    assert_eq!(format!("{:?}", q.get_document(d.id).unwrap().status), "Accepted", "approval accepts the documents");
 }
 
 #[test]
 fn export_writes_the_stored_bytes_and_never_overwrites() {
     let mut q = ledger();
     let p = person(&mut q);
-    let d = q
-        .ingest_document(p, "hukou", &jpeg(&upright(), 90), "", None)
-        .unwrap()
-        .document;
+    let d = q.ingest_document(p, "hukou", &jpeg(&upright(), 90), "", None).unwrap().document;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jpg");
     q.export_document(d.id, &out).unwrap();
-    assert_eq!(
-        docstore::sha256_hex(&std::fs::read(&out).unwrap()),
-        d.sha256
-    );
-    assert!(
-        q.export_document(d.id, &out).is_err(),
-        "an existing file is not overwritten"
-    );
+    assert_eq!(docstore::sha256_hex(&std::fs::read(&out).unwrap()), d.sha256);
+    assert!(q.export_document(d.id, &out).is_err(), "an existing file is not overwritten");
 }
 
 #[test]
 fn staff_accept_or_reject_a_document_with_a_reason() {
     let mut q = ledger();
     let p = person(&mut q);
-    let sid = q
-        .add_staff("陈主任", "staff", "counter-pass", "counter-pass")
-        .unwrap()
-        .id;
-    let d = q
-        .ingest_document(p, "hukou", &jpeg(&upright(), 90), "", None)
-        .unwrap()
-        .document;
-    assert_eq!(
-        q.review_document(d.id, sid, false, " ").unwrap_err().code,
-        Code::RejectReasonEmpty
-    );
-    let r = q
-        .review_document(d.id, sid, false, "照片模糊，请重拍")
-        .unwrap();
+    let sid = q.add_staff("陈主任", "staff", "counter-pass", "counter-pass").unwrap().id;
+    let d = q.ingest_document(p, "hukou", &jpeg(&upright(), 90), "", None).unwrap().document;
+    assert_eq!(q.review_document(d.id, sid, false, " ").unwrap_err().code, Code::RejectReasonEmpty);
+    let r = q.review_document(d.id, sid, false, "照片模糊，请重拍").unwrap();
     assert_eq!(format!("{:?}", r.status), "Rejected");
     assert_eq!(r.reject_reason.as_deref(), Some("照片模糊，请重拍"));
     let a = q.review_document(d.id, sid, true, "").unwrap();
-    assert_eq!(
-        (format!("{:?}", a.status), a.reject_reason),
-        ("Accepted".to_string(), None)
-    );
-    assert_eq!(
-        q.review_document(d.id, 42, true, "").unwrap_err().code,
-        Code::StaffNotFound
-    );
+    assert_eq!((format!("{:?}", a.status), a.reject_reason), ("Accepted".to_string(), None));
+    assert_eq!(q.review_document(d.id, 42, true, "").unwrap_err().code, Code::StaffNotFound);
 }
 
 /// A picture with detail everywhere (so every part of the file carries
 /// image data), deterministic.
 fn busy(w: u32, h: u32) -> RgbImage {
     RgbImage::from_fn(w, h, |x, y| {
-        let v = x
-            .wrapping_mul(2_654_435_761)
-            .wrapping_add(y.wrapping_mul(40_503))
-            ^ (x * y);
-        Rgb([
-            (v & 0xFF) as u8,
-            ((v >> 8) & 0xFF) as u8,
-            ((x + y) & 0xFF) as u8,
-        ])
+        let v = x.wrapping_mul(2_654_435_761).wrapping_add(y.wrapping_mul(40_503)) ^ (x * y);
+        Rgb([(v & 0xFF) as u8, ((v >> 8) & 0xFF) as u8, ((x + y) & 0xFF) as u8])
     })
 }
 
@@ -593,11 +408,7 @@ fn incomplete_files_cut_anywhere_are_refused_and_nothing_is_stored() {
     let p = person(&mut q);
     let img = DynamicImage::ImageRgb8(busy(320, 240));
     let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
-    for (name, fmt) in [
-        ("jpeg", image::ImageFormat::Jpeg),
-        ("png", image::ImageFormat::Png),
-        ("webp", image::ImageFormat::WebP),
-    ] {
+    for (name, fmt) in [("jpeg", image::ImageFormat::Jpeg), ("png", image::ImageFormat::Png), ("webp", image::ImageFormat::WebP)] {
         let mut b = Vec::new();
         img.write_to(&mut Cursor::new(&mut b), fmt).unwrap();
         files.push((name, b));
@@ -613,10 +424,7 @@ fn incomplete_files_cut_anywhere_are_refused_and_nothing_is_stored() {
     files.push(("jpeg+thumbnail", exif));
     let mut pdf = b"%PDF-1.4\n".to_vec();
     for i in 0..200 {
-        pdf.extend(
-            format!("{i} 0 obj<</Length 20>>stream\nBT /F1 12 Tf (page) Tj ET\nendstream endobj\n")
-                .as_bytes(),
-        );
+        pdf.extend(format!("{i} 0 obj<</Length 20>>stream\nBT /F1 12 Tf (page) Tj ET\nendstream endobj\n").as_bytes());
     }
     pdf.extend(b"trailer<<>>\n%%EOF\n");
     files.push(("pdf", pdf));
@@ -627,19 +435,13 @@ fn incomplete_files_cut_anywhere_are_refused_and_nothing_is_stored() {
         // (A PDF without its very last newline still ends in %%EOF: complete.)
         let last = if *name == "pdf" { n - 1 } else { n };
         for cut in cuts.into_iter().filter(|c| *c > 0 && *c < last) {
-            let e = q
-                .ingest_document(p, "hukou", &whole[..cut], "", None)
-                .unwrap_err();
+            let e = q.ingest_document(p, "hukou", &whole[..cut], "", None).unwrap_err();
             assert!(
                 matches!(e.code, Code::DocIncomplete | Code::DocUnsupported),
                 "{name} cut at {cut} of {n}: {e}"
             );
             if cut > n / 10 {
-                assert_eq!(
-                    e.code,
-                    Code::DocIncomplete,
-                    "{name} cut at {cut} of {n}: {e}"
-                );
+                assert_eq!(e.code, Code::DocIncomplete, "{name} cut at {cut} of {n}: {e}");
                 assert!(e.message_en.contains("incomplete") && e.message_zh.contains("不完整"));
             }
         }
@@ -651,11 +453,9 @@ fn incomplete_files_cut_anywhere_are_refused_and_nothing_is_stored() {
     }
     // Whole files are accepted; so is a JPEG with bytes after its end (some cameras append data).
     for (name, whole) in &files {
-        q.ingest_document(p, "hukou", whole, name, None)
-            .unwrap_or_else(|e| panic!("{name} whole: {e}"));
+        q.ingest_document(p, "hukou", whole, name, None).unwrap_or_else(|e| panic!("{name} whole: {e}"));
     }
     let mut trailing = files[0].1.clone();
     trailing.extend(b"camera trailer data");
-    q.ingest_document(p, "household_register", &trailing, "", None)
-        .unwrap();
+    q.ingest_document(p, "household_register", &trailing, "", None).unwrap();
 }

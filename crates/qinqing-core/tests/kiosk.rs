@@ -18,78 +18,33 @@ fn ledger() -> Qinqing {
 #[test]
 fn five_wrong_passwords_lock_the_account_for_a_while() {
     let mut q = ledger();
-    let s = q
-        .add_staff("陈主任", "admin", "right-password", "right-password")
-        .unwrap()
-        .id;
+    let s = q.add_staff("陈主任", "admin", "right-password", "right-password").unwrap().id;
     for _ in 0..4 {
-        assert_eq!(
-            q.verify_staff(s, "wrong").unwrap_err().code,
-            Code::StaffPasswordWrong
-        );
+        assert_eq!(q.verify_staff(s, "wrong").unwrap_err().code, Code::StaffPasswordWrong);
     }
-    assert_eq!(
-        q.verify_staff(s, "wrong").unwrap_err().code,
-        Code::StaffLocked,
-        "the 5th wrong one locks"
-    );
-    assert_eq!(
-        q.verify_staff(s, "right-password").unwrap_err().code,
-        Code::StaffLocked,
-        "even the right password while locked"
-    );
+    assert_eq!(q.verify_staff(s, "wrong").unwrap_err().code, Code::StaffLocked, "the 5th wrong one locks");
+    assert_eq!(q.verify_staff(s, "right-password").unwrap_err().code, Code::StaffLocked, "even the right password while locked");
     at(&mut q, "2026-03-10T02:16:00Z");
-    assert!(
-        q.verify_staff(s, "right-password").is_ok(),
-        "after 15 minutes"
-    );
+    assert!(q.verify_staff(s, "right-password").is_ok(), "after 15 minutes");
     // A right password resets the count.
     for _ in 0..4 {
         let _ = q.verify_staff(s, "wrong");
     }
     q.verify_staff(s, "right-password").unwrap();
-    assert_eq!(
-        q.verify_staff(s, "wrong").unwrap_err().code,
-        Code::StaffPasswordWrong
-    );
-    assert!(q
-        .audit_list(&Default::default())
-        .unwrap()
-        .iter()
-        .any(|e| e.action == "staff.locked"));
+    assert_eq!(q.verify_staff(s, "wrong").unwrap_err().code, Code::StaffPasswordWrong);
+    assert!(q.audit_list(&Default::default()).unwrap().iter().any(|e| e.action == "staff.locked"));
 }
 
 #[test]
 fn roles_first_run_and_disabling() {
     let mut q = ledger();
-    let admin = q
-        .create_first_admin("陈主任", "admin-pass-1", "admin-pass-1")
-        .unwrap();
-    assert_eq!(
-        q.create_first_admin("别人", "other-pass-1", "other-pass-1")
-            .unwrap_err()
-            .code,
-        Code::StaffExists
-    );
-    let staff = q
-        .add_staff_by(admin.id, "小李", "staff", "staff-pass-1", "staff-pass-1")
-        .unwrap();
-    assert_eq!(
-        q.add_staff_by(staff.id, "小王", "staff", "staff-pass-2", "staff-pass-2")
-            .unwrap_err()
-            .code,
-        Code::StaffNotAdmin
-    );
+    let admin = q.create_first_admin("陈主任", "admin-pass-1", "admin-pass-1").unwrap();
+    assert_eq!(q.create_first_admin("别人", "other-pass-1", "other-pass-1").unwrap_err().code, Code::StaffExists);
+    let staff = q.add_staff_by(admin.id, "小李", "staff", "staff-pass-1", "staff-pass-1").unwrap();
+    assert_eq!(q.add_staff_by(staff.id, "小王", "staff", "staff-pass-2", "staff-pass-2").unwrap_err().code, Code::StaffNotAdmin);
     q.set_staff_active(staff.id, false).unwrap();
-    assert_eq!(
-        q.verify_staff(staff.id, "staff-pass-1").unwrap_err().code,
-        Code::StaffInactive
-    );
-    assert_eq!(
-        q.set_staff_active(admin.id, false).unwrap_err().code,
-        Code::StaffNotAdmin,
-        "the last admin stays"
-    );
+    assert_eq!(q.verify_staff(staff.id, "staff-pass-1").unwrap_err().code, Code::StaffInactive);
+    assert_eq!(q.set_staff_active(admin.id, false).unwrap_err().code, Code::StaffNotAdmin, "the last admin stays");
 }
 
 #[test]
@@ -105,43 +60,18 @@ fn resident_sessions_need_a_staff_login_and_an_in_person_check_and_end_when_idle
         })
         .unwrap()
         .id;
-    let sid = q
-        .add_staff("陈主任", "staff", "counter-pass", "counter-pass")
-        .unwrap()
-        .id;
-    q.conn()
-        .execute(
-            "UPDATE setting SET value = '60' WHERE key = 'kiosk_idle_secs'",
-            [],
-        )
-        .unwrap();
+    let sid = q.add_staff("陈主任", "staff", "counter-pass", "counter-pass").unwrap().id;
+    q.conn().execute("UPDATE setting SET value = '60' WHERE key = 'kiosk_idle_secs'", []).unwrap();
     let mut k = Kiosk::new();
     let rid = with_check_char("34010419530802042");
-    assert_eq!(
-        k.start_resident(&q, &rid, true).unwrap_err().code,
-        Code::NotLoggedIn
-    );
-    assert_eq!(
-        k.login(&q, sid, "nope").unwrap_err().code,
-        Code::StaffPasswordWrong
-    );
+    assert_eq!(k.start_resident(&q, &rid, true).unwrap_err().code, Code::NotLoggedIn);
+    assert_eq!(k.login(&q, sid, "nope").unwrap_err().code, Code::StaffPasswordWrong);
     k.login(&q, sid, "counter-pass").unwrap();
-    assert_eq!(
-        k.start_resident(&q, &rid, false).unwrap_err().code,
-        Code::ResidentNotAttested
-    );
-    assert_eq!(
-        k.start_resident(&q, &with_check_char("11010519491231002"), true)
-            .unwrap_err()
-            .code,
-        Code::MemberNotRegistered
-    );
+    assert_eq!(k.start_resident(&q, &rid, false).unwrap_err().code, Code::ResidentNotAttested);
+    assert_eq!(k.start_resident(&q, &with_check_char("11010519491231002"), true).unwrap_err().code, Code::MemberNotRegistered);
     let st = k.start_resident(&q, &rid, true).unwrap();
     assert_eq!(st.resident.as_ref().unwrap().person_id, pid);
-    assert_eq!(
-        st.resident.unwrap().resident_id_masked,
-        "3401**********0422"
-    );
+    assert_eq!(st.resident.unwrap().resident_id_masked, "3401**********0422");
     // 59 s of quiet: still on; a touch keeps it; 60 s after the touch: ended.
     at(&mut q, "2026-03-10T02:00:59Z");
     assert!(k.state(&q).unwrap().resident.is_some());
@@ -151,63 +81,30 @@ fn resident_sessions_need_a_staff_login_and_an_in_person_check_and_end_when_idle
     assert!(st.resident.is_none());
     assert_eq!(st.ended, Some("resident_idle"));
     // Issue 15: the next person at an unattended kiosk does not inherit the staff log-in.
-    assert!(
-        st.staff.is_none(),
-        "the staff log-in is locked with the resident session"
-    );
+    assert!(st.staff.is_none(), "the staff log-in is locked with the resident session");
     assert_eq!(k.actor(&q).unwrap(), qinqing_core::Actor::Nobody);
-    let trail: Vec<String> = q
-        .audit_list(&Default::default())
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
-    assert!(
-        trail.contains(&"kiosk.resident_start".to_string())
-            && trail.contains(&"kiosk.resident_idle_end".to_string())
-    );
+    let trail: Vec<String> = q.audit_list(&Default::default()).unwrap().into_iter().map(|e| e.action).collect();
+    assert!(trail.contains(&"kiosk.resident_start".to_string()) && trail.contains(&"kiosk.resident_idle_end".to_string()));
     assert!(trail.contains(&"kiosk.staff_locked".to_string()));
     // Serving: the actor is the staff member serving that resident; ending it by hand locks too.
     k.login(&q, sid, "counter-pass").unwrap();
-    assert_eq!(
-        k.actor(&q).unwrap(),
-        qinqing_core::Actor::Staff {
-            id: sid,
-            admin: false
-        }
-    );
+    assert_eq!(k.actor(&q).unwrap(), qinqing_core::Actor::Staff { id: sid, admin: false });
     k.start_resident(&q, &rid, true).unwrap();
-    assert_eq!(
-        k.actor(&q).unwrap(),
-        qinqing_core::Actor::Serving {
-            staff: sid,
-            admin: false,
-            resident: pid
-        }
-    );
+    assert_eq!(k.actor(&q).unwrap(), qinqing_core::Actor::Serving { staff: sid, admin: false, resident: pid });
     k.end_resident(&q).unwrap();
     assert_eq!(k.actor(&q).unwrap(), qinqing_core::Actor::Nobody);
     // A log-in has an absolute lifetime (8 hours by default) however busy.
     k.login(&q, sid, "counter-pass").unwrap();
-    let start = chrono::DateTime::parse_from_rfc3339("2026-03-10T02:01:59Z")
-        .unwrap()
-        .with_timezone(&chrono::Utc);
+    let start = chrono::DateTime::parse_from_rfc3339("2026-03-10T02:01:59Z").unwrap().with_timezone(&chrono::Utc);
     for m in (10..480).step_by(10) {
-        q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(
-            start + chrono::Duration::minutes(m),
-        )));
+        q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(start + chrono::Duration::minutes(m))));
         k.touch(&q).unwrap();
         assert!(k.state(&q).unwrap().staff.is_some(), "minute {m}");
     }
-    q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(
-        start + chrono::Duration::minutes(480),
-    )));
+    q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(start + chrono::Duration::minutes(480))));
     assert!(k.state(&q).unwrap().staff.is_none(), "after 8 hours");
     // Leaving kiosk mode needs an administrator.
-    assert_eq!(
-        k.authorize_exit(&q, sid, "counter-pass").unwrap_err().code,
-        Code::StaffNotAdmin
-    );
+    assert_eq!(k.authorize_exit(&q, sid, "counter-pass").unwrap_err().code, Code::StaffNotAdmin);
 }
 
 #[test]
@@ -218,60 +115,34 @@ fn backup_while_open_and_restore() {
     let people = q.count_persons().unwrap();
     let out = dir.path().join("backup.db");
     q.backup_to(&out).unwrap();
-    assert_eq!(
-        q.backup_to(&out).unwrap_err().code,
-        Code::BackupFailed,
-        "never overwrites"
-    );
+    assert_eq!(q.backup_to(&out).unwrap_err().code, Code::BackupFailed, "never overwrites");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
-            0o600,
-            "a backup is owner-only"
-        );
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600, "a backup is owner-only");
     }
     let copy = Qinqing::open(&out).unwrap();
     assert_eq!(copy.count_persons().unwrap(), people);
     drop(copy);
     // Change the live database, then restore the backup over it.
-    q.add_person(&PersonInput {
-        name: "新人".into(),
-        resident_id: with_check_char("11010519491231002"),
-        insurance: "resident".into(),
-        region: "110105".into(),
-        ..Default::default()
-    })
-    .unwrap();
+    q.add_person(&PersonInput { name: "新人".into(), resident_id: with_check_char("11010519491231002"), insurance: "resident".into(), region: "110105".into(), ..Default::default() }).unwrap();
     assert_eq!(q.count_persons().unwrap(), people + 1);
     q.restore_from(&out).unwrap();
     assert_eq!(q.count_persons().unwrap(), people);
     let junk = dir.path().join("junk.db");
     std::fs::write(&junk, b"not a database at all, just text").unwrap();
     assert_eq!(q.restore_from(&junk).unwrap_err().code, Code::BackupFailed);
-    assert_eq!(
-        q.count_persons().unwrap(),
-        people,
-        "a bad backup changes nothing"
-    );
+    assert_eq!(q.count_persons().unwrap(), people, "a bad backup changes nothing");
 }
 
 #[test]
 fn audit_since_is_a_china_date() {
     let mut q = ledger();
     at(&mut q, "2026-03-09T15:59:00Z"); // 23:59 on 9 March in China
-    q.add_staff("甲", "staff", "password-1", "password-1")
-        .unwrap();
+    q.add_staff("甲", "staff", "password-1", "password-1").unwrap();
     at(&mut q, "2026-03-09T16:01:00Z"); // 00:01 on 10 March in China
-    q.add_staff("乙", "staff", "password-2", "password-2")
-        .unwrap();
-    let since = q
-        .audit_list(&qinqing_core::audit::AuditQuery {
-            since: Some("2026-03-10".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    q.add_staff("乙", "staff", "password-2", "password-2").unwrap();
+    let since = q.audit_list(&qinqing_core::audit::AuditQuery { since: Some("2026-03-10".into()), ..Default::default() }).unwrap();
     assert_eq!(since.len(), 1);
     assert_eq!(since[0].after.as_ref().unwrap()["name"], "乙");
 }
@@ -290,23 +161,13 @@ fn staff_verify_a_face_in_person_so_an_adult_can_show_their_code() {
         })
         .unwrap()
         .id;
-    let sid = q
-        .add_staff("陈主任", "staff", "counter-pass", "counter-pass")
-        .unwrap()
-        .id;
+    let sid = q.add_staff("陈主任", "staff", "counter-pass", "counter-pass").unwrap().id;
     assert_eq!(q.issue_qr(p, None).unwrap_err().code, Code::QrFaceRequired);
-    assert_eq!(
-        q.verify_face_in_person(p, 99).unwrap_err().code,
-        Code::StaffNotFound
-    );
+    assert_eq!(q.verify_face_in_person(p, 99).unwrap_err().code, Code::StaffNotFound);
     let after = q.verify_face_in_person(p, sid).unwrap();
     assert!(after.face_verified_at_local.is_some());
     assert!(q.issue_qr(p, None).is_ok());
-    assert!(q
-        .audit_list(&Default::default())
-        .unwrap()
-        .iter()
-        .any(|e| e.action == "person.face_verified"));
+    assert!(q.audit_list(&Default::default()).unwrap().iter().any(|e| e.action == "person.face_verified"));
 }
 
 /// Issue 15: lock-outs escalate until an administrator resets them; common
@@ -316,37 +177,12 @@ fn staff_verify_a_face_in_person_so_an_adult_can_show_their_code() {
 fn lockouts_escalate_common_passwords_are_refused_first_admin_once() {
     let mut q = Qinqing::in_memory(Arc::new(FixedClock::at("2026-03-10T02:00:00Z"))).unwrap();
     q.set_actor(qinqing_core::Actor::Nobody);
-    for common in [
-        "12345678",
-        "Password1",
-        "88888888",
-        "aaaaaaaa",
-        "woaini1314",
-    ] {
-        assert_eq!(
-            q.create_first_admin("陈主任", common, common)
-                .unwrap_err()
-                .code,
-            Code::StaffPasswordCommon,
-            "{common}"
-        );
+    for common in ["12345678", "Password1", "88888888", "aaaaaaaa", "woaini1314"] {
+        assert_eq!(q.create_first_admin("陈主任", common, common).unwrap_err().code, Code::StaffPasswordCommon, "{common}");
     }
-    let admin = q
-        .create_first_admin("陈主任", "right-password", "right-password")
-        .unwrap()
-        .id;
-    assert_eq!(
-        q.create_first_admin("又一个", "right-password", "right-password")
-            .unwrap_err()
-            .code,
-        Code::StaffExists
-    );
-    assert_eq!(
-        q.add_staff("小李", "staff", "staff-pass-1", "staff-pass-1")
-            .unwrap_err()
-            .code,
-        Code::NotLoggedIn
-    );
+    let admin = q.create_first_admin("陈主任", "right-password", "right-password").unwrap().id;
+    assert_eq!(q.create_first_admin("又一个", "right-password", "right-password").unwrap_err().code, Code::StaffExists);
+    assert_eq!(q.add_staff("小李", "staff", "staff-pass-1", "staff-pass-1").unwrap_err().code, Code::NotLoggedIn);
     let lock = |q: &Qinqing| {
         for _ in 0..5 {
             let _ = q.verify_staff(admin, "wrong");
@@ -355,25 +191,13 @@ fn lockouts_escalate_common_passwords_are_refused_first_admin_once() {
     let minutes_locked = |q: &Qinqing| -> i64 {
         let e = q.verify_staff(admin, "right-password").unwrap_err();
         assert_eq!(e.code, Code::StaffLocked);
-        e.message_en
-            .split("Try again in ")
-            .nth(1)
-            .unwrap()
-            .split(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
+        e.message_en.split("Try again in ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
     };
     lock(&q);
     assert_eq!(minutes_locked(&q), 15);
     at(&mut q, "2026-03-10T02:16:00Z");
     lock(&q);
-    assert_eq!(
-        minutes_locked(&q),
-        30,
-        "the second lock-out lasts twice as long"
-    );
+    assert_eq!(minutes_locked(&q), 30, "the second lock-out lasts twice as long");
     at(&mut q, "2026-03-10T02:47:00Z");
     lock(&q);
     assert_eq!(minutes_locked(&q), 60);

@@ -56,10 +56,7 @@ fn which(name: &str) -> Option<PathBuf> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free local port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free local port")
 }
 
 /// What is left after [`App::close`]: the database the app wrote, on disk
@@ -95,21 +92,12 @@ impl App {
     }
 
     /// As [`App::launch`], with extra command-line arguments for the app (e.g. `--kiosk`).
-    pub async fn launch_with(
-        app_bin: &str,
-        name: &str,
-        extra: &[&str],
-        prepare: impl FnOnce(&Path),
-    ) -> Option<App> {
-        let missing: Vec<&str> = [
-            ("Xvfb", which("Xvfb")),
-            ("tauri-driver", which("tauri-driver")),
-            ("WebKitWebDriver", which("WebKitWebDriver")),
-        ]
-        .into_iter()
-        .filter(|(_, p)| p.is_none())
-        .map(|(n, _)| n)
-        .collect();
+    pub async fn launch_with(app_bin: &str, name: &str, extra: &[&str], prepare: impl FnOnce(&Path)) -> Option<App> {
+        let missing: Vec<&str> = [("Xvfb", which("Xvfb")), ("tauri-driver", which("tauri-driver")), ("WebKitWebDriver", which("WebKitWebDriver"))]
+            .into_iter()
+            .filter(|(_, p)| p.is_none())
+            .map(|(n, _)| n)
+            .collect();
         if !missing.is_empty() {
             if std::env::var_os("QINQING_SKIP_E2E").is_some() {
                 eprintln!("e2e {name}: SKIPPED (QINQING_SKIP_E2E set; missing {missing:?})");
@@ -117,15 +105,9 @@ impl App {
             }
             panic!("e2e prerequisites missing: {missing:?}. Run scripts/test.sh, which installs them (or set QINQING_SKIP_E2E=1 to skip).");
         }
-        assert!(
-            Path::new(app_bin).is_file(),
-            "app binary {app_bin} not built"
-        );
+        assert!(Path::new(app_bin).is_file(), "app binary {app_bin} not built");
 
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("qinqing-e2e-{name}-"))
-            .tempdir()
-            .expect("tempdir");
+        let dir = tempfile::Builder::new().prefix(&format!("qinqing-e2e-{name}-")).tempdir().expect("tempdir");
         let db = dir.path().join("qinqing.db");
         prepare(&db);
         // A window test runs the all-in-one demo installation unless the
@@ -134,17 +116,10 @@ impl App {
         {
             use qinqing_core::installation::Installation;
             let mut q = qinqing_core::Qinqing::open(&db).expect("open the test database");
-            let chosen: i64 = q
-                .conn()
-                .query_row(
-                    "SELECT count(*) FROM setting WHERE key = 'install_role'",
-                    [],
-                    |r| r.get(0),
-                )
-                .expect("setting");
+            let chosen: i64 =
+                q.conn().query_row("SELECT count(*) FROM setting WHERE key = 'install_role'", [], |r| r.get(0)).expect("setting");
             if chosen == 0 {
-                q.set_installation(Installation::Demo)
-                    .expect("demo installation");
+                q.set_installation(Installation::Demo).expect("demo installation");
             }
         }
 
@@ -153,12 +128,7 @@ impl App {
         let native_port = free_port();
         let log = std::fs::File::create(dir.path().join("tauri-driver.log")).expect("driver log");
         let driver = Command::new(which("tauri-driver").unwrap_or_default())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", format!(":{display}"))
             // Software rendering: no GPU under Xvfb.
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
@@ -179,40 +149,24 @@ impl App {
 
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
-        caps.insert("tauri:options".into(), {
-            let mut args = vec!["--db".to_string(), db.to_string_lossy().into_owned()];
-            args.extend(extra.iter().map(|a| a.to_string()));
-            serde_json::json!({ "application": app_bin, "args": args })
-        });
+        caps.insert(
+            "tauri:options".into(),
+            {
+                let mut args = vec!["--db".to_string(), db.to_string_lossy().into_owned()];
+                args.extend(extra.iter().map(|a| a.to_string()));
+                serde_json::json!({ "application": app_bin, "args": args })
+            },
+        );
         let started = Instant::now();
         let client = ClientBuilder::native()
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "WebDriver session for {name}: {e}; see {}",
-                    dir.path().join("tauri-driver.log").display()
-                )
-            });
+            .unwrap_or_else(|e| panic!("WebDriver session for {name}: {e}; see {}", dir.path().join("tauri-driver.log").display()));
         eprintln!("e2e {name}: session started in {:?}", started.elapsed());
-        let app = App {
-            client,
-            db,
-            dir,
-            name: name.to_string(),
-            port,
-            xvfb,
-            driver,
-            closed: false,
-        };
-        app.wait("body[data-ready], #screen > *, body[data-boot-error]")
-            .await;
-        if let Ok(serde_json::Value::String(err)) = app
-            .client
-            .execute("return document.body.dataset.bootError || null", vec![])
-            .await
-        {
+        let app = App { client, db, dir, name: name.to_string(), port, xvfb, driver, closed: false };
+        app.wait("body[data-ready], #screen > *, body[data-boot-error]").await;
+        if let Ok(serde_json::Value::String(err)) = app.client.execute("return document.body.dataset.bootError || null", vec![]).await {
             app.screenshot(&format!("{name}-FAILED-boot")).await;
             panic!("e2e {name}: the app's scripts did not load: {err}");
         }
@@ -229,10 +183,7 @@ impl App {
             }
             if Instant::now() > deadline {
                 self.screenshot(&format!("{}-FAILED-wait", self.name)).await;
-                panic!(
-                    "e2e {}: no element matches {css:?} after {WAIT:?}",
-                    self.name
-                );
+                panic!("e2e {}: no element matches {css:?} after {WAIT:?}", self.name);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -254,10 +205,7 @@ impl App {
             }
             if Instant::now() > deadline {
                 self.screenshot(&format!("{}-FAILED-text", self.name)).await;
-                panic!(
-                    "e2e {}: {css:?} never contained {needle:?}; last text: {last:?}",
-                    self.name
-                );
+                panic!("e2e {}: {css:?} never contained {needle:?}; last text: {last:?}", self.name);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -267,19 +215,13 @@ impl App {
     pub async fn wait_js(&self, expr: &str) {
         let deadline = Instant::now() + WAIT;
         loop {
-            let v = self
-                .client
-                .execute(&format!("return !!({expr});"), vec![])
-                .await;
+            let v = self.client.execute(&format!("return !!({expr});"), vec![]).await;
             if matches!(v, Ok(serde_json::Value::Bool(true))) {
                 return;
             }
             if Instant::now() > deadline {
                 self.screenshot(&format!("{}-FAILED-js", self.name)).await;
-                panic!(
-                    "e2e {}: {expr:?} never became true (last: {v:?})",
-                    self.name
-                );
+                panic!("e2e {}: {expr:?} never became true (last: {v:?})", self.name);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -294,15 +236,10 @@ impl App {
         loop {
             let e = self.wait(css).await;
             let enabled = e.attr("disabled").await.ok().flatten().is_none();
-            match if enabled {
-                e.click().await.map_err(|x| x.to_string())
-            } else {
-                Err("disabled".into())
-            } {
+            match if enabled { e.click().await.map_err(|x| x.to_string()) } else { Err("disabled".into()) } {
                 Ok(()) => return,
                 Err(err) if Instant::now() > deadline => {
-                    self.screenshot(&format!("{}-FAILED-click", self.name))
-                        .await;
+                    self.screenshot(&format!("{}-FAILED-click", self.name)).await;
                     panic!("e2e {}: click {css}: {err}", self.name)
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
@@ -313,12 +250,8 @@ impl App {
     /// Replace the value of an input by typing `text` into it.
     pub async fn fill(&self, css: &str, text: &str) {
         let e = self.wait(css).await;
-        e.clear()
-            .await
-            .unwrap_or_else(|err| panic!("e2e {}: clear {css}: {err}", self.name));
-        e.send_keys(text)
-            .await
-            .unwrap_or_else(|err| panic!("e2e {}: type into {css}: {err}", self.name));
+        e.clear().await.unwrap_or_else(|err| panic!("e2e {}: clear {css}: {err}", self.name));
+        e.send_keys(text).await.unwrap_or_else(|err| panic!("e2e {}: type into {css}: {err}", self.name));
     }
 
     /// Put a file into an `<input type=file>` (as a person picking it would).
@@ -327,19 +260,12 @@ impl App {
         let e = self.wait(css).await;
         e.send_keys(&file.to_string_lossy())
             .await
-            .unwrap_or_else(|err| {
-                panic!(
-                    "e2e {}: upload {} into {css}: {err}",
-                    self.name,
-                    file.display()
-                )
-            });
+            .unwrap_or_else(|err| panic!("e2e {}: upload {} into {css}: {err}", self.name, file.display()));
     }
 
     /// Choose an option of a `<select>` by its value.
     pub async fn choose(&self, select_css: &str, value: &str) {
-        self.click(&format!("{select_css} option[value=\"{value}\"]"))
-            .await;
+        self.click(&format!("{select_css} option[value=\"{value}\"]")).await;
     }
 
     pub async fn text(&self, css: &str) -> String {
@@ -349,23 +275,14 @@ impl App {
     /// Texts of every element matching `css` (no waiting).
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for e in self
-            .client
-            .find_all(Locator::Css(css))
-            .await
-            .unwrap_or_default()
-        {
+        for e in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
             out.push(e.text().await.unwrap_or_default());
         }
         out
     }
 
     pub async fn count(&self, css: &str) -> usize {
-        self.client
-            .find_all(Locator::Css(css))
-            .await
-            .map(|v| v.len())
-            .unwrap_or(0)
+        self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
     }
 
     pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
@@ -380,10 +297,7 @@ impl App {
         const AXE: &str = include_str!("../vendor/axe.min.js");
         let present = self.js("return typeof window.axe !== 'undefined';").await;
         if present != serde_json::Value::Bool(true) {
-            self.client
-                .execute(&format!("{AXE}\n;return true;"), vec![])
-                .await
-                .unwrap_or_else(|e| panic!("e2e {}: inject axe: {e}", self.name));
+            self.client.execute(&format!("{AXE}\n;return true;"), vec![]).await.unwrap_or_else(|e| panic!("e2e {}: inject axe: {e}", self.name));
         }
         let r = self
             .js_async(
@@ -395,29 +309,17 @@ impl App {
                    .catch(e => done(['axe failed: ' + e]));",
             )
             .await;
-        r.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_else(|| vec![format!("axe answered {r}")])
+        r.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_else(|| vec![format!("axe answered {r}")])
     }
 
     /// Run an asynchronous script: it calls its last argument with the result
     /// (e.g. a Tauri `invoke` made from the page, as an attacker would).
     pub async fn js_async(&self, script: &str) -> serde_json::Value {
-        self.client
-            .execute_async(script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("e2e {}: async script failed: {e}", self.name))
+        self.client.execute_async(script, vec![]).await.unwrap_or_else(|e| panic!("e2e {}: async script failed: {e}", self.name))
     }
 
     pub async fn js(&self, script: &str) -> serde_json::Value {
-        self.client
-            .execute(script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("e2e {}: script failed: {e}", self.name))
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("e2e {}: script failed: {e}", self.name))
     }
 
     /// Save a PNG of the window under `target/e2e/<name>.png`; returns the path.
@@ -458,29 +360,15 @@ impl App {
     /// GET /session/{id}/screenshot with a plain HTTP client and decode the PNG.
     async fn raw_screenshot(&self) -> Result<Vec<u8>, String> {
         use base64::Engine;
-        let sid = self
-            .client
-            .session_id()
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("no session")?;
+        let sid = self.client.session_id().await.map_err(|e| e.to_string())?.ok_or("no session")?;
         let url = format!("http://127.0.0.1:{}/session/{sid}/screenshot", self.port);
         let v: serde_json::Value = tokio::task::spawn_blocking(move || {
-            ureq::get(&url)
-                .timeout(Duration::from_secs(5))
-                .call()
-                .map_err(|e| e.to_string())?
-                .into_json()
-                .map_err(|e| e.to_string())
+            ureq::get(&url).timeout(Duration::from_secs(5)).call().map_err(|e| e.to_string())?.into_json().map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| e.to_string())??;
-        let b64 = v["value"]
-            .as_str()
-            .ok_or_else(|| format!("unexpected screenshot reply: {v}"))?;
-        base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .map_err(|e| e.to_string())
+        let b64 = v["value"].as_str().ok_or_else(|| format!("unexpected screenshot reply: {v}"))?;
+        base64::engine::general_purpose::STANDARD.decode(b64).map_err(|e| e.to_string())
     }
 
     /// End the WebDriver session (closes the app window) and stop the helpers.
@@ -496,10 +384,7 @@ impl App {
         self.closed = true;
         self.stop_helpers();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
-        Closed {
-            db: self.db.clone(),
-            dir,
-        }
+        Closed { db: self.db.clone(), dir }
     }
 
     fn stop_helpers(&mut self) {
@@ -508,9 +393,7 @@ impl App {
         // code, and under it something signalled every process on the
         // machine (the test runner and its shell died with it).
         trace(&self.name, "kill group", &self.driver.id().to_string());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
-            .status();
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.driver.id())]).status();
         trace(&self.name, "killed group", "");
         let _ = self.driver.wait();
         let _ = self.xvfb.kill();
@@ -530,39 +413,22 @@ impl Drop for App {
 /// Start Xvfb on a display it picks itself; returns the child and the number.
 fn start_xvfb() -> (Child, u32) {
     let mut child = Command::new(which("Xvfb").unwrap_or_default())
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x900x24",
-            "-nolisten",
-            "tcp",
-            "-noreset",
-        ])
+        .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp", "-noreset"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("start Xvfb");
     let stdout = child.stdout.take().expect("Xvfb stdout");
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read Xvfb display number");
-    let display: u32 = line
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("Xvfb printed {line:?}, not a display number"));
+    BufReader::new(stdout).read_line(&mut line).expect("read Xvfb display number");
+    let display: u32 = line.trim().parse().unwrap_or_else(|_| panic!("Xvfb printed {line:?}, not a display number"));
     (child, display)
 }
 
 fn wait_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tauri-driver did not listen on port {port}"
-        );
+        assert!(Instant::now() < deadline, "tauri-driver did not listen on port {port}");
         std::thread::sleep(Duration::from_millis(25));
     }
 }
@@ -589,26 +455,11 @@ pub fn output_with_stdin(cmd: &mut Command, input: &str) -> std::process::Output
 /// (for `settle --pay-password-stdin`). Returns (success, stdout JSON, stderr).
 pub fn cli_json(app_bin: &str, db: &Path, args: &[&str]) -> (bool, serde_json::Value, String) {
     let bin = Path::new(app_bin).with_file_name("qinqing-cli");
-    assert!(
-        bin.is_file(),
-        "{} not built: run `cargo build --workspace` first (scripts/test.sh does)",
-        bin.display()
-    );
+    assert!(bin.is_file(), "{} not built: run `cargo build --workspace` first (scripts/test.sh does)", bin.display());
     let pay = qinqing_core::demo::DEMO_PAY_PASSWORD;
-    let out = output_with_stdin(
-        Command::new(&bin)
-            .arg("--db")
-            .arg(db)
-            .arg("--json")
-            .args(args),
-        &format!("{pay}\n{pay}\n"),
-    );
+    let out = output_with_stdin(Command::new(&bin).arg("--db").arg(db).arg("--json").args(args), &format!("{pay}\n{pay}\n"));
     let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (
-        out.status.success(),
-        v,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.success(), v, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// As [`cli_json`], for a call that must succeed: its JSON.
