@@ -17,7 +17,7 @@ echo "tests (SQLite): $(( $(date +%s) - t )) s; screenshots in target/e2e/"
 # The same core, CLI and many-process suites again on PostgreSQL: a throwaway
 # cluster in target/pg (scripts/pg.sh), stopped and removed at the end.
 t=$(date +%s)
-pg_url=$(scripts/pg.sh start)
+pg_url=$(scripts/pg.sh start --no-fsync)
 trap 'scripts/pg.sh stop' EXIT
 QINQING_TEST_POSTGRES="$pg_url" cargo test --locked -p qinqing-core -p qinqing-cli -p qinqing-bench
 scripts/pg.sh stop

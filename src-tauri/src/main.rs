@@ -184,7 +184,7 @@ fn kiosk_exit(app: tauri::AppHandle, s: State<'_, AppState>, admin: i64, passwor
 #[cfg(unix)]
 fn single_instance(app: &tauri::AppHandle, db: &std::path::Path) -> bool {
     use std::os::unix::net::{UnixListener, UnixStream};
-    let sock = db.with_extension("kiosk.sock");
+    let sock = db::kiosk_socket(db);
     if UnixStream::connect(&sock).is_ok() {
         return false;
     }

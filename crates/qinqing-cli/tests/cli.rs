@@ -391,3 +391,32 @@ fn a_mistyped_database_path_creates_nothing() {
     assert!(run(&fresh, &["init"]).status.success());
     assert!(run(&fresh, &["person", "list"]).status.success());
 }
+
+/// A `postgres://` URL is never a file name: a server that is not there, a
+/// malformed URL, a database without Qinqing's tables — each its own clear
+/// refusal, the password never echoed, no file or directory created.
+#[test]
+fn a_postgres_url_is_never_a_file_and_its_password_is_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let cases = [
+        "postgres://qq:s3cret-pw@127.0.0.1:1/ledger",
+        "postgresql://qq:s3cret-pw@127.0.0.1:1/ledger",
+        "postgres://qq:s3cret-pw@127.0.0.1:notaport/ledger",
+    ];
+    for url in cases {
+        for args in [&["info"][..], &["person", "list"][..], &["init"][..], &["demo", "seed"][..]] {
+            let mut a = vec!["--json", "--db", url];
+            a.extend_from_slice(args);
+            let out = Command::new(BIN).args(&a).current_dir(cwd).env_remove("QINQING_DB").output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{url} {args:?}: {err}");
+            let v: Value = serde_json::from_str(&err).unwrap();
+            assert_eq!(v["error"]["code"], "DB_OPEN", "{url} {args:?}");
+            assert!(!err.contains("s3cret-pw"), "the password is never shown: {err}");
+            assert!(v["error"]["message_en"].as_str().unwrap().contains("Check the address"), "{err}");
+            assert!(out.stdout.is_empty());
+        }
+        assert_eq!(std::fs::read_dir(cwd).unwrap().count(), 0, "{url}: nothing created in the working directory");
+    }
+}

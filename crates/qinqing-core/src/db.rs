@@ -70,6 +70,21 @@ pub fn open_existing(path: &Path) -> Result<Conn> {
     open(path)
 }
 
+/// Where a kiosk's single-instance socket lives: beside its SQLite file, or
+/// for a `postgres://` ledger in the app-data directory, named by a hash of
+/// the URL (one kiosk per ledger per computer).
+pub fn kiosk_socket(path: &Path) -> PathBuf {
+    match postgres_url(path) {
+        Some(url) => {
+            let dir = default_data_dir().unwrap_or_else(|_| std::env::temp_dir());
+            let _ = create_private_dir(&dir);
+            let hash = crate::docstore::sha256_hex(crate::pg::redact(url).as_bytes());
+            dir.join(format!("kiosk-{}.sock", &hash[..12]))
+        }
+        None => path.with_extension("kiosk.sock"),
+    }
+}
+
 /// The `postgres://` (or `postgresql://`) URL this "path" really is, if it is
 /// one: such a URL is never taken for a file name.
 pub fn postgres_url(path: &Path) -> Option<&str> {

@@ -553,6 +553,16 @@ impl Error {
             format!("Cannot open the database: {detail}. Check the path and its permissions."),
         )
     }
+    /// A PostgreSQL ledger that cannot be reached or refuses the log-in
+    /// (`url` without its password).
+    pub fn db_server(url: &str, why: &str) -> Self {
+        Self::new(
+            Code::DbOpen,
+            Some("db"),
+            format!("无法连接共享账本 {url}：{why}。请检查地址和端口、数据库服务器是否在运行、用户名和密码；未作任何改动。"),
+            format!("Cannot reach the shared ledger at {url}: {why}. Check the address and port, that the database server is running, and the user name and password; nothing was changed."),
+        )
+    }
     pub fn internal(detail: impl fmt::Display) -> Self {
         Self::new(
             Code::Internal,

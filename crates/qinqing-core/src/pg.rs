@@ -40,9 +40,8 @@ pub fn redact(url: &str) -> String {
 }
 
 pub(crate) fn connect(url: &str) -> Result<postgres::Client> {
-    let config: postgres::Config = url
-        .parse()
-        .map_err(|e| Error::db_open(format!("{}: {e}", redact(url))))?;
+    let config: postgres::Config =
+        url.parse().map_err(|e| Error::db_server(&redact(url), &format!("not a valid PostgreSQL URL ({e})")))?;
     let mut config = config;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(std::time::Duration::from_secs(10));
@@ -50,9 +49,15 @@ pub(crate) fn connect(url: &str) -> Result<postgres::Client> {
     config.application_name("qinqing");
     // A loopback or unix-socket server in a centre's rack; TLS to PostgreSQL
     // across a network is configured in PostgreSQL (hostssl) with a proxy.
-    config
-        .connect(postgres::NoTls)
-        .map_err(|e| Error::db_open(format!("{}: {e}", redact(url))))
+    config.connect(postgres::NoTls).map_err(|e| {
+        // The server's own words when it answered (no such role, bad
+        // password, no such database); else what failed on the way.
+        let why = match e.as_db_error() {
+            Some(d) => d.message().to_string(),
+            None => std::error::Error::source(&e).map(|s| format!("{e}: {s}")).unwrap_or_else(|| e.to_string()),
+        };
+        Error::db_server(&redact(url), &why)
+    })
 }
 
 /// Open the ledger at `url`; `create` lets this call create the tables (init,
@@ -183,11 +188,42 @@ pub fn fresh_test_database(base_url: &str) -> Result<String> {
         rand_suffix()
     );
     let r = admin
-        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"))
         .map_err(pe);
     let _ = admin.execute("SELECT pg_advisory_unlock($1)", &[&(MIGRATION_LOCK + 1)]);
     r?;
     Ok(with_database(base_url, &name))
+}
+
+/// Test support: a copy of the database at `template_url` (which must have
+/// no open connection), on the server at `base_url`. Returns its URL.
+#[doc(hidden)]
+pub fn clone_test_database(base_url: &str, template_url: &str) -> Result<String> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let template = database_of(template_url).ok_or_else(|| Error::internal("no database in the URL"))?;
+    let name = format!("qq_c{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), rand_suffix());
+    let mut admin = connect(base_url)?;
+    admin.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")).map_err(crate::store::pg_error)?;
+    Ok(with_database(base_url, &name))
+}
+
+/// Test support: drop a database made by the functions above.
+#[doc(hidden)]
+pub fn drop_test_database(base_url: &str, url: &str) -> Result<()> {
+    let name = database_of(url).ok_or_else(|| Error::internal("no database in the URL"))?;
+    if !name.starts_with("qq_") {
+        return Err(Error::internal("only test databases are dropped"));
+    }
+    connect(base_url)?.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).map_err(crate::store::pg_error)
+}
+
+/// The database a URL names (its path), if it is a plain identifier.
+fn database_of(url: &str) -> Option<String> {
+    let base = url.split('?').next()?;
+    let rest = &base[base.find("://")? + 3..];
+    let name = &rest[rest.find('/')? + 1..];
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then(|| name.to_string())
 }
 
 fn rand_suffix() -> String {
