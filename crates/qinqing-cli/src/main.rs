@@ -110,6 +110,13 @@ enum Cmd {
     Backup { out: PathBuf },
     /// Replace the database's content with a backup.
     Restore { backup: PathBuf },
+    /// Move this whole ledger (rows, documents, signing key) into an empty
+    /// PostgreSQL database, checked by counts and sums before it commits.
+    Export {
+        /// The target, postgres://user@host/database
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Reports: the yearly spending of a person or a family.
     #[command(subcommand)]
     Report(ReportCmd),
@@ -901,6 +908,17 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         Cmd::Backup { out } => {
             ctx.open()?.backup_to(&out)?;
             if ctx.json { ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?; } else { println!("{}", out.display()); }
+        }
+        Cmd::Export { to } => {
+            let r = ctx.open()?.export_to(&to)?;
+            if ctx.json {
+                ctx.print_json(&r)?;
+            } else {
+                for t in &r.tables {
+                    println!("{:<20} {:>9}", t.table, t.rows);
+                }
+                println!("{} rows, {} documents ({} files, {} bytes) → {} (checked: counts, sums, file hashes)", r.rows, r.documents, r.files, r.file_bytes, r.target);
+            }
         }
         Cmd::Restore { backup } => {
             ctx.open_or_create()?.restore_from(&backup)?;

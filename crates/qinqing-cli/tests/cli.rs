@@ -420,3 +420,25 @@ fn a_postgres_url_is_never_a_file_and_its_password_is_never_shown() {
         assert_eq!(std::fs::read_dir(cwd).unwrap().count(), 0, "{url}: nothing created in the working directory");
     }
 }
+
+/// `export --to URL` moves the ledger into an empty PostgreSQL database and
+/// says what it checked; a file path or a database that holds a ledger is
+/// refused with its own code.
+#[test]
+fn export_moves_the_ledger_into_an_empty_postgresql_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::ledger(dir.path(), "centre.db");
+    assert!(run(&src, &["demo", "seed"]).status.success());
+    let (code, e) = err_json(&src, &["export", "--to", dir.path().join("copy.db").to_str().unwrap()]);
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "EXPORT_TARGET_INVALID"));
+    assert!(!dir.path().join("copy.db").exists());
+    let Ok(base) = std::env::var("QINQING_TEST_POSTGRES") else { return };
+    let target = qinqing_core::pg::fresh_test_database(&base).unwrap();
+    let r = ok_json(&src, &["export", "--to", &target]);
+    assert_eq!(r["verified"], true);
+    assert_eq!(r["documents"].as_i64(), Some(4));
+    let people = ok_json(Path::new(&target), &["person", "list"]);
+    assert_eq!(people.as_array().unwrap().len(), 7, "the demo family, on the other side");
+    let (code, e) = err_json(&src, &["export", "--to", &target]);
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "EXPORT_TARGET_NOT_EMPTY"));
+}

@@ -118,6 +118,9 @@ pub enum Code {
     ResidentSessionNone,
     BackupFailed,
     BackendUnsupported,
+    ExportTargetInvalid,
+    ExportTargetNotEmpty,
+    ExportMismatch,
     AidFaceRequired,
     BillConflict,
     AmountZero,
@@ -251,6 +254,9 @@ impl Code {
             Code::ResidentSessionNone => "RESIDENT_SESSION_NONE",
             Code::BackupFailed => "BACKUP_FAILED",
             Code::BackendUnsupported => "BACKEND_UNSUPPORTED",
+            Code::ExportTargetInvalid => "EXPORT_TARGET_INVALID",
+            Code::ExportTargetNotEmpty => "EXPORT_TARGET_NOT_EMPTY",
+            Code::ExportMismatch => "EXPORT_MISMATCH",
             Code::AidFaceRequired => "AID_FACE_REQUIRED",
             Code::BillConflict => "BILL_CONFLICT",
             Code::AmountZero => "AMOUNT_ZERO",
@@ -551,6 +557,30 @@ impl Error {
             None,
             format!("无法打开数据库：{detail}。请检查路径和权限。"),
             format!("Cannot open the database: {detail}. Check the path and its permissions."),
+        )
+    }
+    pub fn export_target_invalid(target: &str) -> Self {
+        Self::new(
+            Code::ExportTargetInvalid,
+            Some("to"),
+            format!("“{target}”不是PostgreSQL地址。账本只能迁入共享账本：请给出 postgres://用户@主机/数据库 形式的地址；未作任何改动。"),
+            format!("\"{target}\" is not a PostgreSQL address. A ledger moves into a shared ledger only: give a URL such as postgres://user@host/database; nothing was changed."),
+        )
+    }
+    pub fn export_target_not_empty(target: &str, table: &str, rows: i64) -> Self {
+        Self::new(
+            Code::ExportTargetNotEmpty,
+            Some("to"),
+            format!("{target} 已经有账本数据（{table} 表有 {rows} 行），迁入会把两本账混在一起，已停止，未作任何改动。请新建一个空数据库再迁入。"),
+            format!("{target} already holds a ledger ({table} has {rows} rows); moving into it would mix two ledgers, so nothing was done. Create an empty database and move into that."),
+        )
+    }
+    pub fn export_mismatch(table: &str) -> Self {
+        Self::new(
+            Code::ExportMismatch,
+            Some("to"),
+            format!("迁入后核对不一致（{table}），已整体撤销，目标数据库未改动，原账本未改动。请联系管理员检查两端版本后重试。"),
+            format!("The check after copying found a difference ({table}); the whole copy was rolled back and neither ledger was changed. Ask the administrator to check both versions, then try again."),
         )
     }
     /// A PostgreSQL ledger that cannot be reached or refuses the log-in

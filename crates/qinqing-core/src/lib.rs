@@ -10,6 +10,7 @@ pub mod demo;
 pub mod document;
 pub mod docstore;
 pub mod error;
+pub mod export;
 pub mod fund;
 pub mod id;
 pub mod idcheck;

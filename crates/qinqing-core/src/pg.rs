@@ -289,3 +289,95 @@ mod tests {
         );
     }
 }
+
+/// A foreign key of the PostgreSQL schema (single-column, as all of ours are).
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub table: String,
+    pub column: String,
+    pub references: String,
+    pub nullable: bool,
+}
+
+/// The ledger's foreign keys, read from PostgreSQL's catalog.
+pub fn foreign_keys(conn: &Conn) -> Result<Vec<ForeignKey>> {
+    conn.query_map(
+        "SELECT CAST(c.conrelid::regclass AS TEXT), CAST(a.attname AS TEXT), CAST(c.confrelid::regclass AS TEXT), NOT a.attnotnull
+         FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+         WHERE c.contype = 'f' AND c.connamespace = CAST(current_schema() AS regnamespace)
+         ORDER BY 1, 2",
+        [],
+        |r| Ok(ForeignKey { table: r.get(0)?, column: r.get(1)?, references: r.get(2)?, nullable: r.get(3)? }),
+    )?
+    .collect()
+}
+
+/// The ledger's tables (not the schema version, not the file store) in an
+/// order where every NOT NULL reference points to a table before it.
+pub fn tables_in_load_order(conn: &Conn, fks: &[ForeignKey]) -> Result<Vec<String>> {
+    let mut left: Vec<String> = conn
+        .query_map(
+            "SELECT CAST(tablename AS TEXT) FROM pg_tables WHERE schemaname = current_schema()
+               AND tablename NOT IN ('qinqing_schema', 'blob') ORDER BY tablename",
+            [],
+            |r| r.get(0),
+        )?
+        .collect::<Result<_>>()?;
+    let mut order = Vec::new();
+    while !left.is_empty() {
+        let ready = left.iter().position(|t| {
+            fks.iter().filter(|f| &f.table == t && !f.nullable && &f.references != t).all(|f| order.contains(&f.references))
+        });
+        match ready {
+            Some(i) => order.push(left.remove(i)),
+            None => return Err(Error::internal(format!("a cycle of NOT NULL references among {left:?}"))),
+        }
+    }
+    Ok(order)
+}
+
+/// A table's columns, in order.
+pub fn columns(conn: &Conn, table: &str) -> Result<Vec<String>> {
+    conn.query_map(
+        "SELECT CAST(column_name AS TEXT) FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = ?1 ORDER BY ordinal_position",
+        [table],
+        |r| r.get(0),
+    )?
+    .collect()
+}
+
+/// A table's integer columns (money in fen, ids, counters).
+pub fn integer_columns(conn: &Conn, table: &str) -> Result<Vec<String>> {
+    conn.query_map(
+        "SELECT CAST(column_name AS TEXT) FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = ?1
+           AND data_type IN ('bigint', 'integer', 'smallint') ORDER BY ordinal_position",
+        [table],
+        |r| r.get(0),
+    )?
+    .collect()
+}
+
+/// After rows were loaded with their ids, each identity column continues
+/// after the largest id (new rows must not collide with copied ones).
+pub fn reset_identities(conn: &Conn, tables: &[String]) -> Result<()> {
+    for t in tables {
+        let ids: Vec<String> = conn
+            .query_map(
+                "SELECT CAST(column_name AS TEXT) FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = ?1 AND is_identity = 'YES'",
+                [t.as_str()],
+                |r| r.get(0),
+            )?
+            .collect::<Result<_>>()?;
+        for c in ids {
+            conn.query_row(
+                &format!("SELECT setval(pg_get_serial_sequence(?1, ?2), (SELECT coalesce(max({c}), 0) + 1 FROM {t}), false)"),
+                [t.as_str(), c.as_str()],
+                |r| r.get::<_, i64>(0),
+            )?;
+        }
+    }
+    Ok(())
+}
