@@ -93,6 +93,12 @@ impl App {
 
     /// As [`App::launch`], with extra command-line arguments for the app (e.g. `--kiosk`).
     pub async fn launch_with(app_bin: &str, name: &str, extra: &[&str], prepare: impl FnOnce(&Path)) -> Option<App> {
+        Self::launch_on(app_bin, name, None, extra, prepare).await
+    }
+
+    /// As [`App::launch_with`], on the ledger at `db` (a `postgres://` URL)
+    /// instead of a SQLite file in the test's directory.
+    pub async fn launch_on(app_bin: &str, name: &str, db: Option<PathBuf>, extra: &[&str], prepare: impl FnOnce(&Path)) -> Option<App> {
         let missing: Vec<&str> = [("Xvfb", which("Xvfb")), ("tauri-driver", which("tauri-driver")), ("WebKitWebDriver", which("WebKitWebDriver"))]
             .into_iter()
             .filter(|(_, p)| p.is_none())
@@ -108,20 +114,24 @@ impl App {
         assert!(Path::new(app_bin).is_file(), "app binary {app_bin} not built");
 
         let dir = tempfile::Builder::new().prefix(&format!("qinqing-e2e-{name}-")).tempdir().expect("tempdir");
-        let db = dir.path().join("qinqing.db");
+        let db = db.unwrap_or_else(|| dir.path().join("qinqing.db"));
         prepare(&db);
         // A window test runs the all-in-one demo installation unless the
         // test chose a role itself (household, terminal, or an explicit
         // 'unset' row for a fresh family computer) in `prepare`.
-        {
-            use qinqing_core::installation::Installation;
-            let mut q = qinqing_core::Qinqing::open(&db).expect("open the test database");
-            let chosen: i64 =
-                q.conn().query_row("SELECT count(*) FROM setting WHERE key = 'install_role'", [], |r| r.get(0)).expect("setting");
-            if chosen == 0 {
-                q.set_installation(Installation::Demo).expect("demo installation");
-            }
-        }
+        // On a plain thread: a PostgreSQL ledger's synchronous client may not
+        // start inside the test's async runtime.
+        std::thread::scope(|t| {
+            t.spawn(|| {
+                use qinqing_core::installation::Installation;
+                let mut q = qinqing_core::Qinqing::open(&db).expect("open the test database");
+                let chosen: i64 =
+                    q.conn().query_row("SELECT count(*) FROM setting WHERE key = 'install_role'", [], |r| r.get(0)).expect("setting");
+                if chosen == 0 {
+                    q.set_installation(Installation::Demo).expect("demo installation");
+                }
+            });
+        });
 
         let (xvfb, display) = start_xvfb();
         let port = free_port();
