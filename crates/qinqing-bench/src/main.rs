@@ -148,6 +148,16 @@ fn dashboard_at(tx: usize) -> R<(f64, f64, f64, f64)> {
     let t = Instant::now();
     let r = q.seed_ledger((tx / 250).max(1), tx, 7)?;
     eprintln!("  seeded {tx} settlements ({} families) in {:.1} s", r.families, t.elapsed().as_secs_f64());
+    // On PostgreSQL (bench/pg-dashboard.sh): the seeded ledger is moved there
+    // with `export --to`, and the dashboard is read from it.
+    if let Some(base) = std::env::var("QINQING_BENCH_POSTGRES").ok().filter(|v| !v.is_empty()) {
+        let url = qinqing_core::pg::fresh_test_database(&base)?;
+        let t = Instant::now();
+        let rep = q.export_to(std::path::Path::new(&url))?;
+        eprintln!("  moved {} rows to PostgreSQL in {:.1} s (checked: {})", rep.rows, t.elapsed().as_secs_f64(), rep.verified);
+        q = Qinqing::open(std::path::Path::new(&url))?;
+        q.conn().execute_batch("ANALYZE")?;
+    }
     let holder = r.first_holder + 5 * (r.families as i64 / 2); // a family in the middle
     let year = chrono_year(&q);
     let (p50, p95) = percentiles(200, || {

@@ -77,18 +77,46 @@ pub fn policy_for(
     scenario: Scenario,
     insurance: Insurance,
 ) -> Result<FundPolicy> {
+    Ok(policies_for(conn, region, insurance, &[scenario])?.remove(0).1)
+}
+
+/// [`policy_for`] for several scenarios at once, in one query (the dashboard
+/// shows every scenario of every member).
+pub fn policies_for(
+    conn: &Conn,
+    region: &str,
+    insurance: Insurance,
+    scenarios: &[Scenario],
+) -> Result<Vec<(Scenario, FundPolicy)>> {
     let prefix = |n: usize| region.get(..n).unwrap_or("");
-    let row = conn
+    let rows: Vec<(String, String, FundPolicy)> = conn
         .prepare_cached(
-            "SELECT deductible_fen, ratio_pct, ceiling_fen FROM fund_policy
-             WHERE scenario = ?1 AND insurance = ?2 AND region_prefix IN (?3, ?4, ?5, '')
-             ORDER BY length(region_prefix) DESC LIMIT 1",
+            "SELECT scenario, region_prefix, deductible_fen, ratio_pct, ceiling_fen FROM fund_policy
+             WHERE insurance = ?1 AND region_prefix IN (?2, ?3, ?4, '')",
         )?
-        .query_row(params![scenario.as_str(), insurance.as_str(), prefix(6), prefix(4), prefix(2)], |r| {
-            Ok(FundPolicy { deductible_fen: r.get(0)?, ratio_pct: r.get(1)?, ceiling_fen: r.get(2)? })
+        .query_map(params![insurance.as_str(), prefix(6), prefix(4), prefix(2)], |r| {
+            Ok((r.get(0)?, r.get(1)?, FundPolicy { deductible_fen: r.get(2)?, ratio_pct: r.get(3)?, ceiling_fen: r.get(4)? }))
+        })?
+        .collect::<Result<_>>()?;
+    Ok(scenarios
+        .iter()
+        .map(|sc| {
+            let best = rows
+                .iter()
+                .filter(|(s, _, _)| s == sc.as_str())
+                .max_by_key(|(_, prefix, _)| prefix.len())
+                .map(|(_, _, p)| p.clone())
+                .unwrap_or(FundPolicy { deductible_fen: 0, ratio_pct: 0, ceiling_fen: Some(0) });
+            (*sc, best)
         })
-        .optional()?;
-    Ok(row.unwrap_or(FundPolicy { deductible_fen: 0, ratio_pct: 0, ceiling_fen: Some(0) }))
+        .collect())
+}
+
+/// What `member` used in China year `year`, every scenario at once (none: zero).
+pub fn year_used_all(conn: &Conn, member: i64, year: &str) -> Result<std::collections::HashMap<String, YearUsed>> {
+    conn.prepare_cached("SELECT scenario, deductible_fen, fund_fen FROM fund_year WHERE member_id = ?1 AND year = ?2")?
+        .query_map(params![member, year], |r| Ok((r.get(0)?, YearUsed { deductible_fen: r.get(1)?, fund_fen: r.get(2)? })))?
+        .collect()
 }
 
 /// What `member` used of the deductible and the ceiling in China year `year`.

@@ -465,31 +465,36 @@ impl Qinqing {
         for (id, name) in &family {
             let split = self.member_split(*id, &format!("{year:04}-01"), &format!("{year:04}-12"))?;
             fam.merge(&split);
-            let mut trend_stmt = self.conn().prepare_cached(
-                "SELECT month, sum(amount_fen) FROM spend_month WHERE member_id = ?1 AND source = 'total' AND month BETWEEN ?2 AND ?3 GROUP BY month",
-            )?;
-            let got: BTreeMap<String, i64> = trend_stmt
-                .query_map(params![id, months[0], months[11]], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
+            // One query for both the 12-month trend and the five previous
+            // years: every month of this member up to the trend's end.
+            let by_month: Vec<(String, i64)> = self
+                .conn()
+                .prepare_cached(
+                    "SELECT month, sum(amount_fen) FROM spend_month WHERE member_id = ?1 AND source = 'total' AND month <= ?2
+                     GROUP BY month",
+                )?
+                .query_map(params![id, std::cmp::max(months[11].clone(), format!("{year:04}-12"))], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<crate::error::Result<_>>()?;
+            let got: BTreeMap<&str, i64> =
+                by_month.iter().filter(|(m, _)| *m >= months[0] && *m <= months[11]).map(|(m, v)| (m.as_str(), *v)).collect();
             let trend: Vec<(String, i64)> = months
                 .iter()
-                .map(|m| (m.clone(), *got.get(m).unwrap_or(&0)))
+                .map(|m| (m.clone(), *got.get(m.as_str()).unwrap_or(&0)))
                 .collect();
             for (m, v) in &trend {
                 *fam_trend.entry(m.clone()).or_default() += v;
             }
-            let mut prev_stmt = self.conn().prepare_cached(
-                "SELECT substr(month, 1, 4) AS y, sum(amount_fen) FROM spend_month WHERE member_id = ?1 AND source = 'total' AND month < ?2
-                 GROUP BY y ORDER BY y DESC LIMIT 5",
-            )?;
-            let previous_years = prev_stmt
-                .query_map(params![id, format!("{year:04}-01")], |r| {
-                    let total: i64 = r.get(1)?;
-                    Ok(PrevYear { year: r.get::<_, String>(0)?.parse::<i32>().unwrap_or(0), total, display: format_fen(total) })
-                })?
-                .collect::<crate::error::Result<_>>()?;
+            let first_month = format!("{year:04}-01");
+            let mut per_year: BTreeMap<String, i64> = BTreeMap::new();
+            for (m, v) in by_month.iter().filter(|(m, _)| *m < first_month) {
+                *per_year.entry(m[..4].to_string()).or_default() += v;
+            }
+            let previous_years: Vec<PrevYear> = per_year
+                .into_iter()
+                .rev()
+                .take(5)
+                .map(|(y, total)| PrevYear { year: y.parse::<i32>().unwrap_or(0), total, display: format_fen(total) })
+                .collect();
             let mut big = self.conn().prepare_cached(&format!(
                 "{BILL_SELECT} WHERE s.member_id = ?1 AND s.china_date BETWEEN ?2 AND ?3 ORDER BY s.total_fen DESC, s.id LIMIT 5"
             ))?;
@@ -500,15 +505,13 @@ impl Qinqing {
                 )?
                 .collect::<crate::error::Result<_>>()?;
             let (year_from, year_to) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-            let premiums_fen: i64 = self.conn().query_row(
-                "SELECT coalesce(sum(amount_fen), 0) FROM premium WHERE beneficiary_id = ?1 AND china_date BETWEEN ?2 AND ?3",
+            // Paid for this member, and paid by this member: one query.
+            let (premiums_fen, premiums_paid_fen): (i64, i64) = self.conn().query_row(
+                "SELECT CAST(coalesce(sum(CASE WHEN beneficiary_id = ?1 THEN amount_fen ELSE 0 END), 0) AS BIGINT),
+                        CAST(coalesce(sum(CASE WHEN payer_id = ?1 THEN amount_fen ELSE 0 END), 0) AS BIGINT)
+                 FROM premium WHERE (beneficiary_id = ?1 OR payer_id = ?1) AND china_date BETWEEN ?2 AND ?3",
                 params![id, year_from, year_to],
-                |r| r.get(0),
-            )?;
-            let premiums_paid_fen: i64 = self.conn().query_row(
-                "SELECT coalesce(sum(amount_fen), 0) FROM premium WHERE payer_id = ?1 AND china_date BETWEEN ?2 AND ?3",
-                params![id, year_from, year_to],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             members.push(MemberSpend {
                 id: *id,
@@ -565,12 +568,13 @@ impl Qinqing {
         let p = crate::person::load(self.conn(), member)?;
         let y = format!("{year:04}");
         let mut out = Vec::new();
-        for sc in [Scenario::Outpatient, Scenario::Pharmacy, Scenario::OnlinePharmacy, Scenario::Inpatient] {
-            let pol = crate::fund::policy_for(self.conn(), &p.region.code, sc, p.insurance)?;
+        let all = [Scenario::Outpatient, Scenario::Pharmacy, Scenario::OnlinePharmacy, Scenario::Inpatient];
+        let used_all = crate::fund::year_used_all(self.conn(), member, &y)?;
+        for (sc, pol) in crate::fund::policies_for(self.conn(), &p.region.code, p.insurance, &all)? {
             if pol.ratio_pct <= 0 {
                 continue;
             }
-            let used = crate::fund::year_used(self.conn(), member, &y, sc.as_str())?;
+            let used = used_all.get(sc.as_str()).cloned().unwrap_or_default();
             let deductible_pct = if pol.deductible_fen > 0 { (used.deductible_fen * 100 / pol.deductible_fen).clamp(0, 100) } else { 100 };
             out.push(FundProgress {
                 scenario: sc.as_str(),
