@@ -2,8 +2,8 @@
 //!
 //! Life cycle: `draft → submitted → active | rejected`, `active → unbound`.
 //! Every rule is checked when applying, again when submitting and again when
-//! approving (a cap may have filled meanwhile), each inside one IMMEDIATE
-//! transaction so two processes cannot both take the last place.
+//! approving (a cap may have filled meanwhile), each inside one write
+//! transaction ([`crate::store`]) so two processes cannot both take the last place.
 
 use crate::authz::Act;
 use crate::audit;

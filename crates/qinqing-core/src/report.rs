@@ -647,13 +647,26 @@ impl Qinqing {
         let cap = self.setting("online_pharmacy_daily_cap_fen")?;
         let today = self.today().to_string();
         let mut out = Vec::new();
+        let ids: Vec<i64> = family.iter().map(|(id, _)| *id).collect();
+        // Every member's spending today in one query.
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let by_member: std::collections::HashMap<i64, i64> = self
+            .conn()
+            .query_map(
+                &format!(
+                    "SELECT s.member_id, CAST(sum(l.amount_fen) AS BIGINT) FROM settlement s JOIN settlement_leg l ON l.settlement_id = s.id
+                     WHERE s.member_id IN ({}) AND s.china_date = ?1 AND s.scenario = 'online_pharmacy'
+                       AND l.source IN ('own_account', 'family_aid') GROUP BY s.member_id",
+                    id_list(&ids)
+                ),
+                params![today],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .collect::<crate::error::Result<_>>()?;
         for (id, name) in family {
-            let spent: i64 = self.conn().query_row(
-                "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement s JOIN settlement_leg l ON l.settlement_id = s.id
-                 WHERE s.member_id = ?1 AND s.china_date = ?2 AND s.scenario = 'online_pharmacy' AND l.source IN ('own_account', 'family_aid')",
-                params![id, today],
-                |r| r.get(0),
-            )?;
+            let spent = by_member.get(id).copied().unwrap_or(0);
             out.push(ChannelCap { member_id: *id, member_name: name.clone(), scenario: "online_pharmacy", cap_fen: cap, spent_today_fen: spent, level: level(spent, cap) });
         }
         Ok(out)
@@ -688,17 +701,35 @@ impl Qinqing {
                     ))
                 })?
                 .collect::<crate::error::Result<_>>()?;
+            // Every bill that can be in a recent bill's 90-day window, fetched
+            // once (not once per recent bill): (date, id, total), newest first.
+            let window_from = bills
+                .iter()
+                .map(|b| parse_day(&b.1).map(|d| (d - chrono::Days::new(90)).to_string()))
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .min();
+            let history: Vec<(String, i64, i64)> = match &window_from {
+                Some(from) => self
+                    .conn()
+                    .prepare_cached(
+                        "SELECT china_date, id, total_fen FROM settlement WHERE member_id = ?1 AND china_date >= ?2
+                         ORDER BY china_date DESC, id DESC",
+                    )?
+                    .query_map(params![id, from], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<crate::error::Result<_>>()?,
+                None => Vec::new(),
+            };
             for (sid, date, total, inst, inst_prov, inst_name) in bills {
                 let day = parse_day(&date)?;
                 let from = (day - chrono::Days::new(90)).to_string();
-                let mut prior: Vec<i64> = self
-                    .conn()
-                    .prepare_cached(
-                        "SELECT total_fen FROM settlement WHERE member_id = ?1 AND china_date BETWEEN ?2 AND ?3 AND id < ?4
-                         ORDER BY china_date DESC LIMIT 500",
-                    )?
-                    .query_map(params![id, from, date, sid], |r| r.get(0))?
-                    .collect::<crate::error::Result<_>>()?;
+                // The member's bills of the 90 days up to this one (before it), the 500 most recent.
+                let mut prior: Vec<i64> = history
+                    .iter()
+                    .filter(|(d, i, _)| *d >= from && *d <= date && *i < sid)
+                    .take(500)
+                    .map(|(_, _, t)| *t)
+                    .collect();
                 let aid_ids = || -> Result<Vec<i64>> {
                     Ok(self
                         .conn()

@@ -2,7 +2,8 @@
 //! an employee's personal account), premium payment (代缴), and settlement of
 //! a scanned code at the counter (DOMAIN §§3–4).
 //!
-//! A settlement is one IMMEDIATE transaction: every check, every balance
+//! A settlement is one write transaction (SQLite: IMMEDIATE; PostgreSQL: the
+//! ledger's writer lock, see [`crate::store`]): every check, every balance
 //! change, every leg, or nothing. A code pays once; a bill is charged once —
 //! a retry returns the first result.
 
