@@ -174,6 +174,20 @@ fn dashboard_at(tx: usize) -> R<(f64, f64, f64, f64)> {
     Ok((p50, p95, t50, t95))
 }
 
+/// The cost of one statement on a ledger: `SELECT 1` through the store, 2,000 times.
+fn round_trip(db: &std::path::Path) -> R<()> {
+    let q = Qinqing::open(db)?;
+    let mut xs = Vec::with_capacity(2000);
+    for _ in 0..2000 {
+        let t = Instant::now();
+        let _: i64 = q.conn().query_row("SELECT 1", [], |r| r.get(0))?;
+        xs.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    xs.sort_by(f64::total_cmp);
+    println!("one statement: p50 {:.0} us, p95 {:.0} us", xs[1000], xs[1900]);
+    Ok(())
+}
+
 fn chrono_year(q: &Qinqing) -> i32 {
     q.today().format("%Y").to_string().parse().unwrap_or(2026)
 }
@@ -210,6 +224,7 @@ fn main() {
             std::path::Path::new(&a(5)),
         ),
         "race-worker" => race::worker(std::path::Path::new(&a(2)), std::path::Path::new(&a(3))),
+        "round-trip" => round_trip(std::path::Path::new(&a(2))),
         "settle" => settle(n),
         "qr" => qr(n),
         "dashboard" => dashboard(std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000)),

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::money::format_fen;
 use crate::params;
 use crate::service::Qinqing;
-use crate::store::OptionalExtension;
 use crate::time;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -599,28 +598,31 @@ impl Qinqing {
     fn cap_usage(&self, family: &[i64]) -> Result<Vec<CapUsage>> {
         let month = months_back(self.today(), 1).remove(0);
         let mut out = Vec::new();
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT a.id, a.authorizer_id, pa.name, a.beneficiary_id, pb.name, a.status, a.monthly_cap_fen,
-                    coalesce((SELECT amount_fen FROM aid_month WHERE aid_id = a.id AND month = ?2), 0)
-             FROM aid a JOIN person pa ON pa.id = a.authorizer_id JOIN person pb ON pb.id = a.beneficiary_id
-             WHERE a.status <> 'revoked' AND (a.authorizer_id = ?1 OR a.beneficiary_id = ?1) ORDER BY a.id",
-        )?;
+        if family.is_empty() {
+            return Ok(out);
+        }
+        // The family's relations in one query, then member by member (the
+        // order shown: each member's relations by id, each relation once).
+        type Row = (i64, i64, String, i64, String, String, Option<i64>, i64);
+        let all: Vec<Row> = self
+            .conn()
+            .query_map(
+                &format!(
+                    "SELECT a.id, a.authorizer_id, pa.name, a.beneficiary_id, pb.name, a.status, a.monthly_cap_fen,
+                            coalesce((SELECT amount_fen FROM aid_month WHERE aid_id = a.id AND month = ?1), 0)
+                     FROM aid a JOIN person pa ON pa.id = a.authorizer_id JOIN person pb ON pb.id = a.beneficiary_id
+                     WHERE a.status <> 'revoked' AND (a.authorizer_id IN ({ids}) OR a.beneficiary_id IN ({ids})) ORDER BY a.id",
+                    ids = id_list(family)
+                ),
+                params![month],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+            )?
+            .collect::<crate::error::Result<_>>()?;
         let mut seen = std::collections::HashSet::new();
         for &m in family {
-            let rows = stmt.query_map(params![m, month], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, Option<i64>>(6)?,
-                    r.get::<_, i64>(7)?,
-                ))
-            })?;
+            let rows = all.iter().filter(|r| r.1 == m || r.3 == m).cloned();
             for row in rows {
-                let (aid_id, authorizer_id, authorizer_name, beneficiary_id, beneficiary_name, status, cap, spent) = row?;
+                let (aid_id, authorizer_id, authorizer_name, beneficiary_id, beneficiary_name, status, cap, spent) = row;
                 if !seen.insert(aid_id) {
                     continue;
                 }
@@ -720,6 +722,7 @@ impl Qinqing {
                     .collect::<crate::error::Result<_>>()?,
                 None => Vec::new(),
             };
+            let mut first_use: Option<std::collections::HashMap<i64, i64>> = None;
             for (sid, date, total, inst, inst_prov, inst_name) in bills {
                 let day = parse_day(&date)?;
                 let from = (day - chrono::Days::new(90)).to_string();
@@ -754,11 +757,18 @@ impl Qinqing {
                     }
                 }
                 if inst_prov != home {
-                    let before: Option<i64> = self
-                        .conn()
-                        .query_row("SELECT id FROM settlement WHERE member_id = ?1 AND institution_id = ?2 AND id < ?3 LIMIT 1", params![id, inst, sid], |r| r.get(0))
-                        .optional()?;
-                    if before.is_none() {
+                    // The member's first settlement at each institution, read
+                    // once per member and only when a bill is out of province.
+                    if first_use.is_none() {
+                        first_use = Some(
+                            self.conn()
+                                .prepare_cached("SELECT institution_id, min(id) FROM settlement WHERE member_id = ?1 GROUP BY institution_id")?
+                                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                                .collect::<crate::error::Result<_>>()?,
+                        );
+                    }
+                    let first: Option<i64> = first_use.as_ref().and_then(|f: &std::collections::HashMap<i64, i64>| f.get(&inst).copied());
+                    if first.is_none_or(|f| f >= sid) {
                         out.push(Anomaly {
                             settlement_id: sid,
                             member_id: *id,
