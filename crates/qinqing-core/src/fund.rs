@@ -100,16 +100,18 @@ pub fn policies_for(
         .collect::<Result<_>>()?;
     Ok(scenarios
         .iter()
-        .map(|sc| {
-            let best = rows
-                .iter()
-                .filter(|(s, _, _)| s == sc.as_str())
-                .max_by_key(|(_, prefix, _)| prefix.len())
-                .map(|(_, _, p)| p.clone())
-                .unwrap_or(FundPolicy { deductible_fen: 0, ratio_pct: 0, ceiling_fen: Some(0) });
-            (*sc, best)
-        })
+        .map(|sc| (*sc, best_policy(rows.iter().filter(|(s, _, _)| s == sc.as_str()).map(|(_, prefix, p)| (prefix.as_str(), *p)))))
         .collect())
+}
+
+/// Of the policies matching a member's region, the longest region prefix
+/// wins (6, 4, 2 digits, then the national default `''`); none at all: the
+/// fund pays nothing (strict).
+pub fn best_policy<'a>(candidates: impl Iterator<Item = (&'a str, FundPolicy)>) -> FundPolicy {
+    candidates
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, p)| p)
+        .unwrap_or(FundPolicy { deductible_fen: 0, ratio_pct: 0, ceiling_fen: Some(0) })
 }
 
 /// What `member` used in China year `year`, every scenario at once (none: zero).
@@ -129,21 +131,13 @@ pub fn year_used(conn: &Conn, member: i64, year: &str, scenario: &str) -> Result
 }
 
 /// Add one settlement to the yearly roll-up (same transaction as the settlement).
-pub(crate) fn add_year_used(
-    conn: &Conn,
-    member: i64,
-    year: &str,
-    scenario: &str,
-    deductible: i64,
-    fund: i64,
-) -> Result<()> {
-    conn.prepare_cached(
+pub(crate) fn add_year_used(member: i64, year: &str, scenario: &str, deductible: i64, fund: i64) -> crate::store::Query {
+    crate::store::query(
         "INSERT INTO fund_year (member_id, year, scenario, deductible_fen, fund_fen) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (member_id, year, scenario)
          DO UPDATE SET deductible_fen = fund_year.deductible_fen + excluded.deductible_fen, fund_fen = fund_year.fund_fen + excluded.fund_fen",
-    )?
-    .execute(params![member, year, scenario, deductible, fund])?;
-    Ok(())
+        params![member, year, scenario, deductible, fund],
+    )
 }
 
 /// One row of the fund policy table, as listed and set.

@@ -22,7 +22,7 @@ use crate::authz::Act;
 use crate::error::{Error, Result};
 use crate::params;
 use crate::service::Qinqing;
-use crate::store::{Conn, OptionalExtension};
+use crate::store::OptionalExtension;
 use crate::time;
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 use password_hash::rand_core::OsRng;
@@ -62,46 +62,50 @@ pub fn check_pay_password(pw: &str) -> Result<()> {
     Ok(())
 }
 
-/// Check `pw` against `person`'s payment password inside the caller's
-/// transaction. A wrong one is counted (the caller must commit before
-/// returning the refusal, so the count survives).
-pub(crate) fn verify(
-    conn: &Conn,
+/// The payer's password state as stored: (Argon2id hash, failures in a row,
+/// locked until).
+pub(crate) type PayState = (Option<String>, i64, Option<String>);
+
+/// Check the payer's confirmation against the stored state (no database):
+/// the verdict, and the change to the failure counter to write — with the
+/// settlement when it passed, alone (and committed) when it failed.
+pub(crate) fn judge(
+    state: Option<&PayState>,
     pepper: &[u8],
     person: i64,
     pw: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
-) -> std::result::Result<(), (Error, bool)> {
-    let row: Option<(Option<String>, i64, Option<String>)> = conn
-        .query_row("SELECT pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1", [person], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .optional()
-        .map_err(|e| (Error::from(e), false))?;
-    let Some((hash, failed, locked)) = row else { return Err((Error::person_not_found(person), false)) };
-    let Some(hash) = hash else { return Err((Error::pay_password_not_set(), false)) };
+) -> (Result<()>, Option<crate::store::Query>) {
+    use crate::store::query;
+    let Some((hash, failed, locked)) = state else { return (Err(Error::person_not_found(person)), None) };
+    let Some(hash) = hash else { return (Err(Error::pay_password_not_set()), None) };
     if let Some(until) = locked.as_deref().and_then(time::from_db) {
         if until > now {
-            return Err((Error::pay_password_locked(((until - now).num_seconds() + 59) / 60), false));
+            return (Err(Error::pay_password_locked(((until - now).num_seconds() + 59) / 60)), None);
         }
     }
-    let Some(pw) = pw.map(str::trim).filter(|p| !p.is_empty()) else { return Err((Error::pay_confirmation_required(), false)) };
-    let parsed = PasswordHash::new(&hash).map_err(|e| (Error::internal(format!("stored hash: {e}")), false))?;
-    let ok = pw.len() <= 64 && argon(pepper).map_err(|e| (e, false))?.verify_password(pw.as_bytes(), &parsed).is_ok();
-    if ok {
-        if failed > 0 || locked.is_some() {
-            conn.execute("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]).map_err(|e| (Error::from(e), false))?;
-        }
-        return Ok(());
+    let Some(pw) = pw.map(str::trim).filter(|p| !p.is_empty()) else { return (Err(Error::pay_confirmation_required()), None) };
+    let parsed = match PasswordHash::new(hash) {
+        Ok(p) => p,
+        Err(e) => return (Err(Error::internal(format!("stored hash: {e}"))), None),
+    };
+    let argon = match argon(pepper) {
+        Ok(a) => a,
+        Err(e) => return (Err(e), None),
+    };
+    if pw.len() <= 64 && argon.verify_password(pw.as_bytes(), &parsed).is_ok() {
+        let reset = (*failed > 0 || locked.is_some())
+            .then(|| query("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]));
+        return (Ok(()), reset);
     }
     let failed = failed + 1;
     if failed >= PAY_ATTEMPTS {
         let until = time::to_db(now + chrono::Duration::seconds(PAY_LOCK_SECS));
-        conn.execute("UPDATE person SET pay_failed = 0, pay_locked_until = ?2 WHERE id = ?1", params![person, until]).map_err(|e| (Error::from(e), false))?;
-        return Err((Error::pay_password_locked(PAY_LOCK_SECS / 60), true));
+        let q = query("UPDATE person SET pay_failed = 0, pay_locked_until = ?2 WHERE id = ?1", params![person, until]);
+        return (Err(Error::pay_password_locked(PAY_LOCK_SECS / 60)), Some(q));
     }
-    conn.execute("UPDATE person SET pay_failed = ?2 WHERE id = ?1", params![person, failed]).map_err(|e| (Error::from(e), false))?;
-    Err((Error::pay_password_wrong(PAY_ATTEMPTS - failed), true))
+    let q = query("UPDATE person SET pay_failed = ?2 WHERE id = ?1", params![person, failed]);
+    (Err(Error::pay_password_wrong(PAY_ATTEMPTS - failed)), Some(q))
 }
 
 impl Qinqing {

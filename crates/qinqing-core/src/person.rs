@@ -170,7 +170,7 @@ pub struct Person {
 
 /// The stored record, before it is shaped for display.
 #[derive(Debug, Clone)]
-pub(crate) struct Stored {
+pub struct Stored {
     pub(crate) id: i64,
     pub(crate) name: String,
     pub(crate) rid: ResidentId,
@@ -185,14 +185,14 @@ pub(crate) struct Stored {
     pub(crate) updated_at: String,
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at, disabled, face_verified_at";
 
 fn corrupt(what: &str, id: i64) -> Error {
     Error::internal(format!("stored {what} of person {id} is not valid"))
 }
 
-fn read_row(row: &Row<'_>) -> crate::error::Result<Stored> {
+pub(crate) fn read_row(row: &Row<'_>) -> crate::error::Result<Stored> {
     let id: i64 = row.get(0)?;
     let rid_s: String = row.get(2)?;
     // Stored IDs were validated on the way in; re-derive birth date and gender.

@@ -8,7 +8,7 @@
 //! is refused with `DB_MISSING`, as a mistyped SQLite path is.
 
 use crate::error::{Error, Result};
-use crate::store::Conn;
+use crate::store::{Conn, OptionalExtension};
 
 /// PostgreSQL migrations, in step with `db::MIGRATION_SQL` (same count, same meaning).
 const MIGRATION_SQL: &[&str] = &[
@@ -39,17 +39,22 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-pub(crate) fn connect(url: &str) -> Result<postgres::Client> {
-    let config: postgres::Config =
+pub(crate) fn connect(url: &str) -> Result<Conn> {
+    let config: tokio_postgres::Config =
         url.parse().map_err(|e| Error::db_server(&redact(url), &format!("not a valid PostgreSQL URL ({e})")))?;
     let mut config = config;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(std::time::Duration::from_secs(10));
     }
     config.application_name("qinqing");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| Error::internal(format!("PostgreSQL runtime: {e}")))?;
     // A loopback or unix-socket server in a centre's rack; TLS to PostgreSQL
     // across a network is configured in PostgreSQL (hostssl) with a proxy.
-    config.connect(postgres::NoTls).map_err(|e| {
+    let (client, connection) = rt.block_on(config.connect(tokio_postgres::NoTls)).map_err(|e| {
         // The server's own words when it answered (no such role, bad
         // password, no such database); else what failed on the way.
         let why = match e.as_db_error() {
@@ -57,15 +62,15 @@ pub(crate) fn connect(url: &str) -> Result<postgres::Client> {
             None => std::error::Error::source(&e).map(|s| format!("{e}: {s}")).unwrap_or_else(|| e.to_string()),
         };
         Error::db_server(&redact(url), &why)
-    })
+    })?;
+    Ok(Conn::from_postgres(rt, client, connection))
 }
 
 /// Open the ledger at `url`; `create` lets this call create the tables (init,
 /// demo seed, the app's first run), otherwise a database without them is
 /// `DB_MISSING`.
 pub fn open(url: &str, create: bool) -> Result<Conn> {
-    let client = connect(url)?;
-    let mut conn = Conn::from_postgres(client);
+    let mut conn = connect(url)?;
     conn.execute_batch(
         "SET TIME ZONE 'UTC'; SET lock_timeout = '5s'; SET statement_timeout = '60s'",
     )?;
@@ -97,22 +102,15 @@ pub fn schema_version(conn: &Conn) -> Result<i64> {
 /// newer schema than this build knows is refused, not touched.
 pub fn migrate(conn: &mut Conn) -> Result<()> {
     let known = MIGRATION_SQL.len() as i64;
-    let r = conn.with_pg(|c| -> std::result::Result<(), Error> {
-        let pe = crate::store::pg_error;
-        let mut tx = c.transaction().map_err(pe)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .map_err(pe)?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS qinqing_schema (version BIGINT NOT NULL)")
-            .map_err(pe)?;
-        let found: Option<i64> = tx
-            .query_opt("SELECT version FROM qinqing_schema", &[])
-            .map_err(pe)?
-            .map(|r| r.get(0));
+    conn.execute_batch("BEGIN")?;
+    let r = (|| -> Result<()> {
+        conn.execute("SELECT pg_advisory_xact_lock(?1)", [MIGRATION_LOCK])?;
+        conn.execute_batch("CREATE TABLE IF NOT EXISTS qinqing_schema (version BIGINT NOT NULL)")?;
+        let found: Option<i64> = conn.query_row("SELECT version FROM qinqing_schema", [], |r| r.get(0)).optional()?;
         let found = match found {
             Some(v) => v,
             None => {
-                tx.execute("INSERT INTO qinqing_schema (version) VALUES (0)", &[])
-                    .map_err(pe)?;
+                conn.execute("INSERT INTO qinqing_schema (version) VALUES (0)", [])?;
                 0
             }
         };
@@ -120,19 +118,16 @@ pub fn migrate(conn: &mut Conn) -> Result<()> {
             return Err(Error::db_too_new(found, known));
         }
         for (i, sql) in MIGRATION_SQL.iter().enumerate().skip(found as usize) {
-            tx.batch_execute(sql).map_err(|e| {
-                Error::internal(format!(
-                    "PostgreSQL migration {}: {}",
-                    i + 1,
-                    crate::store::pg_error(e).message_en
-                ))
-            })?;
-            tx.execute("UPDATE qinqing_schema SET version = $1", &[&(i as i64 + 1)])
-                .map_err(pe)?;
+            conn.execute_batch(sql)
+                .map_err(|e| Error::internal(format!("PostgreSQL migration {}: {}", i + 1, e.message_en)))?;
+            conn.execute("UPDATE qinqing_schema SET version = ?1", [i as i64 + 1])?;
         }
-        tx.commit().map_err(pe)
-    });
-    r.unwrap_or_else(|| Err(Error::internal("not a PostgreSQL connection")))
+        conn.execute_batch("COMMIT")
+    })();
+    if r.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    r
 }
 
 /// Test support: a fresh, migrated, empty database on the server at
@@ -151,35 +146,23 @@ pub fn fresh_test_database(base_url: &str) -> Result<String> {
         "qq_tpl_{}",
         &crate::docstore::sha256_hex(&h.finalize())[..12]
     );
-    let pe = crate::store::pg_error;
-    let mut admin = connect(base_url)?;
+    let admin = connect(base_url)?;
     // One process builds the template; the others wait for it.
-    admin
-        .execute("SELECT pg_advisory_lock($1)", &[&(MIGRATION_LOCK + 1)])
-        .map_err(pe)?;
-    let exists = admin
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
-        .map_err(pe)?
-        .is_some();
+    admin.execute("SELECT pg_advisory_lock(?1)", [MIGRATION_LOCK + 1])?;
+    let exists = admin.query_row("SELECT 1 FROM pg_database WHERE datname = ?1", [&template], |_| Ok(())).optional()?.is_some();
     if !exists {
         // Built under another name and renamed once whole, so a failed
         // migration never leaves a half-made template behind.
         let building = format!("{template}_building");
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
-            .map_err(pe)?;
-        admin
-            .batch_execute(&format!("CREATE DATABASE {building}"))
-            .map_err(pe)?;
+        admin.execute_batch(&format!("DROP DATABASE IF EXISTS {building}"))?;
+        admin.execute_batch(&format!("CREATE DATABASE {building}"))?;
         let made = open(&with_database(base_url, &building), true);
         if let Err(e) = made {
-            let _ = admin.execute("SELECT pg_advisory_unlock($1)", &[&(MIGRATION_LOCK + 1)]);
+            let _ = admin.execute("SELECT pg_advisory_unlock(?1)", [MIGRATION_LOCK + 1]);
             return Err(e);
         }
         drop(made);
-        admin
-            .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}"))
-            .map_err(pe)?;
+        admin.execute_batch(&format!("ALTER DATABASE {building} RENAME TO {template}"))?;
     }
     let name = format!(
         "qq_t{}_{}_{}",
@@ -187,10 +170,8 @@ pub fn fresh_test_database(base_url: &str) -> Result<String> {
         N.fetch_add(1, Ordering::Relaxed),
         rand_suffix()
     );
-    let r = admin
-        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"))
-        .map_err(pe);
-    let _ = admin.execute("SELECT pg_advisory_unlock($1)", &[&(MIGRATION_LOCK + 1)]);
+    let r = admin.execute_batch(&format!("CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"));
+    let _ = admin.execute("SELECT pg_advisory_unlock(?1)", [MIGRATION_LOCK + 1]);
     r?;
     Ok(with_database(base_url, &name))
 }
@@ -203,8 +184,7 @@ pub fn clone_test_database(base_url: &str, template_url: &str) -> Result<String>
     static N: AtomicU64 = AtomicU64::new(0);
     let template = database_of(template_url).ok_or_else(|| Error::internal("no database in the URL"))?;
     let name = format!("qq_c{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), rand_suffix());
-    let mut admin = connect(base_url)?;
-    admin.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")).map_err(crate::store::pg_error)?;
+    connect(base_url)?.execute_batch(&format!("CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"))?;
     Ok(with_database(base_url, &name))
 }
 
@@ -215,7 +195,7 @@ pub fn drop_test_database(base_url: &str, url: &str) -> Result<()> {
     if !name.starts_with("qq_") {
         return Err(Error::internal("only test databases are dropped"));
     }
-    connect(base_url)?.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).map_err(crate::store::pg_error)
+    connect(base_url)?.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 }
 
 /// The database a URL names (its path), if it is a plain identifier.

@@ -55,6 +55,13 @@ pub fn def(key: &str) -> Option<&'static Def> {
     DEFS.iter().find(|d| d.key == key)
 }
 
+/// The value of a known setting from its stored text (`None`: not stored):
+/// the default when missing or not a number, always within its range.
+pub(crate) fn resolve(key: &str, raw: Option<&str>) -> Result<i64> {
+    let d = def(key).ok_or_else(|| Error::setting_unknown(key))?;
+    Ok(raw.and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(d.default).clamp(d.min, d.max))
+}
+
 /// A setting and its current value.
 #[derive(Debug, Clone, Serialize)]
 pub struct SettingValue {
@@ -66,10 +73,10 @@ pub struct SettingValue {
 impl Qinqing {
     /// The value of a known setting (stored, else the default), within its range.
     pub fn setting(&self, key: &str) -> Result<i64> {
-        let d = def(key).ok_or_else(|| Error::setting_unknown(key))?;
+        def(key).ok_or_else(|| Error::setting_unknown(key))?;
         let v: Option<String> =
             self.conn().prepare_cached("SELECT value FROM setting WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?;
-        Ok(v.and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(d.default).clamp(d.min, d.max))
+        resolve(key, v.as_deref())
     }
 
     pub fn settings(&self) -> Result<Vec<SettingValue>> {

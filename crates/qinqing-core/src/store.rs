@@ -1,6 +1,6 @@
 //! The store's connection: one small API over SQLite (rusqlite) and
-//! PostgreSQL (the `postgres` crate), so the rest of the core writes each
-//! query once.
+//! PostgreSQL (`tokio-postgres`, driven by a one-thread runtime per
+//! connection), so the rest of the core writes each query once.
 //!
 //! What is the same on both: statements are written with `?N` placeholders
 //! (rewritten to `$N` for PostgreSQL), `RETURNING`, `ON CONFLICT`, and the
@@ -37,6 +37,12 @@
 //!   a serialization failure) surface as [`SqlFault::Conflict`] and the
 //!   write paths run again, whole ([`retry`]).
 //! * **Statements** are prepared once per connection and cached on both.
+//! * **Round trips.** On PostgreSQL every statement is a round trip to the
+//!   server, so a hot path sends independent statements together
+//!   ([`Conn::pipeline`], [`Tx::commit_with`]; SQLite runs them one after
+//!   another), and a write transaction's `BEGIN` and writer lock travel with
+//!   its first statement. The server still runs them in order; the first
+//!   failure aborts the transaction and a `COMMIT` after it rolls back.
 //! * **Types.** PostgreSQL is strict where SQLite is not: its DDL uses
 //!   `BIGINT` for every integer, and values are converted by the column's
 //!   declared type here ([`Value`]), so `SUM()` (NUMERIC there) and
@@ -232,13 +238,17 @@ impl<T: FromValue> FromValue for Option<T> {
 /// A column, by position or by name.
 pub trait RowIndex {
     fn sqlite(&self, r: &rusqlite::Row<'_>) -> Result<usize>;
-    fn pg(&self, r: &postgres::Row) -> Result<usize>;
+    fn pg(&self, r: &tokio_postgres::Row) -> Result<usize>;
+    fn named(&self, columns: &[String]) -> Result<usize>;
 }
 impl RowIndex for usize {
     fn sqlite(&self, _r: &rusqlite::Row<'_>) -> Result<usize> {
         Ok(*self)
     }
-    fn pg(&self, _r: &postgres::Row) -> Result<usize> {
+    fn pg(&self, _r: &tokio_postgres::Row) -> Result<usize> {
+        Ok(*self)
+    }
+    fn named(&self, _columns: &[String]) -> Result<usize> {
         Ok(*self)
     }
 }
@@ -246,11 +256,14 @@ impl RowIndex for &str {
     fn sqlite(&self, r: &rusqlite::Row<'_>) -> Result<usize> {
         r.as_ref().column_index(self).map_err(Error::from)
     }
-    fn pg(&self, r: &postgres::Row) -> Result<usize> {
+    fn pg(&self, r: &tokio_postgres::Row) -> Result<usize> {
         r.columns()
             .iter()
             .position(|c| c.name() == *self)
             .ok_or_else(|| Error::internal(format!("no column {self}")))
+    }
+    fn named(&self, columns: &[String]) -> Result<usize> {
+        columns.iter().position(|c| c == self).ok_or_else(|| Error::internal(format!("no column {self}")))
     }
 }
 
@@ -258,7 +271,8 @@ impl RowIndex for &str {
 pub struct Row<'a>(RowInner<'a>);
 enum RowInner<'a> {
     Sqlite(&'a rusqlite::Row<'a>),
-    Pg(&'a postgres::Row),
+    Pg(&'a tokio_postgres::Row),
+    Lite(&'a [String], &'a [Value]),
 }
 
 impl Row<'_> {
@@ -267,6 +281,7 @@ impl Row<'_> {
         match &self.0 {
             RowInner::Sqlite(r) => r.as_ref().column_count(),
             RowInner::Pg(r) => r.len(),
+            RowInner::Lite(_, v) => v.len(),
         }
     }
 
@@ -290,6 +305,10 @@ impl Row<'_> {
                 let idx = i.pg(r)?;
                 let v: PgValue = r.try_get(idx).map_err(pg_error)?;
                 (idx, v.0)
+            }
+            RowInner::Lite(columns, values) => {
+                let idx = i.named(columns)?;
+                (idx, values.get(idx).cloned().ok_or_else(|| Error::internal(format!("no column {idx}")))?)
             }
         };
         T::from_value(v).map_err(|e| Error::internal(format!("column {idx}: {e}")))
@@ -376,8 +395,89 @@ enum Inner {
 }
 
 struct PgConn {
-    client: RefCell<postgres::Client>,
-    stmts: RefCell<HashMap<String, postgres::Statement>>,
+    /// Drives the connection's socket while a statement waits for its answer.
+    rt: tokio::runtime::Runtime,
+    client: tokio_postgres::Client,
+    stmts: RefCell<HashMap<String, tokio_postgres::Statement>>,
+    /// A write transaction's opening (`BEGIN`, the writer lock), sent with
+    /// the transaction's first statement, in the same round trip.
+    opening: RefCell<Option<String>>,
+}
+
+/// One statement of a [`Conn::pipeline`].
+pub struct Query {
+    sql: std::borrow::Cow<'static, str>,
+    values: Vec<Value>,
+}
+
+/// A statement and its values, for [`Conn::pipeline`] and [`Tx::commit_with`].
+pub fn query(sql: impl Into<std::borrow::Cow<'static, str>>, params: impl Params) -> Query {
+    Query { sql: sql.into(), values: params.values() }
+}
+
+/// The rows one statement of a pipeline returned (none for a write without
+/// `RETURNING`).
+pub struct Rows(RowsInner);
+enum RowsInner {
+    Pg(Vec<tokio_postgres::Row>),
+    Lite { columns: Vec<String>, rows: Vec<Vec<Value>> },
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            RowsInner::Pg(r) => r.len(),
+            RowsInner::Lite { rows, .. } => rows.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every row through `f`.
+    pub fn map<T>(&self, mut f: impl FnMut(&Row<'_>) -> Result<T>) -> Result<Vec<T>> {
+        match &self.0 {
+            RowsInner::Pg(rows) => rows.iter().map(|r| f(&Row(RowInner::Pg(r)))).collect(),
+            RowsInner::Lite { columns, rows } => rows.iter().map(|r| f(&Row(RowInner::Lite(columns, r)))).collect(),
+        }
+    }
+
+    /// The first row through `f`; `.optional()` turns no row into `None`.
+    pub fn first<T>(&self, f: impl FnOnce(&Row<'_>) -> Result<T>) -> Result<T> {
+        match &self.0 {
+            RowsInner::Pg(rows) => rows.first().map(|r| f(&Row(RowInner::Pg(r)))),
+            RowsInner::Lite { columns, rows } => rows.first().map(|r| f(&Row(RowInner::Lite(columns, r)))),
+        }
+        .unwrap_or_else(|| Err(Error::no_rows()))
+    }
+}
+
+type Pinned<'f, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'f>>;
+
+/// Poll every future in order until all are done: each sends its request
+/// on its first poll, so the requests leave in this order (pipelined), and
+/// the server answers them in this order.
+async fn in_order<T>(mut futures: Vec<Pinned<'_, T>>) -> Vec<T> {
+    let mut out: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut waiting = false;
+        for (i, f) in futures.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => waiting = true,
+                }
+            }
+        }
+        if waiting {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().map(|o| o.expect("every future finished")).collect()
 }
 
 impl Conn {
@@ -385,10 +485,20 @@ impl Conn {
         Conn(Inner::Sqlite(c))
     }
 
-    pub fn from_postgres(c: postgres::Client) -> Self {
+    /// A PostgreSQL connection: `rt` (a current-thread runtime) drives
+    /// `connection`, the socket's task, whenever a statement waits.
+    pub(crate) fn from_postgres<S>(rt: tokio::runtime::Runtime, client: tokio_postgres::Client, connection: S) -> Self
+    where
+        S: std::future::Future<Output = std::result::Result<(), tokio_postgres::Error>> + Send + 'static,
+    {
+        rt.spawn(async move {
+            let _ = connection.await;
+        });
         Conn(Inner::Pg(PgConn {
-            client: RefCell::new(c),
+            rt,
+            client,
             stmts: RefCell::new(HashMap::new()),
+            opening: RefCell::new(None),
         }))
     }
 
@@ -414,17 +524,6 @@ impl Conn {
         }
     }
 
-    /// Run `f` with the PostgreSQL client (migrations, COPY); `None` on SQLite.
-    pub(crate) fn with_pg<T>(&self, f: impl FnOnce(&mut postgres::Client) -> T) -> Option<T> {
-        match &self.0 {
-            Inner::Sqlite(_) => None,
-            Inner::Pg(p) => {
-                p.stmts.borrow_mut().clear();
-                Some(f(&mut p.client.borrow_mut()))
-            }
-        }
-    }
-
     /// Run one statement; the number of rows it changed.
     pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
         let values = params.values();
@@ -434,13 +533,9 @@ impl Conn {
                 Ok(stmt.execute(rusqlite::params_from_iter(values.iter()))?)
             }
             Inner::Pg(p) => {
-                let stmt = p.prepare(sql, &values)?;
+                let stmt = p.prepare(sql)?;
                 let refs = pg_params(&values);
-                let n = p
-                    .client
-                    .borrow_mut()
-                    .execute(&stmt, &refs)
-                    .map_err(pg_error)?;
+                let n = p.run(p.client.execute(&stmt, &refs))?;
                 Ok(n as usize)
             }
         }
@@ -450,7 +545,7 @@ impl Conn {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.0 {
             Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Inner::Pg(p) => p.client.borrow_mut().batch_execute(sql).map_err(pg_error),
+            Inner::Pg(p) => p.run(p.client.batch_execute(sql)),
         }
     }
 
@@ -473,13 +568,9 @@ impl Conn {
                 }
             }
             Inner::Pg(p) => {
-                let stmt = p.prepare(sql, &values)?;
+                let stmt = p.prepare(sql)?;
                 let refs = pg_params(&values);
-                let rows = p
-                    .client
-                    .borrow_mut()
-                    .query(&stmt, &refs)
-                    .map_err(pg_error)?;
+                let rows = p.run(p.client.query(&stmt, &refs))?;
                 match rows.first() {
                     Some(r) => f(&Row(RowInner::Pg(r))),
                     None => Err(Error::no_rows()),
@@ -506,13 +597,9 @@ impl Conn {
                 }
             }
             Inner::Pg(p) => {
-                let stmt = p.prepare(sql, &values)?;
+                let stmt = p.prepare(sql)?;
                 let refs = pg_params(&values);
-                let rows = p
-                    .client
-                    .borrow_mut()
-                    .query(&stmt, &refs)
-                    .map_err(pg_error)?;
+                let rows = p.run(p.client.query(&stmt, &refs))?;
                 for r in &rows {
                     out.push(f(&Row(RowInner::Pg(r))));
                 }
@@ -538,20 +625,74 @@ impl Conn {
     pub fn begin(&self) -> Result<Tx<'_>> {
         match &self.0 {
             Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            // Sent with the first statement. Waiting past lock_timeout for the
+            // lock fails that statement (DB_BUSY, as SQLite's busy timeout)
+            // and the transaction is rolled back when the Tx is dropped.
             Inner::Pg(p) => {
-                let mut c = p.client.borrow_mut();
-                let r = c.batch_execute(&format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITER_LOCK})"));
-                if let Err(e) = r {
-                    // Waited past lock_timeout (DB_BUSY, as SQLite's busy timeout): no transaction left open.
-                    let _ = c.batch_execute("ROLLBACK");
-                    return Err(pg_error(e));
-                }
+                *p.opening.borrow_mut() =
+                    Some(format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITER_LOCK})"));
             }
         }
         Ok(Tx {
             conn: self,
             done: false,
         })
+    }
+
+    /// Run independent statements in one round trip (PostgreSQL) or one
+    /// after another (SQLite); their rows, in order. The first failure is
+    /// the answer; inside a transaction it aborts the transaction.
+    pub fn pipeline(&self, queries: Vec<Query>) -> Result<Vec<Rows>> {
+        self.pipeline_then(queries, None)
+    }
+
+    fn pipeline_then(&self, queries: Vec<Query>, last: Option<&str>) -> Result<Vec<Rows>> {
+        match &self.0 {
+            Inner::Sqlite(c) => {
+                let mut out = Vec::with_capacity(queries.len());
+                for q in &queries {
+                    let mut stmt = c.prepare_cached(&q.sql)?;
+                    let columns: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
+                    let mut rows = stmt.query(rusqlite::params_from_iter(q.values.iter()))?;
+                    let mut got = Vec::new();
+                    while let Some(r) = rows.next()? {
+                        let row = Row(RowInner::Sqlite(r));
+                        got.push((0..columns.len()).map(|i| row.get::<_, Value>(i)).collect::<Result<Vec<_>>>()?);
+                    }
+                    out.push(Rows(RowsInner::Lite { columns, rows: got }));
+                }
+                if let Some(sql) = last {
+                    c.execute_batch(sql)?;
+                }
+                Ok(out)
+            }
+            Inner::Pg(p) => {
+                let stmts = p.prepare_all(&queries)?;
+                let refs: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> = queries.iter().map(|q| pg_params(&q.values)).collect();
+                type Answer = std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>;
+                let mut futures: Vec<Pinned<'_, Answer>> =
+                    stmts.iter().zip(&refs).map(|(st, r)| Box::pin(p.client.query(st, r)) as Pinned<'_, Answer>).collect();
+                if let Some(sql) = last {
+                    futures.push(Box::pin(async move { p.client.batch_execute(sql).await.map(|_| Vec::new()) }));
+                }
+                let results = p.run(async { Ok(in_order(futures).await) })?;
+                let mut out = Vec::with_capacity(results.len());
+                for (i, r) in results.into_iter().enumerate() {
+                    match r {
+                        Ok(rows) => out.push(Rows(RowsInner::Pg(rows))),
+                        Err(e) => {
+                            let e = pg_error(e);
+                            return Err(match queries.get(i) {
+                                Some(q) => e.in_statement(&q.sql),
+                                None => e,
+                            });
+                        }
+                    }
+                }
+                out.truncate(queries.len());
+                Ok(out)
+            }
+        }
     }
 
     /// The server's version ("3.46.0", "15.18 (Debian …)").
@@ -564,20 +705,65 @@ impl Conn {
 }
 
 impl PgConn {
+    /// Wait for `f`, with a pending transaction opening sent just before it
+    /// (one round trip for both).
+    fn run<T>(&self, f: impl std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>>) -> Result<T> {
+        let opening = self.opening.borrow_mut().take();
+        self.rt.block_on(async {
+            match opening {
+                None => f.await.map_err(pg_error),
+                Some(sql) => {
+                    type Answer<T> = std::result::Result<Option<T>, tokio_postgres::Error>;
+                    let first: Pinned<'_, Answer<T>> = Box::pin(async { self.client.batch_execute(&sql).await.map(|_| None) });
+                    let second: Pinned<'_, Answer<T>> = Box::pin(async { f.await.map(Some) });
+                    let mut r = in_order(vec![first, second]).await.into_iter();
+                    let (a, b) = (r.next().expect("two answers"), r.next().expect("two answers"));
+                    a.map_err(pg_error)?;
+                    b.map_err(pg_error).map(|v| v.expect("the statement's answer"))
+                }
+            }
+        })
+    }
+
     /// The statement for `sql`, prepared once per connection. (PostgreSQL
     /// must infer each parameter's type from the statement: write
     /// `(col = ?1 OR ?1 IS NULL)`, not `(?1 IS NULL OR col = ?1)`.)
-    fn prepare(&self, sql: &str, _values: &[Value]) -> Result<postgres::Statement> {
+    fn prepare(&self, sql: &str) -> Result<tokio_postgres::Statement> {
         if let Some(s) = self.stmts.borrow().get(sql) {
             return Ok(s.clone());
         }
         let stmt = self
-            .client
-            .borrow_mut()
-            .prepare(&pg_sql(sql))
+            .rt
+            .block_on(self.client.prepare(&pg_sql(sql)))
             .map_err(|e| pg_error(e).in_statement(sql))?;
         self.stmts.borrow_mut().insert(sql.to_owned(), stmt.clone());
         Ok(stmt)
+    }
+
+    /// Every statement of a pipeline, the ones not yet prepared in one round trip.
+    fn prepare_all(&self, queries: &[Query]) -> Result<Vec<tokio_postgres::Statement>> {
+        let missing: Vec<&str> = {
+            let cache = self.stmts.borrow();
+            let mut m: Vec<&str> = Vec::new();
+            for q in queries {
+                if !cache.contains_key(&*q.sql) && !m.contains(&&*q.sql) {
+                    m.push(&q.sql);
+                }
+            }
+            m
+        };
+        if !missing.is_empty() {
+            let texts: Vec<String> = missing.iter().map(|s| pg_sql(s)).collect();
+            type Answer = std::result::Result<tokio_postgres::Statement, tokio_postgres::Error>;
+            let futures: Vec<Pinned<'_, Answer>> = texts.iter().map(|t| Box::pin(self.client.prepare(t)) as Pinned<'_, Answer>).collect();
+            let prepared = self.rt.block_on(in_order(futures));
+            for (sql, r) in missing.iter().zip(prepared) {
+                let stmt = r.map_err(|e| pg_error(e).in_statement(sql))?;
+                self.stmts.borrow_mut().insert(sql.to_string(), stmt);
+            }
+        }
+        let cache = self.stmts.borrow();
+        Ok(queries.iter().map(|q| cache[&*q.sql].clone()).collect())
     }
 }
 
@@ -623,15 +809,36 @@ pub struct Tx<'c> {
 impl Tx<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
+        if self.conn.unopened() {
+            return Ok(());
+        }
         self.conn.execute_batch("COMMIT").inspect_err(|_| {
             let _ = self.conn.execute_batch("ROLLBACK");
         })
+    }
+
+    /// Run the transaction's last statements and commit, one round trip on
+    /// PostgreSQL (the COMMIT rolls back if any of them failed); their rows.
+    pub fn commit_with(mut self, queries: Vec<Query>) -> Result<Vec<Rows>> {
+        let rows = self.conn.pipeline_then(queries, Some("COMMIT"))?;
+        self.done = true;
+        Ok(rows)
+    }
+}
+
+impl Conn {
+    /// A transaction begun but not yet sent (nothing to commit or roll back).
+    fn unopened(&self) -> bool {
+        match &self.0 {
+            Inner::Sqlite(_) => false,
+            Inner::Pg(p) => p.opening.borrow_mut().take().is_some(),
+        }
     }
 }
 
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
-        if !self.done {
+        if !self.done && !self.conn.unopened() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
@@ -700,17 +907,17 @@ pub fn pg_sql(sql: &str) -> String {
     out
 }
 
-fn pg_params(values: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+fn pg_params(values: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
     values
         .iter()
-        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+        .map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync))
         .collect()
 }
 
 /// A PostgreSQL error as a domain error: serialization failures and
 /// deadlocks are a conflict to retry, unique violations are marked.
-pub(crate) fn pg_error(e: postgres::Error) -> Error {
-    use postgres::error::SqlState;
+pub(crate) fn pg_error(e: tokio_postgres::Error) -> Error {
+    use tokio_postgres::error::SqlState;
     if let Some(code) = e.code() {
         if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
         {
@@ -751,15 +958,15 @@ impl Error {
     }
 }
 
-impl postgres::types::ToSql for Value {
+impl tokio_postgres::types::ToSql for Value {
     fn to_sql(
         &self,
-        ty: &postgres::types::Type,
+        ty: &tokio_postgres::types::Type,
         out: &mut bytes::BytesMut,
-    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
     {
         use bytes::BufMut;
-        use postgres::types::{IsNull, Type};
+        use tokio_postgres::types::{IsNull, Type};
         let bad = || -> Box<dyn std::error::Error + Sync + Send> {
             format!("cannot bind {self:?} to a {ty} parameter").into()
         };
@@ -799,22 +1006,22 @@ impl postgres::types::ToSql for Value {
         Ok(IsNull::No)
     }
 
-    fn accepts(_ty: &postgres::types::Type) -> bool {
+    fn accepts(_ty: &tokio_postgres::types::Type) -> bool {
         true
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }
 
 /// Any column, read into a [`Value`] by its type.
 struct PgValue(Value);
 
-impl<'a> postgres::types::FromSql<'a> for PgValue {
+impl<'a> tokio_postgres::types::FromSql<'a> for PgValue {
     fn from_sql(
-        ty: &postgres::types::Type,
+        ty: &tokio_postgres::types::Type,
         raw: &'a [u8],
     ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        use postgres::types::Type;
+        use tokio_postgres::types::Type;
         let v = match *ty {
             Type::INT8 => Value::Int(i64::from_be_bytes(raw.try_into()?)),
             Type::INT4 => Value::Int(i32::from_be_bytes(raw.try_into()?) as i64),
@@ -831,12 +1038,12 @@ impl<'a> postgres::types::FromSql<'a> for PgValue {
     }
 
     fn from_sql_null(
-        _ty: &postgres::types::Type,
+        _ty: &tokio_postgres::types::Type,
     ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         Ok(PgValue(Value::Null))
     }
 
-    fn accepts(_ty: &postgres::types::Type) -> bool {
+    fn accepts(_ty: &tokio_postgres::types::Type) -> bool {
         true
     }
 }

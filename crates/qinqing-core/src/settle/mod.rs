@@ -19,7 +19,15 @@ use crate::service::Qinqing;
 use crate::store::{Conn, OptionalExtension};
 use crate::time;
 use chrono::{Datelike, NaiveDate};
+pub(crate) use ledger::NewSettlement;
 use serde::{Deserialize, Serialize};
+
+mod ledger;
+pub mod rules;
+
+pub use rules::{cross_region_rule, payer_order, split_legs, AidPayer, BillFacts, LegRow, PayerFacts, Plan, Visit};
+pub(crate) use ledger::write_settlement;
+use rules::{bill_total, check_member_insured, valid_bill_id};
 
 pub const AID_LETTER_VERSION: &str = "2026-01-aid";
 /// The 家庭共济 commitment letter (授权承诺书), signed by the authorizer by the
@@ -312,97 +320,6 @@ fn aid_spent_on_channel(conn: &Conn, aid: i64, scenario: Scenario, date: &str) -
     )?)
 }
 
-/// One settlement as written to the ledger.
-pub(crate) struct NewSettlement<'a> {
-    pub nonce: &'a str,
-    pub institution: i64,
-    pub bill: &'a str,
-    pub member: i64,
-    pub shown_by: i64,
-    pub scenario: &'a str,
-    pub total: i64,
-    pub fund: i64,
-    /// Counted toward the member's yearly deductible.
-    pub deductible: i64,
-    pub ratio: i64,
-    pub cross_region: bool,
-    pub emergency: bool,
-    pub at: &'a str,
-    pub day: &'a str,
-    pub month: &'a str,
-    pub stay: Option<i64>,
-}
-
-/// Write a settlement, its legs, the balance changes and the roll-ups — the
-/// one place (used by `settle` and the bulk seed) that keeps the ledger's
-/// invariants: legs sum to the total, balances fall by exactly the
-/// personal-account legs (the CHECK balance_fen >= 0 aborts an overdraft).
-pub(crate) fn write_settlement(
-    conn: &Conn,
-    s: &NewSettlement<'_>,
-    legs: &[(String, Option<i64>, Option<i64>, i64)],
-) -> Result<i64> {
-    let sum: i64 = legs.iter().map(|l| l.3).sum();
-    if sum != s.total || legs.iter().any(|l| l.3 <= 0) {
-        return Err(Error::internal(format!("legs sum to {sum}, bill is {}", s.total)));
-    }
-    let sid: i64 = conn.query_row(
-        "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
-                                 cross_region, emergency, at, china_date, china_month, deductible_fen, stay_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
-        params![s.nonce, s.institution, s.bill, s.member, s.shown_by, s.scenario, s.total, s.fund, s.ratio,
-            s.cross_region as i64, s.emergency as i64, s.at, s.day, s.month, s.deductible, s.stay], |r| r.get(0))?;
-    crate::fund::add_year_used(
-        conn,
-        s.member,
-        &s.day[..4],
-        s.scenario,
-        s.deductible,
-        s.fund,
-    )?;
-    for (source, person_id, aid, amount) in legs {
-        conn.execute(
-            "INSERT INTO settlement_leg (settlement_id, source, person_id, aid_id, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![sid, source, person_id, aid, amount],
-        )?;
-        if let Some(p) = person_id {
-            conn.execute(
-                "UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1",
-                params![p, amount, s.at],
-            )?;
-        }
-    }
-    roll_up(conn, s.member, s.month, s.scenario, s.total, legs)?;
-    Ok(sid)
-}
-
-/// Keep the dashboard's monthly roll-ups in step with one new settlement
-/// (same transaction).
-fn roll_up(
-    conn: &Conn,
-    member: i64,
-    month: &str,
-    scenario: &str,
-    total: i64,
-    legs: &[(String, Option<i64>, Option<i64>, i64)],
-) -> Result<()> {
-    let up = "INSERT INTO spend_month (member_id, month, scenario, source, amount_fen, bills) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-              ON CONFLICT (member_id, month, scenario, source)
-              DO UPDATE SET amount_fen = spend_month.amount_fen + excluded.amount_fen, bills = spend_month.bills + excluded.bills";
-    conn.execute(up, params![member, month, scenario, "total", total, 1])?;
-    for (source, _, aid, amount) in legs {
-        conn.execute(up, params![member, month, scenario, source, amount, 0])?;
-        if let Some(a) = aid {
-            conn.execute(
-                "INSERT INTO aid_month (aid_id, month, amount_fen) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (aid_id, month) DO UPDATE SET amount_fen = aid_month.amount_fen + excluded.amount_fen",
-                params![a, month, amount],
-            )?;
-        }
-    }
-    Ok(())
-}
-
 fn month_of(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
@@ -548,209 +465,48 @@ fn load_settlement(conn: &Conn, id: i64, replayed: bool) -> Result<Settlement> {
     Ok(s)
 }
 
-fn valid_bill_id(b: &str) -> bool {
-    !b.is_empty() && b.len() <= 64 && b.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_./".contains(&c))
-}
-
-/// Personal-account money already spent by `member` through `scenario` on `date`.
-fn spent_on_channel(conn: &Conn, member: i64, scenario: Scenario, date: &str) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
-         WHERE s.member_id = ?1 AND s.scenario = ?2 AND s.china_date = ?3 AND l.source IN ('own_account', 'family_aid')",
-        params![member, scenario.as_str(), date],
-        |r| r.get(0),
-    )?)
-}
-
-/// The bill total in fen: `total_fen`, or the yuan the cashier typed.
-fn bill_total(req: &SettleRequest) -> Result<i64> {
-    let total = match (req.total_fen, req.total_yuan.as_deref()) {
-        (0, Some(y)) if !y.trim().is_empty() => crate::money::parse_yuan("total", y)?,
-        (t, _) => t,
-    };
-    if total == 0 {
-        return Err(Error::amount_zero("total"));
-    }
-    if total < 0 {
-        return Err(Error::amount_negative("total"));
-    }
-    if total > MAX_BILL_FEN {
-        return Err(Error::amount_too_large("total"));
-    }
-    Ok(total)
-}
-
-/// The earlier settlement of this bill at this institution, if the request
-/// repeats it exactly (member, amount and scenario); a conflict if the same
-/// bill number was settled otherwise.
-fn replay(
-    conn: &Conn,
-    institution: i64,
-    bill: &str,
-    member: i64,
-    total: i64,
-    scenario: Scenario,
-) -> Result<Option<Settlement>> {
-    let found: Option<(i64, i64, i64, String)> = conn
-        .prepare_cached("SELECT id, member_id, total_fen, scenario FROM settlement WHERE institution_id = ?1 AND bill_id = ?2")?
-        .query_row(params![institution, bill], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    match found {
-        None => Ok(None),
-        Some((id, m, t, sc)) if m == member && t == total && sc == scenario.as_str() => Ok(Some(load_settlement(conn, id, true)?)),
-        Some(_) => Err(Error::bill_conflict()),
+/// A settlement as decided and written by this call (no second read).
+fn settled(id: i64, n: &NewSettlement<'_>, share: &crate::fund::FundShare, legs: &[LegRow], names: &[(i64, String)]) -> Settlement {
+    Settlement {
+        id,
+        bill_id: n.bill.to_string(),
+        institution_id: n.institution,
+        member_id: n.member,
+        shown_by: n.shown_by,
+        scenario: n.scenario.to_string(),
+        total_fen: n.total,
+        total_display: crate::money::format_fen(n.total),
+        fund_fen: share.fund_fen,
+        deductible_fen: share.deductible_fen,
+        deductible_display: crate::money::format_fen(share.deductible_fen),
+        stay_id: n.stay,
+        ratio_pct: share.ratio_pct,
+        cross_region: n.cross_region,
+        emergency: n.emergency,
+        at_local: time::from_db(n.at).map(time::display_china).unwrap_or_default(),
+        at: n.at.to_string(),
+        legs: legs
+            .iter()
+            .map(|(source, person_id, aid_id, amount)| Leg {
+                source: source.clone(),
+                person_id: *person_id,
+                person_name: person_id.and_then(|p| names.iter().find(|(id, _)| *id == p).map(|(_, n)| n.clone())),
+                aid_id: *aid_id,
+                amount: *amount,
+                amount_display: crate::money::format_fen(*amount),
+            })
+            .collect(),
+        replayed: false,
     }
 }
 
-fn check_member_insured(member: &Stored) -> Result<()> {
-    match member.status {
-        Status::Active => Ok(()),
-        Status::Suspended => Err(Error::member_not_insured("暂停", "suspended")),
-        Status::Lapsed => Err(Error::member_not_insured("中断", "lapsed")),
-    }
-}
-
-/// Who is treated where, as established when the code was shown.
-struct Visit {
-    institution: i64,
-    member: Stored,
-    shown_by: i64,
-    cross_region: bool,
-    emergency: bool,
-}
-
-/// The regions of a person's filings that cover `day` (China date).
-fn filings_on(conn: &Conn, person: i64, day: NaiveDate) -> Result<Vec<String>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT region FROM filing WHERE person_id = ?1 AND from_date <= ?2 AND to_date >= ?2 AND cancelled_at IS NULL")?;
-    let rows = stmt.query_map(params![person, day.to_string()], |r| r.get::<_, String>(0))?;
-    Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
-}
-
-/// DOMAIN §4: cross-region means outside the member's pooling region (统筹区:
-/// the prefecture-level city; a municipality as one). There the institution
-/// must be networked, and the member needs a filing for the institution's
-/// pooling region — or it is an emergency (filed afterwards, lower ratio).
-/// Returns (cross_region, emergency).
-pub fn cross_region_rule(member_region: &Region, inst: &Institution, filing_regions: &[String], emergency_asked: bool) -> Result<(bool, bool)> {
-    if member_region.same_pooling(&inst.region) {
-        return Ok((false, false));
-    }
-    if !inst.networked {
-        return Err(Error::institution_not_networked());
-    }
-    let filed = filing_regions.iter().any(|f| crate::region::pooling_code_of(f) == inst.region.pooling_code);
-    if filed {
-        return Ok((true, false));
-    }
-    if emergency_asked {
-        return Ok((true, true));
-    }
-    Err(Error::filing_required())
-}
-
-/// The checks a shown code must pass at the counter (settlement or
-/// admission): the member insured and activated, the binding of whoever
-/// showed it still active (unbinding kills a code already on screen), the
-/// institution designated, and outside the member's pooling region a
-/// networked institution and a filing (or an emergency).
-fn open_visit(
-    tx: &Conn,
-    claims: &qr::Claims,
-    institution: i64,
-    emergency_asked: bool,
-    today: NaiveDate,
-) -> Result<Visit> {
-    let member = person::load(tx, claims.member)?;
-    check_member_insured(&member)?;
-    if !member.voucher_activated {
-        return Err(Error::qr_voucher_not_activated());
-    }
-    if claims.shown_by != claims.member {
-        let bound: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'",
-                [claims.shown_by, claims.member],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if bound.is_none() {
-            return Err(Error::qr_not_bound());
-        }
-    }
-    let inst = load_institution(tx, institution)?;
-    if !inst.designated {
-        return Err(Error::institution_not_designated());
-    }
-    // Filings matter only outside the member's pooling region.
-    let filings = if member.region.same_pooling(&inst.region) { Vec::new() } else { filings_on(tx, member.id, today)? };
-    let (cross_region, emergency) = cross_region_rule(&member.region, &inst, &filings, emergency_asked)?;
-    Ok(Visit { institution: inst.id, member, shown_by: claims.shown_by, cross_region, emergency })
-}
-
-/// A payer of the self-pay part through 家庭共济, as loaded for one bill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AidPayer {
-    pub aid_id: i64,
-    pub authorizer_id: i64,
-    pub balance_fen: i64,
-    /// What is left of this relation's monthly cap (`None`: no cap).
-    pub cap_left_fen: Option<i64>,
-}
-
-/// DOMAIN §3: authorizers pay highest balance first (余额由多到少顺次扣减);
-/// on equal balances the older relation first.
-pub fn payer_order(balance_a: i64, aid_a: i64, balance_b: i64, aid_b: i64) -> std::cmp::Ordering {
-    balance_b.cmp(&balance_a).then(aid_a.cmp(&aid_b))
-}
-
-/// One leg of a bill: (source, whose account, aid relation, amount).
-pub type LegRow = (String, Option<i64>, Option<i64>, i64);
-
-/// DOMAIN §3–4, the pure part of a settlement: the fund pays its share; the
-/// self-pay part comes from the member's own account, then from authorizers
-/// highest balance first (each within its monthly cap), all personal-account
-/// money within the channel's daily cap; the rest is cash. Legs sum to the
-/// total and no account pays more than it holds.
-pub fn split_legs(member: i64, own_balance: i64, total: i64, fund: i64, channel_left: Option<i64>, payers: &[AidPayer]) -> Vec<LegRow> {
-    let mut legs: Vec<LegRow> = Vec::new();
-    let fund = fund.clamp(0, total);
-    if fund > 0 {
-        legs.push(("fund".into(), None, None, fund));
-    }
-    let mut rest = total - fund;
-    let mut channel_left = channel_left.unwrap_or(i64::MAX).max(0);
-    let own = rest.min(own_balance.max(0)).min(channel_left);
-    if own > 0 {
-        legs.push(("own_account".into(), Some(member), None, own));
-        rest -= own;
-        channel_left -= own;
-    }
-    let mut order: Vec<&AidPayer> = payers.iter().collect();
-    order.sort_by(|a, b| payer_order(a.balance_fen, a.aid_id, b.balance_fen, b.aid_id));
-    for p in order {
-        if rest == 0 || channel_left == 0 {
-            break;
-        }
-        let pay = rest.min(p.balance_fen.max(0)).min(p.cap_left_fen.unwrap_or(i64::MAX).max(0)).min(channel_left);
-        if pay > 0 {
-            legs.push(("family_aid".into(), Some(p.authorizer_id), Some(p.aid_id), pay));
-            rest -= pay;
-            channel_left -= pay;
-        }
-    }
-    if rest > 0 {
-        legs.push(("cash".into(), None, None, rest));
-    }
-    legs
-}
-
-/// Load the facts of one bill, apply the rules, write the settlement (inside
-/// the caller's IMMEDIATE transaction).
+/// Apply the rules to the loaded facts and write the settlement with the
+/// commit (one round trip on PostgreSQL); `extra` statements go with it.
 #[allow(clippy::too_many_arguments)]
 fn charge(
-    tx: &Conn,
+    tx: crate::store::Tx<'_>,
     v: &Visit,
+    facts: &BillFacts,
     nonce: &str,
     stay: Option<i64>,
     scenario: Scenario,
@@ -760,81 +516,41 @@ fn charge(
     emergency_cut: i64,
     online_daily_cap: i64,
     actor: &str,
+    extra: Vec<crate::store::Query>,
 ) -> Result<Settlement> {
     let now = time::to_db(now_dt);
     let today = time::china_date(now_dt);
     let month = month_of(today);
-    let year = format!("{:04}", today.year());
-    let member = &v.member;
-    // Reimbursement follows the member's own insurance and insured region.
-    let policy = crate::fund::policy_for(tx, &member.region.code, scenario, member.insurance)?;
-    let used = crate::fund::year_used(tx, member.id, &year, scenario.as_str())?;
-    let share = crate::fund::fund_share(&policy, total, used, if v.emergency { emergency_cut } else { 0 });
-    let channel_left = if scenario == Scenario::OnlinePharmacy {
-        Some((online_daily_cap - spent_on_channel(tx, member.id, scenario, &today.to_string())?).max(0))
-    } else {
-        None
+    let day = today.to_string();
+    let plan = rules::plan(v, facts, scenario, total, emergency_cut, online_daily_cap);
+    let n = NewSettlement {
+        nonce,
+        institution: v.institution,
+        bill,
+        member: v.member.id,
+        shown_by: v.shown_by,
+        scenario: scenario.as_str(),
+        total,
+        fund: plan.share.fund_fen,
+        deductible: plan.share.deductible_fen,
+        ratio: plan.share.ratio_pct,
+        cross_region: v.cross_region,
+        emergency: v.emergency,
+        at: &now,
+        day: &day,
+        month: &month,
+        stay,
     };
-    // Authorizers: frozen, revoked and lapsed relations do not pay.
-    let mut stmt = tx.prepare_cached(
-        "SELECT a.id, a.authorizer_id, p.balance_fen, a.monthly_cap_fen, a.online_daily_cap_fen FROM aid a JOIN person p ON p.id = a.authorizer_id
-         WHERE a.beneficiary_id = ?1 AND a.status = 'active' AND p.status = 'active' AND p.balance_fen > 0",
-    )?;
-    let rows: Vec<(i64, i64, i64, Option<i64>, Option<i64>)> = stmt
-        .query_map([member.id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<crate::error::Result<_>>()?;
-    drop(stmt);
-    let mut payers = Vec::with_capacity(rows.len());
-    for (aid_id, authorizer_id, balance_fen, cap, online_cap) in rows {
-        let mut cap_left_fen = match cap {
-            Some(c) => Some((c - aid_spent(tx, aid_id, &month)?).max(0)),
-            None => None,
-        };
-        // The relation's own online-pharmacy daily cap, set by the authorizer.
-        if let (Scenario::OnlinePharmacy, Some(oc)) = (scenario, online_cap) {
-            let left = (oc - aid_spent_on_channel(tx, aid_id, scenario, &today.to_string())?).max(0);
-            cap_left_fen = Some(cap_left_fen.map_or(left, |c| c.min(left)));
-        }
-        payers.push(AidPayer { aid_id, authorizer_id, balance_fen, cap_left_fen });
-    }
-    let legs = split_legs(member.id, member.balance_fen, total, share.fund_fen, channel_left, &payers);
-    let sid = write_settlement(
-        tx,
-        &NewSettlement {
-            nonce,
-            institution: v.institution,
-            bill,
-            member: member.id,
-            shown_by: v.shown_by,
-            scenario: scenario.as_str(),
-            total,
-            fund: share.fund_fen,
-            deductible: share.deductible_fen,
-            ratio: share.ratio_pct,
-            cross_region: v.cross_region,
-            emergency: v.emergency,
-            at: &now,
-            day: &today.to_string(),
-            month: &month,
-            stay,
-        },
-        &legs,
-    )?;
-    let result = load_settlement(tx, sid, false)?;
-    audit::record(
-        tx,
-        &now,
-        actor,
-        "settlement",
-        "settlement",
-        Some(sid),
-        Some(member.id),
-        None,
-        Some(&serde_json::json!({ "bill_id": bill, "institution": v.institution, "total_fen": total, "deductible_fen": share.deductible_fen,
-            "stay": stay, "legs": result.legs })),
-    )?;
+    let mut names: Vec<(i64, String)> = vec![(v.member.id, v.member.name.clone())];
+    names.extend(facts.payers.iter().map(|p| (p.authorizer_id, p.name.clone())));
+    let mut result = settled(0, &n, &plan.share, &plan.legs, &names);
+    let after = serde_json::json!({ "bill_id": bill, "institution": v.institution, "total_fen": total, "deductible_fen": plan.share.deductible_fen,
+        "stay": stay, "legs": result.legs });
+    let mut writes = ledger::settlement_writes(&n, &plan.legs)?;
+    writes.push(ledger::settlement_audit(&n, actor, &after));
+    writes.extend(extra);
+    let rows = tx.commit_with(writes)?;
+    result.id = rows[0].first(|r| r.get(0))?;
     Ok(result)
 }
 
@@ -1406,47 +1122,34 @@ impl Qinqing {
         let scenario = Scenario::parse(&req.scenario)?;
         let key = self.signing_key()?.verifying_key();
         let claims = qr::decode(&key, &req.token)?;
-        let skew = self.setting("qr_clock_skew_secs")?;
-        let cut = self.setting("emergency_ratio_cut_pct")?;
-        let daily_cap = self.setting("online_pharmacy_daily_cap_fen")?;
         let actor = self.actor().to_string();
         let pepper = crate::payment::pepper(self)?;
         let now_dt = self.now();
+        let (day, month) = china_day_month(now_dt);
         let tx = self.conn().begin()?;
-        // Exactly once: a code pays once; a bill is charged once. A retry
-        // (same institution, bill, member, amount, scenario) gets the first
-        // answer back; the same bill number otherwise is a conflict.
-        let by_nonce: Option<(i64, i64, String)> = tx
-            .prepare_cached("SELECT id, institution_id, bill_id FROM settlement WHERE nonce = ?1")?
-            .query_row([&claims.nonce], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        if let Some((_, inst, b)) = by_nonce {
-            if inst != req.institution || b != bill {
-                return Err(Error::qr_already_used());
-            }
-        }
-        let stays: Option<i64> = tx.prepare_cached("SELECT id FROM stay WHERE nonce = ?1")?.query_row([&claims.nonce], |r| r.get(0)).optional()?;
-        if stays.is_some() {
-            return Err(Error::qr_already_used());
-        }
-        if let Some(s) = replay(&tx, req.institution, &bill, claims.member, total, scenario)? {
-            return Ok(s);
+        // One round trip: the transaction's start, the settings, every fact of the bill.
+        let (facts, settings) = self.bill_facts(
+            &tx,
+            &ledger::BillKey { nonce: &claims.nonce, institution: req.institution, bill: &bill, member: claims.member,
+                shown_by: claims.shown_by, scenario, day: &day, month: &month },
+        )?;
+        if let Some(id) = rules::exactly_once(&facts, req.institution, &bill, claims.member, total, scenario)? {
+            return load_settlement(&tx, id, true);
         }
         if scenario == Scenario::Inpatient {
             return Err(Error::stay_required());
         }
-        qr::check_time(&claims, now_dt, skew)?;
-        let visit = open_visit(&tx, &claims, req.institution, req.emergency, time::china_date(now_dt))?;
+        qr::check_time(&claims, now_dt, settings.skew)?;
+        let visit = rules::open_visit(&facts, &claims, req.institution, req.emergency)?;
         // The payer confirms (a wrong password is counted even though nothing is charged).
-        if let Err((e, counted)) = crate::payment::verify(&tx, &pepper, visit.member.id, req.pay_password.as_deref(), now_dt) {
-            if counted {
-                tx.commit()?;
+        let (verdict, counter) = crate::payment::judge(facts.pay.as_ref(), &pepper, visit.member.id, req.pay_password.as_deref(), now_dt);
+        if let Err(e) = verdict {
+            if let Some(q) = counter {
+                tx.commit_with(vec![q])?;
             }
             return Err(e);
         }
-        let result = charge(&tx, &visit, &claims.nonce, None, scenario, total, &bill, now_dt, cut, daily_cap, &actor)?;
-        tx.commit()?;
-        Ok(result)
+        charge(tx, &visit, &facts, &claims.nonce, None, scenario, total, &bill, now_dt, settings.cut, settings.daily_cap, &actor, counter.into_iter().collect())
     }
 
     /// 住院 admission: the member's code opens a stay at this institution.
@@ -1465,12 +1168,17 @@ impl Qinqing {
         }
         let key = self.signing_key()?.verifying_key();
         let claims = qr::decode(&key, &req.token)?;
-        let skew = self.setting("qr_clock_skew_secs")?;
         let pepper = crate::payment::pepper(self)?;
         let now_dt = self.now();
         let now = time::to_db(now_dt);
+        let (day, month) = china_day_month(now_dt);
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
+        let (facts, settings) = self.bill_facts(
+            &tx,
+            &ledger::BillKey { nonce: &claims.nonce, institution: req.institution, bill: &admission, member: claims.member,
+                shown_by: claims.shown_by, scenario: Scenario::Inpatient, day: &day, month: &month },
+        )?;
         let existing: Option<(i64, String, i64)> = tx
             .query_row("SELECT id, nonce, member_id FROM stay WHERE institution_id = ?1 AND admission_no = ?2", params![req.institution, admission], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -1482,23 +1190,24 @@ impl Qinqing {
             }
             return Err(Error::bill_conflict());
         }
-        let used: Option<i64> = tx
-            .query_row("SELECT 1 FROM settlement WHERE nonce = ?1 UNION ALL SELECT 1 FROM stay WHERE nonce = ?1", [&claims.nonce], |r| r.get(0))
-            .optional()?;
-        if used.is_some() {
+        if facts.code_paid.is_some() || facts.code_admitted {
             return Err(Error::qr_already_used());
         }
-        qr::check_time(&claims, now_dt, skew)?;
-        let visit = open_visit(&tx, &claims, req.institution, req.emergency, time::china_date(now_dt))?;
+        qr::check_time(&claims, now_dt, settings.skew)?;
+        let visit = rules::open_visit(&facts, &claims, req.institution, req.emergency)?;
         // Inpatient (DOMAIN §4): ID card and face checked at the counter, and the payer confirms.
         if !req.id_face_checked {
             return Err(Error::id_face_check_required());
         }
-        if let Err((e, counted)) = crate::payment::verify(&tx, &pepper, visit.member.id, req.pay_password.as_deref(), now_dt) {
-            if counted {
-                tx.commit()?;
+        let (verdict, counter) = crate::payment::judge(facts.pay.as_ref(), &pepper, visit.member.id, req.pay_password.as_deref(), now_dt);
+        if let Err(e) = verdict {
+            if let Some(q) = counter {
+                tx.commit_with(vec![q])?;
             }
             return Err(e);
+        }
+        if let Some(q) = counter {
+            tx.pipeline(vec![q])?;
         }
         let id: i64 = tx.query_row(
             "INSERT INTO stay (nonce, institution_id, admission_no, member_id, shown_by, cross_region, emergency, status, admitted_at)
@@ -1537,37 +1246,37 @@ impl Qinqing {
     fn settle_stay(&mut self, stay_id: i64, institution: i64, bill: &str, total: i64) -> Result<Settlement> {
         let now_dt = self.now();
         let actor = self.actor().to_string();
-        let cut = self.setting("emergency_ratio_cut_pct")?;
-        let daily_cap = self.setting("online_pharmacy_daily_cap_fen")?;
+        let (day, month) = china_day_month(now_dt);
         let tx = self.conn().begin()?;
         let stay = load_stay(&tx, stay_id, false)?;
         if stay.institution_id != institution {
             return Err(Error::stay_not_found(stay_id));
         }
-        if let Some(s) = replay(&tx, institution, bill, stay.member_id, total, Scenario::Inpatient)? {
-            if s.stay_id == Some(stay_id) {
-                return Ok(s);
+        let nonce = format!("stay-{stay_id}");
+        let (facts, settings) = self.bill_facts(
+            &tx,
+            &ledger::BillKey { nonce: &nonce, institution, bill, member: stay.member_id, shown_by: stay.shown_by,
+                scenario: Scenario::Inpatient, day: &day, month: &month },
+        )?;
+        match &facts.bill_settled {
+            Some((id, m, t, sc, st)) if *m == stay.member_id && *t == total && sc == Scenario::Inpatient.as_str() && *st == Some(stay_id) => {
+                return load_settlement(&tx, *id, true);
             }
-            return Err(Error::bill_conflict());
+            Some(_) => return Err(Error::bill_conflict()),
+            None => {}
         }
         if stay.status != "open" {
             return Err(Error::stay_wrong_state());
         }
-        let member = person::load(&tx, stay.member_id)?;
+        let member = facts.member.clone().ok_or_else(|| Error::person_not_found(stay.member_id))?;
         check_member_insured(&member)?;
-        let visit = Visit {
-            institution,
-            member,
-            shown_by: stay.shown_by,
-            cross_region: stay.cross_region,
-            emergency: stay.emergency,
-        };
-        let result = charge(&tx, &visit, &format!("stay-{stay_id}"), Some(stay_id), Scenario::Inpatient, total, bill, now_dt, cut, daily_cap, &actor)?;
-        tx.execute("UPDATE stay SET status = 'settled', settlement_id = ?2 WHERE id = ?1", params![stay_id, result.id])?;
-        tx.commit()?;
-        Ok(result)
+        let visit = Visit { institution, member, shown_by: stay.shown_by, cross_region: stay.cross_region, emergency: stay.emergency };
+        let close = crate::store::query(
+            "UPDATE stay SET status = 'settled', settlement_id = (SELECT id FROM settlement WHERE institution_id = ?2 AND bill_id = ?3) WHERE id = ?1",
+            params![stay_id, institution, bill],
+        );
+        charge(tx, &visit, &facts, &nonce, Some(stay_id), Scenario::Inpatient, total, bill, now_dt, settings.cut, settings.daily_cap, &actor, vec![close])
     }
-
 
     pub fn get_settlement(&self, id: i64) -> Result<Settlement> {
         self.permit(Act::SettlementRead { settlement: id })?;
@@ -1585,5 +1294,28 @@ impl Qinqing {
         ids.into_iter()
             .map(|id| load_settlement(self.conn(), id, false))
             .collect()
+    }
+}
+
+/// China date (YYYY-MM-DD) and month (YYYY-MM) of an instant.
+fn china_day_month(now: chrono::DateTime<chrono::Utc>) -> (String, String) {
+    let today = time::china_date(now);
+    (today.to_string(), month_of(today))
+}
+
+/// The settings a counter needs, read with the bill's facts.
+struct CounterSettings {
+    skew: i64,
+    cut: i64,
+    daily_cap: i64,
+}
+
+impl Qinqing {
+    /// The facts of one bill and the counter's settings, in one round trip.
+    fn bill_facts(&self, tx: &Conn, key: &ledger::BillKey<'_>) -> Result<(BillFacts, CounterSettings)> {
+        const KEYS: [&str; 3] = ["qr_clock_skew_secs", "emergency_ratio_cut_pct", "online_pharmacy_daily_cap_fen"];
+        let (facts, raw) = ledger::load_bill_facts(tx, key, &KEYS)?;
+        let value = |k: &str| crate::settings::resolve(k, raw.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()));
+        Ok((facts, CounterSettings { skew: value(KEYS[0])?, cut: value(KEYS[1])?, daily_cap: value(KEYS[2])? }))
     }
 }
