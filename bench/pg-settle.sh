@@ -2,12 +2,11 @@
 # Issue 16 benchmark, on a throwaway PostgreSQL cluster (scripts/pg.sh), each
 # figure beside a reference measured in the same run on the same server:
 #  - settlements per second, one client (each: verify the code and the
-#    payment password, all rules, legs, balances, one SERIALIZABLE
-#    transaction) against one-row INSERT transactions per second (pgbench,
+#    payment password, all rules, legs, balances, one write transaction
+#    under the ledger's writer lock: two pipelined round trips) against one-row INSERT transactions per second (pgbench,
 #    one client, same server, same durability). Target: ratio >= 0.30.
 #  - with 8 concurrent clients (8 OS processes): settlements per second and
-#    p50/p99 latency per settlement (retries after serialization conflicts
-#    included).
+#    p50/p99 latency per settlement (waits for the writer lock included).
 # Usage: bench/pg-settle.sh [BILLS_ONE_CLIENT] [BILLS_EIGHT_CLIENTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,13 +14,14 @@ echo "build: $(( $(date +%s) - start )) s"
 t=$(date +%s)
 # A throwaway PostgreSQL cluster in target/pg (scripts/pg.sh), stopped and
 # removed at the end: the window test on a shared ledger uses it in the first
-# pass; the core, CLI and many-process suites run on it in the second.
+# pass; the core, CLI, many-process and server API suites run on it in the
+# second.
 pg_url=$(scripts/pg.sh start --no-fsync)
 trap 'scripts/pg.sh stop' EXIT
 QINQING_E2E_POSTGRES="$pg_url" cargo test --workspace --locked
 echo "tests (SQLite, and the window on PostgreSQL): $(( $(date +%s) - t )) s; screenshots in target/e2e/"
 t=$(date +%s)
-QINQING_TEST_POSTGRES="$pg_url" cargo test --locked -p qinqing-core -p qinqing-cli -p qinqing-bench
+QINQING_TEST_POSTGRES="$pg_url" cargo test --locked -p qinqing-core -p qinqing-cli -p qinqing-bench -p qinqing-server
 scripts/pg.sh stop
 trap - EXIT
 echo "tests (PostgreSQL): $(( $(date +%s) - t )) s"

@@ -106,6 +106,14 @@ enum Cmd {
     /// Designated medical institutions.
     #[command(subcommand)]
     Institution(InstitutionCmd),
+    /// Counter-terminal keys of the centre's service (administrators).
+    #[command(subcommand)]
+    Terminal(TerminalCmd),
+    /// A staff member logs in (the password is read from stdin): a session token.
+    Login {
+        #[arg(long)]
+        staff: i64,
+    },
     /// Copy the database (online, the app may run) to OUT.
     Backup { out: PathBuf },
     /// Replace the database's content with a backup.
@@ -435,6 +443,20 @@ enum FilingCmd {
     /// Cancel a filing (kept for the record; covers nothing from now on).
     #[command(alias = "expire")]
     Cancel { filing: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+enum TerminalCmd {
+    /// Issue a key to one institution's counter terminal (shown once, as `key`).
+    Add {
+        #[arg(long)]
+        institution: i64,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    List,
+    /// Revoke a terminal's key: its next request is refused.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand, Debug)]
@@ -1149,6 +1171,39 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 for f in out {
                     println!("{}  person {}  {} {}  {}  {} … {}  {}", f.id, f.person_id, f.region.code, f.region.pooling_name_zh, f.reason, f.from_date, f.to_date, f.state);
                 }
+            }
+        }
+        Cmd::Terminal(c) => {
+            let mut q = ctx.open()?;
+            let out = match c {
+                TerminalCmd::Add { institution, label } => vec![q.terminal_add(institution, label.as_deref())?],
+                TerminalCmd::List => q.terminal_list()?,
+                TerminalCmd::Revoke { id } => vec![q.terminal_revoke(id)?],
+            };
+            if ctx.json {
+                if out.len() == 1 && out[0].key.is_some() {
+                    ctx.print_json(&out[0])?;
+                } else {
+                    ctx.print_json(&out)?;
+                }
+            } else {
+                for t in &out {
+                    let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                    println!("{:>4}  institution {:<5} {:<8} {}", t.id, t.institution_id, state, t.label.as_deref().unwrap_or(""));
+                    if let Some(k) = &t.key {
+                        println!("key (shown once): {k}");
+                    }
+                }
+            }
+        }
+        Cmd::Login { staff } => {
+            let mut pw = String::new();
+            io::stdin().lock().read_line(&mut pw).map_err(|e| Error::internal(format!("stdin: {e}")))?;
+            let s = ctx.open()?.login(staff, pw.trim_end_matches(['\n', '\r']))?;
+            if ctx.json {
+                ctx.print_json(&s)?;
+            } else {
+                println!("{}", s.token);
             }
         }
         Cmd::Institution(c) => {

@@ -442,3 +442,32 @@ fn export_moves_the_ledger_into_an_empty_postgresql_database() {
     let (code, e) = err_json(&src, &["export", "--to", &target]);
     assert_eq!((code, e["code"].as_str().unwrap()), (3, "EXPORT_TARGET_NOT_EMPTY"));
 }
+
+#[test]
+fn terminal_keys_are_issued_once_listed_without_the_key_and_revoked_and_staff_log_in() {
+    let d = db();
+    let inst = ok_json(&d.path, &["institution", "add", "--name", "社区药房", "--region", "310115", "--designated"])[0]["id"].as_i64().unwrap();
+    let t = ok_json(&d.path, &["terminal", "add", "--institution", &inst.to_string(), "--label", "收费处 1"]);
+    let key = t["key"].as_str().unwrap();
+    assert!(key.starts_with("qqt_") && key.len() == 56, "{key}");
+    assert_eq!(t["institution_id"].as_i64(), Some(inst));
+    let list = ok_json(&d.path, &["terminal", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(list[0].get("key").is_none(), "the key is shown once");
+    let (code, e) = err_json(&d.path, &["terminal", "add", "--institution", "9999"]);
+    assert_eq!((code, e["code"].as_str()), (3, Some("INSTITUTION_NOT_FOUND")));
+    let id = t["id"].as_i64().unwrap().to_string();
+    assert!(ok_json(&d.path, &["terminal", "revoke", &id])[0]["revoked_at"].is_string());
+    let (code, e) = err_json(&d.path, &["terminal", "revoke", "9999"]);
+    assert_eq!((code, e["code"].as_str()), (3, Some("TERMINAL_NOT_FOUND")));
+    // Staff log in with the password on stdin: a session token.
+    let out = run_stdin(&d.path, &["staff", "add", "--name", "陈主任", "--role", "admin"], "centre-pass-1\ncentre-pass-1\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run_stdin(&d.path, &["--json", "login", "--staff", "1"], "centre-pass-1\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(s["token"].as_str().unwrap().starts_with("qqs_"));
+    let out = run_stdin(&d.path, &["--json", "login", "--staff", "1"], "wrong-pass\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("STAFF_PASSWORD_WRONG"));
+}

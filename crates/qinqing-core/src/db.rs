@@ -26,6 +26,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/0004_rollups.sql"),
     include_str!("../migrations/0005_kiosk.sql"),
     include_str!("../migrations/0006_rules.sql"),
+    include_str!("../migrations/0007_credentials.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -121,6 +121,13 @@ pub enum Code {
     ExportTargetInvalid,
     ExportTargetNotEmpty,
     ExportMismatch,
+    TokenUnknown,
+    TokenExpired,
+    TokenRevoked,
+    TerminalNotFound,
+    RateLimited,
+    RequestTooLarge,
+    RequestMalformed,
     AidFaceRequired,
     BillConflict,
     AmountZero,
@@ -257,6 +264,13 @@ impl Code {
             Code::ExportTargetInvalid => "EXPORT_TARGET_INVALID",
             Code::ExportTargetNotEmpty => "EXPORT_TARGET_NOT_EMPTY",
             Code::ExportMismatch => "EXPORT_MISMATCH",
+            Code::TokenUnknown => "TOKEN_UNKNOWN",
+            Code::TokenExpired => "TOKEN_EXPIRED",
+            Code::TokenRevoked => "TOKEN_REVOKED",
+            Code::TerminalNotFound => "TERMINAL_NOT_FOUND",
+            Code::RateLimited => "RATE_LIMITED",
+            Code::RequestTooLarge => "REQUEST_TOO_LARGE",
+            Code::RequestMalformed => "REQUEST_MALFORMED",
             Code::AidFaceRequired => "AID_FACE_REQUIRED",
             Code::BillConflict => "BILL_CONFLICT",
             Code::AmountZero => "AMOUNT_ZERO",
@@ -299,7 +313,7 @@ impl Code {
 
     pub fn kind(self) -> Kind {
         match self {
-            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound | Code::FilingNotFound | Code::DbMissing => Kind::NotFound,
+            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound | Code::FilingNotFound | Code::DbMissing | Code::TerminalNotFound => Kind::NotFound,
             Code::DbBusy | Code::DbOpen | Code::DbTooNew => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
@@ -582,6 +596,27 @@ impl Error {
             format!("迁入后核对不一致（{table}），已整体撤销，目标数据库未改动，原账本未改动。请联系管理员检查两端版本后重试。"),
             format!("The check after copying found a difference ({table}); the whole copy was rolled back and neither ledger was changed. Ask the administrator to check both versions, then try again."),
         )
+    }
+    pub fn token_unknown() -> Self {
+        Self::new(Code::TokenUnknown, Some("token"), "这个登录凭据无效（不是本服务中心签发的），未作任何改动。工作人员请重新登录；柜台终端请向管理员申请新的终端密钥。", "This credential is not valid (not issued by this service centre); nothing was changed. Staff: log in again. A counter terminal: ask the administrator for a new terminal key.")
+    }
+    pub fn token_expired() -> Self {
+        Self::new(Code::TokenExpired, Some("token"), "登录已过期（长时间未操作或已到最长时限），未作任何改动。请重新登录。", "The log-in has expired (idle too long, or past its longest lifetime); nothing was changed. Log in again.")
+    }
+    pub fn token_revoked() -> Self {
+        Self::new(Code::TokenRevoked, Some("token"), "这个凭据已注销或被管理员吊销，未作任何改动。工作人员请重新登录；柜台终端请向管理员申请新的终端密钥。", "This credential was logged out or revoked by the administrator; nothing was changed. Staff: log in again. A counter terminal: ask the administrator for a new key.")
+    }
+    pub fn terminal_not_found(id: i64) -> Self {
+        Self::new(Code::TerminalNotFound, Some("terminal"), format!("没有编号为 {id} 的柜台终端密钥。请用 terminal list 查看。"), format!("There is no counter-terminal key number {id}. See terminal list."))
+    }
+    pub fn rate_limited(secs: i64) -> Self {
+        Self::new(Code::RateLimited, None, format!("尝试次数过多，请 {secs} 秒后再试，未作任何改动。"), format!("Too many attempts; try again in {secs} s. Nothing was changed."))
+    }
+    pub fn request_too_large(limit: usize) -> Self {
+        Self::new(Code::RequestTooLarge, None, format!("请求内容过大（上限 {} KB），未作任何改动。请缩小文件后重试。", limit / 1024), format!("The request is too large (at most {} KB); nothing was changed. Make the file smaller and try again.", limit / 1024))
+    }
+    pub fn request_malformed(why: &str) -> Self {
+        Self::new(Code::RequestMalformed, None, format!("请求格式不正确：{why}。未作任何改动；请检查所用客户端的版本。"), format!("The request is not well formed: {why}. Nothing was changed; check the client's version."))
     }
     /// A PostgreSQL ledger that cannot be reached or refuses the log-in
     /// (`url` without its password).

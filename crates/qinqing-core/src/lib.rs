@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod authz;
 pub mod binding;
+pub mod credential;
 pub mod db;
 pub mod demo;
 pub mod document;

@@ -18,6 +18,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/postgres/0004_rollups.sql"),
     include_str!("../migrations/postgres/0005_kiosk.sql"),
     include_str!("../migrations/postgres/0006_rules.sql"),
+    include_str!("../migrations/postgres/0007_credentials.sql"),
 ];
 
 /// Arbitrary key for the advisory lock that serializes migrations across processes.

@@ -28,7 +28,8 @@
 //!   then writes a balance, a rollup or a cap would have to know its rows and
 //!   lock them in order; one forgotten lock is a lost update. One lock for
 //!   writers gives SQLite's guarantee with no such audit, at the cost of
-//!   writers taking turns — a settlement holds it for about 2 ms, far above
+//!   writers taking turns — a settlement holds it for under 1 ms (two
+//!   pipelined round trips, `bench/pg-settle.sh`), far above
 //!   a district's peak of a few dozen a second (ARCHITECTURE.md). The next
 //!   step, when a province needs parallel writers, is the same lock per
 //!   household (the sharding key), not per ledger.

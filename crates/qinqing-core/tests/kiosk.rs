@@ -208,3 +208,66 @@ fn lockouts_escalate_common_passwords_are_refused_first_admin_once() {
     lock(&q);
     assert_eq!(minutes_locked(&q), 15, "back to the first step");
 }
+
+#[test]
+fn service_sessions_end_when_idle_or_too_old_or_logged_out_and_terminal_keys_until_revoked() {
+    use qinqing_core::authz::Actor;
+    let mut q = ledger();
+    let admin = q.add_staff("陈主任", "admin", "right-password", "right-password").unwrap().id;
+    let clerk = q.add_staff("小李", "staff", "clerk-password", "clerk-password").unwrap().id;
+    // A wrong password gives no session and counts toward the lock-out.
+    assert_eq!(q.login(clerk, "wrong").unwrap_err().code, Code::StaffPasswordWrong);
+    let s = q.login(admin, "right-password").unwrap();
+    assert_eq!(q.authenticate(&s.token).unwrap(), Actor::Staff { id: admin, admin: true });
+    // The token is kept only as a hash.
+    let stored: Vec<String> = q
+        .conn()
+        .query_map("SELECT token_hash FROM credential", [], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(stored.iter().all(|h| h.len() == 64 && !s.token.contains(h.as_str())));
+    // Used within the idle time it lives on; 15 idle minutes end it.
+    at(&mut q, "2026-03-10T02:14:00Z");
+    q.authenticate(&s.token).unwrap();
+    at(&mut q, "2026-03-10T02:28:59Z");
+    q.authenticate(&s.token).unwrap();
+    at(&mut q, "2026-03-10T02:44:00Z");
+    assert_eq!(q.authenticate(&s.token).unwrap_err().code, Code::TokenExpired);
+    // However busy, a session ends after its longest lifetime (8 h).
+    let s2 = q.login(clerk, "clerk-password").unwrap();
+    // Used every 10 minutes from 02:54 to 10:34 (it began at 02:44).
+    for k in 1..=47 {
+        let m = 2 * 60 + 44 + 10 * k;
+        at(&mut q, &format!("2026-03-10T{:02}:{:02}:00Z", m / 60, m % 60));
+        q.authenticate(&s2.token).unwrap();
+    }
+    at(&mut q, "2026-03-10T10:44:00Z");
+    assert_eq!(q.authenticate(&s2.token).unwrap_err().code, Code::TokenExpired);
+    // Logged out: refused at once, with its own code.
+    let s3 = q.login(clerk, "clerk-password").unwrap();
+    q.logout(&s3.token).unwrap();
+    assert_eq!(q.authenticate(&s3.token).unwrap_err().code, Code::TokenRevoked);
+    assert_eq!(q.authenticate("qqs_nonsense").unwrap_err().code, Code::TokenUnknown);
+    assert_eq!(q.authenticate("").unwrap_err().code, Code::TokenUnknown);
+    // A terminal key: only an administrator issues one, to an existing institution.
+    let inst = q.add_institution("社区卫生服务中心", "340104", true, false).unwrap().id;
+    q.set_actor(Actor::Staff { id: clerk, admin: false });
+    assert_eq!(q.terminal_add(inst, None).unwrap_err().code, Code::Forbidden);
+    q.set_actor(Actor::Staff { id: admin, admin: true });
+    assert_eq!(q.terminal_add(inst + 100, None).unwrap_err().code, Code::InstitutionNotFound);
+    let t = q.terminal_add(inst, Some("收费处 1")).unwrap();
+    let key = t.key.clone().unwrap();
+    assert_eq!(q.authenticate(&key).unwrap(), Actor::Terminal { institution: inst });
+    assert!(q.terminal_list().unwrap().iter().all(|t| t.key.is_none()), "a key is shown once");
+    // Keys do not idle out; revoked, they are refused.
+    at(&mut q, "2026-06-10T10:45:00Z");
+    assert_eq!(q.authenticate(&key).unwrap(), Actor::Terminal { institution: inst });
+    q.terminal_revoke(t.id).unwrap();
+    assert_eq!(q.authenticate(&key).unwrap_err().code, Code::TokenRevoked);
+    assert_eq!(q.terminal_revoke(t.id + 100).unwrap_err().code, Code::TerminalNotFound);
+    let actions: Vec<String> = q.audit_list(&Default::default()).unwrap().into_iter().map(|e| e.action).collect();
+    for a in ["staff.login", "staff.logout", "terminal.add", "terminal.revoke"] {
+        assert!(actions.iter().any(|x| x == a), "{a} is audited");
+    }
+}

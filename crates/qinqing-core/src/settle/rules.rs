@@ -250,3 +250,121 @@ pub fn plan(visit: &Visit, facts: &BillFacts, scenario: Scenario, total: i64, em
     let legs = split_legs(visit.member.id, visit.member.balance_fen, total, share.fund_fen, channel_left, &payers);
     Plan { share, legs }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The rules over hand-made facts: no database anywhere.
+    use super::*;
+    use crate::error::Code;
+    use crate::person::Insurance;
+
+    fn member(id: i64, balance_fen: i64, region: &str) -> Stored {
+        Stored {
+            id,
+            name: "张三".into(),
+            rid: crate::id::ResidentId::parse(&crate::id::with_check_char("11010519800101001"), chrono::NaiveDate::MAX).unwrap(),
+            insurance: Insurance::Employee,
+            region: Region::stored(region).unwrap(),
+            status: Status::Active,
+            balance_fen,
+            voucher_activated: true,
+            disabled: false,
+            face_verified_at: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    fn institution(region: &str, networked: bool) -> Institution {
+        Institution { id: 7, name: "医院".into(), region: Region::stored(region).unwrap(), designated: true, networked }
+    }
+
+    fn claims(member: i64, shown_by: i64) -> qr::Claims {
+        qr::Claims { payer: member, member, shown_by, issued_at: 0, expires_at: 60, nonce: "00112233aabbccdd".into() }
+    }
+
+    fn policy(deductible_fen: i64, ratio_pct: i64) -> FundPolicy {
+        FundPolicy { deductible_fen, ratio_pct, ceiling_fen: None }
+    }
+
+    #[test]
+    fn a_code_pays_once_and_a_bill_is_charged_once() {
+        let mut f = BillFacts::default();
+        assert_eq!(exactly_once(&f, 7, "B-1", 1, 100, Scenario::Pharmacy).unwrap(), None);
+        // The same code at the same counter for the same bill: the first answer again.
+        f.code_paid = Some((7, "B-1".into()));
+        f.bill_settled = Some((42, 1, 100, "pharmacy".into(), None));
+        assert_eq!(exactly_once(&f, 7, "B-1", 1, 100, Scenario::Pharmacy).unwrap(), Some(42));
+        // The same bill number with another amount: a conflict, not a replay.
+        assert_eq!(exactly_once(&f, 7, "B-1", 1, 101, Scenario::Pharmacy).unwrap_err().code, Code::BillConflict);
+        // The code again for another bill, or at another counter.
+        assert_eq!(exactly_once(&f, 7, "B-2", 1, 100, Scenario::Pharmacy).unwrap_err().code, Code::QrAlreadyUsed);
+        assert_eq!(exactly_once(&f, 8, "B-1", 1, 100, Scenario::Pharmacy).unwrap_err().code, Code::QrAlreadyUsed);
+        // A code that opened a hospital stay pays nothing else.
+        let admitted = BillFacts { code_admitted: true, ..BillFacts::default() };
+        assert_eq!(exactly_once(&admitted, 7, "B-1", 1, 100, Scenario::Pharmacy).unwrap_err().code, Code::QrAlreadyUsed);
+    }
+
+    #[test]
+    fn a_code_shown_by_someone_no_longer_bound_is_refused() {
+        let f = BillFacts { member: Some(member(1, 0, "110105")), institution: Some(institution("110108", true)), ..BillFacts::default() };
+        assert_eq!(open_visit(&f, &claims(1, 2), 7, false).unwrap_err().code, Code::QrNotBound);
+        let bound = BillFacts { shown_by_bound: true, ..f.clone() };
+        assert!(open_visit(&bound, &claims(1, 2), 7, false).is_ok());
+        // The member's own code needs no binding; a missing institution is named.
+        assert!(open_visit(&f, &claims(1, 1), 7, false).is_ok());
+        let nowhere = BillFacts { institution: None, ..f };
+        assert_eq!(open_visit(&nowhere, &claims(1, 1), 7, false).unwrap_err().code, Code::InstitutionNotFound);
+    }
+
+    #[test]
+    fn outside_the_pooling_region_a_filing_or_an_emergency_is_needed() {
+        let f = BillFacts { member: Some(member(1, 0, "110105")), institution: Some(institution("310104", true)), ..BillFacts::default() };
+        assert_eq!(open_visit(&f, &claims(1, 1), 7, false).unwrap_err().code, Code::FilingRequired);
+        let v = open_visit(&f, &claims(1, 1), 7, true).unwrap();
+        assert!(v.cross_region && v.emergency);
+        let filed = BillFacts { filing_regions: vec!["310000".into()], ..f };
+        let v = open_visit(&filed, &claims(1, 1), 7, false).unwrap();
+        assert!(v.cross_region && !v.emergency);
+    }
+
+    #[test]
+    fn the_plan_uses_the_longest_policy_prefix_the_caps_and_pays_the_rest_in_cash() {
+        let facts = BillFacts {
+            member: Some(member(1, 1_000, "110105")),
+            institution: Some(institution("110108", true)),
+            policies: vec![("".into(), policy(0, 10)), ("11".into(), policy(0, 50)), ("1101".into(), policy(0, 70))],
+            payers: vec![
+                PayerFacts { aid_id: 3, authorizer_id: 20, name: "李四".into(), balance_fen: 5_000, monthly_cap_fen: Some(2_500),
+                    month_spent_fen: 2_000, online_cap_fen: None, channel_spent_fen: 0 },
+                PayerFacts { aid_id: 4, authorizer_id: 21, name: "王五".into(), balance_fen: 300, monthly_cap_fen: None,
+                    month_spent_fen: 0, online_cap_fen: None, channel_spent_fen: 0 },
+            ],
+            ..BillFacts::default()
+        };
+        let visit = open_visit(&facts, &claims(1, 1), 7, false).unwrap();
+        let p = plan(&visit, &facts, Scenario::Pharmacy, 10_000, 10, 0);
+        // 70 % from the 4-digit prefix policy; 3,000 self-pay: own 1,000, then the
+        // higher balance within its monthly cap (500 left), then 300, then cash.
+        assert_eq!(p.share.fund_fen, 7_000);
+        assert_eq!(
+            p.legs,
+            vec![
+                ("fund".to_string(), None, None, 7_000),
+                ("own_account".to_string(), Some(1), None, 1_000),
+                ("family_aid".to_string(), Some(20), Some(3), 500),
+                ("family_aid".to_string(), Some(21), Some(4), 300),
+                ("cash".to_string(), None, None, 1_200),
+            ]
+        );
+        // An emergency cuts the ratio; an online pharmacy's daily cap limits
+        // every personal account together.
+        let emergency = Visit { emergency: true, ..visit.clone() };
+        assert_eq!(plan(&emergency, &facts, Scenario::Pharmacy, 10_000, 10, 0).share.fund_fen, 6_000);
+        let spent = BillFacts { channel_spent: 800, ..facts.clone() };
+        let online = plan(&visit, &spent, Scenario::OnlinePharmacy, 10_000, 10, 1_000);
+        let personal: i64 = online.legs.iter().filter(|l| l.1.is_some()).map(|l| l.3).sum();
+        assert_eq!(personal, 200);
+        assert_eq!(online.legs.iter().map(|l| l.3).sum::<i64>(), 10_000);
+    }
+}

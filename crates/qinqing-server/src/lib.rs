@@ -1,0 +1,406 @@
+//! `qinqing-server`: the service centre's shared service (issue 17). Routes
+//! are one-line calls into `qinqing-core`; this crate only authenticates a
+//! bearer token into an actor (the core decides what that actor may do),
+//! limits and parses requests, and maps the domain's errors to HTTP.
+//!
+//! The core is synchronous (rusqlite; tokio-postgres driven by a one-thread
+//! runtime per connection), so it never runs on the async runtime's threads:
+//! a fixed pool of worker threads each owns one `Qinqing` (one database
+//! connection) and takes jobs from a queue; a handler waits for its answer
+//! without blocking the runtime.
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use qinqing_core::authz::Actor;
+use qinqing_core::{Code, Error, Kind, Qinqing};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Largest request body accepted (a document photo comes later with its own limit).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+type Job = Box<dyn FnOnce(&mut Qinqing) + Send>;
+
+/// Worker threads, each with its own `Qinqing` on the ledger.
+pub struct Pool {
+    jobs: Mutex<mpsc::Sender<Job>>,
+}
+
+impl Pool {
+    /// Open `workers` connections to the ledger at `db` (each on its own
+    /// thread); fails if the ledger cannot be opened.
+    pub fn open(db: &std::path::Path, workers: usize) -> Result<Pool, Error> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..workers.max(1) {
+            let (ready_tx, ready_rx) = mpsc::channel();
+            let rx = rx.clone();
+            let db = db.to_path_buf();
+            std::thread::Builder::new()
+                .name(format!("ledger-{i}"))
+                .spawn(move || {
+                    let mut q = match Qinqing::open_existing(&db) {
+                        Ok(q) => {
+                            let _ = ready_tx.send(Ok(()));
+                            q
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(&mut q),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .map_err(|e| Error::internal(format!("worker thread: {e}")))?;
+            ready_rx.recv().map_err(|_| Error::internal("worker thread ended"))??;
+        }
+        Ok(Pool { jobs: Mutex::new(tx) })
+    }
+
+    /// Run `f` on a worker's `Qinqing` and wait (asynchronously) for its answer.
+    pub async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |q| {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(q)))
+                .unwrap_or_else(|_| Err(Error::internal("the request failed inside the ledger")));
+            // Whatever happened, the next job starts as nobody.
+            q.set_actor(Actor::Nobody);
+            let _ = tx.send(r);
+        });
+        self.jobs
+            .lock()
+            .map_err(|_| Error::internal("job queue"))?
+            .send(job)
+            .map_err(|_| Error::internal("no ledger worker is running"))?;
+        rx.await.map_err(|_| Error::internal("the ledger worker stopped"))?
+    }
+
+    /// As [`Pool::run`], acting as whoever `token` proves to be.
+    pub async fn as_bearer<T: Send + 'static>(
+        &self,
+        token: Option<String>,
+        f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let token = token.ok_or_else(Error::token_unknown)?;
+        self.run(move |q| {
+            let actor = q.authenticate(&token)?;
+            q.set_actor(actor);
+            f(q)
+        })
+        .await
+    }
+}
+
+/// Attempts per address and per account within a minute (log-in).
+const LOGIN_PER_MINUTE: u32 = 10;
+
+/// A fixed one-minute window of attempts per key.
+#[derive(Default)]
+pub struct Limiter {
+    seen: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl Limiter {
+    /// Count one attempt for `key`; refused once `max` were made this minute.
+    pub fn check(&self, key: &str, max: u32) -> Result<(), Error> {
+        let mut seen = self.seen.lock().map_err(|_| Error::internal("limiter"))?;
+        let now = Instant::now();
+        if seen.len() > 100_000 {
+            seen.retain(|_, (t, _)| now.duration_since(*t) < Duration::from_secs(60));
+        }
+        let e = seen.entry(key.to_string()).or_insert((now, 0));
+        if now.duration_since(e.0) >= Duration::from_secs(60) {
+            *e = (now, 0);
+        }
+        if e.1 >= max {
+            let left = 60 - now.duration_since(e.0).as_secs() as i64;
+            return Err(Error::rate_limited(left.max(1)));
+        }
+        e.1 += 1;
+        Ok(())
+    }
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub pool: Pool,
+    pub limiter: Limiter,
+}
+
+/// The HTTP status of a domain error.
+pub fn status_of(e: &Error) -> StatusCode {
+    match e.code {
+        Code::TokenUnknown | Code::TokenExpired | Code::TokenRevoked | Code::NotLoggedIn => StatusCode::UNAUTHORIZED,
+        Code::Forbidden => StatusCode::FORBIDDEN,
+        Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Code::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::RequestMalformed => StatusCode::BAD_REQUEST,
+        _ => match e.kind {
+            Kind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        },
+    }
+}
+
+/// A domain error as an HTTP answer: `{"error": {code, kind, message_zh, message_en, …}}`,
+/// the same document `qinqing-cli --json` prints.
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = status_of(&self.0);
+        if status.is_server_error() {
+            tracing::error!(code = self.0.code.as_str(), message = %self.0.message_en, "request failed");
+        } else {
+            tracing::info!(code = self.0.code.as_str(), "refused");
+        }
+        let mut r = (status, Json(serde_json::json!({ "error": self.0 }))).into_response();
+        r.extensions_mut().insert(self.0.code);
+        r
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// A request body of at most [`BODY_LIMIT`] bytes; a larger one (or one
+/// that cannot be read) is refused with the domain's JSON error.
+pub struct Body(Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = ApiError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Body(b)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError(Error::request_too_large(BODY_LIMIT))),
+            Err(e) => Err(ApiError(Error::request_malformed(&e.body_text()))),
+        }
+    }
+}
+
+/// The body as `T`: well-formed JSON, no field `T` does not know (a
+/// misspelt field is an error, not silently ignored).
+fn parse<T: DeserializeOwned>(Body(body): &Body) -> Result<T, Error> {
+    let mut unknown = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let v: T = serde_ignored::deserialize(&mut de, |path| unknown.push(path.to_string()))
+        .map_err(|e| Error::request_malformed(&e.to_string()))?;
+    de.end().map_err(|e| Error::request_malformed(&e.to_string()))?;
+    if !unknown.is_empty() {
+        return Err(Error::request_malformed(&format!("unknown field {}", unknown.join(", "))));
+    }
+    Ok(v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get("authorization")?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    staff: i64,
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct TerminalRequest {
+    institution: i64,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn readyz(State(s): State<Arc<AppState>>) -> Response {
+    match s.pool.run(|q| q.conn().query_row("SELECT 1", [], |r| r.get::<_, i64>(0))).await {
+        Ok(_) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(e) => {
+            let mut r = ApiError(e).into_response();
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            r
+        }
+    }
+}
+
+async fn login(State(s): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Body) -> ApiResult<qinqing_core::credential::Session> {
+    let req: LoginRequest = parse(&body)?;
+    s.limiter.check(&format!("addr:{}", client_ip(peer)), LOGIN_PER_MINUTE)?;
+    s.limiter.check(&format!("staff:{}", req.staff), LOGIN_PER_MINUTE)?;
+    Ok(Json(s.pool.run(move |q| q.login(req.staff, &req.password)).await?))
+}
+
+fn client_ip(peer: SocketAddr) -> IpAddr {
+    peer.ip()
+}
+
+async fn logout(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<serde_json::Value> {
+    let token = bearer(&headers).ok_or_else(Error::token_unknown)?;
+    s.pool.run(move |q| q.logout(&token)).await?;
+    Ok(Json(serde_json::json!({ "logged_out": true })))
+}
+
+async fn info(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<qinqing_core::service::Info> {
+    Ok(Json(s.pool.as_bearer(bearer(&headers), |q| q.info()).await?))
+}
+
+async fn terminal_add(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> ApiResult<qinqing_core::credential::TerminalKey> {
+    let req: TerminalRequest = parse(&body)?;
+    Ok(Json(s.pool.as_bearer(bearer(&headers), move |q| q.terminal_add(req.institution, req.label.as_deref())).await?))
+}
+
+async fn terminal_list(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Vec<qinqing_core::credential::TerminalKey>> {
+    Ok(Json(s.pool.as_bearer(bearer(&headers), |q| q.terminal_list()).await?))
+}
+
+async fn terminal_revoke(State(s): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<i64>) -> ApiResult<qinqing_core::credential::TerminalKey> {
+    Ok(Json(s.pool.as_bearer(bearer(&headers), move |q| q.terminal_revoke(id)).await?))
+}
+
+async fn institutions(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Vec<qinqing_core::settle::Institution>> {
+    Ok(Json(s.pool.as_bearer(bearer(&headers), |q| q.list_institutions()).await?))
+}
+
+async fn settle(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> ApiResult<qinqing_core::settle::Settlement> {
+    let req: qinqing_core::settle::SettleRequest = parse(&body)?;
+    Ok(Json(s.pool.as_bearer(bearer(&headers), move |q| q.settle(&req)).await?))
+}
+
+async fn not_found() -> ApiError {
+    ApiError(Error::request_malformed("no such path in /api/v1"))
+}
+
+static REQUEST: AtomicU64 = AtomicU64::new(1);
+
+/// Every answer carries a request id (`x-request-id`; the caller's own if it
+/// sent a sane one), and every request is logged once with it, its status,
+/// its error code if refused, and its duration.
+async fn request_id(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{:x}-{}", std::process::id(), REQUEST.fetch_add(1, Ordering::Relaxed)));
+    let method = req.method().clone();
+    let path = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| req.uri().path().to_string());
+    let span = tracing::info_span!("request", id = %id, method = %method, path = %path);
+    let started = Instant::now();
+    let mut resp = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    let code = resp.extensions().get::<Code>().map(|c| c.as_str()).unwrap_or("");
+    span.in_scope(|| {
+        tracing::info!(status = resp.status().as_u16(), code, ms = started.elapsed().as_secs_f64() * 1000.0, "answered");
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+/// The service's routes over `state`.
+pub fn app(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/info", get(info))
+        .route("/terminals", get(terminal_list).post(terminal_add))
+        .route("/terminals/{id}/revoke", post(terminal_revoke))
+        .route("/institutions", get(institutions))
+        .route("/settle", post(settle))
+        .fallback(not_found);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(request_id))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Where and how to serve.
+pub struct Config {
+    pub db: PathBuf,
+    pub listen: SocketAddr,
+    pub workers: usize,
+}
+
+/// Plain HTTP only on loopback: anything else carries passwords and keys
+/// over a network and needs TLS (not in this build yet).
+pub fn check_listen(addr: &SocketAddr) -> Result<(), String> {
+    if addr.ip().is_loopback() {
+        Ok(())
+    } else {
+        Err(format!(
+            "refusing to serve plain HTTP on {addr}: passwords and terminal keys would cross the network unencrypted. \
+             Listen on 127.0.0.1 (behind a TLS proxy such as nginx) / 拒绝在非本机地址上提供明文HTTP服务：请监听127.0.0.1并由TLS代理转发。"
+        ))
+    }
+}
+
+/// Serve until SIGTERM or Ctrl-C; requests in flight finish first. Prints
+/// `listening on ADDR` (the real port when 0 was asked) once ready.
+pub async fn serve(cfg: Config) -> Result<(), String> {
+    check_listen(&cfg.listen)?;
+    let pool = Pool::open(&cfg.db, cfg.workers).map_err(|e| format!("{}: {}", e.code.as_str(), e.message_en))?;
+    let state = Arc::new(AppState { pool, limiter: Limiter::default() });
+    let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, "listening");
+    println!("listening on {addr}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

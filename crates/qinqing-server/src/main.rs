@@ -1,0 +1,54 @@
+//! `qinqing-server --db URL|PATH --listen 127.0.0.1:PORT`: the service
+//! centre's shared service. See the README, "Running the centre's service".
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "qinqing-server", version, about = "亲情医保 Qinqing — the service centre's shared service (HTTP API)")]
+struct Args {
+    /// The ledger: a postgres:// URL (a centre's shared ledger) or an SQLite file (default: $QINQING_DB).
+    #[arg(long, env = "QINQING_DB", value_name = "URL|PATH")]
+    db: PathBuf,
+    /// Address to listen on. Plain HTTP is served on loopback only.
+    #[arg(long, default_value = "127.0.0.1:8750")]
+    listen: SocketAddr,
+    /// Ledger connections (worker threads) serving requests.
+    #[arg(long, default_value_t = 4)]
+    workers: usize,
+    /// Log lines as text or as JSON (one object per line).
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    log_format: String,
+    /// Log level (or RUST_LOG): error, warn, info, debug.
+    #[arg(long, default_value = "info")]
+    log_level: String,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("qinqing_server={0},{0}", args.log_level)));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if args.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("qinqing-server: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let cfg = qinqing_server::Config { db: args.db, listen: args.listen, workers: args.workers };
+    match rt.block_on(qinqing_server::serve(cfg)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("qinqing-server: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The service over real HTTP on loopback: a `qinqing-server` process on a
+//! fresh ledger — SQLite, and PostgreSQL too when `QINQING_TEST_POSTGRES`
+//! names a server (scripts/test.sh starts one).
+
+use qinqing_core::id::with_check_char;
+use qinqing_core::{PersonInput, Qinqing};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+const ADMIN_PW: &str = "centre-admin-pass";
+const CLERK_PW: &str = "centre-clerk-pass";
+const PAY: &str = "135790";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(db: &str) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qinqing-server"))
+        .args(["--db", db, "--listen", "127.0.0.1:0", "--workers", "3", "--log-format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start qinqing-server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("server said {line:?}")).to_string();
+    Server { child, base: format!("http://{addr}") }
+}
+
+/// (status, body, x-request-id) of one request.
+fn call(s: &Server, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, Value, String) {
+    let mut req = ureq::request(method, &format!("{}{path}", s.base)).set("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.set("authorization", &format!("Bearer {t}"));
+    }
+    let r = match body {
+        Some(b) => req.send_string(b),
+        None => req.call(),
+    };
+    let resp = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {path}: {e}"),
+    };
+    let status = resp.status();
+    let id = resp.header("x-request-id").unwrap_or_default().to_string();
+    let text = resp.into_string().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)), id)
+}
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+struct Ledger {
+    db: String,
+    admin: i64,
+    clerk: i64,
+    inst_a: i64,
+    inst_b: i64,
+    member: i64,
+    tokens: Vec<String>,
+    _dir: tempfile::TempDir,
+}
+
+fn ledger(on_postgres: bool) -> Ledger {
+    let dir = tempfile::tempdir().unwrap();
+    let db = match (on_postgres, std::env::var("QINQING_TEST_POSTGRES")) {
+        (true, Ok(base)) => qinqing_core::pg::fresh_test_database(&base).unwrap(),
+        _ => dir.path().join("centre.db").to_string_lossy().into_owned(),
+    };
+    let mut q = Qinqing::open(&PathBuf::from(&db)).unwrap();
+    let admin = q.add_staff("陈主任", "admin", ADMIN_PW, ADMIN_PW).unwrap().id;
+    let clerk = q.add_staff("小李", "staff", CLERK_PW, CLERK_PW).unwrap().id;
+    let inst_a = q.add_institution("社区药房", "310115", true, false).unwrap().id;
+    let inst_b = q.add_institution("别家医院", "310115", true, false).unwrap().id;
+    let member = q
+        .add_person(&PersonInput {
+            name: "王小明".into(),
+            resident_id: with_check_char("31011520120101100"),
+            insurance: "resident".into(),
+            region: "310115".into(),
+            balance_fen: Some(50_000),
+            voucher_activated: true,
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    q.set_pay_password(member, PAY, PAY).unwrap();
+    let tokens = (0..4).map(|_| q.issue_qr(member, None).unwrap().token).collect();
+    Ledger { db, admin, clerk, inst_a, inst_b, member, tokens, _dir: dir }
+}
+
+fn balance(l: &Ledger) -> i64 {
+    let q = Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap();
+    q.conn().query_row("SELECT balance_fen FROM person WHERE id = ?1", [l.member], |r| r.get(0)).unwrap()
+}
+
+fn settle_body(token: &str, inst: i64, bill: &str) -> String {
+    json!({ "token": token, "institution": inst, "scenario": "pharmacy", "total_fen": 3_000, "bill_id": bill, "pay_password": PAY }).to_string()
+}
+
+fn journey(on_postgres: bool) {
+    let l = ledger(on_postgres);
+    let s = start(&l.db);
+    // Health and readiness; every answer has a request id.
+    let (st, v, id) = call(&s, "GET", "/healthz", None, None);
+    assert_eq!((st, v["status"].as_str()), (200, Some("ok")));
+    assert!(!id.is_empty());
+    assert_eq!(call(&s, "GET", "/readyz", None, None).0, 200);
+    // No token, a made-up token: refused with their own code, status 401.
+    let (st, v, _) = call(&s, "GET", "/api/v1/info", None, None);
+    assert_eq!((st, code(&v)), (401, "TOKEN_UNKNOWN"));
+    let (st, v, _) = call(&s, "GET", "/api/v1/info", Some("qqs_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), None);
+    assert_eq!((st, code(&v)), (401, "TOKEN_UNKNOWN"));
+    assert!(v["error"]["message_zh"].as_str().unwrap().contains("登录"));
+    // Log-in: a wrong password is the domain's refusal; the right one a session.
+    let login = |who: i64, pw: &str| call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": who, "password": pw }).to_string()));
+    let (st, v, _) = login(l.clerk, "not-the-password");
+    assert_eq!((st, code(&v)), (422, "STAFF_PASSWORD_WRONG"));
+    let (st, v, _) = login(l.admin, ADMIN_PW);
+    assert_eq!(st, 200, "{v}");
+    let admin = v["token"].as_str().unwrap().to_string();
+    let (st, v, _) = call(&s, "GET", "/api/v1/info", Some(&admin), None);
+    assert_eq!(st, 200);
+    assert_eq!(v["backend"], if on_postgres { "postgresql" } else { "sqlite" });
+    let clerk = login(l.clerk, CLERK_PW).1["token"].as_str().unwrap().to_string();
+    // Bad bodies: malformed, a misspelt field, too large — each its own code, nothing changed.
+    let (st, v, _) = call(&s, "POST", "/api/v1/terminals", Some(&admin), Some("{\"institution\": "));
+    assert_eq!((st, code(&v)), (400, "REQUEST_MALFORMED"));
+    let (st, v, _) = call(&s, "POST", "/api/v1/terminals", Some(&admin), Some(&json!({ "institution": l.inst_a, "lable": "x" }).to_string()));
+    assert_eq!((st, code(&v)), (400, "REQUEST_MALFORMED"));
+    assert!(v["error"]["message_en"].as_str().unwrap().contains("lable"));
+    let huge = json!({ "institution": l.inst_a, "label": "x".repeat(100_000) }).to_string();
+    let (st, v, _) = call(&s, "POST", "/api/v1/terminals", Some(&admin), Some(&huge));
+    assert_eq!((st, code(&v)), (413, "REQUEST_TOO_LARGE"));
+    let (st, v, _) = call(&s, "POST", "/api/v1/settle", Some(&admin), Some(&"x".repeat(3 << 20)));
+    assert_eq!((st, code(&v)), (413, "REQUEST_TOO_LARGE"));
+    assert_eq!(call(&s, "GET", "/api/v1/terminals", Some(&admin), None).1, json!([]));
+    // Only an administrator issues terminal keys; the key is in the answer once.
+    let (st, v, _) = call(&s, "POST", "/api/v1/terminals", Some(&clerk), Some(&json!({ "institution": l.inst_a }).to_string()));
+    assert_eq!((st, code(&v)), (403, "FORBIDDEN"));
+    let (st, v, _) = call(&s, "POST", "/api/v1/terminals", Some(&admin), Some(&json!({ "institution": l.inst_a, "label": "收费处 <1>" }).to_string()));
+    assert_eq!(st, 200, "{v}");
+    let key = v["key"].as_str().unwrap().to_string();
+    let tid = v["id"].as_i64().unwrap();
+    let (_, list, _) = call(&s, "GET", "/api/v1/terminals", Some(&admin), None);
+    assert_eq!(list[0]["label"], "收费处 <1>");
+    assert!(list[0].get("key").is_none());
+    // The terminal settles for its own institution; a retry is a replay.
+    let before = balance(&l);
+    let (st, v, _) = call(&s, "POST", "/api/v1/settle", Some(&key), Some(&settle_body(&l.tokens[0], l.inst_a, "B-1")));
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["total_fen"], 3_000);
+    let own: i64 = v["legs"].as_array().unwrap().iter().filter(|g| g["source"] == "own_account").map(|g| g["amount"].as_i64().unwrap()).sum();
+    assert!(own > 0);
+    assert_eq!(balance(&l), before - own);
+    let (st, again, _) = call(&s, "POST", "/api/v1/settle", Some(&key), Some(&settle_body(&l.tokens[0], l.inst_a, "B-1")));
+    assert_eq!((st, again["replayed"].as_bool(), again["id"].clone()), (200, Some(true), v["id"].clone()));
+    assert_eq!(balance(&l), before - own, "charged once");
+    // Not for another institution, and staff are not a counter: nothing charged.
+    let (st, v, _) = call(&s, "POST", "/api/v1/settle", Some(&key), Some(&settle_body(&l.tokens[1], l.inst_b, "B-2")));
+    assert_eq!((st, code(&v)), (403, "FORBIDDEN"));
+    let (st, v, _) = call(&s, "POST", "/api/v1/settle", Some(&admin), Some(&settle_body(&l.tokens[1], l.inst_a, "B-3")));
+    assert_eq!((st, code(&v)), (403, "FORBIDDEN"));
+    assert_eq!(balance(&l), before - own);
+    // A revoked key is refused with its own code.
+    assert_eq!(call(&s, "POST", &format!("/api/v1/terminals/{tid}/revoke"), Some(&admin), Some("")).0, 200);
+    let (st, v, _) = call(&s, "POST", "/api/v1/settle", Some(&key), Some(&settle_body(&l.tokens[2], l.inst_a, "B-4")));
+    assert_eq!((st, code(&v)), (401, "TOKEN_REVOKED"));
+    // Log-out ends the session at once.
+    assert_eq!(call(&s, "POST", "/api/v1/logout", Some(&clerk), None).0, 200);
+    let (st, v, _) = call(&s, "GET", "/api/v1/info", Some(&clerk), None);
+    assert_eq!((st, code(&v)), (401, "TOKEN_REVOKED"));
+    // An unknown path is a clear error, not an empty page.
+    let (st, v, _) = call(&s, "GET", "/api/v1/no-such-thing", Some(&admin), None);
+    assert_eq!((st, code(&v)), (400, "REQUEST_MALFORMED"));
+    // Guessing passwords from one address is slowed down: at most 10 a minute.
+    let mut limited = false;
+    for _ in 0..12 {
+        let (st, v, _) = login(l.clerk, "guess-guess-guess");
+        if st == 429 {
+            assert_eq!(code(&v), "RATE_LIMITED");
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the 11th attempt within a minute is refused");
+}
+
+#[test]
+fn the_service_answers_over_http_on_sqlite() {
+    journey(false);
+}
+
+#[test]
+fn the_service_answers_over_http_on_postgresql() {
+    if std::env::var("QINQING_TEST_POSTGRES").is_err() {
+        eprintln!("QINQING_TEST_POSTGRES not set: the PostgreSQL half runs in scripts/test.sh");
+        return;
+    }
+    journey(true);
+}
