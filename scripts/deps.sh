@@ -10,8 +10,9 @@ APP_PKGS=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsv
 # rpm: the packaging test reads the .rpm's file list; zbarimg (zbar-tools)
 # reads a code off a screenshot; postgresql (15 on Debian 12): the suites run
 # a second time on a throwaway PostgreSQL cluster (scripts/pg.sh), and
-# pgbench is the benchmarks' one-row-INSERT reference.
-TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools rpm postgresql postgresql-contrib)
+# pgbench is the benchmarks' one-row-INSERT reference; openssl and curl: the
+# server test makes a certificate and calls it over HTTPS.
+TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools rpm postgresql postgresql-contrib curl openssl)
 
 pkgs=("${APP_PKGS[@]}")
 [ "$what" = test ] && pkgs+=("${TEST_PKGS[@]}")

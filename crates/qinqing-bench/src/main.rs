@@ -174,6 +174,60 @@ fn dashboard_at(tx: usize) -> R<(f64, f64, f64, f64)> {
     Ok((p50, p95, t50, t95))
 }
 
+/// `http-load URL KEY FILE CLIENTS SECONDS`: CLIENTS counter terminals (threads,
+/// one keep-alive connection each) settle the bills of FILE (race-setup's
+/// lines, split round-robin) through `qinqing-server` at URL with the terminal
+/// key KEY, each as fast as it is answered, for SECONDS. Prints one JSON line:
+/// settlements, seconds, per-second rate, p50/p99 latency, refusals.
+fn http_load(url: &str, key: &str, file: &std::path::Path, clients: usize, secs: u64) -> R<()> {
+    let text = std::fs::read_to_string(file)?;
+    let lines: Vec<Vec<String>> = text.lines().filter(|l| !l.is_empty()).map(|l| l.split('\t').map(str::to_string).collect()).collect();
+    let lines = std::sync::Arc::new(lines);
+    let start = Instant::now();
+    let until = start + Duration::from_secs(secs);
+    let workers: Vec<_> = (0..clients.max(1))
+        .map(|c| {
+            let (lines, url, key) = (lines.clone(), url.to_string(), key.to_string());
+            std::thread::spawn(move || -> (Vec<u64>, usize) {
+                let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+                let (mut us, mut refused) = (Vec::new(), 0);
+                for l in lines.iter().skip(c).step_by(clients.max(1)) {
+                    if Instant::now() >= until {
+                        break;
+                    }
+                    let body = serde_json::json!({ "token": l[0], "bill_id": l[1], "total_fen": l[2].parse::<i64>().unwrap_or(100),
+                        "institution": l[3].parse::<i64>().unwrap_or(0), "scenario": "pharmacy", "pay_password": race::PAY });
+                    let t = Instant::now();
+                    match agent.post(&format!("{url}/api/v1/settle")).set("authorization", &format!("Bearer {key}")).send_json(body) {
+                        Ok(_) => us.push(t.elapsed().as_micros() as u64),
+                        Err(_) => refused += 1,
+                    }
+                }
+                (us, refused)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut refused = 0;
+    for w in workers {
+        let (us, r) = w.join().map_err(|_| "a load thread panicked")?;
+        all.extend(us);
+        refused += r;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort_unstable();
+    if all.is_empty() {
+        return Err("no settlement succeeded".into());
+    }
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)] as f64 / 1000.0;
+    println!(
+        "{}",
+        serde_json::json!({ "settlements": all.len(), "seconds": elapsed, "per_second": all.len() as f64 / elapsed,
+            "p50_ms": pct(0.50), "p99_ms": pct(0.99), "refused": refused, "clients": clients })
+    );
+    Ok(())
+}
+
 /// The cost of one statement on a ledger: `SELECT 1` through the store, 2,000 times.
 fn round_trip(db: &std::path::Path) -> R<()> {
     let q = Qinqing::open(db)?;
@@ -225,6 +279,7 @@ fn main() {
         ),
         "race-worker" => race::worker(std::path::Path::new(&a(2)), std::path::Path::new(&a(3))),
         "round-trip" => round_trip(std::path::Path::new(&a(2))),
+        "http-load" => http_load(&a(2), &a(3), std::path::Path::new(&a(4)), a(5).parse().unwrap_or(8), a(6).parse().unwrap_or(30)),
         "settle" => settle(n),
         "qr" => qr(n),
         "dashboard" => dashboard(std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000)),

@@ -144,6 +144,26 @@ impl Limiter {
 pub struct AppState {
     pub pool: Pool,
     pub limiter: Limiter,
+    /// Renders the Prometheus metrics (`/metrics`).
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+/// The process's Prometheus recorder (installed once): requests by route and
+/// status, their latency, refusals by code, settlements.
+pub fn metrics_handle() -> Result<metrics_exporter_prometheus::PrometheusHandle, String> {
+    static HANDLE: std::sync::OnceLock<Result<metrics_exporter_prometheus::PrometheusHandle, String>> = std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("qinqing_request_seconds".into()),
+                    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
+                )
+                .and_then(|b| b.install_recorder())
+                .map_err(|e| format!("metrics: {e}"))
+        })
+        .clone()
 }
 
 /// The HTTP status of a domain error.
@@ -292,7 +312,16 @@ async fn institutions(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Api
 
 async fn settle(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> ApiResult<qinqing_core::settle::Settlement> {
     let req: qinqing_core::settle::SettleRequest = parse(&body)?;
-    Ok(Json(s.pool.as_bearer(bearer(&headers), move |q| q.settle(&req)).await?))
+    let done = s.pool.as_bearer(bearer(&headers), move |q| q.settle(&req)).await?;
+    if !done.replayed {
+        metrics::counter!("qinqing_settlements_total").increment(1);
+        metrics::counter!("qinqing_settled_fen_total").increment(done.total_fen.max(0) as u64);
+    }
+    Ok(Json(done))
+}
+
+async fn metrics_text(State(s): State<Arc<AppState>>) -> Response {
+    ([("content-type", "text/plain; version=0.0.4")], s.metrics.render()).into_response()
 }
 
 async fn not_found() -> ApiError {
@@ -318,6 +347,12 @@ async fn request_id(req: axum::extract::Request, next: axum::middleware::Next) -
     let started = Instant::now();
     let mut resp = tracing::Instrument::instrument(next.run(req), span.clone()).await;
     let code = resp.extensions().get::<Code>().map(|c| c.as_str()).unwrap_or("");
+    let status = resp.status().as_u16().to_string();
+    metrics::counter!("qinqing_requests_total", "route" => path.clone(), "status" => status).increment(1);
+    metrics::histogram!("qinqing_request_seconds", "route" => path.clone()).record(started.elapsed().as_secs_f64());
+    if !code.is_empty() {
+        metrics::counter!("qinqing_refusals_total", "code" => code).increment(1);
+    }
     span.in_scope(|| {
         tracing::info!(status = resp.status().as_u16(), code, ms = started.elapsed().as_secs_f64() * 1000.0, "answered");
     });
@@ -341,6 +376,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
         .nest("/api/v1", api)
         .fallback(not_found)
         .layer(axum::middleware::from_fn(request_id))
@@ -353,37 +389,76 @@ pub struct Config {
     pub db: PathBuf,
     pub listen: SocketAddr,
     pub workers: usize,
+    /// PEM certificate chain and private key: serve HTTPS (rustls).
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// Plain HTTP only on loopback: anything else carries passwords and keys
-/// over a network and needs TLS (not in this build yet).
-pub fn check_listen(addr: &SocketAddr) -> Result<(), String> {
-    if addr.ip().is_loopback() {
+/// over a network and needs TLS (`--tls-cert`, `--tls-key`).
+pub fn check_listen(addr: &SocketAddr, tls: bool) -> Result<(), String> {
+    if tls || addr.ip().is_loopback() {
         Ok(())
     } else {
         Err(format!(
             "refusing to serve plain HTTP on {addr}: passwords and terminal keys would cross the network unencrypted. \
-             Listen on 127.0.0.1 (behind a TLS proxy such as nginx) / 拒绝在非本机地址上提供明文HTTP服务：请监听127.0.0.1并由TLS代理转发。"
+             Give --tls-cert and --tls-key, or listen on 127.0.0.1 / \
+             拒绝在非本机地址上提供明文HTTP服务：请用 --tls-cert 和 --tls-key 启用TLS，或只监听127.0.0.1。"
         ))
     }
+}
+
+fn announce(addr: SocketAddr, scheme: &str) {
+    tracing::info!(%addr, scheme, "listening");
+    println!("listening on {addr}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
 }
 
 /// Serve until SIGTERM or Ctrl-C; requests in flight finish first. Prints
 /// `listening on ADDR` (the real port when 0 was asked) once ready.
 pub async fn serve(cfg: Config) -> Result<(), String> {
-    check_listen(&cfg.listen)?;
+    check_listen(&cfg.listen, cfg.tls.is_some())?;
+    let tls = match &cfg.tls {
+        Some((cert, key)) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                    .await
+                    .map_err(|e| format!("TLS certificate {} / key {}: {e}", cert.display(), key.display()))?,
+            )
+        }
+        None => None,
+    };
     let pool = Pool::open(&cfg.db, cfg.workers).map_err(|e| format!("{}: {}", e.code.as_str(), e.message_en))?;
-    let state = Arc::new(AppState { pool, limiter: Limiter::default() });
-    let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(%addr, "listening");
-    println!("listening on {addr}");
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| e.to_string())
+    let state = Arc::new(AppState { pool, limiter: Limiter::default(), metrics: metrics_handle()? });
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => {
+            let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+            announce(listener.local_addr().map_err(|e| e.to_string())?, "http");
+            axum::serve(listener, service).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
+        }
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                shutdown().await;
+                stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+            });
+            let server = tokio::spawn(axum_server::bind_rustls(cfg.listen, tls).handle(handle.clone()).serve(service));
+            match handle.listening().await {
+                Some(addr) => announce(addr, "https"),
+                None => {
+                    let why = match server.await {
+                        Ok(Err(e)) => e.to_string(),
+                        _ => "the server stopped".into(),
+                    };
+                    return Err(format!("cannot listen on {}: {why}", cfg.listen));
+                }
+            }
+            server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+        }
+    }
 }
 
 async fn shutdown() {

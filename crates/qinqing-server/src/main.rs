@@ -15,6 +15,12 @@ struct Args {
     /// Address to listen on. Plain HTTP is served on loopback only.
     #[arg(long, default_value = "127.0.0.1:8750")]
     listen: SocketAddr,
+    /// TLS certificate chain (PEM). With --tls-key: serve HTTPS; required off loopback.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Ledger connections (worker threads) serving requests.
     #[arg(long, default_value_t = 4)]
     workers: usize,
@@ -43,7 +49,8 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let cfg = qinqing_server::Config { db: args.db, listen: args.listen, workers: args.workers };
+    let tls = args.tls_cert.zip(args.tls_key);
+    let cfg = qinqing_server::Config { db: args.db, listen: args.listen, workers: args.workers, tls };
     match rt.block_on(qinqing_server::serve(cfg)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

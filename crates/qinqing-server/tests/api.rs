@@ -186,6 +186,12 @@ fn journey(on_postgres: bool) {
     // An unknown path is a clear error, not an empty page.
     let (st, v, _) = call(&s, "GET", "/api/v1/no-such-thing", Some(&admin), None);
     assert_eq!((st, code(&v)), (400, "REQUEST_MALFORMED"));
+    // Prometheus metrics: requests by route and status, refusals by code, settlements.
+    let m = ureq::get(&format!("{}/metrics", s.base)).call().unwrap().into_string().unwrap();
+    assert!(m.contains("qinqing_requests_total{route=\"/api/v1/settle\",status=\"200\"} 2"), "{m}");
+    assert!(m.contains("qinqing_refusals_total{code=\"FORBIDDEN\"} 3"), "{m}");
+    assert!(m.contains("qinqing_settlements_total 1"), "{m}");
+    assert!(m.contains("qinqing_request_seconds_bucket{route=\"/api/v1/settle\",le=\"0.1\"}"), "{m}");
     // Guessing passwords from one address is slowed down: at most 10 a minute.
     let mut limited = false;
     for _ in 0..12 {
@@ -211,4 +217,55 @@ fn the_service_answers_over_http_on_postgresql() {
         return;
     }
     journey(true);
+}
+
+#[test]
+fn off_loopback_it_serves_only_https_and_https_works() {
+    let l = ledger(false);
+    // Plain HTTP on a network address is refused at start, with what to do.
+    let out = Command::new(env!("CARGO_BIN_EXE_qinqing-server")).args(["--db", &l.db, "--listen", "0.0.0.0:0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--tls-cert") && err.contains("TLS"), "{err}");
+    // A certificate (self-signed for the test) → HTTPS; a client trusting it gets answers.
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl (scripts/deps.sh installs it)");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qinqing-server"))
+        .args(["--db", &l.db, "--listen", "127.0.0.1:0"])
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line:?}")).to_string();
+    let port = addr.rsplit(':').next().unwrap().to_string();
+    let curl = |extra: &[&str]| {
+        Command::new("curl").args(["-sS", "--max-time", "10"]).args(extra).output().expect("curl (scripts/deps.sh installs it)")
+    };
+    let ok = curl(&["--cacert", cert.to_str().unwrap(), &format!("https://localhost:{port}/healthz")]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("\"ok\""));
+    let login = curl(&["--cacert", cert.to_str().unwrap(), "-X", "POST", "-d", &json!({ "staff": l.admin, "password": ADMIN_PW }).to_string(),
+        &format!("https://localhost:{port}/api/v1/login")]);
+    assert!(String::from_utf8_lossy(&login.stdout).contains("qqs_"), "{}", String::from_utf8_lossy(&login.stdout));
+    // Plain HTTP to the HTTPS port gets no answer from the API.
+    let plain = curl(&[&format!("http://127.0.0.1:{port}/healthz")]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("\"ok\""));
+    let _ = child.kill();
+    let _ = child.wait();
 }
