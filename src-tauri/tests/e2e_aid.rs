@@ -28,7 +28,7 @@ fn settle(db: &Path, member: &str, holder: Option<&str>, bill: &str, total_fen: 
         issue.extend(["--holder", h]);
     }
     let token = run_cli(db, &issue)["token"].as_str().unwrap().to_string();
-    let s = run_cli(db, &["settle", "--pay-password-stdin", "--token", &token, "--institution", "1", "--scenario", "outpatient", "--total", total_fen, "--bill", bill]);
+    let s = run_cli(db, &["settle", "--pay-password-stdin", "--code", &token, "--institution", "1", "--scenario", "outpatient", "--total", total_fen, "--bill", bill]);
     s["legs"]
         .as_array()
         .unwrap()

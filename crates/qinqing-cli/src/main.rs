@@ -4,7 +4,9 @@
 //! Exit codes: 0 ok, 2 usage, 3 refused by a rule (or not found), 1 internal.
 
 use clap::{Args, Parser, Subcommand};
+use qinqing_core::api::Call;
 use qinqing_core::audit::AuditQuery;
+use qinqing_core::credential::{Session, TerminalKey};
 use qinqing_core::idcheck::{self, IdCheck};
 use qinqing_core::time::{Clock, SystemClock};
 use qinqing_core::report::TxQuery;
@@ -28,6 +30,18 @@ struct Cli {
     /// Language of messages and labels.
     #[arg(long, global = true, value_parser = ["zh", "en"], default_value = "zh")]
     lang: String,
+    /// A service centre's server (https://…): run the command there, as the
+    /// holder of --token, instead of on a local ledger ($QINQING_SERVER).
+    #[arg(long, global = true, env = "QINQING_SERVER", value_name = "URL")]
+    server: Option<String>,
+    /// The bearer token for --server: a staff session (from `login`) or a
+    /// counter terminal's key ($QINQING_TOKEN).
+    #[arg(long, global = true, env = "QINQING_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The certificate authority (PEM) of the server's TLS certificate, when
+    /// it is not a public one ($QINQING_SERVER_CA).
+    #[arg(long, global = true, env = "QINQING_SERVER_CA", value_name = "FILE")]
+    server_ca: Option<PathBuf>,
     /// Pretend it is this instant (RFC 3339). Debug and test builds only.
     #[cfg(debug_assertions)]
     #[arg(long, global = true, value_name = "RFC3339")]
@@ -109,11 +123,14 @@ enum Cmd {
     /// Counter-terminal keys of the centre's service (administrators).
     #[command(subcommand)]
     Terminal(TerminalCmd),
-    /// A staff member logs in (the password is read from stdin): a session token.
+    /// A staff member logs in (the password is read from stdin): a session
+    /// token (with --server: on the service centre's server).
     Login {
         #[arg(long)]
         staff: i64,
     },
+    /// End the session of --token on the server (--server).
+    Logout,
     /// Copy the database (online, the app may run) to OUT.
     Backup { out: PathBuf },
     /// Replace the database's content with a backup.
@@ -208,15 +225,16 @@ enum QrCmd {
         svg: Option<PathBuf>,
     },
     /// Check a code's signature and time; print what it says.
-    Verify { token: String },
+    Verify { code: String },
 }
 
 #[derive(Subcommand, Debug)]
 enum StayCmd {
     /// Admission: the member's code (shown once) opens a stay.
     Admit {
+        /// The member's scanned code.
         #[arg(long)]
-        token: String,
+        code: String,
         #[arg(long)]
         institution: i64,
         /// The hospital's admission number (住院号).
@@ -309,7 +327,7 @@ enum OutboxCmd {
 struct SettleArgs {
     /// The scanned code (not for inpatient: use --stay).
     #[arg(long, default_value = "")]
-    token: String,
+    code: String,
     /// Inpatient: the stay opened at admission.
     #[arg(long)]
     stay: Option<i64>,
@@ -763,6 +781,9 @@ struct Ctx {
     lang: String,
     db: Option<PathBuf>,
     now: Option<String>,
+    server: Option<String>,
+    token: Option<String>,
+    server_ca: Option<PathBuf>,
 }
 
 impl Ctx {
@@ -786,6 +807,20 @@ impl Ctx {
             q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock(at.with_timezone(&chrono::Utc))));
         }
         Ok(q)
+    }
+    /// One operation of the service interface: on the server with
+    /// --server, else on the local ledger; both answer with the same JSON,
+    /// read here into the same type.
+    fn call<T: serde::de::DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
+        let v = match &self.server {
+            Some(_) => self.remote()?.call(&call)?,
+            None => self.open()?.call(call)?,
+        };
+        serde_json::from_value(v).map_err(|e| Error::internal(format!("answer: {e}")))
+    }
+    fn remote(&self) -> Result<qinqing_client::Remote, Error> {
+        let url = self.server.as_deref().ok_or_else(Error::remote_unsupported)?;
+        qinqing_client::Remote::new(url, self.token.clone(), self.server_ca.as_deref())
     }
     fn print_json<T: Serialize>(&self, v: &T) -> Result<(), Error> {
         let out = io::stdout();
@@ -828,7 +863,15 @@ fn main() -> ExitCode {
     let now = cli.now.clone();
     #[cfg(not(debug_assertions))]
     let now = None;
-    let ctx = Ctx { json: cli.json, lang: cli.lang.clone(), db: cli.db.clone(), now };
+    let ctx = Ctx {
+        json: cli.json,
+        lang: cli.lang.clone(),
+        db: cli.db.clone(),
+        now,
+        server: cli.server.clone().filter(|s| !s.trim().is_empty()),
+        token: cli.token.clone().filter(|s| !s.trim().is_empty()),
+        server_ca: cli.server_ca.clone(),
+    };
     match run(&ctx, cli.cmd) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Refused) => ExitCode::from(3),
@@ -857,10 +900,27 @@ fn report_error(ctx: &Ctx, e: &Error) {
     }
 }
 
+/// The commands that also work through a service centre's server (the
+/// rest are refused with --server, REMOTE_UNSUPPORTED, never run locally).
+fn works_remotely(cmd: &Cmd) -> bool {
+    matches!(
+        cmd,
+        Cmd::Info
+            | Cmd::Settle(_)
+            | Cmd::Institution(InstitutionCmd::Add { .. } | InstitutionCmd::List)
+            | Cmd::Terminal(_)
+            | Cmd::Login { .. }
+            | Cmd::Logout
+    )
+}
+
 fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
+    if ctx.server.is_some() && !works_remotely(&cmd) {
+        return Err(Error::remote_unsupported());
+    }
     match cmd {
         Cmd::Info => {
-            let info = ctx.open()?.info()?;
+            let info: qinqing_core::service::Info = ctx.call(Call::Info)?;
             if ctx.json {
                 ctx.print_json(&info)?;
             } else {
@@ -947,8 +1007,8 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             if ctx.json { ctx.print_json(&serde_json::json!({ "restored_from": backup.display().to_string() }))?; } else { println!("restored from {}", backup.display()); }
         }
         Cmd::Settle(a) => {
-            let s = ctx.open()?.settle(&SettleRequest {
-                token: a.token,
+            let s: Settlement = ctx.call(Call::Settle(SettleRequest {
+                token: a.code,
                 institution: a.institution,
                 scenario: a.scenario,
                 total_fen: a.total,
@@ -957,13 +1017,13 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 emergency: a.emergency,
                 stay: a.stay,
                 pay_password: if a.pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None },
-            })?;
+            }))?;
             print_settlement(ctx, &s)?;
         }
         Cmd::Stay(c) => {
             let mut q = ctx.open()?;
             match c {
-                StayCmd::Admit { token, institution, admission, emergency, pay_password_stdin, id_face_checked } => {
+                StayCmd::Admit { code: token, institution, admission, emergency, pay_password_stdin, id_face_checked } => {
                     let pay_password = if pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None };
                     let s = q.admit(&qinqing_core::settle::AdmitRequest { token, institution, admission_no: admission, emergency, pay_password, id_face_checked })?;
                     print_stays(ctx, &[s])?;
@@ -1174,11 +1234,10 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Terminal(c) => {
-            let mut q = ctx.open()?;
-            let out = match c {
-                TerminalCmd::Add { institution, label } => vec![q.terminal_add(institution, label.as_deref())?],
-                TerminalCmd::List => q.terminal_list()?,
-                TerminalCmd::Revoke { id } => vec![q.terminal_revoke(id)?],
+            let out: Vec<TerminalKey> = match c {
+                TerminalCmd::Add { institution, label } => vec![ctx.call(Call::TerminalAdd { institution, label })?],
+                TerminalCmd::List => ctx.call(Call::TerminalList)?,
+                TerminalCmd::Revoke { id } => vec![ctx.call(Call::TerminalRevoke { id })?],
             };
             if ctx.json {
                 if out.len() == 1 && out[0].key.is_some() {
@@ -1199,21 +1258,32 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         Cmd::Login { staff } => {
             let mut pw = String::new();
             io::stdin().lock().read_line(&mut pw).map_err(|e| Error::internal(format!("stdin: {e}")))?;
-            let s = ctx.open()?.login(staff, pw.trim_end_matches(['\n', '\r']))?;
+            let pw = pw.trim_end_matches(['\n', '\r']);
+            let s: Session = match &ctx.server {
+                Some(_) => serde_json::from_value(ctx.remote()?.login(staff, pw)?).map_err(|e| Error::internal(format!("answer: {e}")))?,
+                None => ctx.open()?.login(staff, pw)?,
+            };
             if ctx.json {
                 ctx.print_json(&s)?;
             } else {
                 println!("{}", s.token);
             }
         }
+        Cmd::Logout => {
+            ctx.remote()?.logout()?;
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({ "logged_out": true }))?;
+            } else {
+                println!("logged out");
+            }
+        }
         Cmd::Institution(c) => {
-            let mut q = ctx.open()?;
-            let out = match c {
-                InstitutionCmd::Add { name, region, designated, networked } => vec![q.add_institution(&name, &region, designated, networked)?],
-                InstitutionCmd::List => q.list_institutions()?,
+            let out: Vec<qinqing_core::settle::Institution> = match c {
+                InstitutionCmd::Add { name, region, designated, networked } => vec![ctx.call(Call::InstitutionAdd { name, region, designated, networked })?],
+                InstitutionCmd::List => ctx.call(Call::InstitutionList)?,
                 InstitutionCmd::Import { file } => {
                     let text = std::fs::read_to_string(&file).map_err(|e| Error::csv_invalid(0, &format!("{}: {e}", file.display())))?;
-                    q.import_institutions(&text)?
+                    ctx.open()?.import_institutions(&text)?
                 }
             };
             if ctx.json {
@@ -1645,7 +1715,7 @@ fn qr_cmd(ctx: &Ctx, cmd: QrCmd) -> Result<Outcome, Error> {
                 println!("{}", issued.token);
             }
         }
-        QrCmd::Verify { token } => {
+        QrCmd::Verify { code: token } => {
             let c = q.verify_qr(&token)?;
             if ctx.json {
                 ctx.print_json(&c)?;

@@ -82,7 +82,7 @@ fn two_processes_settling_the_same_bills_charge_each_once() {
             order
                 .iter()
                 .map(|(t, b)| {
-                    let (code, v, err) = cli(&db, &["settle", "--pay-password-stdin", "--token", t, "--institution", "1", "--scenario", "pharmacy", "--total", "1234", "--bill", b]);
+                    let (code, v, err) = cli(&db, &["settle", "--pay-password-stdin", "--code", t, "--institution", "1", "--scenario", "pharmacy", "--total", "1234", "--bill", b]);
                     assert_eq!(code, 0, "{b}: {err}");
                     assert!(!err.contains("locked"), "raw SQLite error reached the user: {err}");
                     (b.clone(), v["id"].as_i64().unwrap())
@@ -112,7 +112,7 @@ fn kill_9_in_a_stream_of_settlements_leaves_a_consistent_ledger() {
     let mut script = String::new();
     for (i, t) in tokens.iter().enumerate() {
         script.push_str(&format!(
-            "echo {PAY} | '{BIN}' --db '{}' settle --pay-password-stdin --token {t} --institution 1 --scenario pharmacy --total 999 --bill K-{i} >/dev/null 2>&1\n",
+            "echo {PAY} | '{BIN}' --db '{}' settle --pay-password-stdin --code {t} --institution 1 --scenario pharmacy --total 999 --bill K-{i} >/dev/null 2>&1\n",
             db.display()
         ));
     }
@@ -134,7 +134,7 @@ fn kill_9_in_a_stream_of_settlements_leaves_a_consistent_ledger() {
     assert!(done < 200, "the stream was interrupted ({done} settled)");
     // The ledger still works: the rest settle normally, each once.
     for (i, t) in tokens.iter().enumerate() {
-        let (code, v, err) = cli(&db, &["settle", "--pay-password-stdin", "--token", t, "--institution", "1", "--scenario", "pharmacy", "--total", "999", "--bill", &format!("K-{i}")]);
+        let (code, v, err) = cli(&db, &["settle", "--pay-password-stdin", "--code", t, "--institution", "1", "--scenario", "pharmacy", "--total", "999", "--bill", &format!("K-{i}")]);
         assert_eq!(code, 0, "{err}");
         assert_eq!(v["replayed"].as_bool(), Some(i < done), "K-{i}");
     }

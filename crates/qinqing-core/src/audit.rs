@@ -53,7 +53,7 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct AuditQuery {
     pub person_id: Option<i64>,

@@ -21,7 +21,7 @@ use crate::service::Qinqing;
 use crate::staff::{Role, Staff};
 use crate::store::OptionalExtension;
 use crate::time;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 const SESSION_PREFIX: &str = "qqs_";
 const TERMINAL_PREFIX: &str = "qqt_";
@@ -29,7 +29,7 @@ const TERMINAL_PREFIX: &str = "qqt_";
 const TOUCH_SECS: i64 = 30;
 
 /// A staff member's log-in session, as issued.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     /// Shown once: the bearer token.
     pub token: String,
@@ -41,7 +41,7 @@ pub struct Session {
 }
 
 /// A counter terminal's key (the key itself only when just issued).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TerminalKey {
     pub id: i64,
     pub institution_id: i64,
@@ -49,7 +49,7 @@ pub struct TerminalKey {
     pub created_at: String,
     pub last_used_at: String,
     pub revoked_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
 

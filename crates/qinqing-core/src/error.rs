@@ -5,11 +5,12 @@
 //! field), and a message in Chinese and in English that tells the person what
 //! to do. All messages live here, once.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 /// How an error should be treated by a caller (CLI exit code, UI styling).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Input broke a rule of the domain; nothing was changed.
@@ -24,7 +25,7 @@ pub enum Kind {
 
 /// Stable error codes. The serialized name is the contract with the UI and
 /// with scripts using `qinqing-cli --json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Code {
     IdEmpty,
@@ -128,6 +129,8 @@ pub enum Code {
     RateLimited,
     RequestTooLarge,
     RequestMalformed,
+    ServerUnreachable,
+    RemoteUnsupported,
     AidFaceRequired,
     BillConflict,
     AmountZero,
@@ -271,6 +274,8 @@ impl Code {
             Code::RateLimited => "RATE_LIMITED",
             Code::RequestTooLarge => "REQUEST_TOO_LARGE",
             Code::RequestMalformed => "REQUEST_MALFORMED",
+            Code::ServerUnreachable => "SERVER_UNREACHABLE",
+            Code::RemoteUnsupported => "REMOTE_UNSUPPORTED",
             Code::AidFaceRequired => "AID_FACE_REQUIRED",
             Code::BillConflict => "BILL_CONFLICT",
             Code::AmountZero => "AMOUNT_ZERO",
@@ -314,7 +319,7 @@ impl Code {
     pub fn kind(self) -> Kind {
         match self {
             Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound | Code::FilingNotFound | Code::DbMissing | Code::TerminalNotFound => Kind::NotFound,
-            Code::DbBusy | Code::DbOpen | Code::DbTooNew => Kind::Unavailable,
+            Code::DbBusy | Code::DbOpen | Code::DbTooNew | Code::ServerUnreachable => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
         }
@@ -322,18 +327,18 @@ impl Code {
 }
 
 /// A domain error: what went wrong, where, and what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Error {
     pub code: Code,
     pub kind: Kind,
     /// The input field this concerns (`name`, `resident_id`, `region`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<&'static str>,
+    pub field: Option<Cow<'static, str>>,
     pub message_zh: String,
     pub message_en: String,
     /// Further problems found in the same input (form validation reports all
     /// fields at once); each is a complete error of its own.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<Error>,
     /// What the store saw, when it matters to the caller (no row; a unique
     /// key taken; a serialization conflict worth retrying). Not shown.
@@ -364,7 +369,7 @@ impl Error {
         Error {
             code,
             kind: code.kind(),
-            field,
+            field: field.map(Cow::Borrowed),
             message_zh: zh.into(),
             message_en: en.into(),
             also: Vec::new(),
@@ -383,7 +388,7 @@ impl Error {
 
     /// The same refusal, shown next to another field of the form asking.
     pub fn at(mut self, field: &'static str) -> Self {
-        self.field = Some(field);
+        self.field = Some(Cow::Borrowed(field));
         self
     }
 
@@ -614,6 +619,12 @@ impl Error {
     }
     pub fn request_too_large(limit: usize) -> Self {
         Self::new(Code::RequestTooLarge, None, format!("请求内容过大（上限 {} KB），未作任何改动。请缩小文件后重试。", limit / 1024), format!("The request is too large (at most {} KB); nothing was changed. Make the file smaller and try again.", limit / 1024))
+    }
+    pub fn server_unreachable(url: &str, why: &str) -> Self {
+        Self::new(Code::ServerUnreachable, Some("server"), format!("无法连接服务中心 {url}：{why}。请检查地址、网络和服务是否在运行；未作任何改动。"), format!("Cannot reach the service centre at {url}: {why}. Check the address, the network and that the service is running; nothing was changed."))
+    }
+    pub fn remote_unsupported() -> Self {
+        Self::new(Code::RemoteUnsupported, Some("server"), "这个命令暂时只能在本机账本上使用（不带 --server），未作任何改动。", "This command works on a local ledger only for now (without --server); nothing was changed.")
     }
     pub fn request_malformed(why: &str) -> Self {
         Self::new(Code::RequestMalformed, None, format!("请求格式不正确：{why}。未作任何改动；请检查所用客户端的版本。"), format!("The request is not well formed: {why}. Nothing was changed; check the client's version."))

@@ -2,6 +2,7 @@
 //! domain and the SQLite ledger it keeps. It knows nothing of Tauri; the
 //! desktop app and `qinqing-cli` are thin shells over [`Qinqing`].
 
+pub mod api;
 pub mod audit;
 pub mod authz;
 pub mod binding;

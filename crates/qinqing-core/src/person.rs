@@ -104,7 +104,7 @@ fn balance_from(fen: Option<i64>, yuan: Option<&str>) -> Result<Option<i64>> {
 
 /// A new person as typed in a form or on the command line. Everything is
 /// text so that every caller goes through the same parsing and validation.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct PersonInput {
     pub name: String,
@@ -266,7 +266,7 @@ pub(crate) fn load(conn: &Conn, id: i64) -> Result<Stored> {
 }
 
 /// Filters for the register list.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct PersonQuery {
     /// Part of the name.

@@ -145,7 +145,7 @@ pub fn pooling_regions() -> Vec<(String, String)> {
 
 /// A validated insured region: always six digits (`31` → `310000`), a
 /// division on the national list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Region {
     pub code: String,
     pub province_code: String,
@@ -270,7 +270,7 @@ mod tests {
         for bad in ["", "3", "31011", "3101150", "99", "00", "31a115", "３１", "-31"] {
             let e = Region::parse(bad).unwrap_err();
             assert_eq!(e.code, crate::Code::RegionInvalid, "{bad}");
-            assert_eq!(e.field, Some("region"));
+            assert_eq!(e.field.as_deref(), Some("region"));
         }
     }
 
@@ -340,7 +340,7 @@ mod tests {
             assert!(division_name(bad).is_none(), "{bad} is listed");
             let e = Region::parse(bad).unwrap_err();
             assert_eq!(e.code, crate::Code::RegionInvalid, "{bad}");
-            assert_eq!(e.field, Some("region"), "{bad}");
+            assert_eq!(e.field.as_deref(), Some("region"), "{bad}");
         }
     }
 

@@ -43,9 +43,9 @@ pub fn files_dir_for(db: &Path) -> PathBuf {
 }
 
 /// What `qinqing-cli info` and the app's About line show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Info {
-    pub app_version: &'static str,
+    pub app_version: String,
     /// "sqlite" or "postgresql".
     pub backend: crate::store::Backend,
     /// The engine's version (SQLite's library; the PostgreSQL server's).
@@ -54,7 +54,7 @@ pub struct Info {
     pub schema_version: i64,
     pub latest_schema_version: i64,
     pub journal_mode: String,
-    pub sqlite_version: &'static str,
+    pub sqlite_version: String,
     pub persons: i64,
     pub now_utc: String,
     pub today_china: String,
@@ -240,7 +240,7 @@ impl Qinqing {
     pub fn info(&self) -> Result<Info> {
         let nobody = *self.actor_ref() == crate::authz::Actor::Nobody;
         Ok(Info {
-            app_version: env!("CARGO_PKG_VERSION"),
+            app_version: env!("CARGO_PKG_VERSION").to_string(),
             backend: self.conn.backend(),
             server_version: self.conn.server_version()?,
             db_path: if nobody {
@@ -255,7 +255,7 @@ impl Qinqing {
             schema_version: db::schema_version(&self.conn)?,
             latest_schema_version: db::latest_schema_version(),
             journal_mode: db::journal_mode(&self.conn)?,
-            sqlite_version: rusqlite::version(),
+            sqlite_version: rusqlite::version().to_string(),
             persons: if nobody { 0 } else { self.count_persons()? },
             now_utc: time::to_db(self.now()),
             today_china: self.today().format("%Y-%m-%d").to_string(),

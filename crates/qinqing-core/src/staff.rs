@@ -41,7 +41,7 @@ pub fn check_new_password(pw: &str) -> Result<()> {
 }
 const MAX_PASSWORD: usize = 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -64,7 +64,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Staff {
     pub id: i64,
     pub name: String,

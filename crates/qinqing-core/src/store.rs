@@ -57,7 +57,7 @@ use std::collections::HashMap;
 pub const WRITER_LOCK: i64 = 0x5171_5157_5254; // "QqQWRT"
 
 /// Which database engine holds the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     Sqlite,

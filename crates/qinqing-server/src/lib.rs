@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use qinqing_core::api::Call;
 use qinqing_core::authz::Actor;
 use qinqing_core::{Code, Error, Kind, Qinqing};
 use serde::de::DeserializeOwned;
@@ -26,8 +27,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod openapi;
+
 /// Largest request body accepted (a document photo comes later with its own limit).
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Largest body read at all (see [`app`]).
+pub const READ_LIMIT: usize = 1024 * 1024;
 
 type Job = Box<dyn FnOnce(&mut Qinqing) + Send>;
 
@@ -217,6 +222,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
     type Rejection = ApiError;
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
         match Bytes::from_request(req, state).await {
+            Ok(b) if b.len() > BODY_LIMIT => Err(ApiError(Error::request_too_large(BODY_LIMIT))),
             Ok(b) => Ok(Body(b)),
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError(Error::request_too_large(BODY_LIMIT))),
             Err(e) => Err(ApiError(Error::request_malformed(&e.body_text()))),
@@ -248,13 +254,6 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 struct LoginRequest {
     staff: i64,
     password: String,
-}
-
-#[derive(Deserialize)]
-struct TerminalRequest {
-    institution: i64,
-    #[serde(default)]
-    label: Option<String>,
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -289,35 +288,30 @@ async fn logout(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult
     Ok(Json(serde_json::json!({ "logged_out": true })))
 }
 
-async fn info(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<qinqing_core::service::Info> {
-    Ok(Json(s.pool.as_bearer(bearer(&headers), |q| q.info()).await?))
-}
-
-async fn terminal_add(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> ApiResult<qinqing_core::credential::TerminalKey> {
-    let req: TerminalRequest = parse(&body)?;
-    Ok(Json(s.pool.as_bearer(bearer(&headers), move |q| q.terminal_add(req.institution, req.label.as_deref())).await?))
-}
-
-async fn terminal_list(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Vec<qinqing_core::credential::TerminalKey>> {
-    Ok(Json(s.pool.as_bearer(bearer(&headers), |q| q.terminal_list()).await?))
-}
-
-async fn terminal_revoke(State(s): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<i64>) -> ApiResult<qinqing_core::credential::TerminalKey> {
-    Ok(Json(s.pool.as_bearer(bearer(&headers), move |q| q.terminal_revoke(id)).await?))
-}
-
-async fn institutions(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Vec<qinqing_core::settle::Institution>> {
-    Ok(Json(s.pool.as_bearer(bearer(&headers), |q| q.list_institutions()).await?))
-}
-
-async fn settle(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> ApiResult<qinqing_core::settle::Settlement> {
-    let req: qinqing_core::settle::SettleRequest = parse(&body)?;
-    let done = s.pool.as_bearer(bearer(&headers), move |q| q.settle(&req)).await?;
-    if !done.replayed {
-        metrics::counter!("qinqing_settlements_total").increment(1);
-        metrics::counter!("qinqing_settled_fen_total").increment(done.total_fen.max(0) as u64);
+/// Every operation of the service interface: `POST /api/v1/{op}`, the
+/// call's arguments as the JSON body, as whoever the bearer token proves.
+async fn operation(State(s): State<Arc<AppState>>, headers: HeaderMap, Path(op): Path<String>, body: Body) -> Result<Json<serde_json::Value>, ApiError> {
+    let args: serde_json::Value = if body.0.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&body.0).map_err(|e| Error::request_malformed(&e.to_string()))?
+    };
+    let mut unknown = Vec::new();
+    let call = Call::parse(&op, args, &mut unknown)?;
+    if !unknown.is_empty() {
+        return Err(Error::request_malformed(&format!("unknown field {}", unknown.join(", "))).into());
     }
-    Ok(Json(done))
+    let settle = matches!(call, Call::Settle(_));
+    let v = s.pool.as_bearer(bearer(&headers), move |q| q.call(call)).await?;
+    if settle && v["replayed"] == serde_json::Value::Bool(false) {
+        metrics::counter!("qinqing_settlements_total").increment(1);
+        metrics::counter!("qinqing_settled_fen_total").increment(v["total_fen"].as_u64().unwrap_or(0));
+    }
+    Ok(Json(v))
+}
+
+async fn openapi_json() -> Json<serde_json::Value> {
+    Json(openapi::document())
 }
 
 async fn metrics_text(State(s): State<Arc<AppState>>) -> Response {
@@ -325,10 +319,27 @@ async fn metrics_text(State(s): State<Arc<AppState>>) -> Response {
 }
 
 async fn not_found() -> ApiError {
-    ApiError(Error::request_malformed("no such path in /api/v1"))
+    ApiError(Error::request_malformed("no such path (see /api/openapi.json)"))
+}
+
+async fn wrong_method() -> ApiError {
+    ApiError(Error::request_malformed("this path does not answer this method (operations are POST; see /api/openapi.json)"))
 }
 
 static REQUEST: AtomicU64 = AtomicU64::new(1);
+
+/// Whether `op` names an operation of the service interface.
+fn known_op(op: &str) -> bool {
+    static OPS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    OPS.get_or_init(|| {
+        qinqing_core::api::openapi_schema()["oneOf"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.pointer("/properties/op/enum/0").and_then(|o| o.as_str()).map(str::to_string)).collect())
+            .unwrap_or_default()
+    })
+    .iter()
+    .any(|o| o == op)
+}
 
 /// Every answer carries a request id (`x-request-id`; the caller's own if it
 /// sent a sane one), and every request is logged once with it, its status,
@@ -342,7 +353,14 @@ async fn request_id(req: axum::extract::Request, next: axum::middleware::Next) -
         .map(str::to_string)
         .unwrap_or_else(|| format!("{:x}-{}", std::process::id(), REQUEST.fetch_add(1, Ordering::Relaxed)));
     let method = req.method().clone();
-    let path = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| req.uri().path().to_string());
+    // The route as a metric label: an operation by its name when it is one
+    // (a bounded set), anything else by the route that matched.
+    let matched = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_string());
+    let path = match matched.as_deref() {
+        Some("/api/v1/{op}") if known_op(req.uri().path().trim_start_matches("/api/v1/")) => req.uri().path().to_string(),
+        Some(m) => m.to_string(),
+        None => "unmatched".to_string(),
+    };
     let span = tracing::info_span!("request", id = %id, method = %method, path = %path);
     let started = Instant::now();
     let mut resp = tracing::Instrument::instrument(next.run(req), span.clone()).await;
@@ -367,20 +385,22 @@ pub fn app(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/login", post(login))
         .route("/logout", post(logout))
-        .route("/info", get(info))
-        .route("/terminals", get(terminal_list).post(terminal_add))
-        .route("/terminals/{id}/revoke", post(terminal_revoke))
-        .route("/institutions", get(institutions))
-        .route("/settle", post(settle))
-        .fallback(not_found);
+        .route("/{op}", post(operation))
+        .fallback(not_found)
+        .method_not_allowed_fallback(wrong_method);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
+        .route("/api/openapi.json", get(openapi_json))
         .nest("/api/v1", api)
         .fallback(not_found)
+        .method_not_allowed_fallback(wrong_method)
         .layer(axum::middleware::from_fn(request_id))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // A body up to READ_LIMIT is read whole, so an oversized one gets the
+        // JSON refusal (REQUEST_TOO_LARGE) rather than a reset connection;
+        // beyond that the connection is closed.
+        .layer(DefaultBodyLimit::max(READ_LIMIT))
         .with_state(state)
 }
 

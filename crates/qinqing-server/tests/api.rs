@@ -120,9 +120,9 @@ fn journey(on_postgres: bool) {
     assert!(!id.is_empty());
     assert_eq!(call(&s, "GET", "/readyz", None, None).0, 200);
     // No token, a made-up token: refused with their own code, status 401.
-    let (st, v, _) = call(&s, "GET", "/api/v1/info", None, None);
+    let (st, v, _) = call(&s, "POST", "/api/v1/info", None, None);
     assert_eq!((st, code(&v)), (401, "TOKEN_UNKNOWN"));
-    let (st, v, _) = call(&s, "GET", "/api/v1/info", Some("qqs_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), None);
+    let (st, v, _) = call(&s, "POST", "/api/v1/info", Some("qqs_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), None);
     assert_eq!((st, code(&v)), (401, "TOKEN_UNKNOWN"));
     assert!(v["error"]["message_zh"].as_str().unwrap().contains("登录"));
     // Log-in: a wrong password is the domain's refusal; the right one a session.
@@ -132,30 +132,30 @@ fn journey(on_postgres: bool) {
     let (st, v, _) = login(l.admin, ADMIN_PW);
     assert_eq!(st, 200, "{v}");
     let admin = v["token"].as_str().unwrap().to_string();
-    let (st, v, _) = call(&s, "GET", "/api/v1/info", Some(&admin), None);
+    let (st, v, _) = call(&s, "POST", "/api/v1/info", Some(&admin), None);
     assert_eq!(st, 200);
     assert_eq!(v["backend"], if on_postgres { "postgresql" } else { "sqlite" });
     let clerk = login(l.clerk, CLERK_PW).1["token"].as_str().unwrap().to_string();
     // Bad bodies: malformed, a misspelt field, too large — each its own code, nothing changed.
-    let (st, v, _) = call(&s, "POST", "/api/v1/terminals", Some(&admin), Some("{\"institution\": "));
+    let (st, v, _) = call(&s, "POST", "/api/v1/terminal_add", Some(&admin), Some("{\"institution\": "));
     assert_eq!((st, code(&v)), (400, "REQUEST_MALFORMED"));
-    let (st, v, _) = call(&s, "POST", "/api/v1/terminals", Some(&admin), Some(&json!({ "institution": l.inst_a, "lable": "x" }).to_string()));
+    let (st, v, _) = call(&s, "POST", "/api/v1/terminal_add", Some(&admin), Some(&json!({ "institution": l.inst_a, "lable": "x" }).to_string()));
     assert_eq!((st, code(&v)), (400, "REQUEST_MALFORMED"));
     assert!(v["error"]["message_en"].as_str().unwrap().contains("lable"));
     let huge = json!({ "institution": l.inst_a, "label": "x".repeat(100_000) }).to_string();
-    let (st, v, _) = call(&s, "POST", "/api/v1/terminals", Some(&admin), Some(&huge));
+    let (st, v, _) = call(&s, "POST", "/api/v1/terminal_add", Some(&admin), Some(&huge));
     assert_eq!((st, code(&v)), (413, "REQUEST_TOO_LARGE"));
-    let (st, v, _) = call(&s, "POST", "/api/v1/settle", Some(&admin), Some(&"x".repeat(3 << 20)));
+    let (st, v, _) = call(&s, "POST", "/api/v1/settle", Some(&admin), Some(&"x".repeat(300 << 10)));
     assert_eq!((st, code(&v)), (413, "REQUEST_TOO_LARGE"));
-    assert_eq!(call(&s, "GET", "/api/v1/terminals", Some(&admin), None).1, json!([]));
+    assert_eq!(call(&s, "POST", "/api/v1/terminal_list", Some(&admin), None).1, json!([]));
     // Only an administrator issues terminal keys; the key is in the answer once.
-    let (st, v, _) = call(&s, "POST", "/api/v1/terminals", Some(&clerk), Some(&json!({ "institution": l.inst_a }).to_string()));
+    let (st, v, _) = call(&s, "POST", "/api/v1/terminal_add", Some(&clerk), Some(&json!({ "institution": l.inst_a }).to_string()));
     assert_eq!((st, code(&v)), (403, "FORBIDDEN"));
-    let (st, v, _) = call(&s, "POST", "/api/v1/terminals", Some(&admin), Some(&json!({ "institution": l.inst_a, "label": "收费处 <1>" }).to_string()));
+    let (st, v, _) = call(&s, "POST", "/api/v1/terminal_add", Some(&admin), Some(&json!({ "institution": l.inst_a, "label": "收费处 <1>" }).to_string()));
     assert_eq!(st, 200, "{v}");
     let key = v["key"].as_str().unwrap().to_string();
     let tid = v["id"].as_i64().unwrap();
-    let (_, list, _) = call(&s, "GET", "/api/v1/terminals", Some(&admin), None);
+    let (_, list, _) = call(&s, "POST", "/api/v1/terminal_list", Some(&admin), None);
     assert_eq!(list[0]["label"], "收费处 <1>");
     assert!(list[0].get("key").is_none());
     // The terminal settles for its own institution; a retry is a replay.
@@ -176,15 +176,19 @@ fn journey(on_postgres: bool) {
     assert_eq!((st, code(&v)), (403, "FORBIDDEN"));
     assert_eq!(balance(&l), before - own);
     // A revoked key is refused with its own code.
-    assert_eq!(call(&s, "POST", &format!("/api/v1/terminals/{tid}/revoke"), Some(&admin), Some("")).0, 200);
+    assert_eq!(call(&s, "POST", "/api/v1/terminal_revoke", Some(&admin), Some(&json!({ "id": tid }).to_string())).0, 200);
     let (st, v, _) = call(&s, "POST", "/api/v1/settle", Some(&key), Some(&settle_body(&l.tokens[2], l.inst_a, "B-4")));
     assert_eq!((st, code(&v)), (401, "TOKEN_REVOKED"));
     // Log-out ends the session at once.
     assert_eq!(call(&s, "POST", "/api/v1/logout", Some(&clerk), None).0, 200);
-    let (st, v, _) = call(&s, "GET", "/api/v1/info", Some(&clerk), None);
+    let (st, v, _) = call(&s, "POST", "/api/v1/info", Some(&clerk), None);
     assert_eq!((st, code(&v)), (401, "TOKEN_REVOKED"));
     // An unknown path is a clear error, not an empty page.
-    let (st, v, _) = call(&s, "GET", "/api/v1/no-such-thing", Some(&admin), None);
+    let (st, v, _) = call(&s, "POST", "/api/v1/no_such_thing", Some(&admin), Some("{}"));
+    assert_eq!((st, code(&v)), (400, "REQUEST_MALFORMED"));
+    let (st, v, _) = call(&s, "GET", "/api/v1/settle", Some(&admin), None);
+    assert_eq!((st, code(&v)), (400, "REQUEST_MALFORMED"));
+    let (st, v, _) = call(&s, "GET", "/nowhere", None, None);
     assert_eq!((st, code(&v)), (400, "REQUEST_MALFORMED"));
     // Prometheus metrics: requests by route and status, refusals by code, settlements.
     let m = ureq::get(&format!("{}/metrics", s.base)).call().unwrap().into_string().unwrap();
@@ -268,4 +272,117 @@ fn off_loopback_it_serves_only_https_and_https_works() {
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("\"ok\""));
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn the_openapi_document_is_valid_and_every_path_in_it_answers_bad_input_without_a_500() {
+    let l = ledger(false);
+    let s = start(&l.db);
+    let (st, doc, _) = call(&s, "GET", "/api/openapi.json", None, None);
+    assert_eq!(st, 200);
+    // It is a well-formed OpenAPI 3 document (the openapiv3 crate's types).
+    let parsed: openapiv3::OpenAPI = serde_json::from_value(doc.clone()).expect("a valid OpenAPI 3.0 document");
+    assert!(parsed.openapi.starts_with("3.0"));
+    // Every reference resolves.
+    let text = doc.to_string();
+    for r in text.split("\"$ref\":\"").skip(1) {
+        let target = r.split('"').next().unwrap();
+        let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{target}"));
+        assert!(doc["components"]["schemas"].get(name).is_some(), "{target} resolves");
+    }
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 20, "{} paths", paths.len());
+    for op in ["settle", "terminal_add", "person_list", "info", "dashboard"] {
+        assert!(paths.contains_key(&format!("/api/v1/{op}")), "{op} is documented");
+    }
+    let admin = call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": l.admin, "password": ADMIN_PW }).to_string())).1["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Every documented path, with bad input of every kind, as nobody and as an
+    // administrator: an answer, never a 500.
+    let bad: [&str; 7] = ["", "{", "[]", "null", "{\"id\": \"x\"}", "{\"nonsense\": 1}", "{\"id\": 99999999, \"member\": -1, \"holder\": 0, \"year\": 99999}"];
+    let mut answered = 0;
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            for token in [None, Some(admin.as_str())] {
+                for body in bad {
+                    let (st, v, _) = call(&s, &method.to_uppercase(), path, token, if method == "get" { None } else { Some(body) });
+                    assert!(st < 500, "{method} {path} with {body:?} as {token:?}: {st} {v}");
+                    if st >= 400 {
+                        assert!(v["error"]["code"].is_string(), "{method} {path}: a refusal has a code: {v}");
+                    }
+                    answered += 1;
+                }
+            }
+        }
+    }
+    assert!(answered > 250, "{answered} requests");
+}
+
+#[test]
+fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
+    let l = ledger(false);
+    let s = start(&l.db);
+    let cli = env!("CARGO_BIN_EXE_qinqing-server").replace("qinqing-server", "qinqing-cli");
+    let base = s.base.clone();
+    let run = |args: &[&str], stdin: &str| -> (i32, Value, Value) {
+        use std::io::Write;
+        let mut c = Command::new(&cli)
+            .args(["--server", &base, "--json"])
+            .args(args)
+            .env_remove("QINQING_DB")
+            .env_remove("QINQING_TOKEN")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("qinqing-cli (built with the workspace)");
+        c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = c.wait_with_output().unwrap();
+        let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).unwrap_or(Value::Null);
+        (out.status.code().unwrap_or(-1), parse(&out.stdout), parse(&out.stderr))
+    };
+    // Log in from the CLI (password on stdin): a token.
+    let (code, session, _) = run(&["login", "--staff", &l.admin.to_string()], &format!("{ADMIN_PW}\n"));
+    assert_eq!(code, 0);
+    let admin = session["token"].as_str().unwrap().to_string();
+    let (code, _, err) = run(&["login", "--staff", &l.clerk.to_string()], "wrong-password\n");
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("STAFF_PASSWORD_WRONG")));
+    // The same answer as on the ledger itself.
+    let (code, remote, _) = run(&["--token", &admin, "institution", "list"], "");
+    assert_eq!(code, 0);
+    let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().list_institutions().unwrap();
+    assert_eq!(remote, serde_json::to_value(&local).unwrap());
+    // An administrator issues a terminal key; the counter settles with it.
+    let (code, key, _) = run(&["--token", &admin, "terminal", "add", "--institution", &l.inst_a.to_string()], "");
+    assert_eq!(code, 0);
+    let key = key["key"].as_str().unwrap().to_string();
+    let (code, v, err) = run(
+        &["--token", &key, "settle", "--code", &l.tokens[0], "--institution", &l.inst_a.to_string(), "--scenario", "pharmacy", "--total", "2500", "--bill", "C-1", "--pay-password-stdin"],
+        &format!("{PAY}\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!((v["total_fen"].as_i64(), v["replayed"].as_bool()), (Some(2500), Some(false)));
+    let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().get_settlement(v["id"].as_i64().unwrap()).unwrap();
+    assert_eq!(v, serde_json::to_value(&local).unwrap(), "the same JSON as the ledger's own");
+    // Refusals keep their codes and exit codes.
+    let (code, _, err) = run(
+        &["--token", &key, "settle", "--code", &l.tokens[1], "--institution", &l.inst_b.to_string(), "--scenario", "pharmacy", "--total", "2500", "--bill", "C-2", "--pay-password-stdin"],
+        &format!("{PAY}\n"),
+    );
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));
+    let (code, _, err) = run(&["--token", "qqs_nope", "info"], "");
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("TOKEN_UNKNOWN")));
+    // A command that does not work through the server yet says so, and runs nowhere.
+    let (code, _, err) = run(&["--token", &admin, "person", "list"], "");
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("REMOTE_UNSUPPORTED")));
+    // Log out: the token stops working.
+    assert_eq!(run(&["--token", &admin, "logout"], "").0, 0);
+    let (code, _, err) = run(&["--token", &admin, "info"], "");
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("TOKEN_REVOKED")));
+    // An unreachable server is its own error (exit 1: try again later).
+    drop(s);
+    let (code, _, err) = run(&["--token", &key, "info"], "");
+    assert_eq!((code, err["error"]["code"].as_str()), (1, Some("SERVER_UNREACHABLE")));
 }

@@ -118,7 +118,7 @@ fn parse_date(raw: &str) -> Result<NaiveDate> {
 
 // ---------------------------------------------------------------- institutions
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Institution {
     pub id: i64,
     pub name: String,
@@ -326,7 +326,7 @@ fn month_of(d: NaiveDate) -> String {
 
 // ---------------------------------------------------------------- settlement
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct SettleRequest {
     pub token: String,
@@ -345,7 +345,7 @@ pub struct SettleRequest {
 }
 
 /// 住院 admission: the member's code is shown once, at admission.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct AdmitRequest {
     pub token: String,
@@ -379,7 +379,7 @@ pub struct Stay {
     pub replayed: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Leg {
     /// `fund` (pooled fund), `own_account`, `family_aid`, `cash`.
     pub source: String,
@@ -390,7 +390,7 @@ pub struct Leg {
     pub amount_display: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settlement {
     pub id: i64,
     pub bill_id: String,
