@@ -11,10 +11,13 @@
 //! different parts of the ledger through the same operations.
 
 use crate::audit::AuditQuery;
+use crate::binding::{BindingQuery, MemberEntry};
 use crate::error::{Error, Result};
-use crate::person::{PersonInput, PersonQuery};
+use crate::person::{PersonEdit, PersonInput, PersonQuery};
+use crate::premium::PremiumRequest;
+use crate::report::TxQuery;
 use crate::service::Qinqing;
-use crate::settle::{AdmitRequest, SettleRequest};
+use crate::settle::{AdmitRequest, AidQuery, AidRequest, FilingRequest, SettleRequest};
 use serde::{Deserialize, Serialize};
 
 fn fifty() -> u32 {
@@ -78,6 +81,109 @@ pub enum Call {
     Dashboard { holder: i64, year: i32 },
     /// The audit trail, newest first.
     AuditList(AuditQuery),
+    /// Correct a person's details (staff).
+    PersonEdit { id: i64, edit: PersonEdit },
+    /// Set a person's insurance status: active | suspended | lapsed (staff).
+    PersonSetStatus { id: i64, status: String },
+    /// Activate a person's electronic insurance voucher (医保电子凭证).
+    VoucherActivate { id: i64 },
+    /// A holder applies to bind a relative (by name, resident ID and relation).
+    BindingApply { holder: i64, entry: MemberEntry },
+    /// Submit a drafted application for review.
+    BindingSubmit { id: i64 },
+    /// Staff approve an application.
+    BindingApprove { id: i64, staff: i64 },
+    /// Staff reject an application, saying why.
+    BindingReject { id: i64, staff: i64, reason: String },
+    /// End a binding (the holder or the member).
+    BindingUnbind { id: i64, by_person: i64 },
+    /// One binding.
+    BindingGet { id: i64 },
+    /// Bindings of a holder and/or member, by status.
+    BindingList(BindingQuery),
+    /// 家庭共济: an employee authorizes a relative, signing the commitment letter.
+    AidAuthorize(AidRequest),
+    /// 家庭共济 relations of an authorizer and/or beneficiary.
+    AidList(AidQuery),
+    /// One relation.
+    AidGet { id: i64 },
+    /// Pause a relation.
+    AidFreeze { id: i64 },
+    /// Resume a paused relation.
+    AidUnfreeze { id: i64 },
+    /// End a relation.
+    AidRevoke { id: i64 },
+    /// Set a relation's monthly cap (null: none).
+    AidSetCap {
+        id: i64,
+        #[serde(default)]
+        cap_fen: Option<i64>,
+    },
+    /// Set a relation's own online-pharmacy daily cap (null: none).
+    AidSetOnlineCap {
+        id: i64,
+        #[serde(default)]
+        cap_fen: Option<i64>,
+    },
+    /// Who pays a beneficiary's self-pay part, in paying order.
+    AidPayers { beneficiary: i64 },
+    /// 异地就医备案: file a cross-region treatment.
+    FilingAdd(FilingRequest),
+    /// A person's filings.
+    FilingList {
+        #[serde(default)]
+        person: Option<i64>,
+    },
+    /// One filing.
+    FilingGet { id: i64 },
+    /// Cancel a filing.
+    FilingCancel { id: i64 },
+    /// 代缴: what paying a relative's premium would take.
+    PremiumCheck(PremiumRequest),
+    /// 代缴: pay a relative's resident-insurance premium from the payer's account.
+    PremiumPay(PremiumRequest),
+    /// Premium receipts of a person.
+    PremiumList { person: i64 },
+    /// The premium tiers of a region and year.
+    PremiumTiers { region: String, year: i64 },
+    /// One person's dashboard for a China year.
+    PersonDashboard { person: i64, year: i32 },
+    /// The transaction record (filters, pages).
+    TxList(TxQuery),
+    /// A member's annual statement.
+    AnnualStatement { member: i64, year: i32 },
+    /// One hospital stay.
+    StayGet { id: i64 },
+    /// Documents of a person (without their bytes).
+    DocumentList {
+        #[serde(default)]
+        person: Option<i64>,
+    },
+    /// One document's record.
+    DocumentGet { id: i64 },
+    /// Messages sent to a person (the stand-in for SMS).
+    Outbox { person: i64 },
+    /// The staff register.
+    StaffList,
+    /// One staff member.
+    StaffGet { id: i64 },
+    /// Disable or enable a staff account (administrators).
+    StaffSetActive { id: i64, active: bool },
+    /// Lift a staff member's lock-out (administrators).
+    StaffUnlock { id: i64 },
+    /// Settings and their values.
+    SettingList,
+    /// Change a setting (administrators; range checked).
+    SettingSet { key: String, value: String },
+    /// The pooled fund's policy table.
+    FundPolicies,
+    /// Which relations each region allows.
+    RegionPolicies,
+    /// Requests the permission table refused.
+    DeniedList {
+        #[serde(default = "fifty")]
+        limit: u32,
+    },
     /// Issue a key to an institution's counter terminal (administrators); shown once.
     TerminalAdd {
         institution: i64,
@@ -105,7 +211,32 @@ impl Call {
     pub fn changes(&self) -> bool {
         matches!(
             self,
-            Call::PersonAdd(_) | Call::InstitutionAdd { .. } | Call::Settle(_) | Call::Admit(_) | Call::TerminalAdd { .. } | Call::TerminalRevoke { .. }
+            Call::PersonAdd(_)
+                | Call::PersonEdit { .. }
+                | Call::PersonSetStatus { .. }
+                | Call::VoucherActivate { .. }
+                | Call::InstitutionAdd { .. }
+                | Call::Settle(_)
+                | Call::Admit(_)
+                | Call::BindingApply { .. }
+                | Call::BindingSubmit { .. }
+                | Call::BindingApprove { .. }
+                | Call::BindingReject { .. }
+                | Call::BindingUnbind { .. }
+                | Call::AidAuthorize(_)
+                | Call::AidFreeze { .. }
+                | Call::AidUnfreeze { .. }
+                | Call::AidRevoke { .. }
+                | Call::AidSetCap { .. }
+                | Call::AidSetOnlineCap { .. }
+                | Call::FilingAdd(_)
+                | Call::FilingCancel { .. }
+                | Call::PremiumPay(_)
+                | Call::StaffSetActive { .. }
+                | Call::StaffUnlock { .. }
+                | Call::SettingSet { .. }
+                | Call::TerminalAdd { .. }
+                | Call::TerminalRevoke { .. }
         )
     }
 
@@ -118,7 +249,14 @@ impl Call {
             doc.insert("args".into(), args);
         }
         let sent = doc.get("args").cloned();
-        let call: Call = serde_json::from_value(serde_json::Value::Object(doc)).map_err(|e| Error::request_malformed(&e.to_string()))?;
+        let empty = sent.as_ref().is_some_and(|a| a.as_object().is_some_and(|o| o.is_empty()));
+        let call: Call = match serde_json::from_value(serde_json::Value::Object(doc)) {
+            Ok(c) => c,
+            // An operation without arguments also takes `{}`.
+            Err(_) if empty => serde_json::from_value(serde_json::json!({ "op": op }))
+                .map_err(|e| Error::request_malformed(&e.to_string()))?,
+            Err(e) => return Err(Error::request_malformed(&e.to_string())),
+        };
         // A field the operation does not know is reported, not silently
         // dropped: whatever was sent (not null) and does not come back when
         // the call is written out again.
@@ -166,6 +304,49 @@ impl Qinqing {
             Call::QrVerify { token } => json(self.verify_qr(&token)?),
             Call::Dashboard { holder, year } => json(self.dashboard(holder, year)?),
             Call::AuditList(q) => json(self.audit_list(&q)?),
+            Call::PersonEdit { id, edit } => json(self.edit_person(id, &edit)?),
+            Call::PersonSetStatus { id, status } => json(self.set_status(id, &status)?),
+            Call::VoucherActivate { id } => json(self.activate_voucher(id)?),
+            Call::BindingApply { holder, entry } => json(self.apply_binding_entry(holder, &entry)?),
+            Call::BindingSubmit { id } => json(self.submit_binding(id)?),
+            Call::BindingApprove { id, staff } => json(self.approve_binding(id, staff)?),
+            Call::BindingReject { id, staff, reason } => json(self.reject_binding(id, staff, &reason)?),
+            Call::BindingUnbind { id, by_person } => json(self.unbind(id, by_person)?),
+            Call::BindingGet { id } => json(self.get_binding(id)?),
+            Call::BindingList(q) => json(self.list_bindings(&q)?),
+            Call::AidAuthorize(r) => json(self.authorize_aid_request(&r)?),
+            Call::AidList(q) => json(self.list_aid(&q)?),
+            Call::AidGet { id } => json(self.get_aid(id)?),
+            Call::AidFreeze { id } => json(self.freeze_aid(id)?),
+            Call::AidUnfreeze { id } => json(self.unfreeze_aid(id)?),
+            Call::AidRevoke { id } => json(self.revoke_aid(id)?),
+            Call::AidSetCap { id, cap_fen } => json(self.set_aid_cap(id, cap_fen)?),
+            Call::AidSetOnlineCap { id, cap_fen } => json(self.set_aid_online_cap(id, cap_fen)?),
+            Call::AidPayers { beneficiary } => json(self.aid_payers(beneficiary)?),
+            Call::FilingAdd(r) => json(self.add_filing_request(&r)?),
+            Call::FilingList { person } => json(self.list_filings(person)?),
+            Call::FilingGet { id } => json(self.get_filing(id)?),
+            Call::FilingCancel { id } => json(self.cancel_filing(id)?),
+            Call::PremiumCheck(r) => json(self.premium_check(&r)?),
+            Call::PremiumPay(r) => json(self.pay_premium_tier(&r)?),
+            Call::PremiumList { person } => json(self.list_premiums(person)?),
+            Call::PremiumTiers { region, year } => json(self.premium_tiers(&region, year)?),
+            Call::PersonDashboard { person, year } => json(self.person_dashboard(person, year)?),
+            Call::TxList(q) => json(self.tx_list(&q)?),
+            Call::AnnualStatement { member, year } => self.annual_statement(member, year),
+            Call::StayGet { id } => json(self.get_stay(id)?),
+            Call::DocumentList { person } => json(self.list_documents(person)?),
+            Call::DocumentGet { id } => json(self.get_document(id)?),
+            Call::Outbox { person } => json(self.outbox(person)?),
+            Call::StaffList => json(self.list_staff()?),
+            Call::StaffGet { id } => json(self.get_staff(id)?),
+            Call::StaffSetActive { id, active } => json(self.set_staff_active(id, active)?),
+            Call::StaffUnlock { id } => json(self.unlock_staff(id)?),
+            Call::SettingList => json(self.settings()?),
+            Call::SettingSet { key, value } => json(self.set_setting(&key, &value)?),
+            Call::FundPolicies => json(self.fund_policies()?),
+            Call::RegionPolicies => json(self.region_policies()?),
+            Call::DeniedList { limit } => json(self.denied_list(limit)?),
             Call::TerminalAdd { institution, label } => json(self.terminal_add(institution, label.as_deref())?),
             Call::TerminalList => json(self.terminal_list()?),
             Call::TerminalRevoke { id } => json(self.terminal_revoke(id)?),
@@ -195,6 +376,8 @@ mod tests {
         assert!(matches!(back, Call::TerminalAdd { institution: 3, label: None }));
         assert_eq!(unknown, vec!["lable".to_string()]);
         assert!(matches!(Call::parse("info", serde_json::Value::Null, &mut Vec::new()).unwrap(), Call::Info));
+        assert!(matches!(Call::parse("info", serde_json::json!({}), &mut Vec::new()).unwrap(), Call::Info));
+        assert_eq!(Call::parse("info", serde_json::json!({ "x": 1 }), &mut Vec::new()).unwrap_err().code, crate::Code::RequestMalformed);
         assert_eq!(Call::parse("no_such_op", serde_json::Value::Null, &mut Vec::new()).unwrap_err().code, crate::Code::RequestMalformed);
         assert_eq!(
             Call::parse("person_get", serde_json::json!({ "id": "seven" }), &mut Vec::new()).unwrap_err().code,

@@ -252,7 +252,7 @@ pub fn working_days_between(from: NaiveDate, to: NaiveDate) -> i64 {
 }
 
 /// Filters for `list_bindings`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct BindingQuery {
     pub holder: Option<i64>,
@@ -261,7 +261,7 @@ pub struct BindingQuery {
 }
 
 /// A member as typed into the "add a family member" form.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct MemberEntry {
     pub name: String,

@@ -124,7 +124,7 @@ pub struct PersonInput {
 
 /// Changes to an existing person; absent fields stay as they are. The
 /// resident ID is the person's identity and cannot be changed.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct PersonEdit {
     pub name: Option<String>,

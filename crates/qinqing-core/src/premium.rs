@@ -61,7 +61,7 @@ pub fn tiers_for(conn: &Conn, region: &str, year: i64) -> Result<Vec<Tier>> {
 }
 
 /// What the family asks to pay.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct PremiumRequest {
     pub payer: i64,

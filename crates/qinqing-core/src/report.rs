@@ -239,7 +239,7 @@ pub struct Dashboard {
 }
 
 /// Filters of the transaction record.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct TxQuery {
     pub member: Option<i64>,

@@ -386,3 +386,44 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     let (code, _, err) = run(&["--token", &key, "info"], "");
     assert_eq!((code, err["error"]["code"].as_str()), (1, Some("SERVER_UNREACHABLE")));
 }
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_then_the_server_exits() {
+    use std::io::{Read, Write};
+    let l = ledger(false);
+    let mut s = start(&l.db);
+    let admin = call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": l.admin, "password": ADMIN_PW }).to_string())).1["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A request whose body is still arriving when SIGTERM comes.
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    let body = "{}";
+    write!(conn, "POST /api/v1/terminal_list HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {admin}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}", body.len(), &body[..1]).unwrap();
+    conn.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let term = Command::new("kill").args(["-TERM", &s.child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(s.child.try_wait().unwrap().is_none(), "still running while a request is in flight");
+    conn.write_all(&body.as_bytes()[1..]).unwrap();
+    let mut answer = String::new();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let _ = conn.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "the request in flight was answered: {answer}");
+    assert!(answer.contains("[]"), "{answer}");
+    drop(conn);
+    // Then it exits by itself, cleanly.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server did not exit after SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    // A new connection now finds nobody.
+    assert!(std::net::TcpStream::connect(&addr).is_err());
+}

@@ -61,7 +61,7 @@ pub const AID_ONLINE_CAP_MAX_FEN: i64 = 200_000;
 
 /// 家庭共济 as requested from the window: the authorizer has read and signs
 /// the letter (its hash must be the current text's).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct AidRequest {
     pub authorizer: i64,
@@ -188,7 +188,7 @@ pub struct Filing {
 }
 
 /// 异地就医备案 as filed from the window.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct FilingRequest {
     pub person: i64,
@@ -244,7 +244,7 @@ pub struct Aid {
     pub created_at_local: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct AidQuery {
     pub authorizer: Option<i64>,
