@@ -71,6 +71,9 @@ async fn the_window_on_a_postgresql_ledger_shows_and_settles_for_the_demo_family
     assert_ne!(before, after, "the dashboard moved");
     app.click("[data-screen=dashboard]").await;
     app.wait("#dashboard").await;
+    // The family's figures drawn from the shared ledger (not an empty screen).
+    app.wait_text("#dash-total", "¥").await;
+    app.wait("#dash-trend canvas").await;
     app.screenshot("postgres-dashboard").await;
     app.close().await;
     off_runtime(move || qinqing_core::pg::drop_test_database(&base, &url)).unwrap();
