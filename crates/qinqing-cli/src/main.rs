@@ -911,6 +911,14 @@ fn works_remotely(cmd: &Cmd) -> bool {
             | Cmd::Terminal(_)
             | Cmd::Login { .. }
             | Cmd::Logout
+            | Cmd::Person(
+                PersonCmd::Add(_)
+                    | PersonCmd::Edit(_)
+                    | PersonCmd::Activate { .. }
+                    | PersonCmd::SetStatus { .. }
+                    | PersonCmd::Show { .. }
+                    | PersonCmd::List { .. }
+            )
     )
 }
 
@@ -1312,10 +1320,9 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
 }
 
 fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
-    let mut q = ctx.open()?;
     let shown: Person = match cmd {
         PersonCmd::Add(a) => {
-            let p = q.add_person(&PersonInput {
+            let p: Person = ctx.call(Call::PersonAdd(PersonInput {
                 name: a.name,
                 resident_id: a.id,
                 insurance: a.insurance,
@@ -1325,7 +1332,7 @@ fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
                 balance_yuan: None,
                 disabled: a.disabled,
                 voucher_activated: a.voucher_activated,
-            })?;
+            }))?;
             if ctx.json {
                 ctx.print_json(&p)?;
             } else {
@@ -1333,9 +1340,9 @@ fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
             }
             return Ok(Outcome::Ok);
         }
-        PersonCmd::Edit(e) => q.edit_person(
-            e.pid,
-            &PersonEdit {
+        PersonCmd::Edit(e) => ctx.call(Call::PersonEdit {
+            id: e.pid,
+            edit: PersonEdit {
                 name: e.name,
                 insurance: e.insurance,
                 region: e.region,
@@ -1344,19 +1351,20 @@ fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
                 disabled: e.disabled,
                 ..Default::default()
             },
-        )?,
-        PersonCmd::Activate { pid } => q.activate_voucher(pid)?,
+        })?,
+        PersonCmd::Activate { pid } => ctx.call(Call::VoucherActivate { id: pid })?,
         PersonCmd::SetPayPassword { pid } => {
             let lines = stdin_lines(2)?;
+            let mut q = ctx.open()?;
             q.set_pay_password(pid, &lines[0], &lines[1])?;
             q.get_person(pid)?
         }
-        PersonCmd::SetStatus { pid, status } => q.set_status(pid, &status)?,
-        PersonCmd::SetBalance { pid, fen } => q.set_balance(pid, fen)?,
-        PersonCmd::Show { pid } => q.get_person(pid)?,
-        PersonCmd::VerifyFace { pid, staff } => q.verify_face_in_person(pid, staff)?,
+        PersonCmd::SetStatus { pid, status } => ctx.call(Call::PersonSetStatus { id: pid, status })?,
+        PersonCmd::SetBalance { pid, fen } => ctx.open()?.set_balance(pid, fen)?,
+        PersonCmd::Show { pid } => ctx.call(Call::PersonGet { id: pid })?,
+        PersonCmd::VerifyFace { pid, staff } => ctx.open()?.verify_face_in_person(pid, staff)?,
         PersonCmd::List { name } => {
-            let list = q.list_persons(&PersonQuery { name })?;
+            let list: Vec<Person> = ctx.call(Call::PersonList(PersonQuery { name }))?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub const NAME_MAX_CHARS: usize = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Insurance {
     /// 职工医保
@@ -40,7 +40,7 @@ impl Insurance {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// 正常
@@ -139,11 +139,11 @@ pub struct PersonEdit {
 
 /// A person as shown to a user. `resident_id` (the full number) is present
 /// only in the detail view; lists carry the masked form alone.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Person {
     pub id: i64,
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resident_id: Option<String>,
     pub resident_id_masked: String,
     pub birth_date: String,

@@ -374,8 +374,24 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));
     let (code, _, err) = run(&["--token", "qqs_nope", "info"], "");
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("TOKEN_UNKNOWN")));
+    // The register through the server: the same list as the ledger's own; a
+    // person registered from the CLI is on it.
+    let (code, remote, _) = run(&["--token", &admin, "person", "list"], "");
+    assert_eq!(code, 0);
+    let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().list_persons(&Default::default()).unwrap();
+    assert_eq!(remote, serde_json::to_value(&local).unwrap());
+    let (code, added, err) = run(
+        &["--token", &admin, "person", "add", "--name", "李秀英", "--id", &with_check_char("34010419530802042"), "--insurance", "resident", "--region", "340104"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, shown, _) = run(&["--token", &admin, "person", "show", &added["id"].to_string()], "");
+    assert_eq!((code, shown["name"].as_str()), (0, Some("李秀英")));
+    // A terminal key is not staff: the register is refused to it.
+    let (code, _, err) = run(&["--token", &key, "person", "list"], "");
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));
     // A command that does not work through the server yet says so, and runs nowhere.
-    let (code, _, err) = run(&["--token", &admin, "person", "list"], "");
+    let (code, _, err) = run(&["--token", &admin, "staff", "list"], "");
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("REMOTE_UNSUPPORTED")));
     // Log out: the token stops working.
     assert_eq!(run(&["--token", &admin, "logout"], "").0, 0);
