@@ -911,6 +911,9 @@ fn works_remotely(cmd: &Cmd) -> bool {
             | Cmd::Terminal(_)
             | Cmd::Login { .. }
             | Cmd::Logout
+            | Cmd::Filing(_)
+            | Cmd::Stay(_)
+            | Cmd::Audit(_)
             | Cmd::Person(
                 PersonCmd::Add(_)
                     | PersonCmd::Edit(_)
@@ -1028,21 +1031,35 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }))?;
             print_settlement(ctx, &s)?;
         }
-        Cmd::Stay(c) => {
-            let mut q = ctx.open()?;
-            match c {
-                StayCmd::Admit { code: token, institution, admission, emergency, pay_password_stdin, id_face_checked } => {
-                    let pay_password = if pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None };
-                    let s = q.admit(&qinqing_core::settle::AdmitRequest { token, institution, admission_no: admission, emergency, pay_password, id_face_checked })?;
-                    print_stays(ctx, &[s])?;
-                }
-                StayCmd::Discharge { stay, institution, total, bill } => {
-                    let s = q.settle(&SettleRequest { institution, scenario: "inpatient".into(), total_fen: total, bill_id: bill, stay: Some(stay), ..Default::default() })?;
-                    print_settlement(ctx, &s)?;
-                }
-                StayCmd::List { institution, member, open } => print_stays(ctx, &q.list_stays(institution, member, open)?)?,
+        Cmd::Stay(c) => match c {
+            StayCmd::Admit { code: token, institution, admission, emergency, pay_password_stdin, id_face_checked } => {
+                let pay_password = if pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None };
+                let s: qinqing_core::settle::Stay = ctx.call(Call::Admit(qinqing_core::settle::AdmitRequest {
+                    token,
+                    institution,
+                    admission_no: admission,
+                    emergency,
+                    pay_password,
+                    id_face_checked,
+                }))?;
+                print_stays(ctx, &[s])?;
             }
-        }
+            StayCmd::Discharge { stay, institution, total, bill } => {
+                let s: Settlement = ctx.call(Call::Settle(SettleRequest {
+                    institution,
+                    scenario: "inpatient".into(),
+                    total_fen: total,
+                    bill_id: bill,
+                    stay: Some(stay),
+                    ..Default::default()
+                }))?;
+                print_settlement(ctx, &s)?;
+            }
+            StayCmd::List { institution, member, open } => {
+                let list: Vec<qinqing_core::settle::Stay> = ctx.call(Call::StayList { institution, member, open })?;
+                print_stays(ctx, &list)?
+            }
+        },
         Cmd::Setting(c) => {
             let mut q = ctx.open()?;
             let list = match c {
@@ -1225,13 +1242,12 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Filing(c) => {
-            let mut q = ctx.open()?;
-            let out = match c {
+            let out: Vec<qinqing_core::settle::Filing> = match c {
                 FilingCmd::Add { person, region, reason, from, to } => {
-                    vec![q.add_filing_request(&qinqing_core::settle::FilingRequest { person, region, reason, from, to })?]
+                    vec![ctx.call(Call::FilingAdd(qinqing_core::settle::FilingRequest { person, region, reason, from, to }))?]
                 }
-                FilingCmd::List { person } => q.list_filings(person)?,
-                FilingCmd::Cancel { filing } => vec![q.cancel_filing(filing)?],
+                FilingCmd::List { person } => ctx.call(Call::FilingList { person })?,
+                FilingCmd::Cancel { filing } => vec![ctx.call(Call::FilingCancel { id: filing })?],
             };
             if ctx.json {
                 ctx.print_json(&out)?;
@@ -1306,7 +1322,8 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         Cmd::Doc(c) => return doc(ctx, c),
         Cmd::Policy(c) => return policy(ctx, c),
         Cmd::Audit(AuditCmd::List { person, since, limit }) => {
-            let entries = ctx.open()?.audit_list(&AuditQuery { person_id: person, since, limit: Some(limit) })?;
+            let entries: Vec<qinqing_core::audit::AuditEntry> =
+                ctx.call(Call::AuditList(AuditQuery { person_id: person, since, limit: Some(limit) }))?;
             if ctx.json {
                 ctx.print_json(&entries)?;
             } else {

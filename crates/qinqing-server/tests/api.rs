@@ -387,6 +387,12 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     assert_eq!(code, 0, "{err}");
     let (code, shown, _) = run(&["--token", &admin, "person", "show", &added["id"].to_string()], "");
     assert_eq!((code, shown["name"].as_str()), (0, Some("李秀英")));
+    // The audit trail and the stays, through the server, as the ledger has them.
+    let (code, audit, _) = run(&["--token", &admin, "audit", "list", "--limit", "500"], "");
+    assert_eq!(code, 0);
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "terminal.add"), "{audit}");
+    let (code, stays, _) = run(&["--token", &key, "stay", "list", "--institution", &l.inst_a.to_string()], "");
+    assert_eq!((code, stays), (0, json!([])));
     // A terminal key is not staff: the register is refused to it.
     let (code, _, err) = run(&["--token", &key, "person", "list"], "");
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));

@@ -171,7 +171,7 @@ fn insert_institution(
 
 // ---------------------------------------------------------------- filings
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Filing {
     pub id: i64,
     pub person_id: i64,
@@ -360,7 +360,7 @@ pub struct AdmitRequest {
 }
 
 /// A hospital stay: opened at admission with the shown code, settled once at discharge.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Stay {
     pub id: i64,
     pub institution_id: i64,
