@@ -863,12 +863,29 @@ fn main() -> ExitCode {
     let now = cli.now.clone();
     #[cfg(not(debug_assertions))]
     let now = None;
+    // An explicit --db means a local ledger: a QINQING_SERVER in the
+    // environment does not apply to it; --db and --server together are a
+    // mistake.
+    let server_flag = std::env::args().any(|a| a == "--server" || a.starts_with("--server="));
+    let mut server = cli.server.clone().filter(|s| !s.trim().is_empty());
+    if cli.db.is_some() && server.is_some() {
+        if server_flag {
+            let msg = "give --db (a ledger on this computer) or --server (a service centre), not both";
+            if wants_json {
+                eprintln!("{}", serde_json::json!({ "error": { "code": "USAGE", "message": msg } }));
+            } else {
+                eprintln!("error: {msg}");
+            }
+            return ExitCode::from(2);
+        }
+        server = None;
+    }
     let ctx = Ctx {
         json: cli.json,
         lang: cli.lang.clone(),
         db: cli.db.clone(),
         now,
-        server: cli.server.clone().filter(|s| !s.trim().is_empty()),
+        server,
         token: cli.token.clone().filter(|s| !s.trim().is_empty()),
         server_ca: cli.server_ca.clone(),
     };

@@ -471,3 +471,17 @@ fn terminal_keys_are_issued_once_listed_without_the_key_and_revoked_and_staff_lo
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("STAFF_PASSWORD_WRONG"));
 }
+
+#[test]
+fn an_explicit_db_is_local_even_with_a_server_in_the_environment_and_both_flags_are_a_usage_error() {
+    let d = db();
+    let out = Command::new(BIN).arg("--db").arg(&d.path).args(["--json", "info"]).env("QINQING_SERVER", "http://127.0.0.1:9").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN).arg("--db").arg(&d.path).args(["--server", "http://127.0.0.1:9", "--json", "info"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not both"));
+    // A server that is not there: its own code, exit 1, nothing run locally.
+    let out = Command::new(BIN).args(["--server", "http://127.0.0.1:9", "--json", "info"]).env_remove("QINQING_DB").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SERVER_UNREACHABLE"));
+}
