@@ -930,6 +930,8 @@ fn works_remotely(cmd: &Cmd) -> bool {
             | Cmd::Logout
             | Cmd::Filing(_)
             | Cmd::Stay(_)
+            | Cmd::Aid(AidCmd::Cap { .. } | AidCmd::OnlineCap { .. } | AidCmd::Letter | AidCmd::Payers { .. })
+            | Cmd::Aid(AidCmd::Freeze { .. } | AidCmd::Unfreeze { .. } | AidCmd::Revoke { .. } | AidCmd::List { .. })
             | Cmd::Audit(_)
             | Cmd::Person(
                 PersonCmd::Add(_)
@@ -1791,11 +1793,11 @@ fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {
 }
 
 fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
-    let mut q = ctx.open()?;
-    let out = match cmd {
-        AidCmd::Authorize { authorizer, beneficiary, relation, monthly_cap } => q.authorize_aid(authorizer, beneficiary, &relation, monthly_cap)?,
-        AidCmd::Cap { aid, fen, none } => q.set_aid_cap(aid, if none { None } else { fen })?,
-        AidCmd::OnlineCap { aid, fen, none } => q.set_aid_online_cap(aid, if none { None } else { fen })?,
+    use qinqing_core::settle::{Aid, PayerView};
+    let out: Aid = match cmd {
+        AidCmd::Authorize { authorizer, beneficiary, relation, monthly_cap } => ctx.open()?.authorize_aid(authorizer, beneficiary, &relation, monthly_cap)?,
+        AidCmd::Cap { aid, fen, none } => ctx.call(Call::AidSetCap { id: aid, cap_fen: if none { None } else { fen } })?,
+        AidCmd::OnlineCap { aid, fen, none } => ctx.call(Call::AidSetOnlineCap { id: aid, cap_fen: if none { None } else { fen } })?,
         AidCmd::Letter => {
             let l = qinqing_core::settle::aid_letter();
             if ctx.json {
@@ -1806,7 +1808,7 @@ fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
             return Ok(Outcome::Ok);
         }
         AidCmd::Payers { beneficiary } => {
-            let list = q.aid_payers(beneficiary)?;
+            let list: Vec<PayerView> = ctx.call(Call::AidPayers { beneficiary })?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {
@@ -1817,11 +1819,11 @@ fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
             }
             return Ok(Outcome::Ok);
         }
-        AidCmd::Freeze { aid } => q.freeze_aid(aid)?,
-        AidCmd::Unfreeze { aid } => q.unfreeze_aid(aid)?,
-        AidCmd::Revoke { aid } => q.revoke_aid(aid)?,
+        AidCmd::Freeze { aid } => ctx.call(Call::AidFreeze { id: aid })?,
+        AidCmd::Unfreeze { aid } => ctx.call(Call::AidUnfreeze { id: aid })?,
+        AidCmd::Revoke { aid } => ctx.call(Call::AidRevoke { id: aid })?,
         AidCmd::List { authorizer, beneficiary } => {
-            let list = q.list_aid(&AidQuery { authorizer, beneficiary })?;
+            let list: Vec<Aid> = ctx.call(Call::AidList(AidQuery { authorizer, beneficiary }))?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {
@@ -1856,7 +1858,7 @@ fn print_stays(ctx: &Ctx, list: &[qinqing_core::settle::Stay]) -> Result<(), Err
 }
 
 fn print_aid(ctx: &Ctx, a: &qinqing_core::settle::Aid) {
-    let why = if ctx.en() { a.lapsed_en } else { a.lapsed_zh };
+    let why = if ctx.en() { a.lapsed_en.as_deref() } else { a.lapsed_zh.as_deref() };
     println!(
         "#{}  {} → {}  {}  cap {}  spent {}  left {}{}",
         a.id,

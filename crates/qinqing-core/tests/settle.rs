@@ -147,10 +147,10 @@ fn self_pay_order_own_account_then_authorizers_highest_balance_first_then_cash()
     assert_eq!(balance(&w.q, w.wife), 0);
     let aid = w.q.list_aid(&Default::default()).unwrap();
     let wife_aid = aid.iter().find(|a| a.authorizer_id == w.wife).unwrap();
-    assert_eq!(wife_aid.lapsed, Some("authorizer_balance_zero"), "a state with its reason");
+    assert_eq!(wife_aid.lapsed.as_deref(), Some("authorizer_balance_zero"), "a state with its reason");
     // Issue 13 §10: the reason in words (zh/en), not a key.
-    assert!(wife_aid.lapsed_zh.unwrap().contains("余额为0"), "{:?}", wife_aid.lapsed_zh);
-    assert!(wife_aid.lapsed_en.unwrap().contains("empty"));
+    assert!(wife_aid.lapsed_zh.as_deref().unwrap().contains("余额为0"), "{:?}", wife_aid.lapsed_zh);
+    assert!(wife_aid.lapsed_en.as_deref().unwrap().contains("empty"));
     let his = aid.iter().find(|a| a.authorizer_id == w.holder).unwrap();
     assert_eq!(his.spent_this_month_fen, 30_000);
     // A new month: the cap is available again.
@@ -427,7 +427,7 @@ fn frozen_revoked_and_lapsed_relations_do_not_pay() {
     w.q.set_status(w.child, "lapsed").unwrap();
     let t = w.q.issue_qr(w.child, None).unwrap().token;
     assert_eq!(w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "F-3")).unwrap_err().code, Code::MemberNotInsured);
-    assert_eq!(w.q.get_aid(his).unwrap().lapsed, Some("beneficiary_insurance_interrupted"));
+    assert_eq!(w.q.get_aid(his).unwrap().lapsed.as_deref(), Some("beneficiary_insurance_interrupted"));
     w.q.set_status(w.child, "active").unwrap();
     assert_eq!(w.q.get_aid(his).unwrap().lapsed, None, "works again when the cause is gone");
 }

@@ -393,6 +393,12 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "terminal.add"), "{audit}");
     let (code, stays, _) = run(&["--token", &key, "stay", "list", "--institution", &l.inst_a.to_string()], "");
     assert_eq!((code, stays), (0, json!([])));
+    // 家庭共济 relations are the family's own: staff are refused them over HTTP
+    // exactly as the permission table refuses them anywhere.
+    let (code, _, err) = run(&["--token", &admin, "aid", "list", "--beneficiary", &l.member.to_string()], "");
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));
+    let (code, letter, _) = run(&["--token", &admin, "aid", "letter"], "");
+    assert_eq!((code, letter["sha256"].as_str().map(str::len)), (0, Some(64)));
     // A terminal key is not staff: the register is refused to it.
     let (code, _, err) = run(&["--token", &key, "person", "list"], "");
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));

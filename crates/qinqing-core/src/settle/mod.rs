@@ -73,7 +73,7 @@ pub struct AidRequest {
 }
 
 /// One authorizer as the beneficiary sees it: in paying order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PayerView {
     /// 1 pays first (highest balance), then 2 …; 0: does not pay now.
     pub order: usize,
@@ -203,7 +203,7 @@ pub const FILING_REASONS: [&str; 3] = ["long_term_residence", "work", "temporary
 
 // ---------------------------------------------------------------- family aid
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Aid {
     pub id: i64,
     pub authorizer_id: i64,
@@ -233,13 +233,13 @@ pub struct Aid {
     pub online_daily_cap_display: Option<String>,
     pub online_spent_today_display: String,
     pub cap_used_pct: Option<i64>,
-    pub cap_level: &'static str,
+    pub cap_level: std::borrow::Cow<'static, str>,
     /// Why an active relation does not pay now (`beneficiary_insurance_interrupted`,
     /// `authorizer_balance_zero`, `authorizer_insurance_interrupted`), if it does not.
-    pub lapsed: Option<&'static str>,
+    pub lapsed: Option<std::borrow::Cow<'static, str>>,
     /// Why it does not pay and what to do, in Chinese and English.
-    pub lapsed_zh: Option<&'static str>,
-    pub lapsed_en: Option<&'static str>,
+    pub lapsed_zh: Option<std::borrow::Cow<'static, str>>,
+    pub lapsed_en: Option<std::borrow::Cow<'static, str>>,
     pub letter_version: String,
     pub created_at_local: String,
 }
@@ -1056,9 +1056,9 @@ impl Qinqing {
             beneficiary_id: b.id,
             beneficiary_name: b.name.clone(),
             relation: Relation::parse(&row.2)?,
-            lapsed: if row.3 == "active" { lapse_reason(&a, &b) } else { None },
-            lapsed_zh: if row.3 == "active" { lapse_reason(&a, &b).map(|k| lapse_text(k).0) } else { None },
-            lapsed_en: if row.3 == "active" { lapse_reason(&a, &b).map(|k| lapse_text(k).1) } else { None },
+            lapsed: lapsed.map(Into::into),
+            lapsed_zh: lapsed.map(|k| lapse_text(k).0.into()),
+            lapsed_en: lapsed.map(|k| lapse_text(k).1.into()),
             status: row.3,
             monthly_cap_fen: row.4,
             spent_this_month_fen: spent,
@@ -1077,7 +1077,8 @@ impl Qinqing {
                 Some(c) if spent >= c => "at",
                 Some(c) if spent * 100 >= c * 80 => "near",
                 Some(_) => "ok",
-            },
+            }
+            .into(),
             letter_version: row.5,
             created_at_local: time::from_db(&row.6).map(time::display_china).unwrap_or_default(),
         })
