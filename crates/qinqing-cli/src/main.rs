@@ -930,6 +930,7 @@ fn works_remotely(cmd: &Cmd) -> bool {
             | Cmd::Logout
             | Cmd::Filing(_)
             | Cmd::Stay(_)
+            | Cmd::Staff(StaffCmd::Disable { .. } | StaffCmd::Enable { .. } | StaffCmd::Unlock { .. } | StaffCmd::List)
             | Cmd::Aid(AidCmd::Cap { .. } | AidCmd::OnlineCap { .. } | AidCmd::Letter | AidCmd::Payers { .. })
             | Cmd::Aid(AidCmd::Freeze { .. } | AidCmd::Unfreeze { .. } | AidCmd::Revoke { .. } | AidCmd::List { .. })
             | Cmd::Audit(_)
@@ -1631,14 +1632,14 @@ fn stdin_lines(n: usize) -> Result<Vec<String>, Error> {
 }
 
 fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
-    let mut q = ctx.open()?;
+    use qinqing_core::staff::Staff;
     match cmd {
         StaffCmd::Add { name, role } => {
             let stdin = io::stdin();
             let mut lines = stdin.lock().lines();
             let mut next = || lines.next().transpose().map_err(io_fail).map(|l| l.unwrap_or_default());
             let (pw, again) = (next()?, next()?);
-            let s = q.add_staff(&name, &role, pw.trim_end_matches('\r'), again.trim_end_matches('\r'))?;
+            let s = ctx.open()?.add_staff(&name, &role, pw.trim_end_matches('\r'), again.trim_end_matches('\r'))?;
             if ctx.json {
                 ctx.print_json(&s)?;
             } else {
@@ -1646,19 +1647,19 @@ fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
             }
         }
         StaffCmd::Disable { staff } => {
-            let s = q.set_staff_active(staff, false)?;
+            let s: Staff = ctx.call(Call::StaffSetActive { id: staff, active: false })?;
             if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  disabled", s.id, s.name); }
         }
         StaffCmd::Enable { staff } => {
-            let s = q.set_staff_active(staff, true)?;
+            let s: Staff = ctx.call(Call::StaffSetActive { id: staff, active: true })?;
             if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  enabled", s.id, s.name); }
         }
         StaffCmd::Unlock { staff } => {
-            let s = q.unlock_staff(staff)?;
+            let s: Staff = ctx.call(Call::StaffUnlock { id: staff })?;
             if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  unlocked", s.id, s.name); }
         }
         StaffCmd::List => {
-            let list = q.list_staff()?;
+            let list: Vec<Staff> = ctx.call(Call::StaffList)?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {

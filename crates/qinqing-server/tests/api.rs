@@ -402,8 +402,12 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     // A terminal key is not staff: the register is refused to it.
     let (code, _, err) = run(&["--token", &key, "person", "list"], "");
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));
+    // The staff register through the server: the ledger's own list.
+    let (code, staff, _) = run(&["--token", &admin, "staff", "list"], "");
+    let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().list_staff().unwrap();
+    assert_eq!((code, staff), (0, serde_json::to_value(&local).unwrap()));
     // A command that does not work through the server yet says so, and runs nowhere.
-    let (code, _, err) = run(&["--token", &admin, "staff", "list"], "");
+    let (code, _, err) = run(&["--token", &admin, "bind", "list"], "");
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("REMOTE_UNSUPPORTED")));
     // Log out: the token stops working.
     assert_eq!(run(&["--token", &admin, "logout"], "").0, 0);
