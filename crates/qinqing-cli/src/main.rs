@@ -929,6 +929,7 @@ fn works_remotely(cmd: &Cmd) -> bool {
             | Cmd::Login { .. }
             | Cmd::Logout
             | Cmd::Filing(_)
+            | Cmd::Qr(_)
             | Cmd::Stay(_)
             | Cmd::Staff(StaffCmd::Disable { .. } | StaffCmd::Enable { .. } | StaffCmd::Unlock { .. } | StaffCmd::List)
             | Cmd::Aid(AidCmd::Cap { .. } | AidCmd::OnlineCap { .. } | AidCmd::Letter | AidCmd::Payers { .. })
@@ -1740,10 +1741,9 @@ fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
 }
 
 fn qr_cmd(ctx: &Ctx, cmd: QrCmd) -> Result<Outcome, Error> {
-    let q = ctx.open()?;
     match cmd {
         QrCmd::Issue { member, holder, png, svg } => {
-            let issued = q.issue_qr(member, holder)?;
+            let issued: qinqing_core::qr::Issued = ctx.call(Call::QrIssue { member, holder })?;
             if let Some(p) = png {
                 let bytes = qinqing_core::qr::png(&issued.token, 8)?;
                 std::fs::write(&p, bytes).map_err(|e| Error::internal(format!("{}: {e}", p.display())))?;
@@ -1761,7 +1761,7 @@ fn qr_cmd(ctx: &Ctx, cmd: QrCmd) -> Result<Outcome, Error> {
             }
         }
         QrCmd::Verify { code: token } => {
-            let c = q.verify_qr(&token)?;
+            let c: qinqing_core::qr::Claims = ctx.call(Call::QrVerify { token })?;
             if ctx.json {
                 ctx.print_json(&c)?;
             } else {

@@ -28,7 +28,7 @@ const PAYLOAD_LEN: usize = 1 + 4 * 5 + 8;
 const TOKEN_BYTES: usize = PAYLOAD_LEN + 64;
 
 /// What a code says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Claims {
     /// Whose personal account pays first (the member's own).
     pub payer: i64,
@@ -143,7 +143,7 @@ pub fn png(token: &str, px: u32) -> Result<Vec<u8>> {
 }
 
 /// A freshly issued code, for the screen.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Issued {
     pub token: String,
     pub member: i64,

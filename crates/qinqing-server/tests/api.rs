@@ -402,6 +402,12 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     // A terminal key is not staff: the register is refused to it.
     let (code, _, err) = run(&["--token", &key, "person", "list"], "");
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));
+    // Codes are the family's to issue (staff are refused over HTTP as anywhere);
+    // a counter checks a code it was shown.
+    let (code, _, err) = run(&["--token", &admin, "qr", "issue", "--member", &l.member.to_string()], "");
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));
+    let (code, claims, err) = run(&["--token", &key, "qr", "verify", &l.tokens[3]], "");
+    assert_eq!((code, claims["member"].as_i64()), (0, Some(l.member)), "{err}");
     // The staff register through the server: the ledger's own list.
     let (code, staff, _) = run(&["--token", &admin, "staff", "list"], "");
     let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().list_staff().unwrap();
