@@ -929,6 +929,7 @@ fn works_remotely(cmd: &Cmd) -> bool {
             | Cmd::Login { .. }
             | Cmd::Logout
             | Cmd::Filing(_)
+            | Cmd::Premium(PremiumCmd::Pay { amount: None, .. } | PremiumCmd::Check { .. } | PremiumCmd::Tiers { .. } | PremiumCmd::List { .. })
             | Cmd::Qr(_)
             | Cmd::Stay(_)
             | Cmd::Staff(StaffCmd::Disable { .. } | StaffCmd::Enable { .. } | StaffCmd::Unlock { .. } | StaffCmd::List)
@@ -1218,28 +1219,26 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Premium(c) => {
-            let mut q = ctx.open()?;
-            let request = |q: &Qinqing, payer: i64, beneficiary: i64, tier: String, region: Option<String>, year: i64| -> Result<qinqing_core::premium::PremiumRequest, Error> {
+            use qinqing_core::premium::{PremiumCheck, PremiumRequest, Receipt, Tier};
+            let request = |payer: i64, beneficiary: i64, tier: String, region: Option<String>, year: i64| -> Result<PremiumRequest, Error> {
                 let region = match region {
                     Some(r) => r,
-                    None => q.get_person(beneficiary)?.region.code,
+                    None => ctx.call::<Person>(Call::PersonGet { id: beneficiary })?.region.code,
                 };
-                Ok(qinqing_core::premium::PremiumRequest { payer, beneficiary, region, year, tier })
+                Ok(PremiumRequest { payer, beneficiary, region, year, tier })
             };
             match c {
                 PremiumCmd::Pay { payer, beneficiary, amount: Some(amount), year, .. } => {
-                    let r = q.pay_premium(payer, beneficiary, amount, year)?;
+                    let r = ctx.open()?.pay_premium(payer, beneficiary, amount, year)?;
                     if ctx.json { ctx.print_json(&r)?; } else { println!("{}", r["id"]); }
                 }
                 PremiumCmd::Pay { payer, beneficiary, tier: Some(tier), region, year, .. } => {
-                    let req = request(&q, payer, beneficiary, tier, region, year)?;
-                    let r = q.pay_premium_tier(&req)?;
+                    let r: Receipt = ctx.call(Call::PremiumPay(request(payer, beneficiary, tier, region, year)?))?;
                     if ctx.json { ctx.print_json(&r)?; } else { print_receipt(&r); }
                 }
                 PremiumCmd::Pay { .. } => return Err(Error::internal("clap requires --tier or --amount")),
                 PremiumCmd::Check { payer, beneficiary, tier, region, year } => {
-                    let req = request(&q, payer, beneficiary, tier, region, year)?;
-                    let c = q.premium_check(&req)?;
+                    let c: PremiumCheck = ctx.call(Call::PremiumCheck(request(payer, beneficiary, tier, region, year)?))?;
                     if ctx.json {
                         ctx.print_json(&c)?;
                     } else {
@@ -1247,7 +1246,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                     }
                 }
                 PremiumCmd::Tiers { region, year } => {
-                    let list = q.premium_tiers(&region, year)?;
+                    let list: Vec<Tier> = ctx.call(Call::PremiumTiers { region, year })?;
                     if ctx.json {
                         ctx.print_json(&list)?;
                     } else {
@@ -1257,7 +1256,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                     }
                 }
                 PremiumCmd::List { person } => {
-                    let list = q.list_premiums(person)?;
+                    let list: Vec<Receipt> = ctx.call(Call::PremiumList { person })?;
                     if ctx.json { ctx.print_json(&list)?; } else { list.iter().for_each(print_receipt); }
                 }
             }

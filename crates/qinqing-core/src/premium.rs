@@ -17,7 +17,7 @@ use crate::time;
 use serde::{Deserialize, Serialize};
 
 /// One contribution tier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tier {
     pub region_prefix: String,
     pub year: i64,
@@ -73,7 +73,7 @@ pub struct PremiumRequest {
 }
 
 /// 代缴信息校验: what will be paid, checked before paying.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PremiumCheck {
     pub payer_id: i64,
     pub payer_name: String,
@@ -93,7 +93,7 @@ pub struct PremiumCheck {
 }
 
 /// A paid premium: the receipt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Receipt {
     pub id: i64,
     pub receipt_no: String,

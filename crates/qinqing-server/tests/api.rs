@@ -408,6 +408,10 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));
     let (code, claims, err) = run(&["--token", &key, "qr", "verify", &l.tokens[3]], "");
     assert_eq!((code, claims["member"].as_i64()), (0, Some(l.member)), "{err}");
+    // 代缴 tiers of a region through the server, as the ledger has them.
+    let (code, tiers, err) = run(&["--token", &admin, "premium", "tiers", "--region", "310115", "--year", "2026"], "");
+    let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().premium_tiers("310115", 2026).unwrap();
+    assert_eq!((code, tiers), (0, serde_json::to_value(&local).unwrap()), "{err}");
     // The staff register through the server: the ledger's own list.
     let (code, staff, _) = run(&["--token", &admin, "staff", "list"], "");
     let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().list_staff().unwrap();
