@@ -929,6 +929,7 @@ fn works_remotely(cmd: &Cmd) -> bool {
             | Cmd::Login { .. }
             | Cmd::Logout
             | Cmd::Filing(_)
+            | Cmd::Tx(_)
             | Cmd::Premium(PremiumCmd::Pay { amount: None, .. } | PremiumCmd::Check { .. } | PremiumCmd::Tiers { .. } | PremiumCmd::List { .. })
             | Cmd::Qr(_)
             | Cmd::Stay(_)
@@ -1199,16 +1200,18 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Tx(TxCmd::List { member, family, from, to, scenario, institution, source, page, page_size, csv }) => {
-            let q = ctx.open()?;
             let query = TxQuery { member, family, from, to, scenario, institution, source, page: Some(page), page_size: Some(page_size) };
             if let Some(path) = csv {
-                q.tx_csv_save(&query, &path)?;
+                if ctx.server.is_some() {
+                    return Err(Error::remote_unsupported());
+                }
+                ctx.open()?.tx_csv_save(&query, &path)?;
                 if !ctx.json {
                     println!("{}", path.display());
                     return Ok(Outcome::Ok);
                 }
             }
-            let p = q.tx_list(&query)?;
+            let p: qinqing_core::report::TxPage = ctx.call(Call::TxList(query))?;
             if ctx.json {
                 ctx.print_json(&p)?;
             } else {

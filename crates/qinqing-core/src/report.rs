@@ -92,12 +92,12 @@ impl Split {
 }
 
 /// One row of the transaction record: a settled bill, or a 代缴 premium.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct BillRow {
     /// `settlement` (a medical bill; `id` is the settlement's) or `premium`
     /// (代缴; `id` is the premium's, `member_*` the beneficiary, `payer_*` who
     /// paid it from their personal account, `own_account` the amount).
-    pub kind: &'static str,
+    pub kind: std::borrow::Cow<'static, str>,
     pub id: i64,
     pub date: String,
     pub member_id: i64,
@@ -258,7 +258,7 @@ pub struct TxQuery {
     pub page_size: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TxPage {
     pub rows: Vec<BillRow>,
     pub page: u32,
@@ -303,7 +303,7 @@ const BILL_SELECT: &str = "SELECT s.id, s.china_date, s.member_id, p.name, s.ins
 fn bill_row(r: &crate::store::Row<'_>) -> crate::error::Result<BillRow> {
     let total: i64 = r.get(8)?;
     Ok(BillRow {
-        kind: "settlement",
+        kind: "settlement".into(),
         id: r.get(0)?,
         date: r.get(1)?,
         member_id: r.get(2)?,
@@ -330,7 +330,7 @@ const PREMIUM_SELECT: &str = "SELECT pr.id, pr.china_date, pr.beneficiary_id, pb
 fn premium_row(r: &crate::store::Row<'_>) -> crate::error::Result<BillRow> {
     let amount: i64 = r.get(7)?;
     Ok(BillRow {
-        kind: PREMIUM,
+        kind: PREMIUM.into(),
         id: r.get(0)?,
         date: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
         member_id: r.get(2)?,

@@ -213,12 +213,12 @@ fn premium_at(q: &mut Qinqing, at: &str, payer: i64, beneficiary: i64, amount: i
 }
 
 /// (kind, id, date) of every row of a record query, page by page.
-fn all_pages(q: &Qinqing, base: &TxQuery, page_size: u32) -> Vec<(&'static str, i64, String)> {
+fn all_pages(q: &Qinqing, base: &TxQuery, page_size: u32) -> Vec<(String, i64, String)> {
     let mut out = Vec::new();
     let mut page = 1;
     loop {
         let p = q.tx_list(&TxQuery { page: Some(page), page_size: Some(page_size), ..base.clone() }).unwrap();
-        out.extend(p.rows.iter().map(|r| (r.kind, r.id, r.date.clone())));
+        out.extend(p.rows.iter().map(|r| (r.kind.to_string(), r.id, r.date.clone())));
         if page as i64 * page_size as i64 >= p.total_rows {
             return out;
         }
@@ -277,7 +277,7 @@ fn premiums_are_in_the_dashboard_record_and_csv_apart_from_medical_expenses() {
     assert_eq!(p.premium_rows, 3);
     assert_eq!(p.premium_sum_fen, 38_000 + 40_000 + 35_000);
     assert_eq!(p.sum_fen, before_page.sum_fen + p.premium_sum_fen);
-    let shape: Vec<(&str, &str)> = p.rows.iter().map(|r| (r.kind, r.date.as_str())).collect();
+    let shape: Vec<(&str, &str)> = p.rows.iter().map(|r| (r.kind.as_ref(), r.date.as_str())).collect();
     assert_eq!(
         shape,
         vec![
@@ -296,7 +296,7 @@ fn premiums_are_in_the_dashboard_record_and_csv_apart_from_medical_expenses() {
     assert_eq!((pr.total_fen, pr.own_account, pr.fund, pr.family_aid, pr.cash), (38_000, 38_000, 0, 0, 0));
     assert!(p.rows.iter().all(|r| r.member_id != other_kid));
     // Paging keeps the same order, every row once, at any page size.
-    let full: Vec<(&str, i64, String)> = p.rows.iter().map(|r| (r.kind, r.id, r.date.clone())).collect();
+    let full: Vec<(String, i64, String)> = p.rows.iter().map(|r| (r.kind.to_string(), r.id, r.date.clone())).collect();
     for size in [1, 2, 3, 5] {
         assert_eq!(all_pages(&q, &fam, size), full, "page size {size}");
     }
@@ -315,7 +315,7 @@ fn premiums_are_in_the_dashboard_record_and_csv_apart_from_medical_expenses() {
     let own = with(TxQuery { family: Some(dad), source: Some("own_account".into()), ..Default::default() });
     assert_eq!(own.premium_rows, 3, "a premium is paid from the payer's own account");
     let march = with(TxQuery { family: Some(dad), from: Some("2026-03-04".into()), to: Some("2026-03-06".into()), ..Default::default() });
-    assert_eq!(march.rows.iter().map(|r| r.kind).collect::<Vec<_>>(), vec!["settlement", "premium"]);
+    assert_eq!(march.rows.iter().map(|r| r.kind.as_ref()).collect::<Vec<_>>(), vec!["settlement", "premium"]);
     let kid_only = with(TxQuery { member: Some(kid), scenario: Some("premium".into()), ..Default::default() });
     assert_eq!(kid_only.rows.iter().map(|r| r.total_fen).collect::<Vec<_>>(), vec![38_000, 35_000], "paid for the member");
     let dad_only = with(TxQuery { member: Some(dad), ..Default::default() });

@@ -408,6 +408,16 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));
     let (code, claims, err) = run(&["--token", &key, "qr", "verify", &l.tokens[3]], "");
     assert_eq!((code, claims["member"].as_i64()), (0, Some(l.member)), "{err}");
+    // The transaction record (every bill, for an administrator) as the ledger has it.
+    let (code, page, err) = run(&["--token", &admin, "tx", "list"], "");
+    let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().tx_list(&qinqing_core::report::TxQuery {
+        page: Some(1),
+        page_size: Some(50),
+        ..Default::default()
+    });
+    assert_eq!(code, 0, "{err}");
+    assert!(page["rows"].as_array().unwrap().iter().any(|r| r["bill_id"] == "C-1"), "{page}");
+    assert_eq!(page["total_rows"], serde_json::to_value(local.unwrap()).unwrap()["total_rows"]);
     // 代缴 tiers of a region through the server, as the ledger has them.
     let (code, tiers, err) = run(&["--token", &admin, "premium", "tiers", "--region", "310115", "--year", "2026"], "");
     let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().premium_tiers("310115", 2026).unwrap();
