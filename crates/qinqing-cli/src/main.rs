@@ -870,7 +870,7 @@ fn main() -> ExitCode {
     let mut server = cli.server.clone().filter(|s| !s.trim().is_empty());
     if cli.db.is_some() && server.is_some() {
         if server_flag {
-            let msg = "give --db (a ledger on this computer) or --server (a service centre), not both";
+            let msg = "--db（本机账本）和 --server（服务中心）只能选一个 / give --db (a ledger on this computer) or --server (a service centre), not both";
             if wants_json {
                 eprintln!("{}", serde_json::json!({ "error": { "code": "USAGE", "message": msg } }));
             } else {

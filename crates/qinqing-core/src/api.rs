@@ -339,7 +339,7 @@ impl Qinqing {
             Call::DocumentGet { id } => json(self.get_document(id)?),
             Call::Outbox { person } => json(self.outbox(person)?),
             Call::StaffList => json(self.list_staff()?),
-            Call::StaffGet { id } => json(self.get_staff(id)?),
+            Call::StaffGet { id } => json(self.staff_member(id)?),
             Call::StaffSetActive { id, active } => json(self.set_staff_active(id, active)?),
             Call::StaffUnlock { id } => json(self.unlock_staff(id)?),
             Call::SettingList => json(self.settings()?),

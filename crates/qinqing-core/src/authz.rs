@@ -129,6 +129,8 @@ pub enum Act {
     DocumentDelete { document: i64 },
     DocumentReview { document: i64, staff: i64 },
     QrIssue { member: i64, shown_by: i64 },
+    /// Read what a shown code says (who, until when) without using it.
+    QrVerify { member: i64 },
     Counter { institution: i64 },
     SettlementRead { settlement: i64 },
     SettlementList { member: Option<i64> },
@@ -269,6 +271,8 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
         Act::DocumentDelete { document } => doc_mine(*document)?,
         Act::DocumentReview { staff: s, .. } => staff && actor.staff_id() == Some(*s),
         Act::QrIssue { member, shown_by } => in_fam(*member) && in_fam(*shown_by),
+        // A counter checks any code shown to it; staff; the member's own family.
+        Act::QrVerify { member } => staff || matches!(actor, Actor::Terminal { .. }) || in_fam(*member),
         Act::Counter { institution } => matches!(actor, Actor::Terminal { institution: i } if i == institution),
         Act::StayList { institution } => matches!((actor, institution), (Actor::Terminal { institution: i }, Some(j)) if i == j),
         Act::StayRead { stay } => {

@@ -182,6 +182,8 @@ pub fn validate(p: &FundPolicy) -> Result<()> {
 
 impl crate::Qinqing {
     pub fn fund_policies(&self) -> Result<Vec<FundPolicyRow>> {
+        // Reference data: any actor may read it (the permission table's Reference row).
+        self.permit(crate::authz::Act::Reference)?;
         list_policies(self.conn())
     }
 

@@ -223,6 +223,8 @@ mod tests {
 
 impl crate::Qinqing {
     pub fn region_policies(&self) -> Result<Vec<RegionPolicy>> {
+        // Reference data: any actor may read it (the permission table's Reference row).
+        self.permit(crate::authz::Act::Reference)?;
         list_policies(self.conn())
     }
 

@@ -254,6 +254,8 @@ fn load_receipt(conn: &Conn, id: i64) -> Result<Receipt> {
 impl Qinqing {
     /// The contribution tiers for an insured region and year.
     pub fn premium_tiers(&self, region: &str, year: i64) -> Result<Vec<Tier>> {
+        // Reference data: any actor may read it (the permission table's Reference row).
+        self.permit(crate::authz::Act::Reference)?;
         let region = Region::parse(region)?;
         tiers_for(self.conn(), &region.code, year)
     }

@@ -283,6 +283,7 @@ impl Qinqing {
     /// Verify a token with this installation's key, at the current time.
     pub fn verify_qr(&self, token: &str) -> Result<Claims> {
         let c = decode(&self.signing_key()?.verifying_key(), token)?;
+        self.permit(Act::QrVerify { member: c.member })?;
         check_time(&c, self.now(), self.setting("qr_clock_skew_secs")?)?;
         Ok(c)
     }

@@ -238,6 +238,8 @@ impl Qinqing {
     /// Version, schema, today's date — and, for anyone logged in (not a
     /// kiosk at rest), where the database is and how many persons it holds.
     pub fn info(&self) -> Result<Info> {
+        // Reference data: any actor may read it (the permission table's Reference row).
+        self.permit(crate::authz::Act::Reference)?;
         let nobody = *self.actor_ref() == crate::authz::Actor::Nobody;
         Ok(Info {
             app_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -80,6 +80,8 @@ impl Qinqing {
     }
 
     pub fn settings(&self) -> Result<Vec<SettingValue>> {
+        // Reference data: any actor may read it (the permission table's Reference row).
+        self.permit(crate::authz::Act::Reference)?;
         DEFS.iter().map(|d| Ok(SettingValue { def: *d, value: self.setting(d.key)? })).collect()
     }
 

@@ -145,6 +145,12 @@ impl Qinqing {
             .ok_or_else(|| Error::staff_not_found(id))
     }
 
+    /// One staff member, for an administrator (the register is theirs).
+    pub fn staff_member(&self, id: i64) -> Result<Staff> {
+        self.permit(Act::Admin)?;
+        self.get_staff(id)
+    }
+
     pub fn list_staff(&self) -> Result<Vec<Staff>> {
         self.permit(Act::Admin)?;
         let ids: Vec<i64> = self

@@ -271,3 +271,32 @@ fn service_sessions_end_when_idle_or_too_old_or_logged_out_and_terminal_keys_unt
         assert!(actions.iter().any(|x| x == a), "{a} is audited");
     }
 }
+
+#[test]
+fn a_code_is_read_by_a_counter_staff_or_the_members_family_and_no_one_else() {
+    use qinqing_core::authz::Actor;
+    let mut q = ledger();
+    q.demo_seed().unwrap();
+    let token = q.issue_qr(5, Some(3)).unwrap().token;
+    let stranger = q
+        .add_person(&PersonInput {
+            name: "路人甲".into(),
+            resident_id: with_check_char("34010419800101001"),
+            insurance: "resident".into(),
+            region: "340104".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    q.set_actor(Actor::Household { holder: stranger });
+    assert_eq!(q.verify_qr(&token).unwrap_err().code, Code::Forbidden, "another household cannot read whose code it is");
+    for who in [Actor::Household { holder: 3 }, Actor::Terminal { institution: 1 }, Actor::Staff { id: 1, admin: false }] {
+        q.set_actor(who.clone());
+        assert_eq!(q.verify_qr(&token).unwrap().member, 5, "{who:?}");
+    }
+    // The staff register is an administrator's: one member of it too.
+    q.set_actor(Actor::Staff { id: 1, admin: false });
+    assert_eq!(q.staff_member(1).unwrap_err().code, Code::Forbidden);
+    q.set_actor(Actor::Terminal { institution: 1 });
+    assert_eq!(q.staff_member(1).unwrap_err().code, Code::Forbidden);
+}

@@ -2,10 +2,11 @@
 //! fresh ledger — SQLite, and PostgreSQL too when `QINQING_TEST_POSTGRES`
 //! names a server (scripts/test.sh starts one).
 
+mod common;
+
 use qinqing_core::id::with_check_char;
 use qinqing_core::{PersonInput, Qinqing};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -26,15 +27,7 @@ impl Drop for Server {
 }
 
 fn start(db: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qinqing-server"))
-        .args(["--db", db, "--listen", "127.0.0.1:0", "--workers", "3", "--log-format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start qinqing-server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("server said {line:?}")).to_string();
+    let (child, addr) = common::spawn_server(&["--db", db, "--listen", "127.0.0.1:0", "--workers", "3", "--log-format", "json"]);
     Server { child, base: format!("http://{addr}") }
 }
 
@@ -158,6 +151,14 @@ fn journey(on_postgres: bool) {
     let (_, list, _) = call(&s, "POST", "/api/v1/terminal_list", Some(&admin), None);
     assert_eq!(list[0]["label"], "收费处 <1>");
     assert!(list[0].get("key").is_none());
+    // The staff register is an administrator's, over HTTP as anywhere.
+    let one_staff = json!({ "id": l.clerk }).to_string();
+    let (st, v, _) = call(&s, "POST", "/api/v1/staff_get", Some(&key), Some(&one_staff));
+    assert_eq!((st, code(&v)), (403, "FORBIDDEN"));
+    let (st, v, _) = call(&s, "POST", "/api/v1/staff_get", Some(&clerk), Some(&one_staff));
+    assert_eq!((st, code(&v)), (403, "FORBIDDEN"));
+    let (st, v, _) = call(&s, "POST", "/api/v1/staff_get", Some(&admin), Some(&one_staff));
+    assert_eq!((st, v["name"].as_str()), (200, Some("小李")));
     // The terminal settles for its own institution; a retry is a replay.
     let before = balance(&l);
     let (st, v, _) = call(&s, "POST", "/api/v1/settle", Some(&key), Some(&settle_body(&l.tokens[0], l.inst_a, "B-1")));
@@ -193,7 +194,7 @@ fn journey(on_postgres: bool) {
     // Prometheus metrics: requests by route and status, refusals by code, settlements.
     let m = ureq::get(&format!("{}/metrics", s.base)).call().unwrap().into_string().unwrap();
     assert!(m.contains("qinqing_requests_total{route=\"/api/v1/settle\",status=\"200\"} 2"), "{m}");
-    assert!(m.contains("qinqing_refusals_total{code=\"FORBIDDEN\"} 3"), "{m}");
+    assert!(m.contains("qinqing_refusals_total{code=\"FORBIDDEN\"} 5"), "{m}");
     assert!(m.contains("qinqing_settlements_total 1"), "{m}");
     assert!(m.contains("qinqing_request_seconds_bucket{route=\"/api/v1/settle\",le=\"0.1\"}"), "{m}");
     // Guessing passwords from one address is slowed down: at most 10 a minute.
@@ -244,19 +245,16 @@ fn off_loopback_it_serves_only_https_and_https_works() {
         .output()
         .expect("openssl (scripts/deps.sh installs it)");
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qinqing-server"))
-        .args(["--db", &l.db, "--listen", "127.0.0.1:0"])
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line:?}")).to_string();
+    let (mut child, addr) = common::spawn_server(&[
+        "--db",
+        &l.db,
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
     let port = addr.rsplit(':').next().unwrap().to_string();
     let curl = |extra: &[&str]| {
         Command::new("curl").args(["-sS", "--max-time", "10"]).args(extra).output().expect("curl (scripts/deps.sh installs it)")

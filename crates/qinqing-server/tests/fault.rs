@@ -4,12 +4,13 @@
 //! conserved to the fen, and no settlement is half-written. On SQLite, and
 //! on PostgreSQL when `QINQING_TEST_POSTGRES` names a server.
 
+mod common;
+
 use qinqing_core::id::with_check_char;
 use qinqing_core::{PersonInput, Qinqing};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -21,16 +22,7 @@ const CLIENTS: usize = 4;
 const START_FEN: i64 = 200_000;
 
 fn start(db: &str, listen: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qinqing-server"))
-        .args(["--db", db, "--listen", listen, "--workers", "4"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start qinqing-server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("server said {line:?}")).to_string();
-    (child, addr)
+    common::spawn_server(&["--db", db, "--listen", listen, "--workers", "4"])
 }
 
 struct Bill {
