@@ -123,6 +123,21 @@ enum Cmd {
     /// Counter-terminal keys of the centre's service (administrators).
     #[command(subcommand)]
     Terminal(TerminalCmd),
+    /// Pairing family computers with a holder (staff start; the family app pairs).
+    #[command(subcommand)]
+    Pairing(PairingCmd),
+    /// On a family computer: redeem the one-time code staff gave; prints the
+    /// device's token (under `token`), which acts for that household only.
+    Pair {
+        /// The code, e.g. ABCD-EFGH.
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        label: Option<String>,
+        /// This computer's Ed25519 public key (64 hex characters).
+        #[arg(long)]
+        public_key: Option<String>,
+    },
     /// A staff member logs in (the password is read from stdin): a session
     /// token (with --server: on the service centre's server).
     Login {
@@ -474,6 +489,22 @@ enum TerminalCmd {
     },
     List,
     /// Revoke a terminal's key: its next request is refused.
+    Revoke { id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+enum PairingCmd {
+    /// Staff: a one-time code (10 minutes) for the holder to type into the family app.
+    Start {
+        #[arg(long)]
+        holder: i64,
+    },
+    /// The computers paired with a holder.
+    List {
+        #[arg(long)]
+        holder: i64,
+    },
+    /// Unpair a computer: its next request is refused.
     Revoke { id: i64 },
 }
 
@@ -926,6 +957,8 @@ fn works_remotely(cmd: &Cmd) -> bool {
             | Cmd::Settle(_)
             | Cmd::Institution(InstitutionCmd::Add { .. } | InstitutionCmd::List)
             | Cmd::Terminal(_)
+            | Cmd::Pairing(_)
+            | Cmd::Pair { .. }
             | Cmd::Login { .. }
             | Cmd::Logout
             | Cmd::Filing(_)
@@ -1300,6 +1333,43 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                         println!("key (shown once): {k}");
                     }
                 }
+            }
+        }
+        Cmd::Pairing(c) => {
+            let out: Vec<qinqing_core::credential::Device> = match c {
+                PairingCmd::List { holder } => ctx.call(Call::DeviceList { holder })?,
+                PairingCmd::Revoke { id } => vec![ctx.call(Call::DeviceRevoke { id })?],
+                PairingCmd::Start { holder } => {
+                    let p: qinqing_core::credential::PairingCode = ctx.call(Call::PairingStart { holder })?;
+                    if ctx.json {
+                        ctx.print_json(&p)?;
+                    } else if ctx.en() {
+                        println!("pairing code for {} (#{}): {}  (valid until {} UTC, once)", p.holder_name_masked, p.holder, p.code, p.expires_at);
+                    } else {
+                        println!("{}（#{}）的配对码：{}（{} UTC 前有效，只能用一次）", p.holder_name_masked, p.holder, p.code, p.expires_at);
+                    }
+                    return Ok(Outcome::Ok);
+                }
+            };
+            if ctx.json {
+                ctx.print_json(&out)?;
+            } else {
+                for d in &out {
+                    let state = if d.revoked_at.is_some() { "revoked" } else { "paired" };
+                    println!("{:>4}  holder {:<5} {:<8} {}  last used {}", d.id, d.holder, state, d.label.as_deref().unwrap_or(""), d.last_used_at);
+                }
+            }
+        }
+        Cmd::Pair { code, label, public_key } => {
+            let d: qinqing_core::credential::Device = match &ctx.server {
+                Some(_) => serde_json::from_value(ctx.remote()?.pair(&code, label.as_deref(), public_key.as_deref())?)
+                    .map_err(|e| Error::internal(format!("answer: {e}")))?,
+                None => ctx.open()?.pair(&code, label.as_deref(), public_key.as_deref())?,
+            };
+            if ctx.json {
+                ctx.print_json(&d)?;
+            } else {
+                println!("{}", d.token.as_deref().unwrap_or_default());
             }
         }
         Cmd::Login { staff } => {

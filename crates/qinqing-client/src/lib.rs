@@ -63,6 +63,12 @@ impl Remote {
         self.post("/api/v1/login", Some(serde_json::json!({ "staff": staff, "password": password })))
     }
 
+    /// A family computer redeems the one-time pairing code staff gave:
+    /// the device (`id`, `holder`, and its `token`, shown once).
+    pub fn pair(&self, code: &str, label: Option<&str>, public_key: Option<&str>) -> Result<Value, Error> {
+        self.post("/api/v1/pair", Some(serde_json::json!({ "code": code, "label": label, "public_key": public_key })))
+    }
+
     /// End this client's session.
     pub fn logout(&self) -> Result<Value, Error> {
         self.post("/api/v1/logout", None)

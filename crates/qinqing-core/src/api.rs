@@ -194,6 +194,12 @@ pub enum Call {
     TerminalList,
     /// Revoke a terminal key.
     TerminalRevoke { id: i64 },
+    /// Start pairing a family computer with a holder (staff): a one-time code, valid 10 minutes.
+    PairingStart { holder: i64 },
+    /// The computers paired with a holder.
+    DeviceList { holder: i64 },
+    /// Unpair a computer (staff, or the household itself).
+    DeviceRevoke { id: i64 },
 }
 
 impl Call {
@@ -237,6 +243,8 @@ impl Call {
                 | Call::SettingSet { .. }
                 | Call::TerminalAdd { .. }
                 | Call::TerminalRevoke { .. }
+                | Call::PairingStart { .. }
+                | Call::DeviceRevoke { .. }
         )
     }
 
@@ -350,6 +358,9 @@ impl Qinqing {
             Call::TerminalAdd { institution, label } => json(self.terminal_add(institution, label.as_deref())?),
             Call::TerminalList => json(self.terminal_list()?),
             Call::TerminalRevoke { id } => json(self.terminal_revoke(id)?),
+            Call::PairingStart { holder } => json(self.pairing_start(holder)?),
+            Call::DeviceList { holder } => json(self.device_list(holder)?),
+            Call::DeviceRevoke { id } => json(self.device_revoke(id)?),
         }
     }
 }

@@ -39,6 +39,8 @@
 //! | audit trail of a person | ✓ | ✓ | ✓ | family | family | – | – |
 //! | whole audit trail, access-denied log | ✓ | ✓ | – | – | – | – | – |
 //! | outbox (the member's phone) | ✓ | – | – | – | – | – | – |
+//! | start pairing a family computer (a one-time code) | ✓ | ✓ | ✓ | own resident | – | – | – |
+//! | list / unpair a household's computers | ✓ | ✓ | ✓ | own resident | own | – | – |
 //! | set a payment password | ✓ | – | – | self, child under 16 | self, child under 16 | – | – |
 //!
 //! "family" is the acting household's (or the served resident's) holder and
@@ -152,6 +154,10 @@ pub enum Act {
     AuditRead { person: Option<i64> },
     Admin,
     Outbox { person: i64 },
+    /// Start pairing a family computer with a holder (a one-time code).
+    PairingStart { holder: i64 },
+    /// List or unpair a holder's paired computers.
+    DeviceManage { holder: i64 },
     PayPasswordSet { person: i64 },
 }
 
@@ -236,6 +242,10 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
         Act::PersonList | Act::PersonRegister => staff || matches!(act, Act::PersonList) && actor.family_holder().is_some(),
         Act::PersonEdit { .. } => staff,
         Act::PersonMoney { .. } | Act::Admin => admin,
+        // Staff give the code at the centre: any holder when logged in, the
+        // served resident's own household when serving one.
+        Act::PairingStart { holder } => staff || (actor.staff_id().is_some() && holder_is_me(*holder)),
+        Act::DeviceManage { holder } => staff || holder_is_me(*holder),
         Act::VoucherActivate { person } => staff || in_fam(*person),
         Act::BindingApply { holder } => holder_is_me(*holder),
         Act::BindingAsHolder { binding } => {

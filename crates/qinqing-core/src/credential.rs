@@ -25,6 +25,12 @@ use serde::{Deserialize, Serialize};
 
 const SESSION_PREFIX: &str = "qqs_";
 const TERMINAL_PREFIX: &str = "qqt_";
+const DEVICE_PREFIX: &str = "qqd_";
+/// A pairing code is good for this long (issue 17: 10 minutes).
+pub const PAIRING_SECS: i64 = 600;
+/// The pairing code's characters: no 0/O, 1/I/L to misread at a counter.
+const PAIRING_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+const PAIRING_LEN: usize = 8;
 /// Last-use times are written at most this often (not on every request).
 const TOUCH_SECS: i64 = 30;
 
@@ -38,6 +44,36 @@ pub struct Session {
     pub expires_at: String,
     /// It also ends after this many seconds without a request.
     pub idle_secs: i64,
+}
+
+/// A pairing just started at the service centre: the one-time code to give
+/// the resident (shown once), for whom, until when.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PairingCode {
+    pub id: i64,
+    /// `ABCD-EFGH`: typed into the family app within [`PAIRING_SECS`].
+    pub code: String,
+    pub holder: i64,
+    /// The holder's name as a kiosk shows it (`张*`).
+    pub holder_name_masked: String,
+    /// UTC.
+    pub expires_at: String,
+}
+
+/// A family computer paired with a holder (the token only when just paired).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Device {
+    pub id: i64,
+    pub holder: i64,
+    pub holder_name_masked: String,
+    pub label: Option<String>,
+    pub public_key: Option<String>,
+    pub created_at: String,
+    pub last_used_at: String,
+    pub revoked_at: Option<String>,
+    /// Shown once, at pairing: the device's bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// A counter terminal's key (the key itself only when just issued).
@@ -68,9 +104,60 @@ fn token_hash(token: &str) -> String {
 /// The shape of a token this service issues (anything else is unknown
 /// without a database lookup).
 fn well_formed(token: &str) -> bool {
-    (token.starts_with(SESSION_PREFIX) || token.starts_with(TERMINAL_PREFIX))
+    (token.starts_with(SESSION_PREFIX) || token.starts_with(TERMINAL_PREFIX) || token.starts_with(DEVICE_PREFIX))
         && token.len() == SESSION_PREFIX.len() + 52
         && token[4..].bytes().all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c))
+}
+
+fn new_pairing_code() -> String {
+    use password_hash::rand_core::{OsRng, RngCore};
+    (0..PAIRING_LEN)
+        .map(|_| {
+            // Rejection sampling: every character equally likely.
+            loop {
+                let b = (OsRng.next_u32() & 0xff) as u8;
+                if (b as usize) < 256 / PAIRING_ALPHABET.len() * PAIRING_ALPHABET.len() {
+                    break PAIRING_ALPHABET[b as usize % PAIRING_ALPHABET.len()] as char;
+                }
+            }
+        })
+        .collect()
+}
+
+/// A typed pairing code in its stored form: letters and digits only, upper
+/// case (`abcd efgh`, `ABCD-EFGH` are the same code); `None` when it cannot
+/// be one.
+fn normal_pairing_code(typed: &str) -> Option<String> {
+    let c: String = typed.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+    (c.len() == PAIRING_LEN && c.bytes().all(|b| PAIRING_ALPHABET.contains(&b))).then_some(c)
+}
+
+fn read_device(r: &crate::store::Row<'_>) -> Result<Device> {
+    let name: String = r.get(2)?;
+    Ok(Device {
+        id: r.get(0)?,
+        holder: r.get(1)?,
+        holder_name_masked: crate::id::mask_name(&name),
+        label: r.get(3)?,
+        public_key: r.get(4)?,
+        created_at: r.get(5)?,
+        last_used_at: r.get(6)?,
+        revoked_at: r.get(7)?,
+        token: None,
+    })
+}
+
+const DEVICE_SELECT: &str = "SELECT d.id, d.holder_id, p.name, d.label, d.public_key, d.created_at, d.last_used_at, d.revoked_at
+     FROM device d JOIN person p ON p.id = d.holder_id";
+
+fn check_label(label: Option<&str>) -> Result<Option<String>> {
+    let label = label.map(str::trim).filter(|l| !l.is_empty()).map(str::to_string);
+    if let Some(l) = &label {
+        if l.chars().count() > 40 || l.chars().any(char::is_control) {
+            return Err(Error::name_too_long(l.chars().count()));
+        }
+    }
+    Ok(label)
 }
 
 fn read_terminal(r: &crate::store::Row<'_>) -> Result<TerminalKey> {
@@ -126,6 +213,9 @@ impl Qinqing {
             return Err(Error::token_unknown());
         }
         let hash = token_hash(token);
+        if token.starts_with(DEVICE_PREFIX) {
+            return self.authenticate_device(&hash);
+        }
         let row: Option<StoredCredential> = self
             .conn()
             .query_row(
@@ -166,6 +256,148 @@ impl Qinqing {
         Ok(actor)
     }
 
+    fn authenticate_device(&mut self, hash: &str) -> Result<Actor> {
+        let row: Option<(i64, i64, String, Option<String>)> = self
+            .conn()
+            .query_row(
+                "SELECT id, holder_id, last_used_at, revoked_at FROM device WHERE token_hash = ?1",
+                [hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((id, holder, last_used, revoked)) = row else {
+            return Err(Error::token_unknown());
+        };
+        if revoked.is_some() {
+            return Err(Error::token_revoked());
+        }
+        let now = self.now();
+        let last = time::from_db(&last_used).unwrap_or(now);
+        if (now - last).num_seconds() >= TOUCH_SECS {
+            let at = time::to_db(now);
+            crate::store::retry(|| {
+                let tx = self.conn().begin()?;
+                tx.execute("UPDATE device SET last_used_at = ?2 WHERE id = ?1", params![id, at])?;
+                tx.commit()
+            })?;
+        }
+        Ok(Actor::Household { holder })
+    }
+
+    /// Staff at the service centre start pairing a family computer with a
+    /// holder: a one-time code, valid [`PAIRING_SECS`], to be typed into the
+    /// family app. A newer code for the same holder voids the older one.
+    pub fn pairing_start(&mut self, holder: i64) -> Result<PairingCode> {
+        self.permit(Act::PairingStart { holder })?;
+        let staff = self.actor_ref().staff_id().ok_or_else(Error::not_logged_in)?;
+        let person = self.get_person(holder)?;
+        let now_dt = self.now();
+        let now = time::to_db(now_dt);
+        let expires_at = time::to_db(now_dt + chrono::Duration::seconds(PAIRING_SECS));
+        let actor = self.actor();
+        crate::store::retry(|| {
+            let code = new_pairing_code();
+            let tx = self.conn().begin()?;
+            tx.execute(
+                "UPDATE pairing SET voided_at = ?2 WHERE holder_id = ?1 AND used_at IS NULL AND voided_at IS NULL",
+                params![holder, now],
+            )?;
+            let id: i64 = tx.query_row(
+                "INSERT INTO pairing (holder_id, staff_id, code_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                params![holder, staff, token_hash(&code), now, expires_at],
+                |r| r.get(0),
+            )?;
+            audit::record(&tx, &now, &actor, "pairing.start", "person", Some(holder), None, None, None)?;
+            tx.commit()?;
+            Ok(PairingCode {
+                id,
+                code: format!("{}-{}", &code[..4], &code[4..]),
+                holder,
+                holder_name_masked: crate::id::mask_name(&person.name),
+                expires_at: expires_at.clone(),
+            })
+        })
+    }
+
+    /// A family computer redeems a pairing code: a device credential that
+    /// acts for that holder's household only. A code works once, within its
+    /// time; a wrong, used, voided or expired code is `PAIRING_CODE_INVALID`
+    /// and changes nothing. (Guessing is bounded by the code's 31^8 ≈ 8.5e11
+    /// values and the server's per-address rate limit.)
+    pub fn pair(&mut self, code: &str, label: Option<&str>, public_key: Option<&str>) -> Result<Device> {
+        let code = normal_pairing_code(code).ok_or_else(Error::pairing_code_invalid)?;
+        let label = check_label(label)?;
+        let public_key = match public_key.map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) => Some(crate::qr::verifying_key_from_hex(k).map_err(|_| Error::device_key_invalid())?.to_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            None => None,
+        };
+        let hash = token_hash(&code);
+        let now_dt = self.now();
+        let now = time::to_db(now_dt);
+        let token = new_token(DEVICE_PREFIX);
+        let mut d = crate::store::retry(|| {
+            let tx = self.conn().begin()?;
+            let found: Option<(i64, i64)> = tx
+                .query_row(
+                    "SELECT id, holder_id FROM pairing
+                     WHERE code_hash = ?1 AND used_at IS NULL AND voided_at IS NULL AND expires_at > ?2
+                     ORDER BY id DESC LIMIT 1",
+                    params![hash, now],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((pairing, holder)) = found else {
+                return Err(Error::pairing_code_invalid());
+            };
+            // Used at most once even if two computers type it at once: only
+            // the one whose UPDATE finds it unused pairs.
+            let n = tx.execute("UPDATE pairing SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL", params![pairing, now])?;
+            if n != 1 {
+                return Err(Error::pairing_code_invalid());
+            }
+            let id: i64 = tx.query_row(
+                "INSERT INTO device (holder_id, pairing_id, token_hash, label, public_key, created_at, last_used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
+                params![holder, pairing, token_hash(&token), label, public_key, now],
+                |r| r.get(0),
+            )?;
+            audit::record(&tx, &now, &format!("household:{holder}"), "device.pair", "device", Some(id), None, None,
+                Some(&serde_json::json!({ "label": label })))?;
+            let d = tx.query_row(&format!("{DEVICE_SELECT} WHERE d.id = ?1"), [id], read_device)?;
+            tx.commit()?;
+            Ok(d)
+        })?;
+        d.token = Some(token);
+        Ok(d)
+    }
+
+    /// The computers paired with a holder (staff, or the household itself).
+    pub fn device_list(&self, holder: i64) -> Result<Vec<Device>> {
+        self.permit(Act::DeviceManage { holder })?;
+        self.conn().prepare(&format!("{DEVICE_SELECT} WHERE d.holder_id = ?1 ORDER BY d.id"))?.query_map([holder], read_device)?.collect()
+    }
+
+    /// Unpair a computer: its next request is refused (`TOKEN_REVOKED`).
+    /// Staff, or the household itself ("unpair this computer").
+    pub fn device_revoke(&mut self, id: i64) -> Result<Device> {
+        let holder: i64 = self
+            .conn()
+            .query_row("SELECT holder_id FROM device WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::device_not_found(id))?;
+        self.permit(Act::DeviceManage { holder })?;
+        let now = time::to_db(self.now());
+        let actor = self.actor();
+        crate::store::retry(|| {
+            let tx = self.conn().begin()?;
+            tx.execute("UPDATE device SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1", params![id, now])?;
+            audit::record(&tx, &now, &actor, "device.revoke", "device", Some(id), None, None, None)?;
+            let d = tx.query_row(&format!("{DEVICE_SELECT} WHERE d.id = ?1"), [id], read_device)?;
+            tx.commit()?;
+            Ok(d)
+        })
+    }
+
     /// Log out: the session token stops working at once.
     pub fn logout(&mut self, token: &str) -> Result<()> {
         let actor = self.authenticate(token)?;
@@ -183,12 +415,7 @@ impl Qinqing {
     /// The key is in the answer once and never again.
     pub fn terminal_add(&mut self, institution: i64, label: Option<&str>) -> Result<TerminalKey> {
         self.permit(Act::Admin)?;
-        let label = label.map(str::trim).filter(|l| !l.is_empty()).map(str::to_string);
-        if let Some(l) = &label {
-            if l.chars().count() > 40 || l.chars().any(char::is_control) {
-                return Err(Error::name_too_long(l.chars().count()));
-            }
-        }
+        let label = check_label(label)?;
         self.list_institutions()?
             .iter()
             .find(|i| i.id == institution)
@@ -260,5 +487,18 @@ mod tests {
         assert!(!well_formed(&format!("xx_{}", &a[3..])));
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), token_hash(&b));
+    }
+
+    #[test]
+    fn pairing_codes_are_random_unambiguous_and_typed_loosely() {
+        let a = new_pairing_code();
+        assert_eq!(a.len(), 8);
+        assert_ne!(a, new_pairing_code());
+        assert!(a.bytes().all(|b| PAIRING_ALPHABET.contains(&b)));
+        assert_eq!(normal_pairing_code(&format!(" {}-{} ", a[..4].to_lowercase(), &a[4..])), Some(a.clone()));
+        for bad in ["", "ABCD-EFG", "ABCD-EFGH2", "ABCD-EFG0", "ABCD-EFGI", "ＡBCD-EFGH", "<scrip>"] {
+            assert_eq!(normal_pairing_code(bad), None, "{bad}");
+        }
+        assert!(well_formed(&new_token(DEVICE_PREFIX)));
     }
 }

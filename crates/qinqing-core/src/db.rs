@@ -27,6 +27,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/0005_kiosk.sql"),
     include_str!("../migrations/0006_rules.sql"),
     include_str!("../migrations/0007_credentials.sql"),
+    include_str!("../migrations/0008_pairing.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

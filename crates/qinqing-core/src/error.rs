@@ -126,9 +126,13 @@ pub enum Code {
     TokenExpired,
     TokenRevoked,
     TerminalNotFound,
+    PairingCodeInvalid,
+    DeviceNotFound,
+    DeviceKeyInvalid,
     RateLimited,
     RequestTooLarge,
     RequestMalformed,
+    RequestTimeout,
     ServerUnreachable,
     RemoteUnsupported,
     AidFaceRequired,
@@ -271,9 +275,13 @@ impl Code {
             Code::TokenExpired => "TOKEN_EXPIRED",
             Code::TokenRevoked => "TOKEN_REVOKED",
             Code::TerminalNotFound => "TERMINAL_NOT_FOUND",
+            Code::PairingCodeInvalid => "PAIRING_CODE_INVALID",
+            Code::DeviceNotFound => "DEVICE_NOT_FOUND",
+            Code::DeviceKeyInvalid => "DEVICE_KEY_INVALID",
             Code::RateLimited => "RATE_LIMITED",
             Code::RequestTooLarge => "REQUEST_TOO_LARGE",
             Code::RequestMalformed => "REQUEST_MALFORMED",
+            Code::RequestTimeout => "REQUEST_TIMEOUT",
             Code::ServerUnreachable => "SERVER_UNREACHABLE",
             Code::RemoteUnsupported => "REMOTE_UNSUPPORTED",
             Code::AidFaceRequired => "AID_FACE_REQUIRED",
@@ -318,8 +326,8 @@ impl Code {
 
     pub fn kind(self) -> Kind {
         match self {
-            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound | Code::FilingNotFound | Code::DbMissing | Code::TerminalNotFound => Kind::NotFound,
-            Code::DbBusy | Code::DbOpen | Code::DbTooNew | Code::ServerUnreachable => Kind::Unavailable,
+            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound | Code::FilingNotFound | Code::DbMissing | Code::TerminalNotFound | Code::DeviceNotFound => Kind::NotFound,
+            Code::DbBusy | Code::DbOpen | Code::DbTooNew | Code::ServerUnreachable | Code::RequestTimeout => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
         }
@@ -614,11 +622,23 @@ impl Error {
     pub fn terminal_not_found(id: i64) -> Self {
         Self::new(Code::TerminalNotFound, Some("terminal"), format!("没有编号为 {id} 的柜台终端密钥。请用 terminal list 查看。"), format!("There is no counter-terminal key number {id}. See terminal list."))
     }
+    pub fn pairing_code_invalid() -> Self {
+        Self::new(Code::PairingCodeInvalid, Some("code"), "配对码不正确、已过期（10分钟内有效）或已用过，这台电脑未配对。请核对后重输，或请服务中心工作人员重新生成配对码。", "The pairing code is wrong, expired (it is valid for 10 minutes) or already used; this computer was not paired. Check it and type it again, or ask the service centre's staff for a new code.")
+    }
+    pub fn device_not_found(id: i64) -> Self {
+        Self::new(Code::DeviceNotFound, Some("device"), format!("没有编号为 {id} 的已配对电脑。请用 device list 查看。"), format!("There is no paired computer number {id}. See device list."))
+    }
+    pub fn device_key_invalid() -> Self {
+        Self::new(Code::DeviceKeyInvalid, Some("public_key"), "这台电脑的签名公钥格式不正确（应为64位十六进制），未配对。请重新安装或更新应用后再试。", "This computer's signing key is not valid (64 hexadecimal characters expected); it was not paired. Reinstall or update the app, then try again.")
+    }
     pub fn rate_limited(secs: i64) -> Self {
         Self::new(Code::RateLimited, None, format!("尝试次数过多，请 {secs} 秒后再试，未作任何改动。"), format!("Too many attempts; try again in {secs} s. Nothing was changed."))
     }
     pub fn request_too_large(limit: usize) -> Self {
         Self::new(Code::RequestTooLarge, None, format!("请求内容过大（上限 {} KB），未作任何改动。请缩小文件后重试。", limit / 1024), format!("The request is too large (at most {} KB); nothing was changed. Make the file smaller and try again.", limit / 1024))
+    }
+    pub fn request_timeout(secs: u64) -> Self {
+        Self::new(Code::RequestTimeout, None, format!("请求在 {secs} 秒内未完成，已中止；已交给账本的操作要么完整完成，要么未做。请检查网络后重试（结算可用同一单据号重试，不会重复扣款）。"), format!("The request did not finish within {secs} s and was stopped; anything already handed to the ledger either finished whole or was not done. Check the network and try again (a settlement can be retried with the same bill number; it is never charged twice)."))
     }
     pub fn server_unreachable(url: &str, why: &str) -> Self {
         Self::new(Code::ServerUnreachable, Some("server"), format!("无法连接服务中心 {url}：{why}。请检查地址、网络和服务是否在运行；未作任何改动。"), format!("Cannot reach the service centre at {url}: {why}. Check the address, the network and that the service is running; nothing was changed."))

@@ -19,6 +19,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/postgres/0005_kiosk.sql"),
     include_str!("../migrations/postgres/0006_rules.sql"),
     include_str!("../migrations/postgres/0007_credentials.sql"),
+    include_str!("../migrations/postgres/0008_pairing.sql"),
 ];
 
 /// Arbitrary key for the advisory lock that serializes migrations across processes.

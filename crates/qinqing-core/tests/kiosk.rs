@@ -300,3 +300,88 @@ fn a_code_is_read_by_a_counter_staff_or_the_members_family_and_no_one_else() {
     q.set_actor(Actor::Terminal { institution: 1 });
     assert_eq!(q.staff_member(1).unwrap_err().code, Code::Forbidden);
 }
+
+#[test]
+fn a_pairing_code_pairs_one_computer_once_within_ten_minutes_for_that_household_only() {
+    use qinqing_core::authz::Actor;
+    let mut q = ledger();
+    q.demo_seed().unwrap();
+    let clerk = q.add_staff("小李", "staff", "clerk-password", "clerk-password").unwrap().id;
+    let stranger = q
+        .add_person(&PersonInput {
+            name: "路人甲".into(),
+            resident_id: with_check_char("34010419800101001"),
+            insurance: "resident".into(),
+            region: "340104".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    // Only staff start a pairing: not a household, not a counter, not nobody.
+    for who in [Actor::Household { holder: 3 }, Actor::Terminal { institution: 1 }] {
+        q.set_actor(who.clone());
+        assert_eq!(q.pairing_start(3).unwrap_err().code, Code::Forbidden, "{who:?}");
+    }
+    q.set_actor(Actor::Nobody);
+    assert_eq!(q.pairing_start(3).unwrap_err().code, Code::NotLoggedIn);
+    // Staff serving a resident pair that resident's household, no other.
+    q.set_actor(Actor::Serving { staff: clerk, admin: false, resident: stranger });
+    assert_eq!(q.pairing_start(3).unwrap_err().code, Code::Forbidden);
+    q.set_actor(Actor::Staff { id: clerk, admin: false });
+    let holder_name = q.get_person(3).unwrap().name;
+    let p = q.pairing_start(3).unwrap();
+    assert_eq!(p.holder_name_masked.chars().next(), holder_name.chars().next());
+    assert!(p.holder_name_masked.ends_with('*') && !p.holder_name_masked.contains(&holder_name[3..]));
+    assert_eq!(p.expires_at, "2026-03-10T02:10:00Z");
+    let stored: Vec<String> = q.conn().query_map("SELECT code_hash FROM pairing", [], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+    assert!(stored.iter().all(|h| h.len() == 64 && !h.contains(&p.code.replace('-', ""))), "only a hash is kept");
+    // A wrong code, a malformed one, a bad device key: nothing paired.
+    q.set_actor(Actor::Nobody);
+    let wrong = if p.code.starts_with('2') { "3333-3333" } else { "2222-2222" };
+    for bad in [wrong, "", "<script>", "ABCD-EFG"] {
+        assert_eq!(q.pair(bad, None, None).unwrap_err().code, Code::PairingCodeInvalid, "{bad}");
+    }
+    assert_eq!(q.pair(&p.code, None, Some("zz")).unwrap_err().code, Code::DeviceKeyInvalid);
+    let n: i64 = q.conn().query_row("SELECT count(*) FROM device", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 0);
+    // Typed loosely (lower case, spaces), it pairs; the token acts for that household.
+    let typed = p.code.to_lowercase().replace('-', " ");
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]).verifying_key();
+    let hex: String = key.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let d = q.pair(&typed, Some("客厅电脑 <b>"), Some(&hex.to_uppercase())).unwrap();
+    let token = d.token.clone().unwrap();
+    assert_eq!((d.holder, d.label.as_deref(), d.public_key.as_deref()), (3, Some("客厅电脑 <b>"), Some(hex.as_str())));
+    assert_eq!(q.authenticate(&token).unwrap(), Actor::Household { holder: 3 });
+    // Used once: the same code again, by anyone, is refused.
+    assert_eq!(q.pair(&p.code, None, None).unwrap_err().code, Code::PairingCodeInvalid);
+    // As the device: its household, not another's.
+    let me = q.authenticate(&token).unwrap();
+    q.set_actor(me);
+    assert!(q.get_person(3).is_ok());
+    assert_eq!(q.get_person(stranger).unwrap_err().code, Code::Forbidden);
+    assert_eq!(q.dashboard(stranger, 2026).unwrap_err().code, Code::Forbidden);
+    assert_eq!(q.device_list(stranger).unwrap_err().code, Code::Forbidden);
+    assert_eq!(q.device_list(3).unwrap().len(), 1);
+    // Ten minutes pass: a code not typed in time is refused; a newer code voids an older one.
+    q.set_actor(Actor::Staff { id: clerk, admin: false });
+    let late = q.pairing_start(3).unwrap();
+    at(&mut q, "2026-03-10T02:10:00Z");
+    assert_eq!(q.pair(&late.code, None, None).unwrap_err().code, Code::PairingCodeInvalid, "expired");
+    let old = q.pairing_start(3).unwrap();
+    let new = q.pairing_start(3).unwrap();
+    assert_eq!(q.pair(&old.code, None, None).unwrap_err().code, Code::PairingCodeInvalid, "voided by a newer one");
+    let d2 = q.pair(&new.code, None, None).unwrap();
+    // "Unpair this computer": the household itself revokes its own device; then it is refused.
+    q.set_actor(Actor::Household { holder: stranger });
+    assert_eq!(q.device_revoke(d.id).unwrap_err().code, Code::Forbidden);
+    q.set_actor(Actor::Household { holder: 3 });
+    assert!(q.device_revoke(d.id).unwrap().revoked_at.is_some());
+    assert_eq!(q.authenticate(&token).unwrap_err().code, Code::TokenRevoked);
+    assert_eq!(q.authenticate(d2.token.as_deref().unwrap()).unwrap(), Actor::Household { holder: 3 });
+    assert_eq!(q.device_revoke(d.id + 100).unwrap_err().code, Code::DeviceNotFound);
+    q.set_actor(Actor::Operator);
+    let actions: Vec<String> = q.audit_list(&Default::default()).unwrap().into_iter().map(|e| e.action).collect();
+    for a in ["pairing.start", "device.pair", "device.revoke"] {
+        assert!(actions.iter().any(|x| x == a), "{a} is audited");
+    }
+}

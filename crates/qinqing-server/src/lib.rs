@@ -115,6 +115,10 @@ impl Pool {
     }
 }
 
+/// Seconds a client has to send a request's headers, and a whole request
+/// may take (by default): see [`Config::request_secs`].
+pub const REQUEST_SECS: u64 = 30;
+
 /// Attempts per address and per account within a minute (log-in).
 const LOGIN_PER_MINUTE: u32 = 10;
 
@@ -151,6 +155,8 @@ pub struct AppState {
     pub limiter: Limiter,
     /// Renders the Prometheus metrics (`/metrics`).
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// See [`Config::request_secs`].
+    pub request_secs: u64,
 }
 
 /// The process's Prometheus recorder (installed once): requests by route and
@@ -179,6 +185,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::RequestMalformed => StatusCode::BAD_REQUEST,
+        Code::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         _ => match e.kind {
             Kind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::NotFound => StatusCode::NOT_FOUND,
@@ -276,6 +283,23 @@ async fn login(State(s): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<So
     s.limiter.check(&format!("addr:{}", client_ip(peer)), LOGIN_PER_MINUTE)?;
     s.limiter.check(&format!("staff:{}", req.staff), LOGIN_PER_MINUTE)?;
     Ok(Json(s.pool.run(move |q| q.login(req.staff, &req.password)).await?))
+}
+
+#[derive(Deserialize)]
+struct PairRequest {
+    code: String,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    public_key: Option<String>,
+}
+
+/// A family computer redeems a pairing code (no token yet): limited per
+/// address like log-in, since a code is guessed by trying.
+async fn pair(State(s): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Body) -> ApiResult<qinqing_core::credential::Device> {
+    let req: PairRequest = parse(&body)?;
+    s.limiter.check(&format!("pair:{}", client_ip(peer)), LOGIN_PER_MINUTE)?;
+    Ok(Json(s.pool.run(move |q| q.pair(&req.code, req.label.as_deref(), req.public_key.as_deref())).await?))
 }
 
 fn client_ip(peer: SocketAddr) -> IpAddr {
@@ -380,11 +404,23 @@ async fn request_id(req: axum::extract::Request, next: axum::middleware::Next) -
     resp
 }
 
+/// A request that takes longer than [`Config::request_secs`] (a body
+/// trickled in, a ledger that does not answer) is answered with
+/// `REQUEST_TIMEOUT`. Work already handed to a ledger worker finishes or
+/// rolls back there on its own: a timeout never leaves half a write.
+async fn deadline(State(s): State<Arc<AppState>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::time::timeout(Duration::from_secs(s.request_secs), next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError(Error::request_timeout(s.request_secs)).into_response(),
+    }
+}
+
 /// The service's routes over `state`.
 pub fn app(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/login", post(login))
         .route("/logout", post(logout))
+        .route("/pair", post(pair))
         .route("/{op}", post(operation))
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method);
@@ -396,6 +432,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .nest("/api/v1", api)
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
         .layer(axum::middleware::from_fn(request_id))
         // A body up to READ_LIMIT is read whole, so an oversized one gets the
         // JSON refusal (REQUEST_TOO_LARGE) rather than a reset connection;
@@ -411,6 +448,9 @@ pub struct Config {
     pub workers: usize,
     /// PEM certificate chain and private key: serve HTTPS (rustls).
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Seconds a client has to send a request's headers, and a whole
+    /// request may take (a slow or stalled client cannot hold a connection).
+    pub request_secs: u64,
 }
 
 /// Plain HTTP only on loopback: anything else carries passwords and keys
@@ -450,35 +490,43 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         None => None,
     };
     let pool = Pool::open(&cfg.db, cfg.workers).map_err(|e| format!("{}: {}", e.code.as_str(), e.message_en))?;
-    let state = Arc::new(AppState { pool, limiter: Limiter::default(), metrics: metrics_handle()? });
+    let state = Arc::new(AppState { pool, limiter: Limiter::default(), metrics: metrics_handle()?, request_secs: cfg.request_secs.max(1) });
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    match tls {
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown().await;
+        stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+    });
+    let (server, scheme) = match tls {
         None => {
-            let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
-            announce(listener.local_addr().map_err(|e| e.to_string())?, "http");
-            axum::serve(listener, service).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
+            let mut server = axum_server::bind(cfg.listen);
+            limit_headers(server.http_builder(), cfg.request_secs);
+            (tokio::spawn(server.handle(handle.clone()).serve(service)), "http")
         }
         Some(tls) => {
-            let handle = axum_server::Handle::new();
-            let stopper = handle.clone();
-            tokio::spawn(async move {
-                shutdown().await;
-                stopper.graceful_shutdown(Some(Duration::from_secs(30)));
-            });
-            let server = tokio::spawn(axum_server::bind_rustls(cfg.listen, tls).handle(handle.clone()).serve(service));
-            match handle.listening().await {
-                Some(addr) => announce(addr, "https"),
-                None => {
-                    let why = match server.await {
-                        Ok(Err(e)) => e.to_string(),
-                        _ => "the server stopped".into(),
-                    };
-                    return Err(format!("cannot listen on {}: {why}", cfg.listen));
-                }
-            }
-            server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+            let mut server = axum_server::bind_rustls(cfg.listen, tls);
+            limit_headers(server.http_builder(), cfg.request_secs);
+            (tokio::spawn(server.handle(handle.clone()).serve(service)), "https")
+        }
+    };
+    match handle.listening().await {
+        Some(addr) => announce(addr, scheme),
+        None => {
+            let why = match server.await {
+                Ok(Err(e)) => e.to_string(),
+                _ => "the server stopped".into(),
+            };
+            return Err(format!("cannot listen on {}: {why}", cfg.listen));
         }
     }
+    server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+}
+
+/// A client has `secs` to send a request's headers (a slow or stalled
+/// client cannot hold a connection open by trickling them).
+fn limit_headers(b: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>, secs: u64) {
+    b.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(Duration::from_secs(secs.max(1)));
 }
 
 async fn shutdown() {

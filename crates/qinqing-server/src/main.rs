@@ -24,6 +24,9 @@ struct Args {
     /// Ledger connections (worker threads) serving requests.
     #[arg(long, default_value_t = 4)]
     workers: usize,
+    /// Seconds a client has to send a request's headers, and a whole request may take.
+    #[arg(long, default_value_t = qinqing_server::REQUEST_SECS)]
+    request_timeout: u64,
     /// Log lines as text or as JSON (one object per line).
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     log_format: String,
@@ -50,7 +53,7 @@ fn main() -> ExitCode {
         }
     };
     let tls = args.tls_cert.zip(args.tls_key);
-    let cfg = qinqing_server::Config { db: args.db, listen: args.listen, workers: args.workers, tls };
+    let cfg = qinqing_server::Config { db: args.db, listen: args.listen, workers: args.workers, tls, request_secs: args.request_timeout };
     match rt.block_on(qinqing_server::serve(cfg)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

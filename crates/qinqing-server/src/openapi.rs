@@ -72,6 +72,19 @@ pub fn document() -> Value {
             "type": "object", "required": ["staff", "password"], "additionalProperties": false,
             "properties": { "staff": { "type": "integer", "format": "int64" }, "password": { "type": "string" } } } } } },
         "responses": login_responses } }));
+    let mut pair_responses = refusals();
+    pair_responses.insert("200".into(), json!({ "description": "The paired device: id, holder, holder_name_masked and its token (shown once)",
+        "content": { "application/json": { "schema": { "type": "object", "required": ["token", "holder"],
+            "properties": { "token": { "type": "string" }, "holder": { "type": "integer", "format": "int64" } } } } } }));
+    pair_responses.insert("429".into(), error_response("RATE_LIMITED: too many attempts from this address"));
+    paths.insert("/api/v1/pair".into(), json!({ "post": {
+        "operationId": "pair", "summary": "A family computer redeems the one-time pairing code staff gave (10 minutes, single use): a device token for that household only.",
+        "tags": ["session"],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": {
+            "type": "object", "required": ["code"], "additionalProperties": false,
+            "properties": { "code": { "type": "string" }, "label": { "type": "string", "nullable": true },
+                "public_key": { "type": "string", "nullable": true, "description": "The device's Ed25519 public key, 64 hex characters" } } } } } },
+        "responses": pair_responses } }));
     let mut logout_responses = refusals();
     logout_responses.insert("200".into(), json!({ "description": "Logged out", "content": { "application/json": { "schema": { "type": "object" } } } }));
     paths.insert("/api/v1/logout".into(), json!({ "post": { "operationId": "logout", "summary": "End this session at once.", "tags": ["session"],

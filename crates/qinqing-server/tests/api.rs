@@ -477,3 +477,134 @@ fn sigterm_lets_the_request_in_flight_finish_then_the_server_exits() {
     // A new connection now finds nobody.
     assert!(std::net::TcpStream::connect(&addr).is_err());
 }
+
+fn pairing(on_postgres: bool) {
+    let l = ledger(on_postgres);
+    let other = {
+        let mut q = Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap();
+        q.add_person(&PersonInput {
+            name: "李别家".into(),
+            resident_id: with_check_char("31011519800101200"),
+            insurance: "resident".into(),
+            region: "310115".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .id
+    };
+    let s = start(&l.db);
+    let login = |who: i64, pw: &str| call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": who, "password": pw }).to_string())).1["token"].as_str().unwrap().to_string();
+    let clerk = login(l.clerk, CLERK_PW);
+    let admin = login(l.admin, ADMIN_PW);
+    let key = call(&s, "POST", "/api/v1/terminal_add", Some(&admin), Some(&json!({ "institution": l.inst_a }).to_string())).1["key"].as_str().unwrap().to_string();
+    let holder = json!({ "holder": l.member }).to_string();
+    // Staff start a pairing; a counter or nobody cannot.
+    let (st, v, _) = call(&s, "POST", "/api/v1/pairing_start", Some(&key), Some(&holder));
+    assert_eq!((st, code(&v)), (403, "FORBIDDEN"));
+    let (st, v, _) = call(&s, "POST", "/api/v1/pairing_start", None, Some(&holder));
+    assert_eq!((st, code(&v)), (401, "TOKEN_UNKNOWN"));
+    let (st, p, _) = call(&s, "POST", "/api/v1/pairing_start", Some(&clerk), Some(&holder));
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(p["holder_name_masked"], "王**");
+    let pcode = p["code"].as_str().unwrap().to_string();
+    // The family computer pairs with it, without a token; a misspelt field, a wrong code: nothing.
+    let pair = |body: Value| call(&s, "POST", "/api/v1/pair", None, Some(&body.to_string()));
+    let (st, v, _) = pair(json!({ "code": pcode, "lable": "x" }));
+    assert_eq!((st, code(&v)), (400, "REQUEST_MALFORMED"));
+    let (st, v, _) = pair(json!({ "code": "2345-6789" }));
+    assert_eq!((st, code(&v)), (422, "PAIRING_CODE_INVALID"), "{v}");
+    let (st, d, _) = pair(json!({ "code": pcode.to_lowercase(), "label": "家里的电脑" }));
+    assert_eq!(st, 200, "{d}");
+    let device = d["token"].as_str().unwrap().to_string();
+    assert!(device.starts_with("qqd_"));
+    // Replayed: refused, whoever sends it.
+    let (st, v, _) = pair(json!({ "code": pcode }));
+    assert_eq!((st, code(&v)), (422, "PAIRING_CODE_INVALID"));
+    // The device sees its household and nothing else, by any operation.
+    let ask = |op: &str, body: Value| call(&s, "POST", &format!("/api/v1/{op}"), Some(&device), Some(&body.to_string()));
+    assert_eq!(ask("person_get", json!({ "id": l.member })).0, 200);
+    let list = ask("person_list", json!({})).1;
+    assert_eq!(list.as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![l.member]);
+    assert_eq!(ask("qr_issue", json!({ "member": l.member })).0, 200);
+    for (op, body) in [
+        ("person_get", json!({ "id": other })),
+        ("dashboard", json!({ "holder": other, "year": 2026 })),
+        ("binding_list", json!({ "holder": other })),
+        ("qr_issue", json!({ "member": other })),
+        ("premium_list", json!({ "person": other })),
+        ("filing_list", json!({ "person": other })),
+        ("aid_payers", json!({ "beneficiary": other })),
+        ("settlement_list", json!({ "member": other })),
+        ("document_list", json!({ "person": other })),
+        ("device_list", json!({ "holder": other })),
+        ("pairing_start", json!({ "holder": l.member })),
+        ("terminal_list", json!({})),
+        ("settle", serde_json::from_str(&settle_body(&l.tokens[0], l.inst_a, "P-1")).unwrap()),
+    ] {
+        let (st, v, _) = ask(op, body);
+        assert_eq!((st, code(&v)), (403, "FORBIDDEN"), "{op}");
+    }
+    // "Unpair this computer": its own device; after that it is refused.
+    let (st, v, _) = ask("device_revoke", json!({ "id": d["id"] }));
+    assert_eq!(st, 200, "{v}");
+    let (st, v, _) = ask("person_get", json!({ "id": l.member }));
+    assert_eq!((st, code(&v)), (401, "TOKEN_REVOKED"));
+    // Guessing codes from one address is slowed down like passwords.
+    let mut limited = false;
+    for _ in 0..12 {
+        let (st, v, _) = pair(json!({ "code": "2345-6789" }));
+        if st == 429 {
+            assert_eq!(code(&v), "RATE_LIMITED");
+            limited = true;
+            break;
+        }
+        assert_eq!(code(&v), "PAIRING_CODE_INVALID");
+    }
+    assert!(limited, "the 11th pairing attempt within a minute is refused");
+}
+
+#[test]
+fn a_family_computer_pairs_once_and_sees_only_its_household_on_sqlite() {
+    pairing(false);
+}
+
+#[test]
+fn a_family_computer_pairs_once_and_sees_only_its_household_on_postgresql() {
+    if std::env::var("QINQING_TEST_POSTGRES").is_err() {
+        eprintln!("QINQING_TEST_POSTGRES not set: PostgreSQL part skipped (scripts/test.sh sets it)");
+        return;
+    }
+    pairing(true);
+}
+
+#[test]
+fn a_slow_or_stalled_client_cannot_hold_the_server() {
+    use std::io::{Read, Write};
+    let l = ledger(false);
+    let (child, addr) = common::spawn_server(&["--db", &l.db, "--listen", "127.0.0.1:0", "--request-timeout", "2"]);
+    let s = Server { child, base: format!("http://{addr}") };
+    let started = std::time::Instant::now();
+    // Headers that never end: the connection is closed.
+    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
+    stalled.write_all(b"POST /api/v1/info HTTP/1.1\r\nHost: x\r\n").unwrap();
+    // A body that never arrives in full: answered REQUEST_TIMEOUT.
+    let mut trickle = std::net::TcpStream::connect(&addr).unwrap();
+    trickle
+        .write_all(b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"staff\":")
+        .unwrap();
+    // Meanwhile others are served.
+    assert_eq!(call(&s, "GET", "/healthz", None, None).0, 200);
+    for c in [&stalled, &trickle] {
+        c.set_read_timeout(Some(std::time::Duration::from_secs(15))).unwrap();
+    }
+    let mut answer = String::new();
+    trickle.read_to_string(&mut answer).ok();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
+    let mut rest = Vec::new();
+    let n = stalled.read_to_end(&mut rest);
+    assert!(n.is_ok(), "the stalled connection is closed, not left hanging: {n:?}");
+    let took = started.elapsed().as_secs_f64();
+    assert!(took < 10.0, "both ended after about 2 s, not {took:.1} s");
+    assert_eq!(call(&s, "GET", "/healthz", None, None).0, 200);
+}
