@@ -80,6 +80,10 @@ const COMMANDS: &[&str] = &[
     "person_has_pay_password",
     "denied_list",
     "setup_household",
+    "pairing_start",
+    "pair_device",
+    "unpair_device",
+    "connection_state",
 ];
 
 fn main() {

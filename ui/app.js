@@ -19,6 +19,7 @@ import * as filing from './screens/filing.js';
 import * as audit from './screens/audit.js';
 import * as kiosk from './screens/kiosk.js';
 import * as setup from './screens/setup.js';
+import * as pair from './screens/pair.js';
 
 const SCREENS = [
   { id: 'register', label: 'nav.register', module: register },
@@ -33,6 +34,7 @@ const SCREENS = [
 ];
 const KIOSK = { id: 'kiosk', label: 'nav.kiosk', module: kiosk };
 const SETUP = { id: 'setup', label: 'nav.setup', module: setup };
+const PAIR = { id: 'pair', label: 'nav.pair', module: pair };
 // What staff reach at the kiosk (the counter terminal belongs to institutions);
 // Register and Review are staff-only and leave the menu while a resident is served.
 const KIOSK_SCREENS = ['family', 'aid', 'filing', 'qr', 'dashboard', 'review', 'audit', 'register'];
@@ -48,9 +50,12 @@ const ROLE_SCREENS = {
 let active = SCREENS[0];
 let kstate = null; // the kiosk's sessions (kiosk mode only)
 let installation = { role: 'unset' };
+let connection = null; // connected mode: the server, the pairing, online or not
+let connTimer = null;
 
 function screensNow() {
   if (!session.kiosk) {
+    if (installation.role === 'unpaired') return [PAIR];
     const ids = ROLE_SCREENS[installation.role];
     return ids ? SCREENS.filter((s) => ids.includes(s.id)) : [SETUP];
   }
@@ -64,6 +69,8 @@ export async function reloadMode() {
   try {
     const mode = await call('app_mode');
     installation = mode.installation || { role: 'unset' };
+    connection = mode.connection || null;
+    session.role = installation.role;
   } catch (_) { /* keep */ }
   const screens = screensNow();
   show(screens[0]);
@@ -108,8 +115,74 @@ export function showGlobalError(err) {
   box.hidden = false;
 }
 
+/** Connected mode: which centre, paired with whom, reachable or not (and
+ * since when the answers shown are from memory); "unpair this computer". */
+function renderConnection(line, info) {
+  const c = connection;
+  clear(line);
+  line.classList.toggle('offline', !c.online);
+  const parts = [t(`status.role_${installation.role}`), `${t('conn.server')} ${c.server}`];
+  parts.push(c.online ? t('conn.online') : t('conn.offline'));
+  if (!c.online && c.stale_since) parts.push(t('conn.stale', { time: c.stale_since_local || c.stale_since }));
+  if (c.paired) parts.push(t('conn.household', { name: c.holder_name_masked }));
+  if (info) parts.push(`${t('status.today')} ${info.today_china}`);
+  line.append(el('span', { text: parts.join(' · '), attrs: { id: 'conn-status', 'data-online': c.online ? '1' : '0' } }));
+  if (c.paired) {
+    line.append(el('button', { class: 'btn btn-small', text: t('conn.unpair'), attrs: { type: 'button', id: 'unpair' }, on: { click: () => askUnpair(line) } }));
+  }
+}
+
+function askUnpair(line) {
+  if ($('#unpair-confirm')) return;
+  line.append(el('span', { class: 'unpair-confirm', attrs: { id: 'unpair-confirm', role: 'alert' } }, [
+    el('span', { text: t('conn.unpair_confirm') }),
+    el('button', { class: 'btn btn-small btn-danger', text: t('conn.unpair'), attrs: { type: 'button', id: 'unpair-yes' }, on: { click: unpair } }),
+  ]));
+}
+
+async function unpair() {
+  try {
+    const r = await call('unpair_device');
+    if (!r.revoked_on_server) showGlobalError({ code: 'SERVER_UNREACHABLE', message_zh: t('conn.unpaired_local'), message_en: t('conn.unpaired_local') });
+    await reloadMode();
+  } catch (err) {
+    showGlobalError(err);
+  }
+}
+
+/** While connected: notice the server going away and coming back (a read
+ * every few seconds when it was lost), without a restart of the app. */
+let lastAsked = 0;
+
+function watchConnection() {
+  if (connTimer) return;
+  connTimer = setInterval(async () => {
+    if (!connection) return;
+    const was = connection.online;
+    // A light read: every 3 s while the server is away, every 10 s otherwise.
+    if (connection.paired && (!was || Date.now() - lastAsked >= 10000)) {
+      lastAsked = Date.now();
+      try { await call('app_info'); } catch (_) { /* still away */ }
+    }
+    try { connection = await call('connection_state'); } catch (_) { return; }
+    if (connection.online !== was) {
+      if (connection.online && active) show(active);
+      renderStatus();
+    }
+  }, 3000);
+}
+
 async function renderStatus() {
   const line = $('#status-line');
+  if (connection) {
+    let info = null;
+    if (connection.paired) {
+      try { info = await call('app_info'); showGlobalError(null); } catch (_) { /* shown as offline */ }
+    }
+    try { connection = await call('connection_state'); } catch (_) { /* keep */ }
+    renderConnection(line, info);
+    return;
+  }
   try {
     const info = await call('app_info');
     const role = session.kiosk ? t('status.kiosk') : t(`status.role_${installation.role}`);
@@ -237,7 +310,13 @@ async function start() {
   try { mode = await call('app_mode'); } catch (_) { /* not in the app */ }
   session.kiosk = !!mode.kiosk;
   installation = mode.installation || { role: 'unset' };
+  connection = mode.connection || null;
   session.role = installation.role;
+  if (connection) {
+    document.body.classList.add('connected');
+    pair.configure({ server: connection.server });
+    watchConnection();
+  }
   if (session.kiosk) {
     document.body.classList.add('kiosk-mode');
     document.addEventListener('contextmenu', (e) => e.preventDefault());

@@ -3,19 +3,17 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod connection;
+
 use clap::Parser;
-use qinqing_core::audit::{AuditEntry, AuditQuery};
-use qinqing_core::binding::Letter;
-use qinqing_core::document::{DocImage, Ingested};
-use qinqing_core::qr::Issued;
-use qinqing_core::kiosk::{Kiosk, KioskState as KState};
-use qinqing_core::report::{Dashboard, TxPage, TxQuery};
-use qinqing_core::settle::{Aid, AidQuery, Institution, SettleRequest, Settlement};
+use qinqing_core::api::Call;
+use qinqing_core::audit::AuditQuery;
 use qinqing_core::installation::Installation;
-use qinqing_core::{
-    db, region, Actor, Binding, BindingQuery, Document, Error, Info, MemberEntry, Person, PersonEdit, PersonInput, PersonQuery, Qinqing,
-    Result, Staff,
-};
+use qinqing_core::kiosk::{Kiosk, KioskState as KState};
+use qinqing_core::report::TxQuery;
+use qinqing_core::settle::{AidQuery, SettleRequest};
+use qinqing_core::{db, region, Actor, BindingQuery, Error, MemberEntry, PersonEdit, PersonInput, PersonQuery, Qinqing, Result};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tauri::State;
@@ -30,6 +28,14 @@ struct Args {
     /// instance, leaving only with an administrator's password.
     #[arg(long)]
     kiosk: bool,
+    /// Connect to a service centre's server (remembered for the next start):
+    /// every screen then works through it. Without it, a server remembered
+    /// earlier is used; with --db, this computer's own ledger.
+    #[arg(long, value_name = "URL", conflicts_with = "db")]
+    server: Option<String>,
+    /// The certificate authority (PEM) of the server's certificate, if not a public one.
+    #[arg(long, value_name = "FILE")]
+    server_ca: Option<PathBuf>,
 }
 
 /// Everything the window's commands share: the ledger (or why it could not
@@ -38,6 +44,8 @@ struct Args {
 /// Rust, from the installation's role and the sessions (issue 15).
 struct AppState {
     ledger: std::result::Result<Mutex<Qinqing>, Error>,
+    /// Connected mode: every call goes to the service centre's server.
+    remote: Option<connection::Connected>,
     kiosk: bool,
     sessions: Mutex<Kiosk>,
     exit_authorized: std::sync::atomic::AtomicBool,
@@ -75,6 +83,30 @@ fn with_staff<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing, i64) -> R
     f(&mut q, staff)
 }
 
+fn json<T: serde::Serialize>(v: T) -> Result<Value> {
+    serde_json::to_value(v).map_err(|e| Error::internal(format!("answer: {e}")))
+}
+
+/// One operation of the service interface: on the server when connected,
+/// else on this computer's ledger as the current actor. Every data command
+/// of the window is this one line.
+fn call(s: &State<'_, AppState>, c: Call) -> Result<Value> {
+    match &s.remote {
+        Some(r) => r.call(&c),
+        None => with(s, |q| q.call(c)),
+    }
+}
+
+/// A staff act, naming the logged-in staff member (never one from the page).
+fn call_staff(s: &State<'_, AppState>, c: impl FnOnce(i64) -> Call) -> Result<Value> {
+    match &s.remote {
+        // Connected: the server knows its session's staff member and refuses
+        // any other (the permission table); a family computer has none.
+        Some(_) => Err(Error::forbidden()),
+        None => with_staff(s, |q, staff| q.call(c(staff))),
+    }
+}
+
 /// Session commands (log-in, resident sessions): authentication itself.
 fn kiosk<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Kiosk, &mut Qinqing) -> Result<T>) -> Result<T> {
     let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
@@ -103,16 +135,26 @@ fn staff_allowed(s: &State<'_, AppState>) -> Result<()> {
 #[derive(serde::Serialize)]
 struct Mode {
     kiosk: bool,
-    installation: Installation,
+    /// `{"role": …}`: demo, household, terminal, unset — or, connected and
+    /// not yet paired, `unpaired` (only the pairing screen).
+    installation: Value,
+    connection: Option<connection::ConnState>,
 }
 
 #[tauri::command]
 fn app_mode(s: State<'_, AppState>) -> Result<Mode> {
+    if let Some(c) = &s.remote {
+        let installation = match c.paired() {
+            Some(d) => json(Installation::Household { holder: d.holder })?,
+            None => serde_json::json!({ "role": "unpaired" }),
+        };
+        return Ok(Mode { kiosk: s.kiosk, installation, connection: Some(c.state()) });
+    }
     let installation = match s.ledger.as_ref() {
         Ok(m) => m.lock().map_err(|_| Error::internal("app state lock poisoned"))?.installation()?,
         Err(_) => Installation::Unset,
     };
-    Ok(Mode { kiosk: s.kiosk, installation })
+    Ok(Mode { kiosk: s.kiosk, installation: json(installation)?, connection: None })
 }
 
 /// A fresh family installation's first run: the holder says who they are.
@@ -124,13 +166,24 @@ fn setup_household(s: State<'_, AppState>, name: String, resident_id: String) ->
     with(&s, |q| q.setup_household(&name, &resident_id))
 }
 
+/// A connected family computer has no kiosk sessions: nobody is logged in.
+fn no_sessions() -> KState {
+    KState { first_run: false, staff: None, is_admin: false, resident: None, idle_secs: 0, warning_secs: 0, staff_session_secs: 0, ended: None }
+}
+
 #[tauri::command]
 fn kiosk_state(s: State<'_, AppState>) -> Result<KState> {
+    if s.remote.is_some() {
+        return Ok(no_sessions());
+    }
     kiosk(&s, |ks, q| ks.state(q))
 }
 
 #[tauri::command]
 fn kiosk_touch(s: State<'_, AppState>) -> Result<KState> {
+    if s.remote.is_some() {
+        return Ok(no_sessions());
+    }
     kiosk(&s, |ks, q| ks.touch(q))
 }
 
@@ -166,8 +219,8 @@ fn kiosk_end_resident(s: State<'_, AppState>) -> Result<KState> {
 }
 
 #[tauri::command]
-fn kiosk_add_staff(s: State<'_, AppState>, name: String, role: String, password: String, again: String) -> Result<Staff> {
-    with(&s, |q| q.add_staff(&name, &role, &password, &again))
+fn kiosk_add_staff(s: State<'_, AppState>, name: String, role: String, password: String, again: String) -> Result<Value> {
+    call(&s, Call::StaffAdd { name, role, password, again })
 }
 
 /// Leave kiosk mode: an administrator's password, then the app quits.
@@ -210,8 +263,8 @@ fn single_instance(_app: &tauri::AppHandle, _db: &std::path::Path) -> bool {
 
 
 #[tauri::command]
-fn app_info(s: State<'_, AppState>) -> Result<Info> {
-    with(&s, |q| q.info())
+fn app_info(s: State<'_, AppState>) -> Result<Value> {
+    call(&s, Call::Info)
 }
 
 #[tauri::command]
@@ -220,130 +273,130 @@ fn region_provinces() -> Vec<(&'static str, &'static str, &'static str)> {
 }
 
 #[tauri::command]
-fn person_list(s: State<'_, AppState>, query: PersonQuery) -> Result<Vec<Person>> {
-    with(&s, |q| q.list_persons(&query))
+fn person_list(s: State<'_, AppState>, query: PersonQuery) -> Result<Value> {
+    call(&s, Call::PersonList(query))
 }
 
 #[tauri::command]
-fn person_get(s: State<'_, AppState>, id: i64) -> Result<Person> {
-    with(&s, |q| q.get_person(id))
+fn person_get(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::PersonGet { id })
 }
 
 #[tauri::command]
-fn person_add(s: State<'_, AppState>, input: PersonInput) -> Result<Person> {
-    with(&s, |q| q.add_person(&input))
+fn person_add(s: State<'_, AppState>, input: PersonInput) -> Result<Value> {
+    call(&s, Call::PersonAdd(input))
 }
 
 #[tauri::command]
-fn person_edit(s: State<'_, AppState>, id: i64, edit: PersonEdit) -> Result<Person> {
-    with(&s, |q| q.edit_person(id, &edit))
+fn person_edit(s: State<'_, AppState>, id: i64, edit: PersonEdit) -> Result<Value> {
+    call(&s, Call::PersonEdit { id, edit })
 }
 
 #[tauri::command]
-fn person_activate_voucher(s: State<'_, AppState>, id: i64) -> Result<Person> {
-    with(&s, |q| q.activate_voucher(id))
+fn person_activate_voucher(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::VoucherActivate { id })
 }
 
 #[tauri::command]
-fn audit_list(s: State<'_, AppState>, query: AuditQuery) -> Result<Vec<AuditEntry>> {
-    with(&s, |q| q.audit_list(&query))
+fn audit_list(s: State<'_, AppState>, query: AuditQuery) -> Result<Value> {
+    call(&s, Call::AuditList(query))
 }
 
 #[tauri::command]
-fn binding_list(s: State<'_, AppState>, query: BindingQuery) -> Result<Vec<Binding>> {
-    with(&s, |q| q.list_bindings(&query))
+fn binding_list(s: State<'_, AppState>, query: BindingQuery) -> Result<Value> {
+    call(&s, Call::BindingList(query))
 }
 
 #[tauri::command]
-fn binding_get(s: State<'_, AppState>, id: i64) -> Result<Binding> {
-    with(&s, |q| q.get_binding(id))
+fn binding_get(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::BindingGet { id })
 }
 
 #[tauri::command]
-fn binding_apply(s: State<'_, AppState>, holder: i64, entry: MemberEntry) -> Result<Binding> {
-    with(&s, |q| q.apply_binding_entry(holder, &entry))
+fn binding_apply(s: State<'_, AppState>, holder: i64, entry: MemberEntry) -> Result<Value> {
+    call(&s, Call::BindingApply { holder, entry })
 }
 
 #[tauri::command]
-fn binding_attach(s: State<'_, AppState>, id: i64, doc: i64) -> Result<Binding> {
-    with(&s, |q| q.attach_document(id, doc))
+fn binding_attach(s: State<'_, AppState>, id: i64, doc: i64) -> Result<Value> {
+    call(&s, Call::BindingAttach { id, doc })
 }
 
 #[tauri::command]
-fn binding_letter(s: State<'_, AppState>) -> Result<Letter> {
-    with(&s, |q| Ok(q.binding_letter()))
+fn binding_letter(s: State<'_, AppState>) -> Result<Value> {
+    call(&s, Call::BindingLetter)
 }
 
 #[tauri::command]
-fn binding_sign(s: State<'_, AppState>, id: i64) -> Result<Binding> {
-    with(&s, |q| q.sign_letter(id))
+fn binding_sign(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::BindingSign { id })
 }
 
 /// The logged-in staff member compared the member's face with the ID card.
 #[tauri::command]
-fn binding_face_staff(s: State<'_, AppState>, id: i64) -> Result<Binding> {
-    with_staff(&s, |q, staff| q.verify_face_by_staff(id, staff))
+fn binding_face_staff(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call_staff(&s, |staff| Call::BindingFaceStaff { id, staff })
 }
 
 #[tauri::command]
-fn binding_face_evidence(s: State<'_, AppState>, id: i64, doc: i64) -> Result<Binding> {
-    with(&s, |q| q.verify_face_by_evidence(id, doc))
+fn binding_face_evidence(s: State<'_, AppState>, id: i64, doc: i64) -> Result<Value> {
+    call(&s, Call::BindingFaceEvidence { id, doc })
 }
 
 #[tauri::command]
-fn binding_confirm_remote(s: State<'_, AppState>, id: i64, code: String) -> Result<Binding> {
-    with(&s, |q| q.confirm_remote(id, &code))
+fn binding_confirm_remote(s: State<'_, AppState>, id: i64, code: String) -> Result<Value> {
+    call(&s, Call::BindingConfirmRemote { id, code })
 }
 
 #[tauri::command]
-fn stay_admit(s: State<'_, AppState>, request: qinqing_core::settle::AdmitRequest) -> Result<qinqing_core::settle::Stay> {
-    with(&s, |q| q.admit(&request))
+fn stay_admit(s: State<'_, AppState>, request: qinqing_core::settle::AdmitRequest) -> Result<Value> {
+    call(&s, Call::Admit(request))
 }
 
 #[tauri::command]
-fn stay_list(s: State<'_, AppState>, institution: Option<i64>, open_only: bool) -> Result<Vec<qinqing_core::settle::Stay>> {
-    with(&s, |q| q.list_stays(institution, None, open_only))
+fn stay_list(s: State<'_, AppState>, institution: Option<i64>, open_only: bool) -> Result<Value> {
+    call(&s, Call::StayList { institution, member: None, open: open_only })
 }
 
 #[tauri::command]
-fn binding_send_remote_code(s: State<'_, AppState>, id: i64) -> Result<Binding> {
-    with(&s, |q| q.send_remote_code(id))
+fn binding_send_remote_code(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::BindingSendRemoteCode { id })
 }
 
 #[tauri::command]
-fn binding_guardian_voucher(s: State<'_, AppState>, id: i64) -> Result<Binding> {
-    with(&s, |q| q.guardian_activate_voucher(id))
+fn binding_guardian_voucher(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::BindingGuardianVoucher { id })
 }
 
 #[tauri::command]
-fn binding_submit(s: State<'_, AppState>, id: i64) -> Result<Binding> {
-    with(&s, |q| q.submit_binding(id))
+fn binding_submit(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::BindingSubmit { id })
 }
 
 #[tauri::command]
-fn binding_approve(s: State<'_, AppState>, id: i64) -> Result<Binding> {
-    with_staff(&s, |q, staff| q.approve_binding(id, staff))
+fn binding_approve(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call_staff(&s, |staff| Call::BindingApprove { id, staff })
 }
 
 #[tauri::command]
-fn binding_reject(s: State<'_, AppState>, id: i64, reason: String) -> Result<Binding> {
-    with_staff(&s, |q, staff| q.reject_binding(id, staff, &reason))
+fn binding_reject(s: State<'_, AppState>, id: i64, reason: String) -> Result<Value> {
+    call_staff(&s, |staff| Call::BindingReject { id, staff, reason })
 }
 
 #[tauri::command]
-fn binding_unbind(s: State<'_, AppState>, id: i64) -> Result<Binding> {
-    with(&s, |q| q.unbind_as_holder(id))
+fn binding_unbind(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::BindingUnbindAsHolder { id })
 }
 
 /// Set a payment password (typed twice in the page, sent once, never kept).
 #[tauri::command]
-fn person_set_pay_password(s: State<'_, AppState>, id: i64, password: String, again: String) -> Result<bool> {
-    with(&s, |q| q.set_pay_password(id, &password, &again).map(|()| true))
+fn person_set_pay_password(s: State<'_, AppState>, id: i64, password: String, again: String) -> Result<Value> {
+    call(&s, Call::PayPasswordSet { id, password, again })
 }
 
 #[tauri::command]
-fn person_has_pay_password(s: State<'_, AppState>, id: i64) -> Result<bool> {
-    with(&s, |q| q.has_pay_password(id))
+fn person_has_pay_password(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::PayPasswordIs { id })
 }
 
 /// Yuan as typed ("1,200.50", "¥300") → fen, by the domain's one parser;
@@ -358,13 +411,13 @@ fn amount_parse(text: String) -> Result<Option<i64>> {
 }
 
 #[tauri::command]
-fn person_reveal_id(s: State<'_, AppState>, id: i64) -> Result<String> {
-    with(&s, |q| q.reveal_resident_id(id))
+fn person_reveal_id(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::PersonRevealId { id })
 }
 
 #[tauri::command]
-fn denied_list(s: State<'_, AppState>, limit: u32) -> Result<Vec<qinqing_core::authz::Denied>> {
-    with(&s, |q| q.denied_list(limit))
+fn denied_list(s: State<'_, AppState>, limit: u32) -> Result<Value> {
+    call(&s, Call::DeniedList { limit })
 }
 
 /// What travels with an upload's raw bytes, in the `x-qinqing-upload`
@@ -387,18 +440,28 @@ fn upload_meta(request: &tauri::ipc::Request<'_>) -> Result<UploadMeta> {
     serde_json::from_slice(&json).map_err(|e| Error::internal(format!("upload metadata: {e}")))
 }
 
+/// A document's bytes into the ledger: read in place locally; as base64 in
+/// the service interface's `document_upload` when connected.
+fn upload(s: &State<'_, AppState>, m: UploadMeta, bytes: &[u8]) -> Result<Value> {
+    if s.remote.is_some() {
+        let data_base64 = qinqing_core::document::upload_bytes(bytes)?;
+        return call(s, Call::DocumentUpload { person: m.person, kind: m.kind, note: m.note, binding: m.binding, data_base64 });
+    }
+    with(s, |q| json(q.ingest_document(m.person, &m.kind, bytes, &m.note, m.binding)?))
+}
+
 /// Bytes from the page (a file input): the body is the raw file.
 #[tauri::command]
-fn document_upload(s: State<'_, AppState>, request: tauri::ipc::Request<'_>) -> Result<Ingested> {
+fn document_upload(s: State<'_, AppState>, request: tauri::ipc::Request<'_>) -> Result<Value> {
     let m = upload_meta(&request)?;
     let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else { return Err(Error::doc_empty()) };
-    with(&s, |q| q.ingest_document(m.person, &m.kind, bytes, &m.note, m.binding))
+    upload(&s, m, bytes)
 }
 
 /// The system's file dialog, opened from Rust: the chosen path never
 /// crosses to the page. `None` when the person cancels.
 #[tauri::command]
-async fn document_pick(app: tauri::AppHandle, s: State<'_, AppState>, person: i64, kind: String, note: String, binding: Option<i64>) -> Result<Option<Ingested>> {
+async fn document_pick(app: tauri::AppHandle, s: State<'_, AppState>, person: i64, kind: String, note: String, binding: Option<i64>) -> Result<Option<Value>> {
     use tauri_plugin_dialog::DialogExt;
     let picked = app
         .dialog()
@@ -406,62 +469,66 @@ async fn document_pick(app: tauri::AppHandle, s: State<'_, AppState>, person: i6
         .add_filter("照片或PDF / Photo or PDF", &["jpg", "jpeg", "png", "webp", "pdf"])
         .blocking_pick_file();
     let Some(path) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
-    with(&s, |q| q.ingest_document_path(person, &kind, &path, &note, binding)).map(Some)
+    if s.remote.is_none() {
+        return with(&s, |q| json(q.ingest_document_path(person, &kind, &path, &note, binding)?)).map(Some);
+    }
+    let data_base64 = qinqing_core::document::upload_file(&path)?;
+    call(&s, Call::DocumentUpload { person, kind, note, binding, data_base64 }).map(Some)
 }
 
 #[tauri::command]
-fn document_list(s: State<'_, AppState>, person: Option<i64>) -> Result<Vec<Document>> {
-    with(&s, |q| q.list_documents(person))
+fn document_list(s: State<'_, AppState>, person: Option<i64>) -> Result<Value> {
+    call(&s, Call::DocumentList { person })
 }
 
 #[tauri::command]
-fn document_thumb(s: State<'_, AppState>, id: i64) -> Result<Option<DocImage>> {
-    with(&s, |q| q.document_thumb(id))
+fn document_thumb(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::DocumentThumb { id })
 }
 
 #[tauri::command]
-fn document_image(s: State<'_, AppState>, id: i64) -> Result<DocImage> {
-    with(&s, |q| q.document_image(id))
+fn document_image(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::DocumentImage { id })
 }
 
 #[tauri::command]
-fn document_delete(s: State<'_, AppState>, id: i64) -> Result<Document> {
-    with(&s, |q| q.delete_document(id))
+fn document_delete(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::DocumentDelete { id })
 }
 
 #[tauri::command]
-fn qr_issue(s: State<'_, AppState>, member: i64, holder: Option<i64>) -> Result<Issued> {
-    with(&s, |q| q.issue_qr(member, holder))
+fn qr_issue(s: State<'_, AppState>, member: i64, holder: Option<i64>) -> Result<Value> {
+    call(&s, Call::QrIssue { member, holder })
 }
 
 #[tauri::command]
-fn settle(s: State<'_, AppState>, request: SettleRequest) -> Result<Settlement> {
-    with(&s, |q| q.settle(&request))
+fn settle(s: State<'_, AppState>, request: SettleRequest) -> Result<Value> {
+    call(&s, Call::Settle(request))
 }
 
 #[tauri::command]
-fn settlement_list(s: State<'_, AppState>, member: Option<i64>, limit: u32) -> Result<Vec<Settlement>> {
-    with(&s, |q| q.list_settlements(member, limit))
+fn settlement_list(s: State<'_, AppState>, member: Option<i64>, limit: u32) -> Result<Value> {
+    call(&s, Call::SettlementList { member, limit })
 }
 
 #[tauri::command]
-fn institution_list(s: State<'_, AppState>) -> Result<Vec<Institution>> {
-    with(&s, |q| q.list_institutions())
+fn institution_list(s: State<'_, AppState>) -> Result<Value> {
+    call(&s, Call::InstitutionList)
 }
 
 #[tauri::command]
-fn aid_list(s: State<'_, AppState>, query: AidQuery) -> Result<Vec<Aid>> {
-    with(&s, |q| q.list_aid(&query))
+fn aid_list(s: State<'_, AppState>, query: AidQuery) -> Result<Value> {
+    call(&s, Call::AidList(query))
 }
 
 #[tauri::command]
-fn dashboard(s: State<'_, AppState>, holder: i64, year: i32) -> Result<Dashboard> {
-    with(&s, |q| q.dashboard(holder, year))
+fn dashboard(s: State<'_, AppState>, holder: i64, year: i32) -> Result<Value> {
+    call(&s, Call::Dashboard { holder, year })
 }
 
 #[tauri::command]
-fn tx_list(s: State<'_, AppState>, query: TxQuery) -> Result<TxPage> {
-    with(&s, |q| q.tx_list(&query))
+fn tx_list(s: State<'_, AppState>, query: TxQuery) -> Result<Value> {
+    call(&s, Call::TxList(query))
 }
 
 /// What an export wrote (the file's name only; the path stays in Rust).
@@ -476,115 +543,145 @@ struct Exported {
 #[tauri::command]
 async fn tx_csv_export(app: tauri::AppHandle, s: State<'_, AppState>, query: TxQuery, suggested: String) -> Result<Option<Exported>> {
     use tauri_plugin_dialog::DialogExt;
-    with(&s, |q| q.tx_csv(&TxQuery { page: Some(1), page_size: Some(1), ..query.clone() }).map(drop))?;
+    // Refused before the dialog opens if this record is not the asker's.
+    call(&s, Call::TxList(TxQuery { page: Some(1), page_size: Some(1), ..query.clone() }))?;
     let name: String = suggested.chars().filter(|c| c.is_alphanumeric() || "-_.".contains(*c)).take(60).collect();
     let picked = app.dialog().file().add_filter("CSV", &["csv"]).set_file_name(if name.is_empty() { "qinqing.csv" } else { &name }).blocking_save_file();
     let Some(path) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
-    let rows = with(&s, |q| q.tx_csv_save(&query, &path))?;
+    let rows = if s.remote.is_some() {
+        let text: String = serde_json::from_value(call(&s, Call::TxCsv(query))?).map_err(|e| Error::internal(format!("answer: {e}")))?;
+        std::fs::write(&path, &text).map_err(|e| Error::internal(format!("{}: {e}", path.display())))?;
+        text.lines().count().saturating_sub(1)
+    } else {
+        with(&s, |q| q.tx_csv_save(&query, &path))?
+    };
     Ok(Some(Exported { rows, file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default() }))
 }
 
 #[tauri::command]
-fn settlement_get(s: State<'_, AppState>, id: i64) -> Result<Settlement> {
-    with(&s, |q| q.get_settlement(id))
+fn settlement_get(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::SettlementGet { id })
 }
 
 #[tauri::command]
-fn annual_statement(s: State<'_, AppState>, member: i64, year: i32) -> Result<serde_json::Value> {
-    with(&s, |q| q.annual_statement(member, year))
+fn annual_statement(s: State<'_, AppState>, member: i64, year: i32) -> Result<Value> {
+    call(&s, Call::AnnualStatement { member, year })
 }
 
 #[tauri::command]
-fn aid_freeze(s: State<'_, AppState>, id: i64) -> Result<Aid> {
-    with(&s, |q| q.freeze_aid(id))
+fn aid_freeze(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::AidFreeze { id })
 }
 
 #[tauri::command]
-fn aid_letter() -> qinqing_core::binding::Letter {
-    qinqing_core::settle::aid_letter()
+fn aid_letter(s: State<'_, AppState>) -> Result<Value> {
+    call(&s, Call::AidLetter)
 }
 
 #[tauri::command]
-fn aid_authorize(s: State<'_, AppState>, request: qinqing_core::settle::AidRequest) -> Result<Aid> {
-    with(&s, |q| q.authorize_aid_request(&request))
+fn aid_authorize(s: State<'_, AppState>, request: qinqing_core::settle::AidRequest) -> Result<Value> {
+    call(&s, Call::AidAuthorize(request))
 }
 
 #[tauri::command]
-fn aid_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>) -> Result<Aid> {
-    with(&s, |q| q.set_aid_cap(id, cap))
+fn aid_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>) -> Result<Value> {
+    call(&s, Call::AidSetCap { id, cap_fen: cap })
 }
 
 #[tauri::command]
-fn aid_online_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>) -> Result<Aid> {
-    with(&s, |q| q.set_aid_online_cap(id, cap))
+fn aid_online_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>) -> Result<Value> {
+    call(&s, Call::AidSetOnlineCap { id, cap_fen: cap })
 }
 
 #[tauri::command]
-fn aid_unfreeze(s: State<'_, AppState>, id: i64) -> Result<Aid> {
-    with(&s, |q| q.unfreeze_aid(id))
+fn aid_unfreeze(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::AidUnfreeze { id })
 }
 
 #[tauri::command]
-fn aid_revoke(s: State<'_, AppState>, id: i64) -> Result<Aid> {
-    with(&s, |q| q.revoke_aid(id))
+fn aid_revoke(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::AidRevoke { id })
 }
 
 #[tauri::command]
-fn aid_payers(s: State<'_, AppState>, beneficiary: i64) -> Result<Vec<qinqing_core::settle::PayerView>> {
-    with(&s, |q| q.aid_payers(beneficiary))
+fn aid_payers(s: State<'_, AppState>, beneficiary: i64) -> Result<Value> {
+    call(&s, Call::AidPayers { beneficiary })
 }
 
 #[tauri::command]
-fn premium_tiers(s: State<'_, AppState>, region: String, year: i64) -> Result<Vec<qinqing_core::premium::Tier>> {
-    with(&s, |q| q.premium_tiers(&region, year))
+fn premium_tiers(s: State<'_, AppState>, region: String, year: i64) -> Result<Value> {
+    call(&s, Call::PremiumTiers { region, year })
 }
 
 #[tauri::command]
-fn premium_check(s: State<'_, AppState>, request: qinqing_core::premium::PremiumRequest) -> Result<qinqing_core::premium::PremiumCheck> {
-    with(&s, |q| q.premium_check(&request))
+fn premium_check(s: State<'_, AppState>, request: qinqing_core::premium::PremiumRequest) -> Result<Value> {
+    call(&s, Call::PremiumCheck(request))
 }
 
 #[tauri::command]
-fn premium_pay(s: State<'_, AppState>, request: qinqing_core::premium::PremiumRequest) -> Result<qinqing_core::premium::Receipt> {
-    with(&s, |q| q.pay_premium_tier(&request))
+fn premium_pay(s: State<'_, AppState>, request: qinqing_core::premium::PremiumRequest) -> Result<Value> {
+    call(&s, Call::PremiumPay(request))
 }
 
 #[tauri::command]
-fn premium_list(s: State<'_, AppState>, person: i64) -> Result<Vec<qinqing_core::premium::Receipt>> {
-    with(&s, |q| q.list_premiums(person))
+fn premium_list(s: State<'_, AppState>, person: i64) -> Result<Value> {
+    call(&s, Call::PremiumList { person })
 }
 
 #[tauri::command]
-fn filing_add(s: State<'_, AppState>, request: qinqing_core::settle::FilingRequest) -> Result<qinqing_core::settle::Filing> {
-    with(&s, |q| q.add_filing_request(&request))
+fn filing_add(s: State<'_, AppState>, request: qinqing_core::settle::FilingRequest) -> Result<Value> {
+    call(&s, Call::FilingAdd(request))
 }
 
 #[tauri::command]
-fn filing_list(s: State<'_, AppState>, person: i64) -> Result<Vec<qinqing_core::settle::Filing>> {
-    with(&s, |q| q.list_filings(Some(person)))
+fn filing_list(s: State<'_, AppState>, person: i64) -> Result<Value> {
+    call(&s, Call::FilingList { person: Some(person) })
 }
 
 #[tauri::command]
-fn filing_cancel(s: State<'_, AppState>, id: i64) -> Result<qinqing_core::settle::Filing> {
-    with(&s, |q| q.cancel_filing(id))
+fn filing_cancel(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call(&s, Call::FilingCancel { id })
 }
 
 #[tauri::command]
-fn region_cities(s: State<'_, AppState>) -> Result<Vec<(String, String)>> {
-    with(&s, |_| Ok(qinqing_core::region::pooling_regions()))
+fn region_cities() -> Vec<(String, String)> {
+    qinqing_core::region::pooling_regions()
 }
 
 #[tauri::command]
-fn staff_list(s: State<'_, AppState>) -> Result<Vec<Staff>> {
-    with(&s, |q| q.list_staff())
+fn staff_list(s: State<'_, AppState>) -> Result<Value> {
+    call(&s, Call::StaffList)
 }
 
 #[tauri::command]
-fn person_verify_face(s: State<'_, AppState>, id: i64) -> Result<Person> {
-    with_staff(&s, |q, staff| {
-        q.verify_face_in_person(id, staff)?;
-        q.get_person(id)
-    })
+fn person_verify_face(s: State<'_, AppState>, id: i64) -> Result<Value> {
+    call_staff(&s, |staff| Call::PersonVerifyFace { id, staff })
+}
+
+/// Staff at the kiosk: a one-time code to pair the served resident's family computer.
+#[tauri::command]
+fn pairing_start(s: State<'_, AppState>, holder: i64) -> Result<Value> {
+    call(&s, Call::PairingStart { holder })
+}
+
+/// Connected mode: redeem the one-time code staff gave at the centre.
+#[tauri::command]
+fn pair_device(s: State<'_, AppState>, code: String, label: Option<String>) -> Result<connection::ConnState> {
+    let c = s.remote.as_ref().ok_or_else(Error::forbidden)?;
+    c.pair(&code, label.as_deref())
+}
+
+/// Connected mode: "unpair this computer".
+#[tauri::command]
+fn unpair_device(s: State<'_, AppState>) -> Result<Value> {
+    let c = s.remote.as_ref().ok_or_else(Error::forbidden)?;
+    c.unpair()
+}
+
+/// Connected mode: the server, the pairing, and whether the server answers.
+#[tauri::command]
+fn connection_state(s: State<'_, AppState>) -> Option<connection::ConnState> {
+    s.remote.as_ref().map(|c| c.state())
 }
 
 fn open_ledger(args: &Args) -> std::result::Result<Mutex<Qinqing>, Error> {
@@ -597,13 +694,30 @@ fn open_ledger(args: &Args) -> std::result::Result<Mutex<Qinqing>, Error> {
 
 fn main() {
     let args = Args::parse();
-    let ledger = open_ledger(&args);
+    // Connected: the server named now, or the one remembered beside the
+    // ledger's default place; an explicit --db is this computer's ledger.
+    let remote = if args.db.is_some() || args.kiosk {
+        None
+    } else {
+        let file = db::resolve_db_path(None).map(|p| p.with_file_name("connection.json"));
+        match file.and_then(|f| connection::Connected::open(f, args.server.as_deref(), args.server_ca.clone())) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("qinqing: {e}");
+                std::process::exit(1);
+            }
+        }
+    };
+    let ledger = match &remote {
+        Some(c) => Err(Error::server_unreachable(&c.server(), "connected mode has no local ledger")),
+        None => open_ledger(&args),
+    };
     if let Err(e) = &ledger {
         eprintln!("qinqing: {e}");
     }
     // Kiosk mode: the flag, or the device's setting (`kiosk_mode` = 1).
     let kiosk_mode = args.kiosk || ledger.as_ref().ok().and_then(|m| m.lock().ok().and_then(|q| q.setting("kiosk_mode").ok())).unwrap_or(0) == 1;
-    let state = AppState { ledger, kiosk: kiosk_mode, sessions: Mutex::new(Kiosk::new()), exit_authorized: false.into() };
+    let state = AppState { ledger, remote, kiosk: kiosk_mode, sessions: Mutex::new(Kiosk::new()), exit_authorized: false.into() };
     let db_path = db::resolve_db_path(args.db.as_deref()).unwrap_or_else(|_| PathBuf::from("qinqing.db"));
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -715,7 +829,11 @@ fn main() {
             person_set_pay_password,
             person_has_pay_password,
             denied_list,
-            setup_household
+            setup_household,
+            pairing_start,
+            pair_device,
+            unpair_device,
+            connection_state
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

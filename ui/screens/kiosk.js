@@ -8,7 +8,7 @@ import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
 
-const initial = () => ({ staff: [], form: {}, error: null, notice: '', exit: false });
+const initial = () => ({ staff: [], form: {}, error: null, notice: '', exit: false, pairing: null, pairError: null });
 const { state, reset } = screenState(initial);
 export { reset };
 
@@ -125,6 +125,7 @@ function desk(k) {
       state.error && state.error.field === 'attest' ? el('p', { class: 'field-error', text: errText(state.error), attrs: { 'data-error-for': 'attest', 'data-code': state.error.code } }) : null,
       el('button', { class: 'btn btn-primary', text: t('kiosk.start'), attrs: { type: 'submit', id: 'k-start' } }),
     ]),
+    k.resident ? pairCard(k.resident) : null,
     k.is_admin ? el('details', { class: 'card kiosk-card' }, [
       el('summary', { text: t('kiosk.add_staff') }),
       el('form', { class: 'form', attrs: { id: 'kiosk-add-staff', novalidate: true }, on: { submit: addStaff } }, [
@@ -143,5 +144,33 @@ function desk(k) {
         el('button', { class: 'btn btn-danger', text: t('kiosk.exit_do'), attrs: { type: 'submit', id: 'k-exit' } }),
       ]),
     ]),
+  ]);
+}
+
+/** Pairing the served resident's family computer: a one-time code, shown
+ * large with the holder's masked name, to be typed at home within 10 minutes. */
+function pairCard(resident) {
+  const start = async () => {
+    try {
+      state.pairing = await call('pairing_start', { holder: resident.person_id });
+      state.pairError = null;
+    } catch (err) {
+      state.pairing = null;
+      state.pairError = err;
+    }
+    render();
+  };
+  const err = state.pairError;
+  const p = state.pairing && state.pairing.holder === resident.person_id ? state.pairing : null;
+  return el('section', { class: 'card kiosk-card', attrs: { id: 'kiosk-pairing' } }, [
+    el('h3', { class: 'card-title', text: t('kiosk.pair_title') }),
+    el('p', { class: 'muted', text: t('kiosk.pair_hint') }),
+    p ? el('div', { class: 'pairing-code-box' }, [
+      el('p', { text: t('kiosk.pair_for', { name: p.holder_name_masked }) }),
+      el('p', { class: 'pairing-code mono', text: p.code, attrs: { id: 'k-pairing-code', 'aria-label': p.code.split('').join(' ') } }),
+      el('p', { class: 'muted', text: t('kiosk.pair_until', { time: p.expires_at.replace('T', ' ').replace('Z', ' UTC') }) }),
+    ]) : null,
+    err ? el('p', { class: 'form-error', text: `${errText(err)} (${err.code})`, attrs: { role: 'alert', id: 'k-pair-error', 'data-code': err.code } }) : null,
+    el('button', { class: 'btn btn-primary', text: p ? t('kiosk.pair_again') : t('kiosk.pair_start'), attrs: { type: 'button', id: 'k-pair-start' }, on: { click: start } }),
   ]);
 }

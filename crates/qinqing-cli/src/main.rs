@@ -11,7 +11,7 @@ use qinqing_core::idcheck::{self, IdCheck};
 use qinqing_core::time::{Clock, SystemClock};
 use qinqing_core::report::TxQuery;
 use qinqing_core::settle::{AidQuery, SettleRequest, Settlement};
-use qinqing_core::{db, time, Binding, BindingQuery, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery, Qinqing, Relation};
+use qinqing_core::{db, time, BindingQuery, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery, Qinqing, Relation};
 use serde::Serialize;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::PathBuf;
@@ -843,11 +843,14 @@ impl Ctx {
     /// --server, else on the local ledger; both answer with the same JSON,
     /// read here into the same type.
     fn call<T: serde::de::DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
-        let v = match &self.server {
-            Some(_) => self.remote()?.call(&call)?,
-            None => self.open()?.call(call)?,
-        };
-        serde_json::from_value(v).map_err(|e| Error::internal(format!("answer: {e}")))
+        serde_json::from_value(self.call_value(call)?).map_err(|e| Error::internal(format!("answer: {e}")))
+    }
+    /// As [`Ctx::call`], the answer as the operation's JSON.
+    fn call_value(&self, call: Call) -> Result<serde_json::Value, Error> {
+        match &self.server {
+            Some(_) => self.remote()?.call(&call),
+            None => self.open()?.call(call),
+        }
     }
     fn remote(&self) -> Result<qinqing_client::Remote, Error> {
         let url = self.server.as_deref().ok_or_else(Error::remote_unsupported)?;
@@ -963,12 +966,17 @@ fn works_remotely(cmd: &Cmd) -> bool {
             | Cmd::Logout
             | Cmd::Filing(_)
             | Cmd::Tx(_)
-            | Cmd::Premium(PremiumCmd::Pay { amount: None, .. } | PremiumCmd::Check { .. } | PremiumCmd::Tiers { .. } | PremiumCmd::List { .. })
+            | Cmd::Premium(_)
+            | Cmd::Bind(_)
+            | Cmd::Doc(_)
+            | Cmd::Setting(_)
+            | Cmd::Denied { .. }
+            | Cmd::Outbox(_)
+            | Cmd::Settlements { .. }
             | Cmd::Qr(_)
             | Cmd::Stay(_)
-            | Cmd::Staff(StaffCmd::Disable { .. } | StaffCmd::Enable { .. } | StaffCmd::Unlock { .. } | StaffCmd::List)
-            | Cmd::Aid(AidCmd::Cap { .. } | AidCmd::OnlineCap { .. } | AidCmd::Letter | AidCmd::Payers { .. })
-            | Cmd::Aid(AidCmd::Freeze { .. } | AidCmd::Unfreeze { .. } | AidCmd::Revoke { .. } | AidCmd::List { .. })
+            | Cmd::Staff(_)
+            | Cmd::Aid(_)
             | Cmd::Audit(_)
             | Cmd::Person(
                 PersonCmd::Add(_)
@@ -1117,18 +1125,29 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         },
         Cmd::Setting(c) => {
-            let mut q = ctx.open()?;
-            let list = match c {
-                SettingCmd::List => q.settings()?,
-                SettingCmd::Get { key } => vec![q.get_setting(&key)?],
-                SettingCmd::Set { key, value } => vec![q.set_setting(&key, &value)?],
+            /// What the CLI prints of a setting.
+            #[derive(serde::Deserialize)]
+            struct SettingView {
+                key: String,
+                value: i64,
+                unit: String,
+                min: i64,
+                max: i64,
+                about_zh: String,
+                about_en: String,
+            }
+            let v = match c {
+                SettingCmd::List => ctx.call_value(Call::SettingList)?,
+                SettingCmd::Get { key } => ctx.call_value(Call::SettingGet { key })?,
+                SettingCmd::Set { key, value } => ctx.call_value(Call::SettingSet { key, value })?,
             };
             if ctx.json {
-                if list.len() == 1 { ctx.print_json(&list[0])?; } else { ctx.print_json(&list)?; }
+                ctx.print_json(&v)?;
             } else {
+                let list: Vec<SettingView> = if v.is_array() { view(&v)? } else { vec![view(&v)?] };
                 for v in list {
-                    let about = if ctx.en() { v.def.about_en } else { v.def.about_zh };
-                    println!("{:<32} {:>8} {:<4} [{}–{}]  {about}", v.def.key, v.value, v.def.unit, v.def.min, v.def.max);
+                    let about = if ctx.en() { &v.about_en } else { &v.about_zh };
+                    println!("{:<32} {:>8} {:<4} [{}–{}]  {about}", v.key, v.value, v.unit, v.min, v.max);
                 }
             }
         }
@@ -1161,7 +1180,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             if ctx.json { ctx.print_json(&i)?; } else { println!("{}", serde_json::to_string(&i).unwrap_or_default()); }
         }
         Cmd::Denied { limit } => {
-            let list = ctx.open()?.denied_list(limit)?;
+            let list: Vec<qinqing_core::authz::Denied> = ctx.call(Call::DeniedList { limit })?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {
@@ -1171,7 +1190,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Outbox(OutboxCmd::List { person }) => {
-            let list = ctx.open()?.outbox(person)?;
+            let list: Vec<qinqing_core::binding::Message> = ctx.call(Call::Outbox { person })?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {
@@ -1181,7 +1200,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Settlements { member, limit } => {
-            let list = ctx.open()?.list_settlements(member, limit)?;
+            let list: Vec<Settlement> = ctx.call(Call::SettlementList { member, limit })?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {
@@ -1236,9 +1255,12 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             let query = TxQuery { member, family, from, to, scenario, institution, source, page: Some(page), page_size: Some(page_size) };
             if let Some(path) = csv {
                 if ctx.server.is_some() {
-                    return Err(Error::remote_unsupported());
+                    // The server answers the text; this computer writes the file.
+                    let text: String = ctx.call(Call::TxCsv(query.clone()))?;
+                    qinqing_core::docstore::write_private_replace(&path, text.as_bytes())?;
+                } else {
+                    ctx.open()?.tx_csv_save(&query, &path)?;
                 }
-                ctx.open()?.tx_csv_save(&query, &path)?;
                 if !ctx.json {
                     println!("{}", path.display());
                     return Ok(Outcome::Ok);
@@ -1265,7 +1287,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             };
             match c {
                 PremiumCmd::Pay { payer, beneficiary, amount: Some(amount), year, .. } => {
-                    let r = ctx.open()?.pay_premium(payer, beneficiary, amount, year)?;
+                    let r = ctx.call_value(Call::PremiumPayAmount { payer, beneficiary, amount_fen: amount, year })?;
                     if ctx.json { ctx.print_json(&r)?; } else { println!("{}", r["id"]); }
                 }
                 PremiumCmd::Pay { payer, beneficiary, tier: Some(tier), region, year, .. } => {
@@ -1628,48 +1650,77 @@ fn id_check(ctx: &Ctx, ids: Vec<String>) -> Result<Outcome, Error> {
     Ok(if all_valid { Outcome::Ok } else { Outcome::Refused })
 }
 
+/// What the CLI prints of a binding (read from the operation's JSON answer,
+/// the same locally and through a server).
+#[derive(serde::Deserialize)]
+struct BindingView {
+    id: i64,
+    holder: PartyView,
+    member: PartyView,
+    relation_zh: String,
+    relation_en: String,
+    status: qinqing_core::BindingStatus,
+    member_age: i32,
+    #[serde(default)]
+    missing: Vec<String>,
+    reject_reason: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct PartyView {
+    name: String,
+    #[serde(default)]
+    resident_id_masked: String,
+}
+
+fn view<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Result<T, Error> {
+    T::deserialize(v).map_err(|e| Error::internal(format!("answer: {e}")))
+}
+
 fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
-    let mut q = ctx.open()?;
-    let b = match cmd {
-        BindCmd::Apply { holder, member, relation } => q.apply_binding(holder, member, &relation)?,
-        BindCmd::Attach { app, doc } => q.attach_document(app, doc)?,
-        BindCmd::Sign { app } => q.sign_letter(app)?,
-        BindCmd::VerifyFace { app, staff: Some(sid), .. } => q.verify_face_by_staff(app, sid)?,
-        BindCmd::VerifyFace { app, evidence: Some(doc), .. } => q.verify_face_by_evidence(app, doc)?,
+    let call = match cmd {
+        BindCmd::Apply { holder, member, relation } => Call::BindingApplyMember { holder, member, relation },
+        BindCmd::Attach { app, doc } => Call::BindingAttach { id: app, doc },
+        BindCmd::Sign { app } => Call::BindingSign { id: app },
+        BindCmd::VerifyFace { app, staff: Some(staff), .. } => Call::BindingFaceStaff { id: app, staff },
+        BindCmd::VerifyFace { app, evidence: Some(doc), .. } => Call::BindingFaceEvidence { id: app, doc },
         BindCmd::VerifyFace { .. } => return Err(Error::internal("clap enforces --staff or --evidence")),
-        BindCmd::SendRemoteCode { app } => q.send_remote_code(app)?,
-        BindCmd::ConfirmRemote { app, code } => q.confirm_remote(app, &code)?,
-        BindCmd::ActivateVoucher { app } => q.guardian_activate_voucher(app)?,
-        BindCmd::Submit { app } => q.submit_binding(app)?,
-        BindCmd::Approve { app, staff } => q.approve_binding(app, staff)?,
-        BindCmd::Reject { app, staff, reason } => q.reject_binding(app, staff, &reason)?,
-        BindCmd::Unbind { binding, by } => q.unbind(binding, by)?,
-        BindCmd::Show { app } => q.get_binding(app)?,
+        BindCmd::SendRemoteCode { app } => Call::BindingSendRemoteCode { id: app },
+        BindCmd::ConfirmRemote { app, code } => Call::BindingConfirmRemote { id: app, code },
+        BindCmd::ActivateVoucher { app } => Call::BindingGuardianVoucher { id: app },
+        BindCmd::Submit { app } => Call::BindingSubmit { id: app },
+        BindCmd::Approve { app, staff } => Call::BindingApprove { id: app, staff },
+        BindCmd::Reject { app, staff, reason } => Call::BindingReject { id: app, staff, reason },
+        BindCmd::Unbind { binding, by } => Call::BindingUnbind { id: binding, by_person: by },
+        BindCmd::Show { app } => Call::BindingGet { id: app },
         BindCmd::List { holder, member, status } => {
-            let list = q.list_bindings(&BindingQuery { holder, member, status })?;
+            let list = ctx.call_value(Call::BindingList(BindingQuery { holder, member, status }))?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {
-                for b in &list {
-                    print_binding_line(ctx, b);
+                for b in view::<Vec<BindingView>>(&list)? {
+                    print_binding_line(ctx, &b);
                 }
             }
             return Ok(Outcome::Ok);
         }
         BindCmd::Letter => {
-            let l = q.binding_letter();
+            let l = ctx.call_value(Call::BindingLetter)?;
             if ctx.json {
                 ctx.print_json(&l)?;
             } else {
-                println!("{} {}\n", if ctx.en() { "version" } else { "版本" }, l.version);
-                println!("{}", if ctx.en() { l.text_en } else { l.text_zh });
+                let text = |k: &str| l[k].as_str().unwrap_or_default().to_string();
+                println!("{} {}\n", if ctx.en() { "version" } else { "版本" }, text("version"));
+                println!("{}", if ctx.en() { text("text_en") } else { text("text_zh") });
             }
             return Ok(Outcome::Ok);
         }
     };
+    let v = ctx.call_value(call)?;
     if ctx.json {
-        ctx.print_json(&b)?;
+        ctx.print_json(&v)?;
     } else {
+        let b: BindingView = view(&v)?;
         print_binding_line(ctx, &b);
         if !b.missing.is_empty() {
             let labels: Vec<&str> = b
@@ -1689,8 +1740,8 @@ fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
-fn print_binding_line(ctx: &Ctx, b: &Binding) {
-    let (rel, st) = if ctx.en() { (b.relation_en, b.status.en()) } else { (b.relation_zh, b.status.zh()) };
+fn print_binding_line(ctx: &Ctx, b: &BindingView) {
+    let (rel, st) = if ctx.en() { (b.relation_en.as_str(), b.status.en()) } else { (b.relation_zh.as_str(), b.status.zh()) };
     println!(
         "#{}  {} → {} ({}, {})  {}  {}",
         b.id, b.holder.name, b.member.name, b.member.resident_id_masked, rel, b.member_age, st
@@ -1712,7 +1763,7 @@ fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
             let mut lines = stdin.lock().lines();
             let mut next = || lines.next().transpose().map_err(io_fail).map(|l| l.unwrap_or_default());
             let (pw, again) = (next()?, next()?);
-            let s = ctx.open()?.add_staff(&name, &role, pw.trim_end_matches('\r'), again.trim_end_matches('\r'))?;
+            let s: Staff = ctx.call(Call::StaffAdd { name, role, password: pw.trim_end_matches('\r').to_string(), again: again.trim_end_matches('\r').to_string() })?;
             if ctx.json {
                 ctx.print_json(&s)?;
             } else {
@@ -1745,51 +1796,87 @@ fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
+/// What the CLI prints of a document (from the operation's JSON answer).
+#[derive(serde::Deserialize)]
+struct DocView {
+    id: i64,
+    person_id: i64,
+    kind: String,
+    media: String,
+    width: Option<i64>,
+    height: Option<i64>,
+    bytes: i64,
+    sha256: String,
+    status: String,
+    #[serde(default)]
+    note: String,
+}
+
 fn doc(ctx: &Ctx, cmd: DocCmd) -> Result<Outcome, Error> {
-    let mut q = ctx.open()?;
-    let shown = match cmd {
+    let call = match cmd {
         DocCmd::Add { person, kind, file, application, note } => {
-            let r = q.ingest_document_path(person, &kind, &file, &note, application)?;
-            if ctx.json {
-                ctx.print_json(&r)?;
+            let v = if ctx.server.is_some() {
+                let data_base64 = qinqing_core::document::upload_file(&file)?;
+                ctx.call_value(Call::DocumentUpload { person, kind, note, binding: application, data_base64 })?
             } else {
-                println!("{}", r.document.id);
+                serde_json::to_value(ctx.open()?.ingest_document_path(person, &kind, &file, &note, application)?).map_err(|e| Error::internal(e.to_string()))?
+            };
+            if ctx.json {
+                ctx.print_json(&v)?;
+            } else {
+                println!("{}", v["id"]);
             }
             return Ok(Outcome::Ok);
         }
         DocCmd::List { person } => {
-            let list = q.list_documents(person)?;
+            let list = ctx.call_value(Call::DocumentList { person })?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {
-                for d in list {
+                for d in view::<Vec<DocView>>(&list)? {
                     print_doc(ctx, &d);
                 }
             }
             return Ok(Outcome::Ok);
         }
-        DocCmd::Show { doc } => q.get_document(doc)?,
-        DocCmd::Export { doc, out } => q.export_document(doc, &out)?,
-        DocCmd::Rm { doc } => q.delete_document(doc)?,
-        DocCmd::Review { doc, staff, verdict, reason } => q.review_document(doc, staff, verdict == "accept", &reason)?,
+        DocCmd::Show { doc } => Call::DocumentGet { id: doc },
+        DocCmd::Export { doc, out } => {
+            if ctx.server.is_some() {
+                return Err(Error::remote_unsupported());
+            }
+            let d = ctx.open()?.export_document(doc, &out)?;
+            if ctx.json {
+                ctx.print_json(&d)?;
+            } else {
+                print_doc(ctx, &view(&serde_json::to_value(&d).map_err(|e| Error::internal(e.to_string()))?)?);
+            }
+            return Ok(Outcome::Ok);
+        }
+        DocCmd::Rm { doc } => Call::DocumentDelete { id: doc },
+        DocCmd::Review { doc, staff, verdict, reason } => Call::DocumentReview { id: doc, staff, accept: verdict == "accept", reason },
     };
+    let v = ctx.call_value(call)?;
     if ctx.json {
-        ctx.print_json(&shown)?;
+        ctx.print_json(&v)?;
     } else {
-        print_doc(ctx, &shown);
+        print_doc(ctx, &view(&v)?);
     }
     Ok(Outcome::Ok)
 }
 
-fn print_doc(ctx: &Ctx, d: &qinqing_core::Document) {
-    let k = if ctx.en() { d.kind.en() } else { d.kind.zh() };
+fn print_doc(ctx: &Ctx, d: &DocView) {
+    let k = match qinqing_core::document::DocKind::parse(&d.kind) {
+        Ok(k) if ctx.en() => k.en(),
+        Ok(k) => k.zh(),
+        Err(_) => d.kind.as_str(),
+    };
     let size = match (d.width, d.height) {
         (Some(w), Some(h)) => format!("{w}x{h}"),
         _ => "-".into(),
     };
     println!(
-        "{}  person {}  {}  {}  {}  {} B  {}  {:?}  {}",
-        d.id, d.person_id, k, d.media, size, d.bytes, &d.sha256[..12], d.status, d.note
+        "{}  person {}  {}  {}  {}  {} B  {}  {}  {}",
+        d.id, d.person_id, k, d.media, size, d.bytes, d.sha256.get(..12).unwrap_or_default(), d.status, d.note
     );
 }
 
@@ -1868,7 +1955,15 @@ fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {
 fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
     use qinqing_core::settle::{Aid, PayerView};
     let out: Aid = match cmd {
-        AidCmd::Authorize { authorizer, beneficiary, relation, monthly_cap } => ctx.open()?.authorize_aid(authorizer, beneficiary, &relation, monthly_cap)?,
+        // The CLI's operator takes the current letter as signed.
+        AidCmd::Authorize { authorizer, beneficiary, relation, monthly_cap } => ctx.call(Call::AidAuthorize(qinqing_core::settle::AidRequest {
+            authorizer,
+            beneficiary,
+            relation,
+            monthly_cap_fen: monthly_cap,
+            online_daily_cap_fen: None,
+            letter_sha256: qinqing_core::settle::aid_letter().sha256,
+        }))?,
         AidCmd::Cap { aid, fen, none } => ctx.call(Call::AidSetCap { id: aid, cap_fen: if none { None } else { fen } })?,
         AidCmd::OnlineCap { aid, fen, none } => ctx.call(Call::AidSetOnlineCap { id: aid, cap_fen: if none { None } else { fen } })?,
         AidCmd::Letter => {

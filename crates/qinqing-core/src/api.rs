@@ -200,6 +200,69 @@ pub enum Call {
     DeviceList { holder: i64 },
     /// Unpair a computer (staff, or the household itself).
     DeviceRevoke { id: i64 },
+    /// The commitment letter a holder signs for a binding.
+    BindingLetter,
+    /// The commitment letter an authorizer signs for 家庭共济.
+    AidLetter,
+    /// Attach an uploaded document to a drafted application.
+    BindingAttach { id: i64, doc: i64 },
+    /// The holder signs the commitment letter of an application.
+    BindingSign { id: i64 },
+    /// Staff compared the member's face with the ID card, in person.
+    BindingFaceStaff { id: i64, staff: i64 },
+    /// A photo of the member holding the ID card stands for the face check.
+    BindingFaceEvidence { id: i64, doc: i64 },
+    /// Send the member a code to confirm a binding from afar.
+    BindingSendRemoteCode { id: i64 },
+    /// The member's code confirms the binding.
+    BindingConfirmRemote { id: i64, code: String },
+    /// A guardian activates a minor's e-voucher within the application.
+    BindingGuardianVoucher { id: i64 },
+    /// The holder ends a binding.
+    BindingUnbindAsHolder { id: i64 },
+    /// Set a person's payment password (typed twice).
+    PayPasswordSet { id: i64, password: String, again: String },
+    /// Whether a person has a payment password.
+    PayPasswordIs { id: i64 },
+    /// A person's full resident ID (audited).
+    PersonRevealId { id: i64 },
+    /// Staff compared the person with the ID card in person.
+    PersonVerifyFace { id: i64, staff: i64 },
+    /// Upload a document (a photo or a PDF, base64) of a person, optionally into an application.
+    DocumentUpload {
+        person: i64,
+        kind: String,
+        #[serde(default)]
+        note: String,
+        #[serde(default)]
+        binding: Option<i64>,
+        /// The file's bytes, base64 (at most 20 MB before encoding).
+        data_base64: String,
+    },
+    /// A document as an image to show (a data: URL).
+    DocumentImage { id: i64 },
+    /// A document's thumbnail, if it has one.
+    DocumentThumb { id: i64 },
+    /// Delete an uploaded document (its owner's family).
+    DocumentDelete { id: i64 },
+    /// Staff accept or reject a document, saying why when rejecting.
+    DocumentReview {
+        id: i64,
+        staff: i64,
+        accept: bool,
+        #[serde(default)]
+        reason: String,
+    },
+    /// The transaction record as CSV text (UTF-8 with BOM).
+    TxCsv(TxQuery),
+    /// Add a staff member (administrators).
+    StaffAdd { name: String, role: String, password: String, again: String },
+    /// 代缴 of a given amount.
+    PremiumPayAmount { payer: i64, beneficiary: i64, amount_fen: i64, year: i64 },
+    /// A holder applies to bind a registered person (by number) as a relative.
+    BindingApplyMember { holder: i64, member: i64, relation: String },
+    /// One setting and its value.
+    SettingGet { key: String },
 }
 
 impl Call {
@@ -245,6 +308,22 @@ impl Call {
                 | Call::TerminalRevoke { .. }
                 | Call::PairingStart { .. }
                 | Call::DeviceRevoke { .. }
+                | Call::BindingAttach { .. }
+                | Call::BindingSign { .. }
+                | Call::BindingFaceStaff { .. }
+                | Call::BindingFaceEvidence { .. }
+                | Call::BindingSendRemoteCode { .. }
+                | Call::BindingConfirmRemote { .. }
+                | Call::BindingGuardianVoucher { .. }
+                | Call::BindingUnbindAsHolder { .. }
+                | Call::PayPasswordSet { .. }
+                | Call::PersonVerifyFace { .. }
+                | Call::DocumentUpload { .. }
+                | Call::DocumentDelete { .. }
+                | Call::DocumentReview { .. }
+                | Call::StaffAdd { .. }
+                | Call::PremiumPayAmount { .. }
+                | Call::BindingApplyMember { .. }
         )
     }
 
@@ -361,6 +440,32 @@ impl Qinqing {
             Call::PairingStart { holder } => json(self.pairing_start(holder)?),
             Call::DeviceList { holder } => json(self.device_list(holder)?),
             Call::DeviceRevoke { id } => json(self.device_revoke(id)?),
+            Call::BindingLetter => json(self.binding_letter()),
+            Call::AidLetter => json(crate::settle::aid_letter()),
+            Call::BindingAttach { id, doc } => json(self.attach_document(id, doc)?),
+            Call::BindingSign { id } => json(self.sign_letter(id)?),
+            Call::BindingFaceStaff { id, staff } => json(self.verify_face_by_staff(id, staff)?),
+            Call::BindingFaceEvidence { id, doc } => json(self.verify_face_by_evidence(id, doc)?),
+            Call::BindingSendRemoteCode { id } => json(self.send_remote_code(id)?),
+            Call::BindingConfirmRemote { id, code } => json(self.confirm_remote(id, &code)?),
+            Call::BindingGuardianVoucher { id } => json(self.guardian_activate_voucher(id)?),
+            Call::BindingUnbindAsHolder { id } => json(self.unbind_as_holder(id)?),
+            Call::PayPasswordSet { id, password, again } => json(self.set_pay_password(id, &password, &again).map(|()| true)?),
+            Call::PayPasswordIs { id } => json(self.has_pay_password(id)?),
+            Call::PersonRevealId { id } => json(self.reveal_resident_id(id)?),
+            Call::PersonVerifyFace { id, staff } => json(self.verify_face_in_person(id, staff)?),
+            Call::DocumentUpload { person, kind, note, binding, data_base64 } => {
+                json(self.ingest_document(person, &kind, &crate::document::decode_upload(&data_base64, self.ingest_limits().max_bytes)?, &note, binding)?)
+            }
+            Call::DocumentImage { id } => json(self.document_image(id)?),
+            Call::DocumentThumb { id } => json(self.document_thumb(id)?),
+            Call::DocumentDelete { id } => json(self.delete_document(id)?),
+            Call::DocumentReview { id, staff, accept, reason } => json(self.review_document(id, staff, accept, &reason)?),
+            Call::TxCsv(q) => json(self.tx_csv(&q)?),
+            Call::StaffAdd { name, role, password, again } => json(self.add_staff(&name, &role, &password, &again)?),
+            Call::PremiumPayAmount { payer, beneficiary, amount_fen, year } => self.pay_premium(payer, beneficiary, amount_fen, year),
+            Call::BindingApplyMember { holder, member, relation } => json(self.apply_binding(holder, member, &relation)?),
+            Call::SettingGet { key } => json(self.get_setting(&key)?),
         }
     }
 }

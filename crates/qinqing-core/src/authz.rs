@@ -345,7 +345,7 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
 }
 
 /// One refused request, as the administrator sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Denied {
     pub id: i64,
     pub at_local: String,

@@ -653,7 +653,7 @@ fn remote_code_hash(binding: i64, code: &str) -> String {
 }
 
 /// A message in a person's outbox (the stand-in for an SMS gateway).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Message {
     pub id: i64,
     pub person_id: i64,

@@ -202,6 +202,47 @@ pub struct DocImage {
     pub data_url: String,
 }
 
+/// A file's bytes as the service interface's `document_upload` carries
+/// them (base64), refused before reading if it is over the size limit.
+pub fn upload_file(path: &Path) -> Result<String> {
+    let limit = crate::docstore::IngestLimits::default().max_bytes;
+    let len = std::fs::metadata(path).map(|m| m.len()).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
+    if len > limit {
+        return Err(Error::doc_too_large(len, limit));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
+    upload_bytes(&bytes)
+}
+
+/// Bytes in memory as `document_upload` carries them (base64), refused if
+/// over the size limit.
+pub fn upload_bytes(bytes: &[u8]) -> Result<String> {
+    use base64::Engine;
+    let limit = crate::docstore::IngestLimits::default().max_bytes;
+    if bytes.len() as u64 > limit {
+        return Err(Error::doc_too_large(bytes.len() as u64, limit));
+    }
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// The bytes of an upload sent as base64 text (the service interface):
+/// too large (before decoding, so nothing huge is decoded) or not base64 is
+/// refused like any bad file.
+pub fn decode_upload(data: &str, max_bytes: u64) -> Result<Vec<u8>> {
+    use base64::Engine;
+    let decoded_len = (data.len() as u64 / 4) * 3;
+    if decoded_len > max_bytes + 2 {
+        return Err(Error::doc_too_large(decoded_len, max_bytes));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.trim().as_bytes())
+        .map_err(|e| Error::doc_corrupt("file", &format!("not base64: {e}")))?;
+    if bytes.is_empty() {
+        return Err(Error::doc_empty());
+    }
+    Ok(bytes)
+}
+
 impl Qinqing {
     /// Upload a document of `person_id` from bytes in memory. With
     /// `binding`, it is also attached to that draft application (in the same

@@ -59,6 +59,25 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free local port")
 }
 
+/// `Some(None)` when a prerequisite of a window test is missing and
+/// `QINQING_SKIP_E2E` asks to skip; panics with a clear message when it is
+/// missing otherwise; `None` when everything is there.
+fn missing_prerequisites(name: &str) -> Option<Option<App>> {
+    let missing: Vec<&str> = [("Xvfb", which("Xvfb")), ("tauri-driver", which("tauri-driver")), ("WebKitWebDriver", which("WebKitWebDriver"))]
+        .into_iter()
+        .filter(|(_, p)| p.is_none())
+        .map(|(n, _)| n)
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    if std::env::var_os("QINQING_SKIP_E2E").is_some() {
+        eprintln!("e2e {name}: SKIPPED (QINQING_SKIP_E2E set; missing {missing:?})");
+        return Some(None);
+    }
+    panic!("e2e prerequisites missing: {missing:?}. Run scripts/test.sh, which installs them (or set QINQING_SKIP_E2E=1 to skip).");
+}
+
 /// What is left after [`App::close`]: the database the app wrote, on disk
 /// until this is dropped.
 pub struct Closed {
@@ -99,17 +118,8 @@ impl App {
     /// As [`App::launch_with`], on the ledger at `db` (a `postgres://` URL)
     /// instead of a SQLite file in the test's directory.
     pub async fn launch_on(app_bin: &str, name: &str, db: Option<PathBuf>, extra: &[&str], prepare: impl FnOnce(&Path)) -> Option<App> {
-        let missing: Vec<&str> = [("Xvfb", which("Xvfb")), ("tauri-driver", which("tauri-driver")), ("WebKitWebDriver", which("WebKitWebDriver"))]
-            .into_iter()
-            .filter(|(_, p)| p.is_none())
-            .map(|(n, _)| n)
-            .collect();
-        if !missing.is_empty() {
-            if std::env::var_os("QINQING_SKIP_E2E").is_some() {
-                eprintln!("e2e {name}: SKIPPED (QINQING_SKIP_E2E set; missing {missing:?})");
-                return None;
-            }
-            panic!("e2e prerequisites missing: {missing:?}. Run scripts/test.sh, which installs them (or set QINQING_SKIP_E2E=1 to skip).");
+        if let Some(missing) = missing_prerequisites(name) {
+            return missing;
         }
         assert!(Path::new(app_bin).is_file(), "app binary {app_bin} not built");
 
@@ -133,6 +143,28 @@ impl App {
             });
         });
 
+        let mut args = vec!["--db".to_string(), db.to_string_lossy().into_owned()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        Some(Self::session(app_bin, name, dir, db, args, &[]).await)
+    }
+
+    /// A window connected to a service centre's server (issue 18):
+    /// `app_bin --server URL` with no ledger of its own; what it remembers
+    /// (the pairing) lives in this test's directory (`QINQING_DB` names the
+    /// place, and no database is created there).
+    pub async fn launch_connected(app_bin: &str, name: &str, server: &str, extra: &[&str]) -> Option<App> {
+        if let Some(missing) = missing_prerequisites(name) {
+            return missing;
+        }
+        let dir = tempfile::Builder::new().prefix(&format!("qinqing-e2e-{name}-")).tempdir().expect("tempdir");
+        let db = dir.path().join("family.db");
+        let mut args = vec!["--server".to_string(), server.to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let env = [("QINQING_DB".to_string(), db.to_string_lossy().into_owned())];
+        Some(Self::session(app_bin, name, dir, db, args, &env).await)
+    }
+
+    async fn session(app_bin: &str, name: &str, dir: tempfile::TempDir, db: PathBuf, args: Vec<String>, env: &[(String, String)]) -> App {
         let (xvfb, display) = start_xvfb();
         let port = free_port();
         let native_port = free_port();
@@ -150,6 +182,7 @@ impl App {
             .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
             .env("XDG_CONFIG_HOME", dir.path().join("xdg-config"))
             .env("XDG_CACHE_HOME", dir.path().join("xdg-cache"))
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(log.try_clone().expect("log fd"))
             .stderr(log)
             .process_group(0)
@@ -161,11 +194,7 @@ impl App {
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
-            {
-                let mut args = vec!["--db".to_string(), db.to_string_lossy().into_owned()];
-                args.extend(extra.iter().map(|a| a.to_string()));
-                serde_json::json!({ "application": app_bin, "args": args })
-            },
+            serde_json::json!({ "application": app_bin, "args": args }),
         );
         let started = Instant::now();
         let client = ClientBuilder::native()
@@ -180,7 +209,7 @@ impl App {
             app.screenshot(&format!("{name}-FAILED-boot")).await;
             panic!("e2e {name}: the app's scripts did not load: {err}");
         }
-        Some(app)
+        app
     }
 
     /// Wait until `css` matches an element and return it.

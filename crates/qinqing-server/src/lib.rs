@@ -33,6 +33,9 @@ pub mod openapi;
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// Largest body read at all (see [`app`]).
 pub const READ_LIMIT: usize = 1024 * 1024;
+/// Largest document upload (`document_upload`): a 20 MB file as base64, and
+/// its arguments.
+pub const UPLOAD_LIMIT: usize = 30 * 1024 * 1024;
 
 type Job = Box<dyn FnOnce(&mut Qinqing) + Send>;
 
@@ -221,17 +224,18 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-/// A request body of at most [`BODY_LIMIT`] bytes; a larger one (or one
-/// that cannot be read) is refused with the domain's JSON error.
-pub struct Body(Bytes);
+/// A request body of at most `N` bytes ([`BODY_LIMIT`] unless said); a
+/// larger one (or one that cannot be read) is refused with the domain's JSON
+/// error.
+pub struct Body<const N: usize = BODY_LIMIT>(Bytes);
 
-impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+impl<S: Send + Sync, const N: usize> axum::extract::FromRequest<S> for Body<N> {
     type Rejection = ApiError;
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
         match Bytes::from_request(req, state).await {
-            Ok(b) if b.len() > BODY_LIMIT => Err(ApiError(Error::request_too_large(BODY_LIMIT))),
+            Ok(b) if b.len() > N => Err(ApiError(Error::request_too_large(N))),
             Ok(b) => Ok(Body(b)),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError(Error::request_too_large(BODY_LIMIT))),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError(Error::request_too_large(N))),
             Err(e) => Err(ApiError(Error::request_malformed(&e.body_text()))),
         }
     }
@@ -315,6 +319,16 @@ async fn logout(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult
 /// Every operation of the service interface: `POST /api/v1/{op}`, the
 /// call's arguments as the JSON body, as whoever the bearer token proves.
 async fn operation(State(s): State<Arc<AppState>>, headers: HeaderMap, Path(op): Path<String>, body: Body) -> Result<Json<serde_json::Value>, ApiError> {
+    answer(s, headers, op, body.0).await
+}
+
+/// A document upload: the one operation with a larger body.
+async fn upload(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Body<UPLOAD_LIMIT>) -> Result<Json<serde_json::Value>, ApiError> {
+    answer(s, headers, "document_upload".into(), body.0).await
+}
+
+async fn answer(s: Arc<AppState>, headers: HeaderMap, op: String, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let body = Body::<0>(body);
     let args: serde_json::Value = if body.0.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Null
     } else {
@@ -421,6 +435,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/pair", post(pair))
+        .route("/document_upload", post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT + READ_LIMIT)))
         .route("/{op}", post(operation))
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method);

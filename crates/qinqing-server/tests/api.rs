@@ -424,8 +424,36 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     let (code, staff, _) = run(&["--token", &admin, "staff", "list"], "");
     let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().list_staff().unwrap();
     assert_eq!((code, staff), (0, serde_json::to_value(&local).unwrap()));
-    // A command that does not work through the server yet says so, and runs nowhere.
-    let (code, _, err) = run(&["--token", &admin, "bind", "list"], "");
+    // Bindings, settings, documents, staff and pairing through the server, as the ledger has them.
+    let (code, remote, err) = run(&["--token", &admin, "bind", "list"], "");
+    let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().list_bindings(&Default::default()).unwrap();
+    assert_eq!((code, remote), (0, serde_json::to_value(&local).unwrap()), "{err}");
+    let (code, setting, err) = run(&["--token", &admin, "setting", "get", "staff_session_secs"], "");
+    assert_eq!((code, setting["value"].as_i64()), (0, Some(900)), "{err}");
+    let (code, _, err) = run(&["--token", &admin, "setting", "set", "staff_session_secs", "1"], "");
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("SETTING_OUT_OF_RANGE")));
+    let pdf = l._dir.path().join("证明.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").unwrap();
+    let (code, _, err) = run(&["--token", &admin, "doc", "add", "--person", &l.member.to_string(), "--kind", "hukou", &pdf.to_string_lossy()], "");
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")), "staff do not upload a family's documents");
+    let (code, added, err) = run(&["--token", &admin, "staff", "add", "--name", "小王", "--role", "staff"], "clerk-two-pass\nclerk-two-pass\n");
+    assert_eq!(code, 0, "{err}");
+    let (code, pcode, err) = run(&["--token", &admin, "pairing", "start", "--holder", &l.member.to_string()], "");
+    assert_eq!(code, 0, "{err}");
+    let (code, device, err) = run(&["pair", "--code", pcode["code"].as_str().unwrap(), "--label", "家里"], "");
+    assert_eq!(code, 0, "{err}");
+    let device = device["token"].as_str().unwrap().to_string();
+    let (code, doc, err) = run(&["--token", &device, "doc", "add", "--person", &l.member.to_string(), "--kind", "hukou", &pdf.to_string_lossy()], "");
+    assert_eq!(code, 0, "{err}");
+    let stored = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().get_document(doc["id"].as_i64().unwrap()).unwrap();
+    assert_eq!((stored.person_id, stored.media.as_str()), (l.member, "pdf"));
+    let (code, docs, _) = run(&["--token", &device, "doc", "list", "--person", &l.member.to_string()], "");
+    assert_eq!((code, docs.as_array().map(Vec::len)), (0, Some(1)));
+    let (code, _, err) = run(&["--token", &device, "staff", "list"], "");
+    assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")), "a family device is not staff");
+    assert!(added["id"].as_i64().is_some());
+    // A command that does not work through the server says so, and runs nowhere.
+    let (code, _, err) = run(&["--token", &admin, "report", "year", "--person", &l.member.to_string()], "");
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("REMOTE_UNSUPPORTED")));
     // Log out: the token stops working.
     assert_eq!(run(&["--token", &admin, "logout"], "").0, 0);
@@ -544,6 +572,26 @@ fn pairing(on_postgres: bool) {
         let (st, v, _) = ask(op, body);
         assert_eq!((st, code(&v)), (403, "FORBIDDEN"), "{op}");
     }
+    // A document's bytes travel as base64 on document_upload only, up to 20 MB.
+    let pdf = |pad: usize| {
+        let mut b = b"%PDF-1.4\n%".to_vec();
+        b.extend(std::iter::repeat_n(b'x', pad));
+        b.extend(b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
+        qinqing_core::document::upload_bytes(&b).unwrap_or_else(|_| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(&b)
+        })
+    };
+    let upload = |data: String| ask("document_upload", json!({ "person": l.member, "kind": "hukou", "data_base64": data }));
+    let (st, v, _) = upload(pdf(1_500_000));
+    assert_eq!((st, v["person_id"].as_i64()), (200, Some(l.member)), "{v}");
+    let (st, v, _) = upload(pdf(21 << 20));
+    assert_eq!((st, code(&v)), (422, "DOC_TOO_LARGE"));
+    let (st, v, _) = upload("not base64 at all!".into());
+    assert_eq!((st, code(&v)), (422, "DOC_CORRUPT"), "{v}");
+    // Any other operation keeps the small limit.
+    let (st, v, _) = ask("person_get", json!({ "id": l.member, "pad": "x".repeat(100_000) }));
+    assert_eq!((st, code(&v)), (413, "REQUEST_TOO_LARGE"));
     // "Unpair this computer": its own device; after that it is refused.
     let (st, v, _) = ask("device_revoke", json!({ "id": d["id"] }));
     assert_eq!(st, 200, "{v}");

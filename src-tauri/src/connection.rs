@@ -1,0 +1,250 @@
+//! Connected mode (issue 18): the window as a client of the service centre's
+//! `qinqing-server`. Every command sends the same [`Call`] it would answer
+//! locally; the HTTP client is the one the CLI uses. This module keeps what a
+//! connected family computer must remember — the server's address and, once
+//! paired, the device credential — and what it last saw, for when the server
+//! cannot be reached.
+//!
+//! The credential lives in an owner-only file (mode 0600) in the app's data
+//! directory, written whole or not at all; "unpair this computer" revokes it
+//! on the server and deletes the file.
+//!
+//! Offline: a read answered before is answered again from memory, marked
+//! with the time it was seen (the status line says so); a change is refused
+//! with `SERVER_UNREACHABLE` and never queued, so nothing can move money
+//! twice once the server is back.
+
+use qinqing_client::Remote;
+use qinqing_core::api::Call;
+use qinqing_core::{Code, Error, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// What the credential file holds.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Saved {
+    pub server: String,
+    #[serde(default)]
+    pub device: Option<Paired>,
+}
+
+/// This computer's pairing (the token never reaches the page).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Paired {
+    pub id: i64,
+    pub holder: i64,
+    pub holder_name_masked: String,
+    pub label: Option<String>,
+    pub token: String,
+    pub paired_at: String,
+}
+
+/// What the page may know about the connection.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnState {
+    pub server: String,
+    pub paired: bool,
+    pub holder: Option<i64>,
+    pub holder_name_masked: Option<String>,
+    pub device_label: Option<String>,
+    /// The last request reached the server.
+    pub online: bool,
+    /// When the server was last reached (UTC), if ever this run.
+    pub last_online_at: Option<String>,
+    /// The oldest answer shown from memory since the server was lost.
+    pub stale_since: Option<String>,
+    /// The same, as China time for the page to show.
+    pub stale_since_local: Option<String>,
+}
+
+pub struct Connected {
+    file: PathBuf,
+    ca: Option<PathBuf>,
+    saved: Mutex<Saved>,
+    seen: Mutex<HashMap<String, (Value, String)>>,
+    status: Mutex<(bool, Option<String>, Option<String>)>,
+}
+
+fn now() -> String {
+    qinqing_core::time::to_db(chrono::Utc::now())
+}
+
+fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>> {
+    m.lock().map_err(|_| Error::internal("connection state lock poisoned"))
+}
+
+impl Connected {
+    /// Connected to `server` (remembered in `file`), or to the server
+    /// remembered there when `server` is `None`; `None` when neither.
+    pub fn open(file: PathBuf, server: Option<&str>, ca: Option<PathBuf>) -> Result<Option<Connected>> {
+        let mut saved: Saved = match std::fs::read(&file) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| Error::internal(format!("{}: {e}", file.display())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Saved::default(),
+            Err(e) => return Err(Error::internal(format!("{}: {e}", file.display()))),
+        };
+        match server.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) if s.trim_end_matches('/') != saved.server.trim_end_matches('/') => {
+                // Another centre: a pairing with the old one does not carry over.
+                saved = Saved { server: s.trim_end_matches('/').to_string(), device: None };
+                write_private(&file, &saved)?;
+            }
+            Some(_) => {}
+            None if saved.server.is_empty() => return Ok(None),
+            None => {}
+        }
+        Ok(Some(Connected { file, ca, saved: Mutex::new(saved), seen: Mutex::new(HashMap::new()), status: Mutex::new((true, None, None)) }))
+    }
+
+    pub fn server(&self) -> String {
+        self.saved.lock().map(|s| s.server.clone()).unwrap_or_default()
+    }
+
+    pub fn paired(&self) -> Option<Paired> {
+        self.saved.lock().ok().and_then(|s| s.device.clone())
+    }
+
+    pub fn state(&self) -> ConnState {
+        let d = self.paired();
+        let (online, last, stale) = self.status.lock().map(|s| s.clone()).unwrap_or((false, None, None));
+        ConnState {
+            server: self.server(),
+            paired: d.is_some(),
+            holder: d.as_ref().map(|d| d.holder),
+            holder_name_masked: d.as_ref().map(|d| d.holder_name_masked.clone()),
+            device_label: d.and_then(|d| d.label),
+            online,
+            last_online_at: last,
+            stale_since_local: stale.as_deref().and_then(qinqing_core::time::from_db).map(qinqing_core::time::display_china),
+            stale_since: stale,
+        }
+    }
+
+    fn remote(&self) -> Result<Remote> {
+        let token = self.paired().map(|d| d.token);
+        Remote::new(&self.server(), token, self.ca.as_deref())
+    }
+
+    fn reached(&self) -> Result<()> {
+        let mut s = lock(&self.status)?;
+        *s = (true, Some(now()), None);
+        Ok(())
+    }
+
+    fn lost(&self, stale_from: Option<&str>) -> Result<()> {
+        let mut s = lock(&self.status)?;
+        s.0 = false;
+        if let Some(t) = stale_from {
+            if s.2.as_deref().is_none_or(|old| t < old) {
+                s.2 = Some(t.to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// One call on the server as this computer. A read the server cannot be
+    /// asked now is answered from what it said last (if it said anything).
+    pub fn call(&self, call: &Call) -> Result<Value> {
+        let key = serde_json::to_string(call).unwrap_or_default();
+        match self.remote()?.call(call) {
+            Ok(v) => {
+                self.reached()?;
+                if !call.changes() {
+                    lock(&self.seen)?.insert(key, (v.clone(), now()));
+                }
+                Ok(v)
+            }
+            Err(e) if e.code == Code::ServerUnreachable => {
+                let cached = if call.changes() { None } else { lock(&self.seen)?.get(&key).cloned() };
+                match cached {
+                    Some((v, at)) => {
+                        self.lost(Some(&at))?;
+                        Ok(v)
+                    }
+                    None => {
+                        self.lost(None)?;
+                        Err(e)
+                    }
+                }
+            }
+            Err(e) => {
+                self.reached()?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Redeem the one-time code staff gave: this computer now acts for that
+    /// household, and remembers it.
+    pub fn pair(&self, code: &str, label: Option<&str>) -> Result<ConnState> {
+        let remote = Remote::new(&self.server(), None, self.ca.as_deref())?;
+        let d: qinqing_core::credential::Device = match remote.pair(code, label, None) {
+            Ok(v) => {
+                self.reached()?;
+                serde_json::from_value(v).map_err(|e| Error::internal(format!("answer: {e}")))?
+            }
+            Err(e) => {
+                if e.code == Code::ServerUnreachable {
+                    self.lost(None)?;
+                }
+                return Err(e);
+            }
+        };
+        let token = d.token.clone().ok_or_else(|| Error::internal("the server paired without a token"))?;
+        let mut saved = lock(&self.saved)?;
+        let next = Saved {
+            server: saved.server.clone(),
+            device: Some(Paired { id: d.id, holder: d.holder, holder_name_masked: d.holder_name_masked, label: d.label, token, paired_at: now() }),
+        };
+        write_private(&self.file, &next)?;
+        *saved = next;
+        drop(saved);
+        lock(&self.seen)?.clear();
+        Ok(self.state())
+    }
+
+    /// "Unpair this computer": revoked on the server, then forgotten here.
+    /// If the server cannot be reached the credential is still removed from
+    /// this computer (`revoked_on_server: false`: staff can revoke it there).
+    pub fn unpair(&self) -> Result<Value> {
+        let Some(d) = self.paired() else { return Ok(serde_json::json!({ "revoked_on_server": false, "was_paired": false })) };
+        let on_server = match self.remote()?.call(&Call::DeviceRevoke { id: d.id }) {
+            Ok(_) => true,
+            Err(e) if matches!(e.code, Code::ServerUnreachable) => false,
+            // Already revoked by staff, or unknown there: nothing left to revoke.
+            Err(e) if matches!(e.code, Code::TokenRevoked | Code::TokenUnknown) => true,
+            Err(e) => return Err(e),
+        };
+        let mut saved = lock(&self.saved)?;
+        let next = Saved { server: saved.server.clone(), device: None };
+        write_private(&self.file, &next)?;
+        *saved = next;
+        drop(saved);
+        lock(&self.seen)?.clear();
+        Ok(serde_json::json!({ "revoked_on_server": on_server, "was_paired": true }))
+    }
+}
+
+/// Write `v` to `path` readable by its owner only, whole or not at all
+/// (a temporary file in the same directory, then a rename).
+fn write_private<T: Serialize>(path: &Path, v: &T) -> Result<()> {
+    let dir = path.parent().ok_or_else(|| Error::internal("credential file has no directory"))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::internal(format!("{}: {e}", dir.display())))?;
+    let tmp = path.with_extension("tmp");
+    let body = serde_json::to_vec_pretty(v).map_err(|e| Error::internal(e.to_string()))?;
+    {
+        use std::io::Write;
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        let mut f = o.open(&tmp).map_err(|e| Error::internal(format!("{}: {e}", tmp.display())))?;
+        f.write_all(&body).and_then(|()| f.sync_all()).map_err(|e| Error::internal(format!("{}: {e}", tmp.display())))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::internal(format!("{}: {e}", path.display())))
+}
