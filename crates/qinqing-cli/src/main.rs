@@ -11,7 +11,7 @@ use qinqing_core::idcheck::{self, IdCheck};
 use qinqing_core::time::{Clock, SystemClock};
 use qinqing_core::report::TxQuery;
 use qinqing_core::settle::{AidQuery, SettleRequest, Settlement};
-use qinqing_core::{db, time, BindingQuery, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery, Qinqing, Relation};
+use qinqing_core::{db, time, BindingQuery, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery, Qinqing};
 use serde::Serialize;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::PathBuf;
@@ -970,6 +970,11 @@ fn works_remotely(cmd: &Cmd) -> bool {
             | Cmd::Bind(_)
             | Cmd::Doc(_)
             | Cmd::Setting(_)
+            | Cmd::Report(_)
+            | Cmd::Policy(_)
+            | Cmd::Fund(_)
+            | Cmd::Key(_)
+            | Cmd::Id(_)
             | Cmd::Denied { .. }
             | Cmd::Outbox(_)
             | Cmd::Settlements { .. }
@@ -1054,11 +1059,11 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Key(KeyCmd::Export) => {
-            let pk = ctx.open()?.public_key_hex()?;
+            let v = ctx.call_value(Call::PublicKey)?;
             if ctx.json {
-                ctx.print_json(&serde_json::json!({ "public_key": pk, "algorithm": "ed25519" }))?;
+                ctx.print_json(&v)?;
             } else {
-                println!("{pk}");
+                println!("{}", v["public_key"].as_str().unwrap_or_default());
             }
         }
         Cmd::Qr(c) => return qr_cmd(ctx, c),
@@ -1152,19 +1157,27 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             }
         }
         Cmd::Fund(c) => {
-            let mut q = ctx.open()?;
-            if let FundCmd::Set { prefix, scenario, insurance, deductible, ratio, ceiling } = c {
-                let p = qinqing_core::fund::FundPolicy { deductible_fen: deductible, ratio_pct: ratio, ceiling_fen: ceiling };
-                q.set_fund_policy(&prefix, &scenario, &insurance, p)?;
+            /// What the CLI prints of a fund policy.
+            #[derive(serde::Deserialize)]
+            struct FundView {
+                region_prefix: String,
+                scenario: String,
+                insurance: String,
+                deductible_fen: i64,
+                ratio_pct: i64,
+                ceiling_fen: Option<i64>,
             }
-            let list = q.fund_policies()?;
+            if let FundCmd::Set { prefix, scenario, insurance, deductible, ratio, ceiling } = c {
+                ctx.call_value(Call::FundPolicySet { prefix, scenario, insurance, deductible_fen: deductible, ratio_pct: ratio, ceiling_fen: ceiling })?;
+            }
+            let list = ctx.call_value(Call::FundPolicies)?;
             if ctx.json {
                 ctx.print_json(&list)?;
             } else {
-                for r in list {
+                for r in view::<Vec<FundView>>(&list)? {
                     let prefix = if r.region_prefix.is_empty() { "*" } else { &r.region_prefix };
-                    let ceiling = r.policy.ceiling_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into());
-                    println!("{prefix:<6} {:<16} {:<9} {:>12} {:>3}% {:>14}", r.scenario, r.insurance, qinqing_core::money::format_fen(r.policy.deductible_fen), r.policy.ratio_pct, ceiling);
+                    let ceiling = r.ceiling_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into());
+                    println!("{prefix:<6} {:<16} {:<9} {:>12} {:>3}% {:>14}", r.scenario, r.insurance, qinqing_core::money::format_fen(r.deductible_fen), r.ratio_pct, ceiling);
                 }
             }
         }
@@ -1211,44 +1224,35 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         }
         Cmd::Aid(c) => return aid_cmd(ctx, c),
         Cmd::Report(ReportCmd::Year { person, family, year, csv }) => {
-            let q = ctx.open()?;
-            let year = year.unwrap_or_else(|| chrono::Datelike::year(&q.today()));
+            let year = match year {
+                Some(y) => y,
+                None => {
+                    let info: qinqing_core::service::Info = ctx.call(Call::Info)?;
+                    info.today_china.get(..4).and_then(|y| y.parse().ok()).ok_or_else(|| Error::internal("today's date"))?
+                }
+            };
             let (holder, only) = match (person, family) {
                 (Some(p), _) => (p, Some(p)),
                 (None, Some(h)) => (h, None),
                 _ => return Err(Error::internal("clap requires --person or --family")),
             };
             let d = match only {
-                Some(p) => q.person_dashboard(p, year)?,
-                None => q.dashboard(holder, year)?,
+                Some(p) => ctx.call_value(Call::PersonDashboard { person: p, year })?,
+                None => ctx.call_value(Call::Dashboard { holder, year })?,
             };
             if let Some(path) = csv {
-                q.tx_csv_save(&q.year_query(only, holder, year), &path)?;
+                let query = qinqing_core::report::year_query(only, holder, year);
+                if ctx.server.is_some() {
+                    let text: String = ctx.call(Call::TxCsv(query))?;
+                    qinqing_core::docstore::write_private_replace(&path, text.as_bytes())?;
+                } else {
+                    ctx.open()?.tx_csv_save(&query, &path)?;
+                }
             }
             if ctx.json {
                 ctx.print_json(&d)?;
             } else {
-                let f = &d.family;
-                if ctx.en() {
-                    println!("{year}: {}  ({} {})", f.total_display, f.bills, if f.bills == 1 { "bill" } else { "bills" });
-                } else {
-                    println!("{year}年：{}（{} 笔）", f.total_display, f.bills);
-                }
-                for (k, v) in [("fund", f.fund), ("own_account", f.own_account), ("family_aid", f.family_aid), ("cash", f.cash)] {
-                    let (zh, en) = qinqing_core::report::source_label(k);
-                    let label = if ctx.en() { en } else { zh };
-                    println!("  {label:<14} {:>14}", qinqing_core::money::format_fen(v));
-                }
-                if d.premiums_fen > 0 {
-                    let (zh, en) = qinqing_core::report::source_label("premium");
-                    println!("  {:<14} {:>14}", if ctx.en() { en } else { zh }, d.premiums_display);
-                }
-                for m in &d.members {
-                    println!("  {}: {}", m.name, m.year.total_display);
-                }
-                for a in &d.anomalies {
-                    println!("  ! {} {} {}", a.date, a.member_name, if ctx.en() { &a.explain_en } else { &a.explain_zh });
-                }
+                print_year(ctx, year, &view(&d)?);
             }
         }
         Cmd::Tx(TxCmd::List { member, family, from, to, scenario, institution, source, page, page_size, csv }) => {
@@ -1748,6 +1752,69 @@ fn print_binding_line(ctx: &Ctx, b: &BindingView) {
     );
 }
 
+/// What the CLI prints of a year's dashboard.
+#[derive(serde::Deserialize)]
+struct YearView {
+    family: YearTotals,
+    premiums_fen: i64,
+    premiums_display: String,
+    members: Vec<MemberYear>,
+    anomalies: Vec<AnomalyView>,
+}
+
+#[derive(serde::Deserialize)]
+struct YearTotals {
+    total_display: String,
+    bills: i64,
+    fund: i64,
+    own_account: i64,
+    family_aid: i64,
+    cash: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct MemberYear {
+    name: String,
+    year: MemberTotal,
+}
+
+#[derive(serde::Deserialize)]
+struct MemberTotal {
+    total_display: String,
+}
+
+#[derive(serde::Deserialize)]
+struct AnomalyView {
+    date: String,
+    member_name: String,
+    explain_zh: String,
+    explain_en: String,
+}
+
+fn print_year(ctx: &Ctx, year: i32, d: &YearView) {
+    let f = &d.family;
+    if ctx.en() {
+        println!("{year}: {}  ({} {})", f.total_display, f.bills, if f.bills == 1 { "bill" } else { "bills" });
+    } else {
+        println!("{year}年：{}（{} 笔）", f.total_display, f.bills);
+    }
+    for (k, v) in [("fund", f.fund), ("own_account", f.own_account), ("family_aid", f.family_aid), ("cash", f.cash)] {
+        let (zh, en) = qinqing_core::report::source_label(k);
+        let label = if ctx.en() { en } else { zh };
+        println!("  {label:<14} {:>14}", qinqing_core::money::format_fen(v));
+    }
+    if d.premiums_fen > 0 {
+        let (zh, en) = qinqing_core::report::source_label("premium");
+        println!("  {:<14} {:>14}", if ctx.en() { en } else { zh }, d.premiums_display);
+    }
+    for m in &d.members {
+        println!("  {}: {}", m.name, m.year.total_display);
+    }
+    for a in &d.anomalies {
+        println!("  ! {} {} {}", a.date, a.member_name, if ctx.en() { &a.explain_en } else { &a.explain_zh });
+    }
+}
+
 /// The first `n` lines of stdin (secrets are never arguments: they would show in `ps`).
 fn stdin_lines(n: usize) -> Result<Vec<String>, Error> {
     let stdin = io::stdin();
@@ -1841,14 +1908,18 @@ fn doc(ctx: &Ctx, cmd: DocCmd) -> Result<Outcome, Error> {
         }
         DocCmd::Show { doc } => Call::DocumentGet { id: doc },
         DocCmd::Export { doc, out } => {
-            if ctx.server.is_some() {
-                return Err(Error::remote_unsupported());
-            }
-            let d = ctx.open()?.export_document(doc, &out)?;
+            let d = if ctx.server.is_some() {
+                let v = ctx.call_value(Call::DocumentBytes { id: doc })?;
+                let bytes = qinqing_core::document::decode_upload(v["data_base64"].as_str().unwrap_or_default(), u64::MAX / 2)?;
+                qinqing_core::document::write_new(&out, &bytes)?;
+                v["document"].clone()
+            } else {
+                serde_json::to_value(ctx.open()?.export_document(doc, &out)?).map_err(|e| Error::internal(e.to_string()))?
+            };
             if ctx.json {
                 ctx.print_json(&d)?;
             } else {
-                print_doc(ctx, &view(&serde_json::to_value(&d).map_err(|e| Error::internal(e.to_string()))?)?);
+                print_doc(ctx, &view(&d)?);
             }
             return Ok(Outcome::Ok);
         }
@@ -1881,19 +1952,24 @@ fn print_doc(ctx: &Ctx, d: &DocView) {
 }
 
 fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
-    let mut q = ctx.open()?;
-    if let PolicyCmd::Set { prefix, relations, note, premium_max } = cmd {
-        let rels = relations.iter().map(|r| Relation::parse(r)).collect::<Result<Vec<_>, _>>()?;
-        q.set_region_policy_full(&prefix, &rels, &note, premium_max)?;
+    /// What the CLI prints of a region's policy.
+    #[derive(serde::Deserialize)]
+    struct PolicyView {
+        region_prefix: String,
+        relations: Vec<String>,
+        note: String,
+        premium_max_relatives: i64,
     }
-    let list = q.region_policies()?;
+    if let PolicyCmd::Set { prefix, relations, note, premium_max } = cmd {
+        ctx.call_value(Call::RegionPolicySet { prefix, relations, note, premium_max })?;
+    }
+    let list = ctx.call_value(Call::RegionPolicies)?;
     if ctx.json {
         ctx.print_json(&list)?;
     } else {
-        for p in list {
+        for p in view::<Vec<PolicyView>>(&list)? {
             let prefix = if p.region_prefix.is_empty() { "*" } else { &p.region_prefix };
-            let rels: Vec<&str> = p.relations.iter().map(|r| r.as_str()).collect();
-            println!("{prefix:<6}  {}  代缴≤{}  {}", rels.join(","), p.premium_max_relatives, p.note);
+            println!("{prefix:<6}  {}  代缴≤{}  {}", p.relations.join(","), p.premium_max_relatives, p.note);
         }
     }
     Ok(Outcome::Ok)

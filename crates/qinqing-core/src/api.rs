@@ -263,6 +263,29 @@ pub enum Call {
     BindingApplyMember { holder: i64, member: i64, relation: String },
     /// One setting and its value.
     SettingGet { key: String },
+    /// The ledger's code-signing public key (Ed25519, hex), for counters that verify offline.
+    PublicKey,
+    /// Set which relations a region (prefix) allows, and how many relatives' premiums one payer may pay (administrators).
+    RegionPolicySet {
+        prefix: String,
+        relations: Vec<String>,
+        #[serde(default)]
+        note: String,
+        #[serde(default)]
+        premium_max: Option<i64>,
+    },
+    /// Set the pooled fund's policy for a region (prefix), scenario and insurance (administrators).
+    FundPolicySet {
+        prefix: String,
+        scenario: String,
+        insurance: String,
+        deductible_fen: i64,
+        ratio_pct: i64,
+        #[serde(default)]
+        ceiling_fen: Option<i64>,
+    },
+    /// A document's stored bytes (base64), as uploaded after processing.
+    DocumentBytes { id: i64 },
 }
 
 impl Call {
@@ -324,6 +347,8 @@ impl Call {
                 | Call::StaffAdd { .. }
                 | Call::PremiumPayAmount { .. }
                 | Call::BindingApplyMember { .. }
+                | Call::RegionPolicySet { .. }
+                | Call::FundPolicySet { .. }
         )
     }
 
@@ -466,6 +491,18 @@ impl Qinqing {
             Call::PremiumPayAmount { payer, beneficiary, amount_fen, year } => self.pay_premium(payer, beneficiary, amount_fen, year),
             Call::BindingApplyMember { holder, member, relation } => json(self.apply_binding(holder, member, &relation)?),
             Call::SettingGet { key } => json(self.get_setting(&key)?),
+            Call::PublicKey => json(serde_json::json!({ "public_key": self.public_key_hex()?, "algorithm": "ed25519" })),
+            Call::RegionPolicySet { prefix, relations, note, premium_max } => {
+                let rels = relations.iter().map(|r| crate::Relation::parse(r)).collect::<Result<Vec<_>>>()?;
+                json(self.set_region_policy_full(&prefix, &rels, &note, premium_max)?)
+            }
+            Call::FundPolicySet { prefix, scenario, insurance, deductible_fen, ratio_pct, ceiling_fen } => {
+                json(self.set_fund_policy(&prefix, &scenario, &insurance, crate::fund::FundPolicy { deductible_fen, ratio_pct, ceiling_fen })?)
+            }
+            Call::DocumentBytes { id } => {
+                let (media, bytes) = self.document_bytes(id)?;
+                json(serde_json::json!({ "document": self.get_document(id)?, "mime": media, "data_base64": crate::document::upload_bytes(&bytes)? }))
+            }
         }
     }
 }

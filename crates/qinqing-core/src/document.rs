@@ -202,6 +202,16 @@ pub struct DocImage {
     pub data_url: String,
 }
 
+/// Write a document's bytes to a new file `out` (never over an existing one).
+pub fn write_new(out: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
+    std::io::Write::write_all(&mut f, bytes).map_err(|e| Error::internal(format!("{}: {e}", out.display())))
+}
+
 /// A file's bytes as the service interface's `document_upload` carries
 /// them (base64), refused before reading if it is over the size limit.
 pub fn upload_file(path: &Path) -> Result<String> {
@@ -467,12 +477,7 @@ impl Qinqing {
         self.permit(Act::DocumentRead { document: id })?;
         let d = self.get_document(id)?;
         let (_, bytes) = self.document_bytes(id)?;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(out)
-            .map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
-        std::io::Write::write_all(&mut f, &bytes).map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
+        write_new(out, &bytes)?;
         Ok(d)
     }
 

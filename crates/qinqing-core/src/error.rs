@@ -644,7 +644,7 @@ impl Error {
         Self::new(Code::ServerUnreachable, Some("server"), format!("无法连接服务中心 {url}：{why}。请检查地址、网络和服务是否在运行；未作任何改动。"), format!("Cannot reach the service centre at {url}: {why}. Check the address, the network and that the service is running; nothing was changed."))
     }
     pub fn remote_unsupported() -> Self {
-        Self::new(Code::RemoteUnsupported, Some("server"), "这个命令暂时只能在本机账本上使用（不带 --server），未作任何改动。", "This command works on a local ledger only for now (without --server); nothing was changed.")
+        Self::new(Code::RemoteUnsupported, Some("server"), "这个命令作用于数据库本身（建库、示例数据、本机设置、备份、恢复、迁移），只能在账本所在的电脑上用 --db 执行，不能通过服务中心；未作任何改动。共享账本请用 PostgreSQL 的工具备份（pg_dump）。", "This command works on the database itself (create, demo data, this computer's role, backup, restore, moving a ledger): run it with --db on the computer that holds the ledger, not through the service centre; nothing was changed. Back up a shared ledger with PostgreSQL's tools (pg_dump).")
     }
     pub fn request_malformed(why: &str) -> Self {
         Self::new(Code::RequestMalformed, None, format!("请求格式不正确：{why}。未作任何改动；请检查所用客户端的版本。"), format!("The request is not well formed: {why}. Nothing was changed; check the client's version."))

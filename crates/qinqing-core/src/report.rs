@@ -1098,12 +1098,17 @@ impl Qinqing {
 
     /// The transaction-record filter for a person's (or a family's) year.
     pub fn year_query(&self, person: Option<i64>, holder: i64, year: i32) -> TxQuery {
-        TxQuery {
-            member: person,
-            family: if person.is_none() { Some(holder) } else { None },
-            from: Some(format!("{year:04}-01-01")),
-            to: Some(format!("{year:04}-12-31")),
-            ..Default::default()
-        }
+        year_query(person, holder, year)
+    }
+}
+
+/// The record of one China year: a person's (`person`), else the family of `holder`.
+pub fn year_query(person: Option<i64>, holder: i64, year: i32) -> TxQuery {
+    TxQuery {
+        member: person,
+        family: if person.is_none() { Some(holder) } else { None },
+        from: Some(format!("{year:04}-01-01")),
+        to: Some(format!("{year:04}-12-31")),
+        ..Default::default()
     }
 }

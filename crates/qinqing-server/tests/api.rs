@@ -452,8 +452,26 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     let (code, _, err) = run(&["--token", &device, "staff", "list"], "");
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")), "a family device is not staff");
     assert!(added["id"].as_i64().is_some());
-    // A command that does not work through the server says so, and runs nowhere.
-    let (code, _, err) = run(&["--token", &admin, "report", "year", "--person", &l.member.to_string()], "");
+    // The year's report, the document's bytes, policies and the public key, as the ledger has them.
+    let (code, year, err) = run(&["--token", &device, "report", "year", "--person", &l.member.to_string(), "--year", "2026"], "");
+    let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().person_dashboard(l.member, 2026).unwrap();
+    assert_eq!((code, year), (0, serde_json::to_value(&local).unwrap()), "{err}");
+    let out = l._dir.path().join("exported.pdf");
+    let (code, _, err) = run(&["--token", &device, "doc", "export", &doc["id"].to_string(), &out.to_string_lossy()], "");
+    assert_eq!(code, 0, "{err}");
+    let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().document_bytes(doc["id"].as_i64().unwrap()).unwrap().1;
+    assert_eq!(std::fs::read(&out).unwrap(), local, "the stored bytes, exactly");
+    let (code, _, _) = run(&["--token", &device, "doc", "export", &doc["id"].to_string(), &out.to_string_lossy()], "");
+    assert_ne!(code, 0, "never over an existing file");
+    let (code, public, _) = run(&["--token", &key, "key", "export"], "");
+    let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().public_key_hex().unwrap();
+    assert_eq!((code, public["public_key"].as_str()), (0, Some(local.as_str())));
+    let (code, _, err) = run(&["--token", &admin, "fund", "set", "31", "--scenario", "pharmacy", "--insurance", "resident", "--deductible", "0", "--ratio", "101"], "");
+    assert_eq!(code, 3, "a ratio over 100 is refused: {err}");
+    let (code, policies, _) = run(&["--token", &device, "policy", "list"], "");
+    assert!(code == 0 && policies.as_array().is_some_and(|a| !a.is_empty()));
+    // A command on the database itself does not go through the server: it says so, and runs nowhere.
+    let (code, _, err) = run(&["--token", &admin, "backup", &l._dir.path().join("b.db").to_string_lossy()], "");
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("REMOTE_UNSUPPORTED")));
     // Log out: the token stops working.
     assert_eq!(run(&["--token", &admin, "logout"], "").0, 0);
