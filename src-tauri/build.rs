@@ -81,6 +81,7 @@ const COMMANDS: &[&str] = &[
     "denied_list",
     "setup_household",
     "pairing_start",
+    "kiosk_register",
     "pair_device",
     "unpair_device",
     "connection_state",

@@ -121,13 +121,13 @@ function renderConnection(line, info) {
   const c = connection;
   clear(line);
   line.classList.toggle('offline', !c.online);
-  const parts = [t(`status.role_${installation.role}`), `${t('conn.server')} ${c.server}`];
+  const parts = [session.kiosk ? t('status.kiosk') : t(`status.role_${installation.role}`), `${t('conn.server')} ${c.server}`];
   parts.push(c.online ? t('conn.online') : t('conn.offline'));
   if (!c.online && c.stale_since) parts.push(t('conn.stale', { time: c.stale_since_local || c.stale_since }));
-  if (c.paired) parts.push(t('conn.household', { name: c.holder_name_masked }));
+  if (c.paired && c.holder_name_masked) parts.push(t('conn.household', { name: c.holder_name_masked }));
   if (info) parts.push(`${t('status.today')} ${info.today_china}`);
   line.append(el('span', { text: parts.join(' · '), attrs: { id: 'conn-status', 'data-online': c.online ? '1' : '0' } }));
-  if (c.paired) {
+  if (c.paired && !session.kiosk) {
     line.append(el('button', { class: 'btn btn-small', text: t('conn.unpair'), attrs: { type: 'button', id: 'unpair' }, on: { click: () => askUnpair(line) } }));
   }
 }

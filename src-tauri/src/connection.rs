@@ -31,12 +31,15 @@ pub struct Saved {
     pub device: Option<Paired>,
 }
 
-/// This computer's pairing (the token never reaches the page).
+/// This computer's credential with the centre (the token never reaches the
+/// page): a family computer paired with a holder, or a registered kiosk.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Paired {
     pub id: i64,
-    pub holder: i64,
-    pub holder_name_masked: String,
+    /// `family` or `kiosk`.
+    pub kind: String,
+    pub holder: Option<i64>,
+    pub holder_name_masked: Option<String>,
     pub label: Option<String>,
     pub token: String,
     pub paired_at: String,
@@ -112,8 +115,8 @@ impl Connected {
         ConnState {
             server: self.server(),
             paired: d.is_some(),
-            holder: d.as_ref().map(|d| d.holder),
-            holder_name_masked: d.as_ref().map(|d| d.holder_name_masked.clone()),
+            holder: d.as_ref().and_then(|d| d.holder),
+            holder_name_masked: d.as_ref().and_then(|d| d.holder_name_masked.clone()),
             device_label: d.and_then(|d| d.label),
             online,
             last_online_at: last,
@@ -192,17 +195,37 @@ impl Connected {
                 return Err(e);
             }
         };
-        let token = d.token.clone().ok_or_else(|| Error::internal("the server paired without a token"))?;
+        self.keep(d)
+    }
+
+    /// Remember the credential just issued to this computer.
+    fn keep(&self, d: qinqing_core::credential::Device) -> Result<ConnState> {
+        let token = d.token.clone().ok_or_else(|| Error::internal("the server issued no token"))?;
         let mut saved = lock(&self.saved)?;
         let next = Saved {
             server: saved.server.clone(),
-            device: Some(Paired { id: d.id, holder: d.holder, holder_name_masked: d.holder_name_masked, label: d.label, token, paired_at: now() }),
+            device: Some(Paired { id: d.id, kind: d.kind, holder: d.holder, holder_name_masked: d.holder_name_masked, label: d.label, token, paired_at: now() }),
         };
         write_private(&self.file, &next)?;
         *saved = next;
         drop(saved);
         lock(&self.seen)?.clear();
         Ok(self.state())
+    }
+
+    /// A connected kiosk's first start: an administrator logs in once and
+    /// the server registers this kiosk; the administrator's session ends at
+    /// once, and only the kiosk's own key is kept.
+    pub fn register_kiosk(&self, admin: i64, password: &str, label: Option<&str>) -> Result<ConnState> {
+        let plain = Remote::new(&self.server(), None, self.ca.as_deref())?;
+        let session = plain.login(admin, password)?;
+        let token = session["token"].as_str().ok_or_else(|| Error::internal("log-in without a token"))?.to_string();
+        let as_admin = Remote::new(&self.server(), Some(token), self.ca.as_deref())?;
+        let issued = as_admin.call(&Call::KioskRegister { label: label.map(str::to_string) });
+        let _ = as_admin.logout();
+        let d: qinqing_core::credential::Device = serde_json::from_value(issued?).map_err(|e| Error::internal(format!("answer: {e}")))?;
+        self.reached()?;
+        self.keep(d)
     }
 
     /// "Unpair this computer": revoked on the server, then forgotten here.

@@ -9,7 +9,7 @@ use clap::Parser;
 use qinqing_core::api::Call;
 use qinqing_core::audit::AuditQuery;
 use qinqing_core::installation::Installation;
-use qinqing_core::kiosk::{Kiosk, KioskState as KState};
+use qinqing_core::kiosk::{KioskState as KState, SharedKiosk};
 use qinqing_core::report::TxQuery;
 use qinqing_core::settle::{AidQuery, SettleRequest};
 use qinqing_core::{db, region, Actor, BindingQuery, Error, MemberEntry, PersonEdit, PersonInput, PersonQuery, Qinqing, Result};
@@ -41,46 +41,34 @@ struct Args {
 /// Everything the window's commands share: the ledger (or why it could not
 /// be opened), whether this is a kiosk, and the staff / resident sessions.
 /// The page never says who it is: every command works out its actor here, in
-/// Rust, from the installation's role and the sessions (issue 15).
+/// Rust, from the installation's role and the sessions (issue 15) — or, when
+/// connected, the server does from this computer's credential.
 struct AppState {
     ledger: std::result::Result<Mutex<Qinqing>, Error>,
     /// Connected mode: every call goes to the service centre's server.
     remote: Option<connection::Connected>,
     kiosk: bool,
-    sessions: Mutex<Kiosk>,
+    /// This window's staff / resident sessions (standalone; a connected
+    /// kiosk's live on the server).
+    sessions: SharedKiosk,
     exit_authorized: std::sync::atomic::AtomicBool,
 }
 
-/// Who is asking now: at a kiosk, nobody / staff / staff serving a resident
-/// (after the inactivity rules); elsewhere, the installation's role.
-fn actor_now(st: &AppState, sessions: &mut Kiosk, q: &Qinqing) -> Result<Actor> {
-    let by_sessions = sessions.actor(q)?;
-    if st.kiosk {
-        return Ok(by_sessions);
-    }
-    Ok(q.installation()?.actor())
-}
-
-/// Run a domain call as the current actor.
+/// Run a domain call as the current actor: at a kiosk, nobody / staff /
+/// staff serving a resident (after the inactivity rules); elsewhere, the
+/// installation's role. The window's sessions are attached for the
+/// `kiosk_*` operations.
 fn with<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing) -> Result<T>) -> Result<T> {
-    let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
     let m = s.ledger.as_ref().map_err(Clone::clone)?;
     let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
-    let actor = actor_now(s, &mut sessions, &q)?;
-    q.set_actor(actor);
+    q.set_kiosk(Some(s.sessions.clone()));
+    if s.kiosk {
+        q.act_as_kiosk()?;
+    } else {
+        let actor = q.installation()?.actor();
+        q.set_actor(actor);
+    }
     f(&mut q)
-}
-
-/// Run a staff act (approve, reject, attest a face) as the logged-in staff
-/// member — never one named by the page.
-fn with_staff<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing, i64) -> Result<T>) -> Result<T> {
-    let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
-    let m = s.ledger.as_ref().map_err(Clone::clone)?;
-    let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
-    let actor = actor_now(s, &mut sessions, &q)?;
-    let staff = sessions.staff().map(|x| x.id).ok_or_else(Error::not_logged_in)?;
-    q.set_actor(actor);
-    f(&mut q, staff)
 }
 
 fn json<T: serde::Serialize>(v: T) -> Result<Value> {
@@ -97,24 +85,29 @@ fn call(s: &State<'_, AppState>, c: Call) -> Result<Value> {
     }
 }
 
-/// A staff act, naming the logged-in staff member (never one from the page).
+/// A staff act, naming the staff member logged in at this window (never
+/// one from the page); the ledger refuses any other.
 fn call_staff(s: &State<'_, AppState>, c: impl FnOnce(i64) -> Call) -> Result<Value> {
-    match &s.remote {
-        // Connected: the server knows its session's staff member and refuses
-        // any other (the permission table); a family computer has none.
-        Some(_) => Err(Error::forbidden()),
-        None => with_staff(s, |q, staff| q.call(c(staff))),
-    }
+    let k = call(s, Call::KioskState)?;
+    let staff = k["staff"]["id"].as_i64().ok_or_else(Error::not_logged_in)?;
+    call(s, c(staff))
 }
 
-/// Session commands (log-in, resident sessions): authentication itself.
-fn kiosk<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Kiosk, &mut Qinqing) -> Result<T>) -> Result<T> {
-    let mut sessions = s.sessions.lock().map_err(|_| Error::internal("session lock poisoned"))?;
-    let m = s.ledger.as_ref().map_err(Clone::clone)?;
-    let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
-    let actor = actor_now(s, &mut sessions, &q)?;
-    q.set_actor(actor);
-    f(&mut sessions, &mut q)
+/// A kiosk operation: on this window's sessions, or on the server's for a
+/// connected kiosk. A connected kiosk not yet registered says so
+/// (`register`); a connected family computer has no sessions.
+fn kiosk_op(s: &State<'_, AppState>, c: Call) -> Result<Value> {
+    if let Some(r) = &s.remote {
+        if !s.kiosk {
+            return Ok(json(no_sessions())?);
+        }
+        if r.paired().is_none() {
+            let mut v = json(no_sessions())?;
+            v["register"] = Value::Bool(true);
+            return Ok(v);
+        }
+    }
+    call(s, c)
 }
 
 /// Staff log in at a kiosk, or at the review desk of the all-in-one demo; a
@@ -144,8 +137,8 @@ struct Mode {
 #[tauri::command]
 fn app_mode(s: State<'_, AppState>) -> Result<Mode> {
     if let Some(c) = &s.remote {
-        let installation = match c.paired() {
-            Some(d) => json(Installation::Household { holder: d.holder })?,
+        let installation = match c.paired().and_then(|d| d.holder) {
+            Some(holder) => json(Installation::Household { holder })?,
             None => serde_json::json!({ "role": "unpaired" }),
         };
         return Ok(Mode { kiosk: s.kiosk, installation, connection: Some(c.state()) });
@@ -172,50 +165,49 @@ fn no_sessions() -> KState {
 }
 
 #[tauri::command]
-fn kiosk_state(s: State<'_, AppState>) -> Result<KState> {
-    if s.remote.is_some() {
-        return Ok(no_sessions());
-    }
-    kiosk(&s, |ks, q| ks.state(q))
+fn kiosk_state(s: State<'_, AppState>) -> Result<Value> {
+    kiosk_op(&s, Call::KioskState)
 }
 
 #[tauri::command]
-fn kiosk_touch(s: State<'_, AppState>) -> Result<KState> {
-    if s.remote.is_some() {
-        return Ok(no_sessions());
-    }
-    kiosk(&s, |ks, q| ks.touch(q))
+fn kiosk_touch(s: State<'_, AppState>) -> Result<Value> {
+    kiosk_op(&s, Call::KioskTouch)
 }
 
 #[tauri::command]
-fn kiosk_login(s: State<'_, AppState>, staff: i64, password: String) -> Result<KState> {
+fn kiosk_login(s: State<'_, AppState>, staff: i64, password: String) -> Result<Value> {
     staff_allowed(&s)?;
-    kiosk(&s, |ks, q| ks.login(q, staff, &password))
+    kiosk_op(&s, Call::KioskLogin { staff, password })
 }
 
 #[tauri::command]
-fn kiosk_logout(s: State<'_, AppState>) -> Result<KState> {
-    kiosk(&s, |ks, q| ks.logout(q))
+fn kiosk_logout(s: State<'_, AppState>) -> Result<Value> {
+    kiosk_op(&s, Call::KioskLogout)
 }
 
-/// First run of a kiosk only: the page cannot reach this once staff exist,
-/// and a family's or a counter's window never.
+/// First run of a standalone kiosk only: the page cannot reach this once
+/// staff exist, and a family's or a counter's window never. (A centre's
+/// server gets its first administrator from `qinqing-cli staff add`.)
 #[tauri::command]
-fn kiosk_first_admin(s: State<'_, AppState>, name: String, password: String, again: String) -> Result<KState> {
-    if !s.kiosk {
+fn kiosk_first_admin(s: State<'_, AppState>, name: String, password: String, again: String) -> Result<Value> {
+    if !s.kiosk || s.remote.is_some() {
         return Err(Error::forbidden());
     }
-    kiosk(&s, |ks, q| ks.first_admin(q, &name, &password, &again))
+    with(&s, |q| {
+        let k = q.kiosk().ok_or_else(Error::forbidden)?;
+        let mut k = k.lock().map_err(|_| Error::internal("kiosk lock poisoned"))?;
+        json(k.first_admin(q, &name, &password, &again)?)
+    })
 }
 
 #[tauri::command]
-fn kiosk_start_resident(s: State<'_, AppState>, resident_id: String, attested: bool) -> Result<KState> {
-    kiosk(&s, |ks, q| ks.start_resident(q, &resident_id, attested))
+fn kiosk_start_resident(s: State<'_, AppState>, resident_id: String, attested: bool) -> Result<Value> {
+    kiosk_op(&s, Call::KioskStartResident { resident_id, attested })
 }
 
 #[tauri::command]
-fn kiosk_end_resident(s: State<'_, AppState>) -> Result<KState> {
-    kiosk(&s, |ks, q| ks.end_resident(q))
+fn kiosk_end_resident(s: State<'_, AppState>) -> Result<Value> {
+    kiosk_op(&s, Call::KioskEndResident)
 }
 
 #[tauri::command]
@@ -223,10 +215,19 @@ fn kiosk_add_staff(s: State<'_, AppState>, name: String, role: String, password:
     call(&s, Call::StaffAdd { name, role, password, again })
 }
 
+/// A connected kiosk's first start: an administrator of the centre logs in
+/// here once, and the server registers this kiosk (its key is kept like a
+/// family computer's credential).
+#[tauri::command]
+fn kiosk_register(s: State<'_, AppState>, admin: i64, password: String, label: Option<String>) -> Result<Value> {
+    let c = s.remote.as_ref().filter(|_| s.kiosk).ok_or_else(Error::forbidden)?;
+    json(c.register_kiosk(admin, &password, label.as_deref())?)
+}
+
 /// Leave kiosk mode: an administrator's password, then the app quits.
 #[tauri::command]
 fn kiosk_exit(app: tauri::AppHandle, s: State<'_, AppState>, admin: i64, password: String) -> Result<()> {
-    kiosk(&s, |ks, q| ks.authorize_exit(q, admin, &password))?;
+    kiosk_op(&s, Call::KioskExit { admin, password })?;
     s.exit_authorized.store(true, std::sync::atomic::Ordering::SeqCst);
     app.exit(0);
     Ok(())
@@ -696,7 +697,7 @@ fn main() {
     let args = Args::parse();
     // Connected: the server named now, or the one remembered beside the
     // ledger's default place; an explicit --db is this computer's ledger.
-    let remote = if args.db.is_some() || args.kiosk {
+    let remote = if args.db.is_some() {
         None
     } else {
         let file = db::resolve_db_path(None).map(|p| p.with_file_name("connection.json"));
@@ -717,7 +718,7 @@ fn main() {
     }
     // Kiosk mode: the flag, or the device's setting (`kiosk_mode` = 1).
     let kiosk_mode = args.kiosk || ledger.as_ref().ok().and_then(|m| m.lock().ok().and_then(|q| q.setting("kiosk_mode").ok())).unwrap_or(0) == 1;
-    let state = AppState { ledger, remote, kiosk: kiosk_mode, sessions: Mutex::new(Kiosk::new()), exit_authorized: false.into() };
+    let state = AppState { ledger, remote, kiosk: kiosk_mode, sessions: SharedKiosk::default(), exit_authorized: false.into() };
     let db_path = db::resolve_db_path(args.db.as_deref()).unwrap_or_else(|_| PathBuf::from("qinqing.db"));
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -741,7 +742,7 @@ fn main() {
                 std::thread::spawn(move || loop {
                     std::thread::sleep(std::time::Duration::from_secs(2));
                     let st = tauri::Manager::state::<AppState>(&handle);
-                    let _ = kiosk(&st, |ks, q| ks.state(q).map(drop));
+                    let _ = kiosk_op(&st, Call::KioskState);
                 });
             }
             Ok(())
@@ -831,6 +832,7 @@ fn main() {
             denied_list,
             setup_household,
             pairing_start,
+            kiosk_register,
             pair_device,
             unpair_device,
             connection_state

@@ -66,7 +66,8 @@ function render() {
   clear(root);
   const k = ctx.kstate;
   let body;
-  if (k.first_run) body = firstRun();
+  if (k.register) body = registerKiosk();
+  else if (k.first_run) body = firstRun();
   else if (!k.staff) body = login();
   else body = desk(k);
   root.append(el('section', { class: 'kiosk', attrs: { id: 'kiosk' } }, [body]));
@@ -82,6 +83,29 @@ function firstRun() {
     field('kiosk.password', input('pw', { id: 'k-admin-pw', type: 'password' }), 'password'),
     field('kiosk.password_again', input('pw2', { id: 'k-admin-pw2', type: 'password' }), 'password2'),
     el('button', { class: 'btn btn-primary', text: t('kiosk.create_admin'), attrs: { type: 'submit', id: 'k-admin-create' } }),
+  ]);
+}
+
+/** A kiosk connected to the centre's server, first start: an administrator
+ * logs in once and the server registers this kiosk. */
+function registerKiosk() {
+  const submit = (ev) => {
+    ev.preventDefault();
+    const password = state.form.rpw || '';
+    state.form.rpw = '';
+    act(async () => {
+      await call('kiosk_register', { admin: Number(state.form['k-reg-admin']), password, label: state.form.rlabel || null });
+      return call('kiosk_state');
+    });
+  };
+  return el('form', { class: 'card form kiosk-card', attrs: { id: 'kiosk-register', novalidate: true }, on: { submit } }, [
+    el('h2', { class: 'card-title', text: t('kiosk.register') }),
+    el('p', { class: 'muted', text: t('kiosk.register_hint') }),
+    formError(['password']),
+    field('kiosk.admin', staffNumber('k-reg-admin'), 'staff'),
+    field('kiosk.password', input('rpw', { id: 'k-reg-pw', type: 'password' }), 'password'),
+    field('kiosk.register_label', input('rlabel', { id: 'k-reg-label', type: 'text', maxlength: 40 }), 'label'),
+    el('button', { class: 'btn btn-primary', text: t('kiosk.register_do'), attrs: { type: 'submit', id: 'k-register' } }),
   ]);
 }
 

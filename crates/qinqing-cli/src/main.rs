@@ -504,8 +504,15 @@ enum PairingCmd {
         #[arg(long)]
         holder: i64,
     },
-    /// Unpair a computer: its next request is refused.
+    /// Unpair a computer (or a kiosk): its next request is refused.
     Revoke { id: i64 },
+    /// Administrators: register one of the centre's kiosks; prints its key (under `token`) once.
+    Kiosk {
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// The centre's registered kiosks.
+    Kiosks,
 }
 
 #[derive(Subcommand, Debug)]
@@ -1365,6 +1372,16 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             let out: Vec<qinqing_core::credential::Device> = match c {
                 PairingCmd::List { holder } => ctx.call(Call::DeviceList { holder })?,
                 PairingCmd::Revoke { id } => vec![ctx.call(Call::DeviceRevoke { id })?],
+                PairingCmd::Kiosk { label } => {
+                    let d: qinqing_core::credential::Device = ctx.call(Call::KioskRegister { label })?;
+                    if ctx.json {
+                        ctx.print_json(&d)?;
+                    } else {
+                        println!("{}", d.token.as_deref().unwrap_or_default());
+                    }
+                    return Ok(Outcome::Ok);
+                }
+                PairingCmd::Kiosks => ctx.call(Call::KioskList)?,
                 PairingCmd::Start { holder } => {
                     let p: qinqing_core::credential::PairingCode = ctx.call(Call::PairingStart { holder })?;
                     if ctx.json {
@@ -1382,7 +1399,8 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             } else {
                 for d in &out {
                     let state = if d.revoked_at.is_some() { "revoked" } else { "paired" };
-                    println!("{:>4}  holder {:<5} {:<8} {}  last used {}", d.id, d.holder, state, d.label.as_deref().unwrap_or(""), d.last_used_at);
+                    let whose = d.holder.map(|h| format!("holder {h}")).unwrap_or_else(|| "kiosk".into());
+                    println!("{:>4}  {whose:<12} {:<8} {}  last used {}", d.id, state, d.label.as_deref().unwrap_or(""), d.last_used_at);
                 }
             }
         }

@@ -16,15 +16,21 @@ CREATE TABLE pairing (
 CREATE INDEX pairing_code ON pairing (code_hash);
 CREATE INDEX pairing_holder ON pairing (holder_id);
 
+-- A computer the centre trusts: a family's, paired with one holder (acts
+-- for that household only), or a kiosk of the centre registered by an
+-- administrator (acts as whoever is logged in at it, by the kiosk's rules).
 CREATE TABLE device (
     id           INTEGER PRIMARY KEY,
-    holder_id    INTEGER NOT NULL REFERENCES person (id),
-    pairing_id   INTEGER NOT NULL UNIQUE REFERENCES pairing (id),
+    kind         TEXT    NOT NULL CHECK (kind IN ('family', 'kiosk')),
+    holder_id    INTEGER REFERENCES person (id),
+    pairing_id   INTEGER UNIQUE REFERENCES pairing (id),
     token_hash   TEXT    NOT NULL UNIQUE CHECK (length(token_hash) = 64),
     label        TEXT,
-    public_key   TEXT,                 -- the device's own signing key (base64), if it sent one
+    public_key   TEXT,                 -- the device's own signing key (hex), if it sent one
     created_at   TEXT    NOT NULL,
     last_used_at TEXT    NOT NULL,
-    revoked_at   TEXT
+    revoked_at   TEXT,
+    CHECK ((kind = 'family' AND holder_id IS NOT NULL AND pairing_id IS NOT NULL)
+        OR (kind = 'kiosk' AND holder_id IS NULL AND pairing_id IS NULL))
 );
 CREATE INDEX device_holder ON device (holder_id);

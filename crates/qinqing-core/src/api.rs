@@ -286,6 +286,27 @@ pub enum Call {
     },
     /// A document's stored bytes (base64), as uploaded after processing.
     DocumentBytes { id: i64 },
+    /// Register one of the centre's kiosks (administrators): its key, shown once.
+    KioskRegister {
+        #[serde(default)]
+        label: Option<String>,
+    },
+    /// The centre's kiosks.
+    KioskList,
+    /// This kiosk's sessions, after its inactivity rules (a kiosk's key).
+    KioskState,
+    /// Someone touched the kiosk's screen: its sessions stay alive.
+    KioskTouch,
+    /// A staff member logs in at this kiosk.
+    KioskLogin { staff: i64, password: String },
+    /// The staff member at this kiosk logs out (a resident session ends too).
+    KioskLogout,
+    /// Staff start serving a resident after comparing them with their ID card in person.
+    KioskStartResident { resident_id: String, attested: bool },
+    /// End the resident session; the staff log-in is locked with it.
+    KioskEndResident,
+    /// An administrator's password lets this kiosk leave kiosk mode.
+    KioskExit { admin: i64, password: String },
 }
 
 impl Call {
@@ -349,6 +370,16 @@ impl Call {
                 | Call::BindingApplyMember { .. }
                 | Call::RegionPolicySet { .. }
                 | Call::FundPolicySet { .. }
+                | Call::KioskRegister { .. }
+                // A kiosk's sessions change with every one of its calls
+                // (the inactivity rules end them): never answered from memory.
+                | Call::KioskState
+                | Call::KioskTouch
+                | Call::KioskLogin { .. }
+                | Call::KioskLogout
+                | Call::KioskStartResident { .. }
+                | Call::KioskEndResident
+                | Call::KioskExit { .. }
         )
     }
 
@@ -499,6 +530,15 @@ impl Qinqing {
             Call::FundPolicySet { prefix, scenario, insurance, deductible_fen, ratio_pct, ceiling_fen } => {
                 json(self.set_fund_policy(&prefix, &scenario, &insurance, crate::fund::FundPolicy { deductible_fen, ratio_pct, ceiling_fen })?)
             }
+            Call::KioskRegister { label } => json(self.kiosk_register(label.as_deref())?),
+            Call::KioskList => json(self.kiosk_list()?),
+            Call::KioskState => json(self.with_kiosk(|k, q| k.state(q))?),
+            Call::KioskTouch => json(self.with_kiosk(|k, q| k.touch(q))?),
+            Call::KioskLogin { staff, password } => json(self.with_kiosk(|k, q| k.login(q, staff, &password))?),
+            Call::KioskLogout => json(self.with_kiosk(|k, q| k.logout(q))?),
+            Call::KioskStartResident { resident_id, attested } => json(self.with_kiosk(|k, q| k.start_resident(q, &resident_id, attested))?),
+            Call::KioskEndResident => json(self.with_kiosk(|k, q| k.end_resident(q))?),
+            Call::KioskExit { admin, password } => json(self.with_kiosk(|k, q| k.authorize_exit(q, admin, &password).map(|()| true))?),
             Call::DocumentBytes { id } => {
                 let (media, bytes) = self.document_bytes(id)?;
                 json(serde_json::json!({ "document": self.get_document(id)?, "mime": media, "data_base64": crate::document::upload_bytes(&bytes)? }))

@@ -60,12 +60,16 @@ pub struct PairingCode {
     pub expires_at: String,
 }
 
-/// A family computer paired with a holder (the token only when just paired).
+/// A computer the centre trusts (the token only when just issued): a
+/// family's, paired with a holder, or a kiosk of the centre.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Device {
     pub id: i64,
-    pub holder: i64,
-    pub holder_name_masked: String,
+    /// `family` or `kiosk`.
+    pub kind: String,
+    /// A family computer's holder (none for a kiosk).
+    pub holder: Option<i64>,
+    pub holder_name_masked: Option<String>,
     pub label: Option<String>,
     pub public_key: Option<String>,
     pub created_at: String,
@@ -133,22 +137,31 @@ fn normal_pairing_code(typed: &str) -> Option<String> {
 }
 
 fn read_device(r: &crate::store::Row<'_>) -> Result<Device> {
-    let name: String = r.get(2)?;
+    let name: Option<String> = r.get(2)?;
     Ok(Device {
         id: r.get(0)?,
         holder: r.get(1)?,
-        holder_name_masked: crate::id::mask_name(&name),
+        holder_name_masked: name.map(|n| crate::id::mask_name(&n)),
         label: r.get(3)?,
         public_key: r.get(4)?,
         created_at: r.get(5)?,
         last_used_at: r.get(6)?,
         revoked_at: r.get(7)?,
+        kind: r.get(8)?,
         token: None,
     })
 }
 
-const DEVICE_SELECT: &str = "SELECT d.id, d.holder_id, p.name, d.label, d.public_key, d.created_at, d.last_used_at, d.revoked_at
-     FROM device d JOIN person p ON p.id = d.holder_id";
+const DEVICE_SELECT: &str = "SELECT d.id, d.holder_id, p.name, d.label, d.public_key, d.created_at, d.last_used_at, d.revoked_at, d.kind
+     FROM device d LEFT JOIN person p ON p.id = d.holder_id";
+
+/// Who a bearer token is: an actor, or a kiosk of the centre (which acts as
+/// whoever is logged in at it, by the kiosk's rules: [`crate::kiosk`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bearer {
+    Actor(Actor),
+    Kiosk { device: i64 },
+}
 
 fn check_label(label: Option<&str>) -> Result<Option<String>> {
     let label = label.map(str::trim).filter(|l| !l.is_empty()).map(str::to_string);
@@ -208,6 +221,15 @@ impl Qinqing {
     /// (unknown, expired, revoked; a session of a staff member no longer
     /// active). Does not change this service's own actor.
     pub fn authenticate(&mut self, token: &str) -> Result<Actor> {
+        Ok(match self.who(token)? {
+            Bearer::Actor(a) => a,
+            // A kiosk's own key proves no person: nobody, until staff log in at it.
+            Bearer::Kiosk { .. } => Actor::Nobody,
+        })
+    }
+
+    /// Who a bearer token is (see [`Bearer`]), or why it is refused.
+    pub fn who(&mut self, token: &str) -> Result<Bearer> {
         let token = token.trim();
         if !well_formed(token) {
             return Err(Error::token_unknown());
@@ -216,11 +238,16 @@ impl Qinqing {
         if token.starts_with(DEVICE_PREFIX) {
             return self.authenticate_device(&hash);
         }
+        let actor = self.authenticate_credential(&hash)?;
+        Ok(Bearer::Actor(actor))
+    }
+
+    fn authenticate_credential(&mut self, hash: &str) -> Result<Actor> {
         let row: Option<StoredCredential> = self
             .conn()
             .query_row(
                 "SELECT id, kind, staff_id, institution_id, last_used_at, expires_at, revoked_at FROM credential WHERE token_hash = ?1",
-                [&hash],
+                [hash],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
             )
             .optional()?;
@@ -256,8 +283,8 @@ impl Qinqing {
         Ok(actor)
     }
 
-    fn authenticate_device(&mut self, hash: &str) -> Result<Actor> {
-        let row: Option<(i64, i64, String, Option<String>)> = self
+    fn authenticate_device(&mut self, hash: &str) -> Result<Bearer> {
+        let row: Option<(i64, Option<i64>, String, Option<String>)> = self
             .conn()
             .query_row(
                 "SELECT id, holder_id, last_used_at, revoked_at FROM device WHERE token_hash = ?1",
@@ -281,7 +308,40 @@ impl Qinqing {
                 tx.commit()
             })?;
         }
-        Ok(Actor::Household { holder })
+        Ok(match holder {
+            Some(holder) => Bearer::Actor(Actor::Household { holder }),
+            None => Bearer::Kiosk { device: id },
+        })
+    }
+
+    /// An administrator registers one of the centre's kiosks: its key, shown
+    /// once. A kiosk acts for nobody until staff log in at it.
+    pub fn kiosk_register(&mut self, label: Option<&str>) -> Result<Device> {
+        self.permit(Act::Admin)?;
+        let label = check_label(label)?;
+        let token = new_token(DEVICE_PREFIX);
+        let now = time::to_db(self.now());
+        let actor = self.actor();
+        let mut d = crate::store::retry(|| {
+            let tx = self.conn().begin()?;
+            let id: i64 = tx.query_row(
+                "INSERT INTO device (kind, token_hash, label, created_at, last_used_at) VALUES ('kiosk', ?1, ?2, ?3, ?3) RETURNING id",
+                params![token_hash(&token), label, now],
+                |r| r.get(0),
+            )?;
+            audit::record(&tx, &now, &actor, "kiosk.register", "device", Some(id), None, None, Some(&serde_json::json!({ "label": label })))?;
+            let d = tx.query_row(&format!("{DEVICE_SELECT} WHERE d.id = ?1"), [id], read_device)?;
+            tx.commit()?;
+            Ok(d)
+        })?;
+        d.token = Some(token);
+        Ok(d)
+    }
+
+    /// The centre's registered kiosks (administrators).
+    pub fn kiosk_list(&self) -> Result<Vec<Device>> {
+        self.permit(Act::Admin)?;
+        self.conn().prepare(&format!("{DEVICE_SELECT} WHERE d.kind = 'kiosk' ORDER BY d.id"))?.query_map([], read_device)?.collect()
     }
 
     /// Staff at the service centre start pairing a family computer with a
@@ -356,8 +416,8 @@ impl Qinqing {
                 return Err(Error::pairing_code_invalid());
             }
             let id: i64 = tx.query_row(
-                "INSERT INTO device (holder_id, pairing_id, token_hash, label, public_key, created_at, last_used_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
+                "INSERT INTO device (kind, holder_id, pairing_id, token_hash, label, public_key, created_at, last_used_at)
+                 VALUES ('family', ?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
                 params![holder, pairing, token_hash(&token), label, public_key, now],
                 |r| r.get(0),
             )?;
@@ -380,12 +440,16 @@ impl Qinqing {
     /// Unpair a computer: its next request is refused (`TOKEN_REVOKED`).
     /// Staff, or the household itself ("unpair this computer").
     pub fn device_revoke(&mut self, id: i64) -> Result<Device> {
-        let holder: i64 = self
+        let holder: Option<i64> = self
             .conn()
             .query_row("SELECT holder_id FROM device WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| Error::device_not_found(id))?;
-        self.permit(Act::DeviceManage { holder })?;
+        // A family's computer: staff or the household; a kiosk: administrators.
+        self.permit(match holder {
+            Some(holder) => Act::DeviceManage { holder },
+            None => Act::Admin,
+        })?;
         let now = time::to_db(self.now());
         let actor = self.actor();
         crate::store::retry(|| {

@@ -13,6 +13,42 @@ use crate::time;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+/// One kiosk's sessions, shared between the handles that serve it.
+pub type SharedKiosk = std::sync::Arc<std::sync::Mutex<Kiosk>>;
+
+/// Every kiosk a server serves, by its registered device (sessions live in
+/// memory: a restarted server asks staff to log in again).
+#[derive(Debug, Default)]
+pub struct Kiosks {
+    map: std::sync::Mutex<std::collections::HashMap<i64, SharedKiosk>>,
+}
+
+impl Kiosks {
+    /// The sessions of kiosk `device` (empty the first time).
+    pub fn of(&self, device: i64) -> Result<SharedKiosk> {
+        let mut m = self.map.lock().map_err(|_| Error::internal("kiosk sessions lock poisoned"))?;
+        Ok(m.entry(device).or_default().clone())
+    }
+}
+
+impl Qinqing {
+    /// Act as whoever the attached kiosk's sessions say (after its
+    /// inactivity rules): nobody, a staff member, or staff serving a resident.
+    pub fn act_as_kiosk(&mut self) -> Result<()> {
+        let k = self.kiosk().ok_or_else(|| Error::internal("no kiosk attached"))?;
+        let actor = k.lock().map_err(|_| Error::internal("kiosk lock poisoned"))?.actor(self)?;
+        self.set_actor(actor);
+        Ok(())
+    }
+
+    /// Run `f` on the attached kiosk's sessions (a kiosk operation).
+    pub(crate) fn with_kiosk<T>(&mut self, f: impl FnOnce(&mut Kiosk, &mut Qinqing) -> Result<T>) -> Result<T> {
+        let k = self.kiosk().ok_or_else(Error::forbidden)?;
+        let mut guard = k.lock().map_err(|_| Error::internal("kiosk lock poisoned"))?;
+        f(&mut guard, self)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Kiosk {
     staff: Option<(Staff, DateTime<Utc>)>,

@@ -24,6 +24,9 @@ pub struct Qinqing {
     temp_files: bool,
     /// The installation's signing key, once read.
     key: std::sync::OnceLock<ed25519_dalek::SigningKey>,
+    /// The kiosk whose sessions this handle serves now, if any (the app's
+    /// own in kiosk mode; on the server, the asking kiosk's).
+    kiosk: Option<crate::kiosk::SharedKiosk>,
 }
 
 impl Drop for Qinqing {
@@ -99,6 +102,7 @@ impl Qinqing {
             limits: IngestLimits::default(),
             temp_files: false,
             key: std::sync::OnceLock::new(),
+            kiosk: None,
         })
     }
 
@@ -131,12 +135,24 @@ impl Qinqing {
             limits: IngestLimits::default(),
             temp_files: true,
             key: std::sync::OnceLock::new(),
+            kiosk: None,
         })
     }
 
     /// Who is asking through this handle: every entry point checks it
     /// ([`crate::authz`]) and the audit trail names it. A new handle is the
     /// local operator (the CLI on the computer that owns the database).
+    /// Serve this kiosk's sessions (`None`: no kiosk). Its calls
+    /// (`kiosk_*` in the service interface) act on it, and the actor follows
+    /// its sessions ([`Qinqing::act_as_kiosk`]).
+    pub fn set_kiosk(&mut self, kiosk: Option<crate::kiosk::SharedKiosk>) {
+        self.kiosk = kiosk;
+    }
+
+    pub fn kiosk(&self) -> Option<crate::kiosk::SharedKiosk> {
+        self.kiosk.clone()
+    }
+
     pub fn set_actor(&mut self, actor: crate::authz::Actor) {
         self.actor = actor;
     }

@@ -350,7 +350,7 @@ fn a_pairing_code_pairs_one_computer_once_within_ten_minutes_for_that_household_
     let hex: String = key.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
     let d = q.pair(&typed, Some("客厅电脑 <b>"), Some(&hex.to_uppercase())).unwrap();
     let token = d.token.clone().unwrap();
-    assert_eq!((d.holder, d.label.as_deref(), d.public_key.as_deref()), (3, Some("客厅电脑 <b>"), Some(hex.as_str())));
+    assert_eq!((d.holder, d.label.as_deref(), d.public_key.as_deref()), (Some(3), Some("客厅电脑 <b>"), Some(hex.as_str())));
     assert_eq!(q.authenticate(&token).unwrap(), Actor::Household { holder: 3 });
     // Used once: the same code again, by anyone, is refused.
     assert_eq!(q.pair(&p.code, None, None).unwrap_err().code, Code::PairingCodeInvalid);

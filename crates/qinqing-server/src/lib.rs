@@ -42,6 +42,8 @@ type Job = Box<dyn FnOnce(&mut Qinqing) + Send>;
 /// Worker threads, each with its own `Qinqing` on the ledger.
 pub struct Pool {
     jobs: Mutex<mpsc::Sender<Job>>,
+    /// The sessions of the centre's kiosks (staff log-ins, residents served).
+    kiosks: Arc<qinqing_core::kiosk::Kiosks>,
 }
 
 impl Pool {
@@ -81,7 +83,7 @@ impl Pool {
                 .map_err(|e| Error::internal(format!("worker thread: {e}")))?;
             ready_rx.recv().map_err(|_| Error::internal("worker thread ended"))??;
         }
-        Ok(Pool { jobs: Mutex::new(tx) })
+        Ok(Pool { jobs: Mutex::new(tx), kiosks: Arc::default() })
     }
 
     /// Run `f` on a worker's `Qinqing` and wait (asynchronously) for its answer.
@@ -90,8 +92,9 @@ impl Pool {
         let job: Job = Box::new(move |q| {
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(q)))
                 .unwrap_or_else(|_| Err(Error::internal("the request failed inside the ledger")));
-            // Whatever happened, the next job starts as nobody.
+            // Whatever happened, the next job starts as nobody, at no kiosk.
             q.set_actor(Actor::Nobody);
+            q.set_kiosk(None);
             let _ = tx.send(r);
         });
         self.jobs
@@ -109,9 +112,16 @@ impl Pool {
         f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
         let token = token.ok_or_else(Error::token_unknown)?;
+        let kiosks = self.kiosks.clone();
         self.run(move |q| {
-            let actor = q.authenticate(&token)?;
-            q.set_actor(actor);
+            match q.who(&token)? {
+                qinqing_core::credential::Bearer::Actor(actor) => q.set_actor(actor),
+                // A kiosk acts as whoever is logged in at it, by its rules.
+                qinqing_core::credential::Bearer::Kiosk { device } => {
+                    q.set_kiosk(Some(kiosks.of(device)?));
+                    q.act_as_kiosk()?;
+                }
+            }
             f(q)
         })
         .await

@@ -674,3 +674,67 @@ fn a_slow_or_stalled_client_cannot_hold_the_server() {
     assert!(took < 10.0, "both ended after about 2 s, not {took:.1} s");
     assert_eq!(call(&s, "GET", "/healthz", None, None).0, 200);
 }
+
+fn kiosk_over_http(on_postgres: bool) {
+    let l = ledger(on_postgres);
+    let s = start(&l.db);
+    let login = |who: i64, pw: &str| call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": who, "password": pw }).to_string())).1["token"].as_str().unwrap().to_string();
+    let admin = login(l.admin, ADMIN_PW);
+    let clerk = login(l.clerk, CLERK_PW);
+    // Only an administrator registers a kiosk; its key is shown once.
+    let (st, v, _) = call(&s, "POST", "/api/v1/kiosk_register", Some(&clerk), Some(&json!({ "label": "大厅" }).to_string()));
+    assert_eq!((st, code(&v)), (403, "FORBIDDEN"));
+    let (st, k, _) = call(&s, "POST", "/api/v1/kiosk_register", Some(&admin), Some(&json!({ "label": "大厅" }).to_string()));
+    assert_eq!((st, k["kind"].as_str()), (200, Some("kiosk")), "{k}");
+    let kiosk = k["token"].as_str().unwrap().to_string();
+    let ask = |op: &str, body: Value| call(&s, "POST", &format!("/api/v1/{op}"), Some(&kiosk), Some(&body.to_string()));
+    // Nobody is logged in at it: reference data only.
+    assert_eq!(ask("info", json!({})).0, 200);
+    let (st, v, _) = ask("person_list", json!({}));
+    assert_eq!((st, code(&v)), (401, "NOT_LOGGED_IN"));
+    let (st, v, _) = ask("kiosk_state", json!({}));
+    assert_eq!((st, v["staff"].clone()), (200, Value::Null));
+    // Staff log in at the kiosk (the password checked, the lock-out counted, by the same rules).
+    let (st, v, _) = ask("kiosk_login", json!({ "staff": l.clerk, "password": "nope" }));
+    assert_eq!((st, code(&v)), (422, "STAFF_PASSWORD_WRONG"));
+    let (st, v, _) = ask("kiosk_login", json!({ "staff": l.clerk, "password": CLERK_PW }));
+    assert_eq!((st, v["staff"]["id"].as_i64()), (200, Some(l.clerk)), "{v}");
+    assert_eq!(ask("person_list", json!({})).0, 200, "staff at the kiosk see the register");
+    // Serving a resident after the in-person check: that household only.
+    let rid = with_check_char("31011520120101100");
+    let (st, v, _) = ask("kiosk_start_resident", json!({ "resident_id": rid, "attested": false }));
+    assert_eq!((st, code(&v)), (422, "RESIDENT_NOT_ATTESTED"));
+    let (st, v, _) = ask("kiosk_start_resident", json!({ "resident_id": rid, "attested": true }));
+    assert_eq!((st, v["resident"]["person_id"].as_i64()), (200, Some(l.member)), "{v}");
+    let (st, p, _) = ask("pairing_start", json!({ "holder": l.member }));
+    assert_eq!(st, 200, "{p}");
+    let (st, v, _) = ask("pairing_start", json!({ "holder": l.member + 1000 }));
+    assert_eq!((st, code(&v)), (403, "FORBIDDEN"), "only the served resident's household");
+    // Two kiosks do not share sessions.
+    let other = call(&s, "POST", "/api/v1/kiosk_register", Some(&admin), Some("{}")).1["token"].as_str().unwrap().to_string();
+    let (st, v, _) = call(&s, "POST", "/api/v1/person_list", Some(&other), Some("{}"));
+    assert_eq!((st, code(&v)), (401, "NOT_LOGGED_IN"));
+    // Ending the resident locks the staff log-in too: nobody again.
+    let (st, v, _) = ask("kiosk_end_resident", json!({}));
+    assert_eq!((st, v["staff"].clone()), (200, Value::Null));
+    let (st, v, _) = ask("person_list", json!({}));
+    assert_eq!((st, code(&v)), (401, "NOT_LOGGED_IN"));
+    // A revoked kiosk key is refused with its own code.
+    assert_eq!(call(&s, "POST", "/api/v1/device_revoke", Some(&admin), Some(&json!({ "id": k["id"] }).to_string())).0, 200);
+    let (st, v, _) = ask("kiosk_state", json!({}));
+    assert_eq!((st, code(&v)), (401, "TOKEN_REVOKED"));
+}
+
+#[test]
+fn a_kiosk_works_through_the_server_with_its_own_sessions_on_sqlite() {
+    kiosk_over_http(false);
+}
+
+#[test]
+fn a_kiosk_works_through_the_server_with_its_own_sessions_on_postgresql() {
+    if std::env::var("QINQING_TEST_POSTGRES").is_err() {
+        eprintln!("QINQING_TEST_POSTGRES not set: PostgreSQL part skipped (scripts/test.sh sets it)");
+        return;
+    }
+    kiosk_over_http(true);
+}
