@@ -83,6 +83,7 @@ const COMMANDS: &[&str] = &[
     "pairing_start",
     "kiosk_register",
     "pair_device",
+    "connect_counter",
     "unpair_device",
     "connection_state",
 ];

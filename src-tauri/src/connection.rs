@@ -40,6 +40,9 @@ pub struct Paired {
     pub kind: String,
     pub holder: Option<i64>,
     pub holder_name_masked: Option<String>,
+    /// A counter's institution (its terminal key's).
+    #[serde(default)]
+    pub institution: Option<i64>,
     pub label: Option<String>,
     pub token: String,
     pub paired_at: String,
@@ -201,16 +204,56 @@ impl Connected {
     /// Remember the credential just issued to this computer.
     fn keep(&self, d: qinqing_core::credential::Device) -> Result<ConnState> {
         let token = d.token.clone().ok_or_else(|| Error::internal("the server issued no token"))?;
-        let mut saved = lock(&self.saved)?;
         let next = Saved {
-            server: saved.server.clone(),
-            device: Some(Paired { id: d.id, kind: d.kind, holder: d.holder, holder_name_masked: d.holder_name_masked, label: d.label, token, paired_at: now() }),
+            server: self.server(),
+            device: Some(Paired {
+                id: d.id,
+                kind: d.kind,
+                holder: d.holder,
+                holder_name_masked: d.holder_name_masked,
+                institution: None,
+                label: d.label,
+                token,
+                paired_at: now(),
+            }),
         };
+        self.save(next)
+    }
+
+    fn save(&self, next: Saved) -> Result<ConnState> {
+        let mut saved = lock(&self.saved)?;
         write_private(&self.file, &next)?;
         *saved = next;
         drop(saved);
         lock(&self.seen)?.clear();
         Ok(self.state())
+    }
+
+    /// A hospital's or pharmacy's counter: the terminal key an administrator
+    /// issued to its institution (`qinqing-cli terminal add`), checked with
+    /// the server before it is kept.
+    pub fn connect_counter(&self, key: &str) -> Result<ConnState> {
+        let key = key.trim().to_string();
+        let remote = Remote::new(&self.server(), Some(key.clone()), self.ca.as_deref())?;
+        let me = remote.call(&Call::WhoAmI)?;
+        self.reached()?;
+        let institution = match (me["kind"].as_str(), me["institution"].as_i64()) {
+            (Some("terminal"), Some(i)) => i,
+            _ => return Err(Error::token_unknown()),
+        };
+        self.save(Saved {
+            server: self.server(),
+            device: Some(Paired {
+                id: 0,
+                kind: "terminal".into(),
+                holder: None,
+                holder_name_masked: None,
+                institution: Some(institution),
+                label: None,
+                token: key,
+                paired_at: now(),
+            }),
+        })
     }
 
     /// A connected kiosk's first start: an administrator logs in once and
@@ -233,19 +276,16 @@ impl Connected {
     /// this computer (`revoked_on_server: false`: staff can revoke it there).
     pub fn unpair(&self) -> Result<Value> {
         let Some(d) = self.paired() else { return Ok(serde_json::json!({ "revoked_on_server": false, "was_paired": false })) };
-        let on_server = match self.remote()?.call(&Call::DeviceRevoke { id: d.id }) {
+        // A counter's key is revoked by the centre's administrator (terminal revoke).
+        let revoke = if d.kind == "terminal" { Err(Error::server_unreachable(&self.server(), "a counter's key is revoked by the administrator")) } else { self.remote()?.call(&Call::DeviceRevoke { id: d.id }) };
+        let on_server = match revoke {
             Ok(_) => true,
             Err(e) if matches!(e.code, Code::ServerUnreachable) => false,
             // Already revoked by staff, or unknown there: nothing left to revoke.
             Err(e) if matches!(e.code, Code::TokenRevoked | Code::TokenUnknown) => true,
             Err(e) => return Err(e),
         };
-        let mut saved = lock(&self.saved)?;
-        let next = Saved { server: saved.server.clone(), device: None };
-        write_private(&self.file, &next)?;
-        *saved = next;
-        drop(saved);
-        lock(&self.seen)?.clear();
+        self.save(Saved { server: self.server(), device: None })?;
         Ok(serde_json::json!({ "revoked_on_server": on_server, "was_paired": true }))
     }
 }

@@ -137,9 +137,10 @@ struct Mode {
 #[tauri::command]
 fn app_mode(s: State<'_, AppState>) -> Result<Mode> {
     if let Some(c) = &s.remote {
-        let installation = match c.paired().and_then(|d| d.holder) {
-            Some(holder) => json(Installation::Household { holder })?,
-            None => serde_json::json!({ "role": "unpaired" }),
+        let installation = match c.paired() {
+            Some(connection::Paired { holder: Some(holder), .. }) => json(Installation::Household { holder })?,
+            Some(connection::Paired { institution: Some(institution), .. }) => json(Installation::Terminal { institution })?,
+            _ => serde_json::json!({ "role": "unpaired" }),
         };
         return Ok(Mode { kiosk: s.kiosk, installation, connection: Some(c.state()) });
     }
@@ -672,6 +673,14 @@ fn pair_device(s: State<'_, AppState>, code: String, label: Option<String>) -> R
     c.pair(&code, label.as_deref())
 }
 
+/// Connected mode: this window is a hospital's or pharmacy's counter, with
+/// the terminal key the centre's administrator issued to its institution.
+#[tauri::command]
+fn connect_counter(s: State<'_, AppState>, key: String) -> Result<connection::ConnState> {
+    let c = s.remote.as_ref().filter(|_| !s.kiosk).ok_or_else(Error::forbidden)?;
+    c.connect_counter(&key)
+}
+
 /// Connected mode: "unpair this computer".
 #[tauri::command]
 fn unpair_device(s: State<'_, AppState>) -> Result<Value> {
@@ -834,6 +843,7 @@ fn main() {
             pairing_start,
             kiosk_register,
             pair_device,
+            connect_counter,
             unpair_device,
             connection_state
         ])

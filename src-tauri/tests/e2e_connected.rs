@@ -299,6 +299,30 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     assert_eq!(code, qinqing_core::Code::TokenRevoked);
     family.screenshot("three-family-unpaired-again").await;
     family.close().await;
+
+    // A pharmacy's counter window on the same server, with its terminal key.
+    let Some(till) = App::launch_connected(APP, "three-counter", &url, &[]).await else { return };
+    till.wait("#pair-form").await;
+    till.click("#counter-card summary").await;
+    till.fill("#counter-key", "qqt_not-a-key").await;
+    till.click("#counter-connect").await;
+    till.wait("#counter-error[data-code=TOKEN_UNKNOWN]").await;
+    till.fill("#counter-key", &key).await;
+    till.click("#counter-connect").await;
+    till.wait("#t-institution option").await;
+    assert_eq!(till.count("#nav [data-screen]").await, 1, "a counter has the counter screen only");
+    let fresh = ledger(&db, move |q| q.issue_qr(child, Some(3)).unwrap().token);
+    till.fill("#t-total", "12.34").await;
+    till.fill("#t-bill", "THREE-2").await;
+    till.choose("#t-scenario", "pharmacy").await;
+    till.fill("#t-paypw", DEMO_PAY_PASSWORD).await;
+    till.fill("#t-token", &format!("{fresh}\u{E007}")).await;
+    let result = till.wait_text("#t-result", "结算完成").await;
+    assert!(result.contains("¥12.34"), "{result}");
+    till.screenshot("three-counter-settled").await;
+    let charged = ledger(&db, |q| q.conn().query_row("SELECT count(*) FROM settlement WHERE bill_id = 'THREE-2'", [], |r| r.get::<_, i64>(0)).unwrap());
+    assert_eq!(charged, 1);
+    till.close().await;
     kiosk.close().await;
     drop(srv);
     if let Some(base) = pg {

@@ -9,7 +9,7 @@ import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
 
-const initial = () => ({ code: '', label: '', error: null, busy: false });
+const initial = () => ({ code: '', label: '', key: '', error: null, keyError: null, busy: false });
 const { state, reset } = screenState(initial);
 export { reset };
 
@@ -44,6 +44,25 @@ async function submit(ev) {
   }
 }
 
+async function connectCounter(ev) {
+  ev.preventDefault();
+  if (state.busy) return;
+  state.busy = true;
+  const key = state.key;
+  state.key = ''; // never kept in the page
+  try {
+    await call('connect_counter', { key });
+    state.keyError = null;
+    state.busy = false;
+    const app = await import('../app.js');
+    await app.reloadMode();
+  } catch (err) {
+    state.keyError = err;
+    state.busy = false;
+    render();
+  }
+}
+
 function input(key, id, attrs = {}) {
   const i = el('input', { class: 'input', attrs: { id, autocomplete: 'off', ...attrs } });
   i.value = state[key];
@@ -70,6 +89,18 @@ function render() {
       err ? el('p', { class: 'form-error', text: `${errText(err)} (${err.code})`, attrs: { role: 'alert', id: 'pair-error', 'data-code': err.code } }) : null,
       el('button', { class: 'btn btn-primary', text: state.busy ? t('pair.busy') : t('pair.submit'), attrs: { type: 'submit', id: 'pair-submit', disabled: state.busy } }),
       el('p', { class: 'muted', text: t('pair.note') }),
+    ]),
+    el('details', { class: 'card form', attrs: { id: 'counter-card', open: !!state.keyError } }, [
+      el('summary', { text: t('pair.counter') }),
+      el('form', { class: 'form', attrs: { id: 'counter-form', novalidate: true }, on: { submit: connectCounter } }, [
+        el('p', { class: 'muted', text: t('pair.counter_hint') }),
+        el('div', { class: 'field' }, [
+          el('label', { text: t('pair.counter_key'), attrs: { for: 'counter-key' } }),
+          input('key', 'counter-key', { type: 'password', class: 'input mono', spellcheck: 'false' }),
+        ]),
+        state.keyError ? el('p', { class: 'form-error', text: `${errText(state.keyError)} (${state.keyError.code})`, attrs: { role: 'alert', id: 'counter-error', 'data-code': state.keyError.code } }) : null,
+        el('button', { class: 'btn', text: t('pair.counter_connect'), attrs: { type: 'submit', id: 'counter-connect', disabled: state.busy } }),
+      ]),
     ]),
   ]));
 }

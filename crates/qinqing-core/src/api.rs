@@ -307,6 +307,8 @@ pub enum Call {
     KioskEndResident,
     /// An administrator's password lets this kiosk leave kiosk mode.
     KioskExit { admin: i64, password: String },
+    /// Who the asker is to the ledger (`{"kind": "terminal", "institution": 1}`, …).
+    WhoAmI,
 }
 
 impl Call {
@@ -530,6 +532,7 @@ impl Qinqing {
             Call::FundPolicySet { prefix, scenario, insurance, deductible_fen, ratio_pct, ceiling_fen } => {
                 json(self.set_fund_policy(&prefix, &scenario, &insurance, crate::fund::FundPolicy { deductible_fen, ratio_pct, ceiling_fen })?)
             }
+            Call::WhoAmI => json(self.actor_ref()),
             Call::KioskRegister { label } => json(self.kiosk_register(label.as_deref())?),
             Call::KioskList => json(self.kiosk_list()?),
             Call::KioskState => json(self.with_kiosk(|k, q| k.state(q))?),
