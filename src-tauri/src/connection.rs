@@ -46,6 +46,12 @@ pub struct Paired {
     pub label: Option<String>,
     pub token: String,
     pub paired_at: String,
+    /// A family computer's own code-signing key (hex) and the ledger's
+    /// certificate of it: codes shown while the server cannot be reached.
+    #[serde(default)]
+    pub signing_key: Option<String>,
+    #[serde(default)]
+    pub certificate: Option<qinqing_core::qr::DeviceCert>,
 }
 
 /// What the page may know about the connection.
@@ -164,6 +170,14 @@ impl Connected {
             }
             Err(e) if e.code == Code::ServerUnreachable => {
                 let cached = if call.changes() { None } else { lock(&self.seen)?.get(&key).cloned() };
+                // A code is never shown again from memory: this computer signs a fresh one.
+                if let Call::QrIssue { member, holder } = call {
+                    self.lost(cached.as_ref().map(|(_, at)| at.as_str()))?;
+                    return match cached {
+                        Some((template, _)) => self.issue_here(*member, *holder, template),
+                        None => Err(e),
+                    };
+                }
                 match cached {
                     Some((v, at)) => {
                         self.lost(Some(&at))?;
@@ -182,11 +196,36 @@ impl Connected {
         }
     }
 
+    /// The server cannot be reached: a code for `member` signed by this
+    /// computer's certified key (`QQ2`), on the screen the server's last code
+    /// for them filled (name, balance as last seen). The ledger still decides
+    /// when it is settled.
+    fn issue_here(&self, member: i64, holder: Option<i64>, mut template: Value) -> Result<Value> {
+        use qinqing_core::qr;
+        let d = self.paired().ok_or_else(Error::not_logged_in)?;
+        let (Some(secret), Some(cert)) = (d.signing_key.as_deref(), d.certificate.as_ref()) else {
+            return Err(Error::internal("this computer was paired without a signing key"));
+        };
+        let now = chrono::Utc::now();
+        let validity = template["validity_secs"].as_i64().unwrap_or(qr::MAX_VALIDITY_SECS).clamp(1, qr::MAX_VALIDITY_SECS);
+        let token = qr::device_code(secret, cert, member, holder.unwrap_or(member), validity, now)?;
+        let expires = now + chrono::Duration::seconds(validity);
+        template["svg"] = Value::String(qr::svg(&token)?);
+        template["token"] = Value::String(token);
+        template["issued_at"] = Value::String(qinqing_core::time::to_db(now));
+        template["expires_at"] = Value::String(qinqing_core::time::to_db(expires));
+        template["expires_at_local"] = Value::String(qinqing_core::time::display_china(expires));
+        template["offline"] = Value::Bool(true);
+        Ok(template)
+    }
+
     /// Redeem the one-time code staff gave: this computer now acts for that
     /// household, and remembers it.
     pub fn pair(&self, code: &str, label: Option<&str>) -> Result<ConnState> {
         let remote = Remote::new(&self.server(), None, self.ca.as_deref())?;
-        let d: qinqing_core::credential::Device = match remote.pair(code, label, None) {
+        // This computer's own key for codes: the ledger certifies it at pairing.
+        let (secret, public) = qinqing_core::qr::new_device_key_hex();
+        let d: qinqing_core::credential::Device = match remote.pair(code, label, Some(&public)) {
             Ok(v) => {
                 self.reached()?;
                 serde_json::from_value(v).map_err(|e| Error::internal(format!("answer: {e}")))?
@@ -198,11 +237,12 @@ impl Connected {
                 return Err(e);
             }
         };
-        self.keep(d)
+        self.keep(d, Some(secret))
     }
 
-    /// Remember the credential just issued to this computer.
-    fn keep(&self, d: qinqing_core::credential::Device) -> Result<ConnState> {
+    /// Remember the credential just issued to this computer (and its own
+    /// code-signing key, when the ledger certified one).
+    fn keep(&self, d: qinqing_core::credential::Device, signing_key: Option<String>) -> Result<ConnState> {
         let token = d.token.clone().ok_or_else(|| Error::internal("the server issued no token"))?;
         let next = Saved {
             server: self.server(),
@@ -215,6 +255,8 @@ impl Connected {
                 label: d.label,
                 token,
                 paired_at: now(),
+                signing_key: signing_key.filter(|_| d.certificate.is_some()),
+                certificate: d.certificate,
             }),
         };
         self.save(next)
@@ -252,6 +294,8 @@ impl Connected {
                 label: None,
                 token: key,
                 paired_at: now(),
+                signing_key: None,
+                certificate: None,
             }),
         })
     }
@@ -268,7 +312,7 @@ impl Connected {
         let _ = as_admin.logout();
         let d: qinqing_core::credential::Device = serde_json::from_value(issued?).map_err(|e| Error::internal(format!("answer: {e}")))?;
         self.reached()?;
-        self.keep(d)
+        self.keep(d, None)
     }
 
     /// "Unpair this computer": revoked on the server, then forgotten here.

@@ -283,11 +283,36 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     assert_eq!(r["err"]["code"], "SERVER_UNREACHABLE", "a change while away: {r}");
     family.wait_text("#conn-status", "显示的是").await;
     family.screenshot("three-family-offline").await;
-    // Back on the same address: the window recovers by itself.
+    // Still shows codes: signed by this computer's certified key, which a
+    // counter checks with the ledger's public key alone.
+    family.click("[data-screen=qr]").await;
+    family.wait(&format!("#qr-member option[value='{child}']")).await;
+    family.choose("#qr-member", &child.to_string()).await;
+    family.click("#qr-show").await;
+    family.wait("#qr-offline").await;
+    family.wait("#qr-img").await;
+    let shot = family.screenshot("three-family-offline-code").await;
+    let offline_code = zbarimg(&shot);
+    assert!(offline_code.starts_with("QQ2"), "a device-signed code: {offline_code:?}");
+    let public = ledger(&db, |q| q.public_key_hex().unwrap());
+    let cli = Path::new(APP).with_file_name("qinqing-cli");
+    let out = Command::new(&cli).args(["--json", "qr", "check", "--public-key", &public, &offline_code]).env_remove("QINQING_DB").env_remove("QINQING_SERVER").output().unwrap();
+    assert!(out.status.success(), "checked offline: {}", String::from_utf8_lossy(&out.stderr));
+    let checked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((checked["member"].as_i64(), checked["device_holder"].as_i64()), (Some(child), Some(3)), "{checked}");
+    // Back on the same address: the window recovers by itself, and the
+    // counter settles the code this computer signed (the ledger decides).
     let (srv, _) = server(&db, &addr);
     family.wait("#conn-status[data-online='1']").await;
     let r = family.js_async(&probe("person_get", "{ id: 3 }")).await;
     assert_eq!(r["ok"]["name"], "张伟", "{r}");
+    let (status, settled, err) = counter(
+        &url,
+        &key,
+        &["settle", "--pay-password-stdin", "--code", &offline_code, "--institution", "1", "--scenario", "pharmacy", "--total", "1500", "--bill", "THREE-OFF"],
+        &format!("{DEMO_PAY_PASSWORD}\n"),
+    );
+    assert_eq!((status, settled["member_id"].as_i64()), (0, Some(child)), "{err}");
 
     // Unpair this computer: back to the pairing screen; the server refuses the old credential.
     family.click("#unpair").await;

@@ -147,6 +147,7 @@ function render() {
       el('p', { class: 'qr-countdown', text: t('qr.countdown', { n: state.left }), attrs: { id: 'qr-countdown', 'aria-live': 'polite' } }),
       el('p', { class: 'qr-balance' }, [t('qr.balance'), ' ', el('strong', { class: 'mono', text: state.balance || '', attrs: { id: 'qr-balance' } })]),
       el('p', { class: 'muted small', text: i.shown_by === i.member ? t('qr.own') : t('qr.proxy') }),
+      i.offline ? el('p', { class: 'notice qr-offline', text: t('qr.offline'), attrs: { id: 'qr-offline' } }) : null,
     ]) : null,
     payPasswordCard(),
   ]));

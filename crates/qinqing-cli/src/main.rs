@@ -241,6 +241,15 @@ enum QrCmd {
     },
     /// Check a code's signature and time; print what it says.
     Verify { code: String },
+    /// A counter without a connection: check a code (the ledger's or a paired
+    /// computer's) against the ledger's public key alone (`key export`), and
+    /// its time. The ledger still decides at settlement.
+    Check {
+        code: String,
+        /// The ledger's public key, hex.
+        #[arg(long)]
+        public_key: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -2014,15 +2023,28 @@ fn qr_cmd(ctx: &Ctx, cmd: QrCmd) -> Result<Outcome, Error> {
             }
         }
         QrCmd::Verify { code: token } => {
-            let c: qinqing_core::qr::Claims = ctx.call(Call::QrVerify { token })?;
-            if ctx.json {
-                ctx.print_json(&c)?;
-            } else {
-                println!("member {}  shown by {}  expires {}  nonce {}", c.member, c.shown_by, c.expires_at, c.nonce);
-            }
+            let c: qinqing_core::qr::Checked = ctx.call(Call::QrVerify { token })?;
+            print_checked(ctx, &c)?;
+        }
+        QrCmd::Check { code, public_key } => {
+            let key = qinqing_core::qr::verifying_key_from_hex(&public_key)?;
+            let now = chrono::Utc::now();
+            let c = qinqing_core::qr::decode_any(&key, &code, now)?;
+            qinqing_core::qr::check_time(&c.claims, now, 5)?;
+            print_checked(ctx, &c)?;
         }
     }
     Ok(Outcome::Ok)
+}
+
+fn print_checked(ctx: &Ctx, c: &qinqing_core::qr::Checked) -> Result<(), Error> {
+    if ctx.json {
+        ctx.print_json(c)
+    } else {
+        let by = c.device.map(|d| format!("  signed by paired computer #{d}")).unwrap_or_default();
+        println!("member {}  shown by {}  expires {}  nonce {}{by}", c.claims.member, c.claims.shown_by, c.claims.expires_at, c.claims.nonce);
+        Ok(())
+    }
 }
 
 fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {

@@ -78,6 +78,10 @@ pub struct Device {
     /// Shown once, at pairing: the device's bearer token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// At pairing with a public key: the ledger's certificate of that key,
+    /// with which the device signs codes a counter can check offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<crate::qr::DeviceCert>,
 }
 
 /// A counter terminal's key (the key itself only when just issued).
@@ -149,6 +153,7 @@ fn read_device(r: &crate::store::Row<'_>) -> Result<Device> {
         revoked_at: r.get(7)?,
         kind: r.get(8)?,
         token: None,
+        certificate: None,
     })
 }
 
@@ -387,10 +392,12 @@ impl Qinqing {
     pub fn pair(&mut self, code: &str, label: Option<&str>, public_key: Option<&str>) -> Result<Device> {
         let code = normal_pairing_code(code).ok_or_else(Error::pairing_code_invalid)?;
         let label = check_label(label)?;
-        let public_key = match public_key.map(str::trim).filter(|k| !k.is_empty()) {
-            Some(k) => Some(crate::qr::verifying_key_from_hex(k).map_err(|_| Error::device_key_invalid())?.to_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()),
+        let device_key = match public_key.map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) => Some(crate::qr::verifying_key_from_hex(k).map_err(|_| Error::device_key_invalid())?),
             None => None,
         };
+        let public_key = device_key.map(|k| data_encoding::HEXLOWER.encode(k.as_bytes()));
+        let ledger_key = self.signing_key()?;
         let hash = token_hash(&code);
         let now_dt = self.now();
         let now = time::to_db(now_dt);
@@ -428,6 +435,9 @@ impl Qinqing {
             Ok(d)
         })?;
         d.token = Some(token);
+        if let (Some(k), Some(holder)) = (device_key, d.holder) {
+            d.certificate = Some(crate::qr::certify(&ledger_key, d.id, holder, now_dt.timestamp() + crate::qr::DEVICE_CERT_SECS, &k)?);
+        }
         Ok(d)
     }
 

@@ -127,6 +127,7 @@ pub enum Code {
     TokenRevoked,
     TerminalNotFound,
     PairingCodeInvalid,
+    QrDeviceRefused,
     DeviceNotFound,
     DeviceKeyInvalid,
     RateLimited,
@@ -276,6 +277,7 @@ impl Code {
             Code::TokenRevoked => "TOKEN_REVOKED",
             Code::TerminalNotFound => "TERMINAL_NOT_FOUND",
             Code::PairingCodeInvalid => "PAIRING_CODE_INVALID",
+            Code::QrDeviceRefused => "QR_DEVICE_REFUSED",
             Code::DeviceNotFound => "DEVICE_NOT_FOUND",
             Code::DeviceKeyInvalid => "DEVICE_KEY_INVALID",
             Code::RateLimited => "RATE_LIMITED",
@@ -621,6 +623,9 @@ impl Error {
     }
     pub fn terminal_not_found(id: i64) -> Self {
         Self::new(Code::TerminalNotFound, Some("terminal"), format!("没有编号为 {id} 的柜台终端密钥。请用 terminal list 查看。"), format!("There is no counter-terminal key number {id}. See terminal list."))
+    }
+    pub fn qr_device_refused() -> Self {
+        Self::new(Code::QrDeviceRefused, Some("token"), "这个医保码来自一台已取消配对、已被吊销或证书已过期的电脑，或者它无权为这位家人出示，未作任何扣款。请在已配对的电脑或手机上重新出示医保码，或到服务中心重新配对。", "This code comes from a computer that was unpaired, revoked or whose certificate has ended, or that may not show this member's code; nothing was charged. Show a new code from a paired computer, or pair again at the service centre.")
     }
     pub fn pairing_code_invalid() -> Self {
         Self::new(Code::PairingCodeInvalid, Some("code"), "配对码不正确、已过期（10分钟内有效）或已用过，这台电脑未配对。请核对后重输，或请服务中心工作人员重新生成配对码。", "The pairing code is wrong, expired (it is valid for 10 minutes) or already used; this computer was not paired. Check it and type it again, or ask the service centre's staff for a new code.")

@@ -81,6 +81,172 @@ pub fn decode(key: &VerifyingKey, token: &str) -> Result<Claims> {
     })
 }
 
+// ------------------------------------------------------------ device codes
+//
+// A paired family computer signs codes itself (issue 18), so that it can
+// show one while the centre's server cannot be reached. The ledger certifies
+// the device's key at pairing; a counter checks the whole chain offline —
+// the ledger's key → the device's certificate → the code — and the ledger
+// still decides at settlement (device not revoked, the member in that
+// household, the binding in force, the nonce unused).
+//
+// Wire format: `QQ2` + base32 of `payload ‖ device signature`, where payload
+// is `version:u8(2) device:u32 holder:u32 cert_expires:u32 device_key:[u8;32]
+// cert_signature:[u8;64] payer:u32 member:u32 shown_by:u32 issued:u32
+// expires:u32 nonce:[u8;8]`; the certificate signature is the ledger's over
+// `"QQD1" device holder cert_expires device_key` (big-endian).
+
+pub const DEVICE_PREFIX: &str = "QQ2";
+const DEVICE_VERSION: u8 = 2;
+const CERT_LEN: usize = 4 + 4 + 4 + 32 + 64;
+const DEVICE_PAYLOAD_LEN: usize = 1 + CERT_LEN + 4 * 5 + 8;
+const DEVICE_TOKEN_BYTES: usize = DEVICE_PAYLOAD_LEN + 64;
+/// How long a device's certificate lasts (a year); pairing again renews it.
+pub const DEVICE_CERT_SECS: i64 = 365 * 24 * 3600;
+
+/// The ledger's certificate of a paired device's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DeviceCert {
+    pub device: i64,
+    pub holder: i64,
+    /// Unix seconds.
+    pub expires: i64,
+    /// The device's Ed25519 public key, hex.
+    pub public_key: String,
+    /// The ledger's signature, hex.
+    pub signature: String,
+}
+
+fn cert_message(device: u32, holder: u32, expires: u32, key: &[u8; 32]) -> Vec<u8> {
+    let mut m = b"QQD1".to_vec();
+    for v in [device, holder, expires] {
+        m.extend(v.to_be_bytes());
+    }
+    m.extend(key);
+    m
+}
+
+/// The ledger certifies `public_key` as device `device` of `holder` until `expires`.
+pub fn certify(ledger: &SigningKey, device: i64, holder: i64, expires: i64, public_key: &VerifyingKey) -> Result<DeviceCert> {
+    let msg = cert_message(u32_of(device, "device")?, u32_of(holder, "holder")?, u32_of(expires, "expires")?, public_key.as_bytes());
+    Ok(DeviceCert {
+        device,
+        holder,
+        expires,
+        public_key: data_encoding::HEXLOWER.encode(public_key.as_bytes()),
+        signature: data_encoding::HEXLOWER.encode(&ledger.sign(&msg).to_bytes()),
+    })
+}
+
+/// A new device key (kept by the family computer, owner-only).
+pub fn new_device_key() -> SigningKey {
+    SigningKey::generate(&mut OsRng)
+}
+
+/// A new device key as (secret, public), hex: the secret stays on the
+/// device (owner-only), the public half goes to the ledger at pairing.
+pub fn new_device_key_hex() -> (String, String) {
+    let k = new_device_key();
+    (data_encoding::HEXLOWER.encode(&k.to_bytes()), data_encoding::HEXLOWER.encode(k.verifying_key().as_bytes()))
+}
+
+/// A device (its secret key as hex) signs a fresh code for `member`, shown
+/// by `shown_by`, valid `validity` seconds (at most [`MAX_VALIDITY_SECS`]) from `now`.
+pub fn device_code(secret_hex: &str, cert: &DeviceCert, member: i64, shown_by: i64, validity: i64, now: DateTime<Utc>) -> Result<String> {
+    let bytes: [u8; 32] = data_encoding::HEXLOWER_PERMISSIVE
+        .decode(secret_hex.trim().as_bytes())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| Error::internal("the device's stored key is not 32 bytes of hex"))?;
+    let mut nonce = [0u8; 8];
+    OsRng.fill_bytes(&mut nonce);
+    let claims = Claims {
+        payer: member,
+        member,
+        shown_by,
+        issued_at: now.timestamp(),
+        expires_at: now.timestamp() + validity.clamp(1, MAX_VALIDITY_SECS),
+        nonce: data_encoding::HEXLOWER.encode(&nonce),
+    };
+    encode_device(&SigningKey::from_bytes(&bytes), cert, &claims)
+}
+
+/// A device signs `c` under its certificate: a `QQ2` token.
+pub fn encode_device(device_key: &SigningKey, cert: &DeviceCert, c: &Claims) -> Result<String> {
+    let hex = |h: &str| data_encoding::HEXLOWER_PERMISSIVE.decode(h.as_bytes()).map_err(|_| Error::internal("certificate"));
+    let pk = hex(&cert.public_key)?;
+    let sig = hex(&cert.signature)?;
+    if pk.len() != 32 || sig.len() != 64 || pk != device_key.verifying_key().as_bytes() {
+        return Err(Error::internal("the certificate is not this device key's"));
+    }
+    let nonce = data_encoding::HEXLOWER.decode(c.nonce.as_bytes()).map_err(|_| Error::internal("nonce"))?;
+    let mut p = Vec::with_capacity(DEVICE_TOKEN_BYTES);
+    p.push(DEVICE_VERSION);
+    for (v, w) in [(cert.device, "device"), (cert.holder, "holder"), (cert.expires, "expires")] {
+        p.extend(u32_of(v, w)?.to_be_bytes());
+    }
+    p.extend(&pk);
+    p.extend(&sig);
+    for (v, w) in [(c.payer, "payer"), (c.member, "member"), (c.shown_by, "shown_by"), (c.issued_at, "issued"), (c.expires_at, "expires")] {
+        p.extend(u32_of(v, w)?.to_be_bytes());
+    }
+    p.extend(&nonce);
+    let s = device_key.sign(&p);
+    p.extend(s.to_bytes());
+    Ok(format!("{DEVICE_PREFIX}{}", BASE32_NOPAD.encode(&p)))
+}
+
+/// Who signed a code: the ledger itself, or a device it certified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Checked {
+    #[serde(flatten)]
+    pub claims: Claims,
+    /// A device's code: its number and household (checked again at settlement).
+    pub device: Option<i64>,
+    pub device_holder: Option<i64>,
+}
+
+/// Check a code of either kind against the ledger's public key alone (a
+/// counter, offline): the signature chain and the format; time is checked by
+/// [`check_time`]. A device certificate past its end is refused.
+pub fn decode_any(ledger: &VerifyingKey, token: &str, now: DateTime<Utc>) -> Result<Checked> {
+    let t = token.trim();
+    let Some(body) = t.strip_prefix(DEVICE_PREFIX) else {
+        return Ok(Checked { claims: decode(ledger, t)?, device: None, device_holder: None });
+    };
+    let bytes = BASE32_NOPAD.decode(body.as_bytes()).map_err(|_| Error::qr_malformed())?;
+    if bytes.len() != DEVICE_TOKEN_BYTES || bytes[0] != DEVICE_VERSION {
+        return Err(Error::qr_malformed());
+    }
+    let (payload, sig) = bytes.split_at(DEVICE_PAYLOAD_LEN);
+    let n = |i: usize| u32::from_be_bytes([payload[i], payload[i + 1], payload[i + 2], payload[i + 3]]);
+    let (device, holder, expires) = (n(1), n(5), n(9));
+    let key: [u8; 32] = payload[13..45].try_into().map_err(|_| Error::qr_malformed())?;
+    let cert_sig = Signature::from_slice(&payload[45..109]).map_err(|_| Error::qr_malformed())?;
+    // The ledger vouches for the device's key …
+    ledger.verify(&cert_message(device, holder, expires, &key), &cert_sig).map_err(|_| Error::qr_bad_signature())?;
+    if i64::from(expires) <= now.timestamp() {
+        return Err(Error::qr_device_refused());
+    }
+    // … and the device's key for the code.
+    let device_key = VerifyingKey::from_bytes(&key).map_err(|_| Error::qr_malformed())?;
+    let sig = Signature::from_slice(sig).map_err(|_| Error::qr_malformed())?;
+    device_key.verify(payload, &sig).map_err(|_| Error::qr_bad_signature())?;
+    let c = 109;
+    Ok(Checked {
+        claims: Claims {
+            payer: i64::from(n(c)),
+            member: i64::from(n(c + 4)),
+            shown_by: i64::from(n(c + 8)),
+            issued_at: i64::from(n(c + 12)),
+            expires_at: i64::from(n(c + 16)),
+            nonce: data_encoding::HEXLOWER.encode(&payload[c + 20..c + 28]),
+        },
+        device: Some(i64::from(device)),
+        device_holder: Some(i64::from(holder)),
+    })
+}
+
 /// A code pays at most this long after its issue time (DOMAIN §5).
 pub const MAX_VALIDITY_SECS: i64 = 60;
 
@@ -222,39 +388,12 @@ impl Qinqing {
     /// Issue a code for `member`, shown by the member or by `holder`.
     pub fn issue_qr(&self, member: i64, holder: Option<i64>) -> Result<Issued> {
         self.permit(Act::QrIssue { member, shown_by: holder.unwrap_or(member) })?;
-        let m = person::load(self.conn(), member)?;
-        if !m.voucher_activated {
-            return Err(Error::qr_voucher_not_activated());
-        }
-        let shown_by = holder.unwrap_or(member);
-        // A member aged 60+ who confirmed the binding remotely needs no visit:
-        // that confirmation stands for the face check when the holder shows the code.
-        let mut remote_confirmed = false;
-        if shown_by != member {
-            person::load(self.conn(), shown_by)?;
-            let bound: Option<Option<String>> = self
-                .conn()
-                .query_row(
-                    "SELECT remote_confirmed_at FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'",
-                    [shown_by, member],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match bound {
-                None => return Err(Error::qr_not_bound()),
-                Some(r) => remote_confirmed = r.is_some(),
-            }
-        }
+        let m = self.showable(member, holder.unwrap_or(member))?;
         let now = self.now();
-        if time::age_on(m.rid.birth_date(), time::china_date(now)) >= crate::binding::ADULT_AGE
-            && m.face_verified_at.is_none()
-            && !remote_confirmed
-        {
-            return Err(Error::qr_face_required());
-        }
         let validity = self.setting("qr_validity_secs")?;
         let mut nonce = [0u8; 8];
         OsRng.fill_bytes(&mut nonce);
+        let shown_by = holder.unwrap_or(member);
         let claims = Claims {
             payer: member,
             member,
@@ -280,11 +419,68 @@ impl Qinqing {
         })
     }
 
-    /// Verify a token with this installation's key, at the current time.
-    pub fn verify_qr(&self, token: &str) -> Result<Claims> {
-        let c = decode(&self.signing_key()?.verifying_key(), token)?;
-        self.permit(Act::QrVerify { member: c.member })?;
-        check_time(&c, self.now(), self.setting("qr_clock_skew_secs")?)?;
+    /// A device's code at the ledger (settlement, admission, reading it):
+    /// the device still paired and not revoked, for the household its
+    /// certificate names, and the member's code showable now by the same
+    /// rules as a code the ledger issues. A ledger-signed code passes as is.
+    pub fn check_device_code(&self, c: &Checked) -> Result<()> {
+        let (Some(device), Some(holder)) = (c.device, c.device_holder) else { return Ok(()) };
+        let row: Option<(Option<i64>, Option<String>)> = self
+            .conn()
+            .query_row("SELECT holder_id, revoked_at FROM device WHERE id = ?1", [device], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if !matches!(row, Some((Some(h), None)) if h == holder) {
+            return Err(Error::qr_device_refused());
+        }
+        let family = crate::authz::family_of(self.conn(), holder)?;
+        if !family.contains(&c.claims.member) || !family.contains(&c.claims.shown_by) || c.claims.payer != c.claims.member {
+            return Err(Error::qr_device_refused());
+        }
+        self.showable(c.claims.member, c.claims.shown_by).map(drop)
+    }
+
+    /// Whether `member`'s code may be shown now by `shown_by` (the member or
+    /// a holder): e-voucher activated, an active binding, the face checked
+    /// from 16 (or the binding confirmed remotely).
+    fn showable(&self, member: i64, shown_by: i64) -> Result<crate::person::Stored> {
+        let m = person::load(self.conn(), member)?;
+        if !m.voucher_activated {
+            return Err(Error::qr_voucher_not_activated());
+        }
+        // A member aged 60+ who confirmed the binding remotely needs no visit:
+        // that confirmation stands for the face check when the holder shows the code.
+        let mut remote_confirmed = false;
+        if shown_by != member {
+            person::load(self.conn(), shown_by)?;
+            let bound: Option<Option<String>> = self
+                .conn()
+                .query_row(
+                    "SELECT remote_confirmed_at FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'",
+                    [shown_by, member],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match bound {
+                None => return Err(Error::qr_not_bound()),
+                Some(r) => remote_confirmed = r.is_some(),
+            }
+        }
+        let now = self.now();
+        if time::age_on(m.rid.birth_date(), time::china_date(now)) >= crate::binding::ADULT_AGE
+            && m.face_verified_at.is_none()
+            && !remote_confirmed
+        {
+            return Err(Error::qr_face_required());
+        }
+        Ok(m)
+    }
+
+    /// Verify a token (the ledger's, or a paired device's) at the current time.
+    pub fn verify_qr(&self, token: &str) -> Result<Checked> {
+        let c = decode_any(&self.signing_key()?.verifying_key(), token, self.now())?;
+        self.permit(Act::QrVerify { member: c.claims.member })?;
+        check_time(&c.claims, self.now(), self.setting("qr_clock_skew_secs")?)?;
+        self.check_device_code(&c)?;
         Ok(c)
     }
 }

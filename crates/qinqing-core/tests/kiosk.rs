@@ -292,7 +292,7 @@ fn a_code_is_read_by_a_counter_staff_or_the_members_family_and_no_one_else() {
     assert_eq!(q.verify_qr(&token).unwrap_err().code, Code::Forbidden, "another household cannot read whose code it is");
     for who in [Actor::Household { holder: 3 }, Actor::Terminal { institution: 1 }, Actor::Staff { id: 1, admin: false }] {
         q.set_actor(who.clone());
-        assert_eq!(q.verify_qr(&token).unwrap().member, 5, "{who:?}");
+        assert_eq!(q.verify_qr(&token).unwrap().claims.member, 5, "{who:?}");
     }
     // The staff register is an administrator's: one member of it too.
     q.set_actor(Actor::Staff { id: 1, admin: false });
@@ -384,4 +384,74 @@ fn a_pairing_code_pairs_one_computer_once_within_ten_minutes_for_that_household_
     for a in ["pairing.start", "device.pair", "device.revoke"] {
         assert!(actions.iter().any(|x| x == a), "{a} is audited");
     }
+}
+
+#[test]
+fn a_paired_computer_signs_codes_a_counter_checks_offline_and_the_ledger_still_decides() {
+    use qinqing_core::authz::Actor;
+    use qinqing_core::qr::{self, Claims};
+    use qinqing_core::settle::SettleRequest;
+    let mut q = ledger();
+    q.demo_seed().unwrap();
+    let clerk = q.add_staff("小李", "staff", "clerk-password", "clerk-password").unwrap().id;
+    // Pairing with the computer's own key: the ledger certifies it.
+    q.set_actor(Actor::Staff { id: clerk, admin: false });
+    let p = q.pairing_start(3).unwrap();
+    q.set_actor(Actor::Nobody);
+    let key = qr::new_device_key();
+    let hex: String = key.verifying_key().to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let d = q.pair(&p.code, None, Some(&hex)).unwrap();
+    let cert = d.certificate.clone().expect("a certificate for the key sent");
+    assert_eq!((cert.device, cert.holder, cert.public_key.as_str()), (d.id, 3, hex.as_str()));
+    let now = q.now().timestamp();
+    let claims = |member: i64, shown_by: i64, nonce: &str| Claims { payer: member, member, shown_by, issued_at: now, expires_at: now + 60, nonce: nonce.into() };
+    // The computer signs 张子涵's code (#5, shown by his father #3) without the ledger.
+    let code = qr::encode_device(&key, &cert, &claims(5, 3, "00000000000000a1")).unwrap();
+    assert!(code.starts_with("QQ2"));
+    assert!(qinqing_core::qr::svg(&code).is_ok(), "fits a QR code");
+    // A counter checks the chain with the ledger's public key alone.
+    let public = qr::verifying_key_from_hex(&q.public_key_hex().unwrap()).unwrap();
+    let checked = qr::decode_any(&public, &code, q.now()).unwrap();
+    assert_eq!((checked.claims.member, checked.device, checked.device_holder), (5, Some(d.id), Some(3)));
+    qr::check_time(&checked.claims, q.now(), 5).unwrap();
+    // Altered anywhere, or certified by another ledger: refused.
+    let mut chars: Vec<char> = code.chars().collect();
+    for at in [10, 60, 150, chars.len() - 20] {
+        let was = chars[at];
+        chars[at] = if was == 'A' { 'B' } else { 'A' };
+        let bad: String = chars.iter().collect();
+        assert!(qr::decode_any(&public, &bad, q.now()).is_err(), "altered at {at}");
+        chars[at] = was;
+    }
+    let stranger_ledger = qr::new_device_key();
+    let forged = qr::certify(&stranger_ledger, d.id, 3, now + 1000, &key.verifying_key()).unwrap();
+    let forged_code = qr::encode_device(&key, &forged, &claims(5, 3, "00000000000000a2")).unwrap();
+    assert_eq!(qr::decode_any(&public, &forged_code, q.now()).unwrap_err().code, Code::QrBadSignature);
+    // The counter settles it; sent again, it is the same settlement, charged once.
+    let settle = |q: &mut Qinqing, token: &str, bill: &str| {
+        q.set_actor(Actor::Terminal { institution: 1 });
+        q.settle(&SettleRequest {
+            token: token.into(),
+            institution: 1,
+            scenario: "pharmacy".into(),
+            total_fen: 1_000,
+            bill_id: bill.into(),
+            pay_password: Some(qinqing_core::demo::DEMO_PAY_PASSWORD.into()),
+            ..Default::default()
+        })
+    };
+    let s = settle(&mut q, &code, "DEV-1").unwrap();
+    assert_eq!((s.member_id, s.total_fen), (5, 1_000));
+    assert!(settle(&mut q, &code, "DEV-1").unwrap().replayed);
+    // A code for someone outside the household the certificate names: refused.
+    let outsider = qr::encode_device(&key, &cert, &claims(7, 3, "00000000000000a3")).unwrap();
+    assert_eq!(settle(&mut q, &outsider, "DEV-2").unwrap_err().code, Code::QrDeviceRefused);
+    // Unpaired: its codes are refused at the ledger (a counter offline still sees a valid chain).
+    let later = qr::encode_device(&key, &cert, &claims(5, 3, "00000000000000a4")).unwrap();
+    q.set_actor(Actor::Household { holder: 3 });
+    q.device_revoke(d.id).unwrap();
+    assert_eq!(settle(&mut q, &later, "DEV-3").unwrap_err().code, Code::QrDeviceRefused);
+    q.set_actor(Actor::Operator);
+    let charged: i64 = q.conn().query_row("SELECT count(*) FROM settlement WHERE bill_id LIKE 'DEV-%'", [], |r| r.get(0)).unwrap();
+    assert_eq!(charged, 1);
 }

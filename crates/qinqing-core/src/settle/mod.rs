@@ -1122,10 +1122,12 @@ impl Qinqing {
         }
         let scenario = Scenario::parse(&req.scenario)?;
         let key = self.signing_key()?.verifying_key();
-        let claims = qr::decode(&key, &req.token)?;
+        let now_dt = self.now();
+        let checked = qr::decode_any(&key, &req.token, now_dt)?;
+        self.check_device_code(&checked)?;
+        let claims = checked.claims;
         let actor = self.actor().to_string();
         let pepper = crate::payment::pepper(self)?;
-        let now_dt = self.now();
         let (day, month) = china_day_month(now_dt);
         let tx = self.conn().begin()?;
         // One round trip: the transaction's start, the settings, every fact of the bill.
@@ -1168,9 +1170,11 @@ impl Qinqing {
             return Err(Error::bill_id_invalid());
         }
         let key = self.signing_key()?.verifying_key();
-        let claims = qr::decode(&key, &req.token)?;
-        let pepper = crate::payment::pepper(self)?;
         let now_dt = self.now();
+        let checked = qr::decode_any(&key, &req.token, now_dt)?;
+        self.check_device_code(&checked)?;
+        let claims = checked.claims;
+        let pepper = crate::payment::pepper(self)?;
         let now = time::to_db(now_dt);
         let (day, month) = china_day_month(now_dt);
         let actor = self.actor().to_string();
