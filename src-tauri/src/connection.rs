@@ -5,9 +5,14 @@
 //! paired, the device credential — and what it last saw, for when the server
 //! cannot be reached.
 //!
-//! The credential lives in an owner-only file (mode 0600) in the app's data
-//! directory, written whole or not at all; "unpair this computer" revokes it
-//! on the server and deletes the file.
+//! The credential (the bearer token and the computer's own code-signing key)
+//! goes to the OS's secret store where there is one — Keychain, Credential
+//! Manager, the Secret Service of a Linux desktop session — through the
+//! `keyring` crate; the file `connection.json` (owner-only, mode 0600,
+//! written whole or not at all) then keeps only which centre and which
+//! household. Without a secret store (a server-less session, a kiosk under
+//! systemd) the secrets stay in that file. "Unpair this computer" revokes
+//! the credential on the server and deletes both.
 //!
 //! Offline: a read answered before is answered again from memory, marked
 //! with the time it was seen (the status line says so); a change is refused
@@ -52,6 +57,57 @@ pub struct Paired {
     pub signing_key: Option<String>,
     #[serde(default)]
     pub certificate: Option<qinqing_core::qr::DeviceCert>,
+    /// `keyring`: the token and signing key are in the OS's secret store
+    /// (and empty in the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets_in: Option<String>,
+}
+
+/// The secrets of a credential, as one entry of a secret store.
+#[derive(Serialize, Deserialize)]
+struct Secrets {
+    token: String,
+    signing_key: Option<String>,
+}
+
+/// Where a credential's secrets can be kept apart from the file.
+pub trait SecretStore: Send + Sync {
+    fn put(&self, user: &str, secret: &str) -> std::result::Result<(), String>;
+    fn get(&self, user: &str) -> std::result::Result<String, String>;
+    fn delete(&self, user: &str);
+}
+
+/// The OS's secret store, through `keyring` (service `qinqing`).
+struct OsKeyring;
+
+impl SecretStore for OsKeyring {
+    fn put(&self, user: &str, secret: &str) -> std::result::Result<(), String> {
+        keyring::Entry::new("qinqing", user).and_then(|e| e.set_password(secret)).map_err(|e| e.to_string())
+    }
+    fn get(&self, user: &str) -> std::result::Result<String, String> {
+        keyring::Entry::new("qinqing", user).and_then(|e| e.get_password()).map_err(|e| e.to_string())
+    }
+    fn delete(&self, user: &str) {
+        if let Ok(e) = keyring::Entry::new("qinqing", user) {
+            let _ = e.delete_credential();
+        }
+    }
+}
+
+/// The OS's secret store, when this session has one: always on macOS and
+/// Windows; on Linux and the BSDs only inside a desktop session (a D-Bus
+/// session bus), so that a headless kiosk never waits on one.
+fn os_store() -> Option<Box<dyn SecretStore>> {
+    if cfg!(any(target_os = "macos", windows)) || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty()) {
+        Some(Box::new(OsKeyring))
+    } else {
+        None
+    }
+}
+
+/// The secret store's name for a credential.
+fn store_user(server: &str, d: &Paired) -> String {
+    format!("{server} {} {}", d.kind, d.id)
 }
 
 /// What the page may know about the connection.
@@ -75,6 +131,7 @@ pub struct ConnState {
 pub struct Connected {
     file: PathBuf,
     ca: Option<PathBuf>,
+    store: Option<Box<dyn SecretStore>>,
     saved: Mutex<Saved>,
     seen: Mutex<HashMap<String, (Value, String)>>,
     status: Mutex<(bool, Option<String>, Option<String>)>,
@@ -92,6 +149,11 @@ impl Connected {
     /// Connected to `server` (remembered in `file`), or to the server
     /// remembered there when `server` is `None`; `None` when neither.
     pub fn open(file: PathBuf, server: Option<&str>, ca: Option<PathBuf>) -> Result<Option<Connected>> {
+        Self::open_with(file, server, ca, os_store())
+    }
+
+    /// As [`Connected::open`], keeping secrets in `store` (none: in the file).
+    pub fn open_with(file: PathBuf, server: Option<&str>, ca: Option<PathBuf>, store: Option<Box<dyn SecretStore>>) -> Result<Option<Connected>> {
         let mut saved: Saved = match std::fs::read(&file) {
             Ok(b) => serde_json::from_slice(&b).map_err(|e| Error::internal(format!("{}: {e}", file.display())))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Saved::default(),
@@ -107,7 +169,20 @@ impl Connected {
             None if saved.server.is_empty() => return Ok(None),
             None => {}
         }
-        Ok(Some(Connected { file, ca, saved: Mutex::new(saved), seen: Mutex::new(HashMap::new()), status: Mutex::new((true, None, None)) }))
+        // Secrets kept in the secret store: read them back (a store that lost
+        // them, or is not there now, leaves this computer unpaired).
+        let server = saved.server.clone();
+        if let Some(d) = saved.device.as_mut().filter(|d| d.secrets_in.is_some()) {
+            let found = store.as_ref().and_then(|st| st.get(&store_user(&server, d)).ok()).and_then(|j| serde_json::from_str::<Secrets>(&j).ok());
+            match found {
+                Some(sec) => {
+                    d.token = sec.token;
+                    d.signing_key = sec.signing_key;
+                }
+                None => saved.device = None,
+            }
+        }
+        Ok(Some(Connected { file, ca, store, saved: Mutex::new(saved), seen: Mutex::new(HashMap::new()), status: Mutex::new((true, None, None)) }))
     }
 
     pub fn server(&self) -> String {
@@ -257,15 +332,34 @@ impl Connected {
                 paired_at: now(),
                 signing_key: signing_key.filter(|_| d.certificate.is_some()),
                 certificate: d.certificate,
+                secrets_in: None,
             }),
         };
         self.save(next)
     }
 
+    /// Keep `next`: its secrets in the secret store when there is one that
+    /// takes them, the rest (or everything, without one) in the file.
     fn save(&self, next: Saved) -> Result<ConnState> {
         let mut saved = lock(&self.saved)?;
-        write_private(&self.file, &next)?;
-        *saved = next;
+        if let (Some(old), Some(st)) = (saved.device.as_ref().filter(|d| d.secrets_in.is_some()), self.store.as_ref()) {
+            st.delete(&store_user(&saved.server, old));
+        }
+        let mut on_disk = next.clone();
+        let mut kept = next;
+        if let (Some(d), Some(st)) = (on_disk.device.as_mut(), self.store.as_ref()) {
+            let secrets = serde_json::to_string(&Secrets { token: d.token.clone(), signing_key: d.signing_key.clone() }).map_err(|e| Error::internal(e.to_string()))?;
+            if st.put(&store_user(&kept.server, d), &secrets).is_ok() {
+                d.token = String::new();
+                d.signing_key = None;
+                d.secrets_in = Some("keyring".into());
+                if let Some(k) = kept.device.as_mut() {
+                    k.secrets_in = Some("keyring".into());
+                }
+            }
+        }
+        write_private(&self.file, &on_disk)?;
+        *saved = kept;
         drop(saved);
         lock(&self.seen)?.clear();
         Ok(self.state())
@@ -296,6 +390,7 @@ impl Connected {
                 paired_at: now(),
                 signing_key: None,
                 certificate: None,
+                secrets_in: None,
             }),
         })
     }
@@ -354,4 +449,84 @@ fn write_private<T: Serialize>(path: &Path, v: &T) -> Result<()> {
         f.write_all(&body).and_then(|()| f.sync_all()).map_err(|e| Error::internal(format!("{}: {e}", tmp.display())))?;
     }
     std::fs::rename(&tmp, path).map_err(|e| Error::internal(format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A secret store in memory, shared by the handles a test opens.
+    #[derive(Clone, Default)]
+    struct MemStore(std::sync::Arc<Mutex<HashMap<String, String>>>);
+
+    impl SecretStore for MemStore {
+        fn put(&self, user: &str, secret: &str) -> std::result::Result<(), String> {
+            self.0.lock().unwrap().insert(user.into(), secret.into());
+            Ok(())
+        }
+        fn get(&self, user: &str) -> std::result::Result<String, String> {
+            self.0.lock().unwrap().get(user).cloned().ok_or_else(|| "none".into())
+        }
+        fn delete(&self, user: &str) {
+            self.0.lock().unwrap().remove(user);
+        }
+    }
+
+    fn device(token: &str) -> Saved {
+        Saved {
+            server: "https://centre.example".into(),
+            device: Some(Paired {
+                id: 7,
+                kind: "family".into(),
+                holder: Some(3),
+                holder_name_masked: Some("张*".into()),
+                institution: None,
+                label: None,
+                token: token.into(),
+                paired_at: now(),
+                signing_key: Some("ab".repeat(32)),
+                certificate: None,
+                secrets_in: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn with_a_secret_store_the_file_keeps_no_secret_and_unpairing_removes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("connection.json");
+        let store = MemStore::default();
+        let c = Connected::open_with(file.clone(), Some("https://centre.example"), None, Some(Box::new(store.clone()))).unwrap().unwrap();
+        c.save(device("qqd_secret-token")).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.contains("qqd_secret-token") && !text.contains(&"ab".repeat(32)), "{text}");
+        assert!(text.contains("\"secrets_in\": \"keyring\""), "{text}");
+        assert_eq!(store.0.lock().unwrap().len(), 1);
+        // The next start reads the secrets back from the store.
+        let again = Connected::open_with(file.clone(), None, None, Some(Box::new(store.clone()))).unwrap().unwrap();
+        let d = again.paired().unwrap();
+        assert_eq!((d.token.as_str(), d.signing_key.as_deref()), ("qqd_secret-token", Some("ab".repeat(32).as_str())));
+        // A store that lost them: this computer is simply unpaired.
+        let empty = Connected::open_with(file.clone(), None, None, Some(Box::new(MemStore::default()))).unwrap().unwrap();
+        assert!(empty.paired().is_none());
+        // Forgetting the pairing deletes the store's entry too.
+        again.save(Saved { server: again.server(), device: None }).unwrap();
+        assert!(store.0.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn without_a_secret_store_the_secrets_stay_in_an_owner_only_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("connection.json");
+        let c = Connected::open_with(file.clone(), Some("https://centre.example"), None, None).unwrap().unwrap();
+        c.save(device("qqd_in-the-file")).unwrap();
+        assert!(std::fs::read_to_string(&file).unwrap().contains("qqd_in-the-file"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let again = Connected::open_with(file, None, None, None).unwrap().unwrap();
+        assert_eq!(again.paired().unwrap().token, "qqd_in-the-file");
+    }
 }
