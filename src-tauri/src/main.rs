@@ -4,6 +4,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod connection;
+mod logging;
 
 use clap::Parser;
 use qinqing_core::api::Call;
@@ -36,6 +37,10 @@ struct Args {
     /// The certificate authority (PEM) of the server's certificate, if not a public one.
     #[arg(long, value_name = "FILE")]
     server_ca: Option<PathBuf>,
+    /// Log level: error, warn, info, debug (or RUST_LOG). The log is
+    /// logs/qinqing.log in the app's data directory.
+    #[arg(long, default_value = "info")]
+    log_level: String,
 }
 
 /// Everything the window's commands share: the ledger (or why it could not
@@ -79,10 +84,13 @@ fn json<T: serde::Serialize>(v: T) -> Result<Value> {
 /// else on this computer's ledger as the current actor. Every data command
 /// of the window is this one line.
 fn call(s: &State<'_, AppState>, c: Call) -> Result<Value> {
-    match &s.remote {
+    let (op, started) = (c.op(), std::time::Instant::now());
+    let r = match &s.remote {
         Some(r) => r.call(&c),
         None => with(s, |q| q.call(c)),
-    }
+    };
+    logging::command(&op, started, &r);
+    r
 }
 
 /// A staff act, naming the staff member logged in at this window (never
@@ -704,6 +712,16 @@ fn open_ledger(args: &Args) -> std::result::Result<Mutex<Qinqing>, Error> {
 
 fn main() {
     let args = Args::parse();
+    // The log lives beside the ledger (or the connection) in the app's data directory.
+    let data_dir = match &args.db {
+        Some(p) if db::postgres_url(p).is_none() => p.parent().map(std::path::Path::to_path_buf),
+        _ => db::resolve_db_path(None).ok().and_then(|p| p.parent().map(std::path::Path::to_path_buf)),
+    };
+    if let Some(dir) = &data_dir {
+        if let Err(e) = logging::init(dir, &args.log_level) {
+            eprintln!("qinqing: no log file: {e}");
+        }
+    }
     // Connected: the server named now, or the one remembered beside the
     // ledger's default place; an explicit --db is this computer's ledger.
     let remote = if args.db.is_some() {

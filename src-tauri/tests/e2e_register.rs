@@ -73,6 +73,24 @@ async fn add_a_person_and_refuse_an_invalid_id() {
     assert_eq!(people.len(), 1);
     assert_eq!(people[0].name, "王小明");
     assert_eq!(people[0].balance_fen, 123_450);
+
+    // The log (issue 19 §2): every command with its duration, a refusal with
+    // its code, and never a resident's ID or name.
+    let log_path = closed.dir.path().join("logs").join("qinqing.log");
+    let log = std::fs::read_to_string(&log_path).unwrap_or_else(|e| panic!("{}: {e}", log_path.display()));
+    assert!(log.contains("started"), "{log}");
+    let line = log.lines().find(|l| l.contains("person_add") && l.contains("done")).unwrap_or_else(|| panic!("no person_add line: {log}"));
+    assert!(line.contains("ms="), "{line}");
+    assert!(log.lines().any(|l| l.contains("person_add") && l.contains("ID_CHECKSUM")), "the refusal with its code: {log}");
+    for secret in [id.as_str(), bad.as_str(), "王小明", "李四"] {
+        assert!(!log.contains(secret), "{secret:?} is in the log");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&log_path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    println!("log sample:\n{}", log.lines().take(12).collect::<Vec<_>>().join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

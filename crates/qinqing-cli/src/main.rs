@@ -27,6 +27,9 @@ struct Cli {
     /// Print one JSON document on stdout; errors as {"error":{…}} on stderr.
     #[arg(long, global = true)]
     json: bool,
+    /// Log each operation (its duration, its error code) to stderr; RUST_LOG sets the level.
+    #[arg(short = 'v', long, global = true)]
+    verbose: bool,
     /// Language of messages and labels.
     #[arg(long, global = true, value_parser = ["zh", "en"], default_value = "zh")]
     lang: String,
@@ -861,12 +864,19 @@ impl Ctx {
     fn call<T: serde::de::DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
         serde_json::from_value(self.call_value(call)?).map_err(|e| Error::internal(format!("answer: {e}")))
     }
-    /// As [`Ctx::call`], the answer as the operation's JSON.
+    /// As [`Ctx::call`], the answer as the operation's JSON (logged with -v).
     fn call_value(&self, call: Call) -> Result<serde_json::Value, Error> {
-        match &self.server {
+        let (op, started) = (call.op(), std::time::Instant::now());
+        let r = match &self.server {
             Some(_) => self.remote()?.call(&call),
             None => self.open()?.call(call),
+        };
+        let ms = format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0);
+        match &r {
+            Ok(_) => tracing::info!(op, ms, "done"),
+            Err(e) => tracing::warn!(op, ms, code = e.code.as_str(), "refused"),
         }
+        r
     }
     fn remote(&self) -> Result<qinqing_client::Remote, Error> {
         let url = self.server.as_deref().ok_or_else(Error::remote_unsupported)?;
@@ -909,6 +919,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if cli.verbose {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(std::io::IsTerminal::is_terminal(&io::stderr())).with_writer(io::stderr).try_init();
+    }
     #[cfg(debug_assertions)]
     let now = cli.now.clone();
     #[cfg(not(debug_assertions))]

@@ -485,3 +485,21 @@ fn an_explicit_db_is_local_even_with_a_server_in_the_environment_and_both_flags_
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SERVER_UNREACHABLE"));
 }
+
+#[test]
+fn verbose_logs_each_operation_to_stderr_without_personal_data() {
+    let d = db();
+    ok_json(&d.path, &["person", "add", "--name", "赵六", "--id", &with_check_char("11010519491231002"), "--insurance", "resident", "--region", "110105"]);
+    let out = run(&d.path, &["-v", "person", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("op=\"person_list\"") && err.contains("ms="), "{err}");
+    assert!(!err.contains("赵六") && !err.contains("11010519491231"), "no name or ID in the log: {err}");
+    assert!(!err.contains('\u{1b}'), "no colour codes when stderr is not a terminal");
+    let out = run(&d.path, &["-v", "person", "show", "999"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("code=\"PERSON_NOT_FOUND\""), "{err}");
+    // Without -v, nothing but the error itself.
+    let out = run(&d.path, &["person", "list"]);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
