@@ -890,6 +890,26 @@ impl Ctx {
     }
 }
 
+/// A progress bar for long work (seeding, moving a ledger), with a rate and
+/// an estimate — on a terminal only, and never with --json.
+fn progress_bar(ctx: &Ctx) -> Option<qinqing_core::service::Progress> {
+    if ctx.json || !std::io::IsTerminal::is_terminal(&io::stderr()) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg:12} [{bar:30}] {pos}/{len}  {per_sec}  eta {eta}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(Box::new(move |what: &str, done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_message(what.to_string());
+        bar.set_position(done);
+        if done >= total {
+            bar.finish_and_clear();
+        }
+    }))
+}
+
 /// Output failed. A closed pipe (`qinqing-cli … | head`) is the reader's
 /// choice, not an error: stop quietly.
 fn io_fail(e: io::Error) -> Error {
@@ -1047,6 +1067,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         Cmd::Id(IdCmd::Check { ids }) => return id_check(ctx, ids),
         Cmd::Demo(DemoCmd::Seed { families, transactions, seed }) => {
             let mut q = ctx.open_or_create()?;
+            q.set_progress(progress_bar(ctx));
             let r = q.demo_seed()?;
             if let Some(f) = families {
                 let big = q.seed_ledger(f, transactions, seed)?;
@@ -1102,7 +1123,9 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             if ctx.json { ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?; } else { println!("{}", out.display()); }
         }
         Cmd::Export { to } => {
-            let r = ctx.open()?.export_to(&to)?;
+            let mut q = ctx.open()?;
+            q.set_progress(progress_bar(ctx));
+            let r = q.export_to(&to)?;
             if ctx.json {
                 ctx.print_json(&r)?;
             } else {

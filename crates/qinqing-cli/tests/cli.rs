@@ -503,3 +503,23 @@ fn verbose_logs_each_operation_to_stderr_without_personal_data() {
     let out = run(&d.path, &["person", "list"]);
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Long work shows its progress (a rate and an estimate) on a terminal only:
+/// not in a pipe, not with --json. The terminal is `script`'s (util-linux).
+#[test]
+fn long_work_shows_progress_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let on_terminal = |args: &str| -> String {
+        let cmd = format!("{BIN} --db {} {args}", dir.path().join(format!("{}.db", args.len())).display());
+        let out = Command::new("script").args(["-qfec", &cmd, "/dev/null"]).env_remove("QINQING_DB").output().expect("script (util-linux)");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).replace('\r', "\n")
+    };
+    let shown = on_terminal("demo seed --families 50 --transactions 30000");
+    assert!(shown.contains("settlements") && shown.contains("/s") && shown.contains("eta"), "{shown}");
+    let json = on_terminal("--json demo seed --families 50 --transactions 30001");
+    assert!(!json.contains("eta"), "nothing but JSON with --json: {json}");
+    let path = dir.path().join("piped.db");
+    let out = Command::new(BIN).arg("--db").arg(&path).args(["demo", "seed", "--families", "50", "--transactions", "30000"]).env_remove("QINQING_DB").output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "nothing on a pipe: {}", String::from_utf8_lossy(&out.stderr));
+}

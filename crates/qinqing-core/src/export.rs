@@ -71,6 +71,11 @@ impl Qinqing {
         // settlement ↔ stay) are written NULL first and set after all rows.
         let mut later: Vec<(String, String, i64, Value)> = Vec::new();
         let mut loaded: Vec<&str> = Vec::new();
+        let mut total = 0u64;
+        for t in &order {
+            total += src.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0)).unwrap_or(0).max(0) as u64;
+        }
+        let mut copied = 0u64;
         for t in &order {
             let cols = crate::pg::columns(out, t)?;
             let deferred: Vec<&str> = fks
@@ -100,11 +105,16 @@ impl Qinqing {
                 }
                 out.execute(&insert, row)?;
                 n += 1;
+                copied += 1;
+                if copied % 5_000 == 0 {
+                    self.progress("rows", copied, total);
+                }
             }
             loaded.push(t);
             rows += n;
             tables.push(TableCopy { table: t.clone(), rows: n });
         }
+        self.progress("rows", total, total);
         for (t, c, id, v) in later {
             out.execute(&format!("UPDATE {t} SET {c} = ?1 WHERE id = ?2"), vec![v, Value::Int(id)])?;
         }

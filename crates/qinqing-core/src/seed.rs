@@ -159,6 +159,9 @@ impl Qinqing {
             let scenarios = ["outpatient", "pharmacy", "online_pharmacy", "inpatient"];
             let first_settlement: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM settlement", [], |r| r.get(0))?;
             for i in 0..transactions {
+                if i % 2_000 == 0 {
+                    self.progress("settlements", i as u64, transactions as u64);
+                }
                 let fam = &fams[rng.below(fams.len() as u64) as usize];
                 let (member, employee) = fam[rng.below(fam.len() as u64) as usize];
                 let day = today - chrono::Days::new(rng.below(days));
@@ -252,6 +255,7 @@ impl Qinqing {
                     &legs,
                 )?;
             }
+            self.progress("settlements", transactions as u64, transactions as u64);
             crate::audit::record(&tx, &now, "seed", "demo.seed_ledger", "ledger", None, None, None, Some(&serde_json::json!({ "families": families, "transactions": transactions, "seed": seed })))?;
             tx.commit()?;
             Ok(SeedReport { families, persons: families * 5, settlements: transactions, first_holder: start_id + 1 })

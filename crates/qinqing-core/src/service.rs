@@ -27,7 +27,12 @@ pub struct Qinqing {
     /// The kiosk whose sessions this handle serves now, if any (the app's
     /// own in kiosk mode; on the server, the asking kiosk's).
     kiosk: Option<crate::kiosk::SharedKiosk>,
+    /// Told how far long work has got (a seeding, a move to PostgreSQL).
+    progress: Option<Progress>,
 }
+
+/// How far long work has got: what is being done, how many done, of how many.
+pub type Progress = Box<dyn Fn(&str, u64, u64) + Send + Sync>;
 
 impl Drop for Qinqing {
     fn drop(&mut self) {
@@ -103,6 +108,7 @@ impl Qinqing {
             temp_files: false,
             key: std::sync::OnceLock::new(),
             kiosk: None,
+            progress: None,
         })
     }
 
@@ -136,12 +142,25 @@ impl Qinqing {
             temp_files: true,
             key: std::sync::OnceLock::new(),
             kiosk: None,
+            progress: None,
         })
     }
 
     /// Who is asking through this handle: every entry point checks it
     /// ([`crate::authz`]) and the audit trail names it. A new handle is the
     /// local operator (the CLI on the computer that owns the database).
+    /// Be told how far long work has got (`None`: not told). Only the
+    /// caller decides how to show it (the CLI: a bar on a terminal).
+    pub fn set_progress(&mut self, p: Option<Progress>) {
+        self.progress = p;
+    }
+
+    pub(crate) fn progress(&self, what: &str, done: u64, total: u64) {
+        if let Some(p) = &self.progress {
+            p(what, done, total);
+        }
+    }
+
     /// Serve this kiosk's sessions (`None`: no kiosk). Its calls
     /// (`kiosk_*` in the service interface) act on it, and the actor follows
     /// its sessions ([`Qinqing::act_as_kiosk`]).
