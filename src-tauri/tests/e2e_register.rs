@@ -65,6 +65,9 @@ async fn add_a_person_and_refuse_an_invalid_id() {
     let typed = app.client.execute("return document.querySelector('#f-name').value", vec![]).await.unwrap();
     assert_eq!(typed, "李四");
     app.screenshot("register-invalid-id-en").await;
+    // With the form open in English the register is not clipped (no sideways scrolling).
+    let clipped = app.js("const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth;").await;
+    assert!(clipped.as_i64().unwrap_or(999) <= 0, "the register table scrolls sideways by {clipped} px with the form open");
 
     // Nothing half-written: exactly one row in the window and in the database.
     assert_eq!(app.count("#person-table tbody tr").await, 1);

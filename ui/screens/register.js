@@ -142,7 +142,11 @@ async function activate() {
 function render() {
   if (!root) return;
   clear(root);
-  root.append(el('section', { class: 'register' }, [listView(), panelView()]));
+  const panel = panelView();
+  // With the side panel open the list is narrower: the columns the panel
+  // repeats (gender, age, e-voucher) step aside so nothing is clipped.
+  const open = !panel.classList.contains('hidden-panel');
+  root.append(el('section', { class: 'register' + (open ? ' panel-open' : '') }, [listView(), panel]));
 }
 
 function label(kind, value) {
@@ -161,8 +165,9 @@ function listView() {
     timer = setTimeout(refresh, 200);
   });
 
+  const optional = ['col.gender', 'col.age', 'col.voucher'];
   const head = el('tr', {}, ['col.name', 'col.id', 'col.gender', 'col.age', 'col.insurance', 'col.region', 'col.status', 'col.balance', 'col.voucher']
-    .map((k) => el('th', { text: t(k), attrs: { scope: 'col', class: k === 'col.balance' || k === 'col.age' ? 'num' : false } })));
+    .map((k) => el('th', { text: t(k), attrs: { scope: 'col', class: [k === 'col.balance' || k === 'col.age' ? 'num' : '', optional.includes(k) ? 'col-optional' : ''].join(' ').trim() || false } })));
 
   const rows = state.list.map((p) => el('tr', {
     class: p.id === state.selectedId ? 'selected' : '',
@@ -170,13 +175,13 @@ function listView() {
   }, [
     el('td', {}, [el('button', { class: 'link person-name', text: p.name, attrs: { type: 'button' }, on: { click: () => select(p.id) } })]),
     el('td', { class: 'mono', text: p.resident_id_masked }),
-    el('td', { text: label('gender', p.gender) }),
-    el('td', { class: 'num', text: p.age }),
+    el('td', { class: 'col-optional', text: label('gender', p.gender) }),
+    el('td', { class: 'num col-optional', text: p.age }),
     el('td', { text: label('insurance', p.insurance) }),
-    el('td', { text: `${p.region.code} ${lang_province(p.region)}` }),
+    el('td', { class: 'col-wrap', text: `${p.region.code} ${lang_province(p.region)}` }),
     el('td', {}, [el('span', { class: `pill pill-${p.status}`, text: label('status', p.status) })]),
     el('td', { class: 'num mono', text: p.balance_display }),
-    el('td', { text: p.voucher_activated ? t('voucher.yes') : t('voucher.no') }),
+    el('td', { class: 'col-optional', text: p.voucher_activated ? t('voucher.yes') : t('voucher.no') }),
   ]));
 
   let emptyText = '';
