@@ -177,7 +177,10 @@ function drawTrend(d) {
   const box = root && root.querySelector('#dash-trend');
   if (!box) return;
   const xs = d.family_trend.map((_, i) => i);
-  const labels = d.family_trend.map(([m]) => m.slice(2).replace('-', '/'));
+  // Month numbers, with the year where one begins (or on the first bar when
+  // no January is shown), so twelve labels never run into each other.
+  const jan = d.family_trend.some(([m]) => m.endsWith('-01'));
+  const labels = d.family_trend.map(([m], i) => (m.endsWith('-01') || (i === 0 && !jan) ? m.slice(2).replace('-', '/') : m.slice(5)));
   const width = Math.max(280, box.clientWidth || 480);
   chart = new uPlot({
     width,
