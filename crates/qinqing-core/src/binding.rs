@@ -665,6 +665,50 @@ pub struct Message {
 
 impl Qinqing {
     /// The current commitment letter.
+    /// Whether a document of `person_id` may be added to application
+    /// `binding` now: only to a draft, only the holder's or the member's.
+    /// (The document store asks; only this module knows application states.)
+    pub(crate) fn check_attachable(&self, binding: i64, person_id: i64) -> Result<()> {
+        let (holder, member, status): (i64, i64, String) = self
+            .conn()
+            .query_row("SELECT holder_id, member_id, status FROM binding WHERE id = ?1", [binding], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?
+            .ok_or_else(|| Error::binding_not_found(binding))?;
+        let status = BindingStatus::parse(&status)?;
+        if status != BindingStatus::Draft {
+            return Err(Error::binding_wrong_state(status.zh(), status.en(), "再添加材料", "given more documents"));
+        }
+        if person_id != holder && person_id != member {
+            return Err(Error::doc_wrong_person());
+        }
+        Ok(())
+    }
+
+    /// A document is about to be deleted (in `tx`): refused while a submitted,
+    /// active or decided application relies on it; otherwise drafts forget it.
+    pub(crate) fn release_document(tx: &crate::store::Conn, id: i64) -> Result<()> {
+        let used: Option<String> = tx
+            .query_row(
+                "SELECT b.status FROM binding b WHERE b.status <> 'draft' AND (b.face_doc_id = ?1 OR b.id IN
+                   (SELECT binding_id FROM binding_document WHERE document_id = ?1)) LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(s) = used {
+            let s = BindingStatus::parse(&s)?;
+            return Err(Error::doc_in_use(s.zh(), s.en()));
+        }
+        tx.execute("DELETE FROM binding_document WHERE document_id = ?1", [id])?;
+        tx.execute(
+            "UPDATE binding SET face_method = NULL, face_doc_id = NULL, face_at = NULL WHERE face_doc_id = ?1 AND status = 'draft'",
+            [id],
+        )?;
+        Ok(())
+    }
+
     pub fn binding_letter(&self) -> Letter {
         letter()
     }

@@ -5,7 +5,6 @@
 
 use crate::authz::Act;
 use crate::audit;
-use crate::binding::BindingStatus;
 use crate::docstore::{self, Media};
 use crate::error::{Error, Result};
 use crate::params;
@@ -301,24 +300,6 @@ impl Qinqing {
         self.ingest_document(person_id, kind, &bytes, note, binding)
     }
 
-    fn check_attachable(&self, binding: i64, person_id: i64) -> Result<()> {
-        let (holder, member, status): (i64, i64, String) = self
-            .conn()
-            .query_row("SELECT holder_id, member_id, status FROM binding WHERE id = ?1", [binding], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?
-            .ok_or_else(|| Error::binding_not_found(binding))?;
-        let status = BindingStatus::parse(&status)?;
-        if status != BindingStatus::Draft {
-            return Err(Error::binding_wrong_state(status.zh(), status.en(), "再添加材料", "given more documents"));
-        }
-        if person_id != holder && person_id != member {
-            return Err(Error::doc_wrong_person());
-        }
-        Ok(())
-    }
-
     fn store_processed(
         &mut self,
         person_id: i64,
@@ -496,23 +477,8 @@ impl Qinqing {
         let tx = self.conn().begin()?;
         let d = load_doc(&tx, id)?;
         let thumb: Option<String> = tx.query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0))?;
-        let used: Option<String> = tx
-            .query_row(
-                "SELECT b.status FROM binding b WHERE b.status <> 'draft' AND (b.face_doc_id = ?1 OR b.id IN
-                   (SELECT binding_id FROM binding_document WHERE document_id = ?1)) LIMIT 1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(s) = used {
-            let s = BindingStatus::parse(&s)?;
-            return Err(Error::doc_in_use(s.zh(), s.en()));
-        }
-        tx.execute("DELETE FROM binding_document WHERE document_id = ?1", [id])?;
-        tx.execute(
-            "UPDATE binding SET face_method = NULL, face_doc_id = NULL, face_at = NULL WHERE face_doc_id = ?1 AND status = 'draft'",
-            [id],
-        )?;
+        // The applications decide whether they still need it (binding.rs).
+        crate::service::Qinqing::release_document(&tx, id)?;
         tx.execute("DELETE FROM document WHERE id = ?1", [id])?;
         let snap = serde_json::json!({ "kind": d.kind.as_str(), "sha256": d.sha256, "binding_id": d.binding_id });
         audit::record(&tx, &now, &actor, "document.delete", "document", Some(id), Some(d.person_id), Some(&snap), None)?;

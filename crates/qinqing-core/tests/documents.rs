@@ -459,3 +459,14 @@ fn incomplete_files_cut_anywhere_are_refused_and_nothing_is_stored() {
     trailing.extend(b"camera trailer data");
     q.ingest_document(p, "household_register", &trailing, "", None).unwrap();
 }
+
+/// Code shape (issue 19 §7): the document store does not know about
+/// applications' states; binding.rs answers for them. This keeps the two
+/// modules from importing each other again.
+#[test]
+fn the_document_store_does_not_import_the_binding_module() {
+    let src = include_str!("../src/document.rs");
+    for needle in ["crate::binding", "use crate::{binding", "BindingStatus"] {
+        assert!(!src.contains(needle), "document.rs mentions {needle}");
+    }
+}
