@@ -1,0 +1,80 @@
+//! 家庭共济 and 代缴.
+
+use super::*;
+
+pub(crate) fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
+    use qinqing_core::settle::{Aid, PayerView};
+    let out: Aid = match cmd {
+        // The CLI's operator takes the current letter as signed.
+        AidCmd::Authorize { authorizer, beneficiary, relation, monthly_cap } => ctx.call(Call::AidAuthorize(qinqing_core::settle::AidRequest {
+            authorizer,
+            beneficiary,
+            relation,
+            monthly_cap_fen: monthly_cap,
+            online_daily_cap_fen: None,
+            letter_sha256: qinqing_core::settle::aid_letter().sha256,
+        }))?,
+        AidCmd::Cap { aid, fen, none } => ctx.call(Call::AidSetCap { id: aid, cap_fen: if none { None } else { fen } })?,
+        AidCmd::OnlineCap { aid, fen, none } => ctx.call(Call::AidSetOnlineCap { id: aid, cap_fen: if none { None } else { fen } })?,
+        AidCmd::Letter => {
+            let l = qinqing_core::settle::aid_letter();
+            if ctx.json {
+                ctx.print_json(&l)?;
+            } else {
+                println!("{}\n\n{}\n\nversion {}  sha256 {}", l.text_zh, l.text_en, l.version, l.sha256);
+            }
+            return Ok(Outcome::Ok);
+        }
+        AidCmd::Payers { beneficiary } => {
+            let list: Vec<PayerView> = ctx.call(Call::AidPayers { beneficiary })?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for p in &list {
+                    print!("{}. ", p.order);
+                    print_aid(ctx, &p.aid);
+                }
+            }
+            return Ok(Outcome::Ok);
+        }
+        AidCmd::Freeze { aid } => ctx.call(Call::AidFreeze { id: aid })?,
+        AidCmd::Unfreeze { aid } => ctx.call(Call::AidUnfreeze { id: aid })?,
+        AidCmd::Revoke { aid } => ctx.call(Call::AidRevoke { id: aid })?,
+        AidCmd::List { authorizer, beneficiary } => {
+            let list: Vec<Aid> = ctx.call(Call::AidList(AidQuery { authorizer, beneficiary }))?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for a in &list {
+                    print_aid(ctx, a);
+                }
+            }
+            return Ok(Outcome::Ok);
+        }
+    };
+    if ctx.json {
+        ctx.print_json(&out)?;
+    } else {
+        print_aid(ctx, &out);
+    }
+    Ok(Outcome::Ok)
+}
+
+pub(crate) fn print_receipt(r: &qinqing_core::premium::Receipt) {
+    println!("{}  {}  {} → {} ({})  {}  {}", r.receipt_no, r.paid_at_local, r.payer_name, r.beneficiary_name, r.beneficiary_id_masked, r.year, r.amount_display);
+}
+
+pub(crate) fn print_aid(ctx: &Ctx, a: &qinqing_core::settle::Aid) {
+    let why = if ctx.en() { a.lapsed_en.as_deref() } else { a.lapsed_zh.as_deref() };
+    println!(
+        "#{}  {} → {}  {}  cap {}  spent {}  left {}{}",
+        a.id,
+        a.authorizer_name,
+        a.beneficiary_name,
+        a.status,
+        a.monthly_cap_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into()),
+        qinqing_core::money::format_fen(a.spent_this_month_fen),
+        a.left_this_month_display,
+        why.map(|r| if ctx.en() { format!("  (not paying: {r})") } else { format!("  （暂停支付：{r}）") }).unwrap_or_default()
+    );
+}

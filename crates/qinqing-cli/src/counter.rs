@@ -1,0 +1,80 @@
+//! Codes, settlements and stays: the counter's commands.
+
+use super::*;
+
+pub(crate) fn qr_cmd(ctx: &Ctx, cmd: QrCmd) -> Result<Outcome, Error> {
+    match cmd {
+        QrCmd::Issue { member, holder, png, svg } => {
+            let issued: qinqing_core::qr::Issued = ctx.call(Call::QrIssue { member, holder })?;
+            if let Some(p) = png {
+                let bytes = qinqing_core::qr::png(&issued.token, 8)?;
+                std::fs::write(&p, bytes).map_err(|e| Error::internal(format!("{}: {e}", p.display())))?;
+            }
+            if let Some(p) = svg {
+                std::fs::write(&p, &issued.svg).map_err(|e| Error::internal(format!("{}: {e}", p.display())))?;
+            }
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({
+                    "token": issued.token, "member": issued.member, "shown_by": issued.shown_by,
+                    "issued_at": issued.issued_at, "expires_at": issued.expires_at, "validity_secs": issued.validity_secs,
+                }))?;
+            } else {
+                println!("{}", issued.token);
+            }
+        }
+        QrCmd::Verify { code: token } => {
+            let c: qinqing_core::qr::Checked = ctx.call(Call::QrVerify { token })?;
+            print_checked(ctx, &c)?;
+        }
+        QrCmd::Check { code, public_key } => {
+            let key = qinqing_core::qr::verifying_key_from_hex(&public_key)?;
+            let now = chrono::Utc::now();
+            let c = qinqing_core::qr::decode_any(&key, &code, now)?;
+            qinqing_core::qr::check_time(&c.claims, now, 5)?;
+            print_checked(ctx, &c)?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+pub(crate) fn print_checked(ctx: &Ctx, c: &qinqing_core::qr::Checked) -> Result<(), Error> {
+    if ctx.json {
+        ctx.print_json(c)
+    } else {
+        let by = c.device.map(|d| format!("  signed by paired computer #{d}")).unwrap_or_default();
+        println!("member {}  shown by {}  expires {}  nonce {}{by}", c.claims.member, c.claims.shown_by, c.claims.expires_at, c.claims.nonce);
+        Ok(())
+    }
+}
+
+pub(crate) fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {
+    if ctx.json {
+        return ctx.print_json(s);
+    }
+    println!(
+        "settlement #{}  bill {}  {}  total {}{}",
+        s.id,
+        s.bill_id,
+        s.scenario,
+        qinqing_core::money::format_fen(s.total_fen),
+        if s.replayed { "  (already settled: nothing charged now)" } else { "" }
+    );
+    if s.deductible_fen > 0 {
+        println!("  {:<12} {:>14}  (起付线 / deductible)", "deductible", qinqing_core::money::format_fen(s.deductible_fen));
+    }
+    for l in &s.legs {
+        println!("  {:<12} {:>14}  {}", l.source, qinqing_core::money::format_fen(l.amount), l.person_name.clone().unwrap_or_default());
+    }
+    Ok(())
+}
+
+pub(crate) fn print_stays(ctx: &Ctx, list: &[qinqing_core::settle::Stay]) -> Result<(), Error> {
+    if ctx.json {
+        if let [one] = list { ctx.print_json(one)?; } else { ctx.print_json(&list)?; }
+    } else {
+        for s in list {
+            println!("stay #{}  {}  {}  {}  {}{}", s.id, s.admission_no, s.member_name, s.admitted_at_local, s.status, if s.replayed { "  (retry: unchanged)" } else { "" });
+        }
+    }
+    Ok(())
+}
