@@ -128,6 +128,15 @@ pub struct ConnState {
     pub stale_since_local: Option<String>,
 }
 
+/// At most this many answers are kept for when the server is away.
+const SEEN_MAX: usize = 1_000;
+
+/// Whether an answer is kept for when the server is away: reads only, and
+/// not the large ones (a document's image or bytes, a CSV file).
+fn remembered(call: &Call) -> bool {
+    !call.changes() && !matches!(call, Call::DocumentImage { .. } | Call::DocumentBytes { .. } | Call::TxCsv(_))
+}
+
 pub struct Connected {
     file: PathBuf,
     ca: Option<PathBuf>,
@@ -238,8 +247,13 @@ impl Connected {
         match self.remote()?.call(call) {
             Ok(v) => {
                 self.reached()?;
-                if !call.changes() {
-                    lock(&self.seen)?.insert(key, (v.clone(), now()));
+                if remembered(call) {
+                    let mut seen = lock(&self.seen)?;
+                    // Bounded: a window open for weeks does not grow without end.
+                    if seen.len() >= SEEN_MAX && !seen.contains_key(&key) {
+                        seen.clear();
+                    }
+                    seen.insert(key, (v.clone(), now()));
                 }
                 Ok(v)
             }
@@ -512,6 +526,16 @@ mod tests {
         // Forgetting the pairing deletes the store's entry too.
         again.save(Saved { server: again.server(), device: None }).unwrap();
         assert!(store.0.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn only_small_reads_are_kept_for_when_the_server_is_away() {
+        assert!(remembered(&Call::PersonGet { id: 3 }));
+        assert!(remembered(&Call::Dashboard { holder: 3, year: 2026 }));
+        assert!(!remembered(&Call::AidFreeze { id: 1 }), "a change is never answered from memory");
+        assert!(!remembered(&Call::KioskState), "nor a kiosk's sessions");
+        assert!(!remembered(&Call::DocumentImage { id: 1 }), "nor a document's image");
+        assert!(!remembered(&Call::TxCsv(Default::default())));
     }
 
     #[test]
