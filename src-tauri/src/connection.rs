@@ -263,7 +263,8 @@ impl Connected {
                 if let Call::QrIssue { member, holder } = call {
                     self.lost(cached.as_ref().map(|(_, at)| at.as_str()))?;
                     return match cached {
-                        Some((template, _)) => self.issue_here(*member, *holder, template),
+                        // (A computer paired before it had its own key says the server is away.)
+                        Some((template, _)) => self.issue_here(*member, *holder, template).map_err(|x| if x.code == Code::Internal { e } else { x }),
                         None => Err(e),
                     };
                 }

@@ -16,9 +16,8 @@ use qinqing_core::demo::{DEMO_PAY_PASSWORD, DEMO_STAFF_PASSWORD};
 use qinqing_core::id::with_check_char;
 use qinqing_core::{PersonInput, Qinqing};
 use qinqing_e2e::App;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 const APP: &str = env!("CARGO_BIN_EXE_qinqing");
 const ADMIN_PW: &str = "centre-admin-2026";
@@ -35,17 +34,7 @@ impl Drop for Server {
 
 /// `qinqing-server` (built with the workspace) on `db`, at `listen`.
 fn server(db: &str, listen: &str) -> (Server, String) {
-    let bin = Path::new(APP).with_file_name("qinqing-server");
-    assert!(bin.is_file(), "{} not built (cargo build --workspace)", bin.display());
-    let mut child = Command::new(bin)
-        .args(["--db", db, "--listen", listen, "--workers", "3"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start qinqing-server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("server said {line:?}")).to_string();
+    let (child, addr) = qinqing_e2e::spawn_server(&Path::new(APP).with_file_name("qinqing-server"), &["--db", db, "--listen", listen, "--workers", "3"]);
     (Server(child), addr)
 }
 
@@ -74,6 +63,41 @@ fn counter(url: &str, key: &str, args: &[&str], stdin: &str) -> (i32, serde_json
     let out = qinqing_e2e::output_with_stdin(&mut cmd, stdin);
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     (out.status.code().unwrap_or(-1), serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null), err)
+}
+
+/// The screen as it is now, at normal and large text, in Chinese and
+/// English: no accessibility finding (axe-core), nothing clipped sideways,
+/// and a screenshot of each (`NAME-elder`, `NAME-en-elder`).
+async fn every_size(app: &App, name: &str) {
+    let mut findings = Vec::new();
+    for (step, shot) in [("zh", None), ("elder", Some(format!("{name}-elder"))), ("en", Some(format!("{name}-en-elder")))] {
+        match step {
+            "elder" => {
+                app.click("#elder-toggle").await;
+                app.wait_js("document.documentElement.classList.contains('elder')").await;
+            }
+            "en" => {
+                app.click("#lang-toggle").await;
+                app.wait_js("document.documentElement.lang === 'en'").await;
+            }
+            _ => {}
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        findings.extend(app.axe().await.into_iter().map(|f| format!("{step}: {f}")));
+        if let Some(shot) = shot {
+            app.screenshot(&shot).await;
+        }
+        let over = app.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;").await;
+        if over.as_i64().unwrap_or(999) > 0 {
+            let who = app.js("const w = document.documentElement.clientWidth; return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(' | ');").await;
+            panic!("{name} ({step}) overflows sideways by {over} px: {who}");
+        }
+    }
+    app.click("#lang-toggle").await;
+    app.wait_js("document.documentElement.lang === 'zh-CN'").await;
+    app.click("#elder-toggle").await;
+    app.wait_js("!document.documentElement.classList.contains('elder')").await;
+    assert!(findings.is_empty(), "{name}: {} accessibility findings:\n{}", findings.len(), findings.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -123,6 +147,7 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     let Some(kiosk) = App::launch_connected(APP, "three-kiosk", &url, &["--kiosk"]).await else { return };
     kiosk.wait("#kiosk-register").await;
     kiosk.screenshot("three-kiosk-register").await;
+    every_size(&kiosk, "three-kiosk-register").await;
     kiosk.fill("#k-reg-admin", &admin.to_string()).await;
     kiosk.fill("#k-reg-pw", ADMIN_PW).await;
     kiosk.fill("#k-reg-label", "一楼大厅").await;
@@ -147,6 +172,8 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     kiosk.wait_text("#kiosk-pairing", "张*").await;
     kiosk.wait_text("#conn-status", &url).await;
     kiosk.screenshot("three-kiosk-pairing").await;
+    every_size(&kiosk, "three-kiosk-pairing").await;
+    kiosk.wait_text("#k-pairing-code", &code).await;
     // He leaves: the session ends, the staff log-in with it.
     kiosk.click("#resident-end").await;
     kiosk.wait("#kiosk-login").await;
@@ -159,6 +186,8 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     let r = family.js_async(&probe("person_list", "{ query: {} }")).await;
     assert_eq!(r["err"]["code"], "TOKEN_UNKNOWN", "unpaired: {r}");
     family.screenshot("three-family-unpaired").await;
+    family.click("#counter-card summary").await;
+    every_size(&family, "three-family-unpaired").await;
     family.fill("#pair-code", "2345-6789").await;
     family.click("#pair-submit").await;
     family.wait("#pair-error[data-code=PAIRING_CODE_INVALID]").await;
@@ -283,6 +312,7 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     assert_eq!(r["err"]["code"], "SERVER_UNREACHABLE", "a change while away: {r}");
     family.wait_text("#conn-status", "显示的是").await;
     family.screenshot("three-family-offline").await;
+    every_size(&family, "three-family-offline").await;
     // Still shows codes: signed by this computer's certified key, which a
     // counter checks with the ledger's public key alone.
     family.click("[data-screen=qr]").await;

@@ -76,7 +76,7 @@ function render() {
 function firstRun() {
   const submit = (ev) => { ev.preventDefault(); act(() => call('kiosk_first_admin', { name: state.form.name || '', password: state.form.pw || '', again: state.form.pw2 || '' })); };
   return el('form', { class: 'card form kiosk-card', attrs: { id: 'kiosk-first-run', novalidate: true }, on: { submit } }, [
-    el('h2', { class: 'card-title', text: t('kiosk.first_run') }),
+    el('h1', { class: 'card-title', text: t('kiosk.first_run') }),
     el('p', { class: 'muted', text: t('kiosk.first_run_hint') }),
     formError(['name', 'password']),
     field('kiosk.admin_name', input('name', { id: 'k-admin-name', type: 'text', maxlength: 30 }), 'name'),
@@ -99,7 +99,7 @@ function registerKiosk() {
     });
   };
   return el('form', { class: 'card form kiosk-card', attrs: { id: 'kiosk-register', novalidate: true }, on: { submit } }, [
-    el('h2', { class: 'card-title', text: t('kiosk.register') }),
+    el('h1', { class: 'card-title', text: t('kiosk.register') }),
     el('p', { class: 'muted', text: t('kiosk.register_hint') }),
     formError(['password']),
     field('kiosk.admin', staffNumber('k-reg-admin'), 'staff'),
@@ -117,7 +117,7 @@ function login() {
     act(() => call('kiosk_login', { staff: Number(state.form['k-staff']), password }));
   };
   return el('form', { class: 'card form kiosk-card', attrs: { id: 'kiosk-login', novalidate: true }, on: { submit } }, [
-    el('h2', { class: 'card-title', text: t('kiosk.welcome') }),
+    el('h1', { class: 'card-title', text: t('kiosk.welcome') }),
     el('p', { class: 'muted', text: t('kiosk.login_hint') }),
     formError(['password']),
     field('kiosk.staff', staffNumber('k-staff'), 'staff'),

@@ -528,7 +528,11 @@ impl Qinqing {
             Call::PremiumPayAmount { payer, beneficiary, amount_fen, year } => self.pay_premium(payer, beneficiary, amount_fen, year),
             Call::BindingApplyMember { holder, member, relation } => json(self.apply_binding(holder, member, &relation)?),
             Call::SettingGet { key } => json(self.get_setting(&key)?),
-            Call::PublicKey => json(serde_json::json!({ "public_key": self.public_key_hex()?, "algorithm": "ed25519" })),
+            Call::PublicKey => {
+                // Public by nature (counters verify codes with it): reference data.
+                self.permit(crate::authz::Act::Reference)?;
+                json(serde_json::json!({ "public_key": self.public_key_hex()?, "algorithm": "ed25519" }))
+            }
             Call::RegionPolicySet { prefix, relations, note, premium_max } => {
                 let rels = relations.iter().map(|r| crate::Relation::parse(r)).collect::<Result<Vec<_>>>()?;
                 json(self.set_region_policy_full(&prefix, &rels, &note, premium_max)?)

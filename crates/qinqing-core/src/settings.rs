@@ -86,6 +86,7 @@ impl Qinqing {
     }
 
     pub fn get_setting(&self, key: &str) -> Result<SettingValue> {
+        self.permit(crate::authz::Act::Reference)?;
         let d = def(key).ok_or_else(|| Error::setting_unknown(key))?;
         Ok(SettingValue { def: *d, value: self.setting(key)? })
     }

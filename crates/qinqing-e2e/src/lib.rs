@@ -59,6 +59,24 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free local port")
 }
 
+/// Start `qinqing-server` (the binary at `bin`) with `args` and wait until
+/// it listens: the process and the address it printed (`listening on ADDR`).
+/// Its log goes nowhere. Shared by the server's tests and the window tests.
+pub fn spawn_server(bin: &Path, args: &[&str]) -> (Child, String) {
+    use std::io::BufRead;
+    assert!(bin.is_file(), "{} not built (cargo build --workspace)", bin.display());
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start qinqing-server");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("server stdout")).read_line(&mut line).expect("server's first line");
+    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("server said {line:?}")).to_string();
+    (child, addr)
+}
+
 /// `Some(None)` when a prerequisite of a window test is missing and
 /// `QINQING_SKIP_E2E` asks to skip; panics with a clear message when it is
 /// missing otherwise; `None` when everything is there.

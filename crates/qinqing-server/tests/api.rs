@@ -566,6 +566,23 @@ fn pairing(on_postgres: bool) {
     // Replayed: refused, whoever sends it.
     let (st, v, _) = pair(json!({ "code": pcode }));
     assert_eq!((st, code(&v)), (422, "PAIRING_CODE_INVALID"));
+    // Two computers typing the same code at once: one is paired, the other refused.
+    let (_, p2, _) = call(&s, "POST", "/api/v1/pairing_start", Some(&clerk), Some(&holder));
+    let c2 = p2["code"].as_str().unwrap().to_string();
+    let base = s.base.clone();
+    let racers: Vec<_> = (0..6)
+        .map(|_| {
+            let (base, c2) = (base.clone(), c2.clone());
+            std::thread::spawn(move || match ureq::post(&format!("{base}/api/v1/pair")).send_string(&json!({ "code": c2 }).to_string()) {
+                Ok(r) => r.status(),
+                Err(ureq::Error::Status(st, _)) => st,
+                Err(e) => panic!("{e}"),
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = racers.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(statuses.iter().filter(|&&st| st == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|&st| st == 200 || st == 422), "{statuses:?}");
     // The device sees its household and nothing else, by any operation.
     let ask = |op: &str, body: Value| call(&s, "POST", &format!("/api/v1/{op}"), Some(&device), Some(&body.to_string()));
     assert_eq!(ask("person_get", json!({ "id": l.member })).0, 200);
@@ -590,6 +607,36 @@ fn pairing(on_postgres: bool) {
         let (st, v, _) = ask(op, body);
         assert_eq!((st, code(&v)), (403, "FORBIDDEN"), "{op}");
     }
+    // The operations this change added, asked by the wrong actor: refused by
+    // the permission table (a family device is neither staff, nor an
+    // administrator, nor a kiosk, nor another household).
+    for (op, body) in [
+        ("staff_add", json!({ "name": "x", "role": "staff", "password": "abcdefgh1", "again": "abcdefgh1" })),
+        ("setting_set", json!({ "key": "staff_session_secs", "value": "1200" })),
+        ("fund_policy_set", json!({ "prefix": "31", "scenario": "pharmacy", "insurance": "resident", "deductible_fen": 0, "ratio_pct": 90 })),
+        ("region_policy_set", json!({ "prefix": "31", "relations": ["child"] })),
+        ("kiosk_register", json!({})),
+        ("kiosk_list", json!({})),
+        ("kiosk_login", json!({ "staff": l.clerk, "password": CLERK_PW })),
+        ("kiosk_state", json!({})),
+        ("document_review", json!({ "id": 1, "staff": l.clerk, "accept": true })),
+        ("pay_password_set", json!({ "id": other, "password": "135790", "again": "135790" })),
+        ("pay_password_is", json!({ "id": other })),
+        ("person_reveal_id", json!({ "id": other })),
+        ("binding_apply_member", json!({ "holder": other, "member": l.member, "relation": "child" })),
+        ("premium_pay_amount", json!({ "payer": other, "beneficiary": l.member, "amount_fen": 100, "year": 2026 })),
+        ("tx_csv", json!({ "family": other })),
+        ("person_verify_face", json!({ "id": l.member, "staff": l.clerk })),
+        ("binding_face_staff", json!({ "id": 1, "staff": l.clerk })),
+    ] {
+        let (st, v, _) = ask(op, body);
+        assert!(st == 403 || st == 401 || st == 404, "{op}: {st} {v}");
+        assert!(matches!(code(&v), "FORBIDDEN" | "NOT_LOGGED_IN" | "BINDING_NOT_FOUND" | "DOC_NOT_FOUND"), "{op}: {v}");
+        if !matches!(op, "document_review" | "binding_face_staff") {
+            assert!(matches!(code(&v), "FORBIDDEN" | "NOT_LOGGED_IN"), "{op}: {v}");
+        }
+    }
+    assert_eq!(ask("who_am_i", json!({})).1, json!({ "kind": "household", "holder": l.member }));
     // A document's bytes travel as base64 on document_upload only, up to 20 MB.
     let pdf = |pad: usize| {
         let mut b = b"%PDF-1.4\n%".to_vec();
