@@ -8,9 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 export PATH="$HOME/.cargo/bin:$PATH"
+# One clean build: incremental compilation only costs disk and time here.
+export CARGO_INCREMENTAL=0
+disk() { echo "disk: target/ $(du -sh target 2>/dev/null | cut -f1), $(df -h --output=avail . | tail -1 | tr -d ' ') free"; }
+disk
 start=$(date +%s)
 cargo build --workspace --all-targets --locked
-echo "build: $(( $(date +%s) - start )) s"
+echo "build: $(( $(date +%s) - start )) s"; disk
 t=$(date +%s)
 # A throwaway PostgreSQL cluster in target/pg (scripts/pg.sh), stopped and
 # removed at the end: the window test on a shared ledger uses it in the first
@@ -27,4 +31,4 @@ trap - EXIT
 echo "tests (PostgreSQL): $(( $(date +%s) - t )) s"
 t=$(date +%s)
 scripts/package-test.sh
-echo "packaging: $(( $(date +%s) - t )) s"
+echo "packaging: $(( $(date +%s) - t )) s"; disk
