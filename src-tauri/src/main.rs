@@ -107,7 +107,7 @@ fn call_staff(s: &State<'_, AppState>, c: impl FnOnce(i64) -> Call) -> Result<Va
 fn kiosk_op(s: &State<'_, AppState>, c: Call) -> Result<Value> {
     if let Some(r) = &s.remote {
         if !s.kiosk {
-            return Ok(json(no_sessions())?);
+            return json(no_sessions());
         }
         if r.paired().is_none() {
             let mut v = json(no_sessions())?;
@@ -244,7 +244,7 @@ fn kiosk_exit(app: tauri::AppHandle, s: State<'_, AppState>, admin: i64, passwor
 
 /// A second kiosk launch hands over to the first: it connects to the first
 /// instance's socket (which brings that window to the front) and quits.
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn single_instance(app: &tauri::AppHandle, db: &std::path::Path) -> bool {
     use std::os::unix::net::{UnixListener, UnixStream};
     let sock = db::kiosk_socket(db);
@@ -266,9 +266,31 @@ fn single_instance(app: &tauri::AppHandle, db: &std::path::Path) -> bool {
     true
 }
 
-#[cfg(not(unix))]
+/// Elsewhere a socket is not how a desktop finds the first instance: on macOS
+/// and Windows tauri-plugin-single-instance (registered for kiosks before
+/// the window is made, see `main`) keeps a second launch from starting.
+#[cfg(not(target_os = "linux"))]
 fn single_instance(_app: &tauri::AppHandle, _db: &std::path::Path) -> bool {
     true
+}
+
+/// On macOS and Windows a kiosk is one instance through
+/// tauri-plugin-single-instance: a second launch exits and brings the first
+/// window to the front. (Linux keeps the socket of `single_instance`: the
+/// plugin's Linux build needs a D-Bus session, which a kiosk may not have.)
+fn with_single_instance(builder: tauri::Builder<tauri::Wry>, kiosk: bool) -> tauri::Builder<tauri::Wry> {
+    #[cfg(any(windows, target_os = "macos"))]
+    if kiosk {
+        return builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = tauri::Manager::get_webview_window(app, "main") {
+                let _ = w.unminimize();
+                let _ = w.set_fullscreen(true);
+                let _ = w.set_focus();
+            }
+        }));
+    }
+    let _ = kiosk;
+    builder
 }
 
 
@@ -747,7 +769,8 @@ fn main() {
     let kiosk_mode = args.kiosk || ledger.as_ref().ok().and_then(|m| m.lock().ok().and_then(|q| q.setting("kiosk_mode").ok())).unwrap_or(0) == 1;
     let state = AppState { ledger, remote, kiosk: kiosk_mode, sessions: SharedKiosk::default(), exit_authorized: false.into() };
     let db_path = db::resolve_db_path(args.db.as_deref()).unwrap_or_else(|_| PathBuf::from("qinqing.db"));
-    let result = tauri::Builder::default()
+    // The single-instance plugin must be the first one registered.
+    let result = with_single_instance(tauri::Builder::default(), kiosk_mode)
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .setup(move |app| {

@@ -506,6 +506,7 @@ fn verbose_logs_each_operation_to_stderr_without_personal_data() {
 
 /// Long work shows its progress (a rate and an estimate) on a terminal only:
 /// not in a pipe, not with --json. The terminal is `script`'s (util-linux).
+#[cfg(target_os = "linux")]
 #[test]
 fn long_work_shows_progress_on_a_terminal_only() {
     let dir = tempfile::tempdir().unwrap();

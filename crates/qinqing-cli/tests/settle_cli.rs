@@ -100,6 +100,8 @@ fn two_processes_settling_the_same_bills_charge_each_once() {
     assert_eq!(balance(&db, member), 100_000 - 12 * 1234);
 }
 
+// A shell, process groups and kill(1): Unix only.
+#[cfg(unix)]
 #[test]
 fn kill_9_in_a_stream_of_settlements_leaves_a_consistent_ledger() {
     let dir = tempfile::tempdir().unwrap();

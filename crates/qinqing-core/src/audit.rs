@@ -96,6 +96,6 @@ impl Qinqing {
                 after: parse(r.get(8)?),
             })
         })?;
-        Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
+        rows.collect::<crate::error::Result<Vec<_>>>()
     }
 }

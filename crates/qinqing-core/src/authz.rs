@@ -185,10 +185,10 @@ pub fn family_and_applicants(conn: &Conn, holder: i64) -> Result<BTreeSet<i64>> 
 }
 
 fn one(conn: &Conn, sql: &str, id: i64) -> Result<Option<(i64, i64)>> {
-    Ok(conn
+    conn
         .prepare_cached(sql)?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+        .optional()
 }
 
 /// Decide `act` for `actor`. `Ok` or a refusal (not yet logged).
@@ -398,6 +398,6 @@ impl Qinqing {
                 code: r.get(4)?,
             })
         })?;
-        Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
+        rows.collect::<crate::error::Result<Vec<_>>>()
     }
 }

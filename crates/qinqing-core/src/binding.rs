@@ -400,7 +400,7 @@ fn doc_ids(conn: &Conn, binding: i64) -> Result<Vec<Document>> {
         DOC_COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
     ))?;
     let rows = stmt.query_map([binding], read_doc)?;
-    Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
+    rows.collect::<crate::error::Result<Vec<_>>>()
 }
 
 fn party(p: &Stored, today: NaiveDate) -> Party {
@@ -1015,7 +1015,7 @@ impl Qinqing {
                 created_at_local: time::from_db(&at).map(time::display_china).unwrap_or_default(),
             })
         })?;
-        Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
+        rows.collect::<crate::error::Result<Vec<_>>>()
     }
 
     /// The holder, as guardian, activates the e-voucher of a member under 16

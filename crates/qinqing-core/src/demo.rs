@@ -87,7 +87,7 @@ impl Qinqing {
             return Ok((staff_created, 0));
         }
         let id_of = |q: &Qinqing, id17: &str| -> Result<i64> {
-            Ok(q.conn().query_row("SELECT id FROM person WHERE resident_id = ?1", [with_check_char(id17)], |r| r.get(0))?)
+            q.conn().query_row("SELECT id FROM person WHERE resident_id = ?1", [with_check_char(id17)], |r| r.get(0))
         };
         let (wei, fang, zihan, yutong) = (
             id_of(self, FAMILY[2].id17)?,
@@ -125,7 +125,7 @@ impl Qinqing {
         }
         if self.list_aid(&Default::default())?.is_empty() {
             let id_of = |q: &Qinqing, id17: &str| -> Result<i64> {
-                Ok(q.conn().query_row("SELECT id FROM person WHERE resident_id = ?1", [with_check_char(id17)], |r| r.get(0))?)
+                q.conn().query_row("SELECT id FROM person WHERE resident_id = ?1", [with_check_char(id17)], |r| r.get(0))
             };
             let (wei, fang, zihan, grandpa) =
                 (id_of(self, FAMILY[2].id17)?, id_of(self, FAMILY[3].id17)?, id_of(self, FAMILY[4].id17)?, id_of(self, FAMILY[0].id17)?);
@@ -158,7 +158,7 @@ impl Qinqing {
         let clock = self.clock();
         let now = self.now();
         let inst = |q: &Qinqing, name: &str| -> Result<i64> {
-            Ok(q.conn().query_row("SELECT id FROM institution WHERE name = ?1", [name], |r| r.get(0))?)
+            q.conn().query_row("SELECT id FROM institution WHERE name = ?1", [name], |r| r.get(0))
         };
         let (hospital, clinic, pharmacy, online, hefei) = (
             inst(self, "上海市浦东新区人民医院")?,
@@ -182,7 +182,7 @@ impl Qinqing {
         bills.push((200, hospital, "inpatient", 1_268_000));
         bills.push((4, hospital, "outpatient", 96_800));
         bills.push((2, hefei, "outpatient", 15_600));
-        bills.sort_by(|a, b| b.0.cmp(&a.0));
+        bills.sort_by_key(|b| std::cmp::Reverse(b.0));
         let result = (|| -> Result<()> {
             for (i, (ago, institution, scenario, total)) in bills.into_iter().enumerate() {
                 let at = now - chrono::Duration::days(ago as i64);

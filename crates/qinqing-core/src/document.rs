@@ -309,7 +309,7 @@ impl Qinqing {
         p: docstore::Processed,
     ) -> Result<Ingested> {
         crate::store::retry(|| {
-            self.store_processed_once(person_id, kind.clone(), note, binding, p.clone())
+            self.store_processed_once(person_id, kind, note, binding, p.clone())
         })
     }
 
@@ -402,7 +402,7 @@ impl Qinqing {
         };
         if let Err(e) = tx.commit() {
             undo(&files);
-            return Err(e.into());
+            return Err(e);
         }
         let document = load_doc(self.conn(), id)?;
         let hash = document.sha256.clone();
@@ -421,7 +421,7 @@ impl Qinqing {
             "SELECT {DOC_COLUMNS} FROM document WHERE (person_id = ?1 OR ?1 IS NULL) ORDER BY id"
         ))?;
         let rows = stmt.query_map([person_id], read_doc)?;
-        Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
+        rows.collect::<crate::error::Result<Vec<_>>>()
     }
 
     /// The stored bytes of a document and their MIME type.

@@ -163,7 +163,7 @@ pub fn list_policies(conn: &Conn) -> Result<Vec<FundPolicyRow>> {
             policy: FundPolicy { deductible_fen: r.get(3)?, ratio_pct: r.get(4)?, ceiling_fen: r.get(5)? },
         })
     })?;
-    Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
+    rows.collect::<crate::error::Result<Vec<_>>>()
 }
 
 /// Check a policy before it is stored.
@@ -196,7 +196,7 @@ impl crate::Qinqing {
         insurance: &str,
         p: FundPolicy,
     ) -> Result<FundPolicyRow> {
-        crate::store::retry(|| self.set_fund_policy_once(prefix, scenario, insurance, p.clone()))
+        crate::store::retry(|| self.set_fund_policy_once(prefix, scenario, insurance, p))
     }
 
     fn set_fund_policy_once(

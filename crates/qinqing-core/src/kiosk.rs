@@ -267,14 +267,14 @@ impl Qinqing {
             let _ = std::fs::remove_file(out);
             return Err(Error::backend_unsupported("备份到文件", "backup to a file"));
         };
-        let mut dst = rusqlite::Connection::open(out).map_err(|e| Error::backup_failed(e))?;
+        let mut dst = rusqlite::Connection::open(out).map_err(Error::backup_failed)?;
         {
             let b = rusqlite::backup::Backup::new(src, &mut dst)
-                .map_err(|e| Error::backup_failed(e))?;
+                .map_err(Error::backup_failed)?;
             b.run_to_completion(256, std::time::Duration::from_millis(5), None)
-                .map_err(|e| Error::backup_failed(e))?;
+                .map_err(Error::backup_failed)?;
         }
-        let ok: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| Error::backup_failed(e))?;
+        let ok: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(Error::backup_failed)?;
         if ok != "ok" {
             let _ = std::fs::remove_file(out);
             return Err(Error::backup_failed(ok));
@@ -297,20 +297,20 @@ impl Qinqing {
             backup,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
         )
-        .map_err(|e| Error::backup_failed(e))?;
+        .map_err(Error::backup_failed)?;
         let ok: String = src
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .map_err(|e| Error::backup_failed(e))?;
+            .map_err(Error::backup_failed)?;
         let version: i64 = src
             .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| Error::backup_failed(e))?;
+            .map_err(Error::backup_failed)?;
         let has_person: i64 = src
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'person'",
                 [],
                 |r| r.get(0),
             )
-            .map_err(|e| Error::backup_failed(e))?;
+            .map_err(Error::backup_failed)?;
         if ok != "ok"
             || has_person != 1
             || version < 1
@@ -327,9 +327,9 @@ impl Qinqing {
                 .sqlite_mut()
                 .ok_or_else(|| Error::internal("backend"))?;
             let b =
-                rusqlite::backup::Backup::new(&src, dst).map_err(|e| Error::backup_failed(e))?;
+                rusqlite::backup::Backup::new(&src, dst).map_err(Error::backup_failed)?;
             b.run_to_completion(256, std::time::Duration::from_millis(5), None)
-                .map_err(|e| Error::backup_failed(e))?;
+                .map_err(Error::backup_failed)?;
         }
         // A backup from an older version is brought up to date.
         crate::db::migrate_conn(self.conn_mut())?;

@@ -151,7 +151,7 @@ pub fn list_policies(conn: &Conn) -> Result<Vec<RegionPolicy>> {
             premium_max_relatives: r.get(3)?,
         })
     })?;
-    Ok(rows.collect::<crate::error::Result<Vec<_>>>()?)
+    rows.collect::<crate::error::Result<Vec<_>>>()
 }
 
 /// Set (replace) the allowed relations for a region prefix.
@@ -191,34 +191,6 @@ pub fn join_zh(rs: &[Relation]) -> String {
 }
 pub fn join_en(rs: &[Relation]) -> String {
     rs.iter().map(|r| r.en()).collect::<Vec<_>>().join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parse_keys_and_chinese() {
-        assert_eq!(Relation::parse("parent").unwrap(), Relation::Parent);
-        assert_eq!(Relation::parse(" Child ").unwrap(), Relation::Child);
-        assert_eq!(Relation::parse("配偶").unwrap(), Relation::Spouse);
-        assert_eq!(Relation::parse("cousin").unwrap_err().code, crate::Code::RelationInvalid);
-    }
-
-    #[test]
-    fn longest_prefix_wins_and_default_applies() {
-        let conn = crate::db::open_in_memory().unwrap();
-        let national = policy_for(&conn, "110105").unwrap();
-        assert_eq!(national.region_prefix, "");
-        assert_eq!(national.relations, vec![Relation::Spouse, Relation::Parent, Relation::Child]);
-        let sh = policy_for(&conn, "310115").unwrap();
-        assert_eq!(sh.region_prefix, "31");
-        assert!(sh.relations.contains(&Relation::Grandparent));
-        set_policy(&conn, "310115", &[Relation::Spouse], "浦东试点").unwrap();
-        assert_eq!(policy_for(&conn, "310115").unwrap().relations, vec![Relation::Spouse]);
-        assert_eq!(policy_for(&conn, "310104").unwrap().region_prefix, "31");
-        assert_eq!(set_policy(&conn, "3a", &[], "").unwrap_err().code, crate::Code::RegionInvalid);
-    }
 }
 
 impl crate::Qinqing {
@@ -265,5 +237,33 @@ impl crate::Qinqing {
         crate::audit::record(&tx, &now, &actor, "policy.set", "region_policy", None, None, before.as_ref().map(snap).as_ref(), Some(&snap(&after)))?;
         tx.commit()?;
         Ok(after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_keys_and_chinese() {
+        assert_eq!(Relation::parse("parent").unwrap(), Relation::Parent);
+        assert_eq!(Relation::parse(" Child ").unwrap(), Relation::Child);
+        assert_eq!(Relation::parse("配偶").unwrap(), Relation::Spouse);
+        assert_eq!(Relation::parse("cousin").unwrap_err().code, crate::Code::RelationInvalid);
+    }
+
+    #[test]
+    fn longest_prefix_wins_and_default_applies() {
+        let conn = crate::db::open_in_memory().unwrap();
+        let national = policy_for(&conn, "110105").unwrap();
+        assert_eq!(national.region_prefix, "");
+        assert_eq!(national.relations, vec![Relation::Spouse, Relation::Parent, Relation::Child]);
+        let sh = policy_for(&conn, "310115").unwrap();
+        assert_eq!(sh.region_prefix, "31");
+        assert!(sh.relations.contains(&Relation::Grandparent));
+        set_policy(&conn, "310115", &[Relation::Spouse], "浦东试点").unwrap();
+        assert_eq!(policy_for(&conn, "310115").unwrap().relations, vec![Relation::Spouse]);
+        assert_eq!(policy_for(&conn, "310104").unwrap().region_prefix, "31");
+        assert_eq!(set_policy(&conn, "3a", &[], "").unwrap_err().code, crate::Code::RegionInvalid);
     }
 }

@@ -414,7 +414,7 @@ impl Qinqing {
              ORDER BY 1",
         )?;
         let rows = stmt.query_map([holder], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<crate::error::Result<_>>()?)
+        rows.collect::<crate::error::Result<_>>()
     }
 
     fn member_split(&self, member: i64, from_month: &str, to_month: &str) -> Result<Split> {
@@ -549,14 +549,14 @@ impl Qinqing {
     /// counted once: (count, fen).
     fn premium_sum(&self, ids: &[i64], year: i32) -> Result<(i64, i64)> {
         let list = id_list(ids);
-        Ok(self.conn().query_row(
+        self.conn().query_row(
             &format!(
                 "SELECT count(*), coalesce(sum(amount_fen), 0) FROM premium
                  WHERE (beneficiary_id IN ({list}) OR payer_id IN ({list})) AND china_date BETWEEN ?1 AND ?2"
             ),
             params![format!("{year:04}-01-01"), format!("{year:04}-12-31")],
             |r| Ok((r.get(0)?, r.get(1)?)),
-        )?)
+        )
     }
 
     /// How far `member` is through the deductible and the ceiling in China
@@ -734,11 +734,11 @@ impl Qinqing {
                     .map(|(_, _, t)| *t)
                     .collect();
                 let aid_ids = || -> Result<Vec<i64>> {
-                    Ok(self
+                    self
                         .conn()
                         .prepare_cached("SELECT aid_id FROM settlement_leg WHERE settlement_id = ?1 AND aid_id IS NOT NULL")?
                         .query_map([sid], |r| r.get(0))?
-                        .collect::<crate::error::Result<_>>()?)
+                        .collect::<crate::error::Result<_>>()
                 };
                 if let Some(med) = median(&mut prior) {
                     if total > ANOMALY_FLOOR_FEN && total > ANOMALY_FACTOR * med {
@@ -993,7 +993,7 @@ impl Qinqing {
             "现金 cash",
             "代缴人 premium payer",
         ];
-        w.write_record(head).map_err(|e| Error::internal(e))?;
+        w.write_record(head).map_err(Error::internal)?;
         loop {
             let page = self.tx_list(&all)?;
             for r in &page.rows {
@@ -1001,16 +1001,16 @@ impl Qinqing {
                 // 代缴: scenario `premium`, paid from the payer's personal account.
                 let payer = r.payer_name.clone().unwrap_or_default();
                 w.write_record([&r.date, &r.member_name, &r.institution, &r.scenario, &r.bill_id, &y(r.total_fen), &y(r.fund), &y(r.own_account), &y(r.family_aid), &y(r.cash), &payer])
-                    .map_err(|e| Error::internal(e))?;
+                    .map_err(Error::internal)?;
             }
             if (page.page as i64) * (page.page_size as i64) >= page.total_rows {
                 break;
             }
             all.page = Some(page.page + 1);
         }
-        let body = w.into_inner().map_err(|e| Error::internal(e))?;
+        let body = w.into_inner().map_err(Error::internal)?;
         let mut out = String::from("\u{FEFF}");
-        out.push_str(&String::from_utf8(body).map_err(|e| Error::internal(e))?);
+        out.push_str(&String::from_utf8(body).map_err(Error::internal)?);
         Ok(out)
     }
 

@@ -33,7 +33,7 @@ pub fn check_new_password(pw: &str) -> Result<()> {
         return Err(Error::staff_password_weak(MIN_PASSWORD));
     }
     let lower = pw.to_lowercase();
-    let one_char = lower.chars().all(|c| Some(c) == lower.chars().next());
+    let one_char = lower.chars().all(|c| lower.starts_with(c));
     if one_char || COMMON_PASSWORDS.contains(&lower.as_str()) {
         return Err(Error::staff_password_common());
     }
@@ -260,7 +260,7 @@ impl Qinqing {
 
     /// How many staff accounts exist (0 means first run).
     pub fn staff_count(&self) -> Result<i64> {
-        Ok(self.conn().query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?)
+        self.conn().query_row("SELECT count(*) FROM staff", [], |r| r.get(0))
     }
 
     /// First run: create the first administrator. Refused once any staff exists.

@@ -390,6 +390,9 @@ impl std::fmt::Debug for Conn {
     }
 }
 
+// One per open ledger: its size does not matter, and boxing would cost a
+// pointer chase on every statement.
+#[allow(clippy::large_enum_variant)]
 enum Inner {
     Sqlite(rusqlite::Connection),
     Pg(PgConn),
@@ -1085,6 +1088,33 @@ fn numeric(raw: &[u8]) -> std::result::Result<Value, Box<dyn std::error::Error +
     Ok(Value::Real(if neg { -v } else { v }))
 }
 
+/// Run a write transaction again if PostgreSQL aborted it to keep it
+/// serializable (`SqlFault::Conflict`), up to 40 times with a randomized pause
+/// that grows to at most 64 ms (about 2.5 s in all before `DB_BUSY`, the
+/// answer SQLite gives after its busy timeout). Each attempt is a whole
+/// transaction (rolled back when it failed), so nothing is done twice. SQLite
+/// never reports a conflict (its writers queue for the lock), so there this is
+/// one call.
+pub fn retry<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut attempt = 0u32;
+    loop {
+        match f() {
+            Err(e) if e.sql == Some(SqlFault::Conflict) && attempt < 40 => {
+                attempt += 1;
+                let cap = 1u64 << attempt.min(6);
+                let mut b = [0u8; 8];
+                {
+                    use password_hash::rand_core::{OsRng, RngCore};
+                    OsRng.fill_bytes(&mut b);
+                }
+                let ms = 1 + u64::from_le_bytes(b) % cap;
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }
+            r => return r,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1125,32 +1155,5 @@ mod tests {
             half.extend_from_slice(&w.to_be_bytes());
         }
         assert_eq!(numeric(&half).unwrap(), Value::Real(0.5));
-    }
-}
-
-/// Run a write transaction again if PostgreSQL aborted it to keep it
-/// serializable (`SqlFault::Conflict`), up to 40 times with a randomized pause
-/// that grows to at most 64 ms (about 2.5 s in all before `DB_BUSY`, the
-/// answer SQLite gives after its busy timeout). Each attempt is a whole
-/// transaction (rolled back when it failed), so nothing is done twice. SQLite
-/// never reports a conflict (its writers queue for the lock), so there this is
-/// one call.
-pub fn retry<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
-    let mut attempt = 0u32;
-    loop {
-        match f() {
-            Err(e) if e.sql == Some(SqlFault::Conflict) && attempt < 40 => {
-                attempt += 1;
-                let cap = 1u64 << attempt.min(6);
-                let mut b = [0u8; 8];
-                {
-                    use password_hash::rand_core::{OsRng, RngCore};
-                    OsRng.fill_bytes(&mut b);
-                }
-                let ms = 1 + u64::from_le_bytes(b) % cap;
-                std::thread::sleep(std::time::Duration::from_millis(ms));
-            }
-            r => return r,
-        }
     }
 }

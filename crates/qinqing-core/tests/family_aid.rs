@@ -45,7 +45,7 @@ fn the_letter_is_signed_by_its_text() {
     let mut w = world();
     let letter = aid_letter();
     assert!(letter.text_zh.contains("家庭共济") && letter.text_en.contains("family mutual aid"));
-    for bad in ["", "deadbeef", &letter.version.to_string()] {
+    for bad in ["", "deadbeef", letter.version] {
         let e = w.q.authorize_aid_request(&request(&w, w.dad, None, None, bad)).unwrap_err();
         assert_eq!(e.code, Code::AidLetterUnsigned, "{bad:?}");
     }

@@ -166,7 +166,7 @@ fn insert_institution(
          ON CONFLICT (name, region) DO UPDATE SET designated = excluded.designated, networked = excluded.networked",
         params![name, region.code, designated as i64, networked as i64, now],
     )?;
-    Ok(conn.query_row("SELECT id FROM institution WHERE name = ?1 AND region = ?2", params![name, region.code], |r| r.get(0))?)
+    conn.query_row("SELECT id FROM institution WHERE name = ?1 AND region = ?2", params![name, region.code], |r| r.get(0))
 }
 
 // ---------------------------------------------------------------- filings
@@ -312,12 +312,12 @@ fn aid_spent(conn: &Conn, aid: i64, month: &str) -> Result<i64> {
 
 /// Money paid through one aid relation in one channel on one China date.
 fn aid_spent_on_channel(conn: &Conn, aid: i64, scenario: Scenario, date: &str) -> Result<i64> {
-    Ok(conn.query_row(
+    conn.query_row(
         "SELECT coalesce(sum(l.amount_fen), 0) FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
          WHERE l.aid_id = ?1 AND s.scenario = ?2 AND s.china_date = ?3",
         params![aid, scenario.as_str(), date],
         |r| r.get(0),
-    )?)
+    )
 }
 
 fn month_of(d: NaiveDate) -> String {
