@@ -363,7 +363,8 @@ impl Connected {
         let mut on_disk = next.clone();
         let mut kept = next;
         if let (Some(d), Some(st)) = (on_disk.device.as_mut(), self.store.as_ref()) {
-            let secrets = serde_json::to_string(&Secrets { token: d.token.clone(), signing_key: d.signing_key.clone() }).map_err(|e| Error::internal(e.to_string()))?;
+            let secrets =
+                serde_json::to_string(&Secrets { token: d.token.clone(), signing_key: d.signing_key.clone() }).map_err(|e| Error::internal(e.to_string()))?;
             if st.put(&store_user(&kept.server, d), &secrets).is_ok() {
                 d.token = String::new();
                 d.signing_key = None;
@@ -431,7 +432,11 @@ impl Connected {
     pub fn unpair(&self) -> Result<Value> {
         let Some(d) = self.paired() else { return Ok(serde_json::json!({ "revoked_on_server": false, "was_paired": false })) };
         // A counter's key is revoked by the centre's administrator (terminal revoke).
-        let revoke = if d.kind == "terminal" { Err(Error::server_unreachable(&self.server(), "a counter's key is revoked by the administrator")) } else { self.remote()?.call(&Call::DeviceRevoke { id: d.id }) };
+        let revoke = if d.kind == "terminal" {
+            Err(Error::server_unreachable(&self.server(), "a counter's key is revoked by the administrator"))
+        } else {
+            self.remote()?.call(&Call::DeviceRevoke { id: d.id })
+        };
         let on_server = match revoke {
             Ok(_) => true,
             Err(e) if matches!(e.code, Code::ServerUnreachable) => false,

@@ -293,7 +293,6 @@ fn with_single_instance(builder: tauri::Builder<tauri::Wry>, kiosk: bool) -> tau
     builder
 }
 
-
 #[tauri::command]
 fn app_info(s: State<'_, AppState>) -> Result<Value> {
     call(&s, Call::Info)
@@ -466,9 +465,7 @@ struct UploadMeta {
 fn upload_meta(request: &tauri::ipc::Request<'_>) -> Result<UploadMeta> {
     use base64::Engine;
     let header = request.headers().get("x-qinqing-upload").ok_or_else(|| Error::internal("upload without metadata"))?;
-    let json = base64::engine::general_purpose::STANDARD
-        .decode(header.as_bytes())
-        .map_err(|e| Error::internal(format!("upload metadata: {e}")))?;
+    let json = base64::engine::general_purpose::STANDARD.decode(header.as_bytes()).map_err(|e| Error::internal(format!("upload metadata: {e}")))?;
     serde_json::from_slice(&json).map_err(|e| Error::internal(format!("upload metadata: {e}")))
 }
 
@@ -495,11 +492,7 @@ fn document_upload(s: State<'_, AppState>, request: tauri::ipc::Request<'_>) -> 
 #[tauri::command]
 async fn document_pick(app: tauri::AppHandle, s: State<'_, AppState>, person: i64, kind: String, note: String, binding: Option<i64>) -> Result<Option<Value>> {
     use tauri_plugin_dialog::DialogExt;
-    let picked = app
-        .dialog()
-        .file()
-        .add_filter("照片或PDF / Photo or PDF", &["jpg", "jpeg", "png", "webp", "pdf"])
-        .blocking_pick_file();
+    let picked = app.dialog().file().add_filter("照片或PDF / Photo or PDF", &["jpg", "jpeg", "png", "webp", "pdf"]).blocking_pick_file();
     let Some(path) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
     if s.remote.is_none() {
         return with(&s, |q| json(q.ingest_document_path(person, &kind, &path, &note, binding)?)).map(Some);

@@ -19,8 +19,14 @@ async fn every_screen_passes_wcag_aa_in_both_languages_and_sizes() {
     else {
         return;
     };
-    let screens: Vec<String> = app.js("return Array.from(document.querySelectorAll('#nav [data-screen]')).map(b => b.dataset.screen);").await
-        .as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let screens: Vec<String> = app
+        .js("return Array.from(document.querySelectorAll('#nav [data-screen]')).map(b => b.dataset.screen);")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     assert!(screens.len() >= 9, "{screens:?}");
     let mut findings = Vec::new();
     for (lang, elder) in [("zh", false), ("zh", true), ("en", true), ("en", false)] {

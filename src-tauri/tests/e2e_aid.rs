@@ -28,13 +28,11 @@ fn settle(db: &Path, member: &str, holder: Option<&str>, bill: &str, total_fen: 
         issue.extend(["--holder", h]);
     }
     let token = run_cli(db, &issue)["token"].as_str().unwrap().to_string();
-    let s = run_cli(db, &["settle", "--pay-password-stdin", "--code", &token, "--institution", "1", "--scenario", "outpatient", "--total", total_fen, "--bill", bill]);
-    s["legs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| (l["source"].as_str().unwrap().to_string(), l["person_id"].as_i64(), l["amount"].as_i64().unwrap()))
-        .collect()
+    let s = run_cli(
+        db,
+        &["settle", "--pay-password-stdin", "--code", &token, "--institution", "1", "--scenario", "outpatient", "--total", total_fen, "--bill", bill],
+    );
+    s["legs"].as_array().unwrap().iter().map(|l| (l["source"].as_str().unwrap().to_string(), l["person_id"].as_i64(), l["amount"].as_i64().unwrap())).collect()
 }
 
 /// The demo family (张建国 1, 李秀英 2, 张伟 3, 王芳 4, 张子涵 5, 张雨桐 6 …) with

@@ -326,7 +326,12 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     assert!(offline_code.starts_with("QQ2"), "a device-signed code: {offline_code:?}");
     let public = ledger(&db, |q| q.public_key_hex().unwrap());
     let cli = Path::new(APP).with_file_name("qinqing-cli");
-    let out = Command::new(&cli).args(["--json", "qr", "check", "--public-key", &public, &offline_code]).env_remove("QINQING_DB").env_remove("QINQING_SERVER").output().unwrap();
+    let out = Command::new(&cli)
+        .args(["--json", "qr", "check", "--public-key", &public, &offline_code])
+        .env_remove("QINQING_DB")
+        .env_remove("QINQING_SERVER")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "checked offline: {}", String::from_utf8_lossy(&out.stderr));
     let checked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!((checked["member"].as_i64(), checked["device_holder"].as_i64()), (Some(child), Some(3)), "{checked}");

@@ -16,10 +16,7 @@ const APP: &str = env!("CARGO_BIN_EXE_qinqing");
 
 async fn set_date(app: &App, css: &str, value: &str) {
     app.wait(css).await;
-    app.js(&format!(
-        "const i = document.querySelector('{css}'); i.value = '{value}'; i.dispatchEvent(new Event('input')); return true;"
-    ))
-    .await;
+    app.js(&format!("const i = document.querySelector('{css}'); i.value = '{value}'; i.dispatchEvent(new Event('input')); return true;")).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -74,7 +71,10 @@ async fn file_for_guangzhou_settle_there_then_cancel() {
     // The counter in Guangzhou settles his code cross-region, at his own ratio.
     let (_, code, _) = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"]);
     let token = code["token"].as_str().unwrap().to_string();
-    let (ok, s, err) = run_cli(&db, &["settle", "--pay-password-stdin", "--code", &token, "--institution", &gz, "--scenario", "outpatient", "--total", "20000", "--bill", "GZ-1"]);
+    let (ok, s, err) = run_cli(
+        &db,
+        &["settle", "--pay-password-stdin", "--code", &token, "--institution", &gz, "--scenario", "outpatient", "--total", "20000", "--bill", "GZ-1"],
+    );
     assert!(ok, "{err}");
     assert_eq!((s["cross_region"].as_bool(), s["emergency"].as_bool()), (Some(true), Some(false)), "{s}");
     assert_eq!(s["ratio_pct"], 50, "his own (Shanghai resident) ratio");
@@ -87,7 +87,10 @@ async fn file_for_guangzhou_settle_there_then_cancel() {
     app.wait("#filing-list li[data-state=cancelled]").await;
     let (_, code, _) = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"]);
     let token = code["token"].as_str().unwrap().to_string();
-    let (ok, _, err) = run_cli(&db, &["settle", "--pay-password-stdin", "--code", &token, "--institution", &gz, "--scenario", "outpatient", "--total", "20000", "--bill", "GZ-2"]);
+    let (ok, _, err) = run_cli(
+        &db,
+        &["settle", "--pay-password-stdin", "--code", &token, "--institution", &gz, "--scenario", "outpatient", "--total", "20000", "--bill", "GZ-2"],
+    );
     assert!(!ok && err.contains("FILING_REQUIRED"), "{err}");
 
     // English and elder mode: still fits.

@@ -41,8 +41,14 @@ async fn a_family_computer_is_set_up_once_and_sees_only_its_family() {
     app.fill("#setup-name", "张伟").await;
     app.click("#setup-submit").await;
     app.wait("#nav [data-screen=family]").await;
-    let screens: Vec<String> = app.js("return Array.from(document.querySelectorAll('#nav [data-screen]')).map(b => b.dataset.screen);").await
-        .as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let screens: Vec<String> = app
+        .js("return Array.from(document.querySelectorAll('#nav [data-screen]')).map(b => b.dataset.screen);")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     assert_eq!(screens, ["family", "qr", "aid", "filing", "dashboard", "audit"], "no register, review or counter in a family's window");
     app.wait_text("#member-cards", "张子涵").await;
     app.screenshot("household-family").await;

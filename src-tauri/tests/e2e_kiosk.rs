@@ -33,15 +33,26 @@ async fn staff_serve_a_resident_and_the_idle_timer_wipes_the_screen() {
     let names = app.text("#kiosk-login").await;
     assert!(!names.contains("陈主任"), "the log-in lists no staff names: {names}");
     // A curious resident at the window: every data command is refused in Rust.
-    let probe = |cmd: &str, args: &str| format!(
+    let probe = |cmd: &str, args: &str| {
+        format!(
         "const done = arguments[arguments.length - 1]; window.__TAURI__.core.invoke('{cmd}', {args}).then(r => done({{ ok: r }})).catch(e => done({{ err: e }}));"
-    );
-    for (cmd, args) in [("person_list", "{ query: {} }"), ("person_get", "{ id: 3 }"), ("dashboard", "{ holder: 3, year: 2026 }"), ("binding_list", "{ query: {} }"), ("person_edit", "{ id: 3, edit: { balance_fen: 1 } }")] {
+    )
+    };
+    for (cmd, args) in [
+        ("person_list", "{ query: {} }"),
+        ("person_get", "{ id: 3 }"),
+        ("dashboard", "{ holder: 3, year: 2026 }"),
+        ("binding_list", "{ query: {} }"),
+        ("person_edit", "{ id: 3, edit: { balance_fen: 1 } }"),
+    ] {
         let r = app.js_async(&probe(cmd, args)).await;
         assert_eq!(r["err"]["code"], "NOT_LOGGED_IN", "{cmd} with nobody logged in: {r}");
     }
     // No command takes a file-system path from the page.
-    for (cmd, args) in [("tx_csv_save", "{ query: {}, path: '/tmp/x.csv' }"), ("document_upload_path", "{ person: 3, kind: 'household_register', note: '', binding: null, path: '/etc/passwd' }")] {
+    for (cmd, args) in [
+        ("tx_csv_save", "{ query: {}, path: '/tmp/x.csv' }"),
+        ("document_upload_path", "{ person: 3, kind: 'household_register', note: '', binding: null, path: '/etc/passwd' }"),
+    ] {
         let r = app.js_async(&probe(cmd, args)).await;
         assert!(r.get("ok").is_none(), "{cmd} must not exist: {r}");
     }

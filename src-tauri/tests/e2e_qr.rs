@@ -55,8 +55,12 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     assert!(token.starts_with("QQ1"), "decoded {token:?}");
     let claims = run_cli(&db, &["qr", "verify", &token]);
     assert_eq!((claims["member"].as_i64(), claims["shown_by"].as_i64()), (Some(5), Some(3)), "shown by the holder for his son");
-    let s = run_cli(&db, &["settle", "--pay-password-stdin", "--code", &token, "--institution", "1", "--scenario", "outpatient", "--total", "20000", "--bill", "E2E-1"]);
-    let legs: Vec<(String, i64)> = s["legs"].as_array().unwrap().iter().map(|l| (l["source"].as_str().unwrap().to_string(), l["amount"].as_i64().unwrap())).collect();
+    let s = run_cli(
+        &db,
+        &["settle", "--pay-password-stdin", "--code", &token, "--institution", "1", "--scenario", "outpatient", "--total", "20000", "--bill", "E2E-1"],
+    );
+    let legs: Vec<(String, i64)> =
+        s["legs"].as_array().unwrap().iter().map(|l| (l["source"].as_str().unwrap().to_string(), l["amount"].as_i64().unwrap())).collect();
     assert_eq!(legs, vec![("fund".to_string(), 10_000), ("own_account".to_string(), 10_000)]);
     // The balance on screen follows.
     app.wait_text("#qr-balance", "¥200.00").await;

@@ -23,8 +23,7 @@ fn ledger(dir: &std::path::Path) -> R<(Qinqing, i64, i64)> {
             balance_fen: Some(1_000_000_000),
             voucher_activated: true,
             ..Default::default()
-        })
-        ?
+        })?
         .id;
     // Every settlement is confirmed with the payer's payment password (an Argon2id check).
     q.set_pay_password(member, "135790", "135790")?;
@@ -38,8 +37,7 @@ fn ledger(dir: &std::path::Path) -> R<(Qinqing, i64, i64)> {
                 balance_fen: Some(1_000_000_000),
                 voucher_activated: true,
                 ..Default::default()
-            })
-            ?
+            })?
             .id;
         q.authorize_aid(a, member, "child", Some(500_000_000))?;
     }
@@ -68,17 +66,15 @@ fn settle(n: usize) -> R<()> {
     q.set_balance(member, 0)?;
     let t = Instant::now();
     for (i, tok) in tokens.iter().enumerate() {
-        let s = q
-            .settle(&SettleRequest {
-                token: tok.clone(),
-                institution: inst,
-                scenario: "outpatient".into(),
-                total_fen: 12_345 + i as i64,
-                bill_id: format!("B-{i}"),
-                pay_password: Some("135790".into()),
-                ..Default::default()
-            })
-            ?;
+        let s = q.settle(&SettleRequest {
+            token: tok.clone(),
+            institution: inst,
+            scenario: "outpatient".into(),
+            total_fen: 12_345 + i as i64,
+            bill_id: format!("B-{i}"),
+            pay_password: Some("135790".into()),
+            ..Default::default()
+        })?;
         assert!(!s.legs.is_empty());
     }
     let rate = n as f64 / t.elapsed().as_secs_f64();
@@ -165,10 +161,7 @@ fn dashboard_at(tx: usize) -> R<(f64, f64, f64, f64)> {
         Ok(())
     })?;
     let (t50, t95) = percentiles(200, || {
-        std::hint::black_box(
-            q.tx_list(&qinqing_core::report::TxQuery { family: Some(holder), page: Some(1), page_size: Some(10), ..Default::default() })
-                ?,
-        );
+        std::hint::black_box(q.tx_list(&qinqing_core::report::TxQuery { family: Some(holder), page: Some(1), page_size: Some(10), ..Default::default() })?);
         Ok(())
     })?;
     Ok((p50, p95, t50, t95))
@@ -265,18 +258,10 @@ fn dashboard(big: usize) -> R<()> {
 
 fn main() {
     let arg = std::env::args().nth(1).unwrap_or_default();
-    let n: usize = std::env::args()
-        .nth(2)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2000);
+    let n: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(2000);
     let a = |i: usize| std::env::args().nth(i).unwrap_or_default();
     let r = match arg.as_str() {
-        "race-setup" => race::setup(
-            std::path::Path::new(&a(2)),
-            a(3).parse().unwrap_or(20),
-            a(4).parse().unwrap_or(2000),
-            std::path::Path::new(&a(5)),
-        ),
+        "race-setup" => race::setup(std::path::Path::new(&a(2)), a(3).parse().unwrap_or(20), a(4).parse().unwrap_or(2000), std::path::Path::new(&a(5))),
         "race-worker" => race::worker(std::path::Path::new(&a(2)), std::path::Path::new(&a(3))),
         "round-trip" => round_trip(std::path::Path::new(&a(2))),
         "http-load" => http_load(&a(2), &a(3), std::path::Path::new(&a(4)), a(5).parse().unwrap_or(8), a(6).parse().unwrap_or(30)),

@@ -27,13 +27,7 @@ pub fn setup(db: &Path, members: usize, bills: usize, out: &Path) -> R<()> {
         let id = q
             .add_person(&PersonInput {
                 name: format!("竞速{i}"),
-                resident_id: with_check_char(&format!(
-                    "310115{:04}{:02}{:02}{:03}",
-                    2012 + i % 8,
-                    1 + i % 12,
-                    1 + i % 28,
-                    100 + i
-                )),
+                resident_id: with_check_char(&format!("310115{:04}{:02}{:02}{:03}", 2012 + i % 8, 1 + i % 12, 1 + i % 28, 100 + i)),
                 insurance: "resident".into(),
                 region: "310115".into(),
                 balance_fen: Some(200_000),

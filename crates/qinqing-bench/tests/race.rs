@@ -18,10 +18,7 @@ const START_BALANCE: i64 = 200_000;
 static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn ledger(dir: &Path) -> PathBuf {
-    match std::env::var("QINQING_TEST_POSTGRES")
-        .ok()
-        .filter(|v| !v.is_empty())
-    {
+    match std::env::var("QINQING_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) {
         Some(base) => PathBuf::from(qinqing_core::pg::fresh_test_database(&base).unwrap()),
         None => dir.join("race.db"),
     }
@@ -30,22 +27,9 @@ fn ledger(dir: &Path) -> PathBuf {
 /// Members, an institution and one code per bill; the bill lines.
 fn setup(dir: &Path, db: &Path, bills: usize) -> Vec<String> {
     let file = dir.join("bills.tsv");
-    let st = Command::new(BIN)
-        .args([
-            "race-setup",
-            db.to_str().unwrap(),
-            &MEMBERS.to_string(),
-            &bills.to_string(),
-            file.to_str().unwrap(),
-        ])
-        .status()
-        .unwrap();
+    let st = Command::new(BIN).args(["race-setup", db.to_str().unwrap(), &MEMBERS.to_string(), &bills.to_string(), file.to_str().unwrap()]).status().unwrap();
     assert!(st.success(), "race-setup");
-    std::fs::read_to_string(file)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
+    std::fs::read_to_string(file).unwrap().lines().map(str::to_string).collect()
 }
 
 /// Each bill goes to two different workers of eight, in different orders.
@@ -66,21 +50,13 @@ fn spawn_workers(dir: &Path, db: &Path, lines: &[String], tag: &str) -> Vec<Chil
             }
             let f = dir.join(format!("{tag}-{w}.tsv"));
             std::fs::write(&f, ls.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
-            Command::new(BIN)
-                .args(["race-worker", db.to_str().unwrap(), f.to_str().unwrap()])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+            Command::new(BIN).args(["race-worker", db.to_str().unwrap(), f.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
         })
         .collect()
 }
 
 fn answers(out: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    String::from_utf8_lossy(out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 /// The ledger adds up: every settlement's legs sum to its total, members'
@@ -89,13 +65,8 @@ fn answers(out: &[u8]) -> Vec<serde_json::Value> {
 fn assert_consistent(db: &Path, lines: &[String]) -> i64 {
     let q = Qinqing::open(db).unwrap();
     let c = q.conn();
-    let (n, distinct): (i64, i64) = c
-        .query_row(
-            "SELECT count(*), count(DISTINCT bill_id) FROM settlement WHERE bill_id LIKE 'R-%'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (n, distinct): (i64, i64) =
+        c.query_row("SELECT count(*), count(DISTINCT bill_id) FROM settlement WHERE bill_id LIKE 'R-%'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!(n, distinct, "a bill charged twice");
     let bad: i64 = c
         .query_row(
@@ -106,24 +77,14 @@ fn assert_consistent(db: &Path, lines: &[String]) -> i64 {
         )
         .unwrap();
     assert_eq!(bad, 0, "settlements whose legs do not sum to the total");
-    let own: i64 = c
-        .query_row(
-            "SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE source = 'own_account'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let own: i64 = c.query_row("SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE source = 'own_account'", [], |r| r.get(0)).unwrap();
     let (left, negative): (i64, i64) = c
         .query_row("SELECT coalesce(sum(balance_fen), 0), sum(CASE WHEN balance_fen < 0 THEN 1 ELSE 0 END) FROM person WHERE name LIKE '竞速%'", [], |r| {
             Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0)))
         })
         .unwrap();
     assert_eq!(negative, 0);
-    assert_eq!(
-        MEMBERS * START_BALANCE - left,
-        own,
-        "money neither created nor lost, to the fen"
-    );
+    assert_eq!(MEMBERS * START_BALANCE - left, own, "money neither created nor lost, to the fen");
     // Every settled bill's total is the total that was sent for it.
     let totals: HashMap<String, i64> = lines
         .iter()
@@ -133,11 +94,7 @@ fn assert_consistent(db: &Path, lines: &[String]) -> i64 {
         })
         .collect();
     let rows: Vec<(String, i64)> = c
-        .query_map(
-            "SELECT bill_id, total_fen FROM settlement WHERE bill_id LIKE 'R-%'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_map("SELECT bill_id, total_fen FROM settlement WHERE bill_id LIKE 'R-%'", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -157,29 +114,16 @@ fn eight_processes_settle_2000_bills_each_sent_twice_and_each_is_charged_once() 
     let mut by_bill: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
     for c in children {
         let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "worker: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "worker: {}", String::from_utf8_lossy(&out.stderr));
         for a in answers(&out.stdout) {
-            assert!(
-                a.get("error").is_none(),
-                "every send succeeds (a retry is a replay): {a}"
-            );
-            by_bill
-                .entry(a["bill"].as_str().unwrap().to_string())
-                .or_default()
-                .push(a);
+            assert!(a.get("error").is_none(), "every send succeeds (a retry is a replay): {a}");
+            by_bill.entry(a["bill"].as_str().unwrap().to_string()).or_default().push(a);
         }
     }
     assert_eq!(by_bill.len(), 2000);
     for (bill, a) in &by_bill {
         assert_eq!(a.len(), 2, "{bill} was sent twice");
-        assert_eq!(
-            a[0]["id"], a[1]["id"],
-            "{bill}: both senders got the same settlement"
-        );
+        assert_eq!(a[0]["id"], a[1]["id"], "{bill}: both senders got the same settlement");
         let fresh = a.iter().filter(|x| x["replayed"] == false).count();
         assert_eq!(fresh, 1, "{bill}: charged by exactly one of the two sends");
     }
@@ -197,17 +141,11 @@ fn kill_9_of_settling_processes_leaves_a_consistent_ledger() {
     let q = Qinqing::open(&db).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
     loop {
-        let n: i64 = q
-            .conn()
-            .query_row("SELECT count(*) FROM settlement", [], |r| r.get(0))
-            .unwrap();
+        let n: i64 = q.conn().query_row("SELECT count(*) FROM settlement", [], |r| r.get(0)).unwrap();
         if n >= 60 {
             break;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the workers did not start"
-        );
+        assert!(std::time::Instant::now() < deadline, "the workers did not start");
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     for c in &mut children {
@@ -220,27 +158,13 @@ fn kill_9_of_settling_processes_leaves_a_consistent_ledger() {
     assert!(done < 600, "the stream was interrupted ({done} settled)");
     // The rest settle normally, each once; the settled ones are replays.
     let rest = dir.path().join("rest.tsv");
-    std::fs::write(
-        &rest,
-        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
-    )
-    .unwrap();
-    let out = Command::new(BIN)
-        .args(["race-worker", db.to_str().unwrap(), rest.to_str().unwrap()])
-        .output()
-        .unwrap();
+    std::fs::write(&rest, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    let out = Command::new(BIN).args(["race-worker", db.to_str().unwrap(), rest.to_str().unwrap()]).output().unwrap();
     assert!(out.status.success());
     let a = answers(&out.stdout);
     assert_eq!(a.len(), 600);
-    assert!(
-        a.iter().all(|x| x.get("error").is_none()),
-        "{:?}",
-        a.iter().find(|x| x.get("error").is_some())
-    );
+    assert!(a.iter().all(|x| x.get("error").is_none()), "{:?}", a.iter().find(|x| x.get("error").is_some()));
     let replays = a.iter().filter(|x| x["replayed"] == true).count() as i64;
-    assert_eq!(
-        replays, done,
-        "what was settled before the kill is a replay now, nothing else"
-    );
+    assert_eq!(replays, done, "what was settled before the kill is a replay now, nothing else");
     assert_eq!(assert_consistent(&db, &lines), 600);
 }

@@ -61,7 +61,10 @@ pub(crate) fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
 }
 
 pub(crate) fn print_receipt(r: &qinqing_core::premium::Receipt) {
-    println!("{}  {}  {} → {} ({})  {}  {}", r.receipt_no, r.paid_at_local, r.payer_name, r.beneficiary_name, r.beneficiary_id_masked, r.year, r.amount_display);
+    println!(
+        "{}  {}  {} → {} ({})  {}  {}",
+        r.receipt_no, r.paid_at_local, r.payer_name, r.beneficiary_name, r.beneficiary_id_masked, r.year, r.amount_display
+    );
 }
 
 pub(crate) fn print_aid(ctx: &Ctx, a: &qinqing_core::settle::Aid) {

@@ -392,10 +392,18 @@ pub(crate) enum AidCmd {
     /// The commitment letter the authorizer signs (text and hash).
     Letter,
     /// Who pays for a beneficiary, in paying order, with what is left this month.
-    Payers { beneficiary: i64 },
-    Freeze { aid: i64 },
-    Unfreeze { aid: i64 },
-    Revoke { aid: i64 },
+    Payers {
+        beneficiary: i64,
+    },
+    Freeze {
+        aid: i64,
+    },
+    Unfreeze {
+        aid: i64,
+    },
+    Revoke {
+        aid: i64,
+    },
     List {
         #[arg(long)]
         authorizer: Option<i64>,
@@ -485,7 +493,9 @@ pub(crate) enum TerminalCmd {
     },
     List,
     /// Revoke a terminal's key: its next request is refused.
-    Revoke { id: i64 },
+    Revoke {
+        id: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -525,7 +535,9 @@ pub(crate) enum InstitutionCmd {
     },
     List,
     /// Import name,region,designated,networked rows (all or nothing).
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -617,11 +629,17 @@ pub(crate) enum StaffCmd {
     },
     List,
     /// Disable a staff account (it can no longer log in or act).
-    Disable { staff: i64 },
+    Disable {
+        staff: i64,
+    },
     /// Enable a disabled staff account again.
-    Enable { staff: i64 },
+    Enable {
+        staff: i64,
+    },
     /// Lift a lock-out and reset its escalation.
-    Unlock { staff: i64 },
+    Unlock {
+        staff: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]

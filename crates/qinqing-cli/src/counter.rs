@@ -70,10 +70,22 @@ pub(crate) fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {
 
 pub(crate) fn print_stays(ctx: &Ctx, list: &[qinqing_core::settle::Stay]) -> Result<(), Error> {
     if ctx.json {
-        if let [one] = list { ctx.print_json(one)?; } else { ctx.print_json(&list)?; }
+        if let [one] = list {
+            ctx.print_json(one)?;
+        } else {
+            ctx.print_json(&list)?;
+        }
     } else {
         for s in list {
-            println!("stay #{}  {}  {}  {}  {}{}", s.id, s.admission_no, s.member_name, s.admitted_at_local, s.status, if s.replayed { "  (retry: unchanged)" } else { "" });
+            println!(
+                "stay #{}  {}  {}  {}  {}{}",
+                s.id,
+                s.admission_no,
+                s.member_name,
+                s.admitted_at_local,
+                s.status,
+                if s.replayed { "  (retry: unchanged)" } else { "" }
+            );
         }
     }
     Ok(())

@@ -76,7 +76,11 @@ pub(crate) fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
                 .iter()
                 .map(|k| {
                     let (zh, en) = qinqing_core::binding::requirement_label(k);
-                    if ctx.en() { en } else { zh }
+                    if ctx.en() {
+                        en
+                    } else {
+                        zh
+                    }
                 })
                 .collect();
             println!("  {} {}", if ctx.en() { "missing:" } else { "尚缺：" }, labels.join(if ctx.en() { "; " } else { "；" }));
@@ -90,10 +94,7 @@ pub(crate) fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
 
 pub(crate) fn print_binding_line(ctx: &Ctx, b: &BindingView) {
     let (rel, st) = if ctx.en() { (b.relation_en.as_str(), b.status.en()) } else { (b.relation_zh.as_str(), b.status.zh()) };
-    println!(
-        "#{}  {} → {} ({}, {})  {}  {}",
-        b.id, b.holder.name, b.member.name, b.member.resident_id_masked, rel, b.member_age, st
-    );
+    println!("#{}  {} → {} ({}, {})  {}  {}", b.id, b.holder.name, b.member.name, b.member.resident_id_masked, rel, b.member_age, st);
 }
 
 /// What the CLI prints of a document (from the operation's JSON answer).
@@ -180,6 +181,14 @@ pub(crate) fn print_doc(ctx: &Ctx, d: &DocView) {
     };
     println!(
         "{}  person {}  {}  {}  {}  {} B  {}  {}  {}",
-        d.id, d.person_id, k, d.media, size, d.bytes, d.sha256.get(..12).unwrap_or_default(), d.status, d.note
+        d.id,
+        d.person_id,
+        k,
+        d.media,
+        size,
+        d.bytes,
+        d.sha256.get(..12).unwrap_or_default(),
+        d.status,
+        d.note
     );
 }

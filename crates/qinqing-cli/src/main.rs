@@ -8,9 +8,9 @@ use qinqing_core::api::Call;
 use qinqing_core::audit::AuditQuery;
 use qinqing_core::credential::{Session, TerminalKey};
 use qinqing_core::idcheck::{self, IdCheck};
-use qinqing_core::time::{Clock, SystemClock};
 use qinqing_core::report::TxQuery;
 use qinqing_core::settle::{AidQuery, SettleRequest, Settlement};
+use qinqing_core::time::{Clock, SystemClock};
 use qinqing_core::{db, time, BindingQuery, Error, Kind, Person, PersonEdit, PersonInput, PersonQuery, Qinqing};
 use serde::Serialize;
 use std::io::{self, BufRead, BufWriter, Write};
@@ -18,21 +18,21 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use unicode_width::UnicodeWidthStr;
 
+mod aid;
 mod args;
-mod person;
+mod counter;
 mod family;
+mod person;
 mod report;
 mod staff;
-mod counter;
-mod aid;
 
+use aid::*;
 use args::*;
-use person::*;
+use counter::*;
 use family::*;
+use person::*;
 use report::*;
 use staff::*;
-use counter::*;
-use aid::*;
 
 /// How a finished command reports.
 enum Outcome {
@@ -156,7 +156,12 @@ fn main() -> ExitCode {
     };
     if cli.verbose {
         let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(std::io::IsTerminal::is_terminal(&io::stderr())).with_writer(io::stderr).try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&io::stderr()))
+            .with_writer(io::stderr)
+            .try_init();
     }
     #[cfg(debug_assertions)]
     let now = cli.now.clone();
@@ -335,7 +340,11 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         Cmd::Qr(c) => return qr_cmd(ctx, c),
         Cmd::Backup { out } => {
             ctx.open()?.backup_to(&out)?;
-            if ctx.json { ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?; } else { println!("{}", out.display()); }
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?;
+            } else {
+                println!("{}", out.display());
+            }
         }
         Cmd::Export { to } => {
             let mut q = ctx.open()?;
@@ -347,12 +356,19 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 for t in &r.tables {
                     println!("{:<20} {:>9}", t.table, t.rows);
                 }
-                println!("{} rows, {} documents ({} files, {} bytes) → {} (checked: counts, sums, file hashes)", r.rows, r.documents, r.files, r.file_bytes, r.target);
+                println!(
+                    "{} rows, {} documents ({} files, {} bytes) → {} (checked: counts, sums, file hashes)",
+                    r.rows, r.documents, r.files, r.file_bytes, r.target
+                );
             }
         }
         Cmd::Restore { backup } => {
             ctx.open_or_create()?.restore_from(&backup)?;
-            if ctx.json { ctx.print_json(&serde_json::json!({ "restored_from": backup.display().to_string() }))?; } else { println!("restored from {}", backup.display()); }
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({ "restored_from": backup.display().to_string() }))?;
+            } else {
+                println!("restored from {}", backup.display());
+            }
         }
         Cmd::Settle(a) => {
             let s: Settlement = ctx.call(Call::Settle(SettleRequest {
@@ -445,7 +461,14 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 for r in view::<Vec<FundView>>(&list)? {
                     let prefix = if r.region_prefix.is_empty() { "*" } else { &r.region_prefix };
                     let ceiling = r.ceiling_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into());
-                    println!("{prefix:<6} {:<16} {:<9} {:>12} {:>3}% {:>14}", r.scenario, r.insurance, qinqing_core::money::format_fen(r.deductible_fen), r.ratio_pct, ceiling);
+                    println!(
+                        "{prefix:<6} {:<16} {:<9} {:>12} {:>3}% {:>14}",
+                        r.scenario,
+                        r.insurance,
+                        qinqing_core::money::format_fen(r.deductible_fen),
+                        r.ratio_pct,
+                        ceiling
+                    );
                 }
             }
         }
@@ -458,7 +481,11 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 DeviceCmd::Household { holder } => q.set_installation(Installation::Household { holder })?,
                 DeviceCmd::Terminal { institution } => q.set_installation(Installation::Terminal { institution })?,
             };
-            if ctx.json { ctx.print_json(&i)?; } else { println!("{}", serde_json::to_string(&i).unwrap_or_default()); }
+            if ctx.json {
+                ctx.print_json(&i)?;
+            } else {
+                println!("{}", serde_json::to_string(&i).unwrap_or_default());
+            }
         }
         Cmd::Denied { limit } => {
             let list: Vec<qinqing_core::authz::Denied> = ctx.call(Call::DeniedList { limit })?;
@@ -560,11 +587,19 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             match c {
                 PremiumCmd::Pay { payer, beneficiary, amount: Some(amount), year, .. } => {
                     let r = ctx.call_value(Call::PremiumPayAmount { payer, beneficiary, amount_fen: amount, year })?;
-                    if ctx.json { ctx.print_json(&r)?; } else { println!("{}", r["id"]); }
+                    if ctx.json {
+                        ctx.print_json(&r)?;
+                    } else {
+                        println!("{}", r["id"]);
+                    }
                 }
                 PremiumCmd::Pay { payer, beneficiary, tier: Some(tier), region, year, .. } => {
                     let r: Receipt = ctx.call(Call::PremiumPay(request(payer, beneficiary, tier, region, year)?))?;
-                    if ctx.json { ctx.print_json(&r)?; } else { print_receipt(&r); }
+                    if ctx.json {
+                        ctx.print_json(&r)?;
+                    } else {
+                        print_receipt(&r);
+                    }
                 }
                 PremiumCmd::Pay { .. } => return Err(Error::internal("clap requires --tier or --amount")),
                 PremiumCmd::Check { payer, beneficiary, tier, region, year } => {
@@ -572,7 +607,17 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                     if ctx.json {
                         ctx.print_json(&c)?;
                     } else {
-                        println!("{} → {} ({})  {} {}  {} {}  balance after {}", c.payer_name, c.beneficiary_name, c.beneficiary_id_masked, c.region, c.region_name, c.year, c.tier.label_zh, c.payer_balance_after_display);
+                        println!(
+                            "{} → {} ({})  {} {}  {} {}  balance after {}",
+                            c.payer_name,
+                            c.beneficiary_name,
+                            c.beneficiary_id_masked,
+                            c.region,
+                            c.region_name,
+                            c.year,
+                            c.tier.label_zh,
+                            c.payer_balance_after_display
+                        );
                     }
                 }
                 PremiumCmd::Tiers { region, year } => {
@@ -587,7 +632,11 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 }
                 PremiumCmd::List { person } => {
                     let list: Vec<Receipt> = ctx.call(Call::PremiumList { person })?;
-                    if ctx.json { ctx.print_json(&list)?; } else { list.iter().for_each(print_receipt); }
+                    if ctx.json {
+                        ctx.print_json(&list)?;
+                    } else {
+                        list.iter().for_each(print_receipt);
+                    }
                 }
             }
         }
@@ -603,7 +652,10 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&out)?;
             } else {
                 for f in out {
-                    println!("{}  person {}  {} {}  {}  {} … {}  {}", f.id, f.person_id, f.region.code, f.region.pooling_name_zh, f.reason, f.from_date, f.to_date, f.state);
+                    println!(
+                        "{}  person {}  {} {}  {}  {} … {}  {}",
+                        f.id, f.person_id, f.region.code, f.region.pooling_name_zh, f.reason, f.from_date, f.to_date, f.state
+                    );
                 }
             }
         }
@@ -712,7 +764,14 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&out)?;
             } else {
                 for i in out {
-                    println!("{}  {}  {}  {}{}", i.id, i.name, i.region.code, if i.designated { "designated" } else { "not designated" }, if i.networked { ", networked" } else { "" });
+                    println!(
+                        "{}  {}  {}  {}{}",
+                        i.id,
+                        i.name,
+                        i.region.code,
+                        if i.designated { "designated" } else { "not designated" },
+                        if i.networked { ", networked" } else { "" }
+                    );
                 }
             }
         }
@@ -720,8 +779,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         Cmd::Doc(c) => return doc(ctx, c),
         Cmd::Policy(c) => return policy(ctx, c),
         Cmd::Audit(AuditCmd::List { person, since, limit }) => {
-            let entries: Vec<qinqing_core::audit::AuditEntry> =
-                ctx.call(Call::AuditList(AuditQuery { person_id: person, since, limit: Some(limit) }))?;
+            let entries: Vec<qinqing_core::audit::AuditEntry> = ctx.call(Call::AuditList(AuditQuery { person_id: person, since, limit: Some(limit) }))?;
             if ctx.json {
                 ctx.print_json(&entries)?;
             } else {

@@ -143,8 +143,7 @@ pub(crate) fn print_table(ctx: &Ctx, list: &[Person]) {
     let out = io::stdout();
     let mut w = out.lock();
     for r in rows {
-        let line: Vec<String> =
-            r.iter().enumerate().map(|(i, cell)| format!("{}{}", cell, " ".repeat(widths[i] - cell.width()))).collect();
+        let line: Vec<String> = r.iter().enumerate().map(|(i, cell)| format!("{}{}", cell, " ".repeat(widths[i] - cell.width()))).collect();
         if let Err(e) = writeln!(w, "{}", line.join("  ").trim_end()) {
             io_fail(e);
             return;
@@ -166,15 +165,10 @@ pub(crate) fn id_check(ctx: &Ctx, ids: Vec<String>) -> Result<Outcome, Error> {
             serde_json::to_writer(&mut *w, &r)?;
         } else {
             match r {
-                IdCheck::Valid { input, birth_date, gender, .. } => {
-                    writeln!(w, "{input}\tvalid\t{birth_date}\t{}", gender.as_str())?
+                IdCheck::Valid { input, birth_date, gender, .. } => writeln!(w, "{input}\tvalid\t{birth_date}\t{}", gender.as_str())?,
+                IdCheck::Invalid { input, code, message_zh, message_en } => {
+                    writeln!(w, "{input}\tinvalid\t{}\t{}", code.as_str(), if ctx.en() { message_en } else { message_zh })?
                 }
-                IdCheck::Invalid { input, code, message_zh, message_en } => writeln!(
-                    w,
-                    "{input}\tinvalid\t{}\t{}",
-                    code.as_str(),
-                    if ctx.en() { message_en } else { message_zh }
-                )?,
             }
         }
         Ok(())

@@ -10,7 +10,8 @@ pub(crate) fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
             let mut lines = stdin.lock().lines();
             let mut next = || lines.next().transpose().map_err(io_fail).map(|l| l.unwrap_or_default());
             let (pw, again) = (next()?, next()?);
-            let s: Staff = ctx.call(Call::StaffAdd { name, role, password: pw.trim_end_matches('\r').to_string(), again: again.trim_end_matches('\r').to_string() })?;
+            let s: Staff =
+                ctx.call(Call::StaffAdd { name, role, password: pw.trim_end_matches('\r').to_string(), again: again.trim_end_matches('\r').to_string() })?;
             if ctx.json {
                 ctx.print_json(&s)?;
             } else {
@@ -19,15 +20,27 @@ pub(crate) fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
         }
         StaffCmd::Disable { staff } => {
             let s: Staff = ctx.call(Call::StaffSetActive { id: staff, active: false })?;
-            if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  disabled", s.id, s.name); }
+            if ctx.json {
+                ctx.print_json(&s)?;
+            } else {
+                println!("{}  {}  disabled", s.id, s.name);
+            }
         }
         StaffCmd::Enable { staff } => {
             let s: Staff = ctx.call(Call::StaffSetActive { id: staff, active: true })?;
-            if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  enabled", s.id, s.name); }
+            if ctx.json {
+                ctx.print_json(&s)?;
+            } else {
+                println!("{}  {}  enabled", s.id, s.name);
+            }
         }
         StaffCmd::Unlock { staff } => {
             let s: Staff = ctx.call(Call::StaffUnlock { id: staff })?;
-            if ctx.json { ctx.print_json(&s)?; } else { println!("{}  {}  unlocked", s.id, s.name); }
+            if ctx.json {
+                ctx.print_json(&s)?;
+            } else {
+                println!("{}  {}  unlocked", s.id, s.name);
+            }
         }
         StaffCmd::List => {
             let list: Vec<Staff> = ctx.call(Call::StaffList)?;

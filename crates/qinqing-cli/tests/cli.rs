@@ -42,8 +42,8 @@ fn err_json(db: &Path, args: &[&str]) -> (i32, Value) {
     a.extend_from_slice(args);
     let out = run(db, &a);
     assert!(out.stdout.is_empty(), "nothing on stdout on error: {}", String::from_utf8_lossy(&out.stdout));
-    let v: Value = serde_json::from_slice(&out.stderr)
-        .unwrap_or_else(|e| panic!("{args:?}: stderr is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    let v: Value =
+        serde_json::from_slice(&out.stderr).unwrap_or_else(|e| panic!("{args:?}: stderr is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), v["error"].clone())
 }
 
@@ -61,10 +61,7 @@ fn info_reports_schema_version_and_wal() {
     assert!(!v["server_version"].as_str().unwrap().is_empty());
     if common::on_postgres() {
         assert_eq!(v["backend"], "postgresql");
-        assert!(
-            v["db_path"].as_str().unwrap().starts_with("postgres://"),
-            "{v}"
-        );
+        assert!(v["db_path"].as_str().unwrap().starts_with("postgres://"), "{v}");
     } else {
         assert_eq!(v["backend"], "sqlite");
         assert_eq!(v["journal_mode"], "wal");
@@ -164,11 +161,18 @@ fn usage_errors_exit_2() {
 fn hostile_names_are_stored_literally_and_control_chars_refused() {
     let d = db();
     let script = "<script>alert('x')</script>";
-    let v = ok_json(&d.path, &["person", "add", "--name", script, "--id", &with_check_char("44030519991231052"), "--insurance", "resident", "--region", "440305"]);
+    let v =
+        ok_json(&d.path, &["person", "add", "--name", script, "--id", &with_check_char("44030519991231052"), "--insurance", "resident", "--region", "440305"]);
     assert_eq!(v["name"], script);
-    let (code, e) = err_json(&d.path, &["person", "add", "--name", "a\u{7}b", "--id", &with_check_char("44030519991231060"), "--insurance", "resident", "--region", "440305"]);
+    let (code, e) = err_json(
+        &d.path,
+        &["person", "add", "--name", "a\u{7}b", "--id", &with_check_char("44030519991231060"), "--insurance", "resident", "--region", "440305"],
+    );
     assert_eq!((code, e["code"].as_str().unwrap()), (3, "NAME_INVALID_CHAR"));
-    let (_, e) = err_json(&d.path, &["person", "add", "--name", &"长".repeat(200), "--id", &with_check_char("44030519991231060"), "--insurance", "resident", "--region", "440305"]);
+    let (_, e) = err_json(
+        &d.path,
+        &["person", "add", "--name", &"长".repeat(200), "--id", &with_check_char("44030519991231060"), "--insurance", "resident", "--region", "440305"],
+    );
     assert_eq!(e["code"], "NAME_TOO_LONG");
     assert_eq!(count(&d.path), 1);
 }
@@ -211,12 +215,8 @@ fn id_check_reads_stdin_and_reports_each_line() {
             input.push('\n');
         }
     }
-    let mut child = Command::new(BIN)
-        .args(["--db", d.path.to_str().unwrap(), "id", "check", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        Command::new(BIN).args(["--db", d.path.to_str().unwrap(), "id", "check", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().unwrap();
@@ -257,15 +257,7 @@ fn two_processes_writing_at_once_lose_nothing() {
 }
 
 fn run_stdin(db: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Command::new(BIN).arg("--db").arg(db).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
@@ -292,10 +284,7 @@ fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
     let app_id = app["id"].as_i64().unwrap().to_string();
     assert_eq!(app["status"], "draft");
     let (code, e) = err_json(&d.path, &["bind", "submit", &app_id]);
-    assert_eq!(
-        (code, e["code"].as_str().unwrap()),
-        (3, "BINDING_INCOMPLETE")
-    );
+    assert_eq!((code, e["code"].as_str().unwrap()), (3, "BINDING_INCOMPLETE"));
     let png = d._dir.path().join("birth.png");
     std::fs::write(&png, qinqing_core::docstore::sample_png(1, 64, 48).unwrap()).unwrap();
     let docu = ok_json(&d.path, &["doc", "add", "--person", &child, "--kind", "birth_certificate", png.to_str().unwrap()]);
@@ -313,50 +302,20 @@ fn bind_a_child_through_the_cli_and_refuse_a_sixth_member() {
     // Four more adults, then a sixth member is refused.
     for i in 0..5 {
         let id = with_check_char(&format!("3101152000010{}011", i + 1));
-        let m = ok_json(&d.path, &["person", "add", "--name", &format!("成员{i}"), "--id", &id, "--insurance", "resident", "--region", "310115", "--voucher-activated"]);
+        let m = ok_json(
+            &d.path,
+            &["person", "add", "--name", &format!("成员{i}"), "--id", &id, "--insurance", "resident", "--region", "310115", "--voucher-activated"],
+        );
         let m = m["id"].as_i64().unwrap().to_string();
         if i == 4 {
             let (code, e) = err_json(&d.path, &["bind", "apply", "--holder", &holder, "--member", &m, "--relation", "child"]);
             assert_eq!((code, e["code"].as_str().unwrap()), (3, "HOLDER_CAP_REACHED"));
             break;
         }
-        let a = ok_json(
-            &d.path,
-            &[
-                "bind",
-                "apply",
-                "--holder",
-                &holder,
-                "--member",
-                &m,
-                "--relation",
-                "child",
-            ],
-        )["id"]
-            .as_i64()
-            .unwrap()
-            .to_string();
+        let a = ok_json(&d.path, &["bind", "apply", "--holder", &holder, "--member", &m, "--relation", "child"])["id"].as_i64().unwrap().to_string();
         let img = d._dir.path().join(format!("hukou{i}.png"));
-        std::fs::write(
-            &img,
-            qinqing_core::docstore::sample_png(10 + i, 64, 48).unwrap(),
-        )
-        .unwrap();
-        let hr = ok_json(
-            &d.path,
-            &[
-                "doc",
-                "add",
-                "--person",
-                &m,
-                "--kind",
-                "hukou",
-                img.to_str().unwrap(),
-            ],
-        )["id"]
-            .as_i64()
-            .unwrap()
-            .to_string();
+        std::fs::write(&img, qinqing_core::docstore::sample_png(10 + i, 64, 48).unwrap()).unwrap();
+        let hr = ok_json(&d.path, &["doc", "add", "--person", &m, "--kind", "hukou", img.to_str().unwrap()])["id"].as_i64().unwrap().to_string();
         ok_json(&d.path, &["bind", "attach", &a, "--doc", &hr]);
         ok_json(&d.path, &["bind", "verify-face", &a, "--staff", &sid]);
         ok_json(&d.path, &["bind", "sign", &a]);
@@ -399,11 +358,8 @@ fn a_mistyped_database_path_creates_nothing() {
 fn a_postgres_url_is_never_a_file_and_its_password_is_never_shown() {
     let dir = tempfile::tempdir().unwrap();
     let cwd = dir.path();
-    let cases = [
-        "postgres://qq:s3cret-pw@127.0.0.1:1/ledger",
-        "postgresql://qq:s3cret-pw@127.0.0.1:1/ledger",
-        "postgres://qq:s3cret-pw@127.0.0.1:notaport/ledger",
-    ];
+    let cases =
+        ["postgres://qq:s3cret-pw@127.0.0.1:1/ledger", "postgresql://qq:s3cret-pw@127.0.0.1:1/ledger", "postgres://qq:s3cret-pw@127.0.0.1:notaport/ledger"];
     for url in cases {
         for args in [&["info"][..], &["person", "list"][..], &["init"][..], &["demo", "seed"][..]] {
             let mut a = vec!["--json", "--db", url];
@@ -521,6 +477,12 @@ fn long_work_shows_progress_on_a_terminal_only() {
     let json = on_terminal("--json demo seed --families 50 --transactions 30001");
     assert!(!json.contains("eta"), "nothing but JSON with --json: {json}");
     let path = dir.path().join("piped.db");
-    let out = Command::new(BIN).arg("--db").arg(&path).args(["demo", "seed", "--families", "50", "--transactions", "30000"]).env_remove("QINQING_DB").output().unwrap();
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&path)
+        .args(["demo", "seed", "--families", "50", "--transactions", "30000"])
+        .env_remove("QINQING_DB")
+        .output()
+        .unwrap();
     assert!(out.status.success() && out.stderr.is_empty(), "nothing on a pipe: {}", String::from_utf8_lossy(&out.stderr));
 }

@@ -77,10 +77,17 @@ fn a_bill_number_reused_for_another_patient_is_refused_not_replayed() {
     let b = person(&db, "李小雨", "31011520160101022", "resident", "310115", 100_000);
     ok(&db, &["institution", "add", "--name", "药房", "--region", "310115", "--designated"]);
     let ta = token(&db, &a, T0);
-    let first = ok(&db, &["--now", T0, "settle", "--pay-password-stdin", "--code", &ta, "--institution", "1", "--scenario", "pharmacy", "--total", "5000", "--bill", "B-1"]);
+    let first = ok(
+        &db,
+        &["--now", T0, "settle", "--pay-password-stdin", "--code", &ta, "--institution", "1", "--scenario", "pharmacy", "--total", "5000", "--bill", "B-1"],
+    );
     assert_eq!(first["replayed"], false);
     let tb = token(&db, &b, T0);
-    let err = refused(&db, &["--now", T0, "settle", "--pay-password-stdin", "--code", &tb, "--institution", "1", "--scenario", "pharmacy", "--total", "5000", "--bill", "B-1"], "BILL_CONFLICT");
+    let err = refused(
+        &db,
+        &["--now", T0, "settle", "--pay-password-stdin", "--code", &tb, "--institution", "1", "--scenario", "pharmacy", "--total", "5000", "--bill", "B-1"],
+        "BILL_CONFLICT",
+    );
     assert!(!err.contains("张子涵"), "no other patient's data: {err}");
     assert_eq!(ok(&db, &["person", "show", &b])["balance_fen"], 100_000, "the second patient was not charged");
     assert_eq!(ok(&db, &["settlements"]).as_array().unwrap().len(), 1);
@@ -94,8 +101,45 @@ fn a_code_does_not_pay_89_seconds_after_issue() {
     let a = person(&db, "张子涵", "31011520140910013", "resident", "310115", 100_000);
     ok(&db, &["institution", "add", "--name", "药房", "--region", "310115", "--designated"]);
     let t = token(&db, &a, T0);
-    refused(&db, &["--now", "2026-03-10T02:01:29Z", "settle", "--pay-password-stdin", "--code", &t, "--institution", "1", "--scenario", "pharmacy", "--total", "100", "--bill", "L-1"], "QR_EXPIRED");
-    ok(&db, &["--now", "2026-03-10T02:01:00Z", "settle", "--pay-password-stdin", "--code", &t, "--institution", "1", "--scenario", "pharmacy", "--total", "100", "--bill", "L-1"]);
+    refused(
+        &db,
+        &[
+            "--now",
+            "2026-03-10T02:01:29Z",
+            "settle",
+            "--pay-password-stdin",
+            "--code",
+            &t,
+            "--institution",
+            "1",
+            "--scenario",
+            "pharmacy",
+            "--total",
+            "100",
+            "--bill",
+            "L-1",
+        ],
+        "QR_EXPIRED",
+    );
+    ok(
+        &db,
+        &[
+            "--now",
+            "2026-03-10T02:01:00Z",
+            "settle",
+            "--pay-password-stdin",
+            "--code",
+            &t,
+            "--institution",
+            "1",
+            "--scenario",
+            "pharmacy",
+            "--total",
+            "100",
+            "--bill",
+            "L-1",
+        ],
+    );
 }
 
 #[test]
@@ -106,9 +150,17 @@ fn shenzhen_insured_at_a_guangzhou_hospital_is_cross_region() {
     let kid = person(&db, "深圳孩子", "44030520150101012", "resident", "440305", 0);
     ok(&db, &["institution", "add", "--name", "广州某医院", "--region", "440106", "--designated"]);
     let t = token(&db, &kid, T0);
-    refused(&db, &["--now", T0, "settle", "--pay-password-stdin", "--code", &t, "--institution", "1", "--scenario", "outpatient", "--total", "10000", "--bill", "G-1"], "INSTITUTION_NOT_NETWORKED");
+    refused(
+        &db,
+        &["--now", T0, "settle", "--pay-password-stdin", "--code", &t, "--institution", "1", "--scenario", "outpatient", "--total", "10000", "--bill", "G-1"],
+        "INSTITUTION_NOT_NETWORKED",
+    );
     // The national division list: a made-up six-digit code is refused.
-    refused(&db, &["person", "add", "--name", "某人", "--id", &with_check_char("44030520150101039"), "--insurance", "resident", "--region", "449999"], "REGION_INVALID");
+    refused(
+        &db,
+        &["person", "add", "--name", "某人", "--id", &with_check_char("44030520150101039"), "--insurance", "resident", "--region", "449999"],
+        "REGION_INVALID",
+    );
 }
 
 #[test]
@@ -158,9 +210,17 @@ fn inpatient_admit_then_discharge_and_remote_confirmation_by_code() {
     let kid = person(&db, "张子涵", "31011520140910013", "resident", "310115", 0);
     ok(&db, &["institution", "add", "--name", "医院", "--region", "310115", "--designated"]);
     let t = token(&db, &kid, T0);
-    refused(&db, &["--now", T0, "settle", "--pay-password-stdin", "--code", &t, "--institution", "1", "--scenario", "inpatient", "--total", "100000", "--bill", "Z"], "STAY_REQUIRED");
+    refused(
+        &db,
+        &["--now", T0, "settle", "--pay-password-stdin", "--code", &t, "--institution", "1", "--scenario", "inpatient", "--total", "100000", "--bill", "Z"],
+        "STAY_REQUIRED",
+    );
     // Without the payer's confirmation nothing is paid.
-    refused(&db, &["--now", T0, "settle", "--code", &t, "--institution", "1", "--scenario", "outpatient", "--total", "100", "--bill", "NP"], "PAY_CONFIRMATION_REQUIRED");
+    refused(
+        &db,
+        &["--now", T0, "settle", "--code", &t, "--institution", "1", "--scenario", "outpatient", "--total", "100", "--bill", "NP"],
+        "PAY_CONFIRMATION_REQUIRED",
+    );
     let stay = ok(&db, &["--now", T0, "stay", "admit", "--pay-password-stdin", "--id-face-checked", "--code", &t, "--institution", "1", "--admission", "ZY-1"]);
     let id = stay["id"].as_i64().unwrap().to_string();
     let s = ok(&db, &["--now", "2026-03-18T02:00:00Z", "stay", "discharge", &id, "--institution", "1", "--total", "100000", "--bill", "ZY-B1"]);

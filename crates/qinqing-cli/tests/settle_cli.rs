@@ -42,7 +42,10 @@ fn ok(db: &Path, args: &[&str]) -> Value {
 fn setup(db: &Path) -> i64 {
     ok(db, &["init"]);
     let id = with_check_char("31011520140910013");
-    let p = ok(db, &["person", "add", "--name", "张子涵", "--id", &id, "--insurance", "resident", "--region", "310115", "--balance", "100000", "--voucher-activated"]);
+    let p = ok(
+        db,
+        &["person", "add", "--name", "张子涵", "--id", &id, "--insurance", "resident", "--region", "310115", "--balance", "100000", "--voucher-activated"],
+    );
     ok(db, &["person", "set-pay-password", &p["id"].as_i64().unwrap().to_string()]);
     ok(db, &["institution", "add", "--name", "药房", "--region", "310115", "--designated"]);
     p["id"].as_i64().unwrap()
@@ -82,7 +85,10 @@ fn two_processes_settling_the_same_bills_charge_each_once() {
             order
                 .iter()
                 .map(|(t, b)| {
-                    let (code, v, err) = cli(&db, &["settle", "--pay-password-stdin", "--code", t, "--institution", "1", "--scenario", "pharmacy", "--total", "1234", "--bill", b]);
+                    let (code, v, err) = cli(
+                        &db,
+                        &["settle", "--pay-password-stdin", "--code", t, "--institution", "1", "--scenario", "pharmacy", "--total", "1234", "--bill", b],
+                    );
                     assert_eq!(code, 0, "{b}: {err}");
                     assert!(!err.contains("locked"), "raw SQLite error reached the user: {err}");
                     (b.clone(), v["id"].as_i64().unwrap())
@@ -119,8 +125,7 @@ fn kill_9_in_a_stream_of_settlements_leaves_a_consistent_ledger() {
         ));
     }
     use std::os::unix::process::CommandExt;
-    let mut child =
-        Command::new("sh").arg("-c").arg(&script).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0).spawn().unwrap();
+    let mut child = Command::new("sh").arg("-c").arg(&script).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0).spawn().unwrap();
     // Wait until some have gone through, then kill in the middle of the stream.
     let q = qinqing_core::Qinqing::open(&db).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -136,7 +141,10 @@ fn kill_9_in_a_stream_of_settlements_leaves_a_consistent_ledger() {
     assert!(done < 200, "the stream was interrupted ({done} settled)");
     // The ledger still works: the rest settle normally, each once.
     for (i, t) in tokens.iter().enumerate() {
-        let (code, v, err) = cli(&db, &["settle", "--pay-password-stdin", "--code", t, "--institution", "1", "--scenario", "pharmacy", "--total", "999", "--bill", &format!("K-{i}")]);
+        let (code, v, err) = cli(
+            &db,
+            &["settle", "--pay-password-stdin", "--code", t, "--institution", "1", "--scenario", "pharmacy", "--total", "999", "--bill", &format!("K-{i}")],
+        );
         assert_eq!(code, 0, "{err}");
         assert_eq!(v["replayed"].as_bool(), Some(i < done), "K-{i}");
     }

@@ -42,11 +42,7 @@ impl Remote {
             .map_err(|e| Error::internal(format!("TLS: {e}")))?
             .with_root_certificates(roots)
             .with_no_client_auth();
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .tls_config(Arc::new(tls))
-            .build();
+        let agent = ureq::AgentBuilder::new().timeout_connect(Duration::from_secs(10)).timeout(Duration::from_secs(60)).tls_config(Arc::new(tls)).build();
         Ok(Remote { base, token, agent })
     }
 

@@ -402,8 +402,7 @@ impl Call {
         let call: Call = match serde_json::from_value(serde_json::Value::Object(doc)) {
             Ok(c) => c,
             // An operation without arguments also takes `{}`.
-            Err(_) if empty => serde_json::from_value(serde_json::json!({ "op": op }))
-                .map_err(|e| Error::request_malformed(&e.to_string()))?,
+            Err(_) if empty => serde_json::from_value(serde_json::json!({ "op": op })).map_err(|e| Error::request_malformed(&e.to_string()))?,
             Err(e) => return Err(Error::request_malformed(&e.to_string())),
         };
         // A field the operation does not know is reported, not silently
@@ -583,10 +582,7 @@ mod tests {
         assert!(matches!(Call::parse("info", serde_json::json!({}), &mut Vec::new()).unwrap(), Call::Info));
         assert_eq!(Call::parse("info", serde_json::json!({ "x": 1 }), &mut Vec::new()).unwrap_err().code, crate::Code::RequestMalformed);
         assert_eq!(Call::parse("no_such_op", serde_json::Value::Null, &mut Vec::new()).unwrap_err().code, crate::Code::RequestMalformed);
-        assert_eq!(
-            Call::parse("person_get", serde_json::json!({ "id": "seven" }), &mut Vec::new()).unwrap_err().code,
-            crate::Code::RequestMalformed
-        );
+        assert_eq!(Call::parse("person_get", serde_json::json!({ "id": "seven" }), &mut Vec::new()).unwrap_err().code, crate::Code::RequestMalformed);
         // Every variant is in the schema, under its name.
         let s = openapi_schema().to_string();
         for op in ["info", "person_list", "settle", "terminal_revoke", "dashboard"] {

@@ -25,17 +25,7 @@ pub(crate) fn record(
         "INSERT INTO audit (at, actor, action, entity, entity_id, person_id, before, after)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![
-            at,
-            actor,
-            action,
-            entity,
-            entity_id,
-            person_id,
-            before.map(|v| v.to_string()),
-            after.map(|v| v.to_string())
-        ],
-    )?;
+    .execute(params![at, actor, action, entity, entity_id, person_id, before.map(|v| v.to_string()), after.map(|v| v.to_string())])?;
     Ok(())
 }
 

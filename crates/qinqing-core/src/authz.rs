@@ -111,54 +111,145 @@ impl Actor {
 #[serde(tag = "act", rename_all = "snake_case")]
 pub enum Act {
     Reference,
-    PersonRead { person: i64 },
+    PersonRead {
+        person: i64,
+    },
     PersonList,
-    PersonFullId { person: i64 },
+    PersonFullId {
+        person: i64,
+    },
     PersonRegister,
-    PersonEdit { person: i64 },
-    PersonMoney { person: i64 },
-    VoucherActivate { person: i64 },
-    BindingApply { holder: i64 },
-    BindingAsHolder { binding: i64 },
-    BindingRead { binding: i64 },
-    BindingList { holder: Option<i64>, member: Option<i64> },
-    BindingReview { binding: i64, staff: i64 },
-    FaceAttest { binding: i64, staff: i64 },
-    PersonFaceAttest { person: i64, staff: i64 },
-    DocumentAdd { person: i64, binding: Option<i64> },
-    DocumentRead { document: i64 },
-    DocumentList { person: Option<i64> },
-    DocumentDelete { document: i64 },
-    DocumentReview { document: i64, staff: i64 },
-    QrIssue { member: i64, shown_by: i64 },
+    PersonEdit {
+        person: i64,
+    },
+    PersonMoney {
+        person: i64,
+    },
+    VoucherActivate {
+        person: i64,
+    },
+    BindingApply {
+        holder: i64,
+    },
+    BindingAsHolder {
+        binding: i64,
+    },
+    BindingRead {
+        binding: i64,
+    },
+    BindingList {
+        holder: Option<i64>,
+        member: Option<i64>,
+    },
+    BindingReview {
+        binding: i64,
+        staff: i64,
+    },
+    FaceAttest {
+        binding: i64,
+        staff: i64,
+    },
+    PersonFaceAttest {
+        person: i64,
+        staff: i64,
+    },
+    DocumentAdd {
+        person: i64,
+        binding: Option<i64>,
+    },
+    DocumentRead {
+        document: i64,
+    },
+    DocumentList {
+        person: Option<i64>,
+    },
+    DocumentDelete {
+        document: i64,
+    },
+    DocumentReview {
+        document: i64,
+        staff: i64,
+    },
+    QrIssue {
+        member: i64,
+        shown_by: i64,
+    },
     /// Read what a shown code says (who, until when) without using it.
-    QrVerify { member: i64 },
-    Counter { institution: i64 },
-    SettlementRead { settlement: i64 },
-    SettlementList { member: Option<i64> },
-    StayList { institution: Option<i64> },
-    StayRead { stay: i64 },
+    QrVerify {
+        member: i64,
+    },
+    Counter {
+        institution: i64,
+    },
+    SettlementRead {
+        settlement: i64,
+    },
+    SettlementList {
+        member: Option<i64>,
+    },
+    StayList {
+        institution: Option<i64>,
+    },
+    StayRead {
+        stay: i64,
+    },
     InstitutionList,
-    AidAuthorize { authorizer: i64, beneficiary: i64 },
-    AidChange { aid: i64 },
-    AidFreeze { aid: i64 },
-    AidRead { aid: i64 },
-    AidList { authorizer: Option<i64>, beneficiary: Option<i64> },
-    AidPayers { beneficiary: i64 },
-    PremiumPay { payer: i64 },
-    PremiumRead { premium: i64 },
-    FamilyRead { person: i64 },
-    FilingChange { person: i64 },
-    FilingCancel { filing: i64 },
-    Dashboard { holder: i64 },
-    AuditRead { person: Option<i64> },
+    AidAuthorize {
+        authorizer: i64,
+        beneficiary: i64,
+    },
+    AidChange {
+        aid: i64,
+    },
+    AidFreeze {
+        aid: i64,
+    },
+    AidRead {
+        aid: i64,
+    },
+    AidList {
+        authorizer: Option<i64>,
+        beneficiary: Option<i64>,
+    },
+    AidPayers {
+        beneficiary: i64,
+    },
+    PremiumPay {
+        payer: i64,
+    },
+    PremiumRead {
+        premium: i64,
+    },
+    FamilyRead {
+        person: i64,
+    },
+    FilingChange {
+        person: i64,
+    },
+    FilingCancel {
+        filing: i64,
+    },
+    Dashboard {
+        holder: i64,
+    },
+    AuditRead {
+        person: Option<i64>,
+    },
     Admin,
-    Outbox { person: i64 },
+    Outbox {
+        person: i64,
+    },
     /// Start pairing a family computer with a holder (a one-time code).
-    PairingStart { holder: i64 },
+    PairingStart {
+        holder: i64,
+    },
     /// List or unpair a holder's paired computers.
-    DeviceManage { holder: i64 },
-    PayPasswordSet { person: i64 },
+    DeviceManage {
+        holder: i64,
+    },
+    PayPasswordSet {
+        person: i64,
+    },
 }
 
 /// The persons a holder's family consists of: the holder and everyone the
@@ -185,10 +276,7 @@ pub fn family_and_applicants(conn: &Conn, holder: i64) -> Result<BTreeSet<i64>> 
 }
 
 fn one(conn: &Conn, sql: &str, id: i64) -> Result<Option<(i64, i64)>> {
-    conn
-        .prepare_cached(sql)?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()
+    conn.prepare_cached(sql)?.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()
 }
 
 /// Decide `act` for `actor`. `Ok` or a refusal (not yet logged).
@@ -213,9 +301,8 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
     };
     let in_fam_or_applying = |p: i64| fam.contains(&p) || applying.contains(&p);
     // A binding this actor's holder holds (their own application).
-    let my_binding = |b: i64| -> Result<bool> {
-        Ok(one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", b)?.is_some_and(|(h, _)| holder_is_me(h)))
-    };
+    let my_binding =
+        |b: i64| -> Result<bool> { Ok(one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", b)?.is_some_and(|(h, _)| holder_is_me(h))) };
     // A document: its owner is in the family, or it was uploaded for one of
     // this holder's own applications (a relative being applied for).
     let doc_mine = |d: i64| -> Result<bool> {
@@ -258,9 +345,7 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
             let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
             staff || b.is_some_and(|(h, m)| holder_is_me(h) || holder_is_me(m))
         }
-        Act::BindingList { holder, member } => {
-            staff || holder.is_some_and(holder_is_me) || (holder.is_none() && member.is_some_and(holder_is_me))
-        }
+        Act::BindingList { holder, member } => staff || holder.is_some_and(holder_is_me) || (holder.is_none() && member.is_some_and(holder_is_me)),
         Act::BindingReview { staff: s, .. } => staff && actor.staff_id() == Some(*s),
         Act::FaceAttest { binding, staff: s } => {
             let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
@@ -328,11 +413,10 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
         Act::PayPasswordSet { person } => {
             let me = actor.family_holder() == Some(*person);
             me || (in_fam(*person) && {
-                let birth: Option<String> = conn
-                    .prepare_cached("SELECT resident_id FROM person WHERE id = ?1")?
-                    .query_row([person], |r| r.get(0))
-                    .optional()?;
-                birth.and_then(|r| crate::id::ResidentId::parse(&r, today).ok())
+                let birth: Option<String> =
+                    conn.prepare_cached("SELECT resident_id FROM person WHERE id = ?1")?.query_row([person], |r| r.get(0)).optional()?;
+                birth
+                    .and_then(|r| crate::id::ResidentId::parse(&r, today).ok())
                     .is_some_and(|rid| crate::time::age_on(rid.birth_date(), today) < crate::binding::ADULT_AGE)
             })
         }

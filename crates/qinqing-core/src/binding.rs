@@ -5,8 +5,8 @@
 //! approving (a cap may have filled meanwhile), each inside one write
 //! transaction ([`crate::store`]) so two processes cannot both take the last place.
 
-use crate::authz::Act;
 use crate::audit;
+use crate::authz::Act;
 use crate::document::{load_doc, read_doc, DocKind, DocStatus, Document, DOC_COLUMNS};
 use crate::error::{Error, Result};
 use crate::id::ResidentId;
@@ -136,17 +136,10 @@ pub struct Facts {
 /// The rule of DOMAIN §2 "Documents": what a binding needs, by the member's
 /// age on the application date.
 pub fn requirements(f: &Facts) -> Vec<Requirement> {
-    let doc = |key, kinds: Vec<DocKind>| Requirement {
-        key,
-        satisfied: kinds.iter().any(|k| f.doc_kinds.contains(k)),
-        kinds,
-    };
+    let doc = |key, kinds: Vec<DocKind>| Requirement { key, satisfied: kinds.iter().any(|k| f.doc_kinds.contains(k)), kinds };
     let mut out = vec![Requirement { key: "voucher", satisfied: f.voucher_activated, kinds: vec![] }];
     if f.member_age < ADULT_AGE {
-        out.push(doc(
-            "doc_child_identity",
-            vec![DocKind::BirthCertificate, DocKind::HouseholdRegister, DocKind::RelationshipNotarization],
-        ));
+        out.push(doc("doc_child_identity", vec![DocKind::BirthCertificate, DocKind::HouseholdRegister, DocKind::RelationshipNotarization]));
     } else {
         out.push(doc("doc_household_register", vec![DocKind::HouseholdRegister]));
         let remote_ok = f.member_age >= REMOTE_AGE && f.remote_confirmed;
@@ -332,13 +325,7 @@ fn read_row(r: &Row<'_>) -> crate::error::Result<Row_> {
 }
 
 fn load_row(conn: &Conn, id: i64) -> Result<Row_> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM binding WHERE id = ?1"),
-        [id],
-        read_row,
-    )
-    .optional()?
-    .ok_or_else(|| Error::binding_not_found(id))
+    conn.query_row(&format!("SELECT {COLUMNS} FROM binding WHERE id = ?1"), [id], read_row).optional()?.ok_or_else(|| Error::binding_not_found(id))
 }
 
 fn write_row(conn: &Conn, b: &Row_) -> Result<()> {
@@ -436,8 +423,8 @@ fn load_all(conn: &Conn, id: i64, today: NaiveDate) -> Result<Loaded> {
     let docs = doc_ids(conn, id)?;
     let app_date = row.application_date(today);
     // A rejected document satisfies no requirement; a rejected face photo verifies no one.
-    let face_doc_rejected = row.face_method.as_deref() == Some("evidence")
-        && docs.iter().any(|d| Some(d.id) == row.face_doc_id && d.status == DocStatus::Rejected);
+    let face_doc_rejected =
+        row.face_method.as_deref() == Some("evidence") && docs.iter().any(|d| Some(d.id) == row.face_doc_id && d.status == DocStatus::Rejected);
     let facts = Facts {
         member_age: time::age_on(member.rid.birth_date(), app_date),
         cross_province: holder.region.province_code != member.region.province_code,
@@ -450,7 +437,9 @@ fn load_all(conn: &Conn, id: i64, today: NaiveDate) -> Result<Loaded> {
     };
     let reqs = requirements(&facts);
     let remote_code_pending = conn
-        .query_row("SELECT remote_code_hash IS NOT NULL AND remote_code_attempts < ?2 FROM binding WHERE id = ?1", params![id, REMOTE_CODE_ATTEMPTS], |r| r.get(0))
+        .query_row("SELECT remote_code_hash IS NOT NULL AND remote_code_attempts < ?2 FROM binding WHERE id = ?1", params![id, REMOTE_CODE_ATTEMPTS], |r| {
+            r.get(0)
+        })
         .unwrap_or(false);
     Ok(Loaded { row, holder, member, docs, reqs, app_date, remote_code_pending })
 }
@@ -538,15 +527,7 @@ pub fn month_bounds_utc(day: NaiveDate) -> (String, String) {
 /// The rules about the two people and the caps (DOMAIN §2), checked at each
 /// stage. `this` is the binding being checked (excluded from its own counts).
 /// Returns the policy prefix that allowed the relation.
-fn check_parties(
-    conn: &Conn,
-    holder: &Stored,
-    member: &Stored,
-    relation: Relation,
-    this: Option<i64>,
-    today: NaiveDate,
-    stage: Stage,
-) -> Result<String> {
+fn check_parties(conn: &Conn, holder: &Stored, member: &Stored, relation: Relation, this: Option<i64>, today: NaiveDate, stage: Stage) -> Result<String> {
     if holder.id == member.id || holder.rid.as_str() == member.rid.as_str() {
         return Err(Error::bind_self());
     }
@@ -593,11 +574,10 @@ fn check_parties(
     // Pending applications hold a place until decided; at approval only the
     // bindings that are in force count.
     let counted = if stage == Stage::Approve { "('active')" } else { "('active', 'submitted')" };
-    let held: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM binding WHERE holder_id = ?1 AND id <> ?2 AND status IN {counted}"),
-        params![holder.id, this],
-        |r| r.get(0),
-    )?;
+    let held: i64 =
+        conn.query_row(&format!("SELECT count(*) FROM binding WHERE holder_id = ?1 AND id <> ?2 AND status IN {counted}"), params![holder.id, this], |r| {
+            r.get(0)
+        })?;
     if held as usize >= HOLDER_CAP {
         return Err(Error::holder_cap_reached(HOLDER_CAP));
     }
@@ -625,12 +605,8 @@ fn check_complete(l: &Loaded) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    let rejected: Vec<&Document> = l
-        .docs
-        .iter()
-        .filter(|d| d.status == DocStatus::Rejected)
-        .filter(|d| missing.iter().any(|r| r.kinds.contains(&d.kind)))
-        .collect();
+    let rejected: Vec<&Document> =
+        l.docs.iter().filter(|d| d.status == DocStatus::Rejected).filter(|d| missing.iter().any(|r| r.kinds.contains(&d.kind))).collect();
     if !rejected.is_empty() {
         let zh: Vec<&str> = rejected.iter().map(|d| d.kind.zh()).collect();
         let en: Vec<&str> = rejected.iter().map(|d| d.kind.en()).collect();
@@ -671,9 +647,7 @@ impl Qinqing {
     pub(crate) fn check_attachable(&self, binding: i64, person_id: i64) -> Result<()> {
         let (holder, member, status): (i64, i64, String) = self
             .conn()
-            .query_row("SELECT holder_id, member_id, status FROM binding WHERE id = ?1", [binding], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row("SELECT holder_id, member_id, status FROM binding WHERE id = ?1", [binding], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?
             .ok_or_else(|| Error::binding_not_found(binding))?;
         let status = BindingStatus::parse(&status)?;
@@ -702,10 +676,7 @@ impl Qinqing {
             return Err(Error::doc_in_use(s.zh(), s.en()));
         }
         tx.execute("DELETE FROM binding_document WHERE document_id = ?1", [id])?;
-        tx.execute(
-            "UPDATE binding SET face_method = NULL, face_doc_id = NULL, face_at = NULL WHERE face_doc_id = ?1 AND status = 'draft'",
-            [id],
-        )?;
+        tx.execute("UPDATE binding SET face_method = NULL, face_doc_id = NULL, face_at = NULL WHERE face_doc_id = ?1 AND status = 'draft'", [id])?;
         Ok(())
     }
 
@@ -714,21 +685,11 @@ impl Qinqing {
     }
 
     /// Start an application (a draft) for `member_id` under `holder_id`.
-    pub fn apply_binding(
-        &mut self,
-        holder_id: i64,
-        member_id: i64,
-        relation: &str,
-    ) -> Result<Binding> {
+    pub fn apply_binding(&mut self, holder_id: i64, member_id: i64, relation: &str) -> Result<Binding> {
         crate::store::retry(|| self.apply_binding_once(holder_id, member_id, relation))
     }
 
-    fn apply_binding_once(
-        &mut self,
-        holder_id: i64,
-        member_id: i64,
-        relation: &str,
-    ) -> Result<Binding> {
+    fn apply_binding_once(&mut self, holder_id: i64, member_id: i64, relation: &str) -> Result<Binding> {
         self.permit(Act::BindingApply { holder: holder_id })?;
         let relation = Relation::parse(relation)?;
         let today = self.today();
@@ -741,7 +702,9 @@ impl Qinqing {
         let id: i64 = tx.query_row(
             "INSERT INTO binding (holder_id, member_id, relation, status, policy_region, created_at)
              VALUES (?1, ?2, ?3, 'draft', ?4, ?5) RETURNING id",
-            params![holder_id, member_id, relation.as_str(), prefix, now], |r| r.get(0))?;
+            params![holder_id, member_id, relation.as_str(), prefix, now],
+            |r| r.get(0),
+        )?;
         let l = load_all(&tx, id, today)?;
         audit::record(&tx, &now, &actor, "binding.apply", "binding", Some(id), Some(member_id), None, Some(&l.row.snapshot()))?;
         tx.commit()?;
@@ -763,10 +726,8 @@ impl Qinqing {
         let (Some(name), Some(rid), Some(relation)) = (name, rid, relation) else {
             return Err(Error::internal("validation state"));
         };
-        let found: Option<(i64, String)> = self
-            .conn()
-            .query_row("SELECT id, name FROM person WHERE resident_id = ?1", [rid.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+        let found: Option<(i64, String)> =
+            self.conn().query_row("SELECT id, name FROM person WHERE resident_id = ?1", [rid.as_str()], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
         let Some((member_id, registered_name)) = found else {
             return Err(Error::member_not_registered(&rid.masked()));
         };
@@ -778,21 +739,11 @@ impl Qinqing {
 
     /// Load a binding, let `change` alter it (after checking its state),
     /// write it back with an audit entry, all in one transaction.
-    fn change_binding(
-        &mut self,
-        id: i64,
-        action: &str,
-        change: impl Fn(&Conn, &mut Loaded, &str, NaiveDate) -> Result<()>,
-    ) -> Result<Binding> {
+    fn change_binding(&mut self, id: i64, action: &str, change: impl Fn(&Conn, &mut Loaded, &str, NaiveDate) -> Result<()>) -> Result<Binding> {
         crate::store::retry(|| self.change_binding_once(id, action, &change))
     }
 
-    fn change_binding_once(
-        &mut self,
-        id: i64,
-        action: &str,
-        change: impl Fn(&Conn, &mut Loaded, &str, NaiveDate) -> Result<()>,
-    ) -> Result<Binding> {
+    fn change_binding_once(&mut self, id: i64, action: &str, change: impl Fn(&Conn, &mut Loaded, &str, NaiveDate) -> Result<()>) -> Result<Binding> {
         let today = self.today();
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -801,17 +752,7 @@ impl Qinqing {
         let before = l.row.clone();
         change(&tx, &mut l, &now, today)?;
         write_row(&tx, &l.row)?;
-        audit::record(
-            &tx,
-            &now,
-            &actor,
-            action,
-            "binding",
-            Some(id),
-            Some(l.row.member_id),
-            Some(&before.snapshot()),
-            Some(&l.row.snapshot()),
-        )?;
+        audit::record(&tx, &now, &actor, action, "binding", Some(id), Some(l.row.member_id), Some(&before.snapshot()), Some(&l.row.snapshot()))?;
         let fresh = load_all(&tx, id, today)?;
         tx.commit()?;
         Ok(fresh.view(today))
@@ -970,11 +911,10 @@ impl Qinqing {
         if time::age_on(l.member.rid.birth_date(), l.app_date) < REMOTE_AGE {
             return Err(Error::remote_not_allowed());
         }
-        let (hash, expires, attempts): (Option<String>, Option<String>, i64) = tx.query_row(
-            "SELECT remote_code_hash, remote_code_expires, remote_code_attempts FROM binding WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        let (hash, expires, attempts): (Option<String>, Option<String>, i64) =
+            tx.query_row("SELECT remote_code_hash, remote_code_expires, remote_code_attempts FROM binding WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
         let Some(hash) = hash else { return Err(Error::remote_code_none()) };
         let expired = expires.as_deref().and_then(time::from_db).is_none_or(|e| now_dt > e);
         if expired || attempts >= REMOTE_CODE_ATTEMPTS {
@@ -988,10 +928,7 @@ impl Qinqing {
             return Err(if left > 0 { Error::remote_code_wrong(left) } else { Error::remote_code_expired() });
         }
         let before = l.row.snapshot();
-        tx.execute(
-            "UPDATE binding SET remote_confirmed_at = ?2, remote_code_hash = NULL, remote_code_expires = NULL WHERE id = ?1",
-            params![id, now],
-        )?;
+        tx.execute("UPDATE binding SET remote_confirmed_at = ?2, remote_code_hash = NULL, remote_code_expires = NULL WHERE id = ?1", params![id, now])?;
         let fresh = load_all(&tx, id, today)?;
         audit::record(&tx, &now, &actor, "binding.remote_confirm", "binding", Some(id), Some(l.row.member_id), Some(&before), Some(&fresh.row.snapshot()))?;
         tx.commit()?;
@@ -1001,9 +938,8 @@ impl Qinqing {
     /// Messages sent to a person, newest first.
     pub fn outbox(&self, person: i64) -> Result<Vec<Message>> {
         self.permit(Act::Outbox { person })?;
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id, person_id, channel, body_zh, body_en, created_at FROM outbox WHERE person_id = ?1 ORDER BY id DESC LIMIT 50")?;
+        let mut stmt =
+            self.conn().prepare("SELECT id, person_id, channel, body_zh, body_en, created_at FROM outbox WHERE person_id = ?1 ORDER BY id DESC LIMIT 50")?;
         let rows = stmt.query_map([person], |r| {
             let at: String = r.get(5)?;
             Ok(Message {

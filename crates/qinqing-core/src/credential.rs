@@ -250,11 +250,9 @@ impl Qinqing {
     fn authenticate_credential(&mut self, hash: &str) -> Result<Actor> {
         let row: Option<StoredCredential> = self
             .conn()
-            .query_row(
-                "SELECT id, kind, staff_id, institution_id, last_used_at, expires_at, revoked_at FROM credential WHERE token_hash = ?1",
-                [hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-            )
+            .query_row("SELECT id, kind, staff_id, institution_id, last_used_at, expires_at, revoked_at FROM credential WHERE token_hash = ?1", [hash], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            })
             .optional()?;
         let Some((id, kind, staff, institution, last_used, expires, revoked)) = row else {
             return Err(Error::token_unknown());
@@ -291,11 +289,9 @@ impl Qinqing {
     fn authenticate_device(&mut self, hash: &str) -> Result<Bearer> {
         let row: Option<(i64, Option<i64>, String, Option<String>)> = self
             .conn()
-            .query_row(
-                "SELECT id, holder_id, last_used_at, revoked_at FROM device WHERE token_hash = ?1",
-                [hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            .query_row("SELECT id, holder_id, last_used_at, revoked_at FROM device WHERE token_hash = ?1", [hash], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
         let Some((id, holder, last_used, revoked)) = row else {
             return Err(Error::token_unknown());
@@ -363,10 +359,7 @@ impl Qinqing {
         crate::store::retry(|| {
             let code = new_pairing_code();
             let tx = self.conn().begin()?;
-            tx.execute(
-                "UPDATE pairing SET voided_at = ?2 WHERE holder_id = ?1 AND used_at IS NULL AND voided_at IS NULL",
-                params![holder, now],
-            )?;
+            tx.execute("UPDATE pairing SET voided_at = ?2 WHERE holder_id = ?1 AND used_at IS NULL AND voided_at IS NULL", params![holder, now])?;
             let id: i64 = tx.query_row(
                 "INSERT INTO pairing (holder_id, staff_id, code_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                 params![holder, staff, token_hash(&code), now, expires_at],
@@ -428,8 +421,17 @@ impl Qinqing {
                 params![holder, pairing, token_hash(&token), label, public_key, now],
                 |r| r.get(0),
             )?;
-            audit::record(&tx, &now, &format!("household:{holder}"), "device.pair", "device", Some(id), None, None,
-                Some(&serde_json::json!({ "label": label })))?;
+            audit::record(
+                &tx,
+                &now,
+                &format!("household:{holder}"),
+                "device.pair",
+                "device",
+                Some(id),
+                None,
+                None,
+                Some(&serde_json::json!({ "label": label })),
+            )?;
             let d = tx.query_row(&format!("{DEVICE_SELECT} WHERE d.id = ?1"), [id], read_device)?;
             tx.commit()?;
             Ok(d)
@@ -450,11 +452,8 @@ impl Qinqing {
     /// Unpair a computer: its next request is refused (`TOKEN_REVOKED`).
     /// Staff, or the household itself ("unpair this computer").
     pub fn device_revoke(&mut self, id: i64) -> Result<Device> {
-        let holder: Option<i64> = self
-            .conn()
-            .query_row("SELECT holder_id FROM device WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| Error::device_not_found(id))?;
+        let holder: Option<i64> =
+            self.conn().query_row("SELECT holder_id FROM device WHERE id = ?1", [id], |r| r.get(0)).optional()?.ok_or_else(|| Error::device_not_found(id))?;
         // A family's computer: staff or the household; a kiosk: administrators.
         self.permit(match holder {
             Some(holder) => Act::DeviceManage { holder },
@@ -490,10 +489,7 @@ impl Qinqing {
     pub fn terminal_add(&mut self, institution: i64, label: Option<&str>) -> Result<TerminalKey> {
         self.permit(Act::Admin)?;
         let label = check_label(label)?;
-        self.list_institutions()?
-            .iter()
-            .find(|i| i.id == institution)
-            .ok_or_else(|| Error::institution_not_found(institution))?;
+        self.list_institutions()?.iter().find(|i| i.id == institution).ok_or_else(|| Error::institution_not_found(institution))?;
         let key = new_token(TERMINAL_PREFIX);
         let now = time::to_db(self.now());
         let actor = self.actor();
@@ -507,8 +503,17 @@ impl Qinqing {
                 params![token_hash(&key), institution, label, now],
                 read_terminal,
             )?;
-            audit::record(&tx, &now, &actor, "terminal.add", "credential", Some(t.id), None, None,
-                Some(&serde_json::json!({ "institution": institution, "label": label })))?;
+            audit::record(
+                &tx,
+                &now,
+                &actor,
+                "terminal.add",
+                "credential",
+                Some(t.id),
+                None,
+                None,
+                Some(&serde_json::json!({ "institution": institution, "label": label })),
+            )?;
             tx.commit()?;
             Ok(t)
         })?;
@@ -519,10 +524,7 @@ impl Qinqing {
     /// Every terminal key issued (without the keys).
     pub fn terminal_list(&self) -> Result<Vec<TerminalKey>> {
         self.permit(Act::Admin)?;
-        self.conn()
-            .prepare(&format!("SELECT {TERMINAL_COLUMNS} FROM credential WHERE kind = 'terminal' ORDER BY id"))?
-            .query_map([], read_terminal)?
-            .collect()
+        self.conn().prepare(&format!("SELECT {TERMINAL_COLUMNS} FROM credential WHERE kind = 'terminal' ORDER BY id"))?.query_map([], read_terminal)?.collect()
     }
 
     /// Revoke a terminal's key: its next request is refused (`TOKEN_REVOKED`).
@@ -532,10 +534,7 @@ impl Qinqing {
         let actor = self.actor();
         crate::store::retry(|| {
             let tx = self.conn().begin()?;
-            let n = tx.execute(
-                "UPDATE credential SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1 AND kind = 'terminal'",
-                params![id, now],
-            )?;
+            let n = tx.execute("UPDATE credential SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1 AND kind = 'terminal'", params![id, now])?;
             if n == 0 {
                 return Err(Error::terminal_not_found(id));
             }

@@ -30,8 +30,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/0008_pairing.sql"),
 ];
 
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
 
 /// The schema version this build knows: `PRAGMA user_version` counts applied migrations.
 pub fn latest_schema_version() -> i64 {
@@ -42,9 +41,7 @@ pub fn latest_schema_version() -> i64 {
 /// Linux, `~/Library/Application Support/cn.qinqing.app` on macOS,
 /// `%APPDATA%\cn.qinqing.app` on Windows).
 pub fn default_data_dir() -> Result<PathBuf> {
-    directories::BaseDirs::new()
-        .map(|b| b.data_dir().join(IDENTIFIER))
-        .ok_or_else(|| Error::db_open("no home directory to hold the app data"))
+    directories::BaseDirs::new().map(|b| b.data_dir().join(IDENTIFIER)).ok_or_else(|| Error::db_open("no home directory to hold the app data"))
 }
 
 /// Which database to use: an explicit path (`--db`), else `$QINQING_DB`, else
@@ -90,8 +87,7 @@ pub fn kiosk_socket(path: &Path) -> PathBuf {
 /// The `postgres://` (or `postgresql://`) URL this "path" really is, if it is
 /// one: such a URL is never taken for a file name.
 pub fn postgres_url(path: &Path) -> Option<&str> {
-    path.to_str()
-        .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+    path.to_str().filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
 }
 
 /// Open (creating if needed) and migrate the database at `path` — a SQLite
@@ -107,11 +103,8 @@ pub fn open(path: &Path) -> Result<Conn> {
         }
     }
     let existed = path.exists();
-    let mut conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| Error::db_open(format!("{}: {e}", path.display())))?;
+    let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| Error::db_open(format!("{}: {e}", path.display())))?;
     if !existed {
         restrict_file(path);
     }
@@ -184,11 +177,7 @@ pub fn journal_mode(conn: &Conn) -> Result<String> {
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| Error::db_open(format!("{}: {e}", dir.display())))
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| Error::db_open(format!("{}: {e}", dir.display())))
 }
 
 #[cfg(not(unix))]

@@ -30,7 +30,15 @@ const FAMILY: &[DemoPerson] = &[
     DemoPerson { name: "王芳", id17: "33010619850421026", insurance: "employee", region: "330106", status: "active", balance_fen: 632_000, voucher: true },
     DemoPerson { name: "张子涵", id17: "31011520140910013", insurance: "resident", region: "310115", status: "active", balance_fen: 0, voucher: true },
     DemoPerson { name: "张雨桐", id17: "31011520200229028", insurance: "resident", region: "310115", status: "active", balance_fen: 0, voucher: false },
-    DemoPerson { name: "阿卜杜热合曼·买买提", id17: "65010219580630051", insurance: "resident", region: "650102", status: "lapsed", balance_fen: 2_150, voucher: false },
+    DemoPerson {
+        name: "阿卜杜热合曼·买买提",
+        id17: "65010219580630051",
+        insurance: "resident",
+        region: "650102",
+        status: "lapsed",
+        balance_fen: 2_150,
+        voucher: false,
+    },
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,23 +86,15 @@ impl Qinqing {
         let staff: i64 = self.conn().query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?;
         let bindings: i64 = self.conn().query_row("SELECT count(*) FROM binding", [], |r| r.get(0))?;
         let staff_created = staff == 0;
-        let sid = if staff_created {
-            self.add_staff(DEMO_STAFF_NAME, "staff", DEMO_STAFF_PASSWORD, DEMO_STAFF_PASSWORD)?.id
-        } else {
-            self.list_staff()?[0].id
-        };
+        let sid = if staff_created { self.add_staff(DEMO_STAFF_NAME, "staff", DEMO_STAFF_PASSWORD, DEMO_STAFF_PASSWORD)?.id } else { self.list_staff()?[0].id };
         if bindings > 0 {
             return Ok((staff_created, 0));
         }
         let id_of = |q: &Qinqing, id17: &str| -> Result<i64> {
             q.conn().query_row("SELECT id FROM person WHERE resident_id = ?1", [with_check_char(id17)], |r| r.get(0))
         };
-        let (wei, fang, zihan, yutong) = (
-            id_of(self, FAMILY[2].id17)?,
-            id_of(self, FAMILY[3].id17)?,
-            id_of(self, FAMILY[4].id17)?,
-            id_of(self, FAMILY[5].id17)?,
-        );
+        let (wei, fang, zihan, yutong) =
+            (id_of(self, FAMILY[2].id17)?, id_of(self, FAMILY[3].id17)?, id_of(self, FAMILY[4].id17)?, id_of(self, FAMILY[5].id17)?);
         let b = self.apply_binding(wei, zihan, "child")?;
         let d = self.add_sample_document(zihan, "birth_certificate", "出生医学证明（示例）")?;
         self.attach_document(b.id, d.id)?;
@@ -157,9 +157,7 @@ impl Qinqing {
         use chrono::TimeZone;
         let clock = self.clock();
         let now = self.now();
-        let inst = |q: &Qinqing, name: &str| -> Result<i64> {
-            q.conn().query_row("SELECT id FROM institution WHERE name = ?1", [name], |r| r.get(0))
-        };
+        let inst = |q: &Qinqing, name: &str| -> Result<i64> { q.conn().query_row("SELECT id FROM institution WHERE name = ?1", [name], |r| r.get(0)) };
         let (hospital, clinic, pharmacy, online, hefei) = (
             inst(self, "上海市浦东新区人民医院")?,
             inst(self, "浦东新区花木社区卫生服务中心")?,
@@ -191,15 +189,17 @@ impl Qinqing {
                 let token = self.issue_qr(kid, Some(holder))?.token;
                 // Inpatient: the code opens the stay at admission; discharge settles it.
                 let stay = if scenario == "inpatient" {
-                    Some(self.admit(&crate::settle::AdmitRequest {
-                        token: token.clone(),
-                        institution,
-                        admission_no: format!("DEMO-ZY-{i:03}"),
-                        pay_password: Some(DEMO_PAY_PASSWORD.into()),
-                        id_face_checked: true,
-                        ..Default::default()
-                    })?
-                    .id)
+                    Some(
+                        self.admit(&crate::settle::AdmitRequest {
+                            token: token.clone(),
+                            institution,
+                            admission_no: format!("DEMO-ZY-{i:03}"),
+                            pay_password: Some(DEMO_PAY_PASSWORD.into()),
+                            id_face_checked: true,
+                            ..Default::default()
+                        })?
+                        .id,
+                    )
                 } else {
                     None
                 };

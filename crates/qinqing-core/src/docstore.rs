@@ -204,9 +204,7 @@ fn shrink(img: &image::RgbImage, long: u32) -> image::RgbImage {
 
 fn encode_jpeg(img: &image::RgbImage, quality: u8) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity((img.width() * img.height() / 4) as usize);
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(img)
-        .map_err(|e| Error::internal(format!("JPEG encoding: {e}")))?;
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(img).map_err(|e| Error::internal(format!("JPEG encoding: {e}")))?;
     Ok(out)
 }
 
@@ -251,15 +249,7 @@ pub fn complete(media: Media, b: &[u8]) -> bool {
 }
 
 fn process_pdf(bytes: &[u8]) -> Result<Processed> {
-    Ok(Processed {
-        source: Media::Pdf,
-        media: Media::Pdf,
-        sha256: sha256_hex(bytes),
-        stored: bytes.to_vec(),
-        width: None,
-        height: None,
-        thumb: None,
-    })
+    Ok(Processed { source: Media::Pdf, media: Media::Pdf, sha256: sha256_hex(bytes), stored: bytes.to_vec(), width: None, height: None, thumb: None })
 }
 
 /// Content-addressed files: `<dir>/<aa>/<sha256>.<ext>`, owner-only.
@@ -413,10 +403,9 @@ impl Blobs<'_> {
     pub fn put(&self, sha: &str, ext: &str, bytes: &[u8]) -> Result<bool> {
         match self {
             Blobs::Files(f) => f.put(sha, ext, bytes),
-            Blobs::Db(c) => Ok(c.execute(
-                "INSERT INTO blob (name, bytes) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                crate::params![Self::name(sha, ext), bytes],
-            )? == 1),
+            Blobs::Db(c) => {
+                Ok(c.execute("INSERT INTO blob (name, bytes) VALUES (?1, ?2) ON CONFLICT DO NOTHING", crate::params![Self::name(sha, ext), bytes])? == 1)
+            }
         }
     }
 
@@ -425,13 +414,9 @@ impl Blobs<'_> {
             Blobs::Files(f) => f.read(sha, ext),
             Blobs::Db(c) => {
                 use crate::store::OptionalExtension;
-                c.query_row(
-                    "SELECT bytes FROM blob WHERE name = ?1",
-                    [Self::name(sha, ext)],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .ok_or_else(|| Error::internal(format!("document store: {sha}.{ext} is missing")))
+                c.query_row("SELECT bytes FROM blob WHERE name = ?1", [Self::name(sha, ext)], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| Error::internal(format!("document store: {sha}.{ext} is missing")))
             }
         }
     }

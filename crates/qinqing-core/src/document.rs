@@ -3,8 +3,8 @@
 //! card sides, face captures. Each upload goes through the pipeline of
 //! [`crate::docstore`]; the row and the file appear together or not at all.
 
-use crate::authz::Act;
 use crate::audit;
+use crate::authz::Act;
 use crate::docstore::{self, Media};
 use crate::error::{Error, Result};
 use crate::params;
@@ -88,10 +88,7 @@ impl DocKind {
     }
     pub fn parse(raw: &str) -> Result<DocKind> {
         let t = raw.trim();
-        DocKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == t || k.alias() == t || k.zh() == t)
-            .ok_or_else(|| Error::doc_kind_invalid(raw))
+        DocKind::ALL.into_iter().find(|k| k.as_str() == t || k.alias() == t || k.zh() == t).ok_or_else(|| Error::doc_kind_invalid(raw))
     }
 }
 
@@ -169,13 +166,7 @@ pub(crate) fn read_doc(r: &Row<'_>) -> crate::error::Result<Document> {
 }
 
 pub(crate) fn load_doc(conn: &Conn, id: i64) -> Result<Document> {
-    conn.query_row(
-        &format!("SELECT {DOC_COLUMNS} FROM document WHERE id = ?1"),
-        [id],
-        read_doc,
-    )
-    .optional()?
-    .ok_or_else(|| Error::doc_not_found(id))
+    conn.query_row(&format!("SELECT {DOC_COLUMNS} FROM document WHERE id = ?1"), [id], read_doc).optional()?.ok_or_else(|| Error::doc_not_found(id))
 }
 
 fn validate_note(note: &str) -> Result<String> {
@@ -203,11 +194,7 @@ pub struct DocImage {
 
 /// Write a document's bytes to a new file `out` (never over an existing one).
 pub fn write_new(out: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(out)
-        .map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(out).map_err(|e| Error::internal(format!("{}: {e}", out.display())))?;
     std::io::Write::write_all(&mut f, bytes).map_err(|e| Error::internal(format!("{}: {e}", out.display())))
 }
 
@@ -243,9 +230,8 @@ pub fn decode_upload(data: &str, max_bytes: u64) -> Result<Vec<u8>> {
     if decoded_len > max_bytes + 2 {
         return Err(Error::doc_too_large(decoded_len, max_bytes));
     }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data.trim().as_bytes())
-        .map_err(|e| Error::doc_corrupt("file", &format!("not base64: {e}")))?;
+    let bytes =
+        base64::engine::general_purpose::STANDARD.decode(data.trim().as_bytes()).map_err(|e| Error::doc_corrupt("file", &format!("not base64: {e}")))?;
     if bytes.is_empty() {
         return Err(Error::doc_empty());
     }
@@ -256,14 +242,7 @@ impl Qinqing {
     /// Upload a document of `person_id` from bytes in memory. With
     /// `binding`, it is also attached to that draft application (in the same
     /// transaction). On any failure nothing is stored.
-    pub fn ingest_document(
-        &mut self,
-        person_id: i64,
-        kind: &str,
-        bytes: &[u8],
-        note: &str,
-        binding: Option<i64>,
-    ) -> Result<Ingested> {
+    pub fn ingest_document(&mut self, person_id: i64, kind: &str, bytes: &[u8], note: &str, binding: Option<i64>) -> Result<Ingested> {
         self.permit(Act::DocumentAdd { person: person_id, binding })?;
         let kind = DocKind::parse(kind)?;
         let note = validate_note(note)?;
@@ -278,14 +257,7 @@ impl Qinqing {
 
     /// Upload from a file path (the native dialog, drag-and-drop, the CLI).
     /// The size cap is checked before the file is read.
-    pub fn ingest_document_path(
-        &mut self,
-        person_id: i64,
-        kind: &str,
-        path: &Path,
-        note: &str,
-        binding: Option<i64>,
-    ) -> Result<Ingested> {
+    pub fn ingest_document_path(&mut self, person_id: i64, kind: &str, path: &Path, note: &str, binding: Option<i64>) -> Result<Ingested> {
         self.permit(Act::DocumentAdd { person: person_id, binding })?;
         // Never another resident's stored file (or the ledger) picked from the data directory.
         self.check_outside_data(path)?;
@@ -300,35 +272,18 @@ impl Qinqing {
         self.ingest_document(person_id, kind, &bytes, note, binding)
     }
 
-    fn store_processed(
-        &mut self,
-        person_id: i64,
-        kind: DocKind,
-        note: &str,
-        binding: Option<i64>,
-        p: docstore::Processed,
-    ) -> Result<Ingested> {
-        crate::store::retry(|| {
-            self.store_processed_once(person_id, kind, note, binding, p.clone())
-        })
+    fn store_processed(&mut self, person_id: i64, kind: DocKind, note: &str, binding: Option<i64>, p: docstore::Processed) -> Result<Ingested> {
+        crate::store::retry(|| self.store_processed_once(person_id, kind, note, binding, p.clone()))
     }
 
-    fn store_processed_once(
-        &mut self,
-        person_id: i64,
-        kind: DocKind,
-        note: &str,
-        binding: Option<i64>,
-        p: docstore::Processed,
-    ) -> Result<Ingested> {
+    fn store_processed_once(&mut self, person_id: i64, kind: DocKind, note: &str, binding: Option<i64>, p: docstore::Processed) -> Result<Ingested> {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let files = self.blobs();
         let thumb_sha = p.thumb.as_ref().map(|t| docstore::sha256_hex(t));
         let tx = self.conn().begin()?;
-        let existing: Option<i64> = tx
-            .query_row("SELECT id FROM document WHERE person_id = ?1 AND sha256 = ?2", params![person_id, p.sha256], |r| r.get(0))
-            .optional()?;
+        let existing: Option<i64> =
+            tx.query_row("SELECT id FROM document WHERE person_id = ?1 AND sha256 = ?2", params![person_id, p.sha256], |r| r.get(0)).optional()?;
         if let Some(id) = existing {
             if let Some(b) = binding {
                 tx.execute(
@@ -378,12 +333,11 @@ impl Qinqing {
                     p.source.as_str(),
                     thumb_sha,
                     now
-                ], |r| r.get(0))?;
+                ],
+                |r| r.get(0),
+            )?;
             if let Some(b) = binding {
-                tx.execute(
-                    "INSERT INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3)",
-                    params![b, id, now],
-                )?;
+                tx.execute("INSERT INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3)", params![b, id, now])?;
             }
             let snap = serde_json::json!({
                 "kind": kind.as_str(), "note": note, "sha256": p.sha256, "media": p.media.as_str(),
@@ -417,9 +371,7 @@ impl Qinqing {
     /// Documents of one person, or all.
     pub fn list_documents(&self, person_id: Option<i64>) -> Result<Vec<Document>> {
         self.permit(Act::DocumentList { person: person_id })?;
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {DOC_COLUMNS} FROM document WHERE (person_id = ?1 OR ?1 IS NULL) ORDER BY id"
-        ))?;
+        let mut stmt = self.conn().prepare_cached(&format!("SELECT {DOC_COLUMNS} FROM document WHERE (person_id = ?1 OR ?1 IS NULL) ORDER BY id"))?;
         let rows = stmt.query_map([person_id], read_doc)?;
         rows.collect::<crate::error::Result<Vec<_>>>()
     }
@@ -446,11 +398,7 @@ impl Qinqing {
             self.conn().query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0)).optional()?.ok_or_else(|| Error::doc_not_found(id))?;
         let Some(sha) = sha else { return Ok(None) };
         let bytes = self.blobs().read(&sha, "thumb.jpg")?;
-        Ok(Some(DocImage {
-            id,
-            mime: "image/jpeg",
-            data_url: format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)),
-        }))
+        Ok(Some(DocImage { id, mime: "image/jpeg", data_url: format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)) }))
     }
 
     /// Write the stored document to `out` (a new file; never overwrites).
@@ -499,27 +447,12 @@ impl Qinqing {
 
     /// Staff judge a document: accepted, or rejected with a reason the
     /// holder sees. Approving a binding accepts its pending documents.
-    pub fn review_document(
-        &mut self,
-        id: i64,
-        staff_id: i64,
-        accept: bool,
-        reason: &str,
-    ) -> Result<Document> {
+    pub fn review_document(&mut self, id: i64, staff_id: i64, accept: bool, reason: &str) -> Result<Document> {
         crate::store::retry(|| self.review_document_once(id, staff_id, accept, reason))
     }
 
-    fn review_document_once(
-        &mut self,
-        id: i64,
-        staff_id: i64,
-        accept: bool,
-        reason: &str,
-    ) -> Result<Document> {
-        self.permit(Act::DocumentReview {
-            document: id,
-            staff: staff_id,
-        })?;
+    fn review_document_once(&mut self, id: i64, staff_id: i64, accept: bool, reason: &str) -> Result<Document> {
+        self.permit(Act::DocumentReview { document: id, staff: staff_id })?;
         let reason = reason.trim();
         if !accept && reason.is_empty() {
             return Err(Error::reject_reason_empty());

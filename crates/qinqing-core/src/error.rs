@@ -328,7 +328,17 @@ impl Code {
 
     pub fn kind(self) -> Kind {
         match self {
-            Code::PersonNotFound | Code::BindingNotFound | Code::DocNotFound | Code::StaffNotFound | Code::InstitutionNotFound | Code::AidNotFound | Code::StayNotFound | Code::FilingNotFound | Code::DbMissing | Code::TerminalNotFound | Code::DeviceNotFound => Kind::NotFound,
+            Code::PersonNotFound
+            | Code::BindingNotFound
+            | Code::DocNotFound
+            | Code::StaffNotFound
+            | Code::InstitutionNotFound
+            | Code::AidNotFound
+            | Code::StayNotFound
+            | Code::FilingNotFound
+            | Code::DbMissing
+            | Code::TerminalNotFound
+            | Code::DeviceNotFound => Kind::NotFound,
             Code::DbBusy | Code::DbOpen | Code::DbTooNew | Code::ServerUnreachable | Code::RequestTimeout => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
@@ -370,21 +380,8 @@ pub enum SqlFault {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    pub fn new(
-        code: Code,
-        field: Option<&'static str>,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
-        Error {
-            code,
-            kind: code.kind(),
-            field: field.map(Cow::Borrowed),
-            message_zh: zh.into(),
-            message_en: en.into(),
-            also: Vec::new(),
-            sql: None,
-        }
+    pub fn new(code: Code, field: Option<&'static str>, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Error { code, kind: code.kind(), field: field.map(Cow::Borrowed), message_zh: zh.into(), message_en: en.into(), also: Vec::new(), sql: None }
     }
 
     /// Message in the given language (`"en"` → English, anything else → Chinese).
@@ -537,12 +534,7 @@ impl Error {
         )
     }
     pub fn balance_conflict() -> Self {
-        Self::new(
-            Code::BalanceConflict,
-            Some("balance"),
-            "余额只能用“元”或“分”中的一种方式给出。",
-            "Give the balance either in yuan or in fen, not both.",
-        )
+        Self::new(Code::BalanceConflict, Some("balance"), "余额只能用“元”或“分”中的一种方式给出。", "Give the balance either in yuan or in fen, not both.")
     }
 
     // ---- register ----------------------------------------------------------
@@ -616,13 +608,23 @@ impl Error {
         Self::new(Code::TokenUnknown, Some("token"), "这个登录凭据无效（不是本服务中心签发的），未作任何改动。工作人员请重新登录；柜台终端请向管理员申请新的终端密钥。", "This credential is not valid (not issued by this service centre); nothing was changed. Staff: log in again. A counter terminal: ask the administrator for a new terminal key.")
     }
     pub fn token_expired() -> Self {
-        Self::new(Code::TokenExpired, Some("token"), "登录已过期（长时间未操作或已到最长时限），未作任何改动。请重新登录。", "The log-in has expired (idle too long, or past its longest lifetime); nothing was changed. Log in again.")
+        Self::new(
+            Code::TokenExpired,
+            Some("token"),
+            "登录已过期（长时间未操作或已到最长时限），未作任何改动。请重新登录。",
+            "The log-in has expired (idle too long, or past its longest lifetime); nothing was changed. Log in again.",
+        )
     }
     pub fn token_revoked() -> Self {
         Self::new(Code::TokenRevoked, Some("token"), "这个凭据已注销或被管理员吊销，未作任何改动。工作人员请重新登录；柜台终端请向管理员申请新的终端密钥。", "This credential was logged out or revoked by the administrator; nothing was changed. Staff: log in again. A counter terminal: ask the administrator for a new key.")
     }
     pub fn terminal_not_found(id: i64) -> Self {
-        Self::new(Code::TerminalNotFound, Some("terminal"), format!("没有编号为 {id} 的柜台终端密钥。请用 terminal list 查看。"), format!("There is no counter-terminal key number {id}. See terminal list."))
+        Self::new(
+            Code::TerminalNotFound,
+            Some("terminal"),
+            format!("没有编号为 {id} 的柜台终端密钥。请用 terminal list 查看。"),
+            format!("There is no counter-terminal key number {id}. See terminal list."),
+        )
     }
     pub fn qr_device_refused() -> Self {
         Self::new(Code::QrDeviceRefused, Some("token"), "这个医保码来自一台已取消配对、已被吊销或证书已过期的电脑，或者它无权为这位家人出示，未作任何扣款。请在已配对的电脑或手机上重新出示医保码，或到服务中心重新配对。", "This code comes from a computer that was unpaired, revoked or whose certificate has ended, or that may not show this member's code; nothing was charged. Show a new code from a paired computer, or pair again at the service centre.")
@@ -631,28 +633,58 @@ impl Error {
         Self::new(Code::PairingCodeInvalid, Some("code"), "配对码不正确、已过期（10分钟内有效）或已用过，这台电脑未配对。请核对后重输，或请服务中心工作人员重新生成配对码。", "The pairing code is wrong, expired (it is valid for 10 minutes) or already used; this computer was not paired. Check it and type it again, or ask the service centre's staff for a new code.")
     }
     pub fn device_not_found(id: i64) -> Self {
-        Self::new(Code::DeviceNotFound, Some("device"), format!("没有编号为 {id} 的已配对电脑。请用 device list 查看。"), format!("There is no paired computer number {id}. See device list."))
+        Self::new(
+            Code::DeviceNotFound,
+            Some("device"),
+            format!("没有编号为 {id} 的已配对电脑。请用 device list 查看。"),
+            format!("There is no paired computer number {id}. See device list."),
+        )
     }
     pub fn device_key_invalid() -> Self {
-        Self::new(Code::DeviceKeyInvalid, Some("public_key"), "这台电脑的签名公钥格式不正确（应为64位十六进制），未配对。请重新安装或更新应用后再试。", "This computer's signing key is not valid (64 hexadecimal characters expected); it was not paired. Reinstall or update the app, then try again.")
+        Self::new(
+            Code::DeviceKeyInvalid,
+            Some("public_key"),
+            "这台电脑的签名公钥格式不正确（应为64位十六进制），未配对。请重新安装或更新应用后再试。",
+            "This computer's signing key is not valid (64 hexadecimal characters expected); it was not paired. Reinstall or update the app, then try again.",
+        )
     }
     pub fn rate_limited(secs: i64) -> Self {
-        Self::new(Code::RateLimited, None, format!("尝试次数过多，请 {secs} 秒后再试，未作任何改动。"), format!("Too many attempts; try again in {secs} s. Nothing was changed."))
+        Self::new(
+            Code::RateLimited,
+            None,
+            format!("尝试次数过多，请 {secs} 秒后再试，未作任何改动。"),
+            format!("Too many attempts; try again in {secs} s. Nothing was changed."),
+        )
     }
     pub fn request_too_large(limit: usize) -> Self {
-        Self::new(Code::RequestTooLarge, None, format!("请求内容过大（上限 {} KB），未作任何改动。请缩小文件后重试。", limit / 1024), format!("The request is too large (at most {} KB); nothing was changed. Make the file smaller and try again.", limit / 1024))
+        Self::new(
+            Code::RequestTooLarge,
+            None,
+            format!("请求内容过大（上限 {} KB），未作任何改动。请缩小文件后重试。", limit / 1024),
+            format!("The request is too large (at most {} KB); nothing was changed. Make the file smaller and try again.", limit / 1024),
+        )
     }
     pub fn request_timeout(secs: u64) -> Self {
         Self::new(Code::RequestTimeout, None, format!("请求在 {secs} 秒内未完成，已中止；已交给账本的操作要么完整完成，要么未做。请检查网络后重试（结算可用同一单据号重试，不会重复扣款）。"), format!("The request did not finish within {secs} s and was stopped; anything already handed to the ledger either finished whole or was not done. Check the network and try again (a settlement can be retried with the same bill number; it is never charged twice)."))
     }
     pub fn server_unreachable(url: &str, why: &str) -> Self {
-        Self::new(Code::ServerUnreachable, Some("server"), format!("无法连接服务中心 {url}：{why}。请检查地址、网络和服务是否在运行；未作任何改动。"), format!("Cannot reach the service centre at {url}: {why}. Check the address, the network and that the service is running; nothing was changed."))
+        Self::new(
+            Code::ServerUnreachable,
+            Some("server"),
+            format!("无法连接服务中心 {url}：{why}。请检查地址、网络和服务是否在运行；未作任何改动。"),
+            format!("Cannot reach the service centre at {url}: {why}. Check the address, the network and that the service is running; nothing was changed."),
+        )
     }
     pub fn remote_unsupported() -> Self {
         Self::new(Code::RemoteUnsupported, Some("server"), "这个命令作用于数据库本身（建库、示例数据、本机设置、备份、恢复、迁移），只能在账本所在的电脑上用 --db 执行，不能通过服务中心；未作任何改动。共享账本请用 PostgreSQL 的工具备份（pg_dump）。", "This command works on the database itself (create, demo data, this computer's role, backup, restore, moving a ledger): run it with --db on the computer that holds the ledger, not through the service centre; nothing was changed. Back up a shared ledger with PostgreSQL's tools (pg_dump).")
     }
     pub fn request_malformed(why: &str) -> Self {
-        Self::new(Code::RequestMalformed, None, format!("请求格式不正确：{why}。未作任何改动；请检查所用客户端的版本。"), format!("The request is not well formed: {why}. Nothing was changed; check the client's version."))
+        Self::new(
+            Code::RequestMalformed,
+            None,
+            format!("请求格式不正确：{why}。未作任何改动；请检查所用客户端的版本。"),
+            format!("The request is not well formed: {why}. Nothing was changed; check the client's version."),
+        )
     }
     /// A PostgreSQL ledger that cannot be reached or refuses the log-in
     /// (`url` without its password).
@@ -693,11 +725,8 @@ impl Error {
         )
     }
     pub fn relation_inconsistent(relation_zh: &str, relation_en: &str, older: bool) -> Self {
-        let (zh, en) = if older {
-            ("应比绑定人年长", "must be older than the holder")
-        } else {
-            ("应比绑定人年轻", "must be younger than the holder")
-        };
+        let (zh, en) =
+            if older { ("应比绑定人年长", "must be older than the holder") } else { ("应比绑定人年轻", "must be younger than the holder") };
         Self::new(
             Code::RelationInconsistent,
             Some("relation"),
@@ -842,12 +871,7 @@ impl Error {
         )
     }
     pub fn note_too_long(max: usize) -> Self {
-        Self::new(
-            Code::NoteTooLong,
-            Some("note"),
-            format!("说明最多{max}个字。请缩短。"),
-            format!("A note has at most {max} characters. Shorten it."),
-        )
+        Self::new(Code::NoteTooLong, Some("note"), format!("说明最多{max}个字。请缩短。"), format!("A note has at most {max} characters. Shorten it."))
     }
     pub fn face_evidence_kind() -> Self {
         Self::new(
@@ -874,28 +898,13 @@ impl Error {
         )
     }
     pub fn reject_reason_empty() -> Self {
-        Self::new(
-            Code::RejectReasonEmpty,
-            Some("reason"),
-            "驳回时请写明原因，申请人会看到它。",
-            "Give a reason for the rejection; the applicant will see it.",
-        )
+        Self::new(Code::RejectReasonEmpty, Some("reason"), "驳回时请写明原因，申请人会看到它。", "Give a reason for the rejection; the applicant will see it.")
     }
     pub fn staff_not_found(id: i64) -> Self {
-        Self::new(
-            Code::StaffNotFound,
-            Some("staff"),
-            format!("找不到编号为{id}的工作人员。"),
-            format!("No staff member with number {id}."),
-        )
+        Self::new(Code::StaffNotFound, Some("staff"), format!("找不到编号为{id}的工作人员。"), format!("No staff member with number {id}."))
     }
     pub fn staff_password_wrong() -> Self {
-        Self::new(
-            Code::StaffPasswordWrong,
-            Some("password"),
-            "工作人员密码不正确。请重新输入。",
-            "The staff password is not correct. Enter it again.",
-        )
+        Self::new(Code::StaffPasswordWrong, Some("password"), "工作人员密码不正确。请重新输入。", "The staff password is not correct. Enter it again.")
     }
     pub fn staff_password_weak(min: usize) -> Self {
         Self::new(
@@ -906,12 +915,7 @@ impl Error {
         )
     }
     pub fn staff_password_mismatch() -> Self {
-        Self::new(
-            Code::StaffPasswordMismatch,
-            Some("password"),
-            "两次输入的密码不一致。请重新输入。",
-            "The two passwords differ. Enter them again.",
-        )
+        Self::new(Code::StaffPasswordMismatch, Some("password"), "两次输入的密码不一致。请重新输入。", "The two passwords differ. Enter them again.")
     }
     pub fn staff_role_invalid(raw: &str) -> Self {
         Self::new(
@@ -922,20 +926,19 @@ impl Error {
         )
     }
     pub fn staff_inactive() -> Self {
-        Self::new(
-            Code::StaffInactive,
-            Some("staff"),
-            "该工作人员账号已停用，不能办理业务。",
-            "This staff account is disabled and cannot act.",
-        )
+        Self::new(Code::StaffInactive, Some("staff"), "该工作人员账号已停用，不能办理业务。", "This staff account is disabled and cannot act.")
     }
 }
-
 
 // ---- the document pipeline ------------------------------------------------
 impl Error {
     pub fn doc_empty() -> Self {
-        Self::new(Code::DocEmpty, Some("file"), "文件是空的（0字节）。请重新拍摄或选择文件。", "The file is empty (0 bytes). Take the photo again or pick another file.")
+        Self::new(
+            Code::DocEmpty,
+            Some("file"),
+            "文件是空的（0字节）。请重新拍摄或选择文件。",
+            "The file is empty (0 bytes). Take the photo again or pick another file.",
+        )
     }
     pub fn doc_too_large(got: u64, max: u64) -> Self {
         let mb = |b: u64| format!("{:.1}", b as f64 / 1_048_576.0);
@@ -980,59 +983,138 @@ impl Error {
     }
 }
 
-
 // ---- QR codes, settlement, 家庭共济 ----------------------------------------
 impl Error {
     pub fn qr_malformed() -> Self {
-        Self::new(Code::QrMalformed, Some("token"), "这不是有效的医保码（格式不对或不完整）。请让对方刷新医保码后重新扫描。", "This is not a valid insurance code (wrong format or incomplete). Ask for a refreshed code and scan again.")
+        Self::new(
+            Code::QrMalformed,
+            Some("token"),
+            "这不是有效的医保码（格式不对或不完整）。请让对方刷新医保码后重新扫描。",
+            "This is not a valid insurance code (wrong format or incomplete). Ask for a refreshed code and scan again.",
+        )
     }
     pub fn qr_bad_signature() -> Self {
-        Self::new(Code::QrBadSignature, Some("token"), "医保码签名校验失败：内容被改动过，或不是本系统签发的。请让对方刷新医保码。", "The code's signature does not verify: it was altered or not issued by this system. Ask for a refreshed code.")
+        Self::new(
+            Code::QrBadSignature,
+            Some("token"),
+            "医保码签名校验失败：内容被改动过，或不是本系统签发的。请让对方刷新医保码。",
+            "The code's signature does not verify: it was altered or not issued by this system. Ask for a refreshed code.",
+        )
     }
     pub fn qr_expired(secs: i64) -> Self {
-        Self::new(Code::QrExpired, Some("token"), format!("医保码已过期（{secs}秒前）。医保码每60秒刷新，截图无效。请出示当前的医保码。"), format!("The code expired {secs} s ago. Codes refresh every 60 seconds and screenshots do not work. Show the current code."))
+        Self::new(
+            Code::QrExpired,
+            Some("token"),
+            format!("医保码已过期（{secs}秒前）。医保码每60秒刷新，截图无效。请出示当前的医保码。"),
+            format!("The code expired {secs} s ago. Codes refresh every 60 seconds and screenshots do not work. Show the current code."),
+        )
     }
     pub fn qr_not_yet_valid() -> Self {
-        Self::new(Code::QrNotYetValid, Some("token"), "医保码的签发时间晚于本机时间。请核对收款终端的时钟。", "The code was issued later than this terminal's clock says. Check the terminal's clock.")
+        Self::new(
+            Code::QrNotYetValid,
+            Some("token"),
+            "医保码的签发时间晚于本机时间。请核对收款终端的时钟。",
+            "The code was issued later than this terminal's clock says. Check the terminal's clock.",
+        )
     }
     pub fn qr_voucher_not_activated() -> Self {
-        Self::new(Code::QrVoucherNotActivated, None, "电子凭证尚未激活，不能出示医保码。请先激活（未满16周岁由监护人代为激活）。", "The e-voucher is not activated, so no code can be shown. Activate it first (a guardian does it for a child under 16).")
+        Self::new(
+            Code::QrVoucherNotActivated,
+            None,
+            "电子凭证尚未激活，不能出示医保码。请先激活（未满16周岁由监护人代为激活）。",
+            "The e-voucher is not activated, so no code can be shown. Activate it first (a guardian does it for a child under 16).",
+        )
     }
     pub fn qr_not_bound() -> Self {
-        Self::new(Code::QrNotBound, None, "您与这位家人没有生效中的亲情账户绑定，不能代为出示医保码。", "You have no active family-account binding with this relative, so you cannot show their code.")
+        Self::new(
+            Code::QrNotBound,
+            None,
+            "您与这位家人没有生效中的亲情账户绑定，不能代为出示医保码。",
+            "You have no active family-account binding with this relative, so you cannot show their code.",
+        )
     }
     pub fn qr_face_required() -> Self {
-        Self::new(Code::QrFaceRequired, None, "年满16周岁的家人首次使用前须完成本人人脸核验。请到服务中心或在绑定时完成核验。", "A member aged 16 or over must pass their own face verification before first use. Complete it at the service centre or when binding.")
+        Self::new(
+            Code::QrFaceRequired,
+            None,
+            "年满16周岁的家人首次使用前须完成本人人脸核验。请到服务中心或在绑定时完成核验。",
+            "A member aged 16 or over must pass their own face verification before first use. Complete it at the service centre or when binding.",
+        )
     }
     pub fn qr_already_used() -> Self {
-        Self::new(Code::QrAlreadyUsed, Some("token"), "这个医保码已经支付过一笔费用，一个码只能用一次。请让对方刷新医保码。", "This code has already paid a bill; a code pays once. Ask for a refreshed code.")
+        Self::new(
+            Code::QrAlreadyUsed,
+            Some("token"),
+            "这个医保码已经支付过一笔费用，一个码只能用一次。请让对方刷新医保码。",
+            "This code has already paid a bill; a code pays once. Ask for a refreshed code.",
+        )
     }
     pub fn institution_not_found(id: i64) -> Self {
         Self::new(Code::InstitutionNotFound, Some("institution"), format!("找不到编号为{id}的医药机构。"), format!("No institution with number {id}."))
     }
     pub fn institution_not_designated() -> Self {
-        Self::new(Code::InstitutionNotDesignated, Some("institution"), "该机构不是医保定点医药机构，不能用医保结算。请自费或到定点机构就医。", "This institution is not designated for insurance settlement. Pay yourself or go to a designated institution.")
+        Self::new(
+            Code::InstitutionNotDesignated,
+            Some("institution"),
+            "该机构不是医保定点医药机构，不能用医保结算。请自费或到定点机构就医。",
+            "This institution is not designated for insurance settlement. Pay yourself or go to a designated institution.",
+        )
     }
     pub fn institution_not_networked() -> Self {
-        Self::new(Code::InstitutionNotNetworked, Some("institution"), "该机构未开通异地就医直接结算，外地参保人不能在此刷医保码。请先自费，回参保地报销。", "This institution does not settle for patients insured elsewhere. Pay now and claim at the insured region.")
+        Self::new(
+            Code::InstitutionNotNetworked,
+            Some("institution"),
+            "该机构未开通异地就医直接结算，外地参保人不能在此刷医保码。请先自费，回参保地报销。",
+            "This institution does not settle for patients insured elsewhere. Pay now and claim at the insured region.",
+        )
     }
     pub fn filing_required() -> Self {
-        Self::new(Code::FilingRequired, Some("token"), "参保人在此地就医没有有效的异地就医备案。请先办理备案；急诊可按急诊结算（报销比例较低）。", "The member has no valid cross-region filing for this place. File first; an emergency may settle as emergency (at a lower ratio).")
+        Self::new(
+            Code::FilingRequired,
+            Some("token"),
+            "参保人在此地就医没有有效的异地就医备案。请先办理备案；急诊可按急诊结算（报销比例较低）。",
+            "The member has no valid cross-region filing for this place. File first; an emergency may settle as emergency (at a lower ratio).",
+        )
     }
     pub fn scenario_invalid(raw: &str) -> Self {
-        Self::new(Code::ScenarioInvalid, Some("scenario"), format!("结算场景“{raw}”无效：请选择门诊、药店、在线购药或住院。"), format!("Scenario \"{raw}\" is not valid: choose outpatient, pharmacy, online_pharmacy or inpatient."))
+        Self::new(
+            Code::ScenarioInvalid,
+            Some("scenario"),
+            format!("结算场景“{raw}”无效：请选择门诊、药店、在线购药或住院。"),
+            format!("Scenario \"{raw}\" is not valid: choose outpatient, pharmacy, online_pharmacy or inpatient."),
+        )
     }
     pub fn bill_id_invalid() -> Self {
-        Self::new(Code::BillIdInvalid, Some("bill"), "账单号应为1–64个字母、数字或 - _ . / 字符。", "A bill number has 1–64 letters, digits or - _ . / characters.")
+        Self::new(
+            Code::BillIdInvalid,
+            Some("bill"),
+            "账单号应为1–64个字母、数字或 - _ . / 字符。",
+            "A bill number has 1–64 letters, digits or - _ . / characters.",
+        )
     }
     pub fn date_invalid(raw: &str) -> Self {
-        Self::new(Code::DateInvalid, Some("date"), format!("日期“{raw}”无效：请按 2026-03-01 的格式填写，结束日期不早于开始日期。"), format!("Date \"{raw}\" is not valid: use 2026-03-01, with the end not before the start."))
+        Self::new(
+            Code::DateInvalid,
+            Some("date"),
+            format!("日期“{raw}”无效：请按 2026-03-01 的格式填写，结束日期不早于开始日期。"),
+            format!("Date \"{raw}\" is not valid: use 2026-03-01, with the end not before the start."),
+        )
     }
     pub fn aid_authorizer_not_employee() -> Self {
-        Self::new(Code::AidAuthorizerNotEmployee, Some("authorizer"), "只有参加职工医保、个人账户有余额的人才能开通家庭共济。", "Only someone with employee insurance and money in their personal account can share it.")
+        Self::new(
+            Code::AidAuthorizerNotEmployee,
+            Some("authorizer"),
+            "只有参加职工医保、个人账户有余额的人才能开通家庭共济。",
+            "Only someone with employee insurance and money in their personal account can share it.",
+        )
     }
     pub fn aid_authorizer_no_balance() -> Self {
-        Self::new(Code::AidAuthorizerNoBalance, Some("authorizer"), "授权人个人账户余额为0，暂不能开通家庭共济。", "The authorizer's personal account is empty; family aid cannot start now.")
+        Self::new(
+            Code::AidAuthorizerNoBalance,
+            Some("authorizer"),
+            "授权人个人账户余额为0，暂不能开通家庭共济。",
+            "The authorizer's personal account is empty; family aid cannot start now.",
+        )
     }
     pub fn aid_face_required(region: &str) -> Self {
         Self::new(
@@ -1046,73 +1128,147 @@ impl Error {
         Self::new(Code::AidNotFound, None, format!("找不到编号为{id}的家庭共济关系。"), format!("No family-aid relation with number {id}."))
     }
     pub fn aid_duplicate() -> Self {
-        Self::new(Code::AidDuplicate, Some("beneficiary"), "已为这位家人开通了家庭共济，不能重复开通。可以修改限额或冻结。", "Family aid for this relative already exists. Change its cap or freeze it instead.")
+        Self::new(
+            Code::AidDuplicate,
+            Some("beneficiary"),
+            "已为这位家人开通了家庭共济，不能重复开通。可以修改限额或冻结。",
+            "Family aid for this relative already exists. Change its cap or freeze it instead.",
+        )
     }
     pub fn aid_wrong_state(state: &str) -> Self {
-        Self::new(Code::AidWrongState, None, format!("该家庭共济关系当前为“{state}”，不能这样操作。"), format!("This family-aid relation is {state}; that cannot be done now."))
+        Self::new(
+            Code::AidWrongState,
+            None,
+            format!("该家庭共济关系当前为“{state}”，不能这样操作。"),
+            format!("This family-aid relation is {state}; that cannot be done now."),
+        )
     }
     pub fn premium_not_resident() -> Self {
-        Self::new(Code::PremiumNotResident, Some("beneficiary"), "只能为参加城乡居民医保的家人代缴保费。", "Premiums can be paid only for a relative with resident insurance.")
+        Self::new(
+            Code::PremiumNotResident,
+            Some("beneficiary"),
+            "只能为参加城乡居民医保的家人代缴保费。",
+            "Premiums can be paid only for a relative with resident insurance.",
+        )
     }
     pub fn premium_cap_reached(max: i64, year: i64) -> Self {
-        Self::new(Code::PremiumCapReached, Some("beneficiary"), format!("{year}年您已为{max}位家人代缴，已达上限。"), format!("You already paid premiums for {max} relatives in {year}, the limit."))
+        Self::new(
+            Code::PremiumCapReached,
+            Some("beneficiary"),
+            format!("{year}年您已为{max}位家人代缴，已达上限。"),
+            format!("You already paid premiums for {max} relatives in {year}, the limit."),
+        )
     }
     pub fn premium_insufficient() -> Self {
         Self::new(Code::PremiumInsufficient, Some("amount"), "个人账户余额不足以代缴这笔保费。", "The personal account does not hold enough for this premium.")
     }
     pub fn premium_duplicate(year: i64) -> Self {
-        Self::new(Code::PremiumDuplicate, Some("year"), format!("{year}年已为这位家人代缴过。"), format!("The {year} premium for this relative is already paid."))
+        Self::new(
+            Code::PremiumDuplicate,
+            Some("year"),
+            format!("{year}年已为这位家人代缴过。"),
+            format!("The {year} premium for this relative is already paid."),
+        )
     }
     pub fn premium_no_aid() -> Self {
-        Self::new(Code::PremiumNoAid, Some("beneficiary"), "代缴需要与这位家人之间有生效的家庭共济关系。请先开通。", "Paying a premium needs an active family-aid relation with this relative. Set it up first.")
+        Self::new(
+            Code::PremiumNoAid,
+            Some("beneficiary"),
+            "代缴需要与这位家人之间有生效的家庭共济关系。请先开通。",
+            "Paying a premium needs an active family-aid relation with this relative. Set it up first.",
+        )
     }
     pub fn csv_invalid(line: usize, detail: &str) -> Self {
-        Self::new(Code::CsvInvalid, Some("file"), format!("CSV 第{line}行有误：{detail}。未导入任何数据。"), format!("CSV line {line}: {detail}. Nothing was imported."))
+        Self::new(
+            Code::CsvInvalid,
+            Some("file"),
+            format!("CSV 第{line}行有误：{detail}。未导入任何数据。"),
+            format!("CSV line {line}: {detail}. Nothing was imported."),
+        )
     }
 }
-
 
 // ---- kiosk --------------------------------------------------------------------
 impl Error {
     pub fn staff_locked(minutes: i64) -> Self {
-        Self::new(Code::StaffLocked, Some("password"), format!("密码错误次数过多，账号已锁定，请{minutes}分钟后再试，或请管理员协助。"), format!("Too many wrong passwords: the account is locked. Try again in {minutes} min, or ask an administrator."))
+        Self::new(
+            Code::StaffLocked,
+            Some("password"),
+            format!("密码错误次数过多，账号已锁定，请{minutes}分钟后再试，或请管理员协助。"),
+            format!("Too many wrong passwords: the account is locked. Try again in {minutes} min, or ask an administrator."),
+        )
     }
     pub fn staff_not_admin() -> Self {
         Self::new(Code::StaffNotAdmin, Some("staff"), "只有管理员可以这样操作。", "Only an administrator can do this.")
     }
     pub fn staff_exists() -> Self {
-        Self::new(Code::StaffExists, None, "已经有工作人员账号了，首次设置只能进行一次。请登录。", "Staff accounts already exist; first-run setup happens once. Log in instead.")
+        Self::new(
+            Code::StaffExists,
+            None,
+            "已经有工作人员账号了，首次设置只能进行一次。请登录。",
+            "Staff accounts already exist; first-run setup happens once. Log in instead.",
+        )
     }
     pub fn not_logged_in() -> Self {
         Self::new(Code::NotLoggedIn, Some("staff"), "请先由工作人员登录。", "A staff member must log in first.")
     }
     pub fn resident_not_attested() -> Self {
-        Self::new(Code::ResidentNotAttested, Some("attest"), "请先当面核对居民本人与身份证，并勾选确认。", "Compare the resident with their ID card in person, then tick the confirmation.")
+        Self::new(
+            Code::ResidentNotAttested,
+            Some("attest"),
+            "请先当面核对居民本人与身份证，并勾选确认。",
+            "Compare the resident with their ID card in person, then tick the confirmation.",
+        )
     }
     pub fn resident_session_none() -> Self {
         Self::new(Code::ResidentSessionNone, None, "当前没有正在办理的居民。", "No resident is being served now.")
     }
     pub fn backup_failed(detail: impl fmt::Display) -> Self {
-        Self::new(Code::BackupFailed, Some("file"), format!("备份或恢复失败：{detail}。原数据库未改动。"), format!("Backup or restore failed: {detail}. The database was not changed."))
+        Self::new(
+            Code::BackupFailed,
+            Some("file"),
+            format!("备份或恢复失败：{detail}。原数据库未改动。"),
+            format!("Backup or restore failed: {detail}. The database was not changed."),
+        )
     }
 }
 
 // ---- rules made precise (DOMAIN §§2, 4, 5) ---------------------------------------
 impl Error {
     pub fn bill_conflict() -> Self {
-        Self::new(Code::BillConflict, Some("bill"), "这个账单号在本机构已经结算过另一笔费用（参保人、金额或场景不同），未扣任何款。请核对账单号。", "This bill number was already settled at this institution for a different patient, amount or scenario; nothing was charged. Check the bill number.")
+        Self::new(
+            Code::BillConflict,
+            Some("bill"),
+            "这个账单号在本机构已经结算过另一笔费用（参保人、金额或场景不同），未扣任何款。请核对账单号。",
+            "This bill number was already settled at this institution for a different patient, amount or scenario; nothing was charged. Check the bill number.",
+        )
     }
     pub fn amount_zero(field: &'static str) -> Self {
         Self::new(Code::AmountZero, Some(field), "金额必须大于0。请填写实际金额。", "The amount must be more than zero. Enter the actual amount.")
     }
     pub fn setting_unknown(key: &str) -> Self {
-        Self::new(Code::SettingUnknown, Some("key"), format!("没有名为“{key}”的设置。用 setting list 查看全部设置。"), format!("There is no setting \"{key}\". See setting list for all settings."))
+        Self::new(
+            Code::SettingUnknown,
+            Some("key"),
+            format!("没有名为“{key}”的设置。用 setting list 查看全部设置。"),
+            format!("There is no setting \"{key}\". See setting list for all settings."),
+        )
     }
     pub fn setting_out_of_range(key: &str, min: i64, max: i64) -> Self {
-        Self::new(Code::SettingOutOfRange, Some("value"), format!("“{key}”须为{min}到{max}之间的整数。未作任何更改。"), format!("\"{key}\" must be a whole number from {min} to {max}. Nothing was changed."))
+        Self::new(
+            Code::SettingOutOfRange,
+            Some("value"),
+            format!("“{key}”须为{min}到{max}之间的整数。未作任何更改。"),
+            format!("\"{key}\" must be a whole number from {min} to {max}. Nothing was changed."),
+        )
     }
     pub fn stay_required() -> Self {
-        Self::new(Code::StayRequired, Some("scenario"), "住院费用在出院时按入院登记结算：请先用医保码办理入院登记，出院时选择该住院记录结算。", "Inpatient bills settle at discharge against the admission: admit with the code first, then settle the stay at discharge.")
+        Self::new(
+            Code::StayRequired,
+            Some("scenario"),
+            "住院费用在出院时按入院登记结算：请先用医保码办理入院登记，出院时选择该住院记录结算。",
+            "Inpatient bills settle at discharge against the admission: admit with the code first, then settle the stay at discharge.",
+        )
     }
     pub fn stay_not_found(id: i64) -> Self {
         Self::new(Code::StayNotFound, Some("stay"), format!("找不到编号为{id}的住院记录。"), format!("No hospital stay with number {id}."))
@@ -1121,28 +1277,63 @@ impl Error {
         Self::new(Code::StayWrongState, Some("stay"), "该住院记录已经结算，不能再次结算。", "This stay has already been settled; it cannot be settled again.")
     }
     pub fn stay_scenario() -> Self {
-        Self::new(Code::StayScenario, Some("scenario"), "只有住院才办理入院登记。门诊、药店请直接扫码结算。", "Only inpatient care opens a stay. For outpatient and pharmacy, scan and settle directly.")
+        Self::new(
+            Code::StayScenario,
+            Some("scenario"),
+            "只有住院才办理入院登记。门诊、药店请直接扫码结算。",
+            "Only inpatient care opens a stay. For outpatient and pharmacy, scan and settle directly.",
+        )
     }
     pub fn remote_code_wrong(left: i64) -> Self {
-        Self::new(Code::RemoteCodeWrong, Some("code"), format!("确认码不对。请让家人再念一遍短信里的6位数字（还可尝试{left}次）。"), format!("That confirmation code is wrong. Ask the member to read the 6 digits from the message again ({left} tries left)."))
+        Self::new(
+            Code::RemoteCodeWrong,
+            Some("code"),
+            format!("确认码不对。请让家人再念一遍短信里的6位数字（还可尝试{left}次）。"),
+            format!("That confirmation code is wrong. Ask the member to read the 6 digits from the message again ({left} tries left)."),
+        )
     }
     pub fn remote_code_expired() -> Self {
-        Self::new(Code::RemoteCodeExpired, Some("code"), "确认码已过期或已作废。请重新发送确认码给家人。", "The confirmation code expired or was used up. Send a new code to the member.")
+        Self::new(
+            Code::RemoteCodeExpired,
+            Some("code"),
+            "确认码已过期或已作废。请重新发送确认码给家人。",
+            "The confirmation code expired or was used up. Send a new code to the member.",
+        )
     }
     pub fn remote_code_none() -> Self {
-        Self::new(Code::RemoteCodeNone, Some("code"), "还没有给家人发送确认码。请先发送，再请家人告诉您收到的数字。", "No confirmation code has been sent to the member yet. Send one, then ask the member for the digits.")
+        Self::new(
+            Code::RemoteCodeNone,
+            Some("code"),
+            "还没有给家人发送确认码。请先发送，再请家人告诉您收到的数字。",
+            "No confirmation code has been sent to the member yet. Send one, then ask the member for the digits.",
+        )
     }
     pub fn filing_region_too_broad(code: &str) -> Self {
-        Self::new(Code::FilingRegionTooBroad, Some("region"), format!("备案地“{code}”是省级代码：请选择就医所在的地级市（如广州市440100），直辖市可直接选市（如北京市110000）。"), format!("\"{code}\" is a province: file for the city where care happens (e.g. 440100 Guangzhou); a municipality as a whole (e.g. 110000 Beijing)."))
+        Self::new(
+            Code::FilingRegionTooBroad,
+            Some("region"),
+            format!("备案地“{code}”是省级代码：请选择就医所在的地级市（如广州市440100），直辖市可直接选市（如北京市110000）。"),
+            format!("\"{code}\" is a province: file for the city where care happens (e.g. 440100 Guangzhou); a municipality as a whole (e.g. 110000 Beijing)."),
+        )
     }
     pub fn path_protected(path: &str) -> Self {
         Self::new(Code::PathProtected, Some("file"), format!("不能使用“{path}”：这是本程序的数据目录（数据库和居民材料所在处）。请选择其他位置，例如“文档”或“下载”。"), format!("\"{path}\" cannot be used: it is the app's data directory (the database and residents' documents). Choose another place, such as Documents or Downloads."))
     }
     pub fn remote_code_too_many(n: i64) -> Self {
-        Self::new(Code::RemoteCodeTooMany, Some("code"), format!("这份申请24小时内已发送{n}次确认码，请明天再试，或请家人到服务中心当面办理。"), format!("This application has sent {n} codes in 24 hours. Try again tomorrow, or have the member come to the service centre."))
+        Self::new(
+            Code::RemoteCodeTooMany,
+            Some("code"),
+            format!("这份申请24小时内已发送{n}次确认码，请明天再试，或请家人到服务中心当面办理。"),
+            format!("This application has sent {n} codes in 24 hours. Try again tomorrow, or have the member come to the service centre."),
+        )
     }
     pub fn db_missing(path: &str) -> Self {
-        Self::new(Code::DbMissing, Some("db"), format!("找不到数据库“{path}”，未创建任何文件。请检查路径；新建数据库请用 qinqing-cli init（或 demo seed）。"), format!("There is no database at \"{path}\"; nothing was created. Check the path; to start a new one use qinqing-cli init (or demo seed)."))
+        Self::new(
+            Code::DbMissing,
+            Some("db"),
+            format!("找不到数据库“{path}”，未创建任何文件。请检查路径；新建数据库请用 qinqing-cli init（或 demo seed）。"),
+            format!("There is no database at \"{path}\"; nothing was created. Check the path; to start a new one use qinqing-cli init (or demo seed)."),
+        )
     }
     /// A file-level operation asked of a PostgreSQL ledger (its backups are
     /// PostgreSQL's own: pg_dump, point-in-time recovery).
@@ -1150,56 +1341,126 @@ impl Error {
         Self::new(Code::BackendUnsupported, Some("db"), format!("共享账本（PostgreSQL）不支持{what_zh}，未作任何改动。请由机构IT用PostgreSQL自己的工具（pg_dump、时间点恢复）备份和恢复。"), format!("A shared (PostgreSQL) ledger does not support {what_en}; nothing was changed. Its backups are PostgreSQL's own (pg_dump, point-in-time recovery), run by the centre's IT."))
     }
     pub fn db_not_database(path: &str) -> Self {
-        Self::new(Code::DbNotDatabase, Some("db"), format!("“{path}”不是亲情医保的数据库文件（也不是SQLite数据库），未作任何改动。请检查路径。"), format!("\"{path}\" is not a Qinqing database (not an SQLite database at all); nothing was changed. Check the path."))
+        Self::new(
+            Code::DbNotDatabase,
+            Some("db"),
+            format!("“{path}”不是亲情医保的数据库文件（也不是SQLite数据库），未作任何改动。请检查路径。"),
+            format!("\"{path}\" is not a Qinqing database (not an SQLite database at all); nothing was changed. Check the path."),
+        )
     }
     pub fn doc_incomplete() -> Self {
         Self::new(Code::DocIncomplete, Some("file"), "这个文件不完整（数据在图片结束前就断了，可能是上传中断或复制未完成），未保存。请重新拍照或重新复制文件后再上传。", "This file is incomplete (its data stops before the picture ends: an interrupted upload or copy); nothing was stored. Take the photo again or copy the file again, then upload.")
     }
     pub fn pay_confirmation_required() -> Self {
-        Self::new(Code::PayConfirmationRequired, Some("pay_password"), "请付款人输入6位支付密码确认这笔付款。", "The payer must confirm this payment with their 6-digit payment password.")
+        Self::new(
+            Code::PayConfirmationRequired,
+            Some("pay_password"),
+            "请付款人输入6位支付密码确认这笔付款。",
+            "The payer must confirm this payment with their 6-digit payment password.",
+        )
     }
     pub fn pay_password_not_set() -> Self {
         Self::new(Code::PayPasswordNotSet, Some("pay_password"), "参保人还没有设置支付密码，不能刷码支付。请先在家庭版或服务中心设置（未满16周岁由监护人设置）。", "The member has no payment password yet and cannot pay by code. Set one first in the family app or at the service centre (a guardian sets it for a child under 16).")
     }
     pub fn pay_password_wrong(left: i64) -> Self {
-        Self::new(Code::PayPasswordWrong, Some("pay_password"), format!("支付密码不正确，未扣款。还可尝试{left}次。"), format!("Wrong payment password; nothing was charged. {left} tries left."))
+        Self::new(
+            Code::PayPasswordWrong,
+            Some("pay_password"),
+            format!("支付密码不正确，未扣款。还可尝试{left}次。"),
+            format!("Wrong payment password; nothing was charged. {left} tries left."),
+        )
     }
     pub fn pay_password_locked(minutes: i64) -> Self {
-        Self::new(Code::PayPasswordLocked, Some("pay_password"), format!("支付密码错误次数过多，已锁定，请{minutes}分钟后再试。本次未扣款。"), format!("Too many wrong payment passwords: locked. Try again in {minutes} min. Nothing was charged."))
+        Self::new(
+            Code::PayPasswordLocked,
+            Some("pay_password"),
+            format!("支付密码错误次数过多，已锁定，请{minutes}分钟后再试。本次未扣款。"),
+            format!("Too many wrong payment passwords: locked. Try again in {minutes} min. Nothing was charged."),
+        )
     }
     pub fn pay_password_weak() -> Self {
-        Self::new(Code::PayPasswordWeak, Some("pay_password"), "支付密码须为6位数字，不能是相同数字或连续数字（如111111、123456）。", "A payment password is 6 digits, not all the same and not a run (like 111111 or 123456).")
+        Self::new(
+            Code::PayPasswordWeak,
+            Some("pay_password"),
+            "支付密码须为6位数字，不能是相同数字或连续数字（如111111、123456）。",
+            "A payment password is 6 digits, not all the same and not a run (like 111111 or 123456).",
+        )
     }
     pub fn id_face_check_required() -> Self {
-        Self::new(Code::IdFaceCheckRequired, Some("id_face_checked"), "住院登记须由收费员核对患者身份证并当面核对本人后勾选确认。", "Inpatient admission needs the cashier to check the patient's ID card and face in person, then tick the confirmation.")
+        Self::new(
+            Code::IdFaceCheckRequired,
+            Some("id_face_checked"),
+            "住院登记须由收费员核对患者身份证并当面核对本人后勾选确认。",
+            "Inpatient admission needs the cashier to check the patient's ID card and face in person, then tick the confirmation.",
+        )
     }
     pub fn aid_online_cap_too_high(max_fen: i64) -> Self {
         let yuan = max_fen / 100;
-        Self::new(Code::AidOnlineCapTooHigh, Some("online_daily_cap"), format!("在线购药每日限额最高{yuan}元。请填写不超过{yuan}元的金额，或不设限额。"), format!("The online-pharmacy daily cap is at most ¥{yuan}. Enter at most ¥{yuan}, or no cap."))
+        Self::new(
+            Code::AidOnlineCapTooHigh,
+            Some("online_daily_cap"),
+            format!("在线购药每日限额最高{yuan}元。请填写不超过{yuan}元的金额，或不设限额。"),
+            format!("The online-pharmacy daily cap is at most ¥{yuan}. Enter at most ¥{yuan}, or no cap."),
+        )
     }
     pub fn staff_password_common() -> Self {
-        Self::new(Code::StaffPasswordCommon, Some("password"), "这个密码太常见，很容易被猜到。请换一个不常见的密码（可用几个词加数字组合）。", "This password is too common and easy to guess. Choose an uncommon one (a few words and digits work well).")
+        Self::new(
+            Code::StaffPasswordCommon,
+            Some("password"),
+            "这个密码太常见，很容易被猜到。请换一个不常见的密码（可用几个词加数字组合）。",
+            "This password is too common and easy to guess. Choose an uncommon one (a few words and digits work well).",
+        )
     }
     pub fn forbidden() -> Self {
-        Self::new(Code::Forbidden, None, "您没有权限办理这项业务，或这不是您家庭的信息。如需办理，请到社区服务中心由工作人员协助。", "You may not do this, or this is not your family's information. Ask the staff at the service centre if you need it done.")
+        Self::new(
+            Code::Forbidden,
+            None,
+            "您没有权限办理这项业务，或这不是您家庭的信息。如需办理，请到社区服务中心由工作人员协助。",
+            "You may not do this, or this is not your family's information. Ask the staff at the service centre if you need it done.",
+        )
     }
     pub fn aid_letter_unsigned() -> Self {
-        Self::new(Code::AidLetterUnsigned, Some("letter"), "请先阅读并签署家庭共济授权承诺书（承诺书内容已更新时须重新签署）。", "Read and sign the family-aid commitment letter first (sign again if its text has changed).")
+        Self::new(
+            Code::AidLetterUnsigned,
+            Some("letter"),
+            "请先阅读并签署家庭共济授权承诺书（承诺书内容已更新时须重新签署）。",
+            "Read and sign the family-aid commitment letter first (sign again if its text has changed).",
+        )
     }
     pub fn premium_tier_unknown(region: &str, year: i64) -> Self {
-        Self::new(Code::PremiumTierUnknown, Some("tier"), format!("{region}在{year}年没有这个缴费档次。请从列表中选择。"), format!("Region {region} has no such contribution tier for {year}. Choose one from the list."))
+        Self::new(
+            Code::PremiumTierUnknown,
+            Some("tier"),
+            format!("{region}在{year}年没有这个缴费档次。请从列表中选择。"),
+            format!("Region {region} has no such contribution tier for {year}. Choose one from the list."),
+        )
     }
     pub fn premium_region_mismatch(record: &str) -> Self {
-        Self::new(Code::PremiumRegionMismatch, Some("region"), format!("所选参保区划与家人的参保记录（{record}）不一致。请核对后重新选择。"), format!("The insured region chosen does not match the relative's record ({record}). Check it and choose again."))
+        Self::new(
+            Code::PremiumRegionMismatch,
+            Some("region"),
+            format!("所选参保区划与家人的参保记录（{record}）不一致。请核对后重新选择。"),
+            format!("The insured region chosen does not match the relative's record ({record}). Check it and choose again."),
+        )
     }
     pub fn filing_not_found(id: i64) -> Self {
         Self::new(Code::FilingNotFound, Some("filing"), format!("找不到编号为{id}的异地就医备案。"), format!("No cross-region filing with number {id}."))
     }
     pub fn filing_reason_invalid(raw: &str) -> Self {
-        Self::new(Code::FilingReasonInvalid, Some("reason"), format!("备案类型“{raw}”无效：请选择异地长期居住、异地工作或临时外出就医。"), format!("Filing reason \"{raw}\" is not valid: choose long-term residence, work, or temporary."))
+        Self::new(
+            Code::FilingReasonInvalid,
+            Some("reason"),
+            format!("备案类型“{raw}”无效：请选择异地长期居住、异地工作或临时外出就医。"),
+            format!("Filing reason \"{raw}\" is not valid: choose long-term residence, work, or temporary."),
+        )
     }
     pub fn doc_rejected(kinds_zh: &str, kinds_en: &str) -> Self {
-        Self::new(Code::DocRejected, Some("documents"), format!("以下材料已被驳回，不能作为依据：{kinds_zh}。请重新上传清晰的材料。"), format!("These documents were rejected and count for nothing: {kinds_en}. Upload clear ones again."))
+        Self::new(
+            Code::DocRejected,
+            Some("documents"),
+            format!("以下材料已被驳回，不能作为依据：{kinds_zh}。请重新上传清晰的材料。"),
+            format!("These documents were rejected and count for nothing: {kinds_en}. Upload clear ones again."),
+        )
     }
 }
 
@@ -1264,11 +1525,7 @@ mod tests {
 
     #[test]
     fn busy_maps_to_db_busy() {
-        let e: Error = rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error { code: rusqlite::ErrorCode::DatabaseBusy, extended_code: 5 },
-            None,
-        )
-        .into();
+        let e: Error = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error { code: rusqlite::ErrorCode::DatabaseBusy, extended_code: 5 }, None).into();
         assert_eq!(e.code, Code::DbBusy);
         assert_eq!(e.kind, Kind::Unavailable);
     }

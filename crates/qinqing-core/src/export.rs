@@ -87,9 +87,8 @@ impl Qinqing {
             let marks = (1..=cols.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
             let insert = format!("INSERT INTO {t} ({list}) VALUES ({marks})");
             let id_col = cols.iter().position(|c| c == "id");
-            let src_rows = src.query_map(&format!("SELECT {list} FROM {t}"), [], |r| {
-                (0..cols.len()).map(|i| r.get::<_, Value>(i)).collect::<Result<Vec<Value>>>()
-            })?;
+            let src_rows =
+                src.query_map(&format!("SELECT {list} FROM {t}"), [], |r| (0..cols.len()).map(|i| r.get::<_, Value>(i)).collect::<Result<Vec<Value>>>())?;
             let mut n = 0;
             for row in src_rows {
                 let mut row = row?;

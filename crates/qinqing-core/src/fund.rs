@@ -71,23 +71,13 @@ pub fn fund_share(p: &FundPolicy, total: i64, used: YearUsed, ratio_cut_pct: i64
 /// The policy for an insured region: the longest matching prefix wins
 /// (6, 4, 2 digits, then the national default `''`). No row at all: the fund
 /// pays nothing (strict).
-pub fn policy_for(
-    conn: &Conn,
-    region: &str,
-    scenario: Scenario,
-    insurance: Insurance,
-) -> Result<FundPolicy> {
+pub fn policy_for(conn: &Conn, region: &str, scenario: Scenario, insurance: Insurance) -> Result<FundPolicy> {
     Ok(policies_for(conn, region, insurance, &[scenario])?.remove(0).1)
 }
 
 /// [`policy_for`] for several scenarios at once, in one query (the dashboard
 /// shows every scenario of every member).
-pub fn policies_for(
-    conn: &Conn,
-    region: &str,
-    insurance: Insurance,
-    scenarios: &[Scenario],
-) -> Result<Vec<(Scenario, FundPolicy)>> {
+pub fn policies_for(conn: &Conn, region: &str, insurance: Insurance, scenarios: &[Scenario]) -> Result<Vec<(Scenario, FundPolicy)>> {
     let prefix = |n: usize| region.get(..n).unwrap_or("");
     let rows: Vec<(String, String, FundPolicy)> = conn
         .prepare_cached(
@@ -98,20 +88,14 @@ pub fn policies_for(
             Ok((r.get(0)?, r.get(1)?, FundPolicy { deductible_fen: r.get(2)?, ratio_pct: r.get(3)?, ceiling_fen: r.get(4)? }))
         })?
         .collect::<Result<_>>()?;
-    Ok(scenarios
-        .iter()
-        .map(|sc| (*sc, best_policy(rows.iter().filter(|(s, _, _)| s == sc.as_str()).map(|(_, prefix, p)| (prefix.as_str(), *p)))))
-        .collect())
+    Ok(scenarios.iter().map(|sc| (*sc, best_policy(rows.iter().filter(|(s, _, _)| s == sc.as_str()).map(|(_, prefix, p)| (prefix.as_str(), *p))))).collect())
 }
 
 /// Of the policies matching a member's region, the longest region prefix
 /// wins (6, 4, 2 digits, then the national default `''`); none at all: the
 /// fund pays nothing (strict).
 pub fn best_policy<'a>(candidates: impl Iterator<Item = (&'a str, FundPolicy)>) -> FundPolicy {
-    candidates
-        .max_by_key(|(prefix, _)| prefix.len())
-        .map(|(_, p)| p)
-        .unwrap_or(FundPolicy { deductible_fen: 0, ratio_pct: 0, ceiling_fen: Some(0) })
+    candidates.max_by_key(|(prefix, _)| prefix.len()).map(|(_, p)| p).unwrap_or(FundPolicy { deductible_fen: 0, ratio_pct: 0, ceiling_fen: Some(0) })
 }
 
 /// What `member` used in China year `year`, every scenario at once (none: zero).
@@ -189,23 +173,11 @@ impl crate::Qinqing {
 
     /// Set the fund policy of a region prefix for one scenario and insurance
     /// type (audited).
-    pub fn set_fund_policy(
-        &mut self,
-        prefix: &str,
-        scenario: &str,
-        insurance: &str,
-        p: FundPolicy,
-    ) -> Result<FundPolicyRow> {
+    pub fn set_fund_policy(&mut self, prefix: &str, scenario: &str, insurance: &str, p: FundPolicy) -> Result<FundPolicyRow> {
         crate::store::retry(|| self.set_fund_policy_once(prefix, scenario, insurance, p))
     }
 
-    fn set_fund_policy_once(
-        &mut self,
-        prefix: &str,
-        scenario: &str,
-        insurance: &str,
-        p: FundPolicy,
-    ) -> Result<FundPolicyRow> {
+    fn set_fund_policy_once(&mut self, prefix: &str, scenario: &str, insurance: &str, p: FundPolicy) -> Result<FundPolicyRow> {
         self.permit(Act::Admin)?;
         if !(prefix.is_empty() || (matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit()))) {
             return Err(Error::region_invalid(prefix));
@@ -216,11 +188,8 @@ impl crate::Qinqing {
         let now = crate::time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
-        let before = list_policies(&tx)?.into_iter().find(|r| {
-            r.region_prefix == prefix
-                && r.scenario == scenario.as_str()
-                && r.insurance == insurance.as_str()
-        });
+        let before =
+            list_policies(&tx)?.into_iter().find(|r| r.region_prefix == prefix && r.scenario == scenario.as_str() && r.insurance == insurance.as_str());
         tx.execute(
             "INSERT INTO fund_policy (region_prefix, scenario, insurance, deductible_fen, ratio_pct, ceiling_fen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -161,7 +161,7 @@ mod tests {
         let r = ResidentId::parse("11010519491231002X", today()).unwrap();
         assert_eq!(r.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert_eq!(r.gender(), Gender::Female); // sequence 002 is even
-        // 1880 is before 1900: the check digit is right, the date rule refuses it.
+                                                // 1880 is before 1900: the check digit is right, the date rule refuses it.
         assert_eq!(code_of("440524188001010014"), Code::IdBirthDateTooEarly);
     }
 

@@ -65,8 +65,7 @@ const KEY: &str = "install_role";
 
 impl Qinqing {
     pub fn installation(&self) -> Result<Installation> {
-        let v: Option<String> =
-            self.conn().query_row("SELECT value FROM setting WHERE key = ?1", [KEY], |r| r.get(0)).optional()?;
+        let v: Option<String> = self.conn().query_row("SELECT value FROM setting WHERE key = ?1", [KEY], |r| r.get(0)).optional()?;
         Ok(v.map(|s| Installation::from_text(&s)).unwrap_or(Installation::Unset))
     }
 
@@ -79,10 +78,7 @@ impl Qinqing {
         let actor = self.actor();
         let before = self.installation()?;
         let tx = self.conn().begin()?;
-        tx.execute(
-            "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![KEY, i.to_text()],
-        )?;
+        tx.execute("INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![KEY, i.to_text()])?;
         crate::audit::record(&tx, &now, &actor, "installation.set", "installation", None, None, Some(&serde_json::json!(before)), Some(&serde_json::json!(i)))?;
         tx.commit()?;
         Ok(())
@@ -96,8 +92,7 @@ impl Qinqing {
                 crate::person::load(self.conn(), *holder)?;
             }
             Installation::Terminal { institution } => {
-                let found: Option<i64> =
-                    self.conn().query_row("SELECT id FROM institution WHERE id = ?1", [institution], |r| r.get(0)).optional()?;
+                let found: Option<i64> = self.conn().query_row("SELECT id FROM institution WHERE id = ?1", [institution], |r| r.get(0)).optional()?;
                 found.ok_or_else(|| Error::institution_not_found(*institution))?;
             }
             _ => {}
@@ -116,9 +111,7 @@ impl Qinqing {
         let rid = ResidentId::parse(resident_id, self.today())?;
         let found: Option<(i64, String, i64)> = self
             .conn()
-            .query_row("SELECT id, name, voucher_activated FROM person WHERE resident_id = ?1", [rid.as_str()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row("SELECT id, name, voucher_activated FROM person WHERE resident_id = ?1", [rid.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
         let Some((id, registered, voucher)) = found else { return Err(Error::member_not_registered(&rid.masked())) };
         if registered != name.trim() {

@@ -3,8 +3,8 @@
 //! inactivity rules that end them. The state lives with the running app (one
 //! kiosk, one screen); every start and end is in the audit trail.
 
-use crate::authz::Act;
 use crate::audit;
+use crate::authz::Act;
 use crate::error::{Error, Result};
 use crate::id::ResidentId;
 use crate::service::Qinqing;
@@ -191,20 +191,24 @@ impl Kiosk {
             return Err(Error::resident_not_attested());
         }
         let found: Option<(i64, String)> =
-            crate::store::OptionalExtension::optional(q.conn().query_row(
-                "SELECT id, name FROM person WHERE resident_id = ?1",
-                [rid.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            ))?;
+            crate::store::OptionalExtension::optional(
+                q.conn().query_row("SELECT id, name FROM person WHERE resident_id = ?1", [rid.as_str()], |r| Ok((r.get(0)?, r.get(1)?))),
+            )?;
         let (person_id, name) = found.ok_or_else(|| Error::member_not_registered(&rid.masked()))?;
         self.end_resident_as(q, "kiosk.resident_end")?;
         let now = q.now();
-        audit::record(q.conn(), &time::to_db(now), &format!("staff:{staff}"), "kiosk.resident_start", "person", Some(person_id), Some(person_id), None,
-            Some(&serde_json::json!({ "attested_by": staff })))?;
-        self.resident = Some((
-            Resident { person_id, name, resident_id_masked: rid.masked(), started_at_local: time::display_china(now) },
-            now,
-        ));
+        audit::record(
+            q.conn(),
+            &time::to_db(now),
+            &format!("staff:{staff}"),
+            "kiosk.resident_start",
+            "person",
+            Some(person_id),
+            Some(person_id),
+            None,
+            Some(&serde_json::json!({ "attested_by": staff })),
+        )?;
+        self.resident = Some((Resident { person_id, name, resident_id_masked: rid.masked(), started_at_local: time::display_china(now) }, now));
         if let Some((_, t)) = &mut self.staff {
             *t = now;
         }
@@ -269,17 +273,25 @@ impl Qinqing {
         };
         let mut dst = rusqlite::Connection::open(out).map_err(Error::backup_failed)?;
         {
-            let b = rusqlite::backup::Backup::new(src, &mut dst)
-                .map_err(Error::backup_failed)?;
-            b.run_to_completion(256, std::time::Duration::from_millis(5), None)
-                .map_err(Error::backup_failed)?;
+            let b = rusqlite::backup::Backup::new(src, &mut dst).map_err(Error::backup_failed)?;
+            b.run_to_completion(256, std::time::Duration::from_millis(5), None).map_err(Error::backup_failed)?;
         }
         let ok: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(Error::backup_failed)?;
         if ok != "ok" {
             let _ = std::fs::remove_file(out);
             return Err(Error::backup_failed(ok));
         }
-        audit::record(self.conn(), &time::to_db(self.now()), &self.actor(), "backup", "ledger", None, None, None, Some(&serde_json::json!({ "to": out.display().to_string() })))?;
+        audit::record(
+            self.conn(),
+            &time::to_db(self.now()),
+            &self.actor(),
+            "backup",
+            "ledger",
+            None,
+            None,
+            None,
+            Some(&serde_json::json!({ "to": out.display().to_string() })),
+        )?;
         Ok(())
     }
 
@@ -288,52 +300,33 @@ impl Qinqing {
     pub fn restore_from(&mut self, backup: &std::path::Path) -> Result<()> {
         self.permit(Act::Admin)?;
         if self.conn().sqlite().is_none() {
-            return Err(Error::backend_unsupported(
-                "从备份文件恢复",
-                "restore from a backup file",
-            ));
+            return Err(Error::backend_unsupported("从备份文件恢复", "restore from a backup file"));
         }
-        let src = rusqlite::Connection::open_with_flags(
-            backup,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .map_err(Error::backup_failed)?;
-        let ok: String = src
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .map_err(Error::backup_failed)?;
-        let version: i64 = src
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(Error::backup_failed)?;
-        let has_person: i64 = src
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name = 'person'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(Error::backup_failed)?;
-        if ok != "ok"
-            || has_person != 1
-            || version < 1
-            || version > crate::db::latest_schema_version()
-        {
-            return Err(Error::backup_failed(format!(
-                "{} is not a usable Qinqing backup",
-                backup.display()
-            )));
+        let src = rusqlite::Connection::open_with_flags(backup, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(Error::backup_failed)?;
+        let ok: String = src.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(Error::backup_failed)?;
+        let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Error::backup_failed)?;
+        let has_person: i64 = src.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'person'", [], |r| r.get(0)).map_err(Error::backup_failed)?;
+        if ok != "ok" || has_person != 1 || version < 1 || version > crate::db::latest_schema_version() {
+            return Err(Error::backup_failed(format!("{} is not a usable Qinqing backup", backup.display())));
         }
         {
-            let dst = self
-                .conn_mut()
-                .sqlite_mut()
-                .ok_or_else(|| Error::internal("backend"))?;
-            let b =
-                rusqlite::backup::Backup::new(&src, dst).map_err(Error::backup_failed)?;
-            b.run_to_completion(256, std::time::Duration::from_millis(5), None)
-                .map_err(Error::backup_failed)?;
+            let dst = self.conn_mut().sqlite_mut().ok_or_else(|| Error::internal("backend"))?;
+            let b = rusqlite::backup::Backup::new(&src, dst).map_err(Error::backup_failed)?;
+            b.run_to_completion(256, std::time::Duration::from_millis(5), None).map_err(Error::backup_failed)?;
         }
         // A backup from an older version is brought up to date.
         crate::db::migrate_conn(self.conn_mut())?;
-        audit::record(self.conn(), &time::to_db(self.now()), &self.actor(), "restore", "ledger", None, None, None, Some(&serde_json::json!({ "from": backup.display().to_string() })))?;
+        audit::record(
+            self.conn(),
+            &time::to_db(self.now()),
+            &self.actor(),
+            "restore",
+            "ledger",
+            None,
+            None,
+            None,
+            Some(&serde_json::json!({ "from": backup.display().to_string() })),
+        )?;
         Ok(())
     }
 }

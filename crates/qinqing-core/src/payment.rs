@@ -94,8 +94,7 @@ pub(crate) fn judge(
         Err(e) => return (Err(e), None),
     };
     if pw.len() <= 64 && argon.verify_password(pw.as_bytes(), &parsed).is_ok() {
-        let reset = (*failed > 0 || locked.is_some())
-            .then(|| query("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]));
+        let reset = (*failed > 0 || locked.is_some()).then(|| query("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]));
         return (Ok(()), reset);
     }
     let failed = failed + 1;
@@ -127,7 +126,10 @@ impl Qinqing {
         let now = time::to_db(self.now());
         let actor = self.actor();
         let tx = self.conn().begin()?;
-        tx.execute("UPDATE person SET pay_password_hash = ?2, pay_failed = 0, pay_locked_until = NULL, updated_at = ?3 WHERE id = ?1", params![person, hash, now])?;
+        tx.execute(
+            "UPDATE person SET pay_password_hash = ?2, pay_failed = 0, pay_locked_until = NULL, updated_at = ?3 WHERE id = ?1",
+            params![person, hash, now],
+        )?;
         crate::audit::record(&tx, &now, &actor, "person.pay_password_set", "person", Some(person), Some(person), None, None)?;
         tx.commit()?;
         Ok(())

@@ -1,7 +1,7 @@
 //! The register of insured persons.
 
-use crate::authz::Act;
 use crate::audit;
+use crate::authz::Act;
 use crate::error::{Error, Result};
 use crate::id::{Gender, ResidentId};
 use crate::money;
@@ -72,8 +72,7 @@ impl Status {
 /// Characters that must never be part of a stored name: C0/C1 controls and
 /// invisible format characters that can reorder or hide text on screen.
 fn is_forbidden_in_name(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Trim and check a name: 1–30 characters, any script, no control characters.
@@ -296,9 +295,7 @@ impl Qinqing {
         if let Some(e) = Error::combine(errors) {
             return Err(e);
         }
-        let (Some(name), Some(rid), Some(insurance), Some(region), Some(status), Some(balance)) =
-            (name, rid, insurance, region, status, balance)
-        else {
+        let (Some(name), Some(rid), Some(insurance), Some(region), Some(status), Some(balance)) = (name, rid, insurance, region, status, balance) else {
             return Err(Error::internal("validation state"));
         };
         let balance_fen = balance.unwrap_or(0);
@@ -306,13 +303,7 @@ impl Qinqing {
         let actor = self.actor().to_string();
 
         let tx = self.conn().begin()?;
-        let exists: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM person WHERE resident_id = ?1",
-                [rid.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let exists: Option<i64> = tx.query_row("SELECT id FROM person WHERE resident_id = ?1", [rid.as_str()], |r| r.get(0)).optional()?;
         if exists.is_some() {
             return Err(Error::person_duplicate_id(&rid.masked()));
         }
@@ -320,7 +311,17 @@ impl Qinqing {
             .query_row(
                 "INSERT INTO person (name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at, disabled)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9) RETURNING id",
-                params![name, rid.as_str(), insurance.as_str(), region.code, status.as_str(), balance_fen, input.voucher_activated as i64, now, input.disabled as i64],
+                params![
+                    name,
+                    rid.as_str(),
+                    insurance.as_str(),
+                    region.code,
+                    status.as_str(),
+                    balance_fen,
+                    input.voucher_activated as i64,
+                    now,
+                    input.disabled as i64
+                ],
                 |r| r.get(0),
             )
             .map_err(|e| if e.sql == Some(crate::error::SqlFault::Unique) { Error::person_duplicate_id(&rid.masked()) } else { e })?;
@@ -452,18 +453,10 @@ impl Qinqing {
         self.permit(Act::PersonList)?;
         let today = self.today();
         let name = query.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM person WHERE (lower(name) LIKE lower(?1) ESCAPE '\\' OR ?1 IS NULL) ORDER BY id"
-        ))?;
+        let mut stmt =
+            self.conn().prepare_cached(&format!("SELECT {COLUMNS} FROM person WHERE (lower(name) LIKE lower(?1) ESCAPE '\\' OR ?1 IS NULL) ORDER BY id"))?;
         // A substring anywhere in the name; %, _ and \ in it are literal.
-        let pattern = name.map(|n| {
-            format!(
-                "%{}%",
-                n.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        });
+        let pattern = name.map(|n| format!("%{}%", n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
         let rows = stmt.query_map([pattern], read_row)?;
         // A household, or staff serving a resident, sees that family only.
         let visible = self.visible_persons()?;
@@ -584,17 +577,7 @@ mod tests {
         let e = q.add_person(&bad).unwrap_err();
         let mut codes: Vec<Code> = vec![e.code];
         codes.extend(e.also.iter().map(|a| a.code));
-        assert_eq!(
-            codes,
-            vec![
-                Code::NameEmpty,
-                Code::IdChecksum,
-                Code::InsuranceInvalid,
-                Code::RegionInvalid,
-                Code::StatusInvalid,
-                Code::AmountNegative
-            ]
-        );
+        assert_eq!(codes, vec![Code::NameEmpty, Code::IdChecksum, Code::InsuranceInvalid, Code::RegionInvalid, Code::StatusInvalid, Code::AmountNegative]);
         assert_eq!(q.count_persons().unwrap(), 0);
     }
 
@@ -627,9 +610,7 @@ mod tests {
         assert_eq!(actions, ["person.add", "person.set_status", "person.set_balance", "person.activate_voucher"]);
         let all: String = q
             .conn()
-            .query_map("SELECT coalesce(before,'') || after FROM audit", [], |r| {
-                r.get::<_, String>(0)
-            })
+            .query_map("SELECT coalesce(before,'') || after FROM audit", [], |r| r.get::<_, String>(0))
             .unwrap()
             .collect::<Result<Vec<_>>>()
             .unwrap()
@@ -641,9 +622,7 @@ mod tests {
     fn edit_bad_input_changes_nothing() {
         let mut q = svc();
         let p = q.add_person(&input("张伟", "34270119900307241X")).unwrap();
-        let e = q
-            .edit_person(p.id, &PersonEdit { name: Some("王芳".into()), region: Some("1".into()), ..Default::default() })
-            .unwrap_err();
+        let e = q.edit_person(p.id, &PersonEdit { name: Some("王芳".into()), region: Some("1".into()), ..Default::default() }).unwrap_err();
         assert_eq!(e.code, Code::RegionInvalid);
         assert_eq!(q.get_person(p.id).unwrap().name, "张伟");
         assert_eq!(q.set_balance(p.id, -1).unwrap_err().code, Code::AmountNegative);

@@ -42,18 +42,14 @@ pub fn redact(url: &str) -> String {
 }
 
 pub(crate) fn connect(url: &str) -> Result<Conn> {
-    let config: tokio_postgres::Config =
-        url.parse().map_err(|e| Error::db_server(&redact(url), &format!("not a valid PostgreSQL URL ({e})")))?;
+    let config: tokio_postgres::Config = url.parse().map_err(|e| Error::db_server(&redact(url), &format!("not a valid PostgreSQL URL ({e})")))?;
     let mut config = config;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(std::time::Duration::from_secs(10));
     }
     config.application_name("qinqing");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-        .map_err(|e| Error::internal(format!("PostgreSQL runtime: {e}")))?;
+    let rt =
+        tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().map_err(|e| Error::internal(format!("PostgreSQL runtime: {e}")))?;
     // A loopback or unix-socket server in a centre's rack; TLS to PostgreSQL
     // across a network is configured in PostgreSQL (hostssl) with a proxy.
     let (client, connection) = rt.block_on(config.connect(tokio_postgres::NoTls)).map_err(|e| {
@@ -73,9 +69,7 @@ pub(crate) fn connect(url: &str) -> Result<Conn> {
 /// `DB_MISSING`.
 pub fn open(url: &str, create: bool) -> Result<Conn> {
     let mut conn = connect(url)?;
-    conn.execute_batch(
-        "SET TIME ZONE 'UTC'; SET lock_timeout = '5s'; SET statement_timeout = '60s'",
-    )?;
+    conn.execute_batch("SET TIME ZONE 'UTC'; SET lock_timeout = '5s'; SET statement_timeout = '60s'")?;
     if !create && !has_schema(&conn)? {
         return Err(Error::db_missing(&redact(url)));
     }
@@ -84,11 +78,7 @@ pub fn open(url: &str, create: bool) -> Result<Conn> {
 }
 
 fn has_schema(conn: &Conn) -> Result<bool> {
-    conn.query_row(
-        "SELECT to_regclass('qinqing_schema') IS NOT NULL",
-        [],
-        |r| r.get(0),
-    )
+    conn.query_row("SELECT to_regclass('qinqing_schema') IS NOT NULL", [], |r| r.get(0))
 }
 
 /// Migrations applied (0 for an empty database).
@@ -120,8 +110,7 @@ pub fn migrate(conn: &mut Conn) -> Result<()> {
             return Err(Error::db_too_new(found, known));
         }
         for (i, sql) in MIGRATION_SQL.iter().enumerate().skip(found as usize) {
-            conn.execute_batch(sql)
-                .map_err(|e| Error::internal(format!("PostgreSQL migration {}: {}", i + 1, e.message_en)))?;
+            conn.execute_batch(sql).map_err(|e| Error::internal(format!("PostgreSQL migration {}: {}", i + 1, e.message_en)))?;
             conn.execute("UPDATE qinqing_schema SET version = ?1", [i as i64 + 1])?;
         }
         conn.execute_batch("COMMIT")
@@ -144,10 +133,7 @@ pub fn fresh_test_database(base_url: &str) -> Result<String> {
     for m in MIGRATION_SQL {
         h.update(m.as_bytes());
     }
-    let template = format!(
-        "qq_tpl_{}",
-        &crate::docstore::sha256_hex(&h.finalize())[..12]
-    );
+    let template = format!("qq_tpl_{}", &crate::docstore::sha256_hex(&h.finalize())[..12]);
     let admin = connect(base_url)?;
     // One process builds the template; the others wait for it.
     admin.execute("SELECT pg_advisory_lock(?1)", [MIGRATION_LOCK + 1])?;
@@ -166,12 +152,7 @@ pub fn fresh_test_database(base_url: &str) -> Result<String> {
         drop(made);
         admin.execute_batch(&format!("ALTER DATABASE {building} RENAME TO {template}"))?;
     }
-    let name = format!(
-        "qq_t{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        rand_suffix()
-    );
+    let name = format!("qq_t{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), rand_suffix());
     let r = admin.execute_batch(&format!("CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"));
     let _ = admin.execute("SELECT pg_advisory_unlock(?1)", [MIGRATION_LOCK + 1]);
     r?;
@@ -240,35 +221,20 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://qq:s3cret@db.example:5432/ledger"),
-            "postgres://qq:***@db.example:5432/ledger"
-        );
-        assert_eq!(
-            redact("postgres://qq@127.0.0.1/ledger"),
-            "postgres://qq@127.0.0.1/ledger"
-        );
+        assert_eq!(redact("postgres://qq:s3cret@db.example:5432/ledger"), "postgres://qq:***@db.example:5432/ledger");
+        assert_eq!(redact("postgres://qq@127.0.0.1/ledger"), "postgres://qq@127.0.0.1/ledger");
     }
 
     #[test]
     fn another_database_on_the_same_server() {
-        assert_eq!(
-            with_database("postgres://u@127.0.0.1:5433/postgres", "x"),
-            "postgres://u@127.0.0.1:5433/x"
-        );
-        assert_eq!(
-            with_database("postgres://u@h:1/postgres?sslmode=disable", "x"),
-            "postgres://u@h:1/x?sslmode=disable"
-        );
+        assert_eq!(with_database("postgres://u@127.0.0.1:5433/postgres", "x"), "postgres://u@127.0.0.1:5433/x");
+        assert_eq!(with_database("postgres://u@h:1/postgres?sslmode=disable", "x"), "postgres://u@h:1/x?sslmode=disable");
         assert_eq!(with_database("postgresql://u@h", "x"), "postgresql://u@h/x");
     }
 
     #[test]
     fn both_backends_have_every_migration() {
-        assert_eq!(
-            MIGRATION_SQL.len() as i64,
-            crate::db::latest_schema_version()
-        );
+        assert_eq!(MIGRATION_SQL.len() as i64, crate::db::latest_schema_version());
     }
 }
 
@@ -307,9 +273,7 @@ pub fn tables_in_load_order(conn: &Conn, fks: &[ForeignKey]) -> Result<Vec<Strin
         .collect::<Result<_>>()?;
     let mut order = Vec::new();
     while !left.is_empty() {
-        let ready = left.iter().position(|t| {
-            fks.iter().filter(|f| &f.table == t && !f.nullable && &f.references != t).all(|f| order.contains(&f.references))
-        });
+        let ready = left.iter().position(|t| fks.iter().filter(|f| &f.table == t && !f.nullable && &f.references != t).all(|f| order.contains(&f.references)));
         match ready {
             Some(i) => order.push(left.remove(i)),
             None => return Err(Error::internal(format!("a cycle of NOT NULL references among {left:?}"))),

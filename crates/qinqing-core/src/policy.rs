@@ -34,15 +34,8 @@ pub enum Seniority {
 }
 
 impl Relation {
-    pub const ALL: [Relation; 7] = [
-        Relation::Spouse,
-        Relation::Parent,
-        Relation::Child,
-        Relation::ParentInLaw,
-        Relation::Grandparent,
-        Relation::Grandchild,
-        Relation::Sibling,
-    ];
+    pub const ALL: [Relation; 7] =
+        [Relation::Spouse, Relation::Parent, Relation::Child, Relation::ParentInLaw, Relation::Grandparent, Relation::Grandchild, Relation::Sibling];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -86,10 +79,7 @@ impl Relation {
     }
     pub fn parse(raw: &str) -> Result<Relation> {
         let t = raw.trim();
-        Relation::ALL
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(t) || r.zh() == t)
-            .ok_or_else(|| Error::relation_invalid(raw))
+        Relation::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(t) || r.zh() == t).ok_or_else(|| Error::relation_invalid(raw))
     }
 }
 
@@ -105,13 +95,8 @@ pub struct RegionPolicy {
 }
 
 fn parse_relations(json: &str) -> crate::error::Result<Vec<Relation>> {
-    let keys: Vec<String> = serde_json::from_str(json).map_err(|e| {
-        crate::error::Error::internal(format!("stored relations are not valid: {e}"))
-    })?;
-    Ok(keys
-        .iter()
-        .filter_map(|k| Relation::parse(k).ok())
-        .collect())
+    let keys: Vec<String> = serde_json::from_str(json).map_err(|e| crate::error::Error::internal(format!("stored relations are not valid: {e}")))?;
+    Ok(keys.iter().filter_map(|k| Relation::parse(k).ok()).collect())
 }
 
 /// The policy for an insured region code: longest matching prefix wins.
@@ -122,11 +107,9 @@ pub fn policy_for(conn: &Conn, region: &str) -> Result<RegionPolicy> {
         }
         let prefix = &region[..len];
         let row = conn
-            .query_row(
-                "SELECT region_prefix, relations, note, premium_max_relatives FROM region_policy WHERE region_prefix = ?1",
-                [prefix],
-                |r| Ok((r.get::<_, String>(0)?, parse_relations(&r.get::<_, String>(1)?)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
-            )
+            .query_row("SELECT region_prefix, relations, note, premium_max_relatives FROM region_policy WHERE region_prefix = ?1", [prefix], |r| {
+                Ok((r.get::<_, String>(0)?, parse_relations(&r.get::<_, String>(1)?)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+            })
             .optional()?;
         if let Some((region_prefix, relations, note, premium_max_relatives)) = row {
             return Ok(RegionPolicy { region_prefix, relations, note, premium_max_relatives });
@@ -144,12 +127,7 @@ pub fn policy_for(conn: &Conn, region: &str) -> Result<RegionPolicy> {
 pub fn list_policies(conn: &Conn) -> Result<Vec<RegionPolicy>> {
     let mut stmt = conn.prepare("SELECT region_prefix, relations, note, premium_max_relatives FROM region_policy ORDER BY region_prefix")?;
     let rows = stmt.query_map([], |r| {
-        Ok(RegionPolicy {
-            region_prefix: r.get(0)?,
-            relations: parse_relations(&r.get::<_, String>(1)?)?,
-            note: r.get(2)?,
-            premium_max_relatives: r.get(3)?,
-        })
+        Ok(RegionPolicy { region_prefix: r.get(0)?, relations: parse_relations(&r.get::<_, String>(1)?)?, note: r.get(2)?, premium_max_relatives: r.get(3)? })
     })?;
     rows.collect::<crate::error::Result<Vec<_>>>()
 }
@@ -161,13 +139,7 @@ pub fn set_policy(conn: &Conn, prefix: &str, relations: &[Relation], note: &str)
 
 /// As [`set_policy`], also setting the 代缴 limit (1–10 relatives; `None`:
 /// keep the stored one, or the default 3 for a new prefix).
-pub fn set_policy_full(
-    conn: &Conn,
-    prefix: &str,
-    relations: &[Relation],
-    note: &str,
-    premium_max: Option<i64>,
-) -> Result<()> {
+pub fn set_policy_full(conn: &Conn, prefix: &str, relations: &[Relation], note: &str, premium_max: Option<i64>) -> Result<()> {
     if let Some(m) = premium_max {
         if !(1..=10).contains(&m) {
             return Err(Error::setting_out_of_range("premium_max_relatives", 1, 10));
@@ -205,32 +177,16 @@ impl crate::Qinqing {
         self.set_region_policy_full(prefix, relations, note, None)
     }
 
-    pub fn set_region_policy_full(
-        &mut self,
-        prefix: &str,
-        relations: &[Relation],
-        note: &str,
-        premium_max: Option<i64>,
-    ) -> Result<RegionPolicy> {
-        crate::store::retry(|| {
-            self.set_region_policy_full_once(prefix, relations, note, premium_max)
-        })
+    pub fn set_region_policy_full(&mut self, prefix: &str, relations: &[Relation], note: &str, premium_max: Option<i64>) -> Result<RegionPolicy> {
+        crate::store::retry(|| self.set_region_policy_full_once(prefix, relations, note, premium_max))
     }
 
-    fn set_region_policy_full_once(
-        &mut self,
-        prefix: &str,
-        relations: &[Relation],
-        note: &str,
-        premium_max: Option<i64>,
-    ) -> Result<RegionPolicy> {
+    fn set_region_policy_full_once(&mut self, prefix: &str, relations: &[Relation], note: &str, premium_max: Option<i64>) -> Result<RegionPolicy> {
         self.permit(Act::Admin)?;
         let now = crate::time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
-        let before = list_policies(&tx)?
-            .into_iter()
-            .find(|p| p.region_prefix == prefix);
+        let before = list_policies(&tx)?.into_iter().find(|p| p.region_prefix == prefix);
         set_policy_full(&tx, prefix, relations, note, premium_max)?;
         let after = policy_for(&tx, &format!("{prefix:0<6}"))?;
         let snap = |p: &RegionPolicy| serde_json::json!({ "prefix": p.region_prefix, "relations": p.relations, "note": p.note, "premium_max_relatives": p.premium_max_relatives });

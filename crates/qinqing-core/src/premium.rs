@@ -3,8 +3,8 @@
 //! insured region (参保区划) and contribution tier (缴费档次, data per region
 //! and year), checks the details (代缴信息校验), pays, and keeps a receipt.
 
-use crate::authz::Act;
 use crate::audit;
+use crate::authz::Act;
 use crate::error::{Error, Result};
 use crate::params;
 use crate::person::{self, Insurance};
@@ -116,13 +116,7 @@ pub struct Receipt {
 }
 
 /// Every rule of 代缴, read inside the transaction that will pay.
-fn check(
-    conn: &Conn,
-    payer: i64,
-    beneficiary: i64,
-    amount_fen: i64,
-    year: i64,
-) -> Result<(person::Stored, person::Stored, i64, i64)> {
+fn check(conn: &Conn, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<(person::Stored, person::Stored, i64, i64)> {
     if amount_fen == 0 {
         return Err(Error::amount_zero("amount"));
     }
@@ -157,7 +151,8 @@ fn check(
     }
     // How many relatives one payer may pay for is the payer's regional policy.
     let max = policy::policy_for(conn, &p.region.code)?.premium_max_relatives;
-    let count: i64 = conn.query_row("SELECT count(DISTINCT beneficiary_id) FROM premium WHERE payer_id = ?1 AND year = ?2", params![payer, year], |r| r.get(0))?;
+    let count: i64 =
+        conn.query_row("SELECT count(DISTINCT beneficiary_id) FROM premium WHERE payer_id = ?1 AND year = ?2", params![payer, year], |r| r.get(0))?;
     if count >= max {
         return Err(Error::premium_cap_reached(max, year));
     }
@@ -195,18 +190,12 @@ fn write(
     region: Option<&str>,
     tier: Option<&str>,
 ) -> Result<i64> {
-    conn.execute(
-        "UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1",
-        params![p.id, amount, now],
-    )?;
+    conn.execute("UPDATE person SET balance_fen = balance_fen - ?2, updated_at = ?3 WHERE id = ?1", params![p.id, amount, now])?;
     let id: i64 = conn.query_row(
         "INSERT INTO premium (payer_id, beneficiary_id, year, amount_fen, created_at, china_date, region, tier) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         params![p.id, b, year, amount, now, today, region, tier], |r| r.get(0))?;
     let receipt = format!("DJ{}{:06}", today.replace('-', ""), id);
-    conn.execute(
-        "UPDATE premium SET receipt_no = ?2 WHERE id = ?1",
-        params![id, receipt],
-    )?;
+    conn.execute("UPDATE premium SET receipt_no = ?2 WHERE id = ?1", params![id, receipt])?;
     let snap = serde_json::json!({ "payer": p.id, "beneficiary": b, "year": year, "amount_fen": amount, "region": region, "tier": tier,
         "payer_balance_before": p.balance_fen, "payer_balance_after": p.balance_fen - amount });
     audit::record(conn, now, actor, "premium.pay", "premium", Some(id), Some(p.id), None, Some(&snap))?;
@@ -305,23 +294,11 @@ impl Qinqing {
     }
 
     /// 代缴 of a given amount (CLI `--amount`, tests, data from elsewhere).
-    pub fn pay_premium(
-        &mut self,
-        payer: i64,
-        beneficiary: i64,
-        amount_fen: i64,
-        year: i64,
-    ) -> Result<serde_json::Value> {
+    pub fn pay_premium(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<serde_json::Value> {
         self.retrying(|q| q.pay_premium_once(payer, beneficiary, amount_fen, year))
     }
 
-    fn pay_premium_once(
-        &mut self,
-        payer: i64,
-        beneficiary: i64,
-        amount_fen: i64,
-        year: i64,
-    ) -> Result<serde_json::Value> {
+    fn pay_premium_once(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<serde_json::Value> {
         self.permit(Act::PremiumPay { payer })?;
         let now = time::to_db(self.now());
         let today = self.today().to_string();
@@ -348,8 +325,6 @@ impl Qinqing {
             .prepare("SELECT id FROM premium WHERE payer_id = ?1 OR beneficiary_id = ?1 ORDER BY id DESC LIMIT 200")?
             .query_map([person], |r| r.get(0))?
             .collect::<crate::error::Result<_>>()?;
-        ids.into_iter()
-            .map(|id| load_receipt(self.conn(), id))
-            .collect()
+        ids.into_iter().map(|id| load_receipt(self.conn(), id)).collect()
     }
 }

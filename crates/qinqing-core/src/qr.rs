@@ -71,14 +71,7 @@ pub fn decode(key: &VerifyingKey, token: &str) -> Result<Claims> {
     let sig = Signature::from_slice(sig).map_err(|_| Error::qr_malformed())?;
     key.verify(payload, &sig).map_err(|_| Error::qr_bad_signature())?;
     let n = |i: usize| i64::from(u32::from_be_bytes([payload[i], payload[i + 1], payload[i + 2], payload[i + 3]]));
-    Ok(Claims {
-        payer: n(1),
-        member: n(5),
-        shown_by: n(9),
-        issued_at: n(13),
-        expires_at: n(17),
-        nonce: data_encoding::HEXLOWER.encode(&payload[21..29]),
-    })
+    Ok(Claims { payer: n(1), member: n(5), shown_by: n(9), issued_at: n(13), expires_at: n(17), nonce: data_encoding::HEXLOWER.encode(&payload[21..29]) })
 }
 
 // ------------------------------------------------------------ device codes
@@ -373,10 +366,7 @@ impl Qinqing {
         let fresh = SigningKey::generate(&mut OsRng);
         blobs.put("installation", "ed25519", &fresh.to_bytes())?;
         let b = blobs.read("installation", "ed25519")?;
-        let k: [u8; 32] = b
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::internal("stored installation key is not 32 bytes"))?;
+        let k: [u8; 32] = b.as_slice().try_into().map_err(|_| Error::internal("stored installation key is not 32 bytes"))?;
         Ok(SigningKey::from_bytes(&k))
     }
 
@@ -425,10 +415,8 @@ impl Qinqing {
     /// rules as a code the ledger issues. A ledger-signed code passes as is.
     pub fn check_device_code(&self, c: &Checked) -> Result<()> {
         let (Some(device), Some(holder)) = (c.device, c.device_holder) else { return Ok(()) };
-        let row: Option<(Option<i64>, Option<String>)> = self
-            .conn()
-            .query_row("SELECT holder_id, revoked_at FROM device WHERE id = ?1", [device], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+        let row: Option<(Option<i64>, Option<String>)> =
+            self.conn().query_row("SELECT holder_id, revoked_at FROM device WHERE id = ?1", [device], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
         if !matches!(row, Some((Some(h), None)) if h == holder) {
             return Err(Error::qr_device_refused());
         }
@@ -454,11 +442,9 @@ impl Qinqing {
             person::load(self.conn(), shown_by)?;
             let bound: Option<Option<String>> = self
                 .conn()
-                .query_row(
-                    "SELECT remote_confirmed_at FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'",
-                    [shown_by, member],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT remote_confirmed_at FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active'", [shown_by, member], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             match bound {
                 None => return Err(Error::qr_not_bound()),
@@ -466,10 +452,7 @@ impl Qinqing {
             }
         }
         let now = self.now();
-        if time::age_on(m.rid.birth_date(), time::china_date(now)) >= crate::binding::ADULT_AGE
-            && m.face_verified_at.is_none()
-            && !remote_confirmed
-        {
+        if time::age_on(m.rid.birth_date(), time::china_date(now)) >= crate::binding::ADULT_AGE && m.face_verified_at.is_none() && !remote_confirmed {
             return Err(Error::qr_face_required());
         }
         Ok(m)

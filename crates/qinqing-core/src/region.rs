@@ -73,11 +73,7 @@ static DIVISIONS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(||
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|(i, l)| {
             let (code, name) = l.split_once('\t').unwrap_or_else(|| panic!("divisions.tsv line {}: no tab", i + 1));
-            assert!(
-                code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) && !name.trim().is_empty(),
-                "divisions.tsv line {}: malformed",
-                i + 1
-            );
+            assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) && !name.trim().is_empty(), "divisions.tsv line {}: malformed", i + 1);
             (code, name.trim())
         })
         .collect();
@@ -211,15 +207,7 @@ impl Region {
             6 => name_zh.clone(),
             _ => division_name(&format!("{pooling_code}00")).unwrap_or(zh).to_string(),
         };
-        Region {
-            code,
-            province_code: p.to_string(),
-            province_zh: zh.to_string(),
-            province_en: en.to_string(),
-            name_zh,
-            pooling_code,
-            pooling_name_zh,
-        }
+        Region { code, province_code: p.to_string(), province_zh: zh.to_string(), province_en: en.to_string(), name_zh, pooling_code, pooling_name_zh }
     }
 
     /// Two regions are in the same province (the cross-province rules).

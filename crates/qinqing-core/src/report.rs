@@ -474,12 +474,8 @@ impl Qinqing {
                 )?
                 .query_map(params![id, std::cmp::max(months[11].clone(), format!("{year:04}-12"))], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<crate::error::Result<_>>()?;
-            let got: BTreeMap<&str, i64> =
-                by_month.iter().filter(|(m, _)| *m >= months[0] && *m <= months[11]).map(|(m, v)| (m.as_str(), *v)).collect();
-            let trend: Vec<(String, i64)> = months
-                .iter()
-                .map(|m| (m.clone(), *got.get(m.as_str()).unwrap_or(&0)))
-                .collect();
+            let got: BTreeMap<&str, i64> = by_month.iter().filter(|(m, _)| *m >= months[0] && *m <= months[11]).map(|(m, v)| (m.as_str(), *v)).collect();
+            let trend: Vec<(String, i64)> = months.iter().map(|m| (m.clone(), *got.get(m.as_str()).unwrap_or(&0))).collect();
             for (m, v) in &trend {
                 *fam_trend.entry(m.clone()).or_default() += v;
             }
@@ -494,15 +490,10 @@ impl Qinqing {
                 .take(5)
                 .map(|(y, total)| PrevYear { year: y.parse::<i32>().unwrap_or(0), total, display: format_fen(total) })
                 .collect();
-            let mut big = self.conn().prepare_cached(&format!(
-                "{BILL_SELECT} WHERE s.member_id = ?1 AND s.china_date BETWEEN ?2 AND ?3 ORDER BY s.total_fen DESC, s.id LIMIT 5"
-            ))?;
-            let largest = big
-                .query_map(
-                    params![id, format!("{year:04}-01-01"), format!("{year:04}-12-31")],
-                    bill_row,
-                )?
-                .collect::<crate::error::Result<_>>()?;
+            let mut big = self
+                .conn()
+                .prepare_cached(&format!("{BILL_SELECT} WHERE s.member_id = ?1 AND s.china_date BETWEEN ?2 AND ?3 ORDER BY s.total_fen DESC, s.id LIMIT 5"))?;
+            let largest = big.query_map(params![id, format!("{year:04}-01-01"), format!("{year:04}-12-31")], bill_row)?.collect::<crate::error::Result<_>>()?;
             let (year_from, year_to) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
             // Paid for this member, and paid by this member: one query.
             let (premiums_fen, premiums_paid_fen): (i64, i64) = self.conn().query_row(
@@ -669,7 +660,14 @@ impl Qinqing {
             .collect::<crate::error::Result<_>>()?;
         for (id, name) in family {
             let spent = by_member.get(id).copied().unwrap_or(0);
-            out.push(ChannelCap { member_id: *id, member_name: name.clone(), scenario: "online_pharmacy", cap_fen: cap, spent_today_fen: spent, level: level(spent, cap) });
+            out.push(ChannelCap {
+                member_id: *id,
+                member_name: name.clone(),
+                scenario: "online_pharmacy",
+                cap_fen: cap,
+                spent_today_fen: spent,
+                level: level(spent, cap),
+            });
         }
         Ok(out)
     }
@@ -682,35 +680,18 @@ impl Qinqing {
         let since = (today - chrono::Days::new(ANOMALY_WINDOW_DAYS)).to_string();
         let mut out = Vec::new();
         for (id, name) in family {
-            let home: String = self.conn().query_row(
-                "SELECT substr(region, 1, 2) FROM person WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )?;
+            let home: String = self.conn().query_row("SELECT substr(region, 1, 2) FROM person WHERE id = ?1", [id], |r| r.get(0))?;
             let mut recent = self.conn().prepare_cached(
                 "SELECT s.id, s.china_date, s.total_fen, s.institution_id, substr(i.region, 1, 2), i.name FROM settlement s
                  JOIN institution i ON i.id = s.institution_id WHERE s.member_id = ?1 AND s.china_date >= ?2 ORDER BY s.id DESC LIMIT 200",
             )?;
             let bills: Vec<(i64, String, i64, i64, String, String)> = recent
-                .query_map(params![id, since], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                })?
+                .query_map(params![id, since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
                 .collect::<crate::error::Result<_>>()?;
             // Every bill that can be in a recent bill's 90-day window, fetched
             // once (not once per recent bill): (date, id, total), newest first.
-            let window_from = bills
-                .iter()
-                .map(|b| parse_day(&b.1).map(|d| (d - chrono::Days::new(90)).to_string()))
-                .collect::<Result<Vec<_>>>()?
-                .into_iter()
-                .min();
+            let window_from =
+                bills.iter().map(|b| parse_day(&b.1).map(|d| (d - chrono::Days::new(90)).to_string())).collect::<Result<Vec<_>>>()?.into_iter().min();
             let history: Vec<(String, i64, i64)> = match &window_from {
                 Some(from) => self
                     .conn()
@@ -727,15 +708,9 @@ impl Qinqing {
                 let day = parse_day(&date)?;
                 let from = (day - chrono::Days::new(90)).to_string();
                 // The member's bills of the 90 days up to this one (before it), the 500 most recent.
-                let mut prior: Vec<i64> = history
-                    .iter()
-                    .filter(|(d, i, _)| *d >= from && *d <= date && *i < sid)
-                    .take(500)
-                    .map(|(_, _, t)| *t)
-                    .collect();
+                let mut prior: Vec<i64> = history.iter().filter(|(d, i, _)| *d >= from && *d <= date && *i < sid).take(500).map(|(_, _, t)| *t).collect();
                 let aid_ids = || -> Result<Vec<i64>> {
-                    self
-                        .conn()
+                    self.conn()
                         .prepare_cached("SELECT aid_id FROM settlement_leg WHERE settlement_id = ?1 AND aid_id IS NOT NULL")?
                         .query_map([sid], |r| r.get(0))?
                         .collect::<crate::error::Result<_>>()
@@ -751,7 +726,11 @@ impl Qinqing {
                             total_display: format_fen(total),
                             kind: "large_bill",
                             explain_zh: format!("{}高于该成员前90天账单中位数（{}）的3倍，且超过¥500。", format_fen(total), format_fen(med)),
-                            explain_en: format!("{} is more than 3× the member's median bill of the previous 90 days ({}) and above ¥500.", format_fen(total), format_fen(med)),
+                            explain_en: format!(
+                                "{} is more than 3× the member's median bill of the previous 90 days ({}) and above ¥500.",
+                                format_fen(total),
+                                format_fen(med)
+                            ),
                             aid_ids: aid_ids()?,
                         });
                     }
@@ -860,10 +839,7 @@ impl Qinqing {
         if want_bills {
             let c = bill_conds(0);
             (bill_rows, bill_sum) = self.conn().query_row(
-                &format!(
-                    "SELECT count(*), coalesce(sum(s.total_fen), 0) FROM settlement s {}",
-                    c.where_()
-                ),
+                &format!("SELECT count(*), coalesce(sum(s.total_fen), 0) FROM settlement s {}", c.where_()),
                 crate::store::params_from_iter(c.args.iter()),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
@@ -872,10 +848,7 @@ impl Qinqing {
         if want_premiums {
             let c = premium_conds(0);
             (premium_rows, premium_sum) = self.conn().query_row(
-                &format!(
-                    "SELECT count(*), coalesce(sum(pr.amount_fen), 0) FROM premium pr {}",
-                    c.where_()
-                ),
+                &format!("SELECT count(*), coalesce(sum(pr.amount_fen), 0) FROM premium pr {}", c.where_()),
                 crate::store::params_from_iter(c.args.iter()),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
@@ -894,9 +867,7 @@ impl Qinqing {
                 n + 1,
                 n + 2
             ))?;
-            let rows = stmt
-                .query_map(crate::store::params_from_iter(c.args.iter()), bill_row)?
-                .collect::<crate::error::Result<_>>()?;
+            let rows = stmt.query_map(crate::store::params_from_iter(c.args.iter()), bill_row)?.collect::<crate::error::Result<_>>()?;
             rows
         } else {
             Vec::new()
@@ -918,13 +889,7 @@ impl Qinqing {
     /// One page of the record with 代缴 rows in it: the page's keys from both
     /// tables in one ordered pass (newest day first; on one day bills before
     /// premiums, newest first), then the rows of just that page.
-    fn mixed_page(
-        &self,
-        bills: Option<Conds>,
-        premiums: impl Fn(usize) -> Conds,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<BillRow>> {
+    fn mixed_page(&self, bills: Option<Conds>, premiums: impl Fn(usize) -> Conds, limit: i64, offset: i64) -> Result<Vec<BillRow>> {
         let mut args: Vec<crate::store::Value> = Vec::new();
         let mut parts = Vec::new();
         if let Some(b) = bills {
@@ -939,22 +904,10 @@ impl Qinqing {
         args.push(offset.into());
         let keys: Vec<(i64, i64)> = self
             .conn()
-            .prepare_cached(&format!(
-                "{} ORDER BY 3 DESC, 1 DESC, 2 DESC LIMIT ?{} OFFSET ?{}",
-                parts.join(" UNION ALL "),
-                n + 1,
-                n + 2
-            ))?
-            .query_map(crate::store::params_from_iter(args.iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
+            .prepare_cached(&format!("{} ORDER BY 3 DESC, 1 DESC, 2 DESC LIMIT ?{} OFFSET ?{}", parts.join(" UNION ALL "), n + 1, n + 2))?
+            .query_map(crate::store::params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<crate::error::Result<_>>()?;
-        let of_kind = |k: i64| {
-            keys.iter()
-                .filter(|(kind, _)| *kind == k)
-                .map(|(_, id)| *id)
-                .collect::<Vec<_>>()
-        };
+        let of_kind = |k: i64| keys.iter().filter(|(kind, _)| *kind == k).map(|(_, id)| *id).collect::<Vec<_>>();
         let (bill_ids, premium_ids) = (of_kind(1), of_kind(0));
         let mut found: std::collections::HashMap<(i64, i64), BillRow> = std::collections::HashMap::new();
         if !bill_ids.is_empty() {
@@ -1000,8 +953,20 @@ impl Qinqing {
                 let y = |f: i64| crate::money::fen_to_yuan_text(f);
                 // 代缴: scenario `premium`, paid from the payer's personal account.
                 let payer = r.payer_name.clone().unwrap_or_default();
-                w.write_record([&r.date, &r.member_name, &r.institution, &r.scenario, &r.bill_id, &y(r.total_fen), &y(r.fund), &y(r.own_account), &y(r.family_aid), &y(r.cash), &payer])
-                    .map_err(Error::internal)?;
+                w.write_record([
+                    &r.date,
+                    &r.member_name,
+                    &r.institution,
+                    &r.scenario,
+                    &r.bill_id,
+                    &y(r.total_fen),
+                    &y(r.fund),
+                    &y(r.own_account),
+                    &y(r.family_aid),
+                    &y(r.cash),
+                    &payer,
+                ])
+                .map_err(Error::internal)?;
             }
             if (page.page as i64) * (page.page_size as i64) >= page.total_rows {
                 break;

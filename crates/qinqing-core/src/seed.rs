@@ -71,34 +71,13 @@ impl Qinqing {
             let mut fams: Vec<Vec<(i64, bool)>> = Vec::with_capacity(families); // (person, is_employee)
             let mut aids_by_member: std::collections::HashMap<i64, Vec<(i64, i64)>> = Default::default(); // member -> (aid, authorizer)
             let mut seq = base_seq;
-            let mut person = |tx: &crate::store::Conn,
-                              rng: &mut Rng,
-                              year: i32,
-                              employee: bool,
-                              region: &str,
-                              balance: i64|
-             -> Result<i64> {
-                let name = format!(
-                    "{}{}{}",
-                    SURNAMES[rng.below(10) as usize],
-                    GIVEN[rng.below(12) as usize],
-                    GIVEN[rng.below(12) as usize]
-                );
+            let mut person = |tx: &crate::store::Conn, rng: &mut Rng, year: i32, employee: bool, region: &str, balance: i64| -> Result<i64> {
+                let name = format!("{}{}{}", SURNAMES[rng.below(10) as usize], GIVEN[rng.below(12) as usize], GIVEN[rng.below(12) as usize]);
                 // A new birth date and sequence until the ID is unused.
                 for _ in 0..50 {
                     seq += 2;
-                    let birth = NaiveDate::from_ymd_opt(
-                        year,
-                        1 + rng.below(12) as u32,
-                        1 + rng.below(28) as u32,
-                    )
-                    .unwrap_or_default();
-                    let rid = with_check_char(&format!(
-                        "{}{}{:03}",
-                        region,
-                        birth.format("%Y%m%d"),
-                        seq % 1000
-                    ));
+                    let birth = NaiveDate::from_ymd_opt(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32).unwrap_or_default();
+                    let rid = with_check_char(&format!("{}{}{:03}", region, birth.format("%Y%m%d"), seq % 1000));
                     let r: Option<i64> = tx
                         .query_row(
                             "INSERT INTO person (name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at, face_verified_at)
@@ -125,12 +104,7 @@ impl Qinqing {
                 let kid2 = person(&tx, &mut rng, y4, false, home, 0)?;
                 let y5 = 1945 + rng.below(10) as i32;
                 let elder = person(&tx, &mut rng, y5, false, "340104", 50_000)?;
-                for (m, rel) in [
-                    (spouse, "spouse"),
-                    (kid1, "child"),
-                    (kid2, "child"),
-                    (elder, "parent"),
-                ] {
+                for (m, rel) in [(spouse, "spouse"), (kid1, "child"), (kid2, "child"), (elder, "parent")] {
                     tx.execute(
                         "INSERT INTO binding (holder_id, member_id, relation, status, policy_region, letter_version, letter_signed_at,
                                               created_at, submitted_at, decided_at, activated_at, activated_month)
@@ -138,13 +112,7 @@ impl Qinqing {
                         params![holder, m, rel, crate::binding::LETTER_VERSION, now, &now[..7]],
                     )?;
                 }
-                for (a, b) in [
-                    (holder, kid1),
-                    (holder, kid2),
-                    (spouse, kid1),
-                    (spouse, kid2),
-                    (holder, elder),
-                ] {
+                for (a, b) in [(holder, kid1), (holder, kid2), (spouse, kid1), (spouse, kid2), (holder, elder)] {
                     let aid: i64 = tx.query_row(
                         "INSERT INTO aid (authorizer_id, beneficiary_id, relation, status, letter_version, created_at)
                          VALUES (?1, ?2, ?3, 'active', ?4, ?5) RETURNING id",
@@ -171,15 +139,10 @@ impl Qinqing {
                     "outpatient" => 5_000 + rng.below(60_000) as i64,
                     _ => 1_000 + rng.below(25_000) as i64,
                 };
-                let (inst, inst_region) =
-                    &institutions[rng.below(institutions.len() as u64) as usize];
-                let (region, insurance, balance): (String, String, i64) = tx.query_row(
-                    "SELECT region, insurance, balance_fen FROM person WHERE id = ?1",
-                    [member],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )?;
-                let cross = crate::region::pooling_code_of(&region)
-                    != crate::region::pooling_code_of(inst_region);
+                let (inst, inst_region) = &institutions[rng.below(institutions.len() as u64) as usize];
+                let (region, insurance, balance): (String, String, i64) =
+                    tx.query_row("SELECT region, insurance, balance_fen FROM person WHERE id = ?1", [member], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                let cross = crate::region::pooling_code_of(&region) != crate::region::pooling_code_of(inst_region);
                 let scenario = crate::settle::Scenario::parse(sc)?;
                 let insurance = crate::person::Insurance::parse(&insurance)?;
                 let year = day.format("%Y").to_string();
@@ -202,16 +165,8 @@ impl Qinqing {
                 }
                 if rest > 0 && !employee {
                     let mut payers: Vec<(i64, i64, i64)> = Vec::new();
-                    for &(aid, auth) in aids_by_member
-                        .get(&member)
-                        .map(Vec::as_slice)
-                        .unwrap_or(&[])
-                    {
-                        let b: i64 = tx.query_row(
-                            "SELECT balance_fen FROM person WHERE id = ?1",
-                            [auth],
-                            |r| r.get(0),
-                        )?;
+                    for &(aid, auth) in aids_by_member.get(&member).map(Vec::as_slice).unwrap_or(&[]) {
+                        let b: i64 = tx.query_row("SELECT balance_fen FROM person WHERE id = ?1", [auth], |r| r.get(0))?;
                         payers.push((b, aid, auth));
                     }
                     payers.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -229,8 +184,7 @@ impl Qinqing {
                 if rest > 0 {
                     legs.push(("cash".into(), None, None, rest));
                 }
-                let at = Utc
-                    .from_utc_datetime(&day.and_hms_opt(1 + (i % 10) as u32, (i % 60) as u32, 0).unwrap_or_default());
+                let at = Utc.from_utc_datetime(&day.and_hms_opt(1 + (i % 10) as u32, (i % 60) as u32, 0).unwrap_or_default());
                 let month = format!("{:04}-{:02}", day.year(), day.month());
                 crate::settle::write_settlement(
                     &tx,
@@ -256,7 +210,17 @@ impl Qinqing {
                 )?;
             }
             self.progress("settlements", transactions as u64, transactions as u64);
-            crate::audit::record(&tx, &now, "seed", "demo.seed_ledger", "ledger", None, None, None, Some(&serde_json::json!({ "families": families, "transactions": transactions, "seed": seed })))?;
+            crate::audit::record(
+                &tx,
+                &now,
+                "seed",
+                "demo.seed_ledger",
+                "ledger",
+                None,
+                None,
+                None,
+                Some(&serde_json::json!({ "families": families, "transactions": transactions, "seed": seed })),
+            )?;
             tx.commit()?;
             Ok(SeedReport { families, persons: families * 5, settlements: transactions, first_holder: start_id + 1 })
         })();

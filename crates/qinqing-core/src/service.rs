@@ -91,19 +91,11 @@ impl Qinqing {
         Ok(Qinqing {
             conn,
             clock,
-            path: if url.is_some() {
-                None
-            } else {
-                Some(path.to_path_buf())
-            },
+            path: if url.is_some() { None } else { Some(path.to_path_buf()) },
             url,
             actor: crate::authz::Actor::Operator,
             // A PostgreSQL ledger keeps its files in the database (docstore::Blobs).
-            files: FileStore::new(if db::postgres_url(path).is_some() {
-                PathBuf::new()
-            } else {
-                files_dir_for(path)
-            }),
+            files: FileStore::new(if db::postgres_url(path).is_some() { PathBuf::new() } else { files_dir_for(path) }),
             limits: IngestLimits::default(),
             temp_files: false,
             key: std::sync::OnceLock::new(),
@@ -119,18 +111,11 @@ impl Qinqing {
     pub fn in_memory(clock: SharedClock) -> Result<Self> {
         use std::sync::atomic::{AtomicU64, Ordering};
         static N: AtomicU64 = AtomicU64::new(0);
-        if let Some(base) = std::env::var("QINQING_TEST_POSTGRES")
-            .ok()
-            .filter(|v| !v.is_empty())
-        {
+        if let Some(base) = std::env::var("QINQING_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) {
             let url = crate::pg::fresh_test_database(&base)?;
             return Self::open_with_clock(Path::new(&url), clock);
         }
-        let dir = std::env::temp_dir().join(format!(
-            "qinqing-mem-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
+        let dir = std::env::temp_dir().join(format!("qinqing-mem-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
         Ok(Qinqing {
             conn: db::open_in_memory()?,
             clock,

@@ -1,8 +1,8 @@
 //! The staff register of the service centre. Passwords are stored only as
 //! Argon2id hashes (PHC strings). The kiosk issue builds log-in on this.
 
-use crate::authz::Act;
 use crate::audit;
+use crate::authz::Act;
 use crate::error::{Error, Result};
 use crate::params;
 use crate::person::validate_name;
@@ -21,10 +21,39 @@ pub const MAX_LOCKOUT_SECS: i64 = 86_400;
 /// Passwords that fall to the first guesses (lower-cased comparison): the
 /// commonest in Chinese and English leaks, and the app's own name.
 const COMMON_PASSWORDS: &[&str] = &[
-    "12345678", "123456789", "1234567890", "87654321", "11111111", "00000000", "88888888", "66666666", "12341234",
-    "11223344", "password", "password1", "passw0rd", "qwertyui", "qwerty123", "qwer1234", "asdf1234", "abcd1234",
-    "a1234567", "a12345678", "1qaz2wsx", "1q2w3e4r", "iloveyou", "woaini1314", "woaini520", "5201314520", "admin123",
-    "administrator", "qinqing123", "qinqing2026", "changeme", "letmein1", "welcome1",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "87654321",
+    "11111111",
+    "00000000",
+    "88888888",
+    "66666666",
+    "12341234",
+    "11223344",
+    "password",
+    "password1",
+    "passw0rd",
+    "qwertyui",
+    "qwerty123",
+    "qwer1234",
+    "asdf1234",
+    "abcd1234",
+    "a1234567",
+    "a12345678",
+    "1qaz2wsx",
+    "1q2w3e4r",
+    "iloveyou",
+    "woaini1314",
+    "woaini520",
+    "5201314520",
+    "admin123",
+    "administrator",
+    "qinqing123",
+    "qinqing2026",
+    "changeme",
+    "letmein1",
+    "welcome1",
 ];
 
 /// A password long enough and not among the commonest.
@@ -75,10 +104,7 @@ pub struct Staff {
 
 fn hash_password(pw: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(pw.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| Error::internal(format!("password hashing: {e}")))
+    Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Error::internal(format!("password hashing: {e}")))
 }
 
 impl Qinqing {
@@ -88,23 +114,11 @@ impl Qinqing {
         self.add_staff_unchecked(name, role, password, again)
     }
 
-    fn add_staff_unchecked(
-        &mut self,
-        name: &str,
-        role: &str,
-        password: &str,
-        again: &str,
-    ) -> Result<Staff> {
+    fn add_staff_unchecked(&mut self, name: &str, role: &str, password: &str, again: &str) -> Result<Staff> {
         crate::store::retry(|| self.add_staff_unchecked_once(name, role, password, again))
     }
 
-    fn add_staff_unchecked_once(
-        &mut self,
-        name: &str,
-        role: &str,
-        password: &str,
-        again: &str,
-    ) -> Result<Staff> {
+    fn add_staff_unchecked_once(&mut self, name: &str, role: &str, password: &str, again: &str) -> Result<Staff> {
         let mut errors = Vec::new();
         let name = validate_name(name).map_err(|e| errors.push(e)).ok();
         let role = Role::parse(role).map_err(|e| errors.push(e)).ok();
@@ -123,7 +137,9 @@ impl Qinqing {
         let tx = self.conn().begin()?;
         let id: i64 = tx.query_row(
             "INSERT INTO staff (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
-            params![name, role.as_str(), hash, now], |r| r.get(0))?;
+            params![name, role.as_str(), hash, now],
+            |r| r.get(0),
+        )?;
         let snap = serde_json::json!({ "name": name, "role": role.as_str() });
         audit::record(&tx, &now, &actor, "staff.add", "staff", Some(id), None, None, Some(&snap))?;
         tx.commit()?;
@@ -153,11 +169,7 @@ impl Qinqing {
 
     pub fn list_staff(&self) -> Result<Vec<Staff>> {
         self.permit(Act::Admin)?;
-        let ids: Vec<i64> = self
-            .conn()
-            .prepare("SELECT id FROM staff ORDER BY id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<crate::error::Result<_>>()?;
+        let ids: Vec<i64> = self.conn().prepare("SELECT id FROM staff ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<crate::error::Result<_>>()?;
         ids.into_iter().map(|id| self.get_staff(id)).collect()
     }
 
@@ -176,11 +188,10 @@ impl Qinqing {
     pub fn verify_staff(&self, id: i64, password: &str) -> Result<Staff> {
         let s = self.active_staff(id)?;
         let now = self.now();
-        let (stored, failed, locked, lockouts): (String, i64, Option<String>, i64) = self.conn().query_row(
-            "SELECT password_hash, failed_attempts, locked_until, lockouts FROM staff WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
+        let (stored, failed, locked, lockouts): (String, i64, Option<String>, i64) =
+            self.conn().query_row("SELECT password_hash, failed_attempts, locked_until, lockouts FROM staff WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
         if let Some(until) = locked.as_deref().and_then(time::from_db) {
             if until > now {
                 return Err(Error::staff_locked(((until - now).num_seconds() + 59) / 60));
@@ -203,12 +214,18 @@ impl Qinqing {
             // until an administrator resets it: slow guessing gets nowhere.
             let secs = secs.saturating_mul(1_i64 << lockouts.clamp(0, 16)).min(MAX_LOCKOUT_SECS);
             let until = time::to_db(now + chrono::Duration::seconds(secs));
-            self.conn().execute(
-                "UPDATE staff SET failed_attempts = 0, locked_until = ?2, lockouts = lockouts + 1 WHERE id = ?1",
-                params![id, until],
+            self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = ?2, lockouts = lockouts + 1 WHERE id = ?1", params![id, until])?;
+            audit::record(
+                self.conn(),
+                &nowdb,
+                &self.actor(),
+                "staff.locked",
+                "staff",
+                Some(id),
+                None,
+                None,
+                Some(&serde_json::json!({ "until": until, "lockout": lockouts + 1 })),
             )?;
-            audit::record(self.conn(), &nowdb, &self.actor(), "staff.locked", "staff", Some(id), None, None,
-                Some(&serde_json::json!({ "until": until, "lockout": lockouts + 1 })))?;
             return Err(Error::staff_locked((secs + 59) / 60));
         }
         self.conn().execute("UPDATE staff SET failed_attempts = ?2 WHERE id = ?1", params![id, failed])?;
@@ -218,31 +235,29 @@ impl Qinqing {
     /// A staff member compared the person with their ID card in person: the
     /// person's own face verification (needed from 16 before their QR is
     /// first shown, and for family aid where the region requires it).
-    pub fn verify_face_in_person(
-        &mut self,
-        person_id: i64,
-        staff_id: i64,
-    ) -> Result<crate::Person> {
+    pub fn verify_face_in_person(&mut self, person_id: i64, staff_id: i64) -> Result<crate::Person> {
         crate::store::retry(|| self.verify_face_in_person_once(person_id, staff_id))
     }
 
-    fn verify_face_in_person_once(
-        &mut self,
-        person_id: i64,
-        staff_id: i64,
-    ) -> Result<crate::Person> {
-        self.permit(Act::PersonFaceAttest {
-            person: person_id,
-            staff: staff_id,
-        })?;
+    fn verify_face_in_person_once(&mut self, person_id: i64, staff_id: i64) -> Result<crate::Person> {
+        self.permit(Act::PersonFaceAttest { person: person_id, staff: staff_id })?;
         self.active_staff(staff_id)?;
         let now = time::to_db(self.now());
         let actor = format!("{}/staff:{staff_id}", self.actor());
         let tx = self.conn().begin()?;
         crate::person::load(&tx, person_id)?;
         tx.execute("UPDATE person SET face_verified_at = ?2 WHERE id = ?1", params![person_id, now])?;
-        audit::record(&tx, &now, &actor, "person.face_verified", "person", Some(person_id), Some(person_id), None,
-            Some(&serde_json::json!({ "method": "staff", "staff_id": staff_id })))?;
+        audit::record(
+            &tx,
+            &now,
+            &actor,
+            "person.face_verified",
+            "person",
+            Some(person_id),
+            Some(person_id),
+            None,
+            Some(&serde_json::json!({ "method": "staff", "staff_id": staff_id })),
+        )?;
         tx.commit()?;
         self.get_person(person_id)
     }
@@ -298,19 +313,12 @@ impl Qinqing {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
-        tx.execute(
-            "UPDATE staff SET active = ?2 WHERE id = ?1",
-            params![id, active as i64],
-        )?;
+        tx.execute("UPDATE staff SET active = ?2 WHERE id = ?1", params![id, active as i64])?;
         audit::record(
             &tx,
             &now,
             &actor,
-            if active {
-                "staff.enable"
-            } else {
-                "staff.disable"
-            },
+            if active { "staff.enable" } else { "staff.disable" },
             "staff",
             Some(id),
             None,

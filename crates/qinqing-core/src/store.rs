@@ -258,10 +258,7 @@ impl RowIndex for &str {
         r.as_ref().column_index(self).map_err(Error::from)
     }
     fn pg(&self, r: &tokio_postgres::Row) -> Result<usize> {
-        r.columns()
-            .iter()
-            .position(|c| c.name() == *self)
-            .ok_or_else(|| Error::internal(format!("no column {self}")))
+        r.columns().iter().position(|c| c.name() == *self).ok_or_else(|| Error::internal(format!("no column {self}")))
     }
     fn named(&self, columns: &[String]) -> Result<usize> {
         columns.iter().position(|c| c == self).ok_or_else(|| Error::internal(format!("no column {self}")))
@@ -294,10 +291,9 @@ impl Row<'_> {
                     rusqlite::types::ValueRef::Null => Value::Null,
                     rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
                     rusqlite::types::ValueRef::Real(f) => Value::Real(f),
-                    rusqlite::types::ValueRef::Text(t) => Value::Text(
-                        String::from_utf8(t.to_vec())
-                            .map_err(|e| Error::internal(format!("column {idx}: {e}")))?,
-                    ),
+                    rusqlite::types::ValueRef::Text(t) => {
+                        Value::Text(String::from_utf8(t.to_vec()).map_err(|e| Error::internal(format!("column {idx}: {e}")))?)
+                    }
                     rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
                 };
                 (idx, v)
@@ -498,12 +494,7 @@ impl Conn {
         rt.spawn(async move {
             let _ = connection.await;
         });
-        Conn(Inner::Pg(PgConn {
-            rt,
-            client,
-            stmts: RefCell::new(HashMap::new()),
-            opening: RefCell::new(None),
-        }))
+        Conn(Inner::Pg(PgConn { rt, client, stmts: RefCell::new(HashMap::new()), opening: RefCell::new(None) }))
     }
 
     pub fn backend(&self) -> Backend {
@@ -555,12 +546,7 @@ impl Conn {
 
     /// The first row of a query, through `f`; no row is an error that
     /// `.optional()` turns into `None`.
-    pub fn query_row<T, P: Params, F: FnOnce(&Row<'_>) -> Result<T>>(
-        &self,
-        sql: &str,
-        params: P,
-        f: F,
-    ) -> Result<T> {
+    pub fn query_row<T, P: Params, F: FnOnce(&Row<'_>) -> Result<T>>(&self, sql: &str, params: P, f: F) -> Result<T> {
         let values = params.values();
         match &self.0 {
             Inner::Sqlite(c) => {
@@ -584,12 +570,7 @@ impl Conn {
     }
 
     /// Every row of a query, each through `f`.
-    pub fn query_map<T, P: Params, F: FnMut(&Row<'_>) -> Result<T>>(
-        &self,
-        sql: &str,
-        params: P,
-        mut f: F,
-    ) -> Result<std::vec::IntoIter<Result<T>>> {
+    pub fn query_map<T, P: Params, F: FnMut(&Row<'_>) -> Result<T>>(&self, sql: &str, params: P, mut f: F) -> Result<std::vec::IntoIter<Result<T>>> {
         let values = params.values();
         let mut out = Vec::new();
         match &self.0 {
@@ -614,10 +595,7 @@ impl Conn {
 
     /// A statement to run several times (kept in the connection's cache).
     pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
-        Ok(Stmt {
-            conn: self,
-            sql: sql.to_owned(),
-        })
+        Ok(Stmt { conn: self, sql: sql.to_owned() })
     }
 
     pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
@@ -633,14 +611,10 @@ impl Conn {
             // lock fails that statement (DB_BUSY, as SQLite's busy timeout)
             // and the transaction is rolled back when the Tx is dropped.
             Inner::Pg(p) => {
-                *p.opening.borrow_mut() =
-                    Some(format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITER_LOCK})"));
+                *p.opening.borrow_mut() = Some(format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITER_LOCK})"));
             }
         }
-        Ok(Tx {
-            conn: self,
-            done: false,
-        })
+        Ok(Tx { conn: self, done: false })
     }
 
     /// Run independent statements in one round trip (PostgreSQL) or one
@@ -736,10 +710,7 @@ impl PgConn {
         if let Some(s) = self.stmts.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let stmt = self
-            .rt
-            .block_on(self.client.prepare(&pg_sql(sql)))
-            .map_err(|e| pg_error(e).in_statement(sql))?;
+        let stmt = self.rt.block_on(self.client.prepare(&pg_sql(sql))).map_err(|e| pg_error(e).in_statement(sql))?;
         self.stmts.borrow_mut().insert(sql.to_owned(), stmt.clone());
         Ok(stmt)
     }
@@ -781,26 +752,14 @@ impl Stmt<'_> {
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         self.conn.execute(&self.sql, params)
     }
-    pub fn query_row<T, P: Params, F: FnOnce(&Row<'_>) -> Result<T>>(
-        &mut self,
-        params: P,
-        f: F,
-    ) -> Result<T> {
+    pub fn query_row<T, P: Params, F: FnOnce(&Row<'_>) -> Result<T>>(&mut self, params: P, f: F) -> Result<T> {
         self.conn.query_row(&self.sql, params, f)
     }
-    pub fn query_map<T, P: Params, F: FnMut(&Row<'_>) -> Result<T>>(
-        &mut self,
-        params: P,
-        f: F,
-    ) -> Result<std::vec::IntoIter<Result<T>>> {
+    pub fn query_map<T, P: Params, F: FnMut(&Row<'_>) -> Result<T>>(&mut self, params: P, f: F) -> Result<std::vec::IntoIter<Result<T>>> {
         self.conn.query_map(&self.sql, params, f)
     }
     pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
-        Ok(self
-            .conn
-            .query_row(&self.sql, params, |_| Ok(()))
-            .optional()?
-            .is_some())
+        Ok(self.conn.query_row(&self.sql, params, |_| Ok(())).optional()?.is_some())
     }
 }
 
@@ -912,10 +871,7 @@ pub fn pg_sql(sql: &str) -> String {
 }
 
 fn pg_params(values: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
-    values
-        .iter()
-        .map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync))
-        .collect()
+    values.iter().map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync)).collect()
 }
 
 /// A PostgreSQL error as a domain error: serialization failures and
@@ -923,8 +879,7 @@ fn pg_params(values: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)
 pub(crate) fn pg_error(e: tokio_postgres::Error) -> Error {
     use tokio_postgres::error::SqlState;
     if let Some(code) = e.code() {
-        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
-        {
+        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED {
             return Error::db_busy().with_sql(SqlFault::Conflict);
         }
         if *code == SqlState::UNIQUE_VIOLATION {
@@ -947,13 +902,8 @@ pub(crate) fn pg_error(e: tokio_postgres::Error) -> Error {
 impl Error {
     /// In a debug build, name the statement an internal store error came from.
     fn in_statement(self, sql: &str) -> Error {
-        if cfg!(debug_assertions) && self.sql.is_none() && self.code == crate::error::Code::Internal
-        {
-            let mut e = Error::internal(format!(
-                "{} [in: {}]",
-                self.message_en,
-                sql.split_whitespace().collect::<Vec<_>>().join(" ")
-            ));
+        if cfg!(debug_assertions) && self.sql.is_none() && self.code == crate::error::Code::Internal {
+            let mut e = Error::internal(format!("{} [in: {}]", self.message_en, sql.split_whitespace().collect::<Vec<_>>().join(" ")));
             e.sql = self.sql;
             e
         } else {
@@ -967,13 +917,10 @@ impl tokio_postgres::types::ToSql for Value {
         &self,
         ty: &tokio_postgres::types::Type,
         out: &mut bytes::BytesMut,
-    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
-    {
+    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
         use bytes::BufMut;
         use tokio_postgres::types::{IsNull, Type};
-        let bad = || -> Box<dyn std::error::Error + Sync + Send> {
-            format!("cannot bind {self:?} to a {ty} parameter").into()
-        };
+        let bad = || -> Box<dyn std::error::Error + Sync + Send> { format!("cannot bind {self:?} to a {ty} parameter").into() };
         match self {
             Value::Null => return Ok(IsNull::Yes),
             Value::Int(i) => match *ty {
@@ -982,9 +929,7 @@ impl tokio_postgres::types::ToSql for Value {
                 Type::INT2 => out.put_i16(i16::try_from(*i).map_err(|_| bad())?),
                 Type::BOOL => out.put_u8((*i != 0) as u8),
                 Type::FLOAT8 => out.put_f64(*i as f64),
-                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
-                    out.put_slice(i.to_string().as_bytes())
-                }
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => out.put_slice(i.to_string().as_bytes()),
                 _ => return Err(bad()),
             },
             Value::Real(f) => match *ty {
@@ -994,12 +939,7 @@ impl tokio_postgres::types::ToSql for Value {
                 _ => return Err(bad()),
             },
             Value::Text(s) => match *ty {
-                Type::TEXT
-                | Type::VARCHAR
-                | Type::BPCHAR
-                | Type::NAME
-                | Type::UNKNOWN
-                | Type::BYTEA => out.put_slice(s.as_bytes()),
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::BYTEA => out.put_slice(s.as_bytes()),
                 _ => return Err(bad()),
             },
             Value::Blob(b) => match *ty {
@@ -1021,10 +961,7 @@ impl tokio_postgres::types::ToSql for Value {
 struct PgValue(Value);
 
 impl<'a> tokio_postgres::types::FromSql<'a> for PgValue {
-    fn from_sql(
-        ty: &tokio_postgres::types::Type,
-        raw: &'a [u8],
-    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+    fn from_sql(ty: &tokio_postgres::types::Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         use tokio_postgres::types::Type;
         let v = match *ty {
             Type::INT8 => Value::Int(i64::from_be_bytes(raw.try_into()?)),
@@ -1041,9 +978,7 @@ impl<'a> tokio_postgres::types::FromSql<'a> for PgValue {
         Ok(PgValue(v))
     }
 
-    fn from_sql_null(
-        _ty: &tokio_postgres::types::Type,
-    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+    fn from_sql_null(_ty: &tokio_postgres::types::Type) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         Ok(PgValue(Value::Null))
     }
 
@@ -1056,11 +991,7 @@ impl<'a> tokio_postgres::types::FromSql<'a> for PgValue {
 /// it has no fraction, else a float.
 fn numeric(raw: &[u8]) -> std::result::Result<Value, Box<dyn std::error::Error + Sync + Send>> {
     let word = |i: usize| -> std::result::Result<i16, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(i16::from_be_bytes(
-            raw.get(i * 2..i * 2 + 2)
-                .ok_or("short numeric")?
-                .try_into()?,
-        ))
+        Ok(i16::from_be_bytes(raw.get(i * 2..i * 2 + 2).ok_or("short numeric")?.try_into()?))
     };
     let ndigits = word(0)? as usize;
     let weight = word(1)? as i32;
@@ -1121,14 +1052,8 @@ mod tests {
 
     #[test]
     fn placeholders_are_rewritten_outside_quotes() {
-        assert_eq!(
-            pg_sql("SELECT a FROM t WHERE b = ?1 AND c = ?12"),
-            "SELECT a FROM t WHERE b = $1 AND c = $12"
-        );
-        assert_eq!(
-            pg_sql("INSERT INTO t VALUES (?, ?, '?')"),
-            "INSERT INTO t VALUES ($1, $2, '?')"
-        );
+        assert_eq!(pg_sql("SELECT a FROM t WHERE b = ?1 AND c = ?12"), "SELECT a FROM t WHERE b = $1 AND c = $12");
+        assert_eq!(pg_sql("INSERT INTO t VALUES (?, ?, '?')"), "INSERT INTO t VALUES ($1, $2, '?')");
         assert_eq!(pg_sql("SELECT 'it''s ?1', ?2"), "SELECT 'it''s ?1', $2");
     }
 

@@ -108,7 +108,8 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     let draft_elder = q.apply_binding(wei, grandpa, "parent").unwrap().id;
     // Family B's holder also applies for 张建国 (#6, whom 张伟 is applying for too) and uploads for it.
     let other_draft = q.apply_binding(li, grandpa, "parent").unwrap().id;
-    let other_doc = q.ingest_document(grandpa, "household_register", &qinqing_core::docstore::sample_png(7, 64, 48).unwrap(), "", Some(other_draft)).unwrap().document.id;
+    let other_doc =
+        q.ingest_document(grandpa, "household_register", &qinqing_core::docstore::sample_png(7, 64, 48).unwrap(), "", Some(other_draft)).unwrap().document.id;
     // Family B: awaiting review.
     let submitted_b = q.apply_binding(li, girl, "child").unwrap().id;
     let doc_b = q.add_sample_document(girl, "birth_certificate", "").unwrap().id;
@@ -123,11 +124,29 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     q.set_fund_policy("", "outpatient", "resident", FundPolicy { deductible_fen: 0, ratio_pct: 50, ceiling_fen: None }).unwrap();
     let t = q.issue_qr(kid, Some(wei)).unwrap().token;
     let settlement = q
-        .settle(&SettleRequest { token: t, institution: inst, scenario: "outpatient".into(), total_fen: 1_000, bill_id: "T-1".into(), pay_password: Some("135790".into()), ..Default::default() })
+        .settle(&SettleRequest {
+            token: t,
+            institution: inst,
+            scenario: "outpatient".into(),
+            total_fen: 1_000,
+            bill_id: "T-1".into(),
+            pay_password: Some("135790".into()),
+            ..Default::default()
+        })
         .unwrap()
         .id;
     let t = q.issue_qr(kid, None).unwrap().token;
-    let stay = q.admit(&AdmitRequest { token: t, institution: inst, admission_no: "ZY-1".into(), emergency: false, pay_password: Some("135790".into()), id_face_checked: true }).unwrap().id;
+    let stay = q
+        .admit(&AdmitRequest {
+            token: t,
+            institution: inst,
+            admission_no: "ZY-1".into(),
+            emergency: false,
+            pay_password: Some("135790".into()),
+            id_face_checked: true,
+        })
+        .unwrap()
+        .id;
     let filing = q.add_filing(kid, "440100", "2026-03-01", "2026-12-31").unwrap().id;
     let premium = q.pay_premium(wei, kid, 38_000, 2026).unwrap()["id"].as_i64().unwrap();
     drop(q);
@@ -167,21 +186,12 @@ fn fresh_at(template: &Path, dir: &Path, n: usize) -> (Qinqing, Option<String>) 
 /// Every table's rows but the access-denied log's.
 fn dump(q: &Qinqing) -> String {
     let tables_sql = match q.backend() {
-        qinqing_core::store::Backend::Sqlite => {
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'access_denied' ORDER BY name"
-        }
+        qinqing_core::store::Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'access_denied' ORDER BY name",
         qinqing_core::store::Backend::Postgresql => {
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'access_denied' ORDER BY tablename"
         }
     };
-    let tables: Vec<String> = q
-        .conn()
-        .prepare(tables_sql)
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let tables: Vec<String> = q.conn().prepare(tables_sql).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
     let mut out = String::new();
     for t in tables {
         let mut stmt = q.conn().prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
@@ -244,7 +254,11 @@ fn token(q: &mut Qinqing) -> String {
 }
 
 fn cases() -> Vec<(&'static str, &'static str, Call)> {
-    fn c(name: &'static str, allowed: &'static str, f: impl Fn(&mut Qinqing, &Ids) -> qinqing_core::Result<()> + 'static) -> (&'static str, &'static str, Call) {
+    fn c(
+        name: &'static str,
+        allowed: &'static str,
+        f: impl Fn(&mut Qinqing, &Ids) -> qinqing_core::Result<()> + 'static,
+    ) -> (&'static str, &'static str, Call) {
         (name, allowed, Box::new(f))
     }
     vec![
@@ -320,15 +334,41 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
         c("issue_qr(other family)", "O", |q, _| q.issue_qr(5, None).map(drop)),
         c("settle", "OT", |q, _| {
             let t = token(q);
-            q.settle(&SettleRequest { token: t, institution: 1, scenario: "outpatient".into(), total_fen: 2_000, bill_id: "T-2".into(), pay_password: Some("135790".into()), ..Default::default() }).map(drop)
+            q.settle(&SettleRequest {
+                token: t,
+                institution: 1,
+                scenario: "outpatient".into(),
+                total_fen: 2_000,
+                bill_id: "T-2".into(),
+                pay_password: Some("135790".into()),
+                ..Default::default()
+            })
+            .map(drop)
         }),
         c("settle(at another institution)", "O", |q, _| {
             let t = token(q);
-            q.settle(&SettleRequest { token: t, institution: 2, scenario: "outpatient".into(), total_fen: 2_000, bill_id: "X-2".into(), pay_password: Some("135790".into()), ..Default::default() }).map(drop)
+            q.settle(&SettleRequest {
+                token: t,
+                institution: 2,
+                scenario: "outpatient".into(),
+                total_fen: 2_000,
+                bill_id: "X-2".into(),
+                pay_password: Some("135790".into()),
+                ..Default::default()
+            })
+            .map(drop)
         }),
         c("admit", "OT", |q, _| {
             let t = token(q);
-            q.admit(&AdmitRequest { token: t, institution: 1, admission_no: "ZY-2".into(), emergency: false, pay_password: Some("135790".into()), id_face_checked: true }).map(drop)
+            q.admit(&AdmitRequest {
+                token: t,
+                institution: 1,
+                admission_no: "ZY-2".into(),
+                emergency: false,
+                pay_password: Some("135790".into()),
+                id_face_checked: true,
+            })
+            .map(drop)
         }),
         c("list_stays", "OT", |q, _| q.list_stays(Some(1), None, true).map(drop)),
         c("get_stay", "OTVH", |q, i| q.get_stay(i.stay).map(drop)),
@@ -352,7 +392,14 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
         }),
         c("premium_receipt", "OVH", |q, i| q.premium_receipt(i.premium).map(drop)),
         c("add_filing", "OVH", |q, _| {
-            q.add_filing_request(&FilingRequest { person: 3, region: "110000".into(), reason: "work".into(), from: "2026-04-01".into(), to: "2026-05-01".into() }).map(drop)
+            q.add_filing_request(&FilingRequest {
+                person: 3,
+                region: "110000".into(),
+                reason: "work".into(),
+                from: "2026-04-01".into(),
+                to: "2026-05-01".into(),
+            })
+            .map(drop)
         }),
         c("add_filing(other family)", "O", |q, _| q.add_filing(5, "110000", "2026-04-01", "2026-05-01").map(drop)),
         c("cancel_filing", "OVH", |q, i| q.cancel_filing(i.filing).map(drop)),
@@ -378,7 +425,9 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
         c("list_staff", "OA", |q, _| q.list_staff().map(drop)),
         c("set_staff_active", "OA", |q, _| q.set_staff_active(2, false).map(drop)),
         c("set_setting", "OA", |q, _| q.set_setting("online_pharmacy_daily_cap_fen", "150000").map(drop)),
-        c("set_fund_policy", "OA", |q, _| q.set_fund_policy("31", "outpatient", "resident", FundPolicy { deductible_fen: 0, ratio_pct: 60, ceiling_fen: None }).map(drop)),
+        c("set_fund_policy", "OA", |q, _| {
+            q.set_fund_policy("31", "outpatient", "resident", FundPolicy { deductible_fen: 0, ratio_pct: 60, ceiling_fen: None }).map(drop)
+        }),
         c("set_region_policy", "OA", |q, _| q.set_region_policy("32", &[qinqing_core::Relation::Spouse], "").map(drop)),
         c("add_institution", "OA", |q, _| q.add_institution("新医院", "310101", true, false).map(drop)),
         c("import_institutions", "OA", |q, _| q.import_institutions("name,region\n新诊所,310101\n").map(drop)),

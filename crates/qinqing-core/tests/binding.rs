@@ -326,9 +326,7 @@ fn member_bound_by_at_most_two_holders_per_china_month() {
     let mut q = ledger("2026-01-31T15:00:00Z");
     let grandma = person(&mut q, "李秀英", "34010419530802042", "310115", true);
     let sid = staff(&mut q);
-    let holders: Vec<i64> = (0..4)
-        .map(|i| person(&mut q, &format!("子女{i}"), &format!("3101151980010{}011", i + 1), "310115", true))
-        .collect();
+    let holders: Vec<i64> = (0..4).map(|i| person(&mut q, &format!("子女{i}"), &format!("3101151980010{}011", i + 1), "310115", true)).collect();
     let first = bind_adult(&mut q, holders[0], grandma, "parent", sid).unwrap();
     bind_adult(&mut q, holders[1], grandma, "parent", sid).unwrap();
     // A third holder on the same day (last second of January, China time) is refused.
@@ -361,9 +359,7 @@ fn two_october_bindings_still_active_block_a_third_in_november() {
     let mut q = ledger("2026-10-12T02:00:00Z");
     let grandpa = person(&mut q, "张建国", "31011519500310015", "310115", true);
     let sid = staff(&mut q);
-    let hs: Vec<i64> = (0..3)
-        .map(|i| person(&mut q, &format!("子女{i}"), &format!("3101151980010{}011", i + 1), "310115", true))
-        .collect();
+    let hs: Vec<i64> = (0..3).map(|i| person(&mut q, &format!("子女{i}"), &format!("3101151980010{}011", i + 1), "310115", true)).collect();
     bind_adult(&mut q, hs[0], grandpa, "parent", sid).unwrap();
     bind_adult(&mut q, hs[1], grandpa, "parent", sid).unwrap();
     at(&mut q, "2026-11-05T02:00:00Z");
@@ -425,9 +421,7 @@ fn the_month_cap_is_checked_again_at_approval() {
     let mut q = ledger("2026-05-20T02:00:00Z");
     let m = person(&mut q, "李秀英", "34010419530802042", "310115", true);
     let sid = staff(&mut q);
-    let hs: Vec<i64> = (0..3)
-        .map(|i| person(&mut q, &format!("子女{i}"), &format!("3101151980010{}011", i + 1), "310115", true))
-        .collect();
+    let hs: Vec<i64> = (0..3).map(|i| person(&mut q, &format!("子女{i}"), &format!("3101151980010{}011", i + 1), "310115", true)).collect();
     // Three applications submitted before any was approved.
     let mut apps = Vec::new();
     for &h in &hs {
@@ -550,10 +544,8 @@ fn the_letter_signed_is_recorded_by_version_and_hash() {
     let wife = person(&mut q, "王芳", "33010619850421026", "310115", true);
     let b = q.apply_binding(h, wife, "spouse").unwrap();
     q.sign_letter(b.id).unwrap();
-    let (v, sha): (String, String) = q
-        .conn()
-        .query_row("SELECT letter_version, letter_sha256 FROM binding WHERE id = ?1", [b.id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
+    let (v, sha): (String, String) =
+        q.conn().query_row("SELECT letter_version, letter_sha256 FROM binding WHERE id = ?1", [b.id], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     let l = q.binding_letter();
     assert_eq!(v, l.version);
     assert_eq!(sha, l.sha256);

@@ -103,11 +103,7 @@ fn stored(q: &Qinqing) -> Vec<String> {
             .collect(),
         qinqing_core::store::Backend::Postgresql => q
             .conn()
-            .query_map(
-                "SELECT name FROM blob WHERE name NOT LIKE 'installation.%' ORDER BY name",
-                [],
-                |r| r.get(0),
-            )
+            .query_map("SELECT name FROM blob WHERE name NOT LIKE 'installation.%' ORDER BY name", [], |r| r.get(0))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap(),
@@ -277,11 +273,7 @@ fn the_same_upload_is_stored_once_in_private_files() {
     let names = stored(&q);
     assert_eq!(names.len(), 2, "the image and its thumbnail: {names:?}");
     let bytes = q.blobs().read(&a.document.sha256, "jpg").unwrap();
-    assert_eq!(
-        docstore::sha256_hex(&bytes),
-        a.document.sha256,
-        "named by the hash of what is stored"
-    );
+    assert_eq!(docstore::sha256_hex(&bytes), a.document.sha256, "named by the hash of what is stored");
     #[cfg(unix)]
     if q.backend() == qinqing_core::store::Backend::Sqlite {
         let files = files_in(&q.files().dir);
@@ -306,21 +298,10 @@ fn a_failure_after_processing_leaves_no_file_and_no_row() {
              CREATE TRIGGER boom BEFORE INSERT ON document FOR EACH ROW EXECUTE FUNCTION boom();"
         })
         .unwrap();
-    let e = q
-        .ingest_document(p, "hukou", &jpeg(&upright(), 90), "", None)
-        .unwrap_err();
+    let e = q.ingest_document(p, "hukou", &jpeg(&upright(), 90), "", None).unwrap_err();
     assert_eq!(e.code, Code::Internal);
-    assert!(
-        stored(&q).is_empty(),
-        "the files written before the row were removed"
-    );
-    q.conn()
-        .execute_batch(if sqlite {
-            "DROP TRIGGER boom;"
-        } else {
-            "DROP TRIGGER boom ON document;"
-        })
-        .unwrap();
+    assert!(stored(&q).is_empty(), "the files written before the row were removed");
+    q.conn().execute_batch(if sqlite { "DROP TRIGGER boom;" } else { "DROP TRIGGER boom ON document;" }).unwrap();
     assert!(q.list_documents(None).unwrap().is_empty());
     let audit = q.audit_list(&Default::default()).unwrap();
     assert!(!audit.iter().any(|a| a.action == "document.add"));
@@ -436,19 +417,13 @@ fn incomplete_files_cut_anywhere_are_refused_and_nothing_is_stored() {
         let last = if *name == "pdf" { n - 1 } else { n };
         for cut in cuts.into_iter().filter(|c| *c > 0 && *c < last) {
             let e = q.ingest_document(p, "hukou", &whole[..cut], "", None).unwrap_err();
-            assert!(
-                matches!(e.code, Code::DocIncomplete | Code::DocUnsupported),
-                "{name} cut at {cut} of {n}: {e}"
-            );
+            assert!(matches!(e.code, Code::DocIncomplete | Code::DocUnsupported), "{name} cut at {cut} of {n}: {e}");
             if cut > n / 10 {
                 assert_eq!(e.code, Code::DocIncomplete, "{name} cut at {cut} of {n}: {e}");
                 assert!(e.message_en.contains("incomplete") && e.message_zh.contains("不完整"));
             }
         }
-        assert!(
-            q.list_documents(None).unwrap().is_empty(),
-            "{name}: nothing stored by a refusal"
-        );
+        assert!(q.list_documents(None).unwrap().is_empty(), "{name}: nothing stored by a refusal");
         assert!(stored(&q).is_empty(), "{name}: no file left behind");
     }
     // Whole files are accepted; so is a JPEG with bytes after its end (some cameras append data).

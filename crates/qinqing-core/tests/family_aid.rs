@@ -36,7 +36,17 @@ fn request(w: &W, authorizer: i64, cap: Option<i64>, online: Option<i64>, sha: &
 
 fn pay(w: &mut W, scenario: &str, total: i64, bill: &str) -> Vec<(String, Option<i64>, i64)> {
     let token = w.q.issue_qr(w.kid, None).unwrap().token;
-    let s = w.q.settle(&SettleRequest { token, institution: w.pharmacy, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), pay_password: Some(PAY.into()), ..Default::default() }).unwrap();
+    let s =
+        w.q.settle(&SettleRequest {
+            token,
+            institution: w.pharmacy,
+            scenario: scenario.into(),
+            total_fen: total,
+            bill_id: bill.into(),
+            pay_password: Some(PAY.into()),
+            ..Default::default()
+        })
+        .unwrap();
     s.legs.iter().map(|l| (l.source.clone(), l.person_id, l.amount)).collect()
 }
 
@@ -131,7 +141,13 @@ fn premium_tiers_check_then_pay_with_a_receipt() {
 #[test]
 fn filings_have_a_reason_and_can_be_cancelled() {
     let mut w = world();
-    let req = |region: &str, reason: &str, from: &str, to: &str| FilingRequest { person: w.kid, region: region.into(), reason: reason.into(), from: from.into(), to: to.into() };
+    let req = |region: &str, reason: &str, from: &str, to: &str| FilingRequest {
+        person: w.kid,
+        region: region.into(),
+        reason: reason.into(),
+        from: from.into(),
+        to: to.into(),
+    };
     let e = w.q.add_filing_request(&req("449999", "holiday", "2026-13-01", "x")).unwrap_err();
     let mut codes = vec![e.code];
     codes.extend(e.also.iter().map(|a| a.code));
@@ -146,7 +162,15 @@ fn filings_have_a_reason_and_can_be_cancelled() {
     let gz = w.q.add_institution("广州市第一人民医院", "440104", true, true).unwrap().id;
     let settle = |q: &mut Qinqing, kid: i64, bill: &str| {
         let token = q.issue_qr(kid, None).unwrap().token;
-        q.settle(&SettleRequest { token, institution: gz, scenario: "outpatient".into(), total_fen: 10_000, bill_id: bill.into(), pay_password: Some(PAY.into()), ..Default::default() })
+        q.settle(&SettleRequest {
+            token,
+            institution: gz,
+            scenario: "outpatient".into(),
+            total_fen: 10_000,
+            bill_id: bill.into(),
+            pay_password: Some(PAY.into()),
+            ..Default::default()
+        })
     };
     let s = settle(&mut w.q, w.kid, "G-1").unwrap();
     assert!(s.cross_region && !s.emergency && s.fund_fen == 5_000);

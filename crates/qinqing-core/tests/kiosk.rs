@@ -125,7 +125,14 @@ fn backup_while_open_and_restore() {
     assert_eq!(copy.count_persons().unwrap(), people);
     drop(copy);
     // Change the live database, then restore the backup over it.
-    q.add_person(&PersonInput { name: "新人".into(), resident_id: with_check_char("11010519491231002"), insurance: "resident".into(), region: "110105".into(), ..Default::default() }).unwrap();
+    q.add_person(&PersonInput {
+        name: "新人".into(),
+        resident_id: with_check_char("11010519491231002"),
+        insurance: "resident".into(),
+        region: "110105".into(),
+        ..Default::default()
+    })
+    .unwrap();
     assert_eq!(q.count_persons().unwrap(), people + 1);
     q.restore_from(&out).unwrap();
     assert_eq!(q.count_persons().unwrap(), people);
@@ -220,12 +227,7 @@ fn service_sessions_end_when_idle_or_too_old_or_logged_out_and_terminal_keys_unt
     let s = q.login(admin, "right-password").unwrap();
     assert_eq!(q.authenticate(&s.token).unwrap(), Actor::Staff { id: admin, admin: true });
     // The token is kept only as a hash.
-    let stored: Vec<String> = q
-        .conn()
-        .query_map("SELECT token_hash FROM credential", [], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let stored: Vec<String> = q.conn().query_map("SELECT token_hash FROM credential", [], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
     assert!(stored.iter().all(|h| h.len() == 64 && !s.token.contains(h.as_str())));
     // Used within the idle time it lives on; 15 idle minutes end it.
     at(&mut q, "2026-03-10T02:14:00Z");
@@ -404,7 +406,8 @@ fn a_paired_computer_signs_codes_a_counter_checks_offline_and_the_ledger_still_d
     let cert = d.certificate.clone().expect("a certificate for the key sent");
     assert_eq!((cert.device, cert.holder, cert.public_key.as_str()), (d.id, 3, hex.as_str()));
     let now = q.now().timestamp();
-    let claims = |member: i64, shown_by: i64, nonce: &str| Claims { payer: member, member, shown_by, issued_at: now, expires_at: now + 60, nonce: nonce.into() };
+    let claims =
+        |member: i64, shown_by: i64, nonce: &str| Claims { payer: member, member, shown_by, issued_at: now, expires_at: now + 60, nonce: nonce.into() };
     // The computer signs 张子涵's code (#5, shown by his father #3) without the ledger.
     let code = qr::encode_device(&key, &cert, &claims(5, 3, "00000000000000a1")).unwrap();
     assert!(code.starts_with("QQ2"));

@@ -26,12 +26,11 @@ fn recompute(q: &Qinqing) -> BTreeMap<(i64, String, String, String), (i64, i64)>
         )
         .unwrap();
     let mut bills = q.conn().prepare("SELECT member_id, china_month, scenario, count(*) FROM settlement GROUP BY 1, 2, 3").unwrap();
-    let counts: BTreeMap<(i64, String, String), i64> = bills
-        .query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?))).unwrap() {
+    let counts: BTreeMap<(i64, String, String), i64> =
+        bills.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?))).unwrap().map(Result::unwrap).collect();
+    for row in
+        stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?))).unwrap()
+    {
         let (m, mo, sc, src, amt) = row.unwrap();
         let b = if src == "total" { counts[&(m, mo.clone(), sc.clone())] } else { 0 };
         out.insert((m, mo, sc, src), (amt, b));
@@ -105,11 +104,18 @@ proptest! {
     }
 }
 
-
 fn pay(q: &mut Qinqing, member: i64, inst: i64, total: i64, bill: &str) {
     let t = q.issue_qr(member, None).unwrap().token;
-    q.settle(&SettleRequest { token: t, institution: inst, scenario: "outpatient".into(), total_fen: total, bill_id: bill.into(), pay_password: Some(PAY.into()), ..Default::default() })
-        .unwrap();
+    q.settle(&SettleRequest {
+        token: t,
+        institution: inst,
+        scenario: "outpatient".into(),
+        total_fen: total,
+        bill_id: bill.into(),
+        pay_password: Some(PAY.into()),
+        ..Default::default()
+    })
+    .unwrap();
 }
 
 #[test]
@@ -190,7 +196,16 @@ fn cap_bars_and_statement() {
     let inst = q.add_institution("医院", "310115", true, true).unwrap().id;
     let aid = q.authorize_aid(dad, kid, "child", Some(10_000)).unwrap().id;
     let t = q.issue_qr(kid, None).unwrap().token;
-    q.settle(&SettleRequest { token: t, institution: inst, scenario: "pharmacy".into(), total_fen: 8_500, bill_id: "P1".into(), pay_password: Some(PAY.into()), ..Default::default() }).unwrap();
+    q.settle(&SettleRequest {
+        token: t,
+        institution: inst,
+        scenario: "pharmacy".into(),
+        total_fen: 8_500,
+        bill_id: "P1".into(),
+        pay_password: Some(PAY.into()),
+        ..Default::default()
+    })
+    .unwrap();
     let d = q.dashboard(dad, 2026).unwrap();
     let cap = d.caps.iter().find(|c| c.aid_id == aid).unwrap();
     assert_eq!((cap.spent_fen, cap.used_pct, cap.level), (8_500, Some(85), "near"));
@@ -203,8 +218,16 @@ fn cap_bars_and_statement() {
 fn settle_at(q: &mut Qinqing, at: &str, member: i64, inst: i64, scenario: &str, total: i64, bill: &str) {
     q.set_clock(Arc::new(FixedClock::at(at)));
     let t = q.issue_qr(member, None).unwrap().token;
-    q.settle(&SettleRequest { token: t, institution: inst, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), pay_password: Some(PAY.into()), ..Default::default() })
-        .unwrap();
+    q.settle(&SettleRequest {
+        token: t,
+        institution: inst,
+        scenario: scenario.into(),
+        total_fen: total,
+        bill_id: bill.into(),
+        pay_password: Some(PAY.into()),
+        ..Default::default()
+    })
+    .unwrap();
 }
 
 fn premium_at(q: &mut Qinqing, at: &str, payer: i64, beneficiary: i64, amount: i64, year: i64) {

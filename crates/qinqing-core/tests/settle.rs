@@ -3,9 +3,9 @@
 use proptest::prelude::*;
 mod common;
 use common::{person, PAY};
+use qinqing_core::fund::FundPolicy;
 use qinqing_core::id::with_check_char;
 use qinqing_core::qr;
-use qinqing_core::fund::FundPolicy;
 use qinqing_core::settle::{AdmitRequest, SettleRequest};
 use qinqing_core::time::FixedClock;
 use qinqing_core::{Code, PersonInput, Qinqing};
@@ -16,7 +16,6 @@ const NOW: &str = "2026-03-10T02:00:00Z"; // 10:00 China time
 fn at(q: &mut Qinqing, instant: &str) {
     q.set_clock(Arc::new(FixedClock::at(instant)));
 }
-
 
 struct World {
     q: Qinqing,
@@ -66,7 +65,15 @@ fn flat_fund_policy(q: &mut Qinqing) {
 }
 
 fn req(token: &str, institution: i64, scenario: &str, total: i64, bill: &str) -> SettleRequest {
-    SettleRequest { token: token.into(), institution, scenario: scenario.into(), total_fen: total, bill_id: bill.into(), pay_password: Some(PAY.into()), ..Default::default() }
+    SettleRequest {
+        token: token.into(),
+        institution,
+        scenario: scenario.into(),
+        total_fen: total,
+        bill_id: bill.into(),
+        pay_password: Some(PAY.into()),
+        ..Default::default()
+    }
 }
 
 fn balance(q: &Qinqing, p: i64) -> i64 {
@@ -294,7 +301,17 @@ fn the_fund_pays_above_the_deductible_up_to_the_ceiling() {
     assert_eq!((s.deductible_fen, s.fund_fen), (0, 88_000), "the ceiling leaves 88,000 of 120,000");
     let s = bill(&mut w, 10_000, "D-4");
     assert_eq!(s.fund_fen, 0, "the ceiling is reached for the year");
-    assert_eq!(s.legs, vec![qinqing_core::settle::Leg { source: "cash".into(), person_id: None, person_name: None, aid_id: None, amount: 10_000, amount_display: "¥100.00".into() }]);
+    assert_eq!(
+        s.legs,
+        vec![qinqing_core::settle::Leg {
+            source: "cash".into(),
+            person_id: None,
+            person_name: None,
+            aid_id: None,
+            amount: 10_000,
+            amount_display: "¥100.00".into()
+        }]
+    );
     // A new China year starts over.
     at(&mut w.q, "2026-12-31T16:00:00Z");
     let s = bill(&mut w, 60_000, "D-5");
@@ -325,16 +342,53 @@ fn inpatient_admission_opens_a_stay_and_discharge_settles_it() {
     let t = w.q.issue_qr(w.child, Some(w.holder)).unwrap().token;
     // A 60-second code at discharge is not how inpatient settles.
     assert_eq!(w.q.settle(&req(&t, w.hospital, "inpatient", 500_000, "Z-1")).unwrap_err().code, Code::StayRequired);
-    let stay = w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0001".into(), emergency: false, pay_password: Some(PAY.into()), id_face_checked: true }).unwrap();
+    let stay =
+        w.q.admit(&AdmitRequest {
+            token: t.clone(),
+            institution: w.hospital,
+            admission_no: "ZY-0001".into(),
+            emergency: false,
+            pay_password: Some(PAY.into()),
+            id_face_checked: true,
+        })
+        .unwrap();
     assert_eq!((stay.status.as_str(), stay.member_id), ("open", w.child));
     // A retry of the admission returns the same stay; the code opens nothing else and pays nothing.
-    assert!(w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0001".into(), emergency: false, pay_password: Some(PAY.into()), id_face_checked: true }).unwrap().replayed);
-    assert_eq!(w.q.admit(&AdmitRequest { token: t.clone(), institution: w.hospital, admission_no: "ZY-0002".into(), emergency: false, pay_password: Some(PAY.into()), id_face_checked: true }).unwrap_err().code, Code::QrAlreadyUsed);
+    assert!(
+        w.q.admit(&AdmitRequest {
+            token: t.clone(),
+            institution: w.hospital,
+            admission_no: "ZY-0001".into(),
+            emergency: false,
+            pay_password: Some(PAY.into()),
+            id_face_checked: true
+        })
+        .unwrap()
+        .replayed
+    );
+    assert_eq!(
+        w.q.admit(&AdmitRequest {
+            token: t.clone(),
+            institution: w.hospital,
+            admission_no: "ZY-0002".into(),
+            emergency: false,
+            pay_password: Some(PAY.into()),
+            id_face_checked: true
+        })
+        .unwrap_err()
+        .code,
+        Code::QrAlreadyUsed
+    );
     assert_eq!(w.q.settle(&req(&t, w.hospital, "outpatient", 1_000, "Z-2")).unwrap_err().code, Code::QrAlreadyUsed);
     // Ten days later, discharge: no code, settled against the stay.
     at(&mut w.q, "2026-03-20T02:00:00Z");
     let discharge = |id: i64, inst: i64, total: i64, bill: &str| SettleRequest {
-        institution: inst, scenario: "inpatient".into(), total_fen: total, bill_id: bill.into(), stay: Some(id), ..Default::default()
+        institution: inst,
+        scenario: "inpatient".into(),
+        total_fen: total,
+        bill_id: bill.into(),
+        stay: Some(id),
+        ..Default::default()
     };
     assert_eq!(w.q.settle(&discharge(stay.id, w.pharmacy, 500_000, "ZY-B1")).unwrap_err().code, Code::StayNotFound, "only the admitting institution");
     let s = w.q.settle(&discharge(stay.id, w.hospital, 500_000, "ZY-B1")).unwrap();
@@ -348,7 +402,19 @@ fn inpatient_admission_opens_a_stay_and_discharge_settles_it() {
     // Admission needs a live code like any other use.
     let old = w.q.issue_qr(w.child, None).unwrap().token;
     at(&mut w.q, "2026-03-20T02:05:00Z");
-    assert_eq!(w.q.admit(&AdmitRequest { token: old, institution: w.hospital, admission_no: "ZY-0003".into(), emergency: false, pay_password: Some(PAY.into()), id_face_checked: true }).unwrap_err().code, Code::QrExpired);
+    assert_eq!(
+        w.q.admit(&AdmitRequest {
+            token: old,
+            institution: w.hospital,
+            admission_no: "ZY-0003".into(),
+            emergency: false,
+            pay_password: Some(PAY.into()),
+            id_face_checked: true
+        })
+        .unwrap_err()
+        .code,
+        Code::QrExpired
+    );
     assert_eq!(w.q.settle(&discharge(999, w.hospital, 100, "ZY-B3")).unwrap_err().code, Code::StayNotFound);
 }
 
@@ -357,7 +423,14 @@ fn inpatient_admission_opens_a_stay_and_discharge_settles_it() {
 fn settings_are_checked_audited_and_used() {
     let mut w = world();
     assert_eq!(w.q.setting("online_pharmacy_daily_cap_fen").unwrap(), 100_000);
-    for (k, v) in [("online_pharmacy_daily_cap_fen", "49999"), ("online_pharmacy_daily_cap_fen", "200001"), ("qr_validity_secs", "61"), ("qr_clock_skew_secs", "31"), ("emergency_ratio_cut_pct", "-1"), ("qr_validity_secs", "abc")] {
+    for (k, v) in [
+        ("online_pharmacy_daily_cap_fen", "49999"),
+        ("online_pharmacy_daily_cap_fen", "200001"),
+        ("qr_validity_secs", "61"),
+        ("qr_clock_skew_secs", "31"),
+        ("emergency_ratio_cut_pct", "-1"),
+        ("qr_validity_secs", "abc"),
+    ] {
         assert_eq!(w.q.set_setting(k, v).unwrap_err().code, Code::SettingOutOfRange, "{k}={v}");
     }
     assert_eq!(w.q.set_setting("no_such", "1").unwrap_err().code, Code::SettingUnknown);
@@ -383,9 +456,7 @@ fn settings_are_checked_audited_and_used() {
 fn the_premium_limit_is_regional_policy() {
     let mut w = world();
     w.q.set_balance(w.holder, 1_000_000).unwrap();
-    let rel: Vec<i64> = (0..2)
-        .map(|i| person(&mut w.q, &format!("子女{i}"), &format!("3101152015010{}011", i + 1), "resident", "310115", 0))
-        .collect();
+    let rel: Vec<i64> = (0..2).map(|i| person(&mut w.q, &format!("子女{i}"), &format!("3101152015010{}011", i + 1), "resident", "310115", 0)).collect();
     for &r in &rel {
         w.q.authorize_aid(w.holder, r, "child", None).unwrap();
     }
@@ -689,14 +760,17 @@ fn a_settlement_needs_the_payers_confirmation() {
     assert!(w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "PW-2")).is_ok(), "after the lock-out");
     let _ = before;
     // Nobody can pay by code without a payment password.
-    let no_pw = w.q.add_person(&PersonInput {
-        name: "张雨桐".into(),
-        resident_id: with_check_char("31011520200229028"),
-        insurance: "resident".into(),
-        region: "310115".into(),
-        voucher_activated: true,
-        ..Default::default()
-    }).unwrap().id;
+    let no_pw =
+        w.q.add_person(&PersonInput {
+            name: "张雨桐".into(),
+            resident_id: with_check_char("31011520200229028"),
+            insurance: "resident".into(),
+            region: "310115".into(),
+            voucher_activated: true,
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
     let t = w.q.issue_qr(no_pw, None).unwrap().token;
     assert_eq!(w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "PW-3")).unwrap_err().code, Code::PayPasswordNotSet);
     // Weak passwords are refused when set.

@@ -30,9 +30,7 @@ pub const WAIT: Duration = Duration::from_secs(15);
 
 /// Where screenshots go: `<target dir>/e2e/`.
 pub fn e2e_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
     let dir = target.join("e2e");
     std::fs::create_dir_all(&dir).expect("create target/e2e");
     dir
@@ -65,12 +63,8 @@ fn free_port() -> u16 {
 pub fn spawn_server(bin: &Path, args: &[&str]) -> (Child, String) {
     use std::io::BufRead;
     assert!(bin.is_file(), "{} not built (cargo build --workspace)", bin.display());
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start qinqing-server");
+    let mut child =
+        Command::new(bin).args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().expect("start qinqing-server");
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.take().expect("server stdout")).read_line(&mut line).expect("server's first line");
     let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("server said {line:?}")).to_string();
@@ -153,8 +147,7 @@ impl App {
             t.spawn(|| {
                 use qinqing_core::installation::Installation;
                 let mut q = qinqing_core::Qinqing::open(&db).expect("open the test database");
-                let chosen: i64 =
-                    q.conn().query_row("SELECT count(*) FROM setting WHERE key = 'install_role'", [], |r| r.get(0)).expect("setting");
+                let chosen: i64 = q.conn().query_row("SELECT count(*) FROM setting WHERE key = 'install_role'", [], |r| r.get(0)).expect("setting");
                 if chosen == 0 {
                     q.set_installation(Installation::Demo).expect("demo installation");
                 }
@@ -210,10 +203,7 @@ impl App {
 
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": app_bin, "args": args }),
-        );
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app_bin, "args": args }));
         let started = Instant::now();
         let client = ClientBuilder::native()
             .capabilities(caps)
@@ -315,9 +305,7 @@ impl App {
     pub async fn upload(&self, css: &str, file: &Path) {
         trace(&self.name, "upload", css);
         let e = self.wait(css).await;
-        e.send_keys(&file.to_string_lossy())
-            .await
-            .unwrap_or_else(|err| panic!("e2e {}: upload {} into {css}: {err}", self.name, file.display()));
+        e.send_keys(&file.to_string_lossy()).await.unwrap_or_else(|err| panic!("e2e {}: upload {} into {css}: {err}", self.name, file.display()));
     }
 
     /// Choose an option of a `<select>` by its value.
@@ -494,12 +482,8 @@ fn wait_port(port: u16) {
 /// --pay-password-stdin`, whose secret never goes into the arguments).
 pub fn output_with_stdin(cmd: &mut Command, input: &str) -> std::process::Output {
     use std::io::Write;
-    let mut child = cmd
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the command");
+    let mut child =
+        cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("start the command");
     if let Some(mut i) = child.stdin.take() {
         let _ = i.write_all(input.as_bytes());
     }

@@ -97,11 +97,7 @@ impl Pool {
             q.set_kiosk(None);
             let _ = tx.send(r);
         });
-        self.jobs
-            .lock()
-            .map_err(|_| Error::internal("job queue"))?
-            .send(job)
-            .map_err(|_| Error::internal("no ledger worker is running"))?;
+        self.jobs.lock().map_err(|_| Error::internal("job queue"))?.send(job).map_err(|_| Error::internal("no ledger worker is running"))?;
         rx.await.map_err(|_| Error::internal("the ledger worker stopped"))?
     }
 
@@ -180,10 +176,7 @@ pub fn metrics_handle() -> Result<metrics_exporter_prometheus::PrometheusHandle,
         .get_or_init(|| {
             use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
             PrometheusBuilder::new()
-                .set_buckets_for_metric(
-                    Matcher::Full("qinqing_request_seconds".into()),
-                    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
-                )
+                .set_buckets_for_metric(Matcher::Full("qinqing_request_seconds".into()), &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
                 .and_then(|b| b.install_recorder())
                 .map_err(|e| format!("metrics: {e}"))
         })
@@ -256,8 +249,7 @@ impl<S: Send + Sync, const N: usize> axum::extract::FromRequest<S> for Body<N> {
 fn parse<T: DeserializeOwned>(Body(body): &Body) -> Result<T, Error> {
     let mut unknown = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(body);
-    let v: T = serde_ignored::deserialize(&mut de, |path| unknown.push(path.to_string()))
-        .map_err(|e| Error::request_malformed(&e.to_string()))?;
+    let v: T = serde_ignored::deserialize(&mut de, |path| unknown.push(path.to_string())).map_err(|e| Error::request_malformed(&e.to_string()))?;
     de.end().map_err(|e| Error::request_malformed(&e.to_string()))?;
     if !unknown.is_empty() {
         return Err(Error::request_malformed(&format!("unknown field {}", unknown.join(", "))));

@@ -63,19 +63,28 @@ pub fn document() -> Value {
         paths.insert(format!("/api/v1/{op}"), json!({ "post": post }));
     }
     let mut login_responses = refusals();
-    login_responses.insert("200".into(), json!({ "description": "A session: token (shown once), expires_at, idle_secs, staff",
-        "content": { "application/json": { "schema": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } } } } }));
+    login_responses.insert(
+        "200".into(),
+        json!({ "description": "A session: token (shown once), expires_at, idle_secs, staff",
+        "content": { "application/json": { "schema": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } } } } }),
+    );
     login_responses.insert("429".into(), error_response("RATE_LIMITED: too many attempts from this address or for this account"));
-    paths.insert("/api/v1/login".into(), json!({ "post": {
+    paths.insert(
+        "/api/v1/login".into(),
+        json!({ "post": {
         "operationId": "login", "summary": "A staff member logs in with their password: a session token.", "tags": ["session"],
         "requestBody": { "required": true, "content": { "application/json": { "schema": {
             "type": "object", "required": ["staff", "password"], "additionalProperties": false,
             "properties": { "staff": { "type": "integer", "format": "int64" }, "password": { "type": "string" } } } } } },
-        "responses": login_responses } }));
+        "responses": login_responses } }),
+    );
     let mut pair_responses = refusals();
-    pair_responses.insert("200".into(), json!({ "description": "The paired device: id, holder, holder_name_masked and its token (shown once)",
+    pair_responses.insert(
+        "200".into(),
+        json!({ "description": "The paired device: id, holder, holder_name_masked and its token (shown once)",
         "content": { "application/json": { "schema": { "type": "object", "required": ["token", "holder"],
-            "properties": { "token": { "type": "string" }, "holder": { "type": "integer", "format": "int64" } } } } } }));
+            "properties": { "token": { "type": "string" }, "holder": { "type": "integer", "format": "int64" } } } } } }),
+    );
     pair_responses.insert("429".into(), error_response("RATE_LIMITED: too many attempts from this address"));
     paths.insert("/api/v1/pair".into(), json!({ "post": {
         "operationId": "pair", "summary": "A family computer redeems the one-time pairing code staff gave (10 minutes, single use): a device token for that household only.",
@@ -87,15 +96,21 @@ pub fn document() -> Value {
         "responses": pair_responses } }));
     let mut logout_responses = refusals();
     logout_responses.insert("200".into(), json!({ "description": "Logged out", "content": { "application/json": { "schema": { "type": "object" } } } }));
-    paths.insert("/api/v1/logout".into(), json!({ "post": { "operationId": "logout", "summary": "End this session at once.", "tags": ["session"],
-        "security": [{ "bearer": [] }], "responses": logout_responses } }));
+    paths.insert(
+        "/api/v1/logout".into(),
+        json!({ "post": { "operationId": "logout", "summary": "End this session at once.", "tags": ["session"],
+        "security": [{ "bearer": [] }], "responses": logout_responses } }),
+    );
     for (path, id, what) in [
         ("/healthz", "healthz", "The process answers."),
         ("/readyz", "readyz", "The ledger answers (503 when it does not)."),
         ("/metrics", "metrics", "Prometheus metrics (text)."),
     ] {
-        paths.insert(path.into(), json!({ "get": { "operationId": id, "summary": what, "tags": ["operations-staff"],
-            "responses": { "200": { "description": what }, "503": error_response("The ledger does not answer") } } }));
+        paths.insert(
+            path.into(),
+            json!({ "get": { "operationId": id, "summary": what, "tags": ["operations-staff"],
+            "responses": { "200": { "description": what }, "503": error_response("The ledger does not answer") } } }),
+        );
     }
     json!({
         "openapi": "3.0.3",

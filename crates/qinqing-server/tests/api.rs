@@ -236,8 +236,21 @@ fn off_loopback_it_serves_only_https_and_https_works() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -245,25 +258,22 @@ fn off_loopback_it_serves_only_https_and_https_works() {
         .output()
         .expect("openssl (scripts/deps.sh installs it)");
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let (mut child, addr) = common::spawn_server(&[
-        "--db",
-        &l.db,
-        "--listen",
-        "127.0.0.1:0",
-        "--tls-cert",
-        cert.to_str().unwrap(),
-        "--tls-key",
-        key.to_str().unwrap(),
-    ]);
+    let (mut child, addr) =
+        common::spawn_server(&["--db", &l.db, "--listen", "127.0.0.1:0", "--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]);
     let port = addr.rsplit(':').next().unwrap().to_string();
-    let curl = |extra: &[&str]| {
-        Command::new("curl").args(["-sS", "--max-time", "10"]).args(extra).output().expect("curl (scripts/deps.sh installs it)")
-    };
+    let curl = |extra: &[&str]| Command::new("curl").args(["-sS", "--max-time", "10"]).args(extra).output().expect("curl (scripts/deps.sh installs it)");
     let ok = curl(&["--cacert", cert.to_str().unwrap(), &format!("https://localhost:{port}/healthz")]);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("\"ok\""));
-    let login = curl(&["--cacert", cert.to_str().unwrap(), "-X", "POST", "-d", &json!({ "staff": l.admin, "password": ADMIN_PW }).to_string(),
-        &format!("https://localhost:{port}/api/v1/login")]);
+    let login = curl(&[
+        "--cacert",
+        cert.to_str().unwrap(),
+        "-X",
+        "POST",
+        "-d",
+        &json!({ "staff": l.admin, "password": ADMIN_PW }).to_string(),
+        &format!("https://localhost:{port}/api/v1/login"),
+    ]);
     assert!(String::from_utf8_lossy(&login.stdout).contains("qqs_"), "{}", String::from_utf8_lossy(&login.stdout));
     // Plain HTTP to the HTTPS port gets no answer from the API.
     let plain = curl(&[&format!("http://127.0.0.1:{port}/healthz")]);
@@ -293,10 +303,8 @@ fn the_openapi_document_is_valid_and_every_path_in_it_answers_bad_input_without_
     for op in ["settle", "terminal_add", "person_list", "info", "dashboard"] {
         assert!(paths.contains_key(&format!("/api/v1/{op}")), "{op} is documented");
     }
-    let admin = call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": l.admin, "password": ADMIN_PW }).to_string())).1["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let admin =
+        call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": l.admin, "password": ADMIN_PW }).to_string())).1["token"].as_str().unwrap().to_string();
     // Every documented path, with bad input of every kind, as nobody and as an
     // administrator: an answer, never a 500.
     let bad: [&str; 7] = ["", "{", "[]", "null", "{\"id\": \"x\"}", "{\"nonsense\": 1}", "{\"id\": 99999999, \"member\": -1, \"holder\": 0, \"year\": 99999}"];
@@ -357,7 +365,22 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     assert_eq!(code, 0);
     let key = key["key"].as_str().unwrap().to_string();
     let (code, v, err) = run(
-        &["--token", &key, "settle", "--code", &l.tokens[0], "--institution", &l.inst_a.to_string(), "--scenario", "pharmacy", "--total", "2500", "--bill", "C-1", "--pay-password-stdin"],
+        &[
+            "--token",
+            &key,
+            "settle",
+            "--code",
+            &l.tokens[0],
+            "--institution",
+            &l.inst_a.to_string(),
+            "--scenario",
+            "pharmacy",
+            "--total",
+            "2500",
+            "--bill",
+            "C-1",
+            "--pay-password-stdin",
+        ],
         &format!("{PAY}\n"),
     );
     assert_eq!(code, 0, "{err}");
@@ -366,7 +389,22 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     assert_eq!(v, serde_json::to_value(&local).unwrap(), "the same JSON as the ledger's own");
     // Refusals keep their codes and exit codes.
     let (code, _, err) = run(
-        &["--token", &key, "settle", "--code", &l.tokens[1], "--institution", &l.inst_b.to_string(), "--scenario", "pharmacy", "--total", "2500", "--bill", "C-2", "--pay-password-stdin"],
+        &[
+            "--token",
+            &key,
+            "settle",
+            "--code",
+            &l.tokens[1],
+            "--institution",
+            &l.inst_b.to_string(),
+            "--scenario",
+            "pharmacy",
+            "--total",
+            "2500",
+            "--bill",
+            "C-2",
+            "--pay-password-stdin",
+        ],
         &format!("{PAY}\n"),
     );
     assert_eq!((code, err["error"]["code"].as_str()), (3, Some("FORBIDDEN")));
@@ -379,7 +417,20 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().list_persons(&Default::default()).unwrap();
     assert_eq!(remote, serde_json::to_value(&local).unwrap());
     let (code, added, err) = run(
-        &["--token", &admin, "person", "add", "--name", "李秀英", "--id", &with_check_char("34010419530802042"), "--insurance", "resident", "--region", "340104"],
+        &[
+            "--token",
+            &admin,
+            "person",
+            "add",
+            "--name",
+            "李秀英",
+            "--id",
+            &with_check_char("34010419530802042"),
+            "--insurance",
+            "resident",
+            "--region",
+            "340104",
+        ],
         "",
     );
     assert_eq!(code, 0, "{err}");
@@ -466,7 +517,8 @@ fn the_cli_works_through_the_server_with_the_same_answers_and_codes() {
     let (code, public, _) = run(&["--token", &key, "key", "export"], "");
     let local = qinqing_core::Qinqing::open_existing(&PathBuf::from(&l.db)).unwrap().public_key_hex().unwrap();
     assert_eq!((code, public["public_key"].as_str()), (0, Some(local.as_str())));
-    let (code, _, err) = run(&["--token", &admin, "fund", "set", "31", "--scenario", "pharmacy", "--insurance", "resident", "--deductible", "0", "--ratio", "101"], "");
+    let (code, _, err) =
+        run(&["--token", &admin, "fund", "set", "31", "--scenario", "pharmacy", "--insurance", "resident", "--deductible", "0", "--ratio", "101"], "");
     assert_eq!(code, 3, "a ratio over 100 is refused: {err}");
     let (code, policies, _) = run(&["--token", &device, "policy", "list"], "");
     assert!(code == 0 && policies.as_array().is_some_and(|a| !a.is_empty()));
@@ -488,10 +540,8 @@ fn sigterm_lets_the_request_in_flight_finish_then_the_server_exits() {
     use std::io::{Read, Write};
     let l = ledger(false);
     let mut s = start(&l.db);
-    let admin = call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": l.admin, "password": ADMIN_PW }).to_string())).1["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let admin =
+        call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": l.admin, "password": ADMIN_PW }).to_string())).1["token"].as_str().unwrap().to_string();
     // A request whose body is still arriving when SIGTERM comes.
     let addr = s.base.trim_start_matches("http://").to_string();
     let mut conn = std::net::TcpStream::connect(&addr).unwrap();
@@ -539,10 +589,13 @@ fn pairing(on_postgres: bool) {
         .id
     };
     let s = start(&l.db);
-    let login = |who: i64, pw: &str| call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": who, "password": pw }).to_string())).1["token"].as_str().unwrap().to_string();
+    let login = |who: i64, pw: &str| {
+        call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": who, "password": pw }).to_string())).1["token"].as_str().unwrap().to_string()
+    };
     let clerk = login(l.clerk, CLERK_PW);
     let admin = login(l.admin, ADMIN_PW);
-    let key = call(&s, "POST", "/api/v1/terminal_add", Some(&admin), Some(&json!({ "institution": l.inst_a }).to_string())).1["key"].as_str().unwrap().to_string();
+    let key =
+        call(&s, "POST", "/api/v1/terminal_add", Some(&admin), Some(&json!({ "institution": l.inst_a }).to_string())).1["key"].as_str().unwrap().to_string();
     let holder = json!({ "holder": l.member }).to_string();
     // Staff start a pairing; a counter or nobody cannot.
     let (st, v, _) = call(&s, "POST", "/api/v1/pairing_start", Some(&key), Some(&holder));
@@ -702,9 +755,7 @@ fn a_slow_or_stalled_client_cannot_hold_the_server() {
     stalled.write_all(b"POST /api/v1/info HTTP/1.1\r\nHost: x\r\n").unwrap();
     // A body that never arrives in full: answered REQUEST_TIMEOUT.
     let mut trickle = std::net::TcpStream::connect(&addr).unwrap();
-    trickle
-        .write_all(b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"staff\":")
-        .unwrap();
+    trickle.write_all(b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"staff\":").unwrap();
     // Meanwhile others are served.
     assert_eq!(call(&s, "GET", "/healthz", None, None).0, 200);
     for c in [&stalled, &trickle] {
@@ -725,7 +776,9 @@ fn a_slow_or_stalled_client_cannot_hold_the_server() {
 fn kiosk_over_http(on_postgres: bool) {
     let l = ledger(on_postgres);
     let s = start(&l.db);
-    let login = |who: i64, pw: &str| call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": who, "password": pw }).to_string())).1["token"].as_str().unwrap().to_string();
+    let login = |who: i64, pw: &str| {
+        call(&s, "POST", "/api/v1/login", None, Some(&json!({ "staff": who, "password": pw }).to_string())).1["token"].as_str().unwrap().to_string()
+    };
     let admin = login(l.admin, ADMIN_PW);
     let clerk = login(l.clerk, CLERK_PW);
     // Only an administrator registers a kiosk; its key is shown once.

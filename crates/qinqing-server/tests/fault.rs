@@ -58,11 +58,7 @@ fn kill_during_load(on_postgres: bool) {
             members.push(id);
         }
         let bills: Vec<Bill> = (0..BILLS)
-            .map(|b| Bill {
-                token: q.issue_qr(members[b % MEMBERS], None).unwrap().token,
-                bill: format!("F-{b}"),
-                total: 100 + (b as i64 * 7919) % 900,
-            })
+            .map(|b| Bill { token: q.issue_qr(members[b % MEMBERS], None).unwrap().token, bill: format!("F-{b}"), total: 100 + (b as i64 * 7919) % 900 })
             .collect();
         (q.terminal_add(inst, Some("收费处")).unwrap().key.unwrap(), inst, bills)
     };

@@ -7,13 +7,8 @@ use std::path::{Path, PathBuf};
 /// there (its `postgres://` URL is passed as `--db`, exactly as a user would),
 /// so every CLI test runs on both backends (`scripts/test.sh` does both).
 pub fn ledger(dir: &Path, file: &str) -> PathBuf {
-    match std::env::var("QINQING_TEST_POSTGRES")
-        .ok()
-        .filter(|v| !v.is_empty())
-    {
-        Some(base) => PathBuf::from(
-            qinqing_core::pg::fresh_test_database(&base).expect("a fresh PostgreSQL test database"),
-        ),
+    match std::env::var("QINQING_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) {
+        Some(base) => PathBuf::from(qinqing_core::pg::fresh_test_database(&base).expect("a fresh PostgreSQL test database")),
         None => dir.join(file),
     }
 }
@@ -21,8 +16,5 @@ pub fn ledger(dir: &Path, file: &str) -> PathBuf {
 /// Whether this run is on PostgreSQL (a few checks are about SQLite files).
 #[allow(dead_code)]
 pub fn on_postgres() -> bool {
-    std::env::var("QINQING_TEST_POSTGRES")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .is_some()
+    std::env::var("QINQING_TEST_POSTGRES").ok().filter(|v| !v.is_empty()).is_some()
 }

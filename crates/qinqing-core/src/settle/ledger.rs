@@ -48,19 +48,10 @@ pub(crate) fn load_bill_facts(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3]
                     (SELECT value FROM setting WHERE key = ?8)",
             params![k.nonce, k.member, k.shown_by, year, k.scenario.as_str(), settings[0], settings[1], settings[2]],
         ),
-        query(
-            "SELECT id, member_id, total_fen, scenario, stay_id FROM settlement WHERE institution_id = ?1 AND bill_id = ?2",
-            params![k.institution, k.bill],
-        ),
-        query(
-            format!("SELECT {}, pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1", crate::person::COLUMNS),
-            [k.member],
-        ),
+        query("SELECT id, member_id, total_fen, scenario, stay_id FROM settlement WHERE institution_id = ?1 AND bill_id = ?2", params![k.institution, k.bill]),
+        query(format!("SELECT {}, pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1", crate::person::COLUMNS), [k.member]),
         query("SELECT id, name, region, designated, networked FROM institution WHERE id = ?1", [k.institution]),
-        query(
-            "SELECT region FROM filing WHERE person_id = ?1 AND from_date <= ?2 AND to_date >= ?2 AND cancelled_at IS NULL",
-            params![k.member, k.day],
-        ),
+        query("SELECT region FROM filing WHERE person_id = ?1 AND from_date <= ?2 AND to_date >= ?2 AND cancelled_at IS NULL", params![k.member, k.day]),
         // The member's policies: insurance type and region prefixes of the member's row.
         query(
             "SELECT f.region_prefix, f.deductible_fen, f.ratio_pct, f.ceiling_fen FROM fund_policy f JOIN person p ON p.id = ?1
@@ -86,19 +77,11 @@ pub(crate) fn load_bill_facts(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3]
     }
     let r = conn.pipeline(qs)?;
     type Single = (Option<i64>, Option<String>, i64, i64, Option<i64>, Option<i64>, [Option<String>; 3]);
-    let single: Single = r[0].first(|row| {
-        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, [row.get(6)?, row.get(7)?, row.get(8)?]))
-    })?;
+    let single: Single =
+        r[0].first(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, [row.get(6)?, row.get(7)?, row.get(8)?])))?;
     let (paid_inst, paid_bill, admitted, bound, ded, fund, setting_values) = single;
     let extra = crate::person::COLUMNS.split(',').count();
-    let member_row = r[2]
-        .first(|row| {
-            Ok((
-                crate::person::read_row(row)?,
-                (row.get(extra)?, row.get(extra + 1)?, row.get(extra + 2)?),
-            ))
-        })
-        .optional()?;
+    let member_row = r[2].first(|row| Ok((crate::person::read_row(row)?, (row.get(extra)?, row.get(extra + 1)?, row.get(extra + 2)?)))).optional()?;
     let (member, pay) = match member_row {
         Some((m, p)) => (Some(m), Some(p)),
         None => (None, None),
@@ -129,11 +112,7 @@ pub(crate) fn load_bill_facts(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3]
             channel_spent_fen: spent.iter().filter(|(a, _)| *a == Some(aid_id)).map(|(_, s)| *s).sum(),
         })
     })?;
-    let settings = settings
-        .iter()
-        .zip(setting_values)
-        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
-        .collect();
+    let settings = settings.iter().zip(setting_values).filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect();
     let facts = BillFacts {
         code_paid: paid_inst.zip(paid_bill),
         code_admitted: admitted > 0,
@@ -143,9 +122,7 @@ pub(crate) fn load_bill_facts(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3]
         shown_by_bound: bound > 0,
         institution,
         filing_regions: r[4].map(|row| row.get(0))?,
-        policies: r[5].map(|row| {
-            Ok((row.get(0)?, FundPolicy { deductible_fen: row.get(1)?, ratio_pct: row.get(2)?, ceiling_fen: row.get(3)? }))
-        })?,
+        policies: r[5].map(|row| Ok((row.get(0)?, FundPolicy { deductible_fen: row.get(1)?, ratio_pct: row.get(2)?, ceiling_fen: row.get(3)? })))?,
         year_used: YearUsed { deductible_fen: ded.unwrap_or(0), fund_fen: fund.unwrap_or(0) },
         channel_spent: spent.iter().map(|(_, s)| *s).sum(),
         payers,
@@ -191,8 +168,24 @@ pub(crate) fn settlement_writes(s: &NewSettlement<'_>, legs: &[LegRow]) -> Resul
             "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
                                      cross_region, emergency, at, china_date, china_month, deductible_fen, stay_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
-            params![s.nonce, s.institution, s.bill, s.member, s.shown_by, s.scenario, s.total, s.fund, s.ratio,
-                s.cross_region as i64, s.emergency as i64, s.at, s.day, s.month, s.deductible, s.stay],
+            params![
+                s.nonce,
+                s.institution,
+                s.bill,
+                s.member,
+                s.shown_by,
+                s.scenario,
+                s.total,
+                s.fund,
+                s.ratio,
+                s.cross_region as i64,
+                s.emergency as i64,
+                s.at,
+                s.day,
+                s.month,
+                s.deductible,
+                s.stay
+            ],
         ),
         crate::fund::add_year_used(s.member, &s.day[..4], s.scenario, s.deductible, s.fund),
     ];
@@ -209,7 +202,10 @@ pub(crate) fn settlement_writes(s: &NewSettlement<'_>, legs: &[LegRow]) -> Resul
         }
         sql.push_str(&format!(
             "SELECT {i} AS n, CAST(?{} AS TEXT) AS source, CAST(?{} AS BIGINT) AS person_id, CAST(?{} AS BIGINT) AS aid_id, CAST(?{} AS BIGINT) AS amount_fen",
-            n + 1, n + 2, n + 3, n + 4
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4
         ));
         values.extend([source.as_str().into(), person_id.to_value(), aid.to_value(), (*amount).into()]);
     }
@@ -236,10 +232,7 @@ pub(crate) fn settlement_writes(s: &NewSettlement<'_>, legs: &[LegRow]) -> Resul
             values.extend([(*p).into(), (*amount).into()]);
         }
         qs.push(query(
-            format!(
-                "UPDATE person SET balance_fen = balance_fen - (CASE id{cases} ELSE 0 END), updated_at = ?1 WHERE id IN ({})",
-                ids.join(", ")
-            ),
+            format!("UPDATE person SET balance_fen = balance_fen - (CASE id{cases} ELSE 0 END), updated_at = ?1 WHERE id IN ({})", ids.join(", ")),
             values,
         ));
     }
@@ -257,8 +250,7 @@ pub(crate) fn settlement_writes(s: &NewSettlement<'_>, legs: &[LegRow]) -> Resul
          DO UPDATE SET amount_fen = spend_month.amount_fen + excluded.amount_fen, bills = spend_month.bills + excluded.bills",
         by_source.iter().map(|(src, amount, bills)| vec![s.member.into(), s.month.into(), s.scenario.into(), (*src).into(), (*amount).into(), (*bills).into()]),
     ));
-    let aids: Vec<Vec<Value>> =
-        legs.iter().filter_map(|(_, _, aid, amount)| aid.map(|a| vec![a.into(), s.month.into(), (*amount).into()])).collect();
+    let aids: Vec<Vec<Value>> = legs.iter().filter_map(|(_, _, aid, amount)| aid.map(|a| vec![a.into(), s.month.into(), (*amount).into()])).collect();
     if !aids.is_empty() {
         qs.push(upsert_rows(
             "INSERT INTO aid_month (aid_id, month, amount_fen) VALUES ",

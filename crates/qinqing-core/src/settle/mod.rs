@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 mod ledger;
 pub mod rules;
 
-pub use rules::{cross_region_rule, payer_order, split_legs, AidPayer, BillFacts, LegRow, PayerFacts, Plan, Visit};
 pub(crate) use ledger::write_settlement;
 use rules::{bill_total, check_member_insured, valid_bill_id};
+pub use rules::{cross_region_rule, payer_order, split_legs, AidPayer, BillFacts, LegRow, PayerFacts, Plan, Visit};
 
 pub const AID_LETTER_VERSION: &str = "2026-01-aid";
 /// The 家庭共济 commitment letter (授权承诺书), signed by the authorizer by the
@@ -128,34 +128,15 @@ pub struct Institution {
 }
 
 fn load_institution(conn: &Conn, id: i64) -> Result<Institution> {
-    conn.query_row(
-        "SELECT id, name, region, designated, networked FROM institution WHERE id = ?1",
-        [id],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        },
-    )
+    conn.query_row("SELECT id, name, region, designated, networked FROM institution WHERE id = ?1", [id], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?))
+    })
     .optional()?
     .ok_or_else(|| Error::institution_not_found(id))
-    .and_then(|(id, name, region, d, n)| {
-        Ok(Institution { id, name, region: Region::stored(&region)?, designated: d == 1, networked: n == 1 })
-    })
+    .and_then(|(id, name, region, d, n)| Ok(Institution { id, name, region: Region::stored(&region)?, designated: d == 1, networked: n == 1 }))
 }
 
-fn insert_institution(
-    conn: &Conn,
-    name: &str,
-    region: &str,
-    designated: bool,
-    networked: bool,
-    now: &str,
-) -> Result<i64> {
+fn insert_institution(conn: &Conn, name: &str, region: &str, designated: bool, networked: bool, now: &str) -> Result<i64> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
         return Err(Error::name_too_long(name.chars().count()));
@@ -300,14 +281,7 @@ pub fn lapse_text(key: &str) -> (&'static str, &'static str) {
 }
 
 fn aid_spent(conn: &Conn, aid: i64, month: &str) -> Result<i64> {
-    Ok(conn
-        .query_row(
-            "SELECT amount_fen FROM aid_month WHERE aid_id = ?1 AND month = ?2",
-            params![aid, month],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0))
+    Ok(conn.query_row("SELECT amount_fen FROM aid_month WHERE aid_id = ?1 AND month = ?2", params![aid, month], |r| r.get(0)).optional()?.unwrap_or(0))
 }
 
 /// Money paid through one aid relation in one channel on one China date.
@@ -586,23 +560,11 @@ fn load_stay(conn: &Conn, id: i64, replayed: bool) -> Result<Stay> {
 impl Qinqing {
     // ------------------------------------------------------------ institutions
 
-    pub fn add_institution(
-        &mut self,
-        name: &str,
-        region: &str,
-        designated: bool,
-        networked: bool,
-    ) -> Result<Institution> {
+    pub fn add_institution(&mut self, name: &str, region: &str, designated: bool, networked: bool) -> Result<Institution> {
         crate::store::retry(|| self.add_institution_once(name, region, designated, networked))
     }
 
-    fn add_institution_once(
-        &mut self,
-        name: &str,
-        region: &str,
-        designated: bool,
-        networked: bool,
-    ) -> Result<Institution> {
+    fn add_institution_once(&mut self, name: &str, region: &str, designated: bool, networked: bool) -> Result<Institution> {
         self.permit(Act::Admin)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -617,14 +579,8 @@ impl Qinqing {
 
     pub fn list_institutions(&self) -> Result<Vec<Institution>> {
         self.permit(Act::InstitutionList)?;
-        let ids: Vec<i64> = self
-            .conn()
-            .prepare("SELECT id FROM institution ORDER BY id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<crate::error::Result<_>>()?;
-        ids.into_iter()
-            .map(|id| load_institution(self.conn(), id))
-            .collect()
+        let ids: Vec<i64> = self.conn().prepare("SELECT id FROM institution ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<crate::error::Result<_>>()?;
+        ids.into_iter().map(|id| load_institution(self.conn(), id)).collect()
     }
 
     /// Import `name,region,designated,networked` rows (a header row is
@@ -658,8 +614,7 @@ impl Qinqing {
             }
             let designated = truthy(rec.get(2).unwrap_or("1"), line)?;
             let networked = truthy(rec.get(3).unwrap_or("0"), line)?;
-            let id = insert_institution(&tx, &rec[0], &rec[1], designated, networked, &now)
-                .map_err(|e| Error::csv_invalid(line, &e.message_en))?;
+            let id = insert_institution(&tx, &rec[0], &rec[1], designated, networked, &now).map_err(|e| Error::csv_invalid(line, &e.message_en))?;
             ids.push(id);
         }
         audit::record(&tx, &now, &actor, "institution.import", "institution", None, None, None, Some(&serde_json::json!({ "rows": ids.len() })))?;
@@ -707,7 +662,9 @@ impl Qinqing {
         person::load(&tx, person_id)?;
         let id: i64 = tx.query_row(
             "INSERT INTO filing (person_id, region, from_date, to_date, created_at, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-            params![person_id, region.code, f.to_string(), t.to_string(), now, reason], |r| r.get(0))?;
+            params![person_id, region.code, f.to_string(), t.to_string(), now, reason],
+            |r| r.get(0),
+        )?;
         let snap = serde_json::json!({ "region": region.code, "reason": reason, "from": f.to_string(), "to": t.to_string() });
         audit::record(&tx, &now, &actor, "filing.add", "filing", Some(id), Some(person_id), None, Some(&snap))?;
         tx.commit()?;
@@ -716,17 +673,17 @@ impl Qinqing {
 
     pub fn get_filing(&self, id: i64) -> Result<Filing> {
         self.permit(Act::FilingCancel { filing: id })?;
-        let person: i64 = self
-            .conn()
-            .query_row("SELECT person_id FROM filing WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| Error::filing_not_found(id))?;
+        let person: i64 =
+            self.conn().query_row("SELECT person_id FROM filing WHERE id = ?1", [id], |r| r.get(0)).optional()?.ok_or_else(|| Error::filing_not_found(id))?;
         self.list_filings(Some(person))?.into_iter().find(|x| x.id == id).ok_or_else(|| Error::filing_not_found(id))
     }
 
     /// Filings, newest first.
     pub fn list_filings(&self, person_id: Option<i64>) -> Result<Vec<Filing>> {
-        self.permit(match person_id { Some(person) => Act::FamilyRead { person }, None => Act::Admin })?;
+        self.permit(match person_id {
+            Some(person) => Act::FamilyRead { person },
+            None => Act::Admin,
+        })?;
         let today = self.today().to_string();
         let mut stmt = self.conn().prepare(
             "SELECT id, person_id, region, from_date, to_date, reason, cancelled_at FROM filing
@@ -820,12 +777,8 @@ impl Qinqing {
     }
 
     fn authorize_aid_request_once(&mut self, req: &AidRequest) -> Result<Aid> {
-        self.permit(Act::AidAuthorize {
-            authorizer: req.authorizer,
-            beneficiary: req.beneficiary,
-        })?;
-        let (authorizer, beneficiary, monthly_cap_fen) =
-            (req.authorizer, req.beneficiary, req.monthly_cap_fen);
+        self.permit(Act::AidAuthorize { authorizer: req.authorizer, beneficiary: req.beneficiary })?;
+        let (authorizer, beneficiary, monthly_cap_fen) = (req.authorizer, req.beneficiary, req.monthly_cap_fen);
         let relation = Relation::parse(&req.relation)?;
         let letter = aid_letter();
         if req.letter_sha256.trim() != letter.sha256 {
@@ -847,13 +800,8 @@ impl Qinqing {
         if a.balance_fen <= 0 {
             return Err(Error::aid_authorizer_no_balance());
         }
-        let face_regions: Option<String> =
-            tx.query_row("SELECT value FROM setting WHERE key = 'aid_face_required_prefixes'", [], |r| r.get(0)).optional()?;
-        let needs_face = face_regions
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .any(|p| !p.is_empty() && a.region.code.starts_with(p));
+        let face_regions: Option<String> = tx.query_row("SELECT value FROM setting WHERE key = 'aid_face_required_prefixes'", [], |r| r.get(0)).optional()?;
+        let needs_face = face_regions.unwrap_or_default().split(',').map(str::trim).any(|p| !p.is_empty() && a.region.code.starts_with(p));
         if needs_face && a.face_verified_at.is_none() {
             return Err(Error::aid_face_required(&a.region.code));
         }
@@ -890,7 +838,9 @@ impl Qinqing {
             "INSERT INTO aid (authorizer_id, beneficiary_id, relation, status, monthly_cap_fen, letter_version, created_at,
                               letter_sha256, online_daily_cap_fen)
              VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6, ?7, ?8) RETURNING id",
-            params![authorizer, beneficiary, relation.as_str(), monthly_cap_fen, AID_LETTER_VERSION, now, letter.sha256, req.online_daily_cap_fen], |r| r.get(0))?;
+            params![authorizer, beneficiary, relation.as_str(), monthly_cap_fen, AID_LETTER_VERSION, now, letter.sha256, req.online_daily_cap_fen],
+            |r| r.get(0),
+        )?;
         let snap = serde_json::json!({ "authorizer": authorizer, "beneficiary": beneficiary, "relation": relation.as_str(),
             "monthly_cap_fen": monthly_cap_fen, "online_daily_cap_fen": req.online_daily_cap_fen,
             "letter_version": AID_LETTER_VERSION, "letter_sha256": letter.sha256, "status": "active" });
@@ -899,28 +849,16 @@ impl Qinqing {
         self.get_aid(id)
     }
 
-    fn change_aid(
-        &mut self,
-        id: i64,
-        action: &str,
-        f: impl Fn(&str) -> Result<(String, Option<Option<i64>>)>,
-    ) -> Result<Aid> {
+    fn change_aid(&mut self, id: i64, action: &str, f: impl Fn(&str) -> Result<(String, Option<Option<i64>>)>) -> Result<Aid> {
         crate::store::retry(|| self.change_aid_once(id, action, &f))
     }
 
-    fn change_aid_once(
-        &mut self,
-        id: i64,
-        action: &str,
-        f: impl Fn(&str) -> Result<(String, Option<Option<i64>>)>,
-    ) -> Result<Aid> {
+    fn change_aid_once(&mut self, id: i64, action: &str, f: impl Fn(&str) -> Result<(String, Option<Option<i64>>)>) -> Result<Aid> {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
         let (status, cap, beneficiary): (String, Option<i64>, i64) = tx
-            .query_row("SELECT status, monthly_cap_fen, beneficiary_id FROM aid WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row("SELECT status, monthly_cap_fen, beneficiary_id FROM aid WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?
             .ok_or_else(|| Error::aid_not_found(id))?;
         let (new_status, new_cap) = f(&status)?;
@@ -969,8 +907,17 @@ impl Qinqing {
             return Err(Error::aid_wrong_state(&status));
         }
         tx.execute("UPDATE aid SET online_daily_cap_fen = ?2 WHERE id = ?1", params![id, cap_fen])?;
-        audit::record(&tx, &now, &actor, "aid.online_cap", "aid", Some(id), Some(beneficiary),
-            Some(&serde_json::json!({ "online_daily_cap_fen": before })), Some(&serde_json::json!({ "online_daily_cap_fen": cap_fen })))?;
+        audit::record(
+            &tx,
+            &now,
+            &actor,
+            "aid.online_cap",
+            "aid",
+            Some(id),
+            Some(beneficiary),
+            Some(&serde_json::json!({ "online_daily_cap_fen": before })),
+            Some(&serde_json::json!({ "online_daily_cap_fen": cap_fen })),
+        )?;
         tx.commit()?;
         self.get_aid(id)
     }
@@ -982,9 +929,7 @@ impl Qinqing {
         let mut list = self.list_aid(&AidQuery { beneficiary: Some(beneficiary), ..Default::default() })?;
         list.retain(|a| a.status != "revoked");
         let paying = |a: &Aid| a.status == "active" && a.lapsed.is_none();
-        list.sort_by(|a, b| {
-            paying(b).cmp(&paying(a)).then(payer_order(a.authorizer_balance_fen, a.id, b.authorizer_balance_fen, b.id))
-        });
+        list.sort_by(|a, b| paying(b).cmp(&paying(a)).then(payer_order(a.authorizer_balance_fen, a.id, b.authorizer_balance_fen, b.id)));
         let mut n = 0;
         Ok(list
             .into_iter()
@@ -1043,11 +988,7 @@ impl Qinqing {
         let spent = aid_spent(conn, id, &month)?;
         let online_today = aid_spent_on_channel(conn, id, Scenario::OnlinePharmacy, &self.today().to_string())?;
         let lapsed = if row.3 == "active" { lapse_reason(&a, &b) } else { None };
-        let left = if row.3 == "active" && lapsed.is_none() {
-            a.balance_fen.max(0).min(row.4.map(|c| (c - spent).max(0)).unwrap_or(i64::MAX))
-        } else {
-            0
-        };
+        let left = if row.3 == "active" && lapsed.is_none() { a.balance_fen.max(0).min(row.4.map(|c| (c - spent).max(0)).unwrap_or(i64::MAX)) } else { 0 };
         Ok(Aid {
             id,
             authorizer_id: a.id,
@@ -1106,9 +1047,7 @@ impl Qinqing {
     }
 
     fn settle_once(&mut self, req: &SettleRequest) -> Result<Settlement> {
-        self.permit(Act::Counter {
-            institution: req.institution,
-        })?;
+        self.permit(Act::Counter { institution: req.institution })?;
         let total = bill_total(req)?;
         let bill = req.bill_id.trim().to_string();
         if !valid_bill_id(&bill) {
@@ -1133,8 +1072,16 @@ impl Qinqing {
         // One round trip: the transaction's start, the settings, every fact of the bill.
         let (facts, settings) = self.bill_facts(
             &tx,
-            &ledger::BillKey { nonce: &claims.nonce, institution: req.institution, bill: &bill, member: claims.member,
-                shown_by: claims.shown_by, scenario, day: &day, month: &month },
+            &ledger::BillKey {
+                nonce: &claims.nonce,
+                institution: req.institution,
+                bill: &bill,
+                member: claims.member,
+                shown_by: claims.shown_by,
+                scenario,
+                day: &day,
+                month: &month,
+            },
         )?;
         if let Some(id) = rules::exactly_once(&facts, req.institution, &bill, claims.member, total, scenario)? {
             return load_settlement(&tx, id, true);
@@ -1162,9 +1109,7 @@ impl Qinqing {
     }
 
     fn admit_once(&mut self, req: &AdmitRequest) -> Result<Stay> {
-        self.permit(Act::Counter {
-            institution: req.institution,
-        })?;
+        self.permit(Act::Counter { institution: req.institution })?;
         let admission = req.admission_no.trim().to_string();
         if !valid_bill_id(&admission) {
             return Err(Error::bill_id_invalid());
@@ -1181,8 +1126,16 @@ impl Qinqing {
         let tx = self.conn().begin()?;
         let (facts, settings) = self.bill_facts(
             &tx,
-            &ledger::BillKey { nonce: &claims.nonce, institution: req.institution, bill: &admission, member: claims.member,
-                shown_by: claims.shown_by, scenario: Scenario::Inpatient, day: &day, month: &month },
+            &ledger::BillKey {
+                nonce: &claims.nonce,
+                institution: req.institution,
+                bill: &admission,
+                member: claims.member,
+                shown_by: claims.shown_by,
+                scenario: Scenario::Inpatient,
+                day: &day,
+                month: &month,
+            },
         )?;
         let existing: Option<(i64, String, i64)> = tx
             .query_row("SELECT id, nonce, member_id FROM stay WHERE institution_id = ?1 AND admission_no = ?2", params![req.institution, admission], |r| {
@@ -1217,7 +1170,9 @@ impl Qinqing {
         let id: i64 = tx.query_row(
             "INSERT INTO stay (nonce, institution_id, admission_no, member_id, shown_by, cross_region, emergency, status, admitted_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8) RETURNING id",
-            params![claims.nonce, visit.institution, admission, visit.member.id, visit.shown_by, visit.cross_region as i64, visit.emergency as i64, now], |r| r.get(0))?;
+            params![claims.nonce, visit.institution, admission, visit.member.id, visit.shown_by, visit.cross_region as i64, visit.emergency as i64, now],
+            |r| r.get(0),
+        )?;
         let snap = serde_json::json!({ "institution": visit.institution, "admission_no": admission, "cross_region": visit.cross_region, "emergency": visit.emergency });
         audit::record(&tx, &now, &actor, "stay.admit", "stay", Some(id), Some(visit.member.id), None, Some(&snap))?;
         let stay = load_stay(&tx, id, false)?;
@@ -1241,9 +1196,7 @@ impl Qinqing {
             )?
             .query_map(params![institution, member, open_only as i64], |r| r.get(0))?
             .collect::<crate::error::Result<_>>()?;
-        ids.into_iter()
-            .map(|id| load_stay(self.conn(), id, false))
-            .collect()
+        ids.into_iter().map(|id| load_stay(self.conn(), id, false)).collect()
     }
 
     /// Discharge: settle the stay's bill. The member's insurance must still be
@@ -1260,8 +1213,16 @@ impl Qinqing {
         let nonce = format!("stay-{stay_id}");
         let (facts, settings) = self.bill_facts(
             &tx,
-            &ledger::BillKey { nonce: &nonce, institution, bill, member: stay.member_id, shown_by: stay.shown_by,
-                scenario: Scenario::Inpatient, day: &day, month: &month },
+            &ledger::BillKey {
+                nonce: &nonce,
+                institution,
+                bill,
+                member: stay.member_id,
+                shown_by: stay.shown_by,
+                scenario: Scenario::Inpatient,
+                day: &day,
+                month: &month,
+            },
         )?;
         match &facts.bill_settled {
             Some((id, m, t, sc, st)) if *m == stay.member_id && *t == total && sc == Scenario::Inpatient.as_str() && *st == Some(stay_id) => {
@@ -1296,9 +1257,7 @@ impl Qinqing {
             .prepare("SELECT id FROM settlement WHERE (member_id = ?1 OR ?1 IS NULL) ORDER BY id DESC LIMIT ?2")?
             .query_map(params![member, limit.min(10_000)], |r| r.get(0))?
             .collect::<crate::error::Result<_>>()?;
-        ids.into_iter()
-            .map(|id| load_settlement(self.conn(), id, false))
-            .collect()
+        ids.into_iter().map(|id| load_settlement(self.conn(), id, false)).collect()
     }
 }
 

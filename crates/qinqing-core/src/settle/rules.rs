@@ -335,10 +335,26 @@ mod tests {
             institution: Some(institution("110108", true)),
             policies: vec![("".into(), policy(0, 10)), ("11".into(), policy(0, 50)), ("1101".into(), policy(0, 70))],
             payers: vec![
-                PayerFacts { aid_id: 3, authorizer_id: 20, name: "李四".into(), balance_fen: 5_000, monthly_cap_fen: Some(2_500),
-                    month_spent_fen: 2_000, online_cap_fen: None, channel_spent_fen: 0 },
-                PayerFacts { aid_id: 4, authorizer_id: 21, name: "王五".into(), balance_fen: 300, monthly_cap_fen: None,
-                    month_spent_fen: 0, online_cap_fen: None, channel_spent_fen: 0 },
+                PayerFacts {
+                    aid_id: 3,
+                    authorizer_id: 20,
+                    name: "李四".into(),
+                    balance_fen: 5_000,
+                    monthly_cap_fen: Some(2_500),
+                    month_spent_fen: 2_000,
+                    online_cap_fen: None,
+                    channel_spent_fen: 0,
+                },
+                PayerFacts {
+                    aid_id: 4,
+                    authorizer_id: 21,
+                    name: "王五".into(),
+                    balance_fen: 300,
+                    monthly_cap_fen: None,
+                    month_spent_fen: 0,
+                    online_cap_fen: None,
+                    channel_spent_fen: 0,
+                },
             ],
             ..BillFacts::default()
         };
