@@ -12,9 +12,15 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_INCREMENTAL=0
 disk() { echo "disk: target/ $(du -sh target 2>/dev/null | cut -f1), $(df -h --output=avail . | tail -1 | tr -d ' ') free"; }
 disk
+# The shape of the code first (seconds): rustfmt, then clippy with warnings
+# as errors once the build is there.
+cargo fmt --all --check
 start=$(date +%s)
 cargo build --workspace --all-targets --locked
 echo "build: $(( $(date +%s) - start )) s"; disk
+t=$(date +%s)
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "clippy: $(( $(date +%s) - t )) s"
 t=$(date +%s)
 # A throwaway PostgreSQL cluster in target/pg (scripts/pg.sh), stopped and
 # removed at the end: the window test on a shared ledger uses it in the first

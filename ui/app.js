@@ -8,33 +8,23 @@ import { el, clear, $ } from './dom.js';
 import { t, lang, setLang, onLangChange, errText } from './i18n.js';
 import { session } from './session.js';
 import { clearThumbs } from './docs.js';
-import * as register from './screens/register.js';
-import * as family from './screens/family.js';
-import * as review from './screens/review.js';
-import * as qr from './screens/qr.js';
-import * as terminal from './screens/terminal.js';
-import * as dashboard from './screens/dashboard.js';
-import * as aid from './screens/aid.js';
-import * as filing from './screens/filing.js';
-import * as audit from './screens/audit.js';
-import * as kiosk from './screens/kiosk.js';
-import * as setup from './screens/setup.js';
-import * as pair from './screens/pair.js';
-
+// A screen's module (and what it imports, such as the dashboard's chart
+// library) is loaded when the screen is first shown, not at start: the
+// window starts lighter (bench/memory.sh). `module` is set once loaded.
 const SCREENS = [
-  { id: 'register', label: 'nav.register', module: register },
-  { id: 'family', label: 'nav.family', module: family },
-  { id: 'qr', label: 'nav.qr', module: qr },
-  { id: 'aid', label: 'nav.aid', module: aid },
-  { id: 'filing', label: 'nav.filing', module: filing },
-  { id: 'dashboard', label: 'nav.dashboard', module: dashboard },
-  { id: 'review', label: 'nav.review', module: review },
-  { id: 'terminal', label: 'nav.terminal', module: terminal },
-  { id: 'audit', label: 'nav.audit', module: audit },
+  { id: 'register', label: 'nav.register', load: () => import('./screens/register.js') },
+  { id: 'family', label: 'nav.family', load: () => import('./screens/family.js') },
+  { id: 'qr', label: 'nav.qr', load: () => import('./screens/qr.js') },
+  { id: 'aid', label: 'nav.aid', load: () => import('./screens/aid.js') },
+  { id: 'filing', label: 'nav.filing', load: () => import('./screens/filing.js') },
+  { id: 'dashboard', label: 'nav.dashboard', load: () => import('./screens/dashboard.js') },
+  { id: 'review', label: 'nav.review', load: () => import('./screens/review.js') },
+  { id: 'terminal', label: 'nav.terminal', load: () => import('./screens/terminal.js') },
+  { id: 'audit', label: 'nav.audit', load: () => import('./screens/audit.js') },
 ];
-const KIOSK = { id: 'kiosk', label: 'nav.kiosk', module: kiosk };
-const SETUP = { id: 'setup', label: 'nav.setup', module: setup };
-const PAIR = { id: 'pair', label: 'nav.pair', module: pair };
+const KIOSK = { id: 'kiosk', label: 'nav.kiosk', load: () => import('./screens/kiosk.js') };
+const SETUP = { id: 'setup', label: 'nav.setup', load: () => import('./screens/setup.js') };
+const PAIR = { id: 'pair', label: 'nav.pair', load: () => import('./screens/pair.js') };
 // What staff reach at the kiosk (the counter terminal belongs to institutions);
 // Register and Review are staff-only and leave the menu while a resident is served.
 const KIOSK_SCREENS = ['family', 'aid', 'filing', 'qr', 'dashboard', 'review', 'audit', 'register'];
@@ -196,15 +186,23 @@ async function renderStatus() {
   }
 }
 
+let shown = 0; // counts show() calls, so a screen that loads late mounts only if still asked for
+
 function show(screen) {
   // A screen may hold timers (the QR code refreshes itself): stop them.
-  if (active && typeof active.module.unmount === 'function') active.module.unmount();
+  if (active && active.module && typeof active.module.unmount === 'function') active.module.unmount();
   active = screen;
   renderChrome();
   const root = $('#screen');
   clear(root);
   root.dataset.screen = screen.id;
-  screen.module.mount(root);
+  const asked = ++shown;
+  if (screen.module) { screen.module.mount(root); return; }
+  screen.load().then((m) => {
+    screen.module = m;
+    // Mounted only if nothing else was shown while it loaded.
+    if (asked === shown) m.mount(root);
+  }).catch(() => { const text = t('screen.load_failed'); showGlobalError({ code: 'INTERNAL', message_zh: text, message_en: text }); });
 }
 
 // ---------------------------------------------------------------- elder mode
@@ -227,7 +225,7 @@ function onKiosk(k) {
   const hadStaff = kstate && kstate.staff;
   kstate = k;
   if (hadStaff && !k.staff) {
-    for (const s of [...SCREENS, KIOSK]) if (typeof s.module.reset === 'function') s.module.reset();
+    for (const s of [...SCREENS, KIOSK]) if (s.module && typeof s.module.reset === 'function') s.module.reset();
     clearThumbs();
   }
   session.residentId = k.resident ? k.resident.person_id : null;
@@ -280,8 +278,8 @@ function hideWarning() {
 /** End the resident session and forget everything about the resident. */
 async function wipe(reason) {
   hideWarning();
-  if (active && typeof active.module.unmount === 'function') active.module.unmount();
-  for (const s of [...SCREENS, KIOSK]) if (typeof s.module.reset === 'function') s.module.reset();
+  if (active && active.module && typeof active.module.unmount === 'function') active.module.unmount();
+  for (const s of [...SCREENS, KIOSK]) if (s.module && typeof s.module.reset === 'function') s.module.reset();
   clearThumbs();
   clear($('#screen'));
   showGlobalError(null);

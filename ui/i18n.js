@@ -9,6 +9,7 @@ const STRINGS = {
     'status.db': '数据库',
     'status.schema': '结构版本',
     'status.today': '今天（北京时间）',
+    'screen.load_failed': '此页面未能加载，请关闭程序后重新打开。',
 
     'register.title': '参保人登记',
     'register.search': '按姓名查找',
@@ -632,6 +633,7 @@ const STRINGS = {
     'status.db': 'Database',
     'status.schema': 'schema',
     'status.today': 'today (China time)',
+    'screen.load_failed': 'This screen could not be loaded. Close the app and open it again.',
 
     'register.title': 'Insured persons',
     'register.search': 'Find by name',
