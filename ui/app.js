@@ -186,6 +186,12 @@ async function renderStatus() {
   }
 }
 
+/** A screen's module, loaded the first time it is needed. */
+async function loaded(screen) {
+  if (!screen.module) screen.module = await screen.load();
+  return screen.module;
+}
+
 let shown = 0; // counts show() calls, so a screen that loads late mounts only if still asked for
 
 function show(screen) {
@@ -198,8 +204,7 @@ function show(screen) {
   root.dataset.screen = screen.id;
   const asked = ++shown;
   if (screen.module) { screen.module.mount(root); return; }
-  screen.load().then((m) => {
-    screen.module = m;
+  loaded(screen).then((m) => {
     // Mounted only if nothing else was shown while it loaded.
     if (asked === shown) m.mount(root);
   }).catch(() => { const text = t('screen.load_failed'); showGlobalError({ code: 'INTERNAL', message_zh: text, message_en: text }); });
@@ -312,13 +317,13 @@ async function start() {
   session.role = installation.role;
   if (connection) {
     document.body.classList.add('connected');
-    pair.configure({ server: connection.server });
+    (await loaded(PAIR)).configure({ server: connection.server });
     watchConnection();
   }
   if (session.kiosk) {
     document.body.classList.add('kiosk-mode');
     document.addEventListener('contextmenu', (e) => e.preventDefault());
-    kiosk.configure({ get kstate() { return kstate; }, onChange: onKiosk });
+    (await loaded(KIOSK)).configure({ get kstate() { return kstate; }, onChange: onKiosk });
     try { kstate = await call('kiosk_state'); } catch (err) { showGlobalError(err); kstate = { first_run: false, staff: null, resident: null, idle_secs: 120, warning_secs: 10 }; }
     active = KIOSK;
     installIdle();
