@@ -673,6 +673,47 @@ impl Conn {
         }
     }
 
+    /// A new row and the statements that need its id, for a pipeline: the
+    /// first query it returns answers the new row's id.
+    ///
+    /// `insert` writes the row and ends in `RETURNING id`; `find` selects
+    /// that id once the row is written (by a unique key); each of `then`
+    /// reads it from the relation `new_row` (`… SELECT new_row.id, … FROM
+    /// new_row`). SQLite runs `insert`, then each of `then` as
+    /// `WITH new_row AS (find) …`. PostgreSQL gets one statement,
+    /// `WITH new_row AS (insert), w1 AS (then₁), … SELECT id FROM new_row`:
+    /// one execution and one answer from the server instead of one per
+    /// statement — each answer is a flush to the socket and a wake-up of this
+    /// process, most of a settlement's cost there (`bench/pg-settle.sh`).
+    /// Its parts see the database as it was before the statement (that is
+    /// why they read `new_row`), run once each, and must not change the same
+    /// row twice — PostgreSQL applies only one of two such changes.
+    pub fn with_new_row(&self, insert: Query, find: Query, then: Vec<Query>) -> Vec<Query> {
+        match &self.0 {
+            Inner::Sqlite(_) => {
+                let mut out = Vec::with_capacity(then.len() + 1);
+                out.push(insert);
+                for q in then {
+                    let by = q.values.len();
+                    let mut values = q.values;
+                    values.extend(find.values.iter().cloned());
+                    out.push(Query { sql: format!("WITH new_row AS ({}) {}", shifted(&find.sql, by), q.sql).into(), values });
+                }
+                out
+            }
+            Inner::Pg(_) => {
+                let mut sql = format!("WITH new_row AS ({})", insert.sql);
+                let mut values = insert.values;
+                for (i, q) in then.into_iter().enumerate() {
+                    sql.push_str(&format!(", w{} AS ({})", i + 1, shifted(&q.sql, values.len())));
+                    values.extend(q.values);
+                }
+                sql.push_str(" SELECT id FROM new_row");
+                vec![Query { sql: sql.into(), values }]
+            }
+        }
+    }
+
     /// The server's version ("3.46.0", "15.18 (Debian …)").
     pub fn server_version(&self) -> Result<String> {
         match &self.0 {
@@ -870,6 +911,37 @@ pub fn pg_sql(sql: &str) -> String {
     out
 }
 
+/// `sql` with every `?N` placeholder numbered `N + by` (text in quotes is
+/// left alone), so statements can be joined into one.
+fn shifted(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                let n: usize = digits.parse().expect("statements joined by Conn::with_new_row number their placeholders (?N)");
+                out.push_str(&(n + by).to_string());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn pg_params(values: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
     values.iter().map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync)).collect()
 }
@@ -1055,6 +1127,22 @@ mod tests {
         assert_eq!(pg_sql("SELECT a FROM t WHERE b = ?1 AND c = ?12"), "SELECT a FROM t WHERE b = $1 AND c = $12");
         assert_eq!(pg_sql("INSERT INTO t VALUES (?, ?, '?')"), "INSERT INTO t VALUES ($1, $2, '?')");
         assert_eq!(pg_sql("SELECT 'it''s ?1', ?2"), "SELECT 'it''s ?1', $2");
+    }
+
+    #[test]
+    fn joined_statements_number_their_placeholders_after_each_other() {
+        assert_eq!(shifted("UPDATE t SET a = ?1 WHERE b = ?2 AND c = '?1'", 3), "UPDATE t SET a = ?4 WHERE b = ?5 AND c = '?1'");
+        let c = Conn::from_sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        c.execute_batch("CREATE TABLE p (id INTEGER PRIMARY KEY, k TEXT UNIQUE); CREATE TABLE q (p_id INTEGER, v INTEGER)").unwrap();
+        let qs = c.with_new_row(
+            query("INSERT INTO p (k) VALUES (?1) RETURNING id", ["x"]),
+            query("SELECT id FROM p WHERE k = ?1", ["x"]),
+            vec![query("INSERT INTO q (p_id, v) SELECT new_row.id, ?1 FROM new_row", [7i64]), query("INSERT INTO q (p_id, v) VALUES (?1, ?2)", [0i64, 8])],
+        );
+        let rows = c.pipeline(qs).unwrap();
+        let id: i64 = rows[0].first(|r| r.get(0)).unwrap();
+        let got: Vec<(i64, i64)> = c.query_map("SELECT p_id, v FROM q ORDER BY v", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_>>().unwrap();
+        assert_eq!(got, vec![(id, 7), (0, 8)]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::fund::{FundPolicy, YearUsed};
 use crate::params;
 use crate::region::Region;
-use crate::store::{query, Conn, OptionalExtension, Query, ToValue, Value};
+use crate::store::{query, Conn, Query, ToValue, Value};
 
 /// What identifies one bill at the counter.
 pub(crate) struct BillKey<'a> {
@@ -27,17 +27,26 @@ pub(crate) struct BillKey<'a> {
 }
 
 /// Read every fact the rules need for one bill, and the stored values of
-/// `settings` (key, raw value): one round trip on PostgreSQL (with the
-/// transaction's BEGIN and writer lock when it is the transaction's first
-/// statement).
+/// `settings` (key, raw value): two statements in one round trip on
+/// PostgreSQL (with the transaction's BEGIN and writer lock when it is the
+/// transaction's first statement) — one row of single facts, and the lists
+/// (filings, policies, authorizers, today's channel spending) as one tagged
+/// result, because on PostgreSQL each statement's answer is a flush to the
+/// socket and a wake-up of this process.
 pub(crate) fn load_bill_facts(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3]) -> Result<(BillFacts, Vec<(String, String)>)> {
     let online = k.scenario == Scenario::OnlinePharmacy;
     let year = &k.day[..4];
-    let mut qs = vec![
-        // The single facts, one row: exactly-once keys, the binding of whoever
-        // showed the code, the year's use, the settings.
-        query(
-            "SELECT (SELECT institution_id FROM settlement WHERE nonce = ?1),
+    let member_cols = crate::person::COLUMNS.split(',').count();
+    let single = query(
+        format!(
+            // The member (when there is one) with its payment-password state,
+            // the settlement of this bill number, the institution, and one
+            // column each for the exactly-once keys, the binding of whoever
+            // showed the code, the year's use and the settings.
+            "SELECT {}, p.pay_password_hash, p.pay_failed, p.pay_locked_until,
+                    s.id, s.member_id, s.total_fen, s.scenario, s.stay_id,
+                    i.id, i.name, i.region, i.designated, i.networked,
+                    (SELECT institution_id FROM settlement WHERE nonce = ?1),
                     (SELECT bill_id FROM settlement WHERE nonce = ?1),
                     (SELECT count(*) FROM stay WHERE nonce = ?1),
                     (SELECT count(*) FROM binding WHERE holder_id = ?3 AND member_id = ?2 AND status = 'active'),
@@ -45,84 +54,125 @@ pub(crate) fn load_bill_facts(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3]
                     (SELECT fund_fen FROM fund_year WHERE member_id = ?2 AND year = ?4 AND scenario = ?5),
                     (SELECT value FROM setting WHERE key = ?6),
                     (SELECT value FROM setting WHERE key = ?7),
-                    (SELECT value FROM setting WHERE key = ?8)",
-            params![k.nonce, k.member, k.shown_by, year, k.scenario.as_str(), settings[0], settings[1], settings[2]],
+                    (SELECT value FROM setting WHERE key = ?8)
+             FROM (SELECT 1 AS one) d
+             LEFT JOIN person p ON p.id = ?2
+             LEFT JOIN settlement s ON s.institution_id = ?9 AND s.bill_id = ?10
+             LEFT JOIN institution i ON i.id = ?9",
+            crate::person::COLUMNS.split(',').map(|c| format!("p.{}", c.trim())).collect::<Vec<_>>().join(", ")
         ),
-        query("SELECT id, member_id, total_fen, scenario, stay_id FROM settlement WHERE institution_id = ?1 AND bill_id = ?2", params![k.institution, k.bill]),
-        query(format!("SELECT {}, pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1", crate::person::COLUMNS), [k.member]),
-        query("SELECT id, name, region, designated, networked FROM institution WHERE id = ?1", [k.institution]),
-        query("SELECT region FROM filing WHERE person_id = ?1 AND from_date <= ?2 AND to_date >= ?2 AND cancelled_at IS NULL", params![k.member, k.day]),
-        // The member's policies: insurance type and region prefixes of the member's row.
-        query(
-            "SELECT f.region_prefix, f.deductible_fen, f.ratio_pct, f.ceiling_fen FROM fund_policy f JOIN person p ON p.id = ?1
-             WHERE f.scenario = ?2 AND f.insurance = p.insurance
-               AND f.region_prefix IN (substr(p.region, 1, 6), substr(p.region, 1, 4), substr(p.region, 1, 2), '')",
-            params![k.member, k.scenario.as_str()],
-        ),
-        // Authorizers: frozen, revoked and lapsed relations do not pay.
-        query(
-            "SELECT a.id, a.authorizer_id, p.name, p.balance_fen, a.monthly_cap_fen, a.online_daily_cap_fen, coalesce(m.amount_fen, 0)
-             FROM aid a JOIN person p ON p.id = a.authorizer_id LEFT JOIN aid_month m ON m.aid_id = a.id AND m.month = ?2
-             WHERE a.beneficiary_id = ?1 AND a.status = 'active' AND p.status = 'active' AND p.balance_fen > 0",
-            params![k.member, k.month],
-        ),
-    ];
+        params![k.nonce, k.member, k.shown_by, year, k.scenario.as_str(), settings[0], settings[1], settings[2], k.institution, k.bill],
+    );
+    // The lists, one row each, tagged by kind: (kind, text, n1 … n6) —
+    // 1: a filing covering today (its region); 2: a policy matching the
+    // member's insurance type and a prefix of its region; 3: an authorizer
+    // who pays (frozen, revoked and lapsed relations do not); 4 (online
+    // pharmacy): today's personal-account money in this channel, per
+    // relation (none: the member's own account).
+    const FILING: i64 = 1;
+    const POLICY: i64 = 2;
+    const PAYER: i64 = 3;
+    const SPENT: i64 = 4;
+    let mut lists = String::from(
+        // 1: a filing covering today: its region.
+        "SELECT CAST(1 AS BIGINT) AS kind, region AS t, CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3,
+                CAST(NULL AS BIGINT) AS n4, CAST(NULL AS BIGINT) AS n5, CAST(NULL AS BIGINT) AS n6
+         FROM filing WHERE person_id = ?1 AND from_date <= ?2 AND to_date >= ?2 AND cancelled_at IS NULL
+         UNION ALL
+         SELECT 2, f.region_prefix, f.deductible_fen, f.ratio_pct, f.ceiling_fen, NULL, NULL, NULL
+         FROM fund_policy f JOIN person p ON p.id = ?1
+         WHERE f.scenario = ?3 AND f.insurance = p.insurance
+           AND f.region_prefix IN (substr(p.region, 1, 6), substr(p.region, 1, 4), substr(p.region, 1, 2), '')
+         UNION ALL
+         SELECT 3, p.name, a.id, a.authorizer_id, p.balance_fen, a.monthly_cap_fen, a.online_daily_cap_fen, coalesce(m.amount_fen, 0)
+         FROM aid a JOIN person p ON p.id = a.authorizer_id LEFT JOIN aid_month m ON m.aid_id = a.id AND m.month = ?4
+         WHERE a.beneficiary_id = ?1 AND a.status = 'active' AND p.status = 'active' AND p.balance_fen > 0",
+    );
     if online {
-        qs.push(query(
-            "SELECT l.aid_id, l.source, coalesce(sum(l.amount_fen), 0) FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
-             WHERE s.member_id = ?1 AND s.scenario = ?2 AND s.china_date = ?3 AND l.source IN ('own_account', 'family_aid')
-             GROUP BY l.aid_id, l.source",
-            params![k.member, k.scenario.as_str(), k.day],
-        ));
+        lists.push_str(
+            "
+         UNION ALL
+         SELECT 4, l.source, l.aid_id, CAST(coalesce(sum(l.amount_fen), 0) AS BIGINT), NULL, NULL, NULL, NULL
+         FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
+         WHERE s.member_id = ?1 AND s.scenario = ?3 AND s.china_date = ?2 AND l.source IN ('own_account', 'family_aid')
+         GROUP BY l.aid_id, l.source",
+        );
     }
-    let r = conn.pipeline(qs)?;
+    lists.push_str(" ORDER BY 1, 3");
+    let r = conn.pipeline(vec![single, query(lists, params![k.member, k.day, k.scenario.as_str(), k.month])])?;
+
     type Single = (Option<i64>, Option<String>, i64, i64, Option<i64>, Option<i64>, [Option<String>; 3]);
-    let single: Single =
-        r[0].first(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, [row.get(6)?, row.get(7)?, row.get(8)?])))?;
+    let m = member_cols;
+    let (member, pay, bill_settled, institution, single): (_, _, _, _, Single) = r[0].first(|row| {
+        let member = match row.get::<_, Option<i64>>(0)? {
+            Some(_) => Some((crate::person::read_row(row)?, (row.get(m)?, row.get(m + 1)?, row.get(m + 2)?))),
+            None => None,
+        };
+        let b = m + 3;
+        let bill_settled = match row.get::<_, Option<i64>>(b)? {
+            Some(id) => Some((id, row.get(b + 1)?, row.get(b + 2)?, row.get(b + 3)?, row.get(b + 4)?)),
+            None => None,
+        };
+        let i = b + 5;
+        let institution = match row.get::<_, Option<i64>>(i)? {
+            Some(id) => Some(Institution {
+                id,
+                name: row.get(i + 1)?,
+                region: Region::stored(&row.get::<_, String>(i + 2)?)?,
+                designated: row.get::<_, i64>(i + 3)? == 1,
+                networked: row.get::<_, i64>(i + 4)? == 1,
+            }),
+            None => None,
+        };
+        let f = i + 5;
+        let single = (
+            row.get(f)?,
+            row.get(f + 1)?,
+            row.get(f + 2)?,
+            row.get(f + 3)?,
+            row.get(f + 4)?,
+            row.get(f + 5)?,
+            [row.get(f + 6)?, row.get(f + 7)?, row.get(f + 8)?],
+        );
+        Ok((member.as_ref().map(|(m, _)| m.clone()), member.map(|(_, p)| p), bill_settled, institution, single))
+    })?;
     let (paid_inst, paid_bill, admitted, bound, ded, fund, setting_values) = single;
-    let extra = crate::person::COLUMNS.split(',').count();
-    let member_row = r[2].first(|row| Ok((crate::person::read_row(row)?, (row.get(extra)?, row.get(extra + 1)?, row.get(extra + 2)?)))).optional()?;
-    let (member, pay) = match member_row {
-        Some((m, p)) => (Some(m), Some(p)),
-        None => (None, None),
-    };
-    let institution = r[3]
-        .first(|row| {
-            Ok(Institution {
-                id: row.get(0)?,
-                name: row.get(1)?,
-                region: Region::stored(&row.get::<_, String>(2)?)?,
-                designated: row.get::<_, i64>(3)? == 1,
-                networked: row.get::<_, i64>(4)? == 1,
+
+    type Listed = (i64, Option<String>, [Option<i64>; 6]);
+    let listed: Vec<Listed> = r[1].map(|row| Ok((row.get(0)?, row.get(1)?, [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?])))?;
+    let of = |kind: i64| listed.iter().filter(move |(k, _, _)| *k == kind);
+    let need = |v: Option<i64>| v.ok_or_else(|| crate::Error::internal("a bill fact is missing"));
+    let text = |v: &Option<String>| v.clone().ok_or_else(|| crate::Error::internal("a bill fact is missing"));
+    // Today's personal-account money in this channel: in all, and per relation.
+    let spent: Vec<(Option<i64>, i64)> = of(SPENT).map(|(_, _, n)| Ok((n[0], need(n[1])?))).collect::<Result<_>>()?;
+    let payers = of(PAYER)
+        .map(|(_, name, n)| {
+            let aid_id = need(n[0])?;
+            Ok(PayerFacts {
+                aid_id,
+                authorizer_id: need(n[1])?,
+                name: text(name)?,
+                balance_fen: need(n[2])?,
+                monthly_cap_fen: n[3],
+                online_cap_fen: n[4],
+                month_spent_fen: need(n[5])?,
+                channel_spent_fen: spent.iter().filter(|(a, _)| *a == Some(aid_id)).map(|(_, s)| *s).sum(),
             })
         })
-        .optional()?;
-    // Today's personal-account money in this channel: in all, and per relation.
-    let spent: Vec<(Option<i64>, i64)> = if online { r[7].map(|row| Ok((row.get(0)?, row.get(2)?)))? } else { Vec::new() };
-    let payers = r[6].map(|row| {
-        let aid_id: i64 = row.get(0)?;
-        Ok(PayerFacts {
-            aid_id,
-            authorizer_id: row.get(1)?,
-            name: row.get(2)?,
-            balance_fen: row.get(3)?,
-            monthly_cap_fen: row.get(4)?,
-            online_cap_fen: row.get(5)?,
-            month_spent_fen: row.get(6)?,
-            channel_spent_fen: spent.iter().filter(|(a, _)| *a == Some(aid_id)).map(|(_, s)| *s).sum(),
-        })
-    })?;
+        .collect::<Result<Vec<_>>>()?;
     let settings = settings.iter().zip(setting_values).filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect();
     let facts = BillFacts {
         code_paid: paid_inst.zip(paid_bill),
         code_admitted: admitted > 0,
-        bill_settled: r[1].first(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))).optional()?,
+        bill_settled,
         member,
         pay,
         shown_by_bound: bound > 0,
         institution,
-        filing_regions: r[4].map(|row| row.get(0))?,
-        policies: r[5].map(|row| Ok((row.get(0)?, FundPolicy { deductible_fen: row.get(1)?, ratio_pct: row.get(2)?, ceiling_fen: row.get(3)? })))?,
+        filing_regions: of(FILING).map(|(_, t, _)| text(t)).collect::<Result<_>>()?,
+        policies: of(POLICY)
+            .map(|(_, t, n)| Ok((text(t)?, FundPolicy { deductible_fen: need(n[0])?, ratio_pct: need(n[1])?, ceiling_fen: n[2] })))
+            .collect::<Result<_>>()?,
         year_used: YearUsed { deductible_fen: ded.unwrap_or(0), fund_fen: fund.unwrap_or(0) },
         channel_spent: spent.iter().map(|(_, s)| *s).sum(),
         payers,
@@ -151,50 +201,49 @@ pub(crate) struct NewSettlement<'a> {
     pub stay: Option<i64>,
 }
 
-/// The statements that write a settlement, its legs, the balance changes and
-/// the roll-ups — the one place (used by `settle` and the bulk seed) that
-/// keeps the ledger's invariants: legs sum to the total, balances fall by
-/// exactly the personal-account legs (the CHECK balance_fen >= 0 aborts an
-/// overdraft). The first statement returns the settlement's id; the others
-/// find the settlement by its (institution, bill), so all can go in one
-/// round trip.
-pub(crate) fn settlement_writes(s: &NewSettlement<'_>, legs: &[LegRow]) -> Result<Vec<Query>> {
+/// The statements that write a settlement, its legs, the balance changes,
+/// the roll-ups and (`audit`: actor, entry) its audit entry — the one place
+/// (used by `settle` and the bulk seed) that keeps the ledger's invariants:
+/// legs sum to the total, balances fall by exactly the personal-account legs
+/// (the CHECK balance_fen >= 0 aborts an overdraft). The first statement
+/// returns the settlement's id; the legs and the audit entry read it from
+/// `new_row` ([`Conn::with_new_row`]: one statement on PostgreSQL).
+pub(crate) fn settlement_writes(conn: &Conn, s: &NewSettlement<'_>, legs: &[LegRow], audit: Option<(&str, &serde_json::Value)>) -> Result<Vec<Query>> {
     let sum: i64 = legs.iter().map(|l| l.3).sum();
     if sum != s.total || legs.iter().any(|l| l.3 <= 0) {
         return Err(crate::Error::internal(format!("legs sum to {sum}, bill is {}", s.total)));
     }
-    let mut qs = vec![
-        query(
-            "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
+    let insert = query(
+        "INSERT INTO settlement (nonce, institution_id, bill_id, member_id, shown_by, scenario, total_fen, fund_fen, ratio_pct,
                                      cross_region, emergency, at, china_date, china_month, deductible_fen, stay_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
-            params![
-                s.nonce,
-                s.institution,
-                s.bill,
-                s.member,
-                s.shown_by,
-                s.scenario,
-                s.total,
-                s.fund,
-                s.ratio,
-                s.cross_region as i64,
-                s.emergency as i64,
-                s.at,
-                s.day,
-                s.month,
-                s.deductible,
-                s.stay
-            ],
-        ),
-        crate::fund::add_year_used(s.member, &s.day[..4], s.scenario, s.deductible, s.fund),
-    ];
-    // The legs, in order, found by the settlement's (institution, bill).
+        params![
+            s.nonce,
+            s.institution,
+            s.bill,
+            s.member,
+            s.shown_by,
+            s.scenario,
+            s.total,
+            s.fund,
+            s.ratio,
+            s.cross_region as i64,
+            s.emergency as i64,
+            s.at,
+            s.day,
+            s.month,
+            s.deductible,
+            s.stay
+        ],
+    );
+    let find = query("SELECT id FROM settlement WHERE institution_id = ?1 AND bill_id = ?2", params![s.institution, s.bill]);
+    let mut qs = vec![crate::fund::add_year_used(s.member, &s.day[..4], s.scenario, s.deductible, s.fund)];
+    // The legs, in order.
     let mut sql = String::from(
         "INSERT INTO settlement_leg (settlement_id, source, person_id, aid_id, amount_fen)
-         SELECT s.id, v.source, v.person_id, v.aid_id, v.amount_fen FROM settlement s, (",
+         SELECT new_row.id, v.source, v.person_id, v.aid_id, v.amount_fen FROM new_row, (",
     );
-    let mut values: Vec<Value> = vec![s.institution.into(), s.bill.into()];
+    let mut values: Vec<Value> = Vec::new();
     for (i, (source, person_id, aid, amount)) in legs.iter().enumerate() {
         let n = values.len();
         if i > 0 {
@@ -209,7 +258,7 @@ pub(crate) fn settlement_writes(s: &NewSettlement<'_>, legs: &[LegRow]) -> Resul
         ));
         values.extend([source.as_str().into(), person_id.to_value(), aid.to_value(), (*amount).into()]);
     }
-    sql.push_str(") v WHERE s.institution_id = ?1 AND s.bill_id = ?2 ORDER BY v.n");
+    sql.push_str(") v ORDER BY v.n");
     qs.push(query(sql, values));
     // Balances: each personal account by what it paid (the CHECK balance_fen >= 0 refuses an overdraft).
     let mut paid: Vec<(i64, i64)> = Vec::new();
@@ -258,7 +307,14 @@ pub(crate) fn settlement_writes(s: &NewSettlement<'_>, legs: &[LegRow]) -> Resul
             aids.into_iter(),
         ));
     }
-    Ok(qs)
+    if let Some((actor, after)) = audit {
+        qs.push(query(
+            "INSERT INTO audit (at, actor, action, entity, entity_id, person_id, before, after)
+             SELECT CAST(?1 AS TEXT), CAST(?2 AS TEXT), 'settlement', 'settlement', new_row.id, CAST(?3 AS BIGINT), NULL, CAST(?4 AS TEXT) FROM new_row",
+            params![s.at, actor, s.member, after.to_string()],
+        ));
+    }
+    Ok(conn.with_new_row(insert, find, qs))
 }
 
 /// One multi-row `INSERT … VALUES (…), (…) ON CONFLICT …` (the rows must
@@ -278,19 +334,8 @@ fn upsert_rows(head: &str, tail: &str, rows: impl Iterator<Item = Vec<Value>>) -
     query(sql, values)
 }
 
-/// The audit entry of a settlement written by the same pipeline (it finds
-/// the settlement by institution and bill number).
-pub(crate) fn settlement_audit(s: &NewSettlement<'_>, actor: &str, after: &serde_json::Value) -> Query {
-    query(
-        "INSERT INTO audit (at, actor, action, entity, entity_id, person_id, before, after)
-         SELECT CAST(?3 AS TEXT), CAST(?4 AS TEXT), 'settlement', 'settlement', id, CAST(?5 AS BIGINT), NULL, CAST(?6 AS TEXT)
-         FROM settlement WHERE institution_id = ?1 AND bill_id = ?2",
-        params![s.institution, s.bill, s.at, actor, s.member, after.to_string()],
-    )
-}
-
 /// Write one settlement now (the bulk seed): its id.
 pub(crate) fn write_settlement(conn: &Conn, s: &NewSettlement<'_>, legs: &[LegRow]) -> Result<i64> {
-    let rows = conn.pipeline(settlement_writes(s, legs)?)?;
+    let rows = conn.pipeline(settlement_writes(conn, s, legs, None)?)?;
     rows[0].first(|r| r.get(0))
 }

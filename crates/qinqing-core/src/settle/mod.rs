@@ -520,8 +520,7 @@ fn charge(
     let mut result = settled(0, &n, &plan.share, &plan.legs, &names);
     let after = serde_json::json!({ "bill_id": bill, "institution": v.institution, "total_fen": total, "deductible_fen": plan.share.deductible_fen,
         "stay": stay, "legs": result.legs });
-    let mut writes = ledger::settlement_writes(&n, &plan.legs)?;
-    writes.push(ledger::settlement_audit(&n, actor, &after));
+    let mut writes = ledger::settlement_writes(&tx, &n, &plan.legs, Some((actor, &after)))?;
     writes.extend(extra);
     let rows = tx.commit_with(writes)?;
     result.id = rows[0].first(|r| r.get(0))?;
