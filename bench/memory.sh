@@ -111,4 +111,6 @@ for key in ("ours", "minimal"):
           f"(last: {', '.join(f'{n} {v/1024:.1f}' for n, v in sorted(procs.items()))});  "
           f"first screen: {counts[1]} Chinese characters, {counts[0]} characters, {counts[2]} elements")
 print(f"ratio {o / m:.2f} (target <= 1.20)")
+if o / m > 1.20:
+    sys.exit(f"memory: {o / m:.2f}x the minimal Tauri app, above the 1.20x target")
 PY

@@ -31,6 +31,16 @@ $B race-setup "$base/bench_one" 40 "$n1" "$work/one.tsv"
 s=$(date +%s.%N)
 $B race-worker "$base/bench_one" "$work/one.tsv" > "$work/one.out"
 e=$(date +%s.%N)
+# Where one settlement's time goes on the server: 300 more bills with every
+# statement's duration logged (PostgreSQL's log_min_duration_statement = 0),
+# averaged per protocol step; the rest of the wall time is the client (code
+# signature, payment password, rules) and the loopback round trips.
+$B race-setup "$base/bench_one" 40 300 "$work/trace.tsv" >/dev/null
+log=target/pg/server.log; from=$(wc -l < "$log")
+psql -q "$url" -c "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT pg_reload_conf()" >/dev/null
+$B race-worker "$base/bench_one" "$work/trace.tsv" > "$work/trace.out"
+psql -q "$url" -c "ALTER SYSTEM RESET log_min_duration_statement" -c "SELECT pg_reload_conf()" >/dev/null
+tail -n +"$from" "$log" > "$work/trace.log"
 # Eight clients, each bill once, split round-robin.
 $B race-setup "$base/bench_eight" 80 "$n8" "$work/eight.tsv"
 for w in 0 1 2 3 4 5 6 7; do awk -v w=$w 'NR % 8 == w' "$work/eight.tsv" > "$work/w$w.tsv"; done
@@ -54,5 +64,20 @@ r1 = n1 / (e - s); r8 = n8 / (e8 - s8)
 print(f"one-row INSERT transactions/s (pgbench, 1 client): {ref:.0f}")
 print(f"settlements/s, 1 client:  {r1:.0f}   ratio {r1/ref:.2f} (target >= 0.30)   p50 {pct(one,.5):.2f} ms  p99 {pct(one,.99):.2f} ms")
 print(f"settlements/s, 8 clients: {r8:.0f}   p50 {pct(eight,.5):.2f} ms  p99 {pct(eight,.99):.2f} ms")
+# The server's share of one settlement (the 300 traced bills).
+import re, collections
+steps = collections.defaultdict(list)
+for line in open(f"{work}/trace.log"):
+    m = re.search(r"duration: ([0-9.]+) ms  (?:(parse|bind|execute) ([^:]+):|statement: ([A-Z]+))", line)
+    if m:
+        steps[m.group(4) or f"{m.group(2)} {m.group(3)}"].append(float(m.group(1)))
+traced = sorted(json.loads(l)["us"] for l in open(f"{work}/trace.out"))
+per = {k: sum(v) / 300 for k, v in steps.items() if len(v) >= 300}
+server = sum(per.values())
+wall = sum(traced) / len(traced) / 1000
+print(f"one settlement, traced (300 bills): {wall:.3f} ms in the client's clock, of which the server {server:.3f} ms:")
+for k, v in sorted(per.items(), key=lambda kv: -kv[1]):
+    print(f"    {k:14} {v:.3f} ms")
+print(f"  (one-row INSERT transaction: {1000 / ref:.3f} ms; 0.30x would be {1000 / ref / 0.3:.3f} ms a settlement)")
 PY
 rm -rf "$work"

@@ -93,12 +93,24 @@ fn call(s: &State<'_, AppState>, c: Call) -> Result<Value> {
     r
 }
 
+/// A command that is not one call of the service interface (a file dialog,
+/// pairing, a first run), logged as `call` logs: its name, its duration and
+/// its code if refused — early refusals included.
+fn logged<T>(op: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let started = std::time::Instant::now();
+    let r = f();
+    logging::command(op, started, &r);
+    r
+}
+
 /// A staff act, naming the staff member logged in at this window (never
 /// one from the page); the ledger refuses any other.
 fn call_staff(s: &State<'_, AppState>, c: impl FnOnce(i64) -> Call) -> Result<Value> {
     let k = call(s, Call::KioskState)?;
-    let staff = k["staff"]["id"].as_i64().ok_or_else(Error::not_logged_in)?;
-    call(s, c(staff))
+    match k["staff"]["id"].as_i64() {
+        Some(staff) => call(s, c(staff)),
+        None => logged(&c(0).op(), || Err(Error::not_logged_in())),
+    }
 }
 
 /// A kiosk operation: on this window's sessions, or on the server's for a
@@ -162,10 +174,12 @@ fn app_mode(s: State<'_, AppState>) -> Result<Mode> {
 /// A fresh family installation's first run: the holder says who they are.
 #[tauri::command]
 fn setup_household(s: State<'_, AppState>, name: String, resident_id: String) -> Result<Installation> {
-    if s.kiosk {
-        return Err(Error::forbidden());
-    }
-    with(&s, |q| q.setup_household(&name, &resident_id))
+    logged("setup_household", || {
+        if s.kiosk {
+            return Err(Error::forbidden());
+        }
+        with(&s, |q| q.setup_household(&name, &resident_id))
+    })
 }
 
 /// A connected family computer has no kiosk sessions: nobody is logged in.
@@ -185,7 +199,9 @@ fn kiosk_touch(s: State<'_, AppState>) -> Result<Value> {
 
 #[tauri::command]
 fn kiosk_login(s: State<'_, AppState>, staff: i64, password: String) -> Result<Value> {
-    staff_allowed(&s)?;
+    if let Err(e) = staff_allowed(&s) {
+        return logged("kiosk_login", || Err(e));
+    }
     kiosk_op(&s, Call::KioskLogin { staff, password })
 }
 
@@ -199,13 +215,15 @@ fn kiosk_logout(s: State<'_, AppState>) -> Result<Value> {
 /// server gets its first administrator from `qinqing-cli staff add`.)
 #[tauri::command]
 fn kiosk_first_admin(s: State<'_, AppState>, name: String, password: String, again: String) -> Result<Value> {
-    if !s.kiosk || s.remote.is_some() {
-        return Err(Error::forbidden());
-    }
-    with(&s, |q| {
-        let k = q.kiosk().ok_or_else(Error::forbidden)?;
-        let mut k = k.lock().map_err(|_| Error::internal("kiosk lock poisoned"))?;
-        json(k.first_admin(q, &name, &password, &again)?)
+    logged("kiosk_first_admin", || {
+        if !s.kiosk || s.remote.is_some() {
+            return Err(Error::forbidden());
+        }
+        with(&s, |q| {
+            let k = q.kiosk().ok_or_else(Error::forbidden)?;
+            let mut k = k.lock().map_err(|_| Error::internal("kiosk lock poisoned"))?;
+            json(k.first_admin(q, &name, &password, &again)?)
+        })
     })
 }
 
@@ -229,8 +247,10 @@ fn kiosk_add_staff(s: State<'_, AppState>, name: String, role: String, password:
 /// family computer's credential).
 #[tauri::command]
 fn kiosk_register(s: State<'_, AppState>, admin: i64, password: String, label: Option<String>) -> Result<Value> {
-    let c = s.remote.as_ref().filter(|_| s.kiosk).ok_or_else(Error::forbidden)?;
-    json(c.register_kiosk(admin, &password, label.as_deref())?)
+    logged("kiosk_register", || {
+        let c = s.remote.as_ref().filter(|_| s.kiosk).ok_or_else(Error::forbidden)?;
+        json(c.register_kiosk(admin, &password, label.as_deref())?)
+    })
 }
 
 /// Leave kiosk mode: an administrator's password, then the app quits.
@@ -476,14 +496,14 @@ fn upload(s: &State<'_, AppState>, m: UploadMeta, bytes: &[u8]) -> Result<Value>
         let data_base64 = qinqing_core::document::upload_bytes(bytes)?;
         return call(s, Call::DocumentUpload { person: m.person, kind: m.kind, note: m.note, binding: m.binding, data_base64 });
     }
-    with(s, |q| json(q.ingest_document(m.person, &m.kind, bytes, &m.note, m.binding)?))
+    logged("document_upload", || with(s, |q| json(q.ingest_document(m.person, &m.kind, bytes, &m.note, m.binding)?)))
 }
 
 /// Bytes from the page (a file input): the body is the raw file.
 #[tauri::command]
 fn document_upload(s: State<'_, AppState>, request: tauri::ipc::Request<'_>) -> Result<Value> {
-    let m = upload_meta(&request)?;
-    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else { return Err(Error::doc_empty()) };
+    let m = logged("document_upload", || upload_meta(&request))?;
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else { return logged("document_upload", || Err(Error::doc_empty())) };
     upload(&s, m, bytes)
 }
 
@@ -495,9 +515,9 @@ async fn document_pick(app: tauri::AppHandle, s: State<'_, AppState>, person: i6
     let picked = app.dialog().file().add_filter("照片或PDF / Photo or PDF", &["jpg", "jpeg", "png", "webp", "pdf"]).blocking_pick_file();
     let Some(path) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
     if s.remote.is_none() {
-        return with(&s, |q| json(q.ingest_document_path(person, &kind, &path, &note, binding)?)).map(Some);
+        return logged("document_upload", || with(&s, |q| json(q.ingest_document_path(person, &kind, &path, &note, binding)?))).map(Some);
     }
-    let data_base64 = qinqing_core::document::upload_file(&path)?;
+    let data_base64 = logged("document_upload", || qinqing_core::document::upload_file(&path))?;
     call(&s, Call::DocumentUpload { person, kind, note, binding, data_base64 }).map(Some)
 }
 
@@ -575,10 +595,10 @@ async fn tx_csv_export(app: tauri::AppHandle, s: State<'_, AppState>, query: TxQ
     let Some(path) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
     let rows = if s.remote.is_some() {
         let text: String = serde_json::from_value(call(&s, Call::TxCsv(query))?).map_err(|e| Error::internal(format!("answer: {e}")))?;
-        std::fs::write(&path, &text).map_err(|e| Error::internal(format!("{}: {e}", path.display())))?;
+        logged("tx_csv_save", || std::fs::write(&path, &text).map_err(|e| Error::internal(format!("{}: {e}", path.display()))))?;
         text.lines().count().saturating_sub(1)
     } else {
-        with(&s, |q| q.tx_csv_save(&query, &path))?
+        logged("tx_csv_save", || with(&s, |q| q.tx_csv_save(&query, &path)))?
     };
     Ok(Some(Exported { rows, file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default() }))
 }
@@ -692,23 +712,20 @@ fn pairing_start(s: State<'_, AppState>, holder: i64) -> Result<Value> {
 /// Connected mode: redeem the one-time code staff gave at the centre.
 #[tauri::command]
 fn pair_device(s: State<'_, AppState>, code: String, label: Option<String>) -> Result<connection::ConnState> {
-    let c = s.remote.as_ref().ok_or_else(Error::forbidden)?;
-    c.pair(&code, label.as_deref())
+    logged("pair_device", || s.remote.as_ref().ok_or_else(Error::forbidden)?.pair(&code, label.as_deref()))
 }
 
 /// Connected mode: this window is a hospital's or pharmacy's counter, with
 /// the terminal key the centre's administrator issued to its institution.
 #[tauri::command]
 fn connect_counter(s: State<'_, AppState>, key: String) -> Result<connection::ConnState> {
-    let c = s.remote.as_ref().filter(|_| !s.kiosk).ok_or_else(Error::forbidden)?;
-    c.connect_counter(&key)
+    logged("connect_counter", || s.remote.as_ref().filter(|_| !s.kiosk).ok_or_else(Error::forbidden)?.connect_counter(&key))
 }
 
 /// Connected mode: "unpair this computer".
 #[tauri::command]
 fn unpair_device(s: State<'_, AppState>) -> Result<Value> {
-    let c = s.remote.as_ref().ok_or_else(Error::forbidden)?;
-    c.unpair()
+    logged("unpair_device", || s.remote.as_ref().ok_or_else(Error::forbidden)?.unpair())
 }
 
 /// Connected mode: the server, the pairing, and whether the server answers.
@@ -725,15 +742,24 @@ fn open_ledger(args: &Args) -> std::result::Result<Mutex<Qinqing>, Error> {
     Ok(Mutex::new(q))
 }
 
+/// The directory of the app's own files (its log, a connection) for the
+/// ledger at `db`: beside a database file; for a `postgres://` ledger,
+/// which has no file here, the app-data directory — a URL is never a path.
+fn data_dir(db: &std::path::Path) -> Option<PathBuf> {
+    if db::postgres_url(db).is_some() {
+        return db::default_data_dir().ok();
+    }
+    match db.parent() {
+        Some(p) if !p.as_os_str().is_empty() => Some(p.to_path_buf()),
+        _ => Some(PathBuf::from(".")),
+    }
+}
+
 fn main() {
     let args = Args::parse();
     // The log lives beside the ledger (or the connection) in the app's data directory.
-    let data_dir = match &args.db {
-        Some(p) if db::postgres_url(p).is_none() => p.parent().map(std::path::Path::to_path_buf),
-        _ => db::resolve_db_path(None).ok().and_then(|p| p.parent().map(std::path::Path::to_path_buf)),
-    };
-    if let Some(dir) = &data_dir {
-        if let Err(e) = logging::init(dir, &args.log_level) {
+    if let Some(dir) = db::resolve_db_path(args.db.as_deref()).ok().and_then(|p| data_dir(&p)) {
+        if let Err(e) = logging::init(&dir, &args.log_level) {
             eprintln!("qinqing: no log file: {e}");
         }
     }
@@ -742,7 +768,9 @@ fn main() {
     let remote = if args.db.is_some() {
         None
     } else {
-        let file = db::resolve_db_path(None).map(|p| p.with_file_name("connection.json"));
+        let file = db::resolve_db_path(None)
+            .and_then(|p| data_dir(&p).ok_or_else(|| Error::db_open("no directory for the app data")))
+            .map(|d| d.join("connection.json"));
         match file.and_then(|f| connection::Connected::open(f, args.server.as_deref(), args.server_ca.clone())) {
             Ok(c) => c,
             Err(e) => {
@@ -885,5 +913,20 @@ fn main() {
     if let Err(e) = result {
         eprintln!("qinqing: the window could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn the_log_of_a_postgres_ledger_is_in_the_app_data_directory_not_a_url_path() {
+        let default = db::default_data_dir().unwrap();
+        assert_eq!(data_dir(Path::new("postgres://qinqing:secret@10.0.0.5/ledger")), Some(default.clone()));
+        assert_eq!(data_dir(Path::new("postgresql:///ledger?host=/run/postgresql")), Some(default));
+        assert_eq!(data_dir(Path::new("/srv/centre/qinqing.db")), Some(PathBuf::from("/srv/centre")));
+        assert_eq!(data_dir(Path::new("qinqing.db")), Some(PathBuf::from(".")));
     }
 }

@@ -64,6 +64,20 @@ async fn add_a_person_and_refuse_an_invalid_id() {
     app.wait_text("[data-error-for=resident_id]", "check character").await;
     let typed = app.client.execute("return document.querySelector('#f-name').value", vec![]).await.unwrap();
     assert_eq!(typed, "李四");
+    // Counted strings follow the language's plural rules (Intl.PluralRules): one person, two people.
+    let count = app.wait_text("#screen .count", "1 person").await;
+    assert!(!count.contains("people"), "{count}");
+    let forms = app
+        .js_async(
+            "const done = arguments[arguments.length - 1];
+             import('./i18n.js').then(m => done([1, 2, 0].map(n => m.t('register.count', { n })).concat([1, 3].map(n => m.t('form.error_summary', { n })))), e => done(String(e)));",
+        )
+        .await;
+    assert_eq!(
+        forms,
+        serde_json::json!(["1 person", "2 people", "0 people", "1 field needs attention, see below.", "3 fields need attention, see below."]),
+        "English plural forms"
+    );
     app.screenshot("register-invalid-id-en").await;
     // With the form open in English the register is not clipped (no sideways scrolling).
     let clipped = app.js("const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth;").await;

@@ -210,23 +210,17 @@ fn encode_jpeg(img: &image::RgbImage, quality: u8) -> Result<Vec<u8>> {
 
 /// A PDF is kept byte for byte; it must at least look complete.
 /// Whether the file's own structure says it ends where the picture ends.
-/// - JPEG: an end-of-image marker (FF D9) after the last start-of-scan
-///   (FF DA): scan data never contains FF D9 (an FF there is stuffed), so a
-///   file cut inside or after any scan has none. An EXIF thumbnail's own
-///   markers come before the main scan and do not count.
+/// - JPEG: its segments, walked from the start by their lengths, reach a
+///   scan and then the end-of-image marker (FF D9). An EXIF thumbnail's own
+///   markers lie inside its APP1 segment and are skipped with it, so a file
+///   cut after the thumbnail but before the main picture is incomplete too.
 /// - PNG: the IEND chunk, after at least one IDAT.
 /// - WebP: the RIFF size field matches the bytes present (and the chunk
 ///   inside is whole).
 /// - PDF: `%%EOF` in the last kilobyte.
 pub fn complete(media: Media, b: &[u8]) -> bool {
     match media {
-        Media::Jpeg => {
-            let last_sos = b.windows(2).rposition(|w| w == [0xFF, 0xDA]);
-            match last_sos {
-                Some(i) => b[i + 2..].windows(2).any(|w| w == [0xFF, 0xD9]),
-                None => false,
-            }
-        }
+        Media::Jpeg => jpeg_complete(b),
         Media::Png => {
             let idat = b.windows(4).position(|w| w == b"IDAT");
             let iend = b.windows(4).rposition(|w| w == b"IEND");
@@ -244,6 +238,56 @@ pub fn complete(media: Media, b: &[u8]) -> bool {
         Media::Pdf => {
             let tail = &b[b.len().saturating_sub(1024)..];
             tail.windows(5).any(|w| w == b"%%EOF")
+        }
+    }
+}
+
+/// Whether a JPEG's data runs to its end-of-image marker after at least one
+/// scan. Only a file that *ends early* is incomplete (false); a structure
+/// this walk does not follow is left to the decoder (true), which calls a
+/// damaged file corrupt.
+fn jpeg_complete(b: &[u8]) -> bool {
+    if b.len() < 4 || b[..2] != [0xFF, 0xD8] {
+        return false;
+    }
+    let (mut i, mut scanned) = (2usize, false);
+    loop {
+        if i >= b.len() {
+            return false;
+        }
+        if b[i] != 0xFF {
+            return true; // not a marker where one belongs: the decoder decides
+        }
+        while i < b.len() && b[i] == 0xFF {
+            i += 1; // fill bytes
+        }
+        let Some(&m) = b.get(i) else { return false };
+        i += 1;
+        match m {
+            0xD9 => return scanned,
+            0x01 | 0xD0..=0xD8 => {}
+            _ => {
+                let Some(len) = b.get(i..i + 2).map(|l| u16::from_be_bytes([l[0], l[1]]) as usize) else { return false };
+                if len < 2 {
+                    return true;
+                }
+                i += len;
+                if i > b.len() {
+                    return false;
+                }
+                if m == 0xDA {
+                    scanned = true;
+                    // Entropy-coded data: up to the next marker that is not a
+                    // stuffed FF 00, a restart marker or a fill byte.
+                    loop {
+                        match b.get(i..i + 2) {
+                            None => return false,
+                            Some([0xFF, n]) if *n != 0 && !(0xD0..=0xD7).contains(n) && *n != 0xFF => break,
+                            _ => i += 1,
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -402,6 +402,15 @@ fn incomplete_files_cut_anywhere_are_refused_and_nothing_is_stored() {
     exif.extend(((body.len() + 2) as u16).to_be_bytes());
     exif.extend(&body);
     exif.extend(&main[2..]);
+    // Cut just after the thumbnail's end, and inside the main picture's
+    // headers before its scan: the thumbnail's own end marker does not make
+    // the file look whole.
+    let thumb_end = 4 + 2 + 6 + thumb.len();
+    let main_sos = thumb_end + exif[thumb_end..].windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    for cut in [thumb_end, thumb_end + 1, thumb_end + 20, main_sos, main_sos + 4] {
+        let e = q.ingest_document(p, "hukou", &exif[..cut], "", None).unwrap_err();
+        assert_eq!(e.code, Code::DocIncomplete, "jpeg+thumbnail cut at {cut} (thumbnail ends at {thumb_end}, main scan at {main_sos}): {e}");
+    }
     files.push(("jpeg+thumbnail", exif));
     let mut pdf = b"%PDF-1.4\n".to_vec();
     for i in 0..200 {
@@ -437,11 +446,54 @@ fn incomplete_files_cut_anywhere_are_refused_and_nothing_is_stored() {
 
 /// Code shape (issue 19 §7): the document store does not know about
 /// applications' states; binding.rs answers for them. This keeps the two
-/// modules from importing each other again.
+/// modules from importing each other again: no path into the binding module
+/// in any form (`crate::binding::…`, `use crate::{…, binding, …}`,
+/// `super::binding`) and none of its types, in either file of the store.
 #[test]
 fn the_document_store_does_not_import_the_binding_module() {
-    let src = include_str!("../src/document.rs");
-    for needle in ["crate::binding", "use crate::{binding", "BindingStatus"] {
-        assert!(!src.contains(needle), "document.rs mentions {needle}");
+    fn modules_used(src: &str) -> Vec<String> {
+        let mut used = Vec::new();
+        for prefix in ["crate::", "super::"] {
+            let mut rest = src;
+            while let Some(i) = rest.find(prefix) {
+                rest = &rest[i + prefix.len()..];
+                if let Some(group) = rest.strip_prefix('{') {
+                    // A use group, possibly nested: every top-level name in it.
+                    let (mut depth, mut name, mut names) = (0, String::new(), Vec::new());
+                    for c in group.chars() {
+                        match c {
+                            '{' => depth += 1,
+                            '}' if depth == 0 => break,
+                            '}' => depth -= 1,
+                            ',' if depth == 0 => names.push(std::mem::take(&mut name)),
+                            c if depth == 0 => name.push(c),
+                            _ => {}
+                        }
+                    }
+                    names.push(name);
+                    used.extend(names.iter().map(|n| n.trim().split("::").next().unwrap_or("").trim().to_string()));
+                } else {
+                    used.push(rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect());
+                }
+            }
+        }
+        used
+    }
+    // The parser itself: it finds the module however it is written.
+    for (src, found) in [
+        ("use crate::binding::X;", true),
+        ("use crate::{audit, binding};", true),
+        ("use crate::{audit, binding::{A, B}, time};", true),
+        ("let s = super::binding::state();", true),
+        ("use crate::{audit, docstore::{Media}};", false),
+    ] {
+        assert_eq!(modules_used(src).iter().any(|m| m == "binding"), found, "{src}");
+    }
+    for (file, src) in [("document.rs", include_str!("../src/document.rs")), ("docstore.rs", include_str!("../src/docstore.rs"))] {
+        let used = modules_used(src);
+        assert!(!used.iter().any(|m| m == "binding"), "{file} uses the binding module ({used:?})");
+        for needle in ["BindingStatus", "BindingState"] {
+            assert!(!src.contains(needle), "{file} mentions {needle}");
+        }
     }
 }
