@@ -19,7 +19,7 @@ url=$(scripts/pg.sh start)
 trap 'scripts/pg.sh stop' EXIT
 base=${url%/postgres}
 work=$(mktemp -d)
-for d in one eight; do psql -q "$url" -c "CREATE DATABASE bench_$d"; done
+for d in one eight trace; do psql -q "$url" -c "CREATE DATABASE bench_$d"; done
 
 # Reference: one-row INSERT transactions, one client, 10 s.
 psql -q "$base/bench_one" -c "CREATE TABLE ref (id bigserial PRIMARY KEY, v bigint NOT NULL)"
@@ -35,10 +35,10 @@ e=$(date +%s.%N)
 # statement's duration logged (PostgreSQL's log_min_duration_statement = 0),
 # averaged per protocol step; the rest of the wall time is the client (code
 # signature, payment password, rules) and the loopback round trips.
-$B race-setup "$base/bench_one" 40 300 "$work/trace.tsv" >/dev/null
+$B race-setup "$base/bench_trace" 40 300 "$work/trace.tsv"
 log=target/pg/server.log; from=$(wc -l < "$log")
 psql -q "$url" -c "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT pg_reload_conf()" >/dev/null
-$B race-worker "$base/bench_one" "$work/trace.tsv" > "$work/trace.out"
+$B race-worker "$base/bench_trace" "$work/trace.tsv" > "$work/trace.out"
 psql -q "$url" -c "ALTER SYSTEM RESET log_min_duration_statement" -c "SELECT pg_reload_conf()" >/dev/null
 tail -n +"$from" "$log" > "$work/trace.log"
 # Eight clients, each bill once, split round-robin.
