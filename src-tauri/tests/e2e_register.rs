@@ -70,12 +70,34 @@ async fn add_a_person_and_refuse_an_invalid_id() {
     let forms = app
         .js_async(
             "const done = arguments[arguments.length - 1];
-             import('./i18n.js').then(m => done([1, 2, 0].map(n => m.t('register.count', { n })).concat([1, 3].map(n => m.t('form.error_summary', { n })))), e => done(String(e)));",
+             import('./i18n.js').then(m => done([1, 2, 0].map(n => m.t('register.count', { n }))
+               .concat([1, 3].map(n => m.t('form.error_summary', { n })))
+               .concat([1, 2].map(n => m.t('dash.bills', { n })))
+               .concat([1, 2].map(n => m.t('dash.page', { page: 1, pages: 1, n, sum: '¥1.00' })))
+               .concat([1, 2].map(n => m.t('dash.csv_done', { n, path: 'a.csv' })))
+               .concat([1, 2].map(n => m.t('dash.page_premiums', { n, sum: '¥1.00' })))
+               .concat([1, 5].map(n => m.t('review.days', { n })))), e => done(String(e)));",
         )
         .await;
     assert_eq!(
         forms,
-        serde_json::json!(["1 person", "2 people", "0 people", "1 field needs attention, see below.", "3 fields need attention, see below."]),
+        serde_json::json!([
+            "1 person",
+            "2 people",
+            "0 people",
+            "1 field needs attention, see below.",
+            "3 fields need attention, see below.",
+            "1 bill",
+            "2 bills",
+            "Page 1/1 · 1 bill · ¥1.00",
+            "Page 1/1 · 2 bills · ¥1.00",
+            "Exported 1 row to a.csv",
+            "Exported 2 rows to a.csv",
+            "incl. 1 premium ¥1.00",
+            "incl. 2 premiums ¥1.00",
+            "1 working day",
+            "5 working days"
+        ]),
         "English plural forms"
     );
     app.screenshot("register-invalid-id-en").await;

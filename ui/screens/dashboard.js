@@ -355,7 +355,7 @@ function txCard() {
     el('div', { class: 'pager' }, [
       el('button', { class: 'btn', text: '‹', attrs: { type: 'button', id: 'tx-prev', disabled: p.page <= 1, 'aria-label': t('dash.prev_page') }, on: { click: () => { state.filters.page -= 1; refreshTx(); } } }),
       el('span', {
-        text: t('dash.page', { page: p.page, pages, rows: p.total_rows, sum: p.sum_display })
+        text: t('dash.page', { page: p.page, pages, n: p.total_rows, sum: p.sum_display })
           + (p.premium_rows ? ` · ${t('dash.page_premiums', { n: p.premium_rows, sum: p.premium_sum_display })}` : ''),
         attrs: { id: 'tx-page' },
       }),

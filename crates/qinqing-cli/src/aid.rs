@@ -70,13 +70,16 @@ pub(crate) fn print_receipt(r: &qinqing_core::premium::Receipt) {
 pub(crate) fn print_aid(ctx: &Ctx, a: &qinqing_core::settle::Aid) {
     let why = if ctx.en() { a.lapsed_en.as_deref() } else { a.lapsed_zh.as_deref() };
     println!(
-        "#{}  {} → {}  {}  cap {}  spent {}  left {}{}",
+        "#{}  {} → {}  {}  {} {}  {} {}  {} {}{}",
         a.id,
         a.authorizer_name,
         a.beneficiary_name,
-        a.status,
+        ctx.word(&a.status),
+        ctx.t("每月上限", "cap"),
         a.monthly_cap_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into()),
+        ctx.t("本月已用", "spent"),
         qinqing_core::money::format_fen(a.spent_this_month_fen),
+        ctx.t("本月剩余", "left"),
         a.left_this_month_display,
         why.map(|r| if ctx.en() { format!("  (not paying: {r})") } else { format!("  （暂停支付：{r}）") }).unwrap_or_default()
     );

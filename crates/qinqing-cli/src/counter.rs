@@ -41,8 +41,13 @@ pub(crate) fn print_checked(ctx: &Ctx, c: &qinqing_core::qr::Checked) -> Result<
     if ctx.json {
         ctx.print_json(c)
     } else {
-        let by = c.device.map(|d| format!("  signed by paired computer #{d}")).unwrap_or_default();
-        println!("member {}  shown by {}  expires {}  nonce {}{by}", c.claims.member, c.claims.shown_by, c.claims.expires_at, c.claims.nonce);
+        if ctx.en() {
+            let by = c.device.map(|d| format!("  signed by paired computer #{d}")).unwrap_or_default();
+            println!("member {}  shown by {}  expires {}  nonce {}{by}", c.claims.member, c.claims.shown_by, c.claims.expires_at, c.claims.nonce);
+        } else {
+            let by = c.device.map(|d| format!("  由已配对电脑 #{d} 签发")).unwrap_or_default();
+            println!("参保人 {}  出示人 {}  有效至 {}  随机码 {}{by}", c.claims.member, c.claims.shown_by, c.claims.expires_at, c.claims.nonce);
+        }
         Ok(())
     }
 }
@@ -51,19 +56,32 @@ pub(crate) fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {
     if ctx.json {
         return ctx.print_json(s);
     }
-    println!(
-        "settlement #{}  bill {}  {}  total {}{}",
-        s.id,
-        s.bill_id,
-        s.scenario,
-        qinqing_core::money::format_fen(s.total_fen),
-        if s.replayed { "  (already settled: nothing charged now)" } else { "" }
-    );
+    let scenario = scenario_word(ctx, &s.scenario);
+    if ctx.en() {
+        println!(
+            "settlement #{}  bill {}  {}  total {}{}",
+            s.id,
+            s.bill_id,
+            scenario,
+            qinqing_core::money::format_fen(s.total_fen),
+            if s.replayed { "  (already settled: nothing charged now)" } else { "" }
+        );
+    } else {
+        println!(
+            "结算 #{}  单号 {}  {}  总额 {}{}",
+            s.id,
+            s.bill_id,
+            scenario,
+            qinqing_core::money::format_fen(s.total_fen),
+            if s.replayed { "（此单已结算，本次未扣款）" } else { "" }
+        );
+    }
     if s.deductible_fen > 0 {
-        println!("  {:<12} {:>14}  (起付线 / deductible)", "deductible", qinqing_core::money::format_fen(s.deductible_fen));
+        println!("  {} {:>14}", padded(ctx.t("起付线", "deductible"), 14, ""), qinqing_core::money::format_fen(s.deductible_fen));
     }
     for l in &s.legs {
-        println!("  {:<12} {:>14}  {}", l.source, qinqing_core::money::format_fen(l.amount), l.person_name.clone().unwrap_or_default());
+        let (zh, en) = qinqing_core::report::source_label(&l.source);
+        println!("  {} {:>14}  {}", padded(ctx.t(zh, en), 14, ""), qinqing_core::money::format_fen(l.amount), l.person_name.clone().unwrap_or_default());
     }
     Ok(())
 }
@@ -78,13 +96,14 @@ pub(crate) fn print_stays(ctx: &Ctx, list: &[qinqing_core::settle::Stay]) -> Res
     } else {
         for s in list {
             println!(
-                "stay #{}  {}  {}  {}  {}{}",
+                "{} #{}  {}  {}  {}  {}{}",
+                ctx.t("住院", "stay"),
                 s.id,
                 s.admission_no,
                 s.member_name,
                 s.admitted_at_local,
-                s.status,
-                if s.replayed { "  (retry: unchanged)" } else { "" }
+                ctx.word(&s.status),
+                if s.replayed { ctx.t("（重复提交：未改变）", "  (retry: unchanged)") } else { "" }
             );
         }
     }

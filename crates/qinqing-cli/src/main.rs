@@ -55,6 +55,40 @@ impl Ctx {
     fn en(&self) -> bool {
         self.lang == "en"
     }
+    /// A human-readable line's words in the language of `--lang`.
+    fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.en() {
+            en
+        } else {
+            zh
+        }
+    }
+    /// A state or role word the ledger answers with (`active`, `revoked`,
+    /// `admin` …) in the language of `--lang`; an unknown word as it is.
+    fn word<'a>(&self, key: &'a str) -> &'a str {
+        let zh = match key {
+            "active" => "有效",
+            "revoked" => "已撤销",
+            "frozen" => "已冻结",
+            "cancelled" => "已取消",
+            "upcoming" => "未开始",
+            "long_term_residence" => "异地长期居住",
+            "work" => "异地工作",
+            "temporary" => "临时外出就医",
+            "ended" => "已结束",
+            "paired" => "已配对",
+            "kiosk" => "自助机",
+            "admin" => "管理员",
+            "staff" => "工作人员",
+            "open" => "在院",
+            "settled" => "已结算",
+            "employee" => "职工医保",
+            "resident" => "城乡居民医保",
+            "discharged" => "已出院",
+            _ => return key,
+        };
+        self.t(zh, key)
+    }
     /// An existing database: a mistyped path is refused (DB_MISSING) and
     /// nothing is created. Only `init`, `demo seed` and `restore` create one.
     fn open(&self) -> Result<Qinqing, Error> {
@@ -136,7 +170,12 @@ fn io_fail(e: io::Error) -> Error {
 
 fn main() -> ExitCode {
     let wants_json = std::env::args().any(|a| a == "--json");
-    let cli = match Cli::try_parse() {
+    // The command's name ("person add") for the log: from clap's matches,
+    // never from its arguments (they may be a name or an ID).
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m).map(|c| (c, command_name(&m))));
+    let (cli, command) = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -193,7 +232,19 @@ fn main() -> ExitCode {
         token: cli.token.clone().filter(|s| !s.trim().is_empty()),
         server_ca: cli.server_ca.clone(),
     };
-    match run(&ctx, cli.cmd) {
+    // One line per command with -v (whatever it did: the operations it
+    // called are logged by `Ctx::call_value` too): its name, duration and,
+    // when refused, the code.
+    let started = std::time::Instant::now();
+    let result = run(&ctx, cli.cmd);
+    let ms = format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0);
+    match &result {
+        Ok(Outcome::Ok) => tracing::info!(command, ms, "command done"),
+        Ok(Outcome::Refused) => tracing::warn!(command, ms, "command found something invalid"),
+        Err(e) if matches!(e.kind, Kind::Internal) => tracing::error!(command, ms, code = e.code.as_str(), "command failed"),
+        Err(e) => tracing::warn!(command, ms, code = e.code.as_str(), "command refused"),
+    }
+    match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Refused) => ExitCode::from(3),
         Err(e) => {
@@ -204,6 +255,17 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The subcommands given, as typed ("person add", "demo seed").
+fn command_name(m: &clap::ArgMatches) -> String {
+    let mut parts = Vec::new();
+    let mut cur = m;
+    while let Some((name, sub)) = cur.subcommand() {
+        parts.push(name);
+        cur = sub;
+    }
+    parts.join(" ")
 }
 
 fn report_error(ctx: &Ctx, e: &Error) {
@@ -275,12 +337,17 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&info)?;
             } else {
                 println!("qinqing {}", info.app_version);
-                println!("database:       {}", info.db_path);
-                println!("schema version: {} (latest {})", info.schema_version, info.latest_schema_version);
-                println!("journal mode:   {}", info.journal_mode);
-                println!("sqlite:         {}", info.sqlite_version);
-                println!("persons:        {}", info.persons);
-                println!("today (China):  {}", info.today_china);
+                let rows = [
+                    (ctx.t("数据库", "database"), info.db_path.clone()),
+                    (ctx.t("数据库版本", "schema version"), format!("{} ({} {})", info.schema_version, ctx.t("最新", "latest"), info.latest_schema_version)),
+                    (ctx.t("日志模式", "journal mode"), info.journal_mode.clone()),
+                    (ctx.t("SQLite 版本", "sqlite"), info.sqlite_version.clone()),
+                    (ctx.t("人员", "persons"), info.persons.to_string()),
+                    (ctx.t("今天（北京时间）", "today (China)"), info.today_china.clone()),
+                ];
+                for (label, value) in rows {
+                    println!("{}", padded(label, 16, &value));
+                }
             }
         }
         Cmd::Person(p) => return person(ctx, p),
@@ -294,7 +361,14 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 if ctx.json {
                     ctx.print_json(&serde_json::json!({ "demo": r, "ledger": big }))?;
                 } else {
-                    println!("ledger: {} families ({} people), {} settlements; first holder #{}", big.families, big.persons, big.settlements, big.first_holder);
+                    if ctx.en() {
+                        println!(
+                            "ledger: {} families ({} people), {} settlements; first holder #{}",
+                            big.families, big.persons, big.settlements, big.first_holder
+                        );
+                    } else {
+                        println!("账本：{} 户（{} 人），{} 笔结算；第一户户主 #{}", big.families, big.persons, big.settlements, big.first_holder);
+                    }
                 }
                 return Ok(Outcome::Ok);
             }
@@ -326,7 +400,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             if ctx.json {
                 ctx.print_json(&serde_json::json!({ "db_path": info.db_path, "schema_version": info.schema_version, "public_key": pk }))?;
             } else {
-                println!("{}\npublic key: {pk}", info.db_path);
+                println!("{}\n{}: {pk}", info.db_path, ctx.t("公钥", "public key"));
             }
         }
         Cmd::Key(KeyCmd::Export) => {
@@ -339,7 +413,9 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         }
         Cmd::Qr(c) => return qr_cmd(ctx, c),
         Cmd::Backup { out } => {
-            ctx.open()?.backup_to(&out)?;
+            let mut q = ctx.open()?;
+            q.set_progress(progress_bar(ctx));
+            q.backup_to(&out)?;
             if ctx.json {
                 ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?;
             } else {
@@ -356,18 +432,34 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 for t in &r.tables {
                     println!("{:<20} {:>9}", t.table, t.rows);
                 }
-                println!(
-                    "{} rows, {} documents ({} files, {} bytes) → {} (checked: counts, sums, file hashes)",
-                    r.rows, r.documents, r.files, r.file_bytes, r.target
-                );
+                if ctx.en() {
+                    println!(
+                        "{} rows, {} documents ({} files, {} bytes) → {} (checked: counts, sums, file hashes)",
+                        r.rows, r.documents, r.files, r.file_bytes, r.target
+                    );
+                } else {
+                    println!(
+                        "{} 行，{} 份材料（{} 个文件，{} 字节）→ {}（已核对：行数、金额合计、文件哈希）",
+                        r.rows, r.documents, r.files, r.file_bytes, r.target
+                    );
+                }
             }
         }
         Cmd::Restore { backup } => {
-            ctx.open_or_create()?.restore_from(&backup)?;
+            // The backup is checked before the target database is made: a
+            // mistyped backup path creates nothing.
+            qinqing_core::kiosk::check_backup(&backup)?;
+            let mut q = ctx.open_or_create()?;
+            q.set_progress(progress_bar(ctx));
+            q.restore_from(&backup)?;
             if ctx.json {
                 ctx.print_json(&serde_json::json!({ "restored_from": backup.display().to_string() }))?;
             } else {
-                println!("restored from {}", backup.display());
+                if ctx.en() {
+                    println!("restored from {}", backup.display());
+                } else {
+                    println!("已从备份恢复：{}", backup.display());
+                }
             }
         }
         Cmd::Settle(a) => {
@@ -462,9 +554,9 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                     let prefix = if r.region_prefix.is_empty() { "*" } else { &r.region_prefix };
                     let ceiling = r.ceiling_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into());
                     println!(
-                        "{prefix:<6} {:<16} {:<9} {:>12} {:>3}% {:>14}",
-                        r.scenario,
-                        r.insurance,
+                        "{prefix:<6} {} {} {:>12} {:>3}% {:>14}",
+                        padded(scenario_word(ctx, &r.scenario), 16, ""),
+                        padded(ctx.word(&r.insurance), 14, ""),
                         qinqing_core::money::format_fen(r.deductible_fen),
                         r.ratio_pct,
                         ceiling
@@ -572,7 +664,11 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 for r in &p.rows {
                     println!("{}  #{}  {}  {}  {}  {}", r.date, r.id, r.member_name, r.institution, r.scenario, r.total_display);
                 }
-                println!("page {} · {} rows · {}", p.page, p.total_rows, p.sum_display);
+                if ctx.en() {
+                    println!("page {} · {} {} · {}", p.page, p.total_rows, if p.total_rows == 1 { "row" } else { "rows" }, p.sum_display);
+                } else {
+                    println!("第 {} 页 · 共 {} 条 · {}", p.page, p.total_rows, p.sum_display);
+                }
             }
         }
         Cmd::Premium(c) => {
@@ -608,14 +704,15 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                         ctx.print_json(&c)?;
                     } else {
                         println!(
-                            "{} → {} ({})  {} {}  {} {}  balance after {}",
+                            "{} → {} ({})  {} {}  {} {}  {} {}",
                             c.payer_name,
                             c.beneficiary_name,
                             c.beneficiary_id_masked,
                             c.region,
                             c.region_name,
                             c.year,
-                            c.tier.label_zh,
+                            ctx.t(&c.tier.label_zh, &c.tier.label_en),
+                            ctx.t("代缴后余额", "balance after"),
                             c.payer_balance_after_display
                         );
                     }
@@ -653,8 +750,16 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             } else {
                 for f in out {
                     println!(
-                        "{}  person {}  {} {}  {}  {} … {}  {}",
-                        f.id, f.person_id, f.region.code, f.region.pooling_name_zh, f.reason, f.from_date, f.to_date, f.state
+                        "{}  {} {}  {} {}  {}  {} … {}  {}",
+                        f.id,
+                        ctx.t("人员", "person"),
+                        f.person_id,
+                        f.region.code,
+                        f.region.pooling_name_zh,
+                        ctx.word(&f.reason),
+                        f.from_date,
+                        f.to_date,
+                        ctx.word(&f.state)
                     );
                 }
             }
@@ -673,10 +778,12 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 }
             } else {
                 for t in &out {
-                    let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
-                    println!("{:>4}  institution {:<5} {:<8} {}", t.id, t.institution_id, state, t.label.as_deref().unwrap_or(""));
+                    let state = ctx.word(if t.revoked_at.is_some() { "revoked" } else { "active" });
+                    let line =
+                        format!("{:>4}  {} {:<5} {}", t.id, ctx.t("机构", "institution"), t.institution_id, padded(state, 8, t.label.as_deref().unwrap_or("")));
+                    println!("{}", line.trim_end());
                     if let Some(k) = &t.key {
-                        println!("key (shown once): {k}");
+                        println!("{}: {k}", ctx.t("密钥（只显示这一次）", "key (shown once)"));
                     }
                 }
             }
@@ -711,9 +818,10 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                 ctx.print_json(&out)?;
             } else {
                 for d in &out {
-                    let state = if d.revoked_at.is_some() { "revoked" } else { "paired" };
-                    let whose = d.holder.map(|h| format!("holder {h}")).unwrap_or_else(|| "kiosk".into());
-                    println!("{:>4}  {whose:<12} {:<8} {}  last used {}", d.id, state, d.label.as_deref().unwrap_or(""), d.last_used_at);
+                    let state = ctx.word(if d.revoked_at.is_some() { "revoked" } else { "paired" });
+                    let whose = d.holder.map(|h| format!("{} {h}", ctx.t("户主", "holder"))).unwrap_or_else(|| ctx.word("kiosk").into());
+                    let rest = format!("{}  {} {}", padded(state, 8, d.label.as_deref().unwrap_or("")), ctx.t("上次使用", "last used"), d.last_used_at);
+                    println!("{:>4}  {}", d.id, padded(&whose, 12, &rest));
                 }
             }
         }
@@ -748,7 +856,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
             if ctx.json {
                 ctx.print_json(&serde_json::json!({ "logged_out": true }))?;
             } else {
-                println!("logged out");
+                println!("{}", ctx.t("已退出登录", "logged out"));
             }
         }
         Cmd::Institution(c) => {
@@ -769,8 +877,8 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
                         i.id,
                         i.name,
                         i.region.code,
-                        if i.designated { "designated" } else { "not designated" },
-                        if i.networked { ", networked" } else { "" }
+                        if i.designated { ctx.t("定点", "designated") } else { ctx.t("非定点", "not designated") },
+                        if i.networked { ctx.t("，已联网", ", networked") } else { "" }
                     );
                 }
             }
@@ -790,6 +898,27 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// A scenario's name in the language of `--lang`.
+fn scenario_word<'a>(ctx: &Ctx, key: &'a str) -> &'a str {
+    let (zh, en) = qinqing_core::report::scenario_label(key);
+    if zh == "其他" {
+        key
+    } else {
+        ctx.t(zh, en)
+    }
+}
+
+/// `label` padded to `width` display columns (a Chinese character takes
+/// two), then `value` after a space when there is one.
+fn padded(label: &str, width: usize, value: &str) -> String {
+    let pad = " ".repeat(width.saturating_sub(label.width()));
+    if value.is_empty() {
+        format!("{label}{pad}")
+    } else {
+        format!("{label}{pad} {value}")
+    }
 }
 
 fn view<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Result<T, Error> {

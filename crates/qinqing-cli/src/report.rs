@@ -83,7 +83,15 @@ pub(crate) fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
     } else {
         for p in view::<Vec<PolicyView>>(&list)? {
             let prefix = if p.region_prefix.is_empty() { "*" } else { &p.region_prefix };
-            println!("{prefix:<6}  {}  代缴≤{}  {}", p.relations.join(","), p.premium_max_relatives, p.note);
+            let relations: Vec<&str> = p
+                .relations
+                .iter()
+                .map(|r| match qinqing_core::policy::Relation::parse(r) {
+                    Ok(rel) => ctx.t(rel.zh(), rel.en()),
+                    Err(_) => r.as_str(),
+                })
+                .collect();
+            println!("{prefix:<6}  {}  {}≤{}  {}", relations.join(ctx.t("、", ",")), ctx.t("代缴", "premiums for"), p.premium_max_relatives, p.note);
         }
     }
     Ok(Outcome::Ok)

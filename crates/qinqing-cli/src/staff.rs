@@ -23,7 +23,7 @@ pub(crate) fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
             if ctx.json {
                 ctx.print_json(&s)?;
             } else {
-                println!("{}  {}  disabled", s.id, s.name);
+                println!("{}  {}  {}", s.id, s.name, ctx.t("已停用", "disabled"));
             }
         }
         StaffCmd::Enable { staff } => {
@@ -31,7 +31,7 @@ pub(crate) fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
             if ctx.json {
                 ctx.print_json(&s)?;
             } else {
-                println!("{}  {}  enabled", s.id, s.name);
+                println!("{}  {}  {}", s.id, s.name, ctx.t("已启用", "enabled"));
             }
         }
         StaffCmd::Unlock { staff } => {
@@ -39,7 +39,7 @@ pub(crate) fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
             if ctx.json {
                 ctx.print_json(&s)?;
             } else {
-                println!("{}  {}  unlocked", s.id, s.name);
+                println!("{}  {}  {}", s.id, s.name, ctx.t("已解锁", "unlocked"));
             }
         }
         StaffCmd::List => {
@@ -48,7 +48,7 @@ pub(crate) fn staff(ctx: &Ctx, cmd: StaffCmd) -> Result<Outcome, Error> {
                 ctx.print_json(&list)?;
             } else {
                 for s in list {
-                    println!("{}  {}  {}{}", s.id, s.name, s.role.as_str(), if s.active { "" } else { "  (inactive)" });
+                    println!("{}  {}  {}{}", s.id, s.name, ctx.word(s.role.as_str()), if s.active { "" } else { ctx.t("（已停用）", "  (inactive)") });
                 }
             }
         }

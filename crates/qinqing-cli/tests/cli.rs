@@ -345,6 +345,17 @@ fn a_mistyped_database_path_creates_nothing() {
     let (code, err) = err_json(&text, &["person", "list"]);
     assert_eq!((code, err["code"].as_str()), (3, Some("DB_NOT_DATABASE")), "{err}");
     assert_eq!(std::fs::read_to_string(&text).unwrap(), "shopping list: rice, tea", "the file is untouched");
+    // An empty file is not a ledger either (SQLite alone would make one of it).
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, "").unwrap();
+    let (code, err) = err_json(&empty, &["person", "list"]);
+    assert_eq!((code, err["code"].as_str()), (3, Some("DB_NOT_DATABASE")), "{err}");
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0, "the empty file is untouched");
+    // restore from a mistyped backup path makes no database.
+    let target = dir.path().join("restored/qinqing.db");
+    let (code, err) = err_json(&target, &["restore", dir.path().join("no-such-backup.db").to_str().unwrap()]);
+    assert_eq!((code, err["code"].as_str()), (3, Some("BACKUP_FAILED")), "{err}");
+    assert!(!dir.path().join("restored").exists(), "nothing was created for a backup that is not there");
     // init (and demo seed, restore) create one.
     let fresh = dir.path().join("new/qinqing.db");
     assert!(run(&fresh, &["init"]).status.success());
@@ -455,6 +466,18 @@ fn verbose_logs_each_operation_to_stderr_without_personal_data() {
     let out = run(&d.path, &["-v", "person", "show", "999"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("code=\"PERSON_NOT_FOUND\""), "{err}");
+    // Every command is one line too, also those that call no operation
+    // (init, backup) and those refused before one (a mistyped path).
+    let backup = d.path.with_extension("backup.db");
+    let out = run(&d.path, &["-v", "backup", backup.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && err.contains("command=\"backup\"") && err.contains("command done"), "{err}");
+    let typo = d.path.parent().unwrap().join("typo/q.db");
+    let out = run(&typo, &["-v", "person", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("command=\"person list\"") && err.contains("code=\"DB_MISSING\""), "{err}");
+    let line = err.lines().find(|l| l.contains("command=")).unwrap_or_default();
+    assert!(!line.contains("typo"), "no argument in the log line: {line}");
     // Without -v, nothing but the error itself.
     let out = run(&d.path, &["person", "list"]);
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -485,4 +508,14 @@ fn long_work_shows_progress_on_a_terminal_only() {
         .output()
         .unwrap();
     assert!(out.status.success() && out.stderr.is_empty(), "nothing on a pipe: {}", String::from_utf8_lossy(&out.stderr));
+    // Backup and restore of that ledger show how many pages are copied.
+    let backup = dir.path().join("piped-backup.db");
+    for args in
+        [format!("--db {} backup {}", path.display(), backup.display()), format!("--db {} restore {}", dir.path().join("back.db").display(), backup.display())]
+    {
+        let out = Command::new("script").args(["-qfec", &format!("{BIN} {args}"), "/dev/null"]).env_remove("QINQING_DB").output().expect("script (util-linux)");
+        let shown = String::from_utf8_lossy(&out.stdout).replace('\r', "\n");
+        assert!(out.status.success(), "{args}: {shown}");
+        assert!(shown.contains("pages") && shown.contains("eta"), "{args}: {shown}");
+    }
 }

@@ -185,6 +185,62 @@ fn lapse_reasons_read_in_the_chosen_language() {
     assert!(en.contains("pooled fund") && en.contains("0 bills"), "{en}");
 }
 
+/// Issue 19 §6: the lines people read follow `--lang` — the settlement's
+/// scenario and fund sources, `info`, institutions, terminals and
+/// family aid print no English key words in Chinese (the default).
+#[test]
+fn human_readable_lines_follow_the_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::ledger(dir.path(), "q.db");
+    ok(&db, &["init"]);
+    let dad = person(&db, "张伟", "34010419821108017", "employee", "310115", 100_000);
+    let kid = person(&db, "张子涵", "31011520140910013", "resident", "310115", 0);
+    ok(&db, &["aid", "authorize", "--authorizer", &dad, "--beneficiary", &kid, "--relation", "child"]);
+    ok(&db, &["institution", "add", "--name", "药房", "--region", "310115", "--designated"]);
+    ok(&db, &["terminal", "add", "--institution", "1"]);
+    let t = token(&db, &kid, T0);
+    let settle =
+        ["--now", T0, "settle", "--pay-password-stdin", "--code", &t, "--institution", "1", "--scenario", "pharmacy", "--total", "5000", "--bill", "L-1"];
+    let (code, _, zh, err) = cli(&db, &settle);
+    assert_eq!(code, 0, "{err}");
+    let (_, _, again, _) = cli(&db, &settle);
+    let mut zh = format!("{zh}{again}");
+    let (_, _, en_again, _) = cli(&db, &[&["--lang", "en"][..], &settle[..]].concat());
+    for args in [&["info"][..], &["institution", "list"], &["terminal", "list"], &["aid", "list"]] {
+        let (code, _, out, err) = cli(&db, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        zh.push_str(&out);
+    }
+    assert!(zh.contains("药店购药") && zh.contains("家庭共济") && zh.contains("已结算") && zh.contains("数据库版本"), "{zh}");
+    assert!(zh.contains("定点") && zh.contains("机构") && zh.contains("每月上限") && zh.contains("有效"), "{zh}");
+    for word in [
+        "settlement",
+        "bill",
+        "pharmacy",
+        "total",
+        "family_aid",
+        "own_account",
+        "cash",
+        "fund",
+        "database",
+        "schema",
+        "persons",
+        "today",
+        "designated",
+        "active",
+        "institution",
+        "cap",
+        "spent",
+        "left",
+        "already",
+    ] {
+        assert!(!zh.contains(word), "\"{word}\" in the Chinese output:\n{zh}");
+    }
+    assert!(en_again.contains("pharmacy") && en_again.contains("family aid") && en_again.contains("already settled"), "{en_again}");
+    let (_, _, en, _) = cli(&db, &["--lang", "en", "info"]);
+    assert!(en.contains("schema version") && en.contains("persons"), "{en}");
+}
+
 #[test]
 fn settings_list_get_set_with_ranges_and_audit() {
     let dir = tempfile::tempdir().unwrap();

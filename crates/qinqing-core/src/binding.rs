@@ -7,7 +7,7 @@
 
 use crate::audit;
 use crate::authz::Act;
-use crate::document::{load_doc, read_doc, DocKind, DocStatus, Document, DOC_COLUMNS};
+use crate::document::{load_doc, read_doc, DocKind, DocStatus, Document, Ingested, UploadFor, DOC_COLUMNS};
 use crate::error::{Error, Result};
 use crate::id::ResidentId;
 use crate::params;
@@ -639,12 +639,45 @@ pub struct Message {
     pub created_at_local: String,
 }
 
+/// A document is about to be deleted (in `tx`): refused while a submitted,
+/// active or decided application relies on it; otherwise drafts forget it.
+fn release_document(tx: &Conn, id: i64) -> Result<()> {
+    let used: Option<String> = tx
+        .query_row(
+            "SELECT b.status FROM binding b WHERE b.status <> 'draft' AND (b.face_doc_id = ?1 OR b.id IN
+               (SELECT binding_id FROM binding_document WHERE document_id = ?1)) LIMIT 1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(s) = used {
+        let s = BindingStatus::parse(&s)?;
+        return Err(Error::doc_in_use(s.zh(), s.en()));
+    }
+    tx.execute("DELETE FROM binding_document WHERE document_id = ?1", [id])?;
+    tx.execute("UPDATE binding SET face_method = NULL, face_doc_id = NULL, face_at = NULL WHERE face_doc_id = ?1 AND status = 'draft'", [id])?;
+    Ok(())
+}
+
+/// A document just uploaded for application `binding` joins it (inside the
+/// transaction that stored it). The same bytes uploaded again for it are
+/// attached once.
+fn attach_uploaded(tx: &Conn, binding: i64, document: i64, now: &str, duplicate: bool) -> Result<()> {
+    if duplicate {
+        tx.execute(
+            "INSERT INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![binding, document, now],
+        )?;
+    } else {
+        tx.execute("INSERT INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3)", params![binding, document, now])?;
+    }
+    Ok(())
+}
+
 impl Qinqing {
-    /// The current commitment letter.
     /// Whether a document of `person_id` may be added to application
     /// `binding` now: only to a draft, only the holder's or the member's.
-    /// (The document store asks; only this module knows application states.)
-    pub(crate) fn check_attachable(&self, binding: i64, person_id: i64) -> Result<()> {
+    fn check_attachable(&self, binding: i64, person_id: i64) -> Result<()> {
         let (holder, member, status): (i64, i64, String) = self
             .conn()
             .query_row("SELECT holder_id, member_id, status FROM binding WHERE id = ?1", [binding], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -660,26 +693,35 @@ impl Qinqing {
         Ok(())
     }
 
-    /// A document is about to be deleted (in `tx`): refused while a submitted,
-    /// active or decided application relies on it; otherwise drafts forget it.
-    pub(crate) fn release_document(tx: &crate::store::Conn, id: i64) -> Result<()> {
-        let used: Option<String> = tx
-            .query_row(
-                "SELECT b.status FROM binding b WHERE b.status <> 'draft' AND (b.face_doc_id = ?1 OR b.id IN
-                   (SELECT binding_id FROM binding_document WHERE document_id = ?1)) LIMIT 1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(s) = used {
-            let s = BindingStatus::parse(&s)?;
-            return Err(Error::doc_in_use(s.zh(), s.en()));
-        }
-        tx.execute("DELETE FROM binding_document WHERE document_id = ?1", [id])?;
-        tx.execute("UPDATE binding SET face_method = NULL, face_doc_id = NULL, face_at = NULL WHERE face_doc_id = ?1 AND status = 'draft'", [id])?;
-        Ok(())
+    /// Upload a document of `person_id` from bytes in memory (stored by
+    /// [`crate::document`]). With `binding`, it is also attached to that
+    /// draft application (in the same transaction). On any failure nothing
+    /// is stored.
+    pub fn ingest_document(&mut self, person_id: i64, kind: &str, bytes: &[u8], note: &str, binding: Option<i64>) -> Result<Ingested> {
+        let Some(b) = binding else { return self.store_upload(person_id, kind, bytes, note, None) };
+        let check = |q: &Qinqing| q.check_attachable(b, person_id);
+        let link = |tx: &Conn, document: i64, now: &str, duplicate: bool| attach_uploaded(tx, b, document, now, duplicate);
+        self.store_upload(person_id, kind, bytes, note, Some(&UploadFor { id: b, check: &check, link: &link }))
     }
 
+    /// Upload from a file path (the native dialog, drag-and-drop, the CLI),
+    /// as [`Qinqing::ingest_document`]. The size cap is checked before the
+    /// file is read.
+    pub fn ingest_document_path(&mut self, person_id: i64, kind: &str, path: &std::path::Path, note: &str, binding: Option<i64>) -> Result<Ingested> {
+        self.permit(Act::DocumentAdd { person: person_id, binding })?;
+        let bytes = self.read_upload_file(path)?;
+        self.ingest_document(person_id, kind, &bytes, note, binding)
+    }
+
+    /// Delete a document: its row and (when no other row uses them) its
+    /// files ([`crate::document`]). A document of a submitted, active or
+    /// decided application stays; drafts forget it, in the same transaction.
+    /// The audit entry remains.
+    pub fn delete_document(&mut self, id: i64) -> Result<Document> {
+        self.remove_document(id, &release_document)
+    }
+
+    /// The current commitment letter.
     pub fn binding_letter(&self) -> Letter {
         letter()
     }

@@ -66,6 +66,11 @@ pub fn open_existing(path: &Path) -> Result<Conn> {
     if !path.is_file() {
         return Err(Error::db_missing(&path.display().to_string()));
     }
+    // SQLite would take an empty file for an empty database and make a new
+    // ledger of it: a file that holds nothing is not this ledger.
+    if std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(false) {
+        return Err(Error::db_not_database(&path.display().to_string()));
+    }
     open(path)
 }
 

@@ -238,27 +238,41 @@ pub fn decode_upload(data: &str, max_bytes: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// An upload made for something the document store does not know about
+/// (the caller's business): its id is recorded on the row (`binding_id`, the
+/// application it was uploaded for) and in the audit entry; `check` runs
+/// before the upload is processed (a cheap refusal); `link` runs inside the
+/// transaction that stores the document, with the document's id, the time
+/// and whether the same bytes were already stored, so that the document and
+/// whatever `link` writes appear together or not at all.
+pub(crate) struct UploadFor<'a> {
+    pub id: i64,
+    pub check: &'a dyn Fn(&Qinqing) -> Result<()>,
+    pub link: &'a dyn Fn(&Conn, i64, &str, bool) -> Result<()>,
+}
+
 impl Qinqing {
-    /// Upload a document of `person_id` from bytes in memory. With
-    /// `binding`, it is also attached to that draft application (in the same
-    /// transaction). On any failure nothing is stored.
-    pub fn ingest_document(&mut self, person_id: i64, kind: &str, bytes: &[u8], note: &str, binding: Option<i64>) -> Result<Ingested> {
-        self.permit(Act::DocumentAdd { person: person_id, binding })?;
+    /// Store an upload of `person_id` from bytes in memory, permitted as
+    /// [`Act::DocumentAdd`]. On any failure nothing is stored. The public
+    /// entry points are `ingest_document` and `ingest_document_path`
+    /// (binding.rs, which may attach the upload to an application).
+    pub(crate) fn store_upload(&mut self, person_id: i64, kind: &str, bytes: &[u8], note: &str, upload_for: Option<&UploadFor<'_>>) -> Result<Ingested> {
+        self.permit(Act::DocumentAdd { person: person_id, binding: upload_for.map(|u| u.id) })?;
         let kind = DocKind::parse(kind)?;
         let note = validate_note(note)?;
         // Cheap checks first: do not process an upload that cannot be stored.
         crate::person::load(self.conn(), person_id)?;
-        if let Some(b) = binding {
-            self.check_attachable(b, person_id)?;
+        if let Some(u) = upload_for {
+            (u.check)(self)?;
         }
         let p = docstore::process(bytes, self.ingest_limits())?;
-        self.store_processed(person_id, kind, &note, binding, p)
+        self.store_processed(person_id, kind, &note, upload_for, p)
     }
 
-    /// Upload from a file path (the native dialog, drag-and-drop, the CLI).
-    /// The size cap is checked before the file is read.
-    pub fn ingest_document_path(&mut self, person_id: i64, kind: &str, path: &Path, note: &str, binding: Option<i64>) -> Result<Ingested> {
-        self.permit(Act::DocumentAdd { person: person_id, binding })?;
+    /// The bytes of an upload given as a file path (the native dialog,
+    /// drag-and-drop, the CLI): never a file of the data directory, and the
+    /// size cap is checked before the file is read.
+    pub(crate) fn read_upload_file(&self, path: &Path) -> Result<Vec<u8>> {
         // Never another resident's stored file (or the ledger) picked from the data directory.
         self.check_outside_data(path)?;
         let meta = std::fs::metadata(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
@@ -268,15 +282,22 @@ impl Qinqing {
         if meta.len() > self.ingest_limits().max_bytes {
             return Err(Error::doc_too_large(meta.len(), self.ingest_limits().max_bytes));
         }
-        let bytes = std::fs::read(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))?;
-        self.ingest_document(person_id, kind, &bytes, note, binding)
+        std::fs::read(path).map_err(|e| Error::doc_corrupt("file", &format!("{}: {e}", path.display())))
     }
 
-    fn store_processed(&mut self, person_id: i64, kind: DocKind, note: &str, binding: Option<i64>, p: docstore::Processed) -> Result<Ingested> {
-        crate::store::retry(|| self.store_processed_once(person_id, kind, note, binding, p.clone()))
+    fn store_processed(&mut self, person_id: i64, kind: DocKind, note: &str, upload_for: Option<&UploadFor<'_>>, p: docstore::Processed) -> Result<Ingested> {
+        crate::store::retry(|| self.store_processed_once(person_id, kind, note, upload_for, p.clone()))
     }
 
-    fn store_processed_once(&mut self, person_id: i64, kind: DocKind, note: &str, binding: Option<i64>, p: docstore::Processed) -> Result<Ingested> {
+    fn store_processed_once(
+        &mut self,
+        person_id: i64,
+        kind: DocKind,
+        note: &str,
+        upload_for: Option<&UploadFor<'_>>,
+        p: docstore::Processed,
+    ) -> Result<Ingested> {
+        let uploaded_for = upload_for.map(|u| u.id);
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let files = self.blobs();
@@ -285,11 +306,8 @@ impl Qinqing {
         let existing: Option<i64> =
             tx.query_row("SELECT id FROM document WHERE person_id = ?1 AND sha256 = ?2", params![person_id, p.sha256], |r| r.get(0)).optional()?;
         if let Some(id) = existing {
-            if let Some(b) = binding {
-                tx.execute(
-                    "INSERT INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    params![b, id, now],
-                )?;
+            if let Some(u) = upload_for {
+                (u.link)(&tx, id, &now, true)?;
             }
             let document = load_doc(&tx, id)?;
             tx.commit()?;
@@ -322,7 +340,7 @@ impl Qinqing {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
                 params![
                     person_id,
-                    binding,
+                    uploaded_for,
                     kind.as_str(),
                     note,
                     p.media.as_str(),
@@ -336,12 +354,12 @@ impl Qinqing {
                 ],
                 |r| r.get(0),
             )?;
-            if let Some(b) = binding {
-                tx.execute("INSERT INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3)", params![b, id, now])?;
+            if let Some(u) = upload_for {
+                (u.link)(&tx, id, &now, false)?;
             }
             let snap = serde_json::json!({
                 "kind": kind.as_str(), "note": note, "sha256": p.sha256, "media": p.media.as_str(),
-                "width": p.width, "height": p.height, "bytes": p.stored.len(), "binding_id": binding,
+                "width": p.width, "height": p.height, "bytes": p.stored.len(), "binding_id": uploaded_for,
             });
             audit::record(&tx, &now, &actor, "document.add", "document", Some(id), Some(person_id), None, Some(&snap))?;
             Ok(id)
@@ -410,14 +428,17 @@ impl Qinqing {
         Ok(d)
     }
 
-    /// Delete a document: its row and (when no other row uses them) its
-    /// files. A document of a submitted, active or decided application stays.
-    /// The audit entry remains.
-    pub fn delete_document(&mut self, id: i64) -> Result<Document> {
-        crate::store::retry(|| self.delete_document_once(id))
+    /// Delete a document, permitted as [`Act::DocumentDelete`]: its row and
+    /// (when no other row uses them) its files. The audit entry remains.
+    /// `release` runs first inside the deleting transaction, with the
+    /// document's id: it may refuse (nothing is deleted) or remove what
+    /// refers to the document. The public entry point is `delete_document`
+    /// (binding.rs, which releases the document from applications).
+    pub(crate) fn remove_document(&mut self, id: i64, release: &dyn Fn(&Conn, i64) -> Result<()>) -> Result<Document> {
+        crate::store::retry(|| self.remove_document_once(id, release))
     }
 
-    fn delete_document_once(&mut self, id: i64) -> Result<Document> {
+    fn remove_document_once(&mut self, id: i64, release: &dyn Fn(&Conn, i64) -> Result<()>) -> Result<Document> {
         self.permit(Act::DocumentDelete { document: id })?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -425,8 +446,8 @@ impl Qinqing {
         let tx = self.conn().begin()?;
         let d = load_doc(&tx, id)?;
         let thumb: Option<String> = tx.query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0))?;
-        // The applications decide whether they still need it (binding.rs).
-        crate::service::Qinqing::release_document(&tx, id)?;
+        // Whoever refers to it decides whether it may go (the caller's `release`).
+        release(&tx, id)?;
         tx.execute("DELETE FROM document WHERE id = ?1", [id])?;
         let snap = serde_json::json!({ "kind": d.kind.as_str(), "sha256": d.sha256, "binding_id": d.binding_id });
         audit::record(&tx, &now, &actor, "document.delete", "document", Some(id), Some(d.person_id), Some(&snap), None)?;
@@ -446,7 +467,7 @@ impl Qinqing {
     }
 
     /// Staff judge a document: accepted, or rejected with a reason the
-    /// holder sees. Approving a binding accepts its pending documents.
+    /// holder sees.
     pub fn review_document(&mut self, id: i64, staff_id: i64, accept: bool, reason: &str) -> Result<Document> {
         crate::store::retry(|| self.review_document_once(id, staff_id, accept, reason))
     }
@@ -480,6 +501,6 @@ impl Qinqing {
         static SEED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
         let seed = SEED.fetch_add(1, std::sync::atomic::Ordering::Relaxed).wrapping_add(person_id as u32 * 1000);
         let png = docstore::sample_png(seed, 96, 64)?;
-        Ok(self.ingest_document(person_id, kind, &png, note, None)?.document)
+        Ok(self.store_upload(person_id, kind, &png, note, None)?.document)
     }
 }

@@ -274,7 +274,12 @@ impl Qinqing {
         let mut dst = rusqlite::Connection::open(out).map_err(Error::backup_failed)?;
         {
             let b = rusqlite::backup::Backup::new(src, &mut dst).map_err(Error::backup_failed)?;
-            b.run_to_completion(256, std::time::Duration::from_millis(5), None).map_err(Error::backup_failed)?;
+            if let Err(e) = copy_pages(&b, &|done, total| self.progress("pages", done, total)) {
+                drop(b);
+                drop(dst);
+                let _ = std::fs::remove_file(out);
+                return Err(e);
+            }
         }
         let ok: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(Error::backup_failed)?;
         if ok != "ok" {
@@ -302,18 +307,19 @@ impl Qinqing {
         if self.conn().sqlite().is_none() {
             return Err(Error::backend_unsupported("从备份文件恢复", "restore from a backup file"));
         }
-        let src = rusqlite::Connection::open_with_flags(backup, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(Error::backup_failed)?;
-        let ok: String = src.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(Error::backup_failed)?;
-        let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Error::backup_failed)?;
-        let has_person: i64 = src.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'person'", [], |r| r.get(0)).map_err(Error::backup_failed)?;
-        if ok != "ok" || has_person != 1 || version < 1 || version > crate::db::latest_schema_version() {
-            return Err(Error::backup_failed(format!("{} is not a usable Qinqing backup", backup.display())));
-        }
-        {
+        let src = open_backup(backup)?;
+        let progress = self.take_progress();
+        let copied = (|| {
             let dst = self.conn_mut().sqlite_mut().ok_or_else(|| Error::internal("backend"))?;
             let b = rusqlite::backup::Backup::new(&src, dst).map_err(Error::backup_failed)?;
-            b.run_to_completion(256, std::time::Duration::from_millis(5), None).map_err(Error::backup_failed)?;
-        }
+            copy_pages(&b, &|done, total| {
+                if let Some(p) = &progress {
+                    p("pages", done, total)
+                }
+            })
+        })();
+        self.set_progress(progress);
+        copied?;
         // A backup from an older version is brought up to date.
         crate::db::migrate_conn(self.conn_mut())?;
         audit::record(
@@ -328,5 +334,43 @@ impl Qinqing {
             Some(&serde_json::json!({ "from": backup.display().to_string() })),
         )?;
         Ok(())
+    }
+}
+
+/// A backup file this build can restore: a readable Qinqing database of a
+/// schema version it knows. Checked before anything is created or changed
+/// (`qinqing-cli restore` checks it before it makes the target database).
+pub fn check_backup(backup: &std::path::Path) -> Result<()> {
+    open_backup(backup).map(drop)
+}
+
+fn open_backup(backup: &std::path::Path) -> Result<rusqlite::Connection> {
+    if !backup.is_file() {
+        return Err(Error::backup_failed(format!("{}: no such file", backup.display())));
+    }
+    let src = rusqlite::Connection::open_with_flags(backup, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(Error::backup_failed)?;
+    let ok: String = src.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(Error::backup_failed)?;
+    let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Error::backup_failed)?;
+    let has_person: i64 = src.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'person'", [], |r| r.get(0)).map_err(Error::backup_failed)?;
+    if ok != "ok" || has_person != 1 || version < 1 || version > crate::db::latest_schema_version() {
+        return Err(Error::backup_failed(format!("{} is not a usable Qinqing backup", backup.display())));
+    }
+    Ok(src)
+}
+
+/// Copy every page of a backup or restore, 256 at a time, telling
+/// `progress` (pages done, of how many) after each step.
+fn copy_pages(b: &rusqlite::backup::Backup<'_, '_>, progress: &dyn Fn(u64, u64)) -> Result<()> {
+    use rusqlite::backup::StepResult;
+    loop {
+        let step = b.step(256).map_err(Error::backup_failed)?;
+        let p = b.progress();
+        let total = p.pagecount.max(0) as u64;
+        progress(total.saturating_sub(p.remaining.max(0) as u64), total);
+        match step {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            _ => std::thread::sleep(std::time::Duration::from_millis(5)),
+        }
     }
 }

@@ -26,6 +26,17 @@ pub fn source_label(key: &str) -> (&'static str, &'static str) {
         _ => ("其他", "other"),
     }
 }
+/// A scenario's name in Chinese and English, as the window shows it.
+pub fn scenario_label(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "outpatient" => ("门诊", "outpatient"),
+        "pharmacy" => ("药店购药", "pharmacy"),
+        "online_pharmacy" => ("在线购药", "online pharmacy"),
+        "inpatient" => ("住院", "inpatient"),
+        PREMIUM => ("代缴保费", "premium"),
+        _ => ("其他", "other"),
+    }
+}
 pub const SCENARIOS: [&str; 4] = ["outpatient", "pharmacy", "online_pharmacy", "inpatient"];
 /// The record's scenario (and filter value) of a 代缴 premium row: not a
 /// medical bill, so it never counts toward medical expenses.

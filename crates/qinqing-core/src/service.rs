@@ -140,6 +140,12 @@ impl Qinqing {
         self.progress = p;
     }
 
+    /// The progress callback, taken out while the handle is borrowed
+    /// mutably (put it back with [`Qinqing::set_progress`]).
+    pub(crate) fn take_progress(&mut self) -> Option<Progress> {
+        self.progress.take()
+    }
+
     pub(crate) fn progress(&self, what: &str, done: u64, total: u64) {
         if let Some(p) = &self.progress {
             p(what, done, total);
