@@ -801,9 +801,10 @@ pub(crate) enum DemoCmd {
     Seed {
         #[arg(long)]
         families: Option<usize>,
-        #[arg(long, default_value_t = 0)]
+        /// Settlements in the generated ledger (needs --families).
+        #[arg(long, default_value_t = 0, requires = "families")]
         transactions: usize,
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, requires = "families")]
         seed: u64,
     },
 }

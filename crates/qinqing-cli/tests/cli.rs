@@ -508,6 +508,16 @@ fn long_work_shows_progress_on_a_terminal_only() {
         .output()
         .unwrap();
     assert!(out.status.success() && out.stderr.is_empty(), "nothing on a pipe: {}", String::from_utf8_lossy(&out.stderr));
+    // --transactions alone would do nothing: it needs --families.
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(dir.path().join("alone.db"))
+        .args(["demo", "seed", "--transactions", "10"])
+        .env_remove("QINQING_DB")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a usage error: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--families"), "{}", String::from_utf8_lossy(&out.stderr));
     // Backup and restore of that ledger show how many pages are copied.
     let backup = dir.path().join("piped-backup.db");
     for args in
