@@ -12,7 +12,9 @@ APP_PKGS=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsv
 # a second time on a throwaway PostgreSQL cluster (scripts/pg.sh), and
 # pgbench is the benchmarks' one-row-INSERT reference; openssl and curl: the
 # server test makes a certificate and calls it over HTTPS.
-TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools rpm postgresql postgresql-contrib curl openssl)
+# python3: scripts/pg.sh picks a free port with it, the benchmarks report
+# with it; util-linux (script): the CLI's progress test runs on a terminal.
+TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools rpm postgresql postgresql-contrib curl openssl python3 util-linux)
 
 pkgs=("${APP_PKGS[@]}")
 [ "$what" = test ] && pkgs+=("${TEST_PKGS[@]}")
@@ -42,6 +44,13 @@ command -v cargo >/dev/null || { echo "cargo not found: install Rust from https:
 
 if [ "$what" = test ]; then
   export PATH="$HOME/.cargo/bin:$PATH"
+  # The test command checks the code's shape with rustfmt and clippy; a
+  # minimal rustup profile has neither.
+  if command -v rustup >/dev/null; then
+    for c in rustfmt clippy; do
+      rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+    done
+  fi
   if ! cargo install --list | grep -q '^tauri-driver v2\.'; then
     echo "Installing tauri-driver 2 (cargo install, about 40 s)"
     cargo install tauri-driver --locked --version '^2' --quiet
