@@ -60,6 +60,73 @@ pub(crate) fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
+pub(crate) fn premium(ctx: &Ctx, cmd: PremiumCmd) -> Result<Outcome, Error> {
+    use qinqing_core::premium::{PremiumCheck, PremiumRequest, Receipt, Tier};
+    let request = |payer: i64, beneficiary: i64, tier: String, region: Option<String>, year: i64| -> Result<PremiumRequest, Error> {
+        let region = match region {
+            Some(r) => r,
+            None => ctx.call::<Person>(Call::PersonGet { id: beneficiary })?.region.code,
+        };
+        Ok(PremiumRequest { payer, beneficiary, region, year, tier })
+    };
+    match cmd {
+        PremiumCmd::Pay { payer, beneficiary, amount: Some(amount), year, .. } => {
+            let r = ctx.call_value(Call::PremiumPayAmount { payer, beneficiary, amount_fen: amount, year })?;
+            if ctx.json {
+                ctx.print_json(&r)?;
+            } else {
+                println!("{}", r["id"]);
+            }
+        }
+        PremiumCmd::Pay { payer, beneficiary, tier: Some(tier), region, year, .. } => {
+            let r: Receipt = ctx.call(Call::PremiumPay(request(payer, beneficiary, tier, region, year)?))?;
+            if ctx.json {
+                ctx.print_json(&r)?;
+            } else {
+                print_receipt(&r);
+            }
+        }
+        PremiumCmd::Pay { .. } => return Err(Error::internal("clap requires --tier or --amount")),
+        PremiumCmd::Check { payer, beneficiary, tier, region, year } => {
+            let c: PremiumCheck = ctx.call(Call::PremiumCheck(request(payer, beneficiary, tier, region, year)?))?;
+            if ctx.json {
+                ctx.print_json(&c)?;
+            } else {
+                println!(
+                    "{} → {} ({})  {} {}  {} {}  {} {}",
+                    c.payer_name,
+                    c.beneficiary_name,
+                    c.beneficiary_id_masked,
+                    c.region,
+                    c.region_name,
+                    c.year,
+                    ctx.t(&c.tier.label_zh, &c.tier.label_en),
+                    ctx.t("代缴后余额", "balance after"),
+                    c.payer_balance_after_display
+                );
+            }
+        }
+        PremiumCmd::Tiers { region, year } => {
+            let list: Vec<Tier> = ctx.call(Call::PremiumTiers { region, year })?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                for t in list {
+                    println!("{:<10} {:>12}  {}", t.tier, t.amount_display, if ctx.en() { &t.label_en } else { &t.label_zh });
+                }
+            }
+        }
+        PremiumCmd::List { person } => {
+            let list: Vec<Receipt> = ctx.call(Call::PremiumList { person })?;
+            if ctx.json {
+                ctx.print_json(&list)?;
+            } else {
+                list.iter().for_each(print_receipt);
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
 pub(crate) fn print_receipt(r: &qinqing_core::premium::Receipt) {
     println!(
         "{}  {}  {} → {} ({})  {}  {}",

@@ -37,6 +37,66 @@ pub(crate) fn qr_cmd(ctx: &Ctx, cmd: QrCmd) -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
+pub(crate) fn settle(ctx: &Ctx, a: SettleArgs) -> Result<Outcome, Error> {
+    let s: Settlement = ctx.call(Call::Settle(SettleRequest {
+        token: a.code,
+        institution: a.institution,
+        scenario: a.scenario,
+        total_fen: a.total,
+        total_yuan: None,
+        bill_id: a.bill,
+        emergency: a.emergency,
+        stay: a.stay,
+        pay_password: if a.pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None },
+    }))?;
+    print_settlement(ctx, &s)?;
+    Ok(Outcome::Ok)
+}
+
+pub(crate) fn stay(ctx: &Ctx, cmd: StayCmd) -> Result<Outcome, Error> {
+    match cmd {
+        StayCmd::Admit { code: token, institution, admission, emergency, pay_password_stdin, id_face_checked } => {
+            let pay_password = if pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None };
+            let s: qinqing_core::settle::Stay = ctx.call(Call::Admit(qinqing_core::settle::AdmitRequest {
+                token,
+                institution,
+                admission_no: admission,
+                emergency,
+                pay_password,
+                id_face_checked,
+            }))?;
+            print_stays(ctx, &[s])?;
+        }
+        StayCmd::Discharge { stay, institution, total, bill } => {
+            let s: Settlement = ctx.call(Call::Settle(SettleRequest {
+                institution,
+                scenario: "inpatient".into(),
+                total_fen: total,
+                bill_id: bill,
+                stay: Some(stay),
+                ..Default::default()
+            }))?;
+            print_settlement(ctx, &s)?;
+        }
+        StayCmd::List { institution, member, open } => {
+            let list: Vec<qinqing_core::settle::Stay> = ctx.call(Call::StayList { institution, member, open })?;
+            print_stays(ctx, &list)?
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+pub(crate) fn settlements(ctx: &Ctx, member: Option<i64>, limit: u32) -> Result<Outcome, Error> {
+    let list: Vec<Settlement> = ctx.call(Call::SettlementList { member, limit })?;
+    if ctx.json {
+        ctx.print_json(&list)?;
+    } else {
+        for s in &list {
+            print_settlement(ctx, s)?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
 pub(crate) fn print_checked(ctx: &Ctx, c: &qinqing_core::qr::Checked) -> Result<(), Error> {
     if ctx.json {
         ctx.print_json(c)

@@ -1,4 +1,4 @@
-//! 亲情账户: bindings and their documents.
+//! 亲情账户: bindings, their documents, and the messages sent to members (the outbox).
 
 use super::*;
 
@@ -191,4 +191,16 @@ pub(crate) fn print_doc(ctx: &Ctx, d: &DocView) {
         d.status,
         d.note
     );
+}
+
+pub(crate) fn outbox_list(ctx: &Ctx, person: i64) -> Result<Outcome, Error> {
+    let list: Vec<qinqing_core::binding::Message> = ctx.call(Call::Outbox { person })?;
+    if ctx.json {
+        ctx.print_json(&list)?;
+    } else {
+        for m in list {
+            println!("{}  {}", m.created_at_local, if ctx.en() { &m.body_en } else { &m.body_zh });
+        }
+    }
+    Ok(Outcome::Ok)
 }

@@ -1,5 +1,5 @@
 //! `qinqing-cli`: the Qinqing ledger from the command line. Each subcommand is
-//! a one-line call into `qinqing-core`; this file only parses and prints.
+//! a one-line call into `qinqing-core`; this file parses the command line and dispatches each command to its module.
 //!
 //! Exit codes: 0 ok, 2 usage, 3 refused by a rule (or not found), 1 internal.
 
@@ -21,17 +21,27 @@ use unicode_width::UnicodeWidthStr;
 mod aid;
 mod args;
 mod counter;
+mod credential;
 mod family;
+mod filing;
+mod institution;
+mod ledger;
 mod person;
 mod report;
+mod settings;
 mod staff;
 
 use aid::*;
 use args::*;
 use counter::*;
+use credential::*;
 use family::*;
+use filing::*;
+use institution::*;
+use ledger::*;
 use person::*;
 use report::*;
+use settings::*;
 use staff::*;
 
 /// How a finished command reports.
@@ -331,573 +341,41 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         return Err(Error::remote_unsupported());
     }
     match cmd {
-        Cmd::Info => {
-            let info: qinqing_core::service::Info = ctx.call(Call::Info)?;
-            if ctx.json {
-                ctx.print_json(&info)?;
-            } else {
-                println!("qinqing {}", info.app_version);
-                let rows = [
-                    (ctx.t("数据库", "database"), info.db_path.clone()),
-                    (ctx.t("数据库版本", "schema version"), format!("{} ({} {})", info.schema_version, ctx.t("最新", "latest"), info.latest_schema_version)),
-                    (ctx.t("日志模式", "journal mode"), info.journal_mode.clone()),
-                    (ctx.t("SQLite 版本", "sqlite"), info.sqlite_version.clone()),
-                    (ctx.t("人员", "persons"), info.persons.to_string()),
-                    (ctx.t("今天（北京时间）", "today (China)"), info.today_china.clone()),
-                ];
-                for (label, value) in rows {
-                    println!("{}", padded(label, 16, &value));
-                }
-            }
-        }
-        Cmd::Person(p) => return person(ctx, p),
-        Cmd::Id(IdCmd::Check { ids }) => return id_check(ctx, ids),
-        Cmd::Demo(DemoCmd::Seed { families, transactions, seed }) => {
-            let mut q = ctx.open_or_create()?;
-            q.set_progress(progress_bar(ctx));
-            let r = q.demo_seed()?;
-            if let Some(f) = families {
-                let big = q.seed_ledger(f, transactions, seed)?;
-                if ctx.json {
-                    ctx.print_json(&serde_json::json!({ "demo": r, "ledger": big }))?;
-                } else {
-                    if ctx.en() {
-                        println!(
-                            "ledger: {} families ({} people), {} settlements; first holder #{}",
-                            big.families, big.persons, big.settlements, big.first_holder
-                        );
-                    } else {
-                        println!("账本：{} 户（{} 人），{} 笔结算；第一户户主 #{}", big.families, big.persons, big.settlements, big.first_holder);
-                    }
-                }
-                return Ok(Outcome::Ok);
-            }
-            if ctx.json {
-                ctx.print_json(&r)?;
-            } else if ctx.en() {
-                println!("demo family: {} added, {} already present", r.created.len(), r.already_present);
-                if r.staff_created {
-                    println!("demo staff: {} / password {}", qinqing_core::demo::DEMO_STAFF_NAME, qinqing_core::demo::DEMO_STAFF_PASSWORD);
-                }
-                if r.bindings_created > 0 {
-                    println!("family account: {} bindings (active, awaiting review, draft)", r.bindings_created);
-                }
-            } else {
-                println!("示例家庭：新增 {} 人，已存在 {} 人", r.created.len(), r.already_present);
-                if r.staff_created {
-                    println!("示例工作人员：{}，密码 {}", qinqing_core::demo::DEMO_STAFF_NAME, qinqing_core::demo::DEMO_STAFF_PASSWORD);
-                }
-                if r.bindings_created > 0 {
-                    println!("亲情账户：{} 条绑定（已绑定、待审核、草稿各一）", r.bindings_created);
-                }
-            }
-        }
-        Cmd::Bind(b) => return bind(ctx, b),
-        Cmd::Init => {
-            let q = ctx.open_or_create()?;
-            let pk = q.public_key_hex()?;
-            let info = q.info()?;
-            if ctx.json {
-                ctx.print_json(&serde_json::json!({ "db_path": info.db_path, "schema_version": info.schema_version, "public_key": pk }))?;
-            } else {
-                println!("{}\n{}: {pk}", info.db_path, ctx.t("公钥", "public key"));
-            }
-        }
-        Cmd::Key(KeyCmd::Export) => {
-            let v = ctx.call_value(Call::PublicKey)?;
-            if ctx.json {
-                ctx.print_json(&v)?;
-            } else {
-                println!("{}", v["public_key"].as_str().unwrap_or_default());
-            }
-        }
-        Cmd::Qr(c) => return qr_cmd(ctx, c),
-        Cmd::Backup { out } => {
-            let mut q = ctx.open()?;
-            q.set_progress(progress_bar(ctx));
-            q.backup_to(&out)?;
-            if ctx.json {
-                ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?;
-            } else {
-                println!("{}", out.display());
-            }
-        }
-        Cmd::Export { to } => {
-            let mut q = ctx.open()?;
-            q.set_progress(progress_bar(ctx));
-            let r = q.export_to(&to)?;
-            if ctx.json {
-                ctx.print_json(&r)?;
-            } else {
-                for t in &r.tables {
-                    println!("{:<20} {:>9}", t.table, t.rows);
-                }
-                if ctx.en() {
-                    println!(
-                        "{} rows, {} documents ({} files, {} bytes) → {} (checked: counts, sums, file hashes)",
-                        r.rows, r.documents, r.files, r.file_bytes, r.target
-                    );
-                } else {
-                    println!(
-                        "{} 行，{} 份材料（{} 个文件，{} 字节）→ {}（已核对：行数、金额合计、文件哈希）",
-                        r.rows, r.documents, r.files, r.file_bytes, r.target
-                    );
-                }
-            }
-        }
-        Cmd::Restore { backup } => {
-            // The backup is checked before the target database is made: a
-            // mistyped backup path creates nothing.
-            qinqing_core::kiosk::check_backup(&backup)?;
-            let mut q = ctx.open_or_create()?;
-            q.set_progress(progress_bar(ctx));
-            q.restore_from(&backup)?;
-            if ctx.json {
-                ctx.print_json(&serde_json::json!({ "restored_from": backup.display().to_string() }))?;
-            } else {
-                if ctx.en() {
-                    println!("restored from {}", backup.display());
-                } else {
-                    println!("已从备份恢复：{}", backup.display());
-                }
-            }
-        }
-        Cmd::Settle(a) => {
-            let s: Settlement = ctx.call(Call::Settle(SettleRequest {
-                token: a.code,
-                institution: a.institution,
-                scenario: a.scenario,
-                total_fen: a.total,
-                total_yuan: None,
-                bill_id: a.bill,
-                emergency: a.emergency,
-                stay: a.stay,
-                pay_password: if a.pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None },
-            }))?;
-            print_settlement(ctx, &s)?;
-        }
-        Cmd::Stay(c) => match c {
-            StayCmd::Admit { code: token, institution, admission, emergency, pay_password_stdin, id_face_checked } => {
-                let pay_password = if pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None };
-                let s: qinqing_core::settle::Stay = ctx.call(Call::Admit(qinqing_core::settle::AdmitRequest {
-                    token,
-                    institution,
-                    admission_no: admission,
-                    emergency,
-                    pay_password,
-                    id_face_checked,
-                }))?;
-                print_stays(ctx, &[s])?;
-            }
-            StayCmd::Discharge { stay, institution, total, bill } => {
-                let s: Settlement = ctx.call(Call::Settle(SettleRequest {
-                    institution,
-                    scenario: "inpatient".into(),
-                    total_fen: total,
-                    bill_id: bill,
-                    stay: Some(stay),
-                    ..Default::default()
-                }))?;
-                print_settlement(ctx, &s)?;
-            }
-            StayCmd::List { institution, member, open } => {
-                let list: Vec<qinqing_core::settle::Stay> = ctx.call(Call::StayList { institution, member, open })?;
-                print_stays(ctx, &list)?
-            }
-        },
-        Cmd::Setting(c) => {
-            /// What the CLI prints of a setting.
-            #[derive(serde::Deserialize)]
-            struct SettingView {
-                key: String,
-                value: i64,
-                unit: String,
-                min: i64,
-                max: i64,
-                about_zh: String,
-                about_en: String,
-            }
-            let v = match c {
-                SettingCmd::List => ctx.call_value(Call::SettingList)?,
-                SettingCmd::Get { key } => ctx.call_value(Call::SettingGet { key })?,
-                SettingCmd::Set { key, value } => ctx.call_value(Call::SettingSet { key, value })?,
-            };
-            if ctx.json {
-                ctx.print_json(&v)?;
-            } else {
-                let list: Vec<SettingView> = if v.is_array() { view(&v)? } else { vec![view(&v)?] };
-                for v in list {
-                    let about = if ctx.en() { &v.about_en } else { &v.about_zh };
-                    println!("{:<32} {:>8} {:<4} [{}–{}]  {about}", v.key, v.value, v.unit, v.min, v.max);
-                }
-            }
-        }
-        Cmd::Fund(c) => {
-            /// What the CLI prints of a fund policy.
-            #[derive(serde::Deserialize)]
-            struct FundView {
-                region_prefix: String,
-                scenario: String,
-                insurance: String,
-                deductible_fen: i64,
-                ratio_pct: i64,
-                ceiling_fen: Option<i64>,
-            }
-            if let FundCmd::Set { prefix, scenario, insurance, deductible, ratio, ceiling } = c {
-                ctx.call_value(Call::FundPolicySet { prefix, scenario, insurance, deductible_fen: deductible, ratio_pct: ratio, ceiling_fen: ceiling })?;
-            }
-            let list = ctx.call_value(Call::FundPolicies)?;
-            if ctx.json {
-                ctx.print_json(&list)?;
-            } else {
-                for r in view::<Vec<FundView>>(&list)? {
-                    let prefix = if r.region_prefix.is_empty() { "*" } else { &r.region_prefix };
-                    let ceiling = r.ceiling_fen.map(qinqing_core::money::format_fen).unwrap_or_else(|| "-".into());
-                    println!(
-                        "{prefix:<6} {} {} {:>12} {:>3}% {:>14}",
-                        padded(scenario_word(ctx, &r.scenario), 16, ""),
-                        padded(ctx.word(&r.insurance), 14, ""),
-                        qinqing_core::money::format_fen(r.deductible_fen),
-                        r.ratio_pct,
-                        ceiling
-                    );
-                }
-            }
-        }
-        Cmd::Device(c) => {
-            use qinqing_core::installation::Installation;
-            let mut q = ctx.open()?;
-            let i = match c {
-                DeviceCmd::Show => q.installation()?,
-                DeviceCmd::Demo => q.set_installation(Installation::Demo)?,
-                DeviceCmd::Household { holder } => q.set_installation(Installation::Household { holder })?,
-                DeviceCmd::Terminal { institution } => q.set_installation(Installation::Terminal { institution })?,
-            };
-            if ctx.json {
-                ctx.print_json(&i)?;
-            } else {
-                println!("{}", serde_json::to_string(&i).unwrap_or_default());
-            }
-        }
-        Cmd::Denied { limit } => {
-            let list: Vec<qinqing_core::authz::Denied> = ctx.call(Call::DeniedList { limit })?;
-            if ctx.json {
-                ctx.print_json(&list)?;
-            } else {
-                for d in list {
-                    println!("{}  {:<24} {:<14} {}", d.at_local, d.actor, d.code, d.act);
-                }
-            }
-        }
-        Cmd::Outbox(OutboxCmd::List { person }) => {
-            let list: Vec<qinqing_core::binding::Message> = ctx.call(Call::Outbox { person })?;
-            if ctx.json {
-                ctx.print_json(&list)?;
-            } else {
-                for m in list {
-                    println!("{}  {}", m.created_at_local, if ctx.en() { &m.body_en } else { &m.body_zh });
-                }
-            }
-        }
-        Cmd::Settlements { member, limit } => {
-            let list: Vec<Settlement> = ctx.call(Call::SettlementList { member, limit })?;
-            if ctx.json {
-                ctx.print_json(&list)?;
-            } else {
-                for s in &list {
-                    print_settlement(ctx, s)?;
-                }
-            }
-        }
-        Cmd::Aid(c) => return aid_cmd(ctx, c),
-        Cmd::Report(ReportCmd::Year { person, family, year, csv }) => {
-            let year = match year {
-                Some(y) => y,
-                None => {
-                    let info: qinqing_core::service::Info = ctx.call(Call::Info)?;
-                    info.today_china.get(..4).and_then(|y| y.parse().ok()).ok_or_else(|| Error::internal("today's date"))?
-                }
-            };
-            let (holder, only) = match (person, family) {
-                (Some(p), _) => (p, Some(p)),
-                (None, Some(h)) => (h, None),
-                _ => return Err(Error::internal("clap requires --person or --family")),
-            };
-            let d = match only {
-                Some(p) => ctx.call_value(Call::PersonDashboard { person: p, year })?,
-                None => ctx.call_value(Call::Dashboard { holder, year })?,
-            };
-            if let Some(path) = csv {
-                let query = qinqing_core::report::year_query(only, holder, year);
-                if ctx.server.is_some() {
-                    let text: String = ctx.call(Call::TxCsv(query))?;
-                    qinqing_core::docstore::write_private_replace(&path, text.as_bytes())?;
-                } else {
-                    ctx.open()?.tx_csv_save(&query, &path)?;
-                }
-            }
-            if ctx.json {
-                ctx.print_json(&d)?;
-            } else {
-                print_year(ctx, year, &view(&d)?);
-            }
-        }
-        Cmd::Tx(TxCmd::List { member, family, from, to, scenario, institution, source, page, page_size, csv }) => {
-            let query = TxQuery { member, family, from, to, scenario, institution, source, page: Some(page), page_size: Some(page_size) };
-            if let Some(path) = csv {
-                if ctx.server.is_some() {
-                    // The server answers the text; this computer writes the file.
-                    let text: String = ctx.call(Call::TxCsv(query.clone()))?;
-                    qinqing_core::docstore::write_private_replace(&path, text.as_bytes())?;
-                } else {
-                    ctx.open()?.tx_csv_save(&query, &path)?;
-                }
-                if !ctx.json {
-                    println!("{}", path.display());
-                    return Ok(Outcome::Ok);
-                }
-            }
-            let p: qinqing_core::report::TxPage = ctx.call(Call::TxList(query))?;
-            if ctx.json {
-                ctx.print_json(&p)?;
-            } else {
-                for r in &p.rows {
-                    println!("{}  #{}  {}  {}  {}  {}", r.date, r.id, r.member_name, r.institution, r.scenario, r.total_display);
-                }
-                if ctx.en() {
-                    println!("page {} · {} {} · {}", p.page, p.total_rows, if p.total_rows == 1 { "row" } else { "rows" }, p.sum_display);
-                } else {
-                    println!("第 {} 页 · 共 {} 条 · {}", p.page, p.total_rows, p.sum_display);
-                }
-            }
-        }
-        Cmd::Premium(c) => {
-            use qinqing_core::premium::{PremiumCheck, PremiumRequest, Receipt, Tier};
-            let request = |payer: i64, beneficiary: i64, tier: String, region: Option<String>, year: i64| -> Result<PremiumRequest, Error> {
-                let region = match region {
-                    Some(r) => r,
-                    None => ctx.call::<Person>(Call::PersonGet { id: beneficiary })?.region.code,
-                };
-                Ok(PremiumRequest { payer, beneficiary, region, year, tier })
-            };
-            match c {
-                PremiumCmd::Pay { payer, beneficiary, amount: Some(amount), year, .. } => {
-                    let r = ctx.call_value(Call::PremiumPayAmount { payer, beneficiary, amount_fen: amount, year })?;
-                    if ctx.json {
-                        ctx.print_json(&r)?;
-                    } else {
-                        println!("{}", r["id"]);
-                    }
-                }
-                PremiumCmd::Pay { payer, beneficiary, tier: Some(tier), region, year, .. } => {
-                    let r: Receipt = ctx.call(Call::PremiumPay(request(payer, beneficiary, tier, region, year)?))?;
-                    if ctx.json {
-                        ctx.print_json(&r)?;
-                    } else {
-                        print_receipt(&r);
-                    }
-                }
-                PremiumCmd::Pay { .. } => return Err(Error::internal("clap requires --tier or --amount")),
-                PremiumCmd::Check { payer, beneficiary, tier, region, year } => {
-                    let c: PremiumCheck = ctx.call(Call::PremiumCheck(request(payer, beneficiary, tier, region, year)?))?;
-                    if ctx.json {
-                        ctx.print_json(&c)?;
-                    } else {
-                        println!(
-                            "{} → {} ({})  {} {}  {} {}  {} {}",
-                            c.payer_name,
-                            c.beneficiary_name,
-                            c.beneficiary_id_masked,
-                            c.region,
-                            c.region_name,
-                            c.year,
-                            ctx.t(&c.tier.label_zh, &c.tier.label_en),
-                            ctx.t("代缴后余额", "balance after"),
-                            c.payer_balance_after_display
-                        );
-                    }
-                }
-                PremiumCmd::Tiers { region, year } => {
-                    let list: Vec<Tier> = ctx.call(Call::PremiumTiers { region, year })?;
-                    if ctx.json {
-                        ctx.print_json(&list)?;
-                    } else {
-                        for t in list {
-                            println!("{:<10} {:>12}  {}", t.tier, t.amount_display, if ctx.en() { &t.label_en } else { &t.label_zh });
-                        }
-                    }
-                }
-                PremiumCmd::List { person } => {
-                    let list: Vec<Receipt> = ctx.call(Call::PremiumList { person })?;
-                    if ctx.json {
-                        ctx.print_json(&list)?;
-                    } else {
-                        list.iter().for_each(print_receipt);
-                    }
-                }
-            }
-        }
-        Cmd::Filing(c) => {
-            let out: Vec<qinqing_core::settle::Filing> = match c {
-                FilingCmd::Add { person, region, reason, from, to } => {
-                    vec![ctx.call(Call::FilingAdd(qinqing_core::settle::FilingRequest { person, region, reason, from, to }))?]
-                }
-                FilingCmd::List { person } => ctx.call(Call::FilingList { person })?,
-                FilingCmd::Cancel { filing } => vec![ctx.call(Call::FilingCancel { id: filing })?],
-            };
-            if ctx.json {
-                ctx.print_json(&out)?;
-            } else {
-                for f in out {
-                    println!(
-                        "{}  {} {}  {} {}  {}  {} … {}  {}",
-                        f.id,
-                        ctx.t("人员", "person"),
-                        f.person_id,
-                        f.region.code,
-                        f.region.pooling_name_zh,
-                        ctx.word(&f.reason),
-                        f.from_date,
-                        f.to_date,
-                        ctx.word(&f.state)
-                    );
-                }
-            }
-        }
-        Cmd::Terminal(c) => {
-            let out: Vec<TerminalKey> = match c {
-                TerminalCmd::Add { institution, label } => vec![ctx.call(Call::TerminalAdd { institution, label })?],
-                TerminalCmd::List => ctx.call(Call::TerminalList)?,
-                TerminalCmd::Revoke { id } => vec![ctx.call(Call::TerminalRevoke { id })?],
-            };
-            if ctx.json {
-                if out.len() == 1 && out[0].key.is_some() {
-                    ctx.print_json(&out[0])?;
-                } else {
-                    ctx.print_json(&out)?;
-                }
-            } else {
-                for t in &out {
-                    let state = ctx.word(if t.revoked_at.is_some() { "revoked" } else { "active" });
-                    let line =
-                        format!("{:>4}  {} {:<5} {}", t.id, ctx.t("机构", "institution"), t.institution_id, padded(state, 8, t.label.as_deref().unwrap_or("")));
-                    println!("{}", line.trim_end());
-                    if let Some(k) = &t.key {
-                        println!("{}: {k}", ctx.t("密钥（只显示这一次）", "key (shown once)"));
-                    }
-                }
-            }
-        }
-        Cmd::Pairing(c) => {
-            let out: Vec<qinqing_core::credential::Device> = match c {
-                PairingCmd::List { holder } => ctx.call(Call::DeviceList { holder })?,
-                PairingCmd::Revoke { id } => vec![ctx.call(Call::DeviceRevoke { id })?],
-                PairingCmd::Kiosk { label } => {
-                    let d: qinqing_core::credential::Device = ctx.call(Call::KioskRegister { label })?;
-                    if ctx.json {
-                        ctx.print_json(&d)?;
-                    } else {
-                        println!("{}", d.token.as_deref().unwrap_or_default());
-                    }
-                    return Ok(Outcome::Ok);
-                }
-                PairingCmd::Kiosks => ctx.call(Call::KioskList)?,
-                PairingCmd::Start { holder } => {
-                    let p: qinqing_core::credential::PairingCode = ctx.call(Call::PairingStart { holder })?;
-                    if ctx.json {
-                        ctx.print_json(&p)?;
-                    } else if ctx.en() {
-                        println!("pairing code for {} (#{}): {}  (valid until {} UTC, once)", p.holder_name_masked, p.holder, p.code, p.expires_at);
-                    } else {
-                        println!("{}（#{}）的配对码：{}（{} UTC 前有效，只能用一次）", p.holder_name_masked, p.holder, p.code, p.expires_at);
-                    }
-                    return Ok(Outcome::Ok);
-                }
-            };
-            if ctx.json {
-                ctx.print_json(&out)?;
-            } else {
-                for d in &out {
-                    let state = ctx.word(if d.revoked_at.is_some() { "revoked" } else { "paired" });
-                    let whose = d.holder.map(|h| format!("{} {h}", ctx.t("户主", "holder"))).unwrap_or_else(|| ctx.word("kiosk").into());
-                    let rest = format!("{}  {} {}", padded(state, 8, d.label.as_deref().unwrap_or("")), ctx.t("上次使用", "last used"), d.last_used_at);
-                    println!("{:>4}  {}", d.id, padded(&whose, 12, &rest));
-                }
-            }
-        }
-        Cmd::Pair { code, label, public_key } => {
-            let d: qinqing_core::credential::Device = match &ctx.server {
-                Some(_) => serde_json::from_value(ctx.remote()?.pair(&code, label.as_deref(), public_key.as_deref())?)
-                    .map_err(|e| Error::internal(format!("answer: {e}")))?,
-                None => ctx.open()?.pair(&code, label.as_deref(), public_key.as_deref())?,
-            };
-            if ctx.json {
-                ctx.print_json(&d)?;
-            } else {
-                println!("{}", d.token.as_deref().unwrap_or_default());
-            }
-        }
-        Cmd::Login { staff } => {
-            let mut pw = String::new();
-            io::stdin().lock().read_line(&mut pw).map_err(|e| Error::internal(format!("stdin: {e}")))?;
-            let pw = pw.trim_end_matches(['\n', '\r']);
-            let s: Session = match &ctx.server {
-                Some(_) => serde_json::from_value(ctx.remote()?.login(staff, pw)?).map_err(|e| Error::internal(format!("answer: {e}")))?,
-                None => ctx.open()?.login(staff, pw)?,
-            };
-            if ctx.json {
-                ctx.print_json(&s)?;
-            } else {
-                println!("{}", s.token);
-            }
-        }
-        Cmd::Logout => {
-            ctx.remote()?.logout()?;
-            if ctx.json {
-                ctx.print_json(&serde_json::json!({ "logged_out": true }))?;
-            } else {
-                println!("{}", ctx.t("已退出登录", "logged out"));
-            }
-        }
-        Cmd::Institution(c) => {
-            let out: Vec<qinqing_core::settle::Institution> = match c {
-                InstitutionCmd::Add { name, region, designated, networked } => vec![ctx.call(Call::InstitutionAdd { name, region, designated, networked })?],
-                InstitutionCmd::List => ctx.call(Call::InstitutionList)?,
-                InstitutionCmd::Import { file } => {
-                    let text = std::fs::read_to_string(&file).map_err(|e| Error::csv_invalid(0, &format!("{}: {e}", file.display())))?;
-                    ctx.open()?.import_institutions(&text)?
-                }
-            };
-            if ctx.json {
-                ctx.print_json(&out)?;
-            } else {
-                for i in out {
-                    println!(
-                        "{}  {}  {}  {}{}",
-                        i.id,
-                        i.name,
-                        i.region.code,
-                        if i.designated { ctx.t("定点", "designated") } else { ctx.t("非定点", "not designated") },
-                        if i.networked { ctx.t("，已联网", ", networked") } else { "" }
-                    );
-                }
-            }
-        }
-        Cmd::Staff(c) => return staff(ctx, c),
-        Cmd::Doc(c) => return doc(ctx, c),
-        Cmd::Policy(c) => return policy(ctx, c),
-        Cmd::Audit(AuditCmd::List { person, since, limit }) => {
-            let entries: Vec<qinqing_core::audit::AuditEntry> = ctx.call(Call::AuditList(AuditQuery { person_id: person, since, limit: Some(limit) }))?;
-            if ctx.json {
-                ctx.print_json(&entries)?;
-            } else {
-                for e in entries {
-                    println!("{}  {:<8} {:<26} {}#{}", e.at_local, e.actor, e.action, e.entity, e.entity_id.unwrap_or(0));
-                }
-            }
-        }
+        Cmd::Info => info(ctx),
+        Cmd::Person(p) => person(ctx, p),
+        Cmd::Id(IdCmd::Check { ids }) => id_check(ctx, ids),
+        Cmd::Demo(DemoCmd::Seed { families, transactions, seed }) => demo_seed(ctx, families, transactions, seed),
+        Cmd::Bind(b) => bind(ctx, b),
+        Cmd::Init => init(ctx),
+        Cmd::Key(KeyCmd::Export) => key_export(ctx),
+        Cmd::Qr(c) => qr_cmd(ctx, c),
+        Cmd::Backup { out } => backup(ctx, out),
+        Cmd::Export { to } => export(ctx, to),
+        Cmd::Restore { backup } => restore(ctx, backup),
+        Cmd::Settle(a) => settle(ctx, a),
+        Cmd::Stay(c) => stay(ctx, c),
+        Cmd::Setting(c) => setting(ctx, c),
+        Cmd::Fund(c) => fund(ctx, c),
+        Cmd::Device(c) => device(ctx, c),
+        Cmd::Denied { limit } => denied(ctx, limit),
+        Cmd::Outbox(OutboxCmd::List { person }) => outbox_list(ctx, person),
+        Cmd::Settlements { member, limit } => settlements(ctx, member, limit),
+        Cmd::Aid(c) => aid_cmd(ctx, c),
+        Cmd::Report(ReportCmd::Year { person, family, year, csv }) => report_year(ctx, person, family, year, csv),
+        Cmd::Tx(c) => tx(ctx, c),
+        Cmd::Premium(c) => premium(ctx, c),
+        Cmd::Filing(c) => filing(ctx, c),
+        Cmd::Terminal(c) => terminal(ctx, c),
+        Cmd::Pairing(c) => pairing(ctx, c),
+        Cmd::Pair { code, label, public_key } => pair(ctx, code, label, public_key),
+        Cmd::Login { staff } => login(ctx, staff),
+        Cmd::Logout => logout(ctx),
+        Cmd::Institution(c) => institution(ctx, c),
+        Cmd::Staff(c) => staff(ctx, c),
+        Cmd::Doc(c) => doc(ctx, c),
+        Cmd::Policy(c) => policy(ctx, c),
+        Cmd::Audit(AuditCmd::List { person, since, limit }) => audit_list(ctx, person, since, limit),
     }
-    Ok(Outcome::Ok)
 }
 
 /// A scenario's name in the language of `--lang`.

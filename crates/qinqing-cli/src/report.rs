@@ -1,4 +1,4 @@
-//! Yearly reports and regional policy.
+//! Yearly reports, the transaction record, and regional policy.
 
 use super::*;
 
@@ -65,6 +65,71 @@ pub(crate) fn print_year(ctx: &Ctx, year: i32, d: &YearView) {
     }
 }
 
+pub(crate) fn report_year(ctx: &Ctx, person: Option<i64>, family: Option<i64>, year: Option<i32>, csv: Option<PathBuf>) -> Result<Outcome, Error> {
+    let year = match year {
+        Some(y) => y,
+        None => {
+            let info: qinqing_core::service::Info = ctx.call(Call::Info)?;
+            info.today_china.get(..4).and_then(|y| y.parse().ok()).ok_or_else(|| Error::internal("today's date"))?
+        }
+    };
+    let (holder, only) = match (person, family) {
+        (Some(p), _) => (p, Some(p)),
+        (None, Some(h)) => (h, None),
+        _ => return Err(Error::internal("clap requires --person or --family")),
+    };
+    let d = match only {
+        Some(p) => ctx.call_value(Call::PersonDashboard { person: p, year })?,
+        None => ctx.call_value(Call::Dashboard { holder, year })?,
+    };
+    if let Some(path) = csv {
+        let query = qinqing_core::report::year_query(only, holder, year);
+        if ctx.server.is_some() {
+            let text: String = ctx.call(Call::TxCsv(query))?;
+            qinqing_core::docstore::write_private_replace(&path, text.as_bytes())?;
+        } else {
+            ctx.open()?.tx_csv_save(&query, &path)?;
+        }
+    }
+    if ctx.json {
+        ctx.print_json(&d)?;
+    } else {
+        print_year(ctx, year, &view(&d)?);
+    }
+    Ok(Outcome::Ok)
+}
+
+pub(crate) fn tx(ctx: &Ctx, cmd: TxCmd) -> Result<Outcome, Error> {
+    let TxCmd::List { member, family, from, to, scenario, institution, source, page, page_size, csv } = cmd;
+    let query = TxQuery { member, family, from, to, scenario, institution, source, page: Some(page), page_size: Some(page_size) };
+    if let Some(path) = csv {
+        if ctx.server.is_some() {
+            // The server answers the text; this computer writes the file.
+            let text: String = ctx.call(Call::TxCsv(query.clone()))?;
+            qinqing_core::docstore::write_private_replace(&path, text.as_bytes())?;
+        } else {
+            ctx.open()?.tx_csv_save(&query, &path)?;
+        }
+        if !ctx.json {
+            println!("{}", path.display());
+            return Ok(Outcome::Ok);
+        }
+    }
+    let p: qinqing_core::report::TxPage = ctx.call(Call::TxList(query))?;
+    if ctx.json {
+        ctx.print_json(&p)?;
+    } else {
+        for r in &p.rows {
+            println!("{}  #{}  {}  {}  {}  {}", r.date, r.id, r.member_name, r.institution, r.scenario, r.total_display);
+        }
+        if ctx.en() {
+            println!("page {} · {} {} · {}", p.page, p.total_rows, if p.total_rows == 1 { "row" } else { "rows" }, p.sum_display);
+        } else {
+            println!("第 {} 页 · 共 {} 条 · {}", p.page, p.total_rows, p.sum_display);
+        }
+    }
+    Ok(Outcome::Ok)
+}
 pub(crate) fn policy(ctx: &Ctx, cmd: PolicyCmd) -> Result<Outcome, Error> {
     /// What the CLI prints of a region's policy.
     #[derive(serde::Deserialize)]
