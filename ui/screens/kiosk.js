@@ -191,7 +191,10 @@ function pairCard(resident) {
     el('p', { class: 'muted', text: t('kiosk.pair_hint') }),
     p ? el('div', { class: 'pairing-code-box' }, [
       el('p', { text: t('kiosk.pair_for', { name: p.holder_name_masked }) }),
-      el('p', { class: 'pairing-code mono', text: p.code, attrs: { id: 'k-pairing-code', 'aria-label': p.code.split('').join(' ') } }),
+      // Read out letter by letter: a paragraph's aria-label is not exposed
+      // (ARIA prohibits naming it), so the spelled-out code is hidden text.
+      el('p', { class: 'pairing-code mono', text: p.code, attrs: { id: 'k-pairing-code', 'aria-hidden': 'true' } }),
+      el('p', { class: 'sr-only-text', text: p.code.split('').join(' '), attrs: { id: 'k-pairing-code-spoken' } }),
       el('p', { class: 'muted', text: t('kiosk.pair_until', { time: p.expires_at.replace('T', ' ').replace('Z', ' UTC') }) }),
     ]) : null,
     err ? el('p', { class: 'form-error', text: `${errText(err)} (${err.code})`, attrs: { role: 'alert', id: 'k-pair-error', 'data-code': err.code } }) : null,
