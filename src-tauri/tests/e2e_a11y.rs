@@ -206,14 +206,7 @@ async fn a_new_kiosk_first_run_passes_wcag_aa_in_both_languages_and_sizes() {
 /// name that does not match the register.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_run_setup_passes_wcag_aa_in_both_languages_and_sizes() {
-    let Some(app) = App::launch(APP, "a11y-setup", |db| {
-        let mut q = Qinqing::open(db).unwrap();
-        q.demo_seed().unwrap();
-        // A fresh family installation: no role yet (the harness would make it the demo).
-        q.conn().execute("INSERT INTO setting (key, value) VALUES ('install_role', 'unset')", []).unwrap();
-    })
-    .await
-    else {
+    let Some(app) = App::launch(APP, "a11y-setup", qinqing_e2e::fresh_family_installation).await else {
         return;
     };
     let mut findings = Vec::new();

@@ -17,14 +17,7 @@ fn probe(cmd: &str, args: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_family_computer_is_set_up_once_and_sees_only_its_family() {
-    let Some(app) = App::launch(APP, "household", |db| {
-        let mut q = Qinqing::open(db).unwrap();
-        q.demo_seed().unwrap();
-        // A fresh family installation: no role yet (the harness would make it the demo).
-        q.conn().execute("INSERT INTO setting (key, value) VALUES ('install_role', 'unset')", []).unwrap();
-    })
-    .await
-    else {
+    let Some(app) = App::launch(APP, "household", qinqing_e2e::fresh_family_installation).await else {
         return;
     };
     // Only the set-up step, and nothing else answers.

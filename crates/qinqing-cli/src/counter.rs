@@ -116,26 +116,17 @@ pub(crate) fn print_settlement(ctx: &Ctx, s: &Settlement) -> Result<(), Error> {
     if ctx.json {
         return ctx.print_json(s);
     }
-    let scenario = scenario_word(ctx, &s.scenario);
-    if ctx.en() {
-        println!(
-            "settlement #{}  bill {}  {}  total {}{}",
-            s.id,
-            s.bill_id,
-            scenario,
-            qinqing_core::money::format_fen(s.total_fen),
-            if s.replayed { "  (already settled: nothing charged now)" } else { "" }
-        );
-    } else {
-        println!(
-            "结算 #{}  单号 {}  {}  总额 {}{}",
-            s.id,
-            s.bill_id,
-            scenario,
-            qinqing_core::money::format_fen(s.total_fen),
-            if s.replayed { "（此单已结算，本次未扣款）" } else { "" }
-        );
-    }
+    println!(
+        "{} #{}  {} {}  {}  {} {}{}",
+        ctx.t("结算", "settlement"),
+        s.id,
+        ctx.t("单号", "bill"),
+        s.bill_id,
+        scenario_word(ctx, &s.scenario),
+        ctx.t("总额", "total"),
+        qinqing_core::money::format_fen(s.total_fen),
+        if s.replayed { ctx.t("（此单已结算，本次未扣款）", "  (already settled: nothing charged now)") } else { "" }
+    );
     if s.deductible_fen > 0 {
         println!("  {} {:>14}", padded(ctx.t("起付线", "deductible"), 14, ""), qinqing_core::money::format_fen(s.deductible_fen));
     }

@@ -355,6 +355,7 @@ fn a_mistyped_database_path_creates_nothing() {
     let target = dir.path().join("restored/qinqing.db");
     let (code, err) = err_json(&target, &["restore", dir.path().join("no-such-backup.db").to_str().unwrap()]);
     assert_eq!((code, err["code"].as_str()), (3, Some("BACKUP_FAILED")), "{err}");
+    assert!(err["message"].as_str().unwrap_or_default().contains("请检查路径"), "tells what to do: {err}");
     assert!(!dir.path().join("restored").exists(), "nothing was created for a backup that is not there");
     // init (and demo seed, restore) create one.
     let fresh = dir.path().join("new/qinqing.db");

@@ -1231,6 +1231,26 @@ impl Error {
             format!("Backup or restore failed: {detail}. The database was not changed."),
         )
     }
+
+    /// `restore` from a path with no file: said before anything is created.
+    pub fn backup_missing(path: &str) -> Self {
+        Self::new(
+            Code::BackupFailed,
+            Some("file"),
+            format!("找不到备份文件 {path}：请检查路径（或换一个备份文件）后再试。没有创建或改动任何数据库。"),
+            format!("There is no backup file at {path}: check the path (or choose another backup) and try again. No database was created or changed."),
+        )
+    }
+
+    /// A file that is not a Qinqing backup this version can restore.
+    pub fn backup_unusable(path: &str) -> Self {
+        Self::new(
+            Code::BackupFailed,
+            Some("file"),
+            format!("{path} 不是可用的亲情医保备份（已损坏，或来自更新的版本）：请换一个备份文件。原数据库未改动。"),
+            format!("{path} is not a usable Qinqing backup (damaged, or from a newer version): choose another backup file. The database was not changed."),
+        )
+    }
 }
 
 // ---- rules made precise (DOMAIN §§2, 4, 5) ---------------------------------------

@@ -346,14 +346,14 @@ pub fn check_backup(backup: &std::path::Path) -> Result<()> {
 
 fn open_backup(backup: &std::path::Path) -> Result<rusqlite::Connection> {
     if !backup.is_file() {
-        return Err(Error::backup_failed(format!("{}: no such file", backup.display())));
+        return Err(Error::backup_missing(&backup.display().to_string()));
     }
     let src = rusqlite::Connection::open_with_flags(backup, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(Error::backup_failed)?;
     let ok: String = src.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(Error::backup_failed)?;
     let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Error::backup_failed)?;
     let has_person: i64 = src.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'person'", [], |r| r.get(0)).map_err(Error::backup_failed)?;
     if ok != "ok" || has_person != 1 || version < 1 || version > crate::db::latest_schema_version() {
-        return Err(Error::backup_failed(format!("{} is not a usable Qinqing backup", backup.display())));
+        return Err(Error::backup_unusable(&backup.display().to_string()));
     }
     Ok(src)
 }

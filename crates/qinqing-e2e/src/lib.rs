@@ -483,6 +483,15 @@ fn wait_port(port: u16) {
 
 /// Run a command with `input` on its stdin (e.g. `qinqing-cli settle
 /// --pay-password-stdin`, whose secret never goes into the arguments).
+/// The set-up of a fresh family installation for `App::launch`: the demo
+/// family in the register, and no role yet (the first-run set-up screen; the
+/// harness would otherwise make it the demo).
+pub fn fresh_family_installation(db: &Path) {
+    let mut q = qinqing_core::Qinqing::open(db).expect("open the test database");
+    q.demo_seed().expect("seed the demo family");
+    q.conn().execute("INSERT INTO setting (key, value) VALUES ('install_role', 'unset')", []).expect("no role yet");
+}
+
 pub fn output_with_stdin(cmd: &mut Command, input: &str) -> std::process::Output {
     use std::io::Write;
     let mut child =
