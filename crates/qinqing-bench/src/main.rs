@@ -262,14 +262,14 @@ fn main() {
     let a = |i: usize| std::env::args().nth(i).unwrap_or_default();
     let r = match arg.as_str() {
         "race-setup" => race::setup(std::path::Path::new(&a(2)), a(3).parse().unwrap_or(20), a(4).parse().unwrap_or(2000), std::path::Path::new(&a(5))),
-        "race-worker" => race::worker(std::path::Path::new(&a(2)), std::path::Path::new(&a(3))),
+        "race-worker" => race::worker(std::path::Path::new(&a(2)), std::path::Path::new(&a(3)), std::env::args().nth(4).as_deref().map(std::path::Path::new)),
         "round-trip" => round_trip(std::path::Path::new(&a(2))),
         "http-load" => http_load(&a(2), &a(3), std::path::Path::new(&a(4)), a(5).parse().unwrap_or(8), a(6).parse().unwrap_or(30)),
         "settle" => settle(n),
         "qr" => qr(n),
         "dashboard" => dashboard(std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000)),
         _ => {
-            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE");
+            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE [TIMES]");
             std::process::exit(2);
         }
     };

@@ -4,9 +4,14 @@
 //!
 //! `qinqing-bench race-setup DB MEMBERS BILLS OUT` makes members, an
 //! institution and one code per bill, writes `token<TAB>bill<TAB>total` lines;
-//! `qinqing-bench race-worker DB FILE` settles each line of FILE in order, each
-//! with its own transaction, and prints one JSON line per bill:
-//! `{"bill":…,"id":…,"replayed":…,"us":…}` or `{"bill":…,"error":"CODE"}`.
+//! `qinqing-bench race-worker DB FILE [TIMES]` settles each line of FILE in
+//! order, each with its own transaction, and prints one JSON line per bill:
+//! `{"bill":…,"id":…,"replayed":…,"us":…}` or `{"bill":…,"error":"CODE"}`
+//! (buffered: a killed worker's lines may be lost, never its settlements).
+//! TIMES, when given, gets `START END` (Unix seconds): when the first bill
+//! began and the last answer was written — the worker's settling time
+//! without its start and connection (as pgbench's "without initial
+//! connection time").
 
 use qinqing_core::id::with_check_char;
 use qinqing_core::settle::SettleRequest;
@@ -49,11 +54,13 @@ pub fn setup(db: &Path, members: usize, bills: usize, out: &Path) -> R<()> {
     Ok(())
 }
 
-pub fn worker(db: &Path, file: &Path) -> R<()> {
+pub fn worker(db: &Path, file: &Path, times: Option<&Path>) -> R<()> {
     let mut q = Qinqing::open_existing(db)?;
     let text = std::fs::read_to_string(file)?;
     let out = std::io::stdout();
-    let mut out = out.lock();
+    let mut out = std::io::BufWriter::new(out.lock());
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    let start = now();
     for line in text.lines().filter(|l| !l.is_empty()) {
         let f: Vec<&str> = line.split('\t').collect();
         let [token, bill, total, inst] = f[..] else {
@@ -82,7 +89,10 @@ pub fn worker(db: &Path, file: &Path) -> R<()> {
             }
         };
         writeln!(out, "{v}")?;
-        out.flush()?;
+    }
+    out.flush()?;
+    if let Some(t) = times {
+        std::fs::write(t, format!("{start:.6} {:.6}\n", now()))?;
     }
     Ok(())
 }

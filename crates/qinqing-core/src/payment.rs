@@ -85,15 +85,11 @@ pub(crate) fn judge(
         }
     }
     let Some(pw) = pw.map(str::trim).filter(|p| !p.is_empty()) else { return (Err(Error::pay_confirmation_required()), None) };
-    let parsed = match PasswordHash::new(hash) {
-        Ok(p) => p,
-        Err(e) => return (Err(Error::internal(format!("stored hash: {e}"))), None),
-    };
-    let argon = match argon(pepper) {
-        Ok(a) => a,
+    let matched = match matches(pepper, hash, pw) {
+        Ok(m) => m,
         Err(e) => return (Err(e), None),
     };
-    if pw.len() <= 64 && argon.verify_password(pw.as_bytes(), &parsed).is_ok() {
+    if matched {
         let reset = (*failed > 0 || locked.is_some()).then(|| query("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]));
         return (Ok(()), reset);
     }
@@ -105,6 +101,23 @@ pub(crate) fn judge(
     }
     let q = query("UPDATE person SET pay_failed = ?2 WHERE id = ?1", params![person, failed]);
     (Err(Error::pay_password_wrong(PAY_ATTEMPTS - failed)), Some(q))
+}
+
+/// Whether `pw` is the password of the stored Argon2id `hash`.
+fn matches(pepper: &[u8], hash: &str, pw: &str) -> Result<bool> {
+    let parsed = PasswordHash::new(hash).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
+    Ok(pw.len() <= 64 && argon(pepper)?.verify_password(pw.as_bytes(), &parsed).is_ok())
+}
+
+/// When the stored state alone leaves nothing to record either way — a
+/// password is set, none was wrong since the last right one, not locked —
+/// and a password was given: the check that [`judge`] would make, to run
+/// later (true: the right password; a false answer, or an unreadable hash,
+/// is then judged again by [`judge`], which counts it). `None`: use [`judge`].
+pub(crate) fn clean_check<'a>(state: Option<&'a PayState>, pepper: &'a [u8], pw: Option<&'a str>) -> Option<impl FnOnce() -> bool + 'a> {
+    let (Some(hash), 0, None) = state? else { return None };
+    let pw = pw.map(str::trim).filter(|p| !p.is_empty())?;
+    Some(move || matches(pepper, hash, pw).unwrap_or(false))
 }
 
 impl Qinqing {

@@ -63,15 +63,20 @@ pub fn encode(key: &SigningKey, c: &Claims) -> Result<String> {
 pub fn decode(key: &VerifyingKey, token: &str) -> Result<Claims> {
     let t = token.trim();
     let body = t.strip_prefix(PREFIX).ok_or_else(Error::qr_malformed)?;
+    read_ledger_code(body)?.check(key, Utc::now()).map(|c| c.claims)
+}
+
+/// A ledger code's body (after `QQ1`), read but not yet checked.
+fn read_ledger_code(body: &str) -> Result<Unchecked> {
     let bytes = BASE32_NOPAD.decode(body.as_bytes()).map_err(|_| Error::qr_malformed())?;
     if bytes.len() != TOKEN_BYTES || bytes[0] != VERSION {
         return Err(Error::qr_malformed());
     }
     let (payload, sig) = bytes.split_at(PAYLOAD_LEN);
     let sig = Signature::from_slice(sig).map_err(|_| Error::qr_malformed())?;
-    key.verify(payload, &sig).map_err(|_| Error::qr_bad_signature())?;
     let n = |i: usize| i64::from(u32::from_be_bytes([payload[i], payload[i + 1], payload[i + 2], payload[i + 3]]));
-    Ok(Claims { payer: n(1), member: n(5), shown_by: n(9), issued_at: n(13), expires_at: n(17), nonce: data_encoding::HEXLOWER.encode(&payload[21..29]) })
+    let claims = Claims { payer: n(1), member: n(5), shown_by: n(9), issued_at: n(13), expires_at: n(17), nonce: data_encoding::HEXLOWER.encode(&payload[21..29]) };
+    Ok(Unchecked { claims, payload: payload.to_vec(), sig, device: None })
 }
 
 // ------------------------------------------------------------ device codes
@@ -203,9 +208,35 @@ pub struct Checked {
 /// counter, offline): the signature chain and the format; time is checked by
 /// [`check_time`]. A device certificate past its end is refused.
 pub fn decode_any(ledger: &VerifyingKey, token: &str, now: DateTime<Utc>) -> Result<Checked> {
+    read_any(token)?.check(ledger, now)
+}
+
+/// A code of either kind as read from its text — the format is checked, the
+/// signatures not yet ([`Unchecked::check`]). Its claims may be used to look
+/// things up before the (costlier) signature check, never to decide.
+pub struct Unchecked {
+    claims: Claims,
+    /// What the code's own signature covers, and that signature.
+    payload: Vec<u8>,
+    sig: Signature,
+    device: Option<DevicePart>,
+}
+
+/// A device code's certificate: the ledger vouches for the device's key.
+struct DevicePart {
+    device: u32,
+    holder: u32,
+    expires: u32,
+    key: [u8; 32],
+    cert_sig: Signature,
+}
+
+/// Read a code of either kind (format only; see [`Unchecked`]).
+pub fn read_any(token: &str) -> Result<Unchecked> {
     let t = token.trim();
     let Some(body) = t.strip_prefix(DEVICE_PREFIX) else {
-        return Ok(Checked { claims: decode(ledger, t)?, device: None, device_holder: None });
+        let body = t.strip_prefix(PREFIX).ok_or_else(Error::qr_malformed)?;
+        return read_ledger_code(body);
     };
     let bytes = BASE32_NOPAD.decode(body.as_bytes()).map_err(|_| Error::qr_malformed())?;
     if bytes.len() != DEVICE_TOKEN_BYTES || bytes[0] != DEVICE_VERSION {
@@ -213,31 +244,45 @@ pub fn decode_any(ledger: &VerifyingKey, token: &str, now: DateTime<Utc>) -> Res
     }
     let (payload, sig) = bytes.split_at(DEVICE_PAYLOAD_LEN);
     let n = |i: usize| u32::from_be_bytes([payload[i], payload[i + 1], payload[i + 2], payload[i + 3]]);
-    let (device, holder, expires) = (n(1), n(5), n(9));
     let key: [u8; 32] = payload[13..45].try_into().map_err(|_| Error::qr_malformed())?;
     let cert_sig = Signature::from_slice(&payload[45..109]).map_err(|_| Error::qr_malformed())?;
-    // The ledger vouches for the device's key …
-    ledger.verify(&cert_message(device, holder, expires, &key), &cert_sig).map_err(|_| Error::qr_bad_signature())?;
-    if i64::from(expires) <= now.timestamp() {
-        return Err(Error::qr_device_refused());
-    }
-    // … and the device's key for the code.
-    let device_key = VerifyingKey::from_bytes(&key).map_err(|_| Error::qr_malformed())?;
     let sig = Signature::from_slice(sig).map_err(|_| Error::qr_malformed())?;
-    device_key.verify(payload, &sig).map_err(|_| Error::qr_bad_signature())?;
     let c = 109;
-    Ok(Checked {
-        claims: Claims {
-            payer: i64::from(n(c)),
-            member: i64::from(n(c + 4)),
-            shown_by: i64::from(n(c + 8)),
-            issued_at: i64::from(n(c + 12)),
-            expires_at: i64::from(n(c + 16)),
-            nonce: data_encoding::HEXLOWER.encode(&payload[c + 20..c + 28]),
-        },
-        device: Some(i64::from(device)),
-        device_holder: Some(i64::from(holder)),
-    })
+    let claims = Claims {
+        payer: i64::from(n(c)),
+        member: i64::from(n(c + 4)),
+        shown_by: i64::from(n(c + 8)),
+        issued_at: i64::from(n(c + 12)),
+        expires_at: i64::from(n(c + 16)),
+        nonce: data_encoding::HEXLOWER.encode(&payload[c + 20..c + 28]),
+    };
+    Ok(Unchecked { claims, payload: payload.to_vec(), sig, device: Some(DevicePart { device: n(1), holder: n(5), expires: n(9), key, cert_sig }) })
+}
+
+impl Unchecked {
+    /// What the code says — not yet vouched for by any signature.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// Check the signatures: the ledger's over the code, or the ledger's over
+    /// the device's certificate (not past its end at `now`) and the device's
+    /// over the code.
+    pub fn check(self, ledger: &VerifyingKey, now: DateTime<Utc>) -> Result<Checked> {
+        let Some(d) = self.device else {
+            ledger.verify(&self.payload, &self.sig).map_err(|_| Error::qr_bad_signature())?;
+            return Ok(Checked { claims: self.claims, device: None, device_holder: None });
+        };
+        // The ledger vouches for the device's key …
+        ledger.verify(&cert_message(d.device, d.holder, d.expires, &d.key), &d.cert_sig).map_err(|_| Error::qr_bad_signature())?;
+        if i64::from(d.expires) <= now.timestamp() {
+            return Err(Error::qr_device_refused());
+        }
+        // … and the device's key for the code.
+        let device_key = VerifyingKey::from_bytes(&d.key).map_err(|_| Error::qr_malformed())?;
+        device_key.verify(&self.payload, &self.sig).map_err(|_| Error::qr_bad_signature())?;
+        Ok(Checked { claims: self.claims, device: Some(i64::from(d.device)), device_holder: Some(i64::from(d.holder)) })
+    }
 }
 
 /// A code pays at most this long after its issue time (DOMAIN §5).

@@ -458,26 +458,55 @@ type Pinned<'f, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'f>
 /// Poll every future in order until all are done: each sends its request
 /// on its first poll, so the requests leave in this order (pipelined), and
 /// the server answers them in this order.
-async fn in_order<T>(mut futures: Vec<Pinned<'_, T>>) -> Vec<T> {
-    let mut out: Vec<Option<T>> = futures.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
+async fn in_order<T>(futures: Vec<Pinned<'_, T>>) -> Vec<T> {
+    Started::new(futures).finish().await
+}
+
+/// Futures polled in order, in two steps: once each (their requests leave),
+/// then to the end ([`in_order`] in one go).
+struct Started<'f, T> {
+    futures: Vec<Pinned<'f, T>>,
+    out: Vec<Option<T>>,
+}
+
+impl<'f, T> Started<'f, T> {
+    fn new(futures: Vec<Pinned<'f, T>>) -> Self {
+        let out = futures.iter().map(|_| None).collect();
+        Started { futures, out }
+    }
+
+    /// Poll every unfinished future once, in order; whether any is still waiting.
+    fn poll_all(&mut self, cx: &mut std::task::Context<'_>) -> bool {
         let mut waiting = false;
-        for (i, f) in futures.iter_mut().enumerate() {
-            if out[i].is_none() {
+        for (i, f) in self.futures.iter_mut().enumerate() {
+            if self.out[i].is_none() {
                 match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Ready(v) => self.out[i] = Some(v),
                     std::task::Poll::Pending => waiting = true,
                 }
             }
         }
-        if waiting {
-            std::task::Poll::Pending
-        } else {
+        waiting
+    }
+
+    /// One more future, polled after those before it.
+    fn push(&mut self, f: Pinned<'f, T>) {
+        self.futures.push(f);
+        self.out.push(None);
+    }
+
+    async fn poll_once(&mut self) {
+        std::future::poll_fn(|cx| {
+            self.poll_all(cx);
             std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter().map(|o| o.expect("every future finished")).collect()
+        })
+        .await
+    }
+
+    async fn finish(mut self) -> Vec<T> {
+        std::future::poll_fn(|cx| if self.poll_all(cx) { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }).await;
+        self.out.into_iter().map(|o| o.expect("every future finished")).collect()
+    }
 }
 
 impl Conn {
@@ -624,6 +653,34 @@ impl Conn {
         self.pipeline_then(queries, None)
     }
 
+    /// [`Conn::pipeline`] with `work` done while the server answers: on
+    /// PostgreSQL the statements leave first, then `work` runs on this
+    /// thread, then the answers are read — the client's own CPU work (a
+    /// signature check) overlaps the round trip and the server's work instead
+    /// of adding to it. SQLite runs `work` first. Both results are returned;
+    /// the caller decides which failure counts.
+    pub fn pipeline_during<W>(&self, queries: Vec<Query>, work: impl FnOnce() -> W) -> (Result<Vec<Rows>>, W) {
+        match &self.0 {
+            Inner::Sqlite(_) => {
+                let w = work();
+                (self.pipeline(queries), w)
+            }
+            Inner::Pg(p) => {
+                let mut work = Some(work);
+                let mut done = None;
+                let rows = self.pg_pipeline(p, queries, None, &mut || done = work.take().map(|w| w()));
+                match done {
+                    Some(w) => (rows, w),
+                    // Failed before anything was sent (a statement that did not prepare).
+                    None => {
+                        let w = (work.take().expect("work runs once"))();
+                        (rows, w)
+                    }
+                }
+            }
+        }
+    }
+
     fn pipeline_then(&self, queries: Vec<Query>, last: Option<&str>) -> Result<Vec<Rows>> {
         match &self.0 {
             Inner::Sqlite(c) => {
@@ -644,33 +701,24 @@ impl Conn {
                 }
                 Ok(out)
             }
-            Inner::Pg(p) => {
-                let stmts = p.prepare_all(&queries)?;
-                let refs: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> = queries.iter().map(|q| pg_params(&q.values)).collect();
-                type Answer = std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>;
-                let mut futures: Vec<Pinned<'_, Answer>> =
-                    stmts.iter().zip(&refs).map(|(st, r)| Box::pin(p.client.query(st, r)) as Pinned<'_, Answer>).collect();
-                if let Some(sql) = last {
-                    futures.push(Box::pin(async move { p.client.batch_execute(sql).await.map(|_| Vec::new()) }));
-                }
-                let results = p.run(async { Ok(in_order(futures).await) })?;
-                let mut out = Vec::with_capacity(results.len());
-                for (i, r) in results.into_iter().enumerate() {
-                    match r {
-                        Ok(rows) => out.push(Rows(RowsInner::Pg(rows))),
-                        Err(e) => {
-                            let e = pg_error(e);
-                            return Err(match queries.get(i) {
-                                Some(q) => e.in_statement(&q.sql),
-                                None => e,
-                            });
-                        }
-                    }
-                }
-                out.truncate(queries.len());
-                Ok(out)
-            }
+            Inner::Pg(p) => self.pg_pipeline(p, queries, last, &mut || ()),
         }
+    }
+
+    /// The statements (and `last`, a statement without parameters) in one
+    /// round trip; `meanwhile` runs once they have left, before the answers
+    /// are read.
+    fn pg_pipeline(&self, p: &PgConn, queries: Vec<Query>, last: Option<&str>, meanwhile: &mut dyn FnMut()) -> Result<Vec<Rows>> {
+        let stmts = p.prepare_all(&queries)?;
+        let refs: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> = queries.iter().map(|q| pg_params(&q.values)).collect();
+        type Answer = std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>;
+        let mut futures: Vec<Pinned<'_, Answer>> =
+            stmts.iter().zip(&refs).map(|(st, r)| Box::pin(p.client.query(st, r)) as Pinned<'_, Answer>).collect();
+        if let Some(sql) = last {
+            futures.push(Box::pin(async move { p.client.batch_execute(sql).await.map(|_| Vec::new()) }));
+        }
+        let results = p.run_during(async { Ok(in_order(futures).await) }, meanwhile)?;
+        pg_rows(&queries, results)
     }
 
     /// A new row and the statements that need its id, for a pipeline: the
@@ -727,21 +775,34 @@ impl PgConn {
     /// Wait for `f`, with a pending transaction opening sent just before it
     /// (one round trip for both).
     fn run<T>(&self, f: impl std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>>) -> Result<T> {
+        self.run_during(f, &mut || ())
+    }
+
+    /// [`PgConn::run`], with `meanwhile` run once the requests have been
+    /// written to the socket and before the answers are awaited.
+    fn run_during<T>(&self, f: impl std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>>, meanwhile: &mut dyn FnMut()) -> Result<T> {
         let opening = self.opening.borrow_mut().take();
-        self.rt.block_on(async {
-            match opening {
-                None => f.await.map_err(pg_error),
-                Some(sql) => {
-                    type Answer<T> = std::result::Result<Option<T>, tokio_postgres::Error>;
-                    let first: Pinned<'_, Answer<T>> = Box::pin(async { self.client.batch_execute(&sql).await.map(|_| None) });
-                    let second: Pinned<'_, Answer<T>> = Box::pin(async { f.await.map(Some) });
-                    let mut r = in_order(vec![first, second]).await.into_iter();
-                    let (a, b) = (r.next().expect("two answers"), r.next().expect("two answers"));
-                    a.map_err(pg_error)?;
-                    b.map_err(pg_error).map(|v| v.expect("the statement's answer"))
-                }
-            }
-        })
+        type Answer<T> = std::result::Result<Option<T>, tokio_postgres::Error>;
+        let mut futures: Vec<Pinned<'_, Answer<T>>> = Vec::with_capacity(2);
+        if let Some(sql) = &opening {
+            futures.push(Box::pin(async move { self.client.batch_execute(sql).await.map(|_| None) }));
+        }
+        futures.push(Box::pin(async { f.await.map(Some) }));
+        let answers = self.rt.block_on(async {
+            let mut futures = Started::new(futures);
+            // Each request is queued on its first poll; yielding lets the
+            // connection's task write them all to the socket before `meanwhile`
+            // keeps this thread busy.
+            futures.poll_once().await;
+            tokio::task::yield_now().await;
+            meanwhile();
+            futures.finish().await
+        });
+        let mut last = None;
+        for a in answers {
+            last = a.map_err(pg_error)?;
+        }
+        Ok(last.expect("the statement's answer"))
     }
 
     /// The statement for `sql`, prepared once per connection. (PostgreSQL
@@ -827,6 +888,47 @@ impl Tx<'_> {
         let rows = self.conn.pipeline_then(queries, Some("COMMIT"))?;
         self.done = true;
         Ok(rows)
+    }
+}
+
+impl Tx<'_> {
+    /// Run the transaction's last statements and, if `keep` says so, commit
+    /// (`Some`: their rows); otherwise roll everything back (`None`). On
+    /// PostgreSQL the statements leave first and `keep` runs while the server
+    /// executes them — a check that costs CPU (a payment password) overlaps
+    /// the writes instead of preceding them — then the COMMIT or ROLLBACK
+    /// follows in the same round trip: nothing is committed before `keep`
+    /// has answered. SQLite asks `keep` first and writes only if it agrees.
+    pub fn commit_if(mut self, queries: Vec<Query>, keep: impl FnOnce() -> bool) -> Result<Option<Vec<Rows>>> {
+        let p = match &self.conn.0 {
+            // SQLite, or nothing sent yet (the opening would have to go first).
+            Inner::Pg(p) if p.opening.borrow().is_none() => p,
+            _ => {
+                if !keep() {
+                    return Ok(None); // dropped: rolled back
+                }
+                return self.commit_with(queries).map(Some);
+            }
+        };
+        let stmts = p.prepare_all(&queries)?;
+        let refs: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> = queries.iter().map(|q| pg_params(&q.values)).collect();
+        type Answer = std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>;
+        let futures: Vec<Pinned<'_, Answer>> = stmts.iter().zip(&refs).map(|(st, r)| Box::pin(p.client.query(st, r)) as Pinned<'_, Answer>).collect();
+        let (results, kept) = p.rt.block_on(async {
+            let mut all = Started::new(futures);
+            all.poll_once().await;
+            tokio::task::yield_now().await;
+            let kept = keep();
+            let close = if kept { "COMMIT" } else { "ROLLBACK" };
+            all.push(Box::pin(async move { p.client.batch_execute(close).await.map(|_| Vec::new()) }));
+            (all.finish().await, kept)
+        });
+        // The transaction ended either way (a failed statement made the COMMIT a rollback).
+        self.done = true;
+        if !kept {
+            return Ok(None);
+        }
+        pg_rows(&queries, results).map(Some)
     }
 }
 
@@ -940,6 +1042,26 @@ fn shifted(sql: &str, by: usize) -> String {
         }
     }
     out
+}
+
+/// The answers of a pipeline's statements (and of statements after them,
+/// dropped), or the first failure, named by its statement.
+fn pg_rows(queries: &[Query], results: Vec<std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>>) -> Result<Vec<Rows>> {
+    let mut out = Vec::with_capacity(results.len());
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(rows) => out.push(Rows(RowsInner::Pg(rows))),
+            Err(e) => {
+                let e = pg_error(e);
+                return Err(match queries.get(i) {
+                    Some(q) => e.in_statement(&q.sql),
+                    None => e,
+                });
+            }
+        }
+    }
+    out.truncate(queries.len());
+    Ok(out)
 }
 
 fn pg_params(values: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
@@ -1143,6 +1265,56 @@ mod tests {
         let id: i64 = rows[0].first(|r| r.get(0)).unwrap();
         let got: Vec<(i64, i64)> = c.query_map("SELECT p_id, v FROM q ORDER BY v", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_>>().unwrap();
         assert_eq!(got, vec![(id, 7), (0, 8)]);
+    }
+
+    /// SQLite, and PostgreSQL when `QINQING_TEST_POSTGRES` names a server.
+    fn both_backends() -> Vec<Conn> {
+        let mut out = vec![Conn::from_sqlite(rusqlite::Connection::open_in_memory().unwrap())];
+        if let Some(base) = std::env::var("QINQING_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) {
+            out.push(crate::pg::connect(&crate::pg::fresh_test_database(&base).unwrap()).unwrap());
+        }
+        out
+    }
+
+    /// The overlapped forms ask their question exactly once and keep their
+    /// promises: `commit_if` writes nothing unless `keep` agrees, a failed
+    /// statement commits nothing even when it does, and `pipeline_during`
+    /// answers both the rows and the work.
+    #[test]
+    fn work_done_while_the_server_answers_decides_and_is_answered() {
+        for c in both_backends() {
+            let backend = c.backend();
+            c.execute_batch("CREATE TABLE kept (v BIGINT NOT NULL CHECK (v > 0))").unwrap();
+            let count = |c: &Conn| -> i64 { c.query_row("SELECT count(*) FROM kept", [], |r| r.get(0)).unwrap() };
+            // Refused: rolled back, on either backend.
+            let tx = c.begin().unwrap();
+            tx.execute("INSERT INTO kept (v) VALUES (?1)", [1i64]).unwrap();
+            let mut asked = 0;
+            let kept = tx.commit_if(vec![query("INSERT INTO kept (v) VALUES (?1) RETURNING v", [2i64])], || {
+                asked += 1;
+                false
+            });
+            assert!(kept.unwrap().is_none(), "{backend:?}");
+            assert_eq!((asked, count(&c)), (1, 0), "{backend:?}: nothing written");
+            // Agreed: committed, with the statements' rows.
+            let tx = c.begin().unwrap();
+            tx.execute("INSERT INTO kept (v) VALUES (?1)", [1i64]).unwrap();
+            let rows = tx.commit_if(vec![query("INSERT INTO kept (v) VALUES (?1) RETURNING v", [2i64])], || true).unwrap().unwrap();
+            assert_eq!(rows[0].first(|r| r.get::<_, i64>(0)).unwrap(), 2);
+            assert_eq!(count(&c), 2, "{backend:?}");
+            // Agreed, but a statement fails: nothing of the transaction stays.
+            let tx = c.begin().unwrap();
+            tx.execute("INSERT INTO kept (v) VALUES (?1)", [3i64]).unwrap();
+            assert!(tx.commit_if(vec![query("INSERT INTO kept (v) VALUES (?1)", [-1i64])], || true).is_err(), "{backend:?}");
+            assert_eq!(count(&c), 2, "{backend:?}: the failed transaction left nothing");
+            // The connection is usable after each of them.
+            let (rows, work) = c.pipeline_during(vec![query("SELECT sum(v) FROM kept", Vec::<Value>::new())], || "done");
+            assert_eq!((rows.unwrap()[0].first(|r| r.get::<_, i64>(0)).unwrap(), work), (3, "done"), "{backend:?}");
+            // A statement that cannot run still lets the work run, once, and says so.
+            let mut runs = 0;
+            let (rows, ()) = c.pipeline_during(vec![query("SELECT nothing FROM nowhere", Vec::<Value>::new())], || runs += 1);
+            assert!(rows.is_err() && runs == 1, "{backend:?}");
+        }
     }
 
     #[test]

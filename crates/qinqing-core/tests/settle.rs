@@ -721,6 +721,30 @@ proptest! {
     }
 }
 
+/// The counter looks the bill up by what a code says while its signature is
+/// checked: a code whose text was changed is still refused by its signature
+/// and leaves no trace, and the genuine code still pays, once.
+#[test]
+fn a_changed_code_is_refused_at_settlement_and_writes_nothing() {
+    let mut w = world();
+    w.q.set_balance(w.child, 50_000).unwrap();
+    let t = w.q.issue_qr(w.child, None).unwrap().token;
+    for i in [4, 10, 20, 30, 45, 60, 100, 140, t.len() - 1] {
+        let mut b = t.clone().into_bytes();
+        b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+        let changed = String::from_utf8(b).unwrap();
+        let e = w.q.settle(&req(&changed, w.pharmacy, "pharmacy", 1_000, "CHANGED-1")).unwrap_err();
+        // Inside the signed part (the member, the nonce …): the signature fails.
+        let expect: &[Code] = if (10..=45).contains(&i) { &[Code::QrBadSignature] } else { &[Code::QrBadSignature, Code::QrMalformed] };
+        assert!(expect.contains(&e.code), "character {i}: {e}");
+    }
+    assert!(w.q.list_settlements(None, 10).unwrap().is_empty(), "nothing settled");
+    assert_eq!(balance(&w.q, w.child), 50_000, "nothing charged");
+    let s = w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "CHANGED-1")).unwrap();
+    assert!(!s.replayed);
+    assert!(w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "CHANGED-1")).unwrap().replayed);
+}
+
 /// Issue 15 / DOMAIN §4: a settlement carries the payer's confirmation — the
 /// member's 6-digit payment password — and is refused without it; wrong ones
 /// are counted and lock; an admission also needs the ID + face check.
@@ -738,6 +762,9 @@ fn a_settlement_needs_the_payers_confirmation() {
     assert_eq!(e.code, Code::PayPasswordWrong);
     assert!(e.message_zh.contains("4次"), "{}", e.message_zh);
     assert!(w.q.list_settlements(None, 10).unwrap().is_empty(), "nothing charged");
+    // The password is checked while the writes run: a wrong one leaves no
+    // money moved and is counted once (above: 4 tries left, not 3).
+    assert_eq!(balance(&w.q, w.child), 50_000);
     // The code was not used up by the refusals.
     r.pay_password = Some(PAY.into());
     assert!(w.q.settle(&r).is_ok());

@@ -33,16 +33,56 @@ pub(crate) struct BillKey<'a> {
 /// (filings, policies, authorizers, today's channel spending) as one tagged
 /// result, because on PostgreSQL each statement's answer is a flush to the
 /// socket and a wake-up of this process.
-pub(crate) fn load_bill_facts(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3]) -> Result<(BillFacts, Vec<(String, String)>)> {
+///
+/// `during` runs while the server answers ([`Conn::pipeline_during`]); its
+/// result comes back beside the facts.
+pub(crate) fn load_bill_facts<W>(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3], during: impl FnOnce() -> W) -> (Result<(BillFacts, Vec<(String, String)>)>, W) {
     let online = k.scenario == Scenario::OnlinePharmacy;
     let year = &k.day[..4];
-    let member_cols = crate::person::COLUMNS.split(',').count();
-    let single = query(
+    let q = query(
+        facts_sql(online),
+        params![k.nonce, k.member, k.shown_by, year, k.scenario.as_str(), settings[0], settings[1], settings[2], k.institution, k.bill, k.day, k.month],
+    );
+    let (r, w) = conn.pipeline_during(vec![q], during);
+    (r.and_then(|r| read_bill_facts(&r[0], settings)), w)
+}
+
+/// Kinds of the listed facts (see [`facts_sql`]).
+const FILING: i64 = 1;
+const POLICY: i64 = 2;
+const PAYER: i64 = 3;
+const SPENT: i64 = 4;
+
+/// The one statement that reads a bill's facts (`online`: with today's
+/// online-pharmacy spending), made once. Parameters: ?1 nonce, ?2 member,
+/// ?3 shown by, ?4 year, ?5 scenario, ?6–?8 setting keys, ?9 institution,
+/// ?10 bill, ?11 China date, ?12 China month.
+///
+/// Its first columns are the single facts: the member (when there is one)
+/// with its payment-password state, the settlement of this bill number, the
+/// institution, and one column each for the exactly-once keys, the binding
+/// of whoever showed the code, the year's use and the settings. The last
+/// eight are the lists, one row each, tagged by kind: (kind, text, n1 … n6)
+/// — 1: a filing covering today (its region); 2: a policy matching the
+/// member's insurance type and a prefix of its region; 3: an authorizer who
+/// pays (frozen, revoked and lapsed relations do not); 4 (online pharmacy):
+/// today's personal-account money in this channel, per relation (none: the
+/// member's own account). The single facts repeat on every list row; with
+/// no list row there is still one row (its kind NULL).
+fn facts_sql(online: bool) -> &'static str {
+    static SQL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+    let make = |online: bool| {
+        let spent = if online {
+            "
+             UNION ALL
+             SELECT 4, l.source, l.aid_id, CAST(coalesce(sum(l.amount_fen), 0) AS BIGINT), NULL, NULL, NULL, NULL
+             FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
+             WHERE s.member_id = ?2 AND s.scenario = ?5 AND s.china_date = ?11 AND l.source IN ('own_account', 'family_aid')
+             GROUP BY l.aid_id, l.source"
+        } else {
+            ""
+        };
         format!(
-            // The member (when there is one) with its payment-password state,
-            // the settlement of this bill number, the institution, and one
-            // column each for the exactly-once keys, the binding of whoever
-            // showed the code, the year's use and the settings.
             "SELECT {}, p.pay_password_hash, p.pay_failed, p.pay_locked_until,
                     s.id, s.member_id, s.total_fen, s.scenario, s.stay_id,
                     i.id, i.name, i.region, i.designated, i.networked,
@@ -54,56 +94,39 @@ pub(crate) fn load_bill_facts(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3]
                     (SELECT fund_fen FROM fund_year WHERE member_id = ?2 AND year = ?4 AND scenario = ?5),
                     (SELECT value FROM setting WHERE key = ?6),
                     (SELECT value FROM setting WHERE key = ?7),
-                    (SELECT value FROM setting WHERE key = ?8)
+                    (SELECT value FROM setting WHERE key = ?8),
+                    lst.kind, lst.t, lst.n1, lst.n2, lst.n3, lst.n4, lst.n5, lst.n6
              FROM (SELECT 1 AS one) d
              LEFT JOIN person p ON p.id = ?2
              LEFT JOIN settlement s ON s.institution_id = ?9 AND s.bill_id = ?10
-             LEFT JOIN institution i ON i.id = ?9",
+             LEFT JOIN institution i ON i.id = ?9
+             LEFT JOIN (
+             SELECT CAST(1 AS BIGINT) AS kind, region AS t, CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3,
+                    CAST(NULL AS BIGINT) AS n4, CAST(NULL AS BIGINT) AS n5, CAST(NULL AS BIGINT) AS n6
+             FROM filing WHERE person_id = ?2 AND from_date <= ?11 AND to_date >= ?11 AND cancelled_at IS NULL
+             UNION ALL
+             SELECT 2, f.region_prefix, f.deductible_fen, f.ratio_pct, f.ceiling_fen, NULL, NULL, NULL
+             FROM fund_policy f JOIN person p ON p.id = ?2
+             WHERE f.scenario = ?5 AND f.insurance = p.insurance
+               AND f.region_prefix IN (substr(p.region, 1, 6), substr(p.region, 1, 4), substr(p.region, 1, 2), '')
+             UNION ALL
+             SELECT 3, p.name, a.id, a.authorizer_id, p.balance_fen, a.monthly_cap_fen, a.online_daily_cap_fen, coalesce(m.amount_fen, 0)
+             FROM aid a JOIN person p ON p.id = a.authorizer_id LEFT JOIN aid_month m ON m.aid_id = a.id AND m.month = ?12
+             WHERE a.beneficiary_id = ?2 AND a.status = 'active' AND p.status = 'active' AND p.balance_fen > 0{spent}
+             ) lst ON 1 = 1
+             ORDER BY lst.kind, lst.n1",
             crate::person::COLUMNS.split(',').map(|c| format!("p.{}", c.trim())).collect::<Vec<_>>().join(", ")
-        ),
-        params![k.nonce, k.member, k.shown_by, year, k.scenario.as_str(), settings[0], settings[1], settings[2], k.institution, k.bill],
-    );
-    // The lists, one row each, tagged by kind: (kind, text, n1 … n6) —
-    // 1: a filing covering today (its region); 2: a policy matching the
-    // member's insurance type and a prefix of its region; 3: an authorizer
-    // who pays (frozen, revoked and lapsed relations do not); 4 (online
-    // pharmacy): today's personal-account money in this channel, per
-    // relation (none: the member's own account).
-    const FILING: i64 = 1;
-    const POLICY: i64 = 2;
-    const PAYER: i64 = 3;
-    const SPENT: i64 = 4;
-    let mut lists = String::from(
-        // 1: a filing covering today: its region.
-        "SELECT CAST(1 AS BIGINT) AS kind, region AS t, CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3,
-                CAST(NULL AS BIGINT) AS n4, CAST(NULL AS BIGINT) AS n5, CAST(NULL AS BIGINT) AS n6
-         FROM filing WHERE person_id = ?1 AND from_date <= ?2 AND to_date >= ?2 AND cancelled_at IS NULL
-         UNION ALL
-         SELECT 2, f.region_prefix, f.deductible_fen, f.ratio_pct, f.ceiling_fen, NULL, NULL, NULL
-         FROM fund_policy f JOIN person p ON p.id = ?1
-         WHERE f.scenario = ?3 AND f.insurance = p.insurance
-           AND f.region_prefix IN (substr(p.region, 1, 6), substr(p.region, 1, 4), substr(p.region, 1, 2), '')
-         UNION ALL
-         SELECT 3, p.name, a.id, a.authorizer_id, p.balance_fen, a.monthly_cap_fen, a.online_daily_cap_fen, coalesce(m.amount_fen, 0)
-         FROM aid a JOIN person p ON p.id = a.authorizer_id LEFT JOIN aid_month m ON m.aid_id = a.id AND m.month = ?4
-         WHERE a.beneficiary_id = ?1 AND a.status = 'active' AND p.status = 'active' AND p.balance_fen > 0",
-    );
-    if online {
-        lists.push_str(
-            "
-         UNION ALL
-         SELECT 4, l.source, l.aid_id, CAST(coalesce(sum(l.amount_fen), 0) AS BIGINT), NULL, NULL, NULL, NULL
-         FROM settlement_leg l JOIN settlement s ON s.id = l.settlement_id
-         WHERE s.member_id = ?1 AND s.scenario = ?3 AND s.china_date = ?2 AND l.source IN ('own_account', 'family_aid')
-         GROUP BY l.aid_id, l.source",
-        );
-    }
-    lists.push_str(" ORDER BY 1, 3");
-    let r = conn.pipeline(vec![single, query(lists, params![k.member, k.day, k.scenario.as_str(), k.month])])?;
+        )
+    };
+    &SQL.get_or_init(|| [make(false), make(true)])[online as usize]
+}
 
+/// The facts from the statement's rows.
+fn read_bill_facts(r: &crate::store::Rows, settings: &[&str; 3]) -> Result<(BillFacts, Vec<(String, String)>)> {
+    let member_cols = crate::person::COLUMNS.split(',').count();
     type Single = (Option<i64>, Option<String>, i64, i64, Option<i64>, Option<i64>, [Option<String>; 3]);
     let m = member_cols;
-    let (member, pay, bill_settled, institution, single): (_, _, _, _, Single) = r[0].first(|row| {
+    let (member, pay, bill_settled, institution, single): (_, _, _, _, Single) = r.first(|row| {
         let member = match row.get::<_, Option<i64>>(0)? {
             Some(_) => Some((crate::person::read_row(row)?, (row.get(m)?, row.get(m + 1)?, row.get(m + 2)?))),
             None => None,
@@ -138,8 +161,18 @@ pub(crate) fn load_bill_facts(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3]
     })?;
     let (paid_inst, paid_bill, admitted, bound, ded, fund, setting_values) = single;
 
+    // The lists: the last eight columns of every row with a kind (after the
+    // member's, 3 payment-password, 5 bill, 5 institution and 9 single facts).
     type Listed = (i64, Option<String>, [Option<i64>; 6]);
-    let listed: Vec<Listed> = r[1].map(|row| Ok((row.get(0)?, row.get(1)?, [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?])))?;
+    let l = m + 22;
+    let listed: Vec<Listed> = r
+        .map(|row| match row.get::<_, Option<i64>>(l)? {
+            Some(kind) => Ok(Some((kind, row.get(l + 1)?, [row.get(l + 2)?, row.get(l + 3)?, row.get(l + 4)?, row.get(l + 5)?, row.get(l + 6)?, row.get(l + 7)?]))),
+            None => Ok(None),
+        })?
+        .into_iter()
+        .flatten()
+        .collect();
     let of = |kind: i64| listed.iter().filter(move |(k, _, _)| *k == kind);
     let need = |v: Option<i64>| v.ok_or_else(|| crate::Error::internal("a bill fact is missing"));
     let text = |v: &Option<String>| v.clone().ok_or_else(|| crate::Error::internal("a bill fact is missing"));

@@ -476,6 +476,8 @@ fn settled(id: i64, n: &NewSettlement<'_>, share: &crate::fund::FundShare, legs:
 
 /// Apply the rules to the loaded facts and write the settlement with the
 /// commit (one round trip on PostgreSQL); `extra` statements go with it.
+/// `keep` is asked while the writes run ([`crate::store::Tx::commit_if`]):
+/// `None` when it said no and nothing was written.
 #[allow(clippy::too_many_arguments)]
 fn charge(
     tx: crate::store::Tx<'_>,
@@ -491,7 +493,8 @@ fn charge(
     online_daily_cap: i64,
     actor: &str,
     extra: Vec<crate::store::Query>,
-) -> Result<Settlement> {
+    keep: impl FnOnce() -> bool,
+) -> Result<Option<Settlement>> {
     let now = time::to_db(now_dt);
     let today = time::china_date(now_dt);
     let month = month_of(today);
@@ -522,9 +525,9 @@ fn charge(
         "stay": stay, "legs": result.legs });
     let mut writes = ledger::settlement_writes(&tx, &n, &plan.legs, Some((actor, &after)))?;
     writes.extend(extra);
-    let rows = tx.commit_with(writes)?;
+    let Some(rows) = tx.commit_if(writes, keep)? else { return Ok(None) };
     result.id = rows[0].first(|r| r.get(0))?;
-    Ok(result)
+    Ok(Some(result))
 }
 
 fn load_stay(conn: &Conn, id: i64, replayed: bool) -> Result<Stay> {
@@ -1042,10 +1045,15 @@ impl Qinqing {
     /// Settle one bill (see [`Qinqing::retrying`] for what happens when
     /// PostgreSQL aborts it to stay serializable: it runs again, whole).
     pub fn settle(&mut self, req: &SettleRequest) -> Result<Settlement> {
-        self.retrying(|q| q.settle_once(req))
+        self.retrying(|q| q.settle_once(req, true))
     }
 
-    fn settle_once(&mut self, req: &SettleRequest) -> Result<Settlement> {
+    /// One attempt. `overlap`: when the payer's stored password state leaves
+    /// nothing to record either way, the password is checked while the
+    /// settlement's writes run and they are committed only if it is right
+    /// (a wrong one rolls them back and is judged, and counted, by a second
+    /// attempt without overlap).
+    fn settle_once(&mut self, req: &SettleRequest, overlap: bool) -> Result<Settlement> {
         self.permit(Act::Counter { institution: req.institution })?;
         let total = bill_total(req)?;
         let bill = req.bill_id.trim().to_string();
@@ -1061,27 +1069,37 @@ impl Qinqing {
         let scenario = Scenario::parse(&req.scenario)?;
         let key = self.signing_key()?.verifying_key();
         let now_dt = self.now();
-        let checked = qr::decode_any(&key, &req.token, now_dt)?;
-        self.check_device_code(&checked)?;
-        let claims = checked.claims;
+        // The code's format is checked now, its signatures while the server
+        // looks up the bill (the lookup is keyed by what the code says; no
+        // answer is read, and nothing decided, before the signatures hold).
+        let code = qr::read_any(&req.token)?;
+        let said = code.claims().clone();
         let actor = self.actor().to_string();
         let pepper = crate::payment::pepper(self)?;
         let (day, month) = china_day_month(now_dt);
         let tx = self.conn().begin()?;
         // One round trip: the transaction's start, the settings, every fact of the bill.
-        let (facts, settings) = self.bill_facts(
+        let (facts, checked) = self.bill_facts_during(
             &tx,
             &ledger::BillKey {
-                nonce: &claims.nonce,
+                nonce: &said.nonce,
                 institution: req.institution,
                 bill: &bill,
-                member: claims.member,
-                shown_by: claims.shown_by,
+                member: said.member,
+                shown_by: said.shown_by,
                 scenario,
                 day: &day,
                 month: &month,
             },
-        )?;
+            || code.check(&key, now_dt),
+        );
+        let checked = checked?;
+        if checked.claims != said {
+            return Err(Error::internal("a code's claims changed while its signature was checked"));
+        }
+        self.check_device_code(&checked)?;
+        let (facts, settings) = facts?;
+        let claims = checked.claims;
         if let Some(id) = rules::exactly_once(&facts, req.institution, &bill, claims.member, total, scenario)? {
             return load_settlement(&tx, id, true);
         }
@@ -1091,6 +1109,16 @@ impl Qinqing {
         qr::check_time(&claims, now_dt, settings.skew)?;
         let visit = rules::open_visit(&facts, &claims, req.institution, req.emergency)?;
         // The payer confirms (a wrong password is counted even though nothing is charged).
+        if overlap {
+            if let Some(right) = crate::payment::clean_check(facts.pay.as_ref(), &pepper, req.pay_password.as_deref()) {
+                let (cut, cap) = (settings.cut, settings.daily_cap);
+                if let Some(s) = charge(tx, &visit, &facts, &claims.nonce, None, scenario, total, &bill, now_dt, cut, cap, &actor, vec![], right)? {
+                    return Ok(s);
+                }
+                // Rolled back: judged again, from the ledger as it is now, and counted.
+                return self.settle_once(req, false);
+            }
+        }
         let (verdict, counter) = crate::payment::judge(facts.pay.as_ref(), &pepper, visit.member.id, req.pay_password.as_deref(), now_dt);
         if let Err(e) = verdict {
             if let Some(q) = counter {
@@ -1098,7 +1126,8 @@ impl Qinqing {
             }
             return Err(e);
         }
-        charge(tx, &visit, &facts, &claims.nonce, None, scenario, total, &bill, now_dt, settings.cut, settings.daily_cap, &actor, counter.into_iter().collect())
+        charge(tx, &visit, &facts, &claims.nonce, None, scenario, total, &bill, now_dt, settings.cut, settings.daily_cap, &actor, counter.into_iter().collect(), || true)?
+            .ok_or_else(|| Error::internal("a settlement was not kept"))
     }
 
     /// 住院 admission: the member's code opens a stay at this institution.
@@ -1240,7 +1269,8 @@ impl Qinqing {
             "UPDATE stay SET status = 'settled', settlement_id = (SELECT id FROM settlement WHERE institution_id = ?2 AND bill_id = ?3) WHERE id = ?1",
             params![stay_id, institution, bill],
         );
-        charge(tx, &visit, &facts, &nonce, Some(stay_id), Scenario::Inpatient, total, bill, now_dt, settings.cut, settings.daily_cap, &actor, vec![close])
+        charge(tx, &visit, &facts, &nonce, Some(stay_id), Scenario::Inpatient, total, bill, now_dt, settings.cut, settings.daily_cap, &actor, vec![close], || true)?
+            .ok_or_else(|| Error::internal("a stay's settlement was not kept"))
     }
 
     pub fn get_settlement(&self, id: i64) -> Result<Settlement> {
@@ -1276,9 +1306,17 @@ struct CounterSettings {
 impl Qinqing {
     /// The facts of one bill and the counter's settings, in one round trip.
     fn bill_facts(&self, tx: &Conn, key: &ledger::BillKey<'_>) -> Result<(BillFacts, CounterSettings)> {
+        self.bill_facts_during(tx, key, || ()).0
+    }
+
+    /// [`Qinqing::bill_facts`], with `during` run while the server answers.
+    fn bill_facts_during<W>(&self, tx: &Conn, key: &ledger::BillKey<'_>, during: impl FnOnce() -> W) -> (Result<(BillFacts, CounterSettings)>, W) {
         const KEYS: [&str; 3] = ["qr_clock_skew_secs", "emergency_ratio_cut_pct", "online_pharmacy_daily_cap_fen"];
-        let (facts, raw) = ledger::load_bill_facts(tx, key, &KEYS)?;
-        let value = |k: &str| crate::settings::resolve(k, raw.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()));
-        Ok((facts, CounterSettings { skew: value(KEYS[0])?, cut: value(KEYS[1])?, daily_cap: value(KEYS[2])? }))
+        let (loaded, w) = ledger::load_bill_facts(tx, key, &KEYS, during);
+        let facts = loaded.and_then(|(facts, raw)| {
+            let value = |k: &str| crate::settings::resolve(k, raw.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()));
+            Ok((facts, CounterSettings { skew: value(KEYS[0])?, cut: value(KEYS[1])?, daily_cap: value(KEYS[2])? }))
+        });
+        (facts, w)
     }
 }
