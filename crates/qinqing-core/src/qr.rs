@@ -75,7 +75,8 @@ fn read_ledger_code(body: &str) -> Result<Unchecked> {
     let (payload, sig) = bytes.split_at(PAYLOAD_LEN);
     let sig = Signature::from_slice(sig).map_err(|_| Error::qr_malformed())?;
     let n = |i: usize| i64::from(u32::from_be_bytes([payload[i], payload[i + 1], payload[i + 2], payload[i + 3]]));
-    let claims = Claims { payer: n(1), member: n(5), shown_by: n(9), issued_at: n(13), expires_at: n(17), nonce: data_encoding::HEXLOWER.encode(&payload[21..29]) };
+    let claims =
+        Claims { payer: n(1), member: n(5), shown_by: n(9), issued_at: n(13), expires_at: n(17), nonce: data_encoding::HEXLOWER.encode(&payload[21..29]) };
     Ok(Unchecked { claims, payload: payload.to_vec(), sig, device: None })
 }
 

@@ -712,8 +712,7 @@ impl Conn {
         let stmts = p.prepare_all(&queries)?;
         let refs: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> = queries.iter().map(|q| pg_params(&q.values)).collect();
         type Answer = std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>;
-        let mut futures: Vec<Pinned<'_, Answer>> =
-            stmts.iter().zip(&refs).map(|(st, r)| Box::pin(p.client.query(st, r)) as Pinned<'_, Answer>).collect();
+        let mut futures: Vec<Pinned<'_, Answer>> = stmts.iter().zip(&refs).map(|(st, r)| Box::pin(p.client.query(st, r)) as Pinned<'_, Answer>).collect();
         if let Some(sql) = last {
             futures.push(Box::pin(async move { p.client.batch_execute(sql).await.map(|_| Vec::new()) }));
         }

@@ -12,6 +12,9 @@ use crate::params;
 use crate::region::Region;
 use crate::store::{query, Conn, Query, ToValue, Value};
 
+/// A bill's facts, and the stored values of the settings asked for (key, raw value).
+pub(crate) type Loaded = (BillFacts, Vec<(String, String)>);
+
 /// What identifies one bill at the counter.
 pub(crate) struct BillKey<'a> {
     /// The shown code's nonce (a stay's settlement: `stay-{id}`).
@@ -36,7 +39,12 @@ pub(crate) struct BillKey<'a> {
 ///
 /// `during` runs while the server answers ([`Conn::pipeline_during`]); its
 /// result comes back beside the facts.
-pub(crate) fn load_bill_facts<W>(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3], during: impl FnOnce() -> W) -> (Result<(BillFacts, Vec<(String, String)>)>, W) {
+pub(crate) fn load_bill_facts<W>(
+    conn: &Conn,
+    k: &BillKey<'_>,
+    settings: &[&str; 3],
+    during: impl FnOnce() -> W,
+) -> (Result<Loaded>, W) {
     let online = k.scenario == Scenario::OnlinePharmacy;
     let year = &k.day[..4];
     let q = query(
@@ -122,7 +130,7 @@ fn facts_sql(online: bool) -> &'static str {
 }
 
 /// The facts from the statement's rows.
-fn read_bill_facts(r: &crate::store::Rows, settings: &[&str; 3]) -> Result<(BillFacts, Vec<(String, String)>)> {
+fn read_bill_facts(r: &crate::store::Rows, settings: &[&str; 3]) -> Result<Loaded> {
     let member_cols = crate::person::COLUMNS.split(',').count();
     type Single = (Option<i64>, Option<String>, i64, i64, Option<i64>, Option<i64>, [Option<String>; 3]);
     let m = member_cols;
@@ -167,7 +175,9 @@ fn read_bill_facts(r: &crate::store::Rows, settings: &[&str; 3]) -> Result<(Bill
     let l = m + 22;
     let listed: Vec<Listed> = r
         .map(|row| match row.get::<_, Option<i64>>(l)? {
-            Some(kind) => Ok(Some((kind, row.get(l + 1)?, [row.get(l + 2)?, row.get(l + 3)?, row.get(l + 4)?, row.get(l + 5)?, row.get(l + 6)?, row.get(l + 7)?]))),
+            Some(kind) => {
+                Ok(Some((kind, row.get(l + 1)?, [row.get(l + 2)?, row.get(l + 3)?, row.get(l + 4)?, row.get(l + 5)?, row.get(l + 6)?, row.get(l + 7)?])))
+            }
             None => Ok(None),
         })?
         .into_iter()

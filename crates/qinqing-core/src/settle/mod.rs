@@ -1126,8 +1126,23 @@ impl Qinqing {
             }
             return Err(e);
         }
-        charge(tx, &visit, &facts, &claims.nonce, None, scenario, total, &bill, now_dt, settings.cut, settings.daily_cap, &actor, counter.into_iter().collect(), || true)?
-            .ok_or_else(|| Error::internal("a settlement was not kept"))
+        charge(
+            tx,
+            &visit,
+            &facts,
+            &claims.nonce,
+            None,
+            scenario,
+            total,
+            &bill,
+            now_dt,
+            settings.cut,
+            settings.daily_cap,
+            &actor,
+            counter.into_iter().collect(),
+            || true,
+        )?
+        .ok_or_else(|| Error::internal("a settlement was not kept"))
     }
 
     /// 住院 admission: the member's code opens a stay at this institution.
@@ -1269,8 +1284,23 @@ impl Qinqing {
             "UPDATE stay SET status = 'settled', settlement_id = (SELECT id FROM settlement WHERE institution_id = ?2 AND bill_id = ?3) WHERE id = ?1",
             params![stay_id, institution, bill],
         );
-        charge(tx, &visit, &facts, &nonce, Some(stay_id), Scenario::Inpatient, total, bill, now_dt, settings.cut, settings.daily_cap, &actor, vec![close], || true)?
-            .ok_or_else(|| Error::internal("a stay's settlement was not kept"))
+        charge(
+            tx,
+            &visit,
+            &facts,
+            &nonce,
+            Some(stay_id),
+            Scenario::Inpatient,
+            total,
+            bill,
+            now_dt,
+            settings.cut,
+            settings.daily_cap,
+            &actor,
+            vec![close],
+            || true,
+        )?
+        .ok_or_else(|| Error::internal("a stay's settlement was not kept"))
     }
 
     pub fn get_settlement(&self, id: i64) -> Result<Settlement> {
