@@ -5,7 +5,8 @@
 //! `qinqing-bench race-setup DB MEMBERS BILLS OUT` makes members, an
 //! institution and one code per bill, writes `token<TAB>bill<TAB>total` lines;
 //! `qinqing-bench race-worker DB FILE [TIMES]` settles each line of FILE in
-//! order, each with its own transaction, and prints one JSON line per bill:
+//! order (a fifth field, if any, is the payment password to give), each
+//! with its own transaction, and prints one JSON line per bill:
 //! `{"bill":…,"id":…,"replayed":…,"us":…}` or `{"bill":…,"error":"CODE"}`
 //! (buffered: a killed worker's lines may be lost, never its settlements).
 //! TIMES, when given, gets `START END` (Unix seconds): when the first bill
@@ -63,8 +64,11 @@ pub fn worker(db: &Path, file: &Path, times: Option<&Path>) -> R<()> {
     let start = now();
     for line in text.lines().filter(|l| !l.is_empty()) {
         let f: Vec<&str> = line.split('\t').collect();
-        let [token, bill, total, inst] = f[..] else {
-            return Err(format!("bad line: {line}").into());
+        // An optional fifth field: the payment password to give (the right one by default).
+        let (token, bill, total, inst, pay) = match f[..] {
+            [token, bill, total, inst] => (token, bill, total, inst, PAY),
+            [token, bill, total, inst, pay] => (token, bill, total, inst, pay),
+            _ => return Err(format!("bad line: {line}").into()),
         };
         let req = SettleRequest {
             token: token.into(),
@@ -75,7 +79,7 @@ pub fn worker(db: &Path, file: &Path, times: Option<&Path>) -> R<()> {
             bill_id: bill.into(),
             emergency: false,
             stay: None,
-            pay_password: Some(PAY.into()),
+            pay_password: Some(pay.into()),
         };
         let t = Instant::now();
         let r = q.settle(&req);

@@ -168,3 +168,46 @@ fn kill_9_of_settling_processes_leaves_a_consistent_ledger() {
     assert_eq!(replays, done, "what was settled before the kill is a replay now, nothing else");
     assert_eq!(assert_consistent(&db, &lines), 600);
 }
+
+/// The payment password is checked while a settlement's writes run (issue
+/// 16): a wrong one must still be counted under the same writer lock, so
+/// that processes guessing at once cannot get more than the 5 tries between
+/// them. 8 processes send 3 wrong passwords each for one payer, all at once:
+/// exactly 4 are answered "wrong" and the other 20 "locked", nothing is
+/// charged, and the right password is locked out too.
+#[test]
+fn guesses_sent_at_once_share_the_five_tries() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger(dir.path());
+    let file = dir.path().join("one.tsv");
+    let st = Command::new(BIN).args(["race-setup", db.to_str().unwrap(), "1", "25", file.to_str().unwrap()]).status().unwrap();
+    assert!(st.success(), "race-setup");
+    let lines: Vec<String> = std::fs::read_to_string(&file).unwrap().lines().map(str::to_string).collect();
+    let children: Vec<Child> = (0..8)
+        .map(|w| {
+            let f = dir.path().join(format!("guess-{w}.tsv"));
+            let mine: String = lines[w * 3..w * 3 + 3].iter().map(|l| format!("{l}\t246810\n")).collect();
+            std::fs::write(&f, mine).unwrap();
+            Command::new(BIN).args(["race-worker", db.to_str().unwrap(), f.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+        })
+        .collect();
+    let mut codes: HashMap<String, usize> = HashMap::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        for a in answers(&out.stdout) {
+            *codes.entry(a["error"].as_str().unwrap_or("charged").to_string()).or_default() += 1;
+        }
+    }
+    let got = |k: &str| codes.get(k).copied().unwrap_or(0);
+    assert_eq!((got("PAY_PASSWORD_WRONG"), got("PAY_PASSWORD_LOCKED"), codes.values().sum::<usize>()), (4, 20, 24), "{codes:?}");
+    // The right password is locked out as well, and nothing was charged.
+    let last = dir.path().join("right.tsv");
+    std::fs::write(&last, format!("{}\n", lines[24])).unwrap();
+    let out = Command::new(BIN).args(["race-worker", db.to_str().unwrap(), last.to_str().unwrap()]).output().unwrap();
+    assert_eq!(answers(&out.stdout)[0]["error"], "PAY_PASSWORD_LOCKED");
+    let q = Qinqing::open_existing(&db).unwrap();
+    let n: i64 = q.conn().query_row("SELECT count(*) FROM settlement", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 0, "nothing charged");
+}

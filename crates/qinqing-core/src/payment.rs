@@ -76,48 +76,64 @@ pub(crate) fn judge(
     pw: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> (Result<()>, Option<crate::store::Query>) {
+    match confirm(state, pepper, person, pw, now) {
+        Confirm::Refused(e) => (Err(e), None),
+        Confirm::Check { argon, if_right, if_wrong, wrong } => match argon.matches() {
+            Ok(true) => (Ok(()), if_right),
+            Ok(false) => (Err(wrong), Some(if_wrong)),
+            Err(e) => (Err(e), None),
+        },
+    }
+}
+
+/// [`judge`] in two steps: what the stored state decides alone, then the
+/// Argon2id check with what each of its answers writes — so that the check
+/// can run while the settlement's writes do ([`crate::store::Tx::commit_if`]).
+pub(crate) enum Confirm<'a> {
+    /// Decided by the state alone (no password set, locked, none given):
+    /// this answer, nothing written.
+    Refused(Error),
+    /// `argon` tells whether the password is right. Right: `if_right` (the
+    /// failure count reset, if there is one) is written with the settlement.
+    /// Wrong: `if_wrong` (the failure counted, or the lock) is written
+    /// instead, and `wrong` is the answer.
+    Check { argon: Argon<'a>, if_right: Option<crate::store::Query>, if_wrong: crate::store::Query, wrong: Error },
+}
+
+/// One payment password against its stored Argon2id hash.
+pub(crate) struct Argon<'a> {
+    pepper: &'a [u8],
+    hash: &'a str,
+    pw: &'a str,
+}
+
+impl Argon<'_> {
+    /// Whether the password is the stored hash's (an unreadable hash is an error).
+    pub(crate) fn matches(&self) -> Result<bool> {
+        let parsed = PasswordHash::new(self.hash).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
+        Ok(self.pw.len() <= 64 && argon(self.pepper)?.verify_password(self.pw.as_bytes(), &parsed).is_ok())
+    }
+}
+
+pub(crate) fn confirm<'a>(state: Option<&'a PayState>, pepper: &'a [u8], person: i64, pw: Option<&'a str>, now: chrono::DateTime<chrono::Utc>) -> Confirm<'a> {
     use crate::store::query;
-    let Some((hash, failed, locked)) = state else { return (Err(Error::person_not_found(person)), None) };
-    let Some(hash) = hash else { return (Err(Error::pay_password_not_set()), None) };
+    let Some((hash, failed, locked)) = state else { return Confirm::Refused(Error::person_not_found(person)) };
+    let Some(hash) = hash else { return Confirm::Refused(Error::pay_password_not_set()) };
     if let Some(until) = locked.as_deref().and_then(time::from_db) {
         if until > now {
-            return (Err(Error::pay_password_locked(((until - now).num_seconds() + 59) / 60)), None);
+            return Confirm::Refused(Error::pay_password_locked(((until - now).num_seconds() + 59) / 60));
         }
     }
-    let Some(pw) = pw.map(str::trim).filter(|p| !p.is_empty()) else { return (Err(Error::pay_confirmation_required()), None) };
-    let matched = match matches(pepper, hash, pw) {
-        Ok(m) => m,
-        Err(e) => return (Err(e), None),
-    };
-    if matched {
-        let reset = (*failed > 0 || locked.is_some()).then(|| query("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]));
-        return (Ok(()), reset);
-    }
+    let Some(pw) = pw.map(str::trim).filter(|p| !p.is_empty()) else { return Confirm::Refused(Error::pay_confirmation_required()) };
+    let if_right = (*failed > 0 || locked.is_some()).then(|| query("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]));
     let failed = failed + 1;
-    if failed >= PAY_ATTEMPTS {
+    let (if_wrong, wrong) = if failed >= PAY_ATTEMPTS {
         let until = time::to_db(now + chrono::Duration::seconds(PAY_LOCK_SECS));
-        let q = query("UPDATE person SET pay_failed = 0, pay_locked_until = ?2 WHERE id = ?1", params![person, until]);
-        return (Err(Error::pay_password_locked(PAY_LOCK_SECS / 60)), Some(q));
-    }
-    let q = query("UPDATE person SET pay_failed = ?2 WHERE id = ?1", params![person, failed]);
-    (Err(Error::pay_password_wrong(PAY_ATTEMPTS - failed)), Some(q))
-}
-
-/// Whether `pw` is the password of the stored Argon2id `hash`.
-fn matches(pepper: &[u8], hash: &str, pw: &str) -> Result<bool> {
-    let parsed = PasswordHash::new(hash).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
-    Ok(pw.len() <= 64 && argon(pepper)?.verify_password(pw.as_bytes(), &parsed).is_ok())
-}
-
-/// When the stored state alone leaves nothing to record either way — a
-/// password is set, none was wrong since the last right one, not locked —
-/// and a password was given: the check that [`judge`] would make, to run
-/// later (true: the right password; a false answer, or an unreadable hash,
-/// is then judged again by [`judge`], which counts it). `None`: use [`judge`].
-pub(crate) fn clean_check<'a>(state: Option<&'a PayState>, pepper: &'a [u8], pw: Option<&'a str>) -> Option<impl FnOnce() -> bool + 'a> {
-    let (Some(hash), 0, None) = state? else { return None };
-    let pw = pw.map(str::trim).filter(|p| !p.is_empty())?;
-    Some(move || matches(pepper, hash, pw).unwrap_or(false))
+        (query("UPDATE person SET pay_failed = 0, pay_locked_until = ?2 WHERE id = ?1", params![person, until]), Error::pay_password_locked(PAY_LOCK_SECS / 60))
+    } else {
+        (query("UPDATE person SET pay_failed = ?2 WHERE id = ?1", params![person, failed]), Error::pay_password_wrong(PAY_ATTEMPTS - failed))
+    };
+    Confirm::Check { argon: Argon { pepper, hash, pw }, if_right, if_wrong, wrong }
 }
 
 impl Qinqing {

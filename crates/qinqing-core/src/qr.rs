@@ -261,6 +261,11 @@ pub fn read_any(token: &str) -> Result<Unchecked> {
 }
 
 impl Unchecked {
+    /// Whether a paired device signed it (the ledger certified its key).
+    pub fn is_device(&self) -> bool {
+        self.device.is_some()
+    }
+
     /// What the code says — not yet vouched for by any signature.
     pub fn claims(&self) -> &Claims {
         &self.claims

@@ -643,7 +643,23 @@ impl Conn {
                 *p.opening.borrow_mut() = Some(format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITER_LOCK})"));
             }
         }
-        Ok(Tx { conn: self, done: false })
+        Ok(Tx { conn: self, done: false, saved: false })
+    }
+
+    /// [`Conn::begin`], and a savepoint right after it (on PostgreSQL after
+    /// the writer lock, sent with the opening in the same round trip), for
+    /// [`Tx::commit_if`] to roll back to.
+    pub fn begin_with_savepoint(&self) -> Result<Tx<'_>> {
+        let mut tx = self.begin()?;
+        match &self.0 {
+            Inner::Sqlite(c) => c.execute_batch("SAVEPOINT qq_kept")?,
+            Inner::Pg(p) => match p.opening.borrow_mut().as_mut() {
+                Some(opening) => opening.push_str("; SAVEPOINT qq_kept"),
+                None => return Err(Error::internal("a transaction was already open")),
+            },
+        }
+        tx.saved = true;
+        Ok(tx)
     }
 
     /// Run independent statements in one round trip (PostgreSQL) or one
@@ -658,8 +674,9 @@ impl Conn {
     /// thread, then the answers are read — the client's own CPU work (a
     /// signature check) overlaps the round trip and the server's work instead
     /// of adding to it. SQLite runs `work` first. Both results are returned;
-    /// the caller decides which failure counts.
-    pub fn pipeline_during<W>(&self, queries: Vec<Query>, work: impl FnOnce() -> W) -> (Result<Vec<Rows>>, W) {
+    /// the caller decides which failure counts. `work` must not use this
+    /// connection (on PostgreSQL it runs inside the connection's runtime).
+    pub(crate) fn pipeline_during<W>(&self, queries: Vec<Query>, work: impl FnOnce() -> W) -> (Result<Vec<Rows>>, W) {
         match &self.0 {
             Inner::Sqlite(_) => {
                 let w = work();
@@ -668,7 +685,7 @@ impl Conn {
             Inner::Pg(p) => {
                 let mut work = Some(work);
                 let mut done = None;
-                let rows = self.pg_pipeline(p, queries, None, &mut || done = work.take().map(|w| w()));
+                let rows = self.pg_pipeline(p, queries, None, Some(&mut || done = work.take().map(|w| w())));
                 match done {
                     Some(w) => (rows, w),
                     // Failed before anything was sent (a statement that did not prepare).
@@ -701,14 +718,14 @@ impl Conn {
                 }
                 Ok(out)
             }
-            Inner::Pg(p) => self.pg_pipeline(p, queries, last, &mut || ()),
+            Inner::Pg(p) => self.pg_pipeline(p, queries, last, None),
         }
     }
 
     /// The statements (and `last`, a statement without parameters) in one
     /// round trip; `meanwhile` runs once they have left, before the answers
     /// are read.
-    fn pg_pipeline(&self, p: &PgConn, queries: Vec<Query>, last: Option<&str>, meanwhile: &mut dyn FnMut()) -> Result<Vec<Rows>> {
+    fn pg_pipeline(&self, p: &PgConn, queries: Vec<Query>, last: Option<&str>, meanwhile: Option<&mut dyn FnMut()>) -> Result<Vec<Rows>> {
         let stmts = p.prepare_all(&queries)?;
         let refs: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> = queries.iter().map(|q| pg_params(&q.values)).collect();
         type Answer = std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>;
@@ -761,6 +778,14 @@ impl Conn {
         }
     }
 
+    /// Whether work done while a statement is in flight overlaps the
+    /// server's (PostgreSQL, over a socket) or only precedes it (SQLite, in
+    /// this process): whether it pays to start a transaction before a CPU-bound
+    /// check rather than after it.
+    pub fn overlaps(&self) -> bool {
+        matches!(self.0, Inner::Pg(_))
+    }
+
     /// The server's version ("3.46.0", "15.18 (Debian …)").
     pub fn server_version(&self) -> Result<String> {
         match &self.0 {
@@ -774,12 +799,16 @@ impl PgConn {
     /// Wait for `f`, with a pending transaction opening sent just before it
     /// (one round trip for both).
     fn run<T>(&self, f: impl std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>>) -> Result<T> {
-        self.run_during(f, &mut || ())
+        self.run_during(f, None)
     }
 
-    /// [`PgConn::run`], with `meanwhile` run once the requests have been
-    /// written to the socket and before the answers are awaited.
-    fn run_during<T>(&self, f: impl std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>>, meanwhile: &mut dyn FnMut()) -> Result<T> {
+    /// [`PgConn::run`], with `meanwhile` (if any) run once the requests have
+    /// been written to the socket and before the answers are awaited.
+    fn run_during<T>(
+        &self,
+        f: impl std::future::Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+        meanwhile: Option<&mut dyn FnMut()>,
+    ) -> Result<T> {
         let opening = self.opening.borrow_mut().take();
         type Answer<T> = std::result::Result<Option<T>, tokio_postgres::Error>;
         let mut futures: Vec<Pinned<'_, Answer<T>>> = Vec::with_capacity(2);
@@ -789,12 +818,16 @@ impl PgConn {
         futures.push(Box::pin(async { f.await.map(Some) }));
         let answers = self.rt.block_on(async {
             let mut futures = Started::new(futures);
-            // Each request is queued on its first poll; yielding lets the
-            // connection's task write them all to the socket before `meanwhile`
-            // keeps this thread busy.
-            futures.poll_once().await;
-            tokio::task::yield_now().await;
-            meanwhile();
+            if let Some(meanwhile) = meanwhile {
+                // Each request is queued on its first poll; yielding lets the
+                // connection's task write them all to the socket before
+                // `meanwhile` keeps this thread busy (tokio runs the woken
+                // task before a yielded one; were it not so, only the overlap
+                // would be lost).
+                futures.poll_once().await;
+                tokio::task::yield_now().await;
+                meanwhile();
+            }
             futures.finish().await
         });
         let mut last = None;
@@ -868,6 +901,9 @@ impl Stmt<'_> {
 pub struct Tx<'c> {
     conn: &'c Conn,
     done: bool,
+    /// PostgreSQL: a savepoint was taken right after the opening
+    /// ([`Conn::begin_with_savepoint`]).
+    saved: bool,
 }
 
 impl Tx<'_> {
@@ -890,44 +926,86 @@ impl Tx<'_> {
     }
 }
 
+/// What [`Tx::commit_if`]'s question answered.
+pub enum Verdict {
+    /// Commit the statements.
+    Keep,
+    /// Undo them, run the `instead` statements and commit those.
+    Instead,
+    /// Roll the whole transaction back.
+    Abort,
+}
+
 impl Tx<'_> {
-    /// Run the transaction's last statements and, if `keep` says so, commit
-    /// (`Some`: their rows); otherwise roll everything back (`None`). On
-    /// PostgreSQL the statements leave first and `keep` runs while the server
-    /// executes them — a check that costs CPU (a payment password) overlaps
-    /// the writes instead of preceding them — then the COMMIT or ROLLBACK
-    /// follows in the same round trip: nothing is committed before `keep`
-    /// has answered. SQLite asks `keep` first and writes only if it agrees.
-    pub fn commit_if(mut self, queries: Vec<Query>, keep: impl FnOnce() -> bool) -> Result<Option<Vec<Rows>>> {
+    /// Run the transaction's last statements and, as `decide` answers:
+    /// commit them (`Some`: their rows); or undo every write of the
+    /// transaction (back to the savepoint of [`Conn::begin_with_savepoint`])
+    /// and commit `instead` (`None`); or roll everything back (`None`). On
+    /// PostgreSQL, once the transaction's opening has been sent, the statements
+    /// leave first and `decide` runs while the server executes them — a
+    /// check that costs CPU (a payment password) overlaps the writes instead
+    /// of preceding them — then `COMMIT`, or `ROLLBACK TO SAVEPOINT` with
+    /// `instead` and `COMMIT`, or `ROLLBACK` follow in the same round trip:
+    /// nothing is committed before `decide` has answered, and the lock is
+    /// held until what it decided is committed. Otherwise (SQLite) `decide`
+    /// runs first and only what it chose is written. `decide` must not use
+    /// the connection.
+    pub(crate) fn commit_if(mut self, queries: Vec<Query>, instead: Vec<Query>, decide: impl FnOnce() -> Verdict) -> Result<Option<Vec<Rows>>> {
         let p = match &self.conn.0 {
-            // SQLite, or nothing sent yet (the opening would have to go first).
-            Inner::Pg(p) if p.opening.borrow().is_none() => p,
+            Inner::Pg(p) if self.saved && p.opening.borrow().is_none() => p,
             _ => {
-                if !keep() {
-                    return Ok(None); // dropped: rolled back
-                }
-                return self.commit_with(queries).map(Some);
+                return match decide() {
+                    Verdict::Keep => self.commit_with(queries).map(Some),
+                    Verdict::Instead => {
+                        if !self.saved {
+                            return Err(Error::internal("commit_if: Instead needs a transaction begun with a savepoint"));
+                        }
+                        if let Inner::Sqlite(c) = &self.conn.0 {
+                            c.execute_batch("ROLLBACK TO SAVEPOINT qq_kept")?;
+                        }
+                        self.commit_with(instead).map(|_| None)
+                    }
+                    Verdict::Abort => Ok(None), // dropped: rolled back
+                };
             }
         };
         let stmts = p.prepare_all(&queries)?;
+        let instead_stmts = p.prepare_all(&instead)?;
         let refs: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> = queries.iter().map(|q| pg_params(&q.values)).collect();
+        let instead_refs: Vec<Vec<&(dyn tokio_postgres::types::ToSql + Sync)>> = instead.iter().map(|q| pg_params(&q.values)).collect();
         type Answer = std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>;
         let futures: Vec<Pinned<'_, Answer>> = stmts.iter().zip(&refs).map(|(st, r)| Box::pin(p.client.query(st, r)) as Pinned<'_, Answer>).collect();
-        let (results, kept) = p.rt.block_on(async {
+        let (results, verdict) = p.rt.block_on(async {
             let mut all = Started::new(futures);
             all.poll_once().await;
             tokio::task::yield_now().await;
-            let kept = keep();
-            let close = if kept { "COMMIT" } else { "ROLLBACK" };
+            let verdict = decide();
+            let close = match verdict {
+                Verdict::Keep => "COMMIT",
+                Verdict::Instead => {
+                    all.push(Box::pin(async { p.client.batch_execute("ROLLBACK TO SAVEPOINT qq_kept").await.map(|_| Vec::new()) }));
+                    for (st, r) in instead_stmts.iter().zip(&instead_refs) {
+                        all.push(Box::pin(p.client.query(st, r)));
+                    }
+                    "COMMIT"
+                }
+                Verdict::Abort => "ROLLBACK",
+            };
             all.push(Box::pin(async move { p.client.batch_execute(close).await.map(|_| Vec::new()) }));
-            (all.finish().await, kept)
+            (all.finish().await, verdict)
         });
         // The transaction ended either way (a failed statement made the COMMIT a rollback).
         self.done = true;
-        if !kept {
-            return Ok(None);
+        match verdict {
+            Verdict::Keep => pg_rows(&queries, results).map(Some),
+            Verdict::Instead => {
+                // The statements' own failure does not matter: they were undone.
+                let n = queries.len();
+                let after: Vec<_> = results.into_iter().skip(n + 1).collect();
+                pg_rows(&instead, after).map(|_| None)
+            }
+            Verdict::Abort => Ok(None),
         }
-        pg_rows(&queries, results).map(Some)
     }
 }
 
@@ -1276,39 +1354,47 @@ mod tests {
     }
 
     /// The overlapped forms ask their question exactly once and keep their
-    /// promises: `commit_if` writes nothing unless `keep` agrees, a failed
-    /// statement commits nothing even when it does, and `pipeline_during`
-    /// answers both the rows and the work.
+    /// promises: `commit_if` commits only what its question chose — the
+    /// statements, or (undoing them) the `instead` ones, or nothing — and a
+    /// failed statement commits nothing; `pipeline_during` answers both the
+    /// rows and the work.
     #[test]
     fn work_done_while_the_server_answers_decides_and_is_answered() {
         for c in both_backends() {
             let backend = c.backend();
             c.execute_batch("CREATE TABLE kept (v BIGINT NOT NULL CHECK (v > 0))").unwrap();
-            let count = |c: &Conn| -> i64 { c.query_row("SELECT count(*) FROM kept", [], |r| r.get(0)).unwrap() };
-            // Refused: rolled back, on either backend.
-            let tx = c.begin().unwrap();
-            tx.execute("INSERT INTO kept (v) VALUES (?1)", [1i64]).unwrap();
+            let sum = |c: &Conn| -> i64 { c.query_row("SELECT coalesce(sum(v), 0) FROM kept", [], |r| r.get(0)).unwrap() };
+            fn start(c: &Conn) -> Tx<'_> {
+                let tx = c.begin_with_savepoint().unwrap();
+                tx.execute("INSERT INTO kept (v) VALUES (?1)", [1i64]).unwrap();
+                tx
+            }
+            let write = |v: i64| vec![query("INSERT INTO kept (v) VALUES (?1) RETURNING v", [v])];
+            // Aborted: nothing of the transaction stays.
             let mut asked = 0;
-            let kept = tx.commit_if(vec![query("INSERT INTO kept (v) VALUES (?1) RETURNING v", [2i64])], || {
+            let r = start(&c).commit_if(write(2), write(100), || {
                 asked += 1;
-                false
+                Verdict::Abort
             });
-            assert!(kept.unwrap().is_none(), "{backend:?}");
-            assert_eq!((asked, count(&c)), (1, 0), "{backend:?}: nothing written");
-            // Agreed: committed, with the statements' rows.
-            let tx = c.begin().unwrap();
-            tx.execute("INSERT INTO kept (v) VALUES (?1)", [1i64]).unwrap();
-            let rows = tx.commit_if(vec![query("INSERT INTO kept (v) VALUES (?1) RETURNING v", [2i64])], || true).unwrap().unwrap();
+            assert!(r.unwrap().is_none(), "{backend:?}");
+            assert_eq!((asked, sum(&c)), (1, 0), "{backend:?}: nothing written");
+            // Instead: every write of the transaction is undone, and the
+            // `instead` statements are committed.
+            assert!(start(&c).commit_if(write(2), write(100), || Verdict::Instead).unwrap().is_none());
+            assert_eq!(sum(&c), 100, "{backend:?}");
+            // Kept: committed, with the statements' rows.
+            let rows = start(&c).commit_if(write(2), write(100), || Verdict::Keep).unwrap().unwrap();
             assert_eq!(rows[0].first(|r| r.get::<_, i64>(0)).unwrap(), 2);
-            assert_eq!(count(&c), 2, "{backend:?}");
-            // Agreed, but a statement fails: nothing of the transaction stays.
-            let tx = c.begin().unwrap();
-            tx.execute("INSERT INTO kept (v) VALUES (?1)", [3i64]).unwrap();
-            assert!(tx.commit_if(vec![query("INSERT INTO kept (v) VALUES (?1)", [-1i64])], || true).is_err(), "{backend:?}");
-            assert_eq!(count(&c), 2, "{backend:?}: the failed transaction left nothing");
+            assert_eq!(sum(&c), 103, "{backend:?}");
+            // Kept, but a statement fails: nothing of the transaction stays.
+            assert!(start(&c).commit_if(write(-1), write(100), || Verdict::Keep).is_err(), "{backend:?}");
+            assert_eq!(sum(&c), 103, "{backend:?}: the failed transaction left nothing");
+            // Instead, after a statement failed: the undo recovers the transaction.
+            assert!(start(&c).commit_if(write(-1), write(100), || Verdict::Instead).unwrap().is_none());
+            assert_eq!(sum(&c), 203, "{backend:?}");
             // The connection is usable after each of them.
-            let (rows, work) = c.pipeline_during(vec![query("SELECT sum(v) FROM kept", Vec::<Value>::new())], || "done");
-            assert_eq!((rows.unwrap()[0].first(|r| r.get::<_, i64>(0)).unwrap(), work), (3, "done"), "{backend:?}");
+            let (rows, work) = c.pipeline_during(vec![query("SELECT count(*) FROM kept", Vec::<Value>::new())], || "done");
+            assert_eq!((rows.unwrap()[0].first(|r| r.get::<_, i64>(0)).unwrap(), work), (4, "done"), "{backend:?}");
             // A statement that cannot run still lets the work run, once, and says so.
             let mut runs = 0;
             let (rows, ()) = c.pipeline_during(vec![query("SELECT nothing FROM nowhere", Vec::<Value>::new())], || runs += 1);

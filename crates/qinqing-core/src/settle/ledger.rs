@@ -30,21 +30,17 @@ pub(crate) struct BillKey<'a> {
 }
 
 /// Read every fact the rules need for one bill, and the stored values of
-/// `settings` (key, raw value): two statements in one round trip on
-/// PostgreSQL (with the transaction's BEGIN and writer lock when it is the
-/// transaction's first statement) — one row of single facts, and the lists
-/// (filings, policies, authorizers, today's channel spending) as one tagged
-/// result, because on PostgreSQL each statement's answer is a flush to the
-/// socket and a wake-up of this process.
+/// `settings` (key, raw value): one statement ([`facts_sql`]), in one round
+/// trip on PostgreSQL with the transaction's BEGIN and writer lock when it
+/// is the transaction's first statement — the single facts, and the lists
+/// (filings, policies, authorizers, today's channel spending) as tagged rows
+/// beside them, because on PostgreSQL each statement's answer is a flush to
+/// the socket and a wake-up of this process (one statement instead of two:
+/// 20 µs less a settlement, `bench/pg-settle.sh`).
 ///
 /// `during` runs while the server answers ([`Conn::pipeline_during`]); its
 /// result comes back beside the facts.
-pub(crate) fn load_bill_facts<W>(
-    conn: &Conn,
-    k: &BillKey<'_>,
-    settings: &[&str; 3],
-    during: impl FnOnce() -> W,
-) -> (Result<Loaded>, W) {
+pub(crate) fn load_bill_facts<W>(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3], during: impl FnOnce() -> W) -> (Result<Loaded>, W) {
     let online = k.scenario == Scenario::OnlinePharmacy;
     let year = &k.day[..4];
     let q = query(

@@ -16,7 +16,7 @@ use crate::policy::{self, Relation, Seniority};
 use crate::qr;
 use crate::region::Region;
 use crate::service::Qinqing;
-use crate::store::{Conn, OptionalExtension};
+use crate::store::{Conn, OptionalExtension, Verdict};
 use crate::time;
 use chrono::{Datelike, NaiveDate};
 pub(crate) use ledger::NewSettlement;
@@ -476,8 +476,8 @@ fn settled(id: i64, n: &NewSettlement<'_>, share: &crate::fund::FundShare, legs:
 
 /// Apply the rules to the loaded facts and write the settlement with the
 /// commit (one round trip on PostgreSQL); `extra` statements go with it.
-/// `keep` is asked while the writes run ([`crate::store::Tx::commit_if`]):
-/// `None` when it said no and nothing was written.
+/// `decide` is asked while the writes run ([`crate::store::Tx::commit_if`]):
+/// `None` when it did not keep them (`instead` was committed, or nothing).
 #[allow(clippy::too_many_arguments)]
 fn charge(
     tx: crate::store::Tx<'_>,
@@ -493,7 +493,8 @@ fn charge(
     online_daily_cap: i64,
     actor: &str,
     extra: Vec<crate::store::Query>,
-    keep: impl FnOnce() -> bool,
+    instead: Vec<crate::store::Query>,
+    decide: impl FnOnce() -> Verdict,
 ) -> Result<Option<Settlement>> {
     let now = time::to_db(now_dt);
     let today = time::china_date(now_dt);
@@ -525,7 +526,7 @@ fn charge(
         "stay": stay, "legs": result.legs });
     let mut writes = ledger::settlement_writes(&tx, &n, &plan.legs, Some((actor, &after)))?;
     writes.extend(extra);
-    let Some(rows) = tx.commit_if(writes, keep)? else { return Ok(None) };
+    let Some(rows) = tx.commit_if(writes, instead, decide)? else { return Ok(None) };
     result.id = rows[0].first(|r| r.get(0))?;
     Ok(Some(result))
 }
@@ -1045,15 +1046,10 @@ impl Qinqing {
     /// Settle one bill (see [`Qinqing::retrying`] for what happens when
     /// PostgreSQL aborts it to stay serializable: it runs again, whole).
     pub fn settle(&mut self, req: &SettleRequest) -> Result<Settlement> {
-        self.retrying(|q| q.settle_once(req, true))
+        self.retrying(|q| q.settle_once(req))
     }
 
-    /// One attempt. `overlap`: when the payer's stored password state leaves
-    /// nothing to record either way, the password is checked while the
-    /// settlement's writes run and they are committed only if it is right
-    /// (a wrong one rolls them back and is judged, and counted, by a second
-    /// attempt without overlap).
-    fn settle_once(&mut self, req: &SettleRequest, overlap: bool) -> Result<Settlement> {
+    fn settle_once(&mut self, req: &SettleRequest) -> Result<Settlement> {
         self.permit(Act::Counter { institution: req.institution })?;
         let total = bill_total(req)?;
         let bill = req.bill_id.trim().to_string();
@@ -1069,15 +1065,23 @@ impl Qinqing {
         let scenario = Scenario::parse(&req.scenario)?;
         let key = self.signing_key()?.verifying_key();
         let now_dt = self.now();
-        // The code's format is checked now, its signatures while the server
-        // looks up the bill (the lookup is keyed by what the code says; no
-        // answer is read, and nothing decided, before the signatures hold).
         let code = qr::read_any(&req.token)?;
         let said = code.claims().clone();
+        // On PostgreSQL the ledger's signature on a code is checked while the
+        // server looks the bill up, keyed by what the code says (no answer is
+        // read, and nothing decided, before the signature holds). A device's
+        // code (more lookups) and SQLite (nothing to overlap) check first.
+        let code = if !self.conn().overlaps() || code.is_device() {
+            let checked = code.check(&key, now_dt)?;
+            self.check_device_code(&checked)?;
+            Ok(checked)
+        } else {
+            Err(code)
+        };
         let actor = self.actor().to_string();
         let pepper = crate::payment::pepper(self)?;
         let (day, month) = china_day_month(now_dt);
-        let tx = self.conn().begin()?;
+        let tx = self.conn().begin_with_savepoint()?;
         // One round trip: the transaction's start, the settings, every fact of the bill.
         let (facts, checked) = self.bill_facts_during(
             &tx,
@@ -1091,15 +1095,13 @@ impl Qinqing {
                 day: &day,
                 month: &month,
             },
-            || code.check(&key, now_dt),
+            || match code {
+                Ok(checked) => Ok(checked),
+                Err(unchecked) => unchecked.check(&key, now_dt),
+            },
         );
-        let checked = checked?;
-        if checked.claims != said {
-            return Err(Error::internal("a code's claims changed while its signature was checked"));
-        }
-        self.check_device_code(&checked)?;
+        let claims = checked?.claims;
         let (facts, settings) = facts?;
-        let claims = checked.claims;
         if let Some(id) = rules::exactly_once(&facts, req.institution, &bill, claims.member, total, scenario)? {
             return load_settlement(&tx, id, true);
         }
@@ -1108,25 +1110,25 @@ impl Qinqing {
         }
         qr::check_time(&claims, now_dt, settings.skew)?;
         let visit = rules::open_visit(&facts, &claims, req.institution, req.emergency)?;
-        // The payer confirms (a wrong password is counted even though nothing is charged).
-        if overlap {
-            if let Some(right) = crate::payment::clean_check(facts.pay.as_ref(), &pepper, req.pay_password.as_deref()) {
-                let (cut, cap) = (settings.cut, settings.daily_cap);
-                if let Some(s) = charge(tx, &visit, &facts, &claims.nonce, None, scenario, total, &bill, now_dt, cut, cap, &actor, vec![], right)? {
-                    return Ok(s);
-                }
-                // Rolled back: judged again, from the ledger as it is now, and counted.
-                return self.settle_once(req, false);
+        // The payer confirms: the password is checked while the settlement's
+        // writes run; they are committed only if it is right, and a wrong one
+        // is counted instead, under the same lock (nothing is charged).
+        let (argon, if_right, if_wrong, wrong) =
+            match crate::payment::confirm(facts.pay.as_ref(), &pepper, visit.member.id, req.pay_password.as_deref(), now_dt) {
+                crate::payment::Confirm::Refused(e) => return Err(e),
+                crate::payment::Confirm::Check { argon, if_right, if_wrong, wrong } => (argon, if_right, if_wrong, wrong),
+            };
+        let mut broken = None;
+        let decide = || match argon.matches() {
+            Ok(true) => Verdict::Keep,
+            Ok(false) => Verdict::Instead,
+            Err(e) => {
+                broken = Some(e);
+                Verdict::Abort
             }
-        }
-        let (verdict, counter) = crate::payment::judge(facts.pay.as_ref(), &pepper, visit.member.id, req.pay_password.as_deref(), now_dt);
-        if let Err(e) = verdict {
-            if let Some(q) = counter {
-                tx.commit_with(vec![q])?;
-            }
-            return Err(e);
-        }
-        charge(
+        };
+        let (cut, cap) = (settings.cut, settings.daily_cap);
+        let kept = charge(
             tx,
             &visit,
             &facts,
@@ -1136,13 +1138,14 @@ impl Qinqing {
             total,
             &bill,
             now_dt,
-            settings.cut,
-            settings.daily_cap,
+            cut,
+            cap,
             &actor,
-            counter.into_iter().collect(),
-            || true,
-        )?
-        .ok_or_else(|| Error::internal("a settlement was not kept"))
+            if_right.into_iter().collect(),
+            vec![if_wrong],
+            decide,
+        )?;
+        kept.ok_or_else(|| broken.unwrap_or(wrong))
     }
 
     /// 住院 admission: the member's code opens a stay at this institution.
@@ -1298,7 +1301,8 @@ impl Qinqing {
             settings.daily_cap,
             &actor,
             vec![close],
-            || true,
+            vec![],
+            || Verdict::Keep,
         )?
         .ok_or_else(|| Error::internal("a stay's settlement was not kept"))
     }
