@@ -170,11 +170,13 @@ fn kill_9_of_settling_processes_leaves_a_consistent_ledger() {
 }
 
 /// The payment password is checked while a settlement's writes run (issue
-/// 16): a wrong one must still be counted under the same writer lock, so
-/// that processes guessing at once cannot get more than the 5 tries between
-/// them. 8 processes send 3 wrong passwords each for one payer, all at once:
-/// exactly 4 are answered "wrong" and the other 20 "locked", nothing is
-/// charged, and the right password is locked out too.
+/// 16), and a wrong one is counted under the same writer lock. 8 processes
+/// send 3 wrong passwords each for one payer, at once: every guess is
+/// counted once — exactly 4 are answered "wrong" and the other 20 "locked"
+/// — nothing is charged, and the right password is locked out too. (That a
+/// guess is counted before the lock is let go is what keeps concurrent
+/// guesses to 5 in all; the answers alone would not show a later count, so
+/// the store's test of `commit_if` checks the undo-and-count itself.)
 #[test]
 fn guesses_sent_at_once_share_the_five_tries() {
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());

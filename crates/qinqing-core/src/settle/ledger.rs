@@ -276,7 +276,12 @@ pub(crate) fn settlement_writes(conn: &Conn, s: &NewSettlement<'_>, legs: &[LegR
         ],
     );
     let find = query("SELECT id FROM settlement WHERE institution_id = ?1 AND bill_id = ?2", params![s.institution, s.bill]);
-    let mut qs = vec![crate::fund::add_year_used(s.member, &s.day[..4], s.scenario, s.deductible, s.fund)];
+    let mut qs = Vec::new();
+    // The year's roll-up only changes with a deductible or a fund share (a
+    // missing row reads as zero): no write for a bill without either.
+    if s.deductible != 0 || s.fund != 0 {
+        qs.push(crate::fund::add_year_used(s.member, &s.day[..4], s.scenario, s.deductible, s.fund));
+    }
     // The legs, in order.
     let mut sql = String::from(
         "INSERT INTO settlement_leg (settlement_id, source, person_id, aid_id, amount_fen)
