@@ -901,8 +901,8 @@ impl Stmt<'_> {
 pub struct Tx<'c> {
     conn: &'c Conn,
     done: bool,
-    /// PostgreSQL: a savepoint was taken right after the opening
-    /// ([`Conn::begin_with_savepoint`]).
+    /// A savepoint was taken right at the start (on PostgreSQL, with the
+    /// opening): [`Conn::begin_with_savepoint`].
     saved: bool,
 }
 
