@@ -738,6 +738,16 @@ fn a_changed_code_is_refused_at_settlement_and_writes_nothing() {
         let expect: &[Code] = if (10..=45).contains(&i) { &[Code::QrBadSignature] } else { &[Code::QrBadSignature, Code::QrMalformed] };
         assert!(expect.contains(&e.code), "character {i}: {e}");
     }
+    // Not a code at all — empty, huge, cut short, other scripts, a device
+    // code's prefix on a ledger code's body: refused by its form, before the
+    // ledger is asked.
+    let huge = format!("QQ1{}", "A".repeat(1 << 20));
+    let cut = &t[..t.len() / 2];
+    let device_prefix = format!("QQ2{}", &t[3..]);
+    for bad in ["", "   ", "QQ1", huge.as_str(), cut, "QQ1医保码<script>", device_prefix.as_str()] {
+        let e = w.q.settle(&req(bad, w.pharmacy, "pharmacy", 1_000, "CHANGED-1")).unwrap_err();
+        assert_eq!(e.code, Code::QrMalformed, "{:.40}: {e}", bad);
+    }
     assert!(w.q.list_settlements(None, 10).unwrap().is_empty(), "nothing settled");
     assert_eq!(balance(&w.q, w.child), 50_000, "nothing charged");
     let s = w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "CHANGED-1")).unwrap();
