@@ -28,6 +28,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/0006_rules.sql"),
     include_str!("../migrations/0007_credentials.sql"),
     include_str!("../migrations/0008_pairing.sql"),
+    include_str!("../migrations/0009_column_checks.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));

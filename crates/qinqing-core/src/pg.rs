@@ -20,6 +20,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/postgres/0006_rules.sql"),
     include_str!("../migrations/postgres/0007_credentials.sql"),
     include_str!("../migrations/postgres/0008_pairing.sql"),
+    include_str!("../migrations/postgres/0009_column_checks.sql"),
 ];
 
 /// Arbitrary key for the advisory lock that serializes migrations across processes.

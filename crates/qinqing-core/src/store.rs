@@ -1190,8 +1190,13 @@ impl tokio_postgres::types::ToSql for Value {
         out: &mut bytes::BytesMut,
     ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
         use bytes::BufMut;
-        use tokio_postgres::types::{IsNull, Type};
+        use tokio_postgres::types::{IsNull, Kind, Type};
         let bad = || -> Box<dyn std::error::Error + Sync + Send> { format!("cannot bind {self:?} to a {ty} parameter").into() };
+        // A domain (a column type with its CHECK, see db::PG_SCHEMA) is sent as its base type.
+        let mut ty = ty;
+        while let Kind::Domain(base) = ty.kind() {
+            ty = base;
+        }
         match self {
             Value::Null => return Ok(IsNull::Yes),
             Value::Int(i) => match *ty {

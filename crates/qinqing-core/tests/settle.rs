@@ -819,3 +819,59 @@ fn a_settlement_needs_the_payers_confirmation() {
     let e = w.q.admit(&AdmitRequest { token: t, institution: w.hospital, admission_no: "ZY-PW".into(), pay_password: Some(PAY.into()), ..Default::default() });
     assert_eq!(e.unwrap_err().code, Code::IdFaceCheckRequired);
 }
+
+/// Below the rules, the ledger itself refuses a value that breaks a
+/// column's rule (on PostgreSQL these are domains since schema 9, on SQLite
+/// table CHECKs): a negative balance, an unknown status or leg source, a
+/// zero amount, a flag that is neither 0 nor 1, an empty bill number or a
+/// name too long — and a refused statement changes nothing, on either store.
+#[test]
+fn the_ledger_refuses_values_that_break_a_columns_rule() {
+    let mut w = world();
+    w.q.authorize_aid(w.holder, w.child, "child", None).unwrap();
+    let t = w.q.issue_qr(w.child, Some(w.holder)).unwrap().token;
+    let s = w.q.settle(&req(&t, w.hospital, "outpatient", 10_000, "B-1")).unwrap();
+    let before = (balance(&w.q, w.holder), w.q.get_person(w.holder).unwrap().name, legs(&s));
+    let c = w.q.conn();
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let legs_before = count("SELECT count(*) FROM settlement_leg");
+    let long = "张".repeat(31);
+    let person_updates: [(&str, qinqing_core::store::Value); 8] = [
+        ("UPDATE person SET balance_fen = ?2 WHERE id = ?1", (-1i64).into()),
+        ("UPDATE person SET balance_fen = balance_fen - ?2 WHERE id = ?1", (before.0 + 1).into()),
+        ("UPDATE person SET status = ?2 WHERE id = ?1", "gone".into()),
+        ("UPDATE person SET insurance = ?2 WHERE id = ?1", "<script>".into()),
+        ("UPDATE person SET name = ?2 WHERE id = ?1", "".into()),
+        ("UPDATE person SET name = ?2 WHERE id = ?1", long.as_str().into()),
+        ("UPDATE person SET region = ?2 WHERE id = ?1", "3101".into()),
+        ("UPDATE person SET disabled = ?2 WHERE id = ?1", 2i64.into()),
+    ];
+    for (sql, v) in person_updates {
+        assert!(c.execute(sql, qinqing_core::params![w.holder, v.clone()]).is_err(), "{sql} with {v:?} was accepted");
+    }
+    let settlement_updates: [(&str, qinqing_core::store::Value); 5] = [
+        ("UPDATE settlement SET total_fen = ?2 WHERE id = ?1", 0i64.into()),
+        ("UPDATE settlement SET fund_fen = ?2 WHERE id = ?1", (-5i64).into()),
+        ("UPDATE settlement SET cross_region = ?2 WHERE id = ?1", 7i64.into()),
+        ("UPDATE settlement SET bill_id = ?2 WHERE id = ?1", "".into()),
+        ("UPDATE settlement SET bill_id = ?2 WHERE id = ?1", "B".repeat(65).into()),
+    ];
+    for (sql, v) in settlement_updates {
+        assert!(c.execute(sql, qinqing_core::params![s.id, v.clone()]).is_err(), "{sql} with {v:?} was accepted");
+    }
+    for (source, amount) in [("bogus", 100i64), ("cash", 0), ("fund", -100)] {
+        let r = c.execute(
+            "INSERT INTO settlement_leg (settlement_id, source, person_id, aid_id, amount_fen) VALUES (?1, ?2, NULL, NULL, ?3)",
+            qinqing_core::params![s.id, source, amount],
+        );
+        assert!(r.is_err(), "a leg ({source}, {amount}) was accepted");
+    }
+    // Nothing changed; the settlement still reads as written.
+    assert_eq!(count("SELECT count(*) FROM settlement_leg"), legs_before);
+    let after = w.q.list_settlements(None, 10).unwrap();
+    assert_eq!((after.len(), after[0].total_fen, legs(&after[0])), (1, 10_000, before.2.clone()));
+    assert_eq!((balance(&w.q, w.holder), w.q.get_person(w.holder).unwrap().name), (before.0, before.1));
+    // A value within the rules is still written (the domains take plain values).
+    w.q.conn().execute("UPDATE person SET balance_fen = ?2 WHERE id = ?1", qinqing_core::params![w.holder, 0i64]).unwrap();
+    assert_eq!(balance(&w.q, w.holder), 0);
+}

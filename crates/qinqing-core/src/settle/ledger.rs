@@ -90,12 +90,10 @@ fn facts_sql(online: bool) -> &'static str {
             "SELECT {}, p.pay_password_hash, p.pay_failed, p.pay_locked_until,
                     s.id, s.member_id, s.total_fen, s.scenario, s.stay_id,
                     i.id, i.name, i.region, i.designated, i.networked,
-                    (SELECT institution_id FROM settlement WHERE nonce = ?1),
-                    (SELECT bill_id FROM settlement WHERE nonce = ?1),
+                    sn.institution_id, sn.bill_id,
                     (SELECT count(*) FROM stay WHERE nonce = ?1),
                     (SELECT count(*) FROM binding WHERE holder_id = ?3 AND member_id = ?2 AND status = 'active'),
-                    (SELECT deductible_fen FROM fund_year WHERE member_id = ?2 AND year = ?4 AND scenario = ?5),
-                    (SELECT fund_fen FROM fund_year WHERE member_id = ?2 AND year = ?4 AND scenario = ?5),
+                    fy.deductible_fen, fy.fund_fen,
                     (SELECT value FROM setting WHERE key = ?6),
                     (SELECT value FROM setting WHERE key = ?7),
                     (SELECT value FROM setting WHERE key = ?8),
@@ -104,6 +102,8 @@ fn facts_sql(online: bool) -> &'static str {
              LEFT JOIN person p ON p.id = ?2
              LEFT JOIN settlement s ON s.institution_id = ?9 AND s.bill_id = ?10
              LEFT JOIN institution i ON i.id = ?9
+             LEFT JOIN settlement sn ON sn.nonce = ?1
+             LEFT JOIN fund_year fy ON fy.member_id = ?2 AND fy.year = ?4 AND fy.scenario = ?5
              LEFT JOIN (
              SELECT CAST(1 AS BIGINT) AS kind, region AS t, CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3,
                     CAST(NULL AS BIGINT) AS n4, CAST(NULL AS BIGINT) AS n5, CAST(NULL AS BIGINT) AS n6
