@@ -13,6 +13,11 @@
 #    the two alternate in ROUNDS rounds (2 s of pgbench, then that round's
 #    bills) and the figure is the median of the rounds' ratios; every round
 #    is printed.
+#  - for comparison only (not the issue's reference): the same settlements
+#    against pgbench's own built-in money transaction, TPC-B-like (one
+#    client, its default protocol: BEGIN, three UPDATEs of balances, a
+#    SELECT, an INSERT into the history, END — one round trip each), run in
+#    the same rounds on the same server.
 #  - with 8 concurrent clients (8 OS processes): settlements per second and
 #    p50/p99 latency per settlement (waits for the writer lock included).
 # Usage: bench/pg-settle.sh [BILLS_ONE_CLIENT] [BILLS_EIGHT_CLIENTS] [ROUNDS]
@@ -34,13 +39,15 @@ for d in one eight trace; do psql -q "$url" -c "CREATE DATABASE bench_$d"; done
 # (pgbench, one client, 2 s), then a share of the bills, ROUNDS times.
 psql -q "$base/bench_one" -c "CREATE TABLE ref (id bigserial PRIMARY KEY, v bigint NOT NULL)"
 echo "INSERT INTO ref (v) VALUES (1);" > "$work/ins.sql"
+"$BIN/pgbench" -i -q -s 1 "$base/bench_one" >/dev/null 2>&1
 $B race-setup "$base/bench_one" 40 "$n1" "$work/one.tsv"
 : > "$work/rounds.tsv"
 for r in $(seq 1 "$rounds"); do
   awk -v r="$r" -v n="$rounds" 'NR % n == r % n' "$work/one.tsv" > "$work/round$r.tsv"
   ref=$("$BIN/pgbench" -n -c 1 -T 2 -f "$work/ins.sql" "$base/bench_one" 2>/dev/null | awk '/^tps/ {print $3; exit}')
+  tpcb=$("$BIN/pgbench" -n -b tpcb-like -c 1 -T 2 "$base/bench_one" 2>/dev/null | awk '/^tps/ {print $3; exit}')
   $B race-worker "$base/bench_one" "$work/round$r.tsv" "$work/round$r.times" > "$work/round$r.out"
-  echo "$ref $(cat "$work/round$r.times") $(wc -l < "$work/round$r.tsv")" >> "$work/rounds.tsv"
+  echo "$ref $(cat "$work/round$r.times") $(wc -l < "$work/round$r.tsv") $tpcb" >> "$work/rounds.tsv"
 done
 cat "$work"/round*.out > "$work/one.out"
 # Where one settlement's time goes on the server: 300 more bills with every
@@ -76,15 +83,18 @@ pct = lambda xs, p: xs[min(len(xs) - 1, int(p * len(xs)))] / 1000
 r8 = n8 / (e8 - s8)
 rounds = []
 for line in open(f"{work}/rounds.tsv"):
-    ref, s, e, n = line.split()
-    ref, rate = float(ref), int(n) / (float(e) - float(s))
-    rounds.append((ref, rate, rate / ref))
-    print(f"round {len(rounds)}: one-row INSERT transactions/s (pgbench, 1 client) {ref:.0f}, settlements/s {rate:.0f}, ratio {rate / ref:.2f}")
+    ref, s, e, n, tpcb = line.split()
+    ref, rate, tpcb = float(ref), int(n) / (float(e) - float(s)), float(tpcb)
+    rounds.append((ref, rate, rate / ref, tpcb, rate / tpcb))
+    print(f"round {len(rounds)}: one-row INSERT transactions/s (pgbench, 1 client) {ref:.0f}, settlements/s {rate:.0f}, ratio {rate / ref:.2f}"
+          f"   (pgbench TPC-B-like {tpcb:.0f}/s, settlements {rate / tpcb:.2f}x of it)")
 ratio = statistics.median(r[2] for r in rounds)
 ref = statistics.median(r[0] for r in rounds)
 r1 = statistics.median(r[1] for r in rounds)
 print(f"one-row INSERT transactions/s (pgbench, 1 client), median of {len(rounds)} rounds: {ref:.0f}")
 print(f"settlements/s, 1 client:  {r1:.0f}   ratio {ratio:.2f} (median of the rounds; lowest {min(r[2] for r in rounds):.2f}, highest {max(r[2] for r in rounds):.2f}; target >= 0.30)   p50 {pct(one,.5):.2f} ms  p99 {pct(one,.99):.2f} ms")
+print(f"for comparison: pgbench's TPC-B-like transaction, 1 client, median {statistics.median(r[3] for r in rounds):.0f}/s"
+      f" ({statistics.median(r[3] / r[0] for r in rounds):.2f}x the one-row INSERT); settlements {statistics.median(r[4] for r in rounds):.2f}x of it")
 print(f"settlements/s, 8 clients: {r8:.0f}   p50 {pct(eight,.5):.2f} ms  p99 {pct(eight,.99):.2f} ms")
 # The server's share of one settlement (the 300 traced bills).
 import re, collections
