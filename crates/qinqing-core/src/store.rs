@@ -1192,7 +1192,7 @@ impl tokio_postgres::types::ToSql for Value {
         use bytes::BufMut;
         use tokio_postgres::types::{IsNull, Kind, Type};
         let bad = || -> Box<dyn std::error::Error + Sync + Send> { format!("cannot bind {self:?} to a {ty} parameter").into() };
-        // A domain (a column type with its CHECK, see db::PG_SCHEMA) is sent as its base type.
+        // A domain (a column type with its CHECK, migrations/postgres/0009) is sent as its base type.
         let mut ty = ty;
         while let Kind::Domain(base) = ty.kind() {
             ty = base;
