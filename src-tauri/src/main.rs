@@ -458,8 +458,8 @@ fn binding_unbind(s: State<'_, AppState>, id: i64) -> Result<Value> {
 
 /// Set a payment password (typed twice in the page, sent once, never kept).
 #[tauri::command]
-fn person_set_pay_password(s: State<'_, AppState>, id: i64, password: String, again: String) -> Result<Value> {
-    call(&s, Call::PayPasswordSet { id, password, again })
+fn person_set_pay_password(s: State<'_, AppState>, id: i64, password: String, again: String, current: Option<String>) -> Result<Value> {
+    call(&s, Call::PayPasswordSet { id, password, again, current })
 }
 
 #[tauri::command]
@@ -648,18 +648,18 @@ fn aid_authorize(s: State<'_, AppState>, request: qinqing_core::settle::AidReque
 }
 
 #[tauri::command]
-fn aid_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>) -> Result<Value> {
-    call(&s, Call::AidSetCap { id, cap_fen: cap })
+fn aid_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>, pay_password: Option<String>) -> Result<Value> {
+    call(&s, Call::AidSetCap { id, cap_fen: cap, pay_password })
 }
 
 #[tauri::command]
-fn aid_online_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>) -> Result<Value> {
-    call(&s, Call::AidSetOnlineCap { id, cap_fen: cap })
+fn aid_online_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>, pay_password: Option<String>) -> Result<Value> {
+    call(&s, Call::AidSetOnlineCap { id, cap_fen: cap, pay_password })
 }
 
 #[tauri::command]
-fn aid_unfreeze(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::AidUnfreeze { id })
+fn aid_unfreeze(s: State<'_, AppState>, id: i64, pay_password: Option<String>) -> Result<Value> {
+    call(&s, Call::AidUnfreeze { id, pay_password })
 }
 
 #[tauri::command]

@@ -20,7 +20,7 @@ async fn the_demo_familys_dashboard() {
         let id = |name: &str| -> i64 { q.conn().query_row("SELECT id FROM person WHERE name = ?1", [name], |r| r.get(0)).unwrap() };
         let (wei, zihan) = (id("张伟"), id("张子涵"));
         let year: i64 = q.today().format("%Y").to_string().parse().unwrap();
-        q.pay_premium(wei, zihan, 38_000, year).unwrap();
+        q.pay_premium(wei, zihan, 38_000, year, None).unwrap();
     })
     .await
     else {

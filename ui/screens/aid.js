@@ -20,8 +20,8 @@ const RELATIONS = ['child', 'parent', 'spouse', 'parent_in_law', 'grandparent', 
 const TABS = ['give', 'payers', 'premium'];
 
 // Which input a refusal belongs to, per form (Rust's field name → ours).
-const AID_FIELDS = { authorizer: 'authorizer', beneficiary: 'beneficiary', relation: 'relation', letter: 'letter', monthly_cap: 'monthly_cap', online_daily_cap: 'online_daily_cap' };
-const CAP_FIELDS = { monthly_cap: 'monthly_cap', online_daily_cap: 'online_daily_cap' };
+const AID_FIELDS = { authorizer: 'authorizer', beneficiary: 'beneficiary', relation: 'relation', letter: 'letter', monthly_cap: 'monthly_cap', online_daily_cap: 'online_daily_cap', pay_password: 'pay_password' };
+const CAP_FIELDS = { monthly_cap: 'monthly_cap', online_daily_cap: 'online_daily_cap', pay_password: 'pay_password' };
 const PREMIUM_FIELDS = { payer: 'payer', beneficiary: 'beneficiary', region: 'region', year: 'year', tier: 'tier' };
 
 // The screen's state; reset() puts it back (the kiosk wipes it between residents).
@@ -326,6 +326,17 @@ function field(name, label, control, { hint = null, err = null, prefix = 'aid' }
   ]);
 }
 
+/**
+ * The owner's 6-digit payment password: opening or widening a flow of their
+ * own money is confirmed with it (Rust decides when it is needed; the page
+ * only passes what was typed, and never keeps it).
+ */
+function payPasswordInput(id, onInput) {
+  const i = el('input', { class: 'input mono', attrs: { id, type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: '6' } });
+  i.addEventListener('input', () => onInput(i.value));
+  return i;
+}
+
 function textInput(id, value, onInput, attrs = {}) {
   const i = el('input', { class: 'input mono', attrs: { id, type: 'text', inputmode: 'decimal', autocomplete: 'off', ...attrs } });
   i.value = value;
@@ -479,14 +490,18 @@ const CONFIRM = {
 function confirmView(a, action) {
   const c = CONFIRM[action];
   const names = { name: a.beneficiary_name, auth: a.authorizer_name };
+  let pw = '';
+  // Unfreezing lets the money flow again: the authorizer's own password.
+  const pwInput = action === 'unfreeze' ? payPasswordInput('aid-unfreeze-pw', (v) => { pw = v; }) : null;
   return el('div', { class: 'confirm aid-confirm', attrs: { role: 'alertdialog', 'data-action': action } }, [
     el('p', { text: t(`aid.${action}_confirm`, names) }),
+    pwInput ? field('pay_password', t('aid.pay_password', { name: a.authorizer_name }), pwInput, { hint: t('aid.pay_password_hint') }) : null,
     el('div', { class: 'actions' }, [
       el('button', {
         class: `btn ${c.danger ? 'btn-danger' : 'btn-primary'} aid-confirm-yes`, text: t(`aid.${action}_yes`), attrs: { type: 'button' },
         on: { click: () => {
           state.confirm = null;
-          act(() => call(c.cmd, { id: a.id }), (err) => { state.error = err; }, () => t(c.done, names));
+          act(() => call(c.cmd, pwInput ? { id: a.id, payPassword: pw || null } : { id: a.id }), (err) => { state.error = err; }, () => t(c.done, names));
         } },
       }),
       el('button', { class: 'btn aid-confirm-no', text: t('aid.keep'), attrs: { type: 'button' }, on: { click: () => { state.confirm = null; render(); } } }),
@@ -509,6 +524,8 @@ function editView(a) {
   const err = state.editError;
   const monthly = textInput('aid-edit-monthly', state.edit.monthly, (v) => { state.edit.monthly = v; });
   const online = textInput('aid-edit-online', state.edit.online, (v) => { state.edit.online = v; });
+  let pw = '';
+  const pwInput = payPasswordInput('aid-edit-pay-password', (v) => { pw = v; });
   const save = async (ev) => {
     ev.preventDefault();
     let monthlyFen;
@@ -523,8 +540,9 @@ function editView(a) {
     }
     await act(async () => {
       let r = a;
-      if (monthlyFen !== a.monthly_cap_fen) r = await call('aid_cap', { id: a.id, cap: monthlyFen });
-      if (onlineFen !== a.online_daily_cap_fen) r = await call('aid_online_cap', { id: a.id, cap: onlineFen });
+      const payPassword = pw || null;
+      if (monthlyFen !== a.monthly_cap_fen) r = await call('aid_cap', { id: a.id, cap: monthlyFen, payPassword });
+      if (onlineFen !== a.online_daily_cap_fen) r = await call('aid_online_cap', { id: a.id, cap: onlineFen, payPassword });
       state.editing = null;
       state.editError = null;
       return r;
@@ -534,6 +552,7 @@ function editView(a) {
     ...otherErrors(err, CAP_FIELDS, 'aid-edit-error'),
     field('monthly_cap', t('aid.monthly_label'), monthly, { hint: t('aid.monthly_hint'), err: fieldErrorOf(err, CAP_FIELDS, 'monthly_cap') }),
     field('online_daily_cap', t('aid.online_label'), online, { hint: t('aid.online_hint'), err: fieldErrorOf(err, CAP_FIELDS, 'online_daily_cap') }),
+    field('pay_password', t('aid.pay_password', { name: a.authorizer_name }), pwInput, { hint: t('aid.pay_password_raise_hint'), err: fieldErrorOf(err, CAP_FIELDS, 'pay_password') }),
     el('div', { class: 'actions' }, [
       el('button', { class: 'btn btn-primary', text: t('aid.save'), attrs: { type: 'submit', id: 'aid-edit-save' } }),
       el('button', { class: 'btn', text: t('aid.cancel'), attrs: { type: 'button', id: 'aid-edit-cancel' }, on: { click: () => { state.editing = null; state.editError = null; render(); } } }),
@@ -551,6 +570,7 @@ function addView() {
   rel.addEventListener('change', () => { f.relation = rel.value; });
   const monthly = textInput('aid-monthly', f.monthly, (v) => { f.monthly = v; });
   const online = textInput('aid-online', f.online, (v) => { f.online = v; });
+  const pwInput = payPasswordInput('aid-pay-password', (v) => { f.payPassword = v; });
   const agree = el('input', { attrs: { type: 'checkbox', id: 'aid-letter-agree', checked: f.agree } });
   agree.addEventListener('change', () => { f.agree = agree.checked; });
   const letterErr = fieldErrorOf(err, AID_FIELDS, 'letter');
@@ -576,6 +596,7 @@ function addView() {
       online_daily_cap_fen: onlineFen,
       // Signing is sending the hash of the text shown; unsigned, Rust refuses.
       letter_sha256: f.agree && letter ? letter.sha256 : '',
+      pay_password: f.payPassword || null,
     };
     await act(async () => {
       const a = await call('aid_authorize', { request });
@@ -607,6 +628,7 @@ function addView() {
         agree, el('label', { text: t('aid.letter_agree'), attrs: { for: 'aid-letter-agree' } }),
       ]),
       letterErr ? el('p', { class: 'field-error', text: msg(letterErr), attrs: { 'data-error-for': 'letter', 'data-code': letterErr.code, role: 'alert' } }) : null,
+      field('pay_password', t('aid.pay_password', { name: me ? me.name : '' }), pwInput, { hint: t('aid.pay_password_hint'), err: fieldErrorOf(err, AID_FIELDS, 'pay_password') }),
       el('div', { class: 'actions' }, [
         el('button', { class: 'btn btn-primary', text: t('aid.submit'), attrs: { type: 'submit', id: 'aid-submit' } }),
         el('button', { class: 'btn', text: t('aid.close'), attrs: { type: 'button', id: 'aid-close' }, on: { click: () => { state.adding = false; state.formError = null; render(); } } }),
@@ -799,6 +821,7 @@ function checkView(c) {
     el('p', { class: 'done', text: `✓ ${t('premium.checked_ok')}` }),
     el('p', { class: 'premium-amount' }, [`${t('premium.c_amount')} `, el('strong', { class: 'mono', text: c.tier.amount_display, attrs: { id: 'premium-amount' } })]),
     el('dl', { class: 'facts' }, rows.flatMap(([k, v]) => [el('dt', { text: t(k) }), el('dd', { text: v })])),
+    field('pay_password', t('aid.pay_password', { name: c.payer_name }), payPasswordInput('premium-pay-password', (v) => { state.payPassword = v; }), { hint: t('aid.pay_password_hint') }),
     el('div', { class: 'actions' }, [
       el('button', {
         class: 'btn btn-primary', text: t('premium.pay', { amount: c.tier.amount_display, name: c.payer_name }), attrs: { type: 'button', id: 'premium-pay' },
@@ -814,7 +837,8 @@ async function pay() {
   state.busy = true;
   const mine = epoch;
   try {
-    const r = await call('premium_pay', { request: state.checked });
+    const r = await call('premium_pay', { request: { ...state.checked, pay_password: state.payPassword || null } });
+    state.payPassword = '';
     if (mine !== epoch) return;
     state.receipt = r;
     state.perror = null;

@@ -161,14 +161,19 @@ function payPasswordCard() {
   const opt = state.options.find((o) => o.member === state.member);
   const pw = el('input', { class: 'input mono', attrs: { id: 'pay-pw', type: 'password', inputmode: 'numeric', maxlength: 6, autocomplete: 'new-password' } });
   const again = el('input', { class: 'input mono', attrs: { id: 'pay-pw2', type: 'password', inputmode: 'numeric', maxlength: 6, autocomplete: 'new-password' } });
+  // A change needs the current password (Rust says when: PAY_PASSWORD_CURRENT_REQUIRED);
+  // a forgotten one is reset in person at the service centre.
+  const current = el('input', { class: 'input mono', attrs: { id: 'pay-pw-current', type: 'password', inputmode: 'numeric', maxlength: 6, autocomplete: 'current-password' } });
   const submit = async (ev) => {
     ev.preventDefault();
     const a = pw.value;
     const b = again.value;
+    const c = current.value;
     pw.value = '';
     again.value = '';
+    current.value = '';
     try {
-      await call('person_set_pay_password', { id: state.member, password: a, again: b });
+      await call('person_set_pay_password', { id: state.member, password: a, again: b, current: c || null });
       state.payError = null;
       state.payNotice = t('qr.pay_set');
     } catch (err) {
@@ -182,6 +187,7 @@ function payPasswordCard() {
     el('h3', { class: 'card-title', text: t('qr.pay_title', { name: opt ? opt.name : '' }) }),
     el('p', { class: 'muted', text: t('qr.pay_hint') }),
     el('div', { class: 'field-row' + (err ? ' has-error' : '') }, [
+      el('div', { class: 'field' }, [el('label', { text: t('qr.pay_current'), attrs: { for: 'pay-pw-current' } }), current]),
       el('div', { class: 'field' }, [el('label', { text: t('qr.pay_new'), attrs: { for: 'pay-pw' } }), pw]),
       el('div', { class: 'field' }, [el('label', { text: t('qr.pay_again'), attrs: { for: 'pay-pw2' } }), again]),
     ]),

@@ -2,20 +2,32 @@
 
 use super::*;
 
+/// The owner's payment password from standard input, when asked for.
+fn owner_password(asked: bool) -> Result<Option<String>, Error> {
+    Ok(if asked { Some(stdin_lines(1)?.remove(0)) } else { None })
+}
+
 pub(crate) fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
     use qinqing_core::settle::{Aid, PayerView};
     let out: Aid = match cmd {
         // The CLI's operator takes the current letter as signed.
-        AidCmd::Authorize { authorizer, beneficiary, relation, monthly_cap } => ctx.call(Call::AidAuthorize(qinqing_core::settle::AidRequest {
-            authorizer,
-            beneficiary,
-            relation,
-            monthly_cap_fen: monthly_cap,
-            online_daily_cap_fen: None,
-            letter_sha256: qinqing_core::settle::aid_letter().sha256,
-        }))?,
-        AidCmd::Cap { aid, fen, none } => ctx.call(Call::AidSetCap { id: aid, cap_fen: if none { None } else { fen } })?,
-        AidCmd::OnlineCap { aid, fen, none } => ctx.call(Call::AidSetOnlineCap { id: aid, cap_fen: if none { None } else { fen } })?,
+        AidCmd::Authorize { authorizer, beneficiary, relation, monthly_cap, pay_password_stdin } => {
+            ctx.call(Call::AidAuthorize(qinqing_core::settle::AidRequest {
+                authorizer,
+                beneficiary,
+                relation,
+                monthly_cap_fen: monthly_cap,
+                online_daily_cap_fen: None,
+                letter_sha256: qinqing_core::settle::aid_letter().sha256,
+                pay_password: owner_password(pay_password_stdin)?,
+            }))?
+        }
+        AidCmd::Cap { aid, fen, none, pay_password_stdin } => {
+            ctx.call(Call::AidSetCap { id: aid, cap_fen: if none { None } else { fen }, pay_password: owner_password(pay_password_stdin)? })?
+        }
+        AidCmd::OnlineCap { aid, fen, none, pay_password_stdin } => {
+            ctx.call(Call::AidSetOnlineCap { id: aid, cap_fen: if none { None } else { fen }, pay_password: owner_password(pay_password_stdin)? })?
+        }
         AidCmd::Letter => {
             let l = qinqing_core::settle::aid_letter();
             if ctx.json {
@@ -38,7 +50,7 @@ pub(crate) fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
             return Ok(Outcome::Ok);
         }
         AidCmd::Freeze { aid } => ctx.call(Call::AidFreeze { id: aid })?,
-        AidCmd::Unfreeze { aid } => ctx.call(Call::AidUnfreeze { id: aid })?,
+        AidCmd::Unfreeze { aid, pay_password_stdin } => ctx.call(Call::AidUnfreeze { id: aid, pay_password: owner_password(pay_password_stdin)? })?,
         AidCmd::Revoke { aid } => ctx.call(Call::AidRevoke { id: aid })?,
         AidCmd::List { authorizer, beneficiary } => {
             let list: Vec<Aid> = ctx.call(Call::AidList(AidQuery { authorizer, beneficiary }))?;
@@ -62,24 +74,26 @@ pub(crate) fn aid_cmd(ctx: &Ctx, cmd: AidCmd) -> Result<Outcome, Error> {
 
 pub(crate) fn premium(ctx: &Ctx, cmd: PremiumCmd) -> Result<Outcome, Error> {
     use qinqing_core::premium::{PremiumCheck, PremiumRequest, Receipt, Tier};
-    let request = |payer: i64, beneficiary: i64, tier: String, region: Option<String>, year: i64| -> Result<PremiumRequest, Error> {
-        let region = match region {
-            Some(r) => r,
-            None => ctx.call::<Person>(Call::PersonGet { id: beneficiary })?.region.code,
+    let request =
+        |payer: i64, beneficiary: i64, tier: String, region: Option<String>, year: i64, pay_password: Option<String>| -> Result<PremiumRequest, Error> {
+            let region = match region {
+                Some(r) => r,
+                None => ctx.call::<Person>(Call::PersonGet { id: beneficiary })?.region.code,
+            };
+            Ok(PremiumRequest { payer, beneficiary, region, year, tier, pay_password })
         };
-        Ok(PremiumRequest { payer, beneficiary, region, year, tier })
-    };
     match cmd {
-        PremiumCmd::Pay { payer, beneficiary, amount: Some(amount), year, .. } => {
-            let r = ctx.call_value(Call::PremiumPayAmount { payer, beneficiary, amount_fen: amount, year })?;
+        PremiumCmd::Pay { payer, beneficiary, amount: Some(amount), year, pay_password_stdin, .. } => {
+            let r =
+                ctx.call_value(Call::PremiumPayAmount { payer, beneficiary, amount_fen: amount, year, pay_password: owner_password(pay_password_stdin)? })?;
             if ctx.json {
                 ctx.print_json(&r)?;
             } else {
                 println!("{}", r["id"]);
             }
         }
-        PremiumCmd::Pay { payer, beneficiary, tier: Some(tier), region, year, .. } => {
-            let r: Receipt = ctx.call(Call::PremiumPay(request(payer, beneficiary, tier, region, year)?))?;
+        PremiumCmd::Pay { payer, beneficiary, tier: Some(tier), region, year, pay_password_stdin, .. } => {
+            let r: Receipt = ctx.call(Call::PremiumPay(request(payer, beneficiary, tier, region, year, owner_password(pay_password_stdin)?)?))?;
             if ctx.json {
                 ctx.print_json(&r)?;
             } else {
@@ -88,7 +102,7 @@ pub(crate) fn premium(ctx: &Ctx, cmd: PremiumCmd) -> Result<Outcome, Error> {
         }
         PremiumCmd::Pay { .. } => return Err(Error::internal("clap requires --tier or --amount")),
         PremiumCmd::Check { payer, beneficiary, tier, region, year } => {
-            let c: PremiumCheck = ctx.call(Call::PremiumCheck(request(payer, beneficiary, tier, region, year)?))?;
+            let c: PremiumCheck = ctx.call(Call::PremiumCheck(request(payer, beneficiary, tier, region, year, None)?))?;
             if ctx.json {
                 ctx.print_json(&c)?;
             } else {

@@ -372,6 +372,9 @@ pub(crate) enum AidCmd {
         relation: String,
         #[arg(long, value_name = "FEN")]
         monthly_cap: Option<i64>,
+        /// The owner's payment password, read from standard input (needed over --server as a family computer).
+        #[arg(long)]
+        pay_password_stdin: bool,
     },
     /// Set the monthly cap in fen, or clear it with --none.
     Cap {
@@ -380,6 +383,9 @@ pub(crate) enum AidCmd {
         fen: Option<i64>,
         #[arg(long)]
         none: bool,
+        /// The owner's payment password, read from standard input (needed over --server as a family computer).
+        #[arg(long)]
+        pay_password_stdin: bool,
     },
     /// This relation's own online-pharmacy daily cap in fen (0–200000), or --none.
     OnlineCap {
@@ -388,6 +394,9 @@ pub(crate) enum AidCmd {
         fen: Option<i64>,
         #[arg(long)]
         none: bool,
+        /// The owner's payment password, read from standard input (needed over --server as a family computer).
+        #[arg(long)]
+        pay_password_stdin: bool,
     },
     /// The commitment letter the authorizer signs (text and hash).
     Letter,
@@ -400,6 +409,9 @@ pub(crate) enum AidCmd {
     },
     Unfreeze {
         aid: i64,
+        /// The owner's payment password, read from standard input (needed over --server as a family computer).
+        #[arg(long)]
+        pay_password_stdin: bool,
     },
     Revoke {
         aid: i64,
@@ -430,6 +442,9 @@ pub(crate) enum PremiumCmd {
         region: Option<String>,
         #[arg(long)]
         year: i64,
+        /// The owner's payment password, read from standard input (needed over --server as a family computer).
+        #[arg(long)]
+        pay_password_stdin: bool,
     },
     /// 代缴信息校验: check everything, pay nothing.
     Check {

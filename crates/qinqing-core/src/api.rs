@@ -109,21 +109,29 @@ pub enum Call {
     AidGet { id: i64 },
     /// Pause a relation.
     AidFreeze { id: i64 },
-    /// Resume a paused relation.
-    AidUnfreeze { id: i64 },
+    /// Resume a paused relation (the authorizer, with their payment password).
+    AidUnfreeze {
+        id: i64,
+        #[serde(default)]
+        pay_password: Option<String>,
+    },
     /// End a relation.
     AidRevoke { id: i64 },
-    /// Set a relation's monthly cap (null: none).
+    /// Set a relation's monthly cap (null: none); raising it needs the authorizer's payment password.
     AidSetCap {
         id: i64,
         #[serde(default)]
         cap_fen: Option<i64>,
+        #[serde(default)]
+        pay_password: Option<String>,
     },
-    /// Set a relation's own online-pharmacy daily cap (null: none).
+    /// Set a relation's own online-pharmacy daily cap (null: none); raising it needs the authorizer's payment password.
     AidSetOnlineCap {
         id: i64,
         #[serde(default)]
         cap_fen: Option<i64>,
+        #[serde(default)]
+        pay_password: Option<String>,
     },
     /// Who pays a beneficiary's self-pay part, in paying order.
     AidPayers { beneficiary: i64 },
@@ -220,8 +228,14 @@ pub enum Call {
     BindingGuardianVoucher { id: i64 },
     /// The holder ends a binding.
     BindingUnbindAsHolder { id: i64 },
-    /// Set a person's payment password (typed twice).
-    PayPasswordSet { id: i64, password: String, again: String },
+    /// Set a person's payment password (typed twice); changing one needs the current one.
+    PayPasswordSet {
+        id: i64,
+        password: String,
+        again: String,
+        #[serde(default)]
+        current: Option<String>,
+    },
     /// Whether a person has a payment password.
     PayPasswordIs { id: i64 },
     /// A person's full resident ID (audited).
@@ -258,8 +272,17 @@ pub enum Call {
     /// Add a staff member (administrators).
     StaffAdd { name: String, role: String, password: String, again: String },
     /// 代缴 of a given amount.
-    PremiumPayAmount { payer: i64, beneficiary: i64, amount_fen: i64, year: i64 },
-    /// A holder applies to bind a registered person (by number) as a relative.
+    PremiumPayAmount {
+        payer: i64,
+        beneficiary: i64,
+        amount_fen: i64,
+        year: i64,
+        #[serde(default)]
+        pay_password: Option<String>,
+    },
+    /// A holder applies to bind a registered person (by number) as a
+    /// relative: the operator's own tools only (a household or staff types
+    /// the member's name and ID number: `binding_apply`).
     BindingApplyMember { holder: i64, member: i64, relation: String },
     /// One setting and its value.
     SettingGet { key: String },
@@ -466,10 +489,10 @@ impl Qinqing {
             Call::AidList(q) => json(self.list_aid(&q)?),
             Call::AidGet { id } => json(self.get_aid(id)?),
             Call::AidFreeze { id } => json(self.freeze_aid(id)?),
-            Call::AidUnfreeze { id } => json(self.unfreeze_aid(id)?),
+            Call::AidUnfreeze { id, pay_password } => json(self.unfreeze_aid(id, pay_password.as_deref())?),
             Call::AidRevoke { id } => json(self.revoke_aid(id)?),
-            Call::AidSetCap { id, cap_fen } => json(self.set_aid_cap(id, cap_fen)?),
-            Call::AidSetOnlineCap { id, cap_fen } => json(self.set_aid_online_cap(id, cap_fen)?),
+            Call::AidSetCap { id, cap_fen, pay_password } => json(self.set_aid_cap(id, cap_fen, pay_password.as_deref())?),
+            Call::AidSetOnlineCap { id, cap_fen, pay_password } => json(self.set_aid_online_cap(id, cap_fen, pay_password.as_deref())?),
             Call::AidPayers { beneficiary } => json(self.aid_payers(beneficiary)?),
             Call::FilingAdd(r) => json(self.add_filing_request(&r)?),
             Call::FilingList { person } => json(self.list_filings(person)?),
@@ -511,7 +534,7 @@ impl Qinqing {
             Call::BindingConfirmRemote { id, code } => json(self.confirm_remote(id, &code)?),
             Call::BindingGuardianVoucher { id } => json(self.guardian_activate_voucher(id)?),
             Call::BindingUnbindAsHolder { id } => json(self.unbind_as_holder(id)?),
-            Call::PayPasswordSet { id, password, again } => json(self.set_pay_password(id, &password, &again).map(|()| true)?),
+            Call::PayPasswordSet { id, password, again, current } => json(self.change_pay_password(id, current.as_deref(), &password, &again).map(|()| true)?),
             Call::PayPasswordIs { id } => json(self.has_pay_password(id)?),
             Call::PersonRevealId { id } => json(self.reveal_resident_id(id)?),
             Call::PersonVerifyFace { id, staff } => json(self.verify_face_in_person(id, staff)?),
@@ -524,7 +547,9 @@ impl Qinqing {
             Call::DocumentReview { id, staff, accept, reason } => json(self.review_document(id, staff, accept, &reason)?),
             Call::TxCsv(q) => json(self.tx_csv(&q)?),
             Call::StaffAdd { name, role, password, again } => json(self.add_staff(&name, &role, &password, &again)?),
-            Call::PremiumPayAmount { payer, beneficiary, amount_fen, year } => self.pay_premium(payer, beneficiary, amount_fen, year),
+            Call::PremiumPayAmount { payer, beneficiary, amount_fen, year, pay_password } => {
+                self.pay_premium(payer, beneficiary, amount_fen, year, pay_password.as_deref())
+            }
             Call::BindingApplyMember { holder, member, relation } => json(self.apply_binding(holder, member, &relation)?),
             Call::SettingGet { key } => json(self.get_setting(&key)?),
             Call::PublicKey => {

@@ -29,6 +29,14 @@ pub(crate) fn record(
     Ok(())
 }
 
+/// A message into a person's record (the outbox: the stand-in for an SMS
+/// to their phone), in the same transaction as what it tells of.
+pub(crate) fn notify(conn: &Conn, person: i64, zh: &str, en: &str, at: &str) -> Result<()> {
+    conn.prepare_cached("INSERT INTO outbox (person_id, channel, body_zh, body_en, created_at) VALUES (?1, 'sms', ?2, ?3, ?4)")?
+        .execute(params![person, zh, en, at])?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,

@@ -23,29 +23,43 @@
 //! | list / see persons | ✓ | ✓ | ✓ | family | family | – | – |
 //! | see a full ID number (audited) | ✓ | ✓ | ✓ | family | family | – | – |
 //! | register / edit a person | ✓ | ✓ | ✓ | – | – | – | – |
-//! | set balance or insurance status | ✓ | ✓ | – | – | – | – | – |
+//! | set balance or insurance status; register with money, a status or a voucher | ✓ | ✓ | – | – | – | – | – |
 //! | activate an e-voucher | ✓ | ✓ | ✓ | family | family | – | – |
-//! | apply / sign / submit / unbind a binding | ✓ | – | – | as holder | as holder | – | – |
+//! | apply / sign / submit / unbind a binding (by name and ID number) | ✓ | – | – | as holder | as holder | – | – |
+//! | apply for a registered person by number (no name, no ID) | ✓ | – | – | – | – | – | – |
 //! | attest a face in person | ✓ | ✓ | ✓ | family | – | – | – |
 //! | approve / reject, review documents | ✓ | ✓ | ✓ | – | – | – | – |
-//! | upload / delete own documents | ✓ | – | – | family | family | – | – |
+//! | upload documents | ✓ | – | – | family, own application | family, own application | – | – |
+//! | read / delete / attach a document | ✓ | read | read | of the family, or uploaded into own application | of the family, or uploaded into own application | – | – |
 //! | show a code | ✓ | – | – | family | family | – | – |
 //! | settle, admit, list stays | ✓ | – | – | – | – | own institution | – |
-//! | 家庭共济 authorize / caps / unfreeze / revoke | ✓ | – | – | authorizer in family | authorizer in family | – | – |
-//! | freeze a 家庭共济 relation | ✓ | – | – | either side in family | either side in family | – | – |
-//! | 代缴, 异地备案 | ✓ | – | – | family | family | – | – |
+//! | 家庭共济 authorize / change caps / unfreeze (own money) | ✓ | – | – | the authorizer served in person | the authorizer's own computer, with their payment password | – | – |
+//! | freeze / revoke a 家庭共济 relation | ✓ | – | – | either side in family | either side in family | – | – |
+//! | 代缴 (own money) | ✓ | – | – | the payer served in person | the payer's own computer, with their payment password | – | – |
+//! | 异地备案 | ✓ | – | – | family | family | – | – |
 //! | dashboard, record, statement | ✓ | – | – | family | family | – | – |
 //! | staff, policy, fund policy, settings, institutions, backup, demo | ✓ | ✓ | – | – | – | – | – |
 //! | audit trail of a person | ✓ | ✓ | ✓ | family | family | – | – |
 //! | whole audit trail, access-denied log | ✓ | ✓ | – | – | – | – | – |
-//! | outbox (the member's phone) | ✓ | – | – | – | – | – | – |
-//! | start pairing a family computer (a one-time code) | ✓ | ✓ | ✓ | own resident | – | – | – |
+//! | outbox (the person's phone) | ✓ | – | – | own | own | – | – |
+//! | start pairing a family computer (a one-time code) | ✓ | ✓ | – | own resident | – | – | – |
 //! | list / unpair a household's computers | ✓ | ✓ | ✓ | own resident | own | – | – |
-//! | set a payment password | ✓ | – | – | self, child under 16 | self, child under 16 | – | – |
+//! | set a payment password (a change needs the current one) | ✓ | – | – | self, child under 16 (a reset in person) | self, child under 16 | – | – |
 //!
 //! "family" is the acting household's (or the served resident's) holder and
 //! the relatives that holder has actively bound. Staff act as themselves: an
 //! approval names the logged-in staff member, never one passed in.
+//!
+//! **Whose, not only which family (issue 31).** Money leaves a person's
+//! account only by that person's own act (DOMAIN §3 "Consent"): the
+//! authorizer or payer must be the acting household's own holder (their
+//! own paired computer) or the resident served in person at the kiosk; a
+//! relative bound to that holder is refused with `CONSENT_OWNER_ONLY`, and
+//! the owner's own payment password is checked by the operation
+//! ([`Qinqing::confirm_owner`]). A draft grants no read of the member's
+//! record; documents are reached by whose they are (the family's, or
+//! uploaded into this holder's own application), never by having been
+//! attached to an application.
 
 use crate::error::{Error, Result};
 use crate::params;
@@ -97,7 +111,7 @@ impl Actor {
     }
 
     /// The holder whose family this actor may act for.
-    fn family_holder(&self) -> Option<i64> {
+    pub fn family_holder(&self) -> Option<i64> {
         match self {
             Actor::Household { holder } => Some(*holder),
             Actor::Serving { resident, .. } => Some(*resident),
@@ -119,6 +133,9 @@ pub enum Act {
         person: i64,
     },
     PersonRegister,
+    /// Register a person with money, a status other than active, or a
+    /// pre-activated voucher: an administrator's act, as editing them is.
+    PersonRegisterFunded,
     PersonEdit {
         person: i64,
     },
@@ -129,6 +146,11 @@ pub enum Act {
         person: i64,
     },
     BindingApply {
+        holder: i64,
+    },
+    /// Apply for a registered person by number, without typing their name
+    /// and ID number (demo data, the operator's own tools).
+    BindingApplyById {
         holder: i64,
     },
     BindingAsHolder {
@@ -198,9 +220,11 @@ pub enum Act {
         authorizer: i64,
         beneficiary: i64,
     },
+    /// Change a relation's caps or unfreeze it: the authorizer's own act.
     AidChange {
         aid: i64,
     },
+    /// Freeze or revoke a relation: either side (safety first).
     AidFreeze {
         aid: i64,
     },
@@ -263,18 +287,6 @@ pub fn family_of(conn: &Conn, holder: i64) -> Result<BTreeSet<i64>> {
     Ok(set)
 }
 
-/// The family and the relatives the holder is applying for (draft or
-/// submitted bindings): whose documents the holder uploads and sees.
-pub fn family_and_applicants(conn: &Conn, holder: i64) -> Result<BTreeSet<i64>> {
-    let mut set = family_of(conn, holder)?;
-    let applicants: Vec<i64> = conn
-        .prepare_cached("SELECT member_id FROM binding WHERE holder_id = ?1 AND status IN ('draft', 'submitted')")?
-        .query_map([holder], |r| r.get(0))?
-        .collect::<crate::error::Result<_>>()?;
-    set.extend(applicants);
-    Ok(set)
-}
-
 fn one(conn: &Conn, sql: &str, id: i64) -> Result<Option<(i64, i64)>> {
     conn.prepare_cached(sql)?.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()
 }
@@ -295,46 +307,52 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
     };
     let in_fam = |p: i64| fam.contains(&p);
     let holder_is_me = |h: i64| actor.family_holder() == Some(h);
-    let applying = match actor.family_holder() {
-        Some(h) if matches!(act, Act::PersonRead { .. }) => family_and_applicants(conn, h)?,
-        _ => BTreeSet::new(),
+    // Whose money: the acting household's own holder, or the resident
+    // served in person. A relative in the family is told why it is refused.
+    let owner = |p: i64| -> Result<bool> {
+        if holder_is_me(p) {
+            Ok(true)
+        } else if in_fam(p) {
+            Err(Error::consent_owner_only())
+        } else {
+            Ok(false)
+        }
     };
-    let in_fam_or_applying = |p: i64| fam.contains(&p) || applying.contains(&p);
     // A binding this actor's holder holds (their own application).
     let my_binding =
         |b: i64| -> Result<bool> { Ok(one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", b)?.is_some_and(|(h, _)| holder_is_me(h))) };
-    // A document: its owner is in the family, or it was uploaded for one of
-    // this holder's own applications (a relative being applied for).
+    // A document: whose it is (a person of the family), or uploaded into one
+    // of this holder's own applications (a relative being applied for).
+    // Being attached to an application gives nothing: attaching itself needs
+    // this read, so no one launders another family's photo through a draft.
     let doc_mine = |d: i64| -> Result<bool> {
         Ok(match one(conn, "SELECT person_id, coalesce(binding_id, 0) FROM document WHERE id = ?1", d)? {
-            Some((p, b)) => {
-                in_fam(p) || (b != 0 && my_binding(b)?) || {
-                    let attached: Option<i64> = conn
-                        .prepare_cached(
-                            "SELECT bd.binding_id FROM binding_document bd JOIN binding b ON b.id = bd.binding_id
-                             WHERE bd.document_id = ?1 AND b.holder_id = ?2 LIMIT 1",
-                        )?
-                        .query_row(params![d, actor.family_holder().unwrap_or(0)], |r| r.get(0))
-                        .optional()?;
-                    attached.is_some()
-                }
-            }
+            Some((p, b)) => in_fam(p) || (b != 0 && my_binding(b)?),
             None => false,
         })
     };
     let ok = match act {
         Act::Reference => true,
-        Act::PersonRead { person } => staff || in_fam_or_applying(*person),
+        Act::PersonRead { person } => staff || in_fam(*person),
         Act::PersonFullId { person } => staff || in_fam(*person),
         Act::PersonList | Act::PersonRegister => staff || matches!(act, Act::PersonList) && actor.family_holder().is_some(),
         Act::PersonEdit { .. } => staff,
-        Act::PersonMoney { .. } | Act::Admin => admin,
-        // Staff give the code at the centre: any holder when logged in, the
-        // served resident's own household when serving one.
-        Act::PairingStart { holder } => staff || (actor.staff_id().is_some() && holder_is_me(*holder)),
+        Act::PersonMoney { .. } | Act::PersonRegisterFunded | Act::Admin => admin,
+        // A family computer is paired only while staff serve its holder in
+        // person (the kiosk's resident session), or by an administrator.
+        Act::PairingStart { holder } => {
+            if admin || (actor.staff_id().is_some() && holder_is_me(*holder)) {
+                true
+            } else if staff || actor.staff_id().is_some() {
+                return Err(Error::pairing_in_person());
+            } else {
+                false
+            }
+        }
         Act::DeviceManage { holder } => staff || holder_is_me(*holder),
         Act::VoucherActivate { person } => staff || in_fam(*person),
         Act::BindingApply { holder } => holder_is_me(*holder),
+        Act::BindingApplyById { .. } => false,
         Act::BindingAsHolder { binding } => {
             let b = one(conn, "SELECT holder_id, member_id FROM binding WHERE id = ?1", *binding)?;
             b.is_some_and(|(h, _)| holder_is_me(h))
@@ -380,19 +398,26 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
         }
         Act::SettlementList { member } => member.is_some_and(in_fam),
         Act::InstitutionList => true,
-        // Both sides in the family: a household cannot attach a stranger.
-        Act::AidAuthorize { authorizer, beneficiary } => in_fam(*authorizer) && in_fam(*beneficiary),
-        Act::AidChange { aid } => {
-            let a = one(conn, "SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1", *aid)?;
-            a.is_some_and(|(au, _)| in_fam(au))
-        }
+        // The authorizer's own money, to someone of the family (never a
+        // stranger attached by number).
+        Act::AidAuthorize { authorizer, beneficiary } => in_fam(*beneficiary) && owner(*authorizer)?,
+        Act::AidChange { aid } => match one(conn, "SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1", *aid)? {
+            Some((au, be)) => {
+                // The beneficiary's side sees the relation; widening it is the authorizer's.
+                if !holder_is_me(au) && in_fam(be) {
+                    return Err(Error::consent_owner_only());
+                }
+                owner(au)?
+            }
+            None => false,
+        },
         Act::AidFreeze { aid } | Act::AidRead { aid } => {
             let a = one(conn, "SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1", *aid)?;
             a.is_some_and(|(au, be)| in_fam(au) || in_fam(be))
         }
         Act::AidList { authorizer, beneficiary } => authorizer.is_some_and(in_fam) || beneficiary.is_some_and(in_fam),
         Act::AidPayers { beneficiary } => in_fam(*beneficiary),
-        Act::PremiumPay { payer } => in_fam(*payer),
+        Act::PremiumPay { payer } => owner(*payer)?,
         Act::PremiumRead { premium } => {
             let p = one(conn, "SELECT payer_id, beneficiary_id FROM premium WHERE id = ?1", *premium)?;
             p.is_some_and(|(a, b)| in_fam(a) || in_fam(b))
@@ -407,7 +432,10 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
             Some(p) => staff || in_fam(*p),
             None => admin,
         },
-        Act::Outbox { .. } => false,
+        // A holder reads the messages sent to themselves (a computer paired,
+        // a payment password changed), never a relative's (a remote
+        // confirmation code is the relative's to read out).
+        Act::Outbox { person } => holder_is_me(*person),
         // The person themselves (the household's holder, the resident
         // served), or their holder for a child under 16.
         Act::PayPasswordSet { person } => {

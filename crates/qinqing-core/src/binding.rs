@@ -621,6 +621,10 @@ fn check_complete(l: &Loaded) -> Result<()> {
 pub const REMOTE_CODE_ATTEMPTS: i64 = 5;
 /// Codes one application may send in 24 hours.
 pub const REMOTE_CODES_PER_DAY: i64 = 3;
+/// Confirmation messages one member receives in 24 hours, whoever applies.
+pub const REMOTE_CODES_PER_MEMBER_PER_DAY: i64 = 5;
+/// Applications in progress (drafts and submitted) one holder may have.
+pub const DRAFTS_OPEN: i64 = 10;
 
 fn remote_code_hash(binding: i64, code: &str) -> String {
     let mut h = Sha256::new();
@@ -726,8 +730,12 @@ impl Qinqing {
         letter()
     }
 
-    /// Start an application (a draft) for `member_id` under `holder_id`.
+    /// Start an application (a draft) for `member_id` under `holder_id`, by
+    /// the member's number alone: the operator's own tools (demo data,
+    /// tests). Everyone else types the member's name and ID number
+    /// ([`Qinqing::apply_binding_entry`]): a number proves nothing.
     pub fn apply_binding(&mut self, holder_id: i64, member_id: i64, relation: &str) -> Result<Binding> {
+        self.permit(Act::BindingApplyById { holder: holder_id })?;
         crate::store::retry(|| self.apply_binding_once(holder_id, member_id, relation))
     }
 
@@ -738,6 +746,12 @@ impl Qinqing {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
+        // At most DRAFTS_OPEN applications in progress per holder: a draft
+        // costs the member's time (a remote code, a review) and ours.
+        let open: i64 = tx.query_row("SELECT count(*) FROM binding WHERE holder_id = ?1 AND status IN ('draft', 'submitted')", [holder_id], |r| r.get(0))?;
+        if open >= DRAFTS_OPEN {
+            return Err(Error::drafts_too_many(DRAFTS_OPEN));
+        }
         let holder = person::load(&tx, holder_id)?;
         let member = person::load(&tx, member_id)?;
         let prefix = check_parties(&tx, &holder, &member, relation, None, today, Stage::Apply)?;
@@ -750,12 +764,25 @@ impl Qinqing {
         let l = load_all(&tx, id, today)?;
         audit::record(&tx, &now, &actor, "binding.apply", "binding", Some(id), Some(member_id), None, Some(&l.row.snapshot()))?;
         tx.commit()?;
-        Ok(l.view(today))
+        self.shown(l.view(today))
     }
 
     /// Start an application from what the holder typed: the member is found
     /// in the register by resident ID and the name must match the record.
+    /// To a family (a household, which may be anyone) every way a stranger
+    /// could fail — not registered, another name, not insured, not
+    /// activated, bound by two others — is one answer, `MEMBER_UNMATCHED`:
+    /// a refusal tells nothing of a person the family has not shown it
+    /// knows (DOMAIN §8). Staff at the kiosk see the reason.
     pub fn apply_binding_entry(&mut self, holder_id: i64, entry: &MemberEntry) -> Result<Binding> {
+        let r = self.apply_binding_entry_inner(holder_id, entry);
+        match r {
+            Err(e) if matches!(self.actor_ref(), crate::authz::Actor::Household { .. }) && e.code.is_about_a_stranger() => Err(Error::member_unmatched()),
+            r => r,
+        }
+    }
+
+    fn apply_binding_entry_inner(&mut self, holder_id: i64, entry: &MemberEntry) -> Result<Binding> {
         self.permit(Act::BindingApply { holder: holder_id })?;
         let today = self.today();
         let mut errors = Vec::new();
@@ -776,7 +803,7 @@ impl Qinqing {
         if registered_name != name {
             return Err(Error::member_id_mismatch());
         }
-        self.apply_binding(holder_id, member_id, relation.as_str())
+        crate::store::retry(|| self.apply_binding_once(holder_id, member_id, relation.as_str()))
     }
 
     /// Load a binding, let `change` alter it (after checking its state),
@@ -797,7 +824,21 @@ impl Qinqing {
         audit::record(&tx, &now, &actor, action, "binding", Some(id), Some(l.row.member_id), Some(&before.snapshot()), Some(&l.row.snapshot()))?;
         let fresh = load_all(&tx, id, today)?;
         tx.commit()?;
-        Ok(fresh.view(today))
+        self.shown(fresh.view(today))
+    }
+
+    /// A binding as this actor may see it: a birth date is shown only to
+    /// staff and to the person's own family — never beside a masked ID
+    /// number to someone applying for a stranger, or to the other holder.
+    fn shown(&self, mut b: Binding) -> Result<Binding> {
+        if let Some(family) = self.visible_persons()? {
+            for p in [&mut b.holder, &mut b.member] {
+                if !family.contains(&p.id) {
+                    p.birth_date.clear();
+                }
+            }
+        }
+        Ok(b)
     }
 
     fn require_draft(l: &Loaded, action_zh: &str, action_en: &str) -> Result<()> {
@@ -872,6 +913,8 @@ impl Qinqing {
     /// be judged by the reviewer. It is also attached to the application.
     pub fn verify_face_by_evidence(&mut self, id: i64, doc_id: i64) -> Result<Binding> {
         self.permit(Act::BindingAsHolder { binding: id })?;
+        // Only a photo this actor may see (not another family's, by its number).
+        self.permit(Act::DocumentRead { document: doc_id })?;
         self.change_binding(id, "binding.face_evidence", |tx, l, now, _| {
             Self::require_draft(l, "再做人脸核验", "face-verified again")?;
             Self::require_face_needed(l)?;
@@ -909,6 +952,17 @@ impl Qinqing {
         )?;
         if sent >= REMOTE_CODES_PER_DAY {
             return Err(Error::remote_code_too_many(REMOTE_CODES_PER_DAY));
+        }
+        // … and to one member from all applications together: no one fills
+        // an elder's phone with requests.
+        let to_member: i64 = self.conn().query_row(
+            "SELECT count(*) FROM audit WHERE action = 'binding.remote_code_sent' AND at >= ?2
+               AND person_id = (SELECT member_id FROM binding WHERE id = ?1)",
+            params![id, since],
+            |r| r.get(0),
+        )?;
+        if to_member >= REMOTE_CODES_PER_MEMBER_PER_DAY {
+            return Err(Error::remote_code_too_many(REMOTE_CODES_PER_MEMBER_PER_DAY));
         }
         let expires = time::to_db(self.now() + chrono::Duration::seconds(secs));
         self.change_binding(id, "binding.remote_code_sent", |tx, l, now, _| {
@@ -1119,7 +1173,7 @@ impl Qinqing {
     pub fn get_binding(&self, id: i64) -> Result<Binding> {
         self.permit(Act::BindingRead { binding: id })?;
         let today = self.today();
-        Ok(load_all(self.conn(), id, today)?.view(today))
+        self.shown(load_all(self.conn(), id, today)?.view(today))
     }
 
     /// Bindings, newest first.

@@ -432,6 +432,16 @@ impl Qinqing {
                 None,
                 Some(&serde_json::json!({ "label": label })),
             )?;
+            // The holder is told every time a computer joins the family.
+            let when = time::display_china(now_dt);
+            let what = label.as_deref().unwrap_or("");
+            audit::notify(
+                &tx,
+                holder,
+                &format!("【亲情医保】一台电脑（{what}）已于{when}配对到您的家庭账户，可查看家人信息并出示医保码。如非本人办理，请立即到社区服务中心解除配对。"),
+                &format!("[Qinqing] A computer ({what}) was paired with your family account at {when} (China time); it can see your family's records and show their codes. If you did not do this, go to the service centre at once to unpair it."),
+                &now,
+            )?;
             let d = tx.query_row(&format!("{DEVICE_SELECT} WHERE d.id = ?1"), [id], read_device)?;
             tx.commit()?;
             Ok(d)

@@ -169,6 +169,15 @@ pub enum Code {
     PremiumRegionMismatch,
     FilingNotFound,
     FilingReasonInvalid,
+    ConsentOwnerOnly,
+    MemberUnmatched,
+    DraftsTooMany,
+    PayPasswordCurrentRequired,
+    PairingInPerson,
+    RequestMediaType,
+    ServerBusy,
+    DemoRefused,
+    ServerInsecure,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -322,8 +331,32 @@ impl Code {
             Code::DbBusy => "DB_BUSY",
             Code::DbTooNew => "DB_TOO_NEW",
             Code::DbOpen => "DB_OPEN",
+            Code::ConsentOwnerOnly => "CONSENT_OWNER_ONLY",
+            Code::MemberUnmatched => "MEMBER_UNMATCHED",
+            Code::DraftsTooMany => "DRAFTS_TOO_MANY",
+            Code::PayPasswordCurrentRequired => "PAY_PASSWORD_CURRENT_REQUIRED",
+            Code::PairingInPerson => "PAIRING_IN_PERSON",
+            Code::RequestMediaType => "REQUEST_MEDIA_TYPE",
+            Code::ServerBusy => "SERVER_BUSY",
+            Code::DemoRefused => "DEMO_REFUSED",
+            Code::ServerInsecure => "SERVER_INSECURE",
             Code::Internal => "INTERNAL",
         }
+    }
+
+    /// A refusal that would tell a family something about a person it has
+    /// not shown it knows (whether they exist, their insurance, who else
+    /// has bound them): a household gets `MEMBER_UNMATCHED` instead.
+    pub fn is_about_a_stranger(self) -> bool {
+        matches!(
+            self,
+            Code::PersonNotFound
+                | Code::MemberNotRegistered
+                | Code::MemberIdMismatch
+                | Code::MemberNotInsured
+                | Code::MemberVoucherNotActivated
+                | Code::MemberMonthlyCapReached
+        )
     }
 
     pub fn kind(self) -> Kind {
@@ -339,7 +372,7 @@ impl Code {
             | Code::DbMissing
             | Code::TerminalNotFound
             | Code::DeviceNotFound => Kind::NotFound,
-            Code::DbBusy | Code::DbOpen | Code::DbTooNew | Code::ServerUnreachable | Code::RequestTimeout => Kind::Unavailable,
+            Code::DbBusy | Code::DbOpen | Code::DbTooNew | Code::ServerUnreachable | Code::RequestTimeout | Code::ServerBusy => Kind::Unavailable,
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
         }
@@ -694,6 +727,82 @@ impl Error {
             Some("db"),
             format!("无法连接共享账本 {url}：{why}。请检查地址和端口、数据库服务器是否在运行、用户名和密码；未作任何改动。"),
             format!("Cannot reach the shared ledger at {url}: {why}. Check the address and port, that the database server is running, and the user name and password; nothing was changed."),
+        )
+    }
+    // ---- consent and least privilege (issue 31) ------------------------------
+    /// Money leaves a person's account only by that person's own act.
+    pub fn consent_owner_only() -> Self {
+        Self::new(
+            Code::ConsentOwnerOnly,
+            Some("authorizer"),
+            "开通家庭共济、提高限额、解除冻结和代缴，都只能由出钱的本人办理：请本人在自己的家庭电脑上用本人的支付密码确认，或本人带身份证到服务中心办理。亲属只能查看、冻结或解除。未作任何改动。",
+            "Opening 家庭共济, raising a cap, unfreezing and paying a premium are the account owner's own acts: the owner confirms on their own paired computer with their own payment password, or comes to the service centre with their ID card. A relative may only view, freeze or end it. Nothing was changed.",
+        )
+    }
+    /// One answer for "not found", "name does not match" and "not insured"
+    /// to a household: a refusal never tells a stranger's state.
+    pub fn member_unmatched() -> Self {
+        Self::new(
+            Code::MemberUnmatched,
+            Some("resident_id"),
+            "没有找到与该姓名和身份证号一致、且可以绑定的参保记录。请按身份证逐字核对姓名和号码；如确认无误，请带双方身份证到社区服务中心办理。",
+            "No insurance record that matches this name and ID number and can be bound. Check the name and number against the ID card; if they are right, bring both ID cards to the service centre.",
+        )
+    }
+    pub fn drafts_too_many(max: i64) -> Self {
+        Self::new(
+            Code::DraftsTooMany,
+            None,
+            format!("您已有{max}份未办结的绑定申请。请先提交或撤回其中的申请，再新建。"),
+            format!("You already have {max} open binding applications. Submit or withdraw some of them before starting another."),
+        )
+    }
+    pub fn pay_password_current_required() -> Self {
+        Self::new(
+            Code::PayPasswordCurrentRequired,
+            Some("current"),
+            "修改支付密码须先输入当前的支付密码。忘记了请本人带身份证到社区服务中心，由工作人员当面核验后重置。",
+            "Changing a payment password needs the current one. If it is forgotten, come to the service centre with your ID card to have it reset in person.",
+        )
+    }
+    pub fn pairing_in_person() -> Self {
+        Self::new(
+            Code::PairingInPerson,
+            Some("holder"),
+            "只有在窗口当面核验户主本人身份后（接待居民时），才能为其家庭电脑生成配对码；或请管理员办理。",
+            "A pairing code for a family computer is given only while you serve the holder in person at the kiosk (after checking their ID card), or by an administrator.",
+        )
+    }
+    pub fn request_media_type() -> Self {
+        Self::new(
+            Code::RequestMediaType,
+            None,
+            "请求须为 JSON（Content-Type: application/json），未作任何改动。",
+            "The request must be JSON (Content-Type: application/json). Nothing was changed.",
+        )
+    }
+    pub fn server_busy(retry_secs: i64) -> Self {
+        Self::new(
+            Code::ServerBusy,
+            None,
+            format!("服务器正忙，请{retry_secs}秒后重试，未作任何改动。"),
+            format!("The server is busy; try again in {retry_secs} s. Nothing was changed."),
+        )
+    }
+    pub fn demo_refused(why_zh: &str, why_en: &str) -> Self {
+        Self::new(
+            Code::DemoRefused,
+            None,
+            format!("不能在这个账本上添加演示数据：{why_zh}。演示请用新的空数据库；确需如此请加 --force-demo。"),
+            format!("Demo data is not added to this ledger: {why_en}. Use a new, empty database for the demo, or add --force-demo if you really mean it."),
+        )
+    }
+    pub fn server_insecure(url: &str) -> Self {
+        Self::new(
+            Code::ServerInsecure,
+            Some("server"),
+            format!("拒绝通过未加密的 http:// 连接 {url}：令牌和密码会以明文经过网络。请使用 https://（本机地址除外）。"),
+            format!("Refusing to talk to {url} over plain http://: tokens and passwords would cross the network unencrypted. Use https:// (plain http only to this computer)."),
         )
     }
     pub fn internal(detail: impl fmt::Display) -> Self {

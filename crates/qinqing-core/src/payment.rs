@@ -30,8 +30,21 @@ use password_hash::SaltString;
 
 /// Wrong payment passwords in a row before a lock-out.
 pub const PAY_ATTEMPTS: i64 = 5;
-/// How long a payment lock-out lasts.
+/// How long the first payment lock-out lasts; each further one in a row
+/// (without a right password between) lasts twice the one before.
 pub const PAY_LOCK_SECS: i64 = 900;
+/// The longest a payment lock-out lasts however often it escalates.
+pub const PAY_LOCK_MAX_SECS: i64 = 24 * 3600;
+
+/// The lock-out after `failed` wrong passwords in a row (a multiple of
+/// [`PAY_ATTEMPTS`]): 15 min, 30, 1 h, … at most a day. So a guesser gets
+/// 5 tries, then 5 more after 15 minutes, 5 after 30 more … — about 30
+/// guesses in the first day instead of 480, and a right password (the
+/// owner's) starts the count again.
+pub fn pay_lock_secs(failed: i64) -> i64 {
+    let n = (failed / PAY_ATTEMPTS - 1).clamp(0, 16);
+    PAY_LOCK_SECS.saturating_mul(1_i64 << n).min(PAY_LOCK_MAX_SECS)
+}
 
 fn argon(pepper: &[u8]) -> Result<Argon2<'_>> {
     let p = Params::new(64, 1, 1, None).map_err(|e| Error::internal(format!("argon2 params: {e}")))?;
@@ -126,42 +139,109 @@ pub(crate) fn confirm<'a>(state: Option<&'a PayState>, pepper: &'a [u8], person:
     }
     let Some(pw) = pw.map(str::trim).filter(|p| !p.is_empty()) else { return Confirm::Refused(Error::pay_confirmation_required()) };
     let if_right = (*failed > 0 || locked.is_some()).then(|| query("UPDATE person SET pay_failed = 0, pay_locked_until = NULL WHERE id = ?1", [person]));
+    // The count of wrong passwords runs on across lock-outs (each fifth one
+    // locks, for longer each time) until a right one resets it.
     let failed = failed + 1;
-    let (if_wrong, wrong) = if failed >= PAY_ATTEMPTS {
-        let until = time::to_db(now + chrono::Duration::seconds(PAY_LOCK_SECS));
-        (query("UPDATE person SET pay_failed = 0, pay_locked_until = ?2 WHERE id = ?1", params![person, until]), Error::pay_password_locked(PAY_LOCK_SECS / 60))
+    let (if_wrong, wrong) = if failed % PAY_ATTEMPTS == 0 {
+        let secs = pay_lock_secs(failed);
+        let until = time::to_db(now + chrono::Duration::seconds(secs));
+        (
+            query("UPDATE person SET pay_failed = ?2, pay_locked_until = ?3 WHERE id = ?1", params![person, failed, until]),
+            Error::pay_password_locked((secs + 59) / 60),
+        )
     } else {
-        (query("UPDATE person SET pay_failed = ?2 WHERE id = ?1", params![person, failed]), Error::pay_password_wrong(PAY_ATTEMPTS - failed))
+        (query("UPDATE person SET pay_failed = ?2 WHERE id = ?1", params![person, failed]), Error::pay_password_wrong(PAY_ATTEMPTS - failed % PAY_ATTEMPTS))
     };
     Confirm::Check { argon: Argon { pepper, hash, pw }, if_right, if_wrong, wrong }
 }
 
+/// A person's stored payment-password state (`None`: no such person).
+fn pay_state(conn: &crate::store::Conn, person: i64) -> Result<Option<PayState>> {
+    conn.query_row("SELECT pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1", [person], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()
+}
+
 impl Qinqing {
-    /// Set (or change) a person's payment password; typed twice.
+    /// Set a person's first payment password, or change it: typed twice,
+    /// and a change needs the `current` one (checked and counted like a
+    /// payment's). Forgotten: a reset in person at the kiosk (staff serving
+    /// the person, or the parent of a child under 16, after the ID check),
+    /// which needs no current password and lifts a lock-out. The person
+    /// (and the holder acting, when another) gets a message each time.
     pub fn set_pay_password(&mut self, person: i64, password: &str, again: &str) -> Result<()> {
-        crate::store::retry(|| self.set_pay_password_once(person, password, again))
+        self.change_pay_password(person, None, password, again)
     }
 
-    fn set_pay_password_once(&mut self, person: i64, password: &str, again: &str) -> Result<()> {
+    /// [`Qinqing::set_pay_password`] with the current password, for a change.
+    pub fn change_pay_password(&mut self, person: i64, current: Option<&str>, password: &str, again: &str) -> Result<()> {
         self.permit(Act::PayPasswordSet { person })?;
         check_pay_password(password)?;
         if password != again {
             return Err(Error::staff_password_mismatch());
         }
         crate::person::load(self.conn(), person)?;
-        let salt = SaltString::generate(&mut OsRng);
+        let state = pay_state(self.conn(), person)?;
+        let in_person = matches!(self.actor_ref(), crate::authz::Actor::Serving { .. } | crate::authz::Actor::Operator);
         let pepper = pepper(self)?;
+        if state.as_ref().is_some_and(|(h, _, _)| h.is_some()) && !in_person {
+            if current.is_none_or(|c| c.trim().is_empty()) {
+                return Err(Error::pay_password_current_required());
+            }
+            self.judge_and_count(state.as_ref(), &pepper, person, current)?;
+        }
+        let salt = SaltString::generate(&mut OsRng);
         let hash = argon(&pepper)?.hash_password(password.as_bytes(), &salt).map_err(|e| Error::internal(format!("hashing: {e}")))?.to_string();
         let now = time::to_db(self.now());
         let actor = self.actor();
-        let tx = self.conn().begin()?;
-        tx.execute(
-            "UPDATE person SET pay_password_hash = ?2, pay_failed = 0, pay_locked_until = NULL, updated_at = ?3 WHERE id = ?1",
-            params![person, hash, now],
-        )?;
-        crate::audit::record(&tx, &now, &actor, "person.pay_password_set", "person", Some(person), Some(person), None, None)?;
-        tx.commit()?;
-        Ok(())
+        let acting_holder = self.actor_ref().family_holder();
+        crate::store::retry(|| {
+            let tx = self.conn().begin()?;
+            tx.execute(
+                "UPDATE person SET pay_password_hash = ?2, pay_failed = 0, pay_locked_until = NULL, updated_at = ?3 WHERE id = ?1",
+                params![person, hash, now],
+            )?;
+            crate::audit::record(&tx, &now, &actor, "person.pay_password_set", "person", Some(person), Some(person), None, None)?;
+            let (zh, en) = (
+                format!("【亲情医保】您的医保支付密码已于{}设置或修改。如非本人或监护人操作，请立即到社区服务中心处理。", time::from_db(&now).map(time::display_china).unwrap_or_default()),
+                format!("[Qinqing] Your insurance payment password was set or changed at {} (China time). If you or your guardian did not do this, go to the service centre at once.", time::from_db(&now).map(time::display_china).unwrap_or_default()),
+            );
+            crate::audit::notify(&tx, person, &zh, &en, &now)?;
+            if let Some(h) = acting_holder.filter(|h| *h != person) {
+                crate::audit::notify(&tx, h, &zh, &en, &now)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Check `pw` against the stored state; the failure (or the reset) is
+    /// written and committed on its own, whatever the caller does next.
+    fn judge_and_count(&mut self, state: Option<&PayState>, pepper: &[u8], person: i64, pw: Option<&str>) -> Result<()> {
+        let (verdict, write) = judge(state, pepper, person, pw, self.now());
+        if let Some(q) = write {
+            self.conn().begin()?.commit_with(vec![q])?;
+        }
+        verdict
+    }
+
+    /// The owner's consent to moving their own money (DOMAIN §3 "Consent"):
+    /// opening or widening a 家庭共济 relation, unfreezing it, paying 代缴.
+    /// The operator (the ledger file's own tools) passes; the resident served
+    /// in person at the kiosk passes (staff checked the ID card and the face
+    /// when the session began); a family computer passes only for its own
+    /// holder's money, confirmed with the holder's own payment password
+    /// (wrong ones counted and locked out as at a counter). Anyone else's
+    /// money: `CONSENT_OWNER_ONLY`, nothing checked, nothing counted.
+    pub fn confirm_owner(&mut self, owner: i64, pw: Option<&str>) -> Result<()> {
+        match self.actor_ref() {
+            crate::authz::Actor::Operator => return Ok(()),
+            crate::authz::Actor::Serving { resident, .. } if *resident == owner => return Ok(()),
+            crate::authz::Actor::Household { holder } if *holder == owner => {}
+            _ => return Err(Error::consent_owner_only()),
+        }
+        let state = pay_state(self.conn(), owner)?;
+        let pepper = pepper(self)?;
+        self.judge_and_count(state.as_ref(), &pepper, owner, pw)
     }
 
     /// Whether a person has a payment password (for the screen).

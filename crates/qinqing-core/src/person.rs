@@ -298,6 +298,12 @@ impl Qinqing {
         let (Some(name), Some(rid), Some(insurance), Some(region), Some(status), Some(balance)) = (name, rid, insurance, region, status, balance) else {
             return Err(Error::internal("validation state"));
         };
+        // Money, a status other than active, or a voucher already activated
+        // are not a registration's to decide: an administrator's act (audited
+        // with the registration), as editing them is.
+        if balance.is_some_and(|b| b != 0) || status != Status::Active || input.voucher_activated {
+            self.permit(Act::PersonRegisterFunded)?;
+        }
         let balance_fen = balance.unwrap_or(0);
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();

@@ -70,6 +70,8 @@ pub struct PremiumRequest {
     pub region: String,
     pub year: i64,
     pub tier: String,
+    /// The payer's own payment password (consent; see [`Qinqing::confirm_owner`]).
+    pub pay_password: Option<String>,
 }
 
 /// 代缴信息校验: what will be paid, checked before paying.
@@ -276,6 +278,8 @@ impl Qinqing {
 
     /// Pay a checked premium (the tier's amount) and return the receipt.
     pub fn pay_premium_tier(&mut self, req: &PremiumRequest) -> Result<Receipt> {
+        self.permit(Act::PremiumPay { payer: req.payer })?;
+        self.confirm_owner(req.payer, req.pay_password.as_deref())?;
         self.retrying(|q| q.pay_premium_tier_once(req))
     }
 
@@ -294,7 +298,9 @@ impl Qinqing {
     }
 
     /// 代缴 of a given amount (CLI `--amount`, tests, data from elsewhere).
-    pub fn pay_premium(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<serde_json::Value> {
+    pub fn pay_premium(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64, pay_password: Option<&str>) -> Result<serde_json::Value> {
+        self.permit(Act::PremiumPay { payer })?;
+        self.confirm_owner(payer, pay_password)?;
         self.retrying(|q| q.pay_premium_once(payer, beneficiary, amount_fen, year))
     }
 

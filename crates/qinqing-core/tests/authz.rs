@@ -54,6 +54,10 @@ struct Ids {
     premium: i64,
     other_draft: i64,
     other_doc: i64,
+    /// 王芳's own 家庭共济 to her son: her money, not her husband's.
+    aid_fang: i64,
+    /// A face photo of 张建国 uploaded into family B's application.
+    other_face: i64,
 }
 
 /// The PostgreSQL server the suite runs on, if `QINQING_TEST_POSTGRES` names one.
@@ -84,6 +88,7 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     assert_eq!((wei, fang, kid, li, girl, grandpa, young), (1, 2, 3, 4, 5, 6, 9));
     q.verify_face_in_person(wei, admin).unwrap();
     q.set_pay_password(kid, "135790", "135790").unwrap();
+    q.set_pay_password(wei, "246810", "246810").unwrap();
     q.verify_face_in_person(fang, admin).unwrap();
     // Family A: son and spouse active.
     let b = q.apply_binding(wei, kid, "child").unwrap().id;
@@ -102,7 +107,9 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     // A complete draft for the youngest, and a draft for grandpa (adult: a face check is due).
     let draft_child = q.apply_binding(wei, young, "child").unwrap().id;
     q.guardian_activate_voucher(draft_child).unwrap();
-    let doc_a = q.add_sample_document(young, "birth_certificate", "").unwrap().id;
+    // Uploaded into the application (as the family's window does): the holder's to read and delete.
+    let doc_a =
+        q.ingest_document(young, "birth_certificate", &qinqing_core::docstore::sample_png(5, 64, 48).unwrap(), "", Some(draft_child)).unwrap().document.id;
     q.attach_document(draft_child, doc_a).unwrap();
     q.sign_letter(draft_child).unwrap();
     let draft_elder = q.apply_binding(wei, grandpa, "parent").unwrap().id;
@@ -110,6 +117,8 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     let other_draft = q.apply_binding(li, grandpa, "parent").unwrap().id;
     let other_doc =
         q.ingest_document(grandpa, "household_register", &qinqing_core::docstore::sample_png(7, 64, 48).unwrap(), "", Some(other_draft)).unwrap().document.id;
+    let other_face =
+        q.ingest_document(grandpa, "face_capture", &qinqing_core::docstore::sample_png(8, 64, 48).unwrap(), "", Some(other_draft)).unwrap().document.id;
     // Family B: awaiting review.
     let submitted_b = q.apply_binding(li, girl, "child").unwrap().id;
     let doc_b = q.add_sample_document(girl, "birth_certificate", "").unwrap().id;
@@ -119,6 +128,7 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     // Money: 家庭共济 on both sides, a settlement, an open stay, a filing, a premium.
     let aid_a = q.authorize_aid(wei, kid, "child", Some(100_000)).unwrap().id;
     let aid_b = q.authorize_aid(li, girl, "child", None).unwrap().id;
+    let aid_fang = q.authorize_aid(fang, kid, "child", Some(50_000)).unwrap().id;
     let inst = q.add_institution("浦东新区人民医院", "310115", true, true).unwrap().id;
     q.add_institution("徐汇区中心医院", "310104", true, true).unwrap();
     q.set_fund_policy("", "outpatient", "resident", FundPolicy { deductible_fen: 0, ratio_pct: 50, ceiling_fen: None }).unwrap();
@@ -148,9 +158,29 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
         .unwrap()
         .id;
     let filing = q.add_filing(kid, "440100", "2026-03-01", "2026-12-31").unwrap().id;
-    let premium = q.pay_premium(wei, kid, 38_000, 2026).unwrap()["id"].as_i64().unwrap();
+    let premium = q.pay_premium(wei, kid, 38_000, 2026, None).unwrap()["id"].as_i64().unwrap();
     drop(q);
-    (db, Ids { draft_child, draft_elder, active_kid: b, submitted_b, doc_a, doc_b, aid_a, aid_b, settlement, stay, filing, premium, other_draft, other_doc })
+    (
+        db,
+        Ids {
+            draft_child,
+            draft_elder,
+            active_kid: b,
+            submitted_b,
+            doc_a,
+            doc_b,
+            aid_a,
+            aid_b,
+            settlement,
+            stay,
+            filing,
+            premium,
+            other_draft,
+            other_doc,
+            aid_fang,
+            other_face,
+        },
+    )
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -223,6 +253,13 @@ fn denied_count(q: &Qinqing) -> i64 {
 
 type Call = Box<dyn Fn(&mut Qinqing, &Ids) -> qinqing_core::Result<()>>;
 
+/// A case: its name, the actor kinds allowed, the refusal code of kinds
+/// refused with something more telling than `FORBIDDEN`, and the call.
+type Case = (&'static str, &'static str, &'static [(char, Code)], Call);
+
+/// A relative's money: "only the owner moves it" (issue 31), said as such.
+const NOT_OWNER: &[(char, Code)] = &[('V', Code::ConsentOwnerOnly), ('H', Code::ConsentOwnerOnly)];
+
 /// Actor kinds: O operator, A admin, S staff, V staff serving 张伟, H 张伟's
 /// household, T the counter of institution 1, N nobody.
 const KINDS: &str = "OASVHTN";
@@ -253,13 +290,17 @@ fn token(q: &mut Qinqing) -> String {
     t
 }
 
-fn cases() -> Vec<(&'static str, &'static str, Call)> {
-    fn c(
+fn cases() -> Vec<Case> {
+    fn c(name: &'static str, allowed: &'static str, f: impl Fn(&mut Qinqing, &Ids) -> qinqing_core::Result<()> + 'static) -> Case {
+        (name, allowed, &[], Box::new(f))
+    }
+    fn cr(
         name: &'static str,
         allowed: &'static str,
+        refusals: &'static [(char, Code)],
         f: impl Fn(&mut Qinqing, &Ids) -> qinqing_core::Result<()> + 'static,
-    ) -> (&'static str, &'static str, Call) {
-        (name, allowed, Box::new(f))
+    ) -> Case {
+        (name, allowed, refusals, Box::new(f))
     }
     vec![
         // reference data
@@ -272,13 +313,24 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
         c("get_person(own family)", "OASVH", |q, _| q.get_person(3).map(drop)),
         c("get_person(other family)", "OAS", |q, _| q.get_person(5).map(drop)),
         c("add_person", "OAS", |q, _| add_person(q)),
+        // Issue 31: staff register people; money, a status and a voucher are an administrator's.
+        c("add_person(with a balance)", "OA", |q, _| add_person_with(q, Some(10_000_000_000), None, false)),
+        c("add_person(suspended)", "OA", |q, _| add_person_with(q, None, Some("suspended"), false)),
+        c("add_person(voucher on)", "OA", |q, _| add_person_with(q, None, None, true)),
+        // Issue 31: an application grants no read of the person applied for.
+        c("get_person(someone being applied for)", "OAS", |q, _| q.get_person(6).map(drop)),
         c("edit_person(name)", "OAS", |q, _| q.edit_person(3, &PersonEdit { name: Some("张子函".into()), ..Default::default() }).map(drop)),
         c("edit_person(balance)", "OA", |q, _| q.edit_person(3, &PersonEdit { balance_fen: Some(1), ..Default::default() }).map(drop)),
         c("set_balance", "OA", |q, _| q.set_balance(3, 99).map(drop)),
         c("set_status", "OA", |q, _| q.set_status(3, "suspended").map(drop)),
         c("activate_voucher(own family)", "OASVH", |q, _| q.activate_voucher(3).map(drop)),
         // 亲情账户
-        c("apply_binding", "OVH", |q, _| q.apply_binding(1, 7, "child").map(drop)),
+        // By number alone: the operator's tools only (issue 31); others type name and ID number.
+        c("apply_binding(by number)", "O", |q, _| q.apply_binding(1, 7, "child").map(drop)),
+        c("apply_binding_entry", "OVH", |q, _| {
+            let entry = qinqing_core::MemberEntry { name: "张小明".into(), resident_id: with_check_char("31011520180505017"), relation: "child".into() };
+            q.apply_binding_entry(1, &entry).map(drop)
+        }),
         c("apply_binding(as another holder)", "O", |q, _| q.apply_binding(4, 8, "child").map(drop)),
         c("sign_letter", "OVH", |q, i| q.sign_letter(i.draft_child).map(drop)),
         c("submit_binding", "OVH", |q, i| q.submit_binding(i.draft_child).map(drop)),
@@ -305,6 +357,9 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
             q.reject_binding(i.submitted_b, s, "照片模糊").map(drop)
         }),
         c("outbox", "O", |q, _| q.outbox(6).map(drop)),
+        c("outbox(own)", "OVH", |q, _| q.outbox(1).map(drop)),
+        // Issue 31: a face photo reaches an application only if the actor may see it.
+        c("verify_face_by_evidence(another family's photo)", "O", |q, i| q.verify_face_by_evidence(i.draft_elder, i.other_face).map(drop)),
         // Review findings: no stranger attached through 家庭共济; no reading or
         // writing another holder's application through a shared applicant.
         c("authorize_aid(for a stranger)", "O", |q, _| q.authorize_aid(1, 5, "child", None).map(drop)),
@@ -315,9 +370,9 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
         c("attach_document(another family's, by number)", "O", |q, i| q.attach_document(i.draft_elder, i.other_doc).map(drop)),
         c("get_binding(another holder's application)", "OAS", |q, i| q.get_binding(i.other_draft).map(drop)),
         c("list_bindings(a relative's, all holders)", "OAS", |q, _| q.list_bindings(&BindingQuery { member: Some(3), ..Default::default() }).map(drop)),
-        c("set_pay_password(own child under 16)", "OVH", |q, _| q.set_pay_password(3, "246813", "246813")),
+        c("set_pay_password(own child under 16)", "OVH", |q, _| q.change_pay_password(3, Some("135790"), "246813", "246813")),
         c("set_pay_password(adult relative)", "O", |q, _| q.set_pay_password(2, "246813", "246813")),
-        c("set_pay_password(own)", "OVH", |q, _| q.set_pay_password(1, "246813", "246813")),
+        c("set_pay_password(own)", "OVH", |q, _| q.change_pay_password(1, Some("246810"), "246813", "246813")),
         // documents
         c("ingest_document", "OVH", |q, _| q.add_sample_document(3, "household_register", "").map(drop)),
         c("ingest_document(other family)", "O", |q, _| q.add_sample_document(5, "household_register", "").map(drop)),
@@ -377,9 +432,31 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
         c("list_settlements(all)", "O", |q, _| q.list_settlements(None, 10).map(drop)),
         c("list_institutions", "OASVHT", |q, _| q.list_institutions().map(drop)),
         // 家庭共济, 代缴, 异地备案
-        c("authorize_aid", "OVH", |q, _| q.authorize_aid(2, 3, "child", None).map(drop)),
+        // Issue 31: a relative's money is the relative's to open (CONSENT_OWNER_ONLY);
+        // the holder's own, with the holder's payment password (at the kiosk: in person).
+        cr("authorize_aid(a relative's money)", "O", NOT_OWNER, |q, _| q.authorize_aid(2, 1, "spouse", None).map(drop)),
+        c("authorize_aid(own money)", "OVH", |q, _| {
+            let req = qinqing_core::settle::AidRequest {
+                authorizer: 1,
+                beneficiary: 2,
+                relation: "spouse".into(),
+                letter_sha256: qinqing_core::settle::aid_letter().sha256,
+                pay_password: Some("246810".into()),
+                ..Default::default()
+            };
+            q.authorize_aid_request(&req).map(drop)
+        }),
+        cr("set_aid_cap(raise a relative's)", "O", NOT_OWNER, |q, i| q.set_aid_cap(i.aid_fang, Some(99_999_999), None).map(drop)),
+        c("set_aid_cap(raise own, confirmed)", "OVH", |q, i| q.set_aid_cap(i.aid_a, Some(200_000), Some("246810")).map(drop)),
+        cr("set_aid_online_cap(a relative's)", "O", NOT_OWNER, |q, i| q.set_aid_online_cap(i.aid_fang, Some(200_000), None).map(drop)),
+        c("freeze_aid(a relative's)", "OVH", |q, i| q.freeze_aid(i.aid_fang).map(drop)),
+        c("revoke_aid(a relative's)", "OVH", |q, i| q.revoke_aid(i.aid_fang).map(drop)),
+        cr("pay_premium(from a relative's account)", "O", NOT_OWNER, |q, _| {
+            let req = PremiumRequest { payer: 2, beneficiary: 3, region: "310115".into(), year: 2025, tier: "standard".into(), pay_password: None };
+            q.pay_premium_tier(&req).map(drop)
+        }),
         c("authorize_aid(other family)", "O", |q, _| q.authorize_aid(4, 8, "child", None).map(drop)),
-        c("set_aid_cap", "OVH", |q, i| q.set_aid_cap(i.aid_a, Some(1)).map(drop)),
+        c("set_aid_cap", "OVH", |q, i| q.set_aid_cap(i.aid_a, Some(1), None).map(drop)),
         c("freeze_aid", "OVH", |q, i| q.freeze_aid(i.aid_a).map(drop)),
         c("freeze_aid(other family)", "O", |q, i| q.freeze_aid(i.aid_b).map(drop)),
         c("revoke_aid", "OVH", |q, i| q.revoke_aid(i.aid_a).map(drop)),
@@ -388,7 +465,15 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
         c("list_aid(all)", "O", |q, _| q.list_aid(&Default::default()).map(drop)),
         c("aid_payers", "OVH", |q, _| q.aid_payers(3).map(drop)),
         c("pay_premium", "OVH", |q, _| {
-            q.pay_premium_tier(&PremiumRequest { payer: 1, beneficiary: 3, region: "310115".into(), year: 2025, tier: "standard".into() }).map(drop)
+            q.pay_premium_tier(&PremiumRequest {
+                payer: 1,
+                beneficiary: 3,
+                region: "310115".into(),
+                year: 2025,
+                tier: "standard".into(),
+                pay_password: Some("246810".into()),
+            })
+            .map(drop)
         }),
         c("premium_receipt", "OVH", |q, i| q.premium_receipt(i.premium).map(drop)),
         c("add_filing", "OVH", |q, _| {
@@ -438,6 +523,20 @@ fn cases() -> Vec<(&'static str, &'static str, Call)> {
     ]
 }
 
+fn add_person_with(q: &mut Qinqing, balance_fen: Option<i64>, status: Option<&str>, voucher: bool) -> qinqing_core::Result<()> {
+    q.add_person(&PersonInput {
+        name: "新人".into(),
+        resident_id: with_check_char("31011519900101012"),
+        insurance: "employee".into(),
+        region: "310115".into(),
+        balance_fen,
+        status: status.map(str::to_string),
+        voucher_activated: voucher,
+        ..Default::default()
+    })
+    .map(drop)
+}
+
 fn add_person(q: &mut Qinqing) -> qinqing_core::Result<()> {
     q.add_person(&PersonInput {
         name: "新人".into(),
@@ -459,7 +558,7 @@ fn every_entry_point_for_every_actor() {
     // copy of ~9 MB of catalogs), so the cases expected to be refused share
     // one copy: a refusal must leave it unchanged, which each case checks.
     let mut shared: Option<(Qinqing, Option<String>)> = None;
-    for (name, allowed, call) in cases() {
+    for (name, allowed, refusals, call) in cases() {
         for kind in KINDS.chars() {
             n += 1;
             let expect_ok = allowed.contains(kind);
@@ -480,7 +579,8 @@ fn every_entry_point_for_every_actor() {
                 (true, Err(e)) => failures.push(format!("{name} as {kind}: expected to work, got {e}")),
                 (false, Ok(())) => failures.push(format!("{name} as {kind}: expected a refusal, it worked")),
                 (false, Err(e)) => {
-                    let want = if kind == 'N' { Code::NotLoggedIn } else { Code::Forbidden };
+                    let special = refusals.iter().find(|(k, _)| *k == kind).map(|(_, c)| *c);
+                    let want = special.unwrap_or(if kind == 'N' { Code::NotLoggedIn } else { Code::Forbidden });
                     if e.code != want {
                         failures.push(format!("{name} as {kind}: expected {want:?}, got {e}"));
                     }

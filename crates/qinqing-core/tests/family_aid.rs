@@ -31,7 +31,15 @@ fn world() -> W {
 }
 
 fn request(w: &W, authorizer: i64, cap: Option<i64>, online: Option<i64>, sha: &str) -> AidRequest {
-    AidRequest { authorizer, beneficiary: w.kid, relation: "child".into(), monthly_cap_fen: cap, online_daily_cap_fen: online, letter_sha256: sha.into() }
+    AidRequest {
+        authorizer,
+        beneficiary: w.kid,
+        relation: "child".into(),
+        monthly_cap_fen: cap,
+        online_daily_cap_fen: online,
+        letter_sha256: sha.into(),
+        pay_password: None,
+    }
 }
 
 fn pay(w: &mut W, scenario: &str, total: i64, bill: &str) -> Vec<(String, Option<i64>, i64)> {
@@ -77,10 +85,10 @@ fn a_relations_online_cap_limits_what_it_pays_per_day() {
     assert_eq!(w.q.get_aid(a.id).unwrap().online_spent_today_fen, 30_000);
     // Other channels are not limited by it.
     assert_eq!(pay(&mut w, "pharmacy", 40_000, "P-1"), vec![("family_aid".into(), Some(w.dad), 40_000)]);
-    assert_eq!(w.q.set_aid_online_cap(a.id, Some(200_001)).unwrap_err().code, Code::AidOnlineCapTooHigh);
-    assert_eq!(w.q.set_aid_cap(a.id, Some(1_000_000_001)).unwrap_err().code, Code::AmountTooLarge);
-    assert_eq!(w.q.set_aid_online_cap(a.id, Some(-1)).unwrap_err().code, Code::AmountNegative);
-    w.q.set_aid_online_cap(a.id, None).unwrap();
+    assert_eq!(w.q.set_aid_online_cap(a.id, Some(200_001), None).unwrap_err().code, Code::AidOnlineCapTooHigh);
+    assert_eq!(w.q.set_aid_cap(a.id, Some(1_000_000_001), None).unwrap_err().code, Code::AmountTooLarge);
+    assert_eq!(w.q.set_aid_online_cap(a.id, Some(-1), None).unwrap_err().code, Code::AmountNegative);
+    w.q.set_aid_online_cap(a.id, None, None).unwrap();
     assert_eq!(pay(&mut w, "online_pharmacy", 10_000, "O-2"), vec![("family_aid".into(), Some(w.dad), 10_000)]);
 }
 
@@ -119,7 +127,14 @@ fn premium_tiers_check_then_pay_with_a_receipt() {
     assert_eq!(keys, vec!["child", "senior", "adult"], "Shanghai's tiers, cheapest first");
     assert_eq!(w.q.premium_tiers("440305", 2026).unwrap()[0].tier, "standard", "the national default elsewhere");
     assert!(w.q.premium_tiers("310115", 1999).unwrap().is_empty());
-    let req = |region: &str, tier: &str| PremiumRequest { payer: w.dad, beneficiary: w.kid, region: region.into(), year: 2026, tier: tier.into() };
+    let req = |region: &str, tier: &str| PremiumRequest {
+        payer: w.dad,
+        beneficiary: w.kid,
+        region: region.into(),
+        year: 2026,
+        tier: tier.into(),
+        pay_password: None,
+    };
     // 代缴信息校验: the relative's region must match the record; the tier must exist.
     assert_eq!(w.q.premium_check(&req("440305", "standard")).unwrap_err().code, Code::PremiumRegionMismatch);
     assert_eq!(w.q.premium_check(&req("310115", "gold")).unwrap_err().code, Code::PremiumTierUnknown);

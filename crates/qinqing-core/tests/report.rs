@@ -232,7 +232,7 @@ fn settle_at(q: &mut Qinqing, at: &str, member: i64, inst: i64, scenario: &str, 
 
 fn premium_at(q: &mut Qinqing, at: &str, payer: i64, beneficiary: i64, amount: i64, year: i64) {
     q.set_clock(Arc::new(FixedClock::at(at)));
-    q.pay_premium(payer, beneficiary, amount, year).unwrap();
+    q.pay_premium(payer, beneficiary, amount, year, None).unwrap();
 }
 
 /// (kind, id, date) of every row of a record query, page by page.

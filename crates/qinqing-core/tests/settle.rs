@@ -463,11 +463,11 @@ fn the_premium_limit_is_regional_policy() {
     w.q.authorize_aid(w.holder, w.child, "child", None).unwrap();
     let pol = w.q.region_policies().unwrap().into_iter().find(|p| p.region_prefix == "31").unwrap();
     w.q.set_region_policy_full("31", &pol.relations, &pol.note, Some(2)).unwrap();
-    w.q.pay_premium(w.holder, rel[0], 38_000, 2026).unwrap();
-    w.q.pay_premium(w.holder, rel[1], 38_000, 2026).unwrap();
-    assert_eq!(w.q.pay_premium(w.holder, w.child, 38_000, 2026).unwrap_err().code, Code::PremiumCapReached);
+    w.q.pay_premium(w.holder, rel[0], 38_000, 2026, None).unwrap();
+    w.q.pay_premium(w.holder, rel[1], 38_000, 2026, None).unwrap();
+    assert_eq!(w.q.pay_premium(w.holder, w.child, 38_000, 2026, None).unwrap_err().code, Code::PremiumCapReached);
     assert_eq!(w.q.set_region_policy_full("31", &pol.relations, &pol.note, Some(11)).unwrap_err().code, Code::SettingOutOfRange);
-    assert_eq!(w.q.pay_premium(w.holder, w.child, 0, 2026).unwrap_err().code, Code::AmountZero);
+    assert_eq!(w.q.pay_premium(w.holder, w.child, 0, 2026, None).unwrap_err().code, Code::AmountZero);
 }
 
 #[test]
@@ -488,9 +488,9 @@ fn frozen_revoked_and_lapsed_relations_do_not_pay() {
     let t = w.q.issue_qr(w.child, None).unwrap().token;
     let s = w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "F-1")).unwrap();
     assert_eq!(legs(&s), vec![("family_aid".into(), Some(w.wife), 1_000)], "frozen: skipped");
-    w.q.unfreeze_aid(his).unwrap();
+    w.q.unfreeze_aid(his, None).unwrap();
     w.q.revoke_aid(hers).unwrap();
-    assert_eq!(w.q.unfreeze_aid(hers).unwrap_err().code, Code::AidWrongState);
+    assert_eq!(w.q.unfreeze_aid(hers, None).unwrap_err().code, Code::AidWrongState);
     let t = w.q.issue_qr(w.child, None).unwrap().token;
     let s = w.q.settle(&req(&t, w.pharmacy, "pharmacy", 1_000, "F-2")).unwrap();
     assert_eq!(legs(&s), vec![("family_aid".into(), Some(w.holder), 1_000)]);
@@ -583,8 +583,8 @@ fn aid_authorization_rules() {
     assert_eq!(w.q.authorize_aid(w.holder, w.child, "parent", None).unwrap_err().code, Code::RelationInconsistent);
     let a = w.q.authorize_aid(w.holder, w.child, "child", Some(100_000)).unwrap();
     assert_eq!(w.q.authorize_aid(w.holder, w.child, "child", None).unwrap_err().code, Code::AidDuplicate);
-    assert_eq!(w.q.set_aid_cap(a.id, None).unwrap().monthly_cap_fen, None);
-    assert_eq!(w.q.set_aid_cap(a.id, Some(-1)).unwrap_err().code, Code::AmountNegative);
+    assert_eq!(w.q.set_aid_cap(a.id, None, None).unwrap().monthly_cap_fen, None);
+    assert_eq!(w.q.set_aid_cap(a.id, Some(-1), None).unwrap_err().code, Code::AmountNegative);
     let trail = w.q.audit_list(&Default::default()).unwrap();
     assert!(trail.iter().any(|e| e.action == "aid.authorize") && trail.iter().any(|e| e.action == "aid.cap"));
 }
@@ -607,19 +607,19 @@ fn premium_for_at_most_three_relatives_a_year() {
     for (i, id17) in ["31011520100101011", "31011520110101011", "31011520120101011"].iter().enumerate() {
         kids.push(person(&mut w.q, &format!("孩子{i}"), id17, "resident", "310115", 0));
     }
-    assert_eq!(w.q.pay_premium(w.holder, w.child, 38_000, 2026).unwrap_err().code, Code::PremiumNoAid);
+    assert_eq!(w.q.pay_premium(w.holder, w.child, 38_000, 2026, None).unwrap_err().code, Code::PremiumNoAid);
     for &k in &kids {
         w.q.authorize_aid(w.holder, k, "child", None).unwrap();
     }
-    assert_eq!(w.q.pay_premium(w.holder, w.wife, 38_000, 2026).unwrap_err().code, Code::PremiumNotResident);
+    assert_eq!(w.q.pay_premium(w.holder, w.wife, 38_000, 2026, None).unwrap_err().code, Code::PremiumNotResident);
     for &k in &kids[..3] {
-        w.q.pay_premium(w.holder, k, 20_000, 2026).unwrap();
+        w.q.pay_premium(w.holder, k, 20_000, 2026, None).unwrap();
     }
-    assert_eq!(w.q.pay_premium(w.holder, kids[0], 20_000, 2026).unwrap_err().code, Code::PremiumDuplicate);
-    assert_eq!(w.q.pay_premium(w.holder, kids[3], 20_000, 2026).unwrap_err().code, Code::PremiumCapReached);
+    assert_eq!(w.q.pay_premium(w.holder, kids[0], 20_000, 2026, None).unwrap_err().code, Code::PremiumDuplicate);
+    assert_eq!(w.q.pay_premium(w.holder, kids[3], 20_000, 2026, None).unwrap_err().code, Code::PremiumCapReached);
     assert_eq!(balance(&w.q, w.holder), 40_000);
-    assert_eq!(w.q.pay_premium(w.holder, kids[3], 50_000, 2027).unwrap_err().code, Code::PremiumInsufficient);
-    assert!(w.q.pay_premium(w.holder, kids[3], 20_000, 2027).is_ok(), "a new year");
+    assert_eq!(w.q.pay_premium(w.holder, kids[3], 50_000, 2027, None).unwrap_err().code, Code::PremiumInsufficient);
+    assert!(w.q.pay_premium(w.holder, kids[3], 20_000, 2027, None).is_ok(), "a new year");
 }
 
 #[test]

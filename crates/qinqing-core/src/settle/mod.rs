@@ -70,6 +70,10 @@ pub struct AidRequest {
     pub monthly_cap_fen: Option<i64>,
     pub online_daily_cap_fen: Option<i64>,
     pub letter_sha256: String,
+    /// The authorizer's own payment password: consent to their money
+    /// leaving their account (not needed from the operator's tools or the
+    /// kiosk serving the authorizer in person).
+    pub pay_password: Option<String>,
 }
 
 /// One authorizer as the beneficiary sees it: in paying order.
@@ -770,12 +774,15 @@ impl Qinqing {
             monthly_cap_fen,
             online_daily_cap_fen: None,
             letter_sha256: aid_letter().sha256,
+            pay_password: None,
         })
     }
 
     /// The authorizer lets the beneficiary spend from their personal account,
     /// having read and signed the letter whose hash is `letter_sha256`.
     pub fn authorize_aid_request(&mut self, req: &AidRequest) -> Result<Aid> {
+        self.permit(Act::AidAuthorize { authorizer: req.authorizer, beneficiary: req.beneficiary })?;
+        self.confirm_owner(req.authorizer, req.pay_password.as_deref())?;
         crate::store::retry(|| self.authorize_aid_request_once(req))
     }
 
@@ -885,19 +892,45 @@ impl Qinqing {
         self.get_aid(id)
     }
 
-    /// Set (or with `None` clear) the monthly cap for this beneficiary.
-    pub fn set_aid_cap(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
+    /// The authorizer and the caps of a relation.
+    fn aid_caps(&self, id: i64) -> Result<(i64, Option<i64>, Option<i64>)> {
+        self.conn()
+            .query_row("SELECT authorizer_id, monthly_cap_fen, online_daily_cap_fen FROM aid WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?
+            .ok_or_else(|| Error::aid_not_found(id))
+    }
+
+    /// Set (or with `None` clear) the monthly cap for this beneficiary: the
+    /// authorizer's act; raising or clearing it is confirmed with their
+    /// payment password ([`Qinqing::confirm_owner`]), lowering it is not.
+    pub fn set_aid_cap(&mut self, id: i64, cap_fen: Option<i64>, pay_password: Option<&str>) -> Result<Aid> {
         self.permit(Act::AidChange { aid: id })?;
         check_monthly_cap(cap_fen)?;
+        let (authorizer, before, _) = self.aid_caps(id)?;
+        // No cap is no limit: anything but a lower cap widens the flow.
+        let lowers = match (before, cap_fen) {
+            (None, _) => true,
+            (Some(b), Some(n)) => n <= b,
+            (Some(_), None) => false,
+        };
+        if !lowers {
+            self.confirm_owner(authorizer, pay_password)?;
+        }
         self.change_aid(id, "aid.cap", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok((s.to_string(), Some(cap_fen))) })
     }
     /// Set (or with `None` clear) this relation's online-pharmacy daily cap.
-    pub fn set_aid_online_cap(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
+    /// Only an explicit lower cap goes without the authorizer's payment
+    /// password (no cap of its own means the channel's, which may be higher).
+    pub fn set_aid_online_cap(&mut self, id: i64, cap_fen: Option<i64>, pay_password: Option<&str>) -> Result<Aid> {
+        self.permit(Act::AidChange { aid: id })?;
+        let (authorizer, _, before) = self.aid_caps(id)?;
+        if !matches!((before, cap_fen), (Some(b), Some(n)) if n <= b) {
+            self.confirm_owner(authorizer, pay_password)?;
+        }
         crate::store::retry(|| self.set_aid_online_cap_once(id, cap_fen))
     }
 
     fn set_aid_online_cap_once(&mut self, id: i64, cap_fen: Option<i64>) -> Result<Aid> {
-        self.permit(Act::AidChange { aid: id })?;
         check_online_cap(cap_fen)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
@@ -952,13 +985,17 @@ impl Qinqing {
         self.permit(Act::AidFreeze { aid: id })?;
         self.change_aid(id, "aid.freeze", |s| if s == "active" { Ok(("frozen".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
     }
-    pub fn unfreeze_aid(&mut self, id: i64) -> Result<Aid> {
+    /// Resume a frozen relation: the authorizer's act, confirmed with their
+    /// payment password.
+    pub fn unfreeze_aid(&mut self, id: i64, pay_password: Option<&str>) -> Result<Aid> {
         self.permit(Act::AidChange { aid: id })?;
+        let (authorizer, _, _) = self.aid_caps(id)?;
+        self.confirm_owner(authorizer, pay_password)?;
         self.change_aid(id, "aid.unfreeze", |s| if s == "frozen" { Ok(("active".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
     }
-    /// Ends the relation at once.
+    /// Ends the relation at once (either side: safety first).
     pub fn revoke_aid(&mut self, id: i64) -> Result<Aid> {
-        self.permit(Act::AidChange { aid: id })?;
+        self.permit(Act::AidFreeze { aid: id })?;
         self.change_aid(id, "aid.revoke", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok(("revoked".into(), None)) })
     }
 
