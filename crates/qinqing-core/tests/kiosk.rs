@@ -326,11 +326,14 @@ fn a_pairing_code_pairs_one_computer_once_within_ten_minutes_for_that_household_
     }
     q.set_actor(Actor::Nobody);
     assert_eq!(q.pairing_start(3).unwrap_err().code, Code::NotLoggedIn);
-    // Staff serving a resident pair that resident's household, no other.
+    // Staff serving a resident pair that resident's household, no other;
+    // plain staff pair nobody's (issue 31: they would become that household).
     q.set_actor(Actor::Serving { staff: clerk, admin: false, resident: stranger });
-    assert_eq!(q.pairing_start(3).unwrap_err().code, Code::Forbidden);
+    assert_eq!(q.pairing_start(3).unwrap_err().code, Code::PairingInPerson);
     q.set_actor(Actor::Staff { id: clerk, admin: false });
+    assert_eq!(q.pairing_start(3).unwrap_err().code, Code::PairingInPerson);
     let holder_name = q.get_person(3).unwrap().name;
+    q.set_actor(Actor::Serving { staff: clerk, admin: false, resident: 3 });
     let p = q.pairing_start(3).unwrap();
     assert_eq!(p.holder_name_masked.chars().next(), holder_name.chars().next());
     assert!(p.holder_name_masked.ends_with('*') && !p.holder_name_masked.contains(&holder_name[3..]));
@@ -365,7 +368,7 @@ fn a_pairing_code_pairs_one_computer_once_within_ten_minutes_for_that_household_
     assert_eq!(q.device_list(stranger).unwrap_err().code, Code::Forbidden);
     assert_eq!(q.device_list(3).unwrap().len(), 1);
     // Ten minutes pass: a code not typed in time is refused; a newer code voids an older one.
-    q.set_actor(Actor::Staff { id: clerk, admin: false });
+    q.set_actor(Actor::Serving { staff: clerk, admin: false, resident: 3 });
     let late = q.pairing_start(3).unwrap();
     at(&mut q, "2026-03-10T02:10:00Z");
     assert_eq!(q.pair(&late.code, None, None).unwrap_err().code, Code::PairingCodeInvalid, "expired");
@@ -397,7 +400,7 @@ fn a_paired_computer_signs_codes_a_counter_checks_offline_and_the_ledger_still_d
     q.demo_seed().unwrap();
     let clerk = q.add_staff("小李", "staff", "clerk-password", "clerk-password").unwrap().id;
     // Pairing with the computer's own key: the ledger certifies it.
-    q.set_actor(Actor::Staff { id: clerk, admin: false });
+    q.set_actor(Actor::Serving { staff: clerk, admin: false, resident: 3 });
     let p = q.pairing_start(3).unwrap();
     q.set_actor(Actor::Nobody);
     let key = qr::new_device_key();
