@@ -25,6 +25,13 @@ impl Remote {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(Error::server_unreachable(&base, "the address must start with https:// (or http:// on this machine)"));
         }
+        // Tokens and passwords never cross a network in the clear: plain
+        // http:// only to this computer.
+        if let Some(rest) = base.strip_prefix("http://") {
+            if !is_loopback_host(rest) {
+                return Err(Error::server_insecure(&base));
+            }
+        }
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         if let Some(ca) = ca {
@@ -88,5 +95,47 @@ impl Remote {
             }
             Err(e) => Err(Error::server_unreachable(&self.base, &e.to_string())),
         }
+    }
+}
+
+/// Whether the authority at the start of `rest` (`host[:port][/…]`) names
+/// this computer: `localhost`, 127.0.0.0/8 or `::1`.
+fn is_loopback_host(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // Credentials in the address (`user:pw@host`) are not a host.
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host =
+        if let Some(v6) = host_port.strip_prefix('[') { v6.split(']').next().unwrap_or_default() } else { host_port.split(':').next().unwrap_or_default() };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost" || host.ends_with(".localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qinqing_core::Code;
+
+    #[test]
+    fn plain_http_only_to_this_computer() {
+        for ok in
+            ["http://127.0.0.1:8750", "http://localhost:8750/", "http://[::1]:8750", "http://127.8.0.1", "https://centre.example:8750", "https://10.0.0.5"]
+        {
+            assert!(Remote::new(ok, Some("t".into()), None).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://centre.example:8750",
+            "http://10.0.0.5:8750",
+            "http://[2001:db8::1]:8750",
+            "http://127.0.0.1.evil.example",
+            "http://127.0.0.1@evil.example",
+            "http://localhost@10.0.0.5/",
+            "HTTP://10.0.0.5",
+        ] {
+            match Remote::new(bad, Some("t".into()), None) {
+                Err(e) => assert!(matches!(e.code, Code::ServerInsecure | Code::ServerUnreachable), "{bad}: {e:?}"),
+                Ok(_) => panic!("{bad} was accepted"),
+            }
+        }
+        assert_eq!(Remote::new("http://centre.example:8750", None, None).err().map(|e| e.code), Some(Code::ServerInsecure));
     }
 }

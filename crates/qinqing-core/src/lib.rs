@@ -33,6 +33,7 @@ pub mod settings;
 pub mod settle;
 pub mod staff;
 pub mod store;
+pub mod throttle;
 pub mod time;
 
 pub use authz::{Act, Actor};

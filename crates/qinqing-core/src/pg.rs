@@ -21,6 +21,8 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/postgres/0007_credentials.sql"),
     include_str!("../migrations/postgres/0008_pairing.sql"),
     include_str!("../migrations/postgres/0009_column_checks.sql"),
+    // Migration 0010 (issue 31, consent and least privilege) belongs right here, above 0011.
+    include_str!("../migrations/postgres/0011_throttle.sql"),
 ];
 
 /// Arbitrary key for the advisory lock that serializes migrations across processes.

@@ -15,8 +15,6 @@ use password_hash::SaltString;
 use serde::Serialize;
 
 pub const MIN_PASSWORD: usize = 8;
-/// The longest a lock-out lasts however often it escalates (24 hours).
-pub const MAX_LOCKOUT_SECS: i64 = 86_400;
 
 /// Passwords that fall to the first guesses (lower-cased comparison): the
 /// commonest in Chinese and English leaks, and the app's own name.
@@ -182,53 +180,45 @@ impl Qinqing {
         Ok(s)
     }
 
-    /// Check a staff member's password; the member must be active and not
-    /// locked out. Wrong passwords in a row (a setting, default 5) lock the
-    /// account for a while (default 15 min); a right one resets the count.
+    /// Check a staff member's password; the member must be active. Wrong
+    /// passwords are counted per account (`login:acct:ID`, [`crate::throttle`]):
+    /// after `staff_lockout_attempts` of them (default 5) each further attempt
+    /// waits 2, 4, 8 … seconds, at most `staff_lockout_secs` (default 15 min),
+    /// and while it waits the attempt is refused with `RATE_LIMITED` without the
+    /// password being checked. A right password clears the count. Nobody can
+    /// lock an account for longer than one such wait at a time, and every server
+    /// replica shares the count (it is in the ledger).
     pub fn verify_staff(&self, id: i64, password: &str) -> Result<Staff> {
         let s = self.active_staff(id)?;
         let now = self.now();
-        let (stored, failed, locked, lockouts): (String, i64, Option<String>, i64) =
-            self.conn().query_row("SELECT password_hash, failed_attempts, locked_until, lockouts FROM staff WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?;
-        if let Some(until) = locked.as_deref().and_then(time::from_db) {
-            if until > now {
-                return Err(Error::staff_locked(((until - now).num_seconds() + 59) / 60));
-            }
-        }
+        let policy =
+            crate::throttle::Policy { free: self.setting("staff_lockout_attempts")?, cap_secs: self.setting("staff_lockout_secs")?, forget_secs: 86_400 };
+        let key = crate::throttle::staff_key(id);
+        // Counted (as a failure) before the password is checked, so attempts
+        // at once — on any replica — cannot all slip past a wait.
+        let counted = crate::throttle::begin(self.conn(), &key, now.timestamp(), &policy)?;
+        let stored: String = self.conn().query_row("SELECT password_hash FROM staff WHERE id = ?1", [id], |r| r.get(0))?;
         let parsed = PasswordHash::new(&stored).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
         let ok = password.len() <= MAX_PASSWORD && Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         if ok {
-            if failed > 0 || locked.is_some() {
-                self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = ?1", [id])?;
-            }
+            crate::throttle::clear(self.conn(), &key)?;
             return Ok(s);
         }
-        let max = self.setting("staff_lockout_attempts")?;
-        let secs = self.setting("staff_lockout_secs")?;
-        let failed = failed + 1;
-        let nowdb = time::to_db(now);
-        if failed >= max {
-            // Each lock-out of this account lasts twice the last (15 min, 30, 1 h …, at most a day)
-            // until an administrator resets it: slow guessing gets nowhere.
-            let secs = secs.saturating_mul(1_i64 << lockouts.clamp(0, 16)).min(MAX_LOCKOUT_SECS);
-            let until = time::to_db(now + chrono::Duration::seconds(secs));
-            self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = ?2, lockouts = lockouts + 1 WHERE id = ?1", params![id, until])?;
+        if counted.failures == policy.free {
+            // The first wait of a run of wrong passwords is recorded once (not
+            // every guess: an anonymous caller must not grow the audit trail).
             audit::record(
                 self.conn(),
-                &nowdb,
+                &time::to_db(now),
                 &self.actor(),
-                "staff.locked",
+                "staff.throttled",
                 "staff",
                 Some(id),
                 None,
                 None,
-                Some(&serde_json::json!({ "until": until, "lockout": lockouts + 1 })),
+                Some(&serde_json::json!({ "failures": counted.failures, "wait_secs": counted.wait_secs })),
             )?;
-            return Err(Error::staff_locked((secs + 59) / 60));
         }
-        self.conn().execute("UPDATE staff SET failed_attempts = ?2 WHERE id = ?1", params![id, failed])?;
         Err(Error::staff_password_wrong())
     }
 
@@ -262,12 +252,14 @@ impl Qinqing {
         self.get_person(person_id)
     }
 
-    /// An administrator lifts a lock-out and resets its escalation.
+    /// An administrator clears an account's count of wrong passwords (and
+    /// any wait it is in).
     pub fn unlock_staff(&mut self, id: i64) -> Result<Staff> {
         self.permit(Act::Admin)?;
         let s = self.get_staff(id)?;
         let now = time::to_db(self.now());
         let actor = self.actor();
+        crate::throttle::clear(self.conn(), &crate::throttle::staff_key(id))?;
         self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = NULL, lockouts = 0 WHERE id = ?1", [id])?;
         audit::record(self.conn(), &now, &actor, "staff.unlock", "staff", Some(id), None, None, None)?;
         Ok(s)

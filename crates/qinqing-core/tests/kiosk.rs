@@ -15,24 +15,28 @@ fn ledger() -> Qinqing {
     Qinqing::in_memory(Arc::new(FixedClock::at("2026-03-10T02:00:00Z"))).unwrap()
 }
 
+/// Issue 31: no lock-out anyone can set off — after 5 wrong passwords each
+/// further attempt waits (2 s, 4 s, 8 s …), refused without the password
+/// being checked; a right one afterwards clears the count.
 #[test]
-fn five_wrong_passwords_lock_the_account_for_a_while() {
+fn five_wrong_passwords_make_the_next_attempt_wait_and_a_right_one_clears_the_count() {
     let mut q = ledger();
     let s = q.add_staff("陈主任", "admin", "right-password", "right-password").unwrap().id;
+    for _ in 0..5 {
+        assert_eq!(q.verify_staff(s, "wrong").unwrap_err().code, Code::StaffPasswordWrong);
+    }
+    let e = q.verify_staff(s, "right-password").unwrap_err();
+    assert_eq!(e.code, Code::RateLimited, "even the right password while waiting");
+    assert!(e.message_en.contains("in 2 s"), "{}", e.message_en);
+    at(&mut q, "2026-03-10T02:00:02Z");
+    assert!(q.verify_staff(s, "right-password").is_ok(), "after the wait");
+    // The right password cleared the count: 4 more wrong ones are free again.
     for _ in 0..4 {
         assert_eq!(q.verify_staff(s, "wrong").unwrap_err().code, Code::StaffPasswordWrong);
     }
-    assert_eq!(q.verify_staff(s, "wrong").unwrap_err().code, Code::StaffLocked, "the 5th wrong one locks");
-    assert_eq!(q.verify_staff(s, "right-password").unwrap_err().code, Code::StaffLocked, "even the right password while locked");
-    at(&mut q, "2026-03-10T02:16:00Z");
-    assert!(q.verify_staff(s, "right-password").is_ok(), "after 15 minutes");
-    // A right password resets the count.
-    for _ in 0..4 {
-        let _ = q.verify_staff(s, "wrong");
-    }
     q.verify_staff(s, "right-password").unwrap();
     assert_eq!(q.verify_staff(s, "wrong").unwrap_err().code, Code::StaffPasswordWrong);
-    assert!(q.audit_list(&Default::default()).unwrap().iter().any(|e| e.action == "staff.locked"));
+    assert!(q.audit_list(&Default::default()).unwrap().iter().any(|e| e.action == "staff.throttled"));
 }
 
 #[test]
@@ -177,11 +181,13 @@ fn staff_verify_a_face_in_person_so_an_adult_can_show_their_code() {
     assert!(q.audit_list(&Default::default()).unwrap().iter().any(|e| e.action == "person.face_verified"));
 }
 
-/// Issue 15: lock-outs escalate until an administrator resets them; common
-/// passwords are refused; a fresh kiosk's first administrator needs no log-in
-/// but only while no staff exist.
+/// Issue 15, changed by issue 31: the waits after wrong passwords grow (2 s,
+/// 4 s, 8 s … at most `staff_lockout_secs`, 15 min) instead of day-long
+/// lock-outs; an administrator clears them; common passwords are refused; a
+/// fresh kiosk's first administrator needs no log-in but only while no staff
+/// exist.
 #[test]
-fn lockouts_escalate_common_passwords_are_refused_first_admin_once() {
+fn waits_grow_common_passwords_are_refused_first_admin_once() {
     let mut q = Qinqing::in_memory(Arc::new(FixedClock::at("2026-03-10T02:00:00Z"))).unwrap();
     q.set_actor(qinqing_core::Actor::Nobody);
     for common in ["12345678", "Password1", "88888888", "aaaaaaaa", "woaini1314"] {
@@ -190,30 +196,33 @@ fn lockouts_escalate_common_passwords_are_refused_first_admin_once() {
     let admin = q.create_first_admin("陈主任", "right-password", "right-password").unwrap().id;
     assert_eq!(q.create_first_admin("又一个", "right-password", "right-password").unwrap_err().code, Code::StaffExists);
     assert_eq!(q.add_staff("小李", "staff", "staff-pass-1", "staff-pass-1").unwrap_err().code, Code::NotLoggedIn);
-    let lock = |q: &Qinqing| {
-        for _ in 0..5 {
-            let _ = q.verify_staff(admin, "wrong");
-        }
-    };
-    let minutes_locked = |q: &Qinqing| -> i64 {
+    let secs_to_wait = |q: &Qinqing| -> i64 {
         let e = q.verify_staff(admin, "right-password").unwrap_err();
-        assert_eq!(e.code, Code::StaffLocked);
-        e.message_en.split("Try again in ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
+        assert_eq!(e.code, Code::RateLimited);
+        e.message_en.split("try again in ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
     };
-    lock(&q);
-    assert_eq!(minutes_locked(&q), 15);
-    at(&mut q, "2026-03-10T02:16:00Z");
-    lock(&q);
-    assert_eq!(minutes_locked(&q), 30, "the second lock-out lasts twice as long");
-    at(&mut q, "2026-03-10T02:47:00Z");
-    lock(&q);
-    assert_eq!(minutes_locked(&q), 60);
-    // An administrator (here the operator) resets it.
+    for _ in 0..5 {
+        let _ = q.verify_staff(admin, "wrong");
+    }
+    assert_eq!(secs_to_wait(&q), 2);
+    let mut t = chrono::DateTime::parse_from_rfc3339("2026-03-10T02:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    let mut waits = Vec::new();
+    for _ in 0..12 {
+        // Each time the wait is over, one more wrong guess: the next wait is twice as long.
+        t += chrono::Duration::seconds(secs_to_wait(&q));
+        at(&mut q, &qinqing_core::time::to_db(t));
+        assert_eq!(q.verify_staff(admin, "wrong").unwrap_err().code, Code::StaffPasswordWrong);
+        waits.push(secs_to_wait(&q));
+    }
+    assert_eq!(waits, vec![4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900], "growing, at most 15 minutes");
+    // An administrator (here the operator) clears it.
     q.set_actor(qinqing_core::Actor::Operator);
     q.unlock_staff(admin).unwrap();
     assert!(q.verify_staff(admin, "right-password").is_ok());
-    lock(&q);
-    assert_eq!(minutes_locked(&q), 15, "back to the first step");
+    for _ in 0..5 {
+        let _ = q.verify_staff(admin, "wrong");
+    }
+    assert_eq!(secs_to_wait(&q), 2, "back to the first step");
 }
 
 #[test]

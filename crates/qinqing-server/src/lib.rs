@@ -9,33 +9,44 @@
 //! connection) and takes jobs from a queue; a handler waits for its answer
 //! without blocking the runtime.
 
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use qinqing_core::api::Call;
 use qinqing_core::authz::Actor;
+use qinqing_core::credential::Bearer;
+use qinqing_core::throttle::{self, Policy};
 use qinqing_core::{Code, Error, Kind, Qinqing};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod body;
+pub mod net;
 pub mod openapi;
+
+pub use net::Cidr;
 
 /// Largest request body accepted (a document photo comes later with its own limit).
 pub const BODY_LIMIT: usize = 64 * 1024;
-/// Largest body read at all (see [`app`]).
+/// Largest body read at all: a body over its limit (up to this) is read to
+/// its end and thrown away, so the client gets the JSON refusal
+/// (REQUEST_TOO_LARGE) rather than a reset connection.
 pub const READ_LIMIT: usize = 1024 * 1024;
 /// Largest document upload (`document_upload`): a 20 MB file as base64, and
 /// its arguments.
 pub const UPLOAD_LIMIT: usize = 30 * 1024 * 1024;
+/// Uploads read and stored at once ([`Config::upload_slots`] by default):
+/// each holds up to [`UPLOAD_LIMIT`] in memory; one more is answered
+/// `SERVER_BUSY` (503, `Retry-After`).
+pub const UPLOAD_SLOTS: usize = 2;
+/// Seconds a busy upload is told to wait.
+pub const BUSY_RETRY_SECS: i64 = 5;
 
 type Job = Box<dyn FnOnce(&mut Qinqing) + Send>;
 
@@ -101,19 +112,21 @@ impl Pool {
         rx.await.map_err(|_| Error::internal("the ledger worker stopped"))?
     }
 
-    /// As [`Pool::run`], acting as whoever `token` proves to be.
-    pub async fn as_bearer<T: Send + 'static>(
-        &self,
-        token: Option<String>,
-        f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static,
-    ) -> Result<T, Error> {
+    /// Who `token` proves to be (a ledger worker checks it): done before a
+    /// request's body is read, so a stranger's body is never read at all.
+    pub async fn who(&self, token: Option<String>) -> Result<Bearer, Error> {
         let token = token.ok_or_else(Error::token_unknown)?;
+        self.run(move |q| q.who(&token)).await
+    }
+
+    /// As [`Pool::run`], acting as `bearer` ([`Pool::who`]).
+    pub async fn as_bearer<T: Send + 'static>(&self, bearer: Bearer, f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
         let kiosks = self.kiosks.clone();
         self.run(move |q| {
-            match q.who(&token)? {
-                qinqing_core::credential::Bearer::Actor(actor) => q.set_actor(actor),
+            match bearer {
+                Bearer::Actor(actor) => q.set_actor(actor),
                 // A kiosk acts as whoever is logged in at it, by its rules.
-                qinqing_core::credential::Bearer::Kiosk { device } => {
+                Bearer::Kiosk { device } => {
                     q.set_kiosk(Some(kiosks.of(device)?));
                     q.act_as_kiosk()?;
                 }
@@ -128,44 +141,38 @@ impl Pool {
 /// may take (by default): see [`Config::request_secs`].
 pub const REQUEST_SECS: u64 = 30;
 
-/// Attempts per address and per account within a minute (log-in).
-const LOGIN_PER_MINUTE: u32 = 10;
-
-/// A fixed one-minute window of attempts per key.
-#[derive(Default)]
-pub struct Limiter {
-    seen: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl Limiter {
-    /// Count one attempt for `key`; refused once `max` were made this minute.
-    pub fn check(&self, key: &str, max: u32) -> Result<(), Error> {
-        let mut seen = self.seen.lock().map_err(|_| Error::internal("limiter"))?;
-        let now = Instant::now();
-        if seen.len() > 100_000 {
-            seen.retain(|_, (t, _)| now.duration_since(*t) < Duration::from_secs(60));
-        }
-        let e = seen.entry(key.to_string()).or_insert((now, 0));
-        if now.duration_since(e.0) >= Duration::from_secs(60) {
-            *e = (now, 0);
-        }
-        if e.1 >= max {
-            let left = 60 - now.duration_since(e.0).as_secs() as i64;
-            return Err(Error::rate_limited(left.max(1)));
-        }
-        e.1 += 1;
-        Ok(())
-    }
-}
-
 /// What every handler shares.
 pub struct AppState {
     pub pool: Pool,
-    pub limiter: Limiter,
     /// Renders the Prometheus metrics (`/metrics`).
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// See [`Config::request_secs`].
     pub request_secs: u64,
+    /// See [`Config::trusted_proxies`].
+    pub trusted_proxies: Vec<Cidr>,
+    /// Uploads read at once ([`UPLOAD_SLOTS`]).
+    pub uploads: tokio::sync::Semaphore,
+    /// `/metrics` is served on its own address ([`Config::metrics_listen`]),
+    /// not on this one.
+    pub metrics_elsewhere: bool,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, request_secs: u64) -> Result<AppState, String> {
+        Ok(AppState {
+            pool,
+            metrics: metrics_handle()?,
+            request_secs: request_secs.max(1),
+            trusted_proxies: Vec::new(),
+            uploads: tokio::sync::Semaphore::new(UPLOAD_SLOTS),
+            metrics_elsewhere: false,
+        })
+    }
+
+    /// The client's address ([`net::client_ip`]).
+    pub fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+        net::client_ip(&self.trusted_proxies, peer, headers)
+    }
 }
 
 /// The process's Prometheus recorder (installed once): requests by route and
@@ -192,6 +199,8 @@ pub fn status_of(e: &Error) -> StatusCode {
         Code::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::RequestMalformed => StatusCode::BAD_REQUEST,
         Code::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+        Code::RequestMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Code::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
         _ => match e.kind {
             Kind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::NotFound => StatusCode::NOT_FOUND,
@@ -199,6 +208,16 @@ pub fn status_of(e: &Error) -> StatusCode {
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         },
     }
+}
+
+/// The seconds a `RATE_LIMITED` or `SERVER_BUSY` refusal asks the client to
+/// wait (they are in its message, "… in N s …"), for `Retry-After`.
+fn retry_after(e: &Error) -> Option<u64> {
+    if !matches!(e.code, Code::RateLimited | Code::ServerBusy) {
+        return None;
+    }
+    let rest = e.message_en.split(" in ").nth(1)?;
+    rest.split(' ').next()?.parse().ok()
 }
 
 /// A domain error as an HTTP answer: `{"error": {code, kind, message_zh, message_en, …}}`,
@@ -219,7 +238,11 @@ impl IntoResponse for ApiError {
         } else {
             tracing::info!(code = self.0.code.as_str(), "refused");
         }
+        let wait = retry_after(&self.0);
         let mut r = (status, Json(serde_json::json!({ "error": self.0 }))).into_response();
+        if let Some(secs) = wait {
+            r.headers_mut().insert("retry-after", HeaderValue::from(secs));
+        }
         r.extensions_mut().insert(self.0.code);
         r
     }
@@ -227,40 +250,86 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-/// A request body of at most `N` bytes ([`BODY_LIMIT`] unless said); a
-/// larger one (or one that cannot be read) is refused with the domain's JSON
-/// error.
-pub struct Body<const N: usize = BODY_LIMIT>(Bytes);
-
-impl<S: Send + Sync, const N: usize> axum::extract::FromRequest<S> for Body<N> {
-    type Rejection = ApiError;
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        match Bytes::from_request(req, state).await {
-            Ok(b) if b.len() > N => Err(ApiError(Error::request_too_large(N))),
-            Ok(b) => Ok(Body(b)),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError(Error::request_too_large(N))),
-            Err(e) => Err(ApiError(Error::request_malformed(&e.body_text()))),
-        }
-    }
-}
-
-/// The body as `T`: well-formed JSON, no field `T` does not know (a
-/// misspelt field is an error, not silently ignored).
-fn parse<T: DeserializeOwned>(Body(body): &Body) -> Result<T, Error> {
-    let mut unknown = Vec::new();
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let v: T = serde_ignored::deserialize(&mut de, |path| unknown.push(path.to_string())).map_err(|e| Error::request_malformed(&e.to_string()))?;
-    de.end().map_err(|e| Error::request_malformed(&e.to_string()))?;
-    if !unknown.is_empty() {
-        return Err(Error::request_malformed(&format!("unknown field {}", unknown.join(", "))));
-    }
-    Ok(v)
-}
-
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let v = headers.get("authorization")?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+/// Whether a request says its body is JSON: `application/json`, any
+/// parameters (`; charset=utf-8`) allowed.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(v) = headers.get("content-type").and_then(|v| v.to_str().ok()) else { return false };
+    v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Every POST must say its body is JSON (`415 REQUEST_MEDIA_TYPE`
+/// otherwise): a web page can make a browser send a cross-site form or
+/// `text/plain` post without asking, but not an `application/json` one.
+async fn json_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if req.method() == Method::POST && !is_json(req.headers()) {
+        return ApiError(Error::request_media_type()).into_response();
+    }
+    next.run(req).await
+}
+
+/// What a wrong guess at a secret answers, by what is guessed.
+const STAFF_WRONG: &[Code] = &[Code::StaffPasswordWrong, Code::StaffNotFound, Code::StaffInactive];
+const PAIRING_WRONG: &[Code] = &[Code::PairingCodeInvalid];
+const REMOTE_WRONG: &[Code] = &[Code::RemoteCodeWrong];
+const PAY_WRONG: &[Code] = &[Code::PayPasswordWrong];
+
+/// How a client address's guesses at a secret are throttled ([`throttle`]):
+/// the key's prefix, the policy, the answers that count as a wrong guess,
+/// and whether the attempt is counted before it runs (refunded when it was
+/// not wrong) or only checked before and counted after a wrong answer.
+struct Guard {
+    what: &'static str,
+    policy: &'static Policy,
+    wrong: &'static [Code],
+    count_first: bool,
+}
+
+const LOGIN_GUARD: Guard = Guard { what: "login", policy: &throttle::PER_ADDRESS, wrong: STAFF_WRONG, count_first: true };
+const PAIR_GUARD: Guard = Guard { what: "pair", policy: &throttle::PER_ADDRESS, wrong: PAIRING_WRONG, count_first: true };
+
+/// The guard of an operation that checks a secret, if it is one.
+fn guard_of(call: &Call) -> Option<Guard> {
+    Some(match call {
+        Call::KioskLogin { .. } | Call::KioskExit { .. } => Guard { what: "kiosk", policy: &throttle::PER_ADDRESS, wrong: STAFF_WRONG, count_first: true },
+        Call::BindingConfirmRemote { .. } => Guard { what: "remote", policy: &throttle::PER_ADDRESS, wrong: REMOTE_WRONG, count_first: true },
+        Call::PayPasswordSet { .. } => Guard { what: "pay", policy: &throttle::PAY_PER_ADDRESS, wrong: PAY_WRONG, count_first: true },
+        // A counter's settlements are many and mostly right: only checked
+        // (one read) before, counted after a wrong payment password.
+        Call::Settle(r) if r.pay_password.is_some() => Guard { what: "pay", policy: &throttle::PAY_PER_ADDRESS, wrong: PAY_WRONG, count_first: false },
+        Call::Admit(r) if r.pay_password.is_some() => Guard { what: "pay", policy: &throttle::PAY_PER_ADDRESS, wrong: PAY_WRONG, count_first: false },
+        _ => return None,
+    })
+}
+
+/// Run `f` under `guard` for the client at `ip` (on a ledger worker): a
+/// waiting address is refused (`RATE_LIMITED`, the seconds to wait) before
+/// `f` runs and its secret is checked; a wrong guess is counted in the
+/// ledger, shared by every replica.
+fn guarded<T>(q: &mut Qinqing, guard: &Guard, ip: IpAddr, f: impl FnOnce(&mut Qinqing) -> Result<T, Error>) -> Result<T, Error> {
+    let key = format!("{}:addr:{ip}", guard.what);
+    let now = q.now().timestamp();
+    if guard.count_first {
+        throttle::begin(q.conn(), &key, now, guard.policy)?;
+    } else {
+        throttle::check(q.conn(), &key, now)?;
+    }
+    let r = f(q);
+    let wrong = matches!(&r, Err(e) if guard.wrong.contains(&e.code));
+    let kept = match (guard.count_first, wrong) {
+        (true, false) => throttle::refund(q.conn(), &key, guard.policy),
+        (false, true) => throttle::fail(q.conn(), &key, now, guard.policy).map(|_| ()),
+        _ => Ok(()),
+    };
+    if let Err(e) = kept {
+        tracing::error!(code = e.code.as_str(), message = %e.message_en, key, "throttle not updated");
+    }
+    r
 }
 
 #[derive(Deserialize)]
@@ -284,11 +353,19 @@ async fn readyz(State(s): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn login(State(s): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Body) -> ApiResult<qinqing_core::credential::Session> {
-    let req: LoginRequest = parse(&body)?;
-    s.limiter.check(&format!("addr:{}", client_ip(peer)), LOGIN_PER_MINUTE)?;
-    s.limiter.check(&format!("staff:{}", req.staff), LOGIN_PER_MINUTE)?;
-    Ok(Json(s.pool.run(move |q| q.login(req.staff, &req.password)).await?))
+/// A staff member logs in. Guesses are throttled per client address here
+/// (`login:addr:IP`) and per account in the core (`login:acct:ID`): growing
+/// waits, never a lock anyone can set off.
+async fn login(
+    State(s): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> ApiResult<qinqing_core::credential::Session> {
+    let bytes = body::read(req.into_body(), BODY_LIMIT, READ_LIMIT).await?;
+    let req: LoginRequest = body::parse(&bytes)?;
+    let ip = s.client_ip(peer, &headers);
+    Ok(Json(s.pool.run(move |q| guarded(q, &LOGIN_GUARD, ip, |q| q.login(req.staff, &req.password))).await?))
 }
 
 #[derive(Deserialize)]
@@ -300,16 +377,18 @@ struct PairRequest {
     public_key: Option<String>,
 }
 
-/// A family computer redeems a pairing code (no token yet): limited per
-/// address like log-in, since a code is guessed by trying.
-async fn pair(State(s): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Body) -> ApiResult<qinqing_core::credential::Device> {
-    let req: PairRequest = parse(&body)?;
-    s.limiter.check(&format!("pair:{}", client_ip(peer)), LOGIN_PER_MINUTE)?;
-    Ok(Json(s.pool.run(move |q| q.pair(&req.code, req.label.as_deref(), req.public_key.as_deref())).await?))
-}
-
-fn client_ip(peer: SocketAddr) -> IpAddr {
-    peer.ip()
+/// A family computer redeems a pairing code (no token yet): throttled per
+/// client address like log-in, since a code is guessed by trying.
+async fn pair(
+    State(s): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> ApiResult<qinqing_core::credential::Device> {
+    let bytes = body::read(req.into_body(), BODY_LIMIT, READ_LIMIT).await?;
+    let req: PairRequest = body::parse(&bytes)?;
+    let ip = s.client_ip(peer, &headers);
+    Ok(Json(s.pool.run(move |q| guarded(q, &PAIR_GUARD, ip, |q| q.pair(&req.code, req.label.as_deref(), req.public_key.as_deref()))).await?))
 }
 
 async fn logout(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<serde_json::Value> {
@@ -320,29 +399,48 @@ async fn logout(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult
 
 /// Every operation of the service interface: `POST /api/v1/{op}`, the
 /// call's arguments as the JSON body, as whoever the bearer token proves.
-async fn operation(State(s): State<Arc<AppState>>, headers: HeaderMap, Path(op): Path<String>, body: Body) -> Result<Json<serde_json::Value>, ApiError> {
-    answer(s, headers, op, body.0).await
+async fn operation(
+    State(s): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(op): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (parts, body) = req.into_parts();
+    // The caller first: a stranger's body is never read.
+    let who = s.pool.who(bearer(&parts.headers)).await?;
+    let bytes = body::read(body, BODY_LIMIT, READ_LIMIT).await?;
+    let ip = s.client_ip(peer, &parts.headers);
+    answer(&s, who, ip, &op, &bytes).await
 }
 
-/// A document upload: the one operation with a larger body.
-async fn upload(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Body<UPLOAD_LIMIT>) -> Result<Json<serde_json::Value>, ApiError> {
-    answer(s, headers, "document_upload".into(), body.0).await
+/// A document upload: the one operation with a large body. The caller is
+/// known before a byte of it is read, and only [`UPLOAD_SLOTS`] are read at
+/// once (more: `SERVER_BUSY`, 503, `Retry-After`), so uploads hold at most
+/// that many times [`UPLOAD_LIMIT`] of memory.
+async fn upload(
+    State(s): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (parts, body) = req.into_parts();
+    let who = s.pool.who(bearer(&parts.headers)).await?;
+    let _slot = s.uploads.try_acquire().map_err(|_| Error::server_busy(BUSY_RETRY_SECS))?;
+    let bytes = body::read(body, UPLOAD_LIMIT, UPLOAD_LIMIT + READ_LIMIT).await?;
+    let ip = s.client_ip(peer, &parts.headers);
+    answer(&s, who, ip, "document_upload", &bytes).await
 }
 
-async fn answer(s: Arc<AppState>, headers: HeaderMap, op: String, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
-    let body = Body::<0>(body);
-    let args: serde_json::Value = if body.0.iter().all(u8::is_ascii_whitespace) {
-        serde_json::Value::Null
-    } else {
-        serde_json::from_slice(&body.0).map_err(|e| Error::request_malformed(&e.to_string()))?
-    };
-    let mut unknown = Vec::new();
-    let call = Call::parse(&op, args, &mut unknown)?;
-    if !unknown.is_empty() {
-        return Err(Error::request_malformed(&format!("unknown field {}", unknown.join(", "))).into());
-    }
+async fn answer(s: &AppState, who: Bearer, ip: IpAddr, op: &str, bytes: &[u8]) -> Result<Json<serde_json::Value>, ApiError> {
+    let call = body::call(op, bytes)?;
     let settle = matches!(call, Call::Settle(_));
-    let v = s.pool.as_bearer(bearer(&headers), move |q| q.call(call)).await?;
+    let guard = guard_of(&call);
+    let v = s
+        .pool
+        .as_bearer(who, move |q| match guard {
+            Some(g) => guarded(q, &g, ip, |q| q.call(call)),
+            None => q.call(call),
+        })
+        .await?;
     if settle && v["replayed"] == serde_json::Value::Bool(false) {
         metrics::counter!("qinqing_settlements_total").increment(1);
         metrics::counter!("qinqing_settled_fen_total").increment(v["total_fen"].as_u64().unwrap_or(0));
@@ -354,8 +452,26 @@ async fn openapi_json() -> Json<serde_json::Value> {
     Json(openapi::document())
 }
 
+/// `GET /metrics` on the main address: an administrator's session only
+/// (the figures — money settled, refusals by code — are the centre's
+/// business, not the public's). Prometheus scrapes `--metrics-listen`
+/// instead, which needs no token and is not on the main address.
+async fn metrics_guarded(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    match s.pool.who(bearer(&headers)).await {
+        Ok(Bearer::Actor(Actor::Staff { admin: true, .. } | Actor::Operator)) => metrics_text(State(s)).await,
+        Ok(_) => ApiError(Error::forbidden()).into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
 async fn metrics_text(State(s): State<Arc<AppState>>) -> Response {
     ([("content-type", "text/plain; version=0.0.4")], s.metrics.render()).into_response()
+}
+
+/// The metrics alone (`--metrics-listen`): for a Prometheus on the centre's
+/// own network.
+pub fn metrics_app(state: Arc<AppState>) -> Router {
+    Router::new().route("/metrics", get(metrics_text)).fallback(not_found).with_state(state)
 }
 
 async fn not_found() -> ApiError {
@@ -433,28 +549,26 @@ async fn deadline(State(s): State<Arc<AppState>>, req: axum::extract::Request, n
 
 /// The service's routes over `state`.
 pub fn app(state: Arc<AppState>) -> Router {
+    // Bodies are read by the handlers themselves ([`body::read`]), after the
+    // caller is known and never more than the operation's limit kept.
     let api = Router::new()
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/pair", post(pair))
-        .route("/document_upload", post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT + READ_LIMIT)))
+        .route("/document_upload", post(upload))
         .route("/{op}", post(operation))
         .fallback(not_found)
-        .method_not_allowed_fallback(wrong_method);
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
-        .route("/api/openapi.json", get(openapi_json))
-        .nest("/api/v1", api)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn(json_only));
+    let mut root = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/api/openapi.json", get(openapi_json));
+    if !state.metrics_elsewhere {
+        root = root.route("/metrics", get(metrics_guarded));
+    }
+    root.nest("/api/v1", api)
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method)
         .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
         .layer(axum::middleware::from_fn(request_id))
-        // A body up to READ_LIMIT is read whole, so an oversized one gets the
-        // JSON refusal (REQUEST_TOO_LARGE) rather than a reset connection;
-        // beyond that the connection is closed.
-        .layer(DefaultBodyLimit::max(READ_LIMIT))
         .with_state(state)
 }
 
@@ -468,6 +582,21 @@ pub struct Config {
     /// Seconds a client has to send a request's headers, and a whole
     /// request may take (a slow or stalled client cannot hold a connection).
     pub request_secs: u64,
+    /// Reverse proxies (`--trusted-proxy`): only from these is
+    /// `X-Forwarded-For` believed ([`net::client_ip`]).
+    pub trusted_proxies: Vec<Cidr>,
+    /// Serve `/metrics` here, without a token, instead of on `listen`
+    /// (where it needs an administrator's session).
+    pub metrics_listen: Option<SocketAddr>,
+    /// Uploads read at once ([`UPLOAD_SLOTS`]).
+    pub upload_slots: usize,
+}
+
+impl Config {
+    /// Serve the ledger at `db` on `listen` with the defaults.
+    pub fn new(db: PathBuf, listen: SocketAddr) -> Config {
+        Config { db, listen, workers: 4, tls: None, request_secs: REQUEST_SECS, trusted_proxies: Vec::new(), metrics_listen: None, upload_slots: UPLOAD_SLOTS }
+    }
 }
 
 /// Plain HTTP only on loopback: anything else carries passwords and keys
@@ -506,8 +635,17 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         }
         None => None,
     };
+    if let Some(m) = &cfg.metrics_listen {
+        check_listen(m, tls.is_some())?;
+    }
+    let tls_for_metrics = tls.clone();
     let pool = Pool::open(&cfg.db, cfg.workers).map_err(|e| format!("{}: {}", e.code.as_str(), e.message_en))?;
-    let state = Arc::new(AppState { pool, limiter: Limiter::default(), metrics: metrics_handle()?, request_secs: cfg.request_secs.max(1) });
+    let mut state = AppState::new(pool, cfg.request_secs)?;
+    state.trusted_proxies = cfg.trusted_proxies.clone();
+    state.uploads = tokio::sync::Semaphore::new(cfg.upload_slots.max(1));
+    state.metrics_elsewhere = cfg.metrics_listen.is_some();
+    let state = Arc::new(state);
+    let metrics_service = metrics_app(state.clone()).into_make_service();
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
@@ -535,6 +673,33 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
                 _ => "the server stopped".into(),
             };
             return Err(format!("cannot listen on {}: {why}", cfg.listen));
+        }
+    }
+    if let Some(m) = cfg.metrics_listen {
+        let mhandle = axum_server::Handle::new();
+        let stopper = mhandle.clone();
+        tokio::spawn(async move {
+            shutdown().await;
+            stopper.shutdown();
+        });
+        let metrics_server = match tls_for_metrics {
+            None => tokio::spawn(axum_server::bind(m).handle(mhandle.clone()).serve(metrics_service)),
+            Some(tls) => tokio::spawn(axum_server::bind_rustls(m, tls).handle(mhandle.clone()).serve(metrics_service)),
+        };
+        match mhandle.listening().await {
+            Some(addr) => {
+                tracing::info!(%addr, "metrics listening");
+                println!("metrics on {addr}");
+                use std::io::Write;
+                let _ = std::io::stdout().flush();
+            }
+            None => {
+                let why = match metrics_server.await {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "the server stopped".into(),
+                };
+                return Err(format!("cannot listen on {m} (--metrics-listen): {why}"));
+            }
         }
     }
     server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())

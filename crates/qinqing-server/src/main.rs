@@ -27,6 +27,22 @@ struct Args {
     /// Seconds a client has to send a request's headers, and a whole request may take.
     #[arg(long, default_value_t = qinqing_server::REQUEST_SECS)]
     request_timeout: u64,
+    /// A reverse proxy in front of this server (an address range, e.g.
+    /// 10.0.0.0/8; may be given more than once). Only from it is
+    /// X-Forwarded-For believed: the client is then the rightmost entry that is
+    /// not such a proxy. Otherwise the socket's address is the client (log-in
+    /// and code guesses are throttled per client address).
+    #[arg(long, value_name = "CIDR")]
+    trusted_proxy: Vec<qinqing_server::Cidr>,
+    /// Serve Prometheus /metrics on this address without a token (and not on
+    /// --listen, where it otherwise needs an administrator's session). Plain
+    /// HTTP on loopback only, as --listen.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
+    /// Document uploads read at once (each may hold up to 30 MB); more are
+    /// answered 503 SERVER_BUSY with Retry-After.
+    #[arg(long, default_value_t = qinqing_server::UPLOAD_SLOTS)]
+    upload_slots: usize,
     /// Log lines as text or as JSON (one object per line).
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     log_format: String,
@@ -53,7 +69,16 @@ fn main() -> ExitCode {
         }
     };
     let tls = args.tls_cert.zip(args.tls_key);
-    let cfg = qinqing_server::Config { db: args.db, listen: args.listen, workers: args.workers, tls, request_secs: args.request_timeout };
+    let cfg = qinqing_server::Config {
+        db: args.db,
+        listen: args.listen,
+        workers: args.workers,
+        tls,
+        request_secs: args.request_timeout,
+        trusted_proxies: args.trusted_proxy,
+        metrics_listen: args.metrics_listen,
+        upload_slots: args.upload_slots,
+    };
     match rt.block_on(qinqing_server::serve(cfg)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
