@@ -821,6 +821,10 @@ pub(crate) enum DemoCmd {
         transactions: usize,
         #[arg(long, default_value_t = 1, requires = "families")]
         seed: u64,
+        /// Seed even a ledger on PostgreSQL or one with staff accounts of its own
+        /// (refused otherwise: the demo's staff password is published).
+        #[arg(long)]
+        force_demo: bool,
     },
 }
 

@@ -24,8 +24,13 @@ pub(crate) fn info(ctx: &Ctx) -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
-pub(crate) fn demo_seed(ctx: &Ctx, families: Option<usize>, transactions: usize, seed: u64) -> Result<Outcome, Error> {
+pub(crate) fn demo_seed(ctx: &Ctx, families: Option<usize>, transactions: usize, seed: u64, force: bool) -> Result<Outcome, Error> {
     let mut q = ctx.open_or_create()?;
+    // Not into a centre's ledger (PostgreSQL, or staff of its own) unless
+    // asked for by name: DEMO_REFUSED.
+    if !force {
+        q.demo_allowed()?;
+    }
     q.set_progress(progress_bar(ctx));
     let r = q.demo_seed()?;
     if let Some(f) = families {

@@ -344,7 +344,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
         Cmd::Info => info(ctx),
         Cmd::Person(p) => person(ctx, p),
         Cmd::Id(IdCmd::Check { ids }) => id_check(ctx, ids),
-        Cmd::Demo(DemoCmd::Seed { families, transactions, seed }) => demo_seed(ctx, families, transactions, seed),
+        Cmd::Demo(DemoCmd::Seed { families, transactions, seed, force_demo }) => demo_seed(ctx, families, transactions, seed, force_demo),
         Cmd::Bind(b) => bind(ctx, b),
         Cmd::Init => init(ctx),
         Cmd::Key(KeyCmd::Export) => key_export(ctx),

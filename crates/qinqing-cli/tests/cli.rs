@@ -177,11 +177,21 @@ fn hostile_names_are_stored_literally_and_control_chars_refused() {
     assert_eq!(count(&d.path), 1);
 }
 
+/// `demo seed` as a test means it: on PostgreSQL (a centre's shared
+/// ledger) only with `--force-demo`.
+fn demo_seed() -> &'static [&'static str] {
+    if common::on_postgres() {
+        &["demo", "seed", "--force-demo"]
+    } else {
+        &["demo", "seed"]
+    }
+}
+
 #[test]
 fn demo_seed_gives_a_family_and_is_idempotent() {
     let d = db();
-    ok_json(&d.path, &["demo", "seed"]);
-    ok_json(&d.path, &["demo", "seed"]);
+    ok_json(&d.path, demo_seed());
+    ok_json(&d.path, demo_seed());
     let list = ok_json(&d.path, &["person", "list"]);
     let names: Vec<&str> = list.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     for n in ["张建国", "李秀英", "张伟", "王芳", "张子涵", "张雨桐"] {
@@ -194,10 +204,34 @@ fn demo_seed_gives_a_family_and_is_idempotent() {
     assert_eq!(names.len(), ok_json(&d.path, &["info"])["persons"].as_u64().unwrap() as usize);
 }
 
+/// Issue 31: the demo's staff password is published, so its people go only
+/// into a demo ledger — never one on PostgreSQL or with staff of its own,
+/// unless `--force-demo` says so.
+#[test]
+fn demo_seed_refuses_a_centre_ledger_unless_forced() {
+    let d = db();
+    if common::on_postgres() {
+        let (code, e) = err_json(&d.path, &["demo", "seed"]);
+        assert_eq!((code, e["code"].as_str()), (3, Some("DEMO_REFUSED")), "{e}");
+        assert!(e["message_en"].as_str().unwrap().contains("PostgreSQL") && e["message_en"].as_str().unwrap().contains("--force-demo"), "{e}");
+        assert_eq!(count(&d.path), 0, "nothing added");
+    } else {
+        assert!(run(&d.path, &["init"]).status.success());
+        let out = run_stdin(&d.path, &["--json", "staff", "add", "--name", "小李", "--role", "admin"], "centre-pass-1\ncentre-pass-1\n");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let (code, e) = err_json(&d.path, &["demo", "seed"]);
+        assert_eq!((code, e["code"].as_str()), (3, Some("DEMO_REFUSED")), "{e}");
+        assert!(e["message_en"].as_str().unwrap().contains("staff accounts"), "{e}");
+        assert_eq!(count(&d.path), 0, "nothing added");
+    }
+    ok_json(&d.path, &["demo", "seed", "--force-demo"]);
+    assert!(count(&d.path) >= 6, "forced, it seeds");
+}
+
 #[test]
 fn qinqing_db_env_selects_the_database() {
     let d = db();
-    let out = Command::new(BIN).args(["--json", "demo", "seed"]).env("QINQING_DB", &d.path).output().unwrap();
+    let out = Command::new(BIN).arg("--json").args(demo_seed()).env("QINQING_DB", &d.path).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(count(&d.path) >= 6);
 }
@@ -396,7 +430,7 @@ fn a_postgres_url_is_never_a_file_and_its_password_is_never_shown() {
 fn export_moves_the_ledger_into_an_empty_postgresql_database() {
     let dir = tempfile::tempdir().unwrap();
     let src = common::ledger(dir.path(), "centre.db");
-    assert!(run(&src, &["demo", "seed"]).status.success());
+    assert!(run(&src, demo_seed()).status.success());
     let (code, e) = err_json(&src, &["export", "--to", dir.path().join("copy.db").to_str().unwrap()]);
     assert_eq!((code, e["code"].as_str().unwrap()), (3, "EXPORT_TARGET_INVALID"));
     assert!(!dir.path().join("copy.db").exists());

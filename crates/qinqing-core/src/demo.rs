@@ -50,6 +50,23 @@ pub struct DemoReport {
 }
 
 impl Qinqing {
+    /// Whether demo data may go into this ledger (`qinqing-cli demo seed`
+    /// asks first; `--force-demo` skips it): not into one on PostgreSQL (a
+    /// centre's shared ledger), and not into one that has staff accounts of
+    /// its own — the demo's people are not real and its staff password is
+    /// published. A ledger that holds only the demo's own staff account (demo
+    /// seed ran before) may be seeded again.
+    pub fn demo_allowed(&self) -> Result<()> {
+        if self.conn().backend() == crate::store::Backend::Postgresql {
+            return Err(crate::Error::demo_refused("它在 PostgreSQL 上（服务中心的共享账本）", "it is on PostgreSQL (a service centre's shared ledger)"));
+        }
+        let others: i64 = self.conn().query_row("SELECT count(*) FROM staff WHERE name <> ?1", [DEMO_STAFF_NAME], |r| r.get(0))?;
+        if others > 0 {
+            return Err(crate::Error::demo_refused("它已有工作人员账号", "it already has staff accounts"));
+        }
+        Ok(())
+    }
+
     /// Add the demo family. Running it again adds nobody twice.
     pub fn demo_seed(&mut self) -> Result<DemoReport> {
         self.permit(Act::Admin)?;
@@ -246,6 +263,20 @@ mod tests {
     use crate::time::FixedClock;
     use chrono::{TimeZone, Utc};
     use std::sync::Arc;
+
+    #[test]
+    fn demo_data_only_into_a_demo_ledger() {
+        let mut q = crate::Qinqing::in_memory(std::sync::Arc::new(crate::time::FixedClock::at("2026-03-01T02:00:00Z"))).unwrap();
+        if q.conn().backend() == crate::store::Backend::Postgresql {
+            assert_eq!(q.demo_allowed().unwrap_err().code, crate::Code::DemoRefused);
+            return;
+        }
+        q.demo_allowed().unwrap();
+        q.demo_seed().unwrap();
+        q.demo_allowed().expect("the demo's own staff account does not count");
+        q.add_staff("小李", "staff", "clerk-password-1", "clerk-password-1").unwrap();
+        assert_eq!(q.demo_allowed().unwrap_err().code, crate::Code::DemoRefused);
+    }
 
     #[test]
     fn seed_is_valid_and_idempotent() {

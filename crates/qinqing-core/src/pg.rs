@@ -28,20 +28,63 @@ const MIGRATION_SQL: &[&str] = &[
 /// Arbitrary key for the advisory lock that serializes migrations across processes.
 const MIGRATION_LOCK: i64 = 0x5167_7169_6e67;
 
-/// The URL with any password replaced by `***` (for `info` and messages).
+/// The URL with any password replaced by `***` (for `info` and messages):
+/// the one in the user part (`user:PASSWORD@host`) and any `password=` or
+/// `sslpassword=` query parameter (`?password=…`, `&password=…`, however the
+/// name is percent-encoded or capitalised).
 pub fn redact(url: &str) -> String {
-    match url.find("://") {
-        Some(s) => {
-            let rest = &url[s + 3..];
-            match (rest.find('@'), rest.find(':')) {
-                (Some(at), Some(colon)) if colon < at => {
-                    format!("{}{}:***{}", &url[..s + 3], &rest[..colon], &rest[at..])
-                }
-                _ => url.to_string(),
-            }
+    let Some(s) = url.find("://") else { return url.to_string() };
+    let (scheme, rest) = url.split_at(s + 3);
+    // The user part is in the authority only (before the path or query,
+    // which may hold an '@' of their own); the last '@' ends it.
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let authority = match authority.rfind('@') {
+        Some(at) => match authority[..at].find(':') {
+            Some(colon) => format!("{}:***{}", &authority[..colon], &authority[at..]),
+            None => authority.to_string(),
+        },
+        None => authority.to_string(),
+    };
+    let tail = match tail.find('?') {
+        Some(q) => {
+            let (path, query) = tail.split_at(q + 1);
+            let (query, fragment) = query.split_at(query.find('#').unwrap_or(query.len()));
+            let params: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if matches!(percent_decoded(k).to_ascii_lowercase().as_str(), "password" | "sslpassword") => format!("{k}=***"),
+                    _ => p.to_string(),
+                })
+                .collect();
+            format!("{path}{}{fragment}", params.join("&"))
         }
-        None => url.to_string(),
+        None => tail.to_string(),
+    };
+    format!("{scheme}{authority}{tail}")
+}
+
+/// `%xx` escapes (and `+`) decoded, for comparing a parameter's name.
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                Ok(v) => {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+                Err(_) => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
     }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub(crate) fn connect(url: &str) -> Result<Conn> {
@@ -231,6 +274,17 @@ mod tests {
     fn passwords_are_redacted() {
         assert_eq!(redact("postgres://qq:s3cret@db.example:5432/ledger"), "postgres://qq:***@db.example:5432/ledger");
         assert_eq!(redact("postgres://qq@127.0.0.1/ledger"), "postgres://qq@127.0.0.1/ledger");
+        // Issue 31: a password given as a query parameter is hidden too.
+        assert_eq!(redact("postgres://127.0.0.1/ledger?user=qq&password=s3cret"), "postgres://127.0.0.1/ledger?user=qq&password=***");
+        assert_eq!(redact("postgresql://db.example/ledger?password=s3cret&sslmode=require"), "postgresql://db.example/ledger?password=***&sslmode=require");
+        assert_eq!(redact("postgres://h/l?PassWord=a&x=1&pass%77ord=b&sslpassword=c#f"), "postgres://h/l?PassWord=***&x=1&pass%77ord=***&sslpassword=***#f");
+        assert_eq!(redact("postgres://qq:s3cret@h/l?password=s3cret"), "postgres://qq:***@h/l?password=***");
+        // An '@' further on is not the end of a user part.
+        assert_eq!(redact("postgres://db.example:5432/ledger?user=a@b"), "postgres://db.example:5432/ledger?user=a@b");
+        assert_eq!(redact("postgres://qq:p@ss@h:5432/l"), "postgres://qq:***@h:5432/l");
+        for url in [&redact("postgres://h/l?password=s3cret"), &redact("postgres://u:s3cret@h/l?x=1&password=s3cret")] {
+            assert!(!url.contains("s3cret"), "{url}");
+        }
     }
 
     #[test]

@@ -939,7 +939,10 @@ impl Qinqing {
     }
 
     /// The filtered transaction record as CSV: UTF-8 with a BOM (so Excel
-    /// shows Chinese names), amounts in yuan with two decimals.
+    /// shows Chinese names), amounts in yuan with two decimals. Text cells
+    /// (names, institution, bill number) that a spreadsheet would run as a
+    /// formula are escaped ([`csv_text`]); amounts are ours and stay numbers
+    /// (a negative amount is a number, not a formula).
     pub fn tx_csv(&self, q: &TxQuery) -> Result<String> {
         self.permit(self.tx_act(q)?)?;
         let mut all = TxQuery { page: Some(1), page_size: Some(1000), ..q.clone() };
@@ -964,18 +967,19 @@ impl Qinqing {
                 let y = |f: i64| crate::money::fen_to_yuan_text(f);
                 // 代缴: scenario `premium`, paid from the payer's personal account.
                 let payer = r.payer_name.clone().unwrap_or_default();
+                let t = |s: &str| csv_text(s).into_owned();
                 w.write_record([
-                    &r.date,
-                    &r.member_name,
-                    &r.institution,
-                    &r.scenario,
-                    &r.bill_id,
-                    &y(r.total_fen),
-                    &y(r.fund),
-                    &y(r.own_account),
-                    &y(r.family_aid),
-                    &y(r.cash),
-                    &payer,
+                    t(&r.date),
+                    t(&r.member_name),
+                    t(&r.institution),
+                    t(&r.scenario),
+                    t(&r.bill_id),
+                    y(r.total_fen),
+                    y(r.fund),
+                    y(r.own_account),
+                    y(r.family_aid),
+                    y(r.cash),
+                    t(&payer),
                 ])
                 .map_err(Error::internal)?;
             }
@@ -1040,6 +1044,17 @@ impl Qinqing {
     }
 }
 
+/// A text cell for a CSV export: one that starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return would be taken by Excel, WPS or LibreOffice as a
+/// formula (`=HYPERLINK(…)`, `=cmd|…`), so it gets a leading `'`, which they
+/// show as text (OWASP's advice for CSV injection).
+pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{s}")),
+        _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
 impl Qinqing {
     /// Write the filtered transaction record as CSV to `path` (a new file).
     pub fn tx_csv_save(&self, q: &TxQuery, path: &std::path::Path) -> Result<usize> {
@@ -1086,5 +1101,31 @@ pub fn year_query(person: Option<i64>, holder: i64, year: i32) -> TxQuery {
         from: Some(format!("{year:04}-01-01")),
         to: Some(format!("{year:04}-12-31")),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_text;
+
+    #[test]
+    fn formula_cells_are_escaped_and_plain_text_is_not() {
+        for (cell, out) in [
+            ("=HYPERLINK(\"http://x\",\"张伟\")", "'=HYPERLINK(\"http://x\",\"张伟\")"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("张伟", "张伟"),
+            ("B-2026-001", "B-2026-001"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_text(cell), out, "{cell:?}");
+        }
+        // Through the writer: the quote stays at the start of the cell.
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([csv_text("=1+1").as_ref(), "12.00"]).unwrap();
+        assert_eq!(String::from_utf8(w.into_inner().unwrap()).unwrap(), "'=1+1,12.00\n");
     }
 }

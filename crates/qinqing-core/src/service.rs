@@ -262,21 +262,26 @@ impl Qinqing {
     }
 
     /// Version, schema, today's date — and, for anyone logged in (not a
-    /// kiosk at rest), where the database is and how many persons it holds.
+    /// kiosk at rest), how many persons the ledger holds. Where the database
+    /// is (a path on the server, a PostgreSQL URL with its password hidden)
+    /// only the operator and administrators see: a household's or a
+    /// counter's token learns nothing of the centre's machines.
     pub fn info(&self) -> Result<Info> {
+        use crate::authz::Actor;
         // Reference data: any actor may read it (the permission table's Reference row).
         self.permit(crate::authz::Act::Reference)?;
-        let nobody = *self.actor_ref() == crate::authz::Actor::Nobody;
+        let nobody = *self.actor_ref() == Actor::Nobody;
+        let admin = matches!(self.actor_ref(), Actor::Operator | Actor::Staff { admin: true, .. } | Actor::Serving { admin: true, .. });
         Ok(Info {
             app_version: env!("CARGO_PKG_VERSION").to_string(),
             backend: self.conn.backend(),
             server_version: self.conn.server_version()?,
-            db_path: if nobody {
+            db_path: if !admin {
                 String::new()
             } else {
                 match (&self.path, &self.url) {
                     (Some(p), _) => p.display().to_string(),
-                    (None, Some(u)) => u.clone(),
+                    (None, Some(u)) => crate::pg::redact(u),
                     (None, None) => ":memory:".into(),
                 }
             },
