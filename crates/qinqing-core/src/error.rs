@@ -178,6 +178,7 @@ pub enum Code {
     ServerBusy,
     DemoRefused,
     ServerInsecure,
+    KeyMismatch,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -340,6 +341,7 @@ impl Code {
             Code::ServerBusy => "SERVER_BUSY",
             Code::DemoRefused => "DEMO_REFUSED",
             Code::ServerInsecure => "SERVER_INSECURE",
+            Code::KeyMismatch => "KEY_MISMATCH",
             Code::Internal => "INTERNAL",
         }
     }
@@ -795,6 +797,14 @@ impl Error {
             None,
             format!("不能在这个账本上添加演示数据：{why_zh}。演示请用新的空数据库；确需如此请加 --force-demo。"),
             format!("Demo data is not added to this ledger: {why_en}. Use a new, empty database for the demo, or add --force-demo if you really mean it."),
+        )
+    }
+    pub fn key_mismatch(path: &str) -> Self {
+        Self::new(
+            Code::KeyMismatch,
+            None,
+            format!("本机的签名密钥文件 {path} 与这个账本登记的不一致（可能是新服务器自己生成了密钥）。请从第一台服务器复制该账本的密钥文件（仅所有者可读）到此路径，或用 QINQING_KEY_FILE 指定。未作任何改动。"),
+            format!("The signing key file {path} on this machine is not the one this ledger was set up with (a new server may have made its own). Copy the ledger's key file (owner-only) from the first server to this path, or point QINQING_KEY_FILE at it. Nothing was changed."),
         )
     }
     pub fn server_insecure(url: &str) -> Self {

@@ -138,7 +138,8 @@ impl Qinqing {
                 }
             }
         }
-        dst_blobs.put("installation", "ed25519", &key)?;
+        // The key goes to this machine's key file for the new ledger, never into its tables.
+        crate::keyfile::install(out, &ed25519_dalek::SigningKey::from_bytes(&key))?;
         // Check before committing: counts and integer sums per table, file hashes.
         for t in &order {
             let cols = crate::pg::integer_columns(out, t)?;

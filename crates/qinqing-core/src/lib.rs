@@ -17,6 +17,7 @@ pub mod fund;
 pub mod id;
 pub mod idcheck;
 pub mod installation;
+pub mod keyfile;
 pub mod kiosk;
 pub mod money;
 pub mod payment;

@@ -219,6 +219,10 @@ pub fn clone_test_database(base_url: &str, template_url: &str) -> Result<String>
     let template = database_of(template_url).ok_or_else(|| Error::internal("no database in the URL"))?;
     let name = format!("qq_c{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), rand_suffix());
     connect(base_url)?.execute_batch(&format!("CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"))?;
+    // A copy of a ledger is the same installation: its key file goes with it.
+    if let Ok(key) = std::fs::read(crate::keyfile::path_for(&template)?) {
+        crate::docstore::write_private_new(&crate::keyfile::path_for(&name)?, &key)?;
+    }
     Ok(with_database(base_url, &name))
 }
 
@@ -229,7 +233,11 @@ pub fn drop_test_database(base_url: &str, url: &str) -> Result<()> {
     if !name.starts_with("qq_") {
         return Err(Error::internal("only test databases are dropped"));
     }
-    connect(base_url)?.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    connect(base_url)?.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+    if let Ok(key) = crate::keyfile::path_for(&name) {
+        let _ = std::fs::remove_file(key);
+    }
+    Ok(())
 }
 
 /// The database a URL names (its path), if it is a plain identifier.

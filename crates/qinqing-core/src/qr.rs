@@ -409,16 +409,11 @@ impl Qinqing {
         }
     }
 
-    /// A shared (PostgreSQL) ledger keeps its key in the database, readable
-    /// by the database role only, so every server replica signs with the same
-    /// key. Two processes making it at once: the first insert wins.
+    /// A shared (PostgreSQL) ledger keeps its key in a key file outside the
+    /// database, the same file on every server replica; the database holds
+    /// only the public key ([`crate::keyfile`]).
     fn load_or_make_shared_key(&self) -> Result<SigningKey> {
-        let blobs = crate::docstore::Blobs::Db(self.conn());
-        let fresh = SigningKey::generate(&mut OsRng);
-        blobs.put("installation", "ed25519", &fresh.to_bytes())?;
-        let b = blobs.read("installation", "ed25519")?;
-        let k: [u8; 32] = b.as_slice().try_into().map_err(|_| Error::internal("stored installation key is not 32 bytes"))?;
-        Ok(SigningKey::from_bytes(&k))
+        crate::keyfile::load_or_make(self.conn(), || SigningKey::generate(&mut OsRng))
     }
 
     /// The public key, hex, for terminals that verify offline.
