@@ -6,12 +6,25 @@
 //! and face were checked.
 //!
 //! A 6-digit password has a million values, so no hash cost alone protects
-//! it offline. What protects it: the lock-out online, and offline a secret
-//! pepper (Argon2id's secret input) derived from the installation's signing
-//! key, which lives owner-only in the document store, not in the database —
-//! a copied database or backup alone reveals nothing. With the pepper the
-//! Argon2id cost can stay light (64 KiB, 1 pass), so confirming a payment
-//! keeps a settlement fast (bench/settle.sh).
+//! it offline: at the OWASP minimum (19 MiB, 2 passes, ~25 ms here) the
+//! whole space of one person's password is 7 hours of one core; at any cost
+//! a settlement can afford (it must stay under a millisecond: a settlement
+//! is ~0.5 ms on PostgreSQL, bench/pg-settle.sh) it is minutes. What
+//! protects it is therefore the secret, not the cost:
+//! - online, the lock-out: 5 wrong in a row lock it, each further lock-out
+//!   lasts twice the one before (15 min, 30, 1 h … a day), a right one
+//!   resets the count — about 30 guesses in the first day, not 480;
+//! - offline, a 256-bit pepper (Argon2id's secret input) derived from the
+//!   installation's signing key, which never is in the database: an
+//!   owner-only file beside a SQLite ledger, the key file of a PostgreSQL
+//!   one ([`crate::keyfile`]). A dump, a replica or a backup alone gives
+//!   hashes that cannot be tried at all: 2^256 peppers, not 10^6 passwords.
+//!
+//! So the Argon2id cost stays light (64 KiB, 1 pass: ~0.1 ms), which keeps
+//! the password check inside a settlement's time; raising it would buy
+//! nothing against an attacker without the pepper and little against one
+//! with it. Stored hashes carry their parameters, so a later change of cost
+//! applies to new passwords without breaking old ones.
 //!
 //! The confirmation travels in the settlement request (`pay_password` of
 //! `SettleRequest` / `AdmitRequest`) and is checked by [`verify`] inside the
