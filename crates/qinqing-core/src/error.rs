@@ -179,6 +179,7 @@ pub enum Code {
     DemoRefused,
     ServerInsecure,
     KeyMismatch,
+    IdLegacy15,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -342,6 +343,7 @@ impl Code {
             Code::DemoRefused => "DEMO_REFUSED",
             Code::ServerInsecure => "SERVER_INSECURE",
             Code::KeyMismatch => "KEY_MISMATCH",
+            Code::IdLegacy15 => "ID_LEGACY_15",
             Code::Internal => "INTERNAL",
         }
     }
@@ -797,6 +799,15 @@ impl Error {
             None,
             format!("不能在这个账本上添加演示数据：{why_zh}。演示请用新的空数据库；确需如此请加 --force-demo。"),
             format!("Demo data is not added to this ledger: {why_en}. Use a new, empty database for the demo, or add --force-demo if you really mean it."),
+        )
+    }
+    /// A 15-digit number: the first-generation ID card (before 1999–2004).
+    pub fn id_legacy_15() -> Self {
+        Self::new(
+            Code::IdLegacy15,
+            Some("resident_id"),
+            "这是15位的第一代身份证号码，已停止使用。请填写第二代身份证上的18位号码（在户口簿本人页或新身份证上；可到户籍派出所查询）。",
+            "This is a 15-digit first-generation ID number, no longer in use. Enter the 18-digit number from the second-generation ID card (also on the person's household-register page; the local police station can look it up).",
         )
     }
     pub fn key_mismatch(path: &str) -> Self {
