@@ -1,4 +1,4 @@
-//! Growing delays instead of lock-outs (issue 31, migration 0011).
+//! Growing delays instead of lock-outs (issue 31, migration 0010).
 //!
 //! A hard lock-out lets anyone who can reach the log-in lock every
 //! administrator out by typing wrong passwords. Here a key (an account, a

@@ -410,7 +410,7 @@ async fn operation(
     let who = s.pool.who(bearer(&parts.headers)).await?;
     let bytes = body::read(body, BODY_LIMIT, READ_LIMIT).await?;
     let ip = s.client_ip(peer, &parts.headers);
-    answer(&s, who, ip, &op, &bytes).await
+    answer(&s, who, ip, &op, bytes).await
 }
 
 /// A document upload: the one operation with a large body. The caller is
@@ -427,11 +427,13 @@ async fn upload(
     let _slot = s.uploads.try_acquire().map_err(|_| Error::server_busy(BUSY_RETRY_SECS))?;
     let bytes = body::read(body, UPLOAD_LIMIT, UPLOAD_LIMIT + READ_LIMIT).await?;
     let ip = s.client_ip(peer, &parts.headers);
-    answer(&s, who, ip, "document_upload", &bytes).await
+    answer(&s, who, ip, "document_upload", bytes).await
 }
 
-async fn answer(s: &AppState, who: Bearer, ip: IpAddr, op: &str, bytes: &[u8]) -> Result<Json<serde_json::Value>, ApiError> {
-    let call = body::call(op, bytes)?;
+async fn answer(s: &AppState, who: Bearer, ip: IpAddr, op: &str, bytes: axum::body::Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let call = body::call(op, &bytes)?;
+    // The call holds what it needs; the raw body goes now, not after the answer.
+    drop(bytes);
     let settle = matches!(call, Call::Settle(_));
     let guard = guard_of(&call);
     let v = s
@@ -647,6 +649,33 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     let state = Arc::new(state);
     let metrics_service = metrics_app(state.clone()).into_make_service();
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    // The metrics' own address first, so it answers once the main one is announced.
+    if let Some(m) = cfg.metrics_listen {
+        let mhandle = axum_server::Handle::new();
+        let stopper = mhandle.clone();
+        tokio::spawn(async move {
+            shutdown().await;
+            stopper.shutdown();
+        });
+        let metrics_server = match tls_for_metrics {
+            None => tokio::spawn(axum_server::bind(m).handle(mhandle.clone()).serve(metrics_service)),
+            Some(tls) => tokio::spawn(axum_server::bind_rustls(m, tls).handle(mhandle.clone()).serve(metrics_service)),
+        };
+        match mhandle.listening().await {
+            Some(addr) => {
+                // Logged only: stdout's first line is the main address, and
+                // whoever reads it may have closed the pipe since.
+                tracing::info!(%addr, "metrics listening (--metrics-listen)");
+            }
+            None => {
+                let why = match metrics_server.await {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "the server stopped".into(),
+                };
+                return Err(format!("cannot listen on {m} (--metrics-listen): {why}"));
+            }
+        }
+    }
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
     tokio::spawn(async move {
@@ -673,33 +702,6 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
                 _ => "the server stopped".into(),
             };
             return Err(format!("cannot listen on {}: {why}", cfg.listen));
-        }
-    }
-    if let Some(m) = cfg.metrics_listen {
-        let mhandle = axum_server::Handle::new();
-        let stopper = mhandle.clone();
-        tokio::spawn(async move {
-            shutdown().await;
-            stopper.shutdown();
-        });
-        let metrics_server = match tls_for_metrics {
-            None => tokio::spawn(axum_server::bind(m).handle(mhandle.clone()).serve(metrics_service)),
-            Some(tls) => tokio::spawn(axum_server::bind_rustls(m, tls).handle(mhandle.clone()).serve(metrics_service)),
-        };
-        match mhandle.listening().await {
-            Some(addr) => {
-                tracing::info!(%addr, "metrics listening");
-                println!("metrics on {addr}");
-                use std::io::Write;
-                let _ = std::io::stdout().flush();
-            }
-            None => {
-                let why = match metrics_server.await {
-                    Ok(Err(e)) => e.to_string(),
-                    _ => "the server stopped".into(),
-                };
-                return Err(format!("cannot listen on {m} (--metrics-listen): {why}"));
-            }
         }
     }
     server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())

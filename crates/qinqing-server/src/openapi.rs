@@ -17,8 +17,15 @@ fn refusals() -> Map<String, Value> {
     r.insert("403".into(), error_response("FORBIDDEN: this actor may not do this"));
     r.insert("404".into(), error_response("The thing asked for does not exist"));
     r.insert("413".into(), error_response("REQUEST_TOO_LARGE"));
+    r.insert("415".into(), error_response("REQUEST_MEDIA_TYPE: every POST must be Content-Type: application/json"));
+    r.insert(
+        "429".into(),
+        error_response(
+            "RATE_LIMITED: wrong guesses at a password or code from this address (or for this account) make the next attempt wait; Retry-After says how long",
+        ),
+    );
     r.insert("422".into(), error_response("Refused by a rule of the domain; nothing was changed"));
-    r.insert("503".into(), error_response("The ledger is busy or unreachable; retry"));
+    r.insert("503".into(), error_response("The ledger is busy or unreachable, or SERVER_BUSY (too many uploads at once; Retry-After); retry"));
     r
 }
 
@@ -68,7 +75,10 @@ pub fn document() -> Value {
         json!({ "description": "A session: token (shown once), expires_at, idle_secs, staff",
         "content": { "application/json": { "schema": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } } } } }),
     );
-    login_responses.insert("429".into(), error_response("RATE_LIMITED: too many attempts from this address or for this account"));
+    login_responses.insert(
+        "429".into(),
+        error_response("RATE_LIMITED: after wrong passwords from this address (10) or for this account (5) each attempt waits 2, 4, 8 … s (at most 15 min); Retry-After says how long"),
+    );
     paths.insert(
         "/api/v1/login".into(),
         json!({ "post": {
@@ -85,7 +95,8 @@ pub fn document() -> Value {
         "content": { "application/json": { "schema": { "type": "object", "required": ["token", "holder"],
             "properties": { "token": { "type": "string" }, "holder": { "type": "integer", "format": "int64" } } } } } }),
     );
-    pair_responses.insert("429".into(), error_response("RATE_LIMITED: too many attempts from this address"));
+    pair_responses
+        .insert("429".into(), error_response("RATE_LIMITED: after 10 wrong codes from this address each attempt waits 2, 4, 8 … s; Retry-After says how long"));
     paths.insert("/api/v1/pair".into(), json!({ "post": {
         "operationId": "pair", "summary": "A family computer redeems the one-time pairing code staff gave (10 minutes, single use): a device token for that household only.",
         "tags": ["session"],
@@ -104,7 +115,7 @@ pub fn document() -> Value {
     for (path, id, what) in [
         ("/healthz", "healthz", "The process answers."),
         ("/readyz", "readyz", "The ledger answers (503 when it does not)."),
-        ("/metrics", "metrics", "Prometheus metrics (text)."),
+        ("/metrics", "metrics", "Prometheus metrics (text): an administrator's session token, or served without one on --metrics-listen instead."),
     ] {
         paths.insert(
             path.into(),
