@@ -195,7 +195,14 @@ function pairCard(resident) {
       // (ARIA prohibits naming it), so the spelled-out code is hidden text.
       el('p', { class: 'pairing-code mono', text: p.code, attrs: { id: 'k-pairing-code', 'aria-hidden': 'true' } }),
       el('p', { class: 'sr-only-text', text: p.code.split('').join(' '), attrs: { id: 'k-pairing-code-spoken' } }),
-      el('p', { class: 'muted', text: t('kiosk.pair_until', { time: p.expires_at.replace('T', ' ').replace('Z', ' UTC') }) }),
+      // People read China time (UTC+8); the UTC form only from an older server.
+      el('p', {
+        class: 'muted',
+        attrs: { id: 'k-pairing-until' },
+        text: p.expires_at_local
+          ? t('kiosk.pair_until_local', { time: p.expires_at_local })
+          : t('kiosk.pair_until', { time: p.expires_at.replace('T', ' ').replace('Z', ' UTC') }),
+      }),
     ]) : null,
     err ? el('p', { class: 'form-error', text: `${errText(err)} (${err.code})`, attrs: { role: 'alert', id: 'k-pair-error', 'data-code': err.code } }) : null,
     el('button', { class: 'btn btn-primary', text: p ? t('kiosk.pair_again') : t('kiosk.pair_start'), attrs: { type: 'button', id: 'k-pair-start' }, on: { click: start } }),

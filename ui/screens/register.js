@@ -178,7 +178,7 @@ function listView() {
     el('td', { class: 'col-optional', text: label('gender', p.gender) }),
     el('td', { class: 'num col-optional', text: p.age }),
     el('td', { text: label('insurance', p.insurance) }),
-    el('td', { class: 'col-wrap', text: `${p.region.code} ${lang_province(p.region)}` }),
+    el('td', { class: 'col-wrap', text: regionText(p.region), attrs: { title: p.region.full_zh || false } }),
     el('td', {}, [el('span', { class: `pill pill-${p.status}`, text: label('status', p.status) })]),
     el('td', { class: 'num mono', text: p.balance_display }),
     el('td', { class: 'col-optional', text: p.voucher_activated ? t('voucher.yes') : t('voucher.no') }),
@@ -203,8 +203,14 @@ function listView() {
   ]);
 }
 
-function lang_province(region) {
-  return lang() === 'en' ? region.province_en : region.province_zh;
+// A region as people recognise it: the city and district (340104 合肥市蜀山区),
+// not only the province. The division list has Chinese names only, so English
+// shows the Chinese name with the province's English name (340104 合肥市蜀山区,
+// Anhui); a province-level code is just the province (340000 Anhui).
+function regionText(region, full = false) {
+  const zh = (full && lang() !== 'en' ? region.full_zh : region.label_zh) || region.province_zh;
+  if (lang() !== 'en') return `${region.code} ${zh}`;
+  return zh === region.province_zh ? `${region.code} ${region.province_en}` : `${region.code} ${zh}, ${region.province_en}`;
 }
 
 function panelView() {
@@ -314,7 +320,7 @@ function detailView(p) {
       ...row('detail.birth', p.birth_date, 'mono'),
       ...row('detail.gender_age', `${label('gender', p.gender)} / ${t('age.years', { n: p.age })}`),
       ...row('col.insurance', label('insurance', p.insurance)),
-      ...row('col.region', `${p.region.code} ${lang_province(p.region)}`),
+      ...row('col.region', regionText(p.region, true)),
       ...row('col.balance', p.balance_display, 'mono money'),
       ...row('col.voucher', p.voucher_activated ? t('voucher.yes') : t('voucher.no')),
       ...row('detail.created', p.created_at_local, 'mono'),

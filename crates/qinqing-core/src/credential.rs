@@ -58,6 +58,9 @@ pub struct PairingCode {
     pub holder_name_masked: String,
     /// UTC.
     pub expires_at: String,
+    /// The same moment in China time (UTC+8), as people read it: `2026-11-23 03:13`.
+    #[serde(default)]
+    pub expires_at_local: String,
 }
 
 /// A computer the centre trusts (the token only when just issued): a
@@ -373,6 +376,7 @@ impl Qinqing {
                 holder,
                 holder_name_masked: crate::id::mask_name(&person.name),
                 expires_at: expires_at.clone(),
+                expires_at_local: time::display_china(now_dt + chrono::Duration::seconds(PAIRING_SECS)),
             })
         })
     }

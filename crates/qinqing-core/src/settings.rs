@@ -4,6 +4,13 @@
 //! Values the rules read go through [`Qinqing::setting`], which falls back to
 //! the default (and clamps a stored value into range, so a hand-edited
 //! database cannot stretch a rule).
+//!
+//! Most settings are whole numbers. One is a list:
+//! `aid_face_required_prefixes`, the insured regions (2-, 4- or 6-digit
+//! division-code prefixes, comma-separated, empty allowed) where an authorizer
+//! must pass face verification before opening 家庭共济. Its `value` is how
+//! many prefixes the list holds and its `text` is the list itself; the rules
+//! read the list ([`Qinqing::setting_text`]).
 
 use crate::authz::Act;
 use crate::error::{Error, Result};
@@ -12,10 +19,23 @@ use crate::service::Qinqing;
 use crate::store::OptionalExtension;
 use serde::Serialize;
 
+/// What a setting's value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A whole number within `min..=max`.
+    Number,
+    /// A comma-separated list of division-code prefixes (2, 4 or 6 digits,
+    /// each the start of a listed division), at most `max` of them; empty
+    /// allowed. `value` is how many.
+    RegionPrefixes,
+}
+
 /// One known setting.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Def {
     pub key: &'static str,
+    pub kind: Kind,
     pub default: i64,
     pub min: i64,
     pub max: i64,
@@ -26,6 +46,7 @@ pub struct Def {
 
 pub const DEFS: &[Def] = &[
     Def {
+        kind: Kind::Number,
         key: "qr_validity_secs",
         default: 60,
         min: 10,
@@ -35,6 +56,7 @@ pub const DEFS: &[Def] = &[
         about_en: "How long a code is valid (s), at most 60",
     },
     Def {
+        kind: Kind::Number,
         key: "qr_clock_skew_secs",
         default: 30,
         min: 0,
@@ -44,6 +66,7 @@ pub const DEFS: &[Def] = &[
         about_en: "How far ahead of this clock an issue time may be (another device's clock); never extends validity",
     },
     Def {
+        kind: Kind::Number,
         key: "online_pharmacy_daily_cap_fen",
         default: 100_000,
         min: 50_000,
@@ -53,6 +76,7 @@ pub const DEFS: &[Def] = &[
         about_en: "Online-pharmacy daily cap on personal-account money (¥500–2,000)",
     },
     Def {
+        kind: Kind::Number,
         key: "emergency_ratio_cut_pct",
         default: 20,
         min: 0,
@@ -62,6 +86,7 @@ pub const DEFS: &[Def] = &[
         about_en: "Ratio cut for an emergency without a filing (points)",
     },
     Def {
+        kind: Kind::Number,
         key: "kiosk_idle_secs",
         default: 120,
         min: 5,
@@ -71,6 +96,7 @@ pub const DEFS: &[Def] = &[
         about_en: "Kiosk resident session ends after this idle time",
     },
     Def {
+        kind: Kind::Number,
         key: "kiosk_warning_secs",
         default: 10,
         min: 3,
@@ -80,6 +106,7 @@ pub const DEFS: &[Def] = &[
         about_en: "Warning shown this long before a session ends",
     },
     Def {
+        kind: Kind::Number,
         key: "staff_session_secs",
         default: 900,
         min: 60,
@@ -89,6 +116,7 @@ pub const DEFS: &[Def] = &[
         about_en: "Staff log-in ends after this idle time",
     },
     Def {
+        kind: Kind::Number,
         key: "staff_session_max_secs",
         default: 28_800,
         min: 600,
@@ -98,6 +126,7 @@ pub const DEFS: &[Def] = &[
         about_en: "A staff log-in ends after this long, busy or not",
     },
     Def {
+        kind: Kind::Number,
         key: "staff_lockout_attempts",
         default: 5,
         min: 3,
@@ -106,8 +135,9 @@ pub const DEFS: &[Def] = &[
         about_zh: "连续输错密码几次后锁定",
         about_en: "Wrong passwords in a row before a lock-out",
     },
-    Def { key: "staff_lockout_secs", default: 900, min: 60, max: 86_400, unit: "s", about_zh: "锁定时长", about_en: "How long a lock-out lasts" },
+    Def { kind: Kind::Number, key: "staff_lockout_secs", default: 900, min: 60, max: 86_400, unit: "s", about_zh: "锁定时长", about_en: "How long a lock-out lasts" },
     Def {
+        kind: Kind::Number,
         key: "remote_code_secs",
         default: 600,
         min: 60,
@@ -117,9 +147,74 @@ pub const DEFS: &[Def] = &[
         about_en: "How long a remote-confirmation code is valid",
     },
     Def {
+        kind: Kind::Number,
         key: "kiosk_mode", default: 0, min: 0, max: 1, unit: "", about_zh: "本机以自助终端模式启动（1）", about_en: "This device starts as a kiosk (1)"
     },
+    Def {
+        kind: Kind::RegionPrefixes,
+        key: AID_FACE_REQUIRED_PREFIXES,
+        default: 0,
+        min: 0,
+        max: MAX_PREFIXES as i64,
+        unit: "",
+        about_zh: "开通家庭共济前授权人须完成人脸识别的参保地：逗号分隔的2、4或6位行政区划代码前缀（如 33,4403），留空则不要求；数值为前缀个数，列表见 text",
+        about_en: "Insured regions where an authorizer must pass face verification before opening family mutual aid: comma-separated 2-, 4- or 6-digit division-code prefixes (e.g. 33,4403), empty for none; the value is how many, the list is in text",
+    },
 ];
+
+/// The key of the list of regions that require face verification for 家庭共济
+/// (read by the settlement rules).
+pub const AID_FACE_REQUIRED_PREFIXES: &str = "aid_face_required_prefixes";
+
+/// At most this many prefixes in a list setting.
+pub const MAX_PREFIXES: usize = 50;
+
+/// Check and normalize a list of region prefixes as typed: comma-separated
+/// (a full-width `，` or a space also separates), each 2, 4 or 6 digits, the
+/// start of at least one division on the national list; duplicates dropped,
+/// order kept, joined with `,`. Empty (or only separators) is the empty list.
+pub fn parse_region_prefixes(key: &str, raw: &str) -> Result<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for p in raw.split([',', '，', ' ', '\t', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+        let shape = matches!(p.len(), 2 | 4 | 6) && p.bytes().all(|b| b.is_ascii_digit());
+        if !shape || !crate::region::is_listed_prefix(p) {
+            return Err(prefixes_invalid(key, p));
+        }
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    if out.len() > MAX_PREFIXES {
+        return Err(Error::new(
+            crate::Code::SettingOutOfRange,
+            Some("value"),
+            format!("“{key}”至多{MAX_PREFIXES}个前缀。未作任何更改。"),
+            format!("\"{key}\" holds at most {MAX_PREFIXES} prefixes. Nothing was changed."),
+        ));
+    }
+    Ok(out.join(","))
+}
+
+fn prefixes_invalid(key: &str, bad: &str) -> Error {
+    Error::new(
+        crate::Code::SettingOutOfRange,
+        Some("value"),
+        format!("“{key}”中的“{bad}”不是行政区划代码前缀：请填写逗号分隔的2、4或6位代码（如 33,4403,110105），留空表示都不要求。未作任何更改。"),
+        format!("\"{bad}\" in \"{key}\" is not a division-code prefix: enter 2-, 4- or 6-digit codes separated by commas (e.g. 33,4403,110105), or nothing for none. Nothing was changed."),
+    )
+}
+
+/// The list a stored text holds, keeping only well-formed listed prefixes (a
+/// hand-edited database cannot make the list say something else).
+fn stored_prefixes(raw: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in raw.unwrap_or("").split([',', '，', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
+        if parse_region_prefixes("", p).is_ok() && !out.iter().any(|o| o == p) {
+            out.push(p.to_string());
+        }
+    }
+    out
+}
 
 pub fn def(key: &str) -> Option<&'static Def> {
     DEFS.iter().find(|d| d.key == key)
@@ -129,6 +224,9 @@ pub fn def(key: &str) -> Option<&'static Def> {
 /// the default when missing or not a number, always within its range.
 pub(crate) fn resolve(key: &str, raw: Option<&str>) -> Result<i64> {
     let d = def(key).ok_or_else(|| Error::setting_unknown(key))?;
+    if d.kind == Kind::RegionPrefixes {
+        return Ok((stored_prefixes(raw).len() as i64).clamp(d.min, d.max));
+    }
     Ok(raw.and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(d.default).clamp(d.min, d.max))
 }
 
@@ -138,6 +236,9 @@ pub struct SettingValue {
     #[serde(flatten)]
     pub def: Def,
     pub value: i64,
+    /// A list setting's list (`33,4403`); absent for a number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 impl Qinqing {
@@ -148,16 +249,33 @@ impl Qinqing {
         resolve(key, v.as_deref())
     }
 
+    /// A list setting's list as stored, normalized (`33,4403`; empty when
+    /// unset); only well-formed, listed prefixes are kept. `SETTING_UNKNOWN`
+    /// for a key that is not a list setting.
+    pub fn setting_text(&self, key: &str) -> Result<String> {
+        let d = def(key).filter(|d| d.kind == Kind::RegionPrefixes).ok_or_else(|| Error::setting_unknown(key))?;
+        let v: Option<String> = self.conn().prepare_cached("SELECT value FROM setting WHERE key = ?1")?.query_row([d.key], |r| r.get(0)).optional()?;
+        Ok(stored_prefixes(v.as_deref()).join(","))
+    }
+
+    fn setting_value(&self, d: &Def) -> Result<SettingValue> {
+        let text = match d.kind {
+            Kind::Number => None,
+            Kind::RegionPrefixes => Some(self.setting_text(d.key)?),
+        };
+        Ok(SettingValue { def: *d, value: self.setting(d.key)?, text })
+    }
+
     pub fn settings(&self) -> Result<Vec<SettingValue>> {
         // Reference data: any actor may read it (the permission table's Reference row).
         self.permit(crate::authz::Act::Reference)?;
-        DEFS.iter().map(|d| Ok(SettingValue { def: *d, value: self.setting(d.key)? })).collect()
+        DEFS.iter().map(|d| self.setting_value(d)).collect()
     }
 
     pub fn get_setting(&self, key: &str) -> Result<SettingValue> {
         self.permit(crate::authz::Act::Reference)?;
         let d = def(key).ok_or_else(|| Error::setting_unknown(key))?;
-        Ok(SettingValue { def: *d, value: self.setting(key)? })
+        self.setting_value(d)
     }
 
     /// Change a setting; out of range is refused and changes nothing.
@@ -168,6 +286,9 @@ impl Qinqing {
     fn set_setting_once(&mut self, key: &str, raw: &str) -> Result<SettingValue> {
         self.permit(Act::Admin)?;
         let d = *def(key).ok_or_else(|| Error::setting_unknown(key))?;
+        if d.kind == Kind::RegionPrefixes {
+            return self.set_prefixes_once(d, raw);
+        }
         let v: i64 = raw.trim().parse().map_err(|_| Error::setting_out_of_range(d.key, d.min, d.max))?;
         if !(d.min..=d.max).contains(&v) {
             return Err(Error::setting_out_of_range(d.key, d.min, d.max));
@@ -189,6 +310,31 @@ impl Qinqing {
             Some(&serde_json::json!({ "key": key, "value": v })),
         )?;
         tx.commit()?;
-        Ok(SettingValue { def: d, value: v })
+        Ok(SettingValue { def: d, value: v, text: None })
+    }
+
+    /// A list setting: checked and normalized, stored as text, audited with
+    /// the list before and after.
+    fn set_prefixes_once(&mut self, d: Def, raw: &str) -> Result<SettingValue> {
+        let list = parse_region_prefixes(d.key, raw)?;
+        let before = self.setting_text(d.key)?;
+        let now = crate::time::to_db(self.now());
+        let actor = self.actor().to_string();
+        let tx = self.conn().begin()?;
+        tx.execute("INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![d.key, list])?;
+        crate::audit::record(
+            &tx,
+            &now,
+            &actor,
+            "setting.set",
+            "setting",
+            None,
+            None,
+            Some(&serde_json::json!({ "key": d.key, "value": before })),
+            Some(&serde_json::json!({ "key": d.key, "value": list })),
+        )?;
+        tx.commit()?;
+        let count = if list.is_empty() { 0 } else { list.split(',').count() as i64 };
+        Ok(SettingValue { def: d, value: count, text: Some(list) })
     }
 }
