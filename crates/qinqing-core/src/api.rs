@@ -224,8 +224,11 @@ pub enum Call {
     BindingSendRemoteCode { id: i64 },
     /// The member's code confirms the binding.
     BindingConfirmRemote { id: i64, code: String },
-    /// A guardian activates a minor's e-voucher within the application.
+    /// The child's parent activates the child's e-voucher once the binding is approved
+    /// (at the kiosk, staff with the guardian present may do it on a draft).
     BindingGuardianVoucher { id: i64 },
+    /// Staff confirm that the holder's household register attached to an application shows the member.
+    BindingDocShowsMember { id: i64, doc: i64, staff: i64 },
     /// The holder ends a binding.
     BindingUnbindAsHolder { id: i64 },
     /// Set a person's payment password (typed twice); changing one needs the current one.
@@ -385,6 +388,7 @@ impl Call {
                 | Call::BindingSign { .. }
                 | Call::BindingFaceStaff { .. }
                 | Call::BindingFaceEvidence { .. }
+                | Call::BindingDocShowsMember { .. }
                 | Call::BindingSendRemoteCode { .. }
                 | Call::BindingConfirmRemote { .. }
                 | Call::BindingGuardianVoucher { .. }
@@ -533,6 +537,7 @@ impl Qinqing {
             Call::BindingSendRemoteCode { id } => json(self.send_remote_code(id)?),
             Call::BindingConfirmRemote { id, code } => json(self.confirm_remote(id, &code)?),
             Call::BindingGuardianVoucher { id } => json(self.guardian_activate_voucher(id)?),
+            Call::BindingDocShowsMember { id, doc, staff } => json(self.mark_shows_member(id, doc, staff)?),
             Call::BindingUnbindAsHolder { id } => json(self.unbind_as_holder(id)?),
             Call::PayPasswordSet { id, password, again, current } => json(self.change_pay_password(id, current.as_deref(), &password, &again).map(|()| true)?),
             Call::PayPasswordIs { id } => json(self.has_pay_password(id)?),

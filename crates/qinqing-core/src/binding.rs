@@ -137,7 +137,14 @@ pub struct Facts {
 /// age on the application date.
 pub fn requirements(f: &Facts) -> Vec<Requirement> {
     let doc = |key, kinds: Vec<DocKind>| Requirement { key, satisfied: kinds.iter().any(|k| f.doc_kinds.contains(k)), kinds };
-    let mut out = vec![Requirement { key: "voucher", satisfied: f.voucher_activated, kinds: vec![] }];
+    // A member of 16 or over has activated their own voucher before anyone
+    // applies (checked at application); a child's is activated by the parent
+    // once the binding is approved (DOMAIN §2 "Guardian activation"), so it
+    // is not something a draft can or must have.
+    let mut out = Vec::new();
+    if f.member_age >= ADULT_AGE {
+        out.push(Requirement { key: "voucher", satisfied: f.voucher_activated, kinds: vec![] });
+    }
     if f.member_age < ADULT_AGE {
         out.push(doc("doc_child_identity", vec![DocKind::BirthCertificate, DocKind::HouseholdRegister, DocKind::RelationshipNotarization]));
     } else {
@@ -206,6 +213,9 @@ pub struct Binding {
     pub documents: Vec<Document>,
     /// Attached documents staff rejected (they count for nothing), for the reviewer and the holder.
     pub rejected_documents: Vec<i64>,
+    /// The holder's own household register, attached but not yet marked by
+    /// staff as showing the member: it counts for nothing until it is.
+    pub awaiting_staff_mark: Vec<i64>,
     pub letter_version: Option<String>,
     pub letter_signed_at_local: Option<String>,
     pub face_method: Option<String>,
@@ -215,7 +225,8 @@ pub struct Binding {
     /// Whether the member may confirm remotely (60 or over).
     pub remote_allowed: bool,
     /// Whether the holder may activate the member's e-voucher as guardian
-    /// now (member under 16 and not yet activated).
+    /// now: the member is their child under 16, not yet activated, and the
+    /// binding is approved.
     pub guardian_activation_allowed: bool,
     pub remote_confirmed_at_local: Option<String>,
     /// A confirmation code was sent to the member and can still be entered.
@@ -381,6 +392,26 @@ impl Row_ {
     }
 }
 
+/// DOMAIN §2 "Whose documents": of the holder's own documents only a
+/// household register may go with a member's application (a shared
+/// register, which counts once staff mark that it shows the member); the
+/// holder's birth certificate, face or proof of insurance never stand for
+/// the member's.
+fn holder_doc_allowed(holders_own: bool, kind: DocKind) -> Result<()> {
+    if holders_own && kind != DocKind::HouseholdRegister {
+        return Err(Error::doc_not_members());
+    }
+    Ok(())
+}
+
+/// The attached documents staff marked as showing the member (a household
+/// register uploaded for the holder).
+fn marked_showing_member(conn: &Conn, binding: i64) -> Result<HashSet<i64>> {
+    conn.prepare_cached("SELECT document_id FROM binding_document WHERE binding_id = ?1 AND shows_member_by IS NOT NULL")?
+        .query_map([binding], |r| r.get(0))?
+        .collect()
+}
+
 fn doc_ids(conn: &Conn, binding: i64) -> Result<Vec<Document>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {} FROM document d JOIN binding_document bd ON bd.document_id = d.id WHERE bd.binding_id = ?1 ORDER BY d.id",
@@ -414,6 +445,7 @@ struct Loaded {
     reqs: Vec<Requirement>,
     app_date: NaiveDate,
     remote_code_pending: bool,
+    awaiting_mark: Vec<i64>,
 }
 
 fn load_all(conn: &Conn, id: i64, today: NaiveDate) -> Result<Loaded> {
@@ -421,6 +453,7 @@ fn load_all(conn: &Conn, id: i64, today: NaiveDate) -> Result<Loaded> {
     let holder = person::load(conn, row.holder_id)?;
     let member = person::load(conn, row.member_id)?;
     let docs = doc_ids(conn, id)?;
+    let marked = marked_showing_member(conn, id)?;
     let app_date = row.application_date(today);
     // A rejected document satisfies no requirement; a rejected face photo verifies no one.
     let face_doc_rejected =
@@ -430,7 +463,14 @@ fn load_all(conn: &Conn, id: i64, today: NaiveDate) -> Result<Loaded> {
         cross_province: holder.region.province_code != member.region.province_code,
         disabled: member.disabled,
         voucher_activated: member.voucher_activated,
-        doc_kinds: docs.iter().filter(|d| d.status != DocStatus::Rejected).map(|d| d.kind).collect(),
+        // Only the member's own documents meet the member's requirements, and a
+        // holder's household register where staff marked that it shows the member.
+        doc_kinds: docs
+            .iter()
+            .filter(|d| d.status != DocStatus::Rejected)
+            .filter(|d| d.person_id == member.id || (d.kind == DocKind::HouseholdRegister && marked.contains(&d.id)))
+            .map(|d| d.kind)
+            .collect(),
         letter_signed: row.letter_version.as_deref() == Some(LETTER_VERSION),
         face_verified: row.face_method.is_some() && !face_doc_rejected,
         remote_confirmed: row.remote_confirmed_at.is_some(),
@@ -441,7 +481,8 @@ fn load_all(conn: &Conn, id: i64, today: NaiveDate) -> Result<Loaded> {
             r.get(0)
         })
         .unwrap_or(false);
-    Ok(Loaded { row, holder, member, docs, reqs, app_date, remote_code_pending })
+    let awaiting_mark = docs.iter().filter(|d| d.person_id == holder.id && d.person_id != member.id && !marked.contains(&d.id)).map(|d| d.id).collect();
+    Ok(Loaded { row, holder, member, docs, reqs, app_date, remote_code_pending, awaiting_mark })
 }
 
 fn local(s: &Option<String>) -> Option<String> {
@@ -469,6 +510,7 @@ impl Loaded {
             missing,
             requirements: self.reqs,
             rejected_documents: self.docs.iter().filter(|d| d.status == DocStatus::Rejected).map(|d| d.id).collect(),
+            awaiting_staff_mark: self.awaiting_mark,
             documents: self.docs,
             letter_version: r.letter_version.clone(),
             letter_signed_at_local: local(&r.letter_signed_at),
@@ -477,7 +519,10 @@ impl Loaded {
             face_doc_id: r.face_doc_id,
             face_at_local: local(&r.face_at),
             remote_allowed: member_age >= REMOTE_AGE,
-            guardian_activation_allowed: member_age < ADULT_AGE && !self.member.voucher_activated,
+            guardian_activation_allowed: time::age_on(self.member.rid.birth_date(), today) < ADULT_AGE
+                && !self.member.voucher_activated
+                && r.status == BindingStatus::Active
+                && r.relation == Relation::Child,
             remote_confirmed_at_local: local(&r.remote_confirmed_at),
             remote_code_pending: self.remote_code_pending,
             created_at_local: local(&Some(r.created_at.clone())).unwrap_or_default(),
@@ -549,12 +594,16 @@ fn check_parties(conn: &Conn, holder: &Stored, member: &Stored, relation: Relati
             &policy::join_en(&pol.relations),
         ));
     }
+    if time::age_on(holder.rid.birth_date(), today) < policy::HOLDER_MIN_AGE {
+        return Err(Error::holder_under_age(policy::HOLDER_MIN_AGE));
+    }
     let (hb, mb) = (holder.rid.birth_date(), member.rid.birth_date());
     match relation.seniority() {
         Seniority::Older if mb >= hb => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), true)),
         Seniority::Younger if mb <= hb => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), false)),
         _ => {}
     }
+    policy::plausible(relation, (&holder.rid).into(), (&member.rid).into(), today)?;
     if time::age_on(mb, today) >= ADULT_AGE && !member.voucher_activated {
         return Err(Error::member_voucher_not_activated());
     }
@@ -681,7 +730,7 @@ fn attach_uploaded(tx: &Conn, binding: i64, document: i64, now: &str, duplicate:
 impl Qinqing {
     /// Whether a document of `person_id` may be added to application
     /// `binding` now: only to a draft, only the holder's or the member's.
-    fn check_attachable(&self, binding: i64, person_id: i64) -> Result<()> {
+    fn check_attachable(&self, binding: i64, person_id: i64, kind: &str) -> Result<()> {
         let (holder, member, status): (i64, i64, String) = self
             .conn()
             .query_row("SELECT holder_id, member_id, status FROM binding WHERE id = ?1", [binding], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -694,7 +743,7 @@ impl Qinqing {
         if person_id != holder && person_id != member {
             return Err(Error::doc_wrong_person());
         }
-        Ok(())
+        holder_doc_allowed(person_id == holder, DocKind::parse(kind)?)
     }
 
     /// Upload a document of `person_id` from bytes in memory (stored by
@@ -703,7 +752,7 @@ impl Qinqing {
     /// is stored.
     pub fn ingest_document(&mut self, person_id: i64, kind: &str, bytes: &[u8], note: &str, binding: Option<i64>) -> Result<Ingested> {
         let Some(b) = binding else { return self.store_upload(person_id, kind, bytes, note, None) };
-        let check = |q: &Qinqing| q.check_attachable(b, person_id);
+        let check = |q: &Qinqing| q.check_attachable(b, person_id, kind);
         let link = |tx: &Conn, document: i64, now: &str, duplicate: bool| attach_uploaded(tx, b, document, now, duplicate);
         self.store_upload(person_id, kind, bytes, note, Some(&UploadFor { id: b, check: &check, link: &link }))
     }
@@ -859,10 +908,30 @@ impl Qinqing {
             if d.person_id != l.row.member_id && d.person_id != l.row.holder_id {
                 return Err(Error::doc_wrong_person());
             }
+            holder_doc_allowed(d.person_id == l.row.holder_id && d.person_id != l.row.member_id, d.kind)?;
             tx.execute(
                 "INSERT INTO binding_document (binding_id, document_id, attached_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                 params![l.row.id, doc_id, now],
             )?;
+            Ok(())
+        })
+    }
+
+    /// Staff mark that the holder's household register, attached to this
+    /// application, shows the member (a shared register): only then does it
+    /// meet the member's requirement. Staff act as themselves.
+    pub fn mark_shows_member(&mut self, id: i64, doc_id: i64, staff_id: i64) -> Result<Binding> {
+        self.permit(Act::BindingReview { binding: id, staff: staff_id })?;
+        self.active_staff(staff_id)?;
+        self.change_binding(id, "binding.doc_shows_member", |tx, l, _, _| {
+            if !matches!(l.row.status, BindingStatus::Draft | BindingStatus::Submitted) {
+                return Err(Error::binding_wrong_state(l.row.status.zh(), l.row.status.en(), "确认材料", "have its documents confirmed"));
+            }
+            let d = l.docs.iter().find(|d| d.id == doc_id).ok_or_else(|| Error::doc_not_found(doc_id))?;
+            if d.person_id != l.row.holder_id || d.kind != DocKind::HouseholdRegister {
+                return Err(Error::doc_not_members());
+            }
+            tx.execute("UPDATE binding_document SET shows_member_by = ?3 WHERE binding_id = ?1 AND document_id = ?2", params![l.row.id, doc_id, staff_id])?;
             Ok(())
         })
     }
@@ -1050,13 +1119,22 @@ impl Qinqing {
         rows.collect::<crate::error::Result<Vec<_>>>()
     }
 
-    /// The holder, as guardian, activates the e-voucher of a member under 16
-    /// as part of the application.
+    /// A guardian activates the e-voucher of a child under 16 (DOMAIN §2
+    /// "Guardian activation"): the holder who is the child's parent in an
+    /// approved binding — or, while the application is still a draft, staff
+    /// at the kiosk with the guardian present (the resident session), or the
+    /// operator's own tools. Never an applicant at the draft stage: a draft
+    /// proves nothing about who the child is to them.
     pub fn guardian_activate_voucher(&mut self, id: i64) -> Result<Binding> {
         self.permit(Act::BindingAsHolder { binding: id })?;
-        self.change_binding(id, "binding.guardian_activate_voucher", |tx, l, now, _| {
-            Self::require_draft(l, "代为激活电子凭证", "used to activate the e-voucher")?;
-            if time::age_on(l.member.rid.birth_date(), l.app_date) >= ADULT_AGE {
+        let in_person = matches!(self.actor_ref(), crate::authz::Actor::Serving { .. } | crate::authz::Actor::Operator);
+        self.change_binding(id, "binding.guardian_activate_voucher", |tx, l, now, today| {
+            let approved_parent = l.row.status == BindingStatus::Active && l.row.relation == Relation::Child;
+            let at_the_kiosk = l.row.status == BindingStatus::Draft && in_person;
+            if !approved_parent && !at_the_kiosk {
+                return Err(Error::guardian_not_parent());
+            }
+            if time::age_on(l.member.rid.birth_date(), today) >= ADULT_AGE {
                 return Err(Error::guardian_activation_not_allowed());
             }
             if !l.member.voucher_activated {

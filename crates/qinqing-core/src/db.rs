@@ -29,8 +29,8 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/0007_credentials.sql"),
     include_str!("../migrations/0008_pairing.sql"),
     include_str!("../migrations/0009_column_checks.sql"),
-    // Migration 0010 (issue 31, consent and least privilege) belongs right here, above 0011.
-    include_str!("../migrations/0011_throttle.sql"),
+    include_str!("../migrations/0010_throttle.sql"),
+    include_str!("../migrations/0011_whose.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));

@@ -180,6 +180,15 @@ pub enum Code {
     ServerInsecure,
     KeyMismatch,
     IdLegacy15,
+    PremiumYearNotOpen,
+    PremiumTierAge,
+    PremiumAmountNotTier,
+    PremiumPayerLapsed,
+    HolderUnderAge,
+    SpouseUnderAge,
+    ParentAgeGap,
+    GuardianNotParent,
+    DocNotMembers,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -344,6 +353,15 @@ impl Code {
             Code::ServerInsecure => "SERVER_INSECURE",
             Code::KeyMismatch => "KEY_MISMATCH",
             Code::IdLegacy15 => "ID_LEGACY_15",
+            Code::PremiumYearNotOpen => "PREMIUM_YEAR_NOT_OPEN",
+            Code::PremiumTierAge => "PREMIUM_TIER_AGE",
+            Code::PremiumAmountNotTier => "PREMIUM_AMOUNT_NOT_TIER",
+            Code::PremiumPayerLapsed => "PREMIUM_PAYER_LAPSED",
+            Code::HolderUnderAge => "HOLDER_UNDER_AGE",
+            Code::SpouseUnderAge => "SPOUSE_UNDER_AGE",
+            Code::ParentAgeGap => "PARENT_AGE_GAP",
+            Code::GuardianNotParent => "GUARDIAN_NOT_PARENT",
+            Code::DocNotMembers => "DOC_NOT_MEMBERS",
             Code::Internal => "INTERNAL",
         }
     }
@@ -799,6 +817,80 @@ impl Error {
             None,
             format!("不能在这个账本上添加演示数据：{why_zh}。演示请用新的空数据库；确需如此请加 --force-demo。"),
             format!("Demo data is not added to this ledger: {why_en}. Use a new, empty database for the demo, or add --force-demo if you really mean it."),
+        )
+    }
+    // ---- rules that answered wrongly (issue 32) -------------------------------
+    pub fn premium_year_not_open(year: i64, current: i64, opens: &str, closes: &str) -> Self {
+        Self::new(
+            Code::PremiumYearNotOpen,
+            Some("year"),
+            format!("不能代缴{year}年的保费：只能缴当年（{current}年）的，或在参保地的集中缴费期（每年{opens}至{closes}）内缴下一年的。请改选年度。"),
+            format!("The {year} premium cannot be paid: only this year's ({current}), or next year's during the insured region's collection period ({opens} to {closes} each year). Choose another year."),
+        )
+    }
+    pub fn premium_tier_age(tier_zh: &str, tier_en: &str, age: i32) -> Self {
+        Self::new(
+            Code::PremiumTierAge,
+            Some("tier"),
+            format!("缴费档次“{tier_zh}”不适用于这位家人（当年{age}周岁）。请选择与其年龄相符的档次。"),
+            format!("The tier \"{tier_en}\" is not for this relative (aged {age} that year). Choose the tier that fits their age."),
+        )
+    }
+    pub fn premium_amount_not_tier(amount: &str) -> Self {
+        Self::new(
+            Code::PremiumAmountNotTier,
+            Some("amount"),
+            format!("代缴金额{amount}不是这位家人参保地当年任何适用档次的金额。代缴只能按档次缴纳，请选择档次。"),
+            format!("{amount} is not the amount of any tier that fits this relative in their insured region that year. A premium is paid by tier: choose one."),
+        )
+    }
+    pub fn premium_payer_lapsed(reason_zh: &str, reason_en: &str) -> Self {
+        Self::new(
+            Code::PremiumPayerLapsed,
+            Some("payer"),
+            format!("这条家庭共济关系已暂停支付（{reason_zh}），不能代缴。原因消除后会自动恢复。"),
+            format!("This 家庭共济 relation does not pay now ({reason_en}), so it cannot pay a premium. It works again once the cause is gone."),
+        )
+    }
+    pub fn holder_under_age(min: i32) -> Self {
+        Self::new(
+            Code::HolderUnderAge,
+            Some("holder"),
+            format!("绑定人须年满{min}周岁。未成年人的亲情账户请由其父母或其他监护人办理。"),
+            format!("A holder must be at least {min}. A minor's family account is held by a parent or other guardian."),
+        )
+    }
+    pub fn spouse_under_age(min: i32, female: bool, who_zh: &str, who_en: &str) -> Self {
+        let (g_zh, g_en) = if female { ("女方", "a woman") } else { ("男方", "a man") };
+        Self::new(
+            Code::SpouseUnderAge,
+            Some("relation"),
+            format!("{who_zh}未到法定婚龄（{g_zh}{min}周岁，民法典第1047条），不能作为配偶绑定。请核对关系或身份证号；确有特殊情况请携带公证书到服务中心办理。"),
+            format!("{who_en} is below the legal marriage age ({min} for {g_en}, Civil Code art. 1047) and cannot be bound as a spouse. Check the relation or the ID; a real exception goes through the service centre with a notarization."),
+        )
+    }
+    pub fn parent_age_gap(min_years: i32, relation_zh: &str, relation_en: &str) -> Self {
+        Self::new(
+            Code::ParentAgeGap,
+            Some("relation"),
+            format!("“{relation_zh}”关系要求长辈比晚辈至少大{min_years}岁，身份证上的出生日期不符。请核对关系或身份证号；确有特殊情况请携带关系公证书到服务中心办理。"),
+            format!("A \"{relation_en}\" relation needs the elder to be at least {min_years} years older, and the birth dates on the IDs say otherwise. Check the relation or the ID; a real exception goes through the service centre with a notarization."),
+        )
+    }
+    pub fn guardian_not_parent() -> Self {
+        Self::new(
+            Code::GuardianNotParent,
+            None,
+            "只有已获批的亲情账户中该儿童的父母，才能代为激活其医保电子凭证；申请尚未获批时，请监护人带儿童的户口簿到服务中心由工作人员办理。",
+            "Only the child's parent, in an approved family binding, may activate the child's e-voucher; before the application is approved, the guardian brings the child's household register to the service centre.",
+        )
+    }
+    pub fn doc_not_members() -> Self {
+        Self::new(
+            Code::DocNotMembers,
+            Some("document"),
+            "这是绑定人本人的材料，不能代替家人的材料（出生医学证明、人脸照片、参保证明须是家人本人的）。户口簿可以附上，由工作人员确认其中有该家人那一页后才算数。",
+            "This is the holder's own document and cannot stand for the relative's (the birth certificate, face photo and proof of insurance must be the relative's own). A household register may be attached: it counts once staff confirm it shows the relative.",
         )
     }
     /// A 15-digit number: the first-generation ID card (before 1999–2004).

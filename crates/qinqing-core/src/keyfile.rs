@@ -133,9 +133,6 @@ pub fn install(conn: &Conn, key: &SigningKey) -> Result<()> {
         Some(_) => return Err(Error::key_mismatch(&path.display().to_string())),
         None => crate::docstore::write_private_new(&path, &key.to_bytes())?,
     }
-    conn.execute(
-        "INSERT INTO blob (name, bytes) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        crate::params![PUBLIC, key.verifying_key().to_bytes().to_vec()],
-    )?;
+    conn.execute("INSERT INTO blob (name, bytes) VALUES (?1, ?2) ON CONFLICT DO NOTHING", crate::params![PUBLIC, key.verifying_key().to_bytes().to_vec()])?;
     Ok(())
 }

@@ -21,8 +21,8 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/postgres/0007_credentials.sql"),
     include_str!("../migrations/postgres/0008_pairing.sql"),
     include_str!("../migrations/postgres/0009_column_checks.sql"),
-    // Migration 0010 (issue 31, consent and least privilege) belongs right here, above 0011.
-    include_str!("../migrations/postgres/0011_throttle.sql"),
+    include_str!("../migrations/postgres/0010_throttle.sql"),
+    include_str!("../migrations/postgres/0011_whose.sql"),
 ];
 
 /// Arbitrary key for the advisory lock that serializes migrations across processes.
@@ -330,7 +330,7 @@ mod tests {
         )
         .unwrap();
         migrate(&mut c).unwrap();
-        assert_eq!(schema_version(&c).unwrap(), 9);
+        assert_eq!(schema_version(&c).unwrap(), MIGRATION_SQL.len() as i64, "migrated to the latest, past 9");
         let kept: (String, i64, i64, String, i64) = c
             .query_row(
                 "SELECT p.name, p.balance_fen, s.total_fen, s.bill_id, (SELECT sum(amount_fen) FROM settlement_leg)

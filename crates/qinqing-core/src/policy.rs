@@ -223,3 +223,63 @@ mod tests {
         assert_eq!(set_policy(&conn, "3a", &[], "").unwrap_err().code, crate::Code::RegionInvalid);
     }
 }
+
+/// The youngest a holder may be (DOMAIN §2 "Plausible relations").
+pub const HOLDER_MIN_AGE: i32 = 18;
+/// The fewest years a parent is older than their child.
+pub const PARENT_MIN_GAP: i32 = 15;
+
+/// Legal marriage age (民法典 art. 1047), by the gender the ID number says.
+pub fn marriage_age(g: crate::id::Gender) -> i32 {
+    match g {
+        crate::id::Gender::Male => 22,
+        crate::id::Gender::Female => 20,
+    }
+}
+
+/// One side of a relation, as its ID number tells it.
+#[derive(Debug, Clone, Copy)]
+pub struct Side {
+    pub birth: chrono::NaiveDate,
+    pub gender: crate::id::Gender,
+}
+
+impl From<&crate::id::ResidentId> for Side {
+    fn from(r: &crate::id::ResidentId) -> Side {
+        Side { birth: r.birth_date(), gender: r.gender() }
+    }
+}
+
+/// Whether `relation` is plausible between `of` (the holder, or the
+/// authorizer) and `member` on `on` (DOMAIN §2, a product decision from
+/// general law): spouses are both of legal marriage age; a parent is at
+/// least [`PARENT_MIN_GAP`] years older than the child, a grandparent twice
+/// that. (Which way the birth dates go is [`Relation::seniority`]'s.) Anything
+/// else is refused with a message that says which; a real exception goes
+/// through staff with a relationship notarization.
+pub fn plausible(relation: Relation, of: Side, member: Side, on: chrono::NaiveDate) -> crate::error::Result<()> {
+    use crate::error::Error;
+    use crate::time::age_on;
+    // Whole years from the elder's birth to the younger's.
+    let gap = |elder: chrono::NaiveDate, younger: chrono::NaiveDate| if elder < younger { age_on(elder, younger) } else { -age_on(younger, elder) };
+    match relation {
+        Relation::Spouse => {
+            for (side, zh, en) in [(member, "该家人", "This relative"), (of, "绑定人", "The holder")] {
+                let min = marriage_age(side.gender);
+                if age_on(side.birth, on) < min {
+                    return Err(Error::spouse_under_age(min, side.gender == crate::id::Gender::Female, zh, en));
+                }
+            }
+        }
+        Relation::Parent if gap(member.birth, of.birth) < PARENT_MIN_GAP => return Err(Error::parent_age_gap(PARENT_MIN_GAP, relation.zh(), relation.en())),
+        Relation::Child if gap(of.birth, member.birth) < PARENT_MIN_GAP => return Err(Error::parent_age_gap(PARENT_MIN_GAP, relation.zh(), relation.en())),
+        Relation::Grandparent if gap(member.birth, of.birth) < 2 * PARENT_MIN_GAP => {
+            return Err(Error::parent_age_gap(2 * PARENT_MIN_GAP, relation.zh(), relation.en()))
+        }
+        Relation::Grandchild if gap(of.birth, member.birth) < 2 * PARENT_MIN_GAP => {
+            return Err(Error::parent_age_gap(2 * PARENT_MIN_GAP, relation.zh(), relation.en()))
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -26,6 +26,46 @@ pub struct Tier {
     pub label_en: String,
     pub amount_fen: i64,
     pub amount_display: String,
+    /// The ages the tier is for (inclusive, on 1 January of its year); `None`: any.
+    pub min_age: Option<i64>,
+    pub max_age: Option<i64>,
+}
+
+/// The relative's age that picks a tier: on 1 January of the premium's year
+/// (China calendar) — the year's band, whatever day it is paid.
+pub fn age_for_year(birth: chrono::NaiveDate, year: i64) -> i32 {
+    let jan1 = chrono::NaiveDate::from_ymd_opt(year as i32, 1, 1).unwrap_or(birth);
+    time::age_on(birth, jan1)
+}
+
+/// Whether a tier is for someone of `age` (DOMAIN §3: no tier for another age).
+pub fn tier_fits(t: &Tier, age: i32) -> bool {
+    let age = i64::from(age);
+    t.min_age.is_none_or(|m| age >= m) && t.max_age.is_none_or(|m| age <= m)
+}
+
+/// Which year's premium can be paid on `today` (DOMAIN §3): this China year,
+/// or next year while the region's collection period (`opens`–`closes`,
+/// month-day) is open. Never a year past, never two ahead.
+pub fn year_open(year: i64, today: chrono::NaiveDate, opens: &str, closes: &str) -> bool {
+    use chrono::Datelike;
+    let now = i64::from(today.year());
+    let md = today.format("%m-%d").to_string();
+    year == now || (year == now + 1 && opens <= md.as_str() && md.as_str() <= closes)
+}
+
+/// The collection period of an insured region: its longest matching prefix's
+/// (month-day, inclusive); 1 September to 31 December when none is set.
+pub fn period_for(conn: &Conn, region: &str) -> Result<(String, String)> {
+    let prefix = |n: usize| region.get(..n).unwrap_or("");
+    Ok(conn
+        .query_row(
+            "SELECT opens, closes FROM premium_period WHERE region_prefix IN (?1, ?2, ?3, '') ORDER BY length(region_prefix) DESC LIMIT 1",
+            params![prefix(6), prefix(4), prefix(2)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or_else(|| ("09-01".into(), "12-31".into())))
 }
 
 /// The tiers that apply to an insured region in a year: those of the longest
@@ -36,7 +76,7 @@ pub fn tiers_for(conn: &Conn, region: &str, year: i64) -> Result<Vec<Tier>> {
             continue;
         }
         let mut stmt = conn.prepare_cached(
-            "SELECT region_prefix, year, tier, label_zh, label_en, amount_fen FROM premium_tier
+            "SELECT region_prefix, year, tier, label_zh, label_en, amount_fen, min_age, max_age FROM premium_tier
              WHERE region_prefix = ?1 AND year = ?2 ORDER BY amount_fen, tier",
         )?;
         let rows = stmt
@@ -50,6 +90,8 @@ pub fn tiers_for(conn: &Conn, region: &str, year: i64) -> Result<Vec<Tier>> {
                     label_en: r.get(4)?,
                     amount_fen: amount,
                     amount_display: crate::money::format_fen(amount),
+                    min_age: r.get(6)?,
+                    max_age: r.get(7)?,
                 })
             })?
             .collect::<crate::error::Result<Vec<_>>>()?;
@@ -118,7 +160,14 @@ pub struct Receipt {
 }
 
 /// Every rule of 代缴, read inside the transaction that will pay.
-fn check(conn: &Conn, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<(person::Stored, person::Stored, i64, i64)> {
+fn check(
+    conn: &Conn,
+    payer: i64,
+    beneficiary: i64,
+    amount_fen: i64,
+    year: i64,
+    today: chrono::NaiveDate,
+) -> Result<(person::Stored, person::Stored, i64, i64)> {
     if amount_fen == 0 {
         return Err(Error::amount_zero("amount"));
     }
@@ -133,6 +182,7 @@ fn check(conn: &Conn, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) 
     }
     let p = person::load(conn, payer)?;
     let b = person::load(conn, beneficiary)?;
+    check_year(conn, &b.region.code, year, today)?;
     if p.insurance != Insurance::Employee {
         return Err(Error::aid_authorizer_not_employee().at("payer"));
     }
@@ -144,6 +194,13 @@ fn check(conn: &Conn, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) 
         .optional()?;
     if aid.is_none() {
         return Err(Error::premium_no_aid());
+    }
+    // A relation that does not pay now on the payer's side does not pay a
+    // premium either. (The relative's own interrupted insurance does not
+    // stop it: paying the premium is how that is mended.)
+    if let Some(why) = crate::settle::authorizer_lapse(&p) {
+        let (zh, en) = crate::settle::lapse_text(why);
+        return Err(Error::premium_payer_lapsed(zh, en));
     }
     // One premium per relative and year, whoever paid it.
     let already: Option<i64> =
@@ -164,9 +221,20 @@ fn check(conn: &Conn, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) 
     Ok((p, b, count, max))
 }
 
-/// The tier asked for, for the relative's own insured region (checked).
-fn resolve(conn: &Conn, req: &PremiumRequest) -> Result<(Region, Tier)> {
+/// The year must be open for the relative's insured region ([`year_open`]).
+fn check_year(conn: &Conn, region: &str, year: i64, today: chrono::NaiveDate) -> Result<()> {
+    let (opens, closes) = period_for(conn, region)?;
+    if !year_open(year, today, &opens, &closes) {
+        use chrono::Datelike;
+        return Err(Error::premium_year_not_open(year, i64::from(today.year()), &opens, &closes));
+    }
+    Ok(())
+}
+
+/// The tier asked for, for the relative's own insured region and age band (checked).
+fn resolve(conn: &Conn, req: &PremiumRequest, today: chrono::NaiveDate) -> Result<(Region, Tier)> {
     let b = person::load(conn, req.beneficiary)?;
+    check_year(conn, &b.region.code, req.year, today)?;
     let region = Region::parse(&req.region)?;
     if region.code != b.region.code {
         return Err(Error::premium_region_mismatch(&format!("{} {}", b.region.code, b.region.name_zh)));
@@ -175,7 +243,29 @@ fn resolve(conn: &Conn, req: &PremiumRequest) -> Result<(Region, Tier)> {
         .into_iter()
         .find(|t| t.tier == req.tier.trim())
         .ok_or_else(|| Error::premium_tier_unknown(&region.code, req.year))?;
+    let age = age_for_year(b.rid.birth_date(), req.year);
+    if !tier_fits(&tier, age) {
+        return Err(Error::premium_tier_age(&tier.label_zh, &tier.label_en, age));
+    }
     Ok((region, tier))
+}
+
+/// A premium given by its amount (the CLI's `--amount`): it must be the
+/// amount of a tier of the relative's region and year that fits their age —
+/// there is no free amount. That tier is what is paid and recorded.
+fn resolve_amount(conn: &Conn, beneficiary: i64, year: i64, amount_fen: i64, today: chrono::NaiveDate) -> Result<(Region, Tier)> {
+    let b = person::load(conn, beneficiary)?;
+    check_year(conn, &b.region.code, year, today)?;
+    let tiers = tiers_for(conn, &b.region.code, year)?;
+    if tiers.is_empty() {
+        return Err(Error::premium_tier_unknown(&b.region.code, year));
+    }
+    let age = age_for_year(b.rid.birth_date(), year);
+    let tier = tiers
+        .into_iter()
+        .find(|t| t.amount_fen == amount_fen && tier_fits(t, age))
+        .ok_or_else(|| Error::premium_amount_not_tier(&crate::money::format_fen(amount_fen)))?;
+    Ok((b.region.clone(), tier))
 }
 
 // The receipt's columns, one argument each: a struct would only be built here.
@@ -256,8 +346,8 @@ impl Qinqing {
     /// 代缴信息校验: every rule checked, nothing paid.
     pub fn premium_check(&self, req: &PremiumRequest) -> Result<PremiumCheck> {
         self.permit(Act::PremiumPay { payer: req.payer })?;
-        let (region, tier) = resolve(self.conn(), req)?;
-        let (p, b, count, max) = check(self.conn(), req.payer, req.beneficiary, tier.amount_fen, req.year)?;
+        let (region, tier) = resolve(self.conn(), req, self.today())?;
+        let (p, b, count, max) = check(self.conn(), req.payer, req.beneficiary, tier.amount_fen, req.year, self.today())?;
         Ok(PremiumCheck {
             payer_id: p.id,
             payer_name: p.name.clone(),
@@ -289,8 +379,8 @@ impl Qinqing {
         let today = self.today().to_string();
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
-        let (region, tier) = resolve(&tx, req)?;
-        let (p, _, _, _) = check(&tx, req.payer, req.beneficiary, tier.amount_fen, req.year)?;
+        let (region, tier) = resolve(&tx, req, self.today())?;
+        let (p, _, _, _) = check(&tx, req.payer, req.beneficiary, tier.amount_fen, req.year, self.today())?;
         let id = write(&tx, &now, &today, &actor, &p, req.beneficiary, req.year, tier.amount_fen, Some(&region.code), Some(&tier.tier))?;
         let r = load_receipt(&tx, id)?;
         tx.commit()?;
@@ -310,8 +400,9 @@ impl Qinqing {
         let today = self.today().to_string();
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
-        let (p, _, _, _) = check(&tx, payer, beneficiary, amount_fen, year)?;
-        let id = write(&tx, &now, &today, &actor, &p, beneficiary, year, amount_fen, None, None)?;
+        let (p, _, _, _) = check(&tx, payer, beneficiary, amount_fen, year, self.today())?;
+        let (region, tier) = resolve_amount(&tx, beneficiary, year, amount_fen, self.today())?;
+        let id = write(&tx, &now, &today, &actor, &p, beneficiary, year, amount_fen, Some(&region.code), Some(&tier.tier))?;
         let r = load_receipt(&tx, id)?;
         tx.commit()?;
         Ok(serde_json::json!({ "id": id, "receipt_no": r.receipt_no, "payer": payer, "beneficiary": beneficiary, "year": year,

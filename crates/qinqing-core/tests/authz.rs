@@ -158,7 +158,17 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
         .unwrap()
         .id;
     let filing = q.add_filing(kid, "440100", "2026-03-01", "2026-12-31").unwrap().id;
-    let premium = q.pay_premium(wei, kid, 38_000, 2026, None).unwrap()["id"].as_i64().unwrap();
+    // Shanghai's 2026 tier for pupils (issue 32: a tier's amount, the year open); next
+    // year's tiers and an open collection period for the cases that pay 2027.
+    let premium = q.pay_premium(wei, kid, 26_000, 2026, None).unwrap()["id"].as_i64().unwrap();
+    q.conn()
+        .execute(
+            "INSERT INTO premium_tier (region_prefix, year, tier, label_zh, label_en, amount_fen, min_age, max_age)
+             VALUES ('31', 2027, 'child', '中小学生和婴幼儿', 'Pupils and infants', 27000, 0, 17)",
+            [],
+        )
+        .unwrap();
+    q.conn().execute("INSERT INTO premium_period (region_prefix, opens, closes) VALUES ('31', '01-01', '12-31')", []).unwrap();
     drop(q);
     (
         db,
@@ -452,7 +462,7 @@ fn cases() -> Vec<Case> {
         c("freeze_aid(a relative's)", "OVH", |q, i| q.freeze_aid(i.aid_fang).map(drop)),
         c("revoke_aid(a relative's)", "OVH", |q, i| q.revoke_aid(i.aid_fang).map(drop)),
         cr("pay_premium(from a relative's account)", "O", NOT_OWNER, |q, _| {
-            let req = PremiumRequest { payer: 2, beneficiary: 3, region: "310115".into(), year: 2025, tier: "standard".into(), pay_password: None };
+            let req = PremiumRequest { payer: 2, beneficiary: 3, region: "310115".into(), year: 2027, tier: "child".into(), pay_password: None };
             q.pay_premium_tier(&req).map(drop)
         }),
         c("authorize_aid(other family)", "O", |q, _| q.authorize_aid(4, 8, "child", None).map(drop)),
@@ -469,8 +479,8 @@ fn cases() -> Vec<Case> {
                 payer: 1,
                 beneficiary: 3,
                 region: "310115".into(),
-                year: 2025,
-                tier: "standard".into(),
+                year: 2027,
+                tier: "child".into(),
                 pay_password: Some("246810".into()),
             })
             .map(drop)

@@ -270,35 +270,36 @@ fn premiums_are_in_the_dashboard_record_and_csv_apart_from_medical_expenses() {
     assert_eq!((before.premiums_fen, before_page.premium_rows), (0, 0));
 
     // 2026-03-04 in China (20:30 UTC on the 3rd is 04:30 on the 4th); one on the day of a bill; one in 2025.
-    premium_at(&mut q, "2026-03-03T20:30:00Z", dad, kid, 38_000, 2026);
+    // The tiers that fit (issue 32): Shanghai pupils 2026 ¥260; Anhui 2026 ¥400; the 2025 national ¥380.
+    premium_at(&mut q, "2026-03-03T20:30:00Z", dad, kid, 26_000, 2026);
     premium_at(&mut q, "2026-03-07T05:00:00Z", dad, grandpa, 40_000, 2026);
-    premium_at(&mut q, "2025-12-20T02:00:00Z", dad, kid, 35_000, 2025);
-    premium_at(&mut q, "2026-03-04T02:00:00Z", other, other_kid, 99_900, 2026);
+    premium_at(&mut q, "2025-12-20T02:00:00Z", dad, kid, 38_000, 2025);
+    premium_at(&mut q, "2026-03-04T02:00:00Z", other, other_kid, 26_000, 2026);
     q.set_clock(Arc::new(FixedClock::at("2026-03-10T02:00:00Z")));
 
     // Dashboard: a figure of its own; the medical figures do not move.
     let d = q.dashboard(dad, 2026).unwrap();
     assert_eq!(d.family, before.family, "premiums are not medical expenses");
     assert_eq!(d.family_trend, before.family_trend);
-    assert_eq!((d.premiums_fen, d.premiums_count, d.premiums_display.as_str()), (78_000, 2, "¥780.00"));
+    assert_eq!((d.premiums_fen, d.premiums_count, d.premiums_display.as_str()), (66_000, 2, "¥660.00"));
     let m = |id: i64| d.members.iter().find(|m| m.id == id).unwrap();
-    assert_eq!((m(kid).premiums_fen, m(kid).premiums_display.as_str()), (38_000, "¥380.00"));
+    assert_eq!((m(kid).premiums_fen, m(kid).premiums_display.as_str()), (26_000, "¥260.00"));
     assert_eq!(m(grandpa).premiums_fen, 40_000);
-    assert_eq!((m(dad).premiums_fen, m(dad).premiums_paid_fen), (0, 78_000));
+    assert_eq!((m(dad).premiums_fen, m(dad).premiums_paid_fen), (0, 66_000));
     for mm in &d.members {
         assert_eq!(mm.year, before.members.iter().find(|b| b.id == mm.id).unwrap().year);
     }
     let d25 = q.dashboard(dad, 2025).unwrap();
-    assert_eq!((d25.premiums_fen, d25.family.total), (35_000, 0), "by the China date it was paid");
+    assert_eq!((d25.premiums_fen, d25.family.total), (38_000, 0), "by the China date it was paid");
     let pd = q.person_dashboard(kid, 2026).unwrap();
-    assert_eq!((pd.premiums_fen, pd.family.total), (38_000, before.family.total));
+    assert_eq!((pd.premiums_fen, pd.family.total), (26_000, before.family.total));
 
     // Record: premium rows of their own kind, newest day first across both kinds.
     let fam = TxQuery { family: Some(dad), ..Default::default() };
     let p = q.tx_list(&fam).unwrap();
     assert_eq!(p.total_rows, 7, "4 bills and 3 premiums of this family");
     assert_eq!(p.premium_rows, 3);
-    assert_eq!(p.premium_sum_fen, 38_000 + 40_000 + 35_000);
+    assert_eq!(p.premium_sum_fen, 26_000 + 40_000 + 38_000);
     assert_eq!(p.sum_fen, before_page.sum_fen + p.premium_sum_fen);
     let shape: Vec<(&str, &str)> = p.rows.iter().map(|r| (r.kind.as_ref(), r.date.as_str())).collect();
     assert_eq!(
@@ -316,7 +317,7 @@ fn premiums_are_in_the_dashboard_record_and_csv_apart_from_medical_expenses() {
     let pr = &p.rows[3];
     assert_eq!((pr.scenario.as_str(), pr.member_id, pr.member_name.as_str()), ("premium", kid, "张子涵"));
     assert_eq!((pr.payer_id, pr.payer_name.as_deref(), pr.premium_year), (Some(dad), Some("张伟"), Some(2026)));
-    assert_eq!((pr.total_fen, pr.own_account, pr.fund, pr.family_aid, pr.cash), (38_000, 38_000, 0, 0, 0));
+    assert_eq!((pr.total_fen, pr.own_account, pr.fund, pr.family_aid, pr.cash), (26_000, 26_000, 0, 0, 0));
     assert!(p.rows.iter().all(|r| r.member_id != other_kid));
     // Paging keeps the same order, every row once, at any page size.
     let full: Vec<(String, i64, String)> = p.rows.iter().map(|r| (r.kind.to_string(), r.id, r.date.clone())).collect();
@@ -327,7 +328,7 @@ fn premiums_are_in_the_dashboard_record_and_csv_apart_from_medical_expenses() {
     // Filters.
     let with = |f: TxQuery| q.tx_list(&f).unwrap();
     let only = with(TxQuery { family: Some(dad), scenario: Some("premium".into()), ..Default::default() });
-    assert_eq!((only.total_rows, only.sum_fen), (3, 113_000));
+    assert_eq!((only.total_rows, only.sum_fen), (3, 26_000 + 40_000 + 38_000));
     assert!(only.rows.iter().all(|r| r.kind == "premium"));
     let bills = with(TxQuery { family: Some(dad), scenario: Some("pharmacy".into()), ..Default::default() });
     assert_eq!((bills.total_rows, bills.premium_rows), (4, 0));
@@ -340,7 +341,7 @@ fn premiums_are_in_the_dashboard_record_and_csv_apart_from_medical_expenses() {
     let march = with(TxQuery { family: Some(dad), from: Some("2026-03-04".into()), to: Some("2026-03-06".into()), ..Default::default() });
     assert_eq!(march.rows.iter().map(|r| r.kind.as_ref()).collect::<Vec<_>>(), vec!["settlement", "premium"]);
     let kid_only = with(TxQuery { member: Some(kid), scenario: Some("premium".into()), ..Default::default() });
-    assert_eq!(kid_only.rows.iter().map(|r| r.total_fen).collect::<Vec<_>>(), vec![38_000, 35_000], "paid for the member");
+    assert_eq!(kid_only.rows.iter().map(|r| r.total_fen).collect::<Vec<_>>(), vec![26_000, 38_000], "paid for the member");
     let dad_only = with(TxQuery { member: Some(dad), ..Default::default() });
     assert_eq!((dad_only.total_rows, dad_only.premium_rows), (3, 3), "paid by the member");
     assert!(q.tx_list(&TxQuery { scenario: Some("lottery".into()), ..Default::default() }).is_err());

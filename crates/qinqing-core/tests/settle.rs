@@ -463,9 +463,10 @@ fn the_premium_limit_is_regional_policy() {
     w.q.authorize_aid(w.holder, w.child, "child", None).unwrap();
     let pol = w.q.region_policies().unwrap().into_iter().find(|p| p.region_prefix == "31").unwrap();
     w.q.set_region_policy_full("31", &pol.relations, &pol.note, Some(2)).unwrap();
-    w.q.pay_premium(w.holder, rel[0], 38_000, 2026, None).unwrap();
-    w.q.pay_premium(w.holder, rel[1], 38_000, 2026, None).unwrap();
-    assert_eq!(w.q.pay_premium(w.holder, w.child, 38_000, 2026, None).unwrap_err().code, Code::PremiumCapReached);
+    // Shanghai's 2026 tier for pupils and infants (issue 32: no free amount).
+    w.q.pay_premium(w.holder, rel[0], 26_000, 2026, None).unwrap();
+    w.q.pay_premium(w.holder, rel[1], 26_000, 2026, None).unwrap();
+    assert_eq!(w.q.pay_premium(w.holder, w.child, 26_000, 2026, None).unwrap_err().code, Code::PremiumCapReached);
     assert_eq!(w.q.set_region_policy_full("31", &pol.relations, &pol.note, Some(11)).unwrap_err().code, Code::SettingOutOfRange);
     assert_eq!(w.q.pay_premium(w.holder, w.child, 0, 2026, None).unwrap_err().code, Code::AmountZero);
 }
@@ -607,19 +608,31 @@ fn premium_for_at_most_three_relatives_a_year() {
     for (i, id17) in ["31011520100101011", "31011520110101011", "31011520120101011"].iter().enumerate() {
         kids.push(person(&mut w.q, &format!("孩子{i}"), id17, "resident", "310115", 0));
     }
-    assert_eq!(w.q.pay_premium(w.holder, w.child, 38_000, 2026, None).unwrap_err().code, Code::PremiumNoAid);
+    assert_eq!(w.q.pay_premium(w.holder, w.child, 26_000, 2026, None).unwrap_err().code, Code::PremiumNoAid);
     for &k in &kids {
         w.q.authorize_aid(w.holder, k, "child", None).unwrap();
     }
-    assert_eq!(w.q.pay_premium(w.holder, w.wife, 38_000, 2026, None).unwrap_err().code, Code::PremiumNotResident);
+    assert_eq!(w.q.pay_premium(w.holder, w.wife, 78_000, 2026, None).unwrap_err().code, Code::PremiumNotResident);
     for &k in &kids[..3] {
-        w.q.pay_premium(w.holder, k, 20_000, 2026, None).unwrap();
+        w.q.pay_premium(w.holder, k, 26_000, 2026, None).unwrap();
     }
-    assert_eq!(w.q.pay_premium(w.holder, kids[0], 20_000, 2026, None).unwrap_err().code, Code::PremiumDuplicate);
-    assert_eq!(w.q.pay_premium(w.holder, kids[3], 20_000, 2026, None).unwrap_err().code, Code::PremiumCapReached);
-    assert_eq!(balance(&w.q, w.holder), 40_000);
-    assert_eq!(w.q.pay_premium(w.holder, kids[3], 50_000, 2027, None).unwrap_err().code, Code::PremiumInsufficient);
-    assert!(w.q.pay_premium(w.holder, kids[3], 20_000, 2027, None).is_ok(), "a new year");
+    assert_eq!(w.q.pay_premium(w.holder, kids[0], 26_000, 2026, None).unwrap_err().code, Code::PremiumDuplicate);
+    assert_eq!(w.q.pay_premium(w.holder, kids[3], 26_000, 2026, None).unwrap_err().code, Code::PremiumCapReached);
+    assert_eq!(balance(&w.q, w.holder), 22_000);
+    // Next year opens in the region's collection period (1 Sept – 31 Dec by default).
+    assert_eq!(w.q.pay_premium(w.holder, kids[3], 26_000, 2027, None).unwrap_err().code, Code::PremiumYearNotOpen, "not in March");
+    w.q.conn()
+        .execute(
+            "INSERT INTO premium_tier (region_prefix, year, tier, label_zh, label_en, amount_fen, min_age, max_age)
+             VALUES ('31', 2027, 'child', '中小学生和婴幼儿', 'Pupils and infants', 27000, 0, 17)",
+            [],
+        )
+        .unwrap();
+    w.q.set_clock(std::sync::Arc::new(qinqing_core::time::FixedClock::at("2026-10-08T02:00:00Z")));
+    assert_eq!(w.q.pay_premium(w.holder, kids[3], 27_000, 2027, None).unwrap_err().code, Code::PremiumInsufficient);
+    w.q.set_balance(w.holder, 100_000).unwrap();
+    assert!(w.q.pay_premium(w.holder, kids[3], 27_000, 2027, None).is_ok(), "a new year");
+    assert_eq!(w.q.pay_premium(w.holder, kids[3], 27_000, 2028, None).unwrap_err().code, Code::PremiumYearNotOpen, "never two ahead");
 }
 
 #[test]

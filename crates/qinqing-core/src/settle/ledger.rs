@@ -69,7 +69,8 @@ const SPENT: i64 = 4;
 /// eight are the lists, one row each, tagged by kind: (kind, text, n1 … n6)
 /// — 1: a filing covering today (its region); 2: a policy matching the
 /// member's insurance type and a prefix of its region; 3: an authorizer who
-/// pays (frozen, revoked and lapsed relations do not); 4 (online pharmacy):
+/// pays (frozen, revoked and lapsed relations do not: an authorizer no longer
+/// employee-insured, interrupted or empty — `authorizer_lapse`); 4 (online pharmacy):
 /// today's personal-account money in this channel, per relation (none: the
 /// member's own account). The single facts repeat on every list row; with
 /// no list row there is still one row (its kind NULL).
@@ -116,7 +117,7 @@ fn facts_sql(online: bool) -> &'static str {
              UNION ALL
              SELECT 3, p.name, a.id, a.authorizer_id, p.balance_fen, a.monthly_cap_fen, a.online_daily_cap_fen, coalesce(m.amount_fen, 0)
              FROM aid a JOIN person p ON p.id = a.authorizer_id LEFT JOIN aid_month m ON m.aid_id = a.id AND m.month = ?12
-             WHERE a.beneficiary_id = ?2 AND a.status = 'active' AND p.status = 'active' AND p.balance_fen > 0{spent}
+             WHERE a.beneficiary_id = ?2 AND a.status = 'active' AND p.status = 'active' AND p.insurance = 'employee' AND p.balance_fen > 0{spent}
              ) lst ON 1 = 1
              ORDER BY lst.kind, lst.n1",
             crate::person::COLUMNS.split(',').map(|c| format!("p.{}", c.trim())).collect::<Vec<_>>().join(", ")

@@ -220,7 +220,8 @@ pub struct Aid {
     pub cap_used_pct: Option<i64>,
     pub cap_level: std::borrow::Cow<'static, str>,
     /// Why an active relation does not pay now (`beneficiary_insurance_interrupted`,
-    /// `authorizer_balance_zero`, `authorizer_insurance_interrupted`), if it does not.
+    /// `authorizer_balance_zero`, `authorizer_insurance_interrupted`,
+    /// `authorizer_not_employee`), if it does not.
     pub lapsed: Option<std::borrow::Cow<'static, str>>,
     /// Why it does not pay and what to do, in Chinese and English.
     pub lapsed_zh: Option<std::borrow::Cow<'static, str>>,
@@ -239,6 +240,18 @@ pub struct AidQuery {
 fn lapse_reason(authorizer: &Stored, beneficiary: &Stored) -> Option<&'static str> {
     if beneficiary.status != Status::Active {
         Some("beneficiary_insurance_interrupted")
+    } else {
+        authorizer_lapse(authorizer)
+    }
+}
+
+/// Why an authorizer's relations do not pay now, on the authorizer's side
+/// (DOMAIN §3 "Automatic lapse"): no longer in 职工医保, insurance
+/// interrupted, or an empty account. A state, not a deletion: it passes
+/// when the cause does.
+pub(crate) fn authorizer_lapse(authorizer: &Stored) -> Option<&'static str> {
+    if authorizer.insurance != Insurance::Employee {
+        Some("authorizer_not_employee")
     } else if authorizer.status != Status::Active {
         Some("authorizer_insurance_interrupted")
     } else if authorizer.balance_fen <= 0 {
@@ -279,6 +292,10 @@ pub fn lapse_text(key: &str) -> (&'static str, &'static str) {
         "authorizer_balance_zero" => (
             "授权人个人账户余额为0，共济暂停支付。账户有余额后自动恢复。",
             "The authorizer's personal account is empty; aid resumes when money is in it again.",
+        ),
+        "authorizer_not_employee" => (
+            "授权人已不在职工医保（如转为城乡居民医保），共济暂停支付。重新参加职工医保后自动恢复。",
+            "The authorizer is no longer in employee insurance (moved to resident insurance, or it ended); aid resumes when they are employee-insured again.",
         ),
         _ => ("共济暂停支付。", "Aid is not paying now."),
     }
@@ -834,6 +851,7 @@ impl Qinqing {
             Seniority::Younger if bb <= ab => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), false)),
             _ => {}
         }
+        policy::plausible(relation, (&a.rid).into(), (&b.rid).into(), self.today())?;
         let dup: Option<i64> = tx
             .query_row(
                 "SELECT id FROM aid WHERE authorizer_id = ?1 AND beneficiary_id = ?2 AND status IN ('active', 'frozen')",
