@@ -216,8 +216,6 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     family.choose("#b-relation", "child").await;
     family.click("#bind-next").await;
     family.wait("#bind-reqs li[data-req=doc_child_identity][data-ok='0']").await;
-    family.click("#guardian-voucher").await;
-    family.wait("#bind-reqs li[data-req=voucher][data-ok='1']").await;
     family.choose("#doc-kind", "birth_certificate").await;
     let photo = family.dir.path().join("birth-certificate.png");
     std::fs::write(&photo, qinqing_core::docstore::sample_png(11, 1200, 900).unwrap()).unwrap();
@@ -245,6 +243,9 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     family.click("[data-screen=qr]").await;
     family.click("[data-screen=family]").await;
     family.wait(&format!("#member-cards [data-member-id='{child}'][data-status=active]")).await;
+    // Approved: the parent activates the child's e-voucher (issue 32), through the server.
+    family.click(&format!("#member-cards [data-member-id='{child}'] .guardian-voucher")).await;
+    family.wait_js(&format!("document.querySelectorAll(\"#member-cards [data-member-id='{child}'] .guardian-voucher\").length === 0")).await;
     family.screenshot("three-family-active").await;
 
     // The family shows the child's code; the counter reads it off the screen and settles it.

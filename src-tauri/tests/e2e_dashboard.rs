@@ -10,6 +10,9 @@ use qinqing_e2e::App;
 
 const APP: &str = env!("CARGO_BIN_EXE_qinqing");
 
+/// The premium paid in the set-up, in fen.
+static PREMIUM: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_familys_dashboard() {
     let Some(app) = App::launch(APP, "dashboard", |db| {
@@ -20,7 +23,25 @@ async fn the_demo_familys_dashboard() {
         let id = |name: &str| -> i64 { q.conn().query_row("SELECT id FROM person WHERE name = ?1", [name], |r| r.get(0)).unwrap() };
         let (wei, zihan) = (id("张伟"), id("张子涵"));
         let year: i64 = q.today().format("%Y").to_string().parse().unwrap();
-        q.pay_premium(wei, zihan, 38_000, year, None).unwrap();
+        // A premium is a tier that fits him (issue 32); a year the shipped
+        // data has no tiers for gets a national one for the test.
+        let fits = |q: &Qinqing| {
+            let birth = q.get_person(zihan).unwrap().birth_date;
+            let birth = chrono::NaiveDate::parse_from_str(&birth, "%Y-%m-%d").unwrap();
+            let age = qinqing_core::premium::age_for_year(birth, year);
+            q.premium_tiers("310115", year).unwrap().into_iter().find(|t| qinqing_core::premium::tier_fits(t, age)).map(|t| t.amount_fen)
+        };
+        if fits(&q).is_none() {
+            q.conn()
+                .execute(
+                    "INSERT INTO premium_tier (region_prefix, year, tier, label_zh, label_en, amount_fen) VALUES ('', ?1, 'e2e', '个人缴费', 'Contribution', 38000)",
+                    [year],
+                )
+                .unwrap();
+        }
+        let amount = fits(&q).unwrap();
+        PREMIUM.store(amount, std::sync::atomic::Ordering::Relaxed);
+        q.pay_premium(wei, zihan, amount, year, None).unwrap();
     })
     .await
     else {
@@ -37,10 +58,11 @@ async fn the_demo_familys_dashboard() {
     app.wait("#dash-anomalies li[data-kind=new_institution_other_region]").await;
     assert!(app.count("#tx-table tr.tx-row").await >= 5, "the transaction record is filled");
     // The premium has a line of its own, not in the medical total.
+    let paid = qinqing_core::money::format_fen(PREMIUM.load(std::sync::atomic::Ordering::Relaxed));
     let premiums = app.wait_text("#dash-premiums", "代缴保费").await;
-    assert!(premiums.contains("¥380.00") && premiums.contains("不计入医疗费用"), "{premiums}");
+    assert!(premiums.contains(&paid) && premiums.contains("不计入医疗费用"), "{premiums}");
     assert_eq!(app.text("#dash-total").await, total, "the medical total did not take the premium in");
-    assert!(app.text("#dash-members tr[data-member-id='5'] .member-premiums").await.contains("¥380.00"));
+    assert!(app.text("#dash-members tr[data-member-id='5'] .member-premiums").await.contains(&paid));
     app.screenshot("dashboard").await;
 
     // Deductible and ceiling progress: two bars per scenario with a fund share.
@@ -58,9 +80,9 @@ async fn the_demo_familys_dashboard() {
 
     // The premium in the record: its own kind of row, and a scenario filter value.
     let row = app.text("#tx-table tr.tx-premium[data-kind=premium]").await;
-    assert!(row.contains("张子涵") && row.contains("¥380.00") && row.contains("张伟"), "{row}");
+    assert!(row.contains("张子涵") && row.contains(&paid) && row.contains("张伟"), "{row}");
     app.choose("#tx-scenario", "premium").await;
-    app.wait_text("#tx-page", "第 1/1 页 · 1 笔 · 合计 ¥380.00").await;
+    app.wait_text("#tx-page", &format!("第 1/1 页 · 1 笔 · 合计 {paid}")).await;
     assert_eq!(app.count("#tx-table tr.tx-row").await, 1, "only the premium");
     app.js("document.querySelector('#dash-tx').scrollIntoView(); return true;").await;
     app.screenshot("dashboard-premiums").await;

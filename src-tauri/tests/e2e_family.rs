@@ -72,12 +72,13 @@ async fn bind_a_child_get_it_approved_and_refuse_a_sixth() {
     app.screenshot("family-flow-entry").await;
     app.click("#bind-next").await;
 
-    // Step 2: what an 11-year-old needs; the guardian activates the voucher.
+    // Step 2: what an 11-year-old needs. Her e-voucher is not a draft's to
+    // activate: her parent does it once the binding is approved (issue 32).
     app.wait("#bind-reqs li[data-req=doc_child_identity][data-ok='0']").await;
     assert_eq!(app.count("#bind-reqs li[data-req=face]").await, 0, "no face check under 16");
     assert_eq!(app.count("#bind-reqs li[data-req=doc_household_register]").await, 0);
-    app.click("#guardian-voucher").await;
-    app.wait("#bind-reqs li[data-req=voucher][data-ok='1']").await;
+    assert_eq!(app.count("#bind-reqs li[data-req=voucher]").await, 0, "no voucher step in a child's draft");
+    assert_eq!(app.count("#guardian-voucher, .guardian-voucher").await, 0, "no activation from a draft");
     app.choose("#doc-kind", "birth_certificate").await;
     app.fill("#doc-note", "出生医学证明 <编号 A123>").await;
     let scan = app.dir.path().join("birth-certificate.png");
@@ -131,9 +132,15 @@ async fn bind_a_child_get_it_approved_and_refuse_a_sixth() {
     app.wait("#review-empty").await;
     app.screenshot("review-approved").await;
 
-    // Back on the family screen: five bound, and a sixth is refused.
+    // Back on the family screen: five bound; the approved child's card offers
+    // her parent the activation of her e-voucher.
     app.click("[data-screen=family]").await;
     app.wait_js("document.querySelectorAll('#member-cards [data-status=active]').length === 5").await;
+    assert_eq!(app.count("#member-cards .guardian-voucher").await, 1, "only the child under 16");
+    app.screenshot("family-voucher-to-activate").await;
+    app.click("#member-cards .guardian-voucher").await;
+    app.wait_text("#family-notice", "电子凭证").await;
+    app.wait_js("document.querySelectorAll('#member-cards .guardian-voucher').length === 0").await;
     app.click("#family-add").await;
     app.fill("#b-name", "王六").await;
     app.fill("#b-resident_id", &with_check_char("31011520060606016")).await;
@@ -167,6 +174,7 @@ async fn bind_a_child_get_it_approved_and_refuse_a_sixth() {
     let child = all.iter().find(|b| b.member.name == "张子涵").unwrap();
     assert_eq!(child.status, BindingStatus::Active);
     assert!(child.documents.iter().any(|d| d.note == "出生医学证明 <编号 A123>"));
+    assert!(q.get_person(child.member.id).unwrap().voucher_activated, "activated by her parent after approval");
     assert_eq!(all.iter().filter(|b| b.status == BindingStatus::Active).count(), 4);
     let unbound: Vec<_> = all.iter().filter(|b| b.status == BindingStatus::Unbound).collect();
     assert_eq!(unbound.len(), 1);

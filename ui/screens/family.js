@@ -185,6 +185,13 @@ function cardView(b) {
   if (b.status === 'draft') {
     actions.push(el('button', { class: 'btn btn-primary continue', text: t('family.continue'), attrs: { type: 'button' }, on: { click: () => openFlow(b) } }));
   }
+  // A child's e-voucher: the parent activates it once the binding is approved (Rust says when).
+  if (b.guardian_activation_allowed) {
+    actions.push(el('button', {
+      class: 'btn btn-primary guardian-voucher', text: t('flow.guardian_voucher'), attrs: { type: 'button', 'data-binding-id': b.id },
+      on: { click: () => act(() => call('binding_guardian_voucher', { id: b.id }), t('family.voucher_done', { name: m.name })) },
+    }));
+  }
   if (b.status === 'active' && !confirming) {
     actions.push(el('button', { class: 'btn unbind', text: t('family.unbind'), attrs: { type: 'button' }, on: { click: () => { state.confirmUnbind = b.id; render(); } } }));
   }
@@ -195,6 +202,7 @@ function cardView(b) {
     ]),
     el('dl', { class: 'facts compact' }, rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])),
     b.status === 'draft' && b.missing.length ? el('p', { class: 'missing', text: t('family.missing', { list: missingText(b) }) }) : null,
+    b.guardian_activation_allowed ? el('p', { class: 'missing', text: t('family.voucher_needed') }) : null,
     b.status === 'rejected' && b.reject_reason ? el('p', { class: 'reason', text: t('family.reason', { reason: b.reject_reason }) }) : null,
     confirming ? el('div', { class: 'confirm', attrs: { role: 'alertdialog' } }, [
       el('p', { text: t('family.unbind_confirm', { name: m.name }) }),
@@ -283,7 +291,6 @@ function stepDocuments(b) {
   const note = el('input', { class: 'input', attrs: { id: 'doc-note', type: 'text', maxlength: 200, autocomplete: 'off' } });
   note.value = state.docNote;
   note.addEventListener('input', () => { state.docNote = note.value; });
-  const voucherMissing = b.guardian_activation_allowed;
   loadThumbs(b.documents, render);
   const upload = uploader({
     person: b.member.id,
@@ -307,10 +314,6 @@ function stepDocuments(b) {
     el('h4', { class: 'step-title', text: t('flow.step2') }),
     el('p', { class: 'muted', text: t('flow.requirements') }),
     reqList(b),
-    voucherMissing ? el('button', {
-      class: 'btn', text: t('flow.guardian_voucher'), attrs: { type: 'button', id: 'guardian-voucher' },
-      on: { click: () => act(() => call('binding_guardian_voucher', { id: b.id })) },
-    }) : null,
     gallery(b.documents, {
       editable: true,
       onView: async (d) => {
