@@ -194,7 +194,8 @@ pub fn metrics_handle() -> Result<metrics_exporter_prometheus::PrometheusHandle,
 pub fn status_of(e: &Error) -> StatusCode {
     match e.code {
         Code::TokenUnknown | Code::TokenExpired | Code::TokenRevoked | Code::NotLoggedIn => StatusCode::UNAUTHORIZED,
-        Code::Forbidden => StatusCode::FORBIDDEN,
+        // Refusals of whose a thing is, however they are worded.
+        Code::Forbidden | Code::ConsentOwnerOnly | Code::PairingInPerson => StatusCode::FORBIDDEN,
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::RequestMalformed => StatusCode::BAD_REQUEST,

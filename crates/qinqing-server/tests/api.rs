@@ -604,7 +604,7 @@ fn pairing(on_postgres: bool) {
     // An administrator (or staff serving the holder in person at a kiosk)
     // starts a pairing; plain staff, a counter or nobody cannot.
     let (st, v, _) = call(&s, "POST", "/api/v1/pairing_start", Some(&clerk), Some(&holder));
-    assert_eq!((st, code(&v)), (422, "PAIRING_IN_PERSON"));
+    assert_eq!((st, code(&v)), (403, "PAIRING_IN_PERSON"));
     let (st, v, _) = call(&s, "POST", "/api/v1/pairing_start", Some(&key), Some(&holder));
     assert_eq!((st, code(&v)), (403, "FORBIDDEN"));
     let (st, v, _) = call(&s, "POST", "/api/v1/pairing_start", None, Some(&holder));
@@ -817,7 +817,7 @@ fn kiosk_over_http(on_postgres: bool) {
     let (st, p, _) = ask("pairing_start", json!({ "holder": l.member }));
     assert_eq!(st, 200, "{p}");
     let (st, v, _) = ask("pairing_start", json!({ "holder": l.member + 1000 }));
-    assert_eq!((st, code(&v)), (422, "PAIRING_IN_PERSON"), "only the served resident's household");
+    assert_eq!((st, code(&v)), (403, "PAIRING_IN_PERSON"), "only the served resident's household");
     // Two kiosks do not share sessions.
     let other = call(&s, "POST", "/api/v1/kiosk_register", Some(&admin), Some("{}")).1["token"].as_str().unwrap().to_string();
     let (st, v, _) = call(&s, "POST", "/api/v1/person_list", Some(&other), Some("{}"));
