@@ -592,8 +592,16 @@ pub(crate) enum BindCmd {
         #[arg(long)]
         code: String,
     },
-    /// The holder, as guardian, activates the e-voucher of a member under 16.
+    /// The parent activates their child's e-voucher (under 16) once the binding is approved.
     ActivateVoucher { app: i64 },
+    /// Staff confirm that the holder's household register attached to an application shows the member.
+    ShowsMember {
+        app: i64,
+        #[arg(long)]
+        doc: i64,
+        #[arg(long)]
+        staff: i64,
+    },
     /// Submit a complete draft for review (all rules are checked again).
     Submit { app: i64 },
     /// Staff approve a submitted application.

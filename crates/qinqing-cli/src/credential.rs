@@ -64,9 +64,9 @@ pub(crate) fn pairing(ctx: &Ctx, cmd: PairingCmd) -> Result<Outcome, Error> {
             if ctx.json {
                 ctx.print_json(&p)?;
             } else if ctx.en() {
-                println!("pairing code for {} (#{}): {}  (valid until {} UTC, once)", p.holder_name_masked, p.holder, p.code, p.expires_at);
+                println!("pairing code for {} (#{}): {}  (valid until {} China time, once)", p.holder_name_masked, p.holder, p.code, p.expires_at_local);
             } else {
-                println!("{}（#{}）的配对码：{}（{} UTC 前有效，只能用一次）", p.holder_name_masked, p.holder, p.code, p.expires_at);
+                println!("{}（#{}）的配对码：{}（北京时间 {} 前有效，只能用一次）", p.holder_name_masked, p.holder, p.code, p.expires_at_local);
             }
             return Ok(Outcome::Ok);
         }

@@ -36,6 +36,7 @@ pub(crate) fn bind(ctx: &Ctx, cmd: BindCmd) -> Result<Outcome, Error> {
         BindCmd::SendRemoteCode { app } => Call::BindingSendRemoteCode { id: app },
         BindCmd::ConfirmRemote { app, code } => Call::BindingConfirmRemote { id: app, code },
         BindCmd::ActivateVoucher { app } => Call::BindingGuardianVoucher { id: app },
+        BindCmd::ShowsMember { app, doc, staff } => Call::BindingDocShowsMember { id: app, doc, staff },
         BindCmd::Submit { app } => Call::BindingSubmit { id: app },
         BindCmd::Approve { app, staff } => Call::BindingApprove { id: app, staff },
         BindCmd::Reject { app, staff, reason } => Call::BindingReject { id: app, staff, reason },

@@ -14,6 +14,9 @@ pub(crate) fn setting(ctx: &Ctx, cmd: SettingCmd) -> Result<Outcome, Error> {
         max: i64,
         about_zh: String,
         about_en: String,
+        /// A list setting's value as text (region prefixes); `value` is how many.
+        #[serde(default)]
+        text: Option<String>,
     }
     let v = match cmd {
         SettingCmd::List => ctx.call_value(Call::SettingList)?,
@@ -26,7 +29,10 @@ pub(crate) fn setting(ctx: &Ctx, cmd: SettingCmd) -> Result<Outcome, Error> {
         let list: Vec<SettingView> = if v.is_array() { view(&v)? } else { vec![view(&v)?] };
         for v in list {
             let about = if ctx.en() { &v.about_en } else { &v.about_zh };
-            println!("{:<32} {:>8} {:<4} [{}–{}]  {about}", v.key, v.value, v.unit, v.min, v.max);
+            match &v.text {
+                Some(t) => println!("{:<32} {:>8}       [{}]  {about}", v.key, if t.is_empty() { "—" } else { t }, if ctx.en() { "list" } else { "列表" }),
+                None => println!("{:<32} {:>8} {:<4} [{}–{}]  {about}", v.key, v.value, v.unit, v.min, v.max),
+            }
         }
     }
     Ok(Outcome::Ok)
