@@ -8,6 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 export PATH="$HOME/.cargo/bin:$PATH"
+# A shared (PostgreSQL) ledger's signing key lives in a key file outside the
+# database (crates/qinqing-core/src/keyfile.rs): the throwaway test ledgers
+# keep theirs here, not in the user's app-data directory.
+export QINQING_KEY_DIR="$PWD/target/keys"
 disk() { echo "disk: target/ $(du -sh target 2>/dev/null | cut -f1), $(df -h --output=avail . | tail -1 | tr -d ' ') free"; }
 disk
 # The shape of the code first (seconds): rustfmt, then clippy with warnings
