@@ -24,7 +24,7 @@
 //! | see a full ID number (audited) | ✓ | ✓ | ✓ | family | family | – | – |
 //! | register / edit a person | ✓ | ✓ | ✓ | – | – | – | – |
 //! | set balance or insurance status; register with money, a status or a voucher | ✓ | ✓ | – | – | – | – | – |
-//! | activate an e-voucher | ✓ | ✓ | ✓ | family | family | – | – |
+//! | activate an e-voucher (a child's: the parent's approved binding) | ✓ | ✓ | – | own | own | – | – |
 //! | apply / sign / submit / unbind a binding (by name and ID number) | ✓ | – | – | as holder | as holder | – | – |
 //! | apply for a registered person by number (no name, no ID) | ✓ | – | – | – | – | – | – |
 //! | attest a face in person | ✓ | ✓ | ✓ | family | – | – | – |
@@ -240,6 +240,7 @@ pub enum Act {
     },
     PremiumPay {
         payer: i64,
+        beneficiary: i64,
     },
     PremiumRead {
         premium: i64,
@@ -350,7 +351,10 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
             }
         }
         Act::DeviceManage { holder } => staff || holder_is_me(*holder),
-        Act::VoucherActivate { person } => staff || in_fam(*person),
+        // One's own voucher (at home, or served in person), or an
+        // administrator's; a child's goes through the parent's approved
+        // binding (guardian activation), never plain staff.
+        Act::VoucherActivate { person } => admin || holder_is_me(*person),
         Act::BindingApply { holder } => holder_is_me(*holder),
         Act::BindingApplyById { .. } => false,
         Act::BindingAsHolder { binding } => {
@@ -379,9 +383,38 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
             }
             None => in_fam(*person),
         },
-        Act::DocumentRead { document } => staff || doc_mine(*document)?,
+        // Staff see what they review — documents of an application in
+        // progress (draft at the kiosk, or submitted) — and administrators
+        // any; each view by staff is audited (document_bytes).
+        Act::DocumentRead { document } => {
+            admin
+                || doc_mine(*document)?
+                || (staff && {
+                    let open: Option<i64> = conn
+                        .prepare_cached(
+                            "SELECT b.id FROM binding b WHERE b.status IN ('draft', 'submitted')
+                               AND (b.id = (SELECT binding_id FROM document WHERE id = ?1)
+                                    OR b.id IN (SELECT binding_id FROM binding_document WHERE document_id = ?1)) LIMIT 1",
+                        )?
+                        .query_row([document], |r| r.get(0))
+                        .optional()?;
+                    open.is_some()
+                })
+        }
         Act::DocumentList { person } => staff || person.is_some_and(in_fam),
-        Act::DocumentDelete { document } => doc_mine(*document)?,
+        // … and not while another holder's application uses it (their evidence).
+        Act::DocumentDelete { document } => {
+            doc_mine(*document)? && {
+                let theirs: Option<i64> = conn
+                    .prepare_cached(
+                        "SELECT b.id FROM binding_document bd JOIN binding b ON b.id = bd.binding_id
+                         WHERE bd.document_id = ?1 AND b.holder_id <> ?2 LIMIT 1",
+                    )?
+                    .query_row(params![document, actor.family_holder().unwrap_or(0)], |r| r.get(0))
+                    .optional()?;
+                theirs.is_none()
+            }
+        }
         Act::DocumentReview { staff: s, .. } => staff && actor.staff_id() == Some(*s),
         Act::QrIssue { member, shown_by } => in_fam(*member) && in_fam(*shown_by),
         // A counter checks any code shown to it; staff; the member's own family.
@@ -417,7 +450,9 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
         }
         Act::AidList { authorizer, beneficiary } => authorizer.is_some_and(in_fam) || beneficiary.is_some_and(in_fam),
         Act::AidPayers { beneficiary } => in_fam(*beneficiary),
-        Act::PremiumPay { payer } => owner(*payer)?,
+        // For someone of the family only: a stranger's number tells nothing
+        // (not whether they exist, their region, age or insurance type).
+        Act::PremiumPay { payer, beneficiary } => in_fam(*beneficiary) && owner(*payer)?,
         Act::PremiumRead { premium } => {
             let p = one(conn, "SELECT payer_id, beneficiary_id FROM premium WHERE id = ?1", *premium)?;
             p.is_some_and(|(a, b)| in_fam(a) || in_fam(b))
@@ -440,7 +475,13 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
         // served), or their holder for a child under 16.
         Act::PayPasswordSet { person } => {
             let me = actor.family_holder() == Some(*person);
-            me || (in_fam(*person) && {
+            // A child's is the parent's to set: the holder whose approved
+            // binding has the child as 子女 (not a grandparent, not a spouse).
+            let parent: Option<i64> = conn
+                .prepare_cached("SELECT id FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active' AND relation = 'child' LIMIT 1")?
+                .query_row(params![actor.family_holder().unwrap_or(0), person], |r| r.get(0))
+                .optional()?;
+            me || (parent.is_some() && {
                 let birth: Option<String> =
                     conn.prepare_cached("SELECT resident_id FROM person WHERE id = ?1")?.query_row([person], |r| r.get(0)).optional()?;
                 birth

@@ -572,6 +572,23 @@ pub fn month_bounds_utc(day: NaiveDate) -> (String, String) {
 /// The rules about the two people and the caps (DOMAIN §2), checked at each
 /// stage. `this` is the binding being checked (excluded from its own counts).
 /// Returns the policy prefix that allowed the relation.
+/// What the two ID numbers alone say of a relation (no register needed): the
+/// holder is an adult, the birth dates go the right way, and the relation is
+/// plausible (DOMAIN §2). Checked on what was typed before anyone is looked
+/// up, so its answer tells nothing about whether the person exists.
+fn relation_fits(holder: &ResidentId, member: &ResidentId, relation: Relation, today: NaiveDate) -> Result<()> {
+    if time::age_on(holder.birth_date(), today) < policy::HOLDER_MIN_AGE {
+        return Err(Error::holder_under_age(policy::HOLDER_MIN_AGE));
+    }
+    let (hb, mb) = (holder.birth_date(), member.birth_date());
+    match relation.seniority() {
+        Seniority::Older if mb >= hb => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), true)),
+        Seniority::Younger if mb <= hb => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), false)),
+        _ => {}
+    }
+    policy::plausible(relation, holder.into(), member.into(), today)
+}
+
 fn check_parties(conn: &Conn, holder: &Stored, member: &Stored, relation: Relation, this: Option<i64>, today: NaiveDate, stage: Stage) -> Result<String> {
     if holder.id == member.id || holder.rid.as_str() == member.rid.as_str() {
         return Err(Error::bind_self());
@@ -594,16 +611,8 @@ fn check_parties(conn: &Conn, holder: &Stored, member: &Stored, relation: Relati
             &policy::join_en(&pol.relations),
         ));
     }
-    if time::age_on(holder.rid.birth_date(), today) < policy::HOLDER_MIN_AGE {
-        return Err(Error::holder_under_age(policy::HOLDER_MIN_AGE));
-    }
-    let (hb, mb) = (holder.rid.birth_date(), member.rid.birth_date());
-    match relation.seniority() {
-        Seniority::Older if mb >= hb => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), true)),
-        Seniority::Younger if mb <= hb => return Err(Error::relation_inconsistent(relation.zh(), relation.en(), false)),
-        _ => {}
-    }
-    policy::plausible(relation, (&holder.rid).into(), (&member.rid).into(), today)?;
+    relation_fits(&holder.rid, &member.rid, relation, today)?;
+    let mb = member.rid.birth_date();
     if time::age_on(mb, today) >= ADULT_AGE && !member.voucher_activated {
         return Err(Error::member_voucher_not_activated());
     }
@@ -826,7 +835,7 @@ impl Qinqing {
     pub fn apply_binding_entry(&mut self, holder_id: i64, entry: &MemberEntry) -> Result<Binding> {
         let r = self.apply_binding_entry_inner(holder_id, entry);
         match r {
-            Err(e) if matches!(self.actor_ref(), crate::authz::Actor::Household { .. }) && e.code.is_about_a_stranger() => Err(Error::member_unmatched()),
+            Err(e) if matches!(self.actor_ref(), crate::authz::Actor::Household { .. }) && !e.code.told_to_an_applicant() => Err(Error::member_unmatched()),
             r => r,
         }
     }
@@ -844,6 +853,9 @@ impl Qinqing {
         let (Some(name), Some(rid), Some(relation)) = (name, rid, relation) else {
             return Err(Error::internal("validation state"));
         };
+        // What the typed numbers alone decide, before anyone is looked up.
+        let holder = person::load(self.conn(), holder_id)?;
+        relation_fits(&holder.rid, &rid, relation, today)?;
         let found: Option<(i64, String)> =
             self.conn().query_row("SELECT id, name FROM person WHERE resident_id = ?1", [rid.as_str()], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
         let Some((member_id, registered_name)) = found else {

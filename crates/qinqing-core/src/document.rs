@@ -398,6 +398,20 @@ impl Qinqing {
     pub fn document_bytes(&self, id: i64) -> Result<(&'static str, Vec<u8>)> {
         self.permit(Act::DocumentRead { document: id })?;
         let d = self.get_document(id)?;
+        // Staff looking at a resident's photo is recorded: whose, by whom, when.
+        if matches!(self.actor_ref(), crate::authz::Actor::Staff { .. }) {
+            crate::audit::record(
+                self.conn(),
+                &crate::time::to_db(self.now()),
+                &self.actor(),
+                "document.view",
+                "document",
+                Some(id),
+                Some(d.person_id),
+                None,
+                None,
+            )?;
+        }
         let media = Media::parse(&d.media).ok_or_else(|| Error::internal("stored media"))?;
         Ok((media.mime(), self.blobs().read(&d.sha256, ext(&d.media))?))
     }

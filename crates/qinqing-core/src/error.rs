@@ -366,18 +366,43 @@ impl Code {
         }
     }
 
-    /// A refusal that would tell a family something about a person it has
-    /// not shown it knows (whether they exist, their insurance, who else
-    /// has bound them): a household gets `MEMBER_UNMATCHED` instead.
-    pub fn is_about_a_stranger(self) -> bool {
+    /// What an applicant may be told when starting an application by name and
+    /// ID number: their own typing (the form's checks), what the typed numbers
+    /// alone decide (checked before anyone is looked up), and their own state
+    /// (insured, caps, applications). Anything else comes from the register
+    /// and would tell whether a stranger exists or how they stand: a
+    /// household gets `MEMBER_UNMATCHED` instead.
+    pub fn told_to_an_applicant(self) -> bool {
         matches!(
             self,
-            Code::PersonNotFound
-                | Code::MemberNotRegistered
-                | Code::MemberIdMismatch
-                | Code::MemberNotInsured
-                | Code::MemberVoucherNotActivated
-                | Code::MemberMonthlyCapReached
+            Code::NameEmpty
+                | Code::NameTooLong
+                | Code::NameInvalidChar
+                | Code::IdEmpty
+                | Code::IdLength
+                | Code::IdCharset
+                | Code::IdRegion
+                | Code::IdBirthDateInvalid
+                | Code::IdBirthDateFuture
+                | Code::IdBirthDateTooEarly
+                | Code::IdChecksum
+                | Code::IdLegacy15
+                | Code::RelationInvalid
+                | Code::RelationNotAllowed
+                | Code::RelationInconsistent
+                | Code::HolderUnderAge
+                | Code::SpouseUnderAge
+                | Code::ParentAgeGap
+                | Code::BindSelf
+                | Code::HolderNotInsured
+                | Code::HolderCapReached
+                | Code::DraftsTooMany
+                | Code::BindingDuplicate
+                | Code::Forbidden
+                | Code::NotLoggedIn
+                | Code::RateLimited
+                | Code::DbBusy
+                | Code::Internal
         )
     }
 

@@ -349,7 +349,14 @@ impl Qinqing {
             _ => None,
         };
         let new_status = edit.status.as_deref().and_then(|s| Status::parse(s).ok());
-        if new_balance.is_some_and(|b| b != now.balance_fen) || new_status.is_some_and(|s| s != now.status) {
+        let new_insurance = edit.insurance.as_deref().and_then(|s| Insurance::parse(s).ok());
+        // Issue 31 (review): the insurance type decides whose 家庭共济 pays and
+        // an activated voucher lets a code be shown — not a plain staff act either.
+        if new_balance.is_some_and(|b| b != now.balance_fen)
+            || new_status.is_some_and(|s| s != now.status)
+            || new_insurance.is_some_and(|i| i != now.insurance)
+            || edit.voucher_activated.is_some_and(|v| v != now.voucher_activated)
+        {
             self.permit(Act::PersonMoney { person: id })?;
         }
         self.edit_person_as(id, edit, "person.edit")

@@ -345,7 +345,7 @@ impl Qinqing {
 
     /// 代缴信息校验: every rule checked, nothing paid.
     pub fn premium_check(&self, req: &PremiumRequest) -> Result<PremiumCheck> {
-        self.permit(Act::PremiumPay { payer: req.payer })?;
+        self.permit(Act::PremiumPay { payer: req.payer, beneficiary: req.beneficiary })?;
         let (region, tier) = resolve(self.conn(), req, self.today())?;
         let (p, b, count, max) = check(self.conn(), req.payer, req.beneficiary, tier.amount_fen, req.year, self.today())?;
         Ok(PremiumCheck {
@@ -368,13 +368,13 @@ impl Qinqing {
 
     /// Pay a checked premium (the tier's amount) and return the receipt.
     pub fn pay_premium_tier(&mut self, req: &PremiumRequest) -> Result<Receipt> {
-        self.permit(Act::PremiumPay { payer: req.payer })?;
+        self.permit(Act::PremiumPay { payer: req.payer, beneficiary: req.beneficiary })?;
         self.confirm_owner(req.payer, req.pay_password.as_deref())?;
         self.retrying(|q| q.pay_premium_tier_once(req))
     }
 
     fn pay_premium_tier_once(&mut self, req: &PremiumRequest) -> Result<Receipt> {
-        self.permit(Act::PremiumPay { payer: req.payer })?;
+        self.permit(Act::PremiumPay { payer: req.payer, beneficiary: req.beneficiary })?;
         let now = time::to_db(self.now());
         let today = self.today().to_string();
         let actor = self.actor().to_string();
@@ -389,13 +389,13 @@ impl Qinqing {
 
     /// 代缴 of a given amount (CLI `--amount`, tests, data from elsewhere).
     pub fn pay_premium(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64, pay_password: Option<&str>) -> Result<serde_json::Value> {
-        self.permit(Act::PremiumPay { payer })?;
+        self.permit(Act::PremiumPay { payer, beneficiary })?;
         self.confirm_owner(payer, pay_password)?;
         self.retrying(|q| q.pay_premium_once(payer, beneficiary, amount_fen, year))
     }
 
     fn pay_premium_once(&mut self, payer: i64, beneficiary: i64, amount_fen: i64, year: i64) -> Result<serde_json::Value> {
-        self.permit(Act::PremiumPay { payer })?;
+        self.permit(Act::PremiumPay { payer, beneficiary })?;
         let now = time::to_db(self.now());
         let today = self.today().to_string();
         let actor = self.actor().to_string();

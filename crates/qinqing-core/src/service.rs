@@ -29,6 +29,10 @@ pub struct Qinqing {
     kiosk: Option<crate::kiosk::SharedKiosk>,
     /// Told how far long work has got (a seeding, a move to PostgreSQL).
     progress: Option<Progress>,
+    /// The network address the server saw the request come from (`None`:
+    /// this computer). Wrong staff passwords are counted per account *and*
+    /// address, so a stranger's guesses cannot keep an account waiting.
+    client: Option<String>,
 }
 
 /// How far long work has got: what is being done, how many done, of how many.
@@ -101,6 +105,7 @@ impl Qinqing {
             key: std::sync::OnceLock::new(),
             kiosk: None,
             progress: None,
+            client: None,
         })
     }
 
@@ -128,6 +133,7 @@ impl Qinqing {
             key: std::sync::OnceLock::new(),
             kiosk: None,
             progress: None,
+            client: None,
         })
     }
 
@@ -165,6 +171,14 @@ impl Qinqing {
 
     pub fn set_actor(&mut self, actor: crate::authz::Actor) {
         self.actor = actor;
+    }
+    /// The client's network address for this request (the server sets it,
+    /// and clears it after each request).
+    pub fn set_client(&mut self, client: Option<String>) {
+        self.client = client;
+    }
+    pub fn client(&self) -> Option<&str> {
+        self.client.as_deref()
     }
     /// The audit trail's name for the actor.
     pub fn actor(&self) -> String {

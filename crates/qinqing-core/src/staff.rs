@@ -193,15 +193,31 @@ impl Qinqing {
         let now = self.now();
         let policy =
             crate::throttle::Policy { free: self.setting("staff_lockout_attempts")?, cap_secs: self.setting("staff_lockout_secs")?, forget_secs: 86_400 };
-        let key = crate::throttle::staff_key(id);
+        // Over the network the count is per account and address: a stranger
+        // guessing from their address makes only their own guesses wait, so
+        // nobody can keep an administrator out by renewing a wait (issue 31
+        // review). A much larger count per account alone still bounds guesses
+        // spread over many addresses. On this computer (the CLI, a local
+        // kiosk) the account's own count is the one.
+        let (key, wide) = match self.client() {
+            Some(addr) => (crate::throttle::staff_addr_key(id, addr), Some(crate::throttle::staff_key(id))),
+            None => (crate::throttle::staff_key(id), None),
+        };
         // Counted (as a failure) before the password is checked, so attempts
         // at once — on any replica — cannot all slip past a wait.
         let counted = crate::throttle::begin(self.conn(), &key, now.timestamp(), &policy)?;
+        if let Some(w) = &wide {
+            let spread = crate::throttle::Policy { free: policy.free.saturating_mul(20), ..policy };
+            crate::throttle::begin(self.conn(), w, now.timestamp(), &spread)?;
+        }
         let stored: String = self.conn().query_row("SELECT password_hash FROM staff WHERE id = ?1", [id], |r| r.get(0))?;
         let parsed = PasswordHash::new(&stored).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
         let ok = password.len() <= MAX_PASSWORD && Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         if ok {
             crate::throttle::clear(self.conn(), &key)?;
+            if let Some(w) = &wide {
+                crate::throttle::clear(self.conn(), w)?;
+            }
             return Ok(s);
         }
         if counted.failures == policy.free {
@@ -259,7 +275,7 @@ impl Qinqing {
         let s = self.get_staff(id)?;
         let now = time::to_db(self.now());
         let actor = self.actor();
-        crate::throttle::clear(self.conn(), &crate::throttle::staff_key(id))?;
+        crate::throttle::clear_staff(self.conn(), id)?;
         self.conn().execute("UPDATE staff SET failed_attempts = 0, locked_until = NULL, lockouts = 0 WHERE id = ?1", [id])?;
         audit::record(self.conn(), &now, &actor, "staff.unlock", "staff", Some(id), None, None, None)?;
         Ok(s)

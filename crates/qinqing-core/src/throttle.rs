@@ -12,8 +12,9 @@
 //! on it shares them, and a count is taken under the ledger's writer lock, so
 //! two processes guessing at once cannot both slip past a wait.
 //!
-//! Keys: `login:acct:<staff id>` (counted by [`Qinqing::verify_staff`] for
-//! every way a staff password is checked) and, in the server,
+//! Keys: `login:acct:<staff id>:addr:<ip>` and, with a far larger allowance,
+//! `login:acct:<staff id>` (counted by [`Qinqing::verify_staff`] for every way
+//! a staff password is checked; on this computer only the latter) and, in the server,
 //! `login:addr:<ip>`, `pair:addr:<ip>`, `kiosk:addr:<ip>`, `remote:addr:<ip>`,
 //! `pay:addr:<ip>`.
 //!
@@ -150,6 +151,19 @@ pub fn clear(conn: &Conn, key: &str) -> Result<()> {
 /// The account key of a staff member.
 pub fn staff_key(id: i64) -> String {
     format!("login:acct:{id}")
+}
+
+/// A staff account's wrong passwords from one client address (the server's
+/// count; [`staff_key`] is the account's over all addresses).
+pub fn staff_addr_key(id: i64, addr: &str) -> String {
+    format!("login:acct:{id}:addr:{addr}")
+}
+
+/// Forget every count of a staff account, from every address (an
+/// administrator's unlock).
+pub fn clear_staff(conn: &Conn, id: i64) -> Result<()> {
+    conn.execute("DELETE FROM throttle WHERE key = ?1 OR key LIKE ?2", params![staff_key(id), format!("login:acct:{id}:addr:%")])?;
+    Ok(())
 }
 
 #[cfg(test)]

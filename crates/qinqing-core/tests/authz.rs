@@ -333,7 +333,10 @@ fn cases() -> Vec<Case> {
         c("edit_person(balance)", "OA", |q, _| q.edit_person(3, &PersonEdit { balance_fen: Some(1), ..Default::default() }).map(drop)),
         c("set_balance", "OA", |q, _| q.set_balance(3, 99).map(drop)),
         c("set_status", "OA", |q, _| q.set_status(3, "suspended").map(drop)),
-        c("activate_voucher(own family)", "OASVH", |q, _| q.activate_voucher(3).map(drop)),
+        // Issue 31 (review): one's own voucher, or an administrator's act; a
+        // child's goes through the parent's approved binding, never plain staff.
+        c("activate_voucher(own)", "OAVH", |q, _| q.activate_voucher(1).map(drop)),
+        c("activate_voucher(a relative's)", "OA", |q, _| q.activate_voucher(3).map(drop)),
         // 亲情账户
         // By number alone: the operator's tools only (issue 31); others type name and ID number.
         c("apply_binding(by number)", "O", |q, _| q.apply_binding(1, 7, "child").map(drop)),

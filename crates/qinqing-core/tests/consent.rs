@@ -55,7 +55,7 @@ fn world() -> W {
     let kid = person(&mut q, "张子涵", "31011520140910013", "resident", "310115", 10_000);
     let li = person(&mut q, "李四", "31011519800101011", "employee", "310115", 200_000);
     let elder = person(&mut q, "张建国", ELDER_ID, "resident", "310115", 0);
-    let suspended = person(&mut q, "赵六", "31011519700101016", "resident", "310115", 0);
+    let suspended = person(&mut q, "赵六", "31011519520101016", "resident", "310115", 0);
     q.set_status(suspended, "suspended").unwrap();
     q.verify_face_in_person(wei, admin).unwrap();
     q.verify_face_in_person(fang, admin).unwrap();
@@ -179,7 +179,7 @@ fn a_draft_reads_no_stranger_and_refusals_tell_nothing() {
     // Not registered, another name, not active, already bound twice …: one answer.
     let not_registered = entry("张建国", "31011519500310999", "parent");
     let wrong_name = entry("张建军", ELDER_ID, "parent");
-    let suspended = entry("赵六", "31011519700101016", "parent");
+    let suspended = entry("赵六", "31011519520101016", "parent");
     for (what, e) in [("unknown ID", &not_registered), ("another name", &wrong_name), ("suspended", &suspended)] {
         let err = w.q.apply_binding_entry(wei, e).unwrap_err();
         assert_eq!(err.code, Code::MemberUnmatched, "{what}: {err}");
@@ -214,6 +214,70 @@ fn a_draft_reads_no_stranger_and_refusals_tell_nothing() {
     assert_eq!(e.code, Code::RemoteCodeTooMany, "the sixth message to him in a day: {e}");
     assert!(e.message_en.contains('5'), "{e}");
     assert_eq!(count(&w, &format!("SELECT count(*) FROM outbox WHERE person_id = {elder} AND body_en LIKE '%asks to bind you%'")), 5);
+}
+
+/// Review of issue 31: the other ways a household's refusals could tell a
+/// stranger's state — 代缴 checks by number, a relation that only fits the
+/// real person — answer the same whether the person exists or not.
+#[test]
+fn no_oracle_through_premiums_or_relations() {
+    let mut w = world();
+    let (wei, elder, li) = (w.wei, w.elder, w.li);
+    w.q.set_actor(Actor::Household { holder: wei });
+    let req = |b: i64| PremiumRequest { payer: wei, beneficiary: b, region: "310115".into(), year: 2026, tier: "child".into(), pay_password: None };
+    for stranger in [elder, li, 9_999] {
+        assert_eq!(w.q.premium_check(&req(stranger)).unwrap_err().code, Code::Forbidden, "#{stranger}");
+        assert_eq!(w.q.pay_premium(wei, stranger, 26_000, 2026, Some(PAY)).unwrap_err().code, Code::Forbidden, "#{stranger}");
+    }
+    // 张建国 (1950) as a "child" of 张伟 (1982): the typed numbers alone say no,
+    // the same for the real person and for a made-up number of the same birth date.
+    let typed = |id17: &str| MemberEntry { name: "张建国".into(), resident_id: qinqing_core::id::with_check_char(id17), relation: "child".into() };
+    let real = w.q.apply_binding_entry(wei, &typed(ELDER_ID)).unwrap_err();
+    let made_up = w.q.apply_binding_entry(wei, &typed("31011519500310991")).unwrap_err();
+    assert_eq!((real.code, made_up.code), (Code::RelationInconsistent, Code::RelationInconsistent));
+    assert_eq!(real.message_en, made_up.message_en);
+}
+
+/// Review of issue 31: staff see the documents of applications in progress
+/// (each view audited), not every resident's photo; a family deletes no
+/// document another holder's application uses.
+#[test]
+fn staff_see_what_they_review_and_families_delete_only_their_own() {
+    let mut w = world();
+    let (wei, li, elder, staff, admin) = (w.wei, w.li, w.elder, w.staff, w.admin);
+    // An approved binding's household register (张伟's wife's): no longer under review.
+    let done: i64 =
+        w.q.conn()
+            .query_row(
+                &format!("SELECT document_id FROM binding_document bd JOIN binding b ON b.id = bd.binding_id WHERE b.member_id = {} LIMIT 1", w.fang),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+    let theirs = w.q.apply_binding(li, elder, "parent").unwrap().id;
+    let open =
+        w.q.ingest_document(elder, "household_register", &qinqing_core::docstore::sample_png(41, 64, 48).unwrap(), "", Some(theirs)).unwrap().document.id;
+    w.q.set_actor(Actor::Staff { id: staff, admin: false });
+    assert_eq!(w.q.document_bytes(done).unwrap_err().code, Code::Forbidden, "a decided application's photo");
+    assert!(w.q.document_bytes(open).is_ok(), "one in progress, to review");
+    w.q.set_actor(Actor::Staff { id: admin, admin: true });
+    assert!(w.q.document_bytes(done).is_ok());
+    let views = count(&w, "SELECT count(*) FROM audit WHERE action = 'document.view'");
+    assert_eq!(views, 2, "each view by staff is in the audit trail");
+    // 张建国 becomes 张伟's relative too (an application of his own, approved) …
+    w.q.set_actor(Actor::Operator);
+    let b = w.q.apply_binding(wei, elder, "parent").unwrap().id;
+    let d = w.q.add_sample_document(elder, "household_register", "").unwrap().id;
+    w.q.attach_document(b, d).unwrap();
+    w.q.verify_face_by_staff(b, admin).unwrap();
+    w.q.sign_letter(b).unwrap();
+    w.q.submit_binding(b).unwrap();
+    w.q.approve_binding(b, admin).unwrap();
+    // … yet family B's evidence in family B's application is not his to delete.
+    w.q.set_actor(Actor::Household { holder: wei });
+    assert!(w.q.get_document(open).is_ok(), "a document of his relative: he may see it");
+    assert_eq!(w.q.delete_document(open).unwrap_err().code, Code::Forbidden);
+    assert_eq!(count(&w, &format!("SELECT count(*) FROM document WHERE id = {open}")), 1);
 }
 
 #[test]

@@ -103,9 +103,10 @@ impl Pool {
         let job: Job = Box::new(move |q| {
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(q)))
                 .unwrap_or_else(|_| Err(Error::internal("the request failed inside the ledger")));
-            // Whatever happened, the next job starts as nobody, at no kiosk.
+            // Whatever happened, the next job starts as nobody, at no kiosk, from nowhere.
             q.set_actor(Actor::Nobody);
             q.set_kiosk(None);
+            q.set_client(None);
             let _ = tx.send(r);
         });
         self.jobs.lock().map_err(|_| Error::internal("job queue"))?.send(job).map_err(|_| Error::internal("no ledger worker is running"))?;
@@ -279,6 +280,7 @@ const STAFF_WRONG: &[Code] = &[Code::StaffPasswordWrong, Code::StaffNotFound, Co
 const PAIRING_WRONG: &[Code] = &[Code::PairingCodeInvalid];
 const REMOTE_WRONG: &[Code] = &[Code::RemoteCodeWrong];
 const PAY_WRONG: &[Code] = &[Code::PayPasswordWrong];
+const UNMATCHED: &[Code] = &[Code::MemberUnmatched];
 
 /// How a client address's guesses at a secret are throttled ([`throttle`]):
 /// the key's prefix, the policy, the answers that count as a wrong guess,
@@ -300,6 +302,16 @@ fn guard_of(call: &Call) -> Option<Guard> {
         Call::KioskLogin { .. } | Call::KioskExit { .. } => Guard { what: "kiosk", policy: &throttle::PER_ADDRESS, wrong: STAFF_WRONG, count_first: true },
         Call::BindingConfirmRemote { .. } => Guard { what: "remote", policy: &throttle::PER_ADDRESS, wrong: REMOTE_WRONG, count_first: true },
         Call::PayPasswordSet { .. } => Guard { what: "pay", policy: &throttle::PAY_PER_ADDRESS, wrong: PAY_WRONG, count_first: true },
+        // The owner's payment password confirming their own money (consent).
+        Call::AidAuthorize(_)
+        | Call::AidSetCap { .. }
+        | Call::AidSetOnlineCap { .. }
+        | Call::AidUnfreeze { .. }
+        | Call::PremiumPay(_)
+        | Call::PremiumPayAmount { .. } => Guard { what: "pay", policy: &throttle::PAY_PER_ADDRESS, wrong: PAY_WRONG, count_first: true },
+        // Starting an application by name and ID number: a match is worth
+        // guessing at, so every "no" counts.
+        Call::BindingApply { .. } => Guard { what: "apply", policy: &throttle::PER_ADDRESS, wrong: UNMATCHED, count_first: true },
         // A counter's settlements are many and mostly right: only checked
         // (one read) before, counted after a wrong payment password.
         Call::Settle(r) if r.pay_password.is_some() => Guard { what: "pay", policy: &throttle::PAY_PER_ADDRESS, wrong: PAY_WRONG, count_first: false },
@@ -313,7 +325,10 @@ fn guard_of(call: &Call) -> Option<Guard> {
 /// `f` runs and its secret is checked; a wrong guess is counted in the
 /// ledger, shared by every replica.
 fn guarded<T>(q: &mut Qinqing, guard: &Guard, ip: IpAddr, f: impl FnOnce(&mut Qinqing) -> Result<T, Error>) -> Result<T, Error> {
-    let key = format!("{}:addr:{ip}", guard.what);
+    let who = net::throttle_id(ip);
+    let key = format!("{}:addr:{who}", guard.what);
+    // The core counts a staff account's wrong passwords per address too.
+    q.set_client(Some(who));
     let now = q.now().timestamp();
     if guard.count_first {
         throttle::begin(q.conn(), &key, now, guard.policy)?;

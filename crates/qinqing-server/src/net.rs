@@ -107,8 +107,33 @@ pub fn client_ip(trusted: &[Cidr], peer: SocketAddr, headers: &HeaderMap) -> IpA
     last
 }
 
+/// The address a client's guesses are counted under: an IPv4 address as
+/// it is; an IPv6 one by its /64 (one subscriber's network hands out 2^64
+/// addresses, each of which would otherwise start with fresh free tries).
+pub fn throttle_id(ip: IpAddr) -> String {
+    match canonical(ip) {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ipv6_guesses_count_by_their_64() {
+        use super::throttle_id;
+        let a: std::net::IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(throttle_id(a), throttle_id(b));
+        assert_ne!(throttle_id(a), throttle_id(c));
+        assert_eq!(throttle_id("127.0.0.1".parse().unwrap()), "127.0.0.1");
+        assert_eq!(throttle_id("::ffff:10.0.0.7".parse().unwrap()), "10.0.0.7", "a mapped IPv4 is itself");
+    }
+
     use super::*;
 
     fn xff(v: &[&str]) -> HeaderMap {
