@@ -60,6 +60,9 @@ const STRINGS = {
 
     'detail.title': '参保人详情',
     'detail.birth': '出生日期',
+    'detail.real_name': '实名核验',
+    'detail.real_name_done': '已核验（{at}）',
+    'detail.real_name_none': '未核验（首次在家庭电脑上添加家庭成员前需要）',
     'detail.gender_age': '性别 / 年龄',
     'detail.created': '登记时间',
     'detail.updated': '最近修改',
@@ -692,6 +695,9 @@ const STRINGS = {
 
     'detail.title': 'Person',
     'detail.birth': 'Born',
+    'detail.real_name': 'Identity check',
+    'detail.real_name_done': 'Checked ({at})',
+    'detail.real_name_none': 'Not yet (needed before adding family from a home computer the first time)',
     'detail.gender_age': 'Gender / age',
     'detail.created': 'Registered',
     'detail.updated': 'Last changed',

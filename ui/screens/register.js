@@ -323,6 +323,7 @@ function detailView(p) {
       ...row('col.region', regionText(p.region, true)),
       ...row('col.balance', p.balance_display, 'mono money'),
       ...row('col.voucher', p.voucher_activated ? t('voucher.yes') : t('voucher.no')),
+      ...row('detail.real_name', p.real_name_checked_at_local ? t('detail.real_name_done', { at: p.real_name_checked_at_local }) : t('detail.real_name_none')),
       ...row('detail.created', p.created_at_local, 'mono'),
       ...row('detail.updated', p.updated_at_local, 'mono'),
     ]),

@@ -761,6 +761,12 @@ pub(crate) enum PersonCmd {
         #[arg(long)]
         staff: i64,
     },
+    /// A staff member checked the person's identity from uploaded ID card photos (front, back) and face.
+    RealNameCheck {
+        pid: i64,
+        #[arg(long)]
+        staff: i64,
+    },
 }
 
 #[derive(Args, Debug)]

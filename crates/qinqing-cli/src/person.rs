@@ -46,6 +46,7 @@ pub(crate) fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
         PersonCmd::SetBalance { pid, fen } => ctx.open()?.set_balance(pid, fen)?,
         PersonCmd::Show { pid } => ctx.call(Call::PersonGet { id: pid })?,
         PersonCmd::VerifyFace { pid, staff } => ctx.open()?.verify_face_in_person(pid, staff)?,
+        PersonCmd::RealNameCheck { pid, staff } => ctx.call(Call::PersonRealNameCheck { id: pid, staff })?,
         PersonCmd::List { name } => {
             let list: Vec<Person> = ctx.call(Call::PersonList(PersonQuery { name }))?;
             if ctx.json {

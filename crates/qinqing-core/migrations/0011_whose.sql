@@ -19,3 +19,8 @@ INSERT INTO premium_period (region_prefix, opens, closes) VALUES ('', '09-01', '
 -- Whose documents: a household register uploaded for the holder counts for
 -- the member only where staff marked that it shows the member.
 ALTER TABLE binding_document ADD COLUMN shows_member_by INTEGER REFERENCES staff (id);
+
+-- The holder's real-name check (seeds 002/003): ID card front and back and the
+-- face, checked once by staff — in person, or on uploaded photos.
+ALTER TABLE person ADD COLUMN real_name_checked_at TEXT;
+ALTER TABLE person ADD COLUMN real_name_checked_by INTEGER REFERENCES staff (id);

@@ -245,6 +245,8 @@ pub enum Call {
     PersonRevealId { id: i64 },
     /// Staff compared the person with the ID card in person.
     PersonVerifyFace { id: i64, staff: i64 },
+    /// Staff checked a holder's identity from uploaded ID card photos (front, back) and face.
+    PersonRealNameCheck { id: i64, staff: i64 },
     /// Upload a document (a photo or a PDF, base64) of a person, optionally into an application.
     DocumentUpload {
         person: i64,
@@ -389,6 +391,7 @@ impl Call {
                 | Call::BindingFaceStaff { .. }
                 | Call::BindingFaceEvidence { .. }
                 | Call::BindingDocShowsMember { .. }
+                | Call::PersonRealNameCheck { .. }
                 | Call::BindingSendRemoteCode { .. }
                 | Call::BindingConfirmRemote { .. }
                 | Call::BindingGuardianVoucher { .. }
@@ -543,6 +546,7 @@ impl Qinqing {
             Call::PayPasswordIs { id } => json(self.has_pay_password(id)?),
             Call::PersonRevealId { id } => json(self.reveal_resident_id(id)?),
             Call::PersonVerifyFace { id, staff } => json(self.verify_face_in_person(id, staff)?),
+            Call::PersonRealNameCheck { id, staff } => json(self.check_real_name(id, staff)?),
             Call::DocumentUpload { person, kind, note, binding, data_base64 } => {
                 json(self.ingest_document(person, &kind, &crate::document::decode_upload(&data_base64, self.ingest_limits().max_bytes)?, &note, binding)?)
             }

@@ -28,6 +28,7 @@
 //! | apply / sign / submit / unbind a binding (by name and ID number) | ✓ | – | – | as holder | as holder | – | – |
 //! | apply for a registered person by number (no name, no ID) | ✓ | – | – | – | – | – | – |
 //! | attest a face in person | ✓ | ✓ | ✓ | family | – | – | – |
+//! | check a holder's real name (ID card photos, face) | ✓ | ✓ | ✓ | the resident | – | – | – |
 //! | approve / reject, review documents | ✓ | ✓ | ✓ | – | – | – | – |
 //! | upload documents | ✓ | – | – | family, own application | family, own application | – | – |
 //! | read / delete / attach a document | ✓ | read | read | of the family, or uploaded into own application | of the family, or uploaded into own application | – | – |
@@ -172,6 +173,11 @@ pub enum Act {
         staff: i64,
     },
     PersonFaceAttest {
+        person: i64,
+        staff: i64,
+    },
+    /// Staff check a holder's identity (ID card front and back, face) once.
+    RealNameCheck {
         person: i64,
         staff: i64,
     },
@@ -374,6 +380,7 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
             actor.staff_id() == Some(*s) && (staff || b.is_some_and(|(h, m)| holder_is_me(h) || in_fam(m)))
         }
         Act::PersonFaceAttest { person, staff: s } => actor.staff_id() == Some(*s) && (staff || in_fam(*person)),
+        Act::RealNameCheck { person, staff: s } => actor.staff_id() == Some(*s) && (staff || holder_is_me(*person)),
         // Uploading: for a family member, or for this holder's own application
         // (never into another holder's application).
         Act::DocumentAdd { person, binding } => match binding {

@@ -813,6 +813,17 @@ impl Qinqing {
         let holder = person::load(&tx, holder_id)?;
         let member = person::load(&tx, member_id)?;
         let prefix = check_parties(&tx, &holder, &member, relation, None, today, Stage::Apply)?;
+        // From a family computer, a holder's first application needs the
+        // holder's own real-name check (seeds 002/003), done once by staff.
+        // At the centre (the operator's tools, a resident served in person)
+        // staff have the ID card in hand.
+        if matches!(self.actor_ref(), crate::authz::Actor::Household { .. }) && holder.real_name_checked_at.is_none() {
+            let approved_before: i64 =
+                tx.query_row("SELECT count(*) FROM binding WHERE holder_id = ?1 AND activated_at IS NOT NULL", [holder_id], |r| r.get(0))?;
+            if approved_before == 0 {
+                return Err(Error::holder_real_name_required());
+            }
+        }
         let id: i64 = tx.query_row(
             "INSERT INTO binding (holder_id, member_id, relation, status, policy_region, created_at)
              VALUES (?1, ?2, ?3, 'draft', ?4, ?5) RETURNING id",

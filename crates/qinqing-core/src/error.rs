@@ -189,6 +189,8 @@ pub enum Code {
     ParentAgeGap,
     GuardianNotParent,
     DocNotMembers,
+    HolderRealNameRequired,
+    RealNameIncomplete,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -362,6 +364,8 @@ impl Code {
             Code::ParentAgeGap => "PARENT_AGE_GAP",
             Code::GuardianNotParent => "GUARDIAN_NOT_PARENT",
             Code::DocNotMembers => "DOC_NOT_MEMBERS",
+            Code::HolderRealNameRequired => "HOLDER_REAL_NAME_REQUIRED",
+            Code::RealNameIncomplete => "REAL_NAME_INCOMPLETE",
             Code::Internal => "INTERNAL",
         }
     }
@@ -396,6 +400,7 @@ impl Code {
                 | Code::BindSelf
                 | Code::HolderNotInsured
                 | Code::HolderCapReached
+                | Code::HolderRealNameRequired
                 | Code::DraftsTooMany
                 | Code::BindingDuplicate
                 | Code::Forbidden
@@ -908,6 +913,22 @@ impl Error {
             None,
             "只有已获批的亲情账户中该儿童的父母，才能代为激活其医保电子凭证；申请尚未获批时，请监护人带儿童的户口簿到服务中心由工作人员办理。",
             "Only the child's parent, in an approved family binding, may activate the child's e-voucher; before the application is approved, the guardian brings the child's household register to the service centre.",
+        )
+    }
+    pub fn holder_real_name_required() -> Self {
+        Self::new(
+            Code::HolderRealNameRequired,
+            Some("holder"),
+            "首次添加家庭成员前，绑定人须先完成本人实名核验：带身份证到社区服务中心由工作人员当面核验；或上传本人身份证正面、反面照片和人脸照片，由工作人员审核通过。",
+            "Before adding family for the first time, the holder's own identity is checked once: bring the ID card to the service centre, or upload photos of the ID card's front and back and of the holder's face for staff to check.",
+        )
+    }
+    pub fn real_name_incomplete(missing_zh: &str, missing_en: &str) -> Self {
+        Self::new(
+            Code::RealNameIncomplete,
+            Some("document"),
+            format!("实名核验还缺：{missing_zh}。请先上传（未被退回的）材料再核验。"),
+            format!("The identity check still needs: {missing_en}. Upload them (not rejected) first, then check again."),
         )
     }
     pub fn doc_not_members() -> Self {

@@ -161,6 +161,10 @@ pub struct Person {
     pub disabled: bool,
     /// Last accepted face verification (China time), if any.
     pub face_verified_at_local: Option<String>,
+    /// When staff checked the person's identity (ID card front and back, face) once, China time:
+    /// needed before a holder's first application from a family computer.
+    #[serde(default)]
+    pub real_name_checked_at_local: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub created_at_local: String,
@@ -180,12 +184,13 @@ pub struct Stored {
     pub(crate) voucher_activated: bool,
     pub(crate) disabled: bool,
     pub(crate) face_verified_at: Option<String>,
+    pub(crate) real_name_checked_at: Option<String>,
     pub(crate) created_at: String,
     pub(crate) updated_at: String,
 }
 
 pub(crate) const COLUMNS: &str =
-    "id, name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at, disabled, face_verified_at";
+    "id, name, resident_id, insurance, region, status, balance_fen, voucher_activated, created_at, updated_at, disabled, face_verified_at, real_name_checked_at";
 
 fn corrupt(what: &str, id: i64) -> Error {
     Error::internal(format!("stored {what} of person {id} is not valid"))
@@ -212,6 +217,7 @@ pub(crate) fn read_row(row: &Row<'_>) -> crate::error::Result<Stored> {
         updated_at: row.get(9)?,
         disabled: row.get::<_, i64>(10)? == 1,
         face_verified_at: row.get(11)?,
+        real_name_checked_at: row.get(12)?,
     })
 }
 
@@ -235,6 +241,7 @@ impl Stored {
             voucher_activated: self.voucher_activated,
             disabled: self.disabled,
             face_verified_at_local: self.face_verified_at.as_deref().map(local),
+            real_name_checked_at_local: self.real_name_checked_at.as_deref().map(local),
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
             created_at_local: local(&self.created_at),

@@ -252,7 +252,13 @@ impl Qinqing {
         let actor = format!("{}/staff:{staff_id}", self.actor());
         let tx = self.conn().begin()?;
         crate::person::load(&tx, person_id)?;
-        tx.execute("UPDATE person SET face_verified_at = ?2 WHERE id = ?1", params![person_id, now])?;
+        // In person with the ID card in hand: the face, and the real-name
+        // check of a holder (the card's front and back seen), once.
+        tx.execute(
+            "UPDATE person SET face_verified_at = ?2, real_name_checked_at = coalesce(real_name_checked_at, ?2),
+                               real_name_checked_by = coalesce(real_name_checked_by, ?3) WHERE id = ?1",
+            params![person_id, now, staff_id],
+        )?;
         audit::record(
             &tx,
             &now,
@@ -265,6 +271,57 @@ impl Qinqing {
             Some(&serde_json::json!({ "method": "staff", "staff_id": staff_id })),
         )?;
         tx.commit()?;
+        self.get_person(person_id)
+    }
+
+    /// Staff check a holder's identity from uploaded photos (seeds 002/003):
+    /// the ID card's front and back and the holder's face (a face photo, or
+    /// an earlier in-person check), none of them rejected. Recorded once with
+    /// who checked it; in person at the kiosk, [`Qinqing::verify_face_in_person`]
+    /// records it too. Staff act as themselves.
+    pub fn check_real_name(&mut self, person_id: i64, staff_id: i64) -> Result<crate::Person> {
+        self.permit(Act::RealNameCheck { person: person_id, staff: staff_id })?;
+        self.active_staff(staff_id)?;
+        let p = crate::person::load(self.conn(), person_id)?;
+        let kinds: Vec<String> = self
+            .conn()
+            .prepare_cached("SELECT kind FROM document WHERE person_id = ?1 AND status <> 'rejected'")?
+            .query_map([person_id], |r| r.get(0))?
+            .collect::<Result<_>>()?;
+        let has = |k: &str| kinds.iter().any(|x| x == k);
+        let mut missing: Vec<(&str, &str)> = Vec::new();
+        if !has("id_card_front") {
+            missing.push(("身份证正面照片", "a photo of the ID card's front"));
+        }
+        if !has("id_card_back") {
+            missing.push(("身份证反面照片", "a photo of the ID card's back"));
+        }
+        if p.face_verified_at.is_none() && !has("face_capture") {
+            missing.push(("本人人脸照片", "a photo of the holder's face"));
+        }
+        if !missing.is_empty() {
+            let zh = missing.iter().map(|m| m.0).collect::<Vec<_>>().join("、");
+            let en = missing.iter().map(|m| m.1).collect::<Vec<_>>().join(", ");
+            return Err(Error::real_name_incomplete(&zh, &en));
+        }
+        let now = time::to_db(self.now());
+        let actor = format!("{}/staff:{staff_id}", self.actor());
+        crate::store::retry(|| {
+            let tx = self.conn().begin()?;
+            tx.execute("UPDATE person SET real_name_checked_at = ?2, real_name_checked_by = ?3 WHERE id = ?1", params![person_id, now, staff_id])?;
+            audit::record(
+                &tx,
+                &now,
+                &actor,
+                "person.real_name_checked",
+                "person",
+                Some(person_id),
+                Some(person_id),
+                None,
+                Some(&serde_json::json!({ "staff_id": staff_id })),
+            )?;
+            tx.commit()
+        })?;
         self.get_person(person_id)
     }
 

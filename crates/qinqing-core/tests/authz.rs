@@ -89,6 +89,8 @@ fn template(dir: &Path) -> (PathBuf, Ids) {
     q.verify_face_in_person(wei, admin).unwrap();
     q.set_pay_password(kid, "135790", "135790").unwrap();
     q.set_pay_password(wei, "246810", "246810").unwrap();
+    q.add_sample_document(wei, "id_card_front", "").unwrap();
+    q.add_sample_document(wei, "id_card_back", "").unwrap();
     q.verify_face_in_person(fang, admin).unwrap();
     // Family A: son and spouse active.
     let b = q.apply_binding(wei, kid, "child").unwrap().id;
@@ -529,6 +531,11 @@ fn cases() -> Vec<Case> {
         c("set_region_policy", "OA", |q, _| q.set_region_policy("32", &[qinqing_core::Relation::Spouse], "").map(drop)),
         c("add_institution", "OA", |q, _| q.add_institution("新医院", "310101", true, false).map(drop)),
         c("import_institutions", "OA", |q, _| q.import_institutions("name,region\n新诊所,310101\n").map(drop)),
+        // Issue 32 item 7: the holder's real-name check, by staff as themselves.
+        c("check_real_name", "OASV", |q, _| {
+            let s = me(q);
+            q.check_real_name(1, s).map(drop)
+        }),
         c("verify_face_in_person", "OASV", |q, _| {
             let s = me(q);
             q.verify_face_in_person(1, s).map(drop)

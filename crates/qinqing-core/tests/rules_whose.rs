@@ -139,7 +139,8 @@ fn only_the_parent_of_an_approved_binding_activates_a_childs_voucher() {
         })
         .unwrap()
         .id;
-    // A stranger's draft (he typed her name and number): no activation.
+    q.verify_face_in_person(stranger, admin).unwrap(); // his real-name check, in person
+                                                       // A stranger's draft (he typed her name and number): no activation.
     q.set_actor(Actor::Household { holder: stranger });
     let entry = qinqing_core::MemberEntry { name: "张小妹".into(), resident_id: child.clone(), relation: "child".into() };
     let theirs = q.apply_binding_entry(stranger, &entry).unwrap();
@@ -206,4 +207,46 @@ fn the_holders_documents_do_not_stand_for_the_members() {
     let cert = q.add_sample_document(kid2, "birth_certificate", "").unwrap().id;
     assert!(!q.attach_document(b2, cert).unwrap().missing.contains(&"doc_child_identity"));
     assert_eq!(q.mark_shows_member(b2, cert, admin).unwrap_err().code, Code::DocNotMembers, "only a holder's register is marked");
+}
+
+/// Item 7: before a holder's first application from a family computer, the
+/// holder's own identity is checked once — ID card front and back and the
+/// face — by staff, in person or on uploaded photos; recorded and shown.
+#[test]
+fn a_holders_first_application_needs_the_real_name_check() {
+    let mut q = ledger();
+    let admin = q.add_staff("陈主任", "admin", "counter-pass", "counter-pass").unwrap().id;
+    let dad = person(&mut q, "张伟", "34010419821108017", "employee", "310115", 0);
+    let kid = person(&mut q, "张子涵", "31011520160910013", "resident", "310115", 0);
+    let entry =
+        qinqing_core::MemberEntry { name: "张子涵".into(), resident_id: qinqing_core::id::with_check_char("31011520160910013"), relation: "child".into() };
+    q.set_actor(Actor::Household { holder: dad });
+    let e = q.apply_binding_entry(dad, &entry).unwrap_err();
+    assert_eq!(e.code, Code::HolderRealNameRequired, "{e}");
+    assert!(e.message_zh.contains("身份证") && e.message_en.contains("ID card"), "says what to bring: {e}");
+    // From home: photos of the card's front, back and his face, checked by staff.
+    let png = |seed| qinqing_core::docstore::sample_png(seed, 64, 48).unwrap();
+    q.ingest_document(dad, "id_card_front", &png(51), "", None).unwrap();
+    q.set_actor(Actor::Staff { id: admin, admin: true });
+    let e = q.check_real_name(dad, admin).unwrap_err();
+    assert_eq!(e.code, Code::RealNameIncomplete);
+    assert!(e.message_en.contains("back") && e.message_en.contains("face"), "says what is missing: {e}");
+    q.set_actor(Actor::Household { holder: dad });
+    q.ingest_document(dad, "id_card_back", &png(52), "", None).unwrap();
+    q.ingest_document(dad, "face_capture", &png(53), "", None).unwrap();
+    assert_eq!(q.check_real_name(dad, admin).unwrap_err().code, Code::Forbidden, "staff's to check, as themselves");
+    q.set_actor(Actor::Staff { id: admin, admin: true });
+    let p = q.check_real_name(dad, admin).unwrap();
+    assert!(p.real_name_checked_at_local.is_some(), "recorded and shown");
+    q.set_actor(Actor::Household { holder: dad });
+    let b = q.apply_binding_entry(dad, &entry).unwrap();
+    assert_eq!(b.member.id, kid);
+    // At the kiosk, served in person, nothing more is asked.
+    q.set_actor(Actor::Operator);
+    let mum = person(&mut q, "王芳", "31011519850421026", "employee", "310115", 0);
+    let kid2 = person(&mut q, "张子墨", "31011520180910011", "resident", "310115", 0);
+    q.set_actor(Actor::Serving { staff: admin, admin: true, resident: mum });
+    let e2 =
+        qinqing_core::MemberEntry { name: "张子墨".into(), resident_id: qinqing_core::id::with_check_char("31011520180910011"), relation: "child".into() };
+    assert_eq!(q.apply_binding_entry(mum, &e2).unwrap().member.id, kid2);
 }

@@ -13,3 +13,6 @@ CREATE TABLE premium_period (
 INSERT INTO premium_period (region_prefix, opens, closes) VALUES ('', '09-01', '12-31');
 
 ALTER TABLE binding_document ADD COLUMN shows_member_by BIGINT REFERENCES staff (id);
+
+ALTER TABLE person ADD COLUMN real_name_checked_at TEXT;
+ALTER TABLE person ADD COLUMN real_name_checked_by BIGINT REFERENCES staff (id);

@@ -270,6 +270,7 @@ mod tests {
             voucher_activated: true,
             disabled: false,
             face_verified_at: None,
+            real_name_checked_at: None,
             created_at: String::new(),
             updated_at: String::new(),
         }
