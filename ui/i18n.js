@@ -79,6 +79,11 @@ const STRINGS = {
     'audit.person.set_status': '修改参保状态',
     'audit.person.set_balance': '修改余额',
     'audit.person.activate_voucher': '激活电子凭证',
+    'audit.person.pay_password_set': '设置或修改支付密码',
+    'audit.person.real_name_checked': '实名核验通过',
+    'audit.document.view': '工作人员查看材料',
+    'audit.binding.doc_shows_member': '工作人员确认户口簿含该家人',
+    'audit.staff.throttled': '密码错误次数过多，需等待后再试',
 
     'audit.binding.apply': '申请绑定',
     'audit.binding.attach_document': '添加材料',
@@ -714,6 +719,11 @@ const STRINGS = {
     'audit.person.set_status': 'Status changed',
     'audit.person.set_balance': 'Balance changed',
     'audit.person.activate_voucher': 'E-voucher activated',
+    'audit.person.pay_password_set': 'Payment password set or changed',
+    'audit.person.real_name_checked': 'Identity checked',
+    'audit.document.view': 'Document viewed by staff',
+    'audit.binding.doc_shows_member': 'Staff confirmed the register shows the member',
+    'audit.staff.throttled': 'Too many wrong passwords: made to wait',
 
     'audit.binding.apply': 'Binding applied for',
     'audit.binding.attach_document': 'Document attached',

@@ -153,6 +153,9 @@ pub struct AppState {
     pub trusted_proxies: Vec<Cidr>,
     /// Uploads read at once ([`UPLOAD_SLOTS`]).
     pub uploads: tokio::sync::Semaphore,
+    /// Who is uploading now: one upload at a time per caller, so one token
+    /// cannot hold every slot.
+    pub uploading: Mutex<std::collections::HashSet<String>>,
     /// `/metrics` is served on its own address ([`Config::metrics_listen`]),
     /// not on this one.
     pub metrics_elsewhere: bool,
@@ -166,6 +169,7 @@ impl AppState {
             request_secs: request_secs.max(1),
             trusted_proxies: Vec::new(),
             uploads: tokio::sync::Semaphore::new(UPLOAD_SLOTS),
+            uploading: Mutex::default(),
             metrics_elsewhere: false,
         })
     }
@@ -440,10 +444,40 @@ async fn upload(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (parts, body) = req.into_parts();
     let who = s.pool.who(bearer(&parts.headers)).await?;
+    // A counter uploads no documents: refused before it can take a slot.
+    if matches!(who, Bearer::Actor(Actor::Terminal { .. } | Actor::Nobody)) {
+        return Err(Error::forbidden().into());
+    }
+    // One upload at a time per caller, then one of the shared slots.
+    let _mine = Uploading::start(&s.uploading, format!("{who:?}"))?;
     let _slot = s.uploads.try_acquire().map_err(|_| Error::server_busy(BUSY_RETRY_SECS))?;
     let bytes = body::read(body, UPLOAD_LIMIT, UPLOAD_LIMIT + READ_LIMIT).await?;
     let ip = s.client_ip(peer, &parts.headers);
     answer(&s, who, ip, "document_upload", bytes).await
+}
+
+/// A caller's one upload in progress (released when dropped).
+struct Uploading<'a> {
+    set: &'a Mutex<std::collections::HashSet<String>>,
+    key: String,
+}
+
+impl<'a> Uploading<'a> {
+    fn start(set: &'a Mutex<std::collections::HashSet<String>>, key: String) -> Result<Uploading<'a>, Error> {
+        let mut now = set.lock().map_err(|_| Error::internal("uploads"))?;
+        if !now.insert(key.clone()) {
+            return Err(Error::server_busy(BUSY_RETRY_SECS));
+        }
+        Ok(Uploading { set, key })
+    }
+}
+
+impl Drop for Uploading<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut now) = self.set.lock() {
+            now.remove(&self.key);
+        }
+    }
 }
 
 async fn answer(s: &AppState, who: Bearer, ip: IpAddr, op: &str, bytes: axum::body::Bytes) -> Result<Json<serde_json::Value>, ApiError> {

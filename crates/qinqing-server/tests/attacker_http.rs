@@ -199,12 +199,21 @@ fn uploads_are_limited(on_postgres: bool) {
     let l = ledger(on_postgres);
     let s = start(&l.db, &[]);
     let admin = token(&s, l.admin, ADMIN_PW);
-    // Two authenticated uploads arriving slowly hold the two slots …
-    let mut slow: Vec<TcpStream> = (0..2).map(|_| half_sent(&s.addr, "/api/v1/document_upload", Some(&admin), 8 << 20, 4 << 10)).collect();
-    std::thread::sleep(Duration::from_millis(700));
-    // … so a third is told to come back later: 503, SERVER_BUSY, Retry-After.
+    let clerk = token(&s, l.clerk, CLERK_PW);
     let body = json!({ "person": 1, "kind": "hukou", "data_base64": "AAAA" }).to_string();
-    let auth = format!("Bearer {admin}");
+    // One upload at a time per caller: while the administrator's first is
+    // arriving slowly, a second of theirs is refused though a slot is free …
+    let first = half_sent(&s.addr, "/api/v1/document_upload", Some(&admin), 8 << 20, 4 << 10);
+    std::thread::sleep(Duration::from_millis(500));
+    let (st, v, _) = send(&s, "POST", "/api/v1/document_upload", &[JSON, ("authorization", &format!("Bearer {admin}"))], Some(&body));
+    assert_eq!((st, code(&v)), (503, "SERVER_BUSY"), "one token cannot hold every slot: {v}");
+    // … and two callers' slow uploads hold the two slots …
+    let second = half_sent(&s.addr, "/api/v1/document_upload", Some(&clerk), 8 << 20, 4 << 10);
+    let mut slow: Vec<TcpStream> = vec![first, second];
+    std::thread::sleep(Duration::from_millis(700));
+    // … so a third caller is told to come back later: 503, SERVER_BUSY, Retry-After.
+    let third = token(&s, l.others[0], CLERK_PW);
+    let auth = format!("Bearer {third}");
     let (st, v, retry) = send(&s, "POST", "/api/v1/document_upload", &[JSON, ("authorization", &auth)], Some(&body));
     assert_eq!((st, code(&v)), (503, "SERVER_BUSY"), "{v}");
     let retry: u64 = retry.expect("a Retry-After header").parse().unwrap();
