@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
-/// The app identifier, as in `tauri.conf.json`. The default database lives in
-/// `<OS data dir>/<IDENTIFIER>/`, which is where Tauri's `app_data_dir` points.
-pub const IDENTIFIER: &str = "cn.qinqing.app";
+pub use crate::paths::{default_data_dir, IDENTIFIER};
 pub const DB_FILE: &str = "qinqing.db";
 /// Environment variable that overrides the default database path.
 pub const DB_ENV: &str = "QINQING_DB";
@@ -38,13 +36,6 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| Migrations::
 /// The schema version this build knows: `PRAGMA user_version` counts applied migrations.
 pub fn latest_schema_version() -> i64 {
     MIGRATION_SQL.len() as i64
-}
-
-/// The OS app-data directory for Qinqing (`~/.local/share/cn.qinqing.app` on
-/// Linux, `~/Library/Application Support/cn.qinqing.app` on macOS,
-/// `%APPDATA%\cn.qinqing.app` on Windows).
-pub fn default_data_dir() -> Result<PathBuf> {
-    directories::BaseDirs::new().map(|b| b.data_dir().join(IDENTIFIER)).ok_or_else(|| Error::db_open("no home directory to hold the app data"))
 }
 
 /// Which database to use: an explicit path (`--db`), else `$QINQING_DB`, else

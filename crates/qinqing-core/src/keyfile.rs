@@ -53,7 +53,7 @@ pub fn path_for(dbname: &str) -> Result<PathBuf> {
     }
     let dir = match std::env::var_os("QINQING_KEY_DIR").filter(|p| !p.is_empty()) {
         Some(d) => PathBuf::from(d),
-        None => crate::db::default_data_dir()?.join("keys"),
+        None => crate::paths::default_data_dir()?.join("keys"),
     };
     let safe: String = dbname.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
     Ok(dir.join(format!("{safe}.ed25519")))

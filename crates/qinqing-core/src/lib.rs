@@ -20,6 +20,7 @@ pub mod installation;
 pub mod keyfile;
 pub mod kiosk;
 pub mod money;
+pub mod paths;
 pub mod payment;
 pub mod person;
 pub mod pg;

@@ -5,6 +5,7 @@
 //! per-process limiter keyed by the socket, a lock-out anyone could set off,
 //! `/metrics` for anyone, any content type accepted).
 
+#[macro_use]
 mod common;
 
 use qinqing_core::Qinqing;
@@ -59,24 +60,6 @@ fn ledger(on_postgres: bool) -> Ledger {
     let a = q.add_staff("小王", "staff", CLERK_PW, CLERK_PW).unwrap().id;
     let b = q.add_staff("小赵", "staff", CLERK_PW, CLERK_PW).unwrap().id;
     Ledger { db, admin, clerk, others: [a, b], _dir: dir }
-}
-
-/// Runs `body` on SQLite, and on PostgreSQL when a server is named.
-macro_rules! both_stores {
-    ($sqlite:ident, $postgres:ident, $body:ident) => {
-        #[test]
-        fn $sqlite() {
-            $body(false);
-        }
-        #[test]
-        fn $postgres() {
-            if std::env::var("QINQING_TEST_POSTGRES").is_err() {
-                eprintln!("QINQING_TEST_POSTGRES not set: the PostgreSQL half runs in scripts/test.sh");
-                return;
-            }
-            $body(true);
-        }
-    };
 }
 
 /// (status, body, the `Retry-After` header) of one request.

@@ -9,6 +9,7 @@
 //! another family's holder, applying for 张建国 (76), a stranger to 张伟,
 //! with a face photo of him uploaded into that application.
 
+#[macro_use]
 mod common;
 
 use qinqing_core::id::with_check_char;
@@ -135,23 +136,6 @@ fn ledger(w: &World) -> Qinqing {
 
 fn count(w: &World, sql: &str) -> i64 {
     ledger(w).conn().query_row(sql, [], |r| r.get(0)).unwrap()
-}
-
-macro_rules! both_stores {
-    ($sqlite:ident, $postgres:ident, $body:ident) => {
-        #[test]
-        fn $sqlite() {
-            $body(false);
-        }
-        #[test]
-        fn $postgres() {
-            if std::env::var("QINQING_TEST_POSTGRES").is_err() {
-                eprintln!("QINQING_TEST_POSTGRES not set: the PostgreSQL half runs in scripts/test.sh");
-                return;
-            }
-            $body(true);
-        }
-    };
 }
 
 /// Hole 1: 张伟's computer opened a flow from 王芳's account and spent it.
