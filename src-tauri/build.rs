@@ -53,6 +53,7 @@ const COMMANDS: &[&str] = &[
     "document_delete",
     "qr_issue",
     "settle",
+    "settle_send_code",
     "settlement_list",
     "institution_list",
     "aid_list",

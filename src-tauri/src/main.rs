@@ -571,6 +571,11 @@ fn settle(s: State<'_, AppState>, request: SettleRequest) -> Result<Value> {
 }
 
 #[tauri::command]
+fn settle_send_code(s: State<'_, AppState>, request: SettleRequest) -> Result<Value> {
+    call(&s, Call::SettleSendCode(request))
+}
+
+#[tauri::command]
 fn settlement_list(s: State<'_, AppState>, member: Option<i64>, limit: u32) -> Result<Value> {
     call(&s, Call::SettlementList { member, limit })
 }
@@ -894,6 +899,7 @@ fn main() {
             document_delete,
             qr_issue,
             settle,
+            settle_send_code,
             settlement_list,
             institution_list,
             aid_list,

@@ -359,6 +359,20 @@ pub(crate) struct SettleArgs {
     /// Read the payer's 6-digit payment password from stdin (one line): the payer's confirmation.
     #[arg(long)]
     pub(crate) pay_password_stdin: bool,
+    /// Read the one-time code sent to the payer from stdin (one line, after
+    /// the password's if both): the confirmation outpatient takes by default.
+    #[arg(long)]
+    pub(crate) sms_code_stdin: bool,
+    /// The counter (or the pharmacy's app) checked the payer's face.
+    #[arg(long)]
+    pub(crate) face_checked: bool,
+    /// The cashier checked the payer's ID card and face in person.
+    #[arg(long)]
+    pub(crate) id_face_checked: bool,
+    /// Do not settle: send the payer a one-time code for this bill (to
+    /// their record), to be given back with --sms-code-stdin.
+    #[arg(long, conflicts_with_all = ["pay_password_stdin", "sms_code_stdin", "stay"])]
+    pub(crate) send_code: bool,
 }
 
 #[derive(Subcommand, Debug)]

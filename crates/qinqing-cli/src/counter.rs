@@ -38,7 +38,9 @@ pub(crate) fn qr_cmd(ctx: &Ctx, cmd: QrCmd) -> Result<Outcome, Error> {
 }
 
 pub(crate) fn settle(ctx: &Ctx, a: SettleArgs) -> Result<Outcome, Error> {
-    let s: Settlement = ctx.call(Call::Settle(SettleRequest {
+    let lines = a.pay_password_stdin as usize + a.sms_code_stdin as usize;
+    let mut typed = if lines > 0 { stdin_lines(lines)? } else { Vec::new() }.into_iter();
+    let req = SettleRequest {
         token: a.code,
         institution: a.institution,
         scenario: a.scenario,
@@ -47,8 +49,24 @@ pub(crate) fn settle(ctx: &Ctx, a: SettleArgs) -> Result<Outcome, Error> {
         bill_id: a.bill,
         emergency: a.emergency,
         stay: a.stay,
-        pay_password: if a.pay_password_stdin { Some(stdin_lines(1)?.remove(0)) } else { None },
-    }))?;
+        pay_password: if a.pay_password_stdin { typed.next() } else { None },
+        sms_code: if a.sms_code_stdin { typed.next() } else { None },
+        face_checked: a.face_checked,
+        id_face_checked: a.id_face_checked,
+    };
+    if a.send_code {
+        let sent: qinqing_core::settle::PayCodeSent = ctx.call(Call::SettleSendCode(req))?;
+        if ctx.json {
+            ctx.print_json(&sent)?;
+        } else {
+            println!(
+                "验证码已发送给{}，{}前有效（还可发送{}次） / code sent to {}, valid until {} ({} sends left)",
+                sent.sent_to, sent.expires_at_local, sent.sends_left, sent.sent_to, sent.expires_at_local, sent.sends_left
+            );
+        }
+        return Ok(Outcome::Ok);
+    }
+    let s: Settlement = ctx.call(Call::Settle(req))?;
     print_settlement(ctx, &s)?;
     Ok(Outcome::Ok)
 }

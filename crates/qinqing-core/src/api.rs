@@ -49,6 +49,9 @@ pub enum Call {
     },
     /// Settle a scanned code at a counter (its institution's terminal).
     Settle(SettleRequest),
+    /// Send the payer a one-time code for this bill (where the scenario's
+    /// policy takes one: by default outpatient).
+    SettleSendCode(SettleRequest),
     /// 住院: the member's code opens a stay at this institution.
     Admit(AdmitRequest),
     /// Stays at an institution and/or of a member, newest first.
@@ -364,6 +367,7 @@ impl Call {
                 | Call::VoucherActivate { .. }
                 | Call::InstitutionAdd { .. }
                 | Call::Settle(_)
+                | Call::SettleSendCode(_)
                 | Call::Admit(_)
                 | Call::BindingApply { .. }
                 | Call::BindingSubmit { .. }
@@ -475,6 +479,7 @@ impl Qinqing {
             Call::InstitutionAdd { name, region, designated, networked } => json(self.add_institution(&name, &region, designated, networked)?),
             Call::Settle(r) => json(self.settle(&r)?),
             Call::Admit(r) => json(self.admit(&r)?),
+            Call::SettleSendCode(r) => json(self.send_pay_code(&r)?),
             Call::StayList { institution, member, open } => json(self.list_stays(institution, member, open)?),
             Call::SettlementGet { id } => json(self.get_settlement(id)?),
             Call::SettlementList { member, limit } => json(self.list_settlements(member, limit)?),

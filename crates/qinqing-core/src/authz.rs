@@ -294,6 +294,24 @@ pub fn family_of(conn: &Conn, holder: i64) -> Result<BTreeSet<i64>> {
     Ok(set)
 }
 
+/// Whether the actor's holder is `person`'s parent in an approved binding
+/// (子女: not a grandparent, not a spouse) and `person` is under 16 — the
+/// one who keeps the child's payment password and reads the child's messages.
+fn parent_of_young_child(conn: &Conn, actor: &Actor, person: i64, today: chrono::NaiveDate) -> Result<bool> {
+    let Some(holder) = actor.family_holder() else { return Ok(false) };
+    let parent: Option<i64> = conn
+        .prepare_cached("SELECT id FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active' AND relation = 'child' LIMIT 1")?
+        .query_row(params![holder, person], |r| r.get(0))
+        .optional()?;
+    if parent.is_none() {
+        return Ok(false);
+    }
+    let rid: Option<String> = conn.prepare_cached("SELECT resident_id FROM person WHERE id = ?1")?.query_row([person], |r| r.get(0)).optional()?;
+    Ok(rid
+        .and_then(|r| crate::id::ResidentId::parse(&r, today).ok())
+        .is_some_and(|rid| crate::time::age_on(rid.birth_date(), today) < crate::binding::ADULT_AGE))
+}
+
 fn one(conn: &Conn, sql: &str, id: i64) -> Result<Option<(i64, i64)>> {
     conn.prepare_cached(sql)?.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()
 }
@@ -475,27 +493,14 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
             None => admin,
         },
         // A holder reads the messages sent to themselves (a computer paired,
-        // a payment password changed), never a relative's (a remote
+        // a payment password changed, a payment's one-time code), and their
+        // child's under 16 (whose phone is the parent's, as the child's
+        // payment password is), never another relative's (a remote
         // confirmation code is the relative's to read out).
-        Act::Outbox { person } => holder_is_me(*person),
+        Act::Outbox { person } => holder_is_me(*person) || parent_of_young_child(conn, actor, *person, today)?,
         // The person themselves (the household's holder, the resident
         // served), or their holder for a child under 16.
-        Act::PayPasswordSet { person } => {
-            let me = actor.family_holder() == Some(*person);
-            // A child's is the parent's to set: the holder whose approved
-            // binding has the child as 子女 (not a grandparent, not a spouse).
-            let parent: Option<i64> = conn
-                .prepare_cached("SELECT id FROM binding WHERE holder_id = ?1 AND member_id = ?2 AND status = 'active' AND relation = 'child' LIMIT 1")?
-                .query_row(params![actor.family_holder().unwrap_or(0), person], |r| r.get(0))
-                .optional()?;
-            me || (parent.is_some() && {
-                let birth: Option<String> =
-                    conn.prepare_cached("SELECT resident_id FROM person WHERE id = ?1")?.query_row([person], |r| r.get(0)).optional()?;
-                birth
-                    .and_then(|r| crate::id::ResidentId::parse(&r, today).ok())
-                    .is_some_and(|rid| crate::time::age_on(rid.birth_date(), today) < crate::binding::ADULT_AGE)
-            })
-        }
+        Act::PayPasswordSet { person } => actor.family_holder() == Some(*person) || parent_of_young_child(conn, actor, *person, today)?,
     };
     if ok {
         Ok(())

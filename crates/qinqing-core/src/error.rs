@@ -161,6 +161,10 @@ pub enum Code {
     PayPasswordLocked,
     PayPasswordWeak,
     IdFaceCheckRequired,
+    PayCodeWrong,
+    PayCodeGone,
+    PayCodeNotUsed,
+    PayCodeTooMany,
     DocIncomplete,
     DbMissing,
     DbNotDatabase,
@@ -333,6 +337,10 @@ impl Code {
             Code::PayPasswordLocked => "PAY_PASSWORD_LOCKED",
             Code::PayPasswordWeak => "PAY_PASSWORD_WEAK",
             Code::IdFaceCheckRequired => "ID_FACE_CHECK_REQUIRED",
+            Code::PayCodeWrong => "PAY_CODE_WRONG",
+            Code::PayCodeGone => "PAY_CODE_GONE",
+            Code::PayCodeNotUsed => "PAY_CODE_NOT_USED",
+            Code::PayCodeTooMany => "PAY_CODE_TOO_MANY",
             Code::DocIncomplete => "DOC_INCOMPLETE",
             Code::DbMissing => "DB_MISSING",
             Code::DbNotDatabase => "DB_NOT_DATABASE",
@@ -1672,6 +1680,40 @@ impl Error {
             Some("pay_password"),
             "支付密码须为6位数字，不能是相同数字或连续数字（如111111、123456）。",
             "A payment password is 6 digits, not all the same and not a run (like 111111 or 123456).",
+        )
+    }
+    pub fn pay_code_wrong(left: i64) -> Self {
+        Self::new(
+            Code::PayCodeWrong,
+            Some("sms_code"),
+            format!("验证码不对（或不是这张账单、这个金额的）。请让付款人再念一遍短信里的6位数字（还可尝试{left}次）。"),
+            format!(
+                "That code is wrong (or was sent for another bill or amount). Ask the payer to read the 6 digits from the message again ({left} tries left)."
+            ),
+        )
+    }
+    pub fn pay_code_gone() -> Self {
+        Self::new(
+            Code::PayCodeGone,
+            Some("sms_code"),
+            "这个码没有可用的验证码：没有发送过、已过期或错误次数已满。请重新发送验证码，或请付款人出示新的医保码。",
+            "There is no usable code for this payment: none was sent, it expired, or too many wrong tries. Send a new code, or ask the payer to show a new insurance code.",
+        )
+    }
+    pub fn pay_code_not_used(scenario: &str) -> Self {
+        Self::new(
+            Code::PayCodeNotUsed,
+            Some("scenario"),
+            format!("“{scenario}”这个场景不用短信验证码确认付款，请按屏幕提示的方式确认。"),
+            format!("The scenario \"{scenario}\" does not confirm payments with a one-time code; confirm it the way the screen asks."),
+        )
+    }
+    pub fn pay_code_too_many(sends: i64) -> Self {
+        Self::new(
+            Code::PayCodeTooMany,
+            Some("sms_code"),
+            format!("同一个医保码至多发送{sends}次验证码。请付款人出示新的医保码后再发送。"),
+            format!("At most {sends} codes are sent for one insurance code. Ask the payer to show a new insurance code, then send again."),
         )
     }
     pub fn id_face_check_required() -> Self {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod audit;
 pub mod authz;
 pub mod binding;
+pub mod confirm;
 pub mod credential;
 pub mod db;
 pub mod demo;

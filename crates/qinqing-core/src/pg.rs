@@ -23,6 +23,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../migrations/postgres/0009_column_checks.sql"),
     include_str!("../migrations/postgres/0010_throttle.sql"),
     include_str!("../migrations/postgres/0011_whose.sql"),
+    include_str!("../migrations/postgres/0012_pay_code.sql"),
 ];
 
 /// Arbitrary key for the advisory lock that serializes migrations across processes.

@@ -10,7 +10,9 @@
 //! division-code prefixes, comma-separated, empty allowed) where an authorizer
 //! must pass face verification before opening 家庭共济. Its `value` is how
 //! many prefixes the list holds and its `text` is the list itself; the rules
-//! read the list ([`Qinqing::setting_text`]).
+//! read the list ([`Qinqing::setting_text`]). Four more are lists of the
+//! ways each scenario's payments are confirmed (`confirm_outpatient`, …;
+//! see [`crate::confirm`]), never empty.
 
 use crate::authz::Act;
 use crate::error::{Error, Result};
@@ -29,6 +31,10 @@ pub enum Kind {
     /// each the start of a listed division), at most `max` of them; empty
     /// allowed. `value` is how many.
     RegionPrefixes,
+    /// The ways a scenario's payments are confirmed (DOMAIN §4,
+    /// [`crate::confirm`]): comma-separated methods, any one of which
+    /// suffices, at least one. `value` is how many.
+    ConfirmMethods,
 }
 
 /// One known setting.
@@ -160,6 +166,46 @@ pub const DEFS: &[Def] = &[
         about_zh: "开通家庭共济前授权人须完成人脸识别的参保地：逗号分隔的2、4或6位行政区划代码前缀（如 33,4403），留空则不要求；数值为前缀个数，列表见 text",
         about_en: "Insured regions where an authorizer must pass face verification before opening family mutual aid: comma-separated 2-, 4- or 6-digit division-code prefixes (e.g. 33,4403), empty for none; the value is how many, the list is in text",
     },
+    Def {
+        kind: Kind::ConfirmMethods,
+        key: "confirm_outpatient",
+        default: 2,
+        min: 1,
+        max: 4,
+        unit: "",
+        about_zh: "门诊缴费的付款确认方式（任一即可，按顺序询问）：sms_code 发到付款人的短信验证码，pay_password 支付密码，face 人脸，id_face 身份证和人脸；默认 sms_code,pay_password",
+        about_en: "How outpatient payments are confirmed (any one, asked in this order): sms_code a one-time code sent to the payer, pay_password, face, id_face the ID card and face in person; default sms_code,pay_password",
+    },
+    Def {
+        kind: Kind::ConfirmMethods,
+        key: "confirm_pharmacy",
+        default: 2,
+        min: 1,
+        max: 4,
+        unit: "",
+        about_zh: "药店购药的付款确认方式（任一即可）：pay_password、face、sms_code、id_face；默认 pay_password,face",
+        about_en: "How pharmacy payments are confirmed (any one): pay_password, face, sms_code, id_face; default pay_password,face",
+    },
+    Def {
+        kind: Kind::ConfirmMethods,
+        key: "confirm_online_pharmacy",
+        default: 2,
+        min: 1,
+        max: 3,
+        unit: "",
+        about_zh: "在线购药的付款确认方式（任一即可）：pay_password 支付密码、face 人脸、sms_code；默认 pay_password,face",
+        about_en: "How online-pharmacy payments are confirmed (any one): pay_password, face, sms_code; default pay_password,face",
+    },
+    Def {
+        kind: Kind::ConfirmMethods,
+        key: "confirm_inpatient",
+        default: 1,
+        min: 1,
+        max: 2,
+        unit: "",
+        about_zh: "住院入院登记的确认方式：id_face 收费员核验身份证和人脸，可加 pay_password（任一即可）；默认 id_face",
+        about_en: "How an inpatient admission is confirmed: id_face the cashier checks ID card and face, pay_password may be added (any one); default id_face",
+    },
 ];
 
 /// The key of the list of regions that require face verification for 家庭共济
@@ -216,6 +262,28 @@ fn stored_prefixes(raw: Option<&str>) -> Vec<String> {
     out
 }
 
+/// A confirmation setting's methods as stored (its scenario's default when unset).
+fn stored_methods(d: &Def, raw: Option<&str>) -> Vec<crate::confirm::Method> {
+    match crate::confirm::scenario_of(d.key) {
+        Some(s) => crate::confirm::stored_methods(s, raw),
+        None => Vec::new(),
+    }
+}
+
+/// A list setting's normalized text.
+fn stored_text(d: &Def, raw: Option<&str>) -> String {
+    match d.kind {
+        Kind::ConfirmMethods => crate::confirm::join(&stored_methods(d, raw)),
+        _ => stored_prefixes(raw).join(","),
+    }
+}
+
+/// A confirmation setting's methods from its stored value (for the rules,
+/// which read the raw value with the bill's other facts).
+pub(crate) fn confirm_methods(s: crate::settle::Scenario, raw: Option<&str>) -> Vec<crate::confirm::Method> {
+    crate::confirm::stored_methods(s, raw)
+}
+
 pub fn def(key: &str) -> Option<&'static Def> {
     DEFS.iter().find(|d| d.key == key)
 }
@@ -224,8 +292,10 @@ pub fn def(key: &str) -> Option<&'static Def> {
 /// the default when missing or not a number, always within its range.
 pub(crate) fn resolve(key: &str, raw: Option<&str>) -> Result<i64> {
     let d = def(key).ok_or_else(|| Error::setting_unknown(key))?;
-    if d.kind == Kind::RegionPrefixes {
-        return Ok((stored_prefixes(raw).len() as i64).clamp(d.min, d.max));
+    match d.kind {
+        Kind::RegionPrefixes => return Ok((stored_prefixes(raw).len() as i64).clamp(d.min, d.max)),
+        Kind::ConfirmMethods => return Ok((stored_methods(d, raw).len() as i64).clamp(d.min, d.max)),
+        Kind::Number => {}
     }
     Ok(raw.and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(d.default).clamp(d.min, d.max))
 }
@@ -253,15 +323,15 @@ impl Qinqing {
     /// unset); only well-formed, listed prefixes are kept. `SETTING_UNKNOWN`
     /// for a key that is not a list setting.
     pub fn setting_text(&self, key: &str) -> Result<String> {
-        let d = def(key).filter(|d| d.kind == Kind::RegionPrefixes).ok_or_else(|| Error::setting_unknown(key))?;
+        let d = def(key).filter(|d| d.kind != Kind::Number).ok_or_else(|| Error::setting_unknown(key))?;
         let v: Option<String> = self.conn().prepare_cached("SELECT value FROM setting WHERE key = ?1")?.query_row([d.key], |r| r.get(0)).optional()?;
-        Ok(stored_prefixes(v.as_deref()).join(","))
+        Ok(stored_text(d, v.as_deref()))
     }
 
     fn setting_value(&self, d: &Def) -> Result<SettingValue> {
         let text = match d.kind {
             Kind::Number => None,
-            Kind::RegionPrefixes => Some(self.setting_text(d.key)?),
+            Kind::RegionPrefixes | Kind::ConfirmMethods => Some(self.setting_text(d.key)?),
         };
         Ok(SettingValue { def: *d, value: self.setting(d.key)?, text })
     }
@@ -286,8 +356,10 @@ impl Qinqing {
     fn set_setting_once(&mut self, key: &str, raw: &str) -> Result<SettingValue> {
         self.permit(Act::Admin)?;
         let d = *def(key).ok_or_else(|| Error::setting_unknown(key))?;
-        if d.kind == Kind::RegionPrefixes {
-            return self.set_prefixes_once(d, raw);
+        match d.kind {
+            Kind::RegionPrefixes => return self.set_list_once(d, parse_region_prefixes(d.key, raw)?),
+            Kind::ConfirmMethods => return self.set_list_once(d, crate::confirm::join(&crate::confirm::parse_methods(d.key, raw)?)),
+            Kind::Number => {}
         }
         let v: i64 = raw.trim().parse().map_err(|_| Error::setting_out_of_range(d.key, d.min, d.max))?;
         if !(d.min..=d.max).contains(&v) {
@@ -315,8 +387,7 @@ impl Qinqing {
 
     /// A list setting: checked and normalized, stored as text, audited with
     /// the list before and after.
-    fn set_prefixes_once(&mut self, d: Def, raw: &str) -> Result<SettingValue> {
-        let list = parse_region_prefixes(d.key, raw)?;
+    fn set_list_once(&mut self, d: Def, list: String) -> Result<SettingValue> {
         let before = self.setting_text(d.key)?;
         let now = crate::time::to_db(self.now());
         let actor = self.actor().to_string();

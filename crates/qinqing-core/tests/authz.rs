@@ -440,6 +440,30 @@ fn cases() -> Vec<Case> {
             })
             .map(drop)
         }),
+        c("send_pay_code", "OT", |q, _| {
+            let t = token(q);
+            q.send_pay_code(&SettleRequest {
+                token: t,
+                institution: 1,
+                scenario: "outpatient".into(),
+                total_fen: 2_000,
+                bill_id: "X-3".into(),
+                ..Default::default()
+            })
+            .map(drop)
+        }),
+        c("send_pay_code(at another institution)", "O", |q, _| {
+            let t = token(q);
+            q.send_pay_code(&SettleRequest {
+                token: t,
+                institution: 2,
+                scenario: "outpatient".into(),
+                total_fen: 2_000,
+                bill_id: "X-4".into(),
+                ..Default::default()
+            })
+            .map(drop)
+        }),
         c("list_stays", "OT", |q, _| q.list_stays(Some(1), None, true).map(drop)),
         c("get_stay", "OTVH", |q, i| q.get_stay(i.stay).map(drop)),
         c("get_settlement", "OTVH", |q, i| q.get_settlement(i.settlement).map(drop)),

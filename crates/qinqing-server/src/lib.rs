@@ -283,7 +283,7 @@ async fn json_only(req: axum::extract::Request, next: axum::middleware::Next) ->
 const STAFF_WRONG: &[Code] = &[Code::StaffPasswordWrong, Code::StaffNotFound, Code::StaffInactive];
 const PAIRING_WRONG: &[Code] = &[Code::PairingCodeInvalid];
 const REMOTE_WRONG: &[Code] = &[Code::RemoteCodeWrong];
-const PAY_WRONG: &[Code] = &[Code::PayPasswordWrong];
+const PAY_WRONG: &[Code] = &[Code::PayPasswordWrong, Code::PayCodeWrong];
 const UNMATCHED: &[Code] = &[Code::MemberUnmatched];
 
 /// How a client address's guesses at a secret are throttled ([`throttle`]):
@@ -318,7 +318,9 @@ fn guard_of(call: &Call) -> Option<Guard> {
         Call::BindingApply { .. } => Guard { what: "apply", policy: &throttle::PER_ADDRESS, wrong: UNMATCHED, count_first: true },
         // A counter's settlements are many and mostly right: only checked
         // (one read) before, counted after a wrong payment password.
-        Call::Settle(r) if r.pay_password.is_some() => Guard { what: "pay", policy: &throttle::PAY_PER_ADDRESS, wrong: PAY_WRONG, count_first: false },
+        Call::Settle(r) if r.pay_password.is_some() || r.sms_code.is_some() => {
+            Guard { what: "pay", policy: &throttle::PAY_PER_ADDRESS, wrong: PAY_WRONG, count_first: false }
+        }
         Call::Admit(r) if r.pay_password.is_some() => Guard { what: "pay", policy: &throttle::PAY_PER_ADDRESS, wrong: PAY_WRONG, count_first: false },
         _ => return None,
     })

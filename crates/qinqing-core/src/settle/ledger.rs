@@ -40,12 +40,26 @@ pub(crate) struct BillKey<'a> {
 ///
 /// `during` runs while the server answers ([`Conn::pipeline_during`]); its
 /// result comes back beside the facts.
-pub(crate) fn load_bill_facts<W>(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 3], during: impl FnOnce() -> W) -> (Result<Loaded>, W) {
+pub(crate) fn load_bill_facts<W>(conn: &Conn, k: &BillKey<'_>, settings: &[&str; 4], during: impl FnOnce() -> W) -> (Result<Loaded>, W) {
     let online = k.scenario == Scenario::OnlinePharmacy;
     let year = &k.day[..4];
     let q = query(
         facts_sql(online),
-        params![k.nonce, k.member, k.shown_by, year, k.scenario.as_str(), settings[0], settings[1], settings[2], k.institution, k.bill, k.day, k.month],
+        params![
+            k.nonce,
+            k.member,
+            k.shown_by,
+            year,
+            k.scenario.as_str(),
+            settings[0],
+            settings[1],
+            settings[2],
+            k.institution,
+            k.bill,
+            k.day,
+            k.month,
+            settings[3]
+        ],
     );
     let (r, w) = conn.pipeline_during(vec![q], during);
     (r.and_then(|r| read_bill_facts(&r[0], settings)), w)
@@ -60,7 +74,7 @@ const SPENT: i64 = 4;
 /// The one statement that reads a bill's facts (`online`: with today's
 /// online-pharmacy spending), made once. Parameters: ?1 nonce, ?2 member,
 /// ?3 shown by, ?4 year, ?5 scenario, ?6–?8 setting keys, ?9 institution,
-/// ?10 bill, ?11 China date, ?12 China month.
+/// ?10 bill, ?11 China date, ?12 China month, ?13 a fourth setting key.
 ///
 /// Its first columns are the single facts: the member (when there is one)
 /// with its payment-password state, the settlement of this bill number, the
@@ -98,6 +112,7 @@ fn facts_sql(online: bool) -> &'static str {
                     (SELECT value FROM setting WHERE key = ?6),
                     (SELECT value FROM setting WHERE key = ?7),
                     (SELECT value FROM setting WHERE key = ?8),
+                    (SELECT value FROM setting WHERE key = ?13),
                     lst.kind, lst.t, lst.n1, lst.n2, lst.n3, lst.n4, lst.n5, lst.n6
              FROM (SELECT 1 AS one) d
              LEFT JOIN person p ON p.id = ?2
@@ -127,9 +142,9 @@ fn facts_sql(online: bool) -> &'static str {
 }
 
 /// The facts from the statement's rows.
-fn read_bill_facts(r: &crate::store::Rows, settings: &[&str; 3]) -> Result<Loaded> {
+fn read_bill_facts(r: &crate::store::Rows, settings: &[&str; 4]) -> Result<Loaded> {
     let member_cols = crate::person::COLUMNS.split(',').count();
-    type Single = (Option<i64>, Option<String>, i64, i64, Option<i64>, Option<i64>, [Option<String>; 3]);
+    type Single = (Option<i64>, Option<String>, i64, i64, Option<i64>, Option<i64>, [Option<String>; 4]);
     let m = member_cols;
     let (member, pay, bill_settled, institution, single): (_, _, _, _, Single) = r.first(|row| {
         let member = match row.get::<_, Option<i64>>(0)? {
@@ -160,16 +175,16 @@ fn read_bill_facts(r: &crate::store::Rows, settings: &[&str; 3]) -> Result<Loade
             row.get(f + 3)?,
             row.get(f + 4)?,
             row.get(f + 5)?,
-            [row.get(f + 6)?, row.get(f + 7)?, row.get(f + 8)?],
+            [row.get(f + 6)?, row.get(f + 7)?, row.get(f + 8)?, row.get(f + 9)?],
         );
         Ok((member.as_ref().map(|(m, _)| m.clone()), member.map(|(_, p)| p), bill_settled, institution, single))
     })?;
     let (paid_inst, paid_bill, admitted, bound, ded, fund, setting_values) = single;
 
     // The lists: the last eight columns of every row with a kind (after the
-    // member's, 3 payment-password, 5 bill, 5 institution and 9 single facts).
+    // member's, 3 payment-password, 5 bill, 5 institution and 10 single facts).
     type Listed = (i64, Option<String>, [Option<i64>; 6]);
-    let l = m + 22;
+    let l = m + 23;
     let listed: Vec<Listed> = r
         .map(|row| match row.get::<_, Option<i64>>(l)? {
             Some(kind) => {

@@ -335,8 +335,15 @@ pub struct SettleRequest {
     pub emergency: bool,
     /// Inpatient: the stay opened at admission, settled at discharge (no code).
     pub stay: Option<i64>,
-    /// The payer's confirmation (DOMAIN §4): their 6-digit payment password.
+    /// The payer's confirmation (DOMAIN §4), the way the scenario's policy
+    /// takes ([`crate::confirm`]): their 6-digit payment password …
     pub pay_password: Option<String>,
+    /// … or the one-time code sent to them for this bill ([`Qinqing::send_pay_code`]) …
+    pub sms_code: Option<String>,
+    /// … or the counter (or the pharmacy's app) checked their face …
+    pub face_checked: bool,
+    /// … or the cashier checked their ID card and face in person.
+    pub id_face_checked: bool,
 }
 
 /// 住院 admission: the member's code is shown once, at admission.
@@ -348,9 +355,9 @@ pub struct AdmitRequest {
     /// The hospital's admission number (住院号).
     pub admission_no: String,
     pub emergency: bool,
-    /// The payer's 6-digit payment password.
+    /// The payer's 6-digit payment password (where the policy takes it at admission).
     pub pay_password: Option<String>,
-    /// The cashier checked the patient's ID card and face in person.
+    /// The cashier checked the patient's ID card and face in person (the default confirmation).
     pub id_face_checked: bool,
 }
 
@@ -513,6 +520,7 @@ fn charge(
     emergency_cut: i64,
     online_daily_cap: i64,
     actor: &str,
+    confirmed_by: Option<crate::confirm::Method>,
     extra: Vec<crate::store::Query>,
     instead: Vec<crate::store::Query>,
     decide: impl FnOnce() -> Verdict,
@@ -544,12 +552,46 @@ fn charge(
     names.extend(facts.payers.iter().map(|p| (p.authorizer_id, p.name.clone())));
     let mut result = settled(0, &n, &plan.share, &plan.legs, &names);
     let after = serde_json::json!({ "bill_id": bill, "institution": v.institution, "total_fen": total, "deductible_fen": plan.share.deductible_fen,
-        "stay": stay, "legs": result.legs });
+        "stay": stay, "legs": result.legs, "confirmed_by": confirmed_by.map(|m| m.as_str()) });
     let mut writes = ledger::settlement_writes(&tx, &n, &plan.legs, Some((actor, &after)))?;
     writes.extend(extra);
     let Some(rows) = tx.commit_if(writes, instead, decide)? else { return Ok(None) };
     result.id = rows[0].first(|r| r.get(0))?;
     Ok(Some(result))
+}
+
+/// The one-time payment code sent for a shown code (its nonce), if any.
+fn load_pay_code(conn: &Conn, nonce: &str) -> Result<Option<crate::confirm::PayCode>> {
+    conn.query_row(
+        "SELECT person_id, institution_id, bill_id, scenario, total_fen, code_hash, attempts, expires_at FROM pay_code WHERE nonce = ?1",
+        [nonce],
+        |r| {
+            let expires: String = r.get(7)?;
+            Ok(crate::confirm::PayCode {
+                person: r.get(0)?,
+                institution: r.get(1)?,
+                bill: r.get(2)?,
+                scenario: r.get(3)?,
+                total_fen: r.get(4)?,
+                code_hash: r.get(5)?,
+                attempts: r.get(6)?,
+                // An unreadable time is an expired code.
+                expires_at: time::from_db(&expires).unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC),
+            })
+        },
+    )
+    .optional()
+}
+
+/// What the counter is told after sending a one-time payment code.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PayCodeSent {
+    /// To whom (masked name): the member whose code was shown.
+    pub sent_to: String,
+    /// Until when it can be used (China time).
+    pub expires_at_local: String,
+    /// Sends left for this shown code.
+    pub sends_left: i64,
 }
 
 fn load_stay(conn: &Conn, id: i64, replayed: bool) -> Result<Stay> {
@@ -1165,42 +1207,162 @@ impl Qinqing {
         }
         qr::check_time(&claims, now_dt, settings.skew)?;
         let visit = rules::open_visit(&facts, &claims, req.institution, req.emergency)?;
-        // The payer confirms: the password is checked while the settlement's
-        // writes run; they are committed only if it is right, and a wrong one
-        // is counted instead, under the same lock (nothing is charged).
-        let (argon, if_right, if_wrong, wrong) =
-            match crate::payment::confirm(facts.pay.as_ref(), &pepper, visit.member.id, req.pay_password.as_deref(), now_dt) {
-                crate::payment::Confirm::Refused(e) => return Err(e),
-                crate::payment::Confirm::Check { argon, if_right, if_wrong, wrong } => (argon, if_right, if_wrong, wrong),
-            };
-        let mut broken = None;
-        let decide = || match argon.matches() {
-            Ok(true) => Verdict::Keep,
-            Ok(false) => Verdict::Instead,
-            Err(e) => {
-                broken = Some(e);
-                Verdict::Abort
-            }
+        // The payer confirms, the way this scenario's policy takes
+        // (DOMAIN §4, [`crate::confirm`]): the first method it lists that the
+        // request brings.
+        let evidence = crate::confirm::Evidence {
+            pay_password: req.pay_password.as_deref(),
+            sms_code: req.sms_code.as_deref(),
+            face_checked: req.face_checked,
+            id_face_checked: req.id_face_checked,
         };
+        let method = crate::confirm::choose(&settings.confirm, &evidence)?;
         let (cut, cap) = (settings.cut, settings.daily_cap);
-        let kept = charge(
-            tx,
-            &visit,
-            &facts,
-            &claims.nonce,
-            None,
-            scenario,
-            total,
-            &bill,
-            now_dt,
-            cut,
-            cap,
-            &actor,
-            if_right.into_iter().collect(),
-            vec![if_wrong],
-            decide,
+        let go = |tx, keep: Vec<crate::store::Query>, instead: Vec<crate::store::Query>, decide: &mut dyn FnMut() -> Verdict| {
+            charge(tx, &visit, &facts, &claims.nonce, None, scenario, total, &bill, now_dt, cut, cap, &actor, Some(method), keep, instead, || decide())
+        };
+        match method {
+            // The password is checked while the settlement's writes run;
+            // they are committed only if it is right, and a wrong one is
+            // counted instead, under the same lock (nothing is charged).
+            crate::confirm::Method::PayPassword => {
+                let (argon, if_right, if_wrong, wrong) =
+                    match crate::payment::confirm(facts.pay.as_ref(), &pepper, visit.member.id, req.pay_password.as_deref(), now_dt) {
+                        crate::payment::Confirm::Refused(e) => return Err(e),
+                        crate::payment::Confirm::Check { argon, if_right, if_wrong, wrong } => (argon, if_right, if_wrong, wrong),
+                    };
+                let mut broken = None;
+                let mut decide = || match argon.matches() {
+                    Ok(true) => Verdict::Keep,
+                    Ok(false) => Verdict::Instead,
+                    Err(e) => {
+                        broken = Some(e);
+                        Verdict::Abort
+                    }
+                };
+                let kept = go(tx, if_right.into_iter().collect(), vec![if_wrong], &mut decide)?;
+                kept.ok_or_else(|| broken.unwrap_or(wrong))
+            }
+            // The one-time code sent for this very bill: used up by the
+            // settlement; a wrong one is counted (and committed) instead.
+            crate::confirm::Method::SmsCode => {
+                let stored = load_pay_code(&tx, &claims.nonce)?;
+                let typed = req.sms_code.as_deref().unwrap_or_default();
+                match crate::confirm::judge_code(
+                    stored.as_ref(),
+                    &pepper,
+                    &claims.nonce,
+                    typed,
+                    (req.institution, &bill, scenario, total),
+                    visit.member.id,
+                    now_dt,
+                ) {
+                    crate::confirm::CodeVerdict::Right => {
+                        let used = crate::store::query("DELETE FROM pay_code WHERE nonce = ?1", [claims.nonce.as_str()]);
+                        go(tx, vec![used], vec![], &mut || Verdict::Keep)?.ok_or_else(|| Error::internal("a confirmed settlement was not kept"))
+                    }
+                    crate::confirm::CodeVerdict::Wrong { left } => {
+                        tx.commit_with(vec![crate::store::query("UPDATE pay_code SET attempts = attempts + 1 WHERE nonce = ?1", [claims.nonce.as_str()])])?;
+                        Err(if left > 0 { Error::pay_code_wrong(left) } else { Error::pay_code_gone() })
+                    }
+                    crate::confirm::CodeVerdict::Gone => Err(Error::pay_code_gone()),
+                }
+            }
+            // The counter's attestation (audited with the settlement).
+            crate::confirm::Method::Face | crate::confirm::Method::IdFace => {
+                go(tx, vec![], vec![], &mut || Verdict::Keep)?.ok_or_else(|| Error::internal("a confirmed settlement was not kept"))
+            }
+        }
+    }
+
+    /// Where the scenario's policy takes a one-time code (by default 门诊,
+    /// [`crate::confirm`]): with the bill filled in, send the payer — the
+    /// member whose code was shown — a random 6-digit code for this bill to
+    /// their record (the outbox stands in for the SMS). It is bound to the
+    /// shown code, the institution, the bill number, the scenario and the
+    /// amount; sending again replaces it (at most a few times per shown
+    /// code), and wrong tries are counted over all sends.
+    pub fn send_pay_code(&mut self, req: &SettleRequest) -> Result<PayCodeSent> {
+        self.retrying(|q| q.send_pay_code_once(req))
+    }
+
+    fn send_pay_code_once(&mut self, req: &SettleRequest) -> Result<PayCodeSent> {
+        use crate::confirm::{PAY_CODE_ATTEMPTS, PAY_CODE_SECS, PAY_CODE_SENDS};
+        self.permit(Act::Counter { institution: req.institution })?;
+        let scenario = Scenario::parse(&req.scenario)?;
+        let methods = crate::confirm::stored_methods(scenario, Some(&self.setting_text(crate::confirm::setting_key(scenario))?));
+        if !methods.contains(&crate::confirm::Method::SmsCode) {
+            return Err(Error::pay_code_not_used(scenario.as_str()));
+        }
+        let total = bill_total(req)?;
+        let bill = req.bill_id.trim().to_string();
+        if !valid_bill_id(&bill) {
+            return Err(Error::bill_id_invalid());
+        }
+        let now_dt = self.now();
+        let checked = qr::decode_any(&self.signing_key()?.verifying_key(), &req.token, now_dt)?;
+        self.check_device_code(&checked)?;
+        let claims = checked.claims;
+        qr::check_time(&claims, now_dt, self.setting("qr_clock_skew_secs")?)?;
+        let pepper = crate::payment::pepper(self)?;
+        let now = time::to_db(now_dt);
+        let actor = self.actor().to_string();
+        let tx = self.conn().begin()?;
+        let used: Option<i64> = tx.query_row("SELECT id FROM settlement WHERE nonce = ?1", [&claims.nonce], |r| r.get(0)).optional()?;
+        if used.is_some() {
+            return Err(Error::qr_already_used());
+        }
+        let institution: String = tx
+            .query_row("SELECT name FROM institution WHERE id = ?1", [req.institution], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::institution_not_found(req.institution))?;
+        let member: String = tx
+            .query_row("SELECT name FROM person WHERE id = ?1", [claims.member], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::person_not_found(claims.member))?;
+        let prior: Option<(i64, i64)> =
+            tx.query_row("SELECT sends, attempts FROM pay_code WHERE nonce = ?1", [&claims.nonce], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let sends = prior.map_or(0, |(s, _)| s);
+        if sends >= PAY_CODE_SENDS || prior.is_some_and(|(_, a)| a >= PAY_CODE_ATTEMPTS) {
+            return Err(Error::pay_code_too_many(PAY_CODE_SENDS));
+        }
+        use password_hash::rand_core::{OsRng, RngCore};
+        let code = format!("{:06}", OsRng.next_u32() % 1_000_000);
+        let expires_dt = now_dt + chrono::Duration::seconds(PAY_CODE_SECS);
+        let expires = time::to_db(expires_dt);
+        // Codes long expired are of no use to anyone.
+        tx.execute("DELETE FROM pay_code WHERE expires_at < ?1", [time::to_db(now_dt - chrono::Duration::days(1))])?;
+        tx.execute(
+            "INSERT INTO pay_code (nonce, person_id, institution_id, bill_id, scenario, total_fen, code_hash, sends, attempts, expires_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, 0, ?8, ?9)
+             ON CONFLICT (nonce) DO UPDATE SET person_id = excluded.person_id, institution_id = excluded.institution_id, bill_id = excluded.bill_id,
+               scenario = excluded.scenario, total_fen = excluded.total_fen, code_hash = excluded.code_hash, sends = pay_code.sends + 1,
+               expires_at = excluded.expires_at",
+            params![
+                claims.nonce,
+                claims.member,
+                req.institution,
+                bill,
+                scenario.as_str(),
+                total,
+                crate::confirm::code_hash(&pepper, &claims.nonce, &code),
+                expires,
+                now
+            ],
         )?;
-        kept.ok_or_else(|| broken.unwrap_or(wrong))
+        let amount = crate::money::format_fen(total);
+        let mins = PAY_CODE_SECS / 60;
+        audit::notify(
+            &tx,
+            claims.member,
+            &format!("【医保】您正在{institution}支付{amount}（账单{bill}），验证码{code}，{mins}分钟内有效。请当面告诉收费员；如不是您在付款，请勿告诉任何人。"),
+            &format!("[Insurance] You are paying {amount} at {institution} (bill {bill}). Your code is {code}, valid {mins} min. Tell it to the cashier in person; if this is not your payment, tell no one."),
+            &now,
+        )?;
+        let snap = serde_json::json!({ "institution": req.institution, "bill_id": bill, "scenario": scenario.as_str(), "total_fen": total });
+        audit::record(&tx, &now, &actor, "settlement.code_sent", "institution", Some(req.institution), Some(claims.member), None, Some(&snap))?;
+        tx.commit()?;
+        Ok(PayCodeSent { sent_to: crate::id::mask_name(&member), expires_at_local: time::display_china(expires_dt), sends_left: PAY_CODE_SENDS - sends - 1 })
     }
 
     /// 住院 admission: the member's code opens a stay at this institution.
@@ -1254,19 +1416,21 @@ impl Qinqing {
         }
         qr::check_time(&claims, now_dt, settings.skew)?;
         let visit = rules::open_visit(&facts, &claims, req.institution, req.emergency)?;
-        // Inpatient (DOMAIN §4): ID card and face checked at the counter, and the payer confirms.
-        if !req.id_face_checked {
-            return Err(Error::id_face_check_required());
-        }
-        let (verdict, counter) = crate::payment::judge(facts.pay.as_ref(), &pepper, visit.member.id, req.pay_password.as_deref(), now_dt);
-        if let Err(e) = verdict {
-            if let Some(q) = counter {
-                tx.commit_with(vec![q])?;
+        // Inpatient (DOMAIN §4): confirmed at admission the way the policy
+        // takes — by default ID card and face checked by the cashier.
+        let evidence = crate::confirm::Evidence { pay_password: req.pay_password.as_deref(), id_face_checked: req.id_face_checked, ..Default::default() };
+        let method = crate::confirm::choose(&settings.confirm, &evidence)?;
+        if method == crate::confirm::Method::PayPassword {
+            let (verdict, counter) = crate::payment::judge(facts.pay.as_ref(), &pepper, visit.member.id, req.pay_password.as_deref(), now_dt);
+            if let Err(e) = verdict {
+                if let Some(q) = counter {
+                    tx.commit_with(vec![q])?;
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
-        if let Some(q) = counter {
-            tx.pipeline(vec![q])?;
+            if let Some(q) = counter {
+                tx.pipeline(vec![q])?;
+            }
         }
         let id: i64 = tx.query_row(
             "INSERT INTO stay (nonce, institution_id, admission_no, member_id, shown_by, cross_region, emergency, status, admitted_at)
@@ -1274,7 +1438,8 @@ impl Qinqing {
             params![claims.nonce, visit.institution, admission, visit.member.id, visit.shown_by, visit.cross_region as i64, visit.emergency as i64, now],
             |r| r.get(0),
         )?;
-        let snap = serde_json::json!({ "institution": visit.institution, "admission_no": admission, "cross_region": visit.cross_region, "emergency": visit.emergency });
+        let snap = serde_json::json!({ "institution": visit.institution, "admission_no": admission, "cross_region": visit.cross_region, "emergency": visit.emergency,
+            "confirmed_by": method.as_str() });
         audit::record(&tx, &now, &actor, "stay.admit", "stay", Some(id), Some(visit.member.id), None, Some(&snap))?;
         let stay = load_stay(&tx, id, false)?;
         tx.commit()?;
@@ -1355,6 +1520,7 @@ impl Qinqing {
             settings.cut,
             settings.daily_cap,
             &actor,
+            None,
             vec![close],
             vec![],
             || Verdict::Keep,
@@ -1390,6 +1556,8 @@ struct CounterSettings {
     skew: i64,
     cut: i64,
     daily_cap: i64,
+    /// How this scenario's payments are confirmed (policy, [`crate::confirm`]).
+    confirm: Vec<crate::confirm::Method>,
 }
 
 impl Qinqing {
@@ -1400,11 +1568,13 @@ impl Qinqing {
 
     /// [`Qinqing::bill_facts`], with `during` run while the server answers.
     fn bill_facts_during<W>(&self, tx: &Conn, key: &ledger::BillKey<'_>, during: impl FnOnce() -> W) -> (Result<(BillFacts, CounterSettings)>, W) {
-        const KEYS: [&str; 3] = ["qr_clock_skew_secs", "emergency_ratio_cut_pct", "online_pharmacy_daily_cap_fen"];
-        let (loaded, w) = ledger::load_bill_facts(tx, key, &KEYS, during);
+        let keys: [&str; 4] = ["qr_clock_skew_secs", "emergency_ratio_cut_pct", "online_pharmacy_daily_cap_fen", crate::confirm::setting_key(key.scenario)];
+        let (loaded, w) = ledger::load_bill_facts(tx, key, &keys, during);
         let facts = loaded.and_then(|(facts, raw)| {
-            let value = |k: &str| crate::settings::resolve(k, raw.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()));
-            Ok((facts, CounterSettings { skew: value(KEYS[0])?, cut: value(KEYS[1])?, daily_cap: value(KEYS[2])? }))
+            let stored = |k: &str| raw.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+            let value = |k: &str| crate::settings::resolve(k, stored(k));
+            let confirm = crate::settings::confirm_methods(key.scenario, stored(keys[3]));
+            Ok((facts, CounterSettings { skew: value(keys[0])?, cut: value(keys[1])?, daily_cap: value(keys[2])?, confirm }))
         });
         (facts, w)
     }
