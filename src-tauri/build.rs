@@ -54,6 +54,7 @@ const COMMANDS: &[&str] = &[
     "qr_issue",
     "settle",
     "settle_send_code",
+    "confirm_policy",
     "settlement_list",
     "institution_list",
     "aid_list",

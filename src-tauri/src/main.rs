@@ -576,6 +576,11 @@ fn settle_send_code(s: State<'_, AppState>, request: SettleRequest) -> Result<Va
 }
 
 #[tauri::command]
+fn confirm_policy(s: State<'_, AppState>) -> Result<Value> {
+    call(&s, Call::ConfirmPolicy)
+}
+
+#[tauri::command]
 fn settlement_list(s: State<'_, AppState>, member: Option<i64>, limit: u32) -> Result<Value> {
     call(&s, Call::SettlementList { member, limit })
 }
@@ -900,6 +905,7 @@ fn main() {
             qr_issue,
             settle,
             settle_send_code,
+            confirm_policy,
             settlement_list,
             institution_list,
             aid_list,

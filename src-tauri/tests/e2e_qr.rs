@@ -1,7 +1,9 @@
 //! The dynamic QR code in the real window: a holder shows his son's code,
 //! the code is read back from a screenshot (zbarimg), settled with
 //! `qinqing-cli`, and the balance on screen follows. Then the counter
-//! terminal settles a scanned code and refuses to charge the bill twice.
+//! terminal settles a scanned code and refuses to charge the bill twice,
+//! confirms an outpatient bill with the one-time code sent to the payer, and
+//! admits an inpatient on the ID card and face check.
 //! Screenshots: target/e2e/qr-*.png, terminal-*.png.
 
 use qinqing_core::Qinqing;
@@ -107,16 +109,39 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
     app.wait("#t-error[data-code=QR_MALFORMED]").await;
     app.screenshot("terminal-refused").await;
 
+    // Outpatient (DOMAIN §4, the policy's default): a one-time code sent to
+    // the payer's record, read out by the payer, confirms the bill.
+    let out_code = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"])["token"].as_str().unwrap().to_string();
+    app.choose("#t-scenario", "outpatient").await;
+    app.wait("#t-confirm-by[data-methods='sms_code,pay_password']").await;
+    app.fill("#t-total", "12.30").await;
+    app.fill("#t-bill", "MZ-E2E").await;
+    app.fill("#t-token", &format!("{out_code}\u{E007}")).await;
+    app.wait("[data-error-for=sms_code][data-code=PAY_CONFIRMATION_REQUIRED]").await;
+    app.click("#t-send-code").await;
+    app.wait_text("#t-code-sent", "验证码已发送").await;
+    let sent = run_cli(&db, &["outbox", "list", "--person", "5"]);
+    let body = sent[0]["body_zh"].as_str().unwrap().to_string();
+    assert!(body.contains("¥12.30") && body.contains("MZ-E2E"), "{body}");
+    let code: String = body.split(|c: char| !c.is_ascii_digit()).find(|d| d.len() == 6).expect("a 6-digit code").to_string();
+    app.fill("#t-smscode", &code).await;
+    app.screenshot("terminal-sms-code").await;
+    app.click("#t-settle").await;
+    let result = app.wait_text("#t-result", "结算完成").await;
+    assert!(result.contains("MZ-E2E"), "{result}");
+    assert_eq!(app.js("return document.querySelector('#t-smscode').value;").await, "", "the code is not kept in the page");
+
     // Inpatient: the code opens a stay at admission; discharge settles it without a code.
     let admit_code = run_cli(&db, &["qr", "issue", "--member", "5", "--holder", "3"])["token"].as_str().unwrap().to_string();
     app.choose("#t-scenario", "inpatient").await;
     app.wait("#t-admit").await;
     app.fill("#t-admission", "ZY-E2E").await;
-    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD).await;
+    // Admission is confirmed by ID card and face (the policy's default): no password field.
+    app.wait("#t-confirm-by[data-methods='id_face']").await;
+    assert_eq!(app.js("return String(document.querySelector('#t-paypw') === null);").await, "true");
     app.fill("#t-token", &format!("{admit_code}\u{E007}")).await;
     app.wait("[data-error-for=id_face_checked][data-code=ID_FACE_CHECK_REQUIRED]").await;
     app.click("#t-idface").await;
-    app.fill("#t-paypw", qinqing_core::demo::DEMO_PAY_PASSWORD).await;
     app.fill("#t-token", &format!("{admit_code}\u{E007}")).await;
     app.wait_text("#t-admitted", "ZY-E2E").await;
     app.screenshot("terminal-admitted").await;
@@ -144,10 +169,11 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
 
     let closed = app.close().await;
     let q = Qinqing::open(&closed.db).unwrap();
-    // ¥88.50 pharmacy from his own account; ¥100 inpatient: 70 % fund, ¥30 own.
-    assert_eq!(q.get_person(5).unwrap().balance_fen, 20_000 - 8_850 - 3_000);
+    // ¥88.50 pharmacy from his own account; ¥12.30 outpatient: 50 % fund,
+    // ¥6.15 own; ¥100 inpatient: 70 % fund, ¥30 own.
+    assert_eq!(q.get_person(5).unwrap().balance_fen, 20_000 - 8_850 - 615 - 3_000);
     let ours: Vec<String> = q.list_settlements(Some(5), 1000).unwrap().into_iter().map(|s| s.bill_id).filter(|b| !b.starts_with("DEMO-")).collect();
-    assert_eq!(ours, vec!["ZY-BILL-1".to_string(), "T-2".to_string(), "E2E-1".to_string()], "each bill charged once");
+    assert_eq!(ours, vec!["ZY-BILL-1".to_string(), "MZ-E2E".to_string(), "T-2".to_string(), "E2E-1".to_string()], "each bill charged once");
     let s = q.list_settlements(Some(5), 1).unwrap().remove(0);
     assert!(s.stay_id.is_some(), "the discharge settled the stay");
 }

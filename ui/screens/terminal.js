@@ -3,6 +3,10 @@
 // bill, and Rust settles it: pooled fund, own account, family aid, cash.
 // Inpatient (DOMAIN §4): the code is scanned at admission, which opens a
 // stay; at discharge the cashier picks the open stay and settles it — no code.
+// How the payer confirms is the scenario's policy, asked of Rust
+// (`confirm_policy`): the screen shows the fields for those ways, in order —
+// a one-time code sent to the payer, the payment password, a face check, or
+// the ID card and face checked in person.
 
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
@@ -14,7 +18,9 @@ const SCENARIOS = ['outpatient', 'pharmacy', 'online_pharmacy', 'inpatient'];
 // The screen's state; reset() puts it back (the kiosk wipes it between residents).
 const initial = () => ({
   institutions: [],
-  form: { institution: null, scenario: 'outpatient', total_yuan: '', bill_id: '', emergency: false, token: '', mode: 'admit', admission_no: '', stay: null, id_face_checked: false },
+  form: { institution: null, scenario: 'outpatient', total_yuan: '', bill_id: '', emergency: false, token: '', mode: 'admit', admission_no: '', stay: null, id_face_checked: false, face_checked: false },
+  policy: {},
+  codeSent: null,
   stays: [],
   admitted: null,
   result: null,
@@ -35,6 +41,15 @@ export function mount(container) {
     render();
     loadStays();
   }).catch((err) => { state.error = err; render(); });
+  call('confirm_policy').then((list) => {
+    state.policy = Object.fromEntries(list.map((x) => [x.scenario, x.methods]));
+    render();
+  }).catch((err) => { state.error = err; render(); });
+}
+
+/** The ways this scenario's payments are confirmed (Rust's policy), in order. */
+function methods() {
+  return state.policy[state.form.scenario] || [];
 }
 
 // Open stays at this institution, for discharge.
@@ -47,12 +62,35 @@ function loadStays() {
   }).catch((err) => { state.error = err; render(); });
 }
 
-/** The payer's password, typed into the field: taken once, never kept in the page. */
-function takePayPassword() {
-  const i = root && root.querySelector('#t-paypw');
+/** A secret typed into a field (the payer's password, the code sent to
+ * them): taken once at submit, never kept in the page. */
+function take(selector) {
+  const i = root && root.querySelector(selector);
   const v = i ? i.value : '';
   if (i) i.value = '';
   return v;
+}
+const takePayPassword = () => take('#t-paypw');
+
+/** Send the payer a one-time code for the bill as filled in (to their record). */
+async function sendCode() {
+  if (state.busy) return;
+  state.busy = true;
+  const f = state.form;
+  try {
+    state.codeSent = await call('settle_send_code', { request: {
+      token: f.token.trim(), institution: Number(f.institution), scenario: f.scenario,
+      total_fen: 0, total_yuan: f.total_yuan, bill_id: f.bill_id, emergency: f.emergency,
+    } });
+    state.error = null;
+  } catch (err) {
+    state.error = err;
+    state.codeSent = null;
+  }
+  state.busy = false;
+  render();
+  const code = root && root.querySelector('#t-smscode');
+  if (code && state.codeSent) code.focus();
 }
 
 async function admit(ev) {
@@ -84,6 +122,7 @@ async function settle(ev) {
   state.busy = true;
   const f = state.form;
   const payPassword = takePayPassword();
+  const smsCode = take('#t-smscode');
   try {
     const discharge = f.scenario === 'inpatient';
     state.result = await call('settle', { request: {
@@ -91,11 +130,16 @@ async function settle(ev) {
       total_fen: 0, total_yuan: f.total_yuan, bill_id: f.bill_id, emergency: f.emergency,
       stay: discharge ? f.stay : null,
       pay_password: discharge ? null : (payPassword || null),
+      sms_code: discharge ? null : (smsCode || null),
+      face_checked: !discharge && !!f.face_checked,
+      id_face_checked: !discharge && !!f.id_face_checked,
     } });
     state.error = null;
     state.admitted = null;
+    state.codeSent = null;
     state.form.token = '';
     state.form.id_face_checked = false;
+    state.form.face_checked = false;
     if (discharge) loadStays();
   } catch (err) {
     state.error = err;
@@ -111,6 +155,36 @@ async function settle(ev) {
 function payPasswordField() {
   const pw = el('input', { class: 'input mono', attrs: { id: 't-paypw', type: 'password', inputmode: 'numeric', maxlength: 6, autocomplete: 'off' } });
   return field('pay_password', 'terminal.pay_password', pw);
+}
+
+/** The one-time code: the cashier sends it to the payer, the payer reads it out. */
+function smsCodeField() {
+  const code = el('input', { class: 'input mono', attrs: { id: 't-smscode', type: 'text', inputmode: 'numeric', maxlength: 6, autocomplete: 'one-time-code', spellcheck: 'false' } });
+  const send = el('button', { class: 'btn', text: t('terminal.send_code'), attrs: { type: 'button', id: 't-send-code', disabled: state.busy }, on: { click: sendCode } });
+  const err = state.error && state.error.field === 'sms_code' ? state.error : null;
+  const sent = state.codeSent;
+  return el('div', { class: 'field' + (err ? ' has-error' : ''), attrs: { 'data-field': 'sms_code' } }, [
+    el('label', { text: t('terminal.sms_code'), attrs: { for: 't-smscode' } }),
+    el('div', { class: 'code-row' }, [code, send]),
+    sent ? el('p', { class: 'notice', attrs: { id: 't-code-sent' }, text: t('terminal.code_sent', { to: sent.sent_to, until: sent.expires_at_local, left: sent.sends_left }) }) : null,
+    err ? el('p', { class: 'field-error', text: errText(err), attrs: { 'data-error-for': 'sms_code', 'data-code': err.code, role: 'alert' } }) : null,
+  ]);
+}
+
+/** The fields of the ways this scenario is confirmed, after a line that says which. */
+function confirmFields() {
+  const list = methods();
+  if (!list.length) return [];
+  const ways = list.map((m) => t(`confirm.${m}`)).join(t('terminal.or'));
+  return [
+    el('p', { class: 'muted', attrs: { id: 't-confirm-by', 'data-methods': list.join(',') }, text: t(list.length > 1 ? 'terminal.confirm_by' : 'terminal.confirm_by_one', { ways }) }),
+    ...list.map((m) => {
+      if (m === 'pay_password') return payPasswordField();
+      if (m === 'sms_code') return smsCodeField();
+      if (m === 'face') return checkField('face_checked', 't-face', 'terminal.face_checked');
+      return checkField('id_face_checked', 't-idface', 'terminal.id_face_checked');
+    }),
+  ];
 }
 
 function input(key, attrs) {
@@ -138,12 +212,12 @@ function render() {
   })));
   inst.addEventListener('change', () => { state.form.institution = Number(inst.value); loadStays(); });
   const sc = el('select', { class: 'input', attrs: { id: 't-scenario' } }, SCENARIOS.map((s) => el('option', { text: t(`scenario.${s}`), attrs: { value: s, selected: s === state.form.scenario } })));
-  sc.addEventListener('change', () => { state.form.scenario = sc.value; state.error = null; render(); loadStays(); });
+  sc.addEventListener('change', () => { state.form.scenario = sc.value; state.error = null; state.codeSent = null; render(); loadStays(); });
   const inpatient = state.form.scenario === 'inpatient';
   const emergency = el('input', { attrs: { type: 'checkbox', id: 't-emergency', checked: state.form.emergency } });
   emergency.addEventListener('change', () => { state.form.emergency = emergency.checked; });
   const token = input('token', { id: 't-token', type: 'text', class: 'input mono', spellcheck: 'false', placeholder: t('terminal.scan_hint') });
-  const shownError = state.error && !['total', 'bill', 'scenario', 'institution', 'pay_password', 'id_face_checked'].includes(state.error.field);
+  const shownError = state.error && !['total', 'bill', 'scenario', 'institution', 'pay_password', 'sms_code', 'face_checked', 'id_face_checked'].includes(state.error.field);
 
   const errorLine = shownError ? el('p', { class: 'form-error', text: `${errText(state.error)} (${state.error.code})`, attrs: { role: 'alert', id: 't-error', 'data-code': state.error.code } }) : null;
 
@@ -157,8 +231,8 @@ function render() {
         field('bill', 'terminal.bill', input('bill_id', { id: 't-bill', type: 'text', maxlength: 64, class: 'input mono' })),
       ]),
       el('div', { class: 'field field-check' }, [emergency, el('label', { text: t('terminal.emergency'), attrs: { for: 't-emergency' } })]),
-      payPasswordField(),
       field('token', 'terminal.token', token),
+      ...confirmFields(),
       errorLine,
       el('button', { class: 'btn btn-primary', text: t('terminal.settle'), attrs: { type: 'submit', id: 't-settle', disabled: state.busy } }),
     ]);
@@ -177,9 +251,8 @@ function render() {
           field('bill', 'terminal.admission_no', input('admission_no', { id: 't-admission', type: 'text', maxlength: 64, class: 'input mono' })),
         ]),
         el('div', { class: 'field field-check' }, [emergency, el('label', { text: t('terminal.emergency'), attrs: { for: 't-emergency' } })]),
-        idFaceCheck(),
-        payPasswordField(),
         field('token', 'terminal.token', token),
+        ...confirmFields(),
         errorLine,
         el('button', { class: 'btn btn-primary', text: t('terminal.admit'), attrs: { type: 'submit', id: 't-admit', disabled: state.busy } }),
       ]);
@@ -216,14 +289,14 @@ function render() {
   ]));
 }
 
-/** Inpatient: the cashier attests that ID card and face were checked in person. */
-function idFaceCheck() {
-  const box = el('input', { attrs: { type: 'checkbox', id: 't-idface', checked: !!state.form.id_face_checked } });
-  box.addEventListener('change', () => { state.form.id_face_checked = box.checked; });
-  const err = state.error && state.error.field === 'id_face_checked' ? state.error : null;
+/** The counter's attestation (a face check, or ID card and face in person). */
+function checkField(key, id, labelKey) {
+  const box = el('input', { attrs: { type: 'checkbox', id, checked: !!state.form[key] } });
+  box.addEventListener('change', () => { state.form[key] = box.checked; });
+  const err = state.error && state.error.field === key ? state.error : null;
   return el('div', { class: 'field field-check' + (err ? ' has-error' : '') }, [
-    box, el('label', { text: t('terminal.id_face_checked'), attrs: { for: 't-idface' } }),
-    err ? el('p', { class: 'field-error', text: errText(err), attrs: { 'data-error-for': 'id_face_checked', 'data-code': err.code, role: 'alert' } }) : null,
+    box, el('label', { text: t(labelKey), attrs: { for: id } }),
+    err ? el('p', { class: 'field-error', text: errText(err), attrs: { 'data-error-for': key, 'data-code': err.code, role: 'alert' } }) : null,
   ]);
 }
 

@@ -80,6 +80,7 @@ pub fn worker(db: &Path, file: &Path, times: Option<&Path>) -> R<()> {
             emergency: false,
             stay: None,
             pay_password: Some(pay.into()),
+            ..Default::default()
         };
         let t = Instant::now();
         let r = q.settle(&req);

@@ -14,6 +14,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_qinqing-cli");
 const PAY: &str = "135790";
 
 fn cli(db: &Path, args: &[&str]) -> (i32, Value, String, String) {
+    cli_in(db, args, &format!("{PAY}\n{PAY}\n"))
+}
+
+/// [`cli`] with this on standard input.
+fn cli_in(db: &Path, args: &[&str], stdin: &str) -> (i32, Value, String, String) {
     use std::io::Write;
     let mut child = Command::new(BIN)
         .arg("--db")
@@ -25,7 +30,7 @@ fn cli(db: &Path, args: &[&str]) -> (i32, Value, String, String) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(format!("{PAY}\n{PAY}\n").as_bytes());
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     let out = child.wait_with_output().unwrap();
     let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (out.status.code().unwrap_or(-1), v, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
@@ -297,4 +302,38 @@ fn inpatient_admit_then_discharge_and_remote_confirmation_by_code() {
     assert!(!ok(&db, &["outbox", "list", "--person", &holder]).as_array().unwrap().iter().any(|m| m["body_en"].as_str().unwrap_or("").contains(&code)));
     let done = ok(&db, &["--now", T0, "bind", "confirm-remote", &app, "--code", &code]);
     assert!(!done["missing"].as_array().unwrap().iter().any(|m| m == "face"));
+}
+
+/// Issue 32 item 6: an outpatient bill confirmed with the one-time code the
+/// counter sends to the payer's record (`settle --send-code`, then
+/// `--sms-code-stdin`); a pharmacy takes no code by default.
+#[test]
+fn outpatient_by_the_code_sent_to_the_payer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::ledger(dir.path(), "q.db");
+    ok(&db, &["init"]);
+    let kid = person(&db, "张子涵", "31011520140910013", "resident", "310115", 50_000);
+    ok(&db, &["institution", "add", "--name", "社区医院", "--region", "310115", "--designated"]);
+    let t = token(&db, &kid, T0);
+    let bill = ["--code", t.as_str(), "--institution", "1", "--scenario", "outpatient", "--total", "2345", "--bill", "MZ-C"];
+    let sent = ok(&db, &[&["--now", T0, "settle", "--send-code"][..], &bill[..]].concat());
+    assert_eq!(sent["sends_left"], 2, "{sent}");
+    let msgs = ok(&db, &["outbox", "list", "--person", &kid]);
+    let body = msgs[0]["body_zh"].as_str().unwrap();
+    let code: String = body.split(|c: char| !c.is_ascii_digit()).find(|d| d.len() == 6).unwrap().to_string();
+    let settle = [&["--json", "--now", T0, "settle", "--sms-code-stdin"][..], &bill[..]].concat();
+    let wrong = format!("{:06}\n", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let (status, _, _, err) = cli_in(&db, &settle, &wrong);
+    assert_eq!(status, 3, "{err}");
+    assert!(err.contains("PAY_CODE_WRONG"), "{err}");
+    let (status, s, _, err) = cli_in(&db, &settle, &format!("{code}\n"));
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(s["total_fen"], 2345, "{s}");
+    let t = token(&db, &kid, T0);
+    refused(
+        &db,
+        &["--now", T0, "settle", "--send-code", "--code", &t, "--institution", "1", "--scenario", "pharmacy", "--total", "100", "--bill", "YF-1"],
+        "PAY_CODE_NOT_USED",
+    );
+    ok(&db, &["--now", T0, "settle", "--face-checked", "--code", &t, "--institution", "1", "--scenario", "pharmacy", "--total", "100", "--bill", "YF-1"]);
 }

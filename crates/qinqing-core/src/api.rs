@@ -52,6 +52,8 @@ pub enum Call {
     /// Send the payer a one-time code for this bill (where the scenario's
     /// policy takes one: by default outpatient).
     SettleSendCode(SettleRequest),
+    /// How each scenario's payments are confirmed (policy data).
+    ConfirmPolicy,
     /// 住院: the member's code opens a stay at this institution.
     Admit(AdmitRequest),
     /// Stays at an institution and/or of a member, newest first.
@@ -480,6 +482,7 @@ impl Qinqing {
             Call::Settle(r) => json(self.settle(&r)?),
             Call::Admit(r) => json(self.admit(&r)?),
             Call::SettleSendCode(r) => json(self.send_pay_code(&r)?),
+            Call::ConfirmPolicy => json(self.confirm_policy()?),
             Call::StayList { institution, member, open } => json(self.list_stays(institution, member, open)?),
             Call::SettlementGet { id } => json(self.get_settlement(id)?),
             Call::SettlementList { member, limit } => json(self.list_settlements(member, limit)?),

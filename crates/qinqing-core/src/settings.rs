@@ -311,6 +311,13 @@ pub struct SettingValue {
     pub text: Option<String>,
 }
 
+/// One scenario's ways to confirm a payment, any one of which suffices.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioConfirm {
+    pub scenario: &'static str,
+    pub methods: Vec<crate::confirm::Method>,
+}
+
 impl Qinqing {
     /// The value of a known setting (stored, else the default), within its range.
     pub fn setting(&self, key: &str) -> Result<i64> {
@@ -340,6 +347,20 @@ impl Qinqing {
         // Reference data: any actor may read it (the permission table's Reference row).
         self.permit(crate::authz::Act::Reference)?;
         DEFS.iter().map(|d| self.setting_value(d)).collect()
+    }
+
+    /// How each scenario's payments are confirmed now (the counter's screen
+    /// shows the fields for these, in this order).
+    pub fn confirm_policy(&self) -> Result<Vec<ScenarioConfirm>> {
+        self.permit(crate::authz::Act::Reference)?;
+        use crate::settle::Scenario;
+        [Scenario::Outpatient, Scenario::Pharmacy, Scenario::OnlinePharmacy, Scenario::Inpatient]
+            .into_iter()
+            .map(|s| {
+                let text = self.setting_text(crate::confirm::setting_key(s))?;
+                Ok(ScenarioConfirm { scenario: s.as_str(), methods: crate::confirm::stored_methods(s, Some(&text)) })
+            })
+            .collect()
     }
 
     pub fn get_setting(&self, key: &str) -> Result<SettingValue> {

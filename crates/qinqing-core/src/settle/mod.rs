@@ -1219,7 +1219,7 @@ impl Qinqing {
         let method = crate::confirm::choose(&settings.confirm, &evidence)?;
         let (cut, cap) = (settings.cut, settings.daily_cap);
         let go = |tx, keep: Vec<crate::store::Query>, instead: Vec<crate::store::Query>, decide: &mut dyn FnMut() -> Verdict| {
-            charge(tx, &visit, &facts, &claims.nonce, None, scenario, total, &bill, now_dt, cut, cap, &actor, Some(method), keep, instead, || decide())
+            charge(tx, &visit, &facts, &claims.nonce, None, scenario, total, &bill, now_dt, cut, cap, &actor, Some(method), keep, instead, decide)
         };
         match method {
             // The password is checked while the settlement's writes run;
