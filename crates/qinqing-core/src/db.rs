@@ -2,7 +2,7 @@
 //! migrations. One file is shared by the desktop app and `qinqing-cli`.
 
 use crate::error::{Error, Result};
-use crate::store::Conn;
+use crate::store::{Conn, SqliteResult};
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
@@ -124,28 +124,28 @@ fn not_a_database(e: Error, path: &Path) -> Error {
 
 /// An in-memory database with the full schema (tests).
 pub fn open_in_memory() -> Result<Conn> {
-    let mut conn = Connection::open_in_memory()?;
+    let mut conn = Connection::open_in_memory().db()?;
     configure(&conn)?;
     migrate(&mut conn)?;
     Ok(Conn::from_sqlite(conn))
 }
 
 fn configure(conn: &Connection) -> Result<()> {
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(BUSY_TIMEOUT).db()?;
     // journal_mode returns a row; in-memory databases answer "memory".
-    let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-    conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;")?;
+    let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).db()?;
+    conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;").db()?;
     Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?;
     let known = latest_schema_version();
     if found > known {
         return Err(Error::db_too_new(found, known));
     }
     MIGRATIONS.to_latest(conn).map_err(|e| match e {
-        rusqlite_migration::Error::RusqliteError { err, .. } => Error::from(err),
+        rusqlite_migration::Error::RusqliteError { err, .. } => crate::store::sqlite_error(err),
         other => Error::internal(format!("migration failed: {other}")),
     })
 }
@@ -161,7 +161,7 @@ pub(crate) fn migrate_conn(conn: &mut Conn) -> Result<()> {
 /// Migrations applied: SQLite's `user_version`, PostgreSQL's `qinqing_schema`.
 pub fn schema_version(conn: &Conn) -> Result<i64> {
     match conn.sqlite() {
-        Some(c) => Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?),
+        Some(c) => Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?),
         None => crate::pg::schema_version(conn),
     }
 }
@@ -169,7 +169,7 @@ pub fn schema_version(conn: &Conn) -> Result<i64> {
 /// SQLite's journal mode ("wal"); PostgreSQL has its own WAL, always on.
 pub fn journal_mode(conn: &Conn) -> Result<String> {
     match conn.sqlite() {
-        Some(c) => Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?),
+        Some(c) => Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).db()?),
         None => Ok("postgresql-wal".into()),
     }
 }

@@ -2,25 +2,24 @@
 //! domain and the SQLite ledger it keeps. It knows nothing of Tauri; the
 //! desktop app and `qinqing-cli` are thin shells over [`Qinqing`].
 
+// The domain's pure modules, at the paths the rest of the core has always
+// used (`crate::id`, `crate::error`, …).
+pub use qinqing_domain::{confirm, error, id, idcheck, money, region};
+
 pub mod api;
 pub mod audit;
 pub mod authz;
 pub mod binding;
-pub mod confirm;
 pub mod credential;
 pub mod db;
 pub mod demo;
 pub mod docstore;
 pub mod document;
-pub mod error;
 pub mod export;
 pub mod fund;
-pub mod id;
-pub mod idcheck;
 pub mod installation;
 pub mod keyfile;
 pub mod kiosk;
-pub mod money;
 pub mod paths;
 pub mod payment;
 pub mod person;
@@ -28,7 +27,6 @@ pub mod pg;
 pub mod policy;
 pub mod premium;
 pub mod qr;
-pub mod region;
 pub mod report;
 pub mod seed;
 pub mod service;

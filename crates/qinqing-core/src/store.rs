@@ -255,7 +255,7 @@ impl RowIndex for usize {
 }
 impl RowIndex for &str {
     fn sqlite(&self, r: &rusqlite::Row<'_>) -> Result<usize> {
-        r.as_ref().column_index(self).map_err(Error::from)
+        r.as_ref().column_index(self).map_err(sqlite_error)
     }
     fn pg(&self, r: &tokio_postgres::Row) -> Result<usize> {
         r.columns().iter().position(|c| c.name() == *self).ok_or_else(|| Error::internal(format!("no column {self}")))
@@ -287,7 +287,7 @@ impl Row<'_> {
         let (idx, v) = match &self.0 {
             RowInner::Sqlite(r) => {
                 let idx = i.sqlite(r)?;
-                let v = match r.get_ref(idx)? {
+                let v = match r.get_ref(idx).db()? {
                     rusqlite::types::ValueRef::Null => Value::Null,
                     rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
                     rusqlite::types::ValueRef::Real(f) => Value::Real(f),
@@ -553,8 +553,8 @@ impl Conn {
         let values = params.values();
         match &self.0 {
             Inner::Sqlite(c) => {
-                let mut stmt = c.prepare_cached(sql)?;
-                Ok(stmt.execute(rusqlite::params_from_iter(values.iter()))?)
+                let mut stmt = c.prepare_cached(sql).db()?;
+                Ok(stmt.execute(rusqlite::params_from_iter(values.iter())).db()?)
             }
             Inner::Pg(p) => {
                 let stmt = p.prepare(sql)?;
@@ -568,7 +568,7 @@ impl Conn {
     /// Run several statements with no parameters (DDL, BEGIN/COMMIT).
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.0 {
-            Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Inner::Sqlite(c) => Ok(c.execute_batch(sql).db()?),
             Inner::Pg(p) => p.run(p.client.batch_execute(sql)),
         }
     }
@@ -579,9 +579,9 @@ impl Conn {
         let values = params.values();
         match &self.0 {
             Inner::Sqlite(c) => {
-                let mut stmt = c.prepare_cached(sql)?;
-                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
-                match rows.next()? {
+                let mut stmt = c.prepare_cached(sql).db()?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter())).db()?;
+                match rows.next().db()? {
                     Some(r) => f(&Row(RowInner::Sqlite(r))),
                     None => Err(Error::no_rows()),
                 }
@@ -604,9 +604,9 @@ impl Conn {
         let mut out = Vec::new();
         match &self.0 {
             Inner::Sqlite(c) => {
-                let mut stmt = c.prepare_cached(sql)?;
-                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
-                while let Some(r) = rows.next()? {
+                let mut stmt = c.prepare_cached(sql).db()?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter())).db()?;
+                while let Some(r) = rows.next().db()? {
                     out.push(f(&Row(RowInner::Sqlite(r))));
                 }
             }
@@ -635,7 +635,7 @@ impl Conn {
     /// guarantees). Rolled back when dropped without [`Tx::commit`].
     pub fn begin(&self) -> Result<Tx<'_>> {
         match &self.0 {
-            Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE").db()?,
             // Sent with the first statement. Waiting past lock_timeout for the
             // lock fails that statement (DB_BUSY, as SQLite's busy timeout)
             // and the transaction is rolled back when the Tx is dropped.
@@ -652,7 +652,7 @@ impl Conn {
     pub fn begin_with_savepoint(&self) -> Result<Tx<'_>> {
         let mut tx = self.begin()?;
         match &self.0 {
-            Inner::Sqlite(c) => c.execute_batch("SAVEPOINT qq_kept")?,
+            Inner::Sqlite(c) => c.execute_batch("SAVEPOINT qq_kept").db()?,
             Inner::Pg(p) => match p.opening.borrow_mut().as_mut() {
                 Some(opening) => opening.push_str("; SAVEPOINT qq_kept"),
                 None => return Err(Error::internal("a transaction was already open")),
@@ -703,18 +703,18 @@ impl Conn {
             Inner::Sqlite(c) => {
                 let mut out = Vec::with_capacity(queries.len());
                 for q in &queries {
-                    let mut stmt = c.prepare_cached(&q.sql)?;
+                    let mut stmt = c.prepare_cached(&q.sql).db()?;
                     let columns: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
-                    let mut rows = stmt.query(rusqlite::params_from_iter(q.values.iter()))?;
+                    let mut rows = stmt.query(rusqlite::params_from_iter(q.values.iter())).db()?;
                     let mut got = Vec::new();
-                    while let Some(r) = rows.next()? {
+                    while let Some(r) = rows.next().db()? {
                         let row = Row(RowInner::Sqlite(r));
                         got.push((0..columns.len()).map(|i| row.get::<_, Value>(i)).collect::<Result<Vec<_>>>()?);
                     }
                     out.push(Rows(RowsInner::Lite { columns, rows: got }));
                 }
                 if let Some(sql) = last {
-                    c.execute_batch(sql)?;
+                    c.execute_batch(sql).db()?;
                 }
                 Ok(out)
             }
@@ -961,7 +961,7 @@ impl Tx<'_> {
                             return Err(Error::internal("commit_if: Instead needs a transaction begun with a savepoint"));
                         }
                         if let Inner::Sqlite(c) = &self.conn.0 {
-                            c.execute_batch("ROLLBACK TO SAVEPOINT qq_kept")?;
+                            c.execute_batch("ROLLBACK TO SAVEPOINT qq_kept").db()?;
                         }
                         self.commit_with(instead).map(|_| None)
                     }
@@ -1170,7 +1170,44 @@ pub(crate) fn pg_error(e: tokio_postgres::Error) -> Error {
     Error::internal(format!("PostgreSQL {detail}"))
 }
 
-impl Error {
+/// A SQLite error as the domain's (busy → `DB_BUSY`; a unique key taken and
+/// no row found are marked for the callers that act on them). The domain's
+/// error knows no store: the conversion lives here.
+pub fn sqlite_error(e: rusqlite::Error) -> Error {
+    {
+        if let rusqlite::Error::SqliteFailure(ref f, _) = e {
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) {
+                return Error::db_busy();
+            }
+            if f.extended_code == 2067 || f.extended_code == 1555 {
+                // SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY
+                return Error::internal(e).with_sql(SqlFault::Unique);
+            }
+        }
+        if matches!(e, rusqlite::Error::QueryReturnedNoRows) {
+            return Error::no_rows();
+        }
+        Error::internal(e)
+    }
+}
+
+/// `?` on a SQLite result, as the domain's error ([`sqlite_error`]).
+pub trait SqliteResult<T> {
+    fn db(self) -> Result<T>;
+}
+
+impl<T> SqliteResult<T> for std::result::Result<T, rusqlite::Error> {
+    fn db(self) -> Result<T> {
+        self.map_err(sqlite_error)
+    }
+}
+
+/// What the store adds to an error: the statement it came from.
+trait InStatement {
+    fn in_statement(self, sql: &str) -> Error;
+}
+
+impl InStatement for Error {
     /// In a debug build, name the statement an internal store error came from.
     fn in_statement(self, sql: &str) -> Error {
         if cfg!(debug_assertions) && self.sql.is_none() && self.code == crate::error::Code::Internal {

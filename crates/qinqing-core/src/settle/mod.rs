@@ -87,34 +87,7 @@ pub struct PayerView {
 /// Largest bill accepted, in fen (10 million yuan).
 pub const MAX_BILL_FEN: i64 = 1_000_000_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scenario {
-    Outpatient,
-    Pharmacy,
-    OnlinePharmacy,
-    Inpatient,
-}
-
-impl Scenario {
-    pub fn parse(raw: &str) -> Result<Scenario> {
-        match raw.trim() {
-            "outpatient" => Ok(Scenario::Outpatient),
-            "pharmacy" => Ok(Scenario::Pharmacy),
-            "online_pharmacy" => Ok(Scenario::OnlinePharmacy),
-            "inpatient" => Ok(Scenario::Inpatient),
-            other => Err(Error::scenario_invalid(other)),
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scenario::Outpatient => "outpatient",
-            Scenario::Pharmacy => "pharmacy",
-            Scenario::OnlinePharmacy => "online_pharmacy",
-            Scenario::Inpatient => "inpatient",
-        }
-    }
-}
+pub use qinqing_domain::scenario::Scenario;
 
 fn parse_date(raw: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| Error::date_invalid(raw))

@@ -13,7 +13,7 @@
 //! | inpatient (住院, at admission) | `id_face` | ID card and face checked by the cashier |
 //!
 //! The one-time code (`sms_code`): the counter asks for it
-//! ([`crate::Qinqing::send_pay_code`]) with the bill filled in; a random
+//! (`Qinqing::send_pay_code` in `qinqing-core`) with the bill filled in; a random
 //! 6-digit code goes to the member's outbox (the stand-in for the SMS to the
 //! phone on their record — a child's is read by the parent, who keeps the
 //! child's payment password too), naming the institution and the amount. It
@@ -32,7 +32,7 @@
 //! what a request brings.
 
 use crate::error::{Error, Result};
-use crate::settle::Scenario;
+use crate::scenario::Scenario;
 use serde::Serialize;
 
 /// One way to confirm a payment.
