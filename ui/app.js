@@ -8,6 +8,7 @@ import { el, clear, $ } from './dom.js';
 import { t, lang, setLang, onLangChange, errText } from './i18n.js';
 import { session } from './session.js';
 import { clearThumbs } from './docs.js';
+import { MODE_CHANGED } from './state.js';
 // A screen's module (and what it imports, such as the dashboard's chart
 // library) is loaded when the screen is first shown, not at start: the
 // window starts lighter (bench/memory.sh). `module` is set once loaded.
@@ -55,7 +56,7 @@ function screensNow() {
 }
 
 /** After set-up: the installation's screens. */
-export async function reloadMode() {
+async function reloadMode() {
   try {
     const mode = await call('app_mode');
     installation = mode.installation || { role: 'unset' };
@@ -335,4 +336,6 @@ async function start() {
   document.body.dataset.ready = '1';
 }
 
+// A screen set up, paired or connected this installation (state.js).
+document.addEventListener(MODE_CHANGED, () => { reloadMode(); });
 start();

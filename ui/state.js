@@ -8,3 +8,11 @@ export function screenState(initial) {
   };
   return { state, reset };
 }
+
+// The installation's mode changed (set up, paired, connected): the shell
+// (app.js) listens and shows the screens of the new mode. A screen says so
+// with `modeChanged()` instead of importing the shell that imports it.
+export const MODE_CHANGED = 'qinqing:mode-changed';
+export function modeChanged() {
+  document.dispatchEvent(new CustomEvent(MODE_CHANGED));
+}

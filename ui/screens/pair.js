@@ -6,7 +6,7 @@
 
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
-import { screenState } from '../state.js';
+import { screenState, modeChanged } from '../state.js';
 import { t, errText } from '../i18n.js';
 
 const initial = () => ({ code: '', label: '', key: '', error: null, keyError: null, busy: false });
@@ -35,8 +35,7 @@ async function submit(ev) {
     state.error = null;
     state.busy = false;
     state.code = '';
-    const app = await import('../app.js');
-    await app.reloadMode();
+    modeChanged();
   } catch (err) {
     state.error = err;
     state.busy = false;
@@ -54,8 +53,7 @@ async function connectCounter(ev) {
     await call('connect_counter', { key });
     state.keyError = null;
     state.busy = false;
-    const app = await import('../app.js');
-    await app.reloadMode();
+    modeChanged();
   } catch (err) {
     state.keyError = err;
     state.busy = false;

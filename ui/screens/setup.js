@@ -5,7 +5,7 @@
 
 import { call } from '../api.js';
 import { el, clear } from '../dom.js';
-import { screenState } from '../state.js';
+import { screenState, modeChanged } from '../state.js';
 import { t, errText } from '../i18n.js';
 
 const initial = () => ({ name: '', resident_id: '', error: null, busy: false });
@@ -26,8 +26,7 @@ async function submit(ev) {
   try {
     await call('setup_household', { name: state.name, residentId: state.resident_id });
     state.error = null;
-    const app = await import('../app.js');
-    await app.reloadMode();
+    modeChanged();
   } catch (err) {
     state.error = err;
     state.busy = false;

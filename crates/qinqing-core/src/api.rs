@@ -7,17 +7,17 @@
 //! each operation is one line into the rules (nothing is written twice).
 //!
 //! Every call is decided by the permission table for the actor asking
-//! ([`crate::authz`]): a family device, a counter terminal and staff see
+//! ([`crate::access::authz`]): a family device, a counter terminal and staff see
 //! different parts of the ledger through the same operations.
 
-use crate::audit::AuditQuery;
-use crate::binding::{BindingQuery, MemberEntry};
+use crate::access::audit::AuditQuery;
+use crate::app::binding::{BindingQuery, MemberEntry};
+use crate::app::person::{PersonEdit, PersonInput, PersonQuery};
+use crate::app::premium::PremiumRequest;
+use crate::app::report::TxQuery;
+use crate::app::service::Qinqing;
+use crate::app::settle::{AdmitRequest, AidQuery, AidRequest, FilingRequest, SettleRequest};
 use crate::error::{Error, Result};
-use crate::person::{PersonEdit, PersonInput, PersonQuery};
-use crate::premium::PremiumRequest;
-use crate::report::TxQuery;
-use crate::service::Qinqing;
-use crate::settle::{AdmitRequest, AidQuery, AidRequest, FilingRequest, SettleRequest};
 use serde::{Deserialize, Serialize};
 
 fn fifty() -> u32 {
@@ -540,7 +540,7 @@ impl Qinqing {
             Call::DeviceList { holder } => json(self.device_list(holder)?),
             Call::DeviceRevoke { id } => json(self.device_revoke(id)?),
             Call::BindingLetter => json(self.binding_letter()),
-            Call::AidLetter => json(crate::settle::aid_letter()),
+            Call::AidLetter => json(crate::app::settle::aid_letter()),
             Call::BindingAttach { id, doc } => json(self.attach_document(id, doc)?),
             Call::BindingSign { id } => json(self.sign_letter(id)?),
             Call::BindingFaceStaff { id, staff } => json(self.verify_face_by_staff(id, staff)?),
@@ -555,9 +555,13 @@ impl Qinqing {
             Call::PersonRevealId { id } => json(self.reveal_resident_id(id)?),
             Call::PersonVerifyFace { id, staff } => json(self.verify_face_in_person(id, staff)?),
             Call::PersonRealNameCheck { id, staff } => json(self.check_real_name(id, staff)?),
-            Call::DocumentUpload { person, kind, note, binding, data_base64 } => {
-                json(self.ingest_document(person, &kind, &crate::document::decode_upload(&data_base64, self.ingest_limits().max_bytes)?, &note, binding)?)
-            }
+            Call::DocumentUpload { person, kind, note, binding, data_base64 } => json(self.ingest_document(
+                person,
+                &kind,
+                &crate::app::document::decode_upload(&data_base64, self.ingest_limits().max_bytes)?,
+                &note,
+                binding,
+            )?),
             Call::DocumentImage { id } => json(self.document_image(id)?),
             Call::DocumentThumb { id } => json(self.document_thumb(id)?),
             Call::DocumentDelete { id } => json(self.delete_document(id)?),
@@ -571,7 +575,7 @@ impl Qinqing {
             Call::SettingGet { key } => json(self.get_setting(&key)?),
             Call::PublicKey => {
                 // Public by nature (counters verify codes with it): reference data.
-                self.permit(crate::authz::Act::Reference)?;
+                self.permit(crate::access::authz::Act::Reference)?;
                 json(serde_json::json!({ "public_key": self.public_key_hex()?, "algorithm": "ed25519" }))
             }
             Call::RegionPolicySet { prefix, relations, note, premium_max } => {
@@ -579,7 +583,7 @@ impl Qinqing {
                 json(self.set_region_policy_full(&prefix, &rels, &note, premium_max)?)
             }
             Call::FundPolicySet { prefix, scenario, insurance, deductible_fen, ratio_pct, ceiling_fen } => {
-                json(self.set_fund_policy(&prefix, &scenario, &insurance, crate::fund::FundPolicy { deductible_fen, ratio_pct, ceiling_fen })?)
+                json(self.set_fund_policy(&prefix, &scenario, &insurance, crate::app::fund::FundPolicy { deductible_fen, ratio_pct, ceiling_fen })?)
             }
             Call::WhoAmI => json(self.actor_ref()),
             Call::KioskRegister { label } => json(self.kiosk_register(label.as_deref())?),
@@ -593,7 +597,7 @@ impl Qinqing {
             Call::KioskExit { admin, password } => json(self.with_kiosk(|k, q| k.authorize_exit(q, admin, &password).map(|()| true))?),
             Call::DocumentBytes { id } => {
                 let (media, bytes) = self.document_bytes(id)?;
-                json(serde_json::json!({ "document": self.get_document(id)?, "mime": media, "data_base64": crate::document::upload_bytes(&bytes)? }))
+                json(serde_json::json!({ "document": self.get_document(id)?, "mime": media, "data_base64": crate::app::document::upload_bytes(&bytes)? }))
             }
         }
     }

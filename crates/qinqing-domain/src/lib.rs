@@ -8,6 +8,7 @@
 //! `qinqing-core` loads the facts, asks these rules, and writes what they
 //! decide; the faces (window, CLI, server) reach the domain only through it.
 
+pub mod ages;
 pub mod confirm;
 pub mod error;
 pub mod id;

@@ -7,6 +7,9 @@ use crate::error::{Error, Result};
 /// sum of many amounts far from `i64` overflow.
 pub const MAX_FEN: i64 = 100_000_000 * 100;
 
+/// Largest bill accepted, in fen (10 million yuan).
+pub const MAX_BILL_FEN: i64 = 1_000_000_000;
+
 /// `123450` → `¥1,234.50`; negative amounts as `-¥1.00`.
 pub fn format_fen(fen: i64) -> String {
     let neg = fen < 0;

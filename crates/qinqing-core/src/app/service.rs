@@ -1,0 +1,311 @@
+//! `Qinqing`: the one entry point of the domain. The Tauri commands and the
+//! `qinqing-cli` subcommands are one-line calls into its methods.
+
+use crate::error::Result;
+use crate::store::docstore::{FileStore, IngestLimits};
+use crate::store::sqlite as db;
+use crate::store::Conn;
+use crate::time::{self, SharedClock, SystemClock};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub struct Qinqing {
+    conn: Conn,
+    clock: SharedClock,
+    path: Option<PathBuf>,
+    /// A PostgreSQL ledger's URL, password removed.
+    url: Option<String>,
+    actor: crate::access::authz::Actor,
+    files: FileStore,
+    limits: IngestLimits,
+    /// The in-memory ledger's file store is a temporary directory, removed on drop.
+    temp_files: bool,
+    /// The installation's signing key, once read.
+    key: std::sync::OnceLock<ed25519_dalek::SigningKey>,
+    /// The kiosk whose sessions this handle serves now, if any (the app's
+    /// own in kiosk mode; on the server, the asking kiosk's).
+    kiosk: Option<crate::access::kiosk::SharedKiosk>,
+    /// Told how far long work has got (a seeding, a move to PostgreSQL).
+    progress: Option<Progress>,
+    /// The network address the server saw the request come from (`None`:
+    /// this computer). Wrong staff passwords are counted per account *and*
+    /// address, so a stranger's guesses cannot keep an account waiting.
+    client: Option<String>,
+}
+
+/// How far long work has got: what is being done, how many done, of how many.
+pub type Progress = Box<dyn Fn(&str, u64, u64) + Send + Sync>;
+
+impl Drop for Qinqing {
+    fn drop(&mut self) {
+        if self.temp_files {
+            let _ = std::fs::remove_dir_all(&self.files.dir);
+        }
+    }
+}
+
+/// Where the documents of the database at `db` are stored: beside it, in
+/// `<stem>-files/` (so the GUI and the CLI share them, and a test database
+/// gets its own).
+pub fn files_dir_for(db: &Path) -> PathBuf {
+    let stem = db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "qinqing".into());
+    db.with_file_name(format!("{stem}-files"))
+}
+
+/// What `qinqing-cli info` and the app's About line show.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Info {
+    pub app_version: String,
+    /// "sqlite" or "postgresql".
+    pub backend: crate::store::Backend,
+    /// The engine's version (SQLite's library; the PostgreSQL server's).
+    pub server_version: String,
+    pub db_path: String,
+    pub schema_version: i64,
+    pub latest_schema_version: i64,
+    pub journal_mode: String,
+    pub sqlite_version: String,
+    pub persons: i64,
+    pub now_utc: String,
+    pub today_china: String,
+}
+
+impl Qinqing {
+    /// Open the database at `path` (created and migrated as needed).
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with_clock(path, Arc::new(SystemClock))
+    }
+
+    /// Open an existing database only (`DB_MISSING` otherwise, nothing created).
+    /// `path` may be a `postgres://` URL: a database without Qinqing's tables
+    /// is missing too.
+    pub fn open_existing(path: &Path) -> Result<Self> {
+        Self::wrap(db::open_existing(path)?, path, Arc::new(SystemClock))
+    }
+
+    /// Open a SQLite file or, when `path` is a `postgres://` URL, a PostgreSQL ledger.
+    pub fn open_with_clock(path: &Path, clock: SharedClock) -> Result<Self> {
+        Self::wrap(db::open(path)?, path, clock)
+    }
+
+    fn wrap(conn: Conn, path: &Path, clock: SharedClock) -> Result<Self> {
+        let url = db::postgres_url(path).map(crate::store::pg::redact);
+        Ok(Qinqing {
+            conn,
+            clock,
+            path: if url.is_some() { None } else { Some(path.to_path_buf()) },
+            url,
+            actor: crate::access::authz::Actor::Operator,
+            // A PostgreSQL ledger keeps its files in the database (docstore::Blobs).
+            files: FileStore::new(if db::postgres_url(path).is_some() { PathBuf::new() } else { files_dir_for(path) }),
+            limits: IngestLimits::default(),
+            temp_files: false,
+            key: std::sync::OnceLock::new(),
+            kiosk: None,
+            progress: None,
+            client: None,
+        })
+    }
+
+    /// A private throwaway ledger (tests and benchmarks): SQLite in memory —
+    /// or, when `QINQING_TEST_POSTGRES` names a PostgreSQL server (a
+    /// maintenance-database URL), a fresh database there, so the same suite
+    /// runs on both backends (`scripts/test.sh` does both).
+    pub fn in_memory(clock: SharedClock) -> Result<Self> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        if let Some(base) = std::env::var("QINQING_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) {
+            let url = crate::store::pg::fresh_test_database(&base)?;
+            return Self::open_with_clock(Path::new(&url), clock);
+        }
+        let dir = std::env::temp_dir().join(format!("qinqing-mem-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        Ok(Qinqing {
+            conn: db::open_in_memory()?,
+            clock,
+            path: None,
+            url: None,
+            actor: crate::access::authz::Actor::Operator,
+            files: FileStore::new(dir),
+            limits: IngestLimits::default(),
+            temp_files: true,
+            key: std::sync::OnceLock::new(),
+            kiosk: None,
+            progress: None,
+            client: None,
+        })
+    }
+
+    /// Who is asking through this handle: every entry point checks it
+    /// ([`crate::access::authz`]) and the audit trail names it. A new handle is the
+    /// local operator (the CLI on the computer that owns the database).
+    /// Be told how far long work has got (`None`: not told). Only the
+    /// caller decides how to show it (the CLI: a bar on a terminal).
+    pub fn set_progress(&mut self, p: Option<Progress>) {
+        self.progress = p;
+    }
+
+    /// The progress callback, taken out while the handle is borrowed
+    /// mutably (put it back with [`Qinqing::set_progress`]).
+    pub(crate) fn take_progress(&mut self) -> Option<Progress> {
+        self.progress.take()
+    }
+
+    pub(crate) fn progress(&self, what: &str, done: u64, total: u64) {
+        if let Some(p) = &self.progress {
+            p(what, done, total);
+        }
+    }
+
+    /// Serve this kiosk's sessions (`None`: no kiosk). Its calls
+    /// (`kiosk_*` in the service interface) act on it, and the actor follows
+    /// its sessions ([`Qinqing::act_as_kiosk`]).
+    pub fn set_kiosk(&mut self, kiosk: Option<crate::access::kiosk::SharedKiosk>) {
+        self.kiosk = kiosk;
+    }
+
+    pub fn kiosk(&self) -> Option<crate::access::kiosk::SharedKiosk> {
+        self.kiosk.clone()
+    }
+
+    pub fn set_actor(&mut self, actor: crate::access::authz::Actor) {
+        self.actor = actor;
+    }
+    /// The client's network address for this request (the server sets it,
+    /// and clears it after each request).
+    pub fn set_client(&mut self, client: Option<String>) {
+        self.client = client;
+    }
+    pub fn client(&self) -> Option<&str> {
+        self.client.as_deref()
+    }
+    /// The audit trail's name for the actor.
+    pub fn actor(&self) -> String {
+        self.actor.audit_name()
+    }
+    pub fn actor_ref(&self) -> &crate::access::authz::Actor {
+        &self.actor
+    }
+
+    pub(crate) fn key_cache(&self) -> &std::sync::OnceLock<ed25519_dalek::SigningKey> {
+        &self.key
+    }
+
+    /// Refuse a path the user chose (an export target, a document to read)
+    /// when it is the ledger (the database and its -wal/-shm/-journal), lies
+    /// in its document store (every resident's stored files, the signing
+    /// key), or in the app's data directory.
+    pub fn check_outside_data(&self, path: &Path) -> Result<()> {
+        let canon = |p: &Path| -> Option<PathBuf> {
+            p.canonicalize().ok().or_else(|| {
+                let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                Some(parent.canonicalize().ok()?.join(p.file_name()?))
+            })
+        };
+        let target = canon(path).ok_or_else(|| crate::Error::path_protected(&path.display().to_string()))?;
+        let mut protected: Vec<PathBuf> = vec![self.files.dir.clone()];
+        if let Ok(d) = db::default_data_dir() {
+            protected.push(d);
+        }
+        if let Some(db) = &self.path {
+            protected.push(db.clone());
+            for ext in ["-wal", "-shm", "-journal"] {
+                let mut p = db.clone().into_os_string();
+                p.push(ext);
+                protected.push(PathBuf::from(p));
+            }
+        }
+        for p in protected {
+            if let Some(c) = canon(&p) {
+                if target.starts_with(&c) {
+                    return Err(crate::Error::path_protected(&path.display().to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The document file store of a SQLite ledger (a directory beside it).
+    pub fn files(&self) -> &FileStore {
+        &self.files
+    }
+    /// Where this ledger's document files are kept (directory or database).
+    pub fn blobs(&self) -> crate::store::docstore::Blobs<'_> {
+        match self.conn.sqlite() {
+            Some(_) => crate::store::docstore::Blobs::Files(&self.files),
+            None => crate::store::docstore::Blobs::Db(&self.conn),
+        }
+    }
+    /// Which engine holds the ledger.
+    pub fn backend(&self) -> crate::store::Backend {
+        self.conn.backend()
+    }
+    pub fn ingest_limits(&self) -> &IngestLimits {
+        &self.limits
+    }
+    /// Change the upload bounds (the file-size cap is a setting).
+    pub fn set_ingest_limits(&mut self, limits: IngestLimits) {
+        self.limits = limits;
+    }
+
+    pub fn set_clock(&mut self, clock: SharedClock) {
+        self.clock = clock;
+    }
+    pub fn clock(&self) -> SharedClock {
+        self.clock.clone()
+    }
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+    /// Today's date in China.
+    pub fn today(&self) -> NaiveDate {
+        time::china_date(self.now())
+    }
+
+    pub fn conn(&self) -> &Conn {
+        &self.conn
+    }
+    pub(crate) fn conn_mut(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+
+    /// Run a money transaction with [`crate::store::retry`].
+    pub fn retrying<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
+        crate::store::retry(|| f(self))
+    }
+
+    /// Version, schema, today's date — and, for anyone logged in (not a
+    /// kiosk at rest), how many persons the ledger holds. Where the database
+    /// is (a path on the server, a PostgreSQL URL with its password hidden)
+    /// only the operator and administrators see: a household's or a
+    /// counter's token learns nothing of the centre's machines.
+    pub fn info(&self) -> Result<Info> {
+        use crate::access::authz::Actor;
+        // Reference data: any actor may read it (the permission table's Reference row).
+        self.permit(crate::access::authz::Act::Reference)?;
+        let nobody = *self.actor_ref() == Actor::Nobody;
+        let admin = matches!(self.actor_ref(), Actor::Operator | Actor::Staff { admin: true, .. } | Actor::Serving { admin: true, .. });
+        Ok(Info {
+            app_version: env!("CARGO_PKG_VERSION").to_string(),
+            backend: self.conn.backend(),
+            server_version: self.conn.server_version()?,
+            db_path: if !admin {
+                String::new()
+            } else {
+                match (&self.path, &self.url) {
+                    (Some(p), _) => p.display().to_string(),
+                    (None, Some(u)) => crate::store::pg::redact(u),
+                    (None, None) => ":memory:".into(),
+                }
+            },
+            schema_version: db::schema_version(&self.conn)?,
+            latest_schema_version: db::latest_schema_version(),
+            journal_mode: db::journal_mode(&self.conn)?,
+            sqlite_version: rusqlite::version().to_string(),
+            persons: if nobody { 0 } else { self.count_persons()? },
+            now_utc: time::to_db(self.now()),
+            today_china: self.today().format("%Y-%m-%d").to_string(),
+        })
+    }
+}
