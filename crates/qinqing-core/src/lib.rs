@@ -27,5 +27,5 @@ pub use document::{DocKind, Document};
 pub use error::{Code, Error, Kind, Result};
 pub use person::{Insurance, Person, PersonEdit, PersonInput, PersonQuery, Status};
 pub use policy::Relation;
-pub use service::{Info, Qinqing};
+pub use service::{Caller, Info, Qinqing, Who};
 pub use staff::{Role, Staff};

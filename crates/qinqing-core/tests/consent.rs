@@ -419,3 +419,28 @@ fn payment_password_lockouts_lengthen() {
     w.q.change_pay_password(kid, Some(PAY), "246813", "246813").unwrap();
     assert_eq!(count(&w, &format!("SELECT pay_failed FROM person WHERE id = {kid}")), 0);
 }
+
+/// Issue 33: the caller is passed in with each request and never stays on
+/// the handle — after an answer, a refusal or a panic the handle is nobody,
+/// so a next request cannot inherit the last one's rights.
+#[test]
+fn a_caller_is_for_one_request_only() {
+    use qinqing_core::Caller;
+    let mut q = Qinqing::in_memory(Arc::new(qinqing_core::time::FixedClock::at("2026-03-10T02:00:00Z"))).unwrap();
+    let wei = person(&mut q, "张伟", "34010419821108017", "employee", "310115", 500_000);
+    q.set_actor(Actor::Nobody);
+    let household = Caller::actor(Actor::Household { holder: wei });
+    assert_eq!(q.as_caller(&household, |q| q.get_person(wei)).unwrap().id, wei);
+    assert!(matches!(q.actor_ref(), Actor::Nobody), "{:?}", q.actor_ref());
+    let refused = q.as_caller(&Caller::actor(Actor::Terminal { institution: 1 }), |q| q.get_person(wei));
+    assert_eq!(refused.unwrap_err().code, Code::Forbidden);
+    assert!(matches!(q.actor_ref(), Actor::Nobody));
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        q.as_caller(&Caller::actor(Actor::Operator).from(Some("10.0.0.9".into())), |_| -> qinqing_core::Result<()> { panic!("inside a request") })
+    }));
+    assert!(panicked.is_err());
+    assert!(matches!(q.actor_ref(), Actor::Nobody));
+    assert_eq!(q.client(), None, "nor its address");
+    // Nobody reads nothing.
+    assert!(q.get_person(wei).is_err());
+}

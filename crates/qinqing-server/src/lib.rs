@@ -18,7 +18,7 @@ use qinqing_core::api::Call;
 use qinqing_core::authz::Actor;
 use qinqing_core::credential::Bearer;
 use qinqing_core::throttle::{self, Policy};
-use qinqing_core::{Code, Error, Kind, Qinqing};
+use qinqing_core::{Caller, Code, Error, Kind, Qinqing};
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -97,16 +97,20 @@ impl Pool {
         Ok(Pool { jobs: Mutex::new(tx), kiosks: Arc::default() })
     }
 
-    /// Run `f` on a worker's `Qinqing` and wait (asynchronously) for its answer.
+    /// Run `f` on a worker's `Qinqing` as nobody (before a token is
+    /// checked, a log-in, a pairing) and wait (asynchronously) for its answer.
     pub async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
+        self.run_as(Caller::nobody(), f).await
+    }
+
+    /// Run `f` on a worker's `Qinqing` as `caller`, for this job only
+    /// ([`Qinqing::as_caller`]: the handle is back to nobody afterwards,
+    /// even if `f` panics), and wait for its answer.
+    pub async fn run_as<T: Send + 'static>(&self, caller: Caller, f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |q| {
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(q)))
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.as_caller(&caller, f)))
                 .unwrap_or_else(|_| Err(Error::internal("the request failed inside the ledger")));
-            // Whatever happened, the next job starts as nobody, at no kiosk, from nowhere.
-            q.set_actor(Actor::Nobody);
-            q.set_kiosk(None);
-            q.set_client(None);
             let _ = tx.send(r);
         });
         self.jobs.lock().map_err(|_| Error::internal("job queue"))?.send(job).map_err(|_| Error::internal("no ledger worker is running"))?;
@@ -120,21 +124,19 @@ impl Pool {
         self.run(move |q| q.who(&token)).await
     }
 
-    /// As [`Pool::run`], acting as `bearer` ([`Pool::who`]).
-    pub async fn as_bearer<T: Send + 'static>(&self, bearer: Bearer, f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
-        let kiosks = self.kiosks.clone();
-        self.run(move |q| {
-            match bearer {
-                Bearer::Actor(actor) => q.set_actor(actor),
-                // A kiosk acts as whoever is logged in at it, by its rules.
-                Bearer::Kiosk { device } => {
-                    q.set_kiosk(Some(kiosks.of(device)?));
-                    q.act_as_kiosk()?;
-                }
-            }
-            f(q)
-        })
-        .await
+    /// As [`Pool::run_as`], acting as `bearer` ([`Pool::who`]) from `client`:
+    /// a kiosk acts as whoever is logged in at it, by its rules.
+    pub async fn as_bearer<T: Send + 'static>(
+        &self,
+        bearer: Bearer,
+        client: Option<String>,
+        f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let caller = match bearer {
+            Bearer::Actor(actor) => Caller::actor(actor),
+            Bearer::Kiosk { device } => Caller::kiosk(self.kiosks.of(device)?),
+        };
+        self.run_as(caller.from(client), f).await
     }
 }
 
@@ -333,8 +335,6 @@ fn guard_of(call: &Call) -> Option<Guard> {
 fn guarded<T>(q: &mut Qinqing, guard: &Guard, ip: IpAddr, f: impl FnOnce(&mut Qinqing) -> Result<T, Error>) -> Result<T, Error> {
     let who = net::throttle_id(ip);
     let key = format!("{}:addr:{who}", guard.what);
-    // The core counts a staff account's wrong passwords per address too.
-    q.set_client(Some(who));
     let now = q.now().timestamp();
     if guard.count_first {
         throttle::begin(q.conn(), &key, now, guard.policy)?;
@@ -387,7 +387,8 @@ async fn login(
     let bytes = body::read(req.into_body(), BODY_LIMIT, READ_LIMIT).await?;
     let req: LoginRequest = body::parse(&bytes)?;
     let ip = s.client_ip(peer, &headers);
-    Ok(Json(s.pool.run(move |q| guarded(q, &LOGIN_GUARD, ip, |q| q.login(req.staff, &req.password))).await?))
+    let from = Caller::nobody().from(Some(net::throttle_id(ip)));
+    Ok(Json(s.pool.run_as(from, move |q| guarded(q, &LOGIN_GUARD, ip, |q| q.login(req.staff, &req.password))).await?))
 }
 
 #[derive(Deserialize)]
@@ -410,7 +411,8 @@ async fn pair(
     let bytes = body::read(req.into_body(), BODY_LIMIT, READ_LIMIT).await?;
     let req: PairRequest = body::parse(&bytes)?;
     let ip = s.client_ip(peer, &headers);
-    Ok(Json(s.pool.run(move |q| guarded(q, &PAIR_GUARD, ip, |q| q.pair(&req.code, req.label.as_deref(), req.public_key.as_deref()))).await?))
+    let from = Caller::nobody().from(Some(net::throttle_id(ip)));
+    Ok(Json(s.pool.run_as(from, move |q| guarded(q, &PAIR_GUARD, ip, |q| q.pair(&req.code, req.label.as_deref(), req.public_key.as_deref()))).await?))
 }
 
 async fn logout(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<serde_json::Value> {
@@ -490,7 +492,7 @@ async fn answer(s: &AppState, who: Bearer, ip: IpAddr, op: &str, bytes: axum::bo
     let guard = guard_of(&call);
     let v = s
         .pool
-        .as_bearer(who, move |q| match guard {
+        .as_bearer(who, Some(net::throttle_id(ip)), move |q| match guard {
             Some(g) => guarded(q, &g, ip, |q| q.call(call)),
             None => q.call(call),
         })

@@ -169,8 +169,37 @@ impl Qinqing {
         self.kiosk.clone()
     }
 
+    /// Set who asks through this handle from now on: for tests and the
+    /// local CLI (one operator). A face serving requests passes the caller
+    /// with each one instead ([`Qinqing::as_caller`]).
     pub fn set_actor(&mut self, actor: crate::access::authz::Actor) {
         self.actor = actor;
+    }
+
+    /// Run `f` as `caller` — the actor (or whoever a kiosk's sessions say),
+    /// the kiosk whose sessions the `kiosk_*` operations act on, and the
+    /// client's address — for this request only: whatever `f` returns (or
+    /// if it panics), the handle is left as nobody, at no kiosk, from
+    /// nowhere, so the next request cannot inherit this one's rights. The
+    /// faces (window, server) pass the caller here; none sets or resets it.
+    pub fn as_caller<T>(&mut self, caller: &Caller, f: impl FnOnce(&mut Qinqing) -> Result<T>) -> Result<T> {
+        struct Rest<'a>(&'a mut Qinqing);
+        impl Drop for Rest<'_> {
+            fn drop(&mut self) {
+                self.0.actor = crate::access::authz::Actor::Nobody;
+                self.0.kiosk = None;
+                self.0.client = None;
+            }
+        }
+        let rest = Rest(self);
+        let q = &mut *rest.0;
+        q.client = caller.client.clone();
+        q.kiosk = caller.kiosk.clone();
+        match &caller.who {
+            Who::Actor(a) => q.actor = a.clone(),
+            Who::Kiosk => q.act_as_kiosk()?,
+        }
+        f(q)
     }
     /// The client's network address for this request (the server sets it,
     /// and clears it after each request).
@@ -307,5 +336,49 @@ impl Qinqing {
             now_utc: time::to_db(self.now()),
             today_china: self.today().format("%Y-%m-%d").to_string(),
         })
+    }
+}
+
+/// Who asks, in one request ([`Qinqing::as_caller`]).
+#[derive(Debug, Clone)]
+pub enum Who {
+    /// This actor (a session's staff member, a terminal, a paired household…).
+    Actor(crate::access::authz::Actor),
+    /// Whoever the caller's kiosk sessions say, after their inactivity
+    /// rules: nobody, a staff member, or staff serving a resident in person.
+    Kiosk,
+}
+
+/// The caller of one request: who; the kiosk sessions its `kiosk_*`
+/// operations act on (a kiosk's, or a window's own); and the network
+/// address it asks from (the throttles count a stranger's guesses per address).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub who: Who,
+    pub kiosk: Option<crate::access::kiosk::SharedKiosk>,
+    pub client: Option<String>,
+}
+
+impl Caller {
+    pub fn actor(actor: crate::access::authz::Actor) -> Caller {
+        Caller { who: Who::Actor(actor), kiosk: None, client: None }
+    }
+    /// No one yet (before a token is checked, a log-in, a pairing).
+    pub fn nobody() -> Caller {
+        Caller::actor(crate::access::authz::Actor::Nobody)
+    }
+    /// Whoever is logged in at this kiosk.
+    pub fn kiosk(sessions: crate::access::kiosk::SharedKiosk) -> Caller {
+        Caller { who: Who::Kiosk, kiosk: Some(sessions), client: None }
+    }
+    /// … with these sessions for the `kiosk_*` operations.
+    pub fn with_sessions(mut self, sessions: crate::access::kiosk::SharedKiosk) -> Caller {
+        self.kiosk = Some(sessions);
+        self
+    }
+    /// … asking from this address.
+    pub fn from(mut self, client: Option<String>) -> Caller {
+        self.client = client;
+        self
     }
 }
