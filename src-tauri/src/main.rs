@@ -13,7 +13,7 @@ use qinqing_core::installation::Installation;
 use qinqing_core::kiosk::{KioskState as KState, SharedKiosk};
 use qinqing_core::report::TxQuery;
 use qinqing_core::settle::{AidQuery, SettleRequest};
-use qinqing_core::{db, region, Actor, BindingQuery, Error, MemberEntry, PersonEdit, PersonInput, PersonQuery, Qinqing, Result};
+use qinqing_core::{db, region, Actor, BindingQuery, Caller, Error, MemberEntry, PersonEdit, PersonInput, PersonQuery, Qinqing, Result};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -66,14 +66,10 @@ struct AppState {
 fn with<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing) -> Result<T>) -> Result<T> {
     let m = s.ledger.as_ref().map_err(Clone::clone)?;
     let mut q = m.lock().map_err(|_| Error::internal("app state lock poisoned"))?;
-    q.set_kiosk(Some(s.sessions.clone()));
-    if s.kiosk {
-        q.act_as_kiosk()?;
-    } else {
-        let actor = q.installation()?.actor();
-        q.set_actor(actor);
-    }
-    f(&mut q)
+    // At a kiosk, whoever its sessions say; elsewhere the installation's
+    // role (its `kiosk_*` calls still reach this window's sessions).
+    let caller = if s.kiosk { Caller::kiosk(s.sessions.clone()) } else { Caller::actor(q.installation()?.actor()).with_sessions(s.sessions.clone()) };
+    q.as_caller(&caller, f)
 }
 
 fn json<T: serde::Serialize>(v: T) -> Result<Value> {
@@ -786,6 +782,9 @@ fn data_dir(db: &std::path::Path) -> Option<PathBuf> {
 
 fn main() {
     let args = Args::parse();
+    // First: an earlier version's app-data directory (identifier cn.qinqing.app)
+    // moves to this one's before the ledger, the log or Tauri's webview use it.
+    qinqing_core::paths::move_earlier_installation();
     // The log lives beside the ledger (or the connection) in the app's data directory.
     if let Some(dir) = db::resolve_db_path(args.db.as_deref()).ok().and_then(|p| data_dir(&p)) {
         if let Err(e) = logging::init(&dir, &args.log_level) {

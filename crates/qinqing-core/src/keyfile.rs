@@ -16,7 +16,8 @@
 //!    exists (systemd's `LoadCredential=`: the key is readable by the service
 //!    only, for its lifetime);
 //! 3. else `keys/<database name>.ed25519` in `QINQING_KEY_DIR`, or in the OS
-//!    app-data directory (`~/.local/share/cn.qinqing.app/keys/` on Linux).
+//!    app-data directory (`~/.local/share/cn.qinqing.desktop/keys/` on Linux;
+//!    an earlier version's `cn.qinqing.app/` moves there, [`crate::paths`]).
 //!
 //! Why a file and not the environment: an environment variable is inherited
 //! by every child process and shows in `/proc/PID/environ` to the same user

@@ -15,6 +15,11 @@
 //!
 //! Prerequisites (installed by `scripts/test.sh`): `Xvfb`, `WebKitWebDriver`
 //! (Debian `webkit2gtk-driver`) and `tauri-driver` (`cargo install tauri-driver --locked`).
+//!
+//! With `QINQING_E2E_NO_WINDOW=1` every launch returns `None` at once, so the
+//! window tests end without a window: `scripts/test.sh`'s PostgreSQL pass runs
+//! the first pass's `cargo test --workspace` (nothing compiled again) without
+//! running them a second time.
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -70,10 +75,15 @@ pub fn spawn_server(bin: &Path, args: &[&str]) -> (Child, String) {
     (child, addr)
 }
 
-/// `Some(None)` when a prerequisite of a window test is missing and
-/// `QINQING_SKIP_E2E` asks to skip; panics with a clear message when it is
-/// missing otherwise; `None` when everything is there.
-fn missing_prerequisites(name: &str) -> Option<Option<App>> {
+/// `Some(None)` when this run opens no window (`QINQING_E2E_NO_WINDOW`), or
+/// when a prerequisite of a window test is missing and `QINQING_SKIP_E2E`
+/// asks to skip; panics with a clear message when it is missing otherwise;
+/// `None` when everything is there.
+fn skipped(name: &str) -> Option<Option<App>> {
+    if std::env::var_os("QINQING_E2E_NO_WINDOW").is_some_and(|v| !v.is_empty() && v != "0") {
+        eprintln!("e2e {name}: SKIPPED (QINQING_E2E_NO_WINDOW set: no window in this run)");
+        return Some(None);
+    }
     let missing: Vec<&str> = [("Xvfb", which("Xvfb")), ("tauri-driver", which("tauri-driver")), ("WebKitWebDriver", which("WebKitWebDriver"))]
         .into_iter()
         .filter(|(_, p)| p.is_none())
@@ -117,6 +127,7 @@ impl App {
     ///
     /// Panics with a clear message if a prerequisite is missing; set
     /// `QINQING_SKIP_E2E=1` to get `None` instead (never set in CI).
+    /// `None` at once, before `prepare`, with `QINQING_E2E_NO_WINDOW=1`.
     pub async fn launch(app_bin: &str, name: &str, prepare: impl FnOnce(&Path)) -> Option<App> {
         Self::launch_with(app_bin, name, &[], prepare).await
     }
@@ -129,8 +140,8 @@ impl App {
     /// As [`App::launch_with`], on the ledger at `db` (a `postgres://` URL)
     /// instead of a SQLite file in the test's directory.
     pub async fn launch_on(app_bin: &str, name: &str, db: Option<PathBuf>, extra: &[&str], prepare: impl FnOnce(&Path)) -> Option<App> {
-        if let Some(missing) = missing_prerequisites(name) {
-            return missing;
+        if let Some(skip) = skipped(name) {
+            return skip;
         }
         assert!(Path::new(app_bin).is_file(), "app binary {app_bin} not built");
 
@@ -163,8 +174,8 @@ impl App {
     /// (the pairing) lives in this test's directory (`QINQING_DB` names the
     /// place, and no database is created there).
     pub async fn launch_connected(app_bin: &str, name: &str, server: &str, extra: &[&str]) -> Option<App> {
-        if let Some(missing) = missing_prerequisites(name) {
-            return missing;
+        if let Some(skip) = skipped(name) {
+            return skip;
         }
         let dir = tempfile::Builder::new().prefix(&format!("qinqing-e2e-{name}-")).tempdir().expect("tempdir");
         let db = dir.path().join("family.db");
