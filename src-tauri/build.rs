@@ -1,65 +1,24 @@
-//! Tauri's own gate (issue 15): every app command gets an `allow-<command>`
-//! permission, and the main window's capability (tauri.conf.json) lists
-//! exactly the commands it may call — anything else is refused by Tauri
-//! before it reaches our code. Keep this list, `generate_handler!` in
-//! src/main.rs and the capability in step (the window tests call them all).
+//! Tauri's own gate (issue 15): every command gets a permission, and the main
+//! window's capability (tauri.conf.json) lists exactly the commands it may
+//! call — anything else is refused by Tauri before it reaches our code.
+//!
+//! - The operations of the service interface are declared once, in
+//!   crates/qinqing-core/src/api.rs (`operations!`); their names are read
+//!   from that declaration here, and each becomes a command of the inlined
+//!   plugin `ops` (src/main.rs, `mod ops`) with its permission
+//!   `ops:allow-<operation>`.
+//! - The window's own commands (a file dialog, pairing, the kiosk's
+//!   sessions…) are listed below; keep this list and `generate_handler!` in
+//!   src/main.rs in step (the window tests call them all).
 
 const COMMANDS: &[&str] = &[
-    "app_info",
     "region_provinces",
-    "person_list",
-    "person_get",
-    "person_add",
-    "person_edit",
-    "person_activate_voucher",
-    "audit_list",
-    "binding_list",
-    "binding_get",
-    "binding_apply",
-    "binding_attach",
-    "binding_letter",
-    "binding_sign",
     "binding_face_staff",
-    "binding_face_evidence",
-    "binding_confirm_remote",
-    "binding_send_remote_code",
-    "stay_admit",
-    "stay_list",
-    "aid_letter",
-    "aid_authorize",
-    "aid_cap",
-    "aid_online_cap",
-    "aid_unfreeze",
-    "aid_revoke",
-    "aid_payers",
-    "premium_tiers",
-    "premium_check",
-    "premium_pay",
-    "premium_list",
-    "filing_add",
-    "filing_list",
-    "filing_cancel",
     "region_cities",
-    "binding_guardian_voucher",
-    "binding_submit",
     "binding_approve",
     "binding_reject",
-    "binding_unbind",
     "document_upload",
     "document_pick",
-    "document_list",
-    "document_thumb",
-    "document_image",
-    "document_delete",
-    "qr_issue",
-    "settle",
-    "settle_send_code",
-    "confirm_policy",
-    "settlement_list",
-    "institution_list",
-    "aid_list",
-    "aid_freeze",
-    "dashboard",
     "app_mode",
     "kiosk_state",
     "kiosk_touch",
@@ -70,19 +29,10 @@ const COMMANDS: &[&str] = &[
     "kiosk_end_resident",
     "kiosk_add_staff",
     "kiosk_exit",
-    "tx_list",
     "tx_csv_export",
-    "settlement_get",
-    "annual_statement",
-    "staff_list",
     "person_verify_face",
-    "person_reveal_id",
     "amount_parse",
-    "person_set_pay_password",
-    "person_has_pay_password",
-    "denied_list",
     "setup_household",
-    "pairing_start",
     "kiosk_register",
     "pair_device",
     "connect_counter",
@@ -90,7 +40,28 @@ const COMMANDS: &[&str] = &[
     "connection_state",
 ];
 
+/// The operations' names, from their declaration: the lines
+/// `read <name> = …` and `write <name> = …` of the `operations!` block.
+fn operations() -> &'static [&'static str] {
+    let decl = include_str!("../crates/qinqing-core/src/api.rs");
+    let start = decl.find("operations! {").expect("the operations! block in api.rs");
+    let names: Vec<&'static str> = decl[start..]
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            match (w.next(), w.next(), w.next()) {
+                (Some("read" | "write"), Some(name), Some("=")) => Some(name),
+                _ => None,
+            }
+        })
+        .collect();
+    assert!(names.len() > 100, "read the operations from api.rs: {}", names.len());
+    Box::leak(names.into_boxed_slice())
+}
+
 fn main() {
-    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)))
-        .expect("tauri-build: app command permissions");
+    println!("cargo:rerun-if-changed=crates/qinqing-core/src/api.rs");
+    let ops = tauri_build::InlinedPlugin::new().commands(operations());
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)).plugin("ops", ops))
+        .expect("tauri-build: command permissions");
 }

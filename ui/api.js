@@ -49,3 +49,13 @@ export function onTauriEvent(name, fn) {
   if (!ev || typeof ev.listen !== 'function') return;
   ev.listen(name, fn);
 }
+
+/**
+ * One operation of the service interface — its name and arguments exactly as
+ * the server takes them (crates/qinqing-core/src/api.rs declares each once):
+ * the window's command `plugin:ops|<name>`, made from that declaration, with
+ * its own permission `ops:allow-<name>`.
+ */
+export async function op(name, args = {}) {
+  return call(`plugin:ops|${name}`, { args });
+}

@@ -3,7 +3,7 @@
 // modules under screens/ with `mount(root)` (and `reset()` to forget a
 // resident); they re-render on language change.
 
-import { call } from './api.js';
+import { call, op } from './api.js';
 import { el, clear, $ } from './dom.js';
 import { t, lang, setLang, onLangChange, errText } from './i18n.js';
 import { session } from './session.js';
@@ -153,7 +153,7 @@ function watchConnection() {
     // A light read: every 3 s while the server is away, every 10 s otherwise.
     if (connection.paired && (!was || Date.now() - lastAsked >= 10000)) {
       lastAsked = Date.now();
-      try { await call('app_info'); } catch (_) { /* still away */ }
+      try { await op('info'); } catch (_) { /* still away */ }
     }
     try { connection = await call('connection_state'); } catch (_) { return; }
     if (connection.online !== was) {
@@ -168,14 +168,14 @@ async function renderStatus() {
   if (connection) {
     let info = null;
     if (connection.paired) {
-      try { info = await call('app_info'); showGlobalError(null); } catch (_) { /* shown as offline */ }
+      try { info = await op('info'); showGlobalError(null); } catch (_) { /* shown as offline */ }
     }
     try { connection = await call('connection_state'); } catch (_) { /* keep */ }
     renderConnection(line, info);
     return;
   }
   try {
-    const info = await call('app_info');
+    const info = await op('info');
     const role = session.kiosk ? t('status.kiosk') : t(`status.role_${installation.role}`);
     line.textContent = session.kiosk
       ? `${role} · ${t('status.today')} ${info.today_china} · v${info.app_version}`

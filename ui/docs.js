@@ -4,7 +4,7 @@
 // check; this only moves bytes and shows the answer (the file dialog is
 // opened by Rust, so no file-system path ever reaches the page).
 
-import { call, callRaw } from './api.js';
+import { call, callRaw, op } from './api.js';
 import { el } from './dom.js';
 import { t, errText } from './i18n.js';
 
@@ -23,7 +23,7 @@ let listening = false;
 export function loadThumbs(docs, done) {
   const missing = docs.filter((d) => !thumbs.has(d.id));
   if (!missing.length) return;
-  Promise.all(missing.map((d) => call('document_thumb', { id: d.id })
+  Promise.all(missing.map((d) => op('document_thumb', { id: d.id })
     .then((img) => thumbs.set(d.id, img ? img.data_url : ''))
     .catch(() => thumbs.set(d.id, ''))))
     .then(done);

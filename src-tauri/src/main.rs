@@ -2,18 +2,19 @@
 //! Every command is a one-line call into the domain library; no rule lives here.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+// The window's commands are made by walking the list of every operation (mod ops).
+#![recursion_limit = "512"]
 
 mod connection;
 mod logging;
 
+
 use clap::Parser;
 use qinqing_core::api::Call;
-use qinqing_core::audit::AuditQuery;
 use qinqing_core::installation::Installation;
 use qinqing_core::kiosk::{KioskState as KState, SharedKiosk};
 use qinqing_core::report::TxQuery;
-use qinqing_core::settle::{AidQuery, SettleRequest};
-use qinqing_core::{db, region, Actor, BindingQuery, Caller, Error, MemberEntry, PersonEdit, PersonInput, PersonQuery, Qinqing, Result};
+use qinqing_core::{db, region, Actor, Caller, Error, Qinqing, Result};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -70,6 +71,66 @@ fn with<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing) -> Result<T>) -
     // role (its `kiosk_*` calls still reach this window's sessions).
     let caller = if s.kiosk { Caller::kiosk(s.sessions.clone()) } else { Caller::actor(q.installation()?.actor()).with_sessions(s.sessions.clone()) };
     q.as_caller(&caller, f)
+}
+
+/// One operation of the service interface by name, with its arguments as
+/// the server takes them (unknown fields are refused, as the server does):
+/// on the server when connected, else on this computer's ledger.
+fn operation(s: &State<'_, AppState>, op: &str, args: Value) -> Result<Value> {
+    let mut unknown = Vec::new();
+    let c = Call::parse(op, args, &mut unknown)?;
+    if !unknown.is_empty() {
+        let e = Error::request_malformed(&format!("unknown fields: {}", unknown.join(", ")));
+        logging::command(op, std::time::Instant::now(), &Err::<Value, _>(e.clone()));
+        return Err(e);
+    }
+    call(s, c)
+}
+
+/// The window's command for every operation of the service interface, made
+/// from its one declaration (`qinqing_core::for_each_operation!`): the
+/// inlined plugin `ops`, invoked as `plugin:ops|<operation>` with `{ args }`,
+/// each command with its own permission `ops:allow-<operation>` (build.rs;
+/// the window's capability in tauri.conf.json grants the ones its screens use).
+mod ops {
+    use super::{operation, AppState, Result};
+    use serde_json::Value;
+    use tauri::State;
+
+    // Every operation but those the window answers with its own command of
+    // the same name, which adds what only the window has (its kiosk
+    // sessions, the staff member logged in at it, an upload as raw bytes);
+    // Tauri names a command once in an app.
+    macro_rules! commands {
+        (@keep [$($op:ident)*]) => {
+            $(
+                #[tauri::command]
+                pub fn $op(s: State<'_, AppState>, args: Option<Value>) -> Result<Value> {
+                    operation(&s, stringify!($op), args.unwrap_or(Value::Null))
+                }
+            )*
+
+            pub fn plugin<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
+                tauri::plugin::Builder::new("ops").invoke_handler(tauri::generate_handler![$($op),*]).build()
+            }
+        };
+        (@keep [$($k:ident)*] kiosk_state $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] kiosk_touch $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] kiosk_login $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] kiosk_logout $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] kiosk_start_resident $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] kiosk_end_resident $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] kiosk_register $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] kiosk_exit $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] binding_face_staff $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] binding_approve $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] binding_reject $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] person_verify_face $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] document_upload $($rest:ident)*) => { commands!(@keep [$($k)*] $($rest)*); };
+        (@keep [$($k:ident)*] $op:ident $($rest:ident)*) => { commands!(@keep [$($k)* $op] $($rest)*); };
+        ($($all:ident)*) => { commands!(@keep [] $($all)*); };
+    }
+    qinqing_core::for_each_operation!(commands);
 }
 
 fn json<T: serde::Serialize>(v: T) -> Result<Value> {
@@ -327,114 +388,14 @@ fn with_single_instance(builder: tauri::Builder<tauri::Wry>, kiosk: bool) -> tau
 }
 
 #[tauri::command]
-fn app_info(s: State<'_, AppState>) -> Result<Value> {
-    call(&s, Call::Info)
-}
-
-#[tauri::command]
 fn region_provinces() -> Result<Vec<(&'static str, &'static str, &'static str)>> {
     logged("region_provinces", || Ok(region::PROVINCES.to_vec()))
-}
-
-#[tauri::command]
-fn person_list(s: State<'_, AppState>, query: PersonQuery) -> Result<Value> {
-    call(&s, Call::PersonList(query))
-}
-
-#[tauri::command]
-fn person_get(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::PersonGet { id })
-}
-
-#[tauri::command]
-fn person_add(s: State<'_, AppState>, input: PersonInput) -> Result<Value> {
-    call(&s, Call::PersonAdd(input))
-}
-
-#[tauri::command]
-fn person_edit(s: State<'_, AppState>, id: i64, edit: PersonEdit) -> Result<Value> {
-    call(&s, Call::PersonEdit { id, edit })
-}
-
-#[tauri::command]
-fn person_activate_voucher(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::VoucherActivate { id })
-}
-
-#[tauri::command]
-fn audit_list(s: State<'_, AppState>, query: AuditQuery) -> Result<Value> {
-    call(&s, Call::AuditList(query))
-}
-
-#[tauri::command]
-fn binding_list(s: State<'_, AppState>, query: BindingQuery) -> Result<Value> {
-    call(&s, Call::BindingList(query))
-}
-
-#[tauri::command]
-fn binding_get(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::BindingGet { id })
-}
-
-#[tauri::command]
-fn binding_apply(s: State<'_, AppState>, holder: i64, entry: MemberEntry) -> Result<Value> {
-    call(&s, Call::BindingApply { holder, entry })
-}
-
-#[tauri::command]
-fn binding_attach(s: State<'_, AppState>, id: i64, doc: i64) -> Result<Value> {
-    call(&s, Call::BindingAttach { id, doc })
-}
-
-#[tauri::command]
-fn binding_letter(s: State<'_, AppState>) -> Result<Value> {
-    call(&s, Call::BindingLetter)
-}
-
-#[tauri::command]
-fn binding_sign(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::BindingSign { id })
 }
 
 /// The logged-in staff member compared the member's face with the ID card.
 #[tauri::command]
 fn binding_face_staff(s: State<'_, AppState>, id: i64) -> Result<Value> {
     call_staff(&s, |staff| Call::BindingFaceStaff { id, staff })
-}
-
-#[tauri::command]
-fn binding_face_evidence(s: State<'_, AppState>, id: i64, doc: i64) -> Result<Value> {
-    call(&s, Call::BindingFaceEvidence { id, doc })
-}
-
-#[tauri::command]
-fn binding_confirm_remote(s: State<'_, AppState>, id: i64, code: String) -> Result<Value> {
-    call(&s, Call::BindingConfirmRemote { id, code })
-}
-
-#[tauri::command]
-fn stay_admit(s: State<'_, AppState>, request: qinqing_core::settle::AdmitRequest) -> Result<Value> {
-    call(&s, Call::Admit(request))
-}
-
-#[tauri::command]
-fn stay_list(s: State<'_, AppState>, institution: Option<i64>, open_only: bool) -> Result<Value> {
-    call(&s, Call::StayList { institution, member: None, open: open_only })
-}
-
-#[tauri::command]
-fn binding_send_remote_code(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::BindingSendRemoteCode { id })
-}
-
-#[tauri::command]
-fn binding_guardian_voucher(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::BindingGuardianVoucher { id })
-}
-
-#[tauri::command]
-fn binding_submit(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::BindingSubmit { id })
 }
 
 #[tauri::command]
@@ -445,22 +406,6 @@ fn binding_approve(s: State<'_, AppState>, id: i64) -> Result<Value> {
 #[tauri::command]
 fn binding_reject(s: State<'_, AppState>, id: i64, reason: String) -> Result<Value> {
     call_staff(&s, |staff| Call::BindingReject { id, staff, reason })
-}
-
-#[tauri::command]
-fn binding_unbind(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::BindingUnbindAsHolder { id })
-}
-
-/// Set a payment password (typed twice in the page, sent once, never kept).
-#[tauri::command]
-fn person_set_pay_password(s: State<'_, AppState>, id: i64, password: String, again: String, current: Option<String>) -> Result<Value> {
-    call(&s, Call::PayPasswordSet { id, password, again, current })
-}
-
-#[tauri::command]
-fn person_has_pay_password(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::PayPasswordIs { id })
 }
 
 /// Yuan as typed ("1,200.50", "¥300") → fen, by the domain's one parser;
@@ -474,16 +419,6 @@ fn amount_parse(text: String) -> Result<Option<i64>> {
         }
         qinqing_core::money::parse_yuan("amount", t).map(Some)
     })
-}
-
-#[tauri::command]
-fn person_reveal_id(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::PersonRevealId { id })
-}
-
-#[tauri::command]
-fn denied_list(s: State<'_, AppState>, limit: u32) -> Result<Value> {
-    call(&s, Call::DeniedList { limit })
 }
 
 /// What travels with an upload's raw bytes, in the `x-qinqing-upload`
@@ -536,71 +471,6 @@ async fn document_pick(app: tauri::AppHandle, s: State<'_, AppState>, person: i6
     call(&s, Call::DocumentUpload { person, kind, note, binding, data_base64 }).map(Some)
 }
 
-#[tauri::command]
-fn document_list(s: State<'_, AppState>, person: Option<i64>) -> Result<Value> {
-    call(&s, Call::DocumentList { person })
-}
-
-#[tauri::command]
-fn document_thumb(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::DocumentThumb { id })
-}
-
-#[tauri::command]
-fn document_image(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::DocumentImage { id })
-}
-
-#[tauri::command]
-fn document_delete(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::DocumentDelete { id })
-}
-
-#[tauri::command]
-fn qr_issue(s: State<'_, AppState>, member: i64, holder: Option<i64>) -> Result<Value> {
-    call(&s, Call::QrIssue { member, holder })
-}
-
-#[tauri::command]
-fn settle(s: State<'_, AppState>, request: SettleRequest) -> Result<Value> {
-    call(&s, Call::Settle(request))
-}
-
-#[tauri::command]
-fn settle_send_code(s: State<'_, AppState>, request: SettleRequest) -> Result<Value> {
-    call(&s, Call::SettleSendCode(request))
-}
-
-#[tauri::command]
-fn confirm_policy(s: State<'_, AppState>) -> Result<Value> {
-    call(&s, Call::ConfirmPolicy)
-}
-
-#[tauri::command]
-fn settlement_list(s: State<'_, AppState>, member: Option<i64>, limit: u32) -> Result<Value> {
-    call(&s, Call::SettlementList { member, limit })
-}
-
-#[tauri::command]
-fn institution_list(s: State<'_, AppState>) -> Result<Value> {
-    call(&s, Call::InstitutionList)
-}
-
-#[tauri::command]
-fn aid_list(s: State<'_, AppState>, query: AidQuery) -> Result<Value> {
-    call(&s, Call::AidList(query))
-}
-
-#[tauri::command]
-fn dashboard(s: State<'_, AppState>, holder: i64, year: i32) -> Result<Value> {
-    call(&s, Call::Dashboard { holder, year })
-}
-
-#[tauri::command]
-fn tx_list(s: State<'_, AppState>, query: TxQuery) -> Result<Value> {
-    call(&s, Call::TxList(query))
-}
-
 /// What an export wrote (the file's name only; the path stays in Rust).
 #[derive(serde::Serialize)]
 struct Exported {
@@ -629,109 +499,13 @@ async fn tx_csv_export(app: tauri::AppHandle, s: State<'_, AppState>, query: TxQ
 }
 
 #[tauri::command]
-fn settlement_get(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::SettlementGet { id })
-}
-
-#[tauri::command]
-fn annual_statement(s: State<'_, AppState>, member: i64, year: i32) -> Result<Value> {
-    call(&s, Call::AnnualStatement { member, year })
-}
-
-#[tauri::command]
-fn aid_freeze(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::AidFreeze { id })
-}
-
-#[tauri::command]
-fn aid_letter(s: State<'_, AppState>) -> Result<Value> {
-    call(&s, Call::AidLetter)
-}
-
-#[tauri::command]
-fn aid_authorize(s: State<'_, AppState>, request: qinqing_core::settle::AidRequest) -> Result<Value> {
-    call(&s, Call::AidAuthorize(request))
-}
-
-#[tauri::command]
-fn aid_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>, pay_password: Option<String>) -> Result<Value> {
-    call(&s, Call::AidSetCap { id, cap_fen: cap, pay_password })
-}
-
-#[tauri::command]
-fn aid_online_cap(s: State<'_, AppState>, id: i64, cap: Option<i64>, pay_password: Option<String>) -> Result<Value> {
-    call(&s, Call::AidSetOnlineCap { id, cap_fen: cap, pay_password })
-}
-
-#[tauri::command]
-fn aid_unfreeze(s: State<'_, AppState>, id: i64, pay_password: Option<String>) -> Result<Value> {
-    call(&s, Call::AidUnfreeze { id, pay_password })
-}
-
-#[tauri::command]
-fn aid_revoke(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::AidRevoke { id })
-}
-
-#[tauri::command]
-fn aid_payers(s: State<'_, AppState>, beneficiary: i64) -> Result<Value> {
-    call(&s, Call::AidPayers { beneficiary })
-}
-
-#[tauri::command]
-fn premium_tiers(s: State<'_, AppState>, region: String, year: i64) -> Result<Value> {
-    call(&s, Call::PremiumTiers { region, year })
-}
-
-#[tauri::command]
-fn premium_check(s: State<'_, AppState>, request: qinqing_core::premium::PremiumRequest) -> Result<Value> {
-    call(&s, Call::PremiumCheck(request))
-}
-
-#[tauri::command]
-fn premium_pay(s: State<'_, AppState>, request: qinqing_core::premium::PremiumRequest) -> Result<Value> {
-    call(&s, Call::PremiumPay(request))
-}
-
-#[tauri::command]
-fn premium_list(s: State<'_, AppState>, person: i64) -> Result<Value> {
-    call(&s, Call::PremiumList { person })
-}
-
-#[tauri::command]
-fn filing_add(s: State<'_, AppState>, request: qinqing_core::settle::FilingRequest) -> Result<Value> {
-    call(&s, Call::FilingAdd(request))
-}
-
-#[tauri::command]
-fn filing_list(s: State<'_, AppState>, person: i64) -> Result<Value> {
-    call(&s, Call::FilingList { person: Some(person) })
-}
-
-#[tauri::command]
-fn filing_cancel(s: State<'_, AppState>, id: i64) -> Result<Value> {
-    call(&s, Call::FilingCancel { id })
-}
-
-#[tauri::command]
 fn region_cities() -> Result<Vec<(String, String)>> {
     logged("region_cities", || Ok(qinqing_core::region::pooling_regions()))
 }
 
 #[tauri::command]
-fn staff_list(s: State<'_, AppState>) -> Result<Value> {
-    call(&s, Call::StaffList)
-}
-
-#[tauri::command]
 fn person_verify_face(s: State<'_, AppState>, id: i64) -> Result<Value> {
     call_staff(&s, |staff| Call::PersonVerifyFace { id, staff })
-}
-
-/// Staff at the kiosk: a one-time code to pair the served resident's family computer.
-#[tauri::command]
-fn pairing_start(s: State<'_, AppState>, holder: i64) -> Result<Value> {
-    call(&s, Call::PairingStart { holder })
 }
 
 /// Connected mode: redeem the one-time code staff gave at the centre.
@@ -821,6 +595,7 @@ fn main() {
     // The single-instance plugin must be the first one registered.
     let result = with_single_instance(tauri::Builder::default(), kiosk_mode)
         .plugin(tauri_plugin_dialog::init())
+        .plugin(ops::plugin())
         .manage(state)
         .setup(move |app| {
             if kiosk_mode && !single_instance(app.handle(), &db_path) {
@@ -855,61 +630,13 @@ fn main() {
             }
         })
         .invoke_handler(tauri::generate_handler![
-            app_info,
             region_provinces,
-            person_list,
-            person_get,
-            person_add,
-            person_edit,
-            person_activate_voucher,
-            audit_list,
-            binding_list,
-            binding_get,
-            binding_apply,
-            binding_attach,
-            binding_letter,
-            binding_sign,
             binding_face_staff,
-            binding_face_evidence,
-            binding_confirm_remote,
-            binding_send_remote_code,
-            stay_admit,
-            stay_list,
-            aid_letter,
-            aid_authorize,
-            aid_cap,
-            aid_online_cap,
-            aid_unfreeze,
-            aid_revoke,
-            aid_payers,
-            premium_tiers,
-            premium_check,
-            premium_pay,
-            premium_list,
-            filing_add,
-            filing_list,
-            filing_cancel,
             region_cities,
-            binding_guardian_voucher,
-            binding_submit,
             binding_approve,
             binding_reject,
-            binding_unbind,
             document_upload,
             document_pick,
-            document_list,
-            document_thumb,
-            document_image,
-            document_delete,
-            qr_issue,
-            settle,
-            settle_send_code,
-            confirm_policy,
-            settlement_list,
-            institution_list,
-            aid_list,
-            aid_freeze,
-            dashboard,
             app_mode,
             kiosk_state,
             kiosk_touch,
@@ -920,19 +647,10 @@ fn main() {
             kiosk_end_resident,
             kiosk_add_staff,
             kiosk_exit,
-            tx_list,
             tx_csv_export,
-            settlement_get,
-            annual_statement,
-            staff_list,
             person_verify_face,
-            person_reveal_id,
             amount_parse,
-            person_set_pay_password,
-            person_has_pay_password,
-            denied_list,
             setup_household,
-            pairing_start,
             kiosk_register,
             pair_device,
             connect_counter,

@@ -183,7 +183,7 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     let Some(family) = App::launch_connected(APP, "three-family", &url, &[]).await else { return };
     family.wait("#pair-form").await;
     assert_eq!(family.count("#nav [data-screen]").await, 1);
-    let r = family.js_async(&probe("person_list", "{ query: {} }")).await;
+    let r = family.js_async(&probe("plugin:ops|person_list", "{ args: {} }")).await;
     assert_eq!(r["err"]["code"], "TOKEN_UNKNOWN", "unpaired: {r}");
     family.screenshot("three-family-unpaired").await;
     family.click("#counter-card summary").await;
@@ -287,29 +287,29 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
 
     // Household B's person, by any command: refused by the server.
     for (cmd, args) in [
-        ("person_get", format!("{{ id: {stranger} }}")),
-        ("dashboard", format!("{{ holder: {stranger}, year: 2026 }}")),
-        ("premium_list", format!("{{ person: {stranger} }}")),
-        ("filing_list", format!("{{ person: {stranger} }}")),
-        ("person_reveal_id", format!("{{ id: {stranger} }}")),
-        ("qr_issue", format!("{{ member: {stranger}, holder: null }}")),
-        ("document_list", format!("{{ person: {stranger} }}")),
+        ("plugin:ops|person_get", format!("{{ args: {{ id: {stranger} }} }}")),
+        ("plugin:ops|dashboard", format!("{{ args: {{ holder: {stranger}, year: 2026 }} }}")),
+        ("plugin:ops|premium_list", format!("{{ args: {{ person: {stranger} }} }}")),
+        ("plugin:ops|filing_list", format!("{{ args: {{ person: {stranger} }} }}")),
+        ("plugin:ops|person_reveal_id", format!("{{ args: {{ id: {stranger} }} }}")),
+        ("plugin:ops|qr_issue", format!("{{ args: {{ member: {stranger}, holder: null }} }}")),
+        ("plugin:ops|document_list", format!("{{ args: {{ person: {stranger} }} }}")),
         ("binding_approve", format!("{{ id: {binding} }}")),
     ] {
         let r = family.js_async(&probe(cmd, &args)).await;
         assert!(matches!(r["err"]["code"].as_str(), Some("FORBIDDEN" | "NOT_LOGGED_IN")), "{cmd}: {r}");
     }
-    let r = family.js_async(&probe("person_list", "{ query: {} }")).await;
+    let r = family.js_async(&probe("plugin:ops|person_list", "{ args: {} }")).await;
     let ids: Vec<i64> = r["ok"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
     assert!(ids.contains(&child) && !ids.contains(&stranger), "{ids:?}");
 
     // The server stops: the window says so, still shows what it saw, refuses changes.
-    let info_before = family.js_async(&probe("app_info", "{}")).await;
+    let info_before = family.js_async(&probe("plugin:ops|info", "{}")).await;
     drop(srv);
     family.wait("#conn-status[data-online='0']").await;
-    let r = family.js_async(&probe("app_info", "{}")).await;
+    let r = family.js_async(&probe("plugin:ops|info", "{}")).await;
     assert_eq!(r["ok"], info_before["ok"], "a read seen before is answered from memory: {r}");
-    let r = family.js_async(&probe("aid_freeze", "{ id: 1 }")).await;
+    let r = family.js_async(&probe("plugin:ops|aid_freeze", "{ args: { id: 1 } }")).await;
     assert_eq!(r["err"]["code"], "SERVER_UNREACHABLE", "a change while away: {r}");
     family.wait_text("#conn-status", "显示的是").await;
     family.screenshot("three-family-offline").await;
@@ -340,7 +340,7 @@ async fn a_family_the_kiosk_and_the_counter_on_one_server() {
     // counter settles the code this computer signed (the ledger decides).
     let (srv, _) = server(&db, &addr);
     family.wait("#conn-status[data-online='1']").await;
-    let r = family.js_async(&probe("person_get", "{ id: 3 }")).await;
+    let r = family.js_async(&probe("plugin:ops|person_get", "{ args: { id: 3 } }")).await;
     assert_eq!(r["ok"]["name"], "张伟", "{r}");
     let (status, settled, err) = counter(
         &url,

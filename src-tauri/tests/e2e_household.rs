@@ -23,7 +23,7 @@ async fn a_family_computer_is_set_up_once_and_sees_only_its_family() {
     // Only the set-up step, and nothing else answers.
     app.wait("#setup-form").await;
     assert_eq!(app.count("#nav [data-screen]").await, 1);
-    let r = app.js_async(&probe("person_list", "{ query: {} }")).await;
+    let r = app.js_async(&probe("plugin:ops|person_list", "{ args: {} }")).await;
     assert_eq!(r["err"]["code"], "NOT_LOGGED_IN", "{r}");
     app.screenshot("household-setup").await;
     // A name that does not match the register is refused.
@@ -47,18 +47,18 @@ async fn a_family_computer_is_set_up_once_and_sees_only_its_family() {
     app.screenshot("household-family").await;
 
     // The page asking Rust directly: the family's own data yes, the rest no.
-    let r = app.js_async(&probe("person_list", "{ query: {} }")).await;
+    let r = app.js_async(&probe("plugin:ops|person_list", "{ args: {} }")).await;
     let ids: Vec<i64> = r["ok"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
     assert!(ids.contains(&3) && ids.contains(&5) && !ids.contains(&7), "张伟's family only: {ids:?}");
     for (cmd, args, code) in [
-        ("person_edit", "{ id: 5, edit: { balance_fen: 99999999 } }", "FORBIDDEN"),
-        ("person_add", "{ input: { name: 'x', resident_id: 'x' } }", "FORBIDDEN"),
-        ("person_get", "{ id: 7 }", "FORBIDDEN"),
+        ("plugin:ops|person_edit", "{ args: { id: 5, edit: { balance_fen: 99999999 } } }", "FORBIDDEN"),
+        ("plugin:ops|person_add", "{ args: { name: 'x', resident_id: 'x' } }", "FORBIDDEN"),
+        ("plugin:ops|person_get", "{ args: { id: 7 } }", "FORBIDDEN"),
         ("binding_approve", "{ id: 2 }", "NOT_LOGGED_IN"),
         ("kiosk_login", "{ staff: 1, password: 'demo-staff-2026' }", "FORBIDDEN"),
         ("setup_household", "{ name: '阿卜杜热合曼·买买提', residentId: '650102195806300510' }", "FORBIDDEN"),
-        ("settle", "{ request: { token: 'QQ1', institution: 1, scenario: 'pharmacy', total_fen: 100, bill_id: 'X' } }", "FORBIDDEN"),
-        ("staff_list", "{}", "FORBIDDEN"),
+        ("plugin:ops|settle", "{ args: { token: 'QQ1', institution: 1, scenario: 'pharmacy', total_fen: 100, bill_id: 'X' } }", "FORBIDDEN"),
+        ("plugin:ops|staff_list", "{}", "FORBIDDEN"),
     ] {
         let r = app.js_async(&probe(cmd, args)).await;
         assert_eq!(r["err"]["code"], code, "{cmd}: {r}");

@@ -39,11 +39,11 @@ async fn staff_serve_a_resident_and_the_idle_timer_wipes_the_screen() {
     )
     };
     for (cmd, args) in [
-        ("person_list", "{ query: {} }"),
-        ("person_get", "{ id: 3 }"),
-        ("dashboard", "{ holder: 3, year: 2026 }"),
-        ("binding_list", "{ query: {} }"),
-        ("person_edit", "{ id: 3, edit: { balance_fen: 1 } }"),
+        ("plugin:ops|person_list", "{ args: {} }"),
+        ("plugin:ops|person_get", "{ args: { id: 3 } }"),
+        ("plugin:ops|dashboard", "{ args: { holder: 3, year: 2026 } }"),
+        ("plugin:ops|binding_list", "{ args: {} }"),
+        ("plugin:ops|person_edit", "{ args: { id: 3, edit: { balance_fen: 1 } } }"),
     ] {
         let r = app.js_async(&probe(cmd, args)).await;
         assert_eq!(r["err"]["code"], "NOT_LOGGED_IN", "{cmd} with nobody logged in: {r}");
@@ -56,7 +56,7 @@ async fn staff_serve_a_resident_and_the_idle_timer_wipes_the_screen() {
         let r = app.js_async(&probe(cmd, args)).await;
         assert!(r.get("ok").is_none(), "{cmd} must not exist: {r}");
     }
-    let r = app.js_async(&probe("app_info", "{}")).await;
+    let r = app.js_async(&probe("plugin:ops|info", "{}")).await;
     assert_eq!((r["ok"]["db_path"].as_str(), r["ok"]["persons"].as_i64()), (Some(""), Some(0)), "a kiosk at rest tells nothing about its ledger: {r}");
     let r = app.js_async(&probe("plugin:dialog|save", "{ options: {} }")).await;
     assert!(r.get("ok").is_none(), "the page cannot open file dialogs itself: {r}");
@@ -84,9 +84,9 @@ async fn staff_serve_a_resident_and_the_idle_timer_wipes_the_screen() {
     assert_eq!(app.count("#nav [data-screen=register], #nav [data-screen=review]").await, 0);
     app.screenshot("kiosk-resident").await;
     // … and Rust scopes every call to this resident's family: another family is FORBIDDEN.
-    let r = app.js_async(&probe("person_get", "{ id: 7 }")).await;
+    let r = app.js_async(&probe("plugin:ops|person_get", "{ args: { id: 7 } }")).await;
     assert_eq!(r["err"]["code"], "FORBIDDEN", "another family's person (阿卜杜热合曼, #7) during 张伟's session: {r}");
-    let r = app.js_async(&probe("person_list", "{ query: {} }")).await;
+    let r = app.js_async(&probe("plugin:ops|person_list", "{ args: {} }")).await;
     let ids: Vec<i64> = r["ok"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
     assert!(!ids.contains(&7), "the list holds only the resident's family: {ids:?}");
     let r = app.js_async(&probe("binding_approve", "{ id: 1 }")).await;
@@ -98,7 +98,7 @@ async fn staff_serve_a_resident_and_the_idle_timer_wipes_the_screen() {
     app.wait_js("document.body.dataset.lastWipe === 'resident_idle'").await;
     // The staff log-in was locked with the session: the next person finds the log-in.
     app.wait("#kiosk-login").await;
-    let r = app.js_async(&probe("person_list", "{ query: {} }")).await;
+    let r = app.js_async(&probe("plugin:ops|person_list", "{ args: {} }")).await;
     assert_eq!(r["err"]["code"], "NOT_LOGGED_IN", "after the wipe: {r}");
     let text = app.js("return document.body.innerText + ' ' + Array.from(document.querySelectorAll('input')).map(i => i.value).join(' ');").await;
     let text = text.as_str().unwrap_or_default().to_string();

@@ -41,7 +41,7 @@ async fn the_window_on_a_postgresql_ledger_shows_and_settles_for_the_demo_family
         return;
     };
     // The app says which store it is on.
-    let info = app.js_async("const done = arguments[arguments.length - 1]; window.__TAURI__.core.invoke('app_info').then(done);").await;
+    let info = app.js_async("const done = arguments[arguments.length - 1]; window.__TAURI__.core.invoke('plugin:ops|info').then(done);").await;
     assert_eq!(info["backend"], "postgresql", "{info}");
     assert!(info["db_path"].as_str().unwrap().starts_with("postgres://"), "{info}");
     // The demo family in the register.
@@ -57,7 +57,7 @@ async fn the_window_on_a_postgresql_ledger_shows_and_settles_for_the_demo_family
     let pay = qinqing_core::demo::DEMO_PAY_PASSWORD;
     let r = app
         .js_async(&format!(
-            "const done = arguments[arguments.length - 1]; window.__TAURI__.core.invoke('settle', {{ request: {{ token: '{token}', institution: 1, scenario: 'pharmacy', total_fen: 4321, bill_id: 'PG-E2E-1', pay_password: '{pay}' }} }}).then(r => done({{ ok: r }})).catch(e => done({{ err: e }}));"
+            "const done = arguments[arguments.length - 1]; window.__TAURI__.core.invoke('plugin:ops|settle', {{ args: {{ token: '{token}', institution: 1, scenario: 'pharmacy', total_fen: 4321, bill_id: 'PG-E2E-1', pay_password: '{pay}' }} }}).then(r => done({{ ok: r }})).catch(e => done({{ err: e }}));"
         ))
         .await;
     assert!(r.get("ok").is_some(), "{r}");

@@ -11,7 +11,7 @@
 // typed (yuan turned into integer fen, digit by digit) and lays out the answer.
 
 import { session, visiblePersons } from '../session.js';
-import { call } from '../api.js';
+import { call, op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText, lang } from '../i18n.js';
@@ -119,10 +119,10 @@ function msg(err) {
 async function load() {
   const my = ++seq;
   try {
-    const everyone = await call('person_list', { query: {} });
-    if (state.thisYear === null) state.thisYear = Number((await call('app_info')).today_china.slice(0, 4));
+    const everyone = await op('person_list', {});
+    if (state.thisYear === null) state.thisYear = Number((await op('info')).today_china.slice(0, 4));
     if (state.pform.year === null) state.pform.year = state.thisYear;
-    if (!state.letter) state.letter = await call('aid_letter');
+    if (!state.letter) state.letter = await op('aid_letter');
     if (my !== seq) return;
     state.persons = visiblePersons(everyone);
     const ids = new Set(state.persons.map((p) => p.id));
@@ -165,30 +165,30 @@ async function relativesOf(self, everyone) {
   if (self === null) return [];
   if (session.residentId === null) return everyone.filter((p) => p.id !== self);
   const ids = new Set();
-  for (const b of await call('binding_list', { query: { holder: self, status: 'active' } })) ids.add(b.member.id);
-  for (const a of await call('aid_list', { query: { authorizer: self } })) ids.add(a.beneficiary_id);
-  for (const a of await call('aid_list', { query: { beneficiary: self } })) ids.add(a.authorizer_id);
+  for (const b of await op('binding_list', { holder: self, status: 'active' })) ids.add(b.member.id);
+  for (const a of await op('aid_list', { authorizer: self })) ids.add(a.beneficiary_id);
+  for (const a of await op('aid_list', { beneficiary: self })) ids.add(a.authorizer_id);
   return everyone.filter((p) => p.id !== self && ids.has(p.id));
 }
 
 async function fetchGive(authorizer, everyone) {
   if (authorizer === null) return { data: { aids: [], relatives: [] } };
-  const aids = await call('aid_list', { query: { authorizer } });
+  const aids = await op('aid_list', { authorizer });
   const relatives = await relativesOf(authorizer, everyone);
   return { data: { aids, relatives } };
 }
 
 async function fetchPayers(beneficiary) {
   if (beneficiary === null) return { data: { payers: [] } };
-  const payers = await call('aid_payers', { beneficiary });
+  const payers = await op('aid_payers', { beneficiary });
   return { data: { payers } };
 }
 
 async function fetchPremium(payer, everyone) {
   if (payer === null) return { data: { relatives: [], premiums: [] }, payerAids: [] };
   const relatives = await relativesOf(payer, everyone);
-  const payerAids = await call('aid_list', { query: { authorizer: payer } });
-  const premiums = await call('premium_list', { person: payer });
+  const payerAids = await op('aid_list', { authorizer: payer });
+  const premiums = await op('premium_list', { person: payer });
   return { data: { relatives, premiums }, payerAids };
 }
 
@@ -215,7 +215,7 @@ async function loadTiers() {
   let tiers = [];
   let err = null;
   if (region) {
-    try { tiers = await call('premium_tiers', { region, year: state.pform.year }); } catch (e) { err = e; }
+    try { tiers = await op('premium_tiers', { region, year: state.pform.year }); } catch (e) { err = e; }
   }
   if (my !== tierSeq) return;
   state.tiers = tiers;
@@ -501,7 +501,7 @@ function confirmView(a, action) {
         class: `btn ${c.danger ? 'btn-danger' : 'btn-primary'} aid-confirm-yes`, text: t(`aid.${action}_yes`), attrs: { type: 'button' },
         on: { click: () => {
           state.confirm = null;
-          act(() => call(c.cmd, pwInput ? { id: a.id, payPassword: pw || null } : { id: a.id }), (err) => { state.error = err; }, () => t(c.done, names));
+          act(() => op(c.cmd, pwInput ? { id: a.id, pay_password: pw || null } : { id: a.id }), (err) => { state.error = err; }, () => t(c.done, names));
         } },
       }),
       el('button', { class: 'btn aid-confirm-no', text: t('aid.keep'), attrs: { type: 'button' }, on: { click: () => { state.confirm = null; render(); } } }),
@@ -541,8 +541,8 @@ function editView(a) {
     await act(async () => {
       let r = a;
       const payPassword = pw || null;
-      if (monthlyFen !== a.monthly_cap_fen) r = await call('aid_cap', { id: a.id, cap: monthlyFen, payPassword });
-      if (onlineFen !== a.online_daily_cap_fen) r = await call('aid_online_cap', { id: a.id, cap: onlineFen, payPassword });
+      if (monthlyFen !== a.monthly_cap_fen) r = await op('aid_set_cap', { id: a.id, cap_fen: monthlyFen, pay_password: payPassword });
+      if (onlineFen !== a.online_daily_cap_fen) r = await op('aid_set_online_cap', { id: a.id, cap_fen: onlineFen, pay_password: payPassword });
       state.editing = null;
       state.editError = null;
       return r;
@@ -599,7 +599,7 @@ function addView() {
       pay_password: f.payPassword || null,
     };
     await act(async () => {
-      const a = await call('aid_authorize', { request });
+      const a = await op('aid_authorize', request);
       state.adding = false;
       state.formError = null;
       return a;
@@ -733,7 +733,7 @@ function premiumView() {
     const req = premiumRequest();
     const mine = epoch;
     try {
-      const check = await call('premium_check', { request: req });
+      const check = await op('premium_check', req);
       if (mine !== epoch) return;
       state.check = check;
       state.checked = req;
@@ -837,16 +837,16 @@ async function pay() {
   state.busy = true;
   const mine = epoch;
   try {
-    const r = await call('premium_pay', { request: { ...state.checked, pay_password: state.payPassword || null } });
+    const r = await op('premium_pay', { ...state.checked, pay_password: state.payPassword || null });
     state.payPassword = '';
     if (mine !== epoch) return;
     state.receipt = r;
     state.perror = null;
     state.notice = t('premium.paid', { no: r.receipt_no });
     uncheck();
-    const premiums = await call('premium_list', { person: state.payer });
+    const premiums = await op('premium_list', { person: state.payer });
     // The payer's balance on screen follows.
-    const persons = visiblePersons(await call('person_list', { query: {} }));
+    const persons = visiblePersons(await op('person_list', {}));
     if (mine !== epoch) return;
     state.premiums = premiums;
     state.persons = persons;

@@ -1,7 +1,7 @@
 // The audit trail: every change, who made it and when. Read-only: entries
 // cannot be edited or deleted through the app (the database refuses it too).
 
-import { call } from '../api.js';
+import { op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
@@ -22,7 +22,7 @@ export function mount(container) {
 async function load() {
   try {
     const person = session.residentId ?? (state.person ? Number(state.person) : null);
-    state.entries = await call('audit_list', { query: { person_id: person, since: state.since || null, limit: 300 } });
+    state.entries = await op('audit_list', { person_id: person, since: state.since || null, limit: 300 });
     state.error = null;
   } catch (err) { state.error = err; }
   render();

@@ -7,7 +7,7 @@
 // Rust in fen with their display text; this screen only lays them out.
 
 import { visiblePersons } from '../session.js';
-import { call } from '../api.js';
+import { call, op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText, lang } from '../i18n.js';
@@ -53,9 +53,9 @@ export function unmount() {
 
 async function load() {
   try {
-    state.persons = visiblePersons(await call('person_list', { query: {} }));
-    state.institutions = await call('institution_list');
-    if (state.year === null) { state.year = Number((await call('app_info')).today_china.slice(0, 4)); state.thisYear = state.year; }
+    state.persons = visiblePersons(await op('person_list', {}));
+    state.institutions = await op('institution_list');
+    if (state.year === null) { state.year = Number((await op('info')).today_china.slice(0, 4)); state.thisYear = state.year; }
     if (state.holder === null && state.persons.length) {
       const holder = state.persons.find((p) => p.insurance === 'employee' && p.voucher_activated) || state.persons[0];
       state.holder = holder.id;
@@ -82,8 +82,8 @@ function txQuery() {
 async function refresh() {
   if (state.holder === null) { render(); return; }
   try {
-    state.data = await call('dashboard', { holder: state.holder, year: state.year });
-    state.tx = await call('tx_list', { query: txQuery() });
+    state.data = await op('dashboard', { holder: state.holder, year: state.year });
+    state.tx = await op('tx_list', txQuery());
     state.error = null;
   } catch (err) {
     state.error = err;
@@ -93,7 +93,7 @@ async function refresh() {
 
 async function refreshTx() {
   try {
-    state.tx = await call('tx_list', { query: txQuery() });
+    state.tx = await op('tx_list', txQuery());
     state.error = null;
   } catch (err) {
     state.error = err;
@@ -231,7 +231,7 @@ function anomaliesCard(d) {
         class: 'btn btn-danger freeze', text: t('dash.freeze'), attrs: { type: 'button' },
         on: { click: async () => {
           try {
-            for (const id of a.aid_ids) await call('aid_freeze', { id }).catch((e) => { if (e.code !== 'AID_WRONG_STATE') throw e; });
+            for (const id of a.aid_ids) await op('aid_freeze', { id }).catch((e) => { if (e.code !== 'AID_WRONG_STATE') throw e; });
             state.notice = t('dash.frozen_done');
           } catch (err) { state.error = err; }
           refresh();
@@ -367,7 +367,7 @@ function txCard() {
 async function toggleLegs(id) {
   if (state.open === id) { state.open = null; state.legs = null; render(); return; }
   try {
-    state.legs = await call('settlement_get', { id });
+    state.legs = await op('settlement_get', { id });
     state.open = id;
   } catch (err) { state.error = err; }
   render();
@@ -385,7 +385,7 @@ async function exportCsv() {
 
 async function openStatement(member) {
   try {
-    state.statement = await call('annual_statement', { member, year: state.year });
+    state.statement = await op('annual_statement', { member, year: state.year });
   } catch (err) { state.error = err; }
   render();
 }

@@ -3,7 +3,7 @@
 // Every rule is Rust's: this screen sends what was typed and shows the answer.
 
 import { visiblePersons } from '../session.js';
-import { call, callRaw } from '../api.js';
+import { call, callRaw, op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText, lang } from '../i18n.js';
@@ -47,14 +47,14 @@ export function mount(container) {
 
 async function load() {
   try {
-    state.persons = visiblePersons(await call('person_list', { query: {} }));
+    state.persons = visiblePersons(await op('person_list', {}));
     if (state.holder === null || !state.persons.some((p) => p.id === state.holder)) {
       state.holder = state.persons.length ? state.persons[0].id : null;
       const employee = state.persons.find((p) => p.insurance === 'employee' && p.voucher_activated);
       if (employee) state.holder = employee.id;
     }
     state.faceStaff = (await call('kiosk_state')).staff || null;
-    if (!state.letter) state.letter = await call('binding_letter');
+    if (!state.letter) state.letter = await op('binding_letter');
     await refresh();
   } catch (err) {
     state.errors = err;
@@ -64,12 +64,12 @@ async function load() {
 
 async function refresh() {
   if (state.holder !== null) {
-    state.bindings = await call('binding_list', { query: { holder: state.holder } });
+    state.bindings = await op('binding_list', { holder: state.holder });
   } else {
     state.bindings = [];
   }
   if (state.flow && state.flow.binding) {
-    state.flow.binding = await call('binding_get', { id: state.flow.binding.id });
+    state.flow.binding = await op('binding_get', { id: state.flow.binding.id });
   }
   render();
 }
@@ -189,7 +189,7 @@ function cardView(b) {
   if (b.guardian_activation_allowed) {
     actions.push(el('button', {
       class: 'btn btn-primary guardian-voucher', text: t('flow.guardian_voucher'), attrs: { type: 'button', 'data-binding-id': b.id },
-      on: { click: () => act(() => call('binding_guardian_voucher', { id: b.id }), t('family.voucher_done', { name: m.name })) },
+      on: { click: () => act(() => op('binding_guardian_voucher', { id: b.id }), t('family.voucher_done', { name: m.name })) },
     }));
   }
   if (b.status === 'active' && !confirming) {
@@ -209,7 +209,7 @@ function cardView(b) {
       el('div', { class: 'actions' }, [
         el('button', {
           class: 'btn btn-danger unbind-yes', text: t('family.unbind_yes'), attrs: { type: 'button' },
-          on: { click: () => { state.confirmUnbind = null; act(() => call('binding_unbind', { id: b.id }), t('family.unbound_done', { name: m.name })); } },
+          on: { click: () => { state.confirmUnbind = null; act(() => op('binding_unbind_as_holder', { id: b.id }), t('family.unbound_done', { name: m.name })); } },
         }),
         el('button', { class: 'btn unbind-no', text: t('family.unbind_no'), attrs: { type: 'button' }, on: { click: () => { state.confirmUnbind = null; render(); } } }),
       ]),
@@ -259,7 +259,7 @@ function stepEntry() {
   rel.addEventListener('change', () => { state.entry.relation = rel.value; });
   const submit = async (ev) => {
     ev.preventDefault();
-    const b = await act(() => call('binding_apply', { holder: state.holder, entry: { ...state.entry } }));
+    const b = await act(() => op('binding_apply', { holder: state.holder, entry: { ...state.entry } }));
     if (b) { state.flow.binding = b; render(); }
   };
   return el('form', { class: 'step', attrs: { id: 'bind-entry', novalidate: true }, on: { submit } }, [
@@ -305,7 +305,7 @@ function stepDocuments(b) {
       state.replacing = null;
       state.docBusy = false;
       state.docNote = '';
-      if (old) await call('document_delete', { id: old }).catch((err) => { state.docError = err; });
+      if (old) await op('document_delete', { id: old }).catch((err) => { state.docError = err; });
       await refresh();
     },
     onError: (err) => { state.docBusy = false; state.docError = err; render(); },
@@ -318,12 +318,12 @@ function stepDocuments(b) {
       editable: true,
       onView: async (d) => {
         try {
-          const image = d.media === 'pdf' ? null : await call('document_image', { id: d.id });
+          const image = d.media === 'pdf' ? null : await op('document_image', { id: d.id });
           state.viewer = { doc: d, image, zoom: 1 };
           render();
         } catch (err) { state.docError = err; render(); }
       },
-      onDelete: (d) => act(() => call('document_delete', { id: d.id })),
+      onDelete: (d) => act(() => op('document_delete', { id: d.id })),
       onReplace: (d) => {
         state.replacing = d.id;
         state.docKind = d.kind;
@@ -353,7 +353,7 @@ function stepLetter(b) {
   const agree = el('input', { attrs: { type: 'checkbox', id: 'letter-agree', checked: state.letterAgree } });
   const sign = el('button', { class: 'btn btn-primary', text: t('flow.letter_sign'), attrs: { type: 'button', id: 'letter-sign', disabled: !state.letterAgree } });
   agree.addEventListener('change', () => { state.letterAgree = agree.checked; sign.disabled = !agree.checked; });
-  sign.addEventListener('click', () => act(() => call('binding_sign', { id: b.id })));
+  sign.addEventListener('click', () => act(() => op('binding_sign', { id: b.id })));
   return el('div', { class: 'step', attrs: { id: 'bind-step-letter' } }, [
     el('h4', { class: 'step-title', text: t('flow.step3') }),
     el('div', { class: 'letter', text: text, attrs: { tabindex: '0', id: 'letter-text' } }),
@@ -394,7 +394,7 @@ function stepFace(b) {
     // screen); the member reads it out and the holder types it here.
     parts.push(
       el('p', { class: 'sub', text: t('flow.remote') }),
-      el('button', { class: 'btn', text: t(b.remote_code_pending ? 'flow.remote_resend' : 'flow.remote_send'), attrs: { type: 'button', id: 'remote-send' }, on: { click: () => act(() => call('binding_send_remote_code', { id: b.id })) } }),
+      el('button', { class: 'btn', text: t(b.remote_code_pending ? 'flow.remote_resend' : 'flow.remote_send'), attrs: { type: 'button', id: 'remote-send' }, on: { click: () => act(() => op('binding_send_remote_code', { id: b.id })) } }),
     );
     if (b.remote_code_pending) {
       const codeErr = fieldError('code');
@@ -403,7 +403,7 @@ function stepFace(b) {
         el('p', { class: 'muted', text: t('flow.remote_sent'), attrs: { id: 'remote-sent' } }),
         el('div', { class: 'field' + (codeErr ? ' has-error' : '') }, [el('label', { text: t('flow.remote_code'), attrs: { for: 'remote-code' } }), code]),
         codeErr ? el('p', { class: 'field-error', text: errText(codeErr), attrs: { 'data-error-for': 'code', 'data-code': codeErr.code, role: 'alert' } }) : null,
-        el('button', { class: 'btn', text: t('flow.remote_btn'), attrs: { type: 'button', id: 'remote-confirm' }, on: { click: () => act(() => call('binding_confirm_remote', { id: b.id, code: code.value })) } }),
+        el('button', { class: 'btn', text: t('flow.remote_btn'), attrs: { type: 'button', id: 'remote-confirm' }, on: { click: () => act(() => op('binding_confirm_remote', { id: b.id, code: code.value })) } }),
       );
     }
   }
@@ -419,7 +419,7 @@ function faceInput(b) {
     if (!f) return;
     act(async () => {
       const r = await callRaw('document_upload', new Uint8Array(await f.arrayBuffer()), { person: b.member.id, kind: 'face_capture', note: '', binding: b.id });
-      return call('binding_face_evidence', { id: b.id, doc: r.id });
+      return op('binding_face_evidence', { id: b.id, doc: r.id });
     });
   });
   return input;
@@ -433,7 +433,7 @@ function stepSubmit(b) {
       el('button', {
         class: 'btn btn-primary', text: t('flow.submit'), attrs: { type: 'button', id: 'bind-submit' },
         on: { click: async () => {
-          const r = await act(() => call('binding_submit', { id: b.id }), t('family.submitted_note'));
+          const r = await act(() => op('binding_submit', { id: b.id }), t('family.submitted_note'));
           if (r) { state.flow = null; render(); }
         } },
       }),

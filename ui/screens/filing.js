@@ -4,7 +4,7 @@
 // with the member's own (local) ratio. Every rule is Rust's; this screen asks.
 
 import { visiblePersons } from '../session.js';
-import { call } from '../api.js';
+import { call, op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
@@ -35,10 +35,10 @@ export function mount(container) {
 
 async function load() {
   try {
-    state.persons = visiblePersons(await call('person_list', { query: {} }));
+    state.persons = visiblePersons(await op('person_list', {}));
     if (!state.persons.some((p) => p.id === state.person)) state.person = state.persons.length ? state.persons[0].id : null;
     if (!state.cities.length) state.cities = await call('region_cities');
-    const info = await call('app_info');
+    const info = await op('info');
     if (!state.form.from) state.form.from = info.today_china;
     await loadFilings();
   } catch (err) {
@@ -48,7 +48,7 @@ async function load() {
 }
 
 async function loadFilings() {
-  state.filings = state.person === null ? [] : await call('filing_list', { person: state.person });
+  state.filings = state.person === null ? [] : await op('filing_list', { person: state.person });
 }
 
 async function submit(ev) {
@@ -57,7 +57,7 @@ async function submit(ev) {
   state.busy = true;
   const f = state.form;
   try {
-    const made = await call('filing_add', { request: { person: state.person, region: f.region, reason: f.reason, from: f.from, to: f.to } });
+    const made = await op('filing_add', { person: state.person, region: f.region, reason: f.reason, from: f.from, to: f.to });
     state.error = null;
     state.notice = t('filing.added', { city: made.region.pooling_name_zh, to: made.to_date });
     state.form = { ...initial().form, from: f.from };
@@ -72,7 +72,7 @@ async function submit(ev) {
 
 async function cancel(id) {
   try {
-    await call('filing_cancel', { id });
+    await op('filing_cancel', { id });
     state.confirmCancel = null;
     state.error = null;
     state.notice = t('filing.cancelled_notice');

@@ -3,7 +3,7 @@
 // in-person ID check, adding staff (admins), log-out, and leaving kiosk mode
 // with an administrator's password.
 
-import { call } from '../api.js';
+import { call, op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
@@ -176,7 +176,7 @@ function desk(k) {
 function pairCard(resident) {
   const start = async () => {
     try {
-      state.pairing = await call('pairing_start', { holder: resident.person_id });
+      state.pairing = await op('pairing_start', { holder: resident.person_id });
       state.pairError = null;
     } catch (err) {
       state.pairing = null;

@@ -3,7 +3,7 @@
 // fresh one when it runs out; leaving the screen stops issuing.
 
 import { visiblePersons } from '../session.js';
-import { call } from '../api.js';
+import { op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
@@ -48,7 +48,7 @@ function stop() {
 
 async function load() {
   try {
-    state.persons = visiblePersons(await call('person_list', { query: {} }));
+    state.persons = visiblePersons(await op('person_list', {}));
     if (state.shownBy === null && state.persons.length) {
       const holder = state.persons.find((p) => p.insurance === 'employee' && p.voucher_activated) || state.persons[0];
       state.shownBy = holder.id;
@@ -62,7 +62,7 @@ async function load() {
 
 async function loadOptions() {
   const me = state.persons.find((p) => p.id === state.shownBy);
-  const bound = state.shownBy === null ? [] : await call('binding_list', { query: { holder: state.shownBy, status: 'active' } });
+  const bound = state.shownBy === null ? [] : await op('binding_list', { holder: state.shownBy, status: 'active' });
   state.options = [];
   if (me) state.options.push({ member: me.id, name: me.name, label: t('qr.self', { name: me.name }) });
   for (const b of bound) state.options.push({ member: b.member.id, name: b.member.name, label: t('qr.for', { name: b.member.name, relation: t(`rel.${b.relation}`) }) });
@@ -72,7 +72,7 @@ async function loadOptions() {
 async function issue() {
   if (!root || state.member === null) return;
   try {
-    state.issued = await call('qr_issue', { member: state.member, holder: state.shownBy === state.member ? null : state.shownBy });
+    state.issued = await op('qr_issue', { member: state.member, holder: state.shownBy === state.member ? null : state.shownBy });
     state.balance = state.issued.balance_display;
     state.error = null;
     const expires = Date.parse(state.issued.expires_at);
@@ -97,7 +97,7 @@ async function issue() {
 async function refreshBalance() {
   if (!state.issued || !root) return;
   try {
-    const p = await call('person_get', { id: state.issued.member });
+    const p = await op('person_get', { id: state.issued.member });
     if (p.balance_display !== state.balance) { state.balance = p.balance_display; render(); }
   } catch (_) { /* keep the last figure */ }
 }
@@ -173,7 +173,7 @@ function payPasswordCard() {
     again.value = '';
     current.value = '';
     try {
-      await call('person_set_pay_password', { id: state.member, password: a, again: b, current: c || null });
+      await op('pay_password_set', { id: state.member, password: a, again: b, current: c || null });
       state.payError = null;
       state.payNotice = t('qr.pay_set');
     } catch (err) {

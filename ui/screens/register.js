@@ -2,7 +2,7 @@
 // All validation happens in Rust; this screen shows its answers next to the
 // field they concern.
 
-import { call } from '../api.js';
+import { call, op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText, lang } from '../i18n.js';
@@ -43,7 +43,7 @@ export function mount(container) {
 
 async function refresh() {
   try {
-    state.list = await call('person_list', { query: { name: state.query || null } });
+    state.list = await op('person_list', { name: state.query || null });
   } catch (err) {
     state.list = [];
     state.errors = err;
@@ -58,8 +58,8 @@ async function select(id) {
   state.errors = null;
   state.notice = '';
   try {
-    state.detail = await call('person_get', { id });
-    state.history = await call('audit_list', { query: { person_id: id, limit: 20 } });
+    state.detail = await op('person_get', { id });
+    state.history = await op('audit_list', { person_id: id, limit: 20 });
   } catch (err) {
     state.detail = null;
     state.errors = err;
@@ -102,12 +102,12 @@ async function save(ev) {
   try {
     let saved;
     if (state.mode === 'add') {
-      saved = await call('person_add', { input: {
+      saved = await op('person_add', {
         name: d.name, resident_id: d.resident_id, insurance: d.insurance, region: d.region,
         status: d.status, balance_yuan: d.balance_yuan, voucher_activated: d.voucher_activated,
-      } });
+      });
     } else {
-      saved = await call('person_edit', { id: state.selectedId, edit: {
+      saved = await op('person_edit', { id: state.selectedId, edit: {
         name: d.name, insurance: d.insurance, region: d.region, status: d.status,
         balance_yuan: d.balance_yuan, voucher_activated: d.voucher_activated,
       } });
@@ -127,8 +127,8 @@ async function save(ev) {
 
 async function activate() {
   try {
-    state.detail = await call('person_activate_voucher', { id: state.selectedId });
-    state.history = await call('audit_list', { query: { person_id: state.selectedId, limit: 20 } });
+    state.detail = await op('voucher_activate', { id: state.selectedId });
+    state.history = await op('audit_list', { person_id: state.selectedId, limit: 20 });
     state.errors = null;
     await refresh();
   } catch (err) {
@@ -335,7 +335,7 @@ function detailView(p) {
         on: {
           click: async () => {
             if (state.revealId) { state.revealId = null; render(); return; }
-            try { state.revealId = await call('person_reveal_id', { id: p.id }); } catch (err) { state.errors = err; }
+            try { state.revealId = await op('person_reveal_id', { id: p.id }); } catch (err) { state.errors = err; }
             render();
           },
         },

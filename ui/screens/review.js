@@ -3,7 +3,7 @@
 // member (Rust knows who; the page never names a reviewer), and the password
 // typed to log in is dropped from the page at once.
 
-import { call } from '../api.js';
+import { call, op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText, lang } from '../i18n.js';
@@ -34,8 +34,8 @@ export function mount(container) {
 async function load() {
   try {
     state.reviewer = (await call('kiosk_state')).staff || null;
-    state.pending = (await call('binding_list', { query: { status: 'submitted' } })).reverse();
-    const all = await call('binding_list', { query: {} });
+    state.pending = (await op('binding_list', { status: 'submitted' })).reverse();
+    const all = await op('binding_list', {});
     state.recent = all.filter((b) => b.status === 'active' || b.status === 'rejected').slice(0, 5);
   } catch (err) {
     state.errors[''] = err;
@@ -164,7 +164,7 @@ function cardView(b) {
       editable: false,
       onView: async (d) => {
         try {
-          state.viewer = { doc: d, image: d.media === 'pdf' ? null : await call('document_image', { id: d.id }), zoom: 1 };
+          state.viewer = { doc: d, image: d.media === 'pdf' ? null : await op('document_image', { id: d.id }), zoom: 1 };
         } catch (e) { state.errors[b.id] = e; }
         render();
       },

@@ -8,7 +8,7 @@
 // a one-time code sent to the payer, the payment password, a face check, or
 // the ID card and face checked in person.
 
-import { call } from '../api.js';
+import { op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
@@ -35,13 +35,13 @@ let root = null;
 export function mount(container) {
   root = container;
   render();
-  call('institution_list').then((list) => {
+  op('institution_list').then((list) => {
     state.institutions = list;
     if (state.form.institution === null && list.length) state.form.institution = list[0].id;
     render();
     loadStays();
   }).catch((err) => { state.error = err; render(); });
-  call('confirm_policy').then((list) => {
+  op('confirm_policy').then((list) => {
     state.policy = Object.fromEntries(list.map((x) => [x.scenario, x.methods]));
     render();
   }).catch((err) => { state.error = err; render(); });
@@ -55,7 +55,7 @@ function methods() {
 // Open stays at this institution, for discharge.
 function loadStays() {
   if (state.form.scenario !== 'inpatient' || state.form.institution === null) return;
-  call('stay_list', { institution: Number(state.form.institution), openOnly: true }).then((list) => {
+  op('stay_list', { institution: Number(state.form.institution), open: true }).then((list) => {
     state.stays = list;
     if (!list.some((x) => x.id === state.form.stay)) state.form.stay = list.length ? list[0].id : null;
     render();
@@ -78,10 +78,10 @@ async function sendCode() {
   state.busy = true;
   const f = state.form;
   try {
-    state.codeSent = await call('settle_send_code', { request: {
+    state.codeSent = await op('settle_send_code', {
       token: f.token.trim(), institution: Number(f.institution), scenario: f.scenario,
       total_fen: 0, total_yuan: f.total_yuan, bill_id: f.bill_id, emergency: f.emergency,
-    } });
+    });
     state.error = null;
   } catch (err) {
     state.error = err;
@@ -100,10 +100,10 @@ async function admit(ev) {
   const f = state.form;
   const payPassword = takePayPassword();
   try {
-    state.admitted = await call('stay_admit', { request: {
+    state.admitted = await op('admit', {
       token: f.token.trim(), institution: Number(f.institution), admission_no: f.admission_no, emergency: f.emergency,
       pay_password: payPassword || null, id_face_checked: !!f.id_face_checked,
-    } });
+    });
     state.error = null;
     state.result = null;
     state.form.token = '';
@@ -125,7 +125,7 @@ async function settle(ev) {
   const smsCode = take('#t-smscode');
   try {
     const discharge = f.scenario === 'inpatient';
-    state.result = await call('settle', { request: {
+    state.result = await op('settle', {
       token: discharge ? '' : f.token.trim(), institution: Number(f.institution), scenario: f.scenario,
       total_fen: 0, total_yuan: f.total_yuan, bill_id: f.bill_id, emergency: f.emergency,
       stay: discharge ? f.stay : null,
@@ -133,7 +133,7 @@ async function settle(ev) {
       sms_code: discharge ? null : (smsCode || null),
       face_checked: !discharge && !!f.face_checked,
       id_face_checked: !discharge && !!f.id_face_checked,
-    } });
+    });
     state.error = null;
     state.admitted = null;
     state.codeSent = null;

@@ -88,6 +88,15 @@ pub(crate) enum Cmd {
     #[command(subcommand)]
     Device(DeviceCmd),
     /// Requests the permission table refused (who, what, when).
+    /// Any operation of the service interface by its name, with its
+    /// arguments as JSON exactly as the server takes them (`--args '{"id": 3}'`;
+    /// `--args -` reads them from stdin): `qinqing-cli op person_get --args '{"id": 3}'`.
+    /// The names are those of `GET /api/openapi.json`.
+    Op {
+        name: String,
+        #[arg(long)]
+        args: Option<String>,
+    },
     Denied {
         #[arg(long, default_value_t = 50)]
         limit: u32,

@@ -299,6 +299,7 @@ fn works_remotely(cmd: &Cmd) -> bool {
     matches!(
         cmd,
         Cmd::Info
+            | Cmd::Op { .. }
             | Cmd::Settle(_)
             | Cmd::Institution(InstitutionCmd::Add { .. } | InstitutionCmd::List)
             | Cmd::Terminal(_)
@@ -342,6 +343,7 @@ fn run(ctx: &Ctx, cmd: Cmd) -> Result<Outcome, Error> {
     }
     match cmd {
         Cmd::Info => info(ctx),
+        Cmd::Op { name, args } => operation(ctx, &name, args.as_deref()),
         Cmd::Person(p) => person(ctx, p),
         Cmd::Id(IdCmd::Check { ids }) => id_check(ctx, ids),
         Cmd::Demo(DemoCmd::Seed { families, transactions, seed, force_demo }) => demo_seed(ctx, families, transactions, seed, force_demo),
@@ -408,4 +410,27 @@ fn stdin_lines(n: usize) -> Result<Vec<String>, Error> {
     let stdin = io::stdin();
     let mut lines = stdin.lock().lines();
     (0..n).map(|_| lines.next().transpose().map_err(io_fail).map(|l| l.unwrap_or_default().trim_end_matches('\r').to_string())).collect()
+}
+
+/// `op NAME --args JSON`: any declared operation (crates/qinqing-core/src/api.rs),
+/// checked as the server checks a request (unknown fields refused).
+fn operation(ctx: &Ctx, name: &str, args: Option<&str>) -> Result<Outcome, Error> {
+    let text = match args {
+        Some("-") => io::read_to_string(io::stdin()).map_err(io_fail)?,
+        Some(t) => t.to_string(),
+        None => String::new(),
+    };
+    let args: serde_json::Value = if text.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).map_err(|e| Error::request_malformed(&e.to_string()))?
+    };
+    let mut unknown = Vec::new();
+    let call = Call::parse(name, args, &mut unknown)?;
+    if !unknown.is_empty() {
+        return Err(Error::request_malformed(&format!("unknown fields: {}", unknown.join(", "))));
+    }
+    let v = ctx.call_value(call)?;
+    ctx.print_json(&v)?;
+    Ok(Outcome::Ok)
 }

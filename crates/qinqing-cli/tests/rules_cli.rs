@@ -337,3 +337,22 @@ fn outpatient_by_the_code_sent_to_the_payer() {
     );
     ok(&db, &["--now", T0, "settle", "--face-checked", "--code", &t, "--institution", "1", "--scenario", "pharmacy", "--total", "100", "--bill", "YF-1"]);
 }
+
+/// Issue 33: any declared operation by name (`op NAME --args JSON`), checked
+/// as the server checks a request: the same answer as the CLI's own words,
+/// unknown fields and unknown operations refused.
+#[test]
+fn any_declared_operation_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::ledger(dir.path(), "q.db");
+    ok(&db, &["init"]);
+    let kid = person(&db, "张子涵", "31011520140910013", "resident", "310115", 12_300);
+    let by_word = ok(&db, &["person", "show", &kid]);
+    let by_op = ok(&db, &["op", "person_get", "--args", &format!("{{\"id\": {kid}}}")]);
+    assert_eq!(by_op["balance_fen"], 12_300);
+    assert_eq!(by_op["resident_id_masked"], by_word["resident_id_masked"], "{by_op} {by_word}");
+    refused(&db, &["op", "person_get", "--args", &format!("{{\"id\": {kid}, \"balance_fen\": 1}}")], "REQUEST_MALFORMED");
+    refused(&db, &["op", "no_such_operation"], "REQUEST_MALFORMED");
+    let (status, _, _, _) = cli_in(&db, &["--json", "op", "person_get", "--args", "-"], &format!("{{\"id\": {kid}}}"));
+    assert_eq!(status, 0, "arguments from stdin");
+}
