@@ -520,7 +520,14 @@ fn the_document_store_does_not_depend_on_the_binding_module() {
         }
         found
     }
-    let binding_src = include_str!("../src/app/binding.rs");
+    let binding_src = concat!(
+        include_str!("../src/app/binding.rs"),
+        include_str!("../src/app/binding/model.rs"),
+        include_str!("../src/app/binding/apply.rs"),
+        include_str!("../src/app/binding/documents.rs"),
+        include_str!("../src/app/binding/verify.rs"),
+        include_str!("../src/app/binding/review.rs"),
+    );
     let files = [("document.rs", include_str!("../src/app/document.rs")), ("docstore.rs", include_str!("../src/store/docstore.rs"))];
     let own: std::collections::BTreeSet<&str> = files.iter().flat_map(|(_, src)| fns_defined(src)).collect();
     let binding_fns: std::collections::BTreeSet<&str> = fns_defined(binding_src).difference(&own).copied().collect();

@@ -88,9 +88,16 @@ pub fn check_pay_password(pw: &str) -> Result<()> {
     Ok(())
 }
 
-/// The payer's password state as stored: (Argon2id hash, failures in a row,
-/// locked until).
-pub(crate) type PayState = (Option<String>, i64, Option<String>);
+/// The payer's password state as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayState {
+    /// The Argon2id hash (`None`: no password set).
+    pub hash: Option<String>,
+    /// Wrong passwords in a row (the count runs on across lock-outs).
+    pub failed: i64,
+    /// Locked until (stored time), after every fifth wrong one.
+    pub locked_until: Option<String>,
+}
 
 /// Check the payer's confirmation against the stored state (no database):
 /// the verdict, and the change to the failure counter to write — with the
@@ -143,7 +150,7 @@ impl Argon<'_> {
 
 pub(crate) fn confirm<'a>(state: Option<&'a PayState>, pepper: &'a [u8], person: i64, pw: Option<&'a str>, now: chrono::DateTime<chrono::Utc>) -> Confirm<'a> {
     use crate::store::query;
-    let Some((hash, failed, locked)) = state else { return Confirm::Refused(Error::person_not_found(person)) };
+    let Some(PayState { hash, failed, locked_until: locked }) = state else { return Confirm::Refused(Error::person_not_found(person)) };
     let Some(hash) = hash else { return Confirm::Refused(Error::pay_password_not_set()) };
     if let Some(until) = locked.as_deref().and_then(time::from_db) {
         if until > now {
@@ -170,8 +177,10 @@ pub(crate) fn confirm<'a>(state: Option<&'a PayState>, pepper: &'a [u8], person:
 
 /// A person's stored payment-password state (`None`: no such person).
 fn pay_state(conn: &crate::store::Conn, person: i64) -> Result<Option<PayState>> {
-    conn.query_row("SELECT pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1", [person], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()
+    conn.query_row("SELECT pay_password_hash, pay_failed, pay_locked_until FROM person WHERE id = ?1", [person], |r| {
+        Ok(PayState { hash: r.get(0)?, failed: r.get(1)?, locked_until: r.get(2)? })
+    })
+    .optional()
 }
 
 impl Qinqing {
@@ -196,7 +205,7 @@ impl Qinqing {
         let state = pay_state(self.conn(), person)?;
         let in_person = matches!(self.actor_ref(), crate::access::authz::Actor::Serving { .. } | crate::access::authz::Actor::Operator);
         let pepper = pepper(self)?;
-        if state.as_ref().is_some_and(|(h, _, _)| h.is_some()) && !in_person {
+        if state.as_ref().is_some_and(|s| s.hash.is_some()) && !in_person {
             if current.is_none_or(|c| c.trim().is_empty()) {
                 return Err(Error::pay_password_current_required());
             }

@@ -4,9 +4,11 @@
 //! statements simply run one after another. The rules are in
 //! [`super::rules`].
 
-use super::rules::{BillFacts, LegRow, PayerFacts};
-use super::{Institution, Scenario};
+use super::institution::Institution;
+use super::rules::{BillFacts, LegRow, PaidBill, PayerFacts, RegionPolicy, SettledBill};
+use super::Scenario;
 use crate::app::fund::{FundPolicy, YearUsed};
+use crate::app::payment::PayState;
 use crate::error::Result;
 use crate::params;
 use crate::region::Region;
@@ -148,12 +150,12 @@ fn read_bill_facts(r: &crate::store::Rows, settings: &[&str; 4]) -> Result<Loade
     let m = member_cols;
     let (member, pay, bill_settled, institution, single): (_, _, _, _, Single) = r.first(|row| {
         let member = match row.get::<_, Option<i64>>(0)? {
-            Some(_) => Some((crate::app::person::read_row(row)?, (row.get(m)?, row.get(m + 1)?, row.get(m + 2)?))),
+            Some(_) => Some((crate::app::person::read_row(row)?, PayState { hash: row.get(m)?, failed: row.get(m + 1)?, locked_until: row.get(m + 2)? })),
             None => None,
         };
         let b = m + 3;
         let bill_settled = match row.get::<_, Option<i64>>(b)? {
-            Some(id) => Some((id, row.get(b + 1)?, row.get(b + 2)?, row.get(b + 3)?, row.get(b + 4)?)),
+            Some(id) => Some(SettledBill { id, member: row.get(b + 1)?, total_fen: row.get(b + 2)?, scenario: row.get(b + 3)?, stay: row.get(b + 4)? }),
             None => None,
         };
         let i = b + 5;
@@ -217,7 +219,7 @@ fn read_bill_facts(r: &crate::store::Rows, settings: &[&str; 4]) -> Result<Loade
         .collect::<Result<Vec<_>>>()?;
     let settings = settings.iter().zip(setting_values).filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect();
     let facts = BillFacts {
-        code_paid: paid_inst.zip(paid_bill),
+        code_paid: paid_inst.zip(paid_bill).map(|(institution, bill)| PaidBill { institution, bill }),
         code_admitted: admitted > 0,
         bill_settled,
         member,
@@ -226,7 +228,9 @@ fn read_bill_facts(r: &crate::store::Rows, settings: &[&str; 4]) -> Result<Loade
         institution,
         filing_regions: of(FILING).map(|(_, t, _)| text(t)).collect::<Result<_>>()?,
         policies: of(POLICY)
-            .map(|(_, t, n)| Ok((text(t)?, FundPolicy { deductible_fen: need(n[0])?, ratio_pct: need(n[1])?, ceiling_fen: n[2] })))
+            .map(|(_, t, n)| {
+                Ok(RegionPolicy { prefix: text(t)?, policy: FundPolicy { deductible_fen: need(n[0])?, ratio_pct: need(n[1])?, ceiling_fen: n[2] } })
+            })
             .collect::<Result<_>>()?,
         year_used: YearUsed { deductible_fen: ded.unwrap_or(0), fund_fen: fund.unwrap_or(0) },
         channel_spent: spent.iter().map(|(_, s)| *s).sum(),

@@ -4,8 +4,11 @@
 //! writes a database; [`super::ledger`] loads the facts and writes the result,
 //! the same on SQLite and PostgreSQL.
 
-use super::{Institution, Scenario, SettleRequest, MAX_BILL_FEN};
+use super::institution::Institution;
+use super::request::SettleRequest;
+use super::{Scenario, MAX_BILL_FEN};
 use crate::app::fund::{FundPolicy, FundShare, YearUsed};
+use crate::app::payment::PayState;
 use crate::app::person::{Status, Stored};
 use crate::app::qr;
 use crate::error::{Error, Result};
@@ -15,30 +18,56 @@ use crate::region::Region;
 /// settlement's write transaction.
 #[derive(Debug, Clone, Default)]
 pub struct BillFacts {
-    /// The settlement this code already paid: (institution, bill number).
-    pub code_paid: Option<(i64, String)>,
+    /// The settlement this code already paid.
+    pub code_paid: Option<PaidBill>,
     /// This code opened a hospital stay.
     pub code_admitted: bool,
-    /// The settlement of this bill number at this institution:
-    /// (id, member, total, scenario, stay).
-    pub bill_settled: Option<(i64, i64, i64, String, Option<i64>)>,
+    /// The settlement of this bill number at this institution.
+    pub bill_settled: Option<SettledBill>,
     pub member: Option<Stored>,
-    /// The member's payment password: (hash, failures in a row, locked until).
-    pub pay: Option<(Option<String>, i64, Option<String>)>,
+    /// The member's payment-password state.
+    pub pay: Option<PayState>,
     /// Whoever showed the code holds an active binding of the member.
     pub shown_by_bound: bool,
     pub institution: Option<Institution>,
     /// Regions of the member's filings that cover today.
     pub filing_regions: Vec<String>,
-    /// Fund policies matching the member's insurance and region for this
-    /// scenario: (region prefix, policy).
-    pub policies: Vec<(String, FundPolicy)>,
+    /// Fund policies matching the member's insurance and region for this scenario.
+    pub policies: Vec<RegionPolicy>,
     /// What the member used of this year's deductible and ceiling.
     pub year_used: YearUsed,
     /// Personal-account money the member spent today in this scenario's channel.
     pub channel_spent: i64,
     /// Active 家庭共济 relations with money to give.
     pub payers: Vec<PayerFacts>,
+}
+
+/// The settlement a shown code already paid: where, and which bill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidBill {
+    pub institution: i64,
+    /// The bill number.
+    pub bill: String,
+}
+
+/// The settlement of one bill number at one institution, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledBill {
+    /// The settlement's id.
+    pub id: i64,
+    pub member: i64,
+    pub total_fen: i64,
+    pub scenario: String,
+    /// The hospital stay it settled (inpatient).
+    pub stay: Option<i64>,
+}
+
+/// A fund policy matching the member, and the region prefix it is set for
+/// (`''`: the national default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionPolicy {
+    pub prefix: String,
+    pub policy: FundPolicy,
 }
 
 /// One authorizer of the member, as loaded for one bill.
@@ -84,8 +113,8 @@ pub(crate) fn bill_total(req: &SettleRequest) -> Result<i64> {
 /// settlement back (its id); the same bill number otherwise is a conflict, and
 /// a code already used for another bill or a hospital stay is refused.
 pub fn exactly_once(facts: &BillFacts, institution: i64, bill: &str, member: i64, total: i64, scenario: Scenario) -> Result<Option<i64>> {
-    if let Some((inst, b)) = &facts.code_paid {
-        if *inst != institution || b != bill {
+    if let Some(paid) = &facts.code_paid {
+        if paid.institution != institution || paid.bill != bill {
             return Err(Error::qr_already_used());
         }
     }
@@ -94,7 +123,7 @@ pub fn exactly_once(facts: &BillFacts, institution: i64, bill: &str, member: i64
     }
     match &facts.bill_settled {
         None => Ok(None),
-        Some((id, m, t, sc, _)) if *m == member && *t == total && sc == scenario.as_str() => Ok(Some(*id)),
+        Some(s) if s.member == member && s.total_fen == total && s.scenario == scenario.as_str() => Ok(Some(s.id)),
         Some(_) => Err(Error::bill_conflict()),
     }
 }
@@ -230,7 +259,7 @@ pub struct Plan {
 /// daily cap for online pharmacies, each relation's monthly and own online
 /// caps, then [`split_legs`].
 pub fn plan(visit: &Visit, facts: &BillFacts, scenario: Scenario, total: i64, emergency_cut: i64, online_daily_cap: i64) -> Plan {
-    let policy = crate::app::fund::best_policy(facts.policies.iter().map(|(p, f)| (p.as_str(), *f)));
+    let policy = crate::app::fund::best_policy(facts.policies.iter().map(|p| (p.prefix.as_str(), p.policy)));
     let share = crate::app::fund::fund_share(&policy, total, facts.year_used, if visit.emergency { emergency_cut } else { 0 });
     let online = scenario == Scenario::OnlinePharmacy;
     let channel_left = online.then(|| (online_daily_cap - facts.channel_spent).max(0));
@@ -293,8 +322,8 @@ mod tests {
         let mut f = BillFacts::default();
         assert_eq!(exactly_once(&f, 7, "B-1", 1, 100, Scenario::Pharmacy).unwrap(), None);
         // The same code at the same counter for the same bill: the first answer again.
-        f.code_paid = Some((7, "B-1".into()));
-        f.bill_settled = Some((42, 1, 100, "pharmacy".into(), None));
+        f.code_paid = Some(PaidBill { institution: 7, bill: "B-1".into() });
+        f.bill_settled = Some(SettledBill { id: 42, member: 1, total_fen: 100, scenario: "pharmacy".into(), stay: None });
         assert_eq!(exactly_once(&f, 7, "B-1", 1, 100, Scenario::Pharmacy).unwrap(), Some(42));
         // The same bill number with another amount: a conflict, not a replay.
         assert_eq!(exactly_once(&f, 7, "B-1", 1, 101, Scenario::Pharmacy).unwrap_err().code, Code::BillConflict);
@@ -334,7 +363,11 @@ mod tests {
         let facts = BillFacts {
             member: Some(member(1, 1_000, "110105")),
             institution: Some(institution("110108", true)),
-            policies: vec![("".into(), policy(0, 10)), ("11".into(), policy(0, 50)), ("1101".into(), policy(0, 70))],
+            policies: vec![
+                RegionPolicy { prefix: "".into(), policy: policy(0, 10) },
+                RegionPolicy { prefix: "11".into(), policy: policy(0, 50) },
+                RegionPolicy { prefix: "1101".into(), policy: policy(0, 70) },
+            ],
             payers: vec![
                 PayerFacts {
                     aid_id: 3,
