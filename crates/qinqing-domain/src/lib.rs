@@ -9,6 +9,7 @@
 //! decide; the faces (window, CLI, server) reach the domain only through it.
 
 pub mod ages;
+pub mod aid;
 pub mod confirm;
 pub mod error;
 pub mod id;

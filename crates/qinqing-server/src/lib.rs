@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use qinqing_core::api::Call;
 use qinqing_core::authz::Actor;
 use qinqing_core::credential::Bearer;
+use qinqing_core::settle::Settlement;
 use qinqing_core::throttle::{self, Policy};
 use qinqing_core::{Caller, Code, Error, Kind, Qinqing};
 use serde::Deserialize;
@@ -488,18 +489,29 @@ async fn answer(s: &AppState, who: Bearer, ip: IpAddr, op: &str, bytes: axum::bo
     let call = body::call(op, &bytes)?;
     // The call holds what it needs; the raw body goes now, not after the answer.
     drop(bytes);
-    let settle = matches!(call, Call::Settle(_));
     let guard = guard_of(&call);
-    let v = s
+    // A settlement is answered as its typed value, so the metrics read what
+    // was settled (not the answer's JSON); any other call as its JSON.
+    let answer = move |q: &mut Qinqing| -> Result<(serde_json::Value, Option<Settlement>), Error> {
+        match call {
+            Call::Settle(r) => {
+                let done = q.settle(&r)?;
+                let v = serde_json::to_value(&done).map_err(|e| Error::internal(format!("answer: {e}")))?;
+                Ok((v, Some(done)))
+            }
+            other => Ok((q.call(other)?, None)),
+        }
+    };
+    let (v, settled) = s
         .pool
         .as_bearer(who, Some(net::throttle_id(ip)), move |q| match guard {
-            Some(g) => guarded(q, &g, ip, |q| q.call(call)),
-            None => q.call(call),
+            Some(g) => guarded(q, &g, ip, answer),
+            None => answer(q),
         })
         .await?;
-    if settle && v["replayed"] == serde_json::Value::Bool(false) {
+    if let Some(done) = settled.filter(|d| !d.replayed) {
         metrics::counter!("qinqing_settlements_total").increment(1);
-        metrics::counter!("qinqing_settled_fen_total").increment(v["total_fen"].as_u64().unwrap_or(0));
+        metrics::counter!("qinqing_settled_fen_total").increment(u64::try_from(done.total_fen).unwrap_or(0));
     }
     Ok(Json(v))
 }

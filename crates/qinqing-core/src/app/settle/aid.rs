@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::params;
 use crate::store::{Conn, OptionalExtension};
 use crate::time;
+use qinqing_domain::aid::{AidChange, AidStatus};
 use serde::{Deserialize, Serialize};
 
 pub const AID_LETTER_VERSION: &str = "2026-01-aid";
@@ -296,11 +297,12 @@ impl Qinqing {
         self.get_aid(id)
     }
 
-    fn change_aid(&mut self, id: i64, action: &str, f: impl Fn(&str) -> Result<(String, Option<Option<i64>>)>) -> Result<Aid> {
-        crate::store::retry(|| self.change_aid_once(id, action, &f))
+    fn change_aid(&mut self, id: i64, change: AidChange) -> Result<Aid> {
+        crate::store::retry(|| self.change_aid_once(id, change))
     }
 
-    fn change_aid_once(&mut self, id: i64, action: &str, f: impl Fn(&str) -> Result<(String, Option<Option<i64>>)>) -> Result<Aid> {
+    /// Load the relation's status, let the rule decide ([`AidChange::apply`]), write and audit it.
+    fn change_aid_once(&mut self, id: i64, change: AidChange) -> Result<Aid> {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
@@ -308,8 +310,8 @@ impl Qinqing {
             .query_row("SELECT status, monthly_cap_fen, beneficiary_id FROM aid WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?
             .ok_or_else(|| Error::aid_not_found(id))?;
-        let (new_status, new_cap) = f(&status)?;
-        let new_cap = new_cap.unwrap_or(cap);
+        let (new_status, new_cap) = change.apply(AidStatus::parse(&status)?)?;
+        let (new_status, new_cap) = (new_status.as_str(), new_cap.unwrap_or(cap));
         tx.execute(
             "UPDATE aid SET status = ?2, monthly_cap_fen = ?3, revoked_at = CASE WHEN ?2 = 'revoked' THEN ?4 ELSE revoked_at END WHERE id = ?1",
             params![id, new_status, new_cap, now],
@@ -318,7 +320,7 @@ impl Qinqing {
             &tx,
             &now,
             &actor,
-            action,
+            change.action(),
             "aid",
             Some(id),
             Some(beneficiary),
@@ -353,7 +355,7 @@ impl Qinqing {
         if !lowers {
             self.confirm_owner(authorizer, pay_password)?;
         }
-        self.change_aid(id, "aid.cap", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok((s.to_string(), Some(cap_fen))) })
+        self.change_aid(id, AidChange::Cap(cap_fen))
     }
     /// Set (or with `None` clear) this relation's online-pharmacy daily cap.
     /// Only an explicit lower cap goes without the authorizer's payment
@@ -420,7 +422,7 @@ impl Qinqing {
 
     pub fn freeze_aid(&mut self, id: i64) -> Result<Aid> {
         self.permit(Act::AidFreeze { aid: id })?;
-        self.change_aid(id, "aid.freeze", |s| if s == "active" { Ok(("frozen".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
+        self.change_aid(id, AidChange::Freeze)
     }
     /// Resume a frozen relation: the authorizer's act, confirmed with their
     /// payment password.
@@ -428,12 +430,12 @@ impl Qinqing {
         self.permit(Act::AidChange { aid: id })?;
         let (authorizer, _, _) = self.aid_caps(id)?;
         self.confirm_owner(authorizer, pay_password)?;
-        self.change_aid(id, "aid.unfreeze", |s| if s == "frozen" { Ok(("active".into(), None)) } else { Err(Error::aid_wrong_state(s)) })
+        self.change_aid(id, AidChange::Unfreeze)
     }
     /// Ends the relation at once (either side: safety first).
     pub fn revoke_aid(&mut self, id: i64) -> Result<Aid> {
         self.permit(Act::AidFreeze { aid: id })?;
-        self.change_aid(id, "aid.revoke", |s| if s == "revoked" { Err(Error::aid_wrong_state(s)) } else { Ok(("revoked".into(), None)) })
+        self.change_aid(id, AidChange::Revoke)
     }
 
     pub fn get_aid(&self, id: i64) -> Result<Aid> {
