@@ -13,6 +13,8 @@ if [ ! -x "$TOOLS/node_modules/.bin/tauri" ]; then
   mkdir -p "$TOOLS"
   npm install --prefix "$TOOLS" --no-audit --no-fund --silent @tauri-apps/cli@2.12.5
 fi
-"$TOOLS/node_modules/.bin/tauri" build --bundles deb,rpm "$@"
+# `-- -p qinqing`: the window alone, so it does not take the CLI's and the
+# server's features (their PostgreSQL driver) from a build of all of them.
+"$TOOLS/node_modules/.bin/tauri" build --bundles deb,rpm "$@" -- -p qinqing
 echo
 ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm

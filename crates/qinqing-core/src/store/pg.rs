@@ -6,8 +6,14 @@
 //! role); Qinqing creates its tables in it on first use by `init`/`demo seed`
 //! (or the app's first run). Every other command on a database without them
 //! is refused with `DB_MISSING`, as a mistyped SQLite path is.
+//!
+//! The driver is the cargo feature `postgres` (on by default: the CLI, the
+//! server and the bench have it). Without it (the desktop window, which
+//! reaches a shared ledger through the server) every `postgres://` ledger is
+//! refused with `BACKEND_UNSUPPORTED` and nothing else here is reached.
 
 use crate::error::{Error, Result};
+use crate::store::pgconn::PgConn;
 use crate::store::{Conn, OptionalExtension};
 
 /// PostgreSQL migrations, in step with `db::MIGRATION_SQL` (same count, same meaning).
@@ -88,27 +94,11 @@ fn percent_decoded(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A connection to the server at `url`, no more (no session settings, no
+/// schema). Without the cargo feature `postgres` there is no driver: refused
+/// with `BACKEND_UNSUPPORTED`.
 pub(crate) fn connect(url: &str) -> Result<Conn> {
-    let config: tokio_postgres::Config = url.parse().map_err(|e| Error::db_server(&redact(url), &format!("not a valid PostgreSQL URL ({e})")))?;
-    let mut config = config;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(std::time::Duration::from_secs(10));
-    }
-    config.application_name("qinqing");
-    let rt =
-        tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().map_err(|e| Error::internal(format!("PostgreSQL runtime: {e}")))?;
-    // A loopback or unix-socket server in a centre's rack; TLS to PostgreSQL
-    // across a network is configured in PostgreSQL (hostssl) with a proxy.
-    let (client, connection) = rt.block_on(config.connect(tokio_postgres::NoTls)).map_err(|e| {
-        // The server's own words when it answered (no such role, bad
-        // password, no such database); else what failed on the way.
-        let why = match e.as_db_error() {
-            Some(d) => d.message().to_string(),
-            None => std::error::Error::source(&e).map(|s| format!("{e}: {s}")).unwrap_or_else(|| e.to_string()),
-        };
-        Error::db_server(&redact(url), &why)
-    })?;
-    Ok(Conn::from_postgres(rt, client, connection))
+    Ok(Conn::from_pg(PgConn::connect(url, &redact(url))?))
 }
 
 /// Open the ledger at `url`; `create` lets this call create the tables (init,
@@ -181,12 +171,12 @@ pub fn fresh_test_database(base_url: &str) -> Result<String> {
     use sha2::{Digest, Sha256};
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
+    let admin = connect(base_url)?;
     let mut h = Sha256::new();
     for m in MIGRATION_SQL {
         h.update(m.as_bytes());
     }
     let template = format!("qq_tpl_{}", &crate::store::docstore::sha256_hex(&h.finalize())[..12]);
-    let admin = connect(base_url)?;
     // One process builds the template; the others wait for it.
     admin.execute("SELECT pg_advisory_lock(?1)", [MIGRATION_LOCK + 1])?;
     let exists = admin.query_row("SELECT 1 FROM pg_database WHERE datname = ?1", [&template], |_| Ok(())).optional()?.is_some();
@@ -311,6 +301,7 @@ mod tests {
     /// A ledger written at schema 8 (table CHECKs) is moved to schema 9
     /// (domains) with every value kept, and the rules still hold after.
     #[test]
+    #[cfg(feature = "postgres")]
     fn a_schema_8_ledger_with_money_in_it_moves_to_schema_9_intact() {
         let Some(base) = std::env::var("QINQING_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) else { return };
         let name = format!("qq_up_{}_{}", std::process::id(), rand_suffix());
