@@ -8,7 +8,6 @@
 mod connection;
 mod logging;
 
-
 use clap::Parser;
 use qinqing_core::api::Call;
 use qinqing_core::installation::Installation;
@@ -146,7 +145,7 @@ fn call(s: &State<'_, AppState>, c: Call) -> Result<Value> {
         Some(r) => r.call(&c),
         None => with(s, |q| q.call(c)),
     };
-    logging::command(&op, started, &r);
+    logging::command(op, started, &r);
     r
 }
 
@@ -179,7 +178,7 @@ fn call_staff(s: &State<'_, AppState>, c: impl FnOnce(i64) -> Call) -> Result<Va
     let k = call(s, Call::KioskState)?;
     match k["staff"]["id"].as_i64() {
         Some(staff) => call(s, c(staff)),
-        None => logged(&c(0).op(), || Err(Error::not_logged_in())),
+        None => logged(c(0).op(), || Err(Error::not_logged_in())),
     }
 }
 

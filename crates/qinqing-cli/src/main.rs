@@ -420,11 +420,8 @@ fn operation(ctx: &Ctx, name: &str, args: Option<&str>) -> Result<Outcome, Error
         Some(t) => t.to_string(),
         None => String::new(),
     };
-    let args: serde_json::Value = if text.trim().is_empty() {
-        serde_json::Value::Null
-    } else {
-        serde_json::from_str(&text).map_err(|e| Error::request_malformed(&e.to_string()))?
-    };
+    let args: serde_json::Value =
+        if text.trim().is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).map_err(|e| Error::request_malformed(&e.to_string()))? };
     let mut unknown = Vec::new();
     let call = Call::parse(name, args, &mut unknown)?;
     if !unknown.is_empty() {
