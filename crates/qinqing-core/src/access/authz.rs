@@ -42,7 +42,7 @@
 //! | staff, policy, fund policy, settings, institutions, backup, demo | ✓ | ✓ | – | – | – | – | – |
 //! | audit trail of a person | ✓ | ✓ | ✓ | family | family | – | – |
 //! | whole audit trail, access-denied log | ✓ | ✓ | – | – | – | – | – |
-//! | outbox (the person's phone) | ✓ | – | – | own | own | – | – |
+//! | outbox (the person's phone) | ✓ | – | – | own, a child's under 16 | own, a child's under 16 | – | – |
 //! | start pairing a family computer (a one-time code) | ✓ | ✓ | – | own resident | – | – | – |
 //! | list / unpair a household's computers | ✓ | ✓ | ✓ | own resident | own | – | – |
 //! | set a payment password (a change needs the current one) | ✓ | – | – | self, child under 16 (a reset in person) | self, child under 16 | – | – |
