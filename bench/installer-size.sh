@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TAURI="$PWD/target/tools/node_modules/.bin/tauri"
 [ -x "$TAURI" ] || scripts/package.sh >/dev/null
-ours=$(ls -t target/release/bundle/deb/*.deb | head -1)
+ours=$(ls -t target/window/bundle/deb/*.deb | head -1)
 bin=$(mktemp)
 trap 'rm -f "$bin"' EXIT
 dpkg-deb --fsys-tarfile "$ours" | tar -xOf - usr/bin/qinqing >"$bin"

@@ -11,8 +11,8 @@ for p in rpm; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "instal
 # CLI warns about one that ends in .app, as cn.qinqing.app did.
 scripts/package.sh 2>&1 | tee target/package.log
 if grep -q 'identifier.*ends with.*\.app' target/package.log; then echo "the bundle identifier ends in .app (tauri.conf.json)"; exit 1; fi
-DEB=$(ls -t target/release/bundle/deb/*.deb | head -1)
-RPM=$(ls -t target/release/bundle/rpm/*.rpm | head -1)
+DEB=$(ls -t target/window/bundle/deb/*.deb | head -1)
+RPM=$(ls -t target/window/bundle/rpm/*.rpm | head -1)
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 
 echo "== rpm file list"
