@@ -3,7 +3,7 @@
 //! call — anything else is refused by Tauri before it reaches our code.
 //!
 //! - The operations of the service interface are declared once, in
-//!   crates/qinqing-core/src/api.rs (`operations!`); their names are read
+//!   crates/qinqing-core/src/app/api.rs (`operations!`); their names are read
 //!   from that declaration here, and each becomes a command of the inlined
 //!   plugin `ops` (src/main.rs, `mod ops`) with its permission
 //!   `ops:allow-<operation>`.
@@ -43,7 +43,7 @@ const COMMANDS: &[&str] = &[
 /// The operations' names, from their declaration: the lines
 /// `read <name> = …` and `write <name> = …` of the `operations!` block.
 fn operations() -> &'static [&'static str] {
-    let decl = include_str!("../crates/qinqing-core/src/api.rs");
+    let decl = include_str!("../crates/qinqing-core/src/app/api.rs");
     let start = decl.find("operations! {").expect("the operations! block in api.rs");
     let names: Vec<&'static str> = decl[start..]
         .lines()
@@ -60,7 +60,7 @@ fn operations() -> &'static [&'static str] {
 }
 
 fn main() {
-    println!("cargo:rerun-if-changed=crates/qinqing-core/src/api.rs");
+    println!("cargo:rerun-if-changed=crates/qinqing-core/src/app/api.rs");
     let ops = tauri_build::InlinedPlugin::new().commands(operations());
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)).plugin("ops", ops))
         .expect("tauri-build: command permissions");

@@ -52,7 +52,7 @@ export function onTauriEvent(name, fn) {
 
 /**
  * One operation of the service interface — its name and arguments exactly as
- * the server takes them (crates/qinqing-core/src/api.rs declares each once):
+ * the server takes them (crates/qinqing-core/src/app/api.rs declares each once):
  * the window's command `plugin:ops|<name>`, made from that declaration, with
  * its own permission `ops:allow-<name>`.
  */

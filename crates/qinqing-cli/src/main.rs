@@ -412,7 +412,7 @@ fn stdin_lines(n: usize) -> Result<Vec<String>, Error> {
     (0..n).map(|_| lines.next().transpose().map_err(io_fail).map(|l| l.unwrap_or_default().trim_end_matches('\r').to_string())).collect()
 }
 
-/// `op NAME --args JSON`: any declared operation (crates/qinqing-core/src/api.rs),
+/// `op NAME --args JSON`: any declared operation (crates/qinqing-core/src/app/api.rs),
 /// checked as the server checks a request (unknown fields refused).
 fn operation(ctx: &Ctx, name: &str, args: Option<&str>) -> Result<Outcome, Error> {
     let text = match args {

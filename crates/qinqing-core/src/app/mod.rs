@@ -5,6 +5,7 @@
 //! on the pure rules of `qinqing-domain`.
 
 pub mod access;
+pub mod api;
 pub mod audit;
 pub mod binding;
 pub mod credential;
