@@ -76,12 +76,7 @@ fn with<T>(s: &State<'_, AppState>, f: impl FnOnce(&mut Qinqing) -> Result<T>) -
 /// the server takes them (unknown fields are refused, as the server does):
 /// on the server when connected, else on this computer's ledger.
 fn operation(s: &State<'_, AppState>, op: &str, args: Value) -> Result<Value> {
-    let mut unknown = Vec::new();
-    let parsed = Call::parse(op, args, &mut unknown).and_then(|c| match unknown.is_empty() {
-        true => Ok(c),
-        false => Err(Error::request_malformed(&format!("unknown fields: {}", unknown.join(", ")))),
-    });
-    match parsed {
+    match Call::from_args(op, args) {
         Ok(c) => call(s, c),
         // A request the operation cannot take is logged like any refusal.
         Err(e) => logged(op, || Err(e)),

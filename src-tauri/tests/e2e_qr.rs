@@ -165,6 +165,13 @@ async fn show_a_code_scan_it_from_the_screen_and_settle() {
         let overflow = app.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;").await;
         assert!(overflow.as_i64().unwrap_or(999) <= 0, "{screen} overflows in elder mode: {overflow}");
         app.screenshot(&format!("elder-{screen}-app")).await;
+        if screen == "terminal" {
+            // The confirmation's fields in large type: the code and its button fit and are big enough to touch.
+            app.js("document.querySelector('#t-send-code').scrollIntoView({ block: 'center' }); return 1;").await;
+            let h = app.js("return Math.min(document.querySelector('#t-send-code').getBoundingClientRect().height, document.querySelector('#t-smscode').getBoundingClientRect().height);").await;
+            assert!(h.as_f64().unwrap_or(0.0) >= 47.5, "the code field and its button in elder mode: {h}");
+            app.screenshot("elder-terminal-code").await;
+        }
     }
 
     let closed = app.close().await;

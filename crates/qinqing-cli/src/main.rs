@@ -422,12 +422,7 @@ fn operation(ctx: &Ctx, name: &str, args: Option<&str>) -> Result<Outcome, Error
     };
     let args: serde_json::Value =
         if text.trim().is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).map_err(|e| Error::request_malformed(&e.to_string()))? };
-    let mut unknown = Vec::new();
-    let call = Call::parse(name, args, &mut unknown)?;
-    if !unknown.is_empty() {
-        return Err(Error::request_malformed(&format!("unknown fields: {}", unknown.join(", "))));
-    }
-    let v = ctx.call_value(call)?;
+    let v = ctx.call_value(Call::from_args(name, args)?)?;
     ctx.print_json(&v)?;
     Ok(Outcome::Ok)
 }

@@ -319,6 +319,7 @@ fn cases() -> Vec<Case> {
         c("premium_tiers", "OASVHTN", |q, _| q.premium_tiers("310115", 2026).map(drop)),
         c("settings", "OASVHTN", |q, _| q.settings().map(drop)),
         c("fund_policies", "OASVHTN", |q, _| q.fund_policies().map(drop)),
+        c("confirm_policy", "OASVHTN", |q, _| q.confirm_policy().map(drop)),
         c("region_policies", "OASVHTN", |q, _| q.region_policies().map(drop)),
         // register
         c("list_persons", "OASVH", |q, _| q.list_persons(&Default::default()).map(drop)),

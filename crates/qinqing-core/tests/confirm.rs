@@ -249,3 +249,29 @@ fn the_policy_is_data_an_administrator_changes() {
     let t = w.q.issue_qr(w.dad, None).unwrap().token;
     assert_eq!(w.q.settle(&bill(&t, w.hospital, "outpatient", 1_000, "MZ-H")).unwrap_err().code, Code::PayConfirmationRequired);
 }
+
+/// Hostile codes: markup, full-width digits, a huge string and replays are
+/// wrong (counted, nothing charged); a blank one is no code at all.
+#[test]
+fn hostile_codes_are_wrong_and_a_blank_one_is_none() {
+    let mut w = world();
+    let t = w.q.issue_qr(w.dad, None).unwrap().token;
+    let r = bill(&t, w.hospital, "outpatient", 4_200, "MZ-X");
+    w.q.send_pay_code(&r).unwrap();
+    let code = last_code(&w.q, w.dad);
+    let huge = "9".repeat(100_000);
+    for (bad, left) in [("<script>alert(1)</script>", 4), ("１２３４５６", 3), (huge.as_str(), 2)] {
+        let e = w.q.settle(&with_code(r.clone(), bad)).unwrap_err();
+        assert_eq!(e.code, Code::PayCodeWrong, "{:.20}", bad);
+        assert!(e.message_en.contains(&format!("{left} tries left")), "{}", e.message_en);
+    }
+    let e = w.q.settle(&with_code(r.clone(), "   ")).unwrap_err();
+    assert_eq!((e.code, e.field.as_deref()), (Code::PayConfirmationRequired, Some("sms_code")));
+    assert_eq!(count(&w.q, "SELECT attempts FROM pay_code"), 3, "a blank code is not a try");
+    assert_eq!(count(&w.q, "SELECT count(*) FROM settlement"), 0);
+    assert!(w.q.settle(&with_code(r.clone(), &code)).is_ok());
+    // Replayed: the same bill answers the first settlement, another bill with the used code is refused.
+    assert!(w.q.settle(&with_code(r.clone(), &code)).unwrap().replayed);
+    let e = w.q.settle(&with_code(bill(&t, w.hospital, "outpatient", 4_200, "MZ-Y"), &code)).unwrap_err();
+    assert!(matches!(e.code, Code::QrAlreadyUsed | Code::PayCodeGone), "{e}");
+}

@@ -324,6 +324,18 @@ operations! { $ q;
 }
 
 impl Call {
+    /// The call named `op` with `args`, as a face takes it from someone
+    /// (the window's page, the CLI's `op`): a field the operation does not
+    /// know is refused (`REQUEST_MALFORMED`), as the server refuses it.
+    pub fn from_args(op: &str, args: serde_json::Value) -> Result<Call> {
+        let mut unknown = Vec::new();
+        let call = Call::parse(op, args, &mut unknown)?;
+        if !unknown.is_empty() {
+            return Err(Error::request_malformed(&format!("unknown fields: {}", unknown.join(", "))));
+        }
+        Ok(call)
+    }
+
     /// The call named `op` with `args` (the JSON body; `null` when there is
     /// none). Unknown fields in `args` are reported through `unknown`.
     pub fn parse(op: &str, args: serde_json::Value, unknown: &mut Vec<String>) -> Result<Call> {

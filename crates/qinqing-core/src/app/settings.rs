@@ -387,45 +387,26 @@ impl Qinqing {
             return Err(Error::setting_out_of_range(d.key, d.min, d.max));
         }
         let before = self.setting(key)?;
+        self.write_setting(d.key, &v.to_string(), serde_json::json!(before), serde_json::json!(v))?;
+        Ok(SettingValue { def: d, value: v, text: None })
+    }
+
+    /// Store a setting's value and audit it with the value before and after, in one transaction.
+    fn write_setting(&mut self, key: &str, stored: &str, before: serde_json::Value, after: serde_json::Value) -> Result<()> {
         let now = crate::time::to_db(self.now());
         let actor = self.actor().to_string();
         let tx = self.conn().begin()?;
-        tx.execute("INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![key, v.to_string()])?;
-        crate::access::audit::record(
-            &tx,
-            &now,
-            &actor,
-            "setting.set",
-            "setting",
-            None,
-            None,
-            Some(&serde_json::json!({ "key": key, "value": before })),
-            Some(&serde_json::json!({ "key": key, "value": v })),
-        )?;
-        tx.commit()?;
-        Ok(SettingValue { def: d, value: v, text: None })
+        tx.execute("INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![key, stored])?;
+        let (before, after) = (serde_json::json!({ "key": key, "value": before }), serde_json::json!({ "key": key, "value": after }));
+        crate::access::audit::record(&tx, &now, &actor, "setting.set", "setting", None, None, Some(&before), Some(&after))?;
+        tx.commit()
     }
 
     /// A list setting: checked and normalized, stored as text, audited with
     /// the list before and after.
     fn set_list_once(&mut self, d: Def, list: String) -> Result<SettingValue> {
         let before = self.setting_text(d.key)?;
-        let now = crate::time::to_db(self.now());
-        let actor = self.actor().to_string();
-        let tx = self.conn().begin()?;
-        tx.execute("INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![d.key, list])?;
-        crate::access::audit::record(
-            &tx,
-            &now,
-            &actor,
-            "setting.set",
-            "setting",
-            None,
-            None,
-            Some(&serde_json::json!({ "key": d.key, "value": before })),
-            Some(&serde_json::json!({ "key": d.key, "value": list })),
-        )?;
-        tx.commit()?;
+        self.write_setting(d.key, &list, serde_json::json!(before), serde_json::json!(list))?;
         let count = if list.is_empty() { 0 } else { list.split(',').count() as i64 };
         Ok(SettingValue { def: d, value: count, text: Some(list) })
     }
