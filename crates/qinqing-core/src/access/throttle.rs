@@ -81,7 +81,7 @@ pub fn check(conn: &Conn, key: &str, now: i64) -> Result<()> {
 }
 
 /// Count one attempt of `key` as a failure before its secret is checked —
-/// refused while the key waits, atomically (under the ledger's writer lock),
+/// refused while the key waits, atomically (under the key's lock, [`crate::store::lock`]),
 /// so concurrent attempts on any replica are each counted. An attempt that
 /// turns out right is [`clear`]ed (an account) or [`refund`]ed (an address).
 pub fn begin(conn: &Conn, key: &str, now: i64, policy: &Policy) -> Result<Counted> {
@@ -96,7 +96,8 @@ pub fn fail(conn: &Conn, key: &str, now: i64, policy: &Policy) -> Result<Counted
 
 fn count(conn: &Conn, key: &str, now: i64, policy: &Policy, gated: bool) -> Result<Counted> {
     crate::store::retry(|| {
-        let tx = conn.begin()?;
+        // This key's lock only: attempts on other keys are counted at the same time.
+        let tx = conn.begin_locking(&crate::store::Locks::new().named(&format!("throttle:{key}")))?;
         let row: Option<(i64, i64, i64)> =
             tx.query_row("SELECT failures, last_at, wait_until FROM throttle WHERE key = ?1", [key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
         if gated {

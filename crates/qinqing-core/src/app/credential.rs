@@ -93,7 +93,7 @@ impl Qinqing {
         if (now - last).num_seconds() >= TOUCH_SECS {
             let at = time::to_db(now);
             crate::store::retry(|| {
-                let tx = self.conn().begin()?;
+                let tx = self.conn().begin_locking(&crate::store::Locks::new().named(&format!("credential:{id}")))?;
                 tx.execute("UPDATE credential SET last_used_at = ?2 WHERE id = ?1", params![id, at])?;
                 tx.commit()
             })?;
@@ -119,7 +119,7 @@ impl Qinqing {
         if (now - last).num_seconds() >= TOUCH_SECS {
             let at = time::to_db(now);
             crate::store::retry(|| {
-                let tx = self.conn().begin()?;
+                let tx = self.conn().begin_locking(&crate::store::Locks::new().named(&format!("device:{id}")))?;
                 tx.execute("UPDATE device SET last_used_at = ?2 WHERE id = ?1", params![id, at])?;
                 tx.commit()
             })?;

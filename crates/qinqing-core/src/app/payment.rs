@@ -217,7 +217,7 @@ impl Qinqing {
         let actor = self.actor();
         let acting_holder = self.actor_ref().family_holder();
         crate::store::retry(|| {
-            let tx = self.conn().begin()?;
+            let tx = self.conn().begin_locking(&crate::store::Locks::new().person(person))?;
             tx.execute(
                 "UPDATE person SET pay_password_hash = ?2, pay_failed = 0, pay_locked_until = NULL, updated_at = ?3 WHERE id = ?1",
                 params![person, hash, now],
@@ -241,7 +241,7 @@ impl Qinqing {
     fn judge_and_count(&mut self, state: Option<&PayState>, pepper: &[u8], person: i64, pw: Option<&str>) -> Result<()> {
         let (verdict, write) = judge(state, pepper, person, pw, self.now());
         if let Some(q) = write {
-            self.conn().begin()?.commit_with(vec![q])?;
+            self.conn().begin_locking(&crate::store::Locks::new().person(person))?.commit_with(vec![q])?;
         }
         verdict
     }

@@ -11,8 +11,7 @@ use crate::store::row::{Row, RowInner, Rows, RowsInner};
 use crate::store::sql::{shifted, Query, Verdict};
 use crate::store::value::{Params, Value};
 
-/// PostgreSQL advisory-lock key of the ledger's writer lock (the store's module docs).
-pub const WRITER_LOCK: i64 = 0x5171_5157_5254; // "QqQWRT"
+use crate::store::lock::{Locks, WRITER_LOCK};
 
 /// Which database engine holds the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -153,15 +152,27 @@ impl Conn {
         self.prepare(sql)
     }
 
-    /// Start a write transaction (see the module docs for what each backend
-    /// guarantees). Rolled back when dropped without [`Tx::commit`].
+    /// Start a ledger-wide write transaction (see the module docs for what
+    /// each backend guarantees; on PostgreSQL it runs alone, [`crate::store::lock`]).
+    /// Rolled back when dropped without [`Tx::commit`].
     pub fn begin(&self) -> Result<Tx<'_>> {
         match &self.0 {
             Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE").db()?,
             // Sent with the first statement. Waiting past lock_timeout for the
             // lock fails that statement (DB_BUSY, as SQLite's busy timeout)
             // and the transaction is rolled back when the Tx is dropped.
-            Inner::Pg(p) => p.open_with_first(format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITER_LOCK})")),
+            Inner::Pg(p) => p.open_with_first(format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITER_LOCK})"), true),
+        }
+        Ok(Tx { conn: self, done: false, saved: false })
+    }
+
+    /// Start a write transaction that locks only `locks` on PostgreSQL
+    /// (and the ledger's lock shared; [`crate::store::lock`]): writers on
+    /// other households run at the same time. SQLite: [`Conn::begin`].
+    pub fn begin_locking(&self, locks: &Locks) -> Result<Tx<'_>> {
+        match &self.0 {
+            Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE").db()?,
+            Inner::Pg(p) => p.open_with_first(locks.opening(), false),
         }
         Ok(Tx { conn: self, done: false, saved: false })
     }
@@ -170,7 +181,17 @@ impl Conn {
     /// the writer lock, sent with the opening in the same round trip), for
     /// [`Tx::commit_if`] to roll back to.
     pub fn begin_with_savepoint(&self) -> Result<Tx<'_>> {
-        let mut tx = self.begin()?;
+        let tx = self.begin()?;
+        self.savepoint(tx)
+    }
+
+    /// [`Conn::begin_locking`] with a savepoint ([`Conn::begin_with_savepoint`]).
+    pub fn begin_locking_with_savepoint(&self, locks: &Locks) -> Result<Tx<'_>> {
+        let tx = self.begin_locking(locks)?;
+        self.savepoint(tx)
+    }
+
+    fn savepoint<'c>(&'c self, mut tx: Tx<'c>) -> Result<Tx<'c>> {
         match &self.0 {
             Inner::Sqlite(c) => c.execute_batch("SAVEPOINT qq_kept").db()?,
             Inner::Pg(p) => p.add_to_opening("; SAVEPOINT qq_kept")?,
@@ -328,6 +349,20 @@ pub struct Tx<'c> {
 }
 
 impl Tx<'_> {
+    /// That this transaction holds `person`'s lock: always on SQLite and in a
+    /// ledger-wide transaction; otherwise whether its opening locked them. A
+    /// write about to spend from an account it did not lock (a 家庭共济
+    /// relation made while it waited, [`crate::store::lock`]) is a conflict:
+    /// rolled back and run again by [`crate::store::retry`]. Ask after the
+    /// transaction's first statement (its opening travels with it).
+    pub fn require_person(&self, person: i64) -> Result<()> {
+        match &self.conn.0 {
+            Inner::Sqlite(_) => Ok(()),
+            Inner::Pg(p) if p.holds(crate::store::lock::person_key(person)) => Ok(()),
+            Inner::Pg(_) => Err(Error::db_busy().with_sql(crate::error::SqlFault::Conflict)),
+        }
+    }
+
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
         if self.conn.unopened() {

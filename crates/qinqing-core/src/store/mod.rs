@@ -59,6 +59,7 @@
 //! `docstore.rs` keeps its files.
 
 pub mod docstore;
+pub mod lock;
 pub mod pg;
 pub mod sqlite;
 
@@ -73,8 +74,9 @@ mod row;
 mod sql;
 mod value;
 
-pub use conn::{Backend, Conn, Stmt, Tx, WRITER_LOCK};
+pub use conn::{Backend, Conn, Stmt, Tx};
 pub use fault::{sqlite_error, OptionalExtension, SqliteResult};
+pub use lock::{Locks, WRITER_LOCK};
 pub use row::{Row, Rows};
 pub use sql::{pg_sql, query, Query, Verdict};
 pub use value::{params_from_iter, FromValue, Params, RowIndex, ToValue, Value};

@@ -36,7 +36,11 @@ impl PgConn {
         match *self {}
     }
 
-    pub(super) fn open_with_first(&self, _opening: String) {
+    pub(super) fn open_with_first(&self, _opening: String, _ledger: bool) {
+        match *self {}
+    }
+
+    pub(super) fn holds(&self, _key: i64) -> bool {
         match *self {}
     }
 

@@ -22,9 +22,12 @@ pub(super) struct PgConn {
     rt: tokio::runtime::Runtime,
     client: tokio_postgres::Client,
     stmts: RefCell<HashMap<String, tokio_postgres::Statement>>,
-    /// A write transaction's opening (`BEGIN`, the writer lock), sent with
+    /// A write transaction's opening (`BEGIN`, its locks), sent with
     /// the transaction's first statement, in the same round trip.
     opening: RefCell<Option<String>>,
+    /// What the current write transaction locked: `None`, the whole ledger;
+    /// else the keys its opening returned ([`crate::store::lock`]).
+    held: RefCell<Option<Vec<i64>>>,
 }
 
 /// One statement's answer.
@@ -56,7 +59,7 @@ impl PgConn {
         rt.spawn(async move {
             let _ = connection.await;
         });
-        Ok(PgConn { rt, client, stmts: RefCell::new(HashMap::new()), opening: RefCell::new(None) })
+        Ok(PgConn { rt, client, stmts: RefCell::new(HashMap::new()), opening: RefCell::new(None), held: RefCell::new(None) })
     }
 
     /// Run one statement; the number of rows it changed.
@@ -77,9 +80,17 @@ impl PgConn {
         self.run(self.client.query(&stmt, &pg_params(values)))
     }
 
-    /// Start a write transaction with `opening`, sent with its first statement.
-    pub(super) fn open_with_first(&self, opening: String) {
+    /// Start a write transaction with `opening`, sent with its first
+    /// statement; `ledger`: it locks the whole ledger, else the keys it
+    /// returns (column `qq_locked`) are what it holds.
+    pub(super) fn open_with_first(&self, opening: String, ledger: bool) {
         *self.opening.borrow_mut() = Some(opening);
+        *self.held.borrow_mut() = if ledger { None } else { Some(Vec::new()) };
+    }
+
+    /// Whether the current transaction holds the lock `key`.
+    pub(super) fn holds(&self, key: i64) -> bool {
+        self.held.borrow().as_ref().is_none_or(|keys| keys.contains(&key))
     }
 
     /// `sql` sent right after the transaction's opening, in the same round trip.
@@ -90,6 +101,20 @@ impl PgConn {
                 Ok(())
             }
             None => Err(Error::internal("a transaction was already open")),
+        }
+    }
+
+    /// Keep the keys a transaction's opening locked (its rows' `qq_locked`).
+    fn note_locked(&self, messages: &[tokio_postgres::SimpleQueryMessage]) {
+        let mut held = self.held.borrow_mut();
+        if let Some(keys) = held.as_mut() {
+            for m in messages {
+                if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
+                    if r.columns().first().is_some_and(|c| c.name() == "qq_locked") {
+                        keys.extend(r.get(0).and_then(|v| v.parse::<i64>().ok()));
+                    }
+                }
+            }
         }
     }
 
@@ -186,7 +211,7 @@ impl PgConn {
         type Answer<T> = std::result::Result<Option<T>, tokio_postgres::Error>;
         let mut futures: Vec<Pinned<'_, Answer<T>>> = Vec::with_capacity(2);
         if let Some(sql) = &opening {
-            futures.push(Box::pin(async move { self.client.batch_execute(sql).await.map(|_| None) }));
+            futures.push(Box::pin(async move { self.client.simple_query(sql).await.map(|m| self.note_locked(&m)).map(|_| None) }));
         }
         futures.push(Box::pin(async { f.await.map(Some) }));
         let answers = self.rt.block_on(async {

@@ -235,7 +235,8 @@ impl Qinqing {
         check_online_cap(req.online_daily_cap_fen)?;
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
-        let tx = self.conn().begin()?;
+        // Two households: both locked, in order ([`crate::store::lock`]).
+        let tx = self.conn().begin_locking(&crate::store::Locks::new().persons([authorizer, beneficiary]))?;
         let a = person::load(&tx, authorizer)?;
         let b = person::load(&tx, beneficiary)?;
         if a.id == b.id {
@@ -305,7 +306,13 @@ impl Qinqing {
     fn change_aid_once(&mut self, id: i64, change: AidChange) -> Result<Aid> {
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
-        let tx = self.conn().begin()?;
+        // A relation's two people never change: read them first, to lock both households.
+        let (authorizer, beneficiary): (i64, i64) = self
+            .conn()
+            .query_row("SELECT authorizer_id, beneficiary_id FROM aid WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or_else(|| Error::aid_not_found(id))?;
+        let tx = self.conn().begin_locking(&crate::store::Locks::new().persons([authorizer, beneficiary]))?;
         let (status, cap, beneficiary): (String, Option<i64>, i64) = tx
             .query_row("SELECT status, monthly_cap_fen, beneficiary_id FROM aid WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?

@@ -81,8 +81,13 @@ impl Qinqing {
         let actor = self.actor().to_string();
         let pepper = crate::app::payment::pepper(self)?;
         let (day, month) = china_day_month(now_dt);
-        let tx = self.conn().begin_with_savepoint()?;
-        // One round trip: the transaction's start, the settings, every fact of the bill.
+        // What this bill touches, locked (on PostgreSQL) before its facts are
+        // read: the member (as the code names them; a bad signature fails
+        // below and rolls back), every 家庭共济 authorizer who may pay, and
+        // the bill — writers on other households run at the same time.
+        let locks = crate::store::Locks::new().payers_of(said.member).bill(req.institution, &bill);
+        let tx = self.conn().begin_locking_with_savepoint(&locks)?;
+        // One round trip: the transaction's start and locks, the settings, every fact of the bill.
         let (facts, checked) = self.bill_facts_during(
             &tx,
             &ledger::BillKey {
@@ -210,7 +215,8 @@ impl Qinqing {
         let pepper = crate::app::payment::pepper(self)?;
         let now = time::to_db(now_dt);
         let actor = self.actor().to_string();
-        let tx = self.conn().begin()?;
+        // The member's code, their outbox and the audit: the member's lock.
+        let tx = self.conn().begin_locking(&crate::store::Locks::new().person(claims.member))?;
         let used: Option<i64> = tx.query_row("SELECT id FROM settlement WHERE nonce = ?1", [&claims.nonce], |r| r.get(0)).optional()?;
         if used.is_some() {
             return Err(Error::qr_already_used());

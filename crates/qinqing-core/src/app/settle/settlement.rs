@@ -122,6 +122,12 @@ pub(super) fn charge(
     instead: Vec<crate::store::Query>,
     decide: impl FnOnce() -> Verdict,
 ) -> Result<Option<Settlement>> {
+    // Every account this bill may spend from is locked by this transaction
+    // (else it is run again, locking them: [`crate::store::lock`]).
+    tx.require_person(v.member.id)?;
+    for p in &facts.payers {
+        tx.require_person(p.authorizer_id)?;
+    }
     let now = time::to_db(now_dt);
     let today = time::china_date(now_dt);
     let month = month_of(today);

@@ -67,7 +67,7 @@ impl Qinqing {
         let now = time::to_db(now_dt);
         let (day, month) = china_day_month(now_dt);
         let actor = self.actor().to_string();
-        let tx = self.conn().begin()?;
+        let tx = self.conn().begin_locking(&crate::store::Locks::new().payers_of(claims.member).bill(req.institution, &admission))?;
         let (facts, settings) = self.bill_facts(
             &tx,
             &ledger::BillKey {
@@ -152,9 +152,11 @@ impl Qinqing {
         let now_dt = self.now();
         let actor = self.actor().to_string();
         let (day, month) = china_day_month(now_dt);
-        let tx = self.conn().begin()?;
+        // A stay's member never changes: read it first, to lock their household and the bill.
+        let member = load_stay(self.conn(), stay_id, false)?.member_id;
+        let tx = self.conn().begin_locking(&crate::store::Locks::new().payers_of(member).bill(institution, bill))?;
         let stay = load_stay(&tx, stay_id, false)?;
-        if stay.institution_id != institution {
+        if stay.institution_id != institution || stay.member_id != member {
             return Err(Error::stay_not_found(stay_id));
         }
         let nonce = format!("stay-{stay_id}");
