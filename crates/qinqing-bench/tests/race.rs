@@ -213,3 +213,157 @@ fn guesses_sent_at_once_share_the_five_tries() {
     let n: i64 = q.conn().query_row("SELECT count(*) FROM settlement", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 0, "nothing charged");
 }
+
+/// Households (issue 34): writers lock what they touch, so this is the
+/// suite that would catch a lock too narrow. 16 processes settle 1,600
+/// bills, each sent by two of them: half over 150 households, half on 3
+/// households everyone hits; and six employees' personal accounts pay, by
+/// 家庭共济, for members of many households at once (each employee for a
+/// share of the spread members and two of the hot ones), so settlements of
+/// different households meet on the same account. Every bill is charged
+/// once and both senders get the same answer; every account moved by
+/// exactly its legs and none went below zero; each relation's month
+/// equals its legs.
+#[test]
+fn sixteen_processes_on_many_households_and_a_few_hot_ones_lose_nothing() {
+    use qinqing_core::id::with_check_char;
+    use qinqing_core::PersonInput;
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger(dir.path());
+    const SPREAD: usize = 150;
+    const HOT: usize = 3;
+    const BILLS: usize = 1_600;
+    const OWN: i64 = 3_000;
+    const EMPLOYEE: i64 = 150_000;
+    let mut q = Qinqing::open(&db).unwrap();
+    let inst = q.add_institution("竞速药房", "310115", true, false).unwrap().id;
+    let member = |q: &mut Qinqing, i: usize| {
+        let rid = with_check_char(&format!("310115{:04}{:02}{:02}{:03}", 2012 + i % 8, 1 + i % 12, 1 + i % 28, 100 + i));
+        let id = q
+            .add_person(&PersonInput {
+                name: format!("竞速户{i}"),
+                resident_id: rid,
+                insurance: "resident".into(),
+                region: "310115".into(),
+                balance_fen: Some(OWN),
+                voucher_activated: true,
+                ..Default::default()
+            })
+            .unwrap()
+            .id;
+        q.set_pay_password(id, "135790", "135790").unwrap();
+        id
+    };
+    let spread: Vec<i64> = (0..SPREAD).map(|i| member(&mut q, i)).collect();
+    let hot: Vec<i64> = (SPREAD..SPREAD + HOT).map(|i| member(&mut q, i)).collect();
+    let employees: Vec<i64> = (0..6)
+        .map(|e| {
+            q.add_person(&PersonInput {
+                name: format!("竞速雇员{e}"),
+                resident_id: with_check_char(&format!("3101151978030{}011", e + 1)),
+                insurance: "employee".into(),
+                region: "310115".into(),
+                balance_fen: Some(EMPLOYEE),
+                voucher_activated: true,
+                ..Default::default()
+            })
+            .unwrap()
+            .id
+        })
+        .collect();
+    for (e, a) in employees.iter().enumerate() {
+        for m in spread.iter().skip(e).step_by(6) {
+            q.authorize_aid(*a, *m, "child", None).unwrap();
+        }
+        for m in [hot[e % HOT], hot[(e + 1) % HOT]] {
+            q.authorize_aid(*a, m, "child", None).unwrap();
+        }
+    }
+    let mut lines = Vec::with_capacity(BILLS);
+    for b in 0..BILLS {
+        let m = if b % 2 == 0 { hot[(b / 2) % HOT] } else { spread[(b / 2) % SPREAD] };
+        let token = q.issue_qr(m, None).unwrap().token;
+        lines.push(format!("{token}\tH-{b}\t{}\t{inst}", 200 + (b as i64 * 7919) % 4_800));
+    }
+    drop(q);
+    let mut per: Vec<Vec<&String>> = vec![Vec::new(); 16];
+    for (i, l) in lines.iter().enumerate() {
+        let w1 = i % 16;
+        let w2 = (w1 + 1 + (i / 16) % 15) % 16;
+        per[w1].push(l);
+        per[w2].push(l);
+    }
+    let children: Vec<Child> = per
+        .iter_mut()
+        .enumerate()
+        .map(|(w, ls)| {
+            if w % 2 == 1 {
+                ls.reverse();
+            }
+            let f = dir.path().join(format!("h-{w}.tsv"));
+            std::fs::write(&f, ls.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+            Command::new(BIN).args(["race-worker", db.to_str().unwrap(), f.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+        })
+        .collect();
+    let mut by_bill: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "worker: {}", String::from_utf8_lossy(&out.stderr));
+        for a in answers(&out.stdout) {
+            assert!(a.get("error").is_none(), "every send succeeds (a retry is a replay): {a}");
+            by_bill.entry(a["bill"].as_str().unwrap().to_string()).or_default().push(a);
+        }
+    }
+    assert_eq!(by_bill.len(), BILLS);
+    for (bill, a) in &by_bill {
+        assert_eq!(a.len(), 2, "{bill} was sent twice");
+        assert_eq!(a[0]["id"], a[1]["id"], "{bill}: both senders got the same settlement");
+        assert_eq!(a.iter().filter(|x| x["replayed"] == false).count(), 1, "{bill}: charged by exactly one of the two sends");
+    }
+    let q = Qinqing::open(&db).unwrap();
+    let c = q.conn();
+    let (n, distinct): (i64, i64) =
+        c.query_row("SELECT count(*), count(DISTINCT bill_id) FROM settlement WHERE bill_id LIKE 'H-%'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!((n, distinct), (BILLS as i64, BILLS as i64), "each bill charged once");
+    // Every account moved by exactly the legs it paid, and none below zero.
+    let accounts: Vec<(i64, i64, i64)> = c
+        .query_map(
+            "SELECT p.id, p.balance_fen, coalesce((SELECT sum(l.amount_fen) FROM settlement_leg l WHERE l.person_id = p.id), 0)
+             FROM person p WHERE p.name LIKE '竞速%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(accounts.len(), SPREAD + HOT + 6);
+    let mut aid_paid = 0;
+    for (id, balance, paid) in &accounts {
+        assert!(*balance >= 0, "person {id}: balance {balance}");
+        let start = if employees.contains(id) { EMPLOYEE } else { OWN };
+        assert_eq!(start - balance, *paid, "person {id}: the account moved by exactly its legs");
+        if employees.contains(id) {
+            aid_paid += paid;
+        }
+    }
+    assert!(aid_paid > 0, "家庭共济 paid across households");
+    let bad: i64 = c
+        .query_row(
+            "SELECT count(*) FROM (SELECT s.id FROM settlement s LEFT JOIN settlement_leg l ON l.settlement_id = s.id
+               GROUP BY s.id, s.total_fen HAVING coalesce(sum(l.amount_fen), 0) <> s.total_fen) x",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(bad, 0, "settlements whose legs do not sum to the total");
+    let months: i64 = c
+        .query_row(
+            "SELECT count(*) FROM aid a WHERE coalesce((SELECT sum(m.amount_fen) FROM aid_month m WHERE m.aid_id = a.id), 0)
+               <> coalesce((SELECT sum(l.amount_fen) FROM settlement_leg l WHERE l.aid_id = a.id), 0)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(months, 0, "each relation's months add up to its legs");
+}

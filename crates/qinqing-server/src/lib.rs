@@ -49,7 +49,9 @@ pub const UPLOAD_SLOTS: usize = 2;
 /// Seconds a busy upload is told to wait.
 pub const BUSY_RETRY_SECS: i64 = 5;
 
-type Job = Box<dyn FnOnce(&mut Qinqing) + Send>;
+/// A request for a ledger worker: run on its `Qinqing`, or (`None`) answered
+/// that the ledger cannot be reached; whether it found the connection lost.
+type Job = Box<dyn FnOnce(Option<&mut Qinqing>) -> bool + Send>;
 
 /// Worker threads, each with its own `Qinqing` on the ledger.
 pub struct Pool {
@@ -81,15 +83,31 @@ impl Pool {
                             return;
                         }
                     };
+                    // Fail-over (issue 34): a connection that broke is opened
+                    // again before the next job — on a multi-host URL with
+                    // target_session_attrs=read-write that finds the new
+                    // primary. While none answers, jobs are refused at once
+                    // (DB_LOST: 503 with Retry-After), and the next job tries again.
+                    let mut lost = false;
                     loop {
                         let job = match rx.lock() {
                             Ok(r) => r.recv(),
                             Err(_) => return,
                         };
-                        match job {
-                            Ok(job) => job(&mut q),
-                            Err(_) => return,
+                        let Ok(job) = job else { return };
+                        if lost || q.conn().is_lost() {
+                            match Qinqing::open_existing(&db) {
+                                Ok(fresh) => {
+                                    q = fresh;
+                                    lost = false;
+                                }
+                                Err(e) => {
+                                    tracing::warn!(worker = i, error = %e.message_en, "the ledger is not reachable");
+                                    lost = true;
+                                }
+                            }
                         }
+                        lost = if lost { job(None) } else { job(Some(&mut q)) };
                     }
                 })
                 .map_err(|e| Error::internal(format!("worker thread: {e}")))?;
@@ -110,9 +128,14 @@ impl Pool {
     pub async fn run_as<T: Send + 'static>(&self, caller: Caller, f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |q| {
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.as_caller(&caller, f)))
-                .unwrap_or_else(|_| Err(Error::internal("the request failed inside the ledger")));
+            let r = match q {
+                Some(q) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.as_caller(&caller, f)))
+                    .unwrap_or_else(|_| Err(Error::internal("the request failed inside the ledger"))),
+                None => Err(Error::db_lost("no writable PostgreSQL server")),
+            };
+            let lost = matches!(&r, Err(e) if e.code == Code::DbLost);
             let _ = tx.send(r);
+            lost
         });
         self.jobs.lock().map_err(|_| Error::internal("job queue"))?.send(job).map_err(|_| Error::internal("no ledger worker is running"))?;
         rx.await.map_err(|_| Error::internal("the ledger worker stopped"))?
@@ -222,6 +245,9 @@ pub fn status_of(e: &Error) -> StatusCode {
 /// The seconds a `RATE_LIMITED` or `SERVER_BUSY` refusal asks the client to
 /// wait (they are in its message, "… in N s …"), for `Retry-After`.
 fn retry_after(e: &Error) -> Option<u64> {
+    if e.code == Code::DbLost {
+        return Some(qinqing_core::error::DB_LOST_RETRY_SECS as u64);
+    }
     if !matches!(e.code, Code::RateLimited | Code::ServerBusy) {
         return None;
     }

@@ -64,6 +64,16 @@ impl Conn {
         }
     }
 
+    /// Whether the connection broke (a PostgreSQL server that went away, or
+    /// fails over): open the ledger again (the server's workers do, finding
+    /// the new primary through a multi-host URL). A SQLite file stays.
+    pub fn is_lost(&self) -> bool {
+        match &self.0 {
+            Inner::Sqlite(_) => false,
+            Inner::Pg(p) => p.is_closed(),
+        }
+    }
+
     /// The SQLite connection (backup, restore, pragmas); `None` on PostgreSQL.
     pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
         match &self.0 {

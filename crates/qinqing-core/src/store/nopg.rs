@@ -44,6 +44,10 @@ impl PgConn {
         match *self {}
     }
 
+    pub(super) fn is_closed(&self) -> bool {
+        match *self {}
+    }
+
     pub(super) fn add_to_opening(&self, _sql: &str) -> Result<()> {
         match *self {}
     }

@@ -62,6 +62,12 @@ impl PgConn {
         Ok(PgConn { rt, client, stmts: RefCell::new(HashMap::new()), opening: RefCell::new(None), held: RefCell::new(None) })
     }
 
+    /// Whether the connection has broken (its server went away): a new one
+    /// is needed.
+    pub(super) fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// Run one statement; the number of rows it changed.
     pub(super) fn execute(&self, sql: &str, values: &[Value]) -> Result<usize> {
         let stmt = self.prepare(sql)?;
@@ -368,8 +374,17 @@ fn pg_error(e: tokio_postgres::Error) -> Error {
         if *code == SqlState::LOCK_NOT_AVAILABLE {
             return Error::db_busy();
         }
+        // The server is shutting down or restarting, or is (now) a standby
+        // that takes no writes: the connection is of no more use.
+        let c = code.code();
+        if c.starts_with("08") || c.starts_with("57P") || *code == SqlState::READ_ONLY_SQL_TRANSACTION {
+            return Error::db_lost(c);
+        }
     }
-    if e.is_closed() || e.as_db_error().is_none() {
+    if e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) {
+        return Error::db_lost("PostgreSQL");
+    }
+    if e.as_db_error().is_none() {
         return Error::db_open(format!("PostgreSQL: {e}"));
     }
     let detail = match e.as_db_error() {

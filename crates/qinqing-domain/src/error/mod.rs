@@ -18,6 +18,7 @@ mod settle;
 mod store;
 use std::borrow::Cow;
 use std::fmt;
+pub use store::DB_LOST_RETRY_SECS;
 
 /// How an error should be treated by a caller (CLI exit code, UI styling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,6 +209,7 @@ pub enum Code {
     DbBusy,
     DbTooNew,
     DbOpen,
+    DbLost,
     Internal,
 }
 
@@ -362,6 +364,7 @@ impl Code {
             Code::DbBusy => "DB_BUSY",
             Code::DbTooNew => "DB_TOO_NEW",
             Code::DbOpen => "DB_OPEN",
+            Code::DbLost => "DB_LOST",
             Code::ConsentOwnerOnly => "CONSENT_OWNER_ONLY",
             Code::MemberUnmatched => "MEMBER_UNMATCHED",
             Code::DraftsTooMany => "DRAFTS_TOO_MANY",
@@ -442,7 +445,9 @@ impl Code {
             | Code::DbMissing
             | Code::TerminalNotFound
             | Code::DeviceNotFound => Kind::NotFound,
-            Code::DbBusy | Code::DbOpen | Code::DbTooNew | Code::ServerUnreachable | Code::RequestTimeout | Code::ServerBusy => Kind::Unavailable,
+            Code::DbBusy | Code::DbOpen | Code::DbLost | Code::DbTooNew | Code::ServerUnreachable | Code::RequestTimeout | Code::ServerBusy => {
+                Kind::Unavailable
+            }
             Code::Internal => Kind::Internal,
             _ => Kind::Refused,
         }

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// Seconds a client is asked to wait after [`Error::db_lost`] (`Retry-After`).
+pub const DB_LOST_RETRY_SECS: i64 = 2;
+
 impl Error {
     pub fn db_busy() -> Self {
         Self::new(
@@ -9,6 +12,17 @@ impl Error {
             None,
             "数据库正被另一个程序使用，操作未执行。请稍后再试。",
             "The database is in use by another program; nothing was changed. Try again in a moment.",
+        )
+    }
+    /// The connection to a shared ledger broke (its server stopped, or is
+    /// switching to a standby): the request's transaction either committed
+    /// whole or not at all. Retry after [`DB_LOST_RETRY_SECS`].
+    pub fn db_lost(detail: impl fmt::Display) -> Self {
+        Self::new(
+            Code::DbLost,
+            None,
+            format!("与共享账本的连接中断（{detail}），可能正在切换到备用数据库。刚才的操作要么已完整完成，要么未做。请在 {DB_LOST_RETRY_SECS} 秒后重试；结算用同一单据号重试，不会重复扣款。"),
+            format!("The connection to the shared ledger was lost ({detail}); it may be switching to its standby. What was being done either finished whole or was not done. Try again in {DB_LOST_RETRY_SECS} s; a settlement retried with the same bill number is never charged twice."),
         )
     }
     pub fn db_too_new(found: i64, known: i64) -> Self {
