@@ -18,8 +18,11 @@
 #    client, its default protocol: BEGIN, three UPDATEs of balances, a
 #    SELECT, an INSERT into the history, END — one round trip each), run in
 #    the same rounds on the same server.
-#  - with 8 concurrent clients (8 OS processes): settlements per second and
-#    p50/p99 latency per settlement (waits for the writer lock included).
+#  - with 8, 16 and 32 concurrent clients (OS processes; issue 34: writers
+#    lock only the households they touch): settlements per second against
+#    the one-client figure (target at 8: >= 2x) and against pgbench's
+#    TPC-B-like run with as many clients in the same run (target at 8:
+#    >= 1.0x), and p50/p99 latency per settlement (lock waits included).
 # Usage: bench/pg-settle.sh [BILLS_ONE_CLIENT] [BILLS_EIGHT_CLIENTS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +36,7 @@ url=$(scripts/pg.sh start)
 trap 'scripts/pg.sh stop' EXIT
 base=${url%/postgres}
 work=$(mktemp -d)
-for d in one eight trace; do psql -q "$url" -c "CREATE DATABASE bench_$d"; done
+for d in one trace tpcb; do psql -q "$url" -c "CREATE DATABASE bench_$d"; done
 
 # One client, alternating with the reference: one-row INSERT transactions
 # (pgbench, one client, 2 s), then a share of the bills, ROUNDS times.
@@ -60,27 +63,38 @@ psql -q "$url" -c "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT p
 $B race-worker "$base/bench_trace" "$work/trace.tsv" > "$work/trace.out"
 psql -q "$url" -c "ALTER SYSTEM RESET log_min_duration_statement" -c "SELECT pg_reload_conf()" >/dev/null
 tail -n +"$from" "$log" > "$work/trace.log"
-# Eight clients, each bill once, split round-robin.
-$B race-setup "$base/bench_eight" 80 "$n8" "$work/eight.tsv"
-for w in 0 1 2 3 4 5 6 7; do awk -v w=$w 'NR % 8 == w' "$work/eight.tsv" > "$work/w$w.tsv"; done
-for w in 0 1 2 3 4 5 6 7; do $B race-worker "$base/bench_eight" "$work/w$w.tsv" "$work/w$w.times" > "$work/w$w.out" & done
-wait
-# From the first worker's first bill to the last worker's last answer.
-s8=$(cat "$work"/w?.times | awk '{print $1}' | sort -g | head -1)
-e8=$(cat "$work"/w?.times | awk '{print $2}' | sort -g | tail -1)
-cat "$work"/w?.out > "$work/eight.out"
-python3 - "$work" "$s8" "$e8" "$n1" "$n8" <<'PY'
+# Several clients at once (OS processes), each bill once, split round-robin,
+# on 10 members a client (bills spread over households), for 8, 16 and 32
+# clients: settlements/s from the first worker's first bill to the last
+# worker's last answer. Beside them, in the same run on the same server,
+# pgbench's TPC-B-like transaction with the same numbers of clients (scale
+# 32: one branch row per client at most, as pgbench advises).
+"$BIN/pgbench" -i -q -s 32 "$base/bench_tpcb" >/dev/null 2>&1
+: > "$work/many.tsv"
+for c in 8 16 32; do
+  psql -q "$url" -c "CREATE DATABASE bench_c$c"
+  $B race-setup "$base/bench_c$c" $(( c * 10 )) "$n8" "$work/c$c.tsv"
+  rm -f "$work"/w*.tsv "$work"/w*.times "$work"/w*.out
+  for w in $(seq 0 $(( c - 1 ))); do awk -v w=$w -v c=$c 'NR % c == w' "$work/c$c.tsv" > "$work/w$w.tsv"; done
+  for w in $(seq 0 $(( c - 1 ))); do $B race-worker "$base/bench_c$c" "$work/w$w.tsv" "$work/w$w.times" > "$work/w$w.out" & done
+  wait
+  s=$(cat "$work"/w*.times | awk '{print $1}' | sort -g | head -1)
+  e=$(cat "$work"/w*.times | awk '{print $2}' | sort -g | tail -1)
+  cat "$work"/w*.out > "$work/many$c.out"
+  tpcb=$("$BIN/pgbench" -n -b tpcb-like -c "$c" -j 2 -T 5 "$base/bench_tpcb" 2>/dev/null | awk '/^tps/ {print $3; exit}')
+  echo "$c $s $e $tpcb" >> "$work/many.tsv"
+done
+python3 - "$work" "$n1" "$n8" <<'PY'
 import json, statistics, sys
-work, s8, e8, n1, n8 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+work, n1, n8 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def load(f):
     rows = [json.loads(l) for l in open(f"{work}/{f}")]
     bad = [r for r in rows if "error" in r]
     if bad: raise SystemExit(f"{len(bad)} settlements failed, first: {bad[0]}")
     return sorted(r["us"] for r in rows)
-one, eight = load("one.out"), load("eight.out")
-assert len(one) == n1 and len(eight) == n8
+one = load("one.out")
+assert len(one) == n1
 pct = lambda xs, p: xs[min(len(xs) - 1, int(p * len(xs)))] / 1000
-r8 = n8 / (e8 - s8)
 rounds = []
 for line in open(f"{work}/rounds.tsv"):
     ref, s, e, n, tpcb = line.split()
@@ -95,7 +109,13 @@ print(f"one-row INSERT transactions/s (pgbench, 1 client), median of {len(rounds
 print(f"settlements/s, 1 client:  {r1:.0f}   ratio {ratio:.2f} (median of the rounds; lowest {min(r[2] for r in rounds):.2f}, highest {max(r[2] for r in rounds):.2f}; target >= 0.30)   p50 {pct(one,.5):.2f} ms  p99 {pct(one,.99):.2f} ms")
 print(f"for comparison: pgbench's TPC-B-like transaction, 1 client, median {statistics.median(r[3] for r in rounds):.0f}/s"
       f" ({statistics.median(r[3] / r[0] for r in rounds):.2f}x the one-row INSERT); settlements {statistics.median(r[4] for r in rounds):.2f}x of it")
-print(f"settlements/s, 8 clients: {r8:.0f}   p50 {pct(eight,.5):.2f} ms  p99 {pct(eight,.99):.2f} ms")
+for line in open(f"{work}/many.tsv"):
+    c, s, e, tpcb = line.split()
+    lat = load(f"many{c}.out")
+    assert len(lat) == n8
+    rc, tpcb = n8 / (float(e) - float(s)), float(tpcb)
+    print(f"settlements/s, {c} clients: {rc:.0f}  = {rc / r1:.2f}x one client (target at 8: >= 2)  "
+          f"= {rc / tpcb:.2f}x pgbench TPC-B-like with {c} clients ({tpcb:.0f}/s; target at 8: >= 1.0)   p50 {pct(lat,.5):.2f} ms  p99 {pct(lat,.99):.2f} ms")
 # The server's share of one settlement (the 300 traced bills).
 import re, collections
 steps = collections.defaultdict(list)

@@ -56,8 +56,6 @@ type Job = Box<dyn FnOnce(Option<&mut Qinqing>) -> bool + Send>;
 /// Worker threads, each with its own `Qinqing` on the ledger.
 pub struct Pool {
     jobs: Mutex<mpsc::Sender<Job>>,
-    /// The sessions of the centre's kiosks (staff log-ins, residents served).
-    kiosks: Arc<qinqing_core::kiosk::Kiosks>,
 }
 
 impl Pool {
@@ -113,7 +111,7 @@ impl Pool {
                 .map_err(|e| Error::internal(format!("worker thread: {e}")))?;
             ready_rx.recv().map_err(|_| Error::internal("worker thread ended"))??;
         }
-        Ok(Pool { jobs: Mutex::new(tx), kiosks: Arc::default() })
+        Ok(Pool { jobs: Mutex::new(tx) })
     }
 
     /// Run `f` on a worker's `Qinqing` as nobody (before a token is
@@ -149,18 +147,32 @@ impl Pool {
     }
 
     /// As [`Pool::run_as`], acting as `bearer` ([`Pool::who`]) from `client`:
-    /// a kiosk acts as whoever is logged in at it, by its rules.
+    /// a kiosk acts as whoever is logged in at it, by its rules. A kiosk's
+    /// sessions live in the ledger (issue 34): read for the request, written
+    /// back if it changed them, so any replica serves the kiosk's next one.
     pub async fn as_bearer<T: Send + 'static>(
         &self,
         bearer: Bearer,
         client: Option<String>,
         f: impl FnOnce(&mut Qinqing) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
-        let caller = match bearer {
-            Bearer::Actor(actor) => Caller::actor(actor),
-            Bearer::Kiosk { device } => Caller::kiosk(self.kiosks.of(device)?),
+        let actor = match bearer {
+            Bearer::Actor(actor) => actor,
+            Bearer::Kiosk { device } => {
+                return self
+                    .run(move |q| {
+                        let stored = qinqing_core::kiosk::load(q.conn(), device)?;
+                        let r = q.as_caller(&Caller::kiosk(stored.sessions()).from(client), f);
+                        let saved = stored.save(q.conn(), q.now());
+                        if let (Err(e), Err(_)) = (&saved, &r) {
+                            tracing::error!(code = e.code.as_str(), message = %e.message_en, device, "kiosk sessions not saved");
+                        }
+                        r.and_then(|v| saved.map(|_| v))
+                    })
+                    .await
+            }
         };
-        self.run_as(caller.from(client), f).await
+        self.run_as(Caller::actor(actor).from(client), f).await
     }
 }
 

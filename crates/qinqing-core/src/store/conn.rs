@@ -171,7 +171,7 @@ impl Conn {
             // Sent with the first statement. Waiting past lock_timeout for the
             // lock fails that statement (DB_BUSY, as SQLite's busy timeout)
             // and the transaction is rolled back when the Tx is dropped.
-            Inner::Pg(p) => p.open_with_first(format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITER_LOCK})"), true),
+            Inner::Pg(p) => p.open_with_first(format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITER_LOCK})"), None, true),
         }
         Ok(Tx { conn: self, done: false, saved: false })
     }
@@ -182,7 +182,10 @@ impl Conn {
     pub fn begin_locking(&self, locks: &Locks) -> Result<Tx<'_>> {
         match &self.0 {
             Inner::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE").db()?,
-            Inner::Pg(p) => p.open_with_first(locks.opening(), false),
+            Inner::Pg(p) => {
+                let (sql, keys) = locks.opening();
+                p.open_with_first(sql, keys, false)
+            }
         }
         Ok(Tx { conn: self, done: false, saved: false })
     }
@@ -204,7 +207,7 @@ impl Conn {
     fn savepoint<'c>(&'c self, mut tx: Tx<'c>) -> Result<Tx<'c>> {
         match &self.0 {
             Inner::Sqlite(c) => c.execute_batch("SAVEPOINT qq_kept").db()?,
-            Inner::Pg(p) => p.add_to_opening("; SAVEPOINT qq_kept")?,
+            Inner::Pg(p) => p.savepoint_in_opening()?,
         }
         tx.saved = true;
         Ok(tx)

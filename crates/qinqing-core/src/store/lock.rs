@@ -37,6 +37,7 @@
 //! SQLite has one writer at a time (`BEGIN IMMEDIATE`): every transaction
 //! there holds everything.
 
+use crate::store::{query, Query};
 use std::collections::BTreeSet;
 
 /// PostgreSQL advisory-lock key of the ledger's lock (exclusive: a
@@ -94,22 +95,25 @@ impl Locks {
         self
     }
 
-    /// The statements that open the transaction on PostgreSQL: `BEGIN`, the
-    /// ledger's lock shared, then every key in ascending order, each locked
-    /// key returned as a row (column `qq_locked`).
-    pub(crate) fn opening(&self) -> String {
-        let mut sql = format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock_shared({WRITER_LOCK})");
+    /// How the transaction opens on PostgreSQL: `BEGIN` and the ledger's
+    /// lock shared (text without parameters), then — one prepared statement,
+    /// planned once per connection — every key in ascending order, each
+    /// locked key returned as a row (column `qq_locked`). `None`: nothing to lock.
+    pub(crate) fn opening(&self) -> (String, Option<Query>) {
+        let sql = format!("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock_shared({WRITER_LOCK})");
         if self.keys.is_empty() && self.payers_of.is_empty() {
-            return sql;
+            return (sql, None);
         }
-        let list = |s: &BTreeSet<i64>| s.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ");
-        let mut from = format!("SELECT unnest(ARRAY[{}]::bigint[]) AS k", list(&self.keys));
-        if !self.payers_of.is_empty() {
-            from.push_str(&format!(" UNION SELECT {PERSON} + authorizer_id FROM aid WHERE beneficiary_id IN ({})", list(&self.payers_of)));
-        }
+        let list = |s: &BTreeSet<i64>| s.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(",");
         // Volatile functions in the select list run after ORDER BY (PostgreSQL ≥ 9.6): in key order.
-        sql.push_str(&format!("; SELECT s.k AS qq_locked, pg_advisory_xact_lock(s.k) FROM ({from}) s ORDER BY s.k"));
-        sql
+        let q = query(
+            "SELECT s.k AS qq_locked, pg_advisory_xact_lock(s.k) FROM (
+               SELECT CAST(unnest(string_to_array(?1, ',')) AS BIGINT) AS k
+               UNION SELECT ?2 + authorizer_id FROM aid WHERE beneficiary_id = ANY(CAST(string_to_array(?3, ',') AS BIGINT[]))
+             ) s ORDER BY s.k",
+            crate::params![list(&self.keys), PERSON, list(&self.payers_of)],
+        );
+        (sql, Some(q))
     }
 }
 
@@ -151,11 +155,13 @@ mod tests {
 
     #[test]
     fn the_opening_locks_in_order_and_says_what_it_locked() {
-        assert!(!Locks::new().opening().contains("qq_locked"), "nothing to lock: the ledger shared only");
-        let o = Locks::new().payers_of(42).person(5).opening();
-        assert!(o.contains("pg_advisory_xact_lock_shared(") && o.contains("ORDER BY s.k"), "{o}");
-        assert!(o.contains(&format!("ARRAY[{}, {}]", person_key(5), person_key(42))), "{o}");
-        assert!(o.contains("beneficiary_id IN (42)"), "{o}");
+        assert!(Locks::new().opening().1.is_none(), "nothing to lock: the ledger shared only");
+        let (o, q) = Locks::new().payers_of(42).person(5).opening();
+        assert!(o.contains("pg_advisory_xact_lock_shared("), "{o}");
+        let q = q.unwrap();
+        assert!(q.sql.contains("ORDER BY s.k") && q.sql.contains("qq_locked"), "{}", q.sql);
+        assert_eq!(q.values[0], crate::store::Value::from(format!("{},{}", person_key(5), person_key(42))));
+        assert_eq!(q.values[2], crate::store::Value::from("42".to_string()));
     }
 
     /// On PostgreSQL (`QINQING_TEST_POSTGRES`): writers on different people

@@ -10,29 +10,29 @@
 //!
 //! * **Write transactions.** SQLite: `BEGIN IMMEDIATE` — one writer at a
 //!   time, the others wait (busy timeout), and each sees everything committed
-//!   before it. PostgreSQL: the same, deliberately: `BEGIN` (READ COMMITTED)
-//!   then `pg_advisory_xact_lock(WRITER_LOCK)` — the ledger's writer lock,
-//!   held to commit or rollback (a killed client's lock dies with its
-//!   session). Every statement after it takes a fresh snapshot, so a
-//!   transaction reads every earlier writer's committed rows; no two write at
-//!   once, so there is no lost update, no double charge and no negative
-//!   balance, exactly as on SQLite; exactly-once keys (code nonce; institution
-//!   + bill) are unique constraints as well. Readers never wait.
+//!   before it. PostgreSQL: `BEGIN` (READ COMMITTED) and advisory locks held
+//!   to commit or rollback (a killed client's locks die with its session):
+//!   a write that declares nothing ([`Conn::begin`]) takes the ledger's lock
+//!   exclusively and runs alone, as on SQLite; a write that says what it
+//!   touches ([`Conn::begin_locking`] with [`Locks`]: the households, the
+//!   bill) takes the ledger's lock shared and only those keys, in order, so
+//!   writers on other households run at the same time (issue 34; the rules
+//!   and why they hold are in [`lock`]). Every statement after the locks
+//!   takes a fresh snapshot, so a transaction reads every earlier writer's
+//!   committed rows of what it locked; there is no lost update, no double
+//!   charge and no negative balance; exactly-once keys (code nonce;
+//!   institution + bill) are unique constraints as well. Readers never wait.
 //!
 //!   Why not SERIALIZABLE with retries (tried first, measured with
 //!   `bench/pg-settle.sh`): every settlement first looks up its nonce and its
 //!   bill in unique indexes and then inserts into them, so concurrent
 //!   settlements share index pages and PostgreSQL's predicate locks abort most
 //!   of them — with 8 clients some settlements still failed after 40 retries.
-//!   Why not `SELECT … FOR UPDATE` per payer row: every path that reads and
-//!   then writes a balance, a rollup or a cap would have to know its rows and
-//!   lock them in order; one forgotten lock is a lost update. One lock for
-//!   writers gives SQLite's guarantee with no such audit, at the cost of
-//!   writers taking turns — a settlement holds it for under 1 ms (two
-//!   pipelined round trips, `bench/pg-settle.sh`), far above
-//!   a district's peak of a few dozen a second (ARCHITECTURE.md). The next
-//!   step, when a province needs parallel writers, is the same lock per
-//!   household (the sharding key), not per ledger.
+//!   Why locks by household rather than `SELECT … FOR UPDATE` per row: a
+//!   household's balances, caps and roll-ups are many rows read before they
+//!   are written; one key per person, taken before the first read, covers
+//!   them all, and a write that forgets its keys is ledger-wide — slow, never
+//!   wrong.
 //!
 //!   Conflicts PostgreSQL may still report (a deadlock with a DBA's session,
 //!   a serialization failure) surface as [`SqlFault::Conflict`] and the

@@ -36,7 +36,7 @@ impl PgConn {
         match *self {}
     }
 
-    pub(super) fn open_with_first(&self, _opening: String, _ledger: bool) {
+    pub(super) fn open_with_first(&self, _opening: String, _lock: Option<Query>, _ledger: bool) {
         match *self {}
     }
 
@@ -48,7 +48,7 @@ impl PgConn {
         match *self {}
     }
 
-    pub(super) fn add_to_opening(&self, _sql: &str) -> Result<()> {
+    pub(super) fn savepoint_in_opening(&self) -> Result<()> {
         match *self {}
     }
 

@@ -24,10 +24,19 @@ pub(super) struct PgConn {
     stmts: RefCell<HashMap<String, tokio_postgres::Statement>>,
     /// A write transaction's opening (`BEGIN`, its locks), sent with
     /// the transaction's first statement, in the same round trip.
-    opening: RefCell<Option<String>>,
+    opening: RefCell<Option<Opening>>,
     /// What the current write transaction locked: `None`, the whole ledger;
     /// else the keys its opening returned ([`crate::store::lock`]).
     held: RefCell<Option<Vec<i64>>>,
+}
+
+/// How a write transaction opens: `sql` (BEGIN, the ledger's lock), then
+/// `lock` (the keys it locks, prepared: [`crate::store::lock`]), then a
+/// savepoint if asked — after the locks, so rolling back to it keeps them.
+struct Opening {
+    sql: String,
+    lock: Option<Query>,
+    savepoint: bool,
 }
 
 /// One statement's answer.
@@ -89,8 +98,8 @@ impl PgConn {
     /// Start a write transaction with `opening`, sent with its first
     /// statement; `ledger`: it locks the whole ledger, else the keys it
     /// returns (column `qq_locked`) are what it holds.
-    pub(super) fn open_with_first(&self, opening: String, ledger: bool) {
-        *self.opening.borrow_mut() = Some(opening);
+    pub(super) fn open_with_first(&self, sql: String, lock: Option<Query>, ledger: bool) {
+        *self.opening.borrow_mut() = Some(Opening { sql, lock, savepoint: false });
         *self.held.borrow_mut() = if ledger { None } else { Some(Vec::new()) };
     }
 
@@ -99,28 +108,22 @@ impl PgConn {
         self.held.borrow().as_ref().is_none_or(|keys| keys.contains(&key))
     }
 
-    /// `sql` sent right after the transaction's opening, in the same round trip.
-    pub(super) fn add_to_opening(&self, sql: &str) -> Result<()> {
+    /// A savepoint (`qq_kept`) right after the transaction's opening and
+    /// locks, in the same round trip.
+    pub(super) fn savepoint_in_opening(&self) -> Result<()> {
         match self.opening.borrow_mut().as_mut() {
             Some(opening) => {
-                opening.push_str(sql);
+                opening.savepoint = true;
                 Ok(())
             }
             None => Err(Error::internal("a transaction was already open")),
         }
     }
 
-    /// Keep the keys a transaction's opening locked (its rows' `qq_locked`).
-    fn note_locked(&self, messages: &[tokio_postgres::SimpleQueryMessage]) {
-        let mut held = self.held.borrow_mut();
-        if let Some(keys) = held.as_mut() {
-            for m in messages {
-                if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
-                    if r.columns().first().is_some_and(|c| c.name() == "qq_locked") {
-                        keys.extend(r.get(0).and_then(|v| v.parse::<i64>().ok()));
-                    }
-                }
-            }
+    /// Keep the keys a transaction's opening locked (its rows' first column).
+    fn note_locked(&self, rows: &[PgRow]) {
+        if let Some(keys) = self.held.borrow_mut().as_mut() {
+            keys.extend(rows.iter().filter_map(|r| r.try_get::<_, i64>(0).ok()));
         }
     }
 
@@ -214,10 +217,20 @@ impl PgConn {
         meanwhile: Option<&mut dyn FnMut()>,
     ) -> Result<T> {
         let opening = self.opening.borrow_mut().take();
+        let lock = match opening.as_ref().and_then(|o| o.lock.as_ref()) {
+            Some(q) => Some((self.prepare(&q.sql)?, pg_params(&q.values))),
+            None => None,
+        };
         type Answer<T> = std::result::Result<Option<T>, tokio_postgres::Error>;
-        let mut futures: Vec<Pinned<'_, Answer<T>>> = Vec::with_capacity(2);
-        if let Some(sql) = &opening {
-            futures.push(Box::pin(async move { self.client.simple_query(sql).await.map(|m| self.note_locked(&m)).map(|_| None) }));
+        let mut futures: Vec<Pinned<'_, Answer<T>>> = Vec::with_capacity(4);
+        if let Some(o) = &opening {
+            futures.push(Box::pin(async move { self.client.batch_execute(&o.sql).await.map(|_| None) }));
+            if let Some((stmt, params)) = &lock {
+                futures.push(Box::pin(async move { self.client.query(stmt, params).await.map(|rows| self.note_locked(&rows)).map(|_| None) }));
+            }
+            if o.savepoint {
+                futures.push(Box::pin(async move { self.client.batch_execute("SAVEPOINT qq_kept").await.map(|_| None) }));
+            }
         }
         futures.push(Box::pin(async { f.await.map(Some) }));
         let answers = self.rt.block_on(async {
