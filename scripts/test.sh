@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the test tools if missing, then run every test: domain unit and
 # property tests, CLI tests (incl. several processes and kill -9), the
+# recovery and fail-over tests on throwaway PostgreSQL clusters, the
 # end-to-end tests of the real app window (Xvfb + tauri-driver +
 # WebKitWebDriver), and the packaging test (release .deb/.rpm, install, run
 # the installed app, remove). Screenshots land in target/e2e/.
@@ -48,6 +49,14 @@ QINQING_TEST_POSTGRES="$pg_url" QINQING_E2E_NO_WINDOW=1 cargo test --workspace -
 scripts/pg.sh stop
 trap - EXIT
 echo "tests (PostgreSQL): $(( $(date +%s) - t )) s"
+t=$(date +%s)
+# More than one machine (issue 34), each on its own throwaway clusters:
+# point-in-time recovery from a base backup and archived WAL; fail-over (a
+# primary killed -9 under load, its synchronous standby promoted) and two
+# server replicas on one ledger, one killed -9.
+scripts/pitr-test.sh
+scripts/failover-test.sh
+echo "recovery and fail-over: $(( $(date +%s) - t )) s"
 t=$(date +%s)
 scripts/package-test.sh
 echo "packaging: $(( $(date +%s) - t )) s"; disk
