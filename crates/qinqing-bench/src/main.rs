@@ -7,6 +7,7 @@ use qinqing_core::settle::SettleRequest;
 use qinqing_core::{PersonInput, Qinqing};
 use std::time::{Duration, Instant};
 
+mod failover;
 mod race;
 
 /// A benchmark that cannot set up says why and exits 1 (no panic).
@@ -265,11 +266,14 @@ fn main() {
         "race-worker" => race::worker(std::path::Path::new(&a(2)), std::path::Path::new(&a(3)), std::env::args().nth(4).as_deref().map(std::path::Path::new)),
         "round-trip" => round_trip(std::path::Path::new(&a(2))),
         "http-load" => http_load(&a(2), &a(3), std::path::Path::new(&a(4)), a(5).parse().unwrap_or(8), a(6).parse().unwrap_or(30)),
+        "failover-load" => {
+            failover::load(&a(2), &a(3), std::path::Path::new(&a(4)), a(5).parse().unwrap_or(4), std::path::Path::new(&a(6)), a(7).parse().unwrap_or(120))
+        }
         "settle" => settle(n),
         "qr" => qr(n),
         "dashboard" => dashboard(std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000)),
         _ => {
-            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE [TIMES]");
+            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE [TIMES] | http-load URL KEY FILE CLIENTS SECS | failover-load URLS KEY FILE CLIENTS OUT [SECS]");
             std::process::exit(2);
         }
     };
