@@ -104,9 +104,8 @@ impl Locks {
         // prepared statements keep one generic plan instead of being planned
         // again at every execution (a settlement's facts: 0.1 ms of the
         // server's time a bill, `bench/pg-settle.sh`'s trace).
-        let sql = format!(
-            "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL plan_cache_mode = force_generic_plan; SELECT pg_advisory_xact_lock_shared({WRITER_LOCK})"
-        );
+        let sql =
+            format!("BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL plan_cache_mode = force_generic_plan; SELECT pg_advisory_xact_lock_shared({WRITER_LOCK})");
         if self.keys.is_empty() && self.payers_of.is_empty() {
             return (sql, None);
         }
