@@ -14,7 +14,8 @@ APP_PKGS=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsv
 # server test makes a certificate and calls it over HTTPS.
 # python3: scripts/pg.sh picks a free port with it, the benchmarks report
 # with it; util-linux (script): the CLI's progress test runs on a terminal.
-TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools rpm postgresql postgresql-contrib curl openssl python3 util-linux)
+# procps (pgrep): the fail-over test kills a primary and all its children.
+TEST_PKGS=(xvfb webkit2gtk-driver zbar-tools rpm postgresql postgresql-contrib curl openssl python3 util-linux procps)
 
 pkgs=("${APP_PKGS[@]}")
 [ "$what" = test ] && pkgs+=("${TEST_PKGS[@]}")
