@@ -55,6 +55,19 @@ fn spawn_workers(dir: &Path, db: &Path, lines: &[String], tag: &str) -> Vec<Chil
         .collect()
 }
 
+/// Every settlement's legs sum to its total.
+fn assert_legs_sum_to_totals(c: &qinqing_core::store::Conn) {
+    let bad: i64 = c
+        .query_row(
+            "SELECT count(*) FROM (SELECT s.id FROM settlement s LEFT JOIN settlement_leg l ON l.settlement_id = s.id
+               GROUP BY s.id, s.total_fen HAVING coalesce(sum(l.amount_fen), 0) <> s.total_fen) x",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(bad, 0, "settlements whose legs do not sum to the total");
+}
+
 fn answers(out: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
@@ -68,15 +81,7 @@ fn assert_consistent(db: &Path, lines: &[String]) -> i64 {
     let (n, distinct): (i64, i64) =
         c.query_row("SELECT count(*), count(DISTINCT bill_id) FROM settlement WHERE bill_id LIKE 'R-%'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!(n, distinct, "a bill charged twice");
-    let bad: i64 = c
-        .query_row(
-            "SELECT count(*) FROM (SELECT s.id FROM settlement s LEFT JOIN settlement_leg l ON l.settlement_id = s.id
-               GROUP BY s.id, s.total_fen HAVING coalesce(sum(l.amount_fen), 0) <> s.total_fen) x",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(bad, 0, "settlements whose legs do not sum to the total");
+    assert_legs_sum_to_totals(c);
     let own: i64 = c.query_row("SELECT coalesce(sum(amount_fen), 0) FROM settlement_leg WHERE source = 'own_account'", [], |r| r.get(0)).unwrap();
     let (left, negative): (i64, i64) = c
         .query_row("SELECT coalesce(sum(balance_fen), 0), sum(CASE WHEN balance_fen < 0 THEN 1 ELSE 0 END) FROM person WHERE name LIKE '竞速%'", [], |r| {
@@ -348,15 +353,7 @@ fn sixteen_processes_on_many_households_and_a_few_hot_ones_lose_nothing() {
         }
     }
     assert!(aid_paid > 0, "家庭共济 paid across households");
-    let bad: i64 = c
-        .query_row(
-            "SELECT count(*) FROM (SELECT s.id FROM settlement s LEFT JOIN settlement_leg l ON l.settlement_id = s.id
-               GROUP BY s.id, s.total_fen HAVING coalesce(sum(l.amount_fen), 0) <> s.total_fen) x",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(bad, 0, "settlements whose legs do not sum to the total");
+    assert_legs_sum_to_totals(c);
     let months: i64 = c
         .query_row(
             "SELECT count(*) FROM aid a WHERE coalesce((SELECT sum(m.amount_fen) FROM aid_month m WHERE m.aid_id = a.id), 0)
