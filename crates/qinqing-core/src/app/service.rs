@@ -33,6 +33,21 @@ pub struct Qinqing {
     /// this computer). Wrong staff passwords are counted per account *and*
     /// address, so a stranger's guesses cannot keep an account waiting.
     client: Option<String>,
+    /// What the documents' key is derived from ([`Qinqing::at_rest_secret`]).
+    at_rest: AtRest,
+}
+
+/// The secret the ledger's personal data is protected with at rest (issue 35).
+pub(crate) enum AtRest {
+    /// A SQLite ledger's own key (SQLCipher's; kept in the OS secret store or
+    /// a key file, never beside the database) — or, for a throwaway
+    /// in-memory ledger, a random one.
+    Key(zeroize::Zeroizing<[u8; 32]>),
+    /// A PostgreSQL ledger: the installation's signing key, from its key
+    /// file on the server's own disk ([`crate::keyfile`]).
+    Signing,
+    /// Nothing is encrypted: only the benchmarks' "without" side.
+    Plain,
 }
 
 /// How far long work has got: what is being done, how many done, of how many.
@@ -52,6 +67,14 @@ impl Drop for Qinqing {
 pub fn files_dir_for(db: &Path) -> PathBuf {
     let stem = db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "qinqing".into());
     db.with_file_name(format!("{stem}-files"))
+}
+
+/// 32 random bytes from the OS.
+pub(crate) fn rand_key() -> [u8; 32] {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    let mut k = [0u8; 32];
+    chacha20poly1305::aead::OsRng.fill_bytes(&mut k);
+    k
 }
 
 /// What `qinqing-cli info` and the app's About line show.
@@ -90,6 +113,18 @@ impl Qinqing {
         Self::wrap(db::open(path)?, path, clock)
     }
 
+    /// The benchmarks' "without encryption" side (issue 35: the cost of
+    /// encryption is measured against the same run without it): a SQLite
+    /// ledger opened, or created, with no ledger key, and documents stored
+    /// plain. Not reachable from the app, the CLI or the server.
+    #[doc(hidden)]
+    pub fn open_unencrypted_for_benchmark(path: &Path) -> Result<Self> {
+        // TODO(issue 35, SQLCipher step): open without a key.
+        let mut q = Self::wrap(db::open(path)?, path, Arc::new(SystemClock))?;
+        q.at_rest = AtRest::Plain;
+        Ok(q)
+    }
+
     fn wrap(conn: Conn, path: &Path, clock: SharedClock) -> Result<Self> {
         let url = db::postgres_url(path).map(crate::store::pg::redact);
         Ok(Qinqing {
@@ -106,6 +141,8 @@ impl Qinqing {
             kiosk: None,
             progress: None,
             client: None,
+            // TODO(issue 35, SQLCipher step): a SQLite file's own ledger key.
+            at_rest: AtRest::Signing,
         })
     }
 
@@ -134,6 +171,7 @@ impl Qinqing {
             kiosk: None,
             progress: None,
             client: None,
+            at_rest: AtRest::Key(zeroize::Zeroizing::new(rand_key())),
         })
     }
 
@@ -215,6 +253,17 @@ impl Qinqing {
     }
     pub fn actor_ref(&self) -> &crate::access::authz::Actor {
         &self.actor
+    }
+
+    /// The 32-byte secret this ledger's documents are encrypted under
+    /// (derive a purpose key from it; never store it): `None` only for the
+    /// benchmarks' unencrypted side.
+    pub(crate) fn at_rest_secret(&self) -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
+        match &self.at_rest {
+            AtRest::Key(k) => Ok(Some(k.clone())),
+            AtRest::Signing => Ok(Some(zeroize::Zeroizing::new(self.signing_key()?.to_bytes()))),
+            AtRest::Plain => Ok(None),
+        }
     }
 
     pub(crate) fn key_cache(&self) -> &std::sync::OnceLock<ed25519_dalek::SigningKey> {
