@@ -105,12 +105,20 @@ impl Qinqing {
     /// `path` may be a `postgres://` URL: a database without Qinqing's tables
     /// is missing too.
     pub fn open_existing(path: &Path) -> Result<Self> {
-        Self::wrap(db::open_existing(path)?, path, Arc::new(SystemClock))
+        Self::wrap(db::open_existing(path)?, path, Arc::new(SystemClock))?.opened()
     }
 
     /// Open a SQLite file or, when `path` is a `postgres://` URL, a PostgreSQL ledger.
     pub fn open_with_clock(path: &Path, clock: SharedClock) -> Result<Self> {
-        Self::wrap(db::open(path)?, path, clock)
+        Self::wrap(db::open(path)?, path, clock)?.opened()
+    }
+
+    /// What every opening of a stored ledger does before its first use:
+    /// documents stored plain by an earlier version are sealed
+    /// ([`Qinqing::documents_on_open`]).
+    fn opened(mut self) -> Result<Self> {
+        self.documents_on_open()?;
+        Ok(self)
     }
 
     /// The benchmarks' "without encryption" side (issue 35: the cost of
