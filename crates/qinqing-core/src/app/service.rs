@@ -105,12 +105,14 @@ impl Qinqing {
     /// `path` may be a `postgres://` URL: a database without Qinqing's tables
     /// is missing too.
     pub fn open_existing(path: &Path) -> Result<Self> {
-        Self::wrap(db::open_existing(path)?, path, Arc::new(SystemClock))?.opened()
+        let (conn, key) = db::open_existing_keyed(path)?;
+        Self::wrap(conn, key, path, Arc::new(SystemClock))?.opened()
     }
 
     /// Open a SQLite file or, when `path` is a `postgres://` URL, a PostgreSQL ledger.
     pub fn open_with_clock(path: &Path, clock: SharedClock) -> Result<Self> {
-        Self::wrap(db::open(path)?, path, clock)?.opened()
+        let (conn, key) = db::open_keyed(path)?;
+        Self::wrap(conn, key, path, clock)?.opened()
     }
 
     /// What every opening of a stored ledger does before its first use:
@@ -127,13 +129,12 @@ impl Qinqing {
     /// plain. Not reachable from the app, the CLI or the server.
     #[doc(hidden)]
     pub fn open_unencrypted_for_benchmark(path: &Path) -> Result<Self> {
-        // TODO(issue 35, SQLCipher step): open without a key.
-        let mut q = Self::wrap(db::open(path)?, path, Arc::new(SystemClock))?;
+        let mut q = Self::wrap(db::open_plain(path)?, None, path, Arc::new(SystemClock))?;
         q.at_rest = AtRest::Plain;
         Ok(q)
     }
 
-    fn wrap(conn: Conn, path: &Path, clock: SharedClock) -> Result<Self> {
+    fn wrap(conn: Conn, key: Option<crate::store::cipher::LedgerKey>, path: &Path, clock: SharedClock) -> Result<Self> {
         let url = db::postgres_url(path).map(crate::store::pg::redact);
         Ok(Qinqing {
             conn,
@@ -149,8 +150,10 @@ impl Qinqing {
             kiosk: None,
             progress: None,
             client: None,
-            // TODO(issue 35, SQLCipher step): a SQLite file's own ledger key.
-            at_rest: AtRest::Signing,
+            at_rest: match key {
+                Some(k) => AtRest::Key(k.bytes()),
+                None => AtRest::Signing,
+            },
         })
     }
 

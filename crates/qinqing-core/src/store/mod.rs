@@ -58,7 +58,9 @@
 //! (errors); `sqlite.rs` and `pg.rs` open, locate and migrate a ledger,
 //! `docstore.rs` keeps its files.
 
+pub mod cipher;
 pub mod docstore;
+pub mod sealed;
 pub mod lock;
 pub mod pg;
 pub mod sqlite;

@@ -2,6 +2,7 @@
 //! migrations. One file is shared by the desktop app and `qinqing-cli`.
 
 use crate::error::{Error, Result};
+use crate::store::cipher::{self, Header, LedgerKey};
 use crate::store::{Conn, SqliteResult};
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{Migrations, M};
@@ -67,7 +68,21 @@ pub fn open_existing(path: &Path) -> Result<Conn> {
     if std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(false) {
         return Err(Error::db_not_database(&path.display().to_string()));
     }
-    open(path)
+    open_keyed(path).map(|(c, _)| c)
+}
+
+/// [`open_existing`], with the SQLite ledger's key (`None` for PostgreSQL).
+pub fn open_existing_keyed(path: &Path) -> Result<(Conn, Option<LedgerKey>)> {
+    if postgres_url(path).is_some() {
+        return Ok((open_existing(path)?, None));
+    }
+    if !path.is_file() {
+        return Err(Error::db_missing(&path.display().to_string()));
+    }
+    if std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(false) {
+        return Err(Error::db_not_database(&path.display().to_string()));
+    }
+    open_keyed(path)
 }
 
 /// Where a kiosk's single-instance socket lives: beside its SQLite file, or
@@ -95,19 +110,64 @@ pub fn postgres_url(path: &Path) -> Option<&str> {
 /// file, or a `postgres://` URL (whose database must exist; its tables are
 /// created on first use).
 pub fn open(path: &Path) -> Result<Conn> {
+    open_keyed(path).map(|(c, _)| c)
+}
+
+/// [`open`], with the SQLite ledger's key (`None` for PostgreSQL). A SQLite
+/// ledger is encrypted ([`cipher`]): a new one under a new key, a plain one
+/// of an earlier version converted first.
+pub fn open_keyed(path: &Path) -> Result<(Conn, Option<LedgerKey>)> {
     if let Some(url) = postgres_url(path) {
-        return crate::store::pg::open(url, true);
+        return Ok((crate::store::pg::open(url, true)?, None));
     }
+    make_parent(path)?;
+    cipher::recover(path)?;
+    if cipher::header(path)? == Header::Plain {
+        cipher::convert_plain(path)?;
+    }
+    let header = cipher::header(path)?;
+    let key = match header {
+        Header::Missing | Header::Empty => cipher::find_or_make(path)?,
+        Header::Encrypted => cipher::find(path)?.ok_or_else(|| Error::ledger_key_missing(&path.display().to_string()))?,
+        Header::Plain | Header::Other => return Err(Error::db_not_database(&path.display().to_string())),
+    };
+    let conn = open_sqlite(path, Some(&key)).map_err(|e| match header {
+        // Pages that this key does not open: another key's ledger, or no ledger.
+        Header::Encrypted if e.code == crate::Code::DbNotDatabase => Error::ledger_key_missing(&path.display().to_string()),
+        _ => e,
+    })?;
+    Ok((conn, Some(key)))
+}
+
+/// A SQLite ledger with no encryption: only the benchmarks' "without" side
+/// ([`crate::Qinqing::open_unencrypted_for_benchmark`]); an encrypted file
+/// is refused.
+pub fn open_plain(path: &Path) -> Result<Conn> {
+    make_parent(path)?;
+    match cipher::header(path)? {
+        Header::Missing | Header::Empty | Header::Plain => open_sqlite(path, None),
+        _ => Err(Error::db_not_database(&path.display().to_string())),
+    }
+}
+
+fn make_parent(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() {
             create_private_dir(dir)?;
         }
     }
+    Ok(())
+}
+
+fn open_sqlite(path: &Path, key: Option<&LedgerKey>) -> Result<Conn> {
     let existed = path.exists();
     let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| Error::db_open(format!("{}: {e}", path.display())))?;
     if !existed {
         restrict_file(path);
+    }
+    if let Some(key) = key {
+        cipher::apply(&conn, key)?;
     }
     configure(&conn).map_err(|e| not_a_database(e, path))?;
     migrate(&mut conn).map_err(|e| not_a_database(e, path))?;

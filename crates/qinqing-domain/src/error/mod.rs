@@ -96,6 +96,7 @@ pub enum Code {
     DocCorrupt,
     DocTooManyPixels,
     DocInUse,
+    DocUnreadable,
     QrMalformed,
     QrBadSignature,
     QrExpired,
@@ -179,6 +180,9 @@ pub enum Code {
     DocIncomplete,
     DbMissing,
     DbNotDatabase,
+    LedgerKeyMissing,
+    BackupPassphraseWrong,
+    BackupPassphraseMissing,
     RemoteCodeTooMany,
     PremiumTierUnknown,
     PremiumRegionMismatch,
@@ -273,6 +277,7 @@ impl Code {
             Code::DocCorrupt => "DOC_CORRUPT",
             Code::DocTooManyPixels => "DOC_TOO_MANY_PIXELS",
             Code::DocInUse => "DOC_IN_USE",
+            Code::DocUnreadable => "DOC_UNREADABLE",
             Code::QrMalformed => "QR_MALFORMED",
             Code::QrBadSignature => "QR_BAD_SIGNATURE",
             Code::QrExpired => "QR_EXPIRED",
@@ -356,6 +361,9 @@ impl Code {
             Code::DocIncomplete => "DOC_INCOMPLETE",
             Code::DbMissing => "DB_MISSING",
             Code::DbNotDatabase => "DB_NOT_DATABASE",
+            Code::LedgerKeyMissing => "LEDGER_KEY_MISSING",
+            Code::BackupPassphraseWrong => "BACKUP_PASSPHRASE_WRONG",
+            Code::BackupPassphraseMissing => "BACKUP_PASSPHRASE_MISSING",
             Code::RemoteCodeTooMany => "REMOTE_CODE_TOO_MANY",
             Code::PremiumTierUnknown => "PREMIUM_TIER_UNKNOWN",
             Code::PremiumRegionMismatch => "PREMIUM_REGION_MISMATCH",
@@ -448,7 +456,8 @@ impl Code {
             Code::DbBusy | Code::DbOpen | Code::DbLost | Code::DbTooNew | Code::ServerUnreachable | Code::RequestTimeout | Code::ServerBusy => {
                 Kind::Unavailable
             }
-            Code::Internal => Kind::Internal,
+            // A stored file that does not open is a failure of the store, not of the request.
+            Code::Internal | Code::DocUnreadable => Kind::Internal,
             _ => Kind::Refused,
         }
     }

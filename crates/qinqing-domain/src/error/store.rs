@@ -200,4 +200,32 @@ impl Error {
             format!("\"{path}\" is not a Qinqing database (not an SQLite database at all); nothing was changed. Check the path."),
         )
     }
+    /// An encrypted ledger whose key this computer does not keep (or a
+    /// file that is no ledger at all: the two cannot be told apart).
+    pub fn ledger_key_missing(path: &str) -> Self {
+        Self::new(
+            Code::LedgerKeyMissing,
+            Some("db"),
+            format!("“{path}”是加密的账本，但本机没有它的密钥（它在另一台电脑或另一个位置上加密，或者根本不是亲情医保账本），未作任何改动。换电脑或换位置请用加密备份：在原电脑上 backup --passphrase-stdin，在这里 restore --passphrase-stdin。"),
+            format!("\"{path}\" is an encrypted ledger whose key this computer does not have (it was encrypted on another computer or at another place, or it is not a Qinqing ledger at all); nothing was changed. To move a ledger, use an encrypted backup: backup --passphrase-stdin on the old computer, restore --passphrase-stdin here."),
+        )
+    }
+    /// The passphrase does not open this backup.
+    pub fn backup_passphrase_wrong(path: &str) -> Self {
+        Self::new(
+            Code::BackupPassphraseWrong,
+            Some("passphrase"),
+            format!("口令打不开备份 {path}（口令错误，或文件已损坏）。请输入做备份时设的口令再试。没有创建或改动任何数据库。"),
+            format!("The passphrase does not open the backup {path} (wrong passphrase, or a damaged file). Type the passphrase the backup was made with and try again. No database was created or changed."),
+        )
+    }
+    /// A backup is encrypted to a passphrase the operator types: none given.
+    pub fn backup_passphrase_missing() -> Self {
+        Self::new(
+            Code::BackupPassphraseMissing,
+            Some("passphrase"),
+            "备份需要口令加密：请用 --passphrase-stdin 输入口令（至少 8 个字符）。未作任何改动。",
+            "A backup is encrypted to a passphrase: give it with --passphrase-stdin (at least 8 characters). Nothing was changed.",
+        )
+    }
 }
