@@ -151,10 +151,22 @@ pub(crate) enum Cmd {
     },
     /// End the session of --token on the server (--server).
     Logout,
-    /// Copy the database (online, the app may run) to OUT.
-    Backup { out: PathBuf },
-    /// Replace the database's content with a backup.
-    Restore { backup: PathBuf },
+    /// Copy the ledger and its documents (online, the app may run) to OUT,
+    /// encrypted to a passphrase (age format; restores on any computer).
+    Backup {
+        out: PathBuf,
+        /// Read the passphrase (at least 8 characters) from stdin (one line).
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
+    /// Replace the ledger's content with a backup (checked whole first).
+    Restore {
+        backup: PathBuf,
+        /// Read the backup's passphrase from stdin (one line); an earlier
+        /// version's plain backup needs none.
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
     /// Move this whole ledger (rows, documents, signing key) into an empty
     /// PostgreSQL database, checked by counts and sums before it commits.
     Export {

@@ -90,14 +90,22 @@ pub(crate) fn key_export(ctx: &Ctx) -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
-pub(crate) fn backup(ctx: &Ctx, out: PathBuf) -> Result<Outcome, Error> {
+/// The passphrase from stdin (one line), when asked for.
+fn passphrase(asked: bool) -> Result<Option<zeroize::Zeroizing<String>>, Error> {
+    Ok(if asked { Some(zeroize::Zeroizing::new(crate::stdin_lines(1)?.remove(0))) } else { None })
+}
+
+pub(crate) fn backup(ctx: &Ctx, out: PathBuf, passphrase_stdin: bool) -> Result<Outcome, Error> {
+    let pass = passphrase(passphrase_stdin)?;
     let mut q = ctx.open()?;
     q.set_progress(progress_bar(ctx));
-    q.backup_to(&out)?;
+    let m = q.backup_to(&out, pass.as_deref().map(|s| s.as_str()))?;
     if ctx.json {
-        ctx.print_json(&serde_json::json!({ "backup": out.display().to_string() }))?;
+        ctx.print_json(&serde_json::json!({ "backup": out.display().to_string(), "manifest": m }))?;
+    } else if ctx.en() {
+        println!("{} ({} persons, {} documents, encrypted)", out.display(), m.persons, m.documents);
     } else {
-        println!("{}", out.display());
+        println!("{}（{} 人，{} 份材料，已加密）", out.display(), m.persons, m.documents);
     }
     Ok(Outcome::Ok)
 }
@@ -124,13 +132,15 @@ pub(crate) fn export(ctx: &Ctx, to: PathBuf) -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
-pub(crate) fn restore(ctx: &Ctx, backup: PathBuf) -> Result<Outcome, Error> {
-    // The backup is checked before the target database is made: a
-    // mistyped backup path creates nothing.
-    qinqing_core::kiosk::check_backup(&backup)?;
+pub(crate) fn restore(ctx: &Ctx, backup: PathBuf, passphrase_stdin: bool) -> Result<Outcome, Error> {
+    let pass = passphrase(passphrase_stdin)?;
+    let pass = pass.as_deref().map(|s| s.as_str());
+    // The backup is checked whole before the target database is made: a
+    // mistyped path or a wrong passphrase creates nothing.
+    qinqing_core::backup::check_backup(&backup, pass)?;
     let mut q = ctx.open_or_create()?;
     q.set_progress(progress_bar(ctx));
-    q.restore_from(&backup)?;
+    q.restore_from(&backup, pass)?;
     if ctx.json {
         ctx.print_json(&serde_json::json!({ "restored_from": backup.display().to_string() }))?;
     } else {

@@ -556,11 +556,52 @@ fn long_work_shows_progress_on_a_terminal_only() {
     // Backup and restore of that ledger show how many pages are copied.
     let backup = dir.path().join("piped-backup.db");
     for args in
-        [format!("--db {} backup {}", path.display(), backup.display()), format!("--db {} restore {}", dir.path().join("back.db").display(), backup.display())]
+        [format!("--db {} backup {} --passphrase-stdin", path.display(), backup.display()), format!("--db {} restore {} --passphrase-stdin", dir.path().join("back.db").display(), backup.display())]
     {
-        let out = Command::new("script").args(["-qfec", &format!("{BIN} {args}"), "/dev/null"]).env_remove("QINQING_DB").output().expect("script (util-linux)");
+        let mut child = Command::new("script")
+            .args(["-qfec", &format!("{BIN} {args}"), "/dev/null"])
+            .env_remove("QINQING_DB")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("script (util-linux)");
+        child.stdin.take().unwrap().write_all("the backup passphrase\n".as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
         let shown = String::from_utf8_lossy(&out.stdout).replace('\r', "\n");
         assert!(out.status.success(), "{args}: {shown}");
         assert!(shown.contains("pages") && shown.contains("eta"), "{args}: {shown}");
     }
+}
+
+/// Issue 35: `backup --passphrase-stdin` writes an encrypted file that
+/// `restore --passphrase-stdin` takes on "another computer" (another place,
+/// another key); a wrong passphrase creates nothing; no passphrase, no backup.
+#[test]
+fn an_encrypted_backup_restores_elsewhere_with_its_passphrase_only() {
+    if common::on_postgres() {
+        return; // a shared ledger's backups are PostgreSQL's own
+    }
+    let d = db();
+    ok_json(&d.path, &["demo", "seed"]);
+    let people = count(&d.path);
+    let out = d._dir.path().join("family.backup");
+    let made = run_stdin(&d.path, &["--json", "backup", out.to_str().unwrap(), "--passphrase-stdin"], "一家人的口令-2026\n");
+    assert_eq!(made.status.code(), Some(0), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(std::fs::read(&out).unwrap().starts_with(b"age-encryption.org/v1\n"));
+    // Without a passphrase there is no backup.
+    let bare = d._dir.path().join("bare.backup");
+    let (code, err) = err_json(&d.path, &["backup", bare.to_str().unwrap()]);
+    assert_eq!((code, err["code"].as_str()), (3, Some("BACKUP_PASSPHRASE_MISSING")), "{err}");
+    assert!(!bare.exists());
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("restored/qinqing.db");
+    let wrong = run_stdin(&target, &["--json", "restore", out.to_str().unwrap(), "--passphrase-stdin"], "not the passphrase\n");
+    assert_eq!(wrong.status.code(), Some(3));
+    let err: Value = serde_json::from_slice(&wrong.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "BACKUP_PASSPHRASE_WRONG", "{err}");
+    assert!(!elsewhere.path().join("restored").exists(), "a wrong passphrase creates nothing");
+    let right = run_stdin(&target, &["--json", "restore", out.to_str().unwrap(), "--passphrase-stdin"], "一家人的口令-2026\n");
+    assert_eq!(right.status.code(), Some(0), "{}", String::from_utf8_lossy(&right.stderr));
+    assert_eq!(count(&target), people);
 }

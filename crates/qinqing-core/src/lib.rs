@@ -16,7 +16,7 @@ pub mod time;
 // The layers at the paths the faces and tests have always used
 // (`qinqing_core::binding`, `qinqing_core::settle`, …).
 pub use access::{audit, authz, credential, kiosk, staff, throttle};
-pub use app::{api, binding};
+pub use app::{api, backup, binding};
 pub use app::{demo, document, export, fund, installation, payment, person, policy, premium, qr, report, seed, service, settings, settle};
 pub use store::{docstore, pg, sqlite as db};
 

@@ -111,6 +111,8 @@ fn resident_sessions_need_a_staff_login_and_an_in_person_check_and_end_when_idle
     assert_eq!(k.authorize_exit(&q, sid, "counter-pass").unwrap_err().code, Code::StaffNotAdmin);
 }
 
+const PASS: &str = "correct horse battery";
+
 #[test]
 fn backup_while_open_and_restore() {
     let dir = tempfile::tempdir().unwrap();
@@ -118,14 +120,16 @@ fn backup_while_open_and_restore() {
     q.demo_seed().unwrap();
     let people = q.count_persons().unwrap();
     let out = dir.path().join("backup.db");
-    q.backup_to(&out).unwrap();
-    assert_eq!(q.backup_to(&out).unwrap_err().code, Code::BackupFailed, "never overwrites");
+    q.backup_to(&out, Some(PASS)).unwrap();
+    assert_eq!(q.backup_to(&out, Some(PASS)).unwrap_err().code, Code::BackupFailed, "never overwrites");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600, "a backup is owner-only");
     }
-    let copy = Qinqing::open(&out).unwrap();
+    // It restores into a new ledger elsewhere (another key) with its passphrase.
+    let mut copy = Qinqing::open(&dir.path().join("elsewhere/copy.db")).unwrap();
+    copy.restore_from(&out, Some(PASS)).unwrap();
     assert_eq!(copy.count_persons().unwrap(), people);
     drop(copy);
     // Change the live database, then restore the backup over it.
@@ -138,11 +142,11 @@ fn backup_while_open_and_restore() {
     })
     .unwrap();
     assert_eq!(q.count_persons().unwrap(), people + 1);
-    q.restore_from(&out).unwrap();
+    q.restore_from(&out, Some(PASS)).unwrap();
     assert_eq!(q.count_persons().unwrap(), people);
     let junk = dir.path().join("junk.db");
     std::fs::write(&junk, b"not a database at all, just text").unwrap();
-    assert_eq!(q.restore_from(&junk).unwrap_err().code, Code::BackupFailed);
+    assert_eq!(q.restore_from(&junk, Some(PASS)).unwrap_err().code, Code::BackupFailed);
     assert_eq!(q.count_persons().unwrap(), people, "a bad backup changes nothing");
 }
 

@@ -156,27 +156,6 @@ pub struct KioskState {
     pub ended: Option<&'static str>,
 }
 
-/// A backup file this build can restore: a readable Qinqing database of a
-/// schema version it knows. Checked before anything is created or changed
-/// (`qinqing-cli restore` checks it before it makes the target database).
-pub fn check_backup(backup: &std::path::Path) -> Result<()> {
-    open_backup(backup).map(drop)
-}
-
-pub(crate) fn open_backup(backup: &std::path::Path) -> Result<rusqlite::Connection> {
-    if !backup.is_file() {
-        return Err(Error::backup_missing(&backup.display().to_string()));
-    }
-    let src = rusqlite::Connection::open_with_flags(backup, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(Error::backup_failed)?;
-    let ok: String = src.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(Error::backup_failed)?;
-    let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(Error::backup_failed)?;
-    let has_person: i64 = src.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'person'", [], |r| r.get(0)).map_err(Error::backup_failed)?;
-    if ok != "ok" || has_person != 1 || version < 1 || version > crate::store::sqlite::latest_schema_version() {
-        return Err(Error::backup_unusable(&backup.display().to_string()));
-    }
-    Ok(src)
-}
-
 /// Copy every page of a backup or restore, 256 at a time, telling
 /// `progress` (pages done, of how many) after each step.
 pub(crate) fn copy_pages(b: &rusqlite::backup::Backup<'_, '_>, progress: &dyn Fn(u64, u64)) -> Result<()> {

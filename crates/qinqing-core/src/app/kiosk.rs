@@ -1,7 +1,6 @@
 //! The facade's side of [`crate::access::kiosk`]: the operations on the handle.
 
 use crate::access::audit;
-use crate::access::authz::Act;
 use crate::access::kiosk::*;
 use crate::access::staff::{Role, Staff};
 use crate::app::service::Qinqing;
@@ -24,95 +23,6 @@ impl Qinqing {
         let k = self.kiosk().ok_or_else(Error::forbidden)?;
         let mut guard = k.lock().map_err(|_| Error::internal("kiosk lock poisoned"))?;
         f(&mut guard, self)
-    }
-}
-
-impl Qinqing {
-    /// Copy the live database to `out` with SQLite's online backup API (the
-    /// app may keep running). `out` must not exist.
-    pub fn backup_to(&self, out: &std::path::Path) -> Result<()> {
-        self.permit(Act::Admin)?;
-        if out.exists() {
-            return Err(Error::backup_failed(format!("{} already exists", out.display())));
-        }
-        // Created new and owner-only before SQLite writes a byte into it.
-        {
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o600);
-            }
-            opts.open(out).map_err(|e| Error::backup_failed(format!("{}: {e}", out.display())))?;
-        }
-        let Some(src) = self.conn().sqlite() else {
-            let _ = std::fs::remove_file(out);
-            return Err(Error::backend_unsupported("备份到文件", "backup to a file"));
-        };
-        let mut dst = rusqlite::Connection::open(out).map_err(Error::backup_failed)?;
-        {
-            let b = rusqlite::backup::Backup::new(src, &mut dst).map_err(Error::backup_failed)?;
-            if let Err(e) = copy_pages(&b, &|done, total| self.progress("pages", done, total)) {
-                drop(b);
-                drop(dst);
-                let _ = std::fs::remove_file(out);
-                return Err(e);
-            }
-        }
-        let ok: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(Error::backup_failed)?;
-        if ok != "ok" {
-            let _ = std::fs::remove_file(out);
-            return Err(Error::backup_failed(ok));
-        }
-        audit::record(
-            self.conn(),
-            &time::to_db(self.now()),
-            &self.actor(),
-            "backup",
-            "ledger",
-            None,
-            None,
-            None,
-            Some(&serde_json::json!({ "to": out.display().to_string() })),
-        )?;
-        Ok(())
-    }
-
-    /// Replace this database's content with a backup (checked first: it must
-    /// be a Qinqing database this build can open).
-    pub fn restore_from(&mut self, backup: &std::path::Path) -> Result<()> {
-        self.permit(Act::Admin)?;
-        if self.conn().sqlite().is_none() {
-            return Err(Error::backend_unsupported("从备份文件恢复", "restore from a backup file"));
-        }
-        let src = open_backup(backup)?;
-        let progress = self.take_progress();
-        let copied = (|| {
-            let dst = self.conn_mut().sqlite_mut().ok_or_else(|| Error::internal("backend"))?;
-            let b = rusqlite::backup::Backup::new(&src, dst).map_err(Error::backup_failed)?;
-            copy_pages(&b, &|done, total| {
-                if let Some(p) = &progress {
-                    p("pages", done, total)
-                }
-            })
-        })();
-        self.set_progress(progress);
-        copied?;
-        // A backup from an older version is brought up to date.
-        crate::store::sqlite::migrate_conn(self.conn_mut())?;
-        audit::record(
-            self.conn(),
-            &time::to_db(self.now()),
-            &self.actor(),
-            "restore",
-            "ledger",
-            None,
-            None,
-            None,
-            Some(&serde_json::json!({ "from": backup.display().to_string() })),
-        )?;
-        Ok(())
     }
 }
 

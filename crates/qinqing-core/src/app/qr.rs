@@ -398,6 +398,12 @@ impl Qinqing {
         }
     }
 
+    /// Where a SQLite ledger keeps its signing key (`None`: PostgreSQL's is
+    /// in its key file, [`crate::keyfile`]).
+    pub(crate) fn signing_key_file(&self) -> Option<PathBuf> {
+        self.conn().sqlite().map(|_| key_path(&self.files().dir))
+    }
+
     /// A shared (PostgreSQL) ledger keeps its key in a key file outside the
     /// database, the same file on every server replica; the database holds
     /// only the public key ([`crate::keyfile`]).

@@ -42,7 +42,7 @@ pub(crate) enum AtRest {
     /// A SQLite ledger's own key (SQLCipher's; kept in the OS secret store or
     /// a key file, never beside the database) — or, for a throwaway
     /// in-memory ledger, a random one.
-    Key(zeroize::Zeroizing<[u8; 32]>),
+    Key(crate::store::cipher::LedgerKey),
     /// A PostgreSQL ledger: the installation's signing key, from its key
     /// file on the server's own disk ([`crate::keyfile`]).
     Signing,
@@ -151,7 +151,7 @@ impl Qinqing {
             progress: None,
             client: None,
             at_rest: match key {
-                Some(k) => AtRest::Key(k.bytes()),
+                Some(k) => AtRest::Key(k),
                 None => AtRest::Signing,
             },
         })
@@ -182,7 +182,7 @@ impl Qinqing {
             kiosk: None,
             progress: None,
             client: None,
-            at_rest: AtRest::Key(zeroize::Zeroizing::new(rand_key())),
+            at_rest: AtRest::Key(crate::store::cipher::LedgerKey::random()),
         })
     }
 
@@ -271,10 +271,29 @@ impl Qinqing {
     /// benchmarks' unencrypted side.
     pub(crate) fn at_rest_secret(&self) -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
         match &self.at_rest {
-            AtRest::Key(k) => Ok(Some(k.clone())),
+            AtRest::Key(k) => Ok(Some(k.bytes())),
             AtRest::Signing => Ok(Some(zeroize::Zeroizing::new(self.signing_key()?.to_bytes()))),
             AtRest::Plain => Ok(None),
         }
+    }
+
+    /// A SQLite ledger's SQLCipher key (`None`: PostgreSQL, or the
+    /// benchmarks' unencrypted side).
+    pub(crate) fn ledger_key(&self) -> Option<&crate::store::cipher::LedgerKey> {
+        match (&self.at_rest, self.conn.sqlite(), &self.path) {
+            (AtRest::Key(k), Some(_), Some(_)) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// A SQLite ledger's file (`None`: in memory, or PostgreSQL).
+    pub(crate) fn db_file(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Read the signing key again on next use (a restore replaced it).
+    pub(crate) fn forget_signing_key(&mut self) {
+        self.key = std::sync::OnceLock::new();
     }
 
     pub(crate) fn key_cache(&self) -> &std::sync::OnceLock<ed25519_dalek::SigningKey> {

@@ -51,7 +51,7 @@ impl LedgerKey {
         self.0.clone()
     }
     /// SQLCipher's raw-key literal: `x'<64 hex>'`.
-    fn literal(&self) -> Zeroizing<String> {
+    pub(crate) fn literal(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("x'{}'", data_encoding::HEXLOWER.encode(&self.0[..])))
     }
     fn from_hex(text: &str, from: &str) -> Result<LedgerKey> {
