@@ -8,7 +8,16 @@
 # (which makes no thumbnail, no hash and no row). Best of 5 each.
 # Target (issue 4): ours no slower than ImageMagick, i.e. ratio <= 1.00.
 #
-# Usage: bench/doc-ingest.sh        (installs imagemagick if missing; release build)
+# Then the cost of encryption at rest (issue 35): `qinqing-bench doc-ingest`
+# ingests the same photo into a ledger opened as the app opens it (documents
+# sealed with XChaCha20-Poly1305 under the ledger's key) and into one opened
+# without encryption (a setting of the benchmark only:
+# Qinqing::open_unencrypted_for_benchmark), interleaved in the same run, fresh
+# ledgers each round, best and median of ROUNDS each.
+# Target (issue 35): with encryption <= 1.20 x without.
+#
+# Usage: bench/doc-ingest.sh [ROUNDS]   (default 7; installs imagemagick if
+#                                        missing; release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IM=/usr/bin/convert
@@ -16,8 +25,10 @@ if ! "$IM" -version 2>/dev/null | grep -q ImageMagick; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get install -y -qq --no-install-recommends imagemagick >/dev/null
 fi
-cargo build --release -q -p qinqing-cli
+ROUNDS="${1:-7}"
+cargo build --release -q -p qinqing-cli -p qinqing-bench
 CLI="$PWD/target/release/qinqing-cli"
+BENCH="$PWD/target/release/qinqing-bench"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -60,5 +71,11 @@ done
 size=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%sx%s, %s bytes" % (d["width"], d["height"], d["bytes"]))' "$work/ours.json")
 echo "ours (qinqing-cli doc add): ${best_ours} ms  -> ${size}"
 echo "ImageMagick convert:        ${best_im} ms  -> $(identify -format '%wx%h, %b' "$work/im.jpg")"
+status=0
 awk -v a="$best_ours" -v b="$best_im" 'BEGIN { printf "ratio ours/ImageMagick:     %.2f\n", a / b; exit !(a <= b) }' \
-  && echo "OK: no slower than ImageMagick" || { echo "SLOWER than ImageMagick"; exit 1; }
+  && echo "OK: no slower than ImageMagick" || { echo "SLOWER than ImageMagick"; status=1; }
+
+echo
+echo "encryption at rest, the same ingest in the same run (qinqing-bench doc-ingest):"
+"$BENCH" doc-ingest "$work/photo.jpg" "$ROUNDS" || status=1
+exit $status

@@ -7,6 +7,7 @@ use qinqing_core::settle::SettleRequest;
 use qinqing_core::{PersonInput, Qinqing};
 use std::time::{Duration, Instant};
 
+mod docs;
 mod failover;
 mod race;
 
@@ -269,11 +270,12 @@ fn main() {
         "failover-load" => {
             failover::load(&a(2), &a(3), std::path::Path::new(&a(4)), a(5).parse().unwrap_or(4), std::path::Path::new(&a(6)), a(7).parse().unwrap_or(120))
         }
+        "doc-ingest" => docs::ingest(std::path::Path::new(&a(2)), a(3).parse().unwrap_or(7)),
         "settle" => settle(n),
         "qr" => qr(n),
         "dashboard" => dashboard(std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000)),
         _ => {
-            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE [TIMES] | http-load URL KEY FILE CLIENTS SECS | failover-load URLS KEY FILE CLIENTS OUT [SECS]");
+            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | doc-ingest PHOTO [ROUNDS] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE [TIMES] | http-load URL KEY FILE CLIENTS SECS | failover-load URLS KEY FILE CLIENTS OUT [SECS]");
             std::process::exit(2);
         }
     };

@@ -272,7 +272,7 @@ fn the_same_upload_is_stored_once_in_private_files() {
     assert_eq!(q.list_documents(Some(p)).unwrap().len(), 1);
     let names = stored(&q);
     assert_eq!(names.len(), 2, "the image and its thumbnail: {names:?}");
-    let bytes = q.blobs().read(&a.document.sha256, "jpg").unwrap();
+    let bytes = q.doc_files().unwrap().read(&a.document.sha256, "jpg").unwrap();
     assert_eq!(docstore::sha256_hex(&bytes), a.document.sha256, "named by the hash of what is stored");
     #[cfg(unix)]
     if q.backend() == qinqing_core::store::Backend::Sqlite {

@@ -86,6 +86,22 @@ fn a_seeded_ledger_moves_whole_into_postgresql() {
         assert_eq!(src.document_image(d).unwrap().data_url, dst.document_image(d).unwrap().data_url, "thumbnail of {d}");
     }
     assert_eq!(src.public_key_hex().unwrap(), dst.public_key_hex().unwrap(), "codes already shown still verify");
+    // Sealed on both sides (issue 35), and sealed again for the target rather
+    // than copied as they lay in the source's folder.
+    let rows: Vec<(String, Vec<u8>)> = dst
+        .conn()
+        .query_map("SELECT name, bytes FROM blob WHERE name NOT LIKE 'installation.%'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len() as i64, r.files);
+    for (name, bytes) in &rows {
+        assert!(bytes.starts_with(b"QQE1"), "{name} in the target");
+        let (sha, ext) = name.split_once('.').unwrap();
+        let there = std::fs::read(src.files().path(sha, ext)).unwrap();
+        assert!(there.starts_with(b"QQE1"), "{name} in the source");
+        assert_ne!(&there, bytes, "{name} is sealed again for the target");
+    }
 
     // The moved ledger goes on: new rows take new ids.
     let mut dst = dst;

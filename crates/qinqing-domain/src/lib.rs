@@ -15,6 +15,7 @@ pub mod error;
 pub mod id;
 pub mod idcheck;
 pub mod money;
+pub mod personal_data;
 pub mod region;
 pub mod scenario;
 pub mod time;

@@ -46,6 +46,9 @@
 //! | start pairing a family computer (a one-time code) | ✓ | ✓ | – | own resident | – | – | – |
 //! | list / unpair a household's computers | ✓ | ✓ | ✓ | own resident | own | – | – |
 //! | set a payment password (a change needs the current one) | ✓ | – | – | self, child under 16 (a reset in person) | self, child under 16 | – | – |
+//! | export a person's own data (record, bindings, relations, money, documents) | ✓ | ✓ | – | self, child under 16 | self, child under 16 | – | – |
+//! | erase a person's documents and identifying data (with a reason) | ✓ | ✓ | – | – | – | – | – |
+//! | document retention: see what is due, purge it | ✓ | ✓ | – | – | – | – | – |
 //!
 //! "family" is the acting household's (or the served resident's) holder and
 //! the relatives that holder has actively bound. Staff act as themselves: an
@@ -61,6 +64,18 @@
 //! record; documents are reached by whose they are (the family's, or
 //! uploaded into this holder's own application), never by having been
 //! attached to an application.
+//!
+//! **A person's own data (issue 35).** An export gathers everything the
+//! ledger holds about one person, ID number and document images included,
+//! into files that leave the ledger's protection: it is the person's own
+//! act — from their own paired computer, or served in person at the kiosk —
+//! or a parent's for a child under 16 (as the child's payment password and
+//! messages are), or an administrator's (audited). A household does not
+//! export an adult relative: the relative does, at their own computer or
+//! the kiosk. A person not yours and a person that does not exist get the
+//! same `FORBIDDEN`. Erasing a person and running the retention purge
+//! (or only seeing what it would purge: a list of whose applications were
+//! rejected or ended, across every family) are administrators' acts.
 
 use crate::error::{Error, Result};
 use crate::params;
@@ -279,6 +294,18 @@ pub enum Act {
     },
     PayPasswordSet {
         person: i64,
+    },
+    /// Write out everything the ledger holds about a person (issue 35).
+    PersonExport {
+        person: i64,
+    },
+    /// Erase a person's documents and identifying data (issue 35).
+    PersonErase {
+        person: i64,
+    },
+    /// The document retention rule: see what is due (`apply: false`) or purge it.
+    DocumentPurge {
+        apply: bool,
     },
 }
 
@@ -500,6 +527,10 @@ pub fn decide(conn: &Conn, actor: &Actor, act: &Act, today: chrono::NaiveDate) -
         // The person themselves (the household's holder, the resident
         // served), or their holder for a child under 16.
         Act::PayPasswordSet { person } => actor.family_holder() == Some(*person) || parent_of_young_child(conn, actor, *person, today)?,
+        // The person themselves (their own computer, or served in person),
+        // a parent for a child under 16, or an administrator (issue 35).
+        Act::PersonExport { person } => admin || holder_is_me(*person) || parent_of_young_child(conn, actor, *person, today)?,
+        Act::PersonErase { .. } | Act::DocumentPurge { .. } => admin,
     };
     if ok {
         Ok(())

@@ -318,6 +318,19 @@ operations! { $ q;
     write kiosk_exit = KioskExit { admin: i64, password: String } => json(q.with_kiosk(|k, q| k.authorize_exit(q, admin, &password).map(|()| true))?);
     /// Who the asker is to the ledger (`{"kind": "terminal", "institution": 1}`, …).
     read who_am_i = WhoAmI => json(q.actor_ref());
+    /// Everything the ledger holds about one person, their documents' bytes in
+    /// base64 (issue 35): the person themselves, a parent for a child under
+    /// 16, or an administrator. `write`: each export is recorded in the audit
+    /// trail, and one is never answered from a client's memory.
+    write person_export = PersonExport { id: i64 } => json(q.export_person(id)?);
+    /// Erase a person's documents and identifying data, keeping the ledger's
+    /// amounts under a pseudonym (administrators, with a reason that does not name them).
+    write person_erase = PersonErase { id: i64, reason: String } => json(q.erase_person(id, &reason)?);
+    /// The documents the retention rule would purge now, and why the rest stay (administrators).
+    read document_purge_plan = DocumentPurgePlan { #[serde(default = "fifty")] limit: u32 } => json(q.document_purge_plan(limit)?);
+    /// Purge due documents, at most `limit`, from after document `after`; call
+    /// again with the answer's `next` until it is null (administrators; audited).
+    write document_purge = DocumentPurge { #[serde(default = "fifty")] limit: u32, #[serde(default)] after: Option<i64> } => json(q.purge_documents(limit, after)?);
     // A kiosk's sessions change with every one of its calls (the
     // inactivity rules end them): the kiosk operations above are `write`,
     // never answered from memory.

@@ -300,7 +300,7 @@ impl Qinqing {
         let uploaded_for = upload_for.map(|u| u.id);
         let now = time::to_db(self.now());
         let actor = self.actor().to_string();
-        let files = self.blobs();
+        let files = self.doc_files()?;
         let thumb_sha = p.thumb.as_ref().map(|t| docstore::sha256_hex(t));
         let tx = self.conn().begin()?;
         let existing: Option<i64> =
@@ -325,7 +325,7 @@ impl Qinqing {
             })?,
             _ => false,
         };
-        let undo = |files: &docstore::Blobs<'_>| {
+        let undo = |files: &docstore::DocFiles<'_>| {
             if created_main {
                 files.remove(&p.sha256, p.media.ext());
             }
@@ -413,7 +413,7 @@ impl Qinqing {
             )?;
         }
         let media = Media::parse(&d.media).ok_or_else(|| Error::internal("stored media"))?;
-        Ok((media.mime(), self.blobs().read(&d.sha256, ext(&d.media))?))
+        Ok((media.mime(), self.doc_files()?.read(&d.sha256, ext(&d.media))?))
     }
 
     /// The stored document as a data URL (the large view).
@@ -429,7 +429,7 @@ impl Qinqing {
         let sha: Option<String> =
             self.conn().query_row("SELECT thumb_sha256 FROM document WHERE id = ?1", [id], |r| r.get(0)).optional()?.ok_or_else(|| Error::doc_not_found(id))?;
         let Some(sha) = sha else { return Ok(None) };
-        let bytes = self.blobs().read(&sha, "thumb.jpg")?;
+        let bytes = self.doc_files()?.read(&sha, "thumb.jpg")?;
         Ok(Some(DocImage { id, mime: "image/jpeg", data_url: format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)) }))
     }
 
@@ -520,9 +520,34 @@ impl Qinqing {
 }
 
 impl Qinqing {
-    /// Run on every opening of a stored ledger (issue 35: documents an
-    /// earlier version stored plain are encrypted here).
+    /// This ledger's document files under its documents' key (derived from
+    /// [`Qinqing::at_rest_secret`], [`crate::store::sealed`]): every read and
+    /// write of a document's or thumbnail's bytes goes through here, so the
+    /// store only ever holds sealed files. Removing needs no key
+    /// ([`Qinqing::blobs`]).
+    pub fn doc_files(&self) -> Result<docstore::DocFiles<'_>> {
+        Ok(self.blobs().sealed(self.doc_key()?))
+    }
+
+    fn doc_key(&self) -> Result<Option<crate::store::sealed::DocKey>> {
+        Ok(self.at_rest_secret()?.map(|s| crate::store::sealed::DocKey::derive(&s)))
+    }
+
+    /// Run on every opening of a stored ledger (issue 35): documents an
+    /// earlier version stored plain are sealed, once
+    /// ([`docstore::Blobs::seal_legacy`]: after that, an opening looks at one
+    /// marker). The key is read only if there is something to seal. Files
+    /// that could not be sealed now are left readable as they were and tried
+    /// again at the next opening; the ledger opens all the same.
     pub(crate) fn documents_on_open(&mut self) -> Result<()> {
+        let done = self.blobs().seal_legacy(|| self.doc_key())?;
+        if done.sealed > 0 || done.failed > 0 {
+            eprintln!(
+                "qinqing: documents stored plain by an earlier version: {} sealed now{}",
+                done.sealed,
+                if done.failed > 0 { format!(", {} left as they were (tried again at the next opening)", done.failed) } else { String::new() }
+            );
+        }
         Ok(())
     }
 }

@@ -8,7 +8,10 @@
 //! source's). Everything is written in one transaction on the target and
 //! checked before it commits: per table, the row count and the sum of every
 //! integer column (money, ids, counters) must equal the source's, and every
-//! stored file's bytes must hash to its name. Any difference rolls the whole
+//! stored file must open under the target's key with plain bytes that hash
+//! to its name. The documents are opened under this ledger's key and sealed
+//! again under the target's (derived from the signing key the copy installs
+//! in the target's key file, outside the database; issue 35). Any difference rolls the whole
 //! copy back, so the target is either the complete ledger or untouched. The
 //! source is only read.
 
@@ -118,8 +121,14 @@ impl Qinqing {
             out.execute(&format!("UPDATE {t} SET {c} = ?1 WHERE id = ?2"), vec![v, Value::Int(id)])?;
         }
         crate::store::pg::reset_identities(out, &order)?;
-        // The files: every document's stored image or PDF and its thumbnail, and the key.
-        let (src_blobs, dst_blobs) = (self.blobs(), crate::store::docstore::Blobs::Db(out));
+        // The key goes to this machine's key file for the new ledger, never into
+        // its tables — first, since the target's documents are sealed under it.
+        crate::keyfile::install(out, &ed25519_dalek::SigningKey::from_bytes(&key))?;
+        // The files: every document's stored image or PDF and its thumbnail,
+        // opened under this ledger's key and sealed under the target's
+        // (issue 35), whose secret is read only now that its key file is installed.
+        let src_blobs = self.doc_files()?;
+        let dst_blobs = dst.doc_files()?;
         let docs: Vec<(String, String, Option<String>)> = src
             .query_map("SELECT sha256, media, thumb_sha256 FROM document ORDER BY id", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_>>()?;
@@ -138,8 +147,8 @@ impl Qinqing {
                 }
             }
         }
-        // The key goes to this machine's key file for the new ledger, never into its tables.
-        crate::keyfile::install(out, &ed25519_dalek::SigningKey::from_bytes(&key))?;
+        // Every file written is sealed, so the target's store is marked as such.
+        crate::store::docstore::Blobs::Db(out).mark_sealed()?;
         // Check before committing: counts and integer sums per table, file hashes.
         for t in &order {
             let cols = crate::store::pg::integer_columns(out, t)?;
@@ -154,6 +163,7 @@ impl Qinqing {
                 return Err(Error::export_mismatch(t));
             }
         }
+        // Each file opens under the target's key and its plain bytes hash to its name.
         for (sha, media, thumb) in &docs {
             let ext = if media == "pdf" { "pdf" } else { "jpg" };
             if crate::store::docstore::sha256_hex(&dst_blobs.read(sha, ext)?) != *sha {
@@ -164,6 +174,15 @@ impl Qinqing {
                     return Err(Error::export_mismatch("blob"));
                 }
             }
+        }
+        // And none of them is plain.
+        let plain: i64 = out.query_row(
+            "SELECT count(*) FROM blob WHERE name ~ '^[0-9a-f]{64}[.]' AND substring(bytes FROM 1 FOR 4) <> decode('51514531', 'hex')",
+            [],
+            |r| r.get(0),
+        )?;
+        if plain > 0 {
+            return Err(Error::export_mismatch("blob"));
         }
         crate::access::audit::record(
             out,

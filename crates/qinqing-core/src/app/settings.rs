@@ -206,6 +206,18 @@ pub const DEFS: &[Def] = &[
         about_zh: "住院入院登记的确认方式：id_face 收费员核验身份证和人脸，可加 pay_password（任一即可）；默认 id_face",
         about_en: "How an inpatient admission is confirmed: id_face the cashier checks ID card and face, pay_password may be added (any one); default id_face",
     },
+    // Issue 35: how long documents are kept once nothing needs them (the
+    // rule: qinqing_domain::personal_data; the purge: app/retention.rs).
+    Def {
+        kind: Kind::Number,
+        key: crate::app::retention::RETENTION_SETTING,
+        default: qinqing_domain::personal_data::DEFAULT_RETENTION_DAYS,
+        min: qinqing_domain::personal_data::MIN_RETENTION_DAYS,
+        max: qinqing_domain::personal_data::MAX_RETENTION_DAYS,
+        unit: "d",
+        about_zh: "材料保留天数：被驳回的申请、已解除的绑定、未使用的上传，在驳回、解除或上传这么多天后删除（审核中的申请和有效绑定的材料不删除）",
+        about_en: "Days documents are kept: those of a rejected application, an ended binding or an unused upload are purged this long after the rejection, the end or the upload (never those of an application under review or an active binding)",
+    },
 ];
 
 /// The key of the list of regions that require face verification for 家庭共济

@@ -225,7 +225,10 @@ pub fn find_or_make(db: &Path) -> Result<LedgerKey> {
 
 /// Give a fresh connection its key (the first statement on it).
 pub(crate) fn apply(conn: &Connection, key: &LedgerKey) -> Result<()> {
-    let pragma = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.literal().as_str()));
+    // SQLCipher would log a wrong key's failed page checks to stderr: the
+    // caller reports the failure itself (LEDGER_KEY_MISSING), stderr stays
+    // the CLI's own.
+    let pragma = Zeroizing::new(format!("PRAGMA cipher_log_level = NONE; PRAGMA key = \"{}\";", key.literal().as_str()));
     conn.execute_batch(&pragma).db()
 }
 

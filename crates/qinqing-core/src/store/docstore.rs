@@ -5,8 +5,17 @@
 //! file (EXIF with GPS, camera, times; ICC; comments) reaches the store. PDFs
 //! are kept as they are after a size and structure check. The original upload
 //! is never written anywhere.
+//!
+//! What is stored — the re-encoded image or the PDF, and the thumbnail — is
+//! sealed under the ledger's documents' key on the way in and opened on the
+//! way out ([`DocFiles`]; the format and the key in [`crate::store::sealed`]),
+//! in the directory beside a SQLite ledger and in a PostgreSQL ledger's
+//! `blob` table alike. A file is still named by the SHA-256 of its plain
+//! bytes. Documents an earlier version stored plain are sealed once, on the
+//! first opening that finds them ([`Blobs::seal_legacy`]).
 
 use crate::error::{Error, Result};
+use crate::store::sealed::{self, open, seal, DocKey};
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 use std::io::{Cursor, Write};
@@ -296,7 +305,9 @@ fn process_pdf(bytes: &[u8]) -> Result<Processed> {
     Ok(Processed { source: Media::Pdf, media: Media::Pdf, sha256: sha256_hex(bytes), stored: bytes.to_vec(), width: None, height: None, thumb: None })
 }
 
-/// Content-addressed files: `<dir>/<aa>/<sha256>.<ext>`, owner-only.
+/// Content-addressed files: `<dir>/<aa>/<sha256>.<ext>`, owner-only. The
+/// bytes are whatever the caller gives: sealed ones, through [`DocFiles`]
+/// (the only way the rest of the app reads or writes document bytes).
 #[derive(Debug, Clone)]
 pub struct FileStore {
     pub dir: PathBuf,
@@ -314,7 +325,7 @@ impl FileStore {
     /// Write `bytes` under their name unless already there. The file appears
     /// only complete: written to a temporary name, synced, then renamed.
     /// Returns whether this call created it.
-    pub fn put(&self, sha: &str, ext: &str, bytes: &[u8]) -> Result<bool> {
+    pub(crate) fn put(&self, sha: &str, ext: &str, bytes: &[u8]) -> Result<bool> {
         let path = self.path(sha, ext);
         if path.exists() {
             return Ok(false);
@@ -332,7 +343,23 @@ impl FileStore {
         Ok(true)
     }
 
-    pub fn read(&self, sha: &str, ext: &str) -> Result<Vec<u8>> {
+    /// Put `bytes` in place of the file `sha.ext` in one step (temporary
+    /// file, synced, renamed over it): a reader sees the old file or the new
+    /// one, and a crash leaves one of them, never half of either.
+    fn replace(&self, sha: &str, ext: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.path(sha, ext);
+        let dir = path.parent().ok_or_else(|| Error::internal("file store path"))?;
+        let (tmp, mut f) = tempfile_in(dir)?;
+        let r = f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| store_err(&tmp, e));
+        drop(f);
+        if let Err(e) = r.and_then(|_| std::fs::rename(&tmp, &path).map_err(|e| store_err(&path, e))) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn read(&self, sha: &str, ext: &str) -> Result<Vec<u8>> {
         let p = self.path(sha, ext);
         std::fs::read(&p).map_err(|e| store_err(&p, e))
     }
@@ -340,6 +367,51 @@ impl FileStore {
     pub fn remove(&self, sha: &str, ext: &str) {
         let _ = std::fs::remove_file(self.path(sha, ext));
     }
+
+    /// The stored documents and thumbnails, as `(sha, ext)`: only files
+    /// named `<aa>/<sha256>.<ext>` (not the `keys/` folder, not temporary
+    /// files, not the marker).
+    fn documents(&self) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let top = match std::fs::read_dir(&self.dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(store_err(&self.dir, e)),
+        };
+        for sub in top {
+            let sub = sub.map_err(|e| store_err(&self.dir, e))?;
+            let prefix = sub.file_name().to_string_lossy().into_owned();
+            if prefix.len() != 2 || !prefix.bytes().all(is_hex) || !sub.path().is_dir() {
+                continue;
+            }
+            for f in std::fs::read_dir(sub.path()).map_err(|e| store_err(&sub.path(), e))? {
+                let f = f.map_err(|e| store_err(&sub.path(), e))?;
+                let name = f.file_name().to_string_lossy().into_owned();
+                if let Some((sha, ext)) = split_name(&name).filter(|(sha, _)| sha.starts_with(&prefix)) {
+                    out.push((sha.to_string(), ext.to_string()));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn is_hex(b: u8) -> bool {
+    b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
+}
+
+/// `<sha256>.<ext>` → `(sha256, ext)`, for a stored document's name only.
+fn split_name(name: &str) -> Option<(&str, &str)> {
+    let (sha, ext) = name.split_once('.')?;
+    (sha.len() == 64 && sha.bytes().all(is_hex) && !ext.is_empty()).then_some((sha, ext))
+}
+
+/// The first bytes of a file (fewer if it is shorter).
+fn head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut b = Vec::new();
+    std::fs::File::open(path)?.take(n).read_to_end(&mut b)?;
+    Ok(b)
 }
 
 fn store_err(p: &Path, e: std::io::Error) -> Error {
@@ -432,19 +504,51 @@ pub fn sample_png(seed: u32, w: u32, h: u32) -> Result<Vec<u8>> {
 /// Where a ledger's files (documents, thumbnails) live: a private directory
 /// beside a SQLite file, or — for a shared PostgreSQL ledger, which has no
 /// "beside" — the `blob` table, content-addressed and stored once, so every
-/// server replica and every backup of the database has them.
+/// server replica and every backup of the database has them. Only the place:
+/// the bytes are read and written with the ledger's key through
+/// [`Blobs::sealed`] ([`DocFiles`]).
 pub enum Blobs<'a> {
     Files(&'a FileStore),
     Db(&'a crate::store::Conn),
 }
 
-impl Blobs<'_> {
+/// The name (a file in the directory, a `blob` row) that records that a
+/// store holds no plain document any more: written by the first opening that
+/// found documents and none left plain ([`Blobs::seal_legacy`]), so later
+/// openings look at one name instead of every file. It starts with
+/// `installation.` like the store's other non-document names (the signing
+/// key's), which are never documents.
+pub const SEALED_MARKER: &str = "installation.documents-sealed-v1";
+const MARKER_BYTES: &[u8] = b"documents sealed (QQE1)";
+/// A document's name in the `blob` table (PostgreSQL's regular expression).
+const PG_DOC_NAME: &str = "name ~ '^[0-9a-f]{64}[.]'";
+
+/// What one look for documents stored plain found and did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sealing {
+    /// The store was already marked as sealed: nothing was looked at.
+    pub marked: bool,
+    /// Documents and thumbnails looked at.
+    pub seen: u64,
+    /// Plain ones sealed now.
+    pub sealed: u64,
+    /// Plain ones that could not be sealed now (left as they were: tried
+    /// again at the next opening, which is why the store is not marked).
+    pub failed: u64,
+}
+
+impl<'a> Blobs<'a> {
     fn name(sha: &str, ext: &str) -> String {
         format!("{sha}.{ext}")
     }
 
-    /// Store `bytes` under their name unless already there; whether this call stored them.
-    pub fn put(&self, sha: &str, ext: &str, bytes: &[u8]) -> Result<bool> {
+    /// The files of this place under `key` (`None`: stored plain — the
+    /// benchmarks' unencrypted side only).
+    pub fn sealed(self, key: Option<DocKey>) -> DocFiles<'a> {
+        DocFiles { at: self, key }
+    }
+
+    fn put_raw(&self, sha: &str, ext: &str, bytes: &[u8]) -> Result<bool> {
         match self {
             Blobs::Files(f) => f.put(sha, ext, bytes),
             Blobs::Db(c) => {
@@ -453,7 +557,7 @@ impl Blobs<'_> {
         }
     }
 
-    pub fn read(&self, sha: &str, ext: &str) -> Result<Vec<u8>> {
+    fn read_raw(&self, sha: &str, ext: &str) -> Result<Vec<u8>> {
         match self {
             Blobs::Files(f) => f.read(sha, ext),
             Blobs::Db(c) => {
@@ -477,5 +581,179 @@ impl Blobs<'_> {
                 );
             }
         }
+    }
+
+    /// Whether the store is marked as holding no plain document.
+    pub fn is_marked_sealed(&self) -> Result<bool> {
+        match self {
+            Blobs::Files(f) => Ok(f.dir.join(SEALED_MARKER).exists()),
+            Blobs::Db(c) => Ok(c.query_row("SELECT count(*) FROM blob WHERE name = ?1", [SEALED_MARKER], |r| r.get::<_, i64>(0))? > 0),
+        }
+    }
+
+    /// Record that the store holds no plain document (see [`SEALED_MARKER`]).
+    /// Idempotent; on PostgreSQL part of the caller's transaction, if any.
+    pub(crate) fn mark_sealed(&self) -> Result<()> {
+        match self {
+            Blobs::Files(f) => match write_private_new(&f.dir.join(SEALED_MARKER), MARKER_BYTES) {
+                // Another process marked it first.
+                Err(_) if f.dir.join(SEALED_MARKER).exists() => Ok(()),
+                r => r,
+            },
+            Blobs::Db(c) => {
+                c.execute("INSERT INTO blob (name, bytes) VALUES (?1, ?2) ON CONFLICT DO NOTHING", crate::params![SEALED_MARKER, MARKER_BYTES])?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Seal, once, the documents and thumbnails an earlier version stored
+    /// plain (issue 35), on every opening of a stored ledger until the store
+    /// is marked: then one look at the marker is all an opening costs.
+    ///
+    /// `key` is asked for only when there is something plain to seal (on a
+    /// PostgreSQL ledger it may read or make the signing key, which writes
+    /// its public half into `blob`: a new, empty ledger — an export's target
+    /// — is left untouched). A store with no document yet is not marked
+    /// either, so it stays empty; looking at nothing costs nothing.
+    ///
+    /// Every file is sealed under its own name whether or not its bytes hash
+    /// to it (a damaged one is still a person's document and must not stay
+    /// readable on disk; reading it is refused either way, see
+    /// [`DocFiles::read`]).
+    ///
+    /// - **Files:** each plain file is replaced by its sealed form in one
+    ///   step (temporary file, synced, renamed over it), so a crash leaves the
+    ///   plain file or the sealed one — both read. Two processes opening at
+    ///   once may both seal a file; the last rename wins and either is right.
+    ///   A file that cannot be sealed now (permissions, a full disk) is left
+    ///   as it was and counted in `failed`: the store is not marked and the
+    ///   next opening tries again, rather than this opening failing.
+    /// - **PostgreSQL:** every plain row is updated, and the marker inserted,
+    ///   in one transaction that holds the ledger's writer lock: a second
+    ///   server opening at the same time waits, then sees the marker.
+    pub(crate) fn seal_legacy(&self, key: impl FnOnce() -> Result<Option<DocKey>>) -> Result<Sealing> {
+        if self.is_marked_sealed()? {
+            return Ok(Sealing { marked: true, ..Sealing::default() });
+        }
+        match self {
+            Blobs::Files(f) => self.seal_legacy_files(f, key),
+            Blobs::Db(c) => self.seal_legacy_db(c, key),
+        }
+    }
+
+    fn seal_legacy_files(&self, f: &FileStore, key: impl FnOnce() -> Result<Option<DocKey>>) -> Result<Sealing> {
+        let mut done = Sealing::default();
+        let mut key = Some(key);
+        let mut k: Option<DocKey> = None;
+        for (sha, ext) in f.documents()? {
+            done.seen += 1;
+            let path = f.path(&sha, &ext);
+            match head(&path, sealed::MAGIC.len() as u64) {
+                Ok(h) if sealed::is_sealed(&h) => continue,
+                Ok(_) => {}
+                // Deleted since it was listed: nothing to seal.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(_) => {
+                    done.failed += 1;
+                    continue;
+                }
+            }
+            if let Some(get) = key.take() {
+                match get()? {
+                    Some(got) => k = Some(got),
+                    None => return Ok(done), // the benchmarks' plain store: left plain
+                }
+            }
+            let Some(k) = &k else { return Ok(done) };
+            let r = f.read(&sha, &ext).and_then(|plain| seal(k, &Self::name(&sha, &ext), &plain)).and_then(|s| f.replace(&sha, &ext, &s));
+            match r {
+                Ok(()) => done.sealed += 1,
+                Err(_) if !path.exists() => {}
+                Err(_) => done.failed += 1,
+            }
+        }
+        if done.seen > 0 && done.failed == 0 {
+            self.mark_sealed()?;
+        }
+        Ok(done)
+    }
+
+    fn seal_legacy_db(&self, c: &crate::store::Conn, key: impl FnOnce() -> Result<Option<DocKey>>) -> Result<Sealing> {
+        use crate::store::OptionalExtension;
+        let seen: i64 = c.query_row(&format!("SELECT count(*) FROM blob WHERE {PG_DOC_NAME}"), [], |r| r.get(0))?;
+        if seen == 0 {
+            return Ok(Sealing::default());
+        }
+        let plain_rows = format!("SELECT name FROM blob WHERE {PG_DOC_NAME} AND substring(bytes FROM 1 FOR 4) <> decode('51514531', 'hex') ORDER BY name");
+        let pending: Vec<String> = c.query_map(&plain_rows, [], |r| r.get(0))?.collect::<Result<_>>()?;
+        let mut done = Sealing { seen: seen as u64, ..Sealing::default() };
+        if pending.is_empty() {
+            self.mark_sealed()?;
+            return Ok(done);
+        }
+        let Some(k) = key()? else { return Ok(done) };
+        let tx = c.begin()?;
+        if self.is_marked_sealed()? {
+            return Ok(Sealing { marked: true, ..Sealing::default() });
+        }
+        for name in pending {
+            let Some(raw) = tx.query_row("SELECT bytes FROM blob WHERE name = ?1", [&name], |r| r.get::<_, Vec<u8>>(0)).optional()? else { continue };
+            if sealed::is_sealed(&raw) {
+                continue;
+            }
+            tx.execute("UPDATE blob SET bytes = ?2 WHERE name = ?1", crate::params![name, seal(&k, &name, &raw)?])?;
+            done.sealed += 1;
+        }
+        self.mark_sealed()?;
+        tx.commit()?;
+        Ok(done)
+    }
+}
+
+/// A ledger's document files under its documents' key: what the app reads
+/// and writes is plain, what the store holds is sealed ([`crate::store::sealed`]).
+/// Names stay the SHA-256 of the plain bytes, so deduplication and every
+/// document row are as before.
+pub struct DocFiles<'a> {
+    at: Blobs<'a>,
+    key: Option<DocKey>,
+}
+
+impl DocFiles<'_> {
+    /// Store `plain` sealed under its name unless already there; whether this call stored it.
+    pub fn put(&self, sha: &str, ext: &str, plain: &[u8]) -> Result<bool> {
+        match &self.key {
+            Some(k) => self.at.put_raw(sha, ext, &seal(k, &Blobs::name(sha, ext), plain)?),
+            None => self.at.put_raw(sha, ext, plain),
+        }
+    }
+
+    /// The plain bytes stored as `sha.ext`. Refused with `DOC_UNREADABLE`
+    /// unless they hash to `sha` — checked for every file, sealed or not,
+    /// so a plain file from an earlier version is read only if it is intact,
+    /// and a damaged one sealed as it was is never shown as if it were whole.
+    pub fn read(&self, sha: &str, ext: &str) -> Result<Vec<u8>> {
+        let name = Blobs::name(sha, ext);
+        let raw = self.at.read_raw(sha, ext)?;
+        let plain = match (sealed::is_sealed(&raw), &self.key) {
+            (true, Some(k)) => open(k, &name, raw)?,
+            (true, None) => return Err(Error::doc_unreadable(&name)),
+            (false, _) => raw,
+        };
+        if sha256_hex(&plain) != sha {
+            return Err(Error::doc_unreadable(&name));
+        }
+        Ok(plain)
+    }
+
+    /// Remove a stored file no document row names any more.
+    pub fn remove(&self, sha: &str, ext: &str) {
+        self.at.remove(sha, ext)
+    }
+
+    /// Where the files are.
+    pub fn place(&self) -> &Blobs<'_> {
+        &self.at
     }
 }

@@ -31,6 +31,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/postgres/0011_whose.sql"),
     include_str!("../../migrations/postgres/0012_pay_code.sql"),
     include_str!("../../migrations/postgres/0013_kiosk_session.sql"),
+    include_str!("../../migrations/postgres/0014_personal_data.sql"),
 ];
 
 /// Arbitrary key for the advisory lock that serializes migrations across processes.

@@ -32,6 +32,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/0011_whose.sql"),
     include_str!("../../migrations/0012_pay_code.sql"),
     include_str!("../../migrations/0013_kiosk_session.sql"),
+    include_str!("../../migrations/0014_personal_data.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));

@@ -354,6 +354,17 @@ impl Error {
     pub fn doc_incomplete() -> Self {
         Self::new(Code::DocIncomplete, Some("file"), "这个文件不完整（数据在图片结束前就断了，可能是上传中断或复制未完成），未保存。请重新拍照或重新复制文件后再上传。", "This file is incomplete (its data stops before the picture ends: an interrupted upload or copy); nothing was stored. Take the photo again or copy the file again, then upload.")
     }
+    /// A stored document file that does not open under the ledger's key:
+    /// changed or damaged on disk, put there under another name, or written
+    /// under another ledger's key (issue 35). `name` is the stored file's name.
+    pub fn doc_unreadable(name: &str) -> Self {
+        Self::new(
+            Code::DocUnreadable,
+            Some("document"),
+            format!("这份材料的存储文件（{name}）无法读取：它在存储中被改动或损坏，或不是用这个账本的密钥保存的。请管理员从这个账本的备份中恢复该文件，或请申请人重新上传这份材料。"),
+            format!("This document's stored file ({name}) cannot be read: it was changed or damaged in the store, or was not saved under this ledger's key. Ask an administrator to restore the file from this ledger's backup, or ask the applicant to upload the document again."),
+        )
+    }
     pub fn doc_rejected(kinds_zh: &str, kinds_en: &str) -> Self {
         Self::new(
             Code::DocRejected,

@@ -14,6 +14,7 @@ mod access;
 mod aid;
 mod binding;
 mod person;
+mod personal_data;
 mod settle;
 mod store;
 use std::borrow::Cow;
@@ -210,6 +211,13 @@ pub enum Code {
     DocNotMembers,
     HolderRealNameRequired,
     RealNameIncomplete,
+    EraseNeededByBinding,
+    EraseNeededByAid,
+    EraseNeededByStay,
+    EraseReasonEmpty,
+    EraseReasonInvalid,
+    EraseReasonIdentifies,
+    PersonExportDirNotEmpty,
     DbBusy,
     DbTooNew,
     DbOpen,
@@ -395,6 +403,13 @@ impl Code {
             Code::DocNotMembers => "DOC_NOT_MEMBERS",
             Code::HolderRealNameRequired => "HOLDER_REAL_NAME_REQUIRED",
             Code::RealNameIncomplete => "REAL_NAME_INCOMPLETE",
+            Code::EraseNeededByBinding => "ERASE_NEEDED_BY_BINDING",
+            Code::EraseNeededByAid => "ERASE_NEEDED_BY_AID",
+            Code::EraseNeededByStay => "ERASE_NEEDED_BY_STAY",
+            Code::EraseReasonEmpty => "ERASE_REASON_EMPTY",
+            Code::EraseReasonInvalid => "ERASE_REASON_INVALID",
+            Code::EraseReasonIdentifies => "ERASE_REASON_IDENTIFIES",
+            Code::PersonExportDirNotEmpty => "PERSON_EXPORT_DIR_NOT_EMPTY",
             Code::Internal => "INTERNAL",
         }
     }
