@@ -6,5 +6,7 @@
 # Usage: bench/dashboard.sh [BIG]   (default 1000000; release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Ledger keys of the benchmarks' throwaway ledgers (issue 35) stay out of the user's key store.
+export QINQING_KEY_DIR=${QINQING_KEY_DIR:-$PWD/target/bench-keys}
 cargo build --release -q -p qinqing-bench
 target/release/qinqing-bench dashboard "${1:-1000000}"

@@ -20,6 +20,8 @@
 #                                        missing; release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Ledger keys of the benchmarks' throwaway ledgers (issue 35) stay out of the user's key store.
+export QINQING_KEY_DIR=${QINQING_KEY_DIR:-$PWD/target/bench-keys}
 IM=/usr/bin/convert
 if ! "$IM" -version 2>/dev/null | grep -q ImageMagick; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

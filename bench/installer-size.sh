@@ -11,6 +11,8 @@
 # Usage: bench/installer-size.sh   (after scripts/package.sh; builds the minimal app in target/minimal-tauri)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Ledger keys of the benchmarks' throwaway ledgers (issue 35) stay out of the user's key store.
+export QINQING_KEY_DIR=${QINQING_KEY_DIR:-$PWD/target/bench-keys}
 TAURI="$PWD/target/tools/node_modules/.bin/tauri"
 [ -x "$TAURI" ] || scripts/package.sh >/dev/null
 ours=$(ls -t target/window/bundle/deb/*.deb | head -1)

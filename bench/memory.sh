@@ -11,6 +11,8 @@
 # Usage: bench/memory.sh [IDLE_SECONDS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Ledger keys of the benchmarks' throwaway ledgers (issue 35) stay out of the user's key store.
+export QINQING_KEY_DIR=${QINQING_KEY_DIR:-$PWD/target/bench-keys}
 idle=${1:-15}
 rounds=${2:-3}
 scripts/deps.sh test >/dev/null

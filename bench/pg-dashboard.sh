@@ -6,6 +6,8 @@
 # Usage: bench/pg-dashboard.sh [BIG]   (default 1000000; release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Ledger keys of the benchmarks' throwaway ledgers (issue 35) stay out of the user's key store.
+export QINQING_KEY_DIR=${QINQING_KEY_DIR:-$PWD/target/bench-keys}
 cargo build --release -q -p qinqing-bench
 url=$(scripts/pg.sh start)
 trap 'scripts/pg.sh stop' EXIT

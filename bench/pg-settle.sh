@@ -26,6 +26,8 @@
 # Usage: bench/pg-settle.sh [BILLS_ONE_CLIENT] [BILLS_EIGHT_CLIENTS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Ledger keys of the benchmarks' throwaway ledgers (issue 35) stay out of the user's key store.
+export QINQING_KEY_DIR=${QINQING_KEY_DIR:-$PWD/target/bench-keys}
 n1=${1:-5000}
 n8=${2:-4000}
 rounds=${3:-5}

@@ -11,6 +11,8 @@
 # Usage: bench/server-load.sh [SECONDS] [TERMINALS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Ledger keys of the benchmarks' throwaway ledgers (issue 35) stay out of the user's key store.
+export QINQING_KEY_DIR=${QINQING_KEY_DIR:-$PWD/target/bench-keys}
 secs=${1:-30}
 list=${2:-8,16,32}
 cargo build --release -q -p qinqing-bench -p qinqing-server -p qinqing-cli

@@ -10,6 +10,8 @@
 # Usage: bench/settle.sh [N]   (release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Ledger keys of the benchmarks' throwaway ledgers (issue 35) stay out of the user's key store.
+export QINQING_KEY_DIR=${QINQING_KEY_DIR:-$PWD/target/bench-keys}
 cargo build --release -q -p qinqing-bench
 target/release/qinqing-bench settle "${1:-2000}"
 echo

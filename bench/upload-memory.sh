@@ -13,6 +13,8 @@
 # Usage: bench/upload-memory.sh [N] [MB]   (PROFILE=debug to use a debug build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Ledger keys of the benchmarks' throwaway ledgers (issue 35) stay out of the user's key store.
+export QINQING_KEY_DIR=${QINQING_KEY_DIR:-$PWD/target/bench-keys}
 n=${1:-8}
 mb=${2:-25}
 profile=${PROFILE:-release}

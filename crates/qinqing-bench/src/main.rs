@@ -15,7 +15,13 @@ mod race;
 type R<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn ledger(dir: &std::path::Path) -> R<(Qinqing, i64, i64)> {
-    let mut q = Qinqing::open(&dir.join("bench.db"))?;
+    ledger_at(&dir.join("bench.db"), true)
+}
+
+/// The benchmark's ledger at `path`: encrypted as every ledger is, or
+/// (`encrypted` false) the benchmark-only plain side (issue 35).
+fn ledger_at(path: &std::path::Path, encrypted: bool) -> R<(Qinqing, i64, i64)> {
+    let mut q = if encrypted { Qinqing::open(path)? } else { Qinqing::open_unencrypted_for_benchmark(path)? };
     let member = q
         .add_person(&PersonInput {
             name: "张子涵".into(),
@@ -47,15 +53,36 @@ fn ledger(dir: &std::path::Path) -> R<(Qinqing, i64, i64)> {
     Ok((q, member, inst))
 }
 
+/// Settle `n` bills on `q` from `start` (member, institution): the time taken.
+fn settle_run(q: &mut Qinqing, member: i64, inst: i64, start: usize, n: usize) -> R<Duration> {
+    let tokens: Vec<String> = (0..n).map(|_| q.issue_qr(member, None).map(|i| i.token)).collect::<Result<_, _>>()?;
+    let t = Instant::now();
+    for (i, tok) in tokens.into_iter().enumerate() {
+        let s = q.settle(&SettleRequest {
+            token: tok,
+            institution: inst,
+            scenario: "outpatient".into(),
+            total_fen: 12_345 + (start + i) as i64,
+            bill_id: format!("B-{}", start + i),
+            pay_password: Some("135790".into()),
+            ..Default::default()
+        })?;
+        assert!(!s.legs.is_empty());
+    }
+    Ok(t.elapsed())
+}
+
 fn settle(n: usize) -> R<()> {
     let dir = tempfile::tempdir()?;
-    let (mut q, member, inst) = ledger(dir.path())?;
-    // Reference: one-row INSERT transactions (BEGIN IMMEDIATE … COMMIT) on the same file.
-    let reference = rusqlite::Connection::open(dir.path().join("bench.db"))?;
+    // The ledger as shipped (SQLCipher) and the benchmark-only plain one,
+    // in the same run, in alternating rounds (issue 35: the cost of encryption).
+    let (mut q, member, inst) = ledger_at(&dir.path().join("bench.db"), true)?;
+    let (mut p, p_member, p_inst) = ledger_at(&dir.path().join("plain.db"), false)?;
+    // Reference: one-row INSERT transactions (BEGIN IMMEDIATE … COMMIT) on a
+    // plain file beside them, with the ledger's durability.
+    let reference = rusqlite::Connection::open(dir.path().join("reference.db"))?;
     reference.busy_timeout(Duration::from_secs(5))?;
     reference.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE bench_ref (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)")?;
-    let tokens: Vec<String> = (0..n).map(|_| q.issue_qr(member, None).map(|i| i.token)).collect::<Result<_, _>>()?;
-
     let t = Instant::now();
     for i in 0..n {
         reference.execute_batch("BEGIN IMMEDIATE")?;
@@ -66,25 +93,25 @@ fn settle(n: usize) -> R<()> {
 
     // Own account empty: every bill splits into fund + three aid legs + cash checks.
     q.set_balance(member, 0)?;
-    let t = Instant::now();
-    for (i, tok) in tokens.iter().enumerate() {
-        let s = q.settle(&SettleRequest {
-            token: tok.clone(),
-            institution: inst,
-            scenario: "outpatient".into(),
-            total_fen: 12_345 + i as i64,
-            bill_id: format!("B-{i}"),
-            pay_password: Some("135790".into()),
-            ..Default::default()
-        })?;
-        assert!(!s.legs.is_empty());
+    p.set_balance(p_member, 0)?;
+    let rounds = 4;
+    let per = n.div_ceil(rounds);
+    let (mut enc, mut plain) = (Duration::ZERO, Duration::ZERO);
+    for r in 0..rounds {
+        enc += settle_run(&mut q, member, inst, r * per, per)?;
+        plain += settle_run(&mut p, p_member, p_inst, r * per, per)?;
     }
-    let rate = n as f64 / t.elapsed().as_secs_f64();
-    println!("settlements:            {n}");
-    println!("settlements per second: {rate:.0}");
-    println!("one-row insert tx/s:    {ref_rate:.0}  (same database, same run)");
+    let done = per * rounds;
+    let rate = done as f64 / enc.as_secs_f64();
+    let plain_rate = done as f64 / plain.as_secs_f64();
+    let cost = enc.as_secs_f64() / plain.as_secs_f64();
+    println!("settlements:            {done} encrypted, {done} plain ({rounds} alternating rounds)");
+    println!("settlements per second: {rate:.0}  (encrypted ledger, SQLCipher)");
+    println!("  plain ledger:         {plain_rate:.0}  (benchmark-only, same run)");
+    println!("encryption cost:        {cost:.3}x the plain time  (target <= 1.15)");
+    println!("one-row insert tx/s:    {ref_rate:.0}  (plain file, same run)");
     println!("ratio:                  {:.2}  (target >= 0.30)", rate / ref_rate);
-    if rate / ref_rate < 0.30 {
+    if rate / ref_rate < 0.30 || cost > 1.15 {
         std::process::exit(1);
     }
     Ok(())
