@@ -14,6 +14,7 @@ pub(crate) fn info(ctx: &Ctx) -> Result<Outcome, Error> {
             (ctx.t("数据库版本", "schema version"), format!("{} ({} {})", info.schema_version, ctx.t("最新", "latest"), info.latest_schema_version)),
             (ctx.t("日志模式", "journal mode"), info.journal_mode.clone()),
             (ctx.t("SQLite 版本", "sqlite"), info.sqlite_version.clone()),
+            (ctx.t("静态加密", "encrypted at rest"), info.at_rest.clone()),
             (ctx.t("人员", "persons"), info.persons.to_string()),
             (ctx.t("今天（北京时间）", "today (China)"), info.today_china.clone()),
         ];

@@ -90,6 +90,12 @@ pub struct Info {
     pub latest_schema_version: i64,
     pub journal_mode: String,
     pub sqlite_version: String,
+    /// How the ledger's personal data is protected at rest (issue 35):
+    /// "sqlcipher <version>" for an encrypted SQLite ledger; for PostgreSQL,
+    /// its documents sealed under the key file (the database's own disk is the
+    /// centre's), "none" only on the benchmarks' plain side.
+    #[serde(default)]
+    pub at_rest: String,
     pub persons: i64,
     pub now_utc: String,
     pub today_china: String,
@@ -411,6 +417,12 @@ impl Qinqing {
             latest_schema_version: db::latest_schema_version(),
             journal_mode: db::journal_mode(&self.conn)?,
             sqlite_version: rusqlite::version().to_string(),
+            at_rest: match (&self.at_rest, self.conn.sqlite()) {
+                (AtRest::Plain, _) => "none".into(),
+                (_, Some(c)) if self.path.is_some() => format!("sqlcipher {}", crate::store::cipher::cipher_version(c)),
+                (_, Some(_)) => "in memory".into(),
+                (_, None) => "documents: AEAD, key file".into(),
+            },
             persons: if nobody { 0 } else { self.count_persons()? },
             now_utc: time::to_db(self.now()),
             today_china: self.today().format("%Y-%m-%d").to_string(),

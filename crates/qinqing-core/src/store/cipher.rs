@@ -115,7 +115,7 @@ fn absolute(db: &Path) -> Result<PathBuf> {
     let name = db.file_name().ok_or_else(|| Error::db_open(format!("{}: not a file name", db.display())))?;
     let dir = match db.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(d) => d.to_path_buf(),
-        None => std::env::current_dir().map_err(|e| Error::db_open(e))?,
+        None => std::env::current_dir().map_err(Error::db_open)?,
     };
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     Ok(dir.join(name))
