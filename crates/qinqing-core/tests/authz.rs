@@ -221,6 +221,8 @@ fn fresh_at(template: &Path, dir: &Path, n: usize) -> (Qinqing, Option<String>) 
     }
     let db = dir.join(format!("case-{n}.db"));
     std::fs::copy(template, &db).unwrap();
+    // The copy is encrypted under the template's key (issue 35).
+    qinqing_core::store::cipher::share_key(template, &db).unwrap();
     copy_dir(&qinqing_core::service::files_dir_for(template), &qinqing_core::service::files_dir_for(&db));
     (Qinqing::open_with_clock(&db, clock()).unwrap(), None)
 }
@@ -565,6 +567,16 @@ fn cases() -> Vec<Case> {
             let s = me(q);
             q.verify_face_in_person(1, s).map(drop)
         }),
+        // Issue 35: a person's own data — theirs (at home or served in person),
+        // a parent's for a child under 16, an administrator's; erasure and the
+        // retention purge are administrators'.
+        c("export_person(own)", "OAVH", |q, _| q.export_person(1).map(drop)),
+        c("export_person(own child under 16)", "OAVH", |q, _| q.export_person(3).map(drop)),
+        c("export_person(adult relative)", "OA", |q, _| q.export_person(2).map(drop)),
+        c("export_person(other family)", "OA", |q, _| q.export_person(5).map(drop)),
+        c("erase_person", "OA", |q, _| q.erase_person(7, "本人申请删除").map(drop)),
+        c("document_purge_plan", "OA", |q, _| q.document_purge_plan(10).map(drop)),
+        c("purge_documents", "OA", |q, _| q.purge_documents(10, None).map(drop)),
     ]
 }
 

@@ -69,14 +69,6 @@ pub fn files_dir_for(db: &Path) -> PathBuf {
     db.with_file_name(format!("{stem}-files"))
 }
 
-/// 32 random bytes from the OS.
-pub(crate) fn rand_key() -> [u8; 32] {
-    use chacha20poly1305::aead::rand_core::RngCore;
-    let mut k = [0u8; 32];
-    chacha20poly1305::aead::OsRng.fill_bytes(&mut k);
-    k
-}
-
 /// What `qinqing-cli info` and the app's About line show.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Info {

@@ -19,7 +19,7 @@
 //!
 //! `<id>` names the ledger by its absolute path (a hash of it): a ledger is
 //! moved to another place or computer with `backup` / `restore`, whose
-//! passphrase-encrypted file needs no key store ([`crate::app::kiosk`]).
+//! passphrase-encrypted file needs no key store (`crate::app::backup`).
 //!
 //! The key is given to SQLCipher raw (`x'…'`), so no password-stretching
 //! runs at each opening; SQLCipher's defaults otherwise (AES-256, an HMAC
@@ -45,7 +45,10 @@ pub struct LedgerKey(Zeroizing<[u8; 32]>);
 
 impl LedgerKey {
     pub(crate) fn random() -> LedgerKey {
-        LedgerKey(Zeroizing::new(crate::app::service::rand_key()))
+        use chacha20poly1305::aead::rand_core::RngCore;
+        let mut k = Zeroizing::new([0u8; 32]);
+        chacha20poly1305::aead::OsRng.fill_bytes(&mut k[..]);
+        LedgerKey(k)
     }
     pub fn bytes(&self) -> Zeroizing<[u8; 32]> {
         self.0.clone()
@@ -223,6 +226,31 @@ pub fn find_or_make(db: &Path) -> Result<LedgerKey> {
     find(db)?.ok_or_else(|| Error::internal("the ledger's key was not kept"))
 }
 
+/// The ledger at `copy` is a byte-for-byte copy of the one at `original`,
+/// made on this computer (a test's template, an operator's tool): keep the
+/// original's key for it too. Refused when `copy` already has another key.
+pub fn share_key(original: &Path, copy: &Path) -> Result<()> {
+    let key = find(original)?.ok_or_else(|| Error::ledger_key_missing(&original.display().to_string()))?;
+    match find(copy)? {
+        Some(k) if k.0 == key.0 => Ok(()),
+        Some(_) => Err(Error::db_open(format!("{} already has a key of its own", copy.display()))),
+        None => match place(copy)? {
+            Place::File(p) => {
+                check_not_beside(copy, &p)?;
+                write_file(&p, &key)
+            }
+            Place::Keyring(id, file) => {
+                let hex = Zeroizing::new(data_encoding::HEXLOWER.encode(&key.0[..]));
+                if keyring_entry(&id).is_some_and(|e| e.set_password(&hex).is_ok()) {
+                    Ok(())
+                } else {
+                    write_file(&file, &key)
+                }
+            }
+        },
+    }
+}
+
 /// Give a fresh connection its key (the first statement on it).
 pub(crate) fn apply(conn: &Connection, key: &LedgerKey) -> Result<()> {
     // SQLCipher would log a wrong key's failed page checks to stderr: the
@@ -333,13 +361,14 @@ fn process_alive(_pid: u32) -> bool {
     false
 }
 
-/// Encrypt the plain ledger at `db` in place (see the module). Returns
-/// whether it converted (false: someone else had, meanwhile).
-pub(crate) fn convert_plain(db: &Path) -> Result<bool> {
+/// Encrypt the plain ledger at `db` in place (see the module), waiting up
+/// to `busy_timeout` for other writers. Returns whether it converted
+/// (false: someone else had, meanwhile).
+pub(crate) fn convert_plain(db: &Path, busy_timeout: std::time::Duration) -> Result<bool> {
     let open_err = |e: rusqlite::Error| Error::db_open(format!("{}: {e}", db.display()));
     // CREATE: the attached encrypted copy is a new file (the ledger exists: its header was read).
     let plain = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(open_err)?;
-    plain.busy_timeout(crate::store::sqlite::BUSY_TIMEOUT).db()?;
+    plain.busy_timeout(busy_timeout).db()?;
     // Leaving WAL mode needs every other connection closed: a program
     // still writing to this file would otherwise lose what it writes into
     // the plain copy. Then the file is locked against everyone.
@@ -352,7 +381,7 @@ pub(crate) fn convert_plain(db: &Path) -> Result<bool> {
     // program that then writes through an old handle gets SQLite's "database
     // moved" error, never a write into the plain copy.
     let guard = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(open_err)?;
-    guard.busy_timeout(crate::store::sqlite::BUSY_TIMEOUT).db()?;
+    guard.busy_timeout(busy_timeout).db()?;
     guard.execute_batch("BEGIN IMMEDIATE").db()?;
     // Another process may have converted it while this one waited.
     if header(db)? != Header::Plain {

@@ -124,7 +124,7 @@ pub fn open_keyed(path: &Path) -> Result<(Conn, Option<LedgerKey>)> {
     make_parent(path)?;
     cipher::recover(path)?;
     if cipher::header(path)? == Header::Plain {
-        cipher::convert_plain(path)?;
+        cipher::convert_plain(path, BUSY_TIMEOUT)?;
     }
     let header = cipher::header(path)?;
     let key = match header {
