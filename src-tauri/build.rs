@@ -38,6 +38,7 @@ const COMMANDS: &[&str] = &[
     "connect_counter",
     "unpair_device",
     "connection_state",
+    "person_export_save",
 ];
 
 /// The operations' names, from their declaration: the lines

@@ -494,6 +494,75 @@ async fn tx_csv_export(app: tauri::AppHandle, s: State<'_, AppState>, query: TxQ
     Ok(Some(Exported { rows, file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default() }))
 }
 
+/// What a person export wrote (the new folder's name only; the path stays in Rust).
+#[derive(serde::Serialize)]
+struct PersonExported {
+    folder: String,
+    documents: usize,
+    files: usize,
+}
+
+/// "Export my data" (issue 35): the folder dialog is opened from Rust, a new
+/// folder is made inside the one chosen, and everything the ledger holds
+/// about `person` is written there (person.json and the documents,
+/// owner-only) — by the core on this computer's ledger, or fetched from the
+/// server and written here the same way. The ledger decides who may (the
+/// person themselves, a parent for a child under 16). `None` when cancelled.
+#[tauri::command]
+async fn person_export_save(app: tauri::AppHandle, s: State<'_, AppState>, person: i64) -> Result<Option<PersonExported>> {
+    use qinqing_core::app::person_data::{check_export_dir, write_export, PersonExport};
+    use tauri_plugin_dialog::DialogExt;
+    let picked = app.dialog().file().set_title("选择保存位置 / Choose where to save").blocking_pick_folder();
+    let Some(parent) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+    // A new folder of its own, named by number and time (never by name).
+    let stamp = chrono::Utc::now().with_timezone(&qinqing_core::time::china()).format("%Y%m%d-%H%M%S");
+    let dir = parent.join(format!("qinqing-{person}-{stamp}"));
+    let w = if s.remote.is_some() {
+        logged("person_export_save", || check_export_dir(&dir))?;
+        let bundle: PersonExport = serde_json::from_value(call(&s, Call::PersonExport { id: person })?).map_err(|e| Error::internal(format!("answer: {e}")))?;
+        logged("person_export_save", || write_export(&bundle, &dir))?
+    } else {
+        logged("person_export", || with(&s, |q| q.export_person_to(person, &dir)))?
+    };
+    Ok(Some(PersonExported {
+        folder: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        documents: w.documents,
+        files: w.files.len(),
+    }))
+}
+
+/// The retention rule's purge (issue 35) when the app starts on this
+/// computer's ledger: the core's one purge, as the ledger itself, in short
+/// calls with the ledger free in between, so the window's own calls never
+/// wait long.
+fn purge_at_start(app: &tauri::AppHandle) {
+    let st = tauri::Manager::state::<AppState>(app);
+    let Ok(m) = st.ledger.as_ref() else { return };
+    let (mut after, mut purged) = (None, 0);
+    loop {
+        let batch = m
+            .lock()
+            .map_err(|_| Error::internal("app state lock poisoned"))
+            .and_then(|mut q| q.as_caller(&Caller::actor(Actor::Operator), |q| q.purge_documents(qinqing_core::app::retention::PURGE_BATCH, after)));
+        match batch {
+            Ok(done) => {
+                purged += done.purged.len();
+                match done.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(code = e.code.as_str(), "document retention purge stopped; it runs again at the next start");
+                break;
+            }
+        }
+    }
+    if purged > 0 {
+        tracing::info!(purged, "documents past their retention period purged");
+    }
+}
+
 #[tauri::command]
 fn region_cities() -> Result<Vec<(String, String)>> {
     logged("region_cities", || Ok(qinqing_core::region::pooling_regions()))
@@ -586,6 +655,7 @@ fn main() {
     }
     // Kiosk mode: the flag, or the device's setting (`kiosk_mode` = 1).
     let kiosk_mode = args.kiosk || ledger.as_ref().ok().and_then(|m| m.lock().ok().and_then(|q| q.setting("kiosk_mode").ok())).unwrap_or(0) == 1;
+    let local_ledger = remote.is_none() && ledger.is_ok();
     let state = AppState { ledger, remote, kiosk: kiosk_mode, sessions: SharedKiosk::default(), exit_authorized: false.into() };
     let db_path = db::resolve_db_path(args.db.as_deref()).unwrap_or_else(|_| PathBuf::from("qinqing.db"));
     // The single-instance plugin must be the first one registered.
@@ -605,6 +675,12 @@ fn main() {
                 builder = builder.devtools(false).decorations(false).fullscreen(true);
             }
             builder.build()?;
+            // Documents past their retention period go at start (a connected
+            // window's server does this for its ledger).
+            if local_ledger {
+                let handle = app.handle().clone();
+                std::thread::spawn(move || purge_at_start(&handle));
+            }
             if kiosk_mode {
                 // The kiosk's inactivity rules are Rust's: sessions end on time
                 // even if the page is frozen or closed and calls nothing.
@@ -651,7 +727,8 @@ fn main() {
             pair_device,
             connect_counter,
             unpair_device,
-            connection_state
+            connection_state,
+            person_export_save
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

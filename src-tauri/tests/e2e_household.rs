@@ -44,6 +44,8 @@ async fn a_family_computer_is_set_up_once_and_sees_only_its_family() {
         .collect();
     assert_eq!(screens, ["family", "qr", "aid", "filing", "dashboard", "audit"], "no register, review or counter in a family's window");
     app.wait_text("#member-cards", "张子涵").await;
+    // Issue 35: "export my data" exports the household's own holder.
+    app.wait("#export-my-data[data-person-id='3']").await;
     app.screenshot("household-family").await;
 
     // The page asking Rust directly: the family's own data yes, the rest no.

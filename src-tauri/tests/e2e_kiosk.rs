@@ -76,8 +76,11 @@ async fn staff_serve_a_resident_and_the_idle_timer_wipes_the_screen() {
     app.click("#k-attest").await;
     app.click("#k-start").await;
     app.wait_text("#resident-name", "张伟").await;
+    // Issue 35: the resident's own data may be exported while they are served in person.
+    app.wait("#kiosk-export #k-export").await;
     app.click("[data-screen=family]").await;
     app.wait_text("#member-cards", "张子涵").await;
+    app.wait("#export-my-data").await;
     let holders = app.count("#holder-select option").await;
     assert_eq!(holders, 1, "only the resident is offered during their session");
     // Register and Review are staff-only: not in the menu while a resident is served …

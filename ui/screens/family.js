@@ -2,7 +2,7 @@
 // to add one (member → documents → letter → identity check → submit).
 // Every rule is Rust's: this screen sends what was typed and shows the answer.
 
-import { visiblePersons } from '../session.js';
+import { visiblePersons, session } from '../session.js';
 import { call, callRaw, op } from '../api.js';
 import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
@@ -33,6 +33,10 @@ const initial = () => ({
   viewer: null, // { doc, image, zoom }
   errors: null,
   notice: '',
+  selfId: null, // the household's own holder (a family's computer), if any
+  exporting: false,
+  exportNotice: '',
+  exportError: null,
 });
 const { state, reset } = screenState(initial);
 export { reset };
@@ -54,6 +58,8 @@ async function load() {
       if (employee) state.holder = employee.id;
     }
     state.faceStaff = (await call('kiosk_state')).staff || null;
+    const mode = await call('app_mode');
+    state.selfId = (mode.installation && mode.installation.holder) || null;
     if (!state.letter) state.letter = await op('binding_letter');
     await refresh();
   } catch (err) {
@@ -160,6 +166,7 @@ function mainView() {
       }),
     ]),
     el('p', { class: 'muted intro', text: t('family.intro') }),
+    exportBox(),
     state.notice && !state.flow ? el('p', { class: 'notice', text: state.notice, attrs: { role: 'status', id: 'family-notice' } }) : null,
     globalError,
     state.persons.length === 0 ? el('p', { class: 'empty', text: t('family.no_persons'), attrs: { id: 'family-empty' } }) : null,
@@ -169,6 +176,50 @@ function mainView() {
       el('summary', { text: `${t('family.history')} (${unbound.length})` }),
       el('ul', {}, unbound.map((b) => el('li', { text: `${b.member.name} · ${relLabel(b.relation)} · ${b.unbound_at_local || ''}` }))),
     ]) : null,
+  ]);
+}
+
+/** Whose data "export my data" writes out: the resident served at the
+ * kiosk, the household's own holder, or (the all-in-one demo) the holder
+ * picked. Rust decides who may: the person, or a parent for a young child. */
+function exportTarget() {
+  if (session.residentId !== null) return session.residentId;
+  if (state.selfId !== null) return state.selfId;
+  return state.holder;
+}
+
+/** Issue 35: everything the ledger holds about the person, saved into a new
+ * folder they choose (the dialog is Rust's; only the folder's name comes back). */
+async function exportData(person) {
+  state.exporting = true;
+  state.exportNotice = '';
+  state.exportError = null;
+  render();
+  try {
+    const r = await call('person_export_save', { person });
+    if (r) state.exportNotice = t('export.done', { folder: r.folder, n: r.documents });
+  } catch (err) {
+    state.exportError = err;
+  }
+  state.exporting = false;
+  render();
+}
+
+function exportBox() {
+  // At the kiosk, only while a resident is served in person.
+  if (session.kiosk && session.residentId === null) return null;
+  const person = exportTarget();
+  if (person === null) return null;
+  const err = state.exportError;
+  return el('div', { class: 'export-box', attrs: { id: 'export-box' } }, [
+    el('p', { class: 'muted', text: t('export.hint') }),
+    el('button', {
+      class: 'btn', text: state.exporting ? t('export.working') : t('export.button'),
+      attrs: { type: 'button', id: 'export-my-data', 'data-person-id': person, disabled: state.exporting },
+      on: { click: () => exportData(person) },
+    }),
+    state.exportNotice ? el('p', { class: 'notice', text: state.exportNotice, attrs: { role: 'status', id: 'export-notice' } }) : null,
+    err ? el('p', { class: 'form-error', text: `${errText(err)} (${err.code})`, attrs: { role: 'alert', id: 'export-error', 'data-code': err.code } }) : null,
   ]);
 }
 

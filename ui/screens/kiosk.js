@@ -8,7 +8,7 @@ import { el, clear } from '../dom.js';
 import { screenState } from '../state.js';
 import { t, errText } from '../i18n.js';
 
-const initial = () => ({ staff: [], form: {}, error: null, notice: '', exit: false, pairing: null, pairError: null });
+const initial = () => ({ staff: [], form: {}, error: null, notice: '', exit: false, pairing: null, pairError: null, exporting: false, exportNotice: '', exportError: null });
 const { state, reset } = screenState(initial);
 export { reset };
 
@@ -150,6 +150,7 @@ function desk(k) {
       el('button', { class: 'btn btn-primary', text: t('kiosk.start'), attrs: { type: 'submit', id: 'k-start' } }),
     ]),
     k.resident ? pairCard(k.resident) : null,
+    k.resident ? exportCard(k.resident) : null,
     k.is_admin ? el('details', { class: 'card kiosk-card' }, [
       el('summary', { text: t('kiosk.add_staff') }),
       el('form', { class: 'form', attrs: { id: 'kiosk-add-staff', novalidate: true }, on: { submit: addStaff } }, [
@@ -168,6 +169,37 @@ function desk(k) {
         el('button', { class: 'btn btn-danger', text: t('kiosk.exit_do'), attrs: { type: 'submit', id: 'k-exit' } }),
       ]),
     ]),
+  ]);
+}
+
+/** Issue 35: the served resident's own data, saved for them (onto a USB
+ * stick, say) into a new folder staff choose; Rust decides that only the
+ * resident served in person (or their child under 16) may be exported here. */
+function exportCard(resident) {
+  const run = async () => {
+    state.exporting = true;
+    state.exportNotice = '';
+    state.exportError = null;
+    render();
+    try {
+      const r = await call('person_export_save', { person: resident.person_id });
+      if (r) state.exportNotice = t('export.done', { folder: r.folder, n: r.documents });
+    } catch (err) {
+      state.exportError = err;
+    }
+    state.exporting = false;
+    render();
+  };
+  const err = state.exportError;
+  return el('section', { class: 'card kiosk-card', attrs: { id: 'kiosk-export' } }, [
+    el('h3', { class: 'card-title', text: t('export.kiosk_title') }),
+    el('p', { class: 'muted', text: t('export.kiosk_hint') }),
+    state.exportNotice ? el('p', { class: 'notice', text: state.exportNotice, attrs: { role: 'status', id: 'k-export-notice' } }) : null,
+    err ? el('p', { class: 'form-error', text: `${errText(err)} (${err.code})`, attrs: { role: 'alert', id: 'k-export-error', 'data-code': err.code } }) : null,
+    el('button', {
+      class: 'btn', text: state.exporting ? t('export.working') : t('export.button_resident'),
+      attrs: { type: 'button', id: 'k-export', disabled: state.exporting }, on: { click: run },
+    }),
   ]);
 }
 

@@ -653,4 +653,11 @@ export const en = {
   'review.approved': 'Approved: {member}',
   'review.rejected': 'Rejected: {member}',
   'review.recent': 'Recently decided',
+  'export.button': 'Export my data',
+  'export.working': 'Exporting…',
+  'export.hint': 'Saves everything this system holds about you (record, bindings, family mutual aid, settlements, premiums) and your documents into a new folder where you choose, readable by you only.',
+  'export.done': 'Saved to the new folder “{folder}”, with {n} document(s). It holds your ID number and photos of your papers: keep it safe.',
+  'export.kiosk_title': "Export the resident's own data",
+  'export.kiosk_hint': 'With the resident present, save everything held about them and their documents (onto a USB stick, say) and hand it to them.',
+  'export.button_resident': "Export the resident's data",
 };

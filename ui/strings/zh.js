@@ -653,4 +653,11 @@ export const zh = {
   'review.approved': '已通过：{member}',
   'review.rejected': '已驳回：{member}',
   'review.recent': '最近处理',
+  'export.button': '导出我的数据',
+  'export.working': '正在导出…',
+  'export.hint': '把本系统中关于您的全部记录（档案、绑定、家庭共济、结算、代缴）和您的材料保存到您选择的位置的新文件夹里，只有本人可读。',
+  'export.done': '已保存到新文件夹“{folder}”，含{n}份材料。文件里有身份证号和证件照片，请妥善保管。',
+  'export.kiosk_title': '导出居民本人的数据',
+  'export.kiosk_hint': '居民本人在场时，可把其全部记录和材料保存到U盘等位置，交给居民本人。',
+  'export.button_resident': '导出居民数据',
 };

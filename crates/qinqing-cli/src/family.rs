@@ -158,6 +158,65 @@ pub(crate) fn doc(ctx: &Ctx, cmd: DocCmd) -> Result<Outcome, Error> {
             }
             return Ok(Outcome::Ok);
         }
+        DocCmd::Purge { dry_run: true, limit, .. } => {
+            let plan = ctx.call_value(Call::DocumentPurgePlan { limit })?;
+            if ctx.json {
+                ctx.print_json(&plan)?;
+            } else {
+                let plan: qinqing_core::app::retention::PurgePlan = view(&plan)?;
+                println!(
+                    "{}",
+                    ctx.t(
+                        &format!("保留期 {} 天：到期可删除 {} 份（不作更改，--apply 才删除）。", plan.retention_days, plan.due_total),
+                        &format!("Retention {} days: {} document(s) due (nothing changed; --apply purges them).", plan.retention_days, plan.due_total)
+                    )
+                );
+                for d in &plan.due {
+                    println!(
+                        "  #{}  {} {}  {} {}  {} {}",
+                        d.document,
+                        ctx.t("参保人", "person"),
+                        d.person,
+                        d.kind,
+                        d.since,
+                        ctx.t("到期", "due"),
+                        d.due_at_local
+                    );
+                }
+                for (why, n) in &plan.kept {
+                    println!("  {} {}: {n}", ctx.t("保留", "kept"), why);
+                }
+            }
+            return Ok(Outcome::Ok);
+        }
+        DocCmd::Purge { .. } => {
+            // Many short calls (each removes a few documents, each in its own transaction).
+            let (mut after, mut purged, mut skipped) = (None, Vec::new(), 0);
+            let days = loop {
+                let done: qinqing_core::app::retention::Purged = ctx.call(Call::DocumentPurge { limit: qinqing_core::app::retention::PURGE_BATCH, after })?;
+                purged.extend(done.purged);
+                skipped += done.skipped;
+                match done.next {
+                    Some(n) => after = Some(n),
+                    None => break done.retention_days,
+                }
+            };
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({ "retention_days": days, "purged": purged, "skipped": skipped }))?;
+            } else {
+                println!(
+                    "{}",
+                    ctx.t(
+                        &format!("保留期 {days} 天：已删除 {} 份材料（已记入审计）。", purged.len()),
+                        &format!("Retention {days} days: {} document(s) purged (audited).", purged.len())
+                    )
+                );
+                for d in &purged {
+                    println!("  #{}  {} {}  {} {}", d.document, ctx.t("参保人", "person"), d.person, d.kind, d.since);
+                }
+            }
+            return Ok(Outcome::Ok);
+        }
         DocCmd::Rm { doc } => Call::DocumentDelete { id: doc },
         DocCmd::Review { doc, staff, verdict, reason } => Call::DocumentReview { id: doc, staff, accept: verdict == "accept", reason },
     };

@@ -333,6 +333,8 @@ fn works_remotely(cmd: &Cmd) -> bool {
                     | PersonCmd::SetStatus { .. }
                     | PersonCmd::Show { .. }
                     | PersonCmd::List { .. }
+                    | PersonCmd::Export { .. }
+                    | PersonCmd::Erase { .. }
             )
     )
 }

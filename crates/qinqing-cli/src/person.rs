@@ -1,6 +1,7 @@
 //! The register: persons, and resident-ID checks.
 
 use super::*;
+use qinqing_core::app::person_data::Erased;
 
 pub(crate) fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
     let shown: Person = match cmd {
@@ -47,6 +48,36 @@ pub(crate) fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
         PersonCmd::Show { pid } => ctx.call(Call::PersonGet { id: pid })?,
         PersonCmd::VerifyFace { pid, staff } => ctx.open()?.verify_face_in_person(pid, staff)?,
         PersonCmd::RealNameCheck { pid, staff } => ctx.call(Call::PersonRealNameCheck { id: pid, staff })?,
+        PersonCmd::Export { pid, out } => return person_export(ctx, pid, &out),
+        PersonCmd::Erase { pid, reason } => {
+            let e: Erased = ctx.call(Call::PersonErase { id: pid, reason })?;
+            if ctx.json {
+                ctx.print_json(&e)?;
+            } else if e.already {
+                println!(
+                    "{}",
+                    ctx.t(
+                        &format!("{} 已于 {} 删除过，未作更改。", e.pseudonym, e.erased_at),
+                        &format!("{} was erased before ({}); nothing changed.", e.pseudonym, e.erased_at)
+                    )
+                );
+            } else {
+                println!(
+                    "{}",
+                    ctx.t(
+                        &format!(
+                            "已删除：现记为 {}；删除材料 {} 份，解除配对电脑 {} 台，删除消息 {} 条。金额记录保留不变。",
+                            e.pseudonym, e.documents_removed, e.devices_unpaired, e.messages_removed
+                        ),
+                        &format!(
+                            "Erased: now recorded as {}; {} document(s) removed, {} computer(s) unpaired, {} message(s) removed. Every amount is kept.",
+                            e.pseudonym, e.documents_removed, e.devices_unpaired, e.messages_removed
+                        ),
+                    )
+                );
+            }
+            return Ok(Outcome::Ok);
+        }
         PersonCmd::List { name } => {
             let list: Vec<Person> = ctx.call(Call::PersonList(PersonQuery { name }))?;
             if ctx.json {
@@ -61,6 +92,31 @@ pub(crate) fn person(ctx: &Ctx, cmd: PersonCmd) -> Result<Outcome, Error> {
         ctx.print_json(&shown)?;
     } else {
         print_person(ctx, &shown);
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `person export ID --out DIR`: on a local ledger written by the core; with
+/// --server the bundle comes over the service interface and is written here
+/// the same way (the folder is checked first, so a bad one costs no export).
+fn person_export(ctx: &Ctx, pid: i64, out: &std::path::Path) -> Result<Outcome, Error> {
+    let w = if ctx.server.is_some() {
+        qinqing_core::app::person_data::check_export_dir(out)?;
+        let bundle: qinqing_core::app::person_data::PersonExport = ctx.call(Call::PersonExport { id: pid })?;
+        qinqing_core::app::person_data::write_export(&bundle, out)?
+    } else {
+        ctx.open()?.export_person_to(pid, out)?
+    };
+    if ctx.json {
+        ctx.print_json(&w)?;
+    } else {
+        println!(
+            "{}",
+            ctx.t(
+                &format!("已导出到 {}：{} 份材料，共 {} 个文件（仅本人可读）。", w.dir, w.documents, w.files.len()),
+                &format!("Exported to {}: {} document(s), {} file(s) in all (readable by you only).", w.dir, w.documents, w.files.len())
+            )
+        );
     }
     Ok(Outcome::Ok)
 }

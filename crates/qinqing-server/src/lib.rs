@@ -751,6 +751,8 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     state.uploads = tokio::sync::Semaphore::new(cfg.upload_slots.max(1));
     state.metrics_elsewhere = cfg.metrics_listen.is_some();
     let state = Arc::new(state);
+    // Documents past their retention period go by themselves (issue 35).
+    tokio::spawn(purge_schedule(state.clone()));
     let metrics_service = metrics_app(state.clone()).into_make_service();
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     // The metrics' own address first, so it answers once the main one is announced.
@@ -809,6 +811,49 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         }
     }
     server.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+}
+
+/// How often the server runs the document retention rule (issue 35): once
+/// at start, then every hour.
+pub const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+async fn purge_schedule(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        purge_due(&state.pool).await;
+    }
+}
+
+/// One pass of the retention purge, as the ledger itself (the same core
+/// function `qinqing-cli doc purge --apply` calls): many short jobs, each
+/// removing a few documents, each document in its own short transaction —
+/// requests are served between them, and the ledger's writer lock is never
+/// held for long. Replicas may run it at once: a document another replica
+/// purged first is skipped. How many documents this pass purged.
+pub async fn purge_due(pool: &Pool) -> u64 {
+    use qinqing_core::app::retention::PURGE_BATCH;
+    let (mut after, mut n) = (None, 0u64);
+    loop {
+        match pool.run_as(Caller::actor(Actor::Operator), move |q| q.purge_documents(PURGE_BATCH, after)).await {
+            Ok(done) => {
+                n += done.purged.len() as u64;
+                match done.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(code = e.code.as_str(), message = %e.message_en, "document retention purge stopped; it runs again within the hour");
+                break;
+            }
+        }
+    }
+    if n > 0 {
+        tracing::info!(purged = n, "documents past their retention period purged");
+    }
+    n
 }
 
 /// A client has `secs` to send a request's headers (a slow or stalled

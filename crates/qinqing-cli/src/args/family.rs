@@ -132,6 +132,21 @@ pub(crate) enum DocCmd {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Documents past their retention period (setting doc_retention_days):
+    /// list them (--dry-run, nothing changed) or purge them (--apply, audited;
+    /// administrators). Documents of an application under review or a binding
+    /// in effect are never purged.
+    Purge {
+        /// Only say what would be purged, and why the rest stays.
+        #[arg(long, conflicts_with = "apply", required_unless_present = "apply")]
+        dry_run: bool,
+        /// Purge it.
+        #[arg(long)]
+        apply: bool,
+        /// With --dry-run: list at most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -171,6 +186,25 @@ pub(crate) enum PersonCmd {
         pid: i64,
         #[arg(long)]
         staff: i64,
+    },
+    /// Write everything the ledger holds about a person into a new or empty
+    /// folder, owner-only: person.json (record, bindings, 家庭共济, settlements,
+    /// premiums, stays, filings, messages) and their documents. The person,
+    /// a parent for a child under 16, or an administrator (audited).
+    Export {
+        pid: i64,
+        /// The folder (new, or empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Erase a person's documents and identifying data, keeping every amount
+    /// under a pseudonym (administrators; audited). Refused while a binding,
+    /// a 家庭共济 relation or an unsettled hospital stay needs the person.
+    Erase {
+        pid: i64,
+        /// Why (kept in the audit trail; must not name the person).
+        #[arg(long)]
+        reason: String,
     },
 }
 
