@@ -215,3 +215,41 @@ fn the_benchmark_side_stays_plain_and_refuses_an_encrypted_ledger() {
     drop(Qinqing::open(&enc).unwrap());
     assert!(Qinqing::open_unencrypted_for_benchmark(&enc).is_err());
 }
+
+/// Run by [`opening_again_keeps_the_other_handles_locks`] in a child
+/// process: add rows to the ledger named by the environment, and close.
+#[test]
+fn child_write() {
+    if let Some(p) = std::env::var_os("QINQING_TEST_WRITE") {
+        let mut q = Qinqing::open_existing(Path::new(&p)).unwrap();
+        q.seed_ledger(1, 1, 99).unwrap();
+    }
+}
+
+/// Opening a ledger a second time in one process (a server's workers) must
+/// not drop the first connection's file locks: on Unix, closing any
+/// descriptor of the file does. Then a second process, closing last as it
+/// believes, takes the WAL away, and the first connection no longer sees
+/// what others write (found by the server's tests; the header is now read
+/// through SQLite).
+#[test]
+fn opening_again_keeps_the_other_handles_locks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("qinqing.db");
+    let mut first = Qinqing::open(&path).unwrap();
+    first.seed_ledger(2, 2, 1).unwrap();
+    let second = Qinqing::open_existing(&path).unwrap();
+    drop(second);
+    let before = persons(&first).len();
+    let st = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_write", "--test-threads=1", "--quiet"])
+        .env("QINQING_TEST_WRITE", &path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert!(persons(&first).len() > before, "the first handle sees the other process's rows");
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    assert!(Path::new(&wal).exists(), "the WAL is still there while a handle is open");
+}

@@ -83,26 +83,32 @@ pub(crate) enum Header {
     Other,
 }
 
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
-
 pub(crate) fn header(path: &Path) -> Result<Header> {
-    use std::io::Read;
-    let mut f = match std::fs::File::open(path) {
-        Ok(f) => f,
+    let len = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Header::Missing),
         Err(e) => return Err(Error::db_open(format!("{}: {e}", path.display()))),
     };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     if len == 0 {
         return Ok(Header::Empty);
     }
-    let mut head = [0u8; 16];
-    let n = f.read(&mut head).unwrap_or(0);
-    if n == 16 && &head == SQLITE_MAGIC {
-        return Ok(Header::Plain);
+    // Asked through SQLite, never by opening the file ourselves: on Unix,
+    // closing any descriptor of a file drops every POSIX lock this process
+    // holds on it — the locks of this process's open connections to the
+    // ledger (a server's workers) — and another process could then take the
+    // WAL away from under them. SQLite's own connections share one
+    // descriptor per file and close it only when no lock needs it.
+    let probe = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| Error::db_open(format!("{}: {e}", path.display())))?;
+    probe.busy_timeout(std::time::Duration::from_secs(5)).db()?;
+    match probe.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => Ok(Header::Plain),
+        Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::NotADatabase => {
+            // SQLCipher writes whole pages (4096 bytes; at least 512 for any page size).
+            Ok(if len >= 512 && len % 512 == 0 { Header::Encrypted } else { Header::Other })
+        }
+        Err(e) => Err(crate::store::sqlite_error(e)),
     }
-    // SQLCipher writes whole pages (4096 bytes; at least 512 for any page size).
-    Ok(if len >= 512 && len % 512 == 0 { Header::Encrypted } else { Header::Other })
 }
 
 /// The ledger's id in the key stores: a hash of its absolute path.
