@@ -555,9 +555,10 @@ fn long_work_shows_progress_on_a_terminal_only() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--families"), "{}", String::from_utf8_lossy(&out.stderr));
     // Backup and restore of that ledger show how many pages are copied.
     let backup = dir.path().join("piped-backup.db");
-    for args in
-        [format!("--db {} backup {} --passphrase-stdin", path.display(), backup.display()), format!("--db {} restore {} --passphrase-stdin", dir.path().join("back.db").display(), backup.display())]
-    {
+    for args in [
+        format!("--db {} backup {} --passphrase-stdin", path.display(), backup.display()),
+        format!("--db {} restore {} --passphrase-stdin", dir.path().join("back.db").display(), backup.display()),
+    ] {
         let mut child = Command::new("script")
             .args(["-qfec", &format!("{BIN} {args}"), "/dev/null"])
             .env_remove("QINQING_DB")

@@ -22,11 +22,20 @@ fn starts_plain(p: &Path) -> bool {
 
 /// Every file in `dir` (not recursive) and its bytes.
 fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    std::fs::read_dir(dir).unwrap().flatten().filter(|e| e.path().is_file()).map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())).collect()
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
 }
 
 fn persons(q: &Qinqing) -> Vec<(i64, String, i64)> {
-    q.conn().query_map("SELECT id, name, balance_fen FROM person ORDER BY id", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect()
+    q.conn()
+        .query_map("SELECT id, name, balance_fen FROM person ORDER BY id", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
 }
 
 /// A plain ledger the way an earlier version left it: seeded, closed.

@@ -161,7 +161,9 @@ fn read_backup(path: &Path, pass: Option<&str>, mut each_file: impl FnMut(&str, 
     }
     let identity = age::scrypt::Identity::new(secret);
     let reader = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).map_err(|e| match e {
-        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys | age::DecryptError::KeyDecryptionFailed => Error::backup_passphrase_wrong(&shown),
+        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys | age::DecryptError::KeyDecryptionFailed => {
+            Error::backup_passphrase_wrong(&shown)
+        }
         _ => Error::backup_unusable(&shown),
     })?;
     let mut tar = tar::Archive::new(reader);

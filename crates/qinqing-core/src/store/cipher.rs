@@ -350,7 +350,11 @@ pub(crate) fn recover(db: &Path) -> Result<()> {
             apply(&c, &key)?;
             let ok: String = c.query_row("PRAGMA quick_check", [], |r| r.get(0)).db()?;
             if ok != "ok" {
-                return Err(Error::db_open(format!("{} failed its check after encryption ({ok}); the plain ledger is kept at {}", db.display(), backup.display())));
+                return Err(Error::db_open(format!(
+                    "{} failed its check after encryption ({ok}); the plain ledger is kept at {}",
+                    db.display(),
+                    backup.display()
+                )));
             }
             drop(c);
             std::fs::remove_file(&backup).map_err(|e| Error::db_open(format!("{}: {e}", backup.display())))
@@ -373,7 +377,8 @@ fn process_alive(_pid: u32) -> bool {
 pub(crate) fn convert_plain(db: &Path, busy_timeout: std::time::Duration) -> Result<bool> {
     let open_err = |e: rusqlite::Error| Error::db_open(format!("{}: {e}", db.display()));
     // CREATE: the attached encrypted copy is a new file (the ledger exists: its header was read).
-    let plain = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(open_err)?;
+    let plain = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(open_err)?;
     plain.busy_timeout(busy_timeout).db()?;
     // Leaving WAL mode needs every other connection closed: a program
     // still writing to this file would otherwise lose what it writes into
@@ -423,7 +428,9 @@ pub(crate) fn convert_plain(db: &Path, busy_timeout: std::time::Duration) -> Res
         // The backup first: another name for the plain file.
         let backup = plain_backup_path(db);
         let _ = std::fs::remove_file(&backup);
-        std::fs::hard_link(db, &backup).or_else(|_| std::fs::copy(db, &backup).map(|_| ())).map_err(|e| Error::db_open(format!("{}: {e}", backup.display())))?;
+        std::fs::hard_link(db, &backup)
+            .or_else(|_| std::fs::copy(db, &backup).map(|_| ()))
+            .map_err(|e| Error::db_open(format!("{}: {e}", backup.display())))?;
         crash_point("backed-up");
         std::fs::rename(&tmp, db).map_err(|e| Error::db_open(format!("{}: {e}", db.display())))?;
         if let Some(dir) = db.parent() {

@@ -60,9 +60,9 @@
 
 pub mod cipher;
 pub mod docstore;
-pub mod sealed;
 pub mod lock;
 pub mod pg;
+pub mod sealed;
 pub mod sqlite;
 
 mod conn;
