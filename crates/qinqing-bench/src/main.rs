@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 mod docs;
 mod failover;
+mod idle;
 mod race;
 
 /// A benchmark that cannot set up says why and exits 1 (no panic).
@@ -298,11 +299,13 @@ fn main() {
             failover::load(&a(2), &a(3), std::path::Path::new(&a(4)), a(5).parse().unwrap_or(4), std::path::Path::new(&a(6)), a(7).parse().unwrap_or(120))
         }
         "doc-ingest" => docs::ingest(std::path::Path::new(&a(2)), a(3).parse().unwrap_or(7)),
+        "idle-memory" => idle::run(a(2).parse().unwrap_or(5)),
+        "idle-child" => idle::child(&a(2), std::path::Path::new(&a(3))),
         "settle" => settle(n),
         "qr" => qr(n),
         "dashboard" => dashboard(std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000)),
         _ => {
-            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | doc-ingest PHOTO [ROUNDS] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE [TIMES] | http-load URL KEY FILE CLIENTS SECS | failover-load URLS KEY FILE CLIENTS OUT [SECS]");
+            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | doc-ingest PHOTO [ROUNDS] | idle-memory [ROUNDS] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE [TIMES] | http-load URL KEY FILE CLIENTS SECS | failover-load URLS KEY FILE CLIENTS OUT [SECS]");
             std::process::exit(2);
         }
     };
