@@ -5,6 +5,10 @@
 #    against one-row INSERT transactions per second on the same database file
 #    (both with the ledger's durability: WAL, synchronous=FULL).
 #    Target: ratio >= 0.30.
+#  - issue 35: the same settlements on the encrypted ledger as shipped
+#    (SQLCipher, 1 KiB pages, HMAC-SHA256, crypto on RustCrypto) beside a
+#    plain ledger with the same page size (benchmark-only), in ten
+#    alternating rounds. Target: encrypted time <= 1.15x the plain time.
 #  - issuing a QR code (checks, Ed25519 signature, QR encoding, SVG) against
 #    `qrcode` encoding of the same token alone. Target: <= 1.5x and < 1 ms.
 # Usage: bench/settle.sh [N]   (release build)

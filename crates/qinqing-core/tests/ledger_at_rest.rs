@@ -164,7 +164,7 @@ fn check_whole(path: &Path, before: &[(i64, String, i64)]) {
     let dir = path.parent().unwrap();
     for (n, bytes) in files_in(dir) {
         assert!(!bytes.starts_with(MAGIC), "{n} is left plain");
-        assert!(!n.contains(".encrypting-") && !n.ends_with(".plain-backup"), "{n} is left over");
+        assert!(!n.contains(".encrypting-") && !n.ends_with(".plain-backup") && !n.ends_with(".v4-backup"), "{n} is left over");
     }
 }
 
@@ -261,4 +261,110 @@ fn opening_again_keeps_the_other_handles_locks() {
     let mut wal = path.clone().into_os_string();
     wal.push("-wal");
     assert!(Path::new(&wal).exists(), "the WAL is still there while a handle is open");
+}
+
+/// The format a ledger's pages are in, under its key.
+fn format_of(path: &Path) -> Option<cipher::Format> {
+    let key = cipher::find(path).unwrap().expect("the ledger's key");
+    cipher::format(path, &key).unwrap()
+}
+
+/// A ledger of the first encrypting version (SQLCipher 4's default page
+/// format: 4 KiB pages, HMAC-SHA512): seeded, closed.
+fn v4_ledger(path: &Path, families: usize) -> Vec<(i64, String, i64)> {
+    let mut q = Qinqing::open(path).unwrap();
+    q.seed_ledger(families, families * 3, 7).unwrap();
+    let before = persons(&q);
+    drop(q);
+    cipher::rewrite_as_v4(path).unwrap();
+    assert_eq!(format_of(path), Some(cipher::Format::V4));
+    before
+}
+
+#[test]
+fn a_ledger_in_the_first_encrypting_versions_format_is_converted_on_first_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("qinqing.db");
+    let before = v4_ledger(&path, 20);
+    let q = Qinqing::open_existing(&path).unwrap();
+    assert_eq!(persons(&q), before, "every row is still there");
+    assert!(q.info().unwrap().at_rest.starts_with("sqlcipher "));
+    drop(q);
+    assert_eq!(format_of(&path), Some(cipher::Format::Current));
+    check_whole(&path, &before);
+    // The pages are this version's size now.
+    let key = cipher::find(&path).unwrap().unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().len() % u64::from(cipher::PAGE_SIZE), 0);
+    assert_eq!(cipher::format(&path, &key).unwrap(), Some(cipher::Format::Current));
+}
+
+#[test]
+fn a_format_conversion_killed_at_any_step_loses_nothing() {
+    if !cfg!(debug_assertions) {
+        return; // the named crash points exist in debug builds only
+    }
+    for step in ["exported", "backed-up", "renamed"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("qinqing.db");
+        let before = v4_ledger(&path, 20);
+        let st = child(&path, Some(step)).status().unwrap();
+        assert!(!st.success(), "{step}: the child was stopped");
+        let names: Vec<String> = files_in(dir.path()).into_iter().map(|(n, _)| n).collect();
+        let (expect, left) = match step {
+            "exported" => (cipher::Format::V4, ".encrypting-"),
+            "backed-up" => (cipher::Format::V4, ".v4-backup"),
+            _ => (cipher::Format::Current, ".v4-backup"),
+        };
+        assert_eq!(format_of(&path), Some(expect), "{step}");
+        assert!(names.iter().any(|n| n.contains(left)), "{step}: {names:?}");
+        check_whole(&path, &before);
+        assert_eq!(format_of(&path), Some(cipher::Format::Current), "{step}: converted at the next opening");
+    }
+}
+
+/// Run by [`both_crypto_providers_read_each_others_pages`] in a child process
+/// that keeps OpenSSL's provider: read the ledger named by the environment,
+/// add rows, and close.
+#[test]
+fn child_openssl_write() {
+    if let Some(p) = std::env::var_os("QINQING_TEST_OPENSSL_WRITE") {
+        let mut q = Qinqing::open_existing(Path::new(&p)).unwrap();
+        let at_rest = q.info().unwrap().at_rest;
+        assert!(at_rest.ends_with("(openssl)"), "{at_rest}");
+        let want: usize = std::env::var("QINQING_TEST_PERSONS").unwrap().parse().unwrap();
+        assert_eq!(persons(&q).len(), want, "OpenSSL's provider reads every page ours wrote");
+        q.seed_ledger(3, 9, 42).unwrap();
+    }
+}
+
+/// The pages are SQLCipher's format byte for byte whichever provider writes
+/// them: a ledger written through ours (RustCrypto) is read and extended by a
+/// process on SQLCipher's OpenSSL provider, and read back through ours.
+#[test]
+fn both_crypto_providers_read_each_others_pages() {
+    if !cfg!(debug_assertions) {
+        return; // keeping OpenSSL's provider is a debug build's test switch
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("qinqing.db");
+    let mut q = Qinqing::open(&path).unwrap();
+    assert!(q.info().unwrap().at_rest.ends_with("(rustcrypto)"), "{}", q.info().unwrap().at_rest);
+    q.seed_ledger(20, 60, 3).unwrap();
+    let before = persons(&q);
+    drop(q);
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_openssl_write", "--test-threads=1", "--nocapture"])
+        .env("QINQING_TEST_OPENSSL_WRITE", &path)
+        .env("QINQING_TEST_SQLCIPHER_OPENSSL", "1")
+        .env("QINQING_TEST_PERSONS", before.len().to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"), "the child ran");
+    let q = Qinqing::open_existing(&path).unwrap();
+    let after = persons(&q);
+    assert!(after.len() > before.len(), "the rows OpenSSL's provider wrote read back through ours");
+    assert_eq!(&after[..before.len()], &before[..]);
+    let ok: String = q.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(ok, "ok");
 }

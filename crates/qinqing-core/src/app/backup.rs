@@ -427,8 +427,12 @@ impl Qinqing {
         cleanup(&tmp);
         let progress = self.take_progress();
         let copied = (|| -> Result<()> {
-            let literal = key.as_ref().map(|k| k.literal()).unwrap_or_default();
-            src.execute("ATTACH DATABASE ?1 AS enc KEY ?2", rusqlite::params![tmp.to_string_lossy(), literal.as_str()]).map_err(failed)?;
+            match &key {
+                Some(k) => cipher::attach(src, &tmp, "enc", k)?,
+                None => {
+                    src.execute("ATTACH DATABASE ?1 AS enc KEY ''", rusqlite::params![tmp.to_string_lossy()]).map_err(failed)?;
+                }
+            }
             let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(failed)?;
             let exported = src
                 .query_row("SELECT sqlcipher_export('enc')", [], |_| Ok(()))

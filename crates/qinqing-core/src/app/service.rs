@@ -411,7 +411,9 @@ impl Qinqing {
             sqlite_version: rusqlite::version().to_string(),
             at_rest: match (&self.at_rest, self.conn.sqlite()) {
                 (AtRest::Plain, _) => "none".into(),
-                (_, Some(c)) if self.path.is_some() => format!("sqlcipher {}", crate::store::cipher::cipher_version(c)),
+                (_, Some(c)) if self.path.is_some() => {
+                    format!("sqlcipher {} ({})", crate::store::cipher::cipher_version(c), crate::store::cipher::cipher_provider(c))
+                }
                 (_, Some(_)) => "in memory".into(),
                 (_, None) => "documents: AEAD, key file".into(),
             },

@@ -22,8 +22,15 @@
 //! passphrase-encrypted file needs no key store (`crate::app::backup`).
 //!
 //! The key is given to SQLCipher raw (`x'…'`), so no password-stretching
-//! runs at each opening; SQLCipher's defaults otherwise (AES-256, an HMAC
-//! over every page, its WAL encrypted too).
+//! runs at each opening. Every page is AES-256-CBC under its own random IV
+//! with an HMAC-SHA256 over it (its WAL too), in 1 KiB pages
+//! ([`Format::Current`]): a settlement rewrites about fifteen pages of
+//! fifteen tables and indexes per commit, and at SQLCipher's default 4 KiB
+//! pages with HMAC-SHA512 encrypting them cost 45% of the settlement's time
+//! (`bench/settle.sh`); the crypto itself runs on RustCrypto
+//! ([`crate::store::cipher_provider`]). Ledgers written by the first
+//! encrypting version in SQLCipher 4's default format are converted on
+//! first open ([`convert_v4`]), the same way as a plain one.
 //!
 //! **A plain ledger of an earlier version is converted on first open**
 //! ([`convert_plain`]): under an exclusive lock, exported into a new
@@ -66,6 +73,29 @@ impl LedgerKey {
                 Ok(LedgerKey(k))
             }
             None => Err(Error::internal(format!("{from} does not hold a 256-bit ledger key"))),
+        }
+    }
+}
+
+/// The page size of the ledgers this version writes (see the module).
+pub const PAGE_SIZE: u32 = 1024;
+
+/// An encrypted ledger's page format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// This version's: [`PAGE_SIZE`] pages, HMAC-SHA256.
+    Current,
+    /// SQLCipher 4's defaults (4 KiB pages, HMAC-SHA512): the ledgers of the
+    /// first encrypting version, converted on first open ([`convert_v4`]).
+    V4,
+}
+
+impl Format {
+    /// The pragmas that select this format for `schema` (after its key).
+    fn pragmas(self, schema: &str) -> String {
+        match self {
+            Format::Current => format!("PRAGMA {schema}.cipher_page_size = {PAGE_SIZE}; PRAGMA {schema}.cipher_hmac_algorithm = HMAC_SHA256;"),
+            Format::V4 => format!("PRAGMA {schema}.cipher_compatibility = 4;"),
         }
     }
 }
@@ -259,11 +289,75 @@ pub fn share_key(original: &Path, copy: &Path) -> Result<()> {
 
 /// Give a fresh connection its key (the first statement on it).
 pub(crate) fn apply(conn: &Connection, key: &LedgerKey) -> Result<()> {
+    apply_format(conn, key, Format::Current)
+}
+
+/// [`apply`] for a ledger in the given page format.
+pub(crate) fn apply_format(conn: &Connection, key: &LedgerKey, format: Format) -> Result<()> {
+    crate::store::cipher_provider::prepare();
     // SQLCipher would log a wrong key's failed page checks to stderr: the
     // caller reports the failure itself (LEDGER_KEY_MISSING), stderr stays
     // the CLI's own.
-    let pragma = Zeroizing::new(format!("PRAGMA cipher_log_level = NONE; PRAGMA key = \"{}\";", key.literal().as_str()));
+    let pragma = Zeroizing::new(format!("PRAGMA cipher_log_level = NONE; PRAGMA key = \"{}\"; {}", key.literal().as_str(), format.pragmas("main")));
     conn.execute_batch(&pragma).db()
+}
+
+/// Attach a new (or existing, current-format) encrypted database at `path`
+/// as `schema` under `key` (a conversion's or a restore's copy).
+pub(crate) fn attach(conn: &Connection, path: &Path, schema: &str, key: &LedgerKey) -> Result<()> {
+    crate::store::cipher_provider::prepare();
+    conn.execute(&format!("ATTACH DATABASE ?1 AS {schema} KEY ?2"), rusqlite::params![path.to_string_lossy(), key.literal().as_str()]).db()?;
+    conn.execute_batch(&Format::Current.pragmas(schema)).db()
+}
+
+/// Which page format the encrypted ledger at `db` is in under `key` (None:
+/// the key opens it in neither — another ledger's key, or not a ledger).
+pub fn format(db: &Path, key: &LedgerKey) -> Result<Option<Format>> {
+    for f in [Format::Current, Format::V4] {
+        // Through SQLite, as `header` (never a descriptor of our own).
+        let c = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| Error::db_open(format!("{}: {e}", db.display())))?;
+        c.busy_timeout(std::time::Duration::from_secs(5)).db()?;
+        apply_format(&c, key, f)?;
+        match c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            Ok(_) => return Ok(Some(f)),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => continue,
+            Err(e) => return Err(crate::store::sqlite_error(e)),
+        }
+    }
+    Ok(None)
+}
+
+/// The crypto provider this connection's pages go through (`rustcrypto`, or
+/// `openssl` for a connection keyed before ours was registered).
+pub fn cipher_provider(conn: &Connection) -> String {
+    conn.query_row("PRAGMA cipher_provider", [], |r| r.get::<_, String>(0)).unwrap_or_default()
+}
+
+/// Rewrite the encrypted ledger at `db` (closed) in SQLCipher 4's default
+/// page format, as the first encrypting version wrote it: for the tests of
+/// [`convert_v4`].
+#[doc(hidden)]
+pub fn rewrite_as_v4(db: &Path) -> Result<()> {
+    let key = find(db)?.ok_or_else(|| Error::ledger_key_missing(&db.display().to_string()))?;
+    let tmp = sibling(db, ".v4-writing");
+    let _ = std::fs::remove_file(&tmp);
+    let c = Connection::open(db).map_err(|e| Error::db_open(format!("{}: {e}", db.display())))?;
+    apply(&c, &key)?;
+    let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?;
+    c.execute("ATTACH DATABASE ?1 AS old KEY ?2", rusqlite::params![tmp.to_string_lossy(), key.literal().as_str()]).db()?;
+    c.execute_batch("PRAGMA old.cipher_compatibility = 4;").db()?;
+    c.query_row("SELECT sqlcipher_export('old')", [], |_| Ok(())).db()?;
+    c.execute_batch(&format!("PRAGMA old.user_version = {version}; DETACH DATABASE old;")).db()?;
+    drop(c);
+    let v4 = Connection::open(&tmp).map_err(|e| Error::db_open(format!("{}: {e}", tmp.display())))?;
+    apply_format(&v4, &key, Format::V4)?;
+    let _: String = v4.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).db()?;
+    drop(v4);
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(sibling(db, ext));
+    }
+    std::fs::rename(&tmp, db).map_err(|e| Error::db_open(format!("{}: {e}", db.display())))
 }
 
 /// The SQLCipher library's version ("" if SQLite is not SQLCipher).
@@ -280,6 +374,16 @@ fn sibling(db: &Path, suffix: &str) -> PathBuf {
 /// The plain file kept while a conversion is checked.
 pub(crate) fn plain_backup_path(db: &Path) -> PathBuf {
     sibling(db, ".plain-backup")
+}
+
+/// The old file kept while a conversion is checked: the plain one, or the
+/// V4-format one (`v4`).
+fn backup_path(db: &Path, v4: bool) -> PathBuf {
+    if v4 {
+        sibling(db, ".v4-backup")
+    } else {
+        plain_backup_path(db)
+    }
 }
 
 /// Where a conversion writes its encrypted copy (one per process).
@@ -330,34 +434,47 @@ pub(crate) fn recover(db: &Path) -> Result<()> {
             }
         }
     }
-    let backup = plain_backup_path(db);
-    if !backup.exists() {
-        return Ok(());
+    for v4 in [false, true] {
+        let backup = backup_path(db, v4);
+        if backup.exists() {
+            recover_backup(db, &backup)?;
+        }
     }
+    Ok(())
+}
+
+/// A conversion's backup found at an opening: removed once the ledger is the
+/// converted one and passes its check (or is still the old file, of which the
+/// backup is only another name); put back if the ledger went missing.
+fn recover_backup(db: &Path, backup: &Path) -> Result<()> {
+    let remove = || std::fs::remove_file(backup).map_err(|e| Error::db_open(format!("{}: {e}", backup.display())));
     match header(db)? {
         // Killed between the link and the rename: the ledger is still the
         // plain file and the backup another name for it.
-        Header::Plain => {
-            let _ = std::fs::remove_file(&backup);
-            Ok(())
-        }
+        Header::Plain => remove(),
         // The ledger went missing (not by us: we never remove it): the
         // backup is put back.
-        Header::Missing => std::fs::rename(&backup, db).map_err(|e| Error::db_open(format!("{}: {e}", backup.display()))),
+        Header::Missing => std::fs::rename(backup, db).map_err(|e| Error::db_open(format!("{}: {e}", backup.display()))),
         _ => {
             let key = find(db)?.ok_or_else(|| Error::ledger_key_missing(&db.display().to_string()))?;
+            match format(db, &key)? {
+                // Still the V4 file (killed before the rename).
+                Some(Format::V4) => return remove(),
+                Some(Format::Current) => {}
+                None => return Err(Error::ledger_key_missing(&db.display().to_string())),
+            }
             let c = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| Error::db_open(format!("{}: {e}", db.display())))?;
             apply(&c, &key)?;
             let ok: String = c.query_row("PRAGMA quick_check", [], |r| r.get(0)).db()?;
             if ok != "ok" {
                 return Err(Error::db_open(format!(
-                    "{} failed its check after encryption ({ok}); the plain ledger is kept at {}",
+                    "{} failed its check after encryption ({ok}); the earlier ledger is kept at {}",
                     db.display(),
                     backup.display()
                 )));
             }
             drop(c);
-            std::fs::remove_file(&backup).map_err(|e| Error::db_open(format!("{}: {e}", backup.display())))
+            remove()
         }
     }
 }
@@ -375,36 +492,64 @@ fn process_alive(_pid: u32) -> bool {
 /// to `busy_timeout` for other writers. Returns whether it converted
 /// (false: someone else had, meanwhile).
 pub(crate) fn convert_plain(db: &Path, busy_timeout: std::time::Duration) -> Result<bool> {
+    convert(db, busy_timeout, None)
+}
+
+/// Re-encrypt the ledger at `db` from SQLCipher 4's default page format
+/// ([`Format::V4`], the first encrypting version's) into this version's,
+/// under the same key, the same way as [`convert_plain`].
+pub(crate) fn convert_v4(db: &Path, busy_timeout: std::time::Duration, key: &LedgerKey) -> Result<bool> {
+    convert(db, busy_timeout, Some(key))
+}
+
+/// The conversion: from a plain ledger (`from_v4` None) or from a V4-format
+/// one under its key.
+fn convert(db: &Path, busy_timeout: std::time::Duration, from_v4: Option<&LedgerKey>) -> Result<bool> {
     let open_err = |e: rusqlite::Error| Error::db_open(format!("{}: {e}", db.display()));
+    let source = |c: &Connection| -> Result<()> {
+        c.busy_timeout(busy_timeout).db()?;
+        match from_v4 {
+            Some(k) => apply_format(c, k, Format::V4),
+            None => Ok(()),
+        }
+    };
     // CREATE: the attached encrypted copy is a new file (the ledger exists: its header was read).
     let plain = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(open_err)?;
-    plain.busy_timeout(busy_timeout).db()?;
+    source(&plain)?;
     // Leaving WAL mode needs every other connection closed: a program
     // still writing to this file would otherwise lose what it writes into
-    // the plain copy. Then the file is locked against everyone.
+    // the old copy. Then the file is locked against everyone.
     let mode: String = plain.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0)).db()?;
     if mode != "delete" {
         return Err(Error::db_busy());
     }
     // A second connection holds the write lock throughout (the export reads
-    // beside it): no one writes to the plain file until it is replaced, and a
+    // beside it): no one writes to the old file until it is replaced, and a
     // program that then writes through an old handle gets SQLite's "database
-    // moved" error, never a write into the plain copy.
+    // moved" error, never a write into the old copy.
     let guard = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(open_err)?;
-    guard.busy_timeout(busy_timeout).db()?;
+    source(&guard)?;
     guard.execute_batch("BEGIN IMMEDIATE").db()?;
     // Another process may have converted it while this one waited.
-    if header(db)? != Header::Plain {
+    let still = match from_v4 {
+        None => header(db)? == Header::Plain,
+        Some(k) => format(db, k)? == Some(Format::V4),
+    };
+    if !still {
         let _ = guard.execute_batch("ROLLBACK");
         return Ok(false);
     }
-    let key = find_or_make(db)?;
+    let key = match from_v4 {
+        None => find_or_make(db)?,
+        Some(k) => k.clone(),
+    };
     let tmp = encrypting_path(db);
     let _ = std::fs::remove_file(&tmp);
+    let backup = backup_path(db, from_v4.is_some());
     let result = (|| -> Result<()> {
         let version: i64 = plain.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?;
-        plain.execute("ATTACH DATABASE ?1 AS enc KEY ?2", rusqlite::params![tmp.to_string_lossy(), key.literal().as_str()]).db()?;
+        attach(&plain, &tmp, "enc", &key)?;
         plain.query_row("SELECT sqlcipher_export('enc')", [], |_| Ok(())).db()?;
         plain.execute_batch(&format!("PRAGMA enc.user_version = {version}")).db()?;
         let before = counts(&plain, "main")?;
@@ -425,8 +570,7 @@ pub(crate) fn convert_plain(db: &Path, busy_timeout: std::time::Duration) -> Res
         drop(c);
         restrict(&tmp);
         sync(&tmp)?;
-        // The backup first: another name for the plain file.
-        let backup = plain_backup_path(db);
+        // The backup first: another name for the old file.
         let _ = std::fs::remove_file(&backup);
         std::fs::hard_link(db, &backup)
             .or_else(|_| std::fs::copy(db, &backup).map(|_| ()))
@@ -446,12 +590,15 @@ pub(crate) fn convert_plain(db: &Path, busy_timeout: std::time::Duration) -> Res
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
-    // A plain WAL's index left by the earlier mode would not match the new file.
+    // A WAL index left by the earlier file would not match the new one.
     for ext in ["-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(sibling(db, ext));
     }
     recover(db)?;
-    eprintln!("qinqing: the ledger {} is now encrypted at rest (its key is kept outside its folder)", db.display());
+    match from_v4 {
+        None => eprintln!("qinqing: the ledger {} is now encrypted at rest (its key is kept outside its folder)", db.display()),
+        Some(_) => eprintln!("qinqing: the ledger {} is now in the current encrypted page format", db.display()),
+    }
     Ok(true)
 }
 

@@ -59,6 +59,7 @@
 //! `docstore.rs` keeps its files.
 
 pub mod cipher;
+pub mod cipher_provider;
 pub mod docstore;
 pub mod lock;
 pub mod pg;

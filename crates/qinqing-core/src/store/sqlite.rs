@@ -129,7 +129,14 @@ pub fn open_keyed(path: &Path) -> Result<(Conn, Option<LedgerKey>)> {
     let header = cipher::header(path)?;
     let key = match header {
         Header::Missing | Header::Empty => cipher::find_or_make(path)?,
-        Header::Encrypted => cipher::find(path)?.ok_or_else(|| Error::ledger_key_missing(&path.display().to_string()))?,
+        Header::Encrypted => {
+            let key = cipher::find(path)?.ok_or_else(|| Error::ledger_key_missing(&path.display().to_string()))?;
+            // The first encrypting version's page format is converted once.
+            if cipher::format(path, &key)? == Some(cipher::Format::V4) {
+                cipher::convert_v4(path, BUSY_TIMEOUT, &key)?;
+            }
+            key
+        }
         Header::Plain | Header::Other => return Err(Error::db_not_database(&path.display().to_string())),
     };
     let conn = open_sqlite(path, Some(&key)).map_err(|e| match header {
@@ -167,8 +174,11 @@ fn open_sqlite(path: &Path, key: Option<&LedgerKey>) -> Result<Conn> {
     if !existed {
         restrict_file(path);
     }
-    if let Some(key) = key {
-        cipher::apply(&conn, key)?;
+    match key {
+        Some(key) => cipher::apply(&conn, key)?,
+        // The benchmarks' plain side: the same page size as the encrypted
+        // ledger's (a new file takes it; an existing one keeps its own).
+        None => conn.execute_batch(&format!("PRAGMA page_size = {}", cipher::PAGE_SIZE)).db()?,
     }
     configure(&conn).map_err(|e| not_a_database(e, path))?;
     migrate(&mut conn).map_err(|e| not_a_database(e, path))?;
