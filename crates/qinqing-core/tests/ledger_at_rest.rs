@@ -368,3 +368,76 @@ fn both_crypto_providers_read_each_others_pages() {
     let ok: String = q.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(ok, "ok");
 }
+
+/// Run by [`processes_making_one_new_ledger_at_once_agree_on_its_key`]:
+/// open (and so make) the ledger named by the environment, add rows.
+#[test]
+fn child_make() {
+    if let Some(p) = std::env::var_os("QINQING_TEST_MAKE") {
+        let mut q = Qinqing::open(Path::new(&p)).unwrap();
+        q.seed_ledger(1, 2, std::process::id() as u64).unwrap();
+    }
+}
+
+/// With no key directory named (the desktop's way: the OS secret store, else
+/// a file in the configuration folder), processes that make the same new
+/// ledger at once all end up with the one key it is encrypted under.
+#[test]
+fn processes_making_one_new_ledger_at_once_agree_on_its_key() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("qinqing.db");
+    let kids: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "child_make", "--test-threads=1", "--quiet"])
+                .env("QINQING_TEST_MAKE", &path)
+                .env_remove("QINQING_KEY_DIR")
+                .env_remove("QINQING_LEDGER_KEY_FILE")
+                .env_remove("DBUS_SESSION_BUS_ADDRESS")
+                .env("HOME", home.path())
+                .env("XDG_CONFIG_HOME", home.path().join(".config"))
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut k in kids {
+        assert!(k.wait().unwrap().success(), "every process opened the ledger");
+    }
+    // The key they agreed on is in the configuration folder (no secret store here).
+    let keys: Vec<_> = std::fs::read_dir(home.path().join(".config/cn.qinqing.desktop/ledger-keys"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".key"))
+        .collect();
+    assert_eq!(keys.len(), 1);
+    let key = std::fs::read_to_string(keys[0].path()).unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_count", "--test-threads=1", "--nocapture"])
+        .env("QINQING_TEST_COUNT", &path)
+        .env("QINQING_LEDGER_KEY_FILE", keys[0].path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // What one process adds, measured on a ledger of its own.
+    let one = {
+        let scratch = tempfile::tempdir().unwrap();
+        let mut q = Qinqing::open(&scratch.path().join("one.db")).unwrap();
+        q.seed_ledger(1, 2, 1).unwrap();
+        persons(&q).len()
+    };
+    assert!(one > 0);
+    let want = format!("persons={}\n", 4 * one);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&want), "every process's rows ({want}): {}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(key.trim().len(), 64);
+}
+
+/// Print how many persons the ledger named by the environment holds.
+#[test]
+fn child_count() {
+    if let Some(p) = std::env::var_os("QINQING_TEST_COUNT") {
+        let q = Qinqing::open_existing(Path::new(&p)).unwrap();
+        println!("persons={}", persons(&q).len());
+    }
+}

@@ -215,6 +215,17 @@ fn write_file(path: &Path, key: &LedgerKey) -> Result<()> {
     }
 }
 
+/// An exclusive lock on `<key file>.lock` (its folder made owner-only if new).
+fn creation_lock(key_file: &Path) -> Result<std::fs::File> {
+    let err = |e: std::io::Error| Error::db_open(format!("{}: {e}", key_file.display()));
+    if let Some(dir) = key_file.parent() {
+        crate::store::docstore::private_dir(dir)?;
+    }
+    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(sibling(key_file, ".lock")).map_err(err)?;
+    f.lock().map_err(err)?;
+    Ok(f)
+}
+
 fn keyring_entry(id: &str) -> Option<keyring::Entry> {
     keyring::Entry::new(KEYRING_SERVICE, id).ok()
 }
@@ -250,12 +261,22 @@ pub fn find_or_make(db: &Path) -> Result<LedgerKey> {
             write_file(&p, &key)?;
         }
         Place::Keyring(id, file) => {
+            // The secret store has no "set if absent": two processes making
+            // the same new ledger would each store a key, the second over the
+            // first — and the first would encrypt under a key no longer kept.
+            // So making one is serialized by a lock file beside the fallback
+            // key file (released when the process ends, however it ends).
+            let _lock = creation_lock(&file)?;
+            if let Some(k) = find(db)? {
+                return Ok(k);
+            }
             let hex = Zeroizing::new(data_encoding::HEXLOWER.encode(&key.0[..]));
             // Kept in the secret store only if it reads back the same there.
             let kept = keyring_entry(&id).is_some_and(|e| e.set_password(&hex).is_ok() && e.get_password().ok().as_deref() == Some(hex.as_str()));
             if !kept {
                 write_file(&file, &key)?;
             }
+            return find(db)?.ok_or_else(|| Error::internal("the ledger's key was not kept"));
         }
     }
     // Whoever won a race to make it, this is the key now kept.

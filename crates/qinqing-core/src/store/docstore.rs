@@ -468,7 +468,7 @@ pub fn write_private_new(path: &Path, bytes: &[u8]) -> Result<()> {
     r
 }
 
-fn private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }

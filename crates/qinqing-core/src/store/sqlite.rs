@@ -216,10 +216,27 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     if found > known {
         return Err(Error::db_too_new(found, known));
     }
-    MIGRATIONS.to_latest(conn).map_err(|e| match e {
-        rusqlite_migration::Error::RusqliteError { err, .. } => crate::store::sqlite_error(err),
-        other => Error::internal(format!("migration failed: {other}")),
-    })
+    // Two processes opening one new (or older) ledger at once both find it
+    // behind; the second's step then fails on what the first just made
+    // ("table … already exists"). A failure after which the ledger has moved
+    // on is that race: go on from where the other left it.
+    let mut at = found;
+    loop {
+        match MIGRATIONS.to_latest(conn) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                let now: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?;
+                if now > at {
+                    at = now;
+                    continue;
+                }
+                return Err(match e {
+                    rusqlite_migration::Error::RusqliteError { err, .. } => crate::store::sqlite_error(err),
+                    other => Error::internal(format!("migration failed: {other}")),
+                });
+            }
+        }
+    }
 }
 
 /// Bring a connection's schema up to date (after a restore).
