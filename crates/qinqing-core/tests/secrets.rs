@@ -75,11 +75,24 @@ fn the_signing_key_is_not_in_the_database_on_either_store() {
         }
         None => qinqing_core::service::files_dir_for(Path::new(&db)).join("keys").join("installation.ed25519"),
     };
-    assert_eq!(std::fs::read(&file).unwrap(), key.to_bytes().to_vec(), "{}", file.display());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o077, 0, "owner-only");
+    }
+    let held = std::fs::read(&file).unwrap();
+    match pg_base() {
+        Some(_) => assert_eq!(held, key.to_bytes().to_vec(), "{}", file.display()),
+        // A SQLite ledger's key file is sealed under the ledger's key (issue
+        // 35): a copy of the document folder does not carry the signing key.
+        None => {
+            assert!(qinqing_core::store::sealed::is_sealed(&held), "{}", file.display());
+            assert!(!held.windows(32).any(|w| w == key.to_bytes()), "the key's bytes are not in its file");
+            drop(q);
+            let q2 = Qinqing::open(Path::new(&db)).unwrap();
+            assert_eq!(q2.signing_key().unwrap().to_bytes(), key.to_bytes(), "and it opens again");
+            return;
+        }
     }
     if let Some(base) = pg_base() {
         drop(q);
@@ -123,4 +136,34 @@ fn a_ledger_that_held_its_key_in_the_table_moves_it_out_and_erases_it() {
     assert_eq!(q.public_key_hex().unwrap_err().code, Code::KeyMismatch);
     drop(q);
     qinqing_core::pg::drop_test_database(&base, &url).unwrap();
+}
+
+/// An earlier version kept a SQLite ledger's signing key as 32 plain bytes
+/// in its document folder: the first use seals it in place, same key.
+#[test]
+fn an_earlier_versions_plain_signing_key_file_is_sealed_in_place() {
+    if pg_base().is_some() {
+        return; // a PostgreSQL ledger's key file is the server's (above)
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger.db");
+    let q = Qinqing::open(&db).unwrap();
+    let key = q.signing_key().unwrap();
+    drop(q);
+    let file = qinqing_core::service::files_dir_for(&db).join("keys").join("installation.ed25519");
+    std::fs::write(&file, key.to_bytes()).unwrap();
+    let q = Qinqing::open(&db).unwrap();
+    assert_eq!(q.signing_key().unwrap().to_bytes(), key.to_bytes());
+    let held = std::fs::read(&file).unwrap();
+    assert!(qinqing_core::store::sealed::is_sealed(&held));
+    assert!(!held.windows(32).any(|w| w == key.to_bytes()));
+    // A key file that does not open under this ledger's key is refused, not replaced.
+    let mut bad = held.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    std::fs::write(&file, &bad).unwrap();
+    drop(q);
+    let q = Qinqing::open(&db).unwrap();
+    assert!(q.signing_key().is_err());
+    assert_eq!(std::fs::read(&file).unwrap(), bad, "left as it was");
 }

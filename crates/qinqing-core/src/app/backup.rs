@@ -351,9 +351,11 @@ impl Qinqing {
             add(&mut tar, &format!("{FILES}{sha}.{ext}"), &bytes)?;
             self.progress("files", i as u64 + 2, total);
         }
-        if let Some(key_file) = self.signing_key_file().filter(|p| p.is_file()) {
-            let k = zeroize::Zeroizing::new(std::fs::read(&key_file).map_err(failed)?);
-            add(&mut tar, SIGNING_KEY, &k)?;
+        // The key itself (its file is sealed under this computer's ledger
+        // key; the backup is sealed by its passphrase).
+        if self.signing_key_file().is_some_and(|p| p.is_file()) {
+            let k = zeroize::Zeroizing::new(self.signing_key()?.to_bytes());
+            add(&mut tar, SIGNING_KEY, &k[..])?;
         }
         let w = tar.into_inner().map_err(failed)?;
         let mut buf = w.finish().map_err(failed)?;
@@ -387,10 +389,12 @@ impl Qinqing {
         }
         self.replace_ledger(&read.ledger)?;
         if let (Some(k), Some(path)) = (signing, self.signing_key_file()) {
+            let k: [u8; 32] = k[..].try_into().map_err(|_| failed("the backup's signing key is not 32 bytes"))?;
+            let file = self.key_file_bytes(&ed25519_dalek::SigningKey::from_bytes(&k))?;
             if path.exists() {
-                crate::store::docstore::write_private_replace(&path, &k)?;
+                crate::store::docstore::write_private_replace(&path, &file)?;
             } else {
-                crate::store::docstore::write_private_new(&path, &k)?;
+                crate::store::docstore::write_private_new(&path, &file)?;
             }
             self.forget_signing_key();
         }

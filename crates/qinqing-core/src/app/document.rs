@@ -529,7 +529,7 @@ impl Qinqing {
         Ok(self.blobs().sealed(self.doc_key()?))
     }
 
-    fn doc_key(&self) -> Result<Option<crate::store::sealed::DocKey>> {
+    pub(crate) fn doc_key(&self) -> Result<Option<crate::store::sealed::DocKey>> {
         Ok(self.at_rest_secret()?.map(|s| crate::store::sealed::DocKey::derive(&s)))
     }
 

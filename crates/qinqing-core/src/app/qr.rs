@@ -358,6 +358,9 @@ pub struct Issued {
     pub balance_display: String,
 }
 
+/// The name a sealed key file is sealed under (its associated data).
+const KEY_NAME: &str = "keys/installation.ed25519";
+
 fn key_path(files_dir: &Path) -> PathBuf {
     files_dir.join("keys").join("installation.ed25519")
 }
@@ -379,15 +382,26 @@ impl Qinqing {
         }
         let path = key_path(&self.files().dir);
         match std::fs::read(&path) {
-            Ok(b) if b.len() == 32 => {
-                let mut k = [0u8; 32];
-                k.copy_from_slice(&b);
-                Ok(SigningKey::from_bytes(&k))
+            Ok(b) => {
+                let plain_file = !crate::store::sealed::is_sealed(&b);
+                let bytes = zeroize::Zeroizing::new(if plain_file {
+                    b
+                } else {
+                    let k = self.doc_key()?.ok_or_else(|| Error::internal(format!("{} is sealed, and this ledger is not encrypted", path.display())))?;
+                    crate::store::sealed::open(&k, KEY_NAME, b)
+                        .map_err(|_| Error::internal(format!("{}: the installation's signing key does not open under this ledger's key", path.display())))?
+                });
+                let k: [u8; 32] = bytes[..].try_into().map_err(|_| Error::internal(format!("{} is not a 32-byte key", path.display())))?;
+                let key = SigningKey::from_bytes(&k);
+                // An earlier version's plain key file is sealed in place.
+                if plain_file && self.doc_key()?.is_some() {
+                    crate::store::docstore::write_private_replace(&path, &self.key_file_bytes(&key)?)?;
+                }
+                Ok(key)
             }
-            Ok(_) => Err(Error::internal(format!("{} is not a 32-byte key", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = SigningKey::generate(&mut OsRng);
-                match crate::store::docstore::write_private_new(&path, &key.to_bytes()) {
+                match crate::store::docstore::write_private_new(&path, &self.key_file_bytes(&key)?) {
                     Ok(()) => Ok(key),
                     // Another process made it first: use theirs.
                     Err(_) if path.exists() => self.load_or_make_key(),
@@ -395,6 +409,18 @@ impl Qinqing {
                 }
             }
             Err(e) => Err(Error::internal(format!("{}: {e}", path.display()))),
+        }
+    }
+
+    /// What a SQLite ledger's key file holds for `key`: sealed under the
+    /// ledger's documents key (issue 35: a copied document folder does not
+    /// carry the key that signs codes), plain only beside the benchmarks'
+    /// unencrypted ledger.
+    pub(crate) fn key_file_bytes(&self, key: &SigningKey) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        let plain = zeroize::Zeroizing::new(key.to_bytes().to_vec());
+        match self.doc_key()? {
+            Some(k) => crate::store::sealed::seal(&k, KEY_NAME, &plain).map(zeroize::Zeroizing::new),
+            None => Ok(plain),
         }
     }
 
