@@ -108,7 +108,7 @@ impl Qinqing {
                 out.execute(&insert, row)?;
                 n += 1;
                 copied += 1;
-                if copied % 5_000 == 0 {
+                if copied.is_multiple_of(5_000) {
                     self.progress("rows", copied, total);
                 }
             }
