@@ -388,45 +388,23 @@ mod tests {
 
     #[test]
     fn hmac_known_answers_and_two_parts() {
-        // RFC 4231 test case 2 ("Jefe").
-        let mut key = b"Jefe".to_vec();
-        let mut msg = b"what do ya want ".to_vec();
-        let mut rest = b"for nothing?".to_vec();
-        let mut out = vec![0u8; 64];
-        let rc = unsafe {
-            hmac(
-                std::ptr::null_mut(),
-                HMAC_SHA256,
-                key.as_mut_ptr(),
-                4,
-                msg.as_mut_ptr(),
-                msg.len() as c_int,
-                rest.as_mut_ptr(),
-                rest.len() as c_int,
-                out.as_mut_ptr(),
-            )
+        // RFC 4231 test case 2 ("Jefe"), the message given in two parts.
+        let jefe = |algorithm: c_int| -> (c_int, Vec<u8>) {
+            let (mut key, mut msg, mut rest) = (b"Jefe".to_vec(), b"what do ya want ".to_vec(), b"for nothing?".to_vec());
+            let mut out = vec![0u8; 64];
+            let rc = unsafe { hmac(std::ptr::null_mut(), algorithm, key.as_mut_ptr(), 4, msg.as_mut_ptr(), 16, rest.as_mut_ptr(), 12, out.as_mut_ptr()) };
+            (rc, out)
         };
+        let (rc, out) = jefe(HMAC_SHA256);
         assert_eq!(rc, OK);
         assert_eq!(&out[..32], &hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")[..]);
-        let rc = unsafe {
-            hmac(
-                std::ptr::null_mut(),
-                HMAC_SHA512,
-                key.as_mut_ptr(),
-                4,
-                msg.as_mut_ptr(),
-                msg.len() as c_int,
-                rest.as_mut_ptr(),
-                rest.len() as c_int,
-                out.as_mut_ptr(),
-            )
-        };
+        let (rc, out) = jefe(HMAC_SHA512);
         assert_eq!(rc, OK);
         assert_eq!(
             out,
             hex("164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737")
         );
-        assert_eq!(unsafe { hmac(std::ptr::null_mut(), 7, key.as_mut_ptr(), 4, msg.as_mut_ptr(), 1, std::ptr::null_mut(), 0, out.as_mut_ptr()) }, ERROR);
+        assert_eq!(jefe(7).0, ERROR, "an unknown algorithm is refused");
     }
 
     #[test]
