@@ -306,7 +306,13 @@ fn main() {
     let a = |i: usize| std::env::args().nth(i).unwrap_or_default();
     let r = match arg.as_str() {
         "race-setup" => race::setup(std::path::Path::new(&a(2)), a(3).parse().unwrap_or(20), a(4).parse().unwrap_or(2000), std::path::Path::new(&a(5))),
-        "race-worker" => race::worker(std::path::Path::new(&a(2)), std::path::Path::new(&a(3)), std::env::args().nth(4).as_deref().map(std::path::Path::new)),
+        "race-worker" => (|| {
+            let window = match (std::env::args().nth(5), std::env::args().nth(6)) {
+                (Some(at), Some(secs)) => Some((at.parse::<f64>()?, secs.parse::<f64>()?)),
+                _ => None,
+            };
+            race::worker(std::path::Path::new(&a(2)), std::path::Path::new(&a(3)), std::env::args().nth(4).as_deref().map(std::path::Path::new), window)
+        })(),
         "round-trip" => round_trip(std::path::Path::new(&a(2))),
         "http-load" => http_load(&a(2), &a(3), std::path::Path::new(&a(4)), a(5).parse().unwrap_or(8), a(6).parse().unwrap_or(30)),
         "failover-load" => {
@@ -319,7 +325,7 @@ fn main() {
         "qr" => qr(n),
         "dashboard" => dashboard(std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000)),
         _ => {
-            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | doc-ingest PHOTO [ROUNDS] | idle-memory [ROUNDS] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE [TIMES] | http-load URL KEY FILE CLIENTS SECS | failover-load URLS KEY FILE CLIENTS OUT [SECS]");
+            eprintln!("usage: qinqing-bench settle|qr [N] | dashboard [BIG] | doc-ingest PHOTO [ROUNDS] | idle-memory [ROUNDS] | race-setup DB MEMBERS BILLS OUT | race-worker DB FILE [TIMES [START_AT SECS]] | http-load URL KEY FILE CLIENTS SECS | failover-load URLS KEY FILE CLIENTS OUT [SECS]");
             std::process::exit(2);
         }
     };

@@ -13,6 +13,15 @@
 //! began and the last answer was written — the worker's settling time
 //! without its start and connection (as pgbench's "without initial
 //! connection time").
+//!
+//! `race-worker DB FILE TIMES START_AT SECS` (the benchmark with several
+//! clients, as pgbench's `-T`): after opening the ledger the worker waits
+//! until START_AT (Unix seconds), so every client begins at the same moment,
+//! and takes no new bill once SECS have passed since then — the figure is
+//! then the settlements of a window in which every client was running,
+//! without the start-up skew of OS processes or the tail of the last ones
+//! to finish. Running out of bills before SECS is an error (the window
+//! would not be full).
 
 use qinqing_core::id::with_check_char;
 use qinqing_core::settle::SettleRequest;
@@ -55,14 +64,33 @@ pub fn setup(db: &Path, members: usize, bills: usize, out: &Path) -> R<()> {
     Ok(())
 }
 
-pub fn worker(db: &Path, file: &Path, times: Option<&Path>) -> R<()> {
+pub fn worker(db: &Path, file: &Path, times: Option<&Path>, window: Option<(f64, f64)>) -> R<()> {
     let mut q = Qinqing::open_existing(db)?;
     let text = std::fs::read_to_string(file)?;
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
     let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    if let Some((at, _)) = window {
+        let wait = at - now();
+        if wait < 0.0 {
+            return Err(format!("the common start was {:.3} s ago: give the clients more time to open the ledger", -wait).into());
+        }
+        std::thread::sleep(std::time::Duration::from_secs_f64(wait));
+    }
     let start = now();
-    for line in text.lines().filter(|l| !l.is_empty()) {
+    let mut lines = text.lines().filter(|l| !l.is_empty());
+    loop {
+        if let Some((at, secs)) = window {
+            if now() >= at + secs {
+                break;
+            }
+        }
+        let Some(line) = lines.next() else {
+            if window.is_some() {
+                return Err("the bills ran out before the window ended: make more".into());
+            }
+            break;
+        };
         let f: Vec<&str> = line.split('\t').collect();
         // An optional fifth field: the payment password to give (the right one by default).
         let (token, bill, total, inst, pay) = match f[..] {
