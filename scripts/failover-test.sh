@@ -281,6 +281,14 @@ LOAD_PID=""
 [ -s "$DIR/load_a.json" ] || fail "failover-load printed nothing (exit $load_rc): $(tail -n 3 "$DIR/load_a.err")"
 [ "$load_rc" = 0 ] || fail "failover-load exit $load_rc: $(cat "$DIR/load_a.json")"
 
+# The outage in the server's log: told as it began and as it ended (with the
+# requests refused meanwhile), not one error line per refused request.
+grep -q "the ledger is reachable again" "$DIR/server_a.err" || fail "server A's log does not say the ledger was reachable again: $(tail -n 5 "$DIR/server_a.err")"
+grep -Eq "the ledger is not reachable|the connection to the ledger broke" "$DIR/server_a.err" || fail "server A's log does not say the ledger was lost"
+! grep -q "request failed.*DB_LOST\|DB_LOST.*request failed" "$DIR/server_a.err" || fail "server A logged a refused request as an error: $(grep -m1 'request failed' "$DIR/server_a.err")"
+outage_lines=$(grep -Ec "the ledger is not reachable|the connection to the ledger broke|the ledger is reachable again" "$DIR/server_a.err" || true)
+[ "$outage_lines" -le 12 ] || fail "server A wrote $outage_lines lines about one outage"
+
 # 5. The new primary's ledger.
 check_ledger a "$URL2/ledger" "$inst_a" "$DIR/bills_a.tsv" "$DIR/out_a.tsv" "$DIR/load_a.json" "$initial_a"
 figures_a=$(python3 - "$DIR/out_a.tsv" "$DIR/load_a.json" "$kill_ms" "$promote_start_ms" "$promote_ms" "$ready_ms" "$before_kill" <<'PY'

@@ -53,6 +53,36 @@ pub const BUSY_RETRY_SECS: i64 = 5;
 /// that the ledger cannot be reached; whether it found the connection lost.
 type Job = Box<dyn FnOnce(Option<&mut Qinqing>) -> bool + Send>;
 
+/// Whether the ledger is out of reach, for the log: one line when an outage
+/// begins, one when it is over (with the requests refused meanwhile), not one
+/// per refused request.
+#[derive(Default)]
+struct Outage {
+    down: std::sync::atomic::AtomicBool,
+    refused: AtomicU64,
+}
+
+impl Outage {
+    fn began(&self, worker: usize, e: &Error) {
+        if !self.down.swap(true, Ordering::SeqCst) {
+            tracing::warn!(worker, code = e.code.as_str(), error = %e.message_en, "the ledger is not reachable: requests are answered 503 DB_LOST (Retry-After) until it is");
+        }
+    }
+    /// A request was answered DB_LOST (its connection broke, or none was open).
+    fn refused(&self, worker: usize) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        if !self.down.swap(true, Ordering::SeqCst) {
+            tracing::warn!(worker, "the connection to the ledger broke: opening it again before the next request");
+        }
+    }
+    fn over(&self, worker: usize) {
+        if self.down.swap(false, Ordering::SeqCst) {
+            let refused = self.refused.swap(0, Ordering::Relaxed);
+            tracing::warn!(worker, refused, "the ledger is reachable again");
+        }
+    }
+}
+
 /// Worker threads, each with its own `Qinqing` on the ledger.
 pub struct Pool {
     jobs: Mutex<mpsc::Sender<Job>>,
@@ -64,9 +94,11 @@ impl Pool {
     pub fn open(db: &std::path::Path, workers: usize) -> Result<Pool, Error> {
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
+        let outage = Arc::new(Outage::default());
         for i in 0..workers.max(1) {
             let (ready_tx, ready_rx) = mpsc::channel();
             let rx = rx.clone();
+            let outage = outage.clone();
             let db = db.to_path_buf();
             std::thread::Builder::new()
                 .name(format!("ledger-{i}"))
@@ -98,14 +130,18 @@ impl Pool {
                                 Ok(fresh) => {
                                     q = fresh;
                                     lost = false;
+                                    outage.over(i);
                                 }
                                 Err(e) => {
-                                    tracing::warn!(worker = i, error = %e.message_en, "the ledger is not reachable");
+                                    outage.began(i, &e);
                                     lost = true;
                                 }
                             }
                         }
                         lost = if lost { job(None) } else { job(Some(&mut q)) };
+                        if lost {
+                            outage.refused(i);
+                        }
                     }
                 })
                 .map_err(|e| Error::internal(format!("worker thread: {e}")))?;
@@ -280,7 +316,10 @@ impl From<Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = status_of(&self.0);
-        if status.is_server_error() {
+        if self.0.code == Code::DbLost {
+            // The pool's workers log an outage once as it begins and ends.
+            tracing::debug!(code = self.0.code.as_str(), "refused while the ledger is out of reach");
+        } else if status.is_server_error() {
             tracing::error!(code = self.0.code.as_str(), message = %self.0.message_en, "request failed");
         } else {
             tracing::info!(code = self.0.code.as_str(), "refused");

@@ -39,6 +39,36 @@ struct Opening {
     savepoint: bool,
 }
 
+/// Limits for a server that stops answering without closing anything (a
+/// machine powered off or cut off: no RST), unless the URL sets its own:
+/// each host's socket connect gives up after 3 s (the next host of a
+/// multi-host URL is tried; the default was 10 s a host), a connection
+/// whose sent data stays unacknowledged for 5 s is broken
+/// (`TCP_USER_TIMEOUT`), an idle one is probed after 5 s, every 1 s, 3
+/// times. Returns the bound on the whole connect (start-up and the
+/// read-write check included, for a host that accepts but never answers):
+/// 10 s a host.
+fn silent_host_limits(config: &mut tokio_postgres::Config) -> std::time::Duration {
+    use std::time::Duration;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(3));
+    }
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(Duration::from_secs(5));
+    }
+    // tokio-postgres's defaults: idle 2 h, the system's interval and count.
+    if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
+        config.keepalives_idle(Duration::from_secs(5));
+    }
+    if config.get_keepalives_interval().is_none() {
+        config.keepalives_interval(Duration::from_secs(1));
+    }
+    if config.get_keepalives_retries().is_none() {
+        config.keepalives_retries(3);
+    }
+    Duration::from_secs(10 * config.get_hosts().len().max(1) as u64)
+}
+
 /// One statement's answer.
 type Answer = std::result::Result<Vec<PgRow>, tokio_postgres::Error>;
 
@@ -48,23 +78,31 @@ impl PgConn {
     /// task whenever a statement waits.
     pub(super) fn connect(url: &str, shown: &str) -> Result<PgConn> {
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| Error::db_server(shown, &format!("not a valid PostgreSQL URL ({e})")))?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(std::time::Duration::from_secs(10));
-        }
+        let budget = silent_host_limits(&mut config);
         config.application_name("qinqing");
         let rt =
             tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().map_err(|e| Error::internal(format!("PostgreSQL runtime: {e}")))?;
         // A loopback or unix-socket server in a centre's rack; TLS to PostgreSQL
         // across a network is configured in PostgreSQL (hostssl) with a proxy.
-        let (client, connection) = rt.block_on(config.connect(tokio_postgres::NoTls)).map_err(|e| {
-            // The server's own words when it answered (no such role, bad
-            // password, no such database); else what failed on the way.
-            let why = match e.as_db_error() {
-                Some(d) => d.message().to_string(),
-                None => std::error::Error::source(&e).map(|s| format!("{e}: {s}")).unwrap_or_else(|| e.to_string()),
-            };
-            Error::db_server(shown, &why)
-        })?;
+        let attempt = rt.block_on(async { tokio::time::timeout(budget, config.connect(tokio_postgres::NoTls)).await });
+        let (client, connection) = match attempt {
+            Ok(r) => r.map_err(|e| {
+                // The server's own words when it answered (no such role, bad
+                // password, no such database); else what failed on the way.
+                let why = match e.as_db_error() {
+                    Some(d) => d.message().to_string(),
+                    None => std::error::Error::source(&e).map(|s| format!("{e}: {s}")).unwrap_or_else(|| e.to_string()),
+                };
+                // target_session_attrs=read-write and only a standby answered
+                // (tokio-postgres's words): a fail-over not finished yet.
+                if why.contains("does not allow writes") {
+                    Error::db_no_primary(shown)
+                } else {
+                    Error::db_server(shown, &why)
+                }
+            })?,
+            Err(_) => return Err(Error::db_lost(format!("no server of {shown} finished connecting within {} s", budget.as_secs()))),
+        };
         rt.spawn(async move {
             let _ = connection.await;
         });
@@ -576,5 +614,55 @@ mod tests {
             half.extend_from_slice(&w.to_be_bytes());
         }
         assert_eq!(numeric(&half).unwrap(), Value::Real(0.5));
+    }
+
+    /// The test server's URL (`QINQING_TEST_POSTGRES`) split around its
+    /// `host:port`: (before, host:port, after).
+    fn test_server() -> Option<(String, String, String)> {
+        let base = std::env::var("QINQING_TEST_POSTGRES").ok().filter(|v| !v.is_empty())?;
+        let at = base.find('@')? + 1;
+        let slash = at + base[at..].find('/')?;
+        Some((base[..at].to_string(), base[at..slash].to_string(), base[slash..].to_string()))
+    }
+
+    /// A multi-host URL whose first host is silent — a loopback listener
+    /// whose accept queue is full, so the kernel drops further SYNs, as for
+    /// a machine powered off — reaches the second host after the 3 s connect
+    /// limit, not the 10 s it was, nor never.
+    #[test]
+    fn a_silent_first_host_is_passed_over_after_three_seconds() {
+        let Some((head, server, tail)) = test_server() else { return };
+        let silent = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        silent.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
+        silent.listen(0).unwrap();
+        let addr = silent.local_addr().unwrap().as_socket().unwrap();
+        // Fill the queue (never accepted) until a connect gets no answer.
+        let mut held = Vec::new();
+        while let Ok(c) = std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300)) {
+            held.push(c);
+            assert!(held.len() < 64, "the listener's queue never filled");
+        }
+        let url = format!("{head}{addr},{server}{tail}?target_session_attrs=read-write");
+        let t = std::time::Instant::now();
+        let c = PgConn::connect(&url, "test").expect("the second host answers");
+        let took = t.elapsed();
+        assert!(took >= std::time::Duration::from_millis(2500), "the first host was silent for the connect limit: {took:?}");
+        assert!(took < std::time::Duration::from_secs(6), "then the second host: {took:?}");
+        assert_eq!(c.query("SELECT 1", &[]).unwrap().len(), 1);
+    }
+
+    /// When every host answers but only as a standby (read-only), the
+    /// refusal is the retryable DB_LOST and says so — not "check the
+    /// address and the password".
+    #[test]
+    fn only_a_standby_answering_is_db_lost_with_its_own_words() {
+        let Some((head, server, tail)) = test_server() else { return };
+        // default_transaction_read_only: what target_session_attrs=read-write
+        // reads (SHOW transaction_read_only) is "on", as on a standby.
+        let url = format!("{head}{server}{tail}?target_session_attrs=read-write&options=-c%20default_transaction_read_only%3Don");
+        let e = PgConn::connect(&url, "test").err().expect("no writable server");
+        assert_eq!(e.code, crate::error::Code::DbLost, "{}", e.message_en);
+        assert!(e.message_en.contains("read-only standby") && e.message_en.contains("promote"), "{}", e.message_en);
+        assert!(!e.message_en.contains("user name and password"), "{}", e.message_en);
     }
 }

@@ -25,6 +25,17 @@ impl Error {
             format!("The connection to the shared ledger was lost ({detail}); it may be switching to its standby. What was being done either finished whole or was not done. Try again in {DB_LOST_RETRY_SECS} s; a settlement retried with the same bill number is never charged twice."),
         )
     }
+    /// Every server of a shared ledger's address answered, but none takes
+    /// writes (only a standby is up: the primary failed and no standby has
+    /// been promoted yet). Nothing was done; retry, or promote the standby.
+    pub fn db_no_primary(url: &str) -> Self {
+        Self::new(
+            Code::DbLost,
+            None,
+            format!("共享账本 {url} 目前只有只读的备用数据库在应答，没有可写入的主库（主库可能已故障，备用库尚未提升）。未作任何改动。请在 {DB_LOST_RETRY_SECS} 秒后重试；若持续如此，请数据库管理员提升备用库（pg_ctl promote）。"),
+            format!("Only a read-only standby of the shared ledger at {url} is answering; no server takes writes (the primary may have failed and no standby has been promoted yet). Nothing was changed. Try again in {DB_LOST_RETRY_SECS} s; if this goes on, ask the database administrator to promote the standby (pg_ctl promote)."),
+        )
+    }
     pub fn db_too_new(found: i64, known: i64) -> Self {
         Self::new(
             Code::DbTooNew,
