@@ -376,6 +376,17 @@ fn an_erasure_removes_who_they_were_and_keeps_every_amount() {
     w.q.unbind(w.kid_binding, w.wei).unwrap();
     w.q.revoke_aid(w.aid).unwrap();
     w.q.settle(&discharge(w.kid_stay, w.inst, "ZY-2")).unwrap();
+    // A kiosk is serving the child (its stored session names them).
+    w.q.conn().execute("INSERT INTO device (id, kind, token_hash, created_at, last_used_at) VALUES (90, 'kiosk', ?1, 't', 't')", ["k".repeat(64)]).unwrap();
+    let at_kiosk = qinqing_core::kiosk::load(w.q.conn(), 90).unwrap();
+    {
+        let shared = at_kiosk.sessions();
+        let mut k = shared.lock().unwrap();
+        k.login(&w.q, w.staff, "counter-pass").unwrap();
+        k.start_resident(&w.q, &kid_id, true).unwrap();
+    }
+    assert!(at_kiosk.save(w.q.conn(), chrono::Utc::now()).unwrap());
+    assert!(readable(&w.q).contains("张子涵") && readable(&w.q).contains(&mask(&kid_id)), "the kiosk's session names the child");
     let money = totals(&w.q);
     assert!(readable(&w.q).contains(&kid_id));
 

@@ -100,6 +100,27 @@ impl Stored {
     }
 }
 
+/// End every kiosk's session that is serving `person` (`at`: now), inside
+/// the caller's transaction — their record is being erased, and a stored
+/// session names them. A kiosk's request that was serving them meanwhile
+/// saves this as an end ([`merge`]: an end on either side is kept). The
+/// number of sessions ended.
+pub(crate) fn end_sessions_serving(tx: &Conn, person: i64, at: &str) -> Result<u64> {
+    let rows: Vec<(i64, String)> =
+        tx.prepare("SELECT device_id, state FROM kiosk_session ORDER BY device_id")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_>>()?;
+    let mut ended = 0;
+    for (device, state) in rows {
+        let mut k = parse(Some(&state));
+        if k.resident.as_ref().is_some_and(|(r, _)| r.person_id == person) {
+            k.resident = None;
+            let text = serde_json::to_string(&k).map_err(|e| Error::internal(format!("kiosk sessions: {e}")))?;
+            tx.execute("UPDATE kiosk_session SET state = ?2, updated_at = ?3 WHERE device_id = ?1", params![device, text, at])?;
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
 /// Which staff log-in a kiosk holds (not when it was last active).
 fn staff_key(k: &Kiosk) -> Option<(i64, Option<DateTime<Utc>>)> {
     k.staff.as_ref().map(|(s, _)| (s.id, k.staff_since))
@@ -288,6 +309,53 @@ mod tests {
             assert!(!z.save(c, now).unwrap(), "{b:?}: the log-out stands");
             assert_eq!(*load(c, 1).unwrap().sessions().lock().unwrap(), Kiosk::default(), "{b:?}");
             assert_eq!(rows(), 1, "{b:?}");
+        }
+    }
+
+    /// An erasure ends every kiosk session serving the person (their name
+    /// is in the stored state), keeps the staff log-in and other kiosks as
+    /// they were, and a request of that kiosk that only touched the session
+    /// meanwhile does not bring it back.
+    #[test]
+    fn a_person_erased_is_served_by_no_kiosk_and_named_in_no_stored_session() {
+        for q in ledgers() {
+            let c = q.conn();
+            let b = c.backend();
+            for (id, hash) in [(1, "a"), (2, "b")] {
+                c.execute(
+                    "INSERT INTO device (id, kind, token_hash, created_at, last_used_at) VALUES (?1, 'kiosk', ?2, 't', 't')",
+                    params![id as i64, hash.repeat(64)],
+                )
+                .unwrap();
+            }
+            let now = at("2026-03-01T02:05:00Z");
+            let seven = serving(logged_in(2, "2026-03-01T02:00:00Z", "2026-03-01T02:04:00Z"), 7, "2026-03-01 10:03", "2026-03-01T02:04:00Z");
+            let mut eight = serving(logged_in(3, "2026-03-01T02:00:00Z", "2026-03-01T02:04:00Z"), 8, "2026-03-01 10:02", "2026-03-01T02:04:00Z");
+            eight.resident.as_mut().unwrap().0.name = "李四".into();
+            for (device, k) in [(1, &seven), (2, &eight)] {
+                let s = load(c, device).unwrap();
+                *s.sessions().lock().unwrap() = k.clone();
+                assert!(s.save(c, now).unwrap());
+            }
+            // A request of kiosk 1 is under way (it read the session serving 7).
+            let busy = load(c, 1).unwrap();
+            let tx = c.begin().unwrap();
+            assert_eq!(end_sessions_serving(&tx, 7, "2026-03-01T02:06:00Z").unwrap(), 1, "{b:?}");
+            tx.commit().unwrap();
+            let state = |d: i64| -> String { c.query_row("SELECT state FROM kiosk_session WHERE device_id = ?1", [d], |r| r.get(0)).unwrap() };
+            assert!(!state(1).contains("王小明") && !state(1).contains("3101**"), "{b:?}: {}", state(1));
+            let one = load(c, 1).unwrap().sessions().lock().unwrap().clone();
+            assert_eq!((one.resident.is_none(), one.staff, one.staff_since), (true, seven.staff.clone(), seven.staff_since), "{b:?}");
+            assert_eq!(*load(c, 2).unwrap().sessions().lock().unwrap(), eight, "{b:?}: another kiosk, another person");
+            // The request under way only touched the session: the end stands.
+            busy.sessions().lock().unwrap().resident.as_mut().unwrap().1 = at("2026-03-01T02:06:30Z");
+            busy.save(c, at("2026-03-01T02:06:30Z")).unwrap();
+            assert!(load(c, 1).unwrap().sessions().lock().unwrap().resident.is_none(), "{b:?}");
+            assert!(!state(1).contains("王小明"), "{b:?}");
+            // Nobody served: nothing to end.
+            let tx = c.begin().unwrap();
+            assert_eq!(end_sessions_serving(&tx, 7, "2026-03-01T02:07:00Z").unwrap(), 0, "{b:?}");
+            tx.commit().unwrap();
         }
     }
 }

@@ -510,6 +510,8 @@ impl Qinqing {
         tx.execute("DELETE FROM pay_code WHERE person_id = ?1", [id])?;
         let devices = tx.execute("UPDATE device SET revoked_at = ?2 WHERE holder_id = ?1 AND revoked_at IS NULL", params![id, now])? as u64;
         tx.execute("UPDATE pairing SET voided_at = ?2 WHERE holder_id = ?1 AND used_at IS NULL AND voided_at IS NULL", params![id, now])?;
+        // A kiosk still serving them keeps their name in its stored session: ended.
+        let kiosk_sessions = crate::access::kiosk::end_sessions_serving(&tx, id, &now)?;
         // The person's audit entries keep who, when, what and every amount,
         // without the name, masked ID and document notes (the trigger allows
         // this and nothing else, and only once the row above is erased).
@@ -532,6 +534,7 @@ impl Qinqing {
         let redacted = tx.execute(redact, [id])? as u64;
         let what = serde_json::json!({
             "reason": reason, "documents": documents, "devices_unpaired": devices, "messages_removed": messages, "audit_entries_redacted": redacted,
+            "kiosk_sessions_ended": kiosk_sessions,
         });
         audit::record(&tx, &now, &actor, "person.erase", "person", Some(id), Some(id), None, Some(&what))?;
         tx.commit()?;
