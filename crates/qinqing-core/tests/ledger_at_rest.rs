@@ -397,13 +397,15 @@ fn processes_making_one_new_ledger_at_once_agree_on_its_key() {
                 .env_remove("DBUS_SESSION_BUS_ADDRESS")
                 .env("HOME", home.path())
                 .env("XDG_CONFIG_HOME", home.path().join(".config"))
-                .stdout(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
         })
         .collect();
-    for mut k in kids {
-        assert!(k.wait().unwrap().success(), "every process opened the ledger");
+    for k in kids {
+        let out = k.wait_with_output().unwrap();
+        assert!(out.status.success(), "every process opened the ledger: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     }
     // The key they agreed on is in the configuration folder (no secret store here).
     let keys: Vec<_> = std::fs::read_dir(home.path().join(".config/cn.qinqing.desktop/ledger-keys"))

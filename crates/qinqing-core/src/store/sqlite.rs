@@ -180,9 +180,21 @@ fn open_sqlite(path: &Path, key: Option<&LedgerKey>) -> Result<Conn> {
         // ledger's (a new file takes it; an existing one keeps its own).
         None => conn.execute_batch(&format!("PRAGMA page_size = {}", cipher::PAGE_SIZE)).db()?,
     }
-    configure(&conn).map_err(|e| not_a_database(e, path))?;
-    migrate(&mut conn).map_err(|e| not_a_database(e, path))?;
-    Ok(Conn::from_sqlite(conn))
+    // Several processes opening one new ledger at once: switching it to WAL
+    // and migrating it take its write lock from a read snapshot, which
+    // SQLite refuses at once (SQLITE_BUSY, no busy handler) when another
+    // process got there first. Both steps are idempotent: go again, for as
+    // long as a busy write would wait.
+    let since = std::time::Instant::now();
+    loop {
+        match configure(&conn).and_then(|()| migrate(&mut conn)) {
+            Ok(()) => return Ok(Conn::from_sqlite(conn)),
+            Err(e) if e.code == crate::Code::DbBusy && since.elapsed() < BUSY_TIMEOUT => {
+                std::thread::sleep(std::time::Duration::from_millis(10 + u64::from(std::process::id() % 20)));
+            }
+            Err(e) => return Err(not_a_database(e, path)),
+        }
+    }
 }
 
 /// "file is not a database" gets its own code, with the path.
