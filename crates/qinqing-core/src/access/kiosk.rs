@@ -265,8 +265,24 @@ mod tests {
         assert_eq!(merge(&base, &again, &other), again);
     }
 
-    /// SQLite, and PostgreSQL when `QINQING_TEST_POSTGRES` names a server.
+    /// SQLite, and PostgreSQL when `QINQING_TEST_POSTGRES` names a server,
+    /// each with two kiosks registered (devices 1 and 2).
     fn ledgers() -> Vec<Qinqing> {
+        let out = new_ledgers();
+        for q in &out {
+            for (id, hash) in [(1, "a"), (2, "b")] {
+                q.conn()
+                    .execute(
+                        "INSERT INTO device (id, kind, token_hash, created_at, last_used_at) VALUES (?1, 'kiosk', ?2, 't', 't')",
+                        params![id as i64, hash.repeat(64)],
+                    )
+                    .unwrap();
+            }
+        }
+        out
+    }
+
+    fn new_ledgers() -> Vec<Qinqing> {
         let mut out = vec![Qinqing::in_memory(std::sync::Arc::new(FixedClock::at("2026-03-01T02:00:00Z"))).unwrap()];
         #[cfg(feature = "postgres")]
         if let Some(base) = std::env::var("QINQING_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) {
@@ -281,13 +297,6 @@ mod tests {
         for q in ledgers() {
             let c = q.conn();
             let b = c.backend();
-            for (id, hash) in [(1, "a"), (2, "b")] {
-                c.execute(
-                    "INSERT INTO device (id, kind, token_hash, created_at, last_used_at) VALUES (?1, 'kiosk', ?2, 't', 't')",
-                    params![id as i64, hash.repeat(64)],
-                )
-                .unwrap();
-            }
             let now = at("2026-03-01T02:00:00Z");
             let rows = || -> i64 { c.query_row("SELECT count(*) FROM kiosk_session", [], |r| r.get(0)).unwrap() };
             // Nothing stored: empty; nothing changed: nothing written.
@@ -321,13 +330,6 @@ mod tests {
         for q in ledgers() {
             let c = q.conn();
             let b = c.backend();
-            for (id, hash) in [(1, "a"), (2, "b")] {
-                c.execute(
-                    "INSERT INTO device (id, kind, token_hash, created_at, last_used_at) VALUES (?1, 'kiosk', ?2, 't', 't')",
-                    params![id as i64, hash.repeat(64)],
-                )
-                .unwrap();
-            }
             let now = at("2026-03-01T02:05:00Z");
             let seven = serving(logged_in(2, "2026-03-01T02:00:00Z", "2026-03-01T02:04:00Z"), 7, "2026-03-01 10:03", "2026-03-01T02:04:00Z");
             let mut eight = serving(logged_in(3, "2026-03-01T02:00:00Z", "2026-03-01T02:04:00Z"), 8, "2026-03-01 10:02", "2026-03-01T02:04:00Z");
